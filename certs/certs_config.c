@@ -1,0 +1,84 @@
+/*
+ * TLS settings, part of every [trunk] and of [enterprise] (SIPconnect 8.1,
+ * REQUIREMENTS TLS-1..TLS-12). certs/ owns their meaning; the sections that
+ * carry them belong to trunk/.
+ */
+#include <string.h>
+#include <stdio.h>
+#include <ctype.h>
+
+#include "certs.h"
+
+const struct config_key certs_tls_keys[] = {
+	{ "tls_ca_file", CONFIG_PATH, 0, 0, NULL, NULL, CONFIG_F_MUST_EXIST,
+	  "CA bundle (PEM) that peer certificates must chain to (TLS-5)." },
+	{ "tls_pin_certificate", CONFIG_PATH, 0, 0, NULL, NULL,
+	  CONFIG_F_MUST_EXIST,
+	  "Accept only this peer certificate (PEM), instead of a CA." },
+	{ "tls_pin_sha256", CONFIG_STRING, 0, 0, NULL, NULL, 0,
+	  "Accept only a peer certificate with this SHA-256 fingerprint "
+	  "(64 hex digits, colons allowed)." },
+	{ "tls_certificate", CONFIG_PATH, 0, 0, NULL, NULL, CONFIG_F_MUST_EXIST,
+	  "Our certificate followed by its chain (PEM). Optional in "
+	  "Registration mode (TLS-9), needed for mutual TLS (TLS-10)." },
+	{ "tls_key", CONFIG_PATH, 0, 0, NULL, NULL, CONFIG_F_MUST_EXIST,
+	  "Private key of tls_certificate (PEM)." },
+	{ "tls_key_passphrase", CONFIG_STRING, 0, 0, NULL, NULL,
+	  CONFIG_F_SECRET, "Passphrase of tls_key, if encrypted." },
+	{ "tls_verify_name", CONFIG_STRING, 0, 0, NULL, NULL, 0,
+	  "Name the peer certificate must carry (RFC 5922 SAN URI or DNS, "
+	  "TLS-6). Default: the trunk's domain." },
+	{ "tls_optional_ciphers", CONFIG_LIST, 0, 2,
+	  "TLS_RSA_WITH_AES_128_GCM_SHA256|TLS_RSA_WITH_AES_128_CBC_SHA", NULL,
+	  0,
+	  "TLS 1.2 suites allowed after TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "
+	  "in this order (TLS-2)." },
+	{ "tls_ocsp", CONFIG_ENUM, 0, 0, "require|prefer|off", "prefer", 0,
+	  "Revocation checking by OCSP stapling (TLS-7): require, prefer or "
+	  "off." },
+	{ "tls_required", CONFIG_BOOL, 0, 0, NULL, "no", 0,
+	  "Never fall back to UDP/TCP toward this peer, whatever DNS offers "
+	  "(TLS-8)." },
+	{ NULL },
+};
+
+static bool certs_hex_fingerprint_ok(const char *s)
+{
+	int digits = 0;
+
+	for (; *s; s++) {
+		if (isxdigit((unsigned char)*s))
+			digits++;
+		else if (*s != ':')
+			return false;
+	}
+	return digits == 64;
+}
+
+int certs_config_validate(const struct config_section *sec,
+			  config_error_h *eh, void *arg)
+{
+	const char *file = config_section_file(sec);
+	int n = 0;
+
+	if (config_is_set(sec, "tls_pin_sha256") &&
+	    !certs_hex_fingerprint_ok(config_get_str(sec, "tls_pin_sha256"))) {
+		eh(file, config_key_line(sec, "tls_pin_sha256"),
+		   "tls_pin_sha256: not a SHA-256 fingerprint (64 hex digits)",
+		   arg);
+		n++;
+	}
+	if (config_is_set(sec, "tls_certificate") !=
+	    config_is_set(sec, "tls_key")) {
+		const char *set = config_is_set(sec, "tls_key") ?
+					  "tls_key" :
+					  "tls_certificate";
+		char why[120];
+
+		snprintf(why, sizeof(why),
+			 "%s: tls_certificate and tls_key go together", set);
+		eh(file, config_key_line(sec, set), why, arg);
+		n++;
+	}
+	return n;
+}

@@ -1,0 +1,71 @@
+/*
+ * [media] settings: the RTP port range, codec preferences and the SRTP
+ * policy per side (SIPconnect 14).
+ */
+#include <stdio.h>
+
+#include "media.h"
+
+static const struct config_key media_keys[] = {
+	{ "rtp_port_min", CONFIG_INT, 1024, 65534, NULL, "20000", 0,
+	  "Lowest UDP port of the RTP/RTCP range (even; RTCP is RTP+1)." },
+	{ "rtp_port_max", CONFIG_INT, 1025, 65535, NULL, "29999", 0,
+	  "Highest UDP port of the RTP/RTCP range." },
+	{ "codecs", CONFIG_LIST, 1, 8, "PCMU|PCMA|G729", "PCMU,PCMA", 0,
+	  "Codecs in order of preference. G.711 u-law and A-law at 20 ms are "
+	  "always offered on the trunk side (RTP-3) even if not listed." },
+	{ "dtmf_payload_type", CONFIG_INT, 96, 127, NULL, "101", 0,
+	  "Payload type we offer for RFC 4733 telephone-event." },
+	{ "srtp_enterprise", CONFIG_ENUM, 0, 0, "off|optional|required", "off",
+	  0,
+	  "SRTP toward phones and PBXs: off (RTP/AVP), optional (accept both, "
+	  "offer SRTP), required (RTP/SAVP only)." },
+	{ "srtp_trunk", CONFIG_ENUM, 0, 0, "off|optional|required", "optional",
+	  0,
+	  "SRTP toward the carrier (SRTP-1..4): SDES AES_CM_128_HMAC_SHA1_80 "
+	  "with fresh keys on every offer." },
+	{ "rtp_timeout", CONFIG_DURATION, 0, 3600000, NULL, "60s", 0,
+	  "End a call when no RTP arrived on an active stream for this long "
+	  "(0: never)." },
+	{ "media_threads", CONFIG_INT, 0, 64, NULL, "0", CONFIG_F_RESTART,
+	  "Media relay threads (0: one per CPU core)." },
+	{ "echo_cancel", CONFIG_BOOL, 0, 0, NULL, "no", 0,
+	  "G.168 echo cancellation on terminated audio (EC-1)." },
+	{ NULL },
+};
+
+static int media_config_validate(const struct config_section *sec,
+				 config_error_h *eh, void *arg)
+{
+	long long lo = config_get_int(sec, "rtp_port_min");
+	long long hi = config_get_int(sec, "rtp_port_max");
+	char why[160];
+	int n = 0;
+
+	if (lo % 2) {
+		snprintf(why, sizeof(why),
+			 "rtp_port_min: %lld is odd; RTP ports are even", lo);
+		eh(config_section_file(sec), config_key_line(sec, "rtp_port_min"),
+		   why, arg);
+		n++;
+	}
+	if (hi - lo < 3) {
+		snprintf(why, sizeof(why),
+			 "rtp_port_max: range %lld-%lld holds no RTP/RTCP pair "
+			 "per leg; it must span at least 4 ports",
+			 lo, hi);
+		eh(config_section_file(sec),
+		   config_key_line(sec, "rtp_port_max") ?: config_section_line(sec),
+		   why, arg);
+		n++;
+	}
+	return n;
+}
+
+const struct config_section_def media_config_section = {
+	.name = "media",
+	.help = "Media anchoring: RTP/SRTP relay, codecs, DTMF, echo "
+		"cancellation.",
+	.keys = { media_keys, NULL },
+	.validate = media_config_validate,
+};

@@ -1,0 +1,233 @@
+/*
+ * The trunk module's settings and the full schema of trunkd.conf. trunk/ is
+ * the top module, so it assembles every module's tables into one schema;
+ * docs/configuration.md is generated from it (trunkd --config-reference).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "trunk.h"
+#include "certs/certs.h"
+#include "dialplan/dialplan.h"
+#include "media/media.h"
+
+static const struct config_key trunk_listen_keys[] = {
+	{ "enterprise_listen", CONFIG_ADDR_LIST, 0, 8, NULL, "127.0.0.1:5060",
+	  CONFIG_F_RESTART,
+	  "Addresses (IP:port) where phones and PBXs reach trunkd." },
+	{ "enterprise_transports", CONFIG_LIST, 1, 3, "udp|tcp|tls", "udp,tcp",
+	  CONFIG_F_RESTART,
+	  "Transports on the enterprise addresses (TLS needs the "
+	  "[enterprise] tls_certificate)." },
+	{ "trunk_listen", CONFIG_ADDR_LIST, 0, 8, NULL, "127.0.0.1:5080",
+	  CONFIG_F_RESTART,
+	  "Addresses (IP:port) used toward the carriers; kept apart from the "
+	  "enterprise side so nothing of one topology reaches the other." },
+	{ "trunk_transports", CONFIG_LIST, 1, 3, "udp|tcp|tls", "udp,tcp",
+	  CONFIG_F_RESTART, "Transports on the trunk-side addresses." },
+	{ "user_agent", CONFIG_STRING, 0, 0, NULL, "trunkd/" TRUNKD_VERSION, 0,
+	  "User-Agent and Server header value." },
+	{ NULL },
+};
+
+static const struct config_key trunk_enterprise_keys[] = {
+	{ "realm", CONFIG_STRING, 0, 0, NULL, "trunkd", 0,
+	  "Digest realm for phones and PBXs that authenticate." },
+	{ "min_expires", CONFIG_DURATION, 1000, 86400000, NULL, "60s", 0,
+	  "Shortest registration a phone may ask for (423 below it)." },
+	{ "max_expires", CONFIG_DURATION, 1000, 86400000, NULL, "3600s", 0,
+	  "Longest registration granted to a phone." },
+	{ NULL },
+};
+
+static const struct config_key trunk_phone_keys[] = {
+	{ "extension", CONFIG_STRING, 0, 0, NULL, NULL, CONFIG_F_REQUIRED,
+	  "The phone's extension number (digits)." },
+	{ "password", CONFIG_STRING, 0, 0, NULL, NULL,
+	  CONFIG_F_REQUIRED | CONFIG_F_SECRET,
+	  "Digest password; the section name is the user name." },
+	{ "display_name", CONFIG_STRING, 0, 0, NULL, NULL, 0,
+	  "Display name shown on internal calls." },
+	{ "max_contacts", CONFIG_INT, 1, 100, NULL, "5", 0,
+	  "How many devices may register for this phone." },
+	{ "context", CONFIG_STRING, 0, 0, NULL, NULL, 0,
+	  "Dial-plan context of the phone's calls (default: [dialplan] "
+	  "default_context)." },
+	{ NULL },
+};
+
+static const struct config_key trunk_pbx_keys[] = {
+	{ "address", CONFIG_ADDR, 0, 0, NULL, NULL, CONFIG_F_REQUIRED,
+	  "Where the PBX receives SIP (IP or host name, optional :port)." },
+	{ "transport", CONFIG_ENUM, 0, 0, "udp|tcp|tls", "udp", 0,
+	  "Transport toward the PBX." },
+	{ "acl", CONFIG_LIST, 0, 32, NULL, NULL, 0,
+	  "Source addresses or CIDR prefixes the PBX sends from (default: "
+	  "address). Everyone else gets 403." },
+	{ "username", CONFIG_STRING, 0, 0, NULL, NULL, 0,
+	  "If set, the PBX must also pass digest authentication." },
+	{ "password", CONFIG_STRING, 0, 0, NULL, NULL, CONFIG_F_SECRET,
+	  "Digest password for username." },
+	{ "context", CONFIG_STRING, 0, 0, NULL, NULL, 0,
+	  "Dial-plan context of the PBX's calls." },
+	{ NULL },
+};
+
+static const struct config_key trunk_trunk_keys[] = {
+	{ "mode", CONFIG_ENUM, 0, 0, "static|registration", NULL,
+	  CONFIG_F_REQUIRED,
+	  "static: peer by address (SIPconnect 17); registration: RFC 6140 "
+	  "bulk registration of all identities (SIPconnect 16)." },
+	{ "domain", CONFIG_STRING, 0, 0, NULL, NULL, 0,
+	  "The carrier's SIP domain: host part of R-URIs and, without "
+	  "proxy, looked up by RFC 3263 (REG-3, STA-1)." },
+	{ "proxy", CONFIG_ADDR_LIST, 0, 8, NULL, NULL, 0,
+	  "SP-SSE addresses in order of preference (host or IP, :port); "
+	  "used instead of DNS. Failover on error, timeout or 503." },
+	{ "transport", CONFIG_ENUM, 0, 0, "udp|tcp|tls", "tls", 0,
+	  "Transport toward the SP-SSE; SIPconnect requires TLS." },
+	{ "address_family", CONFIG_ENUM, 0, 0, "ipv4|ipv6", "ipv4", 0,
+	  "One address family for signalling and media (SC-15-2)." },
+	{ "username", CONFIG_STRING, 0, 0, NULL, NULL, 0,
+	  "Digest user name for the carrier's challenges (REG-4, STA-6)." },
+	{ "password", CONFIG_STRING, 0, 0, NULL, NULL, CONFIG_F_SECRET,
+	  "Digest password." },
+	{ "registration_aor", CONFIG_STRING, 0, 0, NULL, NULL, 0,
+	  "Registration AOR in To/From of REGISTER (REG-2); required in "
+	  "registration mode." },
+	{ "register_expires", CONFIG_DURATION, 60000, 86400000, NULL, "3600s",
+	  0, "Expiry we ask for; the SP-SSE's grant is honoured (REG-12)." },
+	{ "identities", CONFIG_E164_LIST, 0, 0, NULL, NULL, 0,
+	  "Enterprise Public Identities (DIDs) served by this trunk, E.164: "
+	  "\"+4930123450, +4930123460-+4930123469\"." },
+	{ "keepalive", CONFIG_ENUM, 0, 0, "auto|options|crlf|off", "auto", 0,
+	  "Peer liveness: OPTIONS pings (STA-4), RFC 5626 CRLF/STUN on the "
+	  "flow, or off. auto: flow keep-alives in registration mode, "
+	  "OPTIONS in static mode." },
+	{ "keepalive_interval", CONFIG_DURATION, 5000, 3600000, NULL, "30s", 0,
+	  "Interval of OPTIONS pings, and of flow keep-alives when the "
+	  "SP-SSE names none (STA-5, OB-4)." },
+	{ "keepalive_timeout", CONFIG_DURATION, 1000, 120000, NULL, "10s", 0,
+	  "How long to wait for a pong or OPTIONS answer before the SP-SSE "
+	  "or flow counts as failed (OB-2)." },
+	{ "max_calls", CONFIG_INT, 0, 1000000, NULL, "0", 0,
+	  "Concurrent calls on this trunk (0: unlimited); emergency calls "
+	  "are exempt (EM-4)." },
+	{ "redirect", CONFIG_ENUM, 0, 0, "relay|follow", "relay", 0,
+	  "A 3xx from the carrier is relayed to the caller or followed." },
+	{ "context", CONFIG_STRING, 0, 0, NULL, NULL, 0,
+	  "Dial-plan context for calls arriving on this trunk." },
+	{ NULL },
+};
+
+static void trunk_config_err(const struct config_section *sec,
+			     const char *key, const char *why,
+			     config_error_h *eh, void *arg)
+{
+	unsigned line = key ? config_key_line(sec, key) : 0;
+
+	eh(config_section_file(sec), line ? line : config_section_line(sec),
+	   why, arg);
+}
+
+static int trunk_trunk_validate(const struct config_section *sec,
+				config_error_h *eh, void *arg)
+{
+	bool reg = !strcmp(config_get_str(sec, "mode"), "registration");
+	int n = certs_config_validate(sec, eh, arg);
+
+	if (!config_is_set(sec, "domain") && !config_is_set(sec, "proxy")) {
+		trunk_config_err(sec, NULL,
+				 "trunk needs domain (RFC 3263) or proxy "
+				 "(SP-SSE addresses)",
+				 eh, arg);
+		n++;
+	}
+	if (reg && !config_is_set(sec, "registration_aor")) {
+		trunk_config_err(sec, "mode",
+				 "mode = registration needs registration_aor "
+				 "(REG-2)",
+				 eh, arg);
+		n++;
+	}
+	if (reg && !config_is_set(sec, "identities")) {
+		trunk_config_err(sec, "mode",
+				 "mode = registration needs identities, the "
+				 "DIDs to register (REG-1)",
+				 eh, arg);
+		n++;
+	}
+	if (config_is_set(sec, "password") && !config_is_set(sec, "username")) {
+		trunk_config_err(sec, "password", "password without username",
+				 eh, arg);
+		n++;
+	}
+	if (config_get_bool(sec, "tls_required") &&
+	    strcmp(config_get_str(sec, "transport"), "tls")) {
+		trunk_config_err(sec, "tls_required",
+				 "tls_required = yes but transport is not tls "
+				 "(TLS-8)",
+				 eh, arg);
+		n++;
+	}
+	return n;
+}
+
+static int trunk_pbx_validate(const struct config_section *sec,
+			      config_error_h *eh, void *arg)
+{
+	if (config_is_set(sec, "password") != config_is_set(sec, "username")) {
+		trunk_config_err(sec,
+				 config_is_set(sec, "password") ? "password" :
+								  "username",
+				 "username and password go together", eh, arg);
+		return 1;
+	}
+	return 0;
+}
+
+static const struct config_section_def trunk_global_section = {
+	.name = "global",
+	.help = "Process-wide settings: listeners, logging, control socket, "
+		"state files.",
+	.keys = { trunk_listen_keys, config_global_keys, NULL },
+};
+
+static const struct config_section_def trunk_enterprise_section = {
+	.name = "enterprise",
+	.help = "The enterprise side: registrar for phones, TLS toward phones "
+		"and PBXs.",
+	.keys = { trunk_enterprise_keys, certs_tls_keys, NULL },
+	.validate = certs_config_validate,
+};
+
+static const struct config_section_def trunk_phone_section = {
+	.name = "phone",
+	.named = true,
+	.help = "[phone USER]: a phone that registers to trunkd with digest "
+		"credentials.",
+	.keys = { trunk_phone_keys, NULL },
+};
+
+static const struct config_section_def trunk_pbx_section = {
+	.name = "pbx",
+	.named = true,
+	.help = "[pbx NAME]: a PBX peering statically with trunkd.",
+	.keys = { trunk_pbx_keys, NULL },
+	.validate = trunk_pbx_validate,
+};
+
+static const struct config_section_def trunk_trunk_section = {
+	.name = "trunk",
+	.named = true,
+	.help = "[trunk NAME]: a carrier SIP trunk (SIPconnect 2.0).",
+	.keys = { trunk_trunk_keys, certs_tls_keys, NULL },
+	.validate = trunk_trunk_validate,
+};
+
+const struct config_section_def *const trunk_config_schema[] = {
+	&trunk_global_section, &trunk_enterprise_section,
+	&trunk_phone_section,  &trunk_pbx_section,
+	&trunk_trunk_section,  &media_config_section,
+	&dialplan_config_section, NULL,
+};
