@@ -17,4 +17,7 @@ extern const struct config_section_def media_config_section;
  */
 void media_log_bridge_init(void);
 
+/* "libsrtp2 2.5.0, spandsp 20110122" of the running libraries. */
+const char *media_version_string(void);
+
 #endif /* TRUNKD_MEDIA_H */

@@ -3,7 +3,10 @@
  * the trunkd logger so operators see one stream with one level control.
  */
 #include <string.h>
+#include <stdio.h>
 #include <spandsp.h>
+#include <spandsp/version.h>
+#include <srtp2/srtp.h>
 
 #include "media.h"
 
@@ -35,4 +38,14 @@ void media_log_bridge_init(void)
 {
 	span_set_message_handler(media_spandsp_message);
 	span_set_error_handler(media_spandsp_error);
+}
+
+const char *media_version_string(void)
+{
+	static char buf[96];
+
+	if (!buf[0])
+		snprintf(buf, sizeof(buf), "%s, spandsp %d",
+			 srtp_get_version_string(), SPANDSP_RELEASE_DATE);
+	return buf;
 }

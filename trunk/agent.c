@@ -1,0 +1,204 @@
+/*
+ * One nta agent per side (DESIGN.md 1). Each agent binds the side's
+ * addresses with the side's transports and receives every request that no
+ * dialog claims through its default leg. Out-of-dialog requests are
+ * answered here: OPTIONS locally with 200 (peers use it as a keep-alive,
+ * STA-4), everything else with a defined final response until the B2BUA
+ * (issue 3) takes over INVITE, REGISTER and the rest.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gateway.h"
+
+#include <sofia-sip/nta.h>
+#include <sofia-sip/nta_tag.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+#include <sofia-sip/su_tag.h>
+
+#define SUBSYS "trunk.agent"
+
+/* What this build really implements; grows with the B2BUA. */
+#define TRUNK_ALLOW "OPTIONS"
+#define TRUNK_ACCEPT "application/sdp"
+
+const char *const trunk_side_names[TRUNK_SIDE_COUNT] = {
+	[TRUNK_SIDE_ENTERPRISE] = "enterprise",
+	[TRUNK_SIDE_TRUNK] = "trunk",
+};
+
+struct trunk_agent {
+	struct trunk_gateway *gw; /* borrowed */
+	enum trunk_side side;
+	nta_agent_t *nta;
+	nta_leg_t *default_leg;
+	char ctx[32]; /* log context: "side enterprise" */
+};
+
+/* "127.0.0.1:5060" / "[::1]:5060" / "::1" -> "sip:...;transport=udp". */
+static void trunk_agent_url(char *buf, size_t len, const char *addr,
+			    const char *transport)
+{
+	bool bare_v6 = addr[0] != '[' && strchr(addr, ':') &&
+		       strchr(addr, ':') != strrchr(addr, ':');
+
+	snprintf(buf, len, "sip:%s%s%s;transport=%s", bare_v6 ? "[" : "", addr,
+		 bare_v6 ? "]" : "", transport);
+}
+
+static int trunk_agent_options(struct trunk_agent *agent, nta_incoming_t *irq)
+{
+	const char *ua = config_get_str(
+		config_section_get(agent->gw->cfg, "global", NULL),
+		"user_agent");
+
+	nta_incoming_treply(irq, SIP_200_OK, SIPTAG_ALLOW_STR(TRUNK_ALLOW),
+			    SIPTAG_ACCEPT_STR(TRUNK_ACCEPT),
+			    SIPTAG_SERVER_STR(ua), TAG_END());
+	return 0;
+}
+
+/*
+ * Requests outside any dialog. Returning a status code >= 100 makes nta
+ * answer with it; 0 means we answered (or, for ACK, nothing is due).
+ */
+static int trunk_agent_request(struct trunk_agent *agent, nta_leg_t *leg,
+			       nta_incoming_t *irq, sip_t const *sip)
+{
+	(void)leg;
+	LOGD(SUBSYS, agent->ctx, "%s %s from %s", sip->sip_request->rq_method_name,
+	     sip->sip_call_id ? sip->sip_call_id->i_id : "-",
+	     sip->sip_from && sip->sip_from->a_url->url_host ?
+		     sip->sip_from->a_url->url_host :
+		     "-");
+	switch (sip->sip_request->rq_method) {
+	case sip_method_options:
+		return trunk_agent_options(agent, irq);
+	case sip_method_ack:
+		return 0;
+	case sip_method_invite:
+		/* Draining (SIGTERM): no new calls. */
+		if (agent->gw->draining) {
+			nta_incoming_treply(irq, SIP_503_SERVICE_UNAVAILABLE,
+					    SIPTAG_RETRY_AFTER_STR("60"),
+					    TAG_END());
+			return 0;
+		}
+		return 501;
+	default:
+		return 501;
+	}
+}
+
+/* Messages nta could not hand to a leg or transaction: stray responses. */
+static int trunk_agent_stray(struct trunk_agent *agent, nta_agent_t *nta,
+			     msg_t *msg, sip_t *sip)
+{
+	(void)nta;
+	LOGD(SUBSYS, agent->ctx, "dropped stray %s",
+	     sip && sip->sip_status ? "response" : "message");
+	msg_destroy(msg);
+	return 0;
+}
+
+/* Bind one more address/transport (the first one creates the agent). */
+static int trunk_agent_bind(struct trunk_agent *agent, const char *url)
+{
+	int rc;
+
+	errno = 0;
+	if (!agent->nta) {
+		agent->nta = nta_agent_create(
+			agent->gw->root, URL_STRING_MAKE(url), trunk_agent_stray,
+			agent, NTATAG_SERVER_RPORT(1), NTATAG_CLIENT_RPORT(1),
+			NTATAG_UA(0), TAG_END());
+		rc = agent->nta ? 0 : -1;
+	} else {
+		rc = nta_agent_add_tport(agent->nta, URL_STRING_MAKE(url),
+					 TAG_END());
+	}
+	if (rc < 0) {
+		rc = errno ? errno : EADDRNOTAVAIL;
+		LOGE(SUBSYS, agent->ctx, "cannot listen on %s: %s", url,
+		     strerror(rc));
+		return rc;
+	}
+	LOGI(SUBSYS, agent->ctx, "listening on %s", url);
+	return 0;
+}
+
+static int trunk_agent_listen(struct trunk_agent *agent,
+			      const struct config *cfg)
+{
+	const struct config_section *g = config_section_get(cfg, "global", NULL);
+	const char *const *addrs, *const *tps;
+	char key[64], url[320];
+	size_t na, nt, i, j;
+	int rc;
+
+	snprintf(key, sizeof(key), "%s_listen", trunk_side_names[agent->side]);
+	na = config_get_list(g, key, &addrs);
+	snprintf(key, sizeof(key), "%s_transports",
+		 trunk_side_names[agent->side]);
+	nt = config_get_list(g, key, &tps);
+	for (i = 0; i < na; i++) {
+		for (j = 0; j < nt; j++) {
+			if (!strcmp(tps[j], "tls")) {
+				/* TLS listeners come with certs/ (issue 5). */
+				LOGE(SUBSYS, agent->ctx,
+				     "%s: transport tls is not supported yet",
+				     key);
+				return ENOTSUP;
+			}
+			trunk_agent_url(url, sizeof(url), addrs[i], tps[j]);
+			rc = trunk_agent_bind(agent, url);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+int trunk_agent_alloc(struct trunk_gateway *gw, enum trunk_side side,
+		      const struct config *cfg, struct trunk_agent **out)
+{
+	struct trunk_agent *agent = su_zalloc(gw->home, sizeof(*agent));
+	int rc;
+
+	if (!agent)
+		return ENOMEM;
+	agent->gw = gw;
+	agent->side = side;
+	snprintf(agent->ctx, sizeof(agent->ctx), "side %s",
+		 trunk_side_names[side]);
+	rc = trunk_agent_listen(agent, cfg);
+	if (rc)
+		goto out;
+	agent->default_leg =
+		nta_leg_tcreate(agent->nta, trunk_agent_request, agent,
+				NTATAG_NO_DIALOG(1), TAG_END());
+	if (!agent->default_leg) {
+		LOGE(SUBSYS, agent->ctx, "cannot create the default leg");
+		rc = ENOMEM;
+		goto out;
+	}
+	*out = agent;
+	return 0;
+out:
+	trunk_agent_free(agent);
+	return rc;
+}
+
+void trunk_agent_free(struct trunk_agent *agent)
+{
+	if (!agent)
+		return;
+	if (agent->default_leg)
+		nta_leg_destroy(agent->default_leg);
+	if (agent->nta)
+		nta_agent_destroy(agent->nta);
+	su_free(agent->gw->home, agent);
+}

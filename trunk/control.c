@@ -1,0 +1,434 @@
+/*
+ * The control interface (docs/control.md): a UNIX stream socket served on
+ * the signalling thread. A client writes one command per line ("status",
+ * "reload", ...) and reads one JSON object per line back:
+ *   {"ok":true,...}  or  {"ok":false,"error":"why"}
+ * Requests are tiny and answered at once, so a client never blocks the
+ * thread for long: a client that does not read its answer is dropped.
+ * Access is by file permissions: 0600, or 0660 and group-owned by
+ * control_group.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "gateway.h"
+
+#define SUBSYS "trunk.control"
+#define CONTROL_LINE_MAX 4096
+#define CONTROL_REPLY_MAX 65536
+
+struct trunk_control_client {
+	struct trunk_control *ctl; /* borrowed */
+	struct trunk_control_client *next;
+	int fd;
+	int reg;
+	su_wait_t wait[1];
+	size_t used;
+	char buf[CONTROL_LINE_MAX];
+};
+
+struct trunk_control {
+	struct trunk_gateway *gw; /* borrowed */
+	char *path;
+	int fd;
+	bool bound; /* the socket file is ours to unlink */
+	int reg;
+	su_wait_t wait[1];
+	struct trunk_control_client *clients;
+};
+
+/* A growing reply buffer; on overflow the reply becomes an error. */
+struct trunk_reply {
+	size_t len;
+	bool overflow;
+	char buf[CONTROL_REPLY_MAX];
+};
+
+static void reply_add(struct trunk_reply *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void reply_add(struct trunk_reply *r, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (r->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(r->buf + r->len, sizeof(r->buf) - r->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(r->buf) - r->len)
+		r->overflow = true;
+	else
+		r->len += (size_t)n;
+}
+
+/* A JSON string literal, escaped per RFC 8259. */
+static void reply_str(struct trunk_reply *r, const char *s)
+{
+	reply_add(r, "\"");
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			reply_add(r, "\\%c", c);
+		else if (c < 0x20)
+			reply_add(r, "\\u%04x", c);
+		else
+			reply_add(r, "%c", c);
+	}
+	reply_add(r, "\"");
+}
+
+static void control_status_trunks(struct trunk_control *ctl,
+				  struct trunk_reply *r)
+{
+	const struct config_section *sec = NULL;
+	const char *sep = "";
+
+	reply_add(r, ",\"trunks\":[");
+	while ((sec = config_section_next(ctl->gw->cfg, "trunk", sec))) {
+		reply_add(r, "%s{\"name\":", sep);
+		reply_str(r, config_section_name(sec));
+		reply_add(r, ",\"mode\":");
+		reply_str(r, config_get_str(sec, "mode"));
+		reply_add(r, ",\"transport\":");
+		reply_str(r, config_get_str(sec, "transport"));
+		/* Peer supervision (OPTIONS/flows) arrives with issues 3 and
+		 * 6; until then a trunk is only configured. */
+		reply_add(r, ",\"state\":\"configured\"}");
+		sep = ",";
+	}
+	reply_add(r, "]");
+}
+
+static void control_status(struct trunk_control *ctl, struct trunk_reply *r)
+{
+	struct trunk_gateway *gw = ctl->gw;
+
+	reply_add(r, "{\"ok\":true,\"version\":\"%s\",\"pid\":%ld,"
+		     "\"uptime_s\":%lld,\"config\":",
+		  TRUNKD_VERSION, (long)getpid(),
+		  (long long)(time(NULL) - gw->started));
+	reply_str(r, config_file(gw->cfg));
+	reply_add(r, ",\"generation\":%u,\"draining\":%s", gw->generation,
+		  gw->draining ? "true" : "false");
+	control_status_trunks(ctl, r);
+	reply_add(r, "}");
+}
+
+static void control_reload(struct trunk_control *ctl, struct trunk_reply *r)
+{
+	char errs[2048];
+
+	if (trunk_gateway_reload(ctl->gw, errs, sizeof(errs)) == 0) {
+		reply_add(r, "{\"ok\":true,\"generation\":%u}",
+			  ctl->gw->generation);
+		return;
+	}
+	reply_add(r, "{\"ok\":false,\"error\":");
+	reply_str(r, errs);
+	reply_add(r, "}");
+}
+
+static void control_error(struct trunk_reply *r, const char *why,
+			  const char *cmd)
+{
+	char text[256];
+
+	snprintf(text, sizeof(text), "%s: %s", cmd, why);
+	reply_add(r, "{\"ok\":false,\"error\":");
+	reply_str(r, text);
+	reply_add(r, "}");
+}
+
+/* Commands that later issues fill in; named so clients get a clear answer. */
+static const char *const control_later[] = {
+	"calls", "hangup", "flows", "registrations", "dialplan", "metrics",
+	"trace", NULL,
+};
+
+static void control_dispatch(struct trunk_control *ctl, char *line,
+			     struct trunk_reply *r)
+{
+	char *cmd = strtok(line, " \t");
+	size_t i;
+
+	if (!cmd) {
+		control_error(r, "empty command", "");
+		return;
+	}
+	if (!strcmp(cmd, "status")) {
+		control_status(ctl, r);
+		return;
+	}
+	if (!strcmp(cmd, "reload")) {
+		control_reload(ctl, r);
+		return;
+	}
+	for (i = 0; control_later[i]; i++) {
+		if (!strcmp(cmd, control_later[i])) {
+			control_error(r, "not available in this version", cmd);
+			return;
+		}
+	}
+	control_error(r, "unknown command (try: status, reload)", cmd);
+}
+
+static void control_client_free(struct trunk_control_client *cl)
+{
+	struct trunk_control_client **pp;
+
+	for (pp = &cl->ctl->clients; *pp; pp = &(*pp)->next) {
+		if (*pp == cl) {
+			*pp = cl->next;
+			break;
+		}
+	}
+	if (cl->reg)
+		su_root_deregister(cl->ctl->gw->root, cl->reg);
+	su_wait_destroy(cl->wait);
+	close(cl->fd);
+	free(cl);
+}
+
+/* Answer one line; false if the client must be dropped. */
+static bool control_client_line(struct trunk_control_client *cl, char *line)
+{
+	static struct trunk_reply r; /* signalling thread only */
+	ssize_t n;
+
+	if (line[0] && line[strlen(line) - 1] == '\r')
+		line[strlen(line) - 1] = '\0';
+	r.len = 0;
+	r.overflow = false;
+	control_dispatch(cl->ctl, line, &r);
+	if (r.overflow) {
+		r.len = 0;
+		r.overflow = false;
+		control_error(&r, "reply too large", line);
+	}
+	reply_add(&r, "\n");
+	n = send(cl->fd, r.buf, r.len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	return n == (ssize_t)r.len;
+}
+
+static int control_client_readable(struct trunk_gateway *gw, su_wait_t *w,
+				   void *arg)
+{
+	struct trunk_control_client *cl = arg;
+	char *nl;
+	ssize_t n;
+
+	(void)gw;
+	(void)w;
+	n = recv(cl->fd, cl->buf + cl->used, sizeof(cl->buf) - 1 - cl->used,
+		 MSG_DONTWAIT);
+	if (n <= 0) {
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		control_client_free(cl);
+		return 0;
+	}
+	cl->used += (size_t)n;
+	cl->buf[cl->used] = '\0';
+	while ((nl = strchr(cl->buf, '\n'))) {
+		*nl = '\0';
+		if (!control_client_line(cl, cl->buf)) {
+			control_client_free(cl);
+			return 0;
+		}
+		cl->used -= (size_t)(nl + 1 - cl->buf);
+		memmove(cl->buf, nl + 1, cl->used + 1);
+	}
+	if (cl->used == sizeof(cl->buf) - 1) {
+		LOGW(SUBSYS, NULL, "client sent a line over %d bytes; dropped",
+		     CONTROL_LINE_MAX);
+		control_client_free(cl);
+	}
+	return 0;
+}
+
+static int control_accept(struct trunk_gateway *gw, su_wait_t *w, void *arg)
+{
+	struct trunk_control *ctl = arg;
+	struct trunk_control_client *cl;
+	int fd;
+
+	(void)w;
+	fd = accept4(ctl->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	cl = calloc(1, sizeof(*cl));
+	if (!cl || su_wait_create(cl->wait, fd, SU_WAIT_IN | SU_WAIT_HUP)) {
+		free(cl);
+		close(fd);
+		return 0;
+	}
+	cl->ctl = ctl;
+	cl->fd = fd;
+	cl->reg = su_root_register(gw->root, cl->wait,
+				   control_client_readable, cl, 0);
+	if (cl->reg <= 0) {
+		cl->reg = 0;
+		su_wait_destroy(cl->wait);
+		close(fd);
+		free(cl);
+		return 0;
+	}
+	cl->next = ctl->clients;
+	ctl->clients = cl;
+	return 0;
+}
+
+/* A socket file left by a dead daemon is removed; a live one is an error. */
+static int control_claim_path(const char *path, const struct sockaddr_un *sa)
+{
+	int fd, rc;
+
+	if (access(path, F_OK) != 0)
+		return 0;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	rc = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	close(fd);
+	if (rc == 0) {
+		LOGE(SUBSYS, NULL,
+		     "control socket %s is in use: is trunkd already running?",
+		     path);
+		return EADDRINUSE;
+	}
+	if (unlink(path) != 0 && errno != ENOENT)
+		return errno;
+	return 0;
+}
+
+static int control_mkdirs(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *p;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	p = strrchr(dir, '/');
+	if (!p || p == dir)
+		return 0;
+	*p = '\0';
+	for (p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+			return errno;
+		*p = '/';
+	}
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return errno;
+	return 0;
+}
+
+static int control_set_perms(const char *path, const char *group)
+{
+	struct group *gr;
+
+	if (!group)
+		return chmod(path, 0600) ? errno : 0;
+	gr = getgrnam(group);
+	if (!gr) {
+		LOGE(SUBSYS, NULL, "control_group %s: no such group", group);
+		return ENOENT;
+	}
+	if (chown(path, (uid_t)-1, gr->gr_gid) != 0 || chmod(path, 0660) != 0)
+		return errno;
+	return 0;
+}
+
+static int control_open(struct trunk_control *ctl, const char *group)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t old;
+	int rc;
+
+	if (strlen(ctl->path) >= sizeof(sa.sun_path)) {
+		LOGE(SUBSYS, NULL, "control socket path too long: %s",
+		     ctl->path);
+		return ENAMETOOLONG;
+	}
+	strcpy(sa.sun_path, ctl->path);
+	rc = control_mkdirs(ctl->path);
+	if (!rc)
+		rc = control_claim_path(ctl->path, &sa);
+	if (rc)
+		return rc;
+	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			 0);
+	if (ctl->fd < 0)
+		return errno;
+	old = umask(0177); /* never world-accessible, even for a moment */
+	rc = bind(ctl->fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (rc != 0)
+		return errno;
+	ctl->bound = true;
+	if (listen(ctl->fd, 16) != 0)
+		return errno;
+	return control_set_perms(ctl->path, group);
+}
+
+int trunk_control_alloc(struct trunk_gateway *gw, const char *path,
+			const char *group, struct trunk_control **out)
+{
+	struct trunk_control *ctl = calloc(1, sizeof(*ctl));
+	int rc;
+
+	if (!ctl)
+		return ENOMEM;
+	ctl->gw = gw;
+	ctl->fd = -1;
+	ctl->path = strdup(path);
+	rc = ctl->path ? control_open(ctl, group) : ENOMEM;
+	if (rc) {
+		LOGE(SUBSYS, NULL, "cannot open control socket %s: %s", path,
+		     strerror(rc));
+		goto out;
+	}
+	if (su_wait_create(ctl->wait, ctl->fd, SU_WAIT_ACCEPT) ||
+	    (ctl->reg = su_root_register(gw->root, ctl->wait, control_accept,
+					 ctl, 0)) <= 0) {
+		ctl->reg = 0;
+		rc = ENOMEM;
+		goto out;
+	}
+	LOGI(SUBSYS, NULL, "control socket %s", path);
+	*out = ctl;
+	return 0;
+out:
+	trunk_control_free(ctl);
+	return rc;
+}
+
+void trunk_control_free(struct trunk_control *ctl)
+{
+	if (!ctl)
+		return;
+	while (ctl->clients)
+		control_client_free(ctl->clients);
+	if (ctl->reg)
+		su_root_deregister(ctl->gw->root, ctl->reg);
+	if (ctl->fd >= 0) {
+		su_wait_destroy(ctl->wait);
+		close(ctl->fd);
+	}
+	if (ctl->bound)
+		unlink(ctl->path);
+	free(ctl->path);
+	free(ctl);
+}

@@ -1,0 +1,412 @@
+/*
+ * The daemon's lifecycle on the signalling thread (docs/operations.md):
+ *
+ *   load config ──▶ STARTING ──▶ RUNNING ──SIGTERM/SIGINT──▶ DRAINING ──▶ exit 0
+ *                      │            │  ▲                      (no new calls: 503;
+ *                      │            └──┘ SIGHUP / trunkctl reload   calls get
+ *                      ▼                 (bad file: old config     shutdown_grace)
+ *                    exit 1              stays, error reported)
+ *
+ * Signals arrive through a signalfd registered on the su_root, so every
+ * reaction runs on the signalling thread between two SIP events: there is
+ * no async-signal-safety to reason about.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "gateway.h"
+
+#include <sofia-sip/sofia_features.h>
+#include <sqlite3.h>
+
+#include "certs/certs.h"
+#include "media/media.h"
+
+#define SUBSYS "trunk.daemon"
+
+const char *trunk_version_string(void)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof(buf), "trunkd %s (%s, %s, %s, SQLite %s)",
+		 TRUNKD_VERSION, sofia_sip_name_version,
+		 certs_openssl_version(), media_version_string(),
+		 sqlite3_libversion());
+	return buf;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Configuration                                                           */
+
+static void trunk_config_print_error(const char *file, unsigned line,
+				     const char *reason, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "%s:%u: %s\n", file, line, reason);
+}
+
+int trunk_config_check(const char *file, struct config **out)
+{
+	return config_load(file, trunk_config_schema, out,
+			   trunk_config_print_error, NULL);
+}
+
+struct trunk_errbuf {
+	char *buf;
+	size_t len, used;
+};
+
+static void trunk_config_collect_error(const char *file, unsigned line,
+				       const char *reason, void *arg)
+{
+	struct trunk_errbuf *e = arg;
+	int n;
+
+	LOGE(SUBSYS, NULL, "%s:%u: %s", file, line, reason);
+	if (e->used >= e->len)
+		return;
+	n = snprintf(e->buf + e->used, e->len - e->used, "%s%s:%u: %s",
+		     e->used ? "; " : "", file, line, reason);
+	if (n > 0)
+		e->used += (size_t)n;
+}
+
+static void trunk_apply_log_levels(const struct config *cfg)
+{
+	const char *const *items;
+	size_t n = config_get_list(config_section_get(cfg, "global", NULL),
+				   "log_levels", &items);
+
+	/* The values were validated by config_load(). */
+	config_log_set_level_items(items, n);
+	trunk_sofia_log_levels_apply();
+}
+
+static bool trunk_lists_equal(const struct config_section *a,
+			      const struct config_section *b, const char *key)
+{
+	const char *const *ia, *const *ib;
+	size_t na = config_get_list(a, key, &ia);
+	size_t nb = config_get_list(b, key, &ib);
+	size_t i;
+
+	if (na != nb)
+		return false;
+	for (i = 0; i < na; i++)
+		if (strcmp(ia[i], ib[i]))
+			return false;
+	return true;
+}
+
+static bool trunk_key_equal(const struct config_section *a,
+			    const struct config_section *b,
+			    const struct config_key *k)
+{
+	const char *sa, *sb;
+
+	switch (k->type) {
+	case CONFIG_STRING:
+	case CONFIG_ENUM:
+	case CONFIG_PATH:
+		sa = config_get_str(a, k->name);
+		sb = config_get_str(b, k->name);
+		return sa == sb || (sa && sb && !strcmp(sa, sb));
+	case CONFIG_INT:
+	case CONFIG_DURATION:
+		return config_get_int(a, k->name) == config_get_int(b, k->name);
+	case CONFIG_BOOL:
+		return config_get_bool(a, k->name) ==
+		       config_get_bool(b, k->name);
+	case CONFIG_ADDR:
+	case CONFIG_LIST:
+	case CONFIG_E164_LIST:
+	case CONFIG_ADDR_LIST:
+	case CONFIG_LOG_LEVELS:
+		if (k->type == CONFIG_ADDR) {
+			struct config_addr x = { { 0 } }, y = { { 0 } };
+
+			config_get_addr(a, k->name, &x);
+			config_get_addr(b, k->name, &y);
+			return !memcmp(&x, &y, sizeof(x));
+		}
+		return trunk_lists_equal(a, b, k->name);
+	}
+	return false;
+}
+
+/*
+ * Settings marked CONFIG_F_RESTART (listeners, socket paths, threads)
+ * cannot change under a running process: say so instead of pretending.
+ */
+static void trunk_warn_restart_keys(const struct config *old,
+				    const struct config *new)
+{
+	const struct config_section_def *const *def;
+	const struct config_key *const *t;
+	const struct config_key *k;
+
+	for (def = trunk_config_schema; *def; def++) {
+		const struct config_section *a, *b;
+
+		if ((*def)->named)
+			continue;
+		a = config_section_get(old, (*def)->name, NULL);
+		b = config_section_get(new, (*def)->name, NULL);
+		for (t = (*def)->keys; *t; t++)
+			for (k = *t; k->name; k++)
+				if ((k->flags & CONFIG_F_RESTART) &&
+				    !trunk_key_equal(a, b, k))
+					LOGW(SUBSYS, NULL,
+					     "[%s] %s changed: takes effect "
+					     "only after a restart",
+					     (*def)->name, k->name);
+	}
+}
+
+int trunk_gateway_reload(struct trunk_gateway *gw, char *errs, size_t len)
+{
+	struct trunk_errbuf e = { errs, len, 0 };
+	struct config *cfg;
+	int rc;
+
+	errs[0] = '\0';
+	rc = config_load(gw->config_path, trunk_config_schema, &cfg,
+			 trunk_config_collect_error, &e);
+	if (rc) {
+		if (!e.used)
+			snprintf(errs, len, "%s: %s", gw->config_path,
+				 strerror(rc));
+		LOGE(SUBSYS, NULL,
+		     "reload failed; still running configuration "
+		     "generation %u",
+		     gw->generation);
+		return rc;
+	}
+	trunk_warn_restart_keys(gw->cfg, cfg);
+	config_free(gw->cfg);
+	gw->cfg = cfg;
+	gw->generation++;
+	trunk_apply_log_levels(cfg);
+	LOGI(SUBSYS, NULL, "configuration reloaded: generation %u",
+	     gw->generation);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Signals and shutdown                                                    */
+
+static void trunk_drain(struct trunk_gateway *gw, const char *why)
+{
+	if (gw->draining) {
+		LOGW(SUBSYS, NULL, "%s again: stopping now", why);
+		su_root_break(gw->root);
+		return;
+	}
+	gw->draining = true;
+	/* New INVITEs get 503 from here on (agent.c). No call can be up
+	 * yet: the B2BUA (issue 3) will keep the loop running for up to
+	 * shutdown_grace while its calls end, then BYE the rest. */
+	LOGI(SUBSYS, NULL, "%s: draining; no active calls, stopping", why);
+	su_root_break(gw->root);
+}
+
+static int trunk_signal_event(struct trunk_gateway *gw, su_wait_t *w,
+			      void *arg)
+{
+	struct signalfd_siginfo si;
+	char errs[2048];
+
+	(void)w;
+	(void)arg;
+	while (read(gw->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			LOGI(SUBSYS, NULL, "SIGHUP: reloading %s",
+			     gw->config_path);
+			trunk_gateway_reload(gw, errs, sizeof(errs));
+			break;
+		case SIGTERM:
+			trunk_drain(gw, "SIGTERM");
+			break;
+		case SIGINT:
+			trunk_drain(gw, "SIGINT");
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+static int trunk_signals_open(struct trunk_gateway *gw)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+		return errno;
+	gw->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (gw->signal_fd < 0)
+		return errno;
+	if (su_wait_create(gw->signal_wait, gw->signal_fd, SU_WAIT_IN))
+		return ENOMEM;
+	gw->signal_reg = su_root_register(gw->root, gw->signal_wait,
+					  trunk_signal_event, NULL, 0);
+	if (gw->signal_reg <= 0) {
+		gw->signal_reg = 0;
+		return ENOMEM;
+	}
+	return 0;
+}
+
+static void trunk_signals_close(struct trunk_gateway *gw)
+{
+	if (gw->signal_reg)
+		su_root_deregister(gw->root, gw->signal_reg);
+	if (gw->signal_fd >= 0) {
+		su_wait_destroy(gw->signal_wait);
+		close(gw->signal_fd);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* PID file                                                                */
+
+static int trunk_pid_file_write(const char *path)
+{
+	char buf[32];
+	FILE *f = fopen(path, "r");
+	long pid = 0;
+	int fd, n;
+
+	if (f) {
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = 0;
+		fclose(f);
+		if (pid > 0 && pid != getpid() && kill((pid_t)pid, 0) == 0) {
+			LOGE(SUBSYS, NULL,
+			     "pid file %s names running process %ld", path,
+			     pid);
+			return EEXIST;
+		}
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		LOGE(SUBSYS, NULL, "cannot write pid file %s: %s", path,
+		     strerror(errno));
+		return errno;
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n) {
+		close(fd);
+		return EIO;
+	}
+	close(fd);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Start and stop                                                          */
+
+static int trunk_gateway_start(struct trunk_gateway *gw)
+{
+	const struct config_section *g =
+		config_section_get(gw->cfg, "global", NULL);
+	enum trunk_side side;
+	int rc;
+
+	gw->root = su_root_create(gw);
+	if (!gw->root)
+		return ENOMEM;
+	rc = trunk_signals_open(gw);
+	if (rc)
+		return rc;
+	for (side = 0; side < TRUNK_SIDE_COUNT; side++) {
+		rc = trunk_agent_alloc(gw, side, gw->cfg, &gw->agents[side]);
+		if (rc)
+			return rc;
+	}
+	rc = trunk_control_alloc(gw, config_get_str(g, "control_socket"),
+				 config_get_str(g, "control_group"),
+				 &gw->control);
+	if (rc)
+		return rc;
+	if (gw->pid_file) {
+		rc = trunk_pid_file_write(gw->pid_file);
+		if (rc) {
+			free(gw->pid_file);
+			gw->pid_file = NULL; /* not ours to remove */
+		}
+	}
+	return rc;
+}
+
+static void trunk_gateway_stop(struct trunk_gateway *gw)
+{
+	enum trunk_side side;
+
+	trunk_control_free(gw->control);
+	for (side = 0; side < TRUNK_SIDE_COUNT; side++)
+		trunk_agent_free(gw->agents[side]);
+	trunk_signals_close(gw);
+	if (gw->root)
+		su_root_destroy(gw->root);
+	if (gw->pid_file) {
+		unlink(gw->pid_file);
+		free(gw->pid_file);
+	}
+	free(gw->config_path);
+	config_free(gw->cfg);
+}
+
+static char *trunk_pid_file_path(const struct trunk_daemon_opts *opts,
+				 const struct config *cfg)
+{
+	const char *p = opts->pid_file;
+
+	if (!p)
+		p = config_get_str(config_section_get(cfg, "global", NULL),
+				   "pid_file");
+	return p ? strdup(p) : NULL;
+}
+
+int trunk_daemon_run(const struct trunk_daemon_opts *opts)
+{
+	struct trunk_gateway gw = { .signal_fd = -1, .generation = 1 };
+	int rc;
+
+	if (trunk_config_check(opts->config_path, &gw.cfg))
+		return 1;
+	su_init();
+	su_home_init(gw.home);
+	trunk_sofia_log_init();
+	media_log_bridge_init();
+	trunk_apply_log_levels(gw.cfg);
+	gw.started = time(NULL);
+	gw.config_path = strdup(opts->config_path);
+	gw.pid_file = trunk_pid_file_path(opts, gw.cfg);
+	rc = trunk_gateway_start(&gw);
+	if (rc == 0) {
+		LOGI(SUBSYS, NULL, "%s started: config %s, pid %ld",
+		     trunk_version_string(), config_file(gw.cfg),
+		     (long)getpid());
+		su_root_run(gw.root);
+		LOGI(SUBSYS, NULL, "stopped");
+	} else {
+		LOGE(SUBSYS, NULL, "start-up failed: %s", strerror(rc));
+	}
+	trunk_gateway_stop(&gw);
+	su_home_deinit(gw.home);
+	su_deinit();
+	return rc ? 1 : 0;
+}

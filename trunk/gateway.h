@@ -1,0 +1,73 @@
+/*
+ * Private to trunk/: the gateway object that the signalling thread runs,
+ * and the pieces it is made of. Everything here runs on the one su_root
+ * thread; nothing takes a lock.
+ */
+#ifndef TRUNKD_TRUNK_GATEWAY_H
+#define TRUNKD_TRUNK_GATEWAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#define SU_ROOT_MAGIC_T struct trunk_gateway
+#define SU_WAKEUP_ARG_T void
+#define SU_TIMER_ARG_T struct trunk_gateway
+#define NTA_AGENT_MAGIC_T struct trunk_agent
+#define NTA_LEG_MAGIC_T struct trunk_agent
+
+#include <sofia-sip/su.h>
+#include <sofia-sip/su_alloc.h>
+#include <sofia-sip/su_wait.h>
+
+#include "trunk.h"
+
+/* The two sides of the B2BUA; their SIP agents never share a socket. */
+enum trunk_side {
+	TRUNK_SIDE_ENTERPRISE = 0, /* phones and PBXs */
+	TRUNK_SIDE_TRUNK,	   /* carriers (SP-SSEs) */
+	TRUNK_SIDE_COUNT,
+};
+
+extern const char *const trunk_side_names[TRUNK_SIDE_COUNT];
+
+struct trunk_agent;
+struct trunk_control;
+
+struct trunk_gateway {
+	su_home_t home[1];
+	su_root_t *root;
+	struct config *cfg;   /* owned; replaced whole on reload */
+	char *config_path;    /* as given on the command line */
+	char *pid_file;	      /* owned copy; NULL: none written */
+	unsigned generation;  /* 1 at start, +1 per successful reload */
+	time_t started;
+	bool draining;	      /* SIGTERM seen: refuse new calls */
+	struct trunk_agent *agents[TRUNK_SIDE_COUNT];
+	struct trunk_control *control;
+	int signal_fd;
+	su_wait_t signal_wait[1];
+	int signal_reg; /* su_root registration index, 0: none */
+};
+
+/* agent.c: one nta agent per side, listening as configured. */
+int trunk_agent_alloc(struct trunk_gateway *gw, enum trunk_side side,
+		      const struct config *cfg, struct trunk_agent **out);
+void trunk_agent_free(struct trunk_agent *agent);
+
+/* control.c: the UNIX-socket control interface (JSON lines). */
+int trunk_control_alloc(struct trunk_gateway *gw, const char *path,
+			const char *group, struct trunk_control **out);
+void trunk_control_free(struct trunk_control *ctl);
+
+/*
+ * daemon.c, for control.c: re-read the config file. On failure the running
+ * config stays and errs receives "FILE:LINE: reason; ..." (truncated).
+ */
+int trunk_gateway_reload(struct trunk_gateway *gw, char *errs, size_t len);
+
+/* sofia_log.c: route Sofia-SIP's logs into ours, per-subsystem levels. */
+void trunk_sofia_log_init(void);
+void trunk_sofia_log_levels_apply(void);
+
+#endif /* TRUNKD_TRUNK_GATEWAY_H */

@@ -1,0 +1,38 @@
+/*
+ * trunk: SIP signalling, the B2BUA, registration and flows (DESIGN.md).
+ * The top module: it owns the signalling thread (one su_root), assembles the
+ * configuration schema of all modules, and wires everything together.
+ * main() only parses the command line and calls in here.
+ */
+#ifndef TRUNKD_TRUNK_H
+#define TRUNKD_TRUNK_H
+
+#include "config/config.h"
+
+/* The whole trunkd.conf schema, NULL-terminated (all modules' sections). */
+extern const struct config_section_def *const trunk_config_schema[];
+
+/*
+ * Load FILE with the full schema. Every error is printed to stderr as
+ * "FILE:LINE: reason" (LINE 0 when it concerns the whole file). Returns 0
+ * and a new config in *out (config_free()), or an errno value.
+ */
+int trunk_config_check(const char *file, struct config **out);
+
+struct trunk_daemon_opts {
+	const char *config_path; /* required */
+	const char *pid_file;	 /* NULL: [global] pid_file, if set */
+};
+
+/*
+ * Run the gateway in the foreground until SIGTERM or SIGINT (drain, then
+ * exit). SIGHUP reloads the configuration. Returns the process exit status:
+ * 0 after a clean shutdown, 1 when the configuration is invalid or start-up
+ * failed (reason logged).
+ */
+int trunk_daemon_run(const struct trunk_daemon_opts *opts);
+
+/* "trunkd 0.1.0 (Sofia-SIP ..., OpenSSL ..., ...)" */
+const char *trunk_version_string(void);
+
+#endif /* TRUNKD_TRUNK_H */
