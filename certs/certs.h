@@ -12,8 +12,8 @@
 extern const struct config_key certs_tls_keys[];
 
 /* Cross-key checks of the TLS keys of one section (config_validate_h). */
-int certs_config_validate(const struct config_section *sec,
-			  config_error_h *eh, void *arg);
+int certs_config_validate(const struct config_section *sec, config_error_h *eh,
+			  void *arg);
 
 /*
  * Drain OpenSSL's error queue into the logger, one line per error, under

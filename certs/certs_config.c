@@ -55,8 +55,8 @@ static bool certs_hex_fingerprint_ok(const char *s)
 	return digits == 64;
 }
 
-int certs_config_validate(const struct config_section *sec,
-			  config_error_h *eh, void *arg)
+int certs_config_validate(const struct config_section *sec, config_error_h *eh,
+			  void *arg)
 {
 	const char *file = config_section_file(sec);
 	int n = 0;
@@ -70,9 +70,9 @@ int certs_config_validate(const struct config_section *sec,
 	}
 	if (config_is_set(sec, "tls_certificate") !=
 	    config_is_set(sec, "tls_key")) {
-		const char *set = config_is_set(sec, "tls_key") ?
-					  "tls_key" :
-					  "tls_certificate";
+		const char *set = config_is_set(sec, "tls_key")
+					  ? "tls_key"
+					  : "tls_certificate";
 		char why[120];
 
 		snprintf(why, sizeof(why),

@@ -32,23 +32,23 @@
 /* Key tables                                                              */
 
 enum config_type {
-	CONFIG_STRING,	 /* any non-empty text */
-	CONFIG_INT,	 /* decimal integer in [min, max] */
-	CONFIG_BOOL,	 /* yes/no, true/false, on/off, 1/0 */
-	CONFIG_ENUM,	 /* one of choices ("udp|tcp|tls") */
-	CONFIG_DURATION, /* "250ms", "30s", "5m", "1h", or bare seconds;
+	CONFIG_STRING,	   /* any non-empty text */
+	CONFIG_INT,	   /* decimal integer in [min, max] */
+	CONFIG_BOOL,	   /* yes/no, true/false, on/off, 1/0 */
+	CONFIG_ENUM,	   /* one of choices ("udp|tcp|tls") */
+	CONFIG_DURATION,   /* "250ms", "30s", "5m", "1h", or bare seconds;
 			    stored in milliseconds; bounds in milliseconds */
-	CONFIG_PATH,	 /* a file name; relative names are resolved against
+	CONFIG_PATH,	   /* a file name; relative names are resolved against
 			    the directory of the config file. With
 			    CONFIG_F_MUST_EXIST the file must be readable */
-	CONFIG_ADDR,	 /* "host:port", "[v6]:port", or "host" (port 0);
+	CONFIG_ADDR,	   /* "host:port", "[v6]:port", or "host" (port 0);
 			    host is an IP literal or a DNS name */
-	CONFIG_LIST,	 /* comma-separated non-empty strings; max = most
+	CONFIG_LIST,	   /* comma-separated non-empty strings; max = most
 			    items (0: unlimited); with choices ("a|b"),
 			    every item must be one of them */
-	CONFIG_E164_LIST, /* comma-separated "+<digits>" (ID-1 form, 1-15
+	CONFIG_E164_LIST,  /* comma-separated "+<digits>" (ID-1 form, 1-15
 			     digits), or ranges "+4930123400-+4930123499" */
-	CONFIG_ADDR_LIST, /* comma-separated CONFIG_ADDR values */
+	CONFIG_ADDR_LIST,  /* comma-separated CONFIG_ADDR values */
 	CONFIG_LOG_LEVELS, /* "subsys=level, subsys=level" (see below) */
 };
 
@@ -232,10 +232,10 @@ void config_log_vwrite(const char *subsys, enum config_log_level level,
 /* Redirect the sink to fd (tests); -1 restores stderr. */
 void config_log_set_fd(int fd);
 
-#define LOG_AT(lvl, sub, ctx, ...)                                            \
-	do {                                                                  \
-		if (config_log_enabled((sub), (lvl)))                         \
-			config_log_write((sub), (lvl), (ctx), __VA_ARGS__);   \
+#define LOG_AT(lvl, sub, ctx, ...)                                             \
+	do {                                                                   \
+		if (config_log_enabled((sub), (lvl)))                          \
+			config_log_write((sub), (lvl), (ctx), __VA_ARGS__);    \
 	} while (0)
 #define LOGE(sub, ctx, ...) LOG_AT(LOG_LEVEL_ERROR, sub, ctx, __VA_ARGS__)
 #define LOGW(sub, ctx, ...) LOG_AT(LOG_LEVEL_WARN, sub, ctx, __VA_ARGS__)

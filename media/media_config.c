@@ -45,8 +45,8 @@ static int media_config_validate(const struct config_section *sec,
 	if (lo % 2) {
 		snprintf(why, sizeof(why),
 			 "rtp_port_min: %lld is odd; RTP ports are even", lo);
-		eh(config_section_file(sec), config_key_line(sec, "rtp_port_min"),
-		   why, arg);
+		eh(config_section_file(sec),
+		   config_key_line(sec, "rtp_port_min"), why, arg);
 		n++;
 	}
 	if (hi - lo < 3) {
@@ -55,7 +55,8 @@ static int media_config_validate(const struct config_section *sec,
 			 "per leg; it must span at least 4 ports",
 			 lo, hi);
 		eh(config_section_file(sec),
-		   config_key_line(sec, "rtp_port_max") ?: config_section_line(sec),
+		   config_key_line(sec, "rtp_port_max")
+			   ?: config_section_line(sec),
 		   why, arg);
 		n++;
 	}

@@ -18,8 +18,8 @@
 #include "trunk/trunk.h"
 
 #define DEFAULT_SOCKET "/run/trunkd/trunkd.sock"
-#define REPLY_MAX 65536
-#define TIMEOUT_S 10
+#define REPLY_MAX      65536
+#define TIMEOUT_S      10
 
 static void usage(FILE *f)
 {
@@ -200,8 +200,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind == argc || join_args(argc - optind, argv + optind, cmd,
-					sizeof(cmd))) {
+	if (optind == argc ||
+	    join_args(argc - optind, argv + optind, cmd, sizeof(cmd))) {
 		usage(stderr);
 		return 2;
 	}

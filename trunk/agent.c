@@ -22,7 +22,7 @@
 #define SUBSYS "trunk.agent"
 
 /* What this build really implements; grows with the B2BUA. */
-#define TRUNK_ALLOW "OPTIONS"
+#define TRUNK_ALLOW  "OPTIONS"
 #define TRUNK_ACCEPT "application/sdp"
 
 const char *const trunk_side_names[TRUNK_SIDE_COUNT] = {
@@ -69,11 +69,12 @@ static int trunk_agent_request(struct trunk_agent *agent, nta_leg_t *leg,
 			       nta_incoming_t *irq, sip_t const *sip)
 {
 	(void)leg;
-	LOGD(SUBSYS, agent->ctx, "%s %s from %s", sip->sip_request->rq_method_name,
+	LOGD(SUBSYS, agent->ctx, "%s %s from %s",
+	     sip->sip_request->rq_method_name,
 	     sip->sip_call_id ? sip->sip_call_id->i_id : "-",
-	     sip->sip_from && sip->sip_from->a_url->url_host ?
-		     sip->sip_from->a_url->url_host :
-		     "-");
+	     sip->sip_from && sip->sip_from->a_url->url_host
+		     ? sip->sip_from->a_url->url_host
+		     : "-");
 	switch (sip->sip_request->rq_method) {
 	case sip_method_options:
 		return trunk_agent_options(agent, irq);
@@ -112,9 +113,9 @@ static int trunk_agent_bind(struct trunk_agent *agent, const char *url)
 	errno = 0;
 	if (!agent->nta) {
 		agent->nta = nta_agent_create(
-			agent->gw->root, URL_STRING_MAKE(url), trunk_agent_stray,
-			agent, NTATAG_SERVER_RPORT(1), NTATAG_CLIENT_RPORT(1),
-			NTATAG_UA(0), TAG_END());
+			agent->gw->root, URL_STRING_MAKE(url),
+			trunk_agent_stray, agent, NTATAG_SERVER_RPORT(1),
+			NTATAG_CLIENT_RPORT(1), NTATAG_UA(0), TAG_END());
 		rc = agent->nta ? 0 : -1;
 	} else {
 		rc = nta_agent_add_tport(agent->nta, URL_STRING_MAKE(url),
@@ -133,7 +134,8 @@ static int trunk_agent_bind(struct trunk_agent *agent, const char *url)
 static int trunk_agent_listen(struct trunk_agent *agent,
 			      const struct config *cfg)
 {
-	const struct config_section *g = config_section_get(cfg, "global", NULL);
+	const struct config_section *g =
+		config_section_get(cfg, "global", NULL);
 	const char *const *addrs, *const *tps;
 	char key[64], url[320];
 	size_t na, nt, i, j;

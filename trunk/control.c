@@ -21,8 +21,8 @@
 
 #include "gateway.h"
 
-#define SUBSYS "trunk.control"
-#define CONTROL_LINE_MAX 4096
+#define SUBSYS		  "trunk.control"
+#define CONTROL_LINE_MAX  4096
 #define CONTROL_REPLY_MAX 65536
 
 struct trunk_control_client {
@@ -114,8 +114,9 @@ static void control_status(struct trunk_control *ctl, struct trunk_reply *r)
 {
 	struct trunk_gateway *gw = ctl->gw;
 
-	reply_add(r, "{\"ok\":true,\"version\":\"%s\",\"pid\":%ld,"
-		     "\"uptime_s\":%lld,\"config\":",
+	reply_add(r,
+		  "{\"ok\":true,\"version\":\"%s\",\"pid\":%ld,"
+		  "\"uptime_s\":%lld,\"config\":",
 		  TRUNKD_VERSION, (long)getpid(),
 		  (long long)(time(NULL) - gw->started));
 	reply_str(r, config_file(gw->cfg));
@@ -152,8 +153,8 @@ static void control_error(struct trunk_reply *r, const char *why,
 
 /* Commands that later issues fill in; named so clients get a clear answer. */
 static const char *const control_later[] = {
-	"calls", "hangup", "flows", "registrations", "dialplan", "metrics",
-	"trace", NULL,
+	"calls",    "hangup",  "flows", "registrations",
+	"dialplan", "metrics", "trace", NULL,
 };
 
 static void control_dispatch(struct trunk_control *ctl, char *line,
@@ -275,8 +276,8 @@ static int control_accept(struct trunk_gateway *gw, su_wait_t *w, void *arg)
 	}
 	cl->ctl = ctl;
 	cl->fd = fd;
-	cl->reg = su_root_register(gw->root, cl->wait,
-				   control_client_readable, cl, 0);
+	cl->reg = su_root_register(gw->root, cl->wait, control_client_readable,
+				   cl, 0);
 	if (cl->reg <= 0) {
 		cl->reg = 0;
 		su_wait_destroy(cl->wait);
@@ -368,8 +369,8 @@ static int control_open(struct trunk_control *ctl, const char *group)
 		rc = control_claim_path(ctl->path, &sa);
 	if (rc)
 		return rc;
-	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			 0);
+	ctl->fd =
+		socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (ctl->fd < 0)
 		return errno;
 	old = umask(0177); /* never world-accessible, even for a moment */

@@ -216,8 +216,7 @@ static void trunk_drain(struct trunk_gateway *gw, const char *why)
 	su_root_break(gw->root);
 }
 
-static int trunk_signal_event(struct trunk_gateway *gw, su_wait_t *w,
-			      void *arg)
+static int trunk_signal_event(struct trunk_gateway *gw, su_wait_t *w, void *arg)
 {
 	struct signalfd_siginfo si;
 	char errs[2048];

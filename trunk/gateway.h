@@ -10,11 +10,11 @@
 #include <stddef.h>
 #include <time.h>
 
-#define SU_ROOT_MAGIC_T struct trunk_gateway
-#define SU_WAKEUP_ARG_T void
-#define SU_TIMER_ARG_T struct trunk_gateway
+#define SU_ROOT_MAGIC_T	  struct trunk_gateway
+#define SU_WAKEUP_ARG_T	  void
+#define SU_TIMER_ARG_T	  struct trunk_gateway
 #define NTA_AGENT_MAGIC_T struct trunk_agent
-#define NTA_LEG_MAGIC_T struct trunk_agent
+#define NTA_LEG_MAGIC_T	  struct trunk_agent
 
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_alloc.h>
@@ -37,12 +37,12 @@ struct trunk_control;
 struct trunk_gateway {
 	su_home_t home[1];
 	su_root_t *root;
-	struct config *cfg;   /* owned; replaced whole on reload */
-	char *config_path;    /* as given on the command line */
-	char *pid_file;	      /* owned copy; NULL: none written */
-	unsigned generation;  /* 1 at start, +1 per successful reload */
+	struct config *cfg;  /* owned; replaced whole on reload */
+	char *config_path;   /* as given on the command line */
+	char *pid_file;	     /* owned copy; NULL: none written */
+	unsigned generation; /* 1 at start, +1 per successful reload */
 	time_t started;
-	bool draining;	      /* SIGTERM seen: refuse new calls */
+	bool draining; /* SIGTERM seen: refuse new calls */
 	struct trunk_agent *agents[TRUNK_SIDE_COUNT];
 	struct trunk_control *control;
 	int signal_fd;

@@ -61,9 +61,9 @@ int main(int argc, char **argv)
 			break;
 		case 'R':
 			return config_schema_write_markdown(trunk_config_schema,
-							    STDOUT_FILENO) ?
-				       1 :
-				       0;
+							    STDOUT_FILENO)
+				       ? 1
+				       : 0;
 		case 'V':
 			printf("%s\n", trunk_version_string());
 			return 0;

@@ -26,10 +26,8 @@ struct trunk_sofia_log {
 };
 
 static struct trunk_sofia_log trunk_sofia_logs[] = {
-	{ su_log_default, "sofia" },
-	{ nta_log, "sofia.nta" },
-	{ tport_log, "sofia.tport" },
-	{ sresolv_log, "sofia.sres" },
+	{ su_log_default, "sofia" },  { nta_log, "sofia.nta" },
+	{ tport_log, "sofia.tport" }, { sresolv_log, "sofia.sres" },
 	{ stun_log, "sofia.stun" },
 };
 
@@ -101,8 +99,9 @@ void trunk_sofia_log_levels_apply(void)
 	size_t i;
 
 	for (i = 0; i < N_LOGS; i++)
-		su_log_set_level(trunk_sofia_logs[i].log,
-				 trunk_sofia_level_map(trunk_sofia_logs[i].subsys));
+		su_log_set_level(
+			trunk_sofia_logs[i].log,
+			trunk_sofia_level_map(trunk_sofia_logs[i].subsys));
 }
 
 void trunk_sofia_log_init(void)

@@ -120,9 +120,8 @@ static const struct config_key trunk_trunk_keys[] = {
 	{ NULL },
 };
 
-static void trunk_config_err(const struct config_section *sec,
-			     const char *key, const char *why,
-			     config_error_h *eh, void *arg)
+static void trunk_config_err(const struct config_section *sec, const char *key,
+			     const char *why, config_error_h *eh, void *arg)
 {
 	unsigned line = key ? config_key_line(sec, key) : 0;
 
@@ -178,8 +177,8 @@ static int trunk_pbx_validate(const struct config_section *sec,
 {
 	if (config_is_set(sec, "password") != config_is_set(sec, "username")) {
 		trunk_config_err(sec,
-				 config_is_set(sec, "password") ? "password" :
-								  "username",
+				 config_is_set(sec, "password") ? "password"
+								: "username",
 				 "username and password go together", eh, arg);
 		return 1;
 	}
@@ -226,8 +225,8 @@ static const struct config_section_def trunk_trunk_section = {
 };
 
 const struct config_section_def *const trunk_config_schema[] = {
-	&trunk_global_section, &trunk_enterprise_section,
-	&trunk_phone_section,  &trunk_pbx_section,
-	&trunk_trunk_section,  &media_config_section,
+	&trunk_global_section,	  &trunk_enterprise_section,
+	&trunk_phone_section,	  &trunk_pbx_section,
+	&trunk_trunk_section,	  &media_config_section,
 	&dialplan_config_section, NULL,
 };
