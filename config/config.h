@@ -143,7 +143,11 @@ const char *config_file(const struct config *cfg);
 /* ---------------------------------------------------------------------- */
 /* Reading (all borrowed pointers, valid until config_free())             */
 
-/* The first section of a kind (instance NULL: any), or NULL. */
+/*
+ * The first section of a kind (instance NULL: any), or NULL. A kind that is
+ * not named is always present: when the file lacks it, config_load() adds
+ * an empty instance (line 0) so that its defaults can be read.
+ */
 const struct config_section *config_section_get(const struct config *cfg,
 						const char *kind,
 						const char *instance);
@@ -155,13 +159,16 @@ config_section_next(const struct config *cfg, const char *kind,
 
 const char *config_section_kind(const struct config_section *sec);
 const char *config_section_name(const struct config_section *sec);
+/* The file as given to config_load(), for error messages. */
 const char *config_section_file(const struct config_section *sec);
 unsigned config_section_line(const struct config_section *sec);
 
 /*
- * Typed getters. Asking for a key the section's tables do not declare, or
- * with the wrong type, is a programming error and aborts. sec may be NULL
- * (section absent): the key's default is returned.
+ * Typed getters. A key the file does not set yields its default (and
+ * config_is_set() false, config_key_line() 0). Asking for a key the
+ * section's tables do not declare, with the wrong type, or of a NULL
+ * section is a programming error and aborts: unnamed kinds always have a
+ * section (config_section_get()), named ones are found by iterating.
  */
 bool config_is_set(const struct config_section *sec, const char *key);
 unsigned config_key_line(const struct config_section *sec, const char *key);
@@ -180,8 +187,15 @@ struct config_addr {
 bool config_get_addr(const struct config_section *sec, const char *key,
 		     struct config_addr *out);
 
+/*
+ * Parse TEXT by the CONFIG_ADDR rules (for the items of a CONFIG_ADDR_LIST).
+ * Returns 0 with *out written, or EINVAL.
+ */
+int config_addr_parse(const char *text, struct config_addr *out);
+
 /* CONFIG_LIST, CONFIG_E164_LIST (ranges stay as written), CONFIG_ADDR_LIST,
- * CONFIG_LOG_LEVELS: number of items, *items borrowed. */
+ * CONFIG_LOG_LEVELS: number of items, *items borrowed and NULL-terminated
+ * (unset: 0 and an empty array). */
 size_t config_get_list(const struct config_section *sec, const char *key,
 		       const char *const **items);
 
@@ -208,8 +222,9 @@ int config_log_level_parse(const char *name);
 /*
  * Levels per subsystem: spec is "info" (default for all) or a list
  * "info, trunk=debug, sofia.tport=warn". A subsystem's level is that of the
- * longest dotted prefix listed ("trunk" covers "trunk.reg"). Returns 0 or
- * EINVAL (levels unchanged). Thread-safe against concurrent logging.
+ * longest dotted prefix listed ("trunk" covers "trunk.reg"); without a bare
+ * level the default is info. Returns 0 or EINVAL (levels unchanged).
+ * Thread-safe against concurrent logging.
  */
 int config_log_set_levels(const char *spec);
 /* Same, from the items of a CONFIG_LOG_LEVELS value. */
@@ -218,9 +233,11 @@ int config_log_set_level_items(const char *const *items, size_t n);
 bool config_log_enabled(const char *subsys, enum config_log_level level);
 
 /*
- * One line to the log sink (stderr by default):
+ * One line to the log sink (stderr by default), in one write(2):
  *   2026-11-21T18:11:00.123Z INFO  trunk.reg [trunk itsp1] text
- * ctx may be NULL. The caller is responsible for never passing secrets.
+ * ctx may be NULL. Control characters become blanks (one call, one line);
+ * lines over 4 KB are cut and end in "...". The level is not checked here
+ * (LOG_AT does). The caller is responsible for never passing secrets.
  */
 void config_log_write(const char *subsys, enum config_log_level level,
 		      const char *ctx, const char *fmt, ...)
