@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# 001-startup: trunkd starts with the default config, answers status on its
+# control socket (mode 0600) and OPTIONS on every listener.
+# REQ: SC-8-1
+. "$(dirname "$0")/../lib.sh"
+ti_setup
+
+ti_config "$SOURCE_ROOT/config/trunkd.conf" "$TI_DIR/trunkd.conf"
+ti_trunkd_start "$TI_DIR/trunkd.conf"
+
+mode=$(stat -c %a "$TI_SOCK")
+[ "$mode" = 600 ] || ti_fail "control socket mode is $mode, expected 600"
+
+status=$(ti_ctl status) || ti_fail "trunkctl status exited $?: $status"
+ti_json_check "$status" 'j["ok"] is True' "status"
+ti_json_check "$status" 'j["version"] == "0.1.0"' "status version"
+ti_json_check "$status" 'j["generation"] == 1' "status generation"
+ti_json_check "$status" "j['config'] == '$TI_DIR/trunkd.conf'" "status config"
+ti_json_check "$status" "j['pid'] == $(ti_pid trunkd)" "status pid"
+ti_json_check "$status" '[t["name"] for t in j["trunks"]] == ["local"]' \
+	"status trunks"
+ti_json_check "$status" 'j["trunks"][0]["mode"] == "static"' "trunk mode"
+
+# Every listener of the default config, on UDP and TCP.
+for side in 5060 5080; do
+	port=$(ti_port "$side")
+	ti_wait_port udp 127.0.0.1 "$port" 5
+	ti_wait_port tcp 127.0.0.1 "$port" 5
+	for tr in u1 t1; do
+		ti_sipp "options-$tr-$side" "$TI_TEST_DIR/options.xml" "$tr" \
+			127.0.0.1 "$port" ||
+			ti_fail "OPTIONS over $tr to 127.0.0.1:$port: SIPp exited $?"
+	done
+done
+
+ti_pass
