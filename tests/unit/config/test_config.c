@@ -5,7 +5,8 @@
  *   test_config CASE    run one case: exit 0 pass, 1 fail (reason on stderr)
  *   test_config         list the cases
  *
- * Config files are written to a mkdtemp() directory, removed at exit.
+ * Config files are written to a mkdtemp() directory, removed at exit
+ * (tests/unit/common/unit_test.h).
  * REQ: none (config has no requirement IDs of its own).
  */
 #include <errno.h>
@@ -21,16 +22,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
-
-#define CHECK(c)                                                               \
-	do {                                                                   \
-		if (!(c)) {                                                    \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #c);                                 \
-			dump_errors();                                         \
-			return 1;                                              \
-		}                                                              \
-	} while (0)
+#include "unit_test.h"
 
 /* ---------------------------------------------------------------------- */
 /* Schema under test: one key of every type, a named kind, a required one */
@@ -126,67 +118,12 @@ static const struct config_section_def *const t_schema_need[] = { &t_global,
 /* ---------------------------------------------------------------------- */
 /* Helpers                                                                 */
 
-static char tmpdir[] = "/tmp/test_config.XXXXXX";
-static char conf_path[256];
-
-#define MAX_ERRS 32
-static struct {
-	size_t n;
-	unsigned line[MAX_ERRS];
-	char text[MAX_ERRS][512];
-	bool wrong_file;
-} errs;
-
-static void dump_errors(void)
-{
-	size_t i;
-
-	for (i = 0; i < errs.n; i++)
-		fprintf(stderr, "  error %u: %s\n", errs.line[i], errs.text[i]);
-}
-
-static void collect(const char *file, unsigned line, const char *reason,
-		    void *arg)
-{
-	(void)arg;
-	if (strcmp(file, conf_path))
-		errs.wrong_file = true;
-	if (errs.n == MAX_ERRS)
-		return;
-	errs.line[errs.n] = line;
-	snprintf(errs.text[errs.n++], sizeof(errs.text[0]), "%s", reason);
-}
-
-/* Is there an error at LINE containing TEXT? */
-static bool has_err(unsigned line, const char *text)
-{
-	size_t i;
-
-	for (i = 0; i < errs.n; i++)
-		if (errs.line[i] == line && strstr(errs.text[i], text))
-			return true;
-	return false;
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f || fputs(text, f) < 0 || fclose(f)) {
-		perror(path);
-		exit(2);
-	}
-}
-
 static int load_schema(const char *text,
 		       const struct config_section_def *const *schema,
 		       struct config **cfg)
 {
-	memset(&errs, 0, sizeof(errs));
 	validate_calls = 0;
-	write_file(conf_path, text);
-	*cfg = NULL;
-	return config_load(conf_path, schema, cfg, collect, NULL);
+	return unit_load(text, schema, cfg);
 }
 
 static int load(const char *text, struct config **cfg)
@@ -266,7 +203,8 @@ static int run_values(const struct vcase *vc, size_t n)
 		snprintf(text, sizeof(text), "[global]\n%s = %s\n", vc[i].key,
 			 vc[i].value);
 		rc = load(text, &cfg);
-		if (vc[i].err && (rc != EINVAL || !has_err(2, vc[i].err))) {
+		if (vc[i].err &&
+		    (rc != EINVAL || !unit_has_err(2, vc[i].err))) {
 			fprintf(stderr, "%s = %s: want error '%s'\n", vc[i].key,
 				vc[i].value, vc[i].err);
 			CHECK(0);
@@ -479,25 +417,26 @@ static int t_type_path(void)
 	char want[512], text[600];
 
 	CHECK(load("[global]\np = sub/x.pem\n", &cfg) == 0);
-	snprintf(want, sizeof(want), "%s/sub/x.pem", tmpdir);
+	snprintf(want, sizeof(want), "%s/sub/x.pem", unit_dir);
 	CHECK(!strcmp(config_get_str(global(cfg), "p"), want));
 	config_free(cfg);
 	CHECK(load("[global]\np = /etc/abs\n", &cfg) == 0);
 	CHECK(!strcmp(config_get_str(global(cfg), "p"), "/etc/abs"));
 	config_free(cfg);
-	snprintf(want, sizeof(want), "%s/there.pem", tmpdir);
-	write_file(want, "x");
+	snprintf(want, sizeof(want), "%s/there.pem", unit_dir);
+	unit_write_file(want, "x");
 	CHECK(load("[global]\npe = there.pem\n", &cfg) == 0);
 	CHECK(!strcmp(config_get_str(global(cfg), "pe"), want));
 	config_free(cfg);
-	snprintf(text, sizeof(text), "[global]\npe = %s/missing.pem\n", tmpdir);
+	snprintf(text, sizeof(text), "[global]\npe = %s/missing.pem\n",
+		 unit_dir);
 	CHECK(load(text, &cfg) == EINVAL);
 	snprintf(want, sizeof(want),
 		 "pe: cannot read %s/missing.pem: No such file or directory",
-		 tmpdir);
-	CHECK(has_err(2, want));
+		 unit_dir);
+	CHECK(unit_has_err(2, want));
 	CHECK(load("[global]\npe = .\n", &cfg) == EINVAL);
-	CHECK(has_err(2, "Is a directory"));
+	CHECK(unit_has_err(2, "Is a directory"));
 	return 0;
 }
 
@@ -567,13 +506,13 @@ static int t_quote_errors(void)
 	struct config *cfg;
 
 	CHECK(load(text, &cfg) == EINVAL);
-	CHECK(errs.n == 5);
-	CHECK(has_err(2, "s: unterminated quoted value"));
-	CHECK(has_err(3, "escapes"));
-	CHECK(has_err(4, "unexpected text after the closing quote"));
-	CHECK(has_err(5, "expected 'key = value'"));
-	CHECK(has_err(6, "missing key name"));
-	CHECK(!errs.wrong_file);
+	CHECK(unit_errs.n == 5);
+	CHECK(unit_has_err(2, "s: unterminated quoted value"));
+	CHECK(unit_has_err(3, "escapes"));
+	CHECK(unit_has_err(4, "unexpected text after the closing quote"));
+	CHECK(unit_has_err(5, "expected 'key = value'"));
+	CHECK(unit_has_err(6, "missing key name"));
+	CHECK(!unit_errs.wrong_file);
 	return 0;
 }
 
@@ -590,10 +529,10 @@ static int t_unknown_key_section(void)
 	struct config *cfg;
 
 	CHECK(load(text, &cfg) == EINVAL);
-	CHECK(errs.n == 3);
-	CHECK(has_err(2, "unknown key 'foo' in [global]"));
-	CHECK(has_err(3, "unknown section [bogus]"));
-	CHECK(has_err(8, "unknown key 'bar' in [peer p1]"));
+	CHECK(unit_errs.n == 3);
+	CHECK(unit_has_err(2, "unknown key 'foo' in [global]"));
+	CHECK(unit_has_err(3, "unknown section [bogus]"));
+	CHECK(unit_has_err(8, "unknown key 'bar' in [peer p1]"));
 	return 0;
 }
 
@@ -602,7 +541,8 @@ static int t_key_outside_section(void)
 	struct config *cfg;
 
 	CHECK(load("s = 1\ni = 2\n[global]\ni = 3\n", &cfg) == EINVAL);
-	CHECK(errs.n == 1 && has_err(1, "key outside of any section"));
+	CHECK(unit_errs.n == 1 &&
+	      unit_has_err(1, "key outside of any section"));
 	return 0;
 }
 
@@ -620,11 +560,11 @@ static int t_duplicates(void)
 	struct config *cfg;
 
 	CHECK(load(text, &cfg) == EINVAL);
-	CHECK(errs.n == 3);
-	CHECK(has_err(3, "duplicate key 'mode' in [peer itsp1] (first at "
-			 "line 2)"));
-	CHECK(has_err(5, "duplicate [peer itsp1] (first at line 1)"));
-	CHECK(has_err(7, "duplicate [global] (first at line 4)"));
+	CHECK(unit_errs.n == 3);
+	CHECK(unit_has_err(3, "duplicate key 'mode' in [peer itsp1] (first at "
+			      "line 2)"));
+	CHECK(unit_has_err(5, "duplicate [peer itsp1] (first at line 1)"));
+	CHECK(unit_has_err(7, "duplicate [global] (first at line 4)"));
 	return 0;
 }
 
@@ -641,14 +581,14 @@ static int t_header_errors(void)
 	struct config *cfg;
 
 	CHECK(load(text, &cfg) == EINVAL);
-	CHECK(errs.n == 7);
-	CHECK(has_err(1, "[peer] needs a name"));
-	CHECK(has_err(3, "[global] takes no name"));
-	CHECK(has_err(4, "a name has no blanks"));
-	CHECK(has_err(5, "a name is 1-63 letters"));
-	CHECK(has_err(6, "empty section header"));
-	CHECK(has_err(7, "without ']'"));
-	CHECK(has_err(8, "unexpected text after ']'"));
+	CHECK(unit_errs.n == 7);
+	CHECK(unit_has_err(1, "[peer] needs a name"));
+	CHECK(unit_has_err(3, "[global] takes no name"));
+	CHECK(unit_has_err(4, "a name has no blanks"));
+	CHECK(unit_has_err(5, "a name is 1-63 letters"));
+	CHECK(unit_has_err(6, "empty section header"));
+	CHECK(unit_has_err(7, "without ']'"));
+	CHECK(unit_has_err(8, "unexpected text after ']'"));
 	return 0;
 }
 
@@ -657,8 +597,8 @@ static int t_missing_required(void)
 	struct config *cfg;
 
 	CHECK(load("[global]\n[peer x]\nhost = h\n", &cfg) == EINVAL);
-	CHECK(errs.n == 1);
-	CHECK(has_err(2, "missing required key 'mode' in [peer x]"));
+	CHECK(unit_errs.n == 1);
+	CHECK(unit_has_err(2, "missing required key 'mode' in [peer x]"));
 	CHECK(validate_calls == 1); /* [global] only */
 	return 0;
 }
@@ -668,7 +608,8 @@ static int t_required_section(void)
 	struct config *cfg;
 
 	CHECK(load_schema("[global]\n", t_schema_need, &cfg) == EINVAL);
-	CHECK(errs.n == 1 && has_err(0, "required section [need] missing"));
+	CHECK(unit_errs.n == 1 &&
+	      unit_has_err(0, "required section [need] missing"));
 	CHECK(load_schema("[need]\n", t_schema_need, &cfg) == 0);
 	config_free(cfg);
 	return 0;
@@ -687,11 +628,14 @@ static int t_error_order(void)
 	struct config *cfg;
 
 	CHECK(load(text, &cfg) == EINVAL);
-	CHECK(errs.n == 4);
-	CHECK(errs.line[0] == 1 && strstr(errs.text[0], "'mode'"));
-	CHECK(errs.line[1] == 2 && strstr(errs.text[1], "port: 0 is out"));
-	CHECK(errs.line[2] == 6 && strstr(errs.text[2], "b: 'perhaps'"));
-	CHECK(errs.line[3] == 8 && strstr(errs.text[3], "needs host"));
+	CHECK(unit_errs.n == 4);
+	CHECK(unit_errs.line[0] == 1 && strstr(unit_errs.text[0], "'mode'"));
+	CHECK(unit_errs.line[1] == 2 &&
+	      strstr(unit_errs.text[1], "port: 0 is out"));
+	CHECK(unit_errs.line[2] == 6 &&
+	      strstr(unit_errs.text[2], "b: 'perhaps'"));
+	CHECK(unit_errs.line[3] == 8 &&
+	      strstr(unit_errs.text[3], "needs host"));
 	/* [global] had a bad key: not validated (no "must not be x"). */
 	CHECK(validate_calls == 1);
 	return 0;
@@ -702,7 +646,7 @@ static int t_validate(void)
 	struct config *cfg;
 
 	CHECK(load("[global]\n\ns = x\n[peer a]\nmode = a\n", &cfg) == EINVAL);
-	CHECK(errs.n == 1 && has_err(3, "s: must not be x"));
+	CHECK(unit_errs.n == 1 && unit_has_err(3, "s: must not be x"));
 	CHECK(validate_calls == 2);
 	CHECK(load("[global]\ns = y\n[peer a]\nmode = a\n", &cfg) == 0);
 	CHECK(validate_calls == 2);
@@ -722,19 +666,19 @@ static int t_secrets(void)
 	size_t i;
 
 	CHECK(load(text, &cfg) == EINVAL);
-	CHECK(errs.n == 4);
-	CHECK(has_err(2, "pw: value is empty"));
-	CHECK(has_err(3, "pwi: the value is not an integer"));
-	CHECK(has_err(4, "duplicate key 'pw'"));
+	CHECK(unit_errs.n == 4);
+	CHECK(unit_has_err(2, "pw: value is empty"));
+	CHECK(unit_has_err(3, "pwi: the value is not an integer"));
+	CHECK(unit_has_err(4, "duplicate key 'pw'"));
 	CHECK(load("[global]\npwi = 123456\n", &cfg) == EINVAL);
-	CHECK(has_err(2, "pwi: the value is out of range 0..10"));
-	for (i = 0; i < errs.n; i++)
-		CHECK(!strstr(errs.text[i], "123456"));
+	CHECK(unit_has_err(2, "pwi: the value is out of range 0..10"));
+	for (i = 0; i < unit_errs.n; i++)
+		CHECK(!strstr(unit_errs.text[i], "123456"));
 	CHECK(load(text, &cfg) == EINVAL);
-	for (i = 0; i < errs.n; i++)
-		CHECK(!strstr(errs.text[i], "s3cr3t") &&
-		      !strstr(errs.text[i], "topsecret") &&
-		      !strstr(errs.text[i], "123456"));
+	for (i = 0; i < unit_errs.n; i++)
+		CHECK(!strstr(unit_errs.text[i], "s3cr3t") &&
+		      !strstr(unit_errs.text[i], "topsecret") &&
+		      !strstr(unit_errs.text[i], "123456"));
 	return 0;
 }
 
@@ -759,8 +703,8 @@ static int t_sections(void)
 	CHECK(config_section_get(cfg, "peer", "a") == s);
 	CHECK(config_section_get(cfg, "peer", "zz") == NULL);
 	CHECK(config_section_name(global(cfg)) == NULL);
-	CHECK(!strcmp(config_section_file(s), conf_path));
-	CHECK(realpath(conf_path, abs) && !strcmp(config_file(cfg), abs));
+	CHECK(!strcmp(config_section_file(s), unit_conf));
+	CHECK(realpath(unit_conf, abs) && !strcmp(config_file(cfg), abs));
 	config_free(cfg);
 	return 0;
 }
@@ -770,10 +714,9 @@ static int t_open_error(void)
 	struct config *cfg = NULL;
 	char path[300];
 
-	snprintf(path, sizeof(path), "%s/none.conf", tmpdir);
-	memset(&errs, 0, sizeof(errs));
-	CHECK(config_load(path, t_schema, &cfg, collect, NULL) == ENOENT);
-	CHECK(errs.n == 1 && has_err(0, "No such file or directory"));
+	snprintf(path, sizeof(path), "%s/none.conf", unit_dir);
+	CHECK(unit_load_path(path, t_schema, &cfg) == ENOENT);
+	CHECK(unit_errs.n == 1 && unit_has_err(0, "No such file or directory"));
 	CHECK(cfg == NULL);
 	return 0;
 }
@@ -825,26 +768,9 @@ static int t_getter_abort(void)
 /* ---------------------------------------------------------------------- */
 /* Logger                                                                  */
 
-/* Log through a pipe; return what was written (one read). */
-static ssize_t capture(char *buf, size_t size, void (*f)(void))
+static void log_two(void *arg)
 {
-	int fds[2];
-	ssize_t n;
-
-	if (pipe(fds))
-		return -1;
-	config_log_set_fd(fds[1]);
-	f();
-	config_log_set_fd(-1);
-	close(fds[1]);
-	n = read(fds[0], buf, size - 1);
-	close(fds[0]);
-	buf[n > 0 ? n : 0] = 0;
-	return n;
-}
-
-static void log_two(void)
-{
+	(void)arg;
 	config_log_write("trunk.reg", LOG_LEVEL_INFO, "trunk itsp1",
 			 "registered %d", 3);
 	config_log_write("media", LOG_LEVEL_WARN, NULL, "no ctx");
@@ -862,7 +788,7 @@ static int t_log_format(void)
 	regex_t rx;
 	int rc;
 
-	CHECK(capture(buf, sizeof(buf), log_two) > 0);
+	CHECK(unit_capture(buf, sizeof(buf), log_two, NULL) > 0);
 	CHECK(regcomp(&rx, re, REG_EXTENDED) == 0);
 	rc = regexec(&rx, buf, 0, NULL, 0);
 	regfree(&rx);
@@ -872,8 +798,9 @@ static int t_log_format(void)
 	return 0;
 }
 
-static void log_control(void)
+static void log_control(void *arg)
 {
+	(void)arg;
 	config_log_write("x", LOG_LEVEL_ERROR, "c\nd", "a\nb\rc\x1b[2J\t%s",
 			 "e\n");
 }
@@ -882,7 +809,7 @@ static int t_log_control_chars(void)
 {
 	char buf[512], *text;
 
-	CHECK(capture(buf, sizeof(buf), log_control) > 0);
+	CHECK(unit_capture(buf, sizeof(buf), log_control, NULL) > 0);
 	CHECK(strchr(buf, '\n') == buf + strlen(buf) - 1);
 	CHECK(!strchr(buf, '\r') && !strchr(buf, '\x1b') && !strchr(buf, '\t'));
 	text = strstr(buf, "ERROR x [c d] ");
@@ -890,8 +817,9 @@ static int t_log_control_chars(void)
 	return 0;
 }
 
-static void log_long(void)
+static void log_long(void *arg)
 {
+	(void)arg;
 	static char big[10000];
 
 	memset(big, 'a', sizeof(big) - 1);
@@ -901,7 +829,7 @@ static void log_long(void)
 static int t_log_truncate(void)
 {
 	char buf[16384];
-	ssize_t n = capture(buf, sizeof(buf), log_long);
+	ssize_t n = unit_capture(buf, sizeof(buf), log_long, NULL);
 
 	CHECK(n > 4000 && n <= 4096);
 	CHECK(!strcmp(buf + n - 4, "...\n"));
@@ -954,7 +882,7 @@ static int t_markdown(void)
 	size_t t;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/ref.md", tmpdir);
+	snprintf(path, sizeof(path), "%s/ref.md", unit_dir);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	CHECK(fd >= 0);
 	CHECK(config_schema_write_markdown(t_schema, fd) == 0);
@@ -983,10 +911,7 @@ static int t_markdown(void)
 
 /* ---------------------------------------------------------------------- */
 
-static const struct {
-	const char *name;
-	int (*run)(void);
-} cases[] = {
+static const struct unit_case cases[] = {
 	{ "type_string", t_type_string },
 	{ "type_int", t_type_int },
 	{ "type_bool", t_type_bool },
@@ -1021,36 +946,4 @@ static const struct {
 	{ "markdown", t_markdown },
 };
 
-static void cleanup(void)
-{
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd))
-		fprintf(stderr, "could not remove %s\n", tmpdir);
-}
-
-int main(int argc, char **argv)
-{
-	size_t i;
-	int rc;
-
-	for (i = 0; argc == 2 && i < sizeof(cases) / sizeof(cases[0]); i++)
-		if (!strcmp(argv[1], cases[i].name))
-			break;
-	if (argc != 2 || i == sizeof(cases) / sizeof(cases[0])) {
-		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-			printf("%s\n", cases[i].name);
-		return argc == 1 ? 0 : 2;
-	}
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 2;
-	}
-	snprintf(conf_path, sizeof(conf_path), "%s/test.conf", tmpdir);
-	rc = cases[i].run();
-	cleanup();
-	if (!rc)
-		printf("ok %s\n", cases[i].name);
-	return rc;
-}
+UNIT_MAIN(cases)

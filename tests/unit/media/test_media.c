@@ -1,0 +1,117 @@
+/*
+ * Unit tests of media/'s configuration table and its spandsp log bridge
+ * (STYLE.md 16). The schema holds [media] alone, so the test needs only
+ * media/ and config/.
+ * REQ: none (configuration and log bridge)
+ */
+#include <stdio.h>
+#include <string.h>
+#include <spandsp.h>
+
+#include "media/media.h"
+#include "unit_test.h"
+
+static const struct config_section_def *const schema[] = {
+	&media_config_section, NULL
+};
+
+static int t_defaults(void)
+{
+	const struct config_section *m;
+	const char *const *codecs;
+	struct config *cfg;
+
+	CHECK(unit_load("", schema, &cfg) == 0);
+	m = config_section_get(cfg, "media", NULL);
+	CHECK(config_get_int(m, "rtp_port_min") == 20000);
+	CHECK(config_get_int(m, "rtp_port_max") == 29999);
+	CHECK(config_get_list(m, "codecs", &codecs) == 2);
+	CHECK(!strcmp(codecs[0], "PCMU") && !strcmp(codecs[1], "PCMA"));
+	CHECK(config_get_int(m, "rtp_timeout") == 60000);
+	CHECK(!strcmp(config_get_str(m, "srtp_trunk"), "optional"));
+	config_free(cfg);
+	return 0;
+}
+
+static int t_odd_port(void)
+{
+	struct config *cfg;
+
+	CHECK(unit_load("[media]\n# RTP\nrtp_port_min = 20001\n", schema,
+			&cfg) == EINVAL);
+	CHECK(unit_errs.n == 1);
+	CHECK(unit_has_err(3, "rtp_port_min: 20001 is odd"));
+	return 0;
+}
+
+static int t_range_too_small(void)
+{
+	struct config *cfg;
+
+	CHECK(unit_load("[media]\nrtp_port_min = 30000\nrtp_port_max = 30002\n",
+			schema, &cfg) == EINVAL);
+	CHECK(unit_errs.n == 1);
+	CHECK(unit_has_err(3, "rtp_port_max: range 30000-30002"));
+	/* Only rtp_port_min set: reported at the section header. */
+	CHECK(unit_load("[media]\nrtp_port_min = 29998\n", schema, &cfg) ==
+	      EINVAL);
+	CHECK(unit_has_err(1, "holds no RTP/RTCP pair"));
+	CHECK(unit_load("[media]\nrtp_port_min = 30000\nrtp_port_max = 30003\n",
+			schema, &cfg) == 0);
+	config_free(cfg);
+	return 0;
+}
+
+static int t_bad_codec(void)
+{
+	struct config *cfg;
+
+	CHECK(unit_load("[media]\ncodecs = PCMU, G722\n", schema, &cfg) ==
+	      EINVAL);
+	CHECK(unit_errs.n == 1);
+	CHECK(unit_has_err(2, "codecs: 'G722' is not one of PCMU|PCMA|G729"));
+	CHECK(unit_load("[media]\nrtp_port_min = 80\n", schema, &cfg) ==
+	      EINVAL);
+	CHECK(unit_has_err(2, "rtp_port_min: 80 is out of range 1024..65534"));
+	return 0;
+}
+
+static void spandsp_log(void *arg)
+{
+	logging_state_t *s = span_log_init(NULL, SPAN_LOG_DEBUG, "test");
+
+	(void)arg;
+	span_log(s, SPAN_LOG_ERROR, "decoder lost sync\n");
+	span_log(s, SPAN_LOG_WARNING, "odd frame\n");
+	span_log(s, SPAN_LOG_FLOW, "flow detail\n");
+	span_log_free(s);
+}
+
+static int t_spandsp_bridge(void)
+{
+	char buf[2048], *e, *w;
+
+	media_log_bridge_init();
+	CHECK(unit_capture(buf, sizeof(buf), spandsp_log, NULL) > 0);
+	e = strstr(buf, "Z ERROR media.spandsp ");
+	w = strstr(buf, "Z WARN  media.spandsp ");
+	if (!e || !w)
+		fprintf(stderr, "got:\n%s", buf);
+	CHECK(e && strstr(e, "decoder lost sync\n"));
+	CHECK(w && strstr(w, "odd frame\n"));
+	/* Flow detail maps to debug, off at the default level. */
+	CHECK(!strstr(buf, "flow detail"));
+	/* spandsp's own newline is dropped: one line per message. */
+	CHECK(!strstr(buf, "\n\n"));
+	return 0;
+}
+
+static const struct unit_case cases[] = {
+	{ "defaults", t_defaults },
+	{ "odd_port", t_odd_port },
+	{ "range_too_small", t_range_too_small },
+	{ "bad_codec", t_bad_codec },
+	{ "spandsp_bridge", t_spandsp_bridge },
+};
+
+UNIT_MAIN(cases)

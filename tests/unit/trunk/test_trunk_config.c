@@ -1,0 +1,114 @@
+/*
+ * Unit tests of the full trunkd.conf schema (trunk_config_schema) and the
+ * cross-key rules of [trunk NAME] and [pbx NAME] (STYLE.md 16).
+ * These check configuration rules that REG-2 and TLS-8 rely on; they do not
+ * prove the requirements, which the integration tests do.
+ * REQ: none (configuration validation)
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "trunk/trunk.h"
+#include "unit_test.h"
+
+static int load(const char *text, struct config **cfg)
+{
+	return unit_load(text, trunk_config_schema, cfg);
+}
+
+/* A static trunk with a domain is the smallest valid file; every other
+ * section is absent and reads as its defaults. */
+static int t_minimal(void)
+{
+	const struct config_section *g, *t;
+	const char *const *items;
+	struct config *cfg;
+
+	CHECK(load("[trunk itsp1]\nmode = static\ndomain = sip.example.net\n",
+		   &cfg) == 0);
+	g = config_section_get(cfg, "global", NULL);
+	CHECK(config_get_list(g, "enterprise_listen", &items) == 1);
+	CHECK(!strcmp(items[0], "127.0.0.1:5060"));
+	CHECK(config_section_get(cfg, "media", NULL));
+	CHECK(config_section_get(cfg, "dialplan", NULL));
+	t = config_section_get(cfg, "trunk", "itsp1");
+	CHECK(t && !strcmp(config_get_str(t, "transport"), "tls"));
+	CHECK(config_get_int(t, "register_expires") == 3600000);
+	config_free(cfg);
+	return 0;
+}
+
+static int t_registration_needs_aor(void)
+{
+	static const char text[] = "[trunk itsp1]\n"
+				   "domain = sip.example.net\n"
+				   "mode = registration\n"
+				   "identities = +4930123450\n";
+	struct config *cfg;
+
+	CHECK(load(text, &cfg) == EINVAL);
+	CHECK(unit_errs.n == 1);
+	CHECK(unit_has_err(3, "needs registration_aor"));
+	return 0;
+}
+
+static int t_needs_domain_or_proxy(void)
+{
+	struct config *cfg;
+
+	CHECK(load("[global]\n[trunk t]\nmode = static\n", &cfg) == EINVAL);
+	CHECK(unit_errs.n == 1);
+	CHECK(unit_has_err(2, "trunk needs domain"));
+	CHECK(load("[trunk t]\nmode = static\nproxy = 192.0.2.10:5061\n",
+		   &cfg) == 0);
+	config_free(cfg);
+	return 0;
+}
+
+static int t_tls_required_udp(void)
+{
+	static const char text[] = "[trunk t]\n"
+				   "mode = static\n"
+				   "domain = sip.example.net\n"
+				   "transport = udp\n"
+				   "tls_required = yes\n";
+	struct config *cfg;
+
+	CHECK(load(text, &cfg) == EINVAL);
+	CHECK(unit_errs.n == 1);
+	CHECK(unit_has_err(5, "tls_required = yes but transport is not tls"));
+	return 0;
+}
+
+static int t_secret_not_echoed(void)
+{
+	static const char text[] = "[trunk t]\n"
+				   "mode = static\n"
+				   "domain = sip.example.net\n"
+				   "password = Hunter2secret\n"
+				   "[phone alice]\n"
+				   "extension = 100\n"
+				   "[pbx p]\n"
+				   "address = 192.0.2.20\n"
+				   "username = pbx\n";
+	struct config *cfg;
+
+	CHECK(load(text, &cfg) == EINVAL);
+	CHECK(unit_errs.n == 3);
+	CHECK(unit_has_err(4, "password without username"));
+	CHECK(unit_has_err(5, "missing required key 'password' in "
+			      "[phone alice]"));
+	CHECK(unit_has_err(9, "username and password go together"));
+	CHECK(!unit_any_err("Hunter2secret"));
+	return 0;
+}
+
+static const struct unit_case cases[] = {
+	{ "minimal", t_minimal },
+	{ "registration_needs_aor", t_registration_needs_aor },
+	{ "needs_domain_or_proxy", t_needs_domain_or_proxy },
+	{ "tls_required_udp", t_tls_required_udp },
+	{ "secret_not_echoed", t_secret_not_echoed },
+};
+
+UNIT_MAIN(cases)
