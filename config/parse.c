@@ -131,7 +131,8 @@ static void config_errors_emit(struct config_parser *p, config_error_h *eh,
 
 	if (p->oom)
 		config_perr_at(p, 0, "out of memory");
-	qsort(p->errs, p->nerrs, sizeof(*p->errs), config_error_cmp);
+	if (p->nerrs) /* qsort(NULL, 0) is undefined */
+		qsort(p->errs, p->nerrs, sizeof(*p->errs), config_error_cmp);
 	for (i = 0; eh && i < p->nerrs; i++)
 		eh(p->cfg->path, p->errs[i].line, p->errs[i].reason, arg);
 }
