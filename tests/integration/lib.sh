@@ -116,9 +116,13 @@ ti_wait_file()
 # ---------------------------------------------------------------------------
 # Setup and cleanup
 
+# The watchdog: after TI_TIME_LIMIT seconds, SIGTERM to the test's shell and
+# to its direct children (our peers, our daemons, the `timeout` wrapping a
+# foreground command), so that the EXIT trap runs at once instead of after
+# the foreground command.
 ti__watchdog_run()
 {
-	local main=$1 limit=$2 sp
+	local main=$1 limit=$2 sp p
 	trap - EXIT INT HUP
 	trap 'kill "$sp" 2>/dev/null; exit 0' TERM
 	sleep "$limit" &
@@ -126,15 +130,18 @@ ti__watchdog_run()
 	wait "$sp" || exit 0
 	printf '[%s] time limit of %s s reached\n' "$TI_TEST" "$limit" >&2
 	kill -TERM "$main" 2>/dev/null
+	for p in $(pgrep -P "$main"); do
+		[ "$p" = "$BASHPID" ] || kill -TERM "$p" 2>/dev/null
+	done
 	exit 0
 }
 
 ti_setup()
 {
 	local tool
-	for tool in ip ss python3 timeout; do
+	for tool in ip ss python3 timeout pgrep; do
 		command -v "$tool" >/dev/null ||
-			ti_fail "$tool not found (apt-get install iproute2 python3 coreutils)"
+			ti_fail "$tool not found (apt-get install iproute2 python3 coreutils procps)"
 	done
 	TI_DIR=$(mktemp -d "${TMPDIR:-/tmp}/trunkd-it-$TI_TEST.XXXXXX")
 	TI_DIR=$(cd "$TI_DIR" && pwd -P) # the daemon reports resolved paths
@@ -394,12 +401,12 @@ ti_sipp()
 	local name=$1 sf=$2 tr=$3 host=$4 port=$5 rc=0
 	shift 5
 	command -v sipp >/dev/null || ti_fail "sipp not found (apt-get install sip-tester)"
-	(cd "$TI_DIR" && ti_exec sipp -sf "$sf" -m 1 -t "$tr" \
+	ti_exec sipp -sf "$sf" -m 1 -t "$tr" \
 		-i 127.0.0.1 -p "$(ti_port 5070)" \
 		-timeout 10s -timeout_error -recv_timeout 5s -nostdin \
 		-trace_msg -message_file "$TI_DIR/$name.msg.txt" \
 		-trace_err -error_file "$TI_DIR/$name.err.log" \
 		-trace_logs -log_file "$TI_DIR/$name.actions.txt" \
-		"$@" "$host:$port" >"$TI_DIR/$name.screen.txt" 2>&1) || rc=$?
+		"$@" "$host:$port" >"$TI_DIR/$name.screen.txt" 2>&1 || rc=$?
 	return "$rc"
 }

@@ -21,16 +21,20 @@ ti_json_check "$status" '[t["name"] for t in j["trunks"]] == ["local"]' \
 	"status trunks"
 ti_json_check "$status" 'j["trunks"][0]["mode"] == "static"' "trunk mode"
 
-# Every listener of the default config, on UDP and TCP.
+# Every listener of the default config, on UDP and TCP; all are probed
+# before the verdict so that a failure names every listener concerned.
+failed=
 for side in 5060 5080; do
 	port=$(ti_port "$side")
 	ti_wait_port udp 127.0.0.1 "$port" 5
 	ti_wait_port tcp 127.0.0.1 "$port" 5
 	for tr in u1 t1; do
+		rc=0
 		ti_sipp "options-$tr-$side" "$TI_TEST_DIR/options.xml" "$tr" \
-			127.0.0.1 "$port" ||
-			ti_fail "OPTIONS over $tr to 127.0.0.1:$port: SIPp exited $?"
+			127.0.0.1 "$port" || rc=$?
+		[ "$rc" = 0 ] || failed+=" $tr:127.0.0.1:$port(SIPp exit $rc)"
 	done
 done
+[ -z "$failed" ] || ti_fail "OPTIONS probe failed for:$failed"
 
 ti_pass

@@ -53,7 +53,7 @@ ti_json_check "$reply" "j['ok'] is False and
 trunks_are 2 local second ||
 	ti_fail "after a refused reload: status changed from generation 2 with [local, second]"
 for tr in u1 t1; do
-	ti_sipp "options-$tr" "$TI_ROOT/001-startup/options.xml" "$tr" \
+	ti_sipp "options-$tr" "$TI_ROOT/peers/options-ping.xml" "$tr" \
 		127.0.0.1 "$(ti_port 5060)" ||
 		ti_fail "after a refused reload: OPTIONS over $tr: SIPp exited $?"
 done

@@ -32,7 +32,7 @@ terminate "idle"
 # 2. The same with a control client connected and silent.
 ti_trunkd_start "$TI_DIR/trunkd.conf" --pid-file "$TI_PIDFILE"
 ti_start client python3 "$TI_TEST_DIR/idle-client.py" "$TI_SOCK"
-client_connected() { grep -q '^connected' "$TI_DIR/client.log"; }
+client_connected() { grep -qs '^connected' "$TI_DIR/client.log"; }
 ti_wait_until 5 client_connected || ti_fail "the idle client did not connect"
 terminate "with a connected client"
 ti_wait_exit client 5 || ti_fail "the idle client still runs after trunkd exited"

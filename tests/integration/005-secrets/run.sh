@@ -11,7 +11,7 @@ ti_config "$TI_TEST_DIR/secrets.conf" "$TI_DIR/trunkd.conf"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 
 for port in 5060 5080; do
-	ti_sipp "options-$port" "$TI_ROOT/001-startup/options.xml" u1 \
+	ti_sipp "options-$port" "$TI_ROOT/peers/options-ping.xml" u1 \
 		127.0.0.1 "$(ti_port "$port")" ||
 		ti_fail "OPTIONS to $port: SIPp exited $?"
 done
