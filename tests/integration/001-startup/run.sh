@@ -5,6 +5,9 @@
 . "$(dirname "$0")/../lib.sh"
 ti_setup
 
+version=$(ti_exec "$TRUNKD" --version) || ti_fail "trunkd --version exited $?"
+[[ $version == "trunkd 0.1.0"* ]] || ti_fail "trunkd --version printed '$version'"
+
 ti_config "$SOURCE_ROOT/config/trunkd.conf" "$TI_DIR/trunkd.conf"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 

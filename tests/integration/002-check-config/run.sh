@@ -6,20 +6,17 @@
 . "$(dirname "$0")/../lib.sh"
 ti_setup
 
-# file -> "line:substring of the reason" (case-insensitive). Every bad-*.conf
-# of this folder must have a row, so no bad config goes unchecked.
+# file -> "line:substring of the reason" (case-insensitive), several joined
+# by '|'. Every bad-*.conf of this folder must have a row, so no bad config
+# goes unchecked.
 declare -A expect=(
 	[bad-unknown-key.conf]='8:frobnicate'
 	[bad-enum-value.conf]='12:transport'
 	[bad-out-of-range.conf]='10:rtp_port_min'
-	[bad-duplicate-trunk.conf]='14:local'
+	[bad-duplicate-trunk.conf]='14:duplicate'
 	[bad-missing-file.conf]='10:nothere.txt'
 	[bad-registration-no-aor.conf]='10:registration_aor'
-	[bad-secret.conf]='13:max_contacts'
-)
-# Further errors a file must report (same form).
-declare -A expect_also=(
-	[bad-secret.conf]='19:username'
+	[bad-secret.conf]='13:max_contacts|19:username|26:password'
 )
 
 # check_rejected FILE LINE:SUBSTRING...: --check-config exits 1, prints no
@@ -49,7 +46,8 @@ bad=0
 for conf in "$TI_TEST_DIR"/bad-*.conf; do
 	name=$(basename "$conf")
 	[ -n "${expect[$name]:-}" ] || ti_fail "$name has no row in the expect table"
-	check_rejected "$conf" "${expect[$name]}" ${expect_also[$name]:+"${expect_also[$name]}"}
+	IFS='|' read -r -a wants <<<"${expect[$name]}"
+	check_rejected "$conf" "${wants[@]}"
 	bad=$((bad + 1))
 
 	# The daemon refuses it too, before creating anything.
@@ -85,6 +83,11 @@ for opt in --check-config --config; do
 	grep -qF -- "$missing" "$TI_DIR/err" ||
 		ti_fail "trunkd $opt $missing: stderr does not name the file: $(cat "$TI_DIR/err")"
 done
+
+# A usage error is exit status 2.
+rc=0
+ti_exec "$TRUNKD" --no-such-option >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || ti_fail "trunkd --no-such-option: exit $rc, expected 2"
 
 # The shipped configs are valid: the default one and every example.
 for conf in "$SOURCE_ROOT/config/trunkd.conf" "$SOURCE_ROOT"/config/examples/*.conf; do

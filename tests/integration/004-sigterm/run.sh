@@ -19,6 +19,9 @@ terminate()
 		ti_fail "$1: trunkd exited with status $TI_EXIT_STATUS after SIGTERM, expected 0"
 	[ ! -e "$TI_PIDFILE" ] || ti_fail "$1: pid file $TI_PIDFILE left behind"
 	[ ! -e "$TI_SOCK" ] || ti_fail "$1: control socket $TI_SOCK left behind"
+	rc=0
+	ti_ctl status >/dev/null 2>&1 || rc=$?
+	[ "$rc" = 2 ] || ti_fail "$1: trunkctl status without a daemon exited $rc, expected 2"
 }
 
 # 1. Plain start and stop.
