@@ -61,6 +61,20 @@ static int trunk_agent_options(struct trunk_agent *agent, nta_incoming_t *irq)
 	return 0;
 }
 
+static int trunk_agent_invite(struct trunk_agent *agent, nta_incoming_t *irq,
+			      sip_t const *sip)
+{
+	int status = trunk_call_invite(agent->gw, agent->side, irq, sip);
+
+	if (status == 503)
+		/* Draining (SIGTERM) or out of resources: no new calls. */
+		nta_incoming_treply(irq, SIP_503_SERVICE_UNAVAILABLE,
+				    SIPTAG_RETRY_AFTER_STR("60"), TAG_END());
+	else if (status)
+		return status;
+	return 0;
+}
+
 /*
  * Requests outside any dialog. Returning a status code >= 100 makes nta
  * answer with it; 0 means we answered (or, for ACK, nothing is due).
@@ -81,14 +95,7 @@ static int trunk_agent_request(struct trunk_agent *agent, nta_leg_t *leg,
 	case sip_method_ack:
 		return 0;
 	case sip_method_invite:
-		/* Draining (SIGTERM): no new calls. */
-		if (agent->gw->draining) {
-			nta_incoming_treply(irq, SIP_503_SERVICE_UNAVAILABLE,
-					    SIPTAG_RETRY_AFTER_STR("60"),
-					    TAG_END());
-			return 0;
-		}
-		return 501;
+		return trunk_agent_invite(agent, irq, sip);
 	default:
 		return 501;
 	}
@@ -192,6 +199,11 @@ int trunk_agent_alloc(struct trunk_gateway *gw, enum trunk_side side,
 out:
 	trunk_agent_free(agent);
 	return rc;
+}
+
+nta_agent_t *trunk_agent_nta(const struct trunk_agent *agent)
+{
+	return agent->nta;
 }
 
 void trunk_agent_free(struct trunk_agent *agent)

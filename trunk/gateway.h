@@ -10,11 +10,16 @@
 #include <stddef.h>
 #include <time.h>
 
+/* Files that bind other magic types define them before including this. */
 #define SU_ROOT_MAGIC_T	  struct trunk_gateway
 #define SU_WAKEUP_ARG_T	  void
-#define SU_TIMER_ARG_T	  struct trunk_gateway
 #define NTA_AGENT_MAGIC_T struct trunk_agent
-#define NTA_LEG_MAGIC_T	  struct trunk_agent
+#ifndef SU_TIMER_ARG_T
+#define SU_TIMER_ARG_T struct trunk_gateway
+#endif
+#ifndef NTA_LEG_MAGIC_T
+#define NTA_LEG_MAGIC_T struct trunk_agent
+#endif
 
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_alloc.h>
@@ -33,6 +38,7 @@ extern const char *const trunk_side_names[TRUNK_SIDE_COUNT];
 
 struct trunk_agent;
 struct trunk_control;
+struct trunk_call;
 
 struct trunk_gateway {
 	su_home_t home[1];
@@ -45,6 +51,9 @@ struct trunk_gateway {
 	bool draining; /* SIGTERM seen: refuse new calls */
 	struct trunk_agent *agents[TRUNK_SIDE_COUNT];
 	struct trunk_control *control;
+	struct trunk_call *calls; /* owned list of active calls */
+	unsigned ncalls;
+	unsigned long long call_seq; /* ids for log context and trunkctl */
 	int signal_fd;
 	su_wait_t signal_wait[1];
 	int signal_reg; /* su_root registration index, 0: none */
@@ -54,6 +63,20 @@ struct trunk_gateway {
 int trunk_agent_alloc(struct trunk_gateway *gw, enum trunk_side side,
 		      const struct config *cfg, struct trunk_agent **out);
 void trunk_agent_free(struct trunk_agent *agent);
+/* The side's nta agent (borrowed) and its default Contact. */
+struct nta_agent_s *trunk_agent_nta(const struct trunk_agent *agent);
+
+/*
+ * call.c: a new INVITE outside any dialog on SIDE. Takes charge of irq
+ * (answers it, now or later). Returns 0, or a SIP status for the agent to
+ * answer with when no call was created (403 unknown source, 503, ...).
+ */
+struct nta_incoming_s;
+struct sip_s;
+int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
+		      struct nta_incoming_s *irq, struct sip_s const *sip);
+/* End every call at once (shutdown). */
+void trunk_call_hangup_all(struct trunk_gateway *gw, const char *why);
 
 /* control.c: the UNIX-socket control interface (JSON lines). */
 int trunk_control_alloc(struct trunk_gateway *gw, const char *path,

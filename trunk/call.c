@@ -1,0 +1,636 @@
+/*
+ * The B2BUA call (DESIGN.md 5): one call object, two legs, two independent
+ * dialogs. Leg A is the side that sent the INVITE (we are its UAS), leg B
+ * the side we call (we are its UAC). Each leg has its own Call-ID, tags,
+ * CSeq, Via and Contact; nothing of one side's topology is copied to the
+ * other (the SIP headers are built anew; see "SDP" below for the body).
+ *
+ *        INVITE(A)                                    2xx(B) relayed
+ *   INIT ─────────▶ CALLING ──1xx(B)──▶ EARLY ───────────────────────▶ CONFIRMED
+ *                     │  │                │                               │
+ *                     │  └─CANCEL(A)──────┴──▶ CANCELLING ──final(B)──┐   │ BYE either side
+ *                     │     (487 to A)                                ▼   ▼
+ *                     └──── 3xx-6xx(B) relayed to A ──────────────▶ TERMINATED
+ *                                                                 (freed from a
+ *                                                                  zero-delay timer)
+ *
+ * SDP: bodies are relayed as they are until media anchoring lands
+ * (issue 3 item 5: media/ engine + SDP rewrite with our own o=, c= and
+ * ports). That leaks the media addresses of each side to the other; it is
+ * the one known topology leak and is listed in docs/conformance.md as
+ * "not yet" for RTP-1.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#define NTA_LEG_MAGIC_T	     struct call_leg
+#define NTA_OUTGOING_MAGIC_T struct trunk_call
+#define NTA_INCOMING_MAGIC_T struct trunk_call
+#define SU_TIMER_ARG_T	     struct trunk_call
+
+#include "gateway.h"
+
+#include <sofia-sip/msg_addr.h>
+#include <sofia-sip/nta.h>
+#include <sofia-sip/nta_tag.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+#include <sofia-sip/su_tag.h>
+#include <sofia-sip/su_string.h>
+
+#define SUBSYS "trunk.call"
+
+enum call_state {
+	CALL_CALLING,	 /* INVITE sent to B, nothing back but 100 */
+	CALL_EARLY,	 /* a 1xx from B relayed to A */
+	CALL_CANCELLING, /* A cancelled; waiting for B's final response */
+	CALL_CONFIRMED,	 /* 2xx relayed; the call is up */
+	CALL_TERMINATED, /* done; freed from a zero-delay timer */
+};
+
+static const char *const call_state_names[] = {
+	[CALL_CALLING] = "CALLING",	  [CALL_EARLY] = "EARLY",
+	[CALL_CANCELLING] = "CANCELLING", [CALL_CONFIRMED] = "CONFIRMED",
+	[CALL_TERMINATED] = "TERMINATED",
+};
+
+struct call_leg {
+	struct trunk_call *call; /* borrowed: the owner */
+	enum trunk_side side;
+	nta_leg_t *leg;
+};
+
+struct trunk_call {
+	su_home_t home[1];
+	struct trunk_gateway *gw; /* borrowed */
+	struct trunk_call *next;
+	unsigned long long id;
+	char ctx[32];
+	enum call_state state;
+	struct call_leg a, b;
+	nta_incoming_t *invite_a; /* the INVITE we answer */
+	nta_outgoing_t *invite_b; /* the INVITE we sent */
+	nta_outgoing_t *bye;	  /* a BYE we sent, if any */
+	uint32_t invite_b_cseq;
+	bool late_offer;    /* INVITE without SDP: ACK(A) carries the answer */
+	bool b_acked;	    /* ACK sent for B's 2xx */
+	su_timer_t *reaper; /* frees the call outside its callbacks */
+	time_t started;
+};
+
+static int call_leg_request(struct call_leg *cl, nta_leg_t *leg,
+			    nta_incoming_t *irq, sip_t const *sip);
+
+static void call_set_state(struct trunk_call *call, enum call_state next,
+			   const char *why)
+{
+	if (call->state == next)
+		return;
+	LOGI(SUBSYS, call->ctx, "%s -> %s (%s)", call_state_names[call->state],
+	     call_state_names[next], why);
+	call->state = next;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Lifetime                                                                */
+
+static void call_free(struct trunk_call *call)
+{
+	struct trunk_call **pp;
+
+	for (pp = &call->gw->calls; *pp; pp = &(*pp)->next) {
+		if (*pp == call) {
+			*pp = call->next;
+			break;
+		}
+	}
+	call->gw->ncalls--;
+	if (call->reaper)
+		su_timer_destroy(call->reaper);
+	if (call->invite_a)
+		nta_incoming_destroy(call->invite_a);
+	if (call->invite_b)
+		nta_outgoing_destroy(call->invite_b);
+	if (call->bye)
+		nta_outgoing_destroy(call->bye);
+	if (call->a.leg)
+		nta_leg_destroy(call->a.leg);
+	if (call->b.leg)
+		nta_leg_destroy(call->b.leg);
+	su_home_deinit(call->home);
+	free(call);
+}
+
+static void call_reap(su_root_magic_t *magic, su_timer_t *t,
+		      struct trunk_call *call)
+{
+	struct trunk_gateway *gw = call->gw;
+
+	(void)magic;
+	(void)t;
+	call_free(call);
+	/* A drain waits for the last call (daemon.c). */
+	if (gw->draining && !gw->ncalls)
+		su_root_break(gw->root);
+}
+
+/* Enter TERMINATED; the call is freed once the current callback returns. */
+static void call_end(struct trunk_call *call, const char *why)
+{
+	if (call->state == CALL_TERMINATED)
+		return;
+	call_set_state(call, CALL_TERMINATED, why);
+	LOGI(SUBSYS, call->ctx, "ended after %lld s: %s",
+	     (long long)(time(NULL) - call->started), why);
+	if (!call->reaper)
+		call->reaper = su_timer_create(su_root_task(call->gw->root), 0);
+	if (call->reaper)
+		su_timer_set_interval(call->reaper, call_reap, call, 0);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Helpers                                                                 */
+
+static sip_contact_t const *call_contact(struct trunk_call *call,
+					 enum trunk_side side)
+{
+	return nta_agent_contact(trunk_agent_nta(call->gw->agents[side]));
+}
+
+/* Content-Type and body of a message, for relaying. */
+#define CALL_BODY(sip)                                                         \
+	TAG_IF((sip)->sip_payload,                                             \
+	       SIPTAG_CONTENT_TYPE((sip)->sip_content_type)),                  \
+		TAG_IF((sip)->sip_payload, SIPTAG_PAYLOAD((sip)->sip_payload))
+
+static void call_send_ack(struct trunk_call *call, sip_t const *ack_a)
+{
+	sip_cseq_t *cseq = sip_cseq_create(call->home, call->invite_b_cseq,
+					   sip_method_ack, "ACK");
+	sip_payload_t const *pl = ack_a ? ack_a->sip_payload : NULL;
+	nta_outgoing_t *ack;
+
+	/* TAG_IF evaluates its value even when false: no ack_a-> in it. */
+	ack = nta_outgoing_tcreate(
+		call->b.leg, NULL, NULL, NULL, SIP_METHOD_ACK, NULL,
+		SIPTAG_CSEQ(cseq),
+		TAG_IF(pl, SIPTAG_CONTENT_TYPE(ack_a ? ack_a->sip_content_type
+						     : NULL)),
+		TAG_IF(pl, SIPTAG_PAYLOAD(pl)), TAG_END());
+	if (ack)
+		nta_outgoing_destroy(ack);
+	call->b_acked = true;
+}
+
+static void call_send_bye(struct trunk_call *call, struct call_leg *to)
+{
+	if (call->bye)
+		nta_outgoing_destroy(call->bye);
+	call->bye = nta_outgoing_tcreate(to->leg, NULL, NULL, NULL,
+					 SIP_METHOD_BYE, NULL, TAG_END());
+}
+
+/* ---------------------------------------------------------------------- */
+/* Responses from B to our INVITE                                          */
+
+static void call_b_provisional(struct trunk_call *call, sip_t const *sip)
+{
+	int status = sip->sip_status->st_status;
+
+	if (status == 100 || call->state == CALL_CANCELLING)
+		return;
+	if (sip->sip_to->a_tag)
+		nta_leg_rtag(call->b.leg, sip->sip_to->a_tag);
+	nta_incoming_treply(call->invite_a, status, sip->sip_status->st_phrase,
+			    SIPTAG_CONTACT(call_contact(call, call->a.side)),
+			    CALL_BODY(sip), TAG_END());
+	call_set_state(call, CALL_EARLY, "1xx from B");
+}
+
+static void call_b_success(struct trunk_call *call, sip_t const *sip)
+{
+	if (call->b_acked) { /* a retransmitted 2xx: our ACK got lost */
+		call_send_ack(call, NULL);
+		return;
+	}
+	nta_leg_rtag(call->b.leg, sip->sip_to->a_tag);
+	nta_leg_client_route(call->b.leg, sip->sip_record_route,
+			     sip->sip_contact);
+	if (call->state == CALL_CANCELLING) {
+		/* 2xx crossed our CANCEL: confirm, then hang up (RFC 3261
+		 * 9.1). A already has its 487. */
+		call_send_ack(call, NULL);
+		call_send_bye(call, &call->b);
+		call_end(call, "answered after CANCEL");
+		return;
+	}
+	nta_incoming_treply(call->invite_a, sip->sip_status->st_status,
+			    sip->sip_status->st_phrase,
+			    SIPTAG_CONTACT(call_contact(call, call->a.side)),
+			    CALL_BODY(sip), TAG_END());
+	/* With an offer in the 2xx (late offer) the answer comes in A's ACK,
+	 * which we relay; otherwise B gets its ACK now. */
+	if (!call->late_offer)
+		call_send_ack(call, NULL);
+	call_set_state(call, CALL_CONFIRMED, "2xx from B");
+}
+
+static void call_b_failure(struct trunk_call *call, sip_t const *sip)
+{
+	int status = sip->sip_status->st_status;
+
+	if (call->state != CALL_CANCELLING)
+		nta_incoming_treply(
+			call->invite_a, status, sip->sip_status->st_phrase,
+			TAG_IF(status < 400, SIPTAG_CONTACT(sip->sip_contact)),
+			TAG_IF(sip->sip_retry_after,
+			       SIPTAG_RETRY_AFTER(sip->sip_retry_after)),
+			TAG_END());
+	call_end(call, sip->sip_status->st_phrase);
+}
+
+static int call_b_invite_response(struct trunk_call *call, nta_outgoing_t *orq,
+				  sip_t const *sip)
+{
+	int status = sip && sip->sip_status ? sip->sip_status->st_status
+					    : nta_outgoing_status(orq);
+
+	(void)orq;
+	if (call->state == CALL_TERMINATED)
+		return 0;
+	if (!sip || !sip->sip_status) { /* internal failure without a message */
+		if (status >= 200 && call->state != CALL_CANCELLING)
+			nta_incoming_treply(call->invite_a, status, NULL,
+					    TAG_END());
+		if (status >= 200)
+			call_end(call, "no response from B");
+		return 0;
+	}
+	if (status < 200)
+		call_b_provisional(call, sip);
+	else if (status < 300)
+		call_b_success(call, sip);
+	else
+		call_b_failure(call, sip);
+	return 0;
+}
+
+/* CANCEL (or ACK of a non-2xx) for A's INVITE. nta answers the CANCEL
+ * with 200 and the INVITE with 487 itself (NTATAG_CANCEL_487). */
+static int call_a_cancel(struct trunk_call *call, nta_incoming_t *irq,
+			 sip_t const *sip)
+{
+	(void)irq;
+	if (!sip || sip->sip_request->rq_method != sip_method_cancel)
+		return 0;
+	if (call->state == CALL_CALLING || call->state == CALL_EARLY) {
+		call_set_state(call, CALL_CANCELLING, "CANCEL from A");
+		nta_outgoing_cancel(call->invite_b);
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Requests inside the dialogs                                             */
+
+static struct call_leg *call_peer(struct call_leg *cl)
+{
+	return cl == &cl->call->a ? &cl->call->b : &cl->call->a;
+}
+
+static int call_leg_bye(struct call_leg *cl, nta_incoming_t *irq)
+{
+	struct trunk_call *call = cl->call;
+
+	nta_incoming_treply(irq, SIP_200_OK, TAG_END());
+	if (call->state == CALL_CONFIRMED)
+		call_send_bye(call, call_peer(cl));
+	else if (cl == &call->b && call->state != CALL_TERMINATED) {
+		/* B hung up an early dialog: fail A's INVITE. */
+		nta_incoming_treply(call->invite_a, SIP_487_REQUEST_TERMINATED,
+				    TAG_END());
+	}
+	call_end(call, cl == &call->a ? "BYE from A" : "BYE from B");
+	return 0;
+}
+
+static int call_leg_request(struct call_leg *cl, nta_leg_t *leg,
+			    nta_incoming_t *irq, sip_t const *sip)
+{
+	struct trunk_call *call = cl->call;
+
+	(void)leg;
+	switch (sip->sip_request->rq_method) {
+	case sip_method_ack:
+		if (cl == &call->a && call->late_offer && !call->b_acked &&
+		    call->state == CALL_CONFIRMED)
+			call_send_ack(call, sip);
+		return 0;
+	case sip_method_bye:
+		return call_leg_bye(cl, irq);
+	case sip_method_options:
+		return 200;
+	case sip_method_refer:
+		/* SIPconnect 12 / XFR-1: transfer is 3pcc, never REFER. */
+		return 405;
+	default:
+		/* re-INVITE, UPDATE, INFO, PRACK relay: issue 3. */
+		return 501;
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Routing a new INVITE                                                    */
+
+/* Does ip (text) match an ACL item "1.2.3.4" or "1.2.3.0/24" (or v6)? */
+static bool call_acl_match(const char *item, const char *ip)
+{
+	unsigned char net[16], addr[16];
+	char buf[64];
+	const char *slash = strchr(item, '/');
+	int af = strchr(item, ':') ? AF_INET6 : AF_INET;
+	int bits = af == AF_INET ? 32 : 128, i;
+
+	snprintf(buf, sizeof(buf), "%.*s",
+		 (int)(slash ? (size_t)(slash - item) : strlen(item)), item);
+	if (inet_pton(af, buf, net) != 1 || inet_pton(af, ip, addr) != 1)
+		return false;
+	if (slash)
+		bits = atoi(slash + 1);
+	for (i = 0; i < bits; i++) {
+		int m = 0x80 >> (i % 8);
+
+		if ((net[i / 8] & m) != (addr[i / 8] & m))
+			return false;
+	}
+	return true;
+}
+
+/* The [pbx] whose acl (or address) covers ip, or NULL. */
+static const struct config_section *call_find_pbx(const struct config *cfg,
+						  const char *ip)
+{
+	const struct config_section *sec = NULL;
+	const char *const *acl;
+	struct config_addr a;
+	size_t n, i;
+
+	while ((sec = config_section_next(cfg, "pbx", sec))) {
+		n = config_get_list(sec, "acl", &acl);
+		for (i = 0; i < n; i++)
+			if (call_acl_match(acl[i], ip))
+				return sec;
+		if (!n && config_get_addr(sec, "address", &a) &&
+		    call_acl_match(a.host, ip))
+			return sec;
+	}
+	return NULL;
+}
+
+/* The [trunk] one of whose SP-SSE addresses is ip, or NULL. Host names
+ * are not resolved here (the signalling thread never blocks on DNS): a
+ * trunk configured by name accepts inbound calls once RFC 3263 lookups
+ * land (issue 3 item 4). */
+static const struct config_section *call_find_trunk(const struct config *cfg,
+						    const char *ip)
+{
+	const struct config_section *sec = NULL;
+	const char *const *px;
+	struct config_addr a;
+	size_t n, i;
+
+	while ((sec = config_section_next(cfg, "trunk", sec))) {
+		n = config_get_list(sec, "proxy", &px);
+		for (i = 0; i < n; i++)
+			if (!config_addr_parse(px[i], &a) &&
+			    call_acl_match(a.host, ip))
+				return sec;
+	}
+	return NULL;
+}
+
+static bool call_source_ip(nta_incoming_t *irq, char *ip, size_t len)
+{
+	msg_t *msg = nta_incoming_getrequest(irq);
+	su_addrinfo_t *ai = msg ? msg_addrinfo(msg) : NULL;
+	bool ok = false;
+
+	if (ai && ai->ai_addr) {
+		su_sockaddr_t *su = (su_sockaddr_t *)ai->ai_addr;
+
+		ok = su_inet_ntop(su->su_family, SU_ADDR(su), ip, len) != NULL;
+	}
+	msg_destroy(msg);
+	return ok;
+}
+
+struct call_route {
+	enum trunk_side to;
+	char ruri[512];
+	char route[320]; /* next hop URL, "" for none */
+	char from[512];
+};
+
+static void call_host_port(char *buf, size_t len, const struct config_addr *a)
+{
+	snprintf(buf, len, "%s%s%s", a->ipv6 ? "[" : "", a->host,
+		 a->ipv6 ? "]" : "");
+	if (a->port)
+		snprintf(buf + strlen(buf), len - strlen(buf), ":%u", a->port);
+}
+
+/* Enterprise -> trunk: the first trunk (the dial plan chooses, issue 4). */
+static int call_route_out(const struct config *cfg, sip_t const *sip,
+			  struct call_route *r)
+{
+	const struct config_section *t =
+		config_section_next(cfg, "trunk", NULL);
+	const char *const *px;
+	const char *user = sip->sip_request->rq_url->url_user;
+	struct config_addr a = { { 0 } };
+	char hp[300];
+
+	if (!t || !user)
+		return 404;
+	r->to = TRUNK_SIDE_TRUNK;
+	if (config_get_list(t, "proxy", &px) && !config_addr_parse(px[0], &a)) {
+		call_host_port(hp, sizeof(hp), &a);
+		snprintf(r->route, sizeof(r->route), "sip:%s;transport=%s;lr",
+			 hp, config_get_str(t, "transport"));
+	}
+	snprintf(r->ruri, sizeof(r->ruri), "sip:%s@%s%s", user,
+		 config_is_set(t, "domain") ? config_get_str(t, "domain")
+					    : a.host,
+		 user[0] == '+' ? ";user=phone" : "");
+	return 0;
+}
+
+/* Trunk -> enterprise: to the first PBX, on the R-URI user (ID-2). */
+static int call_route_in(const struct config *cfg, sip_t const *sip,
+			 struct call_route *r)
+{
+	const struct config_section *p = config_section_next(cfg, "pbx", NULL);
+	const char *user = sip->sip_request->rq_url->url_user;
+	struct config_addr a;
+	char hp[300];
+
+	if (!p || !user || !config_get_addr(p, "address", &a))
+		return 404;
+	r->to = TRUNK_SIDE_ENTERPRISE;
+	call_host_port(hp, sizeof(hp), &a);
+	snprintf(r->ruri, sizeof(r->ruri), "sip:%s@%s;transport=%s", user, hp,
+		 config_get_str(p, "transport"));
+	return 0;
+}
+
+/* Decide where an INVITE goes; a SIP status if nowhere. */
+static int call_route(struct trunk_gateway *gw, enum trunk_side side,
+		      nta_incoming_t *irq, sip_t const *sip,
+		      struct call_route *r)
+{
+	char ip[64];
+	bool known;
+
+	if (!call_source_ip(irq, ip, sizeof(ip)))
+		return 403;
+	known = side == TRUNK_SIDE_ENTERPRISE
+			? call_find_pbx(gw->cfg, ip) != NULL
+			: call_find_trunk(gw->cfg, ip) != NULL;
+	if (!known) {
+		LOGW(SUBSYS, trunk_side_names[side],
+		     "INVITE from unknown source %s: 403", ip);
+		return 403;
+	}
+	memset(r, 0, sizeof(*r));
+	return side == TRUNK_SIDE_ENTERPRISE ? call_route_out(gw->cfg, sip, r)
+					     : call_route_in(gw->cfg, sip, r);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Setting up the two legs                                                 */
+
+static int call_leg_a_create(struct trunk_call *call, enum trunk_side side,
+			     nta_incoming_t *irq, sip_t const *sip)
+{
+	nta_agent_t *nta = trunk_agent_nta(call->gw->agents[side]);
+
+	call->a.call = call;
+	call->a.side = side;
+	call->a.leg = nta_leg_tcreate(
+		nta, call_leg_request, &call->a,
+		SIPTAG_CALL_ID(sip->sip_call_id), SIPTAG_FROM(sip->sip_to),
+		SIPTAG_TO(sip->sip_from),
+		NTATAG_REMOTE_CSEQ(sip->sip_cseq->cs_seq), TAG_END());
+	if (!call->a.leg || !nta_leg_tag(call->a.leg, NULL))
+		return ENOMEM;
+	nta_leg_server_route(call->a.leg, sip->sip_record_route,
+			     sip->sip_contact);
+	nta_incoming_tag(irq, nta_leg_get_tag(call->a.leg));
+	nta_incoming_bind(irq, call_a_cancel, call);
+	call->invite_a = irq;
+	return 0;
+}
+
+/* B's From: A's caller (user and display name) at our own host. */
+static void call_b_from(struct trunk_call *call, sip_t const *sip,
+			const struct call_route *r, char *buf, size_t len)
+{
+	sip_contact_t const *m = call_contact(call, r->to);
+	const char *user = sip->sip_from->a_url->url_user;
+	const char *dn = sip->sip_from->a_display;
+
+	snprintf(buf, len, "%s%s<sip:%s%s%s>", dn ? dn : "", dn ? " " : "",
+		 user ? user : "", user ? "@" : "",
+		 m ? m->m_url->url_host : "invalid");
+}
+
+static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
+			    const struct call_route *r)
+{
+	nta_agent_t *nta = trunk_agent_nta(call->gw->agents[r->to]);
+	unsigned mf =
+		sip->sip_max_forwards ? sip->sip_max_forwards->mf_count : 70;
+	char from[600], to[600];
+
+	call->b.call = call;
+	call->b.side = r->to;
+	call_b_from(call, sip, r, from, sizeof(from));
+	snprintf(to, sizeof(to), "<%s>", r->ruri); /* ID-7: To = R-URI */
+	call->b.leg = nta_leg_tcreate(nta, call_leg_request, &call->b,
+				      SIPTAG_FROM_STR(from), SIPTAG_TO_STR(to),
+				      TAG_END());
+	if (!call->b.leg || !nta_leg_tag(call->b.leg, NULL))
+		return ENOMEM;
+	call->late_offer = !sip->sip_payload;
+	call->invite_b = nta_outgoing_tcreate(
+		call->b.leg, call_b_invite_response, call,
+		r->route[0] ? URL_STRING_MAKE(r->route) : NULL,
+		SIP_METHOD_INVITE, URL_STRING_MAKE(r->ruri),
+		SIPTAG_CONTACT(call_contact(call, r->to)),
+		NTATAG_MAX_FORWARDS(mf - 1), CALL_BODY(sip), TAG_END());
+	if (!call->invite_b)
+		return EIO;
+	call->invite_b_cseq = nta_outgoing_cseq(call->invite_b);
+	return 0;
+}
+
+int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
+		      nta_incoming_t *irq, sip_t const *sip)
+{
+	struct trunk_call *call;
+	struct call_route r;
+	int status;
+
+	if (gw->draining)
+		return 503;
+	if (sip->sip_max_forwards && sip->sip_max_forwards->mf_count == 0)
+		return 483;
+	status = call_route(gw, side, irq, sip, &r);
+	if (status)
+		return status;
+	call = calloc(1, sizeof(*call));
+	if (!call || su_home_init(call->home)) {
+		free(call);
+		return 503;
+	}
+	call->gw = gw;
+	call->id = ++gw->call_seq;
+	call->started = time(NULL);
+	snprintf(call->ctx, sizeof(call->ctx), "call %llu", call->id);
+	call->next = gw->calls;
+	gw->calls = call;
+	gw->ncalls++;
+	nta_incoming_treply(irq, SIP_100_TRYING, TAG_END());
+	if (call_leg_a_create(call, side, irq, sip) ||
+	    call_leg_b_start(call, sip, &r)) {
+		nta_incoming_treply(irq, SIP_500_INTERNAL_SERVER_ERROR,
+				    TAG_END());
+		call_end(call, "cannot set up leg B");
+		return 0;
+	}
+	LOGI(SUBSYS, call->ctx, "%s -> %s: %s", trunk_side_names[side],
+	     trunk_side_names[r.to], r.ruri);
+	return 0;
+}
+
+void trunk_call_hangup_all(struct trunk_gateway *gw, const char *why)
+{
+	struct trunk_call *call;
+
+	for (call = gw->calls; call; call = call->next) {
+		if (call->state == CALL_CONFIRMED) {
+			call_send_bye(call, &call->a);
+			call_send_bye(call, &call->b);
+		} else if (call->state != CALL_TERMINATED) {
+			nta_incoming_treply(call->invite_a,
+					    SIP_503_SERVICE_UNAVAILABLE,
+					    TAG_END());
+			nta_outgoing_cancel(call->invite_b);
+		}
+		call_end(call, why);
+	}
+}
