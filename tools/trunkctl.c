@@ -32,6 +32,8 @@ static void usage(FILE *f)
 		"  reload     re-read the configuration (a bad file is "
 		"reported,\n"
 		"             the running configuration stays)\n"
+		"  calls      active calls: id, state, direction, legs\n"
+		"  hangup ID  end a call (BYE both legs, or CANCEL)\n"
 		"\n"
 		"The socket is CONFIG's control_socket, or %s.\n",
 		DEFAULT_SOCKET);

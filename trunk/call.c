@@ -62,6 +62,7 @@ struct call_leg {
 	struct trunk_call *call; /* borrowed: the owner */
 	enum trunk_side side;
 	nta_leg_t *leg;
+	nta_outgoing_t *bye; /* a BYE we sent on this leg, if any */
 };
 
 struct trunk_call {
@@ -74,12 +75,13 @@ struct trunk_call {
 	struct call_leg a, b;
 	nta_incoming_t *invite_a; /* the INVITE we answer */
 	nta_outgoing_t *invite_b; /* the INVITE we sent */
-	nta_outgoing_t *bye;	  /* a BYE we sent, if any */
 	uint32_t invite_b_cseq;
 	bool late_offer;    /* INVITE without SDP: ACK(A) carries the answer */
 	bool b_acked;	    /* ACK sent for B's 2xx */
 	su_timer_t *reaper; /* frees the call outside its callbacks */
 	time_t started;
+	char target[512];     /* B's Request-URI, for trunkctl */
+	char call_id[2][128]; /* of legs A and B, for trunkctl */
 };
 
 static int call_leg_request(struct call_leg *cl, nta_leg_t *leg,
@@ -115,8 +117,10 @@ static void call_free(struct trunk_call *call)
 		nta_incoming_destroy(call->invite_a);
 	if (call->invite_b)
 		nta_outgoing_destroy(call->invite_b);
-	if (call->bye)
-		nta_outgoing_destroy(call->bye);
+	if (call->a.bye)
+		nta_outgoing_destroy(call->a.bye);
+	if (call->b.bye)
+		nta_outgoing_destroy(call->b.bye);
 	if (call->a.leg)
 		nta_leg_destroy(call->a.leg);
 	if (call->b.leg)
@@ -186,12 +190,23 @@ static void call_send_ack(struct trunk_call *call, sip_t const *ack_a)
 	call->b_acked = true;
 }
 
+/* The answer to our BYE changes nothing: the call is already ending.
+ * (A callback is needed: nta frees callback-less requests by itself.) */
+static int call_bye_response(struct trunk_call *call, nta_outgoing_t *orq,
+			     sip_t const *sip)
+{
+	(void)call;
+	(void)orq;
+	(void)sip;
+	return 0;
+}
+
 static void call_send_bye(struct trunk_call *call, struct call_leg *to)
 {
-	if (call->bye)
-		nta_outgoing_destroy(call->bye);
-	call->bye = nta_outgoing_tcreate(to->leg, NULL, NULL, NULL,
-					 SIP_METHOD_BYE, NULL, TAG_END());
+	if (to->bye)
+		return;
+	to->bye = nta_outgoing_tcreate(to->leg, call_bye_response, call, NULL,
+				       SIP_METHOD_BYE, NULL, TAG_END());
 }
 
 /* ---------------------------------------------------------------------- */
@@ -530,6 +545,8 @@ static int call_leg_a_create(struct trunk_call *call, enum trunk_side side,
 	nta_leg_server_route(call->a.leg, sip->sip_record_route,
 			     sip->sip_contact);
 	nta_incoming_tag(irq, nta_leg_get_tag(call->a.leg));
+	snprintf(call->call_id[0], sizeof(call->call_id[0]), "%s",
+		 sip->sip_call_id->i_id);
 	nta_incoming_bind(irq, call_a_cancel, call);
 	call->invite_a = irq;
 	return 0;
@@ -554,8 +571,12 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 	nta_agent_t *nta = trunk_agent_nta(call->gw->agents[r->to]);
 	unsigned mf =
 		sip->sip_max_forwards ? sip->sip_max_forwards->mf_count : 70;
+	sip_call_id_t *cid = sip_call_id_create(call->home, NULL);
 	char from[600], to[600];
 
+	if (!cid)
+		return ENOMEM;
+	snprintf(call->call_id[1], sizeof(call->call_id[1]), "%s", cid->i_id);
 	call->b.call = call;
 	call->b.side = r->to;
 	call_b_from(call, sip, r, from, sizeof(from));
@@ -612,25 +633,68 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 		call_end(call, "cannot set up leg B");
 		return 0;
 	}
+	snprintf(call->target, sizeof(call->target), "%s", r.ruri);
 	LOGI(SUBSYS, call->ctx, "%s -> %s: %s", trunk_side_names[side],
 	     trunk_side_names[r.to], r.ruri);
 	return 0;
+}
+
+/* BYE both legs of an established call, or fail and cancel a new one. */
+static void call_hangup(struct trunk_call *call, const char *why)
+{
+	if (call->state == CALL_CONFIRMED) {
+		call_send_bye(call, &call->a);
+		call_send_bye(call, &call->b);
+	} else if (call->state != CALL_TERMINATED) {
+		nta_incoming_treply(call->invite_a, SIP_503_SERVICE_UNAVAILABLE,
+				    TAG_END());
+		nta_outgoing_cancel(call->invite_b);
+	}
+	call_end(call, why);
+}
+
+void trunk_call_free_all(struct trunk_gateway *gw)
+{
+	while (gw->calls)
+		call_free(gw->calls);
 }
 
 void trunk_call_hangup_all(struct trunk_gateway *gw, const char *why)
 {
 	struct trunk_call *call;
 
+	for (call = gw->calls; call; call = call->next)
+		call_hangup(call, why);
+}
+
+int trunk_call_hangup(struct trunk_gateway *gw, unsigned long long id)
+{
+	struct trunk_call *call;
+
 	for (call = gw->calls; call; call = call->next) {
-		if (call->state == CALL_CONFIRMED) {
-			call_send_bye(call, &call->a);
-			call_send_bye(call, &call->b);
-		} else if (call->state != CALL_TERMINATED) {
-			nta_incoming_treply(call->invite_a,
-					    SIP_503_SERVICE_UNAVAILABLE,
-					    TAG_END());
-			nta_outgoing_cancel(call->invite_b);
+		if (call->id == id && call->state != CALL_TERMINATED) {
+			call_hangup(call, "hangup by trunkctl");
+			return 0;
 		}
-		call_end(call, why);
 	}
+	return ENOENT;
+}
+
+const struct trunk_call *trunk_call_next(const struct trunk_gateway *gw,
+					 const struct trunk_call *prev)
+{
+	return prev ? prev->next : gw->calls;
+}
+
+void trunk_call_info(const struct trunk_call *call,
+		     struct trunk_call_info *info)
+{
+	info->id = call->id;
+	info->state = call_state_names[call->state];
+	info->from = call->a.side;
+	info->to = call->b.side;
+	info->duration_s = (long long)(time(NULL) - call->started);
+	info->call_id[0] = call->call_id[0];
+	info->call_id[1] = call->call_id[1];
+	info->target = call->target;
 }

@@ -120,8 +120,8 @@ static void control_status(struct trunk_control *ctl, struct trunk_reply *r)
 		  TRUNKD_VERSION, (long)getpid(),
 		  (long long)(time(NULL) - gw->started));
 	reply_str(r, config_file(gw->cfg));
-	reply_add(r, ",\"generation\":%u,\"draining\":%s", gw->generation,
-		  gw->draining ? "true" : "false");
+	reply_add(r, ",\"generation\":%u,\"draining\":%s,\"calls\":%u",
+		  gw->generation, gw->draining ? "true" : "false", gw->ncalls);
 	control_status_trunks(ctl, r);
 	reply_add(r, "}");
 }
@@ -138,6 +138,52 @@ static void control_reload(struct trunk_control *ctl, struct trunk_reply *r)
 	reply_add(r, "{\"ok\":false,\"error\":");
 	reply_str(r, errs);
 	reply_add(r, "}");
+}
+
+static void control_calls(struct trunk_control *ctl, struct trunk_reply *r)
+{
+	const struct trunk_call *call = NULL;
+	struct trunk_call_info ci;
+	const char *sep = "";
+
+	reply_add(r, "{\"ok\":true,\"calls\":[");
+	while ((call = trunk_call_next(ctl->gw, call))) {
+		trunk_call_info(call, &ci);
+		reply_add(r,
+			  "%s{\"id\":%llu,\"state\":\"%s\",\"from\":\"%s\","
+			  "\"to\":\"%s\",\"duration_s\":%lld,\"target\":",
+			  sep, ci.id, ci.state, trunk_side_names[ci.from],
+			  trunk_side_names[ci.to], ci.duration_s);
+		reply_str(r, ci.target);
+		reply_add(r, ",\"legs\":[{\"call_id\":");
+		reply_str(r, ci.call_id[0]);
+		reply_add(r, "},{\"call_id\":");
+		reply_str(r, ci.call_id[1]);
+		reply_add(r, "}]}");
+		sep = ",";
+	}
+	reply_add(r, "]}");
+}
+
+static void control_error(struct trunk_reply *r, const char *why,
+			  const char *cmd);
+
+static void control_hangup(struct trunk_control *ctl, const char *arg,
+			   struct trunk_reply *r)
+{
+	char *end;
+	unsigned long long id = arg ? strtoull(arg, &end, 10) : 0;
+
+	if (!arg || *end || !id) {
+		control_error(r, "usage: hangup CALL-ID (see: calls)",
+			      "hangup");
+		return;
+	}
+	if (trunk_call_hangup(ctl->gw, id)) {
+		control_error(r, "no such call", "hangup");
+		return;
+	}
+	reply_add(r, "{\"ok\":true}");
 }
 
 static void control_error(struct trunk_reply *r, const char *why,
@@ -175,13 +221,22 @@ static void control_dispatch(struct trunk_control *ctl, char *line,
 		control_reload(ctl, r);
 		return;
 	}
+	if (!strcmp(cmd, "calls")) {
+		control_calls(ctl, r);
+		return;
+	}
+	if (!strcmp(cmd, "hangup")) {
+		control_hangup(ctl, strtok(NULL, " \t"), r);
+		return;
+	}
 	for (i = 0; control_later[i]; i++) {
 		if (!strcmp(cmd, control_later[i])) {
 			control_error(r, "not available in this version", cmd);
 			return;
 		}
 	}
-	control_error(r, "unknown command (try: status, reload)", cmd);
+	control_error(r, "unknown command (try: status, reload, calls, hangup)",
+		      cmd);
 }
 
 static void control_client_free(struct trunk_control_client *cl)

@@ -201,19 +201,43 @@ int trunk_gateway_reload(struct trunk_gateway *gw, char *errs, size_t len)
 /* ---------------------------------------------------------------------- */
 /* Signals and shutdown                                                    */
 
+/* shutdown_grace is over: end what is left; the last call freed stops
+ * the loop (call.c). */
+static void trunk_drain_expired(su_root_magic_t *magic, su_timer_t *t,
+				struct trunk_gateway *gw)
+{
+	(void)magic;
+	(void)t;
+	LOGI(SUBSYS, NULL, "shutdown_grace over: ending %u calls", gw->ncalls);
+	trunk_call_hangup_all(gw, "shutdown");
+	if (!gw->ncalls)
+		su_root_break(gw->root);
+}
+
 static void trunk_drain(struct trunk_gateway *gw, const char *why)
 {
+	long long grace = config_get_int(
+		config_section_get(gw->cfg, "global", NULL), "shutdown_grace");
+
 	if (gw->draining) {
 		LOGW(SUBSYS, NULL, "%s again: stopping now", why);
 		su_root_break(gw->root);
 		return;
 	}
+	/* New INVITEs get 503 from here on (call.c). */
 	gw->draining = true;
-	/* New INVITEs get 503 from here on (agent.c). No call can be up
-	 * yet: the B2BUA (issue 3) will keep the loop running for up to
-	 * shutdown_grace while its calls end, then BYE the rest. */
-	LOGI(SUBSYS, NULL, "%s: draining; no active calls, stopping", why);
-	su_root_break(gw->root);
+	if (!gw->ncalls) {
+		LOGI(SUBSYS, NULL, "%s: no active calls, stopping", why);
+		su_root_break(gw->root);
+		return;
+	}
+	LOGI(SUBSYS, NULL, "%s: draining %u calls for up to %lld ms", why,
+	     gw->ncalls, grace);
+	gw->drain_timer = su_timer_create(su_root_task(gw->root), 0);
+	if (!gw->drain_timer ||
+	    su_timer_set_interval(gw->drain_timer, trunk_drain_expired, gw,
+				  (su_duration_t)grace) < 0)
+		trunk_drain_expired(NULL, NULL, gw);
 }
 
 static int trunk_signal_event(struct trunk_gateway *gw, su_wait_t *w, void *arg)
@@ -355,6 +379,12 @@ static void trunk_gateway_stop(struct trunk_gateway *gw)
 	enum trunk_side side;
 
 	trunk_control_free(gw->control);
+	if (gw->drain_timer)
+		su_timer_destroy(gw->drain_timer);
+	/* A second SIGTERM/SIGINT stops the loop with calls still up: BYE
+	 * them (sent at once) and free them before their agents go. */
+	trunk_call_hangup_all(gw, "stopping");
+	trunk_call_free_all(gw);
 	for (side = 0; side < TRUNK_SIDE_COUNT; side++)
 		trunk_agent_free(gw->agents[side]);
 	trunk_signals_close(gw);

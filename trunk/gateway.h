@@ -54,6 +54,7 @@ struct trunk_gateway {
 	struct trunk_call *calls; /* owned list of active calls */
 	unsigned ncalls;
 	unsigned long long call_seq; /* ids for log context and trunkctl */
+	su_timer_t *drain_timer;     /* shutdown_grace after SIGTERM */
 	int signal_fd;
 	su_wait_t signal_wait[1];
 	int signal_reg; /* su_root registration index, 0: none */
@@ -77,6 +78,25 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 		      struct nta_incoming_s *irq, struct sip_s const *sip);
 /* End every call at once (shutdown). */
 void trunk_call_hangup_all(struct trunk_gateway *gw, const char *why);
+/* Free every call now, without waiting for the loop (final stop). */
+void trunk_call_free_all(struct trunk_gateway *gw);
+
+/* For trunkctl: a snapshot of one call (borrowed strings). */
+struct trunk_call_info {
+	unsigned long long id;
+	const char *state;
+	enum trunk_side from, to;
+	long long duration_s;
+	const char *call_id[2]; /* leg A (caller side), leg B */
+	const char *target;	/* B's Request-URI */
+};
+/* Iterate the active calls: prev NULL starts; NULL at the end. */
+const struct trunk_call *trunk_call_next(const struct trunk_gateway *gw,
+					 const struct trunk_call *prev);
+void trunk_call_info(const struct trunk_call *call,
+		     struct trunk_call_info *info);
+/* End one call with BYE/CANCEL; ENOENT if there is no such call. */
+int trunk_call_hangup(struct trunk_gateway *gw, unsigned long long id);
 
 /* control.c: the UNIX-socket control interface (JSON lines). */
 int trunk_control_alloc(struct trunk_gateway *gw, const char *path,
