@@ -22,7 +22,7 @@
 #define SUBSYS "trunk.agent"
 
 /* What this build really implements; grows with the B2BUA. */
-#define TRUNK_ALLOW  "OPTIONS"
+#define TRUNK_ALLOW  "INVITE, ACK, BYE, CANCEL, OPTIONS"
 #define TRUNK_ACCEPT "application/sdp"
 
 const char *const trunk_side_names[TRUNK_SIDE_COUNT] = {
