@@ -65,6 +65,14 @@ struct call_leg {
 	nta_outgoing_t *bye; /* a BYE we sent on this leg, if any */
 };
 
+/* An in-dialog request relayed from one leg to the other. */
+struct call_txn {
+	struct call_leg *from; /* borrowed: the leg it came on */
+	nta_incoming_t *irq;   /* answered when the peer answers */
+	nta_outgoing_t *orq;   /* sent on the peer leg */
+	bool offer;	       /* it carried a body (an SDP offer) */
+};
+
 struct trunk_call {
 	su_home_t home[1];
 	struct trunk_gateway *gw; /* borrowed */
@@ -76,8 +84,15 @@ struct trunk_call {
 	nta_incoming_t *invite_a; /* the INVITE we answer */
 	nta_outgoing_t *invite_b; /* the INVITE we sent */
 	uint32_t invite_b_cseq;
-	bool late_offer;    /* INVITE without SDP: ACK(A) carries the answer */
-	bool b_acked;	    /* ACK sent for B's 2xx */
+	bool late_offer; /* INVITE without SDP: ACK(A) carries the answer */
+	bool b_acked;	 /* ACK sent for B's 2xx */
+	/* An ACK we owe a leg once the other leg's ACK (with the answer to
+	 * an offer in a 2xx) arrives: offerless INVITE or re-INVITE. */
+	struct call_leg *ack_to;
+	uint32_t ack_cseq;
+	/* The re-INVITE being relayed (one at a time: glare gets 491), and
+	 * one other in-dialog request (UPDATE, INFO). */
+	struct call_txn reinvite, other;
 	su_timer_t *reaper; /* frees the call outside its callbacks */
 	time_t started;
 	char target[512];     /* B's Request-URI, for trunkctl */
@@ -86,6 +101,15 @@ struct trunk_call {
 
 static int call_leg_request(struct call_leg *cl, nta_leg_t *leg,
 			    nta_incoming_t *irq, sip_t const *sip);
+
+static void call_txn_clear(struct call_txn *t)
+{
+	if (t->irq)
+		nta_incoming_destroy(t->irq);
+	if (t->orq)
+		nta_outgoing_destroy(t->orq);
+	memset(t, 0, sizeof(*t));
+}
 
 static void call_set_state(struct trunk_call *call, enum call_state next,
 			   const char *why)
@@ -117,6 +141,8 @@ static void call_free(struct trunk_call *call)
 		nta_incoming_destroy(call->invite_a);
 	if (call->invite_b)
 		nta_outgoing_destroy(call->invite_b);
+	call_txn_clear(&call->reinvite);
+	call_txn_clear(&call->other);
 	if (call->a.bye)
 		nta_outgoing_destroy(call->a.bye);
 	if (call->b.bye)
@@ -171,23 +197,38 @@ static sip_contact_t const *call_contact(struct trunk_call *call,
 	       SIPTAG_CONTENT_TYPE((sip)->sip_content_type)),                  \
 		TAG_IF((sip)->sip_payload, SIPTAG_PAYLOAD((sip)->sip_payload))
 
-static void call_send_ack(struct trunk_call *call, sip_t const *ack_a)
+/* ACK a 2xx on leg `to` (CSeq number of its INVITE), with the body of
+ * `with` (the other leg's ACK carrying an answer) if given. */
+static void call_send_ack(struct trunk_call *call, struct call_leg *to,
+			  uint32_t cseq_n, sip_t const *with)
 {
-	sip_cseq_t *cseq = sip_cseq_create(call->home, call->invite_b_cseq,
-					   sip_method_ack, "ACK");
-	sip_payload_t const *pl = ack_a ? ack_a->sip_payload : NULL;
+	sip_cseq_t *cseq =
+		sip_cseq_create(call->home, cseq_n, sip_method_ack, "ACK");
+	sip_payload_t const *pl = with ? with->sip_payload : NULL;
 	nta_outgoing_t *ack;
 
-	/* TAG_IF evaluates its value even when false: no ack_a-> in it. */
+	/* TAG_IF evaluates its value even when false: no with-> in it. */
 	ack = nta_outgoing_tcreate(
-		call->b.leg, NULL, NULL, NULL, SIP_METHOD_ACK, NULL,
+		to->leg, NULL, NULL, NULL, SIP_METHOD_ACK, NULL,
 		SIPTAG_CSEQ(cseq),
-		TAG_IF(pl, SIPTAG_CONTENT_TYPE(ack_a ? ack_a->sip_content_type
-						     : NULL)),
+		TAG_IF(pl, SIPTAG_CONTENT_TYPE(with ? with->sip_content_type
+						    : NULL)),
 		TAG_IF(pl, SIPTAG_PAYLOAD(pl)), TAG_END());
 	if (ack)
 		nta_outgoing_destroy(ack);
-	call->b_acked = true;
+}
+
+/* A 2xx was relayed to the other leg: ACK `to` now, or (offer in the 2xx)
+ * when the other leg's ACK brings the answer. */
+static void call_ack_or_defer(struct trunk_call *call, struct call_leg *to,
+			      uint32_t cseq_n, bool offer_in_2xx)
+{
+	if (offer_in_2xx) {
+		call->ack_to = to;
+		call->ack_cseq = cseq_n;
+	} else {
+		call_send_ack(call, to, cseq_n, NULL);
+	}
 }
 
 /* The answer to our BYE changes nothing: the call is already ending.
@@ -229,16 +270,19 @@ static void call_b_provisional(struct trunk_call *call, sip_t const *sip)
 static void call_b_success(struct trunk_call *call, sip_t const *sip)
 {
 	if (call->b_acked) { /* a retransmitted 2xx: our ACK got lost */
-		call_send_ack(call, NULL);
+		if (call->ack_to != &call->b)
+			call_send_ack(call, &call->b, call->invite_b_cseq,
+				      NULL);
 		return;
 	}
+	call->b_acked = true;
 	nta_leg_rtag(call->b.leg, sip->sip_to->a_tag);
 	nta_leg_client_route(call->b.leg, sip->sip_record_route,
 			     sip->sip_contact);
 	if (call->state == CALL_CANCELLING) {
 		/* 2xx crossed our CANCEL: confirm, then hang up (RFC 3261
 		 * 9.1). A already has its 487. */
-		call_send_ack(call, NULL);
+		call_send_ack(call, &call->b, call->invite_b_cseq, NULL);
 		call_send_bye(call, &call->b);
 		call_end(call, "answered after CANCEL");
 		return;
@@ -249,8 +293,8 @@ static void call_b_success(struct trunk_call *call, sip_t const *sip)
 			    CALL_BODY(sip), TAG_END());
 	/* With an offer in the 2xx (late offer) the answer comes in A's ACK,
 	 * which we relay; otherwise B gets its ACK now. */
-	if (!call->late_offer)
-		call_send_ack(call, NULL);
+	call_ack_or_defer(call, &call->b, call->invite_b_cseq,
+			  call->late_offer);
 	call_set_state(call, CALL_CONFIRMED, "2xx from B");
 }
 
@@ -333,6 +377,101 @@ static int call_leg_bye(struct call_leg *cl, nta_incoming_t *irq)
 	return 0;
 }
 
+/* The peer's answer to a relayed in-dialog request: final ones go back
+ * to the leg that asked, with our own Contact on that leg. */
+static void call_txn_answer(struct trunk_call *call, struct call_txn *t,
+			    sip_t const *sip, int status)
+{
+	nta_incoming_treply(
+		t->irq, status, sip ? sip->sip_status->st_phrase : NULL,
+		SIPTAG_CONTACT(call_contact(call, t->from->side)),
+		TAG_IF(sip && sip->sip_payload,
+		       SIPTAG_CONTENT_TYPE(sip ? sip->sip_content_type : NULL)),
+		TAG_IF(sip && sip->sip_payload,
+		       SIPTAG_PAYLOAD(sip ? sip->sip_payload : NULL)),
+		TAG_END());
+}
+
+static int call_reinvite_response(struct trunk_call *call, nta_outgoing_t *orq,
+				  sip_t const *sip)
+{
+	struct call_txn *t = &call->reinvite;
+	int status =
+		sip ? sip->sip_status->st_status : nta_outgoing_status(orq);
+	uint32_t cseq = nta_outgoing_cseq(orq);
+
+	if (status < 200 || !t->irq)
+		return 0;
+	call_txn_answer(call, t, sip, status);
+	if (status < 300)
+		call_ack_or_defer(call, call_peer(t->from), cseq, !t->offer);
+	call_txn_clear(t);
+	return 0;
+}
+
+static int call_other_response(struct trunk_call *call, nta_outgoing_t *orq,
+			       sip_t const *sip)
+{
+	int status =
+		sip ? sip->sip_status->st_status : nta_outgoing_status(orq);
+
+	if (status < 200 || !call->other.irq)
+		return 0;
+	call_txn_answer(call, &call->other, sip, status);
+	call_txn_clear(&call->other);
+	return 0;
+}
+
+/* Start relaying an in-dialog request to the peer leg. */
+static int call_txn_start(struct call_leg *cl, struct call_txn *t,
+			  nta_incoming_t *irq, sip_t const *sip,
+			  nta_response_f *cb)
+{
+	struct trunk_call *call = cl->call;
+	struct call_leg *peer = call_peer(cl);
+
+	t->orq = nta_outgoing_tcreate(
+		peer->leg, cb, call, NULL, sip->sip_request->rq_method,
+		sip->sip_request->rq_method_name, NULL,
+		SIPTAG_CONTACT(call_contact(call, peer->side)), CALL_BODY(sip),
+		TAG_END());
+	if (!t->orq)
+		return 500;
+	t->from = cl;
+	t->irq = irq;
+	t->offer = sip->sip_payload != NULL;
+	return 0;
+}
+
+/* re-INVITE with or without an offer, from either side (XFR-2, SDP-2). */
+static int call_relay_reinvite(struct call_leg *cl, nta_incoming_t *irq,
+			       sip_t const *sip)
+{
+	struct trunk_call *call = cl->call;
+
+	if (call->state != CALL_CONFIRMED)
+		return 491;
+	/* Glare (RFC 3261 14.2): an INVITE is already under way. */
+	if (call->reinvite.irq || call->ack_to)
+		return 491;
+	return call_txn_start(cl, &call->reinvite, irq, sip,
+			      call_reinvite_response);
+}
+
+/* UPDATE (SDP-4) and INFO, in early or confirmed dialogs. */
+static int call_relay_other(struct call_leg *cl, nta_incoming_t *irq,
+			    sip_t const *sip)
+{
+	struct trunk_call *call = cl->call;
+
+	if (call->state != CALL_CONFIRMED && call->state != CALL_EARLY)
+		return 481;
+	if (call->other.irq)
+		return sip->sip_request->rq_method == sip_method_update ? 491
+									: 500;
+	return call_txn_start(cl, &call->other, irq, sip, call_other_response);
+}
+
 static int call_leg_request(struct call_leg *cl, nta_leg_t *leg,
 			    nta_incoming_t *irq, sip_t const *sip)
 {
@@ -341,19 +480,25 @@ static int call_leg_request(struct call_leg *cl, nta_leg_t *leg,
 	(void)leg;
 	switch (sip->sip_request->rq_method) {
 	case sip_method_ack:
-		if (cl == &call->a && call->late_offer && !call->b_acked &&
-		    call->state == CALL_CONFIRMED)
-			call_send_ack(call, sip);
+		if (call->ack_to && call->ack_to == call_peer(cl)) {
+			call_send_ack(call, call->ack_to, call->ack_cseq, sip);
+			call->ack_to = NULL;
+		}
 		return 0;
 	case sip_method_bye:
 		return call_leg_bye(cl, irq);
+	case sip_method_invite:
+		return call_relay_reinvite(cl, irq, sip);
+	case sip_method_update:
+	case sip_method_info:
+		return call_relay_other(cl, irq, sip);
 	case sip_method_options:
 		return 200;
 	case sip_method_refer:
 		/* SIPconnect 12 / XFR-1: transfer is 3pcc, never REFER. */
 		return 405;
 	default:
-		/* re-INVITE, UPDATE, INFO, PRACK relay: issue 3. */
+		/* PRACK (100rel), MESSAGE, NOTIFY...: not relayed. */
 		return 501;
 	}
 }
