@@ -117,7 +117,6 @@ static int trunk_agent_bind(struct trunk_agent *agent, const char *url)
 {
 	int rc;
 
-	errno = 0;
 	if (!agent->nta) {
 		agent->nta = nta_agent_create(
 			agent->gw->root, URL_STRING_MAKE(url),
@@ -129,10 +128,11 @@ static int trunk_agent_bind(struct trunk_agent *agent, const char *url)
 					 TAG_END());
 	}
 	if (rc < 0) {
-		rc = errno ? errno : EADDRNOTAVAIL;
-		LOGE(SUBSYS, agent->ctx, "cannot listen on %s: %s", url,
-		     strerror(rc));
-		return rc;
+		/* Sofia's errno is not reliable here (it may be EFAULT after a
+		 * failed bind); its own sofia.nta line above names the cause. */
+		LOGE(SUBSYS, agent->ctx,
+		     "cannot listen on %s (address in use or not local?)", url);
+		return EADDRNOTAVAIL;
 	}
 	LOGI(SUBSYS, agent->ctx, "listening on %s", url);
 	return 0;
