@@ -65,6 +65,17 @@ struct call_leg {
 	nta_outgoing_t *bye; /* a BYE we sent on this leg, if any */
 };
 
+#define CALL_MAX_ROUTES 8
+
+struct call_route {
+	enum trunk_side to;
+	char ruri[512];
+	/* Next hops to try in order (SP-SSEs of the trunk); none: the
+	 * R-URI's own host (RFC 3263 by nta). */
+	char routes[CALL_MAX_ROUTES][360];
+	unsigned nroutes;
+};
+
 /* An in-dialog request relayed from one leg to the other. */
 struct call_txn {
 	struct call_leg *from; /* borrowed: the leg it came on */
@@ -84,8 +95,14 @@ struct trunk_call {
 	nta_incoming_t *invite_a; /* the INVITE we answer */
 	nta_outgoing_t *invite_b; /* the INVITE we sent */
 	uint32_t invite_b_cseq;
+	struct call_route route; /* where leg B goes; SP-SSEs to try */
+	unsigned route_idx;	 /* the one being tried */
+	unsigned max_forwards;
+	sip_payload_t *body; /* A's INVITE body, kept for failover */
+	sip_content_type_t *body_type;
 	bool late_offer; /* INVITE without SDP: ACK(A) carries the answer */
 	bool b_acked;	 /* ACK sent for B's 2xx */
+	bool b_heard;	 /* B's SP-SSE answered (peer reported up) */
 	/* An ACK we owe a leg once the other leg's ACK (with the answer to
 	 * an offer in a 2xx) arrives: offerless INVITE or re-INVITE. */
 	struct call_leg *ack_to;
@@ -101,6 +118,7 @@ struct trunk_call {
 
 static int call_leg_request(struct call_leg *cl, nta_leg_t *leg,
 			    nta_incoming_t *irq, sip_t const *sip);
+static int call_b_send_invite(struct trunk_call *call);
 
 static void call_txn_clear(struct call_txn *t)
 {
@@ -298,9 +316,41 @@ static void call_b_success(struct trunk_call *call, sip_t const *sip)
 	call_set_state(call, CALL_CONFIRMED, "2xx from B");
 }
 
+/*
+ * Before any provisional response, a 503, a 408 or a transport error
+ * (nta reports both as responses of its own: nta_sip_is_internal()) means
+ * this SP-SSE cannot take the call: mark it down and try the next one (STA-1,
+ * SIPconnect 17: several SP-SSE addresses with failover).
+ */
+static bool call_b_failover(struct trunk_call *call, int status,
+			    sip_t const *sip)
+{
+	const char *route;
+	bool local = !sip || nta_sip_is_internal(sip);
+	char why[80];
+
+	if (call->state != CALL_CALLING ||
+	    call->route_idx >= call->route.nroutes)
+		return false;
+	if (status != 503 && !(local && (status == 408 || status >= 500)))
+		return false;
+	route = call->route.routes[call->route_idx];
+	snprintf(why, sizeof(why), "INVITE got %d%s", status,
+		 local ? " (no answer / transport)" : "");
+	trunk_peer_report(call->gw, route, false, why);
+	if (++call->route_idx >= call->route.nroutes)
+		return false;
+	LOGI(SUBSYS, call->ctx, "%s from %s: trying %s", why, route,
+	     call->route.routes[call->route_idx]);
+	return call_b_send_invite(call) == 0;
+}
+
 static void call_b_failure(struct trunk_call *call, sip_t const *sip)
 {
 	int status = sip->sip_status->st_status;
+
+	if (call_b_failover(call, status, sip))
+		return;
 
 	if (call->state != CALL_CANCELLING)
 		nta_incoming_treply(
@@ -322,12 +372,21 @@ static int call_b_invite_response(struct trunk_call *call, nta_outgoing_t *orq,
 	if (call->state == CALL_TERMINATED)
 		return 0;
 	if (!sip || !sip->sip_status) { /* internal failure without a message */
+		if (status >= 200 && call_b_failover(call, status, NULL))
+			return 0;
 		if (status >= 200 && call->state != CALL_CANCELLING)
 			nta_incoming_treply(call->invite_a, status, NULL,
 					    TAG_END());
 		if (status >= 200)
 			call_end(call, "no response from B");
 		return 0;
+	}
+	/* A response from the SP-SSE itself proves it is alive. */
+	if (!call->b_heard && !nta_sip_is_internal(sip) && status != 503 &&
+	    call->route_idx < call->route.nroutes) {
+		call->b_heard = true;
+		trunk_peer_report(call->gw, call->route.routes[call->route_idx],
+				  true, "answered an INVITE");
 	}
 	if (status < 200)
 		call_b_provisional(call, sip);
@@ -588,13 +647,6 @@ static bool call_source_ip(nta_incoming_t *irq, char *ip, size_t len)
 	return ok;
 }
 
-struct call_route {
-	enum trunk_side to;
-	char ruri[512];
-	char route[320]; /* next hop URL, "" for none */
-	char from[512];
-};
-
 static void call_host_port(char *buf, size_t len, const struct config_addr *a)
 {
 	snprintf(buf, len, "%s%s%s", a->ipv6 ? "[" : "", a->host,
@@ -603,25 +655,43 @@ static void call_host_port(char *buf, size_t len, const struct config_addr *a)
 		snprintf(buf + strlen(buf), len - strlen(buf), ":%u", a->port);
 }
 
+/* The trunk's SP-SSEs: those up or not yet known first, then those down
+ * (a down peer may be back; trying it beats failing the call). */
+static void call_route_peers(struct trunk_gateway *gw, const char *trunk,
+			     struct call_route *r)
+{
+	const struct trunk_peer *p;
+	struct trunk_peer_info pi;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		for (p = NULL; (p = trunk_peer_next(gw, trunk, p));) {
+			trunk_peer_info(p, &pi);
+			if ((pi.state == TRUNK_PEER_DOWN) != (pass == 1) ||
+			    r->nroutes == CALL_MAX_ROUTES)
+				continue;
+			snprintf(r->routes[r->nroutes++], sizeof(r->routes[0]),
+				 "%s", pi.route);
+		}
+	}
+}
+
 /* Enterprise -> trunk: the first trunk (the dial plan chooses, issue 4). */
-static int call_route_out(const struct config *cfg, sip_t const *sip,
+static int call_route_out(struct trunk_gateway *gw, sip_t const *sip,
 			  struct call_route *r)
 {
 	const struct config_section *t =
-		config_section_next(cfg, "trunk", NULL);
+		config_section_next(gw->cfg, "trunk", NULL);
 	const char *const *px;
 	const char *user = sip->sip_request->rq_url->url_user;
 	struct config_addr a = { { 0 } };
-	char hp[300];
 
 	if (!t || !user)
 		return 404;
 	r->to = TRUNK_SIDE_TRUNK;
-	if (config_get_list(t, "proxy", &px) && !config_addr_parse(px[0], &a)) {
-		call_host_port(hp, sizeof(hp), &a);
-		snprintf(r->route, sizeof(r->route), "sip:%s;transport=%s;lr",
-			 hp, config_get_str(t, "transport"));
-	}
+	call_route_peers(gw, config_section_name(t), r);
+	if (config_get_list(t, "proxy", &px))
+		config_addr_parse(px[0], &a);
 	snprintf(r->ruri, sizeof(r->ruri), "sip:%s@%s%s", user,
 		 config_is_set(t, "domain") ? config_get_str(t, "domain")
 					    : a.host,
@@ -666,7 +736,7 @@ static int call_route(struct trunk_gateway *gw, enum trunk_side side,
 		return 403;
 	}
 	memset(r, 0, sizeof(*r));
-	return side == TRUNK_SIDE_ENTERPRISE ? call_route_out(gw->cfg, sip, r)
+	return side == TRUNK_SIDE_ENTERPRISE ? call_route_out(gw, sip, r)
 					     : call_route_in(gw->cfg, sip, r);
 }
 
@@ -710,38 +780,57 @@ static void call_b_from(struct trunk_call *call, sip_t const *sip,
 		 m ? m->m_url->url_host : "invalid");
 }
 
+/* (Re)send our INVITE to the next SP-SSE in call->route (failover). */
+static int call_b_send_invite(struct trunk_call *call)
+{
+	const char *route = call->route_idx < call->route.nroutes
+				    ? call->route.routes[call->route_idx]
+				    : NULL;
+
+	if (call->invite_b)
+		nta_outgoing_destroy(call->invite_b);
+	call->invite_b = nta_outgoing_tcreate(
+		call->b.leg, call_b_invite_response, call,
+		route ? URL_STRING_MAKE(route) : NULL, SIP_METHOD_INVITE,
+		URL_STRING_MAKE(call->route.ruri),
+		SIPTAG_CONTACT(call_contact(call, call->b.side)),
+		NTATAG_MAX_FORWARDS(call->max_forwards),
+		TAG_IF(call->body, SIPTAG_CONTENT_TYPE(call->body_type)),
+		TAG_IF(call->body, SIPTAG_PAYLOAD(call->body)), TAG_END());
+	if (!call->invite_b)
+		return EIO;
+	call->invite_b_cseq = nta_outgoing_cseq(call->invite_b);
+	return 0;
+}
+
 static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 			    const struct call_route *r)
 {
 	nta_agent_t *nta = trunk_agent_nta(call->gw->agents[r->to]);
-	unsigned mf =
-		sip->sip_max_forwards ? sip->sip_max_forwards->mf_count : 70;
 	sip_call_id_t *cid = sip_call_id_create(call->home, NULL);
 	char from[600], to[600];
 
 	if (!cid)
 		return ENOMEM;
+	call->route = *r;
+	call->max_forwards =
+		(sip->sip_max_forwards ? sip->sip_max_forwards->mf_count : 70) -
+		1;
+	call->body = sip_payload_dup(call->home, sip->sip_payload);
+	call->body_type =
+		sip_content_type_dup(call->home, sip->sip_content_type);
 	snprintf(call->call_id[1], sizeof(call->call_id[1]), "%s", cid->i_id);
 	call->b.call = call;
 	call->b.side = r->to;
 	call_b_from(call, sip, r, from, sizeof(from));
 	snprintf(to, sizeof(to), "<%s>", r->ruri); /* ID-7: To = R-URI */
-	call->b.leg = nta_leg_tcreate(nta, call_leg_request, &call->b,
-				      SIPTAG_FROM_STR(from), SIPTAG_TO_STR(to),
-				      TAG_END());
+	call->b.leg = nta_leg_tcreate(
+		nta, call_leg_request, &call->b, SIPTAG_CALL_ID(cid),
+		SIPTAG_FROM_STR(from), SIPTAG_TO_STR(to), TAG_END());
 	if (!call->b.leg || !nta_leg_tag(call->b.leg, NULL))
 		return ENOMEM;
 	call->late_offer = !sip->sip_payload;
-	call->invite_b = nta_outgoing_tcreate(
-		call->b.leg, call_b_invite_response, call,
-		r->route[0] ? URL_STRING_MAKE(r->route) : NULL,
-		SIP_METHOD_INVITE, URL_STRING_MAKE(r->ruri),
-		SIPTAG_CONTACT(call_contact(call, r->to)),
-		NTATAG_MAX_FORWARDS(mf - 1), CALL_BODY(sip), TAG_END());
-	if (!call->invite_b)
-		return EIO;
-	call->invite_b_cseq = nta_outgoing_cseq(call->invite_b);
-	return 0;
+	return call_b_send_invite(call);
 }
 
 int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,

@@ -88,6 +88,39 @@ static void reply_str(struct trunk_reply *r, const char *s)
 	reply_add(r, "\"");
 }
 
+/* A trunk is up when one SP-SSE answers, down when all fail, unknown
+ * before the first answer or without pings (registration flows: issue 6). */
+static void control_status_peers(struct trunk_control *ctl, const char *trunk,
+				 struct trunk_reply *r)
+{
+	const struct trunk_peer *p = NULL;
+	enum trunk_peer_state best = TRUNK_PEER_UNKNOWN;
+	struct trunk_peer_info pi;
+	const char *sep = "";
+	bool all_down = true, any = false;
+
+	reply_add(r, ",\"sse\":[");
+	while ((p = trunk_peer_next(ctl->gw, trunk, p))) {
+		trunk_peer_info(p, &pi);
+		reply_add(r, "%s{\"address\":", sep);
+		reply_str(r, pi.addr);
+		reply_add(r,
+			  ",\"state\":\"%s\",\"pings\":%lu,"
+			  "\"failures\":%lu}",
+			  trunk_peer_state_name(pi.state), pi.pings,
+			  pi.failures);
+		any = true;
+		if (pi.state == TRUNK_PEER_UP)
+			best = TRUNK_PEER_UP;
+		if (pi.state != TRUNK_PEER_DOWN)
+			all_down = false;
+		sep = ",";
+	}
+	if (any && all_down)
+		best = TRUNK_PEER_DOWN;
+	reply_add(r, "],\"state\":\"%s\"", trunk_peer_state_name(best));
+}
+
 static void control_status_trunks(struct trunk_control *ctl,
 				  struct trunk_reply *r)
 {
@@ -102,9 +135,8 @@ static void control_status_trunks(struct trunk_control *ctl,
 		reply_str(r, config_get_str(sec, "mode"));
 		reply_add(r, ",\"transport\":");
 		reply_str(r, config_get_str(sec, "transport"));
-		/* Peer supervision (OPTIONS/flows) arrives with issues 3 and
-		 * 6; until then a trunk is only configured. */
-		reply_add(r, ",\"state\":\"configured\"}");
+		control_status_peers(ctl, config_section_name(sec), r);
+		reply_add(r, "}");
 		sep = ",";
 	}
 	reply_add(r, "]");

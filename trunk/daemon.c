@@ -188,6 +188,11 @@ int trunk_gateway_reload(struct trunk_gateway *gw, char *errs, size_t len)
 		     gw->generation);
 		return rc;
 	}
+	if (trunk_peers_apply(gw, cfg)) {
+		snprintf(errs, len, "out of memory applying the trunks");
+		config_free(cfg);
+		return ENOMEM;
+	}
 	trunk_warn_restart_keys(gw->cfg, cfg);
 	config_free(gw->cfg);
 	gw->cfg = cfg;
@@ -359,6 +364,9 @@ static int trunk_gateway_start(struct trunk_gateway *gw)
 		if (rc)
 			return rc;
 	}
+	rc = trunk_peers_apply(gw, gw->cfg);
+	if (rc)
+		return rc;
 	rc = trunk_control_alloc(gw, config_get_str(g, "control_socket"),
 				 config_get_str(g, "control_group"),
 				 &gw->control);
@@ -385,6 +393,7 @@ static void trunk_gateway_stop(struct trunk_gateway *gw)
 	 * them (sent at once) and free them before their agents go. */
 	trunk_call_hangup_all(gw, "stopping");
 	trunk_call_free_all(gw);
+	trunk_peers_free(gw);
 	for (side = 0; side < TRUNK_SIDE_COUNT; side++)
 		trunk_agent_free(gw->agents[side]);
 	trunk_signals_close(gw);

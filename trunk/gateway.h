@@ -39,6 +39,7 @@ extern const char *const trunk_side_names[TRUNK_SIDE_COUNT];
 struct trunk_agent;
 struct trunk_control;
 struct trunk_call;
+struct trunk_peer;
 
 struct trunk_gateway {
 	su_home_t home[1];
@@ -52,6 +53,7 @@ struct trunk_gateway {
 	struct trunk_agent *agents[TRUNK_SIDE_COUNT];
 	struct trunk_control *control;
 	struct trunk_call *calls; /* owned list of active calls */
+	struct trunk_peer *peers; /* owned: SP-SSEs of all trunks */
 	unsigned ncalls;
 	unsigned long long call_seq; /* ids for log context and trunkctl */
 	su_timer_t *drain_timer;     /* shutdown_grace after SIGTERM */
@@ -80,6 +82,31 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 void trunk_call_hangup_all(struct trunk_gateway *gw, const char *why);
 /* Free every call now, without waiting for the loop (final stop). */
 void trunk_call_free_all(struct trunk_gateway *gw);
+
+/* peer.c: SP-SSE supervision by OPTIONS (STA-4, STA-5). */
+enum trunk_peer_state {
+	TRUNK_PEER_UNKNOWN = 0, /* not pinged yet, or pings off */
+	TRUNK_PEER_UP,		/* answered */
+	TRUNK_PEER_DOWN,	/* 503, timeout or transport error */
+};
+struct trunk_peer_info {
+	const char *trunk, *addr, *route;
+	enum trunk_peer_state state;
+	unsigned long pings, failures;
+};
+/* (Re)build the peers of every trunk from cfg; same trunk+address keeps
+ * its state. 0 or ENOMEM (old peers kept). */
+int trunk_peers_apply(struct trunk_gateway *gw, const struct config *cfg);
+void trunk_peers_free(struct trunk_gateway *gw);
+/* Iterate the peers of a trunk (NULL: all) in configured order. */
+const struct trunk_peer *trunk_peer_next(const struct trunk_gateway *gw,
+					 const char *trunk,
+					 const struct trunk_peer *prev);
+void trunk_peer_info(const struct trunk_peer *p, struct trunk_peer_info *info);
+const char *trunk_peer_state_name(enum trunk_peer_state s);
+/* A call learnt something about the peer reached by route (its URL). */
+void trunk_peer_report(struct trunk_gateway *gw, const char *route, bool ok,
+		       const char *why);
 
 /* For trunkctl: a snapshot of one call (borrowed strings). */
 struct trunk_call_info {

@@ -1,0 +1,296 @@
+/*
+ * SP-SSE supervision for Static-mode trunks (SIPconnect 17, STA-4, STA-5):
+ * every configured SP-SSE address of a trunk is a peer that trunkd pings
+ * with OPTIONS every keepalive_interval. Any response but 503 means the
+ * peer is up (a 404 or 405 still proves a live SIP stack); 503, a
+ * transport error or no final answer within keepalive_timeout means down.
+ * Calls prefer peers that are up, in configured order (call.c).
+ *
+ *             any response (not 503)
+ *   UNKNOWN ─────────────────────────▶ UP ◀──┐
+ *      │                               │     │ any response (not 503)
+ *      │ 503 / timeout / transport     ▼     │
+ *      └─────────────────────────────▶ DOWN ─┘
+ *
+ * Peers are rebuilt from the configuration at start and on every reload;
+ * a peer whose trunk and address are unchanged keeps its state.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NTA_OUTGOING_MAGIC_T struct trunk_peer
+#define SU_TIMER_ARG_T	     struct trunk_peer
+
+#include "gateway.h"
+
+#include <sofia-sip/nta.h>
+#include <sofia-sip/nta_tag.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+#include <sofia-sip/su_tag.h>
+
+#define SUBSYS "trunk.peer"
+
+static const char *const peer_state_names[] = {
+	[TRUNK_PEER_UNKNOWN] = "unknown",
+	[TRUNK_PEER_UP] = "up",
+	[TRUNK_PEER_DOWN] = "down",
+};
+
+struct trunk_peer {
+	struct trunk_gateway *gw; /* borrowed */
+	struct trunk_peer *next;
+	char trunk[64];	 /* the [trunk NAME] it belongs to */
+	char addr[300];	 /* as configured: "host:port" */
+	char route[360]; /* next-hop URL: "sip:host:port;transport=udp;lr" */
+	char ruri[360];	 /* OPTIONS Request-URI */
+	char ctx[400];
+	enum trunk_peer_state state;
+	bool ping; /* keepalive = options (or auto in static mode) */
+	long long interval_ms, timeout_ms;
+	su_timer_t *timer;   /* next ping */
+	su_timer_t *timeout; /* pong deadline */
+	nta_outgoing_t *orq; /* ping in flight */
+	unsigned long pings, failures;
+};
+
+const char *trunk_peer_state_name(enum trunk_peer_state s)
+{
+	return peer_state_names[s];
+}
+
+static void peer_set_state(struct trunk_peer *p, enum trunk_peer_state next,
+			   const char *why)
+{
+	if (p->state == next)
+		return;
+	if (next == TRUNK_PEER_DOWN)
+		LOGW(SUBSYS, p->ctx, "%s -> %s (%s)",
+		     peer_state_names[p->state], peer_state_names[next], why);
+	else
+		LOGI(SUBSYS, p->ctx, "%s -> %s (%s)",
+		     peer_state_names[p->state], peer_state_names[next], why);
+	p->state = next;
+}
+
+static void peer_ping_done(struct trunk_peer *p)
+{
+	if (p->orq)
+		nta_outgoing_destroy(p->orq);
+	p->orq = NULL;
+	su_timer_reset(p->timeout);
+}
+
+static int peer_ping_response(struct trunk_peer *p, nta_outgoing_t *orq,
+			      sip_t const *sip)
+{
+	int status = sip && sip->sip_status ? sip->sip_status->st_status
+					    : nta_outgoing_status(orq);
+	char why[64];
+
+	if (status < 200)
+		return 0;
+	peer_ping_done(p);
+	snprintf(why, sizeof(why), "OPTIONS answered %d", status);
+	/* nta reports transport errors and its own timeouts as responses
+	 * of its own making (408, 503). */
+	if (status == 503 || !sip || nta_sip_is_internal(sip)) {
+		p->failures++;
+		peer_set_state(p, TRUNK_PEER_DOWN, why);
+	} else {
+		peer_set_state(p, TRUNK_PEER_UP, why);
+	}
+	return 0;
+}
+
+static void peer_ping_timeout(su_root_magic_t *m, su_timer_t *t,
+			      struct trunk_peer *p)
+{
+	(void)m;
+	(void)t;
+	peer_ping_done(p);
+	p->failures++;
+	peer_set_state(p, TRUNK_PEER_DOWN, "no answer to OPTIONS");
+}
+
+static void peer_ping(su_root_magic_t *m, su_timer_t *t, struct trunk_peer *p)
+{
+	nta_agent_t *nta = trunk_agent_nta(p->gw->agents[TRUNK_SIDE_TRUNK]);
+	sip_contact_t const *me = nta_agent_contact(nta);
+	char from[300], to[400];
+
+	(void)m;
+	(void)t;
+	if (p->orq) /* the previous ping is still out: its timeout decides */
+		return;
+	snprintf(from, sizeof(from), "<sip:trunkd@%s>",
+		 me ? me->m_url->url_host : "invalid");
+	snprintf(to, sizeof(to), "<%s>", p->ruri);
+	p->orq = nta_outgoing_tcreate(
+		nta_default_leg(nta), peer_ping_response, p,
+		URL_STRING_MAKE(p->route), SIP_METHOD_OPTIONS,
+		URL_STRING_MAKE(p->ruri), SIPTAG_FROM_STR(from),
+		SIPTAG_TO_STR(to), SIPTAG_CONTACT(me), TAG_END());
+	p->pings++;
+	if (!p->orq) {
+		p->failures++;
+		peer_set_state(p, TRUNK_PEER_DOWN, "cannot send OPTIONS");
+		return;
+	}
+	su_timer_set_interval(p->timeout, peer_ping_timeout, p,
+			      (su_duration_t)p->timeout_ms);
+}
+
+static void peer_free(struct trunk_peer *p)
+{
+	peer_ping_done(p);
+	su_timer_destroy(p->timer);
+	su_timer_destroy(p->timeout);
+	free(p);
+}
+
+static struct trunk_peer *peer_alloc(struct trunk_gateway *gw,
+				     const struct config_section *t,
+				     const char *addr)
+{
+	struct trunk_peer *p = calloc(1, sizeof(*p));
+	const char *ka = config_get_str(t, "keepalive");
+	const char *tp = config_get_str(t, "transport");
+	struct config_addr a;
+	char hp[300];
+
+	if (!p || config_addr_parse(addr, &a)) {
+		free(p);
+		return NULL;
+	}
+	snprintf(hp, sizeof(hp), "%s%s%s", a.ipv6 ? "[" : "", a.host,
+		 a.ipv6 ? "]" : "");
+	if (a.port)
+		snprintf(hp + strlen(hp), sizeof(hp) - strlen(hp), ":%u",
+			 a.port);
+	p->gw = gw;
+	snprintf(p->trunk, sizeof(p->trunk), "%s", config_section_name(t));
+	snprintf(p->addr, sizeof(p->addr), "%s", addr);
+	snprintf(p->route, sizeof(p->route), "sip:%s;transport=%s;lr", hp, tp);
+	snprintf(p->ruri, sizeof(p->ruri), "sip:%s;transport=%s", hp, tp);
+	snprintf(p->ctx, sizeof(p->ctx), "trunk %s sse %s", p->trunk, addr);
+	p->ping = !strcmp(ka, "options") ||
+		  (!strcmp(ka, "auto") &&
+		   !strcmp(config_get_str(t, "mode"), "static"));
+	p->interval_ms = config_get_int(t, "keepalive_interval");
+	p->timeout_ms = config_get_int(t, "keepalive_timeout");
+	/* The ping timer repeats at the interval it is created with. */
+	p->timer = su_timer_create(su_root_task(gw->root),
+				   (su_duration_t)p->interval_ms);
+	p->timeout = su_timer_create(su_root_task(gw->root), 0);
+	if (!p->timer || !p->timeout) {
+		peer_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* Take the state of the same trunk+address from the old list. */
+static void peer_inherit(struct trunk_peer *p, struct trunk_peer *old)
+{
+	for (; old; old = old->next) {
+		if (!strcmp(old->trunk, p->trunk) &&
+		    !strcmp(old->addr, p->addr)) {
+			p->state = old->state;
+			p->pings = old->pings;
+			p->failures = old->failures;
+			return;
+		}
+	}
+}
+
+static void peer_start(struct trunk_peer *p)
+{
+	if (!p->ping)
+		return;
+	/* The first ping at once, then every interval (STA-5). */
+	su_timer_set_for_ever(p->timer, peer_ping, p);
+	peer_ping(NULL, NULL, p);
+}
+
+int trunk_peers_apply(struct trunk_gateway *gw, const struct config *cfg)
+{
+	const struct config_section *t = NULL;
+	struct trunk_peer *list = NULL, **tail = &list, *p, *old;
+	const char *const *px;
+	size_t n, i;
+
+	while ((t = config_section_next(cfg, "trunk", t))) {
+		n = config_get_list(t, "proxy", &px);
+		for (i = 0; i < n; i++) {
+			p = peer_alloc(gw, t, px[i]);
+			if (!p) {
+				while ((p = list)) {
+					list = p->next;
+					peer_free(p);
+				}
+				return ENOMEM;
+			}
+			peer_inherit(p, gw->peers);
+			*tail = p;
+			tail = &p->next;
+		}
+	}
+	old = gw->peers;
+	gw->peers = list;
+	while ((p = old)) {
+		old = p->next;
+		peer_free(p);
+	}
+	for (p = gw->peers; p; p = p->next)
+		peer_start(p);
+	return 0;
+}
+
+void trunk_peers_free(struct trunk_gateway *gw)
+{
+	struct trunk_peer *p;
+
+	while ((p = gw->peers)) {
+		gw->peers = p->next;
+		peer_free(p);
+	}
+}
+
+const struct trunk_peer *trunk_peer_next(const struct trunk_gateway *gw,
+					 const char *trunk,
+					 const struct trunk_peer *prev)
+{
+	const struct trunk_peer *p = prev ? prev->next : gw->peers;
+
+	while (p && trunk && strcmp(p->trunk, trunk))
+		p = p->next;
+	return p;
+}
+
+void trunk_peer_info(const struct trunk_peer *p, struct trunk_peer_info *info)
+{
+	info->trunk = p->trunk;
+	info->addr = p->addr;
+	info->route = p->route;
+	info->state = p->state;
+	info->pings = p->pings;
+	info->failures = p->failures;
+}
+
+void trunk_peer_report(struct trunk_gateway *gw, const char *route, bool ok,
+		       const char *why)
+{
+	struct trunk_peer *p;
+
+	for (p = gw->peers; p; p = p->next) {
+		if (strcmp(p->route, route))
+			continue;
+		if (!ok)
+			p->failures++;
+		peer_set_state(p, ok ? TRUNK_PEER_UP : TRUNK_PEER_DOWN, why);
+	}
+}
