@@ -1,0 +1,178 @@
+/*
+ * trunk/sdp.c: reading a peer's SDP and rewriting it for the other leg.
+ * REQ: SDP-3, HOLD-2
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit_test.h"
+#include "trunk/sdp.h"
+
+#define SDP_A                                                                  \
+	"v=0\r\n"                                                              \
+	"o=alice 2890844526 2890844526 IN IP4 192.0.2.10\r\n"                  \
+	"s=-\r\n"                                                              \
+	"c=IN IP4 192.0.2.10\r\n"                                              \
+	"t=0 0\r\n"                                                            \
+	"m=audio 49170 RTP/AVP 0 8 101\r\n"                                    \
+	"a=rtpmap:0 PCMU/8000\r\n"                                             \
+	"a=rtpmap:8 PCMA/8000\r\n"                                             \
+	"a=rtpmap:101 telephone-event/8000\r\n"                                \
+	"a=fmtp:101 0-15\r\n"
+
+static int remote_basic(void)
+{
+	struct trunk_sdp_remote r;
+	char why[128];
+
+	CHECK(trunk_sdp_remote(SDP_A, strlen(SDP_A), &r, why, sizeof(why)) ==
+	      0);
+	CHECK(r.nstreams == 1);
+	CHECK(!strcmp(r.s[0].type, "audio"));
+	CHECK(!strcmp(r.s[0].proto, "RTP/AVP"));
+	CHECK(!strcmp(r.s[0].addr, "192.0.2.10"));
+	CHECK(r.s[0].port == 49170 && r.s[0].rtcp_port == 49171);
+	CHECK(r.s[0].dir == TRUNK_SDP_SENDRECV && !r.s[0].hold_2543);
+	CHECK(r.s[0].npt == 3 && r.s[0].pt[0] == 0 && r.s[0].pt[1] == 8 &&
+	      r.s[0].pt[2] == 101);
+	return 0;
+}
+
+static int remote_rtcp_and_v6(void)
+{
+	const char *sdp = "v=0\r\no=- 1 1 IN IP6 2001:db8::1\r\ns=-\r\n"
+			  "c=IN IP6 2001:db8::1\r\nt=0 0\r\n"
+			  "m=audio 40000 RTP/AVP 0\r\na=rtcp:40010\r\n"
+			  "a=sendonly\r\n";
+	struct trunk_sdp_remote r;
+
+	CHECK(trunk_sdp_remote(sdp, strlen(sdp), &r, NULL, 0) == 0);
+	CHECK(r.s[0].ipv6 && !strcmp(r.s[0].addr, "2001:db8::1"));
+	CHECK(r.s[0].rtcp_port == 40010);
+	CHECK(r.s[0].dir == TRUNK_SDP_SENDONLY);
+	return 0;
+}
+
+/* HOLD-2: c=0.0.0.0 is accepted and read as "do not send to me". */
+static int remote_hold_2543(void)
+{
+	const char *sdp = "v=0\r\no=- 1 2 IN IP4 192.0.2.10\r\ns=-\r\n"
+			  "c=IN IP4 0.0.0.0\r\nt=0 0\r\n"
+			  "m=audio 49170 RTP/AVP 0\r\n";
+	struct trunk_sdp_remote r;
+
+	CHECK(trunk_sdp_remote(sdp, strlen(sdp), &r, NULL, 0) == 0);
+	CHECK(r.s[0].hold_2543);
+	CHECK(r.s[0].dir == TRUNK_SDP_SENDONLY);
+	return 0;
+}
+
+static int remote_garbage(void)
+{
+	const char *bad[] = { "", "hello", "v=0\r\nm=audio x RTP/AVP 0\r\n" };
+	struct trunk_sdp_remote r;
+	char why[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why[0] = '\0';
+		CHECK(trunk_sdp_remote(bad[i], strlen(bad[i]), &r, why,
+				       sizeof(why)) == EINVAL);
+		CHECK(why[0] != '\0');
+	}
+	return 0;
+}
+
+static char *rewrite(su_home_t *home, struct trunk_sdp_leg *leg, const char *in,
+		     uint16_t port)
+{
+	char *out = NULL;
+	char why[128];
+
+	if (trunk_sdp_rewrite(home, leg, in, strlen(in), "198.51.100.5", false,
+			      &port, 1, &out, why, sizeof(why)))
+		return NULL;
+	return out;
+}
+
+/* Nothing of the peer's topology crosses; our address, port and o=. */
+static int rewrite_addresses(void)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	struct trunk_sdp_leg leg = { .sess_id = 77, .version = 1 };
+	char *out = rewrite(home, &leg, SDP_A, 20000);
+
+	CHECK(out);
+	CHECK(!strstr(out, "192.0.2.10"));
+	CHECK(!strstr(out, "alice"));
+	CHECK(strstr(out, "o=trunkd 77 1 IN IP4 198.51.100.5\r\n"));
+	CHECK(strstr(out, "c=IN IP4 198.51.100.5\r\n"));
+	CHECK(strstr(out, "m=audio 20000 RTP/AVP 0 8 101\r\n"));
+	CHECK(strstr(out, "a=fmtp:101 0-15\r\n"));
+	su_home_deinit(home);
+	return 0;
+}
+
+/* SDP-3: the same SDP again keeps the version; a change raises it once. */
+static int rewrite_version(void)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	struct trunk_sdp_leg leg = { .sess_id = 5, .version = 1 };
+	const char *held = "v=0\r\no=alice 1 3 IN IP4 192.0.2.10\r\ns=-\r\n"
+			   "c=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+			   "m=audio 49170 RTP/AVP 0\r\na=sendonly\r\n";
+
+	CHECK(rewrite(home, &leg, SDP_A, 20000) && leg.version == 1);
+	CHECK(rewrite(home, &leg, SDP_A, 20000) && leg.version == 1);
+	CHECK(strstr(rewrite(home, &leg, held, 20000), "o=trunkd 5 2 "));
+	CHECK(leg.version == 2);
+	CHECK(strstr(rewrite(home, &leg, held, 20000), "o=trunkd 5 2 "));
+	/* A new relay port is a change too. */
+	CHECK(strstr(rewrite(home, &leg, held, 20002), "o=trunkd 5 3 "));
+	su_home_deinit(home);
+	return 0;
+}
+
+/* A rejected stream stays rejected (port 0) whatever port we have. */
+static int rewrite_rejected(void)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	struct trunk_sdp_leg leg = { .sess_id = 1, .version = 1 };
+	const char *in = "v=0\r\no=x 1 1 IN IP4 192.0.2.1\r\ns=-\r\n"
+			 "c=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+			 "m=audio 0 RTP/AVP 0\r\n";
+	char *out = rewrite(home, &leg, in, 20000);
+
+	CHECK(out && strstr(out, "m=audio 0 RTP/AVP 0\r\n"));
+	su_home_deinit(home);
+	return 0;
+}
+
+/* HOLD-2: c=0.0.0.0 crosses as a=sendonly, never as an address. */
+static int rewrite_hold_2543(void)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	struct trunk_sdp_leg leg = { .sess_id = 1, .version = 1 };
+	const char *in = "v=0\r\no=x 1 1 IN IP4 192.0.2.1\r\ns=-\r\n"
+			 "t=0 0\r\nm=audio 49170 RTP/AVP 0\r\n"
+			 "c=IN IP4 0.0.0.0\r\n";
+	char *out = rewrite(home, &leg, in, 20000);
+
+	CHECK(out && !strstr(out, "0.0.0.0"));
+	CHECK(strstr(out, "a=sendonly\r\n"));
+	su_home_deinit(home);
+	return 0;
+}
+
+static const struct unit_case cases[] = {
+	{ "remote_basic", remote_basic },
+	{ "remote_rtcp_and_v6", remote_rtcp_and_v6 },
+	{ "remote_hold_2543", remote_hold_2543 },
+	{ "remote_garbage", remote_garbage },
+	{ "rewrite_addresses", rewrite_addresses },
+	{ "rewrite_version", rewrite_version },
+	{ "rewrite_rejected", rewrite_rejected },
+	{ "rewrite_hold_2543", rewrite_hold_2543 },
+};
+
+UNIT_MAIN(cases)

@@ -1,0 +1,208 @@
+/*
+ * SDP reading and rewriting for the B2BUA (see sdp.h). Sofia's SDP parser
+ * does the syntax; this file decides what of a peer's SDP crosses to the
+ * other leg: codecs, directions and attributes do, addresses, ports and
+ * the o= line never do.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sofia-sip/sdp.h>
+
+#include "sdp.h"
+
+static void sdp_why(char *why, size_t len, const char *what, const char *d)
+{
+	if (why && len)
+		snprintf(why, len, "%s%s%s", what, d ? ": " : "", d ? d : "");
+}
+
+/* Parse with Sofia; NULL and a reason when the text is not usable SDP. */
+static sdp_parser_t *sdp_open(su_home_t *home, const char *sdp, size_t len,
+			      int flags, char *why, size_t whylen)
+{
+	sdp_parser_t *p =
+		sdp_parse(home, sdp, (issize_t)len, sdp_f_strict | flags);
+
+	if (!p || !sdp_session(p)) {
+		sdp_why(why, whylen, "unparsable SDP",
+			p ? sdp_parsing_error(p) : "out of memory");
+		if (p)
+			sdp_parser_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static enum trunk_sdp_dir sdp_dir(unsigned mode)
+{
+	switch (mode & sdp_sendrecv) {
+	case sdp_sendonly:
+		return TRUNK_SDP_SENDONLY;
+	case sdp_recvonly:
+		return TRUNK_SDP_RECVONLY;
+	case sdp_sendrecv:
+		return TRUNK_SDP_SENDRECV;
+	default:
+		return TRUNK_SDP_INACTIVE;
+	}
+}
+
+static void sdp_stream_read(const sdp_session_t *sess, const sdp_media_t *m,
+			    struct trunk_sdp_stream *st)
+{
+	const sdp_connection_t *c =
+		m->m_connections ? m->m_connections : sess->sdp_connection;
+	const sdp_attribute_t *rtcp =
+		sdp_attribute_find(m->m_attributes, "rtcp");
+	const sdp_rtpmap_t *rm;
+	const sdp_list_t *f;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(st->type, sizeof(st->type), "%s",
+		 m->m_type_name ? m->m_type_name : "");
+	snprintf(st->proto, sizeof(st->proto), "%s",
+		 m->m_proto_name ? m->m_proto_name : "");
+	st->port = m->m_rejected ? 0 : (uint16_t)m->m_port;
+	st->rtcp_port = rtcp && rtcp->a_value ? (uint16_t)atoi(rtcp->a_value)
+					      : (uint16_t)(st->port + 1);
+	if (c && c->c_address) {
+		snprintf(st->addr, sizeof(st->addr), "%s", c->c_address);
+		st->ipv6 = c->c_addrtype == sdp_addr_ip6;
+		/* RFC 2543 hold (HOLD-2): "do not send to me". */
+		st->hold_2543 = !strcmp(c->c_address, "0.0.0.0");
+	}
+	st->dir = sdp_dir(m->m_mode);
+	if (st->hold_2543)
+		st->dir &= TRUNK_SDP_SENDONLY;
+	/* RTP media: Sofia lists the payload types as rtpmaps (all of them
+	 * with sdp_f_all_rtpmaps); other media keep their formats as text. */
+	for (rm = m->m_rtpmaps; rm && st->npt < TRUNK_SDP_MAX_PT;
+	     rm = rm->rm_next)
+		st->pt[st->npt++] = (uint8_t)rm->rm_pt;
+	for (f = m->m_format; !m->m_rtpmaps && f && st->npt < TRUNK_SDP_MAX_PT;
+	     f = f->l_next)
+		if (f->l_text &&
+		    strspn(f->l_text, "0123456789") == strlen(f->l_text))
+			st->pt[st->npt++] = (uint8_t)atoi(f->l_text);
+}
+
+int trunk_sdp_remote(const char *sdp, size_t len, struct trunk_sdp_remote *out,
+		     char *why, size_t whylen)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	sdp_parser_t *p =
+		sdp_open(home, sdp, len, sdp_f_all_rtpmaps, why, whylen);
+	const sdp_session_t *sess;
+	const sdp_media_t *m;
+	int rc = 0;
+
+	if (!p) {
+		su_home_deinit(home);
+		return EINVAL;
+	}
+	sess = sdp_session(p);
+	memset(out, 0, sizeof(*out));
+	for (m = sess->sdp_media; m; m = m->m_next) {
+		if (out->nstreams == TRUNK_SDP_MAX_MEDIA) {
+			sdp_why(why, whylen, "too many m= lines", NULL);
+			rc = EINVAL;
+			break;
+		}
+		sdp_stream_read(sess, m, &out->s[out->nstreams++]);
+	}
+	sdp_parser_free(p);
+	su_home_deinit(home);
+	return rc;
+}
+
+/* Apply our address, ports and o= line to a parsed session. */
+static int sdp_localize(su_home_t *home, sdp_session_t *sess,
+			const struct trunk_sdp_leg *leg, const char *addr,
+			bool ipv6, const uint16_t *ports, size_t nports)
+{
+	sdp_connection_t *c = su_zalloc(home, sizeof(*c));
+	sdp_origin_t *o = su_zalloc(home, sizeof(*o));
+	sdp_media_t *m;
+	size_t i = 0;
+
+	if (!c || !o)
+		return ENOMEM;
+	c->c_size = sizeof(*c);
+	c->c_nettype = sdp_net_in;
+	c->c_addrtype = ipv6 ? sdp_addr_ip6 : sdp_addr_ip4;
+	c->c_address = su_strdup(home, addr);
+	o->o_size = sizeof(*o);
+	o->o_username = "trunkd";
+	o->o_id = leg->sess_id;
+	o->o_version = leg->version;
+	o->o_address = c;
+	sess->sdp_origin = o;
+	sess->sdp_connection = c;
+	for (m = sess->sdp_media; m; m = m->m_next, i++) {
+		const sdp_connection_t *mc = m->m_connections;
+
+		/* c=0.0.0.0 (HOLD-2) crosses as a direction, not an address. */
+		if (mc && mc->c_address && !strcmp(mc->c_address, "0.0.0.0"))
+			m->m_mode &= sdp_sendonly;
+		m->m_connections = NULL; /* the session-level c= is ours */
+		if (m->m_port && !m->m_rejected)
+			m->m_port = i < nports ? ports[i] : 0;
+		sdp_attribute_remove(&m->m_attributes, "rtcp");
+	}
+	return 0;
+}
+
+static char *sdp_render(su_home_t *home, sdp_session_t *sess)
+{
+	sdp_printer_t *pr = sdp_print(home, sess, NULL, 0, 0);
+	char *text = NULL;
+
+	if (pr && sdp_message(pr))
+		text = su_strdup(home, sdp_message(pr));
+	if (pr)
+		sdp_printer_free(pr);
+	return text;
+}
+
+int trunk_sdp_rewrite(su_home_t *home, struct trunk_sdp_leg *leg,
+		      const char *sdp, size_t len, const char *addr, bool ipv6,
+		      const uint16_t *ports, size_t nports, char **out,
+		      char *why, size_t whylen)
+{
+	su_home_t tmp[1] = { SU_HOME_INIT(tmp) };
+	sdp_parser_t *p = sdp_open(tmp, sdp, len, 0, why, whylen);
+	sdp_session_t *sess;
+	char *text = NULL;
+	int rc = EINVAL;
+
+	if (!p)
+		goto out;
+	sess = sdp_session(p);
+	rc = sdp_localize(tmp, sess, leg, addr, ipv6, ports, nports);
+	if (rc)
+		goto out;
+	text = sdp_render(tmp, sess);
+	/* SDP-3: a new version exactly when what we say changed. */
+	if (text && leg->last && strcmp(text, leg->last)) {
+		leg->version++;
+		sess->sdp_origin->o_version = leg->version;
+		text = sdp_render(tmp, sess);
+	}
+	rc = ENOMEM;
+	if (!text)
+		goto out;
+	*out = su_strdup(home, text);
+	if (!*out)
+		goto out;
+	su_free(home, leg->last);
+	leg->last = su_strdup(home, text);
+	rc = leg->last ? 0 : ENOMEM;
+out:
+	if (p)
+		sdp_parser_free(p);
+	su_home_deinit(tmp);
+	return rc;
+}
