@@ -69,6 +69,7 @@ struct call_leg {
 
 struct call_route {
 	enum trunk_side to;
+	char trunk[64]; /* the [trunk NAME] of leg B, "" toward the PBX */
 	char ruri[512];
 	/* Next hops to try in order (SP-SSEs of the trunk); none: the
 	 * R-URI's own host (RFC 3263 by nta). */
@@ -98,6 +99,7 @@ struct trunk_call {
 	struct call_route route; /* where leg B goes; SP-SSEs to try */
 	unsigned route_idx;	 /* the one being tried */
 	unsigned max_forwards;
+	unsigned auth_tries; /* challenges answered for our INVITE */
 	sip_payload_t *body; /* A's INVITE body, kept for failover */
 	sip_content_type_t *body_type;
 	bool late_offer; /* INVITE without SDP: ACK(A) carries the answer */
@@ -119,6 +121,8 @@ struct trunk_call {
 static int call_leg_request(struct call_leg *cl, nta_leg_t *leg,
 			    nta_incoming_t *irq, sip_t const *sip);
 static int call_b_send_invite(struct trunk_call *call);
+static msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
+			       const char *method, msg_payload_t const *body);
 
 static void call_txn_clear(struct call_txn *t)
 {
@@ -264,8 +268,10 @@ static void call_send_bye(struct trunk_call *call, struct call_leg *to)
 {
 	if (to->bye)
 		return;
-	to->bye = nta_outgoing_tcreate(to->leg, call_bye_response, call, NULL,
-				       SIP_METHOD_BYE, NULL, TAG_END());
+	to->bye = nta_outgoing_tcreate(
+		to->leg, call_bye_response, call, NULL, SIP_METHOD_BYE, NULL,
+		SIPTAG_HEADER((sip_header_t *)call_auth(call, to, "BYE", NULL)),
+		TAG_END());
 }
 
 /* ---------------------------------------------------------------------- */
@@ -345,11 +351,41 @@ static bool call_b_failover(struct trunk_call *call, int status,
 	return call_b_send_invite(call) == 0;
 }
 
+/*
+ * 401/407 from the carrier (REG-4, STA-6): answer with the trunk's
+ * credentials, at most twice per call. The carrier's challenge is never
+ * relayed to the enterprise, which cannot answer it: refused credentials
+ * become 403 toward the caller and an ERROR for the operator.
+ */
+static bool call_b_challenged(struct trunk_call *call, int status,
+			      sip_t const *sip)
+{
+	if ((status != 401 && status != 407) || !call->route.trunk[0] ||
+	    call->state != CALL_CALLING)
+		return false;
+	if (call->auth_tries < 2 &&
+	    !trunk_auth_challenge(call->gw, call->route.trunk, sip,
+				  call->auth_tries++ == 0) &&
+	    !call_b_send_invite(call)) {
+		LOGD(SUBSYS, call->ctx, "answered the carrier's %d", status);
+		return true;
+	}
+	LOGE(SUBSYS, call->ctx,
+	     "trunk %s refused our credentials (%d): check username and "
+	     "password",
+	     call->route.trunk, status);
+	nta_incoming_treply(call->invite_a, SIP_403_FORBIDDEN, TAG_END());
+	call_end(call, "carrier authentication failed");
+	return true;
+}
+
 static void call_b_failure(struct trunk_call *call, sip_t const *sip)
 {
 	int status = sip->sip_status->st_status;
 
 	if (call_b_failover(call, status, sip))
+		return;
+	if (call_b_challenged(call, status, sip))
 		return;
 
 	if (call->state != CALL_CANCELLING)
@@ -492,8 +528,11 @@ static int call_txn_start(struct call_leg *cl, struct call_txn *t,
 	t->orq = nta_outgoing_tcreate(
 		peer->leg, cb, call, NULL, sip->sip_request->rq_method,
 		sip->sip_request->rq_method_name, NULL,
-		SIPTAG_CONTACT(call_contact(call, peer->side)), CALL_BODY(sip),
-		TAG_END());
+		SIPTAG_CONTACT(call_contact(call, peer->side)),
+		SIPTAG_HEADER((sip_header_t *)call_auth(
+			call, peer, sip->sip_request->rq_method_name,
+			sip->sip_payload)),
+		CALL_BODY(sip), TAG_END());
 	if (!t->orq)
 		return 500;
 	t->from = cl;
@@ -689,6 +728,7 @@ static int call_route_out(struct trunk_gateway *gw, sip_t const *sip,
 	if (!t || !user)
 		return 404;
 	r->to = TRUNK_SIDE_TRUNK;
+	snprintf(r->trunk, sizeof(r->trunk), "%s", config_section_name(t));
 	call_route_peers(gw, config_section_name(t), r);
 	if (config_get_list(t, "proxy", &px))
 		config_addr_parse(px[0], &a);
@@ -780,12 +820,40 @@ static void call_b_from(struct trunk_call *call, sip_t const *sip,
 		 m ? m->m_url->url_host : "invalid");
 }
 
+/* Authorization for a request on leg B toward a carrier that challenged
+ * this trunk before (the nonce is reused: REG-4), or NULL. The digest
+ * covers the request's own R-URI: the initial one for our INVITE, the
+ * remote target inside the dialog. */
+static msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
+			       const char *method, msg_payload_t const *body)
+{
+	sip_contact_t const *target = NULL;
+	sip_route_t const *route = NULL;
+	msg_header_t *h = NULL;
+	url_t const *url;
+
+	if (to != &call->b || !call->route.trunk[0])
+		return NULL;
+	if (call->state == CALL_CALLING) {
+		url = url_make(call->home, call->route.ruri);
+	} else {
+		nta_leg_get_route(to->leg, &route, &target);
+		url = target ? target->m_url : NULL;
+	}
+	if (!url || trunk_auth_headers(call->gw, call->route.trunk, call->home,
+				       method, url, body, &h))
+		return NULL;
+	return h;
+}
+
 /* (Re)send our INVITE to the next SP-SSE in call->route (failover). */
 static int call_b_send_invite(struct trunk_call *call)
 {
 	const char *route = call->route_idx < call->route.nroutes
 				    ? call->route.routes[call->route_idx]
 				    : NULL;
+
+	msg_header_t *auth = call_auth(call, &call->b, "INVITE", call->body);
 
 	if (call->invite_b)
 		nta_outgoing_destroy(call->invite_b);
@@ -795,6 +863,7 @@ static int call_b_send_invite(struct trunk_call *call)
 		URL_STRING_MAKE(call->route.ruri),
 		SIPTAG_CONTACT(call_contact(call, call->b.side)),
 		NTATAG_MAX_FORWARDS(call->max_forwards),
+		SIPTAG_HEADER((sip_header_t *)auth),
 		TAG_IF(call->body, SIPTAG_CONTENT_TYPE(call->body_type)),
 		TAG_IF(call->body, SIPTAG_PAYLOAD(call->body)), TAG_END());
 	if (!call->invite_b)

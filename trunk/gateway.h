@@ -24,6 +24,7 @@
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_alloc.h>
 #include <sofia-sip/su_wait.h>
+#include <sofia-sip/sip.h>
 
 #include "trunk.h"
 
@@ -40,6 +41,7 @@ struct trunk_agent;
 struct trunk_control;
 struct trunk_call;
 struct trunk_peer;
+struct trunk_auth;
 
 struct trunk_gateway {
 	su_home_t home[1];
@@ -54,6 +56,7 @@ struct trunk_gateway {
 	struct trunk_control *control;
 	struct trunk_call *calls; /* owned list of active calls */
 	struct trunk_peer *peers; /* owned: SP-SSEs of all trunks */
+	struct trunk_auth *auths; /* owned: digest client state per trunk */
 	unsigned ncalls;
 	unsigned long long call_seq; /* ids for log context and trunkctl */
 	su_timer_t *drain_timer;     /* shutdown_grace after SIGTERM */
@@ -107,6 +110,18 @@ const char *trunk_peer_state_name(enum trunk_peer_state s);
 /* A call learnt something about the peer reached by route (its URL). */
 void trunk_peer_report(struct trunk_gateway *gw, const char *route, bool ok,
 		       const char *why);
+
+/* auth.c: digest toward carriers (REG-4, STA-6). */
+/* Take a 401/407's challenge for TRUNK: 0 (retry with credentials),
+ * EACCES (no credentials, or the same challenge again: refused). fresh:
+ * the request carried no answer to a challenge of its own yet. */
+int trunk_auth_challenge(struct trunk_gateway *gw, const char *trunk,
+			 sip_t const *sip, bool fresh);
+/* Authorization headers for a request of TRUNK (NULL list if none yet). */
+int trunk_auth_headers(struct trunk_gateway *gw, const char *trunk,
+		       su_home_t *home, const char *method, url_t const *url,
+		       msg_payload_t const *body, msg_header_t **out);
+void trunk_auth_free_all(struct trunk_gateway *gw);
 
 /* For trunkctl: a snapshot of one call (borrowed strings). */
 struct trunk_call_info {
