@@ -22,7 +22,7 @@
 #define SUBSYS "trunk.agent"
 
 /* What this build really implements; grows with the B2BUA. */
-#define TRUNK_ALLOW  "INVITE, ACK, BYE, CANCEL, OPTIONS"
+#define TRUNK_ALLOW  "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, REGISTER"
 #define TRUNK_ACCEPT "application/sdp"
 
 const char *const trunk_side_names[TRUNK_SIDE_COUNT] = {
@@ -96,6 +96,11 @@ static int trunk_agent_request(struct trunk_agent *agent, nta_leg_t *leg,
 		return 0;
 	case sip_method_invite:
 		return trunk_agent_invite(agent, irq, sip);
+	case sip_method_register:
+		/* Phones register on the enterprise side only. */
+		if (agent->side != TRUNK_SIDE_ENTERPRISE)
+			return 403;
+		return trunk_registrar_register(agent->gw, irq, sip);
 	default:
 		return 501;
 	}

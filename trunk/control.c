@@ -197,6 +197,26 @@ static void control_calls(struct trunk_control *ctl, struct trunk_reply *r)
 	reply_add(r, "]}");
 }
 
+static void control_registrations(struct trunk_control *ctl,
+				  struct trunk_reply *r)
+{
+	const struct trunk_binding *b = NULL;
+	struct trunk_binding_info bi;
+	const char *sep = "";
+
+	reply_add(r, "{\"ok\":true,\"registrations\":[");
+	while ((b = trunk_binding_next(ctl->gw, NULL, b))) {
+		trunk_binding_info(b, &bi);
+		reply_add(r, "%s{\"phone\":", sep);
+		reply_str(r, bi.phone);
+		reply_add(r, ",\"contact\":");
+		reply_str(r, bi.contact);
+		reply_add(r, ",\"expires_in\":%lld}", bi.expires_in);
+		sep = ",";
+	}
+	reply_add(r, "]}");
+}
+
 static void control_error(struct trunk_reply *r, const char *why,
 			  const char *cmd);
 
@@ -231,8 +251,7 @@ static void control_error(struct trunk_reply *r, const char *why,
 
 /* Commands that later issues fill in; named so clients get a clear answer. */
 static const char *const control_later[] = {
-	"calls",    "hangup",  "flows", "registrations",
-	"dialplan", "metrics", "trace", NULL,
+	"flows", "dialplan", "metrics", "trace", NULL,
 };
 
 static void control_dispatch(struct trunk_control *ctl, char *line,
@@ -255,6 +274,10 @@ static void control_dispatch(struct trunk_control *ctl, char *line,
 	}
 	if (!strcmp(cmd, "calls")) {
 		control_calls(ctl, r);
+		return;
+	}
+	if (!strcmp(cmd, "registrations")) {
+		control_registrations(ctl, r);
 		return;
 	}
 	if (!strcmp(cmd, "hangup")) {

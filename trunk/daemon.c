@@ -395,6 +395,7 @@ static void trunk_gateway_stop(struct trunk_gateway *gw)
 	trunk_call_free_all(gw);
 	trunk_peers_free(gw);
 	trunk_auth_free_all(gw);
+	trunk_bindings_free(gw);
 	for (side = 0; side < TRUNK_SIDE_COUNT; side++)
 		trunk_agent_free(gw->agents[side]);
 	trunk_signals_close(gw);

@@ -42,6 +42,7 @@ struct trunk_control;
 struct trunk_call;
 struct trunk_peer;
 struct trunk_auth;
+struct trunk_binding;
 
 struct trunk_gateway {
 	su_home_t home[1];
@@ -57,6 +58,7 @@ struct trunk_gateway {
 	struct trunk_call *calls; /* owned list of active calls */
 	struct trunk_peer *peers; /* owned: SP-SSEs of all trunks */
 	struct trunk_auth *auths; /* owned: digest client state per trunk */
+	struct trunk_binding *bindings; /* owned: phones' registrations */
 	unsigned ncalls;
 	unsigned long long call_seq; /* ids for log context and trunkctl */
 	su_timer_t *drain_timer;     /* shutdown_grace after SIGTERM */
@@ -122,6 +124,30 @@ int trunk_auth_headers(struct trunk_gateway *gw, const char *trunk,
 		       su_home_t *home, const char *method, url_t const *url,
 		       msg_payload_t const *body, msg_header_t **out);
 void trunk_auth_free_all(struct trunk_gateway *gw);
+
+/* registrar.c: phones registering with digest (issue 3 item 2). */
+/* REGISTER on the enterprise side: answers irq; 0 or a status to send. */
+int trunk_registrar_register(struct trunk_gateway *gw,
+			     struct nta_incoming_s *irq, sip_t const *sip);
+/* Digest-authenticate a phone's request: its [phone] section, or NULL
+ * after irq was answered (401/407 challenge). */
+const struct config_section *trunk_registrar_auth(struct trunk_gateway *gw,
+						  struct nta_incoming_s *irq,
+						  sip_t const *sip);
+/* The [phone] whose name or extension is user, or NULL. */
+const struct config_section *trunk_phone_find(const struct config *cfg,
+					      const char *user);
+struct trunk_binding_info {
+	const char *phone, *contact;
+	long long expires_in;
+};
+/* Iterate live bindings (of one phone, or all with NULL). */
+const struct trunk_binding *
+trunk_binding_next(struct trunk_gateway *gw, const char *phone,
+		   const struct trunk_binding *prev);
+void trunk_binding_info(const struct trunk_binding *b,
+			struct trunk_binding_info *info);
+void trunk_bindings_free(struct trunk_gateway *gw);
 
 /* For trunkctl: a snapshot of one call (borrowed strings). */
 struct trunk_call_info {

@@ -1,0 +1,411 @@
+/*
+ * The enterprise registrar: phones ([phone USER] sections) REGISTER to
+ * trunkd with digest authentication (RFC 3261 10, 22; RFC 2617) and their
+ * contacts become bindings that calls to their extension reach.
+ *
+ * Nonces are stateless: "<unix time hex>.<md5(secret:time:realm) hex>"
+ * with a random per-process secret, valid for TRUNK_NONCE_TTL seconds
+ * (an older one gets a new challenge with stale=true). Bindings expire
+ * lazily: an expired binding is dropped whenever the bindings are read.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gateway.h"
+
+#include <sofia-sip/auth_digest.h>
+#include <sofia-sip/msg_addr.h>
+#include <sofia-sip/nta.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+#include <sofia-sip/su_md5.h>
+#include <sofia-sip/su_tag.h>
+
+#define SUBSYS		"trunk.registrar"
+#define TRUNK_NONCE_TTL 300
+
+struct trunk_binding {
+	struct trunk_binding *next;
+	char phone[64];	   /* [phone USER] */
+	char contact[512]; /* the Contact URI */
+	char call_id[128];
+	time_t expires;
+};
+
+static char registrar_secret[33];
+
+static void registrar_secret_init(void)
+{
+	unsigned char rnd[16];
+	int fd, i;
+
+	if (registrar_secret[0])
+		return;
+	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, rnd, sizeof(rnd)) != (ssize_t)sizeof(rnd)) {
+		/* Without randomness, nonces would be guessable: refuse. */
+		LOGE(SUBSYS, NULL, "no /dev/urandom: phones cannot register");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	close(fd);
+	for (i = 0; i < 16; i++)
+		snprintf(registrar_secret + 2 * i, 3, "%02x", rnd[i]);
+}
+
+static void registrar_nonce(char out[64], time_t t, const char *realm)
+{
+	char digest[33];
+	su_md5_t md5[1];
+
+	su_md5_init(md5);
+	su_md5_strupdate(md5, registrar_secret);
+	su_md5_update(md5, ":", 1);
+	su_md5_update(md5, &t, sizeof(t));
+	su_md5_update(md5, ":", 1);
+	su_md5_strupdate(md5, realm);
+	su_md5_hexdigest(md5, digest);
+	snprintf(out, 64, "%llx.%s", (unsigned long long)t, digest);
+}
+
+/* 1: valid and fresh, 0: ours but too old (stale), -1: not ours. */
+static int registrar_nonce_check(const char *nonce, const char *realm)
+{
+	unsigned long long t;
+	char want[64];
+
+	if (!nonce || sscanf(nonce, "%llx.", &t) != 1)
+		return -1;
+	registrar_nonce(want, (time_t)t, realm);
+	if (strcmp(want, nonce))
+		return -1;
+	return time(NULL) - (time_t)t <= TRUNK_NONCE_TTL ? 1 : 0;
+}
+
+const struct config_section *trunk_phone_find(const struct config *cfg,
+					      const char *user)
+{
+	const struct config_section *p = NULL;
+
+	if (!user)
+		return NULL;
+	while ((p = config_section_next(cfg, "phone", p)))
+		if (!strcmp(config_section_name(p), user) ||
+		    !strcmp(config_get_str(p, "extension"), user))
+			return p;
+	return NULL;
+}
+
+static const char *registrar_realm(struct trunk_gateway *gw)
+{
+	return config_get_str(config_section_get(gw->cfg, "enterprise", NULL),
+			      "realm");
+}
+
+/* Challenge with 401 (REGISTER) or 407 (other requests). */
+static void registrar_challenge(struct trunk_gateway *gw, nta_incoming_t *irq,
+				bool proxy, bool stale)
+{
+	const char *realm = registrar_realm(gw);
+	char nonce[64], hdr[256];
+
+	registrar_nonce(nonce, time(NULL), realm);
+	snprintf(hdr, sizeof(hdr),
+		 "Digest realm=\"%s\", nonce=\"%s\", algorithm=MD5, "
+		 "qop=\"auth\"%s",
+		 realm, nonce, stale ? ", stale=true" : "");
+	if (proxy)
+		nta_incoming_treply(irq, SIP_407_PROXY_AUTH_REQUIRED,
+				    SIPTAG_PROXY_AUTHENTICATE_STR(hdr),
+				    TAG_END());
+	else
+		nta_incoming_treply(irq, SIP_401_UNAUTHORIZED,
+				    SIPTAG_WWW_AUTHENTICATE_STR(hdr),
+				    TAG_END());
+}
+
+/* Check one Authorization/Proxy-Authorization header list. */
+static int registrar_verify(struct trunk_gateway *gw, msg_auth_t const *au,
+			    const char *method,
+			    const struct config_section **ph)
+{
+	const char *realm = registrar_realm(gw);
+	auth_response_t ar[1] = { { sizeof(ar) } };
+	auth_hexmd5_t ha1, resp;
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	int rc = -1;
+
+	for (; au; au = au->au_next) {
+		if (!au->au_scheme || strcasecmp(au->au_scheme, "Digest"))
+			continue;
+		if (auth_digest_response_get(home, ar, au->au_params) < 0 ||
+		    !ar->ar_realm || auth_strcmp(ar->ar_realm, realm))
+			continue;
+		*ph = trunk_phone_find(gw->cfg, ar->ar_username);
+		rc = registrar_nonce_check(ar->ar_nonce, realm);
+		if (!*ph || rc < 0) {
+			rc = -1;
+			break;
+		}
+		auth_digest_ha1(ha1, ar->ar_username, realm,
+				config_get_str(*ph, "password"));
+		auth_digest_response(ar, resp, ha1, method, NULL, 0);
+		if (!ar->ar_response || strcmp(resp, ar->ar_response))
+			rc = -1;
+		break;
+	}
+	su_home_deinit(home);
+	return rc;
+}
+
+/*
+ * Authenticate a request from a phone: returns the phone's section, or
+ * NULL after answering irq (401/407 challenge, or 403).
+ */
+const struct config_section *trunk_registrar_auth(struct trunk_gateway *gw,
+						  nta_incoming_t *irq,
+						  sip_t const *sip)
+{
+	bool reg = sip->sip_request->rq_method == sip_method_register;
+	msg_auth_t const *au =
+		reg ? sip->sip_authorization : sip->sip_proxy_authorization;
+	const struct config_section *ph = NULL;
+	int rc;
+
+	registrar_secret_init();
+	if (!registrar_secret[0]) {
+		nta_incoming_treply(irq, SIP_500_INTERNAL_SERVER_ERROR,
+				    TAG_END());
+		return NULL;
+	}
+	rc = au ? registrar_verify(gw, au, sip->sip_request->rq_method_name,
+				   &ph)
+		: -1;
+	if (rc == 1)
+		return ph;
+	if (au && rc < 0)
+		LOGW(SUBSYS, NULL, "%s from %s: digest did not verify",
+		     sip->sip_request->rq_method_name,
+		     sip->sip_from->a_url->url_user
+			     ? sip->sip_from->a_url->url_user
+			     : "?");
+	registrar_challenge(gw, irq, !reg, rc == 0);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Bindings                                                                */
+
+static void registrar_prune(struct trunk_gateway *gw)
+{
+	struct trunk_binding **pp = &gw->bindings, *b;
+	time_t now = time(NULL);
+
+	while ((b = *pp)) {
+		if (b->expires <= now) {
+			*pp = b->next;
+			LOGI(SUBSYS, b->phone, "binding %s expired",
+			     b->contact);
+			free(b);
+		} else {
+			pp = &b->next;
+		}
+	}
+}
+
+static unsigned registrar_count(struct trunk_gateway *gw, const char *phone)
+{
+	struct trunk_binding *b;
+	unsigned n = 0;
+
+	for (b = gw->bindings; b; b = b->next)
+		n += !strcmp(b->phone, phone);
+	return n;
+}
+
+static void registrar_remove(struct trunk_gateway *gw, const char *phone,
+			     const char *contact)
+{
+	struct trunk_binding **pp = &gw->bindings, *b;
+
+	while ((b = *pp)) {
+		if (!strcmp(b->phone, phone) &&
+		    (!contact || !strcmp(b->contact, contact))) {
+			*pp = b->next;
+			free(b);
+		} else {
+			pp = &b->next;
+		}
+	}
+}
+
+/* Add or refresh one binding; 0, or a SIP status. */
+static int registrar_bind(struct trunk_gateway *gw,
+			  const struct config_section *ph, const char *contact,
+			  long long expires, sip_t const *sip)
+{
+	const char *name = config_section_name(ph);
+	struct trunk_binding *b;
+
+	for (b = gw->bindings; b; b = b->next)
+		if (!strcmp(b->phone, name) && !strcmp(b->contact, contact))
+			break;
+	if (!b) {
+		if (registrar_count(gw, name) >=
+		    (unsigned)config_get_int(ph, "max_contacts"))
+			return 403;
+		b = calloc(1, sizeof(*b));
+		if (!b)
+			return 500;
+		snprintf(b->phone, sizeof(b->phone), "%s", name);
+		snprintf(b->contact, sizeof(b->contact), "%s", contact);
+		b->next = gw->bindings;
+		gw->bindings = b;
+		LOGI(SUBSYS, name, "registered %s for %lld s", contact,
+		     expires);
+	}
+	snprintf(b->call_id, sizeof(b->call_id), "%s", sip->sip_call_id->i_id);
+	b->expires = time(NULL) + (time_t)expires;
+	return 0;
+}
+
+/* The expiry a contact asks for, clamped to [enterprise] max_expires. */
+static long long registrar_expires(struct trunk_gateway *gw,
+				   sip_contact_t const *m, sip_t const *sip)
+{
+	const struct config_section *e =
+		config_section_get(gw->cfg, "enterprise", NULL);
+	long long max = config_get_int(e, "max_expires") / 1000;
+	long long want = max;
+
+	if (m->m_expires)
+		want = strtoll(m->m_expires, NULL, 10);
+	else if (sip->sip_expires)
+		want = (long long)sip->sip_expires->ex_delta;
+	return want > max ? max : want;
+}
+
+static int registrar_apply(struct trunk_gateway *gw,
+			   const struct config_section *ph, sip_t const *sip,
+			   long long *too_brief)
+{
+	const struct config_section *e =
+		config_section_get(gw->cfg, "enterprise", NULL);
+	long long min = config_get_int(e, "min_expires") / 1000;
+	sip_contact_t const *m;
+	char uri[512];
+	int status;
+
+	for (m = sip->sip_contact; m; m = m->m_next) {
+		long long exp = registrar_expires(gw, m, sip);
+
+		if (m->m_url->url_type == url_any) { /* "*": all gone */
+			registrar_remove(gw, config_section_name(ph), NULL);
+			continue;
+		}
+		url_e(uri, sizeof(uri), m->m_url);
+		uri[sizeof(uri) - 1] = '\0';
+		if (exp == 0) {
+			registrar_remove(gw, config_section_name(ph), uri);
+			continue;
+		}
+		if (exp < min) {
+			*too_brief = min;
+			return 423;
+		}
+		status = registrar_bind(gw, ph, uri, exp, sip);
+		if (status)
+			return status;
+	}
+	return 0;
+}
+
+/* 200 OK listing every current binding of the phone with its expiry. */
+static void registrar_ok(struct trunk_gateway *gw, nta_incoming_t *irq,
+			 const char *phone)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	sip_contact_t *list = NULL, **tail = &list;
+	struct trunk_binding *b;
+	time_t now = time(NULL);
+	char buf[600];
+
+	for (b = gw->bindings; b; b = b->next) {
+		if (strcmp(b->phone, phone))
+			continue;
+		snprintf(buf, sizeof(buf), "<%s>;expires=%lld", b->contact,
+			 (long long)(b->expires - now));
+		*tail = sip_contact_make(home, buf);
+		if (*tail)
+			tail = &(*tail)->m_next;
+	}
+	nta_incoming_treply(irq, SIP_200_OK, SIPTAG_CONTACT(list),
+			    SIPTAG_DATE(sip_date_create(home, now)), TAG_END());
+	su_home_deinit(home);
+}
+
+int trunk_registrar_register(struct trunk_gateway *gw, nta_incoming_t *irq,
+			     sip_t const *sip)
+{
+	const struct config_section *ph = trunk_registrar_auth(gw, irq, sip);
+	long long too_brief = 0;
+	char mine[80];
+	int status;
+
+	if (!ph)
+		return 0; /* challenged or refused */
+	/* A phone registers its own AOR only. */
+	if (!sip->sip_to->a_url->url_user ||
+	    trunk_phone_find(gw->cfg, sip->sip_to->a_url->url_user) != ph)
+		return 403;
+	registrar_prune(gw);
+	status = registrar_apply(gw, ph, sip, &too_brief);
+	if (status == 423) {
+		snprintf(mine, sizeof(mine), "%lld", too_brief);
+		nta_incoming_treply(irq, SIP_423_INTERVAL_TOO_BRIEF,
+				    SIPTAG_MIN_EXPIRES_STR(mine), TAG_END());
+		return 0;
+	}
+	if (status)
+		return status;
+	registrar_ok(gw, irq, config_section_name(ph));
+	return 0;
+}
+
+const struct trunk_binding *trunk_binding_next(struct trunk_gateway *gw,
+					       const char *phone,
+					       const struct trunk_binding *prev)
+{
+	const struct trunk_binding *b;
+
+	if (!prev)
+		registrar_prune(gw);
+	b = prev ? prev->next : gw->bindings;
+	while (b && phone && strcmp(b->phone, phone))
+		b = b->next;
+	return b;
+}
+
+void trunk_binding_info(const struct trunk_binding *b,
+			struct trunk_binding_info *info)
+{
+	info->phone = b->phone;
+	info->contact = b->contact;
+	info->expires_in = (long long)(b->expires - time(NULL));
+}
+
+void trunk_bindings_free(struct trunk_gateway *gw)
+{
+	struct trunk_binding *b;
+
+	while ((b = gw->bindings)) {
+		gw->bindings = b->next;
+		free(b);
+	}
+}
