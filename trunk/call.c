@@ -757,25 +757,71 @@ static int call_route_in(const struct config *cfg, sip_t const *sip,
 	return 0;
 }
 
-/* Decide where an INVITE goes; a SIP status if nowhere. */
+/* A registered phone as the target: its most recent binding. 480 when
+ * it is not registered (RFC 3261 21.4.18). */
+static int call_route_phone(struct trunk_gateway *gw,
+			    const struct config_section *ph,
+			    struct call_route *r)
+{
+	const struct trunk_binding *b =
+		trunk_binding_next(gw, config_section_name(ph), NULL);
+	struct trunk_binding_info bi;
+
+	if (!b)
+		return 480;
+	trunk_binding_info(b, &bi);
+	r->to = TRUNK_SIDE_ENTERPRISE;
+	snprintf(r->ruri, sizeof(r->ruri), "%s", bi.contact);
+	return 0;
+}
+
+/*
+ * Who may call from the enterprise side: a PBX by its source address
+ * (acl), or a phone that proves its identity with digest (407; the
+ * challenge answers irq, reported as TRUNK_CALL_ANSWERED).
+ */
+#define TRUNK_CALL_ANSWERED (-1)
+static int call_admit_enterprise(struct trunk_gateway *gw, nta_incoming_t *irq,
+				 sip_t const *sip, const char *ip)
+{
+	if (call_find_pbx(gw->cfg, ip))
+		return 0;
+	if (!trunk_phone_find(gw->cfg, sip->sip_from->a_url->url_user)) {
+		LOGW(SUBSYS, "enterprise", "INVITE from unknown source %s: 403",
+		     ip);
+		return 403;
+	}
+	return trunk_registrar_auth(gw, irq, sip) ? 0 : TRUNK_CALL_ANSWERED;
+}
+
+/* Decide where an INVITE goes: 0, a SIP status if nowhere, or
+ * TRUNK_CALL_ANSWERED when irq was answered (digest challenge). */
 static int call_route(struct trunk_gateway *gw, enum trunk_side side,
 		      nta_incoming_t *irq, sip_t const *sip,
 		      struct call_route *r)
 {
+	const char *dialled = sip->sip_request->rq_url->url_user;
+	const struct config_section *ph;
 	char ip[64];
-	bool known;
+	int status;
 
 	if (!call_source_ip(irq, ip, sizeof(ip)))
 		return 403;
-	known = side == TRUNK_SIDE_ENTERPRISE
-			? call_find_pbx(gw->cfg, ip) != NULL
-			: call_find_trunk(gw->cfg, ip) != NULL;
-	if (!known) {
-		LOGW(SUBSYS, trunk_side_names[side],
-		     "INVITE from unknown source %s: 403", ip);
-		return 403;
-	}
+	if (side == TRUNK_SIDE_ENTERPRISE)
+		status = call_admit_enterprise(gw, irq, sip, ip);
+	else if (!call_find_trunk(gw->cfg, ip)) {
+		LOGW(SUBSYS, "trunk", "INVITE from unknown source %s: 403", ip);
+		status = 403;
+	} else
+		status = 0;
+	if (status)
+		return status;
 	memset(r, 0, sizeof(*r));
+	/* An extension (or, from the trunk, a DID equal to one) reaches the
+	 * phone: routing is on the R-URI, never on To (ID-2). */
+	ph = trunk_phone_find(gw->cfg, dialled);
+	if (ph)
+		return call_route_phone(gw, ph, r);
 	return side == TRUNK_SIDE_ENTERPRISE ? call_route_out(gw, sip, r)
 					     : call_route_in(gw->cfg, sip, r);
 }
@@ -914,6 +960,8 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 	if (sip->sip_max_forwards && sip->sip_max_forwards->mf_count == 0)
 		return 483;
 	status = call_route(gw, side, irq, sip, &r);
+	if (status == TRUNK_CALL_ANSWERED)
+		return 0;
 	if (status)
 		return status;
 	call = calloc(1, sizeof(*call));
