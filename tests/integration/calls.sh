@@ -1,0 +1,130 @@
+# shellcheck shell=bash
+#
+# Helpers of the call tests (010-017), sourced after lib.sh:
+#
+#     . "$(dirname "$0")/../lib.sh"
+#     . "$TI_ROOT/calls.sh"
+#     ti_setup
+#
+# The call tests use peers/calls.conf: trunkd on 127.0.0.1 (enterprise
+# side :5060, trunk side :5080), the PBX on 127.0.0.2:5070 and the
+# carrier's SP-SSE on 127.0.0.3:5090, so that an address of one peer in a
+# message to the other is a topology leak the peers can assert. Linux
+# routes all of 127.0.0.0/8 to lo, in a namespace as on the host.
+
+TC_PBX=127.0.0.2
+TC_CARRIER=127.0.0.3
+TC_STRANGER=127.0.0.4 # neither the PBX nor the carrier: gets 403
+
+# tc_trunkd_start [SECTIONS...]: trunkd with peers/calls.conf (plus the
+# given files appended) and its four listeners up.
+tc_trunkd_start()
+{
+	local p tr
+	cat "$TI_ROOT/peers/calls.conf" "$@" >"$TI_DIR/src.conf"
+	ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
+	ti_trunkd_start "$TI_DIR/trunkd.conf"
+	for p in 5060 5080; do
+		for tr in udp tcp; do
+			ti_wait_port "$tr" 127.0.0.1 "$(ti_port "$p")" 5
+		done
+	done
+}
+
+# tc_trunkd SIDE: trunkd's address on that side (ent or trunk), HOST:PORT.
+tc_trunkd()
+{
+	case $1 in
+	ent) printf '127.0.0.1:%s\n' "$(ti_port 5060)" ;;
+	trunk) printf '127.0.0.1:%s\n' "$(ti_port 5080)" ;;
+	*) ti_fail "tc_trunkd: no side $1" ;;
+	esac
+}
+
+# tc_peer NAME IP PORT SCENARIO [SIPP ARG...]: a SIPp peer in the
+# background for one call, bound to IP:$(ti_port PORT) over UDP, with the
+# file names of ti_sipp (NAME.msg.txt, NAME.err.log, NAME.actions.txt).
+# A UAC gets its destination among the ARGs. Waits until it listens.
+tc_peer()
+{
+	local name=$1 ip=$2 port sf=$4
+	port=$(ti_port "$3")
+	shift 4
+	ti_start "$name" sipp -sf "$sf" -m 1 -t u1 -i "$ip" -p "$port" \
+		-nostdin -timeout 20s -timeout_error -recv_timeout 10s \
+		-trace_msg -message_file "$TI_DIR/$name.msg.txt" \
+		-trace_err -error_file "$TI_DIR/$name.err.log" \
+		-trace_logs -log_file "$TI_DIR/$name.actions.txt" "$@"
+	ti_wait_until 10 tc__peer_up "$name" "$ip" "$port" ||
+		ti_fail "$name: SIPp does not listen on udp $ip:$port after 10 s"
+}
+
+tc__peer_up()
+{
+	ti_running "$1" || ti_fail "$1: SIPp exited at start (see $1.log)"
+	ti__listening udp "$2" "$3"
+}
+
+# tc_checks_ok NAME: SIPp recorded no failed assertion in NAME.err.log.
+# A check_it that fails in the actions of a <recv> fails the call (and
+# SIPp's exit status), but one in a <nop> (the scenarios' conditional
+# checks) is only written to the error log; so that log is part of the
+# verdict.
+tc_checks_ok()
+{
+	local f=$TI_DIR/$1.err.log
+	if [ -e "$f" ] && grep -qE 'with check_it|Failed regexp match' "$f"; then
+		ti_log "$1: failed assertions: $(grep -E 'with check_it|Failed regexp match' "$f")"
+		return 1
+	fi
+	return 0
+}
+
+# tc_peer_wait NAME: wait (bounded) for a tc_peer to finish; fail unless
+# its scenario succeeded with every assertion.
+tc_peer_wait()
+{
+	ti_wait_exit "$1" 25 || ti_fail "$1: SIPp still running after 25 s"
+	[ "$TI_EXIT_STATUS" = 0 ] ||
+		ti_fail "$1: scenario failed (SIPp exit $TI_EXIT_STATUS, see $1.err.log)"
+	tc_checks_ok "$1" || ti_fail "$1: scenario failed an assertion"
+}
+
+# tc__uac NAME SCENARIO TRANSPORT PORT [ARG...]: ti_sipp toward trunkd's
+# 127.0.0.1:$(ti_port PORT); its exit status, or 1 when an assertion
+# failed without failing the call (tc_checks_ok).
+tc__uac()
+{
+	local name=$1 sf=$2 tr=$3 port=$4 rc=0
+	shift 4
+	ti_sipp "$name" "$sf" "$tr" 127.0.0.1 "$(ti_port "$port")" "$@" || rc=$?
+	[ "$rc" != 0 ] || tc_checks_ok "$name" || rc=1
+	return "$rc"
+}
+
+# tc_pbx NAME SCENARIO TRANSPORT [SIPP ARG...]: the PBX (a UAC on
+# 127.0.0.2:5070) runs SCENARIO against trunkd's enterprise side, in the
+# foreground, with the Call-ID pbx-call-N-PID@127.0.0.2 (the carrier
+# asserts it never sees it) and -set trunkd <enterprise side>; returns
+# non-zero when the scenario or an assertion failed (tc__uac).
+tc_pbx()
+{
+	local name=$1 sf=$2 tr=$3
+	shift 3
+	tc__uac "$name" "$sf" "$tr" 5060 -i "$TC_PBX" -p "$(ti_port 5070)" \
+		-cid_str 'pbx-call-%u-%p@%s' \
+		-set trunkd "$(tc_trunkd ent)" "$@"
+}
+
+# tc_carrier NAME SCENARIO [SIPP ARG...]: the carrier (a UAC on
+# 127.0.0.3:5090) runs SCENARIO against trunkd's trunk side over UDP, in
+# the foreground, with the Call-ID carrier-call-N-PID@127.0.0.3 and -set
+# trunkd <trunk side>; returns like tc_pbx.
+tc_carrier()
+{
+	local name=$1 sf=$2
+	shift 2
+	tc__uac "$name" "$sf" u1 5080 -i "$TC_CARRIER" -p "$(ti_port 5090)" \
+		-cid_str 'carrier-call-%u-%p@%s' \
+		-set trunkd "$(tc_trunkd trunk)" "$@"
+}
