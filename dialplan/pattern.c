@@ -143,13 +143,21 @@ static const char *parse_seq(const char *text, bool classes, struct dp_seq *seq)
 	return NULL;
 }
 
+/* Pieces of a range: the low and the high edge each add at most two per
+ * digit (an edge digit and a middle span), so 4 per digit bound them. */
+#define RANGE_PIECES_MAX (4 * DIALPLAN_DIGITS_MAX + 2)
+struct pieces {
+	struct dp_seq alt[RANGE_PIECES_MAX];
+	unsigned n_alt;
+};
+
 /*
  * Split the same-length digit range [lo, hi] into sequences appended to
- * pat->alt (room for 2 * n + 1 of them): equal leading digits become
- * literals, then the low edge, the full middle and the high edge.
+ * pat->alt: equal leading digits become literals, then the low edge, the
+ * full middle and the high edge.
  */
 static void split_range(const char *lo, const char *hi, struct dp_seq *pre,
-			struct dp_pattern *pat)
+			struct pieces *pat)
 {
 	struct dp_seq s = *pre;
 	size_t n = strlen(lo), i;
@@ -160,6 +168,8 @@ static void split_range(const char *lo, const char *hi, struct dp_seq *pre,
 		all_lo &= lo[i] == '0';
 		all_hi &= hi[i] == '9';
 	}
+	if (pat->n_alt + 2 > RANGE_PIECES_MAX)
+		return; /* cannot happen (see RANGE_PIECES_MAX); never overrun */
 	if (!n || (all_lo && all_hi)) {
 		for (i = 0; i < n; i++)
 			s.el[s.n++] = DP_MASK_DIGITS;
@@ -204,6 +214,9 @@ static const char *parse_range(struct dialplan *plan, const char *text,
 	const char *lo = text, *hi = dash + 1;
 	size_t nlo = (size_t)(dash - text), nhi = strlen(hi);
 	struct dp_seq pre = { .n = 0 };
+	char a[DIALPLAN_DIGITS_MAX + 1], b[DIALPLAN_DIGITS_MAX + 1];
+	/* ~9 KB: ranges are parsed at load, on the loading thread. */
+	static __thread struct pieces pieces;
 
 	if (*lo == '+' && *hi == '+') {
 		pre.el[pre.n++] = DP_MASK_PLUS;
@@ -217,18 +230,16 @@ static const char *parse_range(struct dialplan *plan, const char *text,
 		return "range longer than 32 symbols";
 	if (strncmp(lo, hi, nlo) > 0)
 		return "range ends below its start";
-	pat->alt = dp_alloc(plan, (2 * nlo + 1) * sizeof(*pat->alt));
+	memcpy(a, lo, nlo);
+	memcpy(b, hi, nlo);
+	a[nlo] = b[nlo] = 0;
+	pieces.n_alt = 0;
+	split_range(a, b, &pre, &pieces);
+	pat->alt = dp_alloc(plan, pieces.n_alt * sizeof(*pat->alt));
 	if (!pat->alt)
 		return "out of memory";
-	pat->n_alt = 0;
-	{
-		char a[DIALPLAN_DIGITS_MAX + 1], b[DIALPLAN_DIGITS_MAX + 1];
-
-		memcpy(a, lo, nlo);
-		memcpy(b, hi, nlo);
-		a[nlo] = b[nlo] = 0;
-		split_range(a, b, &pre, pat);
-	}
+	memcpy(pat->alt, pieces.alt, pieces.n_alt * sizeof(*pat->alt));
+	pat->n_alt = pieces.n_alt;
 	return NULL;
 }
 

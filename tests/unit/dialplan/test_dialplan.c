@@ -264,6 +264,25 @@ static int t_ranges(void)
 	EXPECT("c", NULL, "4930123420", "0 reject 404");
 	EXPECT("c", NULL, "7", "5 trunk:d 7");
 	EXPECT("c", NULL, "555", "6 trunk:e 555");
+	/* A wide range splits into many pieces (found by the fuzzer). */
+	CHECK(load("context c {\n"
+		   "  +49301234567200-+59301234567299 => trunk w\n"
+		   "  11111111111111111111111111111111-"
+		   "88888888888888888888888888888888 => trunk x\n"
+		   "}\n") == 0);
+	EXPECT("c", NULL, "+49301234567200", "2 trunk:w +49301234567200 e164");
+	EXPECT("c", NULL, "+49301234567199", "0 reject 404");
+	EXPECT("c", NULL, "+50000000000000", "2 trunk:w +50000000000000 e164");
+	EXPECT("c", NULL, "+59301234567299", "2 trunk:w +59301234567299 e164");
+	EXPECT("c", NULL, "+59301234567300", "0 reject 404");
+	EXPECT("c", NULL, "11111111111111111111111111111110", "0 reject 404");
+	EXPECT("c", NULL, "11111111111111111111111111111111",
+	       "3 trunk:x 11111111111111111111111111111111");
+	EXPECT("c", NULL, "55555555555555555555555555555555",
+	       "3 trunk:x 55555555555555555555555555555555");
+	EXPECT("c", NULL, "88888888888888888888888888888888",
+	       "3 trunk:x 88888888888888888888888888888888");
+	EXPECT("c", NULL, "88888888888888888888888888888889", "0 reject 404");
 	return 0;
 }
 
@@ -379,7 +398,6 @@ static int t_action_emergency(void)
 	return 0;
 }
 
-/* REQ: ID-10 */
 static int t_action_presentation(void)
 {
 	CHECK(load("context c {\n"
@@ -398,7 +416,7 @@ static int t_action_presentation(void)
 	return 0;
 }
 
-/* REQ: ID-1, ID-8 */
+/* REQ: ID-1 */
 static int t_action_identity(void)
 {
 	CHECK(load("context c {\n"
