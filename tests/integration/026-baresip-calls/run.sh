@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# 026-baresip-calls: two real softphones (baresip) register to trunkd with
+# digest and call each other through it; then one calls out through the
+# trunk to a SIPp carrier. Audio flows (baresip reports the bit rate).
+# trunkctl hangup ends each call with BYE on both legs.
+# REQ: none (issue 3: real phone calls; ID-2 and digest are proven by 024/025)
+. "$(dirname "$0")/../lib.sh"
+ti_setup
+command -v baresip >/dev/null || ti_fail "baresip not found (apt-get install baresip-core)"
+
+sed '/^\[enterprise\]/,/^$/d' "$SOURCE_ROOT/config/trunkd.conf" \
+	>"$TI_DIR/src.conf"
+cat "$TI_TEST_DIR/phones.conf" >>"$TI_DIR/src.conf"
+ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
+ti_trunkd_start "$TI_DIR/trunkd.conf"
+
+# phone NAME USER PASSWORD SIP_PORT RTP_PORTS [baresip args...]: start a
+# baresip phone as process NAME, registered as USER.
+phone()
+{
+	local name=$1 user=$2 pw=$3 port=$4 rtp=$5 dir=$TI_DIR/$1
+	shift 5
+	mkdir -p "$dir"
+	sed -e "s/@USER@/$user/g" -e "s/@SIP_PORT@/$port/" \
+		-e "s/@RTP_PORTS@/$rtp/" "$TI_TEST_DIR/baresip.config.in" \
+		>"$dir/config"
+	printf '<sip:%s@127.0.0.1:%s>;auth_pass=%s;answermode=auto;regint=600\n' \
+		"$user" "$(ti_port 5060)" "$pw" >"$dir/accounts"
+	ti_start "$name" baresip -f "$dir" -t 60 "$@"
+}
+
+said() { grep -q "$2" "$TI_DIR/$1.log"; }
+
+# The id of the (first) call trunkctl shows.
+call_id() { ti_json "$(ti_ctl calls)" "j['calls'][0]['id']"; }
+
+phone bob bob bob-pw-2 "$(ti_port 5110)" 30200-30298
+ti_wait_until 10 said bob "200 OK () \[1 binding\]" ||
+	ti_fail "bob did not register"
+phone alice alice alice-pw-1 "$(ti_port 5100)" 30000-30098 -e "/dial 202"
+
+# 1. alice -> bob through trunkd.
+ti_wait_until 15 said alice "Call established: sip:202@" ||
+	ti_fail "alice's call to 202 was not established"
+ti_wait_until 5 said bob "Call established: sip:alice@" ||
+	ti_fail "bob did not see the call established"
+ti_wait_until 10 said bob "audio=[1-9][0-9]*/[1-9]" ||
+	ti_fail "bob reports no audio both ways"
+ti_ctl hangup "$(call_id)" >/dev/null || ti_fail "trunkctl hangup failed"
+ti_wait_until 5 said alice "terminated" || ti_fail "alice's call did not end"
+ti_wait_until 5 said bob "terminated" || ti_fail "bob's call did not end"
+
+# 2. alice -> the carrier through the trunk (SIPp answers on the proxy).
+ti_start carrier sipp -sn uas -m 1 -t u1 -i 127.0.0.1 -p "$(ti_port 5090)" \
+	-nostdin -timeout 30s -timeout_error \
+	-trace_msg -message_file "$TI_DIR/carrier.msg.txt"
+ti_wait_port udp 127.0.0.1 "$(ti_port 5090)" 10
+ti_stop alice
+phone alice2 alice alice-pw-1 "$(ti_port 5100)" 30000-30098 \
+	-e "/dial +15550100001"
+ti_wait_until 15 said alice2 "Call established: sip:+15550100001@" ||
+	ti_fail "alice's call to the carrier was not established"
+grep -q '^INVITE sip:+15550100001@carrier.invalid;user=phone SIP/2.0' \
+	"$TI_DIR/carrier.msg.txt" || ti_fail "the carrier got no INVITE"
+ti_ctl hangup "$(call_id)" >/dev/null || ti_fail "trunkctl hangup failed"
+ti_wait_exit carrier 10 || ti_fail "the carrier did not get its BYE"
+[ "$TI_EXIT_STATUS" = 0 ] || ti_fail "carrier SIPp exit $TI_EXIT_STATUS"
+ti_wait_until 5 said alice2 "terminated" || ti_fail "alice's call did not end"
+ti_pass
