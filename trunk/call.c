@@ -900,6 +900,10 @@ static int call_b_send_invite(struct trunk_call *call)
 				    : NULL;
 
 	msg_header_t *auth = call_auth(call, &call->b, "INVITE", call->body);
+	char mf[16];
+
+	/* NTATAG_MAX_FORWARDS sets nta's default, not this request's. */
+	snprintf(mf, sizeof(mf), "%u", call->max_forwards);
 
 	if (call->invite_b)
 		nta_outgoing_destroy(call->invite_b);
@@ -908,7 +912,7 @@ static int call_b_send_invite(struct trunk_call *call)
 		route ? URL_STRING_MAKE(route) : NULL, SIP_METHOD_INVITE,
 		URL_STRING_MAKE(call->route.ruri),
 		SIPTAG_CONTACT(call_contact(call, call->b.side)),
-		NTATAG_MAX_FORWARDS(call->max_forwards),
+		SIPTAG_MAX_FORWARDS_STR(mf),
 		SIPTAG_HEADER((sip_header_t *)auth),
 		TAG_IF(call->body, SIPTAG_CONTENT_TYPE(call->body_type)),
 		TAG_IF(call->body, SIPTAG_PAYLOAD(call->body)), TAG_END());

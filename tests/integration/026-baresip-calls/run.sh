@@ -47,8 +47,8 @@ ti_wait_until 5 said bob "Call established: sip:alice@" ||
 ti_wait_until 10 said bob "audio=[1-9][0-9]*/[1-9]" ||
 	ti_fail "bob reports no audio both ways"
 ti_ctl hangup "$(call_id)" >/dev/null || ti_fail "trunkctl hangup failed"
-ti_wait_until 5 said alice "terminated" || ti_fail "alice's call did not end"
-ti_wait_until 5 said bob "terminated" || ti_fail "bob's call did not end"
+ti_wait_until 5 said alice "session closed" || ti_fail "alice's call did not end"
+ti_wait_until 5 said bob "session closed" || ti_fail "bob's call did not end"
 
 # 2. alice -> the carrier through the trunk (SIPp answers on the proxy).
 ti_start carrier sipp -sn uas -m 1 -t u1 -i 127.0.0.1 -p "$(ti_port 5090)" \
@@ -65,5 +65,5 @@ grep -q '^INVITE sip:+15550100001@carrier.invalid;user=phone SIP/2.0' \
 ti_ctl hangup "$(call_id)" >/dev/null || ti_fail "trunkctl hangup failed"
 ti_wait_exit carrier 10 || ti_fail "the carrier did not get its BYE"
 [ "$TI_EXIT_STATUS" = 0 ] || ti_fail "carrier SIPp exit $TI_EXIT_STATUS"
-ti_wait_until 5 said alice2 "terminated" || ti_fail "alice's call did not end"
+ti_wait_until 5 said alice2 "session closed" || ti_fail "alice's call did not end"
 ti_pass
