@@ -35,7 +35,7 @@ extern const struct config_section_def dialplan_config_section;
 #define DIALPLAN_NUMBER_MAX 63
 /* Most trunks of a fallback list or extensions of a hunt list. */
 #define DIALPLAN_TARGETS_MAX 8
-/* Most nested includes. */
+/* Most nested includes below the top file. */
 #define DIALPLAN_INCLUDE_DEPTH 8
 
 struct dialplan;

@@ -15,7 +15,6 @@
  * outlive any signalling-thread home and are swapped whole on reload.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -536,7 +535,7 @@ static void include_file(struct compiler *c, struct where *w,
 		}
 	if (seen_before(c, canon))
 		return; /* included once already: a diamond, not a cycle */
-	if (c->depth == DIALPLAN_INCLUDE_DEPTH) {
+	if (c->depth > DIALPLAN_INCLUDE_DEPTH) { /* stack[0] is the top file */
 		ERR(c, w, "includes nested deeper than %d",
 		    DIALPLAN_INCLUDE_DEPTH);
 		return;
@@ -701,6 +700,16 @@ int dp_compile_buffer(const char *name, const char *text, size_t len,
 	return 0;
 }
 
+static unsigned count_rules(const struct dialplan *plan)
+{
+	unsigned i, k, n = 0;
+
+	for (i = 0; i < plan->n_ctx; i++)
+		for (k = 0; k < plan->ctx[i]->n_items; k++)
+			n += plan->ctx[i]->items[k].rule != NULL;
+	return n;
+}
+
 int dialplan_load(const char *file, struct dialplan **out, config_error_h *eh,
 		  void *arg)
 {
@@ -720,6 +729,9 @@ int dialplan_load(const char *file, struct dialplan **out, config_error_h *eh,
 	free(text);
 	if (err == ENOMEM)
 		LOGE(DP_SUBSYS, NULL, "%s: out of memory", file);
+	if (!err)
+		LOGI(DP_SUBSYS, NULL, "loaded %s: %u contexts, %u rules", file,
+		     (*out)->n_ctx, count_rules(*out));
 	return err;
 }
 
