@@ -12,6 +12,7 @@
 # message to the other is a topology leak the peers can assert. Linux
 # routes all of 127.0.0.0/8 to lo, in a namespace as on the host.
 
+# shellcheck disable=SC2034 # used by the run.sh scripts
 TC_PBX=127.0.0.2
 TC_CARRIER=127.0.0.3
 TC_STRANGER=127.0.0.4 # neither the PBX nor the carrier: gets 403
@@ -127,4 +128,61 @@ tc_carrier()
 	tc__uac "$name" "$sf" u1 5080 -i "$TC_CARRIER" -p "$(ti_port 5090)" \
 		-cid_str 'carrier-call-%u-%p@%s' \
 		-set trunkd "$(tc_trunkd trunk)" "$@"
+}
+
+# tc_carrier_answers NAME [SIPP ARG...]: the carrier's SP-SSE waits in the
+# background for one call from trunkd (peers/carrier-call.xml).
+tc_carrier_answers()
+{
+	local name=$1
+	shift
+	tc_peer "$name" "$TC_CARRIER" 5090 "$TI_ROOT/peers/carrier-call.xml" \
+		-set trunkd "$(tc_trunkd trunk)" "$@"
+}
+
+# tc_outbound_call TRANSPORT [CARRIER ARG...] -- [PBX ARG...]: one call
+# from the PBX (peers/pbx-call.xml over TRANSPORT, dialling +15550100001)
+# to the carrier (tc_carrier_answers), peers named pbx-TRANSPORT and
+# carrier-TRANSPORT; fails the test unless both scenarios succeed.
+tc_outbound_call()
+{
+	local tr=$1 rc=0 carrier=()
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		carrier+=("$1")
+		shift
+	done
+	[ $# -eq 0 ] || shift
+	tc_carrier_answers "carrier-$tr" "${carrier[@]}"
+	tc_pbx "pbx-$tr" "$TI_ROOT/peers/pbx-call.xml" "$tr" -s +15550100001 \
+		"$@" || rc=$?
+	[ "$rc" = 0 ] || ti_fail "PBX over $tr: scenario failed (SIPp exit $rc)"
+	tc_peer_wait "carrier-$tr"
+}
+
+# tc_template SRC DST KEY=VALUE...: DST is SRC with every @KEY@ replaced by
+# VALUE (SIPp reads response codes and status lines when it loads a
+# scenario, so they cannot be keywords). A line holding only @KEY@ is
+# dropped when VALUE is empty; a VALUE of several lines keeps the indent.
+tc_template()
+{
+	python3 - "$@" <<'PY' || ti_fail "tc_template $1: cannot write $2"
+import re, sys
+src, dst, pairs = sys.argv[1], sys.argv[2], sys.argv[3:]
+values = dict(p.split("=", 1) for p in pairs)
+out = []
+for line in open(src, encoding="utf-8").read().split("\n"):
+    m = re.fullmatch(r"(\s*)@([A-Z_]+)@\s*", line)
+    if m and m.group(2) in values:
+        out += [m.group(1) + v for v in values[m.group(2)].split("\n") if v]
+        continue
+    for k, v in values.items():
+        line = line.replace("@" + k + "@", v)
+    out.append(line)
+text = "\n".join(out)
+left = re.findall(r"@[A-Z_]+@", text)
+if left:
+    sys.exit("%s: no value for %s" % (src, ", ".join(sorted(set(left)))))
+open(dst, "w", encoding="utf-8").write(text)
+PY
 }

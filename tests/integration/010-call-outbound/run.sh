@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # 010-call-outbound: a call from the PBX to the carrier through trunkd, the
 # PBX over UDP and then over TCP; the carrier sees trunkd's own request
-# (R-URI at the trunk's domain, To = R-URI, one Via, new Call-ID, no PBX
-# address), the PBX trunkd's answers; OPTIONS in the dialog gets 200,
-# REFER 405; the PBX hangs up.
+# (R-URI at the trunk's domain, To = R-URI, one Via, Max-Forwards 69, new
+# Call-ID, no PBX address), the PBX trunkd's answers; OPTIONS in the
+# dialog gets 200, REFER 405; the PBX hangs up.
 # REQ: ID-7, XFR-1, SC-8-1, SC-6-1 (partly: INVITE/1xx/2xx/ACK/BYE relayed by a B2BUA with two dialogs)
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
@@ -11,13 +11,6 @@ ti_setup
 
 tc_trunkd_start
 for tr in u1 t1; do
-	tc_peer "carrier-$tr" "$TC_CARRIER" 5090 \
-		"$TI_ROOT/peers/carrier-call.xml" -set trunkd "$(tc_trunkd trunk)" \
-		-set max_forwards 69
-	rc=0
-	tc_pbx "pbx-$tr" "$TI_ROOT/peers/pbx-call.xml" "$tr" -s +15550100001 ||
-		rc=$?
-	[ "$rc" = 0 ] || ti_fail "PBX over $tr: scenario failed (SIPp exit $rc)"
-	tc_peer_wait "carrier-$tr"
+	tc_outbound_call "$tr" -set max_forwards 69 --
 done
 ti_pass

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# 014-call-source-acl: INVITEs from anyone but the [pbx] (enterprise side)
+# or the trunk's SP-SSE (trunk side) get 403, an INVITE with
+# Max-Forwards 0 gets 483, and none of them reaches the other side: the
+# PBX and the carrier listen throughout, and the first INVITE each of them
+# gets must be a later, valid call's (R-URI user +15550100001, where the
+# refused INVITEs dial +15550100099).
+# REQ: none (source ACLs and loop protection: RFC 3261 8.2.2/16.3, no SIPconnect requirement)
+. "$(dirname "$0")/../lib.sh"
+. "$TI_ROOT/calls.sh"
+ti_setup
+
+tc_trunkd_start
+tc_carrier_answers carrier
+tc_peer pbx "$TC_PBX" 5070 "$TI_ROOT/peers/pbx-answer.xml" \
+	-set trunkd "$(tc_trunkd ent)"
+
+# refused NAME STATUS SIDE FOREIGN MAX_FORWARDS FROM_IP: one INVITE to
+# trunkd's SIDE (ent or trunk) from FROM_IP must get STATUS, without the
+# address FOREIGN (the peer that is not the sender) in it.
+refused()
+{
+	local name=$1 status=$2 side=$3 rc=0 port
+	tc_template "$TI_ROOT/peers/uac-rejected.xml.in" "$TI_DIR/$name.xml" \
+		STATUS="$status" FOREIGN="$4" MAX_FORWARDS="$5" CHECKS=
+	port=5060
+	[ "$side" = ent ] || port=5080
+	tc__uac "$name" "$TI_DIR/$name.xml" u1 "$port" -i "$6" \
+		-p "$(ti_port 5072)" -s +15550100099 \
+		-set trunkd "$(tc_trunkd "$side")" || rc=$?
+	[ "$rc" = 0 ] || ti_fail "$name: no $status (SIPp exit $rc)"
+}
+
+refused stranger-ent 403 ent '127\.0\.0\.3' 70 "$TC_STRANGER"
+refused carrier-ent 403 ent '127\.0\.0\.2' 70 "$TC_CARRIER"
+refused stranger-trunk 403 trunk '127\.0\.0\.2' 70 "$TC_STRANGER"
+refused pbx-trunk 403 trunk '127\.0\.0\.3' 70 "$TC_PBX"
+refused pbx-loop 483 ent '127\.0\.0\.3' 0 "$TC_PBX"
+refused carrier-loop 483 trunk '127\.0\.0\.2' 0 "$TC_CARRIER"
+
+status=$(ti_ctl status) || ti_fail "trunkctl status exited $?: $status"
+ti_json_check "$status" 'j["calls"] == 0' "no call after refused INVITEs"
+
+# The controls: a valid call each way; each listener's first INVITE.
+rc=0
+tc_pbx pbx-control "$TI_ROOT/peers/pbx-call.xml" u1 -p "$(ti_port 5072)" \
+	-s +15550100001 || rc=$?
+[ "$rc" = 0 ] || ti_fail "outbound control call failed (SIPp exit $rc)"
+tc_peer_wait carrier
+tc_carrier carrier-control "$TI_ROOT/peers/carrier-invite.xml" \
+	-s +15550100001 || rc=$?
+[ "$rc" = 0 ] || ti_fail "inbound control call failed (SIPp exit $rc)"
+tc_peer_wait pbx
+ti_pass
