@@ -32,6 +32,7 @@
 #define SU_TIMER_ARG_T	     struct trunk_call
 
 #include "gateway.h"
+#include "identity.h"
 
 #include <sofia-sip/msg_addr.h>
 #include <sofia-sip/nta.h>
@@ -69,7 +70,10 @@ struct call_leg {
 
 struct call_route {
 	enum trunk_side to;
-	char trunk[64]; /* the [trunk NAME] of leg B, "" toward the PBX */
+	char from[400];	 /* leg B's From, "" to derive it from A's */
+	char pai[320];	 /* P-Asserted-Identity value or "" */
+	char privacy[8]; /* Privacy value or "" */
+	char trunk[64];	 /* the [trunk NAME] of leg B, "" toward the PBX */
 	char ruri[512];
 	/* Next hops to try in order (SP-SSEs of the trunk); none: the
 	 * R-URI's own host (RFC 3263 by nta). */
@@ -121,6 +125,10 @@ struct trunk_call {
 static int call_leg_request(struct call_leg *cl, nta_leg_t *leg,
 			    nta_incoming_t *irq, sip_t const *sip);
 static int call_b_send_invite(struct trunk_call *call);
+struct call_route;
+static int call_route_phone(struct trunk_gateway *gw,
+			    const struct config_section *ph,
+			    struct call_route *r);
 static msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
 			       const char *method, msg_payload_t const *body);
 
@@ -715,28 +723,118 @@ static void call_route_peers(struct trunk_gateway *gw, const char *trunk,
 	}
 }
 
-/* Enterprise -> trunk: the first trunk (the dial plan chooses, issue 4). */
-static int call_route_out(struct trunk_gateway *gw, sip_t const *sip,
-			  struct call_route *r)
+static const struct config_section *call_trunk_named(const struct config *cfg,
+						     const char *name)
 {
-	const struct config_section *t =
-		config_section_next(gw->cfg, "trunk", NULL);
-	const char *const *px;
-	const char *user = sip->sip_request->rq_url->url_user;
-	struct config_addr a = { { 0 } };
+	const struct config_section *t = NULL;
 
-	if (!t || !user)
-		return 404;
-	r->to = TRUNK_SIDE_TRUNK;
-	snprintf(r->trunk, sizeof(r->trunk), "%s", config_section_name(t));
-	call_route_peers(gw, config_section_name(t), r);
+	while ((t = config_section_next(cfg, "trunk", t)))
+		if (!name || !strcmp(config_section_name(t), name))
+			return t;
+	return NULL;
+}
+
+/* The identity a trunk asserts by default: its first DID ("+A" of a range
+ * "+A-+B"), copied into buf; "" if it has none. */
+static const char *call_trunk_identity(const struct config_section *t,
+				       char *buf, size_t len)
+{
+	const char *const *ids;
+
+	buf[0] = '\0';
+	if (config_get_list(t, "identities", &ids))
+		snprintf(buf, len, "%.*s", (int)strcspn(ids[0], "-"), ids[0]);
+	return buf;
+}
+
+/* Enterprise -> trunk t: R-URI, To, From, PAI and Privacy from the dial
+ * plan's decision (res, NULL without a plan) and the trunk (issue 4). */
+static int call_route_trunk(struct trunk_gateway *gw, sip_t const *sip,
+			    const struct config_section *t,
+			    const struct dialplan_result *res,
+			    struct call_route *r)
+{
+	struct trunk_identity_in in = { 0 };
+	struct trunk_identity_out out;
+	struct config_addr a = { { 0 } };
+	const char *const *px;
+	char host[300], id[64];
+
 	if (config_get_list(t, "proxy", &px))
 		config_addr_parse(px[0], &a);
-	snprintf(r->ruri, sizeof(r->ruri), "sip:%s@%s%s", user,
+	snprintf(host, sizeof(host), "%s",
 		 config_is_set(t, "domain") ? config_get_str(t, "domain")
-					    : a.host,
-		 user[0] == '+' ? ";user=phone" : "");
+					    : a.host);
+	in.number = res ? res->number : sip->sip_request->rq_url->url_user;
+	in.emergency = res && res->emergency;
+	in.presentation = res ? res->presentation : DIALPLAN_PRES_DEFAULT;
+	in.identity = res && res->identity[0]
+			      ? res->identity
+			      : call_trunk_identity(t, id, sizeof(id));
+	in.caller_display = sip->sip_from->a_display;
+	in.caller_user = sip->sip_from->a_url->url_user;
+	in.domain = host;
+	if (!in.number || trunk_identity_outbound(&in, &out))
+		return 484; /* Address Incomplete: no usable number */
+	r->to = TRUNK_SIDE_TRUNK;
+	snprintf(r->trunk, sizeof(r->trunk), "%s", config_section_name(t));
+	call_route_peers(gw, r->trunk, r);
+	snprintf(r->ruri, sizeof(r->ruri), "%s", out.ruri);
+	snprintf(r->from, sizeof(r->from), "%s", out.from);
+	snprintf(r->pai, sizeof(r->pai), "%s", out.pai);
+	snprintf(r->privacy, sizeof(r->privacy), "%s", out.privacy);
+	if (in.emergency)
+		LOGI(SUBSYS, r->trunk, "emergency call to %s from %s",
+		     in.number,
+		     in.identity && *in.identity ? in.identity
+						 : "(no identity)");
 	return 0;
+}
+
+/* Enterprise -> trunk: the dial plan decides when there is one (routes,
+ * numbers, identity); else the first trunk gets the dialled digits. */
+static int call_route_out(struct trunk_gateway *gw, sip_t const *sip,
+			  const char *caller, const char *context,
+			  struct call_route *r)
+{
+	struct dialplan_query q = {
+		.direction = DIALPLAN_OUTBOUND,
+		.context = context,
+		.caller = caller,
+		.dialled = sip->sip_request->rq_url->url_user,
+	};
+	const struct config_section *t = NULL, *ph;
+	struct dialplan_result res;
+	size_t i;
+
+	if (!gw->plan)
+		return (t = call_trunk_named(gw->cfg, NULL))
+			       ? call_route_trunk(gw, sip, t, NULL, r)
+			       : 404;
+	if (!q.dialled)
+		return 404;
+	if (dialplan_match(gw->plan, &q, &res)) {
+		LOGW(SUBSYS, NULL, "dial plan has no context %s: 404",
+		     q.context ? q.context : "(none)");
+		return 404;
+	}
+	switch (res.action) {
+	case DIALPLAN_ACTION_REJECT:
+		return res.code;
+	case DIALPLAN_ACTION_EXTENSION:
+	case DIALPLAN_ACTION_HUNT:
+		ph = trunk_phone_find(gw->cfg,
+				      res.action == DIALPLAN_ACTION_HUNT
+					      ? res.targets[0]
+					      : res.number);
+		return ph ? call_route_phone(gw, ph, r) : 404;
+	case DIALPLAN_ACTION_TRUNK:
+		/* Fallback order: the first trunk the config has. */
+		for (i = 0; i < res.n_targets && !t; i++)
+			t = call_trunk_named(gw->cfg, res.targets[i]);
+		return t ? call_route_trunk(gw, sip, t, &res, r) : 503;
+	}
+	return 500;
 }
 
 /* Trunk -> enterprise: to the first PBX, on the R-URI user (ID-2). */
@@ -782,16 +880,35 @@ static int call_route_phone(struct trunk_gateway *gw,
  */
 #define TRUNK_CALL_ANSWERED (-1)
 static int call_admit_enterprise(struct trunk_gateway *gw, nta_incoming_t *irq,
-				 sip_t const *sip, const char *ip)
+				 sip_t const *sip, const char *ip,
+				 const struct config_section **who)
 {
-	if (call_find_pbx(gw->cfg, ip))
+	*who = call_find_pbx(gw->cfg, ip);
+	if (*who)
 		return 0;
 	if (!trunk_phone_find(gw->cfg, sip->sip_from->a_url->url_user)) {
 		LOGW(SUBSYS, "enterprise", "INVITE from unknown source %s: 403",
 		     ip);
 		return 403;
 	}
-	return trunk_registrar_auth(gw, irq, sip) ? 0 : TRUNK_CALL_ANSWERED;
+	*who = trunk_registrar_auth(gw, irq, sip);
+	return *who ? 0 : TRUNK_CALL_ANSWERED;
+}
+
+/* The dial-plan context of a caller: its own, else [dialplan]
+ * default_context when set, else NULL (the plan picks the context named
+ * after the direction). */
+static const char *call_context(struct trunk_gateway *gw,
+				const struct config_section *who)
+{
+	const struct config_section *d =
+		config_section_get(gw->cfg, "dialplan", NULL);
+
+	if (who && config_is_set(who, "context"))
+		return config_get_str(who, "context");
+	return config_is_set(d, "default_context")
+		       ? config_get_str(d, "default_context")
+		       : NULL;
 }
 
 /* Decide where an INVITE goes: 0, a SIP status if nowhere, or
@@ -801,14 +918,15 @@ static int call_route(struct trunk_gateway *gw, enum trunk_side side,
 		      struct call_route *r)
 {
 	const char *dialled = sip->sip_request->rq_url->url_user;
-	const struct config_section *ph;
+	const struct config_section *ph, *who = NULL;
+	const char *caller;
 	char ip[64];
 	int status;
 
 	if (!call_source_ip(irq, ip, sizeof(ip)))
 		return 403;
 	if (side == TRUNK_SIDE_ENTERPRISE)
-		status = call_admit_enterprise(gw, irq, sip, ip);
+		status = call_admit_enterprise(gw, irq, sip, ip, &who);
 	else if (!call_find_trunk(gw->cfg, ip)) {
 		LOGW(SUBSYS, "trunk", "INVITE from unknown source %s: 403", ip);
 		status = 403;
@@ -822,8 +940,13 @@ static int call_route(struct trunk_gateway *gw, enum trunk_side side,
 	ph = trunk_phone_find(gw->cfg, dialled);
 	if (ph)
 		return call_route_phone(gw, ph, r);
-	return side == TRUNK_SIDE_ENTERPRISE ? call_route_out(gw, sip, r)
-					     : call_route_in(gw->cfg, sip, r);
+	if (side == TRUNK_SIDE_TRUNK)
+		return call_route_in(gw->cfg, sip, r);
+	/* A phone's identity is its extension; a PBX's caller its From. */
+	caller = who && !strcmp(config_section_kind(who), "phone")
+			 ? config_get_str(who, "extension")
+			 : sip->sip_from->a_url->url_user;
+	return call_route_out(gw, sip, caller, call_context(gw, who), r);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -900,10 +1023,17 @@ static int call_b_send_invite(struct trunk_call *call)
 				    : NULL;
 
 	msg_header_t *auth = call_auth(call, &call->b, "INVITE", call->body);
-	char mf[16];
+	char mf[16], ids[400] = "";
 
 	/* NTATAG_MAX_FORWARDS sets nta's default, not this request's. */
 	snprintf(mf, sizeof(mf), "%u", call->max_forwards);
+	/* Identity toward the carrier (ID-8, ID-10), built by identity.c. */
+	if (call->route.pai[0])
+		snprintf(ids, sizeof(ids), "P-Asserted-Identity: %s\r\n",
+			 call->route.pai);
+	if (call->route.privacy[0])
+		snprintf(ids + strlen(ids), sizeof(ids) - strlen(ids),
+			 "Privacy: %s\r\n", call->route.privacy);
 
 	if (call->invite_b)
 		nta_outgoing_destroy(call->invite_b);
@@ -913,6 +1043,7 @@ static int call_b_send_invite(struct trunk_call *call)
 		URL_STRING_MAKE(call->route.ruri),
 		SIPTAG_CONTACT(call_contact(call, call->b.side)),
 		SIPTAG_MAX_FORWARDS_STR(mf),
+		TAG_IF(ids[0], SIPTAG_HEADER_STR(ids)),
 		SIPTAG_HEADER((sip_header_t *)auth),
 		TAG_IF(call->body, SIPTAG_CONTENT_TYPE(call->body_type)),
 		TAG_IF(call->body, SIPTAG_PAYLOAD(call->body)), TAG_END());
@@ -941,7 +1072,10 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 	snprintf(call->call_id[1], sizeof(call->call_id[1]), "%s", cid->i_id);
 	call->b.call = call;
 	call->b.side = r->to;
-	call_b_from(call, sip, r, from, sizeof(from));
+	if (r->from[0])
+		snprintf(from, sizeof(from), "%s", r->from);
+	else
+		call_b_from(call, sip, r, from, sizeof(from));
 	snprintf(to, sizeof(to), "<%s>", r->ruri); /* ID-7: To = R-URI */
 	call->b.leg = nta_leg_tcreate(
 		nta, call_leg_request, &call->b, SIPTAG_CALL_ID(cid),

@@ -51,10 +51,28 @@ static void trunk_config_print_error(const char *file, unsigned line,
 	fprintf(stderr, "%s:%u: %s\n", file, line, reason);
 }
 
+static int trunk_plan_load(const struct config *cfg, struct dialplan **out,
+			   config_error_h *eh, void *arg);
+
 int trunk_config_check(const char *file, struct config **out)
 {
-	return config_load(file, trunk_config_schema, out,
-			   trunk_config_print_error, NULL);
+	struct dialplan *plan = NULL;
+	struct config *cfg = NULL;
+	int rc = config_load(file, trunk_config_schema, &cfg,
+			     trunk_config_print_error, NULL);
+
+	/* The dial plan is part of the configuration: a bad one is a bad
+	 * config (file:line of the plan). */
+	if (!rc)
+		rc = trunk_plan_load(cfg, &plan, trunk_config_print_error,
+				     NULL);
+	dialplan_free(plan);
+	if (rc) {
+		config_free(cfg);
+		return rc;
+	}
+	*out = cfg;
+	return 0;
 }
 
 struct trunk_errbuf {
@@ -169,8 +187,26 @@ static void trunk_warn_restart_keys(const struct config *old,
 	}
 }
 
+/*
+ * Compile the [dialplan] file of cfg into *out (NULL when none is set).
+ * Errors go through eh as FILE:LINE: reason; the caller keeps its old plan
+ * on failure (DESIGN 11).
+ */
+static int trunk_plan_load(const struct config *cfg, struct dialplan **out,
+			   config_error_h *eh, void *arg)
+{
+	const struct config_section *d =
+		config_section_get(cfg, "dialplan", NULL);
+
+	*out = NULL;
+	if (!config_is_set(d, "file"))
+		return 0;
+	return dialplan_load(config_get_str(d, "file"), out, eh, arg);
+}
+
 int trunk_gateway_reload(struct trunk_gateway *gw, char *errs, size_t len)
 {
+	struct dialplan *plan = NULL;
 	struct trunk_errbuf e = { errs, len, 0 };
 	struct config *cfg;
 	int rc;
@@ -178,6 +214,12 @@ int trunk_gateway_reload(struct trunk_gateway *gw, char *errs, size_t len)
 	errs[0] = '\0';
 	rc = config_load(gw->config_path, trunk_config_schema, &cfg,
 			 trunk_config_collect_error, &e);
+	if (!rc) {
+		rc = trunk_plan_load(cfg, &plan, trunk_config_collect_error,
+				     &e);
+		if (rc)
+			config_free(cfg);
+	}
 	if (rc) {
 		if (!e.used)
 			snprintf(errs, len, "%s: %s", gw->config_path,
@@ -190,9 +232,12 @@ int trunk_gateway_reload(struct trunk_gateway *gw, char *errs, size_t len)
 	}
 	if (trunk_peers_apply(gw, cfg)) {
 		snprintf(errs, len, "out of memory applying the trunks");
+		dialplan_free(plan);
 		config_free(cfg);
 		return ENOMEM;
 	}
+	dialplan_free(gw->plan);
+	gw->plan = plan;
 	trunk_warn_restart_keys(gw->cfg, cfg);
 	config_free(gw->cfg);
 	gw->cfg = cfg;
@@ -364,6 +409,10 @@ static int trunk_gateway_start(struct trunk_gateway *gw)
 		if (rc)
 			return rc;
 	}
+	rc = trunk_plan_load(gw->cfg, &gw->plan, trunk_config_print_error,
+			     NULL);
+	if (rc)
+		return rc;
 	rc = trunk_peers_apply(gw, gw->cfg);
 	if (rc)
 		return rc;
@@ -396,6 +445,7 @@ static void trunk_gateway_stop(struct trunk_gateway *gw)
 	trunk_peers_free(gw);
 	trunk_auth_free_all(gw);
 	trunk_bindings_free(gw);
+	dialplan_free(gw->plan);
 	for (side = 0; side < TRUNK_SIDE_COUNT; side++)
 		trunk_agent_free(gw->agents[side]);
 	trunk_signals_close(gw);

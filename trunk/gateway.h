@@ -27,6 +27,7 @@
 #include <sofia-sip/sip.h>
 
 #include "trunk.h"
+#include "dialplan/dialplan.h"
 
 /* The two sides of the B2BUA; their SIP agents never share a socket. */
 enum trunk_side {
@@ -59,6 +60,7 @@ struct trunk_gateway {
 	struct trunk_peer *peers; /* owned: SP-SSEs of all trunks */
 	struct trunk_auth *auths; /* owned: digest client state per trunk */
 	struct trunk_binding *bindings; /* owned: phones' registrations */
+	struct dialplan *plan; /* owned: compiled [dialplan] file, or NULL */
 	unsigned ncalls;
 	unsigned long long call_seq; /* ids for log context and trunkctl */
 	su_timer_t *drain_timer;     /* shutdown_grace after SIGTERM */

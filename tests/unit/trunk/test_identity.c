@@ -1,0 +1,127 @@
+/*
+ * trunk/identity.c: the identity headers toward the carrier.
+ * REQ: ID-6, ID-7, ID-8, ID-9, ID-10, EM-2, EM-3
+ */
+#include <string.h>
+
+#include "unit_test.h"
+#include "trunk/identity.h"
+
+static struct trunk_identity_in base(void)
+{
+	struct trunk_identity_in in = {
+		.number = "+442079460123",
+		.presentation = DIALPLAN_PRES_DEFAULT,
+		.identity = "+442079460100",
+		.caller_display = "\"Alice\"",
+		.caller_user = "201",
+		.domain = "sip.carrier.example",
+	};
+	return in;
+}
+
+/* ID-6, ID-7, ID-8: E.164 R-URI with user=phone, To = R-URI, PAI in the
+ * ID-1 form; no Privacy header by default. */
+static int e164_call(void)
+{
+	struct trunk_identity_in in = base();
+	struct trunk_identity_out out;
+
+	CHECK(trunk_identity_outbound(&in, &out) == 0);
+	CHECK(!strcmp(out.ruri,
+		      "sip:+442079460123@sip.carrier.example;user=phone"));
+	CHECK(!strcmp(out.to,
+		      "<sip:+442079460123@sip.carrier.example;user=phone>"));
+	CHECK(!strcmp(out.pai,
+		      "<sip:+442079460100@sip.carrier.example;user=phone>"));
+	CHECK(!strcmp(out.from, "\"Alice\" "
+				"<sip:+442079460100@sip.carrier.example;"
+				"user=phone>"));
+	CHECK(out.privacy[0] == '\0');
+	return 0;
+}
+
+/* ID-6: a number that is not E.164 goes as a dial string. */
+static int dial_string(void)
+{
+	struct trunk_identity_in in = base();
+	struct trunk_identity_out out;
+
+	in.number = "118118";
+	CHECK(trunk_identity_outbound(&in, &out) == 0);
+	CHECK(!strcmp(out.ruri, "sip:118118@sip.carrier.example"));
+	CHECK(!strcmp(out.to, "<sip:118118@sip.carrier.example>"));
+	return 0;
+}
+
+/* ID-9, ID-10: restricted presentation: the exact anonymous From,
+ * Privacy: id, and the PAI still there for the carrier. */
+static int restricted(void)
+{
+	struct trunk_identity_in in = base();
+	struct trunk_identity_out out;
+
+	in.presentation = DIALPLAN_PRES_RESTRICTED;
+	CHECK(trunk_identity_outbound(&in, &out) == 0);
+	CHECK(strstr(out.from, "<sip:anonymous@anonymous.invalid>"));
+	CHECK(!strstr(out.from, "Alice"));
+	CHECK(!strcmp(out.privacy, "id"));
+	CHECK(out.pai[0] != '\0');
+	return 0;
+}
+
+/* ID-10: allowed presentation overrides the carrier's default. */
+static int allowed(void)
+{
+	struct trunk_identity_in in = base();
+	struct trunk_identity_out out;
+
+	in.presentation = DIALPLAN_PRES_ALLOWED;
+	CHECK(trunk_identity_outbound(&in, &out) == 0);
+	CHECK(!strcmp(out.privacy, "none"));
+	return 0;
+}
+
+/* EM-2, EM-3: an emergency call from a restricted caller: dial-string
+ * R-URI, never anonymous, PAI kept, no Privacy: id. */
+static int emergency_never_anonymous(void)
+{
+	struct trunk_identity_in in = base();
+	struct trunk_identity_out out;
+
+	in.number = "999";
+	in.emergency = true;
+	in.presentation = DIALPLAN_PRES_RESTRICTED;
+	CHECK(trunk_identity_outbound(&in, &out) == 0);
+	CHECK(!strcmp(out.ruri, "sip:999@sip.carrier.example"));
+	CHECK(!strstr(out.from, "anonymous"));
+	CHECK(strstr(out.from, "+442079460100"));
+	CHECK(out.pai[0] != '\0');
+	CHECK(strcmp(out.privacy, "id"));
+	return 0;
+}
+
+/* Without an identity: From keeps the caller's user, no PAI invented. */
+static int no_identity(void)
+{
+	struct trunk_identity_in in = base();
+	struct trunk_identity_out out;
+
+	in.identity = NULL;
+	in.caller_display = "Bob";
+	CHECK(trunk_identity_outbound(&in, &out) == 0);
+	CHECK(!strcmp(out.from, "\"Bob\" <sip:201@sip.carrier.example>"));
+	CHECK(out.pai[0] == '\0');
+	return 0;
+}
+
+static const struct unit_case cases[] = {
+	{ "e164_call", e164_call },
+	{ "dial_string", dial_string },
+	{ "restricted", restricted },
+	{ "allowed", allowed },
+	{ "emergency_never_anonymous", emergency_never_anonymous },
+	{ "no_identity", no_identity },
+};
+
+UNIT_MAIN(cases)
