@@ -70,10 +70,11 @@ struct call_leg {
 
 struct call_route {
 	enum trunk_side to;
-	char from[400];	 /* leg B's From, "" to derive it from A's */
-	char pai[320];	 /* P-Asserted-Identity value or "" */
-	char privacy[8]; /* Privacy value or "" */
-	char trunk[64];	 /* the [trunk NAME] of leg B, "" toward the PBX */
+	char a_domain[256]; /* leg A's SP domain when A is a trunk, for 3xx */
+	char from[400];	    /* leg B's From, "" to derive it from A's */
+	char pai[320];	    /* P-Asserted-Identity value or "" */
+	char privacy[8];    /* Privacy value or "" */
+	char trunk[64];	    /* the [trunk NAME] of leg B, "" toward the PBX */
 	char ruri[512];
 	/* Next hops to try in order (SP-SSEs of the trunk); none: the
 	 * R-URI's own host (RFC 3263 by nta). */
@@ -104,6 +105,7 @@ struct trunk_call {
 	unsigned route_idx;	 /* the one being tried */
 	unsigned max_forwards;
 	unsigned auth_tries; /* challenges answered for our INVITE */
+	unsigned redirects;  /* 3xx followed (trunk redirect = follow) */
 	sip_payload_t *body; /* A's INVITE body, kept for failover */
 	sip_content_type_t *body_type;
 	bool late_offer; /* INVITE without SDP: ACK(A) carries the answer */
@@ -131,6 +133,8 @@ static int call_route_phone(struct trunk_gateway *gw,
 			    struct call_route *r);
 static msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
 			       const char *method, msg_payload_t const *body);
+static const struct config_section *call_trunk_named(const struct config *cfg,
+						     const char *name);
 
 static void call_txn_clear(struct call_txn *t)
 {
@@ -387,19 +391,75 @@ static bool call_b_challenged(struct trunk_call *call, int status,
 	return true;
 }
 
+/* A carrier's 3xx with redirect = follow: call its first Contact instead,
+ * at most 3 times per call. A 302 to a REGISTER is never followed (REG-14,
+ * issue 6); this is INVITE only. */
+static bool call_b_redirect(struct trunk_call *call, int status,
+			    sip_t const *sip)
+{
+	const struct config_section *t;
+	char target[300];
+
+	if (status < 300 || status >= 400 || !call->route.trunk[0] ||
+	    !sip->sip_contact || call->state != CALL_CALLING ||
+	    call->redirects >= 3)
+		return false;
+	t = call_trunk_named(call->gw->cfg, call->route.trunk);
+	if (!t || strcmp(config_get_str(t, "redirect"), "follow"))
+		return false;
+	url_e(target, sizeof(target), sip->sip_contact->m_url);
+	target[sizeof(target) - 1] = '\0';
+	LOGI(SUBSYS, call->ctx, "%d from the carrier: following to %s", status,
+	     target);
+	call->redirects++;
+	snprintf(call->route.ruri, sizeof(call->route.ruri), "%s", target);
+	call->route.nroutes = 0; /* the Contact itself is the next hop */
+	call->route_idx = 0;
+	return call_b_send_invite(call) == 0;
+}
+
+/* The Contact of a 3xx relayed to leg A. Toward a carrier (FWD-2
+ * deflection) only the target's user part crosses, at the carrier's
+ * domain: never an address of the enterprise. NULL: nothing to send. */
+static sip_contact_t *call_3xx_contact(struct trunk_call *call,
+				       sip_t const *sip)
+{
+	const char *user;
+	char buf[400];
+
+	if (!sip->sip_contact)
+		return NULL;
+	if (call->a.side != TRUNK_SIDE_TRUNK)
+		return sip_contact_dup(call->home, sip->sip_contact);
+	user = sip->sip_contact->m_url->url_user;
+	if (!user || !call->route.a_domain[0])
+		return NULL;
+	snprintf(buf, sizeof(buf), "<sip:%s@%s%s>", user, call->route.a_domain,
+		 dialplan_is_e164(user) ? ";user=phone" : "");
+	return sip_contact_make(call->home, buf);
+}
+
 static void call_b_failure(struct trunk_call *call, sip_t const *sip)
 {
 	int status = sip->sip_status->st_status;
+	sip_contact_t *m = NULL;
 
 	if (call_b_failover(call, status, sip))
 		return;
 	if (call_b_challenged(call, status, sip))
 		return;
-
+	if (call_b_redirect(call, status, sip))
+		return;
+	if (status < 400) {
+		m = call_3xx_contact(call, sip);
+		if (!m) /* a redirect without a usable target */
+			status = 480;
+	}
 	if (call->state != CALL_CANCELLING)
 		nta_incoming_treply(
-			call->invite_a, status, sip->sip_status->st_phrase,
-			TAG_IF(status < 400, SIPTAG_CONTACT(sip->sip_contact)),
+			call->invite_a, status,
+			m || status >= 400 ? sip->sip_status->st_phrase : NULL,
+			TAG_IF(m, SIPTAG_CONTACT(m)),
 			TAG_IF(sip->sip_retry_after,
 			       SIPTAG_RETRY_AFTER(sip->sip_retry_after)),
 			TAG_END());
@@ -927,7 +987,7 @@ static int call_route(struct trunk_gateway *gw, enum trunk_side side,
 		return 403;
 	if (side == TRUNK_SIDE_ENTERPRISE)
 		status = call_admit_enterprise(gw, irq, sip, ip, &who);
-	else if (!call_find_trunk(gw->cfg, ip)) {
+	else if (!(who = call_find_trunk(gw->cfg, ip))) {
 		LOGW(SUBSYS, "trunk", "INVITE from unknown source %s: 403", ip);
 		status = 403;
 	} else
@@ -935,6 +995,9 @@ static int call_route(struct trunk_gateway *gw, enum trunk_side side,
 	if (status)
 		return status;
 	memset(r, 0, sizeof(*r));
+	if (side == TRUNK_SIDE_TRUNK && config_is_set(who, "domain"))
+		snprintf(r->a_domain, sizeof(r->a_domain), "%s",
+			 config_get_str(who, "domain"));
 	/* An extension (or, from the trunk, a DID equal to one) reaches the
 	 * phone: routing is on the R-URI, never on To (ID-2). */
 	ph = trunk_phone_find(gw->cfg, dialled);
