@@ -131,13 +131,14 @@ tc_carrier()
 }
 
 # tc_carrier_answers NAME [SIPP ARG...]: the carrier's SP-SSE waits in the
-# background for one call from trunkd (peers/carrier-call.xml).
+# background for one call from trunkd (peers/carrier-call.xml), whose
+# INVITE must have Max-Forwards 69 (our PBX scenarios send 70).
 tc_carrier_answers()
 {
 	local name=$1
 	shift
 	tc_peer "$name" "$TC_CARRIER" 5090 "$TI_ROOT/peers/carrier-call.xml" \
-		-set trunkd "$(tc_trunkd trunk)" "$@"
+		-set trunkd "$(tc_trunkd trunk)" -set max_forwards 69 "$@"
 }
 
 # tc_outbound_call TRANSPORT [CARRIER ARG...] -- [PBX ARG...]: one call

@@ -11,6 +11,6 @@ ti_setup
 
 tc_trunkd_start
 for tr in u1 t1; do
-	tc_outbound_call "$tr" -set max_forwards 69 --
+	tc_outbound_call "$tr"
 done
 ti_pass

@@ -13,7 +13,7 @@ ti_setup
 tc_trunkd_start
 tc_carrier_answers carrier
 tc_peer pbx "$TC_PBX" 5070 "$TI_ROOT/peers/pbx-answer.xml" \
-	-set trunkd "$(tc_trunkd ent)"
+	-set trunkd "$(tc_trunkd ent)" -set max_forwards 69
 
 # refused NAME STATUS SIDE FOREIGN MAX_FORWARDS FROM_IP: one INVITE to
 # trunkd's SIDE (ent or trunk) from FROM_IP must get STATUS, without the
