@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <ctype.h>
 
 #define NTA_LEG_MAGIC_T	     struct call_leg
 #define NTA_OUTGOING_MAGIC_T struct trunk_call
@@ -63,7 +64,9 @@ struct call_leg {
 	struct trunk_call *call; /* borrowed: the owner */
 	enum trunk_side side;
 	nta_leg_t *leg;
-	nta_outgoing_t *bye; /* a BYE we sent on this leg, if any */
+	nta_outgoing_t *bye;	/* a BYE we sent on this leg, if any */
+	char transport[8];	/* "udp", "tcp": of the leg's peer */
+	sip_contact_t *contact; /* ours on this leg (on the call's home) */
 };
 
 #define CALL_MAX_ROUTES 8
@@ -197,8 +200,9 @@ static void call_reap(su_root_magic_t *magic, su_timer_t *t,
 	(void)magic;
 	(void)t;
 	call_free(call);
-	/* A drain waits for the last call (daemon.c). */
-	if (gw->draining && !gw->ncalls)
+	/* A drain waits for the last call (daemon.c); after the grace
+	 * period the linger timer ends the loop instead. */
+	if (gw->draining && !gw->lingering && !gw->ncalls)
 		su_root_break(gw->root);
 }
 
@@ -219,10 +223,40 @@ static void call_end(struct trunk_call *call, const char *why)
 /* ---------------------------------------------------------------------- */
 /* Helpers                                                                 */
 
-static sip_contact_t const *call_contact(struct trunk_call *call,
-					 enum trunk_side side)
+/* From "/TCP" or "transport=tcp;..." (NULL: udp), lower case. */
+static void call_transport_set(struct call_leg *leg, const char *t)
 {
-	return nta_agent_contact(trunk_agent_nta(call->gw->agents[side]));
+	size_t i = 0;
+
+	if (t)
+		t = t[0] == '/' ? t + 1 : t + strlen("transport=");
+	for (; t && i < sizeof(leg->transport) - 1 &&
+	       isalpha((unsigned char)t[i]);
+	     i++)
+		leg->transport[i] = (char)tolower((unsigned char)t[i]);
+	leg->transport[i] = '\0';
+}
+
+/*
+ * Our Contact on a leg: the side's address with the leg's own transport,
+ * so that a peer reaching us over TCP keeps using TCP inside the dialog
+ * (nta's default Contact names only the first transport bound).
+ */
+static sip_contact_t const *call_leg_contact(struct trunk_call *call,
+					     struct call_leg *leg)
+{
+	sip_contact_t const *m =
+		nta_agent_contact(trunk_agent_nta(call->gw->agents[leg->side]));
+	char buf[320];
+
+	if (leg->contact || !m)
+		return leg->contact ? leg->contact : m;
+	snprintf(buf, sizeof(buf), "<sip:%s%s%s;transport=%s>",
+		 m->m_url->url_host, m->m_url->url_port ? ":" : "",
+		 m->m_url->url_port ? m->m_url->url_port : "",
+		 leg->transport[0] ? leg->transport : "udp");
+	leg->contact = sip_contact_make(call->home, buf);
+	return leg->contact ? leg->contact : m;
 }
 
 /* Content-Type and body of a message, for relaying. */
@@ -298,7 +332,7 @@ static void call_b_provisional(struct trunk_call *call, sip_t const *sip)
 	if (sip->sip_to->a_tag)
 		nta_leg_rtag(call->b.leg, sip->sip_to->a_tag);
 	nta_incoming_treply(call->invite_a, status, sip->sip_status->st_phrase,
-			    SIPTAG_CONTACT(call_contact(call, call->a.side)),
+			    SIPTAG_CONTACT(call_leg_contact(call, &call->a)),
 			    CALL_BODY(sip), TAG_END());
 	call_set_state(call, CALL_EARLY, "1xx from B");
 }
@@ -325,7 +359,7 @@ static void call_b_success(struct trunk_call *call, sip_t const *sip)
 	}
 	nta_incoming_treply(call->invite_a, sip->sip_status->st_status,
 			    sip->sip_status->st_phrase,
-			    SIPTAG_CONTACT(call_contact(call, call->a.side)),
+			    SIPTAG_CONTACT(call_leg_contact(call, &call->a)),
 			    CALL_BODY(sip), TAG_END());
 	/* With an offer in the 2xx (late offer) the answer comes in A's ACK,
 	 * which we relay; otherwise B gets its ACK now. */
@@ -547,7 +581,7 @@ static void call_txn_answer(struct trunk_call *call, struct call_txn *t,
 {
 	nta_incoming_treply(
 		t->irq, status, sip ? sip->sip_status->st_phrase : NULL,
-		SIPTAG_CONTACT(call_contact(call, t->from->side)),
+		SIPTAG_CONTACT(call_leg_contact(call, t->from)),
 		TAG_IF(sip && sip->sip_payload,
 		       SIPTAG_CONTENT_TYPE(sip ? sip->sip_content_type : NULL)),
 		TAG_IF(sip && sip->sip_payload,
@@ -596,7 +630,7 @@ static int call_txn_start(struct call_leg *cl, struct call_txn *t,
 	t->orq = nta_outgoing_tcreate(
 		peer->leg, cb, call, NULL, sip->sip_request->rq_method,
 		sip->sip_request->rq_method_name, NULL,
-		SIPTAG_CONTACT(call_contact(call, peer->side)),
+		SIPTAG_CONTACT(call_leg_contact(call, peer)),
 		SIPTAG_HEADER((sip_header_t *)call_auth(
 			call, peer, sip->sip_request->rq_method_name,
 			sip->sip_payload)),
@@ -1020,8 +1054,12 @@ static int call_leg_a_create(struct trunk_call *call, enum trunk_side side,
 {
 	nta_agent_t *nta = trunk_agent_nta(call->gw->agents[side]);
 
+	const char *proto = sip->sip_via ? sip->sip_via->v_protocol : NULL;
+
 	call->a.call = call;
 	call->a.side = side;
+	/* "SIP/2.0/TCP" -> "tcp": answer on the transport A used. */
+	call_transport_set(&call->a, proto ? strrchr(proto, '/') : NULL);
 	call->a.leg = nta_leg_tcreate(
 		nta, call_leg_request, &call->a,
 		SIPTAG_CALL_ID(sip->sip_call_id), SIPTAG_FROM(sip->sip_to),
@@ -1043,7 +1081,8 @@ static int call_leg_a_create(struct trunk_call *call, enum trunk_side side,
 static void call_b_from(struct trunk_call *call, sip_t const *sip,
 			const struct call_route *r, char *buf, size_t len)
 {
-	sip_contact_t const *m = call_contact(call, r->to);
+	sip_contact_t const *m =
+		nta_agent_contact(trunk_agent_nta(call->gw->agents[r->to]));
 	const char *user = sip->sip_from->a_url->url_user;
 	const char *dn = sip->sip_from->a_display;
 
@@ -1104,7 +1143,7 @@ static int call_b_send_invite(struct trunk_call *call)
 		call->b.leg, call_b_invite_response, call,
 		route ? URL_STRING_MAKE(route) : NULL, SIP_METHOD_INVITE,
 		URL_STRING_MAKE(call->route.ruri),
-		SIPTAG_CONTACT(call_contact(call, call->b.side)),
+		SIPTAG_CONTACT(call_leg_contact(call, &call->b)),
 		SIPTAG_MAX_FORWARDS_STR(mf),
 		TAG_IF(ids[0], SIPTAG_HEADER_STR(ids)),
 		SIPTAG_HEADER((sip_header_t *)auth),
@@ -1135,6 +1174,9 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 	snprintf(call->call_id[1], sizeof(call->call_id[1]), "%s", cid->i_id);
 	call->b.call = call;
 	call->b.side = r->to;
+	/* The next hop's transport: in the route, else the R-URI. */
+	call_transport_set(&call->b, strstr(r->nroutes ? r->routes[0] : r->ruri,
+					    "transport="));
 	if (r->from[0])
 		snprintf(from, sizeof(from), "%s", r->from);
 	else

@@ -251,16 +251,32 @@ int trunk_gateway_reload(struct trunk_gateway *gw, char *errs, size_t len)
 /* ---------------------------------------------------------------------- */
 /* Signals and shutdown                                                    */
 
-/* shutdown_grace is over: end what is left; the last call freed stops
- * the loop (call.c). */
+/* The BYEs of the last step have had their time. */
+static void trunk_drain_linger_over(su_root_magic_t *magic, su_timer_t *t,
+				    struct trunk_gateway *gw)
+{
+	(void)magic;
+	(void)t;
+	su_root_break(gw->root);
+}
+
+/*
+ * shutdown_grace is over: BYE what is left, then keep the loop running
+ * for TRUNK_DRAIN_LINGER_MS so that nta can retransmit those BYEs over UDP
+ * and take their answers (RFC 3261 17.1.2: 4 x T1 covers a lost packet
+ * or two) instead of leaving peers with dead calls.
+ */
+#define TRUNK_DRAIN_LINGER_MS 2000
 static void trunk_drain_expired(su_root_magic_t *magic, su_timer_t *t,
 				struct trunk_gateway *gw)
 {
 	(void)magic;
 	(void)t;
 	LOGI(SUBSYS, NULL, "shutdown_grace over: ending %u calls", gw->ncalls);
+	gw->lingering = true;
 	trunk_call_hangup_all(gw, "shutdown");
-	if (!gw->ncalls)
+	if (su_timer_set_interval(gw->drain_timer, trunk_drain_linger_over, gw,
+				  TRUNK_DRAIN_LINGER_MS) < 0)
 		su_root_break(gw->root);
 }
 

@@ -53,7 +53,8 @@ struct trunk_gateway {
 	char *pid_file;	     /* owned copy; NULL: none written */
 	unsigned generation; /* 1 at start, +1 per successful reload */
 	time_t started;
-	bool draining; /* SIGTERM seen: refuse new calls */
+	bool draining;	/* SIGTERM seen: refuse new calls */
+	bool lingering; /* grace over: our BYEs get their answers */
 	struct trunk_agent *agents[TRUNK_SIDE_COUNT];
 	struct trunk_control *control;
 	struct trunk_call *calls; /* owned list of active calls */

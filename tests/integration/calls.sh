@@ -156,6 +156,7 @@ tc_outbound_call()
 	[ $# -eq 0 ] || shift
 	tc_carrier_answers "carrier-$tr" "${carrier[@]}"
 	tc_pbx "pbx-$tr" "$TI_ROOT/peers/pbx-call.xml" "$tr" -s +15550100001 \
+		-set contact_tp "$([ "$tr" = t1 ] && echo tcp || echo udp)" \
 		"$@" || rc=$?
 	[ "$rc" = 0 ] || ti_fail "PBX over $tr: scenario failed (SIPp exit $rc)"
 	tc_peer_wait "carrier-$tr"

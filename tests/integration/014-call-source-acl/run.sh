@@ -44,7 +44,7 @@ ti_json_check "$status" 'j["calls"] == 0' "no call after refused INVITEs"
 # The controls: a valid call each way; each listener's first INVITE.
 rc=0
 tc_pbx pbx-control "$TI_ROOT/peers/pbx-call.xml" u1 -p "$(ti_port 5072)" \
-	-s +15550100001 || rc=$?
+	-s +15550100001 -set contact_tp udp || rc=$?
 [ "$rc" = 0 ] || ti_fail "outbound control call failed (SIPp exit $rc)"
 tc_peer_wait carrier
 tc_carrier carrier-control "$TI_ROOT/peers/carrier-invite.xml" \

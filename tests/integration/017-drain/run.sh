@@ -11,7 +11,7 @@ tc_trunkd_start
 tc_carrier_answers carrier
 tc_peer pbx "$TC_PBX" 5070 "$TI_ROOT/peers/pbx-call.xml" \
 	-s +15550100001 -cid_str 'pbx-call-%u-%p@%s' \
-	-set trunkd "$(tc_trunkd ent)" -set bye wait \
+	-set trunkd "$(tc_trunkd ent)" -set bye wait -set contact_tp udp \
 	"127.0.0.1:$(ti_port 5060)"
 
 # calls_are STATE...: trunkctl calls lists exactly calls in these states.
