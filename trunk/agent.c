@@ -14,6 +14,7 @@
 
 #include <sofia-sip/nta.h>
 #include <sofia-sip/nta_tag.h>
+#include <sofia-sip/sip_extra.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
@@ -123,6 +124,9 @@ static int trunk_agent_bind(struct trunk_agent *agent, const char *url)
 	int rc;
 
 	if (!agent->nta) {
+		/* P-Asserted-Identity and friends as typed headers (ID-3):
+		 * process-wide, before any agent parses a message. */
+		sip_update_default_mclass(sip_extend_mclass(NULL));
 		agent->nta = nta_agent_create(
 			agent->gw->root, URL_STRING_MAKE(url),
 			trunk_agent_stray, agent, NTATAG_SERVER_RPORT(1),

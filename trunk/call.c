@@ -38,6 +38,7 @@
 #include <sofia-sip/msg_addr.h>
 #include <sofia-sip/nta.h>
 #include <sofia-sip/nta_tag.h>
+#include <sofia-sip/sip_extra.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
@@ -138,6 +139,9 @@ static msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
 			       const char *method, msg_payload_t const *body);
 static const struct config_section *call_trunk_named(const struct config *cfg,
 						     const char *name);
+static const char *call_context(struct trunk_gateway *gw,
+				const struct config_section *who);
+static const char *call_asserted_number(sip_t const *sip);
 
 static void call_txn_clear(struct call_txn *t)
 {
@@ -931,12 +935,12 @@ static int call_route_out(struct trunk_gateway *gw, sip_t const *sip,
 	return 500;
 }
 
-/* Trunk -> enterprise: to the first PBX, on the R-URI user (ID-2). */
-static int call_route_in(const struct config *cfg, sip_t const *sip,
-			 struct call_route *r)
+/* Trunk -> enterprise without a dial plan: to the first PBX, on the
+ * R-URI user (ID-2). */
+static int call_route_pbx(const struct config *cfg, const char *user,
+			  struct call_route *r)
 {
 	const struct config_section *p = config_section_next(cfg, "pbx", NULL);
-	const char *user = sip->sip_request->rq_url->url_user;
 	struct config_addr a;
 	char hp[300];
 
@@ -947,6 +951,48 @@ static int call_route_in(const struct config *cfg, sip_t const *sip,
 	snprintf(r->ruri, sizeof(r->ruri), "sip:%s@%s;transport=%s", user, hp,
 		 config_get_str(p, "transport"));
 	return 0;
+}
+
+/*
+ * Trunk -> enterprise: the dial plan maps the DID (the R-URI user, never
+ * To: ID-2, REG-13) to an extension or hunt list; an extension that is a
+ * registered phone rings it, any other goes to the PBX.
+ */
+static int call_route_in(struct trunk_gateway *gw, sip_t const *sip,
+			 const struct config_section *trunk,
+			 struct call_route *r)
+{
+	struct dialplan_query q = {
+		.direction = DIALPLAN_INBOUND,
+		.context = call_context(gw, trunk),
+		.caller = call_asserted_number(sip),
+		.dialled = sip->sip_request->rq_url->url_user,
+	};
+	const struct config_section *ph;
+	struct dialplan_result res;
+	const char *ext;
+
+	ph = trunk_phone_find(gw->cfg, q.dialled);
+	if (ph)
+		return call_route_phone(gw, ph, r);
+	if (!gw->plan)
+		return call_route_pbx(gw->cfg, q.dialled, r);
+	if (!q.dialled || dialplan_match(gw->plan, &q, &res))
+		return 404;
+	switch (res.action) {
+	case DIALPLAN_ACTION_REJECT:
+		return res.code;
+	case DIALPLAN_ACTION_EXTENSION:
+	case DIALPLAN_ACTION_HUNT:
+		ext = res.action == DIALPLAN_ACTION_HUNT ? res.targets[0]
+							 : res.number;
+		ph = trunk_phone_find(gw->cfg, ext);
+		return ph ? call_route_phone(gw, ph, r)
+			  : call_route_pbx(gw->cfg, ext, r);
+	case DIALPLAN_ACTION_TRUNK: /* trunk to trunk: not a gateway's job */
+		return 403;
+	}
+	return 500;
 }
 
 /* A registered phone as the target: its most recent binding. 480 when
@@ -1034,11 +1080,11 @@ static int call_route(struct trunk_gateway *gw, enum trunk_side side,
 			 config_get_str(who, "domain"));
 	/* An extension (or, from the trunk, a DID equal to one) reaches the
 	 * phone: routing is on the R-URI, never on To (ID-2). */
+	if (side == TRUNK_SIDE_TRUNK)
+		return call_route_in(gw, sip, who, r);
 	ph = trunk_phone_find(gw->cfg, dialled);
 	if (ph)
 		return call_route_phone(gw, ph, r);
-	if (side == TRUNK_SIDE_TRUNK)
-		return call_route_in(gw->cfg, sip, r);
 	/* A phone's identity is its extension; a PBX's caller its From. */
 	caller = who && !strcmp(config_section_kind(who), "phone")
 			 ? config_get_str(who, "extension")
@@ -1078,6 +1124,41 @@ static int call_leg_a_create(struct trunk_call *call, enum trunk_side side,
 }
 
 /* B's From: A's caller (user and display name) at our own host. */
+/* The caller's number from the carrier: the SIP/SIPS P-Asserted-Identity
+ * if there is one, else the tel one (ID-3), else NULL. */
+static const char *call_asserted_number(sip_t const *sip)
+{
+	sip_p_asserted_identity_t const *p;
+	const char *tel = NULL;
+
+	for (p = sip_p_asserted_identity(sip); p; p = p->paid_next) {
+		if ((p->paid_url->url_type == url_sip ||
+		     p->paid_url->url_type == url_sips) &&
+		    p->paid_url->url_user)
+			return p->paid_url->url_user;
+		if (p->paid_url->url_type == url_tel && !tel)
+			tel = p->paid_url->url_host;
+	}
+	return tel;
+}
+
+static bool call_privacy_id(sip_t const *sip)
+{
+	msg_param_t const *v;
+
+	for (v = sip->sip_privacy ? sip->sip_privacy->priv_values : NULL;
+	     v && *v; v++)
+		if (!strcasecmp(*v, "id") || !strcasecmp(*v, "user"))
+			return true;
+	return false;
+}
+
+/*
+ * B's From: A's caller (display name and user) at our own host. From a
+ * carrier toward the enterprise, the asserted identity is the caller
+ * (ID-3), and Privacy: id hides it from phones (ID-4); every From form the
+ * carrier sends, anonymous ones included, is accepted (ID-5).
+ */
 static void call_b_from(struct trunk_call *call, sip_t const *sip,
 			const struct call_route *r, char *buf, size_t len)
 {
@@ -1085,10 +1166,21 @@ static void call_b_from(struct trunk_call *call, sip_t const *sip,
 		nta_agent_contact(trunk_agent_nta(call->gw->agents[r->to]));
 	const char *user = sip->sip_from->a_url->url_user;
 	const char *dn = sip->sip_from->a_display;
+	const char *host = m ? m->m_url->url_host : "invalid";
 
+	if (call->a.side == TRUNK_SIDE_TRUNK &&
+	    r->to == TRUNK_SIDE_ENTERPRISE) {
+		if (call_privacy_id(sip)) {
+			snprintf(buf, len,
+				 "\"Anonymous\" "
+				 "<sip:anonymous@anonymous.invalid>");
+			return;
+		}
+		if (call_asserted_number(sip))
+			user = call_asserted_number(sip);
+	}
 	snprintf(buf, len, "%s%s<sip:%s%s%s>", dn ? dn : "", dn ? " " : "",
-		 user ? user : "", user ? "@" : "",
-		 m ? m->m_url->url_host : "invalid");
+		 user ? user : "", user ? "@" : "", host);
 }
 
 /* Authorization for a request on leg B toward a carrier that challenged
