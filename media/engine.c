@@ -1,0 +1,421 @@
+/*
+ * The media engine: N media threads, each an epoll loop that owns its
+ * sessions, fed by a command queue; events flow back to the signalling
+ * thread through one queue and an eventfd (DESIGN.md 7, 10).
+ *
+ *   media thread loop
+ *     epoll_wait ──▶ RTP/RTCP socket readable ─▶ relay.c (no lock, no malloc)
+ *                ├─▶ command eventfd  ─▶ run the queued commands (after
+ *                │                       the sockets: a DESTROY must not
+ *                │                       free what this batch still names)
+ *                └─▶ timerfd tick     ─▶ RTP timeout scan
+ *
+ * Queues are mutex-protected lists: a command or an event is a few per
+ * call, never one per packet, and an uncontended mutex costs less than
+ * the eventfd write that wakes the other side (done only when the queue
+ * was empty).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "media_private.h"
+
+#define SUB "media"
+
+/* epoll data.ptr of the thread's own fds; sockets point at media_sock. */
+static char media_tag_cmd, media_tag_timer;
+
+const char *media_event_name(enum media_event_type type)
+{
+	switch (type) {
+	case MEDIA_EVENT_FIRST_PACKET:
+		return "FIRST_PACKET";
+	case MEDIA_EVENT_RTP_TIMEOUT:
+		return "RTP_TIMEOUT";
+	}
+	return "?";
+}
+
+void media_conf_read(struct media_conf *conf,
+		     const struct config_section *media)
+{
+	conf->port_min = (uint16_t)config_get_int(media, "rtp_port_min");
+	conf->port_max = (uint16_t)config_get_int(media, "rtp_port_max");
+	conf->rtp_timeout_ms = (unsigned)config_get_int(media, "rtp_timeout");
+	conf->threads = (unsigned)config_get_int(media, "media_threads");
+}
+
+/* ---------------------------------------------------------------------- */
+/* Queues                                                                  */
+
+static void media_fd_signal(int fd)
+{
+	uint64_t one = 1;
+
+	/* An eventfd write fails only when the counter would overflow,
+	 * which means it is readable anyway. */
+	if (write(fd, &one, sizeof(one)) < 0)
+		return;
+}
+
+static void media_fd_drain(int fd)
+{
+	uint64_t n;
+
+	if (read(fd, &n, sizeof(n)) < 0)
+		return; /* EAGAIN: nothing was signalled */
+}
+
+void media_cmd_post(struct media_thread *t, struct media_cmd *cmd)
+{
+	bool was_empty;
+
+	cmd->next = NULL;
+	pthread_mutex_lock(&t->cmd_lock);
+	was_empty = !t->cmd_head;
+	if (t->cmd_tail)
+		t->cmd_tail->next = cmd;
+	else
+		t->cmd_head = cmd;
+	t->cmd_tail = cmd;
+	pthread_mutex_unlock(&t->cmd_lock);
+	if (was_empty)
+		media_fd_signal(t->cmd_fd);
+}
+
+void media_event_post(struct media_engine *e, struct media_event_node *node)
+{
+	bool was_empty = false;
+
+	pthread_mutex_lock(&e->ev_lock);
+	if (!node->queued) {
+		node->queued = true;
+		node->next = NULL;
+		was_empty = !e->ev_head;
+		if (e->ev_tail)
+			e->ev_tail->next = node;
+		else
+			e->ev_head = node;
+		e->ev_tail = node;
+	}
+	pthread_mutex_unlock(&e->ev_lock);
+	if (was_empty)
+		media_fd_signal(e->ev_fd);
+}
+
+/* Take up to max events off the queue, copied (a node may be queued
+ * again by its media thread as soon as the lock is released). */
+static unsigned media_event_take(struct media_engine *e,
+				 struct media_event_node *out, unsigned max)
+{
+	struct media_event_node *n;
+	unsigned i = 0;
+
+	pthread_mutex_lock(&e->ev_lock);
+	while (i < max && (n = e->ev_head)) {
+		e->ev_head = n->next;
+		if (!e->ev_head)
+			e->ev_tail = NULL;
+		n->queued = false;
+		out[i++] = *n;
+	}
+	pthread_mutex_unlock(&e->ev_lock);
+	return i;
+}
+
+static void media_event_deliver(struct media_engine *e,
+				const struct media_event_node *n)
+{
+	struct media_event ev = {
+		.session = n->session,
+		.session_arg = n->session->arg,
+		.leg = n->leg,
+	};
+
+	ev.type = n->kind == MEDIA_EV_FIRST_PACKET ? MEDIA_EVENT_FIRST_PACKET
+						   : MEDIA_EVENT_RTP_TIMEOUT;
+	if (n->kind == MEDIA_EV_FIRST_PACKET)
+		media_addr_format(&n->src, ev.src, sizeof(ev.src));
+	e->handler(&ev, e->arg);
+}
+
+unsigned media_engine_dispatch(struct media_engine *e)
+{
+	struct media_event_node batch[32];
+	unsigned n, i, delivered = 0;
+
+	media_fd_drain(e->ev_fd);
+	while ((n = media_event_take(e, batch, 32)) > 0) {
+		for (i = 0; i < n; i++) {
+			/* Events of a session come before its DESTROYED
+			 * (one producer per session, FIFO), so the memory
+			 * is still there when they are looked at. */
+			if (batch[i].kind == MEDIA_EV_DESTROYED) {
+				media_session_release(batch[i].session);
+			} else if (!batch[i].session->freed) {
+				media_event_deliver(e, &batch[i]);
+				delivered++;
+			}
+		}
+	}
+	return delivered;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Media thread                                                            */
+
+static void media_thread_tick(struct media_thread *t)
+{
+	media_fd_drain(t->timer_fd);
+	media_relay_timeouts(t);
+}
+
+static void *media_thread_main(void *arg)
+{
+	struct media_thread *t = arg;
+	struct epoll_event evs[64];
+	bool cmds, tick;
+	int n, i;
+
+	while (!t->stop) {
+		n = epoll_wait(t->epfd, evs, 64, -1);
+		if (n < 0 && errno != EINTR) {
+			LOGE(SUB, NULL, "thread %u: epoll_wait: %s", t->index,
+			     strerror(errno));
+			break;
+		}
+		t->now_ms = media_now_ms();
+		cmds = tick = false;
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.ptr == &media_tag_cmd)
+				cmds = true;
+			else if (evs[i].data.ptr == &media_tag_timer)
+				tick = true;
+			else
+				media_relay_readable(t, evs[i].data.ptr);
+		}
+		if (cmds) {
+			media_fd_drain(t->cmd_fd);
+			media_thread_run_cmds(t);
+		}
+		if (tick)
+			media_thread_tick(t);
+	}
+	return NULL;
+}
+
+static int media_epoll_add(int epfd, int fd, void *ptr)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = ptr };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? errno : 0;
+}
+
+/* The timeout scan runs 4 times per rtp_timeout, 20 ms to 1 s apart. */
+static int media_thread_timer(struct media_thread *t, unsigned timeout_ms)
+{
+	struct itimerspec its;
+	unsigned tick = timeout_ms / 4;
+
+	if (!timeout_ms)
+		return 0;
+	tick = tick < 20 ? 20 : tick > 1000 ? 1000 : tick;
+	memset(&its, 0, sizeof(its));
+	its.it_interval.tv_sec = tick / 1000;
+	its.it_interval.tv_nsec = (long)(tick % 1000) * 1000000;
+	its.it_value = its.it_interval;
+	t->timer_fd =
+		timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (t->timer_fd < 0 || timerfd_settime(t->timer_fd, 0, &its, NULL))
+		return errno;
+	return media_epoll_add(t->epfd, t->timer_fd, &media_tag_timer);
+}
+
+static int media_thread_init(struct media_engine *e, struct media_thread *t,
+			     unsigned index)
+{
+	int err;
+
+	t->engine = e;
+	t->index = index;
+	t->epfd = t->cmd_fd = t->timer_fd = -1;
+	media_relay_init(t);
+	pthread_mutex_init(&t->cmd_lock, NULL);
+	t->epfd = epoll_create1(EPOLL_CLOEXEC);
+	t->cmd_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (t->epfd < 0 || t->cmd_fd < 0)
+		return errno;
+	err = media_epoll_add(t->epfd, t->cmd_fd, &media_tag_cmd);
+	if (!err)
+		err = media_thread_timer(t, e->rtp_timeout_ms);
+	if (!err)
+		err = pthread_create(&t->tid, NULL, media_thread_main, t);
+	t->started = !err;
+	return err;
+}
+
+/* Join a started thread, close its fds, free what it still owns. */
+static void media_thread_fini(struct media_thread *t)
+{
+	struct media_cmd stop = { .type = MEDIA_CMD_STOP, .embedded = true };
+	struct media_session *s;
+
+	if (t->started) {
+		media_cmd_post(t, &stop);
+		pthread_join(t->tid, NULL);
+	}
+	while ((s = t->sessions)) {
+		t->sessions = s->next;
+		media_session_close(s);
+		media_session_release(s);
+	}
+	if (t->timer_fd >= 0)
+		close(t->timer_fd);
+	if (t->cmd_fd >= 0)
+		close(t->cmd_fd);
+	if (t->epfd >= 0)
+		close(t->epfd);
+	pthread_mutex_destroy(&t->cmd_lock);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Engine                                                                  */
+
+static int media_engine_conf(struct media_engine *e,
+			     const struct media_conf *conf)
+{
+	int side;
+
+	if (conf->port_min % 2 || conf->port_max < conf->port_min + 1u) {
+		LOGE(SUB, NULL, "port range %u-%u holds no even RTP/RTCP pair",
+		     conf->port_min, conf->port_max);
+		return EINVAL;
+	}
+	for (side = 0; side < MEDIA_SIDES; side++) {
+		if (!conf->addr[side])
+			continue;
+		if (media_addr_parse(conf->addr[side], 0, &e->bind[side])) {
+			LOGE(SUB, NULL,
+			     "media address '%s' is not an IP literal",
+			     conf->addr[side]);
+			return EINVAL;
+		}
+		snprintf(e->addr[side], sizeof(e->addr[side]), "%s",
+			 conf->addr[side]);
+		e->has_side[side] = true;
+	}
+	e->rtp_timeout_ms = conf->rtp_timeout_ms;
+	e->nthreads = conf->threads;
+	if (!e->nthreads) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		e->nthreads = n > 0 ? (unsigned)n : 1;
+	}
+	return 0;
+}
+
+int media_engine_alloc(const struct media_conf *conf, media_event_h *handler,
+		       void *arg, struct media_engine **out)
+{
+	struct media_engine *e = calloc(1, sizeof(*e));
+	unsigned i;
+	int err;
+
+	if (!e)
+		return ENOMEM;
+	e->handler = handler;
+	e->arg = arg;
+	e->ev_fd = -1;
+	pthread_mutex_init(&e->ev_lock, NULL);
+	err = media_engine_conf(e, conf);
+	if (!err)
+		err = media_pool_init(&e->pool, conf->port_min, conf->port_max);
+	if (err)
+		goto out;
+	e->ev_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	e->threads = calloc(e->nthreads, sizeof(*e->threads));
+	if (e->ev_fd < 0 || !e->threads) {
+		err = e->ev_fd < 0 ? errno : ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < e->nthreads && !err; i++)
+		err = media_thread_init(e, &e->threads[i], i);
+	if (err)
+		LOGE(SUB, NULL, "cannot start media thread: %s", strerror(err));
+out:
+	if (err) {
+		media_engine_free(e);
+		return err;
+	}
+	LOGI(SUB, NULL, "%u media threads, ports %u-%u (%u pairs)", e->nthreads,
+	     conf->port_min, conf->port_max, e->pool.size);
+	*out = e;
+	return 0;
+}
+
+void media_engine_free(struct media_engine *e)
+{
+	struct media_event_node n;
+	unsigned i;
+
+	if (!e)
+		return;
+	for (i = 0; e->threads && i < e->nthreads; i++)
+		if (e->threads[i].engine)
+			media_thread_fini(&e->threads[i]);
+	/* Sessions destroyed but not yet dispatched. */
+	while (media_event_take(e, &n, 1))
+		if (n.kind == MEDIA_EV_DESTROYED)
+			media_session_release(n.session);
+	free(e->threads);
+	if (e->ev_fd >= 0)
+		close(e->ev_fd);
+	pthread_mutex_destroy(&e->ev_lock);
+	media_pool_fini(&e->pool);
+	free(e);
+}
+
+int media_engine_fd(const struct media_engine *e)
+{
+	return e->ev_fd;
+}
+
+const char *media_engine_side_addr(const struct media_engine *e,
+				   enum media_side side)
+{
+	return e->has_side[side] ? e->addr[side] : NULL;
+}
+
+unsigned media_engine_ports_free(const struct media_engine *e)
+{
+	/* The pool's mutex is the only thing written. */
+	return media_pool_free_count((struct media_pool *)&e->pool);
+}
+
+unsigned media_engine_sessions(const struct media_engine *e)
+{
+	return atomic_load_explicit(&e->nsessions, memory_order_relaxed);
+}
+
+uint64_t media_engine_cpu_ns(const struct media_engine *e)
+{
+	struct timespec ts;
+	uint64_t sum = 0;
+	clockid_t clk;
+	unsigned i;
+
+	for (i = 0; i < e->nthreads; i++) {
+		if (!e->threads[i].started ||
+		    pthread_getcpuclockid(e->threads[i].tid, &clk) ||
+		    clock_gettime(clk, &ts))
+			continue;
+		sum += (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	}
+	return sum;
+}

@@ -1,0 +1,230 @@
+/*
+ * Private to media/: the engine, its threads, sessions and the port pool.
+ *
+ * Who touches what (the rule that keeps the packet path lock-free):
+ *  - "signalling" fields are written and read only by the thread that
+ *    owns the engine (media_session_*(), media_engine_dispatch());
+ *  - "media" fields only by the session's media thread, after it took
+ *    the CREATE command (the queue's mutex orders the hand-over);
+ *  - stats are written by the media thread with relaxed atomic stores
+ *    and read by anyone;
+ *  - event nodes are linked and copied only under the engine's event
+ *    mutex; command nodes only under their thread's command mutex.
+ */
+#ifndef TRUNKD_MEDIA_PRIVATE_H
+#define TRUNKD_MEDIA_PRIVATE_H
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include "media.h"
+
+#define MEDIA_BATCH 32 /* datagrams per recvmmsg()/sendmmsg() */
+
+union media_addr {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+};
+
+/* ---------------------------------------------------------------------- */
+/* Port pool (pool.c): RTP/RTCP pairs, FIFO so a released pair is reused
+ * as late as possible (stray packets of the old call find no one). Any
+ * thread; one mutex, taken per session, never per packet. */
+
+struct media_pool {
+	pthread_mutex_t lock;
+	uint16_t *ring; /* RTP ports of free pairs, oldest first */
+	unsigned size, head, count;
+};
+
+int media_pool_init(struct media_pool *pool, uint16_t port_min,
+		    uint16_t port_max);
+void media_pool_fini(struct media_pool *pool);
+/* Take the oldest free pair: 0 and *port, or ENOSPC. */
+int media_pool_take(struct media_pool *pool, uint16_t *port);
+/* Give a pair back (to the end of the line). */
+void media_pool_put(struct media_pool *pool, uint16_t port);
+unsigned media_pool_free_count(struct media_pool *pool);
+
+/* ---------------------------------------------------------------------- */
+/* Events (engine.c): nodes live in the session, so queueing one never
+ * allocates or fails; a node already queued is not queued twice. */
+
+enum media_event_kind {
+	MEDIA_EV_FIRST_PACKET,
+	MEDIA_EV_RTP_TIMEOUT,
+	MEDIA_EV_DESTROYED, /* internal: the dispatcher frees the session */
+};
+
+struct media_event_node {
+	struct media_event_node *next;
+	struct media_session *session;
+	enum media_event_kind kind;
+	enum media_leg leg;
+	bool queued;
+	union media_addr src; /* FIRST_PACKET */
+};
+
+/* ---------------------------------------------------------------------- */
+/* Commands (engine.c): signalling thread -> one media thread. */
+
+enum media_cmd_type {
+	MEDIA_CMD_CREATE,
+	MEDIA_CMD_REMOTE,
+	MEDIA_CMD_DIR,
+	MEDIA_CMD_DESTROY,
+	MEDIA_CMD_STOP,
+};
+
+struct media_cmd {
+	struct media_cmd *next;
+	enum media_cmd_type type;
+	bool embedded; /* lives in the session: not freed after use */
+	struct media_session *session;
+	enum media_leg leg;
+	enum media_dir dir;
+	/* MEDIA_CMD_REMOTE */
+	bool has_addr; /* false: unknown or hold (c=0.0.0.0) */
+	bool hold_2543;
+	union media_addr rtp, rtcp;
+	uint64_t pt_mask[2]; /* all ones: any */
+};
+
+/* ---------------------------------------------------------------------- */
+/* Sessions */
+
+enum media_sock_kind {
+	MEDIA_SOCK_RTP = 0,
+	MEDIA_SOCK_RTCP = 1,
+};
+
+struct media_endpoint;
+
+/* One socket; epoll's data.ptr points here. */
+struct media_sock {
+	int fd;
+	enum media_sock_kind kind;
+	struct media_endpoint *ep; /* borrowed: the owner */
+	/* media: latching of this socket's peer (RTP and RTCP latch apart) */
+	bool latched;
+	union media_addr src;	    /* latched source */
+	union media_addr candidate; /* another source, MEDIA_RELATCH_PACKETS */
+	unsigned candidate_n;
+};
+
+struct media_stats_atomic {
+	_Atomic uint64_t rtp_in_packets, rtp_in_bytes;
+	_Atomic uint64_t rtp_out_packets, rtp_out_bytes;
+	_Atomic uint64_t rtcp_in_packets, rtcp_out_packets;
+	_Atomic uint64_t drop_malformed, drop_source, drop_pt, drop_hold;
+	_Atomic uint64_t drop_send;
+};
+
+struct media_endpoint {
+	struct media_session *session; /* borrowed */
+	enum media_leg leg;
+	enum media_side side; /* signalling, immutable */
+	uint16_t port;	      /* signalling, immutable: RTP port */
+	struct media_sock sock[2];
+	/* media: from the last REMOTE/DIR command */
+	bool has_addr, hold_2543;
+	enum media_dir dir;
+	union media_addr sdp_rtp, sdp_rtcp;
+	uint64_t pt_mask[2];
+	bool may_send;	   /* we may send to this peer (HOLD-1, HOLD-2) */
+	bool expect_rx;	   /* the peer said it sends: RTP timeout applies */
+	bool heard;	   /* FIRST_PACKET reported */
+	bool timeout_sent; /* RTP_TIMEOUT reported, not re-armed yet */
+	uint64_t last_rx_ms;
+	struct media_event_node ev_first, ev_timeout;
+	struct media_stats_atomic stats;
+};
+
+struct media_thread;
+
+struct media_session {
+	struct media_engine *engine; /* borrowed */
+	struct media_thread *thread; /* borrowed: the owner of the I/O */
+	unsigned id;
+	void *arg;
+	bool freed; /* signalling: media_session_free() was called */
+	/* media: the thread's list of live sessions (timeout scan) */
+	struct media_session *prev, *next;
+	bool live; /* media: CREATE done, DESTROY not yet */
+	struct media_endpoint ep[2];
+	struct media_cmd cmd_create, cmd_destroy;
+	struct media_event_node ev_destroyed;
+	char ctx[32]; /* "media 12" */
+};
+
+/* ---------------------------------------------------------------------- */
+/* Threads and the engine */
+
+struct media_thread {
+	struct media_engine *engine; /* borrowed */
+	unsigned index;
+	pthread_t tid;
+	bool started;
+	int epfd, cmd_fd, timer_fd;
+	pthread_mutex_t cmd_lock;
+	struct media_cmd *cmd_head, *cmd_tail;
+	/* media */
+	struct media_session *sessions; /* live list */
+	bool stop;
+	uint64_t now_ms; /* CLOCK_MONOTONIC_COARSE at the last wake-up */
+	/* media: batch buffers, reused for every packet */
+	struct mmsghdr rx[MEDIA_BATCH], tx[MEDIA_BATCH];
+	struct iovec rx_iov[MEDIA_BATCH], tx_iov[MEDIA_BATCH];
+	union media_addr rx_addr[MEDIA_BATCH];
+	unsigned char buf[MEDIA_BATCH][MEDIA_MAX_PACKET];
+};
+
+struct media_engine {
+	media_event_h *handler;
+	void *arg;
+	char addr[MEDIA_SIDES][INET6_ADDRSTRLEN];
+	union media_addr bind[MEDIA_SIDES]; /* port 0 */
+	bool has_side[MEDIA_SIDES];
+	unsigned rtp_timeout_ms;
+	struct media_pool pool;
+	unsigned nthreads;
+	struct media_thread *threads;
+	atomic_uint next_thread; /* round robin */
+	atomic_uint nsessions;	 /* live */
+	unsigned next_id;	 /* signalling */
+	/* events: media threads -> signalling thread */
+	int ev_fd;
+	pthread_mutex_t ev_lock;
+	struct media_event_node *ev_head, *ev_tail;
+};
+
+/* engine.c */
+void media_cmd_post(struct media_thread *t, struct media_cmd *cmd);
+void media_event_post(struct media_engine *e, struct media_event_node *node);
+void media_session_release(struct media_session *s); /* free the memory */
+
+/* session.c: the media-thread side of commands */
+void media_thread_run_cmds(struct media_thread *t);
+void media_session_close(struct media_session *s); /* sockets, ports */
+
+/* relay.c */
+void media_relay_init(struct media_thread *t); /* batch vectors */
+void media_relay_readable(struct media_thread *t, struct media_sock *sock);
+void media_relay_timeouts(struct media_thread *t);
+void media_endpoint_update(struct media_endpoint *ep, uint64_t now_ms);
+
+/* addr.c */
+bool media_addr_equal(const union media_addr *a, const union media_addr *b);
+socklen_t media_addr_len(const union media_addr *a);
+/* "192.0.2.1:4000", "[2001:db8::1]:4000" */
+void media_addr_format(const union media_addr *a, char *buf, size_t len);
+/* An IP literal with a port: 0 or EINVAL. */
+int media_addr_parse(const char *text, uint16_t port, union media_addr *out);
+bool media_addr_is_any(const union media_addr *a);
+uint64_t media_now_ms(void);
+
+#endif /* TRUNKD_MEDIA_PRIVATE_H */

@@ -1,0 +1,402 @@
+/*
+ * Media sessions: the signalling thread's calls (alloc, set_remote,
+ * free, stats) and the commands they become on the session's media
+ * thread.
+ *
+ *   session life (one owner at a time for each field, media_private.h)
+ *
+ *   alloc ── CREATE ──▶ LIVE ── REMOTE/DIR ... ──▶ DESTROY ──▶ closed,
+ *   (caller binds       (epoll, relay,             (ports back)   │
+ *    the sockets)        events)                                  ▼
+ *                                       dispatch: DESTROYED ──▶ memory freed
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "media_private.h"
+
+#define SUB "media"
+
+/* Pairs tried when another program holds some ports of our range. */
+#define MEDIA_BIND_TRIES 8
+
+static const char *const media_leg_names[] = { "A", "B" };
+
+/* ---------------------------------------------------------------------- */
+/* Signalling thread                                                       */
+
+static int media_sock_open(const union media_addr *bind_addr, uint16_t port,
+			   int *fd_out)
+{
+	union media_addr a = *bind_addr;
+	int fd, err = 0;
+
+	if (a.sa.sa_family == AF_INET)
+		a.in.sin_port = htons(port);
+	else
+		a.in6.sin6_port = htons(port);
+	fd = socket(a.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+	if (fd < 0)
+		return errno;
+	if (bind(fd, &a.sa, media_addr_len(&a))) {
+		err = errno;
+		close(fd);
+		return err;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+/* Take a pair from the pool and bind both of its ports. */
+static int media_endpoint_bind(struct media_engine *e,
+			       struct media_endpoint *ep)
+{
+	const union media_addr *b = &e->bind[ep->side];
+	uint16_t port;
+	int err = EADDRINUSE, tries;
+
+	for (tries = 0; tries < MEDIA_BIND_TRIES; tries++) {
+		err = media_pool_take(&e->pool, &port);
+		if (err)
+			return err; /* ENOSPC */
+		err = media_sock_open(b, port, &ep->sock[MEDIA_SOCK_RTP].fd);
+		if (!err) {
+			err = media_sock_open(b, port + 1,
+					      &ep->sock[MEDIA_SOCK_RTCP].fd);
+			if (err)
+				close(ep->sock[MEDIA_SOCK_RTP].fd);
+		}
+		if (!err) {
+			ep->port = port;
+			return 0;
+		}
+		/* Someone else's: to the end of the line, try the next. */
+		media_pool_put(&e->pool, port);
+		if (err != EADDRINUSE)
+			break;
+		LOGW(SUB, NULL, "port %u or %u in use by another program", port,
+		     port + 1);
+	}
+	return err;
+}
+
+static void media_endpoint_init(struct media_session *s, enum media_leg leg,
+				enum media_side side)
+{
+	struct media_endpoint *ep = &s->ep[leg];
+	int k;
+
+	ep->session = s;
+	ep->leg = leg;
+	ep->side = side;
+	for (k = 0; k < 2; k++) {
+		ep->sock[k].fd = -1;
+		ep->sock[k].kind = (enum media_sock_kind)k;
+		ep->sock[k].ep = ep;
+	}
+	ep->pt_mask[0] = ep->pt_mask[1] = ~(uint64_t)0;
+	ep->ev_first.session = ep->ev_timeout.session = s;
+	ep->ev_first.leg = ep->ev_timeout.leg = leg;
+	ep->ev_first.kind = MEDIA_EV_FIRST_PACKET;
+	ep->ev_timeout.kind = MEDIA_EV_RTP_TIMEOUT;
+}
+
+static struct media_session *media_session_new(struct media_engine *e,
+					       enum media_side side_a,
+					       enum media_side side_b)
+{
+	struct media_session *s = calloc(1, sizeof(*s));
+	unsigned i;
+
+	if (!s)
+		return NULL;
+	s->engine = e;
+	s->id = ++e->next_id;
+	snprintf(s->ctx, sizeof(s->ctx), "media %u", s->id);
+	media_endpoint_init(s, MEDIA_LEG_A, side_a);
+	media_endpoint_init(s, MEDIA_LEG_B, side_b);
+	s->cmd_create = (struct media_cmd){ .type = MEDIA_CMD_CREATE,
+					    .embedded = true,
+					    .session = s };
+	s->cmd_destroy = (struct media_cmd){ .type = MEDIA_CMD_DESTROY,
+					     .embedded = true,
+					     .session = s };
+	s->ev_destroyed.session = s;
+	s->ev_destroyed.kind = MEDIA_EV_DESTROYED;
+	i = atomic_fetch_add(&e->next_thread, 1) % e->nthreads;
+	s->thread = &e->threads[i];
+	return s;
+}
+
+int media_session_alloc(struct media_engine *e, enum media_side side_a,
+			enum media_side side_b, void *arg,
+			struct media_session **out)
+{
+	struct media_session *s;
+	int err;
+
+	if (!e->has_side[side_a] || !e->has_side[side_b])
+		return EAFNOSUPPORT;
+	s = media_session_new(e, side_a, side_b);
+	if (!s)
+		return ENOMEM;
+	s->arg = arg;
+	err = media_endpoint_bind(e, &s->ep[MEDIA_LEG_A]);
+	if (!err)
+		err = media_endpoint_bind(e, &s->ep[MEDIA_LEG_B]);
+	if (err) {
+		media_session_close(s);
+		free(s);
+		LOGW(SUB, NULL, "no media session: %s (%u pairs free)",
+		     strerror(err), media_pool_free_count(&e->pool));
+		return err;
+	}
+	atomic_fetch_add(&e->nsessions, 1);
+	LOGD(SUB, s->ctx, "ports A %u B %u on thread %u", s->ep[0].port,
+	     s->ep[1].port, s->thread->index);
+	media_cmd_post(s->thread, &s->cmd_create);
+	*out = s;
+	return 0;
+}
+
+void media_session_free(struct media_session *s)
+{
+	if (!s || s->freed)
+		return;
+	s->freed = true;
+	media_cmd_post(s->thread, &s->cmd_destroy);
+}
+
+void media_session_release(struct media_session *s)
+{
+	atomic_fetch_sub(&s->engine->nsessions, 1);
+	free(s);
+}
+
+uint16_t media_session_port(const struct media_session *s, enum media_leg leg)
+{
+	return s->ep[leg].port;
+}
+
+unsigned media_session_id(const struct media_session *s)
+{
+	return s->id;
+}
+
+static int media_remote_parse(const struct media_endpoint *ep,
+			      const union media_addr *bind_addr,
+			      const struct media_remote *r, struct media_cmd *c)
+{
+	unsigned i;
+
+	c->pt_mask[0] = c->pt_mask[1] = r->npt ? 0 : ~(uint64_t)0;
+	for (i = 0; i < r->npt; i++) {
+		if (r->pt[i] > 127)
+			return EINVAL;
+		c->pt_mask[r->pt[i] / 64] |= (uint64_t)1 << (r->pt[i] % 64);
+	}
+	if (!r->addr || !r->addr[0])
+		return 0;
+	if (media_addr_parse(r->addr, r->rtp_port, &c->rtp))
+		return EINVAL;
+	if (c->rtp.sa.sa_family != bind_addr->sa.sa_family) {
+		LOGW(SUB, ep->session->ctx, "leg %s: %s is not of family of %s",
+		     media_leg_names[ep->leg], r->addr,
+		     ep->session->engine->addr[ep->side]);
+		return EAFNOSUPPORT;
+	}
+	media_addr_parse(r->addr, r->rtcp_port ?: r->rtp_port + 1, &c->rtcp);
+	/* c=0.0.0.0 (HOLD-2) and port 0 (rejected): nowhere to send. */
+	c->hold_2543 = media_addr_is_any(&c->rtp);
+	c->has_addr = !c->hold_2543 && r->rtp_port;
+	return 0;
+}
+
+int media_session_set_remote(struct media_session *s, enum media_leg leg,
+			     const struct media_remote *remote)
+{
+	struct media_endpoint *ep = &s->ep[leg];
+	struct media_cmd *c = calloc(1, sizeof(*c));
+	int err;
+
+	if (!c)
+		return ENOMEM;
+	c->type = MEDIA_CMD_REMOTE;
+	c->session = s;
+	c->leg = leg;
+	c->dir = remote->dir;
+	err = media_remote_parse(ep, &s->engine->bind[ep->side], remote, c);
+	if (err) {
+		free(c);
+		return err;
+	}
+	media_cmd_post(s->thread, c);
+	return 0;
+}
+
+int media_session_set_dir(struct media_session *s, enum media_leg leg,
+			  enum media_dir dir)
+{
+	struct media_cmd *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return ENOMEM;
+	c->type = MEDIA_CMD_DIR;
+	c->session = s;
+	c->leg = leg;
+	c->dir = dir;
+	media_cmd_post(s->thread, c);
+	return 0;
+}
+
+#define MEDIA_LOAD(f) atomic_load_explicit(&in->f, memory_order_relaxed)
+
+void media_session_get_stats(const struct media_session *s, enum media_leg leg,
+			     struct media_stats *out)
+{
+	const struct media_stats_atomic *in = &s->ep[leg].stats;
+
+	out->rtp_in_packets = MEDIA_LOAD(rtp_in_packets);
+	out->rtp_in_bytes = MEDIA_LOAD(rtp_in_bytes);
+	out->rtp_out_packets = MEDIA_LOAD(rtp_out_packets);
+	out->rtp_out_bytes = MEDIA_LOAD(rtp_out_bytes);
+	out->rtcp_in_packets = MEDIA_LOAD(rtcp_in_packets);
+	out->rtcp_out_packets = MEDIA_LOAD(rtcp_out_packets);
+	out->drop_malformed = MEDIA_LOAD(drop_malformed);
+	out->drop_source = MEDIA_LOAD(drop_source);
+	out->drop_pt = MEDIA_LOAD(drop_pt);
+	out->drop_hold = MEDIA_LOAD(drop_hold);
+	out->drop_send = MEDIA_LOAD(drop_send);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Media thread                                                            */
+
+void media_session_close(struct media_session *s)
+{
+	struct media_endpoint *ep;
+	int leg;
+
+	for (leg = 0; leg < 2; leg++) {
+		ep = &s->ep[leg];
+		if (ep->sock[MEDIA_SOCK_RTP].fd < 0)
+			continue;
+		/* close() also leaves the epoll set. */
+		close(ep->sock[MEDIA_SOCK_RTP].fd);
+		close(ep->sock[MEDIA_SOCK_RTCP].fd);
+		ep->sock[MEDIA_SOCK_RTP].fd = ep->sock[MEDIA_SOCK_RTCP].fd = -1;
+		media_pool_put(&s->engine->pool, ep->port);
+	}
+}
+
+static void media_cmd_create(struct media_thread *t, struct media_session *s)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int leg, k;
+
+	for (leg = 0; leg < 2; leg++) {
+		s->ep[leg].last_rx_ms = t->now_ms;
+		for (k = 0; k < 2; k++) {
+			ev.data.ptr = &s->ep[leg].sock[k];
+			if (epoll_ctl(t->epfd, EPOLL_CTL_ADD,
+				      s->ep[leg].sock[k].fd, &ev))
+				LOGE(SUB, s->ctx, "epoll_ctl: %s",
+				     strerror(errno));
+		}
+	}
+	s->live = true;
+	s->prev = NULL;
+	s->next = t->sessions;
+	if (t->sessions)
+		t->sessions->prev = s;
+	t->sessions = s;
+}
+
+static void media_cmd_destroy(struct media_thread *t, struct media_session *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		t->sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	s->live = false;
+	media_session_close(s);
+	LOGD(SUB, s->ctx, "destroyed");
+	/* The last thing this thread does with s. */
+	media_event_post(s->engine, &s->ev_destroyed);
+}
+
+static void media_cmd_remote(struct media_thread *t, const struct media_cmd *c)
+{
+	struct media_endpoint *ep = &c->session->ep[c->leg];
+	bool moved = c->has_addr != ep->has_addr ||
+		     (c->has_addr && !media_addr_equal(&c->rtp, &ep->sdp_rtp));
+	int k;
+
+	if (moved && c->has_addr) {
+		/* The peer moved (or we learn where it is): latch anew. */
+		for (k = 0; k < 2; k++) {
+			ep->sock[k].latched = false;
+			ep->sock[k].candidate_n = 0;
+		}
+	}
+	ep->has_addr = c->has_addr;
+	ep->hold_2543 = c->hold_2543;
+	ep->sdp_rtp = c->rtp;
+	ep->sdp_rtcp = c->rtcp;
+	ep->pt_mask[0] = c->pt_mask[0];
+	ep->pt_mask[1] = c->pt_mask[1];
+	ep->dir = c->dir;
+	media_endpoint_update(ep, t->now_ms);
+}
+
+static void media_cmd_run(struct media_thread *t, struct media_cmd *c)
+{
+	struct media_endpoint *ep;
+
+	switch (c->type) {
+	case MEDIA_CMD_CREATE:
+		media_cmd_create(t, c->session);
+		break;
+	case MEDIA_CMD_REMOTE:
+		media_cmd_remote(t, c);
+		break;
+	case MEDIA_CMD_DIR:
+		ep = &c->session->ep[c->leg];
+		ep->dir = c->dir;
+		media_endpoint_update(ep, t->now_ms);
+		break;
+	case MEDIA_CMD_DESTROY:
+		media_cmd_destroy(t, c->session);
+		break;
+	case MEDIA_CMD_STOP:
+		t->stop = true;
+		break;
+	}
+}
+
+void media_thread_run_cmds(struct media_thread *t)
+{
+	struct media_cmd *c, *next;
+
+	pthread_mutex_lock(&t->cmd_lock);
+	c = t->cmd_head;
+	t->cmd_head = t->cmd_tail = NULL;
+	pthread_mutex_unlock(&t->cmd_lock);
+	for (; c; c = next) {
+		/* Read before running: an embedded DESTROY hands its session
+		 * (and so c) to the dispatcher, which may free it at once. */
+		bool own = !c->embedded;
+
+		next = c->next;
+		media_cmd_run(t, c);
+		if (own)
+			free(c);
+	}
+}
