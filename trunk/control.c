@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "gateway.h"
+#include "registration.h"
 
 #define SUBSYS		  "trunk.control"
 #define CONTROL_LINE_MAX  4096
@@ -96,6 +97,7 @@ static void control_status_peers(struct trunk_control *ctl, const char *trunk,
 	const struct trunk_peer *p = NULL;
 	enum trunk_peer_state best = TRUNK_PEER_UNKNOWN;
 	struct trunk_peer_info pi;
+	struct trunk_reg_info ri;
 	const char *sep = "";
 	bool all_down = true, any = false;
 
@@ -118,6 +120,17 @@ static void control_status_peers(struct trunk_control *ctl, const char *trunk,
 	}
 	if (any && all_down)
 		best = TRUNK_PEER_DOWN;
+	if (trunk_reg_info(ctl->gw, trunk, &ri)) {
+		/* Registration mode: the trunk is what its registration is. */
+		reply_add(r,
+			  "],\"registration\":{\"state\":\"%s\","
+			  "\"expires_in\":%lld,\"failures\":%u},"
+			  "\"state\":\"%s\"",
+			  trunk_reg_state_names[ri.state], ri.expires_in,
+			  ri.failures,
+			  ri.state == TRUNK_REG_REGISTERED ? "up" : "down");
+		return;
+	}
 	reply_add(r, "],\"state\":\"%s\"", trunk_peer_state_name(best));
 }
 

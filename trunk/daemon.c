@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "gateway.h"
+#include "registration.h"
 
 #include <sofia-sip/sofia_features.h>
 #include <sqlite3.h>
@@ -292,6 +293,7 @@ static void trunk_drain(struct trunk_gateway *gw, const char *why)
 	}
 	/* New INVITEs get 503 from here on (call.c). */
 	gw->draining = true;
+	trunk_regs_unregister(gw);
 	if (!gw->ncalls) {
 		LOGI(SUBSYS, NULL, "%s: no active calls, stopping", why);
 		su_root_break(gw->root);
@@ -432,6 +434,9 @@ static int trunk_gateway_start(struct trunk_gateway *gw)
 	rc = trunk_peers_apply(gw, gw->cfg);
 	if (rc)
 		return rc;
+	rc = trunk_regs_apply(gw, gw->cfg);
+	if (rc)
+		return rc;
 	rc = trunk_control_alloc(gw, config_get_str(g, "control_socket"),
 				 config_get_str(g, "control_group"),
 				 &gw->control);
@@ -459,6 +464,7 @@ static void trunk_gateway_stop(struct trunk_gateway *gw)
 	trunk_call_hangup_all(gw, "stopping");
 	trunk_call_free_all(gw);
 	trunk_peers_free(gw);
+	trunk_regs_free(gw);
 	trunk_auth_free_all(gw);
 	trunk_bindings_free(gw);
 	dialplan_free(gw->plan);

@@ -44,6 +44,7 @@ struct trunk_call;
 struct trunk_peer;
 struct trunk_auth;
 struct trunk_binding;
+struct trunk_reg;
 
 struct trunk_gateway {
 	su_home_t home[1];
@@ -62,6 +63,7 @@ struct trunk_gateway {
 	struct trunk_auth *auths; /* owned: digest client state per trunk */
 	struct trunk_binding *bindings; /* owned: phones' registrations */
 	struct dialplan *plan; /* owned: compiled [dialplan] file, or NULL */
+	struct trunk_reg *regs; /* owned: registration-mode trunks */
 	unsigned ncalls;
 	unsigned long long call_seq; /* ids for log context and trunkctl */
 	su_timer_t *drain_timer;     /* shutdown_grace after SIGTERM */

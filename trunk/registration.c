@@ -1,0 +1,459 @@
+/*
+ * Registration mode (SIPconnect 16.4, RFC 6140): one REGISTER per trunk
+ * covers all its Enterprise Public Identities (REG-1), with the
+ * Registration AOR in To/From, a Contact without user part carrying
+ * "bnc", +sip.instance and reg-id, and the GIN option tags (REG-2, OB-1).
+ *
+ *            start / timer
+ *   IDLE ──────────────────▶ REGISTERING ──2xx──▶ REGISTERED
+ *                              ▲   │  │  ▲           │ refresh timer (REG-12)
+ *           401/407 (REG-4)    └───┘  │  └───────────┘
+ *                                     │ 3 x 401/407/403 (REG-7), 480 (REG-8),
+ *                                     │ 5xx (REG-9), other (REG-10), no answer
+ *                                     ▼ or transport error (REG-5)
+ *   FAILED (420 gin: no retry) ◀── BACKOFF ── timer: 30 s doubling to
+ *                                             960 s (REG-6) ──▶ REGISTERING
+ *
+ * Sofia's own retry/refresh logic is not used: nta sends one REGISTER per
+ * transaction and this file decides everything else.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define NTA_OUTGOING_MAGIC_T struct trunk_reg
+#define NTA_LEG_MAGIC_T	     struct trunk_reg
+#define SU_TIMER_ARG_T	     struct trunk_reg
+
+#include "gateway.h"
+#include "registration.h"
+
+#include <sofia-sip/nta.h>
+#include <sofia-sip/nta_tag.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+#include <sofia-sip/su_tag.h>
+
+#define SUBSYS "trunk.reg"
+
+const char *const trunk_reg_state_names[] = {
+	[TRUNK_REG_IDLE] = "idle",
+	[TRUNK_REG_REGISTERING] = "registering",
+	[TRUNK_REG_REGISTERED] = "registered",
+	[TRUNK_REG_BACKOFF] = "backoff",
+	[TRUNK_REG_FAILED] = "failed",
+};
+
+struct trunk_reg {
+	struct trunk_gateway *gw; /* borrowed */
+	struct trunk_reg *next;
+	su_home_t home[1];
+	char trunk[64];
+	char ctx[80];
+	enum trunk_reg_state state;
+	nta_leg_t *leg;	     /* keeps Call-ID and CSeq across refreshes */
+	nta_outgoing_t *orq; /* REGISTER in flight */
+	su_timer_t *timer;   /* refresh or retry */
+	char ruri[300], route[360], contact[600];
+	long long expires; /* asked for (s) */
+	long long granted; /* by the SP-SSE (s) */
+	unsigned failures; /* delivery failures in a row (REG-6) */
+	unsigned refusals; /* 401/407/403 in a row (REG-7) */
+	time_t registered_at;
+};
+
+/* REG-6, REG-10: 30 s, doubling per further failure, capped at 960 s; a
+ * longer Retry-After wins (REG-10). Pure: unit-tested. */
+unsigned trunk_reg_backoff(unsigned failures, unsigned retry_after)
+{
+	unsigned s = 30;
+
+	while (failures > 1 && s < 960) {
+		s *= 2;
+		failures--;
+	}
+	if (s > 960)
+		s = 960;
+	return retry_after > s ? retry_after : s;
+}
+
+/* REG-12: refresh well before the granted expiry lapses. Pure. */
+unsigned trunk_reg_refresh_after(unsigned granted)
+{
+	return granted > 120 ? granted - 60 : (granted + 1) / 2;
+}
+
+static void reg_set_state(struct trunk_reg *r, enum trunk_reg_state next,
+			  const char *why)
+{
+	if (r->state != next)
+		LOG_AT(next == TRUNK_REG_FAILED ? LOG_LEVEL_ERROR
+						: LOG_LEVEL_INFO,
+		       SUBSYS, r->ctx, "%s -> %s (%s)",
+		       trunk_reg_state_names[r->state],
+		       trunk_reg_state_names[next], why);
+	r->state = next;
+}
+
+static void reg_send(struct trunk_reg *r, long long expires);
+
+static void reg_timer_fired(su_root_magic_t *m, su_timer_t *t,
+			    struct trunk_reg *r)
+{
+	(void)m;
+	(void)t;
+	reg_send(r, r->expires);
+}
+
+static void reg_backoff(struct trunk_reg *r, unsigned retry_after,
+			const char *why)
+{
+	unsigned s = trunk_reg_backoff(++r->failures, retry_after);
+	char text[160];
+
+	snprintf(text, sizeof(text), "%s, retry in %u s", why, s);
+	reg_set_state(r, TRUNK_REG_BACKOFF, text);
+	su_timer_set_interval(r->timer, reg_timer_fired, r,
+			      (su_duration_t)s * 1000);
+}
+
+/* The expiry granted for our Contact (REG-12). */
+static long long reg_granted(struct trunk_reg *r, sip_t const *sip)
+{
+	sip_contact_t const *m;
+
+	for (m = sip->sip_contact; m; m = m->m_next)
+		if (m->m_expires && url_has_param(m->m_url, "bnc"))
+			return strtoll(m->m_expires, NULL, 10);
+	if (sip->sip_expires)
+		return (long long)sip->sip_expires->ex_delta;
+	return r->expires;
+}
+
+static void reg_success(struct trunk_reg *r, sip_t const *sip)
+{
+	char why[80];
+
+	r->failures = r->refusals = 0;
+	r->granted = reg_granted(r, sip);
+	if (r->expires == 0) { /* our un-REGISTER was answered */
+		reg_set_state(r, TRUNK_REG_IDLE, "unregistered");
+		return;
+	}
+	r->registered_at = time(NULL);
+	snprintf(why, sizeof(why), "granted %lld s", r->granted);
+	reg_set_state(r, TRUNK_REG_REGISTERED, why);
+	su_timer_set_interval(
+		r->timer, reg_timer_fired, r,
+		(su_duration_t)trunk_reg_refresh_after((unsigned)r->granted) *
+			1000);
+}
+
+/* 401/407/403: answer a challenge, or give up after the fourth (REG-7). */
+static void reg_refused(struct trunk_reg *r, int status, sip_t const *sip)
+{
+	if (++r->refusals > 3) {
+		LOGE(SUBSYS, r->ctx,
+		     "registration refused %u times in a row: check username "
+		     "and password",
+		     r->refusals);
+		r->refusals = 0;
+		reg_backoff(r, 0, "credentials refused (REG-7)");
+		return;
+	}
+	if (status != 403 &&
+	    !trunk_auth_challenge(r->gw, r->trunk, sip, r->refusals == 1)) {
+		reg_send(r, r->expires);
+		return;
+	}
+	reg_backoff(r, 0, status == 403 ? "403 Forbidden" : "no credentials");
+}
+
+static unsigned reg_retry_after(sip_t const *sip)
+{
+	return sip && sip->sip_retry_after
+		       ? (unsigned)sip->sip_retry_after->af_delta
+		       : 0;
+}
+
+static void reg_failure(struct trunk_reg *r, int status, sip_t const *sip)
+{
+	unsigned ra = reg_retry_after(sip);
+	char why[96];
+
+	snprintf(why, sizeof(why), "%d %s", status,
+		 sip && sip->sip_status ? sip->sip_status->st_phrase : "");
+	if (status == 420) { /* the SP-SSE has no GIN: do not hammer it */
+		reg_set_state(r, TRUNK_REG_FAILED,
+			      "SP-SSE does not support gin (RFC 6140)");
+		return;
+	}
+	if (status == 423 && sip && sip->sip_min_expires) {
+		r->expires = (long long)sip->sip_min_expires->me_delta;
+		reg_send(r, r->expires);
+		return;
+	}
+	/* REG-9: a short Retry-After: wait it out and retry. */
+	if ((status == 503 || status == 500) && ra && ra <= 32) {
+		reg_set_state(r, TRUNK_REG_BACKOFF, why);
+		su_timer_set_interval(r->timer, reg_timer_fired, r,
+				      (su_duration_t)ra * 1000);
+		return;
+	}
+	/* REG-5/6/8/10/14: delivery failure, back off (a 302 is not a
+	 * redirect to another SP-SSE: REG-14). */
+	reg_backoff(r, ra, why);
+}
+
+static int reg_response(struct trunk_reg *r, nta_outgoing_t *orq,
+			sip_t const *sip)
+{
+	int status = sip && sip->sip_status ? sip->sip_status->st_status
+					    : nta_outgoing_status(orq);
+
+	if (status < 200)
+		return 0;
+	nta_outgoing_destroy(r->orq);
+	r->orq = NULL;
+	if (status < 300) {
+		reg_success(r, sip);
+		return 0;
+	}
+	if (status != 401 && status != 407 && status != 403)
+		r->refusals = 0;
+	if ((status == 401 || status == 407 || status == 403) && sip)
+		reg_refused(r, status, sip);
+	else
+		reg_failure(r, status, sip);
+	return 0;
+}
+
+static void reg_send(struct trunk_reg *r, long long expires)
+{
+	msg_header_t *auth = NULL;
+	url_t *url = url_make(r->home, r->ruri);
+	char exp[24];
+
+	su_timer_reset(r->timer);
+	if (r->orq)
+		nta_outgoing_destroy(r->orq);
+	snprintf(exp, sizeof(exp), "%lld", expires);
+	if (url)
+		trunk_auth_headers(r->gw, r->trunk, r->home, "REGISTER", url,
+				   NULL, &auth);
+	r->orq = nta_outgoing_tcreate(
+		r->leg, reg_response, r,
+		r->route[0] ? URL_STRING_MAKE(r->route) : NULL,
+		SIP_METHOD_REGISTER, URL_STRING_MAKE(r->ruri),
+		SIPTAG_CONTACT_STR(r->contact), SIPTAG_EXPIRES_STR(exp),
+		SIPTAG_REQUIRE_STR("gin"), SIPTAG_PROXY_REQUIRE_STR("gin"),
+		SIPTAG_SUPPORTED_STR("path, outbound, gin"),
+		SIPTAG_HEADER((sip_header_t *)auth), TAG_END());
+	if (r->state != TRUNK_REG_REGISTERED || expires == 0)
+		reg_set_state(r, TRUNK_REG_REGISTERING,
+			      expires ? "REGISTER sent" : "un-REGISTER sent");
+	if (!r->orq)
+		reg_backoff(r, 0, "cannot send REGISTER");
+}
+
+/* ---------------------------------------------------------------------- */
+/* The persistent instance-id (OB-1)                                       */
+
+/* Read the UUID from file, or make one and keep it there. */
+static int reg_instance_id(const char *file, char out[37])
+{
+	unsigned char b[16];
+	char buf[64] = "";
+	FILE *f = fopen(file, "r");
+	int fd, i;
+
+	if (f) {
+		if (fgets(buf, sizeof(buf), f) && strlen(buf) >= 36) {
+			memcpy(out, buf, 36);
+			out[36] = '\0';
+			fclose(f);
+			return 0;
+		}
+		fclose(f);
+	}
+	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, b, sizeof(b)) != (ssize_t)sizeof(b)) {
+		if (fd >= 0)
+			close(fd);
+		return EIO;
+	}
+	close(fd);
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+	for (i = 0; i < 16; i++)
+		snprintf(out + 2 * i + (i >= 4) + (i >= 6) + (i >= 8) +
+				 (i >= 10),
+			 3, "%02x", b[i]);
+	out[8] = out[13] = out[18] = out[23] = '-';
+	out[36] = '\0';
+	f = fopen(file, "w");
+	if (!f || fprintf(f, "%s\n", out) < 0) {
+		if (f)
+			fclose(f);
+		LOGE(SUBSYS, NULL, "cannot keep the instance-id in %s: %s",
+		     file, strerror(errno));
+		return errno ? errno : EIO;
+	}
+	fclose(f);
+	LOGI(SUBSYS, NULL, "new instance-id urn:uuid:%s in %s", out, file);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Life cycle                                                              */
+
+static void reg_free(struct trunk_reg *r)
+{
+	if (r->orq)
+		nta_outgoing_destroy(r->orq);
+	if (r->timer)
+		su_timer_destroy(r->timer);
+	if (r->leg)
+		nta_leg_destroy(r->leg);
+	su_home_deinit(r->home);
+	free(r);
+}
+
+/* Contact: our trunk-side address without user part, "bnc", the instance
+ * and reg-id 1 (REG-2, OB-1). */
+static void reg_contact(struct trunk_reg *r, const char *uuid,
+			const char *transport)
+{
+	sip_contact_t const *m = nta_agent_contact(
+		trunk_agent_nta(r->gw->agents[TRUNK_SIDE_TRUNK]));
+
+	snprintf(r->contact, sizeof(r->contact),
+		 "<sip:%s%s%s;transport=%s;bnc>;+sip.instance="
+		 "\"<urn:uuid:%s>\";reg-id=1",
+		 m ? m->m_url->url_host : "invalid",
+		 m && m->m_url->url_port ? ":" : "",
+		 m && m->m_url->url_port ? m->m_url->url_port : "", transport,
+		 uuid);
+}
+
+static struct trunk_reg *reg_alloc(struct trunk_gateway *gw,
+				   const struct config_section *t,
+				   const char *uuid)
+{
+	struct trunk_reg *r = calloc(1, sizeof(*r));
+	const char *const *px;
+	const char *tp = config_get_str(t, "transport");
+	struct config_addr a = { { 0 } };
+
+	if (!r || su_home_init(r->home)) {
+		free(r);
+		return NULL;
+	}
+	r->gw = gw;
+	snprintf(r->trunk, sizeof(r->trunk), "%s", config_section_name(t));
+	snprintf(r->ctx, sizeof(r->ctx), "trunk %s", r->trunk);
+	r->expires = config_get_int(t, "register_expires") / 1000;
+	snprintf(r->ruri, sizeof(r->ruri), "sip:%s",
+		 config_is_set(t, "domain") ? config_get_str(t, "domain")
+					    : "invalid");
+	/* The first SP-SSE if configured, else RFC 3263 on the domain
+	 * (REG-3). */
+	if (config_get_list(t, "proxy", &px) && !config_addr_parse(px[0], &a)) {
+		char port[8] = "";
+
+		if (a.port)
+			snprintf(port, sizeof(port), ":%u", a.port);
+		snprintf(r->route, sizeof(r->route),
+			 "sip:%s%s%s%s;transport=%s;lr", a.ipv6 ? "[" : "",
+			 a.host, a.ipv6 ? "]" : "", port, tp);
+	}
+	reg_contact(r, uuid, tp);
+	r->timer = su_timer_create(su_root_task(gw->root), 0);
+	r->leg = nta_leg_tcreate(
+		trunk_agent_nta(gw->agents[TRUNK_SIDE_TRUNK]), NULL, r,
+		SIPTAG_FROM_STR(config_get_str(t, "registration_aor")),
+		SIPTAG_TO_STR(config_get_str(t, "registration_aor")),
+		TAG_END());
+	if (!r->timer || !r->leg || !nta_leg_tag(r->leg, NULL)) {
+		reg_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+int trunk_regs_apply(struct trunk_gateway *gw, const struct config *cfg)
+{
+	const struct config_section *t = NULL;
+	struct trunk_reg *r;
+	char uuid[37];
+	int rc;
+
+	/* Registrations are rebuilt only when there are none (start); a
+	 * reload keeps the running ones (restart to change them). */
+	if (gw->regs)
+		return 0;
+	while ((t = config_section_next(cfg, "trunk", t))) {
+		if (strcmp(config_get_str(t, "mode"), "registration"))
+			continue;
+		rc = reg_instance_id(
+			config_get_str(config_section_get(cfg, "global", NULL),
+				       "instance_id_file"),
+			uuid);
+		if (rc)
+			return rc;
+		r = reg_alloc(gw, t, uuid);
+		if (!r)
+			return ENOMEM;
+		r->next = gw->regs;
+		gw->regs = r;
+		reg_send(r, r->expires);
+	}
+	return 0;
+}
+
+/* Un-REGISTER on shutdown, best effort (the answer may come during the
+ * drain or not at all). */
+void trunk_regs_unregister(struct trunk_gateway *gw)
+{
+	struct trunk_reg *r;
+
+	for (r = gw->regs; r; r = r->next)
+		if (r->state == TRUNK_REG_REGISTERED) {
+			r->expires = 0;
+			reg_send(r, 0);
+		}
+}
+
+void trunk_regs_free(struct trunk_gateway *gw)
+{
+	struct trunk_reg *r;
+
+	while ((r = gw->regs)) {
+		gw->regs = r->next;
+		reg_free(r);
+	}
+}
+
+bool trunk_reg_info(const struct trunk_gateway *gw, const char *trunk,
+		    struct trunk_reg_info *info)
+{
+	const struct trunk_reg *r;
+
+	for (r = gw->regs; r; r = r->next) {
+		if (strcmp(r->trunk, trunk))
+			continue;
+		info->state = r->state;
+		info->expires_in =
+			r->state == TRUNK_REG_REGISTERED
+				? r->granted - (time(NULL) - r->registered_at)
+				: 0;
+		info->failures = r->failures;
+		return true;
+	}
+	return false;
+}
