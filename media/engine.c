@@ -177,12 +177,49 @@ static void media_thread_tick(struct media_thread *t)
 	media_relay_timeouts(t);
 }
 
+/*
+ * Commands run before the sockets of the same wake-up, so a packet that
+ * arrives after a command returned sees its effect (a hold is a hold
+ * from the next packet on). A session destroyed here stays in memory
+ * until the batch is done (its sockets may still be named in evs[]: a
+ * closed one has fd -1), then goes to the dispatcher.
+ */
+static void media_thread_wake(struct media_thread *t,
+			      const struct epoll_event *evs, int n)
+{
+	struct media_session *s;
+	bool tick = false;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (evs[i].data.ptr == &media_tag_cmd) {
+			media_fd_drain(t->cmd_fd);
+			media_thread_run_cmds(t);
+		} else if (evs[i].data.ptr == &media_tag_timer) {
+			tick = true;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		struct media_sock *sock = evs[i].data.ptr;
+
+		if (evs[i].data.ptr != &media_tag_cmd &&
+		    evs[i].data.ptr != &media_tag_timer && sock->fd >= 0)
+			media_relay_readable(t, sock);
+	}
+	while ((s = t->graveyard)) {
+		t->graveyard = s->next;
+		/* The last thing this thread does with s. */
+		media_event_post(t->engine, &s->ev_destroyed);
+	}
+	if (tick)
+		media_thread_tick(t);
+}
+
 static void *media_thread_main(void *arg)
 {
 	struct media_thread *t = arg;
 	struct epoll_event evs[64];
-	bool cmds, tick;
-	int n, i;
+	int n;
 
 	while (!t->stop) {
 		n = epoll_wait(t->epfd, evs, 64, -1);
@@ -192,21 +229,7 @@ static void *media_thread_main(void *arg)
 			break;
 		}
 		t->now_ms = media_now_ms();
-		cmds = tick = false;
-		for (i = 0; i < n; i++) {
-			if (evs[i].data.ptr == &media_tag_cmd)
-				cmds = true;
-			else if (evs[i].data.ptr == &media_tag_timer)
-				tick = true;
-			else
-				media_relay_readable(t, evs[i].data.ptr);
-		}
-		if (cmds) {
-			media_fd_drain(t->cmd_fd);
-			media_thread_run_cmds(t);
-		}
-		if (tick)
-			media_thread_tick(t);
+		media_thread_wake(t, evs, n);
 	}
 	return NULL;
 }
@@ -261,16 +284,23 @@ static int media_thread_init(struct media_engine *e, struct media_thread *t,
 	return err;
 }
 
-/* Join a started thread, close its fds, free what it still owns. */
-static void media_thread_fini(struct media_thread *t)
+/* Stop a started thread and wait for it. */
+static void media_thread_stop(struct media_thread *t)
 {
 	struct media_cmd stop = { .type = MEDIA_CMD_STOP, .embedded = true };
+
+	if (!t->started)
+		return;
+	media_cmd_post(t, &stop);
+	pthread_join(t->tid, NULL);
+	t->started = false;
+}
+
+/* Close a stopped thread's fds, free the sessions it still owns. */
+static void media_thread_fini(struct media_thread *t)
+{
 	struct media_session *s;
 
-	if (t->started) {
-		media_cmd_post(t, &stop);
-		pthread_join(t->tid, NULL);
-	}
 	while ((s = t->sessions)) {
 		t->sessions = s->next;
 		media_session_close(s);
@@ -367,12 +397,16 @@ void media_engine_free(struct media_engine *e)
 	if (!e)
 		return;
 	for (i = 0; e->threads && i < e->nthreads; i++)
-		if (e->threads[i].engine)
-			media_thread_fini(&e->threads[i]);
-	/* Sessions destroyed but not yet dispatched. */
+		media_thread_stop(&e->threads[i]);
+	/* The threads are gone: what is queued is ours. Sessions destroyed
+	 * but not dispatched go first (the nodes of live ones are in their
+	 * memory), then the live ones. */
 	while (media_event_take(e, &n, 1))
 		if (n.kind == MEDIA_EV_DESTROYED)
 			media_session_release(n.session);
+	for (i = 0; e->threads && i < e->nthreads; i++)
+		if (e->threads[i].engine)
+			media_thread_fini(&e->threads[i]);
 	free(e->threads);
 	if (e->ev_fd >= 0)
 		close(e->ev_fd);

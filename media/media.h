@@ -254,8 +254,10 @@ struct media_stats {
 };
 
 /*
- * Read a leg's counters: relaxed atomic loads of what the media thread
- * publishes once per receive batch, so they may lag by one batch.
+ * Read a leg's counters: lock-free atomic loads of what the media thread
+ * publishes once per receive batch (so they may lag by one batch; a
+ * counter seen updated implies every earlier update of the session's
+ * counters is seen too). Any thread, while the session is not freed.
  */
 void media_session_get_stats(const struct media_session *session,
 			     enum media_leg leg, struct media_stats *out);

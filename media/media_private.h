@@ -173,7 +173,8 @@ struct media_thread {
 	pthread_mutex_t cmd_lock;
 	struct media_cmd *cmd_head, *cmd_tail;
 	/* media */
-	struct media_session *sessions; /* live list */
+	struct media_session *sessions;	 /* live list */
+	struct media_session *graveyard; /* destroyed in this wake-up */
 	bool stop;
 	uint64_t now_ms; /* CLOCK_MONOTONIC_COARSE at the last wake-up */
 	/* media: batch buffers, reused for every packet */

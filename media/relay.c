@@ -186,7 +186,7 @@ struct media_tally {
 	atomic_store_explicit(                                                 \
 		&(st)->f,                                                      \
 		atomic_load_explicit(&(st)->f, memory_order_relaxed) + (v),    \
-		memory_order_relaxed)
+		memory_order_release)
 
 static void media_publish(struct media_endpoint *ep,
 			  struct media_endpoint *peer,

@@ -58,20 +58,21 @@ static int media_endpoint_bind(struct media_engine *e,
 {
 	const union media_addr *b = &e->bind[ep->side];
 	uint16_t port;
-	int err = EADDRINUSE, tries;
+	int err = EADDRINUSE, tries, rtp, rtcp;
 
 	for (tries = 0; tries < MEDIA_BIND_TRIES; tries++) {
 		err = media_pool_take(&e->pool, &port);
 		if (err)
 			return err; /* ENOSPC */
-		err = media_sock_open(b, port, &ep->sock[MEDIA_SOCK_RTP].fd);
+		err = media_sock_open(b, port, &rtp);
 		if (!err) {
-			err = media_sock_open(b, port + 1,
-					      &ep->sock[MEDIA_SOCK_RTCP].fd);
+			err = media_sock_open(b, port + 1, &rtcp);
 			if (err)
-				close(ep->sock[MEDIA_SOCK_RTP].fd);
+				close(rtp);
 		}
 		if (!err) {
+			ep->sock[MEDIA_SOCK_RTP].fd = rtp;
+			ep->sock[MEDIA_SOCK_RTCP].fd = rtcp;
 			ep->port = port;
 			return 0;
 		}
@@ -254,7 +255,7 @@ int media_session_set_dir(struct media_session *s, enum media_leg leg,
 	return 0;
 }
 
-#define MEDIA_LOAD(f) atomic_load_explicit(&in->f, memory_order_relaxed)
+#define MEDIA_LOAD(f) atomic_load_explicit(&in->f, memory_order_acquire)
 
 void media_session_get_stats(const struct media_session *s, enum media_leg leg,
 			     struct media_stats *out)
@@ -328,8 +329,9 @@ static void media_cmd_destroy(struct media_thread *t, struct media_session *s)
 	s->live = false;
 	media_session_close(s);
 	LOGD(SUB, s->ctx, "destroyed");
-	/* The last thing this thread does with s. */
-	media_event_post(s->engine, &s->ev_destroyed);
+	/* To the dispatcher at the end of this wake-up (engine.c). */
+	s->next = t->graveyard;
+	t->graveyard = s;
 }
 
 static void media_cmd_remote(struct media_thread *t, const struct media_cmd *c)

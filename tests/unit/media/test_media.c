@@ -1,14 +1,14 @@
 /*
- * Unit tests of media/'s configuration table and its spandsp log bridge
- * (STYLE.md 16). The schema holds [media] alone, so the test needs only
- * media/ and config/.
- * REQ: none (configuration and log bridge)
+ * Unit tests of media/: its configuration table and spandsp log bridge
+ * (here; the schema holds [media] alone, so they need only media/ and
+ * config/), and the relay engine over loopback UDP (test_relay.c).
  */
 #include <stdio.h>
 #include <string.h>
 #include <spandsp.h>
 
 #include "media/media.h"
+#include "test_media.h"
 #include "unit_test.h"
 
 static const struct config_section_def *const schema[] = {
@@ -112,6 +112,32 @@ static const struct unit_case cases[] = {
 	{ "range_too_small", t_range_too_small },
 	{ "bad_codec", t_bad_codec },
 	{ "spandsp_bridge", t_spandsp_bridge },
+	/* Port pool: even pairs, skip ports others hold, ENOSPC, release. */
+	{ "pool", t_pool },
+	{ "bad_args", t_bad_args },
+	/* REQ: RTP-1 */
+	{ "relay", t_relay },
+	/* REQ: RTP-1 */
+	{ "relay_ipv6", t_relay_ipv6 },
+	/* REQ: RTP-1 */
+	{ "latching", t_latching },
+	/* REQ: RTP-1 */
+	{ "rtcp", t_rtcp },
+	/* REQ: HOLD-1 */
+	{ "hold_sendonly", t_hold_sendonly },
+	/* REQ: HOLD-1 */
+	{ "hold_inactive", t_hold_inactive },
+	/* REQ: HOLD-2 */
+	{ "hold_c_zero", t_hold_c_zero },
+	/* REQ: HOLD-1 */
+	{ "hold_set_dir", t_hold_set_dir },
+	{ "timeout", t_timeout },
+	{ "first_packet", t_first_packet },
+	{ "garbage", t_garbage },
+	/* REQ: RTP-2 */
+	{ "stats", t_stats },
+	{ "destroy_under_traffic", t_destroy_under_traffic },
+	{ "shutdown_live", t_shutdown_live },
 };
 
 UNIT_MAIN(cases)

@@ -1,0 +1,22 @@
+/* The cases of test_relay.c, listed in test_media.c's table. */
+#ifndef TRUNKD_TEST_MEDIA_H
+#define TRUNKD_TEST_MEDIA_H
+
+int t_pool(void);
+int t_bad_args(void);
+int t_relay(void);
+int t_relay_ipv6(void);
+int t_latching(void);
+int t_rtcp(void);
+int t_hold_sendonly(void);
+int t_hold_inactive(void);
+int t_hold_c_zero(void);
+int t_hold_set_dir(void);
+int t_timeout(void);
+int t_first_packet(void);
+int t_garbage(void);
+int t_stats(void);
+int t_destroy_under_traffic(void);
+int t_shutdown_live(void);
+
+#endif

@@ -1,0 +1,848 @@
+/*
+ * Unit tests of the media relay engine (media/engine.c, session.c,
+ * relay.c, pool.c) with real UDP sockets on loopback: the test plays both
+ * call legs' peers. Nothing sleeps: every wait is a poll() on a socket or
+ * on the engine's event fd, bounded by WAIT_MS; a condition that takes
+ * the media thread's time (counters) is polled in 2 ms steps up to the
+ * same bound.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "media/media.h"
+#include "test_media.h"
+#include "unit_test.h"
+
+#define WAIT_MS 2000
+
+/* ---------------------------------------------------------------------- */
+/* Fixture                                                                 */
+
+struct ev_log {
+	unsigned n;
+	struct media_event ev[64];
+};
+static struct ev_log evlog;
+
+static void on_event(const struct media_event *ev, void *arg)
+{
+	struct ev_log *log = arg;
+
+	if (log->n < 64)
+		log->ev[log->n++] = *ev;
+}
+
+/*
+ * A small port range of its own per test process (cases run in
+ * parallel): PAIRS pairs from a pid-derived base in 40000-63999.
+ */
+static uint16_t range_base(unsigned pairs)
+{
+	unsigned slots = 24000 / (2 * pairs);
+
+	return (uint16_t)(40000 + (unsigned)getpid() % slots * 2 * pairs);
+}
+
+static int engine_new(const char *addr, unsigned pairs, unsigned timeout_ms,
+		      struct media_engine **e)
+{
+	struct media_conf conf = { 0 };
+
+	conf.port_min = range_base(pairs);
+	conf.port_max = (uint16_t)(conf.port_min + 2 * pairs - 1);
+	conf.addr[MEDIA_SIDE_ENTERPRISE] = addr;
+	conf.addr[MEDIA_SIDE_TRUNK] = addr;
+	conf.rtp_timeout_ms = timeout_ms;
+	conf.threads = 2;
+	memset(&evlog, 0, sizeof(evlog));
+	return media_engine_alloc(&conf, on_event, &evlog, e);
+}
+
+/* A UDP socket on addr, port 0 (v6 when addr has a ':'); -1 on error. */
+static int udp_open(const char *addr)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	int fd, v6 = strchr(addr, ':') != NULL;
+
+	if (v6) {
+		in6->sin6_family = AF_INET6;
+		inet_pton(AF_INET6, addr, &in6->sin6_addr);
+	} else {
+		in->sin_family = AF_INET;
+		inet_pton(AF_INET, addr, &in->sin_addr);
+	}
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&ss, v6 ? sizeof(*in6) : sizeof(*in))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static uint16_t udp_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	getsockname(fd, (struct sockaddr *)&ss, &len);
+	return ntohs(ss.ss_family == AF_INET6
+			     ? ((struct sockaddr_in6 *)&ss)->sin6_port
+			     : ((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/* Send len bytes of buf from fd to addr:port. */
+static int udp_send(int fd, const char *addr, uint16_t port, const void *buf,
+		    size_t len)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	socklen_t sl = sizeof(*in);
+
+	if (strchr(addr, ':')) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		inet_pton(AF_INET6, addr, &in6->sin6_addr);
+		sl = sizeof(*in6);
+	} else {
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		inet_pton(AF_INET, addr, &in->sin_addr);
+	}
+	return sendto(fd, buf, len, 0, (struct sockaddr *)&ss, sl) ==
+			       (ssize_t)len
+		       ? 0
+		       : -1;
+}
+
+/* Wait up to ms for a datagram: its length (and source port), or -1. */
+static ssize_t udp_recv(int fd, void *buf, size_t len, uint16_t *src_port,
+			int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	ssize_t n;
+
+	if (poll(&p, 1, ms) != 1)
+		return -1;
+	n = recvfrom(fd, buf, len, MSG_DONTWAIT, (struct sockaddr *)&ss, &sl);
+	if (n >= 0 && src_port)
+		*src_port =
+			ntohs(ss.ss_family == AF_INET6
+				      ? ((struct sockaddr_in6 *)&ss)->sin6_port
+				      : ((struct sockaddr_in *)&ss)->sin_port);
+	return n;
+}
+
+/* Is nothing waiting on fd right now? */
+static bool udp_empty(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 0;
+}
+
+/* An RTP packet of len bytes (>= 12): version 2, pt, seq. */
+static size_t rtp_make(unsigned char *b, size_t len, unsigned pt, unsigned seq)
+{
+	memset(b, 0xd5, len);
+	b[0] = 0x80;
+	b[1] = (unsigned char)pt;
+	b[2] = (unsigned char)(seq >> 8);
+	b[3] = (unsigned char)seq;
+	memset(b + 4, 0, 8);
+	return len;
+}
+
+/* Dispatch events until one of type (on leg, -1: any) shows up. */
+static const struct media_event *
+event_wait(struct media_engine *e, enum media_event_type type, int leg, int ms)
+{
+	struct pollfd p = { .fd = media_engine_fd(e), .events = POLLIN };
+	unsigned i, seen = 0;
+
+	for (;;) {
+		for (i = seen; i < evlog.n; i++)
+			if (evlog.ev[i].type == type &&
+			    (leg < 0 || (int)evlog.ev[i].leg == leg))
+				return &evlog.ev[i];
+		seen = evlog.n;
+		if (poll(&p, 1, ms) != 1)
+			return NULL;
+		media_engine_dispatch(e);
+	}
+}
+
+static uint64_t ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Dispatch until the engine holds want sessions (destroys finished). */
+static bool sessions_wait(struct media_engine *e, unsigned want)
+{
+	struct pollfd p = { .fd = media_engine_fd(e), .events = POLLIN };
+
+	while (media_engine_sessions(e) != want) {
+		if (poll(&p, 1, WAIT_MS) != 1)
+			return false;
+		media_engine_dispatch(e);
+	}
+	return true;
+}
+
+/* Poll a leg's counter until it reaches want (2 ms steps, bounded). */
+#define STAT_OFF(f) offsetof(struct media_stats, f)
+static bool stat_wait(struct media_session *s, enum media_leg leg, size_t off,
+		      uint64_t want)
+{
+	uint64_t end = ms_now() + WAIT_MS;
+	struct media_stats st;
+
+	for (;;) {
+		media_session_get_stats(s, leg, &st);
+		if (*(uint64_t *)((char *)&st + off) >= want)
+			return true;
+		if (ms_now() > end)
+			return false;
+		poll(NULL, 0, 2);
+	}
+}
+
+/* Both legs' peers: an RTP and an RTCP socket each. */
+struct peers {
+	int rtp[2], rtcp[2];
+};
+
+static int peers_open(struct peers *p, const char *addr)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		p->rtp[i] = udp_open(addr);
+		p->rtcp[i] = udp_open(addr);
+		if (p->rtp[i] < 0 || p->rtcp[i] < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void peers_close(struct peers *p)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		close(p->rtp[i]);
+		close(p->rtcp[i]);
+	}
+}
+
+/* Tell the session where leg's peer is (its real sockets), sendrecv. */
+static int remote_set(struct media_session *s, enum media_leg leg,
+		      const char *addr, const struct peers *p,
+		      enum media_dir dir)
+{
+	struct media_remote r = {
+		.addr = addr,
+		.rtp_port = udp_port(p->rtp[leg]),
+		.rtcp_port = udp_port(p->rtcp[leg]),
+		.dir = dir,
+	};
+
+	return media_session_set_remote(s, leg, &r);
+}
+
+/*
+ * The usual fixture: leg peers on addr, an engine of 4 pairs, a session
+ * (arg p) whose leg A is sendrecv and leg B dir_b.
+ */
+static int call_open(struct peers *p, struct media_engine **e,
+		     struct media_session **s, const char *addr,
+		     unsigned timeout_ms, enum media_dir dir_b)
+{
+	CHECK(peers_open(p, addr) == 0);
+	CHECK(engine_new(addr, 4, timeout_ms, e) == 0);
+	CHECK(media_session_alloc(*e, MEDIA_SIDE_ENTERPRISE, MEDIA_SIDE_TRUNK,
+				  p, s) == 0);
+	CHECK(remote_set(*s, MEDIA_LEG_A, addr, p, MEDIA_DIR_SENDRECV) == 0);
+	CHECK(remote_set(*s, MEDIA_LEG_B, addr, p, dir_b) == 0);
+	return 0;
+}
+
+/* Send one RTP packet from leg's peer to the relay; expect it at the
+ * other leg's peer, from the other endpoint's port (RTP-1). */
+static int relay_one(struct media_session *s, const char *addr,
+		     const struct peers *p, enum media_leg from, unsigned seq)
+{
+	unsigned char out[172], in[2048];
+	enum media_leg to = !from;
+	uint16_t src = 0;
+	ssize_t n;
+
+	rtp_make(out, sizeof(out), 0, seq);
+	CHECK(udp_send(p->rtp[from], addr, media_session_port(s, from), out,
+		       sizeof(out)) == 0);
+	n = udp_recv(p->rtp[to], in, sizeof(in), &src, WAIT_MS);
+	CHECK(n == (ssize_t)sizeof(out) && !memcmp(in, out, sizeof(out)));
+	CHECK(src == media_session_port(s, to));
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Cases                                                                   */
+
+int t_pool(void)
+{
+	struct media_session *s[4];
+	struct media_engine *e;
+	struct sockaddr_in in = { .sin_family = AF_INET };
+	uint16_t base = range_base(6), seen[6];
+	int i, j, held;
+
+	/* A port of the range held by another program: its pair is
+	 * skipped, and the pool keeps going with the next. */
+	held = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	in.sin_port = htons(base + 1); /* RTCP of the first pair */
+	CHECK(bind(held, (struct sockaddr *)&in, sizeof(in)) == 0);
+	CHECK(engine_new("127.0.0.1", 6, 0, &e) == 0);
+	CHECK(media_engine_ports_free(e) == 6);
+	for (i = 0; i < 2; i++)
+		CHECK(media_session_alloc(e, MEDIA_SIDE_ENTERPRISE,
+					  MEDIA_SIDE_TRUNK, NULL, &s[i]) == 0);
+	CHECK(media_session_port(s[0], MEDIA_LEG_A) == base + 2);
+	/* Left: the blocked pair and one more; B cannot get a second. */
+	CHECK(media_session_alloc(e, MEDIA_SIDE_ENTERPRISE, MEDIA_SIDE_TRUNK,
+				  NULL, &s[2]) == EADDRINUSE);
+	CHECK(media_engine_ports_free(e) == 2);
+	close(held);
+	CHECK(media_session_alloc(e, MEDIA_SIDE_ENTERPRISE, MEDIA_SIDE_TRUNK,
+				  NULL, &s[2]) == 0);
+	for (i = 0; i < 6; i++) {
+		seen[i] = media_session_port(s[i / 2], i % 2);
+		CHECK(seen[i] % 2 == 0 && seen[i] >= base &&
+		      seen[i] + 1 <= base + 11);
+		for (j = 0; j < i; j++)
+			CHECK(seen[j] != seen[i]);
+		/* Both of the pair are ours (bound): RTP and RTCP. */
+		in.sin_port = htons(seen[i] + i % 2);
+		held = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		CHECK(bind(held, (struct sockaddr *)&in, sizeof(in)) < 0 &&
+		      errno == EADDRINUSE);
+		close(held);
+	}
+	/* Exhausted: ENOSPC, which the B2BUA maps to 503. */
+	CHECK(media_engine_ports_free(e) == 0);
+	CHECK(media_session_alloc(e, MEDIA_SIDE_ENTERPRISE, MEDIA_SIDE_TRUNK,
+				  NULL, &s[3]) == ENOSPC);
+	/* Released on destroy (by the media thread, then dispatch). */
+	media_session_free(s[1]);
+	CHECK(sessions_wait(e, 2));
+	CHECK(media_engine_ports_free(e) == 2);
+	CHECK(media_session_alloc(e, MEDIA_SIDE_ENTERPRISE, MEDIA_SIDE_TRUNK,
+				  NULL, &s[1]) == 0);
+	CHECK(media_session_port(s[1], MEDIA_LEG_A) == seen[2]);
+	CHECK(media_session_port(s[1], MEDIA_LEG_B) == seen[3]);
+	media_engine_free(e);
+	return 0;
+}
+
+int t_bad_args(void)
+{
+	struct media_conf conf = { .port_min = 40001, .port_max = 40010 };
+	struct media_remote r = { .addr = "::1", .rtp_port = 4000 };
+	struct media_session *s;
+	struct media_engine *e;
+
+	CHECK(media_engine_alloc(&conf, on_event, &evlog, &e) == EINVAL);
+	conf.port_min = 40000;
+	conf.addr[0] = "localhost";
+	CHECK(media_engine_alloc(&conf, on_event, &evlog, &e) == EINVAL);
+	conf.port_max = 40000;
+	conf.addr[0] = "127.0.0.1";
+	CHECK(media_engine_alloc(&conf, on_event, &evlog, &e) == EINVAL);
+	CHECK(engine_new("127.0.0.1", 2, 0, &e) == 0);
+	CHECK(media_session_alloc(e, MEDIA_SIDE_ENTERPRISE, MEDIA_SIDE_TRUNK,
+				  NULL, &s) == 0);
+	CHECK(media_session_set_remote(s, MEDIA_LEG_A, &r) == EAFNOSUPPORT);
+	r.addr = "pbx.example.com";
+	CHECK(media_session_set_remote(s, MEDIA_LEG_A, &r) == EINVAL);
+	r.addr = "192.0.2.1";
+	r.npt = 1;
+	r.pt = (const uint8_t[]){ 200 };
+	CHECK(media_session_set_remote(s, MEDIA_LEG_A, &r) == EINVAL);
+	media_session_free(s);
+	media_engine_free(e);
+	return 0;
+}
+
+static int relay_both_ways(const char *addr)
+{
+	struct media_session *s;
+	struct media_engine *e;
+	struct peers p;
+	int i;
+
+	CHECK(call_open(&p, &e, &s, addr, 0, MEDIA_DIR_SENDRECV) == 0);
+	for (i = 0; i < 5; i++) {
+		CHECK(relay_one(s, addr, &p, MEDIA_LEG_A, 2 * i) == 0);
+		CHECK(relay_one(s, addr, &p, MEDIA_LEG_B, 2 * i + 1) == 0);
+	}
+	media_session_free(s);
+	media_engine_free(e);
+	peers_close(&p);
+	return 0;
+}
+
+int t_relay(void)
+{
+	return relay_both_ways("127.0.0.1");
+}
+
+int t_relay_ipv6(void)
+{
+	int fd = udp_open("::1");
+
+	if (fd < 0) {
+		printf("skipped: no ::1 here\n");
+		return 0;
+	}
+	close(fd);
+	return relay_both_ways("::1");
+}
+
+int t_latching(void)
+{
+	unsigned char pkt[172], in[2048];
+	struct media_session *s;
+	struct media_engine *e;
+	struct media_stats st;
+	struct peers p;
+	int nat, moved, i;
+
+	/* Leg A's SDP names a port nobody sends from (a NATed phone):
+	 * its packets come from p.rtp[A]; replies must go there. */
+	nat = udp_open("127.0.0.1");
+	moved = udp_open("127.0.0.1");
+	CHECK(peers_open(&p, "127.0.0.1") == 0 && nat >= 0 && moved >= 0);
+	CHECK(engine_new("127.0.0.1", 4, 0, &e) == 0);
+	CHECK(media_session_alloc(e, MEDIA_SIDE_ENTERPRISE, MEDIA_SIDE_TRUNK,
+				  NULL, &s) == 0);
+	CHECK(media_session_set_remote(
+		      s, MEDIA_LEG_A,
+		      &(struct media_remote){ .addr = "127.0.0.1",
+					      .rtp_port = udp_port(nat),
+					      .dir = MEDIA_DIR_SENDRECV }) ==
+	      0);
+	CHECK(remote_set(s, MEDIA_LEG_B, "127.0.0.1", &p, MEDIA_DIR_SENDRECV) ==
+	      0);
+	CHECK(relay_one(s, "127.0.0.1", &p, MEDIA_LEG_A, 1) == 0);
+	CHECK(relay_one(s, "127.0.0.1", &p, MEDIA_LEG_B, 2) == 0);
+	CHECK(udp_empty(nat));
+	/* Another source: dropped until MEDIA_RELATCH_PACKETS in a row. */
+	rtp_make(pkt, sizeof(pkt), 0, 3);
+	for (i = 1; i < MEDIA_RELATCH_PACKETS; i++)
+		CHECK(udp_send(moved, "127.0.0.1",
+			       media_session_port(s, MEDIA_LEG_A), pkt,
+			       sizeof(pkt)) == 0);
+	CHECK(stat_wait(s, MEDIA_LEG_A, STAT_OFF(drop_source),
+			MEDIA_RELATCH_PACKETS - 1));
+	CHECK(udp_empty(p.rtp[MEDIA_LEG_B]));
+	CHECK(udp_send(moved, "127.0.0.1", media_session_port(s, MEDIA_LEG_A),
+		       pkt, sizeof(pkt)) == 0);
+	CHECK(udp_recv(p.rtp[MEDIA_LEG_B], in, sizeof(in), NULL, WAIT_MS) ==
+	      sizeof(pkt));
+	media_session_get_stats(s, MEDIA_LEG_A, &st);
+	CHECK(st.drop_source == MEDIA_RELATCH_PACKETS - 1);
+	/* Re-latched: B's packets now go to the new source. */
+	rtp_make(pkt, sizeof(pkt), 0, 4);
+	CHECK(udp_send(p.rtp[MEDIA_LEG_B], "127.0.0.1",
+		       media_session_port(s, MEDIA_LEG_B), pkt,
+		       sizeof(pkt)) == 0);
+	CHECK(udp_recv(moved, in, sizeof(in), NULL, WAIT_MS) == sizeof(pkt));
+	CHECK(udp_empty(p.rtp[MEDIA_LEG_A]) && udp_empty(nat));
+	media_engine_free(e);
+	peers_close(&p);
+	close(nat);
+	close(moved);
+	return 0;
+}
+
+int t_rtcp(void)
+{
+	unsigned char sr[28] = { 0x80, 200, 0, 6 }, in[2048], bad[8] = { 0 };
+	struct media_session *s;
+	struct media_engine *e;
+	struct media_stats st;
+	uint16_t src = 0;
+	struct peers p;
+	int from;
+
+	CHECK(call_open(&p, &e, &s, "127.0.0.1", 0, MEDIA_DIR_SENDRECV) == 0);
+	for (from = 0; from < 2; from++) {
+		/* Not RTCP (version 0) on the RTCP port: dropped. */
+		CHECK(udp_send(p.rtcp[from], "127.0.0.1",
+			       media_session_port(s, from) + 1, bad,
+			       sizeof(bad)) == 0);
+		CHECK(udp_send(p.rtcp[from], "127.0.0.1",
+			       media_session_port(s, from) + 1, sr,
+			       sizeof(sr)) == 0);
+		CHECK(udp_recv(p.rtcp[!from], in, sizeof(in), &src, WAIT_MS) ==
+		      sizeof(sr));
+		CHECK(!memcmp(in, sr, sizeof(sr)));
+		CHECK(src == media_session_port(s, !from) + 1);
+	}
+	CHECK(udp_empty(p.rtp[0]) && udp_empty(p.rtp[1]));
+	CHECK(stat_wait(s, MEDIA_LEG_A, STAT_OFF(rtcp_out_packets), 1));
+	media_session_get_stats(s, MEDIA_LEG_A, &st);
+	CHECK(st.rtcp_in_packets == 2 && st.rtcp_out_packets == 1);
+	CHECK(st.drop_malformed == 1 && st.rtp_in_packets == 0);
+	media_engine_free(e);
+	peers_close(&p);
+	return 0;
+}
+
+/* Leg A holds (A's re-INVITE said `dir`, or c=0.0.0.0): nothing goes to
+ * A, A's music on hold still reaches B; resume restores both ways. */
+static int hold_case(enum media_dir dir, bool c_zero)
+{
+	unsigned char pkt[172];
+	struct media_session *s;
+	struct media_engine *e;
+	struct peers p;
+
+	CHECK(call_open(&p, &e, &s, "127.0.0.1", 0, MEDIA_DIR_SENDRECV) == 0);
+	CHECK(relay_one(s, "127.0.0.1", &p, MEDIA_LEG_A, 1) == 0);
+	CHECK(relay_one(s, "127.0.0.1", &p, MEDIA_LEG_B, 2) == 0);
+	CHECK(remote_set(s, MEDIA_LEG_A, c_zero ? "0.0.0.0" : "127.0.0.1", &p,
+			 dir) == 0);
+	rtp_make(pkt, sizeof(pkt), 0, 3);
+	CHECK(udp_send(p.rtp[MEDIA_LEG_B], "127.0.0.1",
+		       media_session_port(s, MEDIA_LEG_B), pkt,
+		       sizeof(pkt)) == 0);
+	CHECK(stat_wait(s, MEDIA_LEG_B, STAT_OFF(drop_hold), 1));
+	CHECK(udp_empty(p.rtp[MEDIA_LEG_A]));
+	/* The holder's packets (music on hold) still reach B. */
+	CHECK(relay_one(s, "127.0.0.1", &p, MEDIA_LEG_A, 4) == 0);
+	/* Resume. */
+	CHECK(remote_set(s, MEDIA_LEG_A, "127.0.0.1", &p, MEDIA_DIR_SENDRECV) ==
+	      0);
+	CHECK(relay_one(s, "127.0.0.1", &p, MEDIA_LEG_B, 5) == 0);
+	CHECK(relay_one(s, "127.0.0.1", &p, MEDIA_LEG_A, 6) == 0);
+	media_session_free(s);
+	media_engine_free(e);
+	peers_close(&p);
+	return 0;
+}
+
+int t_hold_sendonly(void)
+{
+	return hold_case(MEDIA_DIR_SENDONLY, false);
+}
+
+int t_hold_inactive(void)
+{
+	return hold_case(MEDIA_DIR_INACTIVE, false);
+}
+
+int t_hold_c_zero(void)
+{
+	return hold_case(MEDIA_DIR_SENDRECV, true);
+}
+
+int t_hold_set_dir(void)
+{
+	unsigned char pkt[172];
+	struct media_session *s;
+	struct media_engine *e;
+	struct peers p;
+
+	CHECK(call_open(&p, &e, &s, "127.0.0.1", 0, MEDIA_DIR_SENDRECV) == 0);
+	CHECK(media_session_set_dir(s, MEDIA_LEG_B, MEDIA_DIR_INACTIVE) == 0);
+	rtp_make(pkt, sizeof(pkt), 0, 1);
+	CHECK(udp_send(p.rtp[MEDIA_LEG_A], "127.0.0.1",
+		       media_session_port(s, MEDIA_LEG_A), pkt,
+		       sizeof(pkt)) == 0);
+	CHECK(stat_wait(s, MEDIA_LEG_A, STAT_OFF(drop_hold), 1));
+	CHECK(udp_empty(p.rtp[MEDIA_LEG_B]));
+	CHECK(media_session_set_dir(s, MEDIA_LEG_B, MEDIA_DIR_RECVONLY) == 0);
+	CHECK(relay_one(s, "127.0.0.1", &p, MEDIA_LEG_A, 2) == 0);
+	media_engine_free(e);
+	peers_close(&p);
+	return 0;
+}
+
+int t_timeout(void)
+{
+	const struct media_event *ev;
+	struct media_session *s;
+	struct media_engine *e;
+	uint64_t t0 = ms_now();
+	struct peers p;
+
+	CHECK(peers_open(&p, "127.0.0.1") == 0);
+	CHECK(engine_new("127.0.0.1", 4, 200, &e) == 0);
+	CHECK(media_session_alloc(e, MEDIA_SIDE_ENTERPRISE, MEDIA_SIDE_TRUNK,
+				  &p, &s) == 0);
+	CHECK(remote_set(s, MEDIA_LEG_A, "127.0.0.1", &p, MEDIA_DIR_SENDRECV) ==
+	      0);
+	/* B is on hold (inactive): no timeout for it. */
+	CHECK(remote_set(s, MEDIA_LEG_B, "127.0.0.1", &p, MEDIA_DIR_INACTIVE) ==
+	      0);
+	ev = event_wait(e, MEDIA_EVENT_RTP_TIMEOUT, -1, WAIT_MS);
+	CHECK(ev && ev->leg == MEDIA_LEG_A && ev->session == s &&
+	      ev->session_arg == &p);
+	CHECK(ms_now() - t0 >= 190);
+	/* Reported once; B never: wait three more periods for proof. */
+	CHECK(!event_wait(e, MEDIA_EVENT_RTP_TIMEOUT, MEDIA_LEG_B, 600));
+	CHECK(evlog.n == 1);
+	/* A packet re-arms it (B is inactive: nothing is relayed). */
+	evlog.n = 0;
+	CHECK(udp_send(p.rtp[MEDIA_LEG_A], "127.0.0.1",
+		       media_session_port(s, MEDIA_LEG_A),
+		       "\x80\0\0\1...."
+		       "....",
+		       12) == 0);
+	CHECK(event_wait(e, MEDIA_EVENT_FIRST_PACKET, MEDIA_LEG_A, WAIT_MS));
+	CHECK(event_wait(e, MEDIA_EVENT_RTP_TIMEOUT, MEDIA_LEG_A, WAIT_MS));
+	media_session_free(s);
+	media_engine_free(e);
+	peers_close(&p);
+	return 0;
+}
+
+int t_first_packet(void)
+{
+	const struct media_event *ev;
+	struct media_session *s;
+	struct media_engine *e;
+	struct peers p;
+	char want[32];
+	int i;
+
+	CHECK(peers_open(&p, "127.0.0.1") == 0);
+	CHECK(engine_new("127.0.0.1", 4, 0, &e) == 0);
+	CHECK(media_session_alloc(e, MEDIA_SIDE_TRUNK, MEDIA_SIDE_ENTERPRISE,
+				  &p, &s) == 0);
+	CHECK(remote_set(s, MEDIA_LEG_B, "127.0.0.1", &p, MEDIA_DIR_SENDRECV) ==
+	      0);
+	CHECK(remote_set(s, MEDIA_LEG_A, "127.0.0.1", &p, MEDIA_DIR_SENDRECV) ==
+	      0);
+	for (i = 0; i < 3; i++)
+		CHECK(relay_one(s, "127.0.0.1", &p, MEDIA_LEG_B, i) == 0);
+	ev = event_wait(e, MEDIA_EVENT_FIRST_PACKET, -1, WAIT_MS);
+	snprintf(want, sizeof(want), "127.0.0.1:%u", udp_port(p.rtp[1]));
+	CHECK(ev && ev->leg == MEDIA_LEG_B && ev->session_arg == &p);
+	CHECK(!strcmp(ev->src, want));
+	CHECK(!strcmp(media_event_name(ev->type), "FIRST_PACKET"));
+	/* Once per endpoint: now A's. */
+	CHECK(relay_one(s, "127.0.0.1", &p, MEDIA_LEG_A, 9) == 0);
+	CHECK(event_wait(e, MEDIA_EVENT_FIRST_PACKET, MEDIA_LEG_A, WAIT_MS));
+	CHECK(evlog.n == 2);
+	/* No event after media_session_free(), even if already queued. */
+	media_session_free(s);
+	media_engine_dispatch(e);
+	CHECK(evlog.n == 2);
+	media_engine_free(e);
+	peers_close(&p);
+	return 0;
+}
+
+int t_garbage(void)
+{
+	unsigned char big[3000], b[172], in[2048];
+	struct media_remote r = { .addr = "127.0.0.1",
+				  .dir = MEDIA_DIR_SENDRECV,
+				  .npt = 3,
+				  .pt = (const uint8_t[]){ 0, 8, 101 } };
+	struct media_session *s;
+	struct media_engine *e;
+	struct media_stats st;
+	uint16_t port;
+	struct peers p;
+
+	CHECK(peers_open(&p, "127.0.0.1") == 0);
+	CHECK(engine_new("127.0.0.1", 4, 0, &e) == 0);
+	CHECK(media_session_alloc(e, MEDIA_SIDE_ENTERPRISE, MEDIA_SIDE_TRUNK,
+				  NULL, &s) == 0);
+	r.rtp_port = udp_port(p.rtp[MEDIA_LEG_A]);
+	CHECK(media_session_set_remote(s, MEDIA_LEG_A, &r) == 0);
+	CHECK(remote_set(s, MEDIA_LEG_B, "127.0.0.1", &p, MEDIA_DIR_SENDRECV) ==
+	      0);
+	port = media_session_port(s, MEDIA_LEG_A);
+	/* version 0; too short; CSRC count past the end; over
+	 * MEDIA_MAX_PACKET; an RTCP-like PT; empty datagram. */
+	memset(b, 0, sizeof(b));
+	CHECK(udp_send(p.rtp[0], "127.0.0.1", port, b, sizeof(b)) == 0);
+	rtp_make(b, 12, 0, 1);
+	CHECK(udp_send(p.rtp[0], "127.0.0.1", port, b, 11) == 0);
+	b[0] = 0x8f;
+	CHECK(udp_send(p.rtp[0], "127.0.0.1", port, b, 40) == 0);
+	rtp_make(big, sizeof(big), 0, 2);
+	CHECK(udp_send(p.rtp[0], "127.0.0.1", port, big, sizeof(big)) == 0);
+	rtp_make(b, sizeof(b), 72, 3);
+	CHECK(udp_send(p.rtp[0], "127.0.0.1", port, b, sizeof(b)) == 0);
+	CHECK(udp_send(p.rtp[0], "127.0.0.1", port, b, 0) == 0);
+	/* Valid RTP, a payload type A did not negotiate (18: G.729). */
+	rtp_make(b, sizeof(b), 18, 4);
+	CHECK(udp_send(p.rtp[0], "127.0.0.1", port, b, sizeof(b)) == 0);
+	CHECK(stat_wait(s, MEDIA_LEG_A, STAT_OFF(drop_pt), 1));
+	media_session_get_stats(s, MEDIA_LEG_A, &st);
+	CHECK(st.drop_malformed == 6 && st.rtp_in_packets == 7);
+	/* Garbage did not latch: A's good packet does, and is the first
+	 * thing B's peer gets. */
+	rtp_make(b, sizeof(b), 8, 5);
+	CHECK(udp_send(p.rtp[0], "127.0.0.1", port, b, sizeof(b)) == 0);
+	CHECK(udp_recv(p.rtp[1], in, sizeof(in), NULL, WAIT_MS) == sizeof(b));
+	CHECK(in[1] == 8 && in[3] == 5);
+	CHECK(relay_one(s, "127.0.0.1", &p, MEDIA_LEG_B, 6) == 0);
+	media_engine_free(e);
+	peers_close(&p);
+	return 0;
+}
+
+/* RTP-2: sizes of 10, 20, 30 and 60 ms G.711 packets are all relayed
+ * as they came, and counted exactly. */
+int t_stats(void)
+{
+	static const size_t sizes[] = { 92, 172, 252, 492, 172, 172 };
+	unsigned char b[512], in[2048];
+	uint64_t bytes = 0;
+	struct media_session *s;
+	struct media_engine *e;
+	struct media_stats a, bs;
+	struct peers p;
+	size_t i;
+
+	CHECK(call_open(&p, &e, &s, "127.0.0.1", 0, MEDIA_DIR_SENDRECV) == 0);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		rtp_make(b, sizes[i], 0, (unsigned)i);
+		CHECK(udp_send(p.rtp[0], "127.0.0.1",
+			       media_session_port(s, MEDIA_LEG_A), b,
+			       sizes[i]) == 0);
+		CHECK(udp_recv(p.rtp[1], in, sizeof(in), NULL, WAIT_MS) ==
+		      (ssize_t)sizes[i]);
+		bytes += sizes[i];
+	}
+	CHECK(relay_one(s, "127.0.0.1", &p, MEDIA_LEG_B, 7) == 0);
+	CHECK(stat_wait(s, MEDIA_LEG_A, STAT_OFF(rtp_out_packets), 1));
+	media_session_get_stats(s, MEDIA_LEG_A, &a);
+	media_session_get_stats(s, MEDIA_LEG_B, &bs);
+	CHECK(a.rtp_in_packets == 6 && a.rtp_in_bytes == bytes);
+	CHECK(bs.rtp_out_packets == 6 && bs.rtp_out_bytes == bytes);
+	CHECK(bs.rtp_in_packets == 1 && bs.rtp_in_bytes == 172);
+	CHECK(a.rtp_out_packets == 1 && a.rtp_out_bytes == 172);
+	CHECK(a.drop_malformed + a.drop_source + a.drop_pt + a.drop_hold +
+		      a.drop_send ==
+	      0);
+	media_session_free(s);
+	media_engine_free(e);
+	peers_close(&p);
+	return 0;
+}
+
+struct blaster {
+	int fd;
+	uint16_t port[2];
+	atomic_bool stop;
+	unsigned sent;
+};
+
+/* Send RTP at both endpoints as fast as possible until told to stop. */
+static void *blast(void *arg)
+{
+	struct blaster *b = arg;
+	unsigned char pkt[172];
+
+	rtp_make(pkt, sizeof(pkt), 0, 0);
+	while (!atomic_load(&b->stop)) {
+		udp_send(b->fd, "127.0.0.1", b->port[b->sent % 2], pkt,
+			 sizeof(pkt));
+		b->sent++;
+	}
+	return NULL;
+}
+
+int t_destroy_under_traffic(void)
+{
+	struct blaster b = { 0 };
+	struct media_session *s;
+	struct media_engine *e;
+	struct peers p;
+	pthread_t tid;
+	int round;
+
+	CHECK(peers_open(&p, "127.0.0.1") == 0);
+	CHECK(engine_new("127.0.0.1", 4, 0, &e) == 0);
+	b.fd = udp_open("127.0.0.1");
+	CHECK(b.fd >= 0);
+	for (round = 0; round < 20; round++) {
+		CHECK(media_session_alloc(e, MEDIA_SIDE_ENTERPRISE,
+					  MEDIA_SIDE_TRUNK, NULL, &s) == 0);
+		CHECK(remote_set(s, MEDIA_LEG_A, "127.0.0.1", &p,
+				 MEDIA_DIR_SENDRECV) == 0);
+		CHECK(remote_set(s, MEDIA_LEG_B, "127.0.0.1", &p,
+				 MEDIA_DIR_SENDRECV) == 0);
+		b.port[0] = media_session_port(s, MEDIA_LEG_A);
+		b.port[1] = media_session_port(s, MEDIA_LEG_B);
+		atomic_store(&b.stop, false);
+		CHECK(pthread_create(&tid, NULL, blast, &b) == 0);
+		CHECK(stat_wait(s, MEDIA_LEG_B, STAT_OFF(rtp_in_packets), 20));
+		media_session_free(s); /* while packets are in flight */
+		/* The ports come back once the destroy is dispatched. */
+		CHECK(sessions_wait(e, 0));
+		atomic_store(&b.stop, true);
+		pthread_join(tid, NULL);
+		CHECK(media_engine_ports_free(e) == 4);
+	}
+	close(b.fd);
+	media_engine_free(e);
+	peers_close(&p);
+	return 0;
+}
+
+int t_shutdown_live(void)
+{
+	struct media_session *s[4];
+	struct media_engine *e;
+	struct peers p;
+	int i;
+
+	CHECK(peers_open(&p, "127.0.0.1") == 0);
+	CHECK(engine_new("127.0.0.1", 8, 200, &e) == 0);
+	for (i = 0; i < 4; i++) {
+		CHECK(media_session_alloc(e, MEDIA_SIDE_ENTERPRISE,
+					  MEDIA_SIDE_TRUNK, NULL, &s[i]) == 0);
+		CHECK(remote_set(s[i], MEDIA_LEG_A, "127.0.0.1", &p,
+				 MEDIA_DIR_SENDRECV) == 0);
+		CHECK(remote_set(s[i], MEDIA_LEG_B, "127.0.0.1", &p,
+				 MEDIA_DIR_SENDRECV) == 0);
+		CHECK(relay_one(s[i], "127.0.0.1", &p, MEDIA_LEG_A, 1) == 0);
+	}
+	/* One destroyed but not dispatched, one with a command pending,
+	 * events queued, the rest live: the engine frees them all. */
+	media_session_free(s[0]);
+	CHECK(media_session_set_dir(s[1], MEDIA_LEG_A, MEDIA_DIR_INACTIVE) ==
+	      0);
+	media_engine_free(e);
+	peers_close(&p);
+	return 0;
+}
