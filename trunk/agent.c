@@ -125,8 +125,13 @@ static int trunk_agent_bind(struct trunk_agent *agent, const char *url)
 
 	if (!agent->nta) {
 		/* P-Asserted-Identity and friends as typed headers (ID-3):
-		 * process-wide, before any agent parses a message. */
-		sip_update_default_mclass(sip_extend_mclass(NULL));
+		 * process-wide, once (the class lives as long as the
+		 * process), before any agent parses a message. */
+		static bool extended;
+
+		if (!extended)
+			extended = sip_update_default_mclass(
+					   sip_extend_mclass(NULL)) == 0;
 		agent->nta = nta_agent_create(
 			agent->gw->root, URL_STRING_MAKE(url),
 			trunk_agent_stray, agent, NTATAG_SERVER_RPORT(1),
