@@ -107,8 +107,9 @@ struct media_event {
 /*
  * Called by media_engine_dispatch() on its thread, once per event. The
  * handler may call any media_session_*() function, including
- * media_session_free() of the event's session; no event of a session
- * is delivered after media_session_free() of it returned.
+ * media_session_free() of the event's session (not media_engine_free());
+ * no event of a session is delivered after media_session_free() of it
+ * returned.
  */
 typedef void(media_event_h)(const struct media_event *ev, void *arg);
 

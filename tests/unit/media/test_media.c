@@ -76,6 +76,22 @@ static int t_bad_codec(void)
 	return 0;
 }
 
+static int t_conf_read(void)
+{
+	struct media_conf conf = { .addr = { "192.0.2.1", NULL } };
+	struct config *cfg;
+
+	CHECK(unit_load("[media]\nrtp_port_min = 30000\nrtp_port_max = "
+			"30999\nrtp_timeout = 250ms\nmedia_threads = 3\n",
+			schema, &cfg) == 0);
+	media_conf_read(&conf, config_section_get(cfg, "media", NULL));
+	CHECK(conf.port_min == 30000 && conf.port_max == 30999);
+	CHECK(conf.rtp_timeout_ms == 250 && conf.threads == 3);
+	CHECK(!strcmp(conf.addr[0], "192.0.2.1") && !conf.addr[1]);
+	config_free(cfg);
+	return 0;
+}
+
 static void spandsp_log(void *arg)
 {
 	logging_state_t *s = span_log_init(NULL, SPAN_LOG_DEBUG, "test");
@@ -112,6 +128,7 @@ static const struct unit_case cases[] = {
 	{ "range_too_small", t_range_too_small },
 	{ "bad_codec", t_bad_codec },
 	{ "spandsp_bridge", t_spandsp_bridge },
+	{ "conf_read", t_conf_read },
 	/* Port pool: even pairs, skip ports others hold, ENOSPC, release. */
 	{ "pool", t_pool },
 	{ "bad_args", t_bad_args },
