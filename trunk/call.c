@@ -34,6 +34,7 @@
 
 #include "gateway.h"
 #include "identity.h"
+#include "sdp.h"
 
 #include <sofia-sip/msg_addr.h>
 #include <sofia-sip/nta.h>
@@ -124,8 +125,10 @@ struct trunk_call {
 	struct call_txn reinvite, other;
 	su_timer_t *reaper; /* frees the call outside its callbacks */
 	time_t started;
-	char target[512];     /* B's Request-URI, for trunkctl */
-	char call_id[2][128]; /* of legs A and B, for trunkctl */
+	char target[512];	     /* B's Request-URI, for trunkctl */
+	char call_id[2][128];	     /* of legs A and B, for trunkctl */
+	struct media_session *media; /* the anchored RTP (media/), or NULL */
+	struct trunk_sdp_leg sdp[2]; /* our o= line toward leg A, leg B */
 };
 
 static int call_leg_request(struct call_leg *cl, nta_leg_t *leg,
@@ -184,6 +187,7 @@ static void call_free(struct trunk_call *call)
 		nta_outgoing_destroy(call->invite_b);
 	call_txn_clear(&call->reinvite);
 	call_txn_clear(&call->other);
+	media_session_free(call->media);
 	if (call->a.bye)
 		nta_outgoing_destroy(call->a.bye);
 	if (call->b.bye)
@@ -263,11 +267,96 @@ static sip_contact_t const *call_leg_contact(struct trunk_call *call,
 	return leg->contact ? leg->contact : m;
 }
 
-/* Content-Type and body of a message, for relaying. */
-#define CALL_BODY(sip)                                                         \
-	TAG_IF((sip)->sip_payload,                                             \
-	       SIPTAG_CONTENT_TYPE((sip)->sip_content_type)),                  \
-		TAG_IF((sip)->sip_payload, SIPTAG_PAYLOAD((sip)->sip_payload))
+/* A body on its way from one leg to the other (see call_sdp_cross). */
+struct call_body {
+	sip_payload_t *pl;
+	sip_content_type_t *ct;
+};
+
+#define CALL_BODY_TAGS(b)                                                      \
+	TAG_IF((b)->pl, SIPTAG_CONTENT_TYPE((b)->ct)),                         \
+		TAG_IF((b)->pl, SIPTAG_PAYLOAD((b)->pl))
+
+static bool call_is_sdp(sip_content_type_t const *ct)
+{
+	return !ct ||
+	       (ct->c_type && !strcasecmp(ct->c_type, "application/sdp"));
+}
+
+static enum media_leg call_media_leg(struct trunk_call *call,
+				     struct call_leg *leg)
+{
+	return leg == &call->a ? MEDIA_LEG_A : MEDIA_LEG_B;
+}
+
+/* Tell the relay where leg `from`'s peer receives, from its SDP. */
+static void call_sdp_remote(struct trunk_call *call, struct call_leg *from,
+			    const struct trunk_sdp_stream *st)
+{
+	struct media_remote rm = {
+		.addr = st->addr,
+		.rtp_port = st->port,
+		.rtcp_port = st->rtcp_port,
+		.dir = (enum media_dir)st->dir,
+		.npt = st->npt,
+		.pt = st->pt,
+	};
+
+	media_session_set_remote(call->media, call_media_leg(call, from), &rm);
+}
+
+/*
+ * Media anchoring (RTP-1, DESIGN.md 5): an SDP body from leg `from` never
+ * crosses as it is. Its first stream is anchored on the call's media
+ * session (the relay learns the peer's address, direction and payload
+ * types), and the SDP the other leg gets names the relay's address and
+ * port there, with our own o= line (SDP-3); further streams are refused
+ * (port 0). Other bodies cross unchanged. Returns 0, 488 (SDP that cannot
+ * be parsed) or 503 (no media ports).
+ */
+static int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
+			  sip_payload_t const *pl, sip_content_type_t const *ct,
+			  struct call_body *out)
+{
+	struct call_leg *to = from == &call->a ? &call->b : &call->a;
+	struct trunk_sdp_remote rs;
+	uint16_t ports[TRUNK_SDP_MAX_MEDIA] = { 0 };
+	const char *addr;
+	char why[160], *text;
+
+	memset(out, 0, sizeof(*out));
+	if (!pl)
+		return 0;
+	if (!call_is_sdp(ct)) {
+		out->pl = sip_payload_dup(call->home, pl);
+		out->ct = sip_content_type_dup(call->home, ct);
+		return 0;
+	}
+	if (trunk_sdp_remote(pl->pl_data, pl->pl_len, &rs, why, sizeof(why)) ||
+	    !rs.nstreams) {
+		LOGW(SUBSYS, call->ctx, "SDP from leg %c refused: %s",
+		     from == &call->a ? 'A' : 'B', why);
+		return 488;
+	}
+	/* Endpoint A on leg A's side, B on leg B's (trunk_side and
+	 * media_side number the sides alike). */
+	if (!call->media &&
+	    media_session_alloc(call->gw->media, (enum media_side)call->a.side,
+				(enum media_side)call->b.side, call,
+				&call->media))
+		return 503;
+	call_sdp_remote(call, from, &rs.s[0]);
+	ports[0] = media_session_port(call->media, call_media_leg(call, to));
+	addr = media_engine_side_addr(call->gw->media,
+				      (enum media_side)to->side);
+	if (trunk_sdp_rewrite(call->home, &call->sdp[to == &call->a ? 0 : 1],
+			      pl->pl_data, pl->pl_len, addr, strchr(addr, ':'),
+			      ports, rs.nstreams, &text, why, sizeof(why)))
+		return 488;
+	out->pl = sip_payload_make(call->home, text);
+	out->ct = sip_content_type_make(call->home, "application/sdp");
+	return out->pl && out->ct ? 0 : 503;
+}
 
 /* ACK a 2xx on leg `to` (CSeq number of its INVITE), with the body of
  * `with` (the other leg's ACK carrying an answer) if given. */
@@ -276,16 +365,17 @@ static void call_send_ack(struct trunk_call *call, struct call_leg *to,
 {
 	sip_cseq_t *cseq =
 		sip_cseq_create(call->home, cseq_n, sip_method_ack, "ACK");
-	sip_payload_t const *pl = with ? with->sip_payload : NULL;
+	struct call_body body = { 0 };
 	nta_outgoing_t *ack;
 
-	/* TAG_IF evaluates its value even when false: no with-> in it. */
-	ack = nta_outgoing_tcreate(
-		to->leg, NULL, NULL, NULL, SIP_METHOD_ACK, NULL,
-		SIPTAG_CSEQ(cseq),
-		TAG_IF(pl, SIPTAG_CONTENT_TYPE(with ? with->sip_content_type
-						    : NULL)),
-		TAG_IF(pl, SIPTAG_PAYLOAD(pl)), TAG_END());
+	/* The answer in the other leg's ACK crosses like any SDP. */
+	if (with)
+		call_sdp_cross(call, to == &call->a ? &call->b : &call->a,
+			       with->sip_payload, with->sip_content_type,
+			       &body);
+	ack = nta_outgoing_tcreate(to->leg, NULL, NULL, NULL, SIP_METHOD_ACK,
+				   NULL, SIPTAG_CSEQ(cseq),
+				   CALL_BODY_TAGS(&body), TAG_END());
 	if (ack)
 		nta_outgoing_destroy(ack);
 }
@@ -330,19 +420,25 @@ static void call_send_bye(struct trunk_call *call, struct call_leg *to)
 static void call_b_provisional(struct trunk_call *call, sip_t const *sip)
 {
 	int status = sip->sip_status->st_status;
+	struct call_body body;
 
 	if (status == 100 || call->state == CALL_CANCELLING)
 		return;
+
 	if (sip->sip_to->a_tag)
 		nta_leg_rtag(call->b.leg, sip->sip_to->a_tag);
+	call_sdp_cross(call, &call->b, sip->sip_payload, sip->sip_content_type,
+		       &body);
 	nta_incoming_treply(call->invite_a, status, sip->sip_status->st_phrase,
 			    SIPTAG_CONTACT(call_leg_contact(call, &call->a)),
-			    CALL_BODY(sip), TAG_END());
+			    CALL_BODY_TAGS(&body), TAG_END());
 	call_set_state(call, CALL_EARLY, "1xx from B");
 }
 
 static void call_b_success(struct trunk_call *call, sip_t const *sip)
 {
+	struct call_body body;
+
 	if (call->b_acked) { /* a retransmitted 2xx: our ACK got lost */
 		if (call->ack_to != &call->b)
 			call_send_ack(call, &call->b, call->invite_b_cseq,
@@ -361,10 +457,12 @@ static void call_b_success(struct trunk_call *call, sip_t const *sip)
 		call_end(call, "answered after CANCEL");
 		return;
 	}
+	call_sdp_cross(call, &call->b, sip->sip_payload, sip->sip_content_type,
+		       &body);
 	nta_incoming_treply(call->invite_a, sip->sip_status->st_status,
 			    sip->sip_status->st_phrase,
 			    SIPTAG_CONTACT(call_leg_contact(call, &call->a)),
-			    CALL_BODY(sip), TAG_END());
+			    CALL_BODY_TAGS(&body), TAG_END());
 	/* With an offer in the 2xx (late offer) the answer comes in A's ACK,
 	 * which we relay; otherwise B gets its ACK now. */
 	call_ack_or_defer(call, &call->b, call->invite_b_cseq,
@@ -583,14 +681,15 @@ static int call_leg_bye(struct call_leg *cl, nta_incoming_t *irq)
 static void call_txn_answer(struct trunk_call *call, struct call_txn *t,
 			    sip_t const *sip, int status)
 {
-	nta_incoming_treply(
-		t->irq, status, sip ? sip->sip_status->st_phrase : NULL,
-		SIPTAG_CONTACT(call_leg_contact(call, t->from)),
-		TAG_IF(sip && sip->sip_payload,
-		       SIPTAG_CONTENT_TYPE(sip ? sip->sip_content_type : NULL)),
-		TAG_IF(sip && sip->sip_payload,
-		       SIPTAG_PAYLOAD(sip ? sip->sip_payload : NULL)),
-		TAG_END());
+	struct call_body body = { 0 };
+
+	if (sip)
+		call_sdp_cross(call, call_peer(t->from), sip->sip_payload,
+			       sip->sip_content_type, &body);
+	nta_incoming_treply(t->irq, status,
+			    sip ? sip->sip_status->st_phrase : NULL,
+			    SIPTAG_CONTACT(call_leg_contact(call, t->from)),
+			    CALL_BODY_TAGS(&body), TAG_END());
 }
 
 static int call_reinvite_response(struct trunk_call *call, nta_outgoing_t *orq,
@@ -630,15 +729,19 @@ static int call_txn_start(struct call_leg *cl, struct call_txn *t,
 {
 	struct trunk_call *call = cl->call;
 	struct call_leg *peer = call_peer(cl);
+	struct call_body body;
+	int rc = call_sdp_cross(call, cl, sip->sip_payload,
+				sip->sip_content_type, &body);
 
+	if (rc)
+		return rc;
 	t->orq = nta_outgoing_tcreate(
 		peer->leg, cb, call, NULL, sip->sip_request->rq_method,
 		sip->sip_request->rq_method_name, NULL,
 		SIPTAG_CONTACT(call_leg_contact(call, peer)),
 		SIPTAG_HEADER((sip_header_t *)call_auth(
-			call, peer, sip->sip_request->rq_method_name,
-			sip->sip_payload)),
-		CALL_BODY(sip), TAG_END());
+			call, peer, sip->sip_request->rq_method_name, body.pl)),
+		CALL_BODY_TAGS(&body), TAG_END());
 	if (!t->orq)
 		return 500;
 	t->from = cl;
@@ -1253,6 +1356,8 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 	nta_agent_t *nta = trunk_agent_nta(call->gw->agents[r->to]);
 	sip_call_id_t *cid = sip_call_id_create(call->home, NULL);
 	char from[600], to[600];
+	struct call_body body;
+	int rc;
 
 	if (!cid)
 		return ENOMEM;
@@ -1260,12 +1365,16 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 	call->max_forwards =
 		(sip->sip_max_forwards ? sip->sip_max_forwards->mf_count : 70) -
 		1;
-	call->body = sip_payload_dup(call->home, sip->sip_payload);
-	call->body_type =
-		sip_content_type_dup(call->home, sip->sip_content_type);
 	snprintf(call->call_id[1], sizeof(call->call_id[1]), "%s", cid->i_id);
 	call->b.call = call;
 	call->b.side = r->to;
+	/* A's offer, anchored: kept for failover and redirects. */
+	rc = call_sdp_cross(call, &call->a, sip->sip_payload,
+			    sip->sip_content_type, &body);
+	if (rc)
+		return rc;
+	call->body = body.pl;
+	call->body_type = body.ct;
 	/* The next hop's transport: in the route, else the R-URI. */
 	call_transport_set(&call->b, strstr(r->nroutes ? r->routes[0] : r->ruri,
 					    "transport="));
@@ -1307,15 +1416,24 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 	call->gw = gw;
 	call->id = ++gw->call_seq;
 	call->started = time(NULL);
+	/* Our o= lines (RFC 4566: an NTP-style id; the version rises with
+	 * every change of our SDP, SDP-3). */
+	call->sdp[0].sess_id = call->sdp[1].sess_id =
+		(uint64_t)call->started * 1000 + call->id % 1000;
+	call->sdp[0].version = call->sdp[1].version = 1;
 	snprintf(call->ctx, sizeof(call->ctx), "call %llu", call->id);
 	call->next = gw->calls;
 	gw->calls = call;
 	gw->ncalls++;
 	nta_incoming_treply(irq, SIP_100_TRYING, TAG_END());
-	if (call_leg_a_create(call, side, irq, sip) ||
-	    call_leg_b_start(call, sip, &r)) {
-		nta_incoming_treply(irq, SIP_500_INTERNAL_SERVER_ERROR,
-				    TAG_END());
+	status = call_leg_a_create(call, side, irq, sip);
+	if (!status)
+		status = call_leg_b_start(call, sip, &r);
+	if (status) {
+		/* 488: A's SDP unusable; 503: no media ports; else 500. */
+		nta_incoming_treply(
+			irq, status == 488 || status == 503 ? status : 500,
+			NULL, TAG_END());
 		call_end(call, "cannot set up leg B");
 		return 0;
 	}
@@ -1337,6 +1455,25 @@ static void call_hangup(struct trunk_call *call, const char *why)
 		nta_outgoing_cancel(call->invite_b);
 	}
 	call_end(call, why);
+}
+
+void trunk_call_media_event(const struct media_event *ev, void *arg)
+{
+	struct trunk_call *call = ev->session_arg;
+
+	(void)arg;
+	switch (ev->type) {
+	case MEDIA_EVENT_FIRST_PACKET:
+		LOGD(SUBSYS, call->ctx, "RTP from leg %c: %s",
+		     ev->leg == MEDIA_LEG_A ? 'A' : 'B', ev->src);
+		break;
+	case MEDIA_EVENT_RTP_TIMEOUT:
+		/* A dead call: nobody sends media any more (issue 3). */
+		LOGW(SUBSYS, call->ctx, "no RTP from leg %c: ending the call",
+		     ev->leg == MEDIA_LEG_A ? 'A' : 'B');
+		call_hangup(call, "RTP timeout");
+		break;
+	}
 }
 
 void trunk_call_free_all(struct trunk_gateway *gw)
@@ -1382,5 +1519,15 @@ void trunk_call_info(const struct trunk_call *call,
 	info->duration_s = (long long)(time(NULL) - call->started);
 	info->call_id[0] = call->call_id[0];
 	info->call_id[1] = call->call_id[1];
+	info->media = call->media != NULL;
+	for (int i = 0; call->media && i < 2; i++) {
+		struct media_stats st;
+
+		media_session_get_stats(call->media, (enum media_leg)i, &st);
+		info->media_port[i] =
+			media_session_port(call->media, (enum media_leg)i);
+		info->rtp_in[i] = st.rtp_in_packets;
+		info->rtp_out[i] = st.rtp_out_packets;
+	}
 	info->target = call->target;
 }

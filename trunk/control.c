@@ -200,11 +200,20 @@ static void control_calls(struct trunk_control *ctl, struct trunk_reply *r)
 			  sep, ci.id, ci.state, trunk_side_names[ci.from],
 			  trunk_side_names[ci.to], ci.duration_s);
 		reply_str(r, ci.target);
-		reply_add(r, ",\"legs\":[{\"call_id\":");
-		reply_str(r, ci.call_id[0]);
-		reply_add(r, "},{\"call_id\":");
-		reply_str(r, ci.call_id[1]);
-		reply_add(r, "}]}");
+		reply_add(r, ",\"legs\":[");
+		for (int i = 0; i < 2; i++) {
+			reply_add(r, "%s{\"call_id\":", i ? "," : "");
+			reply_str(r, ci.call_id[i]);
+			if (ci.media)
+				reply_add(r,
+					  ",\"media_port\":%u,\"rtp_in\":%llu,"
+					  "\"rtp_out\":%llu",
+					  ci.media_port[i],
+					  (unsigned long long)ci.rtp_in[i],
+					  (unsigned long long)ci.rtp_out[i]);
+			reply_add(r, "}");
+		}
+		reply_add(r, "]}");
 		sep = ",";
 	}
 	reply_add(r, "]}");

@@ -409,6 +409,51 @@ static int trunk_pid_file_write(const char *path)
 /* ---------------------------------------------------------------------- */
 /* Start and stop                                                          */
 
+/* The media thread's events, drained on the signalling thread. */
+static int trunk_media_readable(struct trunk_gateway *gw, su_wait_t *w,
+				void *arg)
+{
+	(void)w;
+	(void)arg;
+	media_engine_dispatch(gw->media);
+	return 0;
+}
+
+/* Start the RTP relay: the [media] settings, and per side the first
+ * listen address of that side (media uses the signalling address). */
+static int trunk_media_start(struct trunk_gateway *gw)
+{
+	const struct config_section *g =
+		config_section_get(gw->cfg, "global", NULL);
+	struct config_addr a[TRUNK_SIDE_COUNT];
+	struct media_conf mc = { 0 };
+	const char *const *items;
+	enum trunk_side side;
+	char key[64];
+	int rc;
+
+	media_conf_read(&mc, config_section_get(gw->cfg, "media", NULL));
+	for (side = 0; side < TRUNK_SIDE_COUNT; side++) {
+		snprintf(key, sizeof(key), "%s_listen", trunk_side_names[side]);
+		if (!config_get_list(g, key, &items) ||
+		    config_addr_parse(items[0], &a[side]))
+			return EINVAL;
+		mc.addr[side] = a[side].host;
+	}
+	rc = media_engine_alloc(&mc, trunk_call_media_event, gw, &gw->media);
+	if (rc) {
+		LOGE(SUBSYS, NULL, "cannot start the media relay: %s",
+		     strerror(rc));
+		return rc;
+	}
+	if (su_wait_create(gw->media_wait, media_engine_fd(gw->media),
+			   SU_WAIT_IN))
+		return ENOMEM;
+	gw->media_reg = su_root_register(gw->root, gw->media_wait,
+					 trunk_media_readable, NULL, 0);
+	return gw->media_reg > 0 ? 0 : ENOMEM;
+}
+
 static int trunk_gateway_start(struct trunk_gateway *gw)
 {
 	const struct config_section *g =
@@ -420,6 +465,9 @@ static int trunk_gateway_start(struct trunk_gateway *gw)
 	if (!gw->root)
 		return ENOMEM;
 	rc = trunk_signals_open(gw);
+	if (rc)
+		return rc;
+	rc = trunk_media_start(gw);
 	if (rc)
 		return rc;
 	for (side = 0; side < TRUNK_SIDE_COUNT; side++) {
@@ -463,6 +511,9 @@ static void trunk_gateway_stop(struct trunk_gateway *gw)
 	 * them (sent at once) and free them before their agents go. */
 	trunk_call_hangup_all(gw, "stopping");
 	trunk_call_free_all(gw);
+	if (gw->media_reg > 0)
+		su_root_deregister(gw->root, gw->media_reg);
+	media_engine_free(gw->media); /* after the calls: they own sessions */
 	trunk_peers_free(gw);
 	trunk_regs_free(gw);
 	trunk_auth_free_all(gw);

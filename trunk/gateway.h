@@ -28,6 +28,7 @@
 
 #include "trunk.h"
 #include "dialplan/dialplan.h"
+#include "media/media.h"
 
 /* The two sides of the B2BUA; their SIP agents never share a socket. */
 enum trunk_side {
@@ -62,8 +63,11 @@ struct trunk_gateway {
 	struct trunk_peer *peers; /* owned: SP-SSEs of all trunks */
 	struct trunk_auth *auths; /* owned: digest client state per trunk */
 	struct trunk_binding *bindings; /* owned: phones' registrations */
-	struct dialplan *plan; /* owned: compiled [dialplan] file, or NULL */
+	struct dialplan *plan;	/* owned: compiled [dialplan] file, or NULL */
 	struct trunk_reg *regs; /* owned: registration-mode trunks */
+	struct media_engine *media; /* owned: the RTP relay (media/) */
+	su_wait_t media_wait[1];
+	int media_reg; /* su_root registration of the media event fd */
 	unsigned ncalls;
 	unsigned long long call_seq; /* ids for log context and trunkctl */
 	su_timer_t *drain_timer;     /* shutdown_grace after SIGTERM */
@@ -88,6 +92,10 @@ struct nta_incoming_s;
 struct sip_s;
 int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 		      struct nta_incoming_s *irq, struct sip_s const *sip);
+/* A media event for a call (RTP timeout ends it). Signalling thread. */
+struct media_event;
+void trunk_call_media_event(const struct media_event *ev, void *arg);
+
 /* End every call at once (shutdown). */
 void trunk_call_hangup_all(struct trunk_gateway *gw, const char *why);
 /* Free every call now, without waiting for the loop (final stop). */
@@ -162,6 +170,9 @@ struct trunk_call_info {
 	long long duration_s;
 	const char *call_id[2]; /* leg A (caller side), leg B */
 	const char *target;	/* B's Request-URI */
+	bool media;		/* anchored: the fields below are valid */
+	uint16_t media_port[2]; /* our RTP port toward leg A, leg B */
+	uint64_t rtp_in[2], rtp_out[2]; /* packets from / to each leg */
 };
 /* Iterate the active calls: prev NULL starts; NULL at the end. */
 const struct trunk_call *trunk_call_next(const struct trunk_gateway *gw,

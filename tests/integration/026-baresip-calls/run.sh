@@ -2,8 +2,9 @@
 # 026-baresip-calls: two real softphones (baresip) register to trunkd with
 # digest and call each other through it; then one calls out through the
 # trunk to a SIPp carrier. Audio flows (baresip reports the bit rate).
-# trunkctl hangup ends each call with BYE on both legs.
-# REQ: none (issue 3: real phone calls; ID-2 and digest are proven by 024/025)
+# trunkctl hangup ends each call with BYE on both legs. RTP goes through
+# trunkd's relay (RTP-1).
+# REQ: RTP-1
 . "$(dirname "$0")/../lib.sh"
 ti_setup
 command -v baresip >/dev/null || ti_fail "baresip not found (apt-get install baresip-core)"
@@ -29,7 +30,7 @@ phone()
 	ti_start "$name" baresip -f "$dir" -t 60 "$@"
 }
 
-said() { grep -q "$2" "$TI_DIR/$1.log"; }
+said() { tr "\r" "\n" <"$TI_DIR/$1.log" | grep -q "$2"; }
 
 # The id of the (first) call trunkctl shows.
 call_id() { ti_json "$(ti_ctl calls)" "j['calls'][0]['id']"; }
@@ -46,6 +47,21 @@ ti_wait_until 5 said bob "Call established: sip:alice@" ||
 	ti_fail "bob did not see the call established"
 ti_wait_until 10 said bob "audio=[1-9][0-9]*/[1-9]" ||
 	ti_fail "bob reports no audio both ways"
+# Media is anchored: each phone's RTP comes from trunkd's relay (the
+# [media] port range 20000-20999 of the default config), not from the
+# other phone's own ports (30000-30298).
+relay='receiving from 127\.0\.0\.1:20[0-9][0-9][0-9]$'
+said bob "$relay" || ti_fail "bob's RTP does not come from the relay"
+said alice "$relay" || ti_fail "alice's RTP does not come from the relay"
+# trunkctl calls shows the relay's ports and its packet counters (issue 3
+# item 6).
+counting()
+{
+	ti_json "$(ti_ctl calls)" "all(20000 <= l['media_port'] <= 20999 and
+		l['rtp_in'] > 0 and l['rtp_out'] > 0 for l in j['calls'][0]['legs'])" |
+		grep -q True
+}
+ti_wait_until 5 counting || ti_fail "trunkctl calls shows no relayed RTP: $(ti_ctl calls)"
 ti_ctl hangup "$(call_id)" >/dev/null || ti_fail "trunkctl hangup failed"
 ti_wait_until 5 said alice "session closed" || ti_fail "alice's call did not end"
 ti_wait_until 5 said bob "session closed" || ti_fail "bob's call did not end"

@@ -27,6 +27,8 @@ from xml.sax.saxutils import quoteattr
 tpl, out, pairs = sys.argv[1], sys.argv[2], sys.argv[3:]
 s = open(tpl).read()
 for k, v in (p.split("=", 1) for p in pairs):
+    if not v:  # an empty value drops its line: a blank line ends headers
+        s = "\n".join(l for l in s.split("\n") if l.strip() != "@%s@" % k)
     s = s.replace("@%s@" % k, quoteattr(v) if k.endswith("_RE") else v)
 open(out, "w").write(s)
 PY
