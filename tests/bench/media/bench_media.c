@@ -323,7 +323,9 @@ static int bench_report(struct bench *b, uint64_t elapsed_ns, uint64_t cpu_ns,
 	printf("media bench: %u sessions, %u s, %u media thread(s), "
 	       "%d-byte RTP at 50 pps each way\n",
 	       b->n, b->seconds, b->threads, PKT_LEN);
-	printf("packets: sent %llu, received %llu, loss %.3f %%, bad %llu\n",
+	printf("packets: scheduled %llu, sent %llu, received %llu, loss %.3f "
+	       "%%, bad %llu\n",
+	       (unsigned long long)(100ull * b->n * b->seconds),
 	       (unsigned long long)b->sent, (unsigned long long)b->received,
 	       loss, (unsigned long long)b->bad);
 	printf("relay delay: p50 %u us, p99 %u us, p99.9 %u us, max %u us\n",
