@@ -9,36 +9,50 @@
 
 #include "certs.h"
 
+/* TLS itself arrives with issue 5: until then these keys are validated
+ * (files must exist, values parse) but have no effect, and the help says
+ * so (docs/configuration.md). */
 const struct config_key certs_tls_keys[] = {
 	{ "tls_ca_file", CONFIG_PATH, 0, 0, NULL, NULL, CONFIG_F_MUST_EXIST,
-	  "CA bundle (PEM) that peer certificates must chain to (TLS-5)." },
+	  "CA bundle (PEM) that peer certificates must chain to (TLS-5). Not "
+	  "implemented yet: accepted and validated, no effect (issue 5)." },
 	{ "tls_pin_certificate", CONFIG_PATH, 0, 0, NULL, NULL,
 	  CONFIG_F_MUST_EXIST,
-	  "Accept only this peer certificate (PEM), instead of a CA." },
+	  "Accept only this peer certificate (PEM), instead of a CA. Not "
+	  "implemented yet: accepted and validated, no effect (issue 5)." },
 	{ "tls_pin_sha256", CONFIG_STRING, 0, 0, NULL, NULL, 0,
 	  "Accept only a peer certificate with this SHA-256 fingerprint "
-	  "(64 hex digits, colons allowed)." },
+	  "(64 hex digits, colons allowed). Not implemented yet: accepted and "
+	  "validated, no effect (issue 5)." },
 	{ "tls_certificate", CONFIG_PATH, 0, 0, NULL, NULL, CONFIG_F_MUST_EXIST,
 	  "Our certificate followed by its chain (PEM). Optional in "
-	  "Registration mode (TLS-9), needed for mutual TLS (TLS-10)." },
+	  "Registration mode (TLS-9), needed for mutual TLS (TLS-10). Not "
+	  "implemented yet: accepted and validated, no effect (issue 5)." },
 	{ "tls_key", CONFIG_PATH, 0, 0, NULL, NULL, CONFIG_F_MUST_EXIST,
-	  "Private key of tls_certificate (PEM)." },
+	  "Private key of tls_certificate (PEM). Not implemented yet: accepted "
+	  "and validated, no effect (issue 5)." },
 	{ "tls_key_passphrase", CONFIG_STRING, 0, 0, NULL, NULL,
-	  CONFIG_F_SECRET, "Passphrase of tls_key, if encrypted." },
+	  CONFIG_F_SECRET,
+	  "Passphrase of tls_key, if encrypted. Not implemented yet: accepted "
+	  "and validated, no effect (issue 5)." },
 	{ "tls_verify_name", CONFIG_STRING, 0, 0, NULL, NULL, 0,
 	  "Name the peer certificate must carry (RFC 5922 SAN URI or DNS, "
-	  "TLS-6). Default: the trunk's domain." },
+	  "TLS-6). Default: the trunk's domain. Not implemented yet: accepted "
+	  "and validated, no effect (issue 5)." },
 	{ "tls_optional_ciphers", CONFIG_LIST, 0, 2,
 	  "TLS_RSA_WITH_AES_128_GCM_SHA256|TLS_RSA_WITH_AES_128_CBC_SHA", NULL,
 	  0,
 	  "TLS 1.2 suites allowed after TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "
-	  "in this order (TLS-2)." },
+	  "in this order (TLS-2). Not implemented yet: accepted and validated, "
+	  "no effect (issue 5)." },
 	{ "tls_ocsp", CONFIG_ENUM, 0, 0, "require|prefer|off", "prefer", 0,
 	  "Revocation checking by OCSP stapling (TLS-7): require, prefer or "
-	  "off." },
+	  "off. Not implemented yet: accepted and validated, no effect (issue "
+	  "5)." },
 	{ "tls_required", CONFIG_BOOL, 0, 0, NULL, "no", 0,
 	  "Never fall back to UDP/TCP toward this peer, whatever DNS offers "
-	  "(TLS-8)." },
+	  "(TLS-8). Not implemented yet: accepted and validated, no effect "
+	  "(issue 5)." },
 	{ NULL },
 };
 

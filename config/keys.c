@@ -19,7 +19,9 @@ const struct config_key config_global_keys[] = {
 	{ "pid_file", CONFIG_PATH, 0, 0, NULL, NULL, CONFIG_F_RESTART,
 	  "Write the daemon's PID here (the --pid-file option overrides)." },
 	{ "cdr_database", CONFIG_PATH, 0, 0, NULL, "/var/lib/trunkd/cdr.sqlite",
-	  CONFIG_F_RESTART, "SQLite database for call detail records." },
+	  CONFIG_F_RESTART,
+	  "SQLite database for call detail records. Not implemented yet: "
+	  "accepted and validated, no effect (issue 3)." },
 	{ "instance_id_file", CONFIG_PATH, 0, 0, NULL,
 	  "/var/lib/trunkd/instance-id", CONFIG_F_RESTART,
 	  "Where the persistent +sip.instance UUID (RFC 5626, OB-1) is kept." },

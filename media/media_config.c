@@ -13,24 +13,29 @@ static const struct config_key media_keys[] = {
 	  "Highest UDP port of the RTP/RTCP range." },
 	{ "codecs", CONFIG_LIST, 1, 8, "PCMU|PCMA|G729", "PCMU,PCMA", 0,
 	  "Codecs in order of preference. G.711 u-law and A-law at 20 ms are "
-	  "always offered on the trunk side (RTP-3) even if not listed." },
+	  "always offered on the trunk side (RTP-3) even if not listed. Not "
+	  "implemented yet: accepted and validated, no effect (issue 3)." },
 	{ "dtmf_payload_type", CONFIG_INT, 96, 127, NULL, "101", 0,
-	  "Payload type we offer for RFC 4733 telephone-event." },
+	  "Payload type we offer for RFC 4733 telephone-event. Not implemented "
+	  "yet: accepted and validated, no effect (issue 3)." },
 	{ "srtp_enterprise", CONFIG_ENUM, 0, 0, "off|optional|required", "off",
 	  0,
 	  "SRTP toward phones and PBXs: off (RTP/AVP), optional (accept both, "
-	  "offer SRTP), required (RTP/SAVP only)." },
+	  "offer SRTP), required (RTP/SAVP only). Not implemented yet: "
+	  "accepted and validated, no effect (issue 5/3: SRTP)." },
 	{ "srtp_trunk", CONFIG_ENUM, 0, 0, "off|optional|required", "optional",
 	  0,
 	  "SRTP toward the carrier (SRTP-1..4): SDES AES_CM_128_HMAC_SHA1_80 "
-	  "with fresh keys on every offer." },
+	  "with fresh keys on every offer. Not implemented yet: accepted and "
+	  "validated, no effect (issue 5/3: SRTP)." },
 	{ "rtp_timeout", CONFIG_DURATION, 0, 3600000, NULL, "60s", 0,
 	  "End a call when no RTP arrived on an active stream for this long "
 	  "(0: never)." },
 	{ "media_threads", CONFIG_INT, 0, 64, NULL, "0", CONFIG_F_RESTART,
 	  "Media relay threads (0: one per CPU core)." },
 	{ "echo_cancel", CONFIG_BOOL, 0, 0, NULL, "no", 0,
-	  "G.168 echo cancellation on terminated audio (EC-1)." },
+	  "G.168 echo cancellation on terminated audio (EC-1). Not implemented "
+	  "yet: accepted and validated, no effect (issue EC-1, issue 3)." },
 	{ NULL },
 };
 

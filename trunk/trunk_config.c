@@ -87,7 +87,9 @@ static const struct config_key trunk_trunk_keys[] = {
 	{ "transport", CONFIG_ENUM, 0, 0, "udp|tcp|tls", "tls", 0,
 	  "Transport toward the SP-SSE; SIPconnect requires TLS." },
 	{ "address_family", CONFIG_ENUM, 0, 0, "ipv4|ipv6", "ipv4", 0,
-	  "One address family for signalling and media (SC-15-2)." },
+	  "One address family for signalling and media (SC-15-2). Not "
+	  "implemented yet: accepted and validated, no effect (issue 4: "
+	  "SC-15)." },
 	{ "username", CONFIG_STRING, 0, 0, NULL, NULL, 0,
 	  "Digest user name for the carrier's challenges (REG-4, STA-6)." },
 	{ "password", CONFIG_STRING, 0, 0, NULL, NULL, CONFIG_F_SECRET,
@@ -103,7 +105,8 @@ static const struct config_key trunk_trunk_keys[] = {
 	{ "keepalive", CONFIG_ENUM, 0, 0, "auto|options|crlf|off", "auto", 0,
 	  "Peer liveness: OPTIONS pings (STA-4), RFC 5626 CRLF/STUN on the "
 	  "flow, or off. auto: flow keep-alives in registration mode, "
-	  "OPTIONS in static mode." },
+	  "OPTIONS in static mode. crlf (RFC 5626 flows) is not implemented "
+	  "yet (issue 6)." },
 	{ "keepalive_interval", CONFIG_DURATION, 5000, 3600000, NULL, "30s", 0,
 	  "Interval of OPTIONS pings, and of flow keep-alives when the "
 	  "SP-SSE names none (STA-5, OB-4)." },
