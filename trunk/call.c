@@ -76,6 +76,7 @@ struct call_leg {
 struct call_route {
 	enum trunk_side to;
 	char a_domain[256]; /* leg A's SP domain when A is a trunk, for 3xx */
+	char a_trunk[64];   /* leg A's [trunk] when the call came from one */
 	char from[400];	    /* leg B's From, "" to derive it from A's */
 	char pai[320];	    /* P-Asserted-Identity value or "" */
 	char privacy[8];    /* Privacy value or "" */
@@ -145,6 +146,8 @@ static const struct config_section *call_trunk_named(const struct config *cfg,
 static const char *call_context(struct trunk_gateway *gw,
 				const struct config_section *who);
 static const char *call_asserted_number(sip_t const *sip);
+static bool call_trunk_full(struct trunk_gateway *gw,
+			    const struct config_section *t);
 
 static void call_txn_clear(struct call_txn *t)
 {
@@ -948,6 +951,33 @@ static const char *call_trunk_identity(const struct config_section *t,
 	return buf;
 }
 
+/* Calls up on trunk t, in either direction. */
+static unsigned call_trunk_load(struct trunk_gateway *gw, const char *trunk)
+{
+	const struct trunk_call *c;
+	unsigned n = 0;
+
+	for (c = gw->calls; c; c = c->next)
+		if (c->state != CALL_TERMINATED &&
+		    (!strcmp(c->route.trunk, trunk) ||
+		     !strcmp(c->route.a_trunk, trunk)))
+			n++;
+	return n;
+}
+
+/* Is trunk t at its max_calls? (0: no limit.) */
+static bool call_trunk_full(struct trunk_gateway *gw,
+			    const struct config_section *t)
+{
+	long long max = config_get_int(t, "max_calls");
+
+	if (!max || call_trunk_load(gw, config_section_name(t)) < max)
+		return false;
+	LOGW(SUBSYS, config_section_name(t), "max_calls (%lld) reached: 503",
+	     max);
+	return true;
+}
+
 /* Enterprise -> trunk t: R-URI, To, From, PAI and Privacy from the dial
  * plan's decision (res, NULL without a plan) and the trunk (issue 4). */
 static int call_route_trunk(struct trunk_gateway *gw, sip_t const *sip,
@@ -977,6 +1007,9 @@ static int call_route_trunk(struct trunk_gateway *gw, sip_t const *sip,
 	in.domain = host;
 	if (!in.number || trunk_identity_outbound(&in, &out))
 		return 484; /* Address Incomplete: no usable number */
+	/* EM-4: the gateway's own limits never stop an emergency call. */
+	if (!in.emergency && call_trunk_full(gw, t))
+		return 503;
 	r->to = TRUNK_SIDE_TRUNK;
 	snprintf(r->trunk, sizeof(r->trunk), "%s", config_section_name(t));
 	call_route_peers(gw, r->trunk, r);
@@ -1181,6 +1214,12 @@ static int call_route(struct trunk_gateway *gw, enum trunk_side side,
 	if (side == TRUNK_SIDE_TRUNK && config_is_set(who, "domain"))
 		snprintf(r->a_domain, sizeof(r->a_domain), "%s",
 			 config_get_str(who, "domain"));
+	if (side == TRUNK_SIDE_TRUNK) {
+		snprintf(r->a_trunk, sizeof(r->a_trunk), "%s",
+			 config_section_name(who));
+		if (call_trunk_full(gw, who))
+			return 503;
+	}
 	/* An extension (or, from the trunk, a DID equal to one) reaches the
 	 * phone: routing is on the R-URI, never on To (ID-2). */
 	if (side == TRUNK_SIDE_TRUNK)
