@@ -34,6 +34,9 @@ static void usage(FILE *f)
 		"             the running configuration stays)\n"
 		"  calls      active calls: id, state, direction, legs\n"
 		"  hangup ID  end a call (BYE both legs, or CANCEL)\n"
+		"  registrations          phones registered to trunkd\n"
+		"  dialplan test NUMBER [caller=N] [direction=D] [context=C]\n"
+		"             what the dial plan decides for a call\n"
 		"\n"
 		"The socket is CONFIG's control_socket, or %s.\n",
 		DEFAULT_SOCKET);

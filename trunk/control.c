@@ -242,6 +242,84 @@ static void control_registrations(struct trunk_control *ctl,
 static void control_error(struct trunk_reply *r, const char *why,
 			  const char *cmd);
 
+/* "dialplan test NUMBER [caller=N] [direction=D] [context=C]": what the
+ * running dial plan decides for a call, without placing it (issue 4). */
+static void control_dialplan_test(struct trunk_control *ctl,
+				  struct trunk_reply *r)
+{
+	struct dialplan_query q = { .direction = DIALPLAN_OUTBOUND };
+	const struct config_section *t;
+	struct dialplan_result res;
+	char *arg, dom[256] = "", uri[320] = "";
+	size_t i;
+
+	arg = strtok(NULL, " \t");
+	if (!arg || strcmp(arg, "test") || !(q.dialled = strtok(NULL, " \t"))) {
+		control_error(r,
+			      "usage: dialplan test NUMBER [caller=N] "
+			      "[direction=outbound|inbound|internal] "
+			      "[context=NAME]",
+			      "dialplan");
+		return;
+	}
+	while ((arg = strtok(NULL, " \t"))) {
+		if (!strncmp(arg, "caller=", 7))
+			q.caller = arg + 7;
+		else if (!strncmp(arg, "context=", 8))
+			q.context = arg + 8;
+		else if (!strcmp(arg, "direction=inbound"))
+			q.direction = DIALPLAN_INBOUND;
+		else if (!strcmp(arg, "direction=internal"))
+			q.direction = DIALPLAN_INTERNAL;
+		else if (strcmp(arg, "direction=outbound")) {
+			control_error(r, "unknown argument", arg);
+			return;
+		}
+	}
+	if (!ctl->gw->plan) {
+		control_error(r, "no [dialplan] file is configured",
+			      "dialplan");
+		return;
+	}
+	if (dialplan_match(ctl->gw->plan, &q, &res)) {
+		control_error(r, "no such context", "dialplan");
+		return;
+	}
+	t = config_section_next(ctl->gw->cfg, "trunk", NULL);
+	if (res.action == DIALPLAN_ACTION_TRUNK && res.n_targets) {
+		for (t = NULL;
+		     (t = config_section_next(ctl->gw->cfg, "trunk", t));)
+			if (!strcmp(config_section_name(t), res.targets[0]))
+				break;
+	}
+	if (t && config_is_set(t, "domain"))
+		snprintf(dom, sizeof(dom), "%s", config_get_str(t, "domain"));
+	if (dom[0])
+		dialplan_uri_encode(res.number, dom, uri, sizeof(uri));
+	reply_add(r, "{\"ok\":true,\"rule\":\"%s:%u\",\"context\":",
+		  res.rule.file ? res.rule.file : "(none)", res.rule.line);
+	reply_str(r, res.context);
+	reply_add(r, ",\"action\":\"%s\",\"targets\":[",
+		  dialplan_action_name(res.action));
+	for (i = 0; i < res.n_targets; i++) {
+		reply_add(r, "%s", i ? "," : "");
+		reply_str(r, res.targets[i]);
+	}
+	reply_add(r, "],\"number\":");
+	reply_str(r, res.number);
+	reply_add(r,
+		  ",\"e164\":%s,\"emergency\":%s,\"presentation\":\"%s\","
+		  "\"identity\":",
+		  res.e164 ? "true" : "false", res.emergency ? "true" : "false",
+		  dialplan_presentation_name(res.presentation));
+	reply_str(r, res.identity);
+	reply_add(r, ",\"request_uri\":");
+	reply_str(r, uri);
+	if (res.action == DIALPLAN_ACTION_REJECT)
+		reply_add(r, ",\"code\":%u", res.code);
+	reply_add(r, "}");
+}
+
 static void control_hangup(struct trunk_control *ctl, const char *arg,
 			   struct trunk_reply *r)
 {
@@ -273,7 +351,10 @@ static void control_error(struct trunk_reply *r, const char *why,
 
 /* Commands that later issues fill in; named so clients get a clear answer. */
 static const char *const control_later[] = {
-	"flows", "dialplan", "metrics", "trace", NULL,
+	"flows",
+	"metrics",
+	"trace",
+	NULL,
 };
 
 static void control_dispatch(struct trunk_control *ctl, char *line,
@@ -296,6 +377,10 @@ static void control_dispatch(struct trunk_control *ctl, char *line,
 	}
 	if (!strcmp(cmd, "calls")) {
 		control_calls(ctl, r);
+		return;
+	}
+	if (!strcmp(cmd, "dialplan")) {
+		control_dialplan_test(ctl, r);
 		return;
 	}
 	if (!strcmp(cmd, "registrations")) {

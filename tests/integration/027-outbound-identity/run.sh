@@ -26,6 +26,13 @@ grep -q 'test.dialplan:7' <<<"$out" || ti_fail "--dialplan-test names no rule: $
 
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 
+# Live, from the running plan: trunkctl dialplan test (issue 4 item 3).
+live=$(ti_ctl dialplan test 911 caller=2001) || ti_fail "trunkctl dialplan test: $live"
+ti_json_check "$live" "j['emergency'] is True and j['number'] == '911' and
+	j['request_uri'] == 'sip:911@carrier.invalid' and
+	j['rule'].endswith('test.dialplan:6') and j['presentation'] == 'restricted' and
+	j['identity'] == '+15550100000'" "trunkctl dialplan test 911"
+
 # carrier_expect NAME RURI FROM_RE PAI_RE PRIVACY: a carrier UAS that
 # answers one call and asserts those headers (regexps, anchored); PRIVACY
 # NONE means no Privacy header at all.
