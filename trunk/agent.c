@@ -90,6 +90,18 @@ static int trunk_agent_request(struct trunk_agent *agent, nta_leg_t *leg,
 	     sip->sip_from && sip->sip_from->a_url->url_host
 		     ? sip->sip_from->a_url->url_host
 		     : "-");
+	/* Only ACK (of a final response nta already handled) may come here
+	 * with a To tag: anything else names a dialog that does not exist
+	 * (RFC 3261 12.2.2), never a new call. OPTIONS may probe with one. */
+	if (sip->sip_to && sip->sip_to->a_tag &&
+	    sip->sip_request->rq_method != sip_method_ack &&
+	    sip->sip_request->rq_method != sip_method_options)
+		return 481;
+	/* An extension we do not support in Require: 420 with Unsupported
+	 * (RFC 3261 8.2.2.3); we support none yet. */
+	if (sip->sip_require && sip->sip_request->rq_method != sip_method_ack &&
+	    nta_check_required(irq, sip, NULL, TAG_END()))
+		return 0;
 	switch (sip->sip_request->rq_method) {
 	case sip_method_options:
 		return trunk_agent_options(agent, irq);
