@@ -1,0 +1,437 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2317 # functions polled through ti_wait_until
+# tests/bench/calls/run.sh [quick|full]: the signalling benchmark (DESIGN.md
+# "Performance goals", method of the project's performance notes).
+#
+#   SIPp UAC (uac.xml, 127.0.0.1:5070) -> system -> SIPp UAS (uas.xml, :5090)
+#   INVITE/100/180/200/ACK, 1 s pause, BYE/200; UDP on loopback, in a
+#   private network namespace when run as root (lib.sh of the integration
+#   tests: bounded waits, cleanup of the PIDs it started, nothing else).
+#
+# Systems, one after the other in the same run:
+#   direct   UAC -> UAS: the generator's own ceiling;
+#   trunkd   UAC -> trunkd (enterprise side :5060, trunk side :5080) -> UAS,
+#            config/trunkd.conf plus a [pbx bench] for the caller, log level
+#            warn, no keep-alive;
+#   kamailio UAC -> Kamailio (kamailio.cfg: tm + rr, one worker, -x tlsf)
+#            -> UAS: the baseline.
+# Each system runs the call rates in turn, STEP seconds each, and stops at
+# its first failing step. A step passes when both SIPp instances exit 0
+# with every call successful and none failed, retransmissions stay under
+# 1 % of the calls, and the step's wall time shows the rate was held
+# (<= STEP * 1.05 + 3 s). Per step: CPU of the system under test (utime +
+# stime from /proc, all Kamailio processes summed) divided by the calls,
+# and the memory (PSS, summed) at the end of the step.
+# Memory: a fresh trunkd holds HOLD established calls (long pause); RSS
+# minus idle RSS, divided by HOLD; peak RSS (VmHWM) of the stepped run.
+#
+# Modes:
+#   quick  (the meson test, < 60 s) rates 100 and 400 for 5 s, generator at
+#          400 for 3 s, hold 200 calls. Fails only when something crashed
+#          or a 100 calls/s step failed.
+#   full   rates 100 200 400 800 1200 1600 2000 2500 3000 for 20 s
+#          (generator up to 5000), hold 1000 calls. The README numbers.
+# Overrides: BENCH_RATES, BENCH_GEN_RATES, BENCH_STEP, BENCH_HOLD,
+# BENCH_TIME_LIMIT; TI_KEEP=1 keeps the temp dir (SIPp statistics, logs).
+# Run as root (the namespace gives fixed ports; otherwise ports are moved to
+# free ones and other load on the host shows in the numbers).
+
+MODE=${1:-quick}
+case $MODE in
+quick)
+	RATES=${BENCH_RATES:-100 400}
+	GEN_RATES=${BENCH_GEN_RATES:-400}
+	STEP=${BENCH_STEP:-5}
+	GEN_STEP=${BENCH_STEP:-3}
+	HOLD=${BENCH_HOLD:-200}
+	TI_TIME_LIMIT=${BENCH_TIME_LIMIT:-100}
+	;;
+full)
+	RATES=${BENCH_RATES:-100 200 400 800 1200 1600 2000 2500 3000}
+	GEN_RATES=${BENCH_GEN_RATES:-$RATES 3500 4000 5000}
+	STEP=${BENCH_STEP:-20}
+	GEN_STEP=$STEP
+	HOLD=${BENCH_HOLD:-1000}
+	TI_TIME_LIMIT=${BENCH_TIME_LIMIT:-3000}
+	;;
+*)
+	echo "usage: $0 [quick|full]" >&2
+	exit 2
+	;;
+esac
+export TI_TIME_LIMIT
+
+# shellcheck source=../../integration/lib.sh
+. "$(dirname "$0")/../../integration/lib.sh"
+
+for tool in sipp kamailio getconf awk; do
+	command -v "$tool" >/dev/null ||
+		{ echo "bench/calls: $tool not found" >&2; exit 1; }
+done
+CLK_TCK=$(getconf CLK_TCK)
+# Four RTP sockets per call in trunkd: room for thousands of calls.
+ulimit -n 65536 2>/dev/null || true
+DIALLED=+15550100001 # inside [trunk local] identities of config/trunkd.conf
+
+ti_setup
+
+# --------------------------------------------------------------------------
+# Measuring
+
+# cpu_ticks PID...: utime + stime of the processes, in clock ticks.
+cpu_ticks()
+{
+	local pid st f sum=0
+	for pid in "$@"; do
+		read -r st <"/proc/$pid/stat" || continue
+		st=${st##*) }
+		read -ra f <<<"$st"
+		sum=$((sum + f[11] + f[12]))
+	done
+	echo "$sum"
+}
+
+# status_kb PID FIELD: VmRSS or VmHWM of PID in kB.
+status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+
+# pss_kb PID...: proportional set size of the processes summed, in kB
+# (Kamailio's workers share its memory pool; PSS counts it once).
+pss_kb()
+{
+	local pid sum=0 v
+	for pid in "$@"; do
+		v=$(awk '$1 == "Pss:" { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null) || v=
+		sum=$((sum + ${v:-0}))
+	done
+	echo "$sum"
+}
+
+# The processes of the system under test (Kamailio: main and its children).
+sut_pids()
+{
+	case $1 in
+	trunkd) ti_pid trunkd ;;
+	kamailio) ti_pid kamailio; pgrep -P "$(ti_pid kamailio)" || true ;;
+	esac
+}
+
+# sipp_stat CSV COLUMN: the column of the last line of a -trace_stat file.
+sipp_stat()
+{
+	[ -s "$1" ] || { echo '?'; return; }
+	awk -F';' -v k="$2" '
+		NR == 1 { for (i = 1; i <= NF; i++) if ($i == k) c = i; next }
+		{ v = $c }
+		END { print (c && v != "") ? v : "?" }' "$1"
+}
+
+# usecs: wall clock in µs.
+usecs() { echo "${EPOCHREALTIME/./}"; }
+
+# --------------------------------------------------------------------------
+# Peers
+
+SIPP_COMMON=(-t u1 -i 127.0.0.1 -nostdin -max_log_size 5000000)
+
+uas_start() # NAME CALLS TIMEOUT_S [SIPP ARG...] (in $TI_DIR: -trace_counts)
+{
+	ti_start uas env -C "$TI_DIR" sipp -sf "$TI_TEST_DIR/uas.xml" "${SIPP_COMMON[@]}" \
+		-p "$(ti_port 5090)" -m "$2" -timeout "${3}s" -timeout_error \
+		-trace_stat -stf "$TI_DIR/$1.uas.csv" -fd 1 \
+		-trace_err -error_file "$TI_DIR/$1.uas.err.txt" "${@:4}"
+	ti_wait_until 10 uas_up ||
+		ti_fail "UAS: no listener on udp 127.0.0.1:$(ti_port 5090) after 10 s"
+}
+
+uas_up()
+{
+	ti_running uas || ti_fail "UAS exited at start (see uas.log)"
+	ti__listening udp 127.0.0.1 "$(ti_port 5090)"
+}
+
+# The caller's SIPp arguments toward TARGET (HOST:PORT).
+uac_args() # NAME RATE CALLS PAUSE_MS TIMEOUT_S TARGET
+{
+	UAC_ARGS=(-sf "$TI_TEST_DIR/uac.xml" "${SIPP_COMMON[@]}"
+		-p "$(ti_port 5070)" -s "$DIALLED" -r "$2" -m "$3" -d "$4"
+		-timeout "${5}s" -timeout_error
+		-trace_stat -stf "$TI_DIR/$1.uac.csv" -fd 1
+		-trace_err -error_file "$TI_DIR/$1.uac.err.txt" "$6")
+}
+
+target_of()
+{
+	case $1 in
+	direct) echo "127.0.0.1:$(ti_port 5090)" ;;
+	*) echo "127.0.0.1:$(ti_port 5060)" ;;
+	esac
+}
+
+# --------------------------------------------------------------------------
+# Systems under test
+
+trunkd_config()
+{
+	# config/trunkd.conf with warn logging, a shutdown that does not
+	# linger, RTP ports for 12,500 calls (two pairs each), no OPTIONS
+	# toward the UAS and the caller as a PBX.
+	sed -e 's/^log_levels = .*/log_levels = warn/' \
+		-e 's/^rtp_port_min = .*/rtp_port_min = 10000/' \
+		-e 's/^rtp_port_max = .*/rtp_port_max = 59999/' \
+		-e 's/^shutdown_grace = .*/shutdown_grace = 1s/' \
+		-e '/^\[trunk local\]/,$ s/^keepalive = .*/keepalive = off/' \
+		"$SOURCE_ROOT/config/trunkd.conf" >"$TI_DIR/src.conf"
+	cat >>"$TI_DIR/src.conf" <<-'EOF'
+
+	# tests/bench/calls: the SIPp caller.
+	[pbx bench]
+	address = 127.0.0.1:5070
+	transport = udp
+	EOF
+	grep -q '^keepalive = off' "$TI_DIR/src.conf" ||
+		ti_fail "config/trunkd.conf: no keepalive line in [trunk local]"
+	ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
+}
+
+trunkd_up()
+{
+	rm -f "$TI_SOCK"
+	ti_trunkd_start "$TI_DIR/trunkd.conf"
+	ti_wait_port udp 127.0.0.1 "$(ti_port 5060)" 10
+	ti_wait_port udp 127.0.0.1 "$(ti_port 5080)" 10
+}
+
+# 1 GB of shared memory: tm keeps each finished transaction a few seconds;
+# at 2,000 calls/s 256 MB ran out ("could not allocate shared memory").
+kamailio_up()
+{
+	mkdir -p "$TI_DIR/kamailio-run"
+	sed -e "s/^listen=udp:127.0.0.1:5060\$/listen=udp:127.0.0.1:$(ti_port 5060)/" \
+		-e "s/\"127.0.0.1\", \"5090\"/\"127.0.0.1\", \"$(ti_port 5090)\"/" \
+		"$TI_TEST_DIR/kamailio.cfg" >"$TI_DIR/kamailio.cfg"
+	ti_start kamailio kamailio -f "$TI_DIR/kamailio.cfg" -DD -E \
+		-n 1 -x tlsf -m 1024 -M 16 -Y "$TI_DIR/kamailio-run" \
+		-w "$TI_DIR/kamailio-run"
+	ti_wait_until 10 kamailio_listening ||
+		ti_fail "kamailio: no listener on udp 127.0.0.1:$(ti_port 5060) after 10 s"
+}
+
+kamailio_listening()
+{
+	ti_running kamailio || ti_fail "kamailio exited at start (see kamailio.log)"
+	ti__listening udp 127.0.0.1 "$(ti_port 5060)"
+}
+
+# --------------------------------------------------------------------------
+# One step: SYSTEM at RATE calls/s for SECS seconds. Results in R_*[key].
+
+declare -A R_OK R_WHY R_CALLS R_CPU R_RETR R_WALL R_LOAD R_MEM
+declare -a ORDER=()
+
+step() # SYSTEM RATE SECS
+{
+	local sys=$1 rate=$2 secs=$3 key="$1:$2" name="$1-$2"
+	local calls=$(($2 * $3)) c0=0 c1=0 w0 w1 uac_rc=0 uas_rc=0 why=
+	local ok fail uas_ok uas_fail retr wall_ms limit_ms
+	ORDER+=("$key")
+	uas_start "$name" "$calls" $((secs * 2 + 30))
+	uac_args "$name" "$rate" "$calls" 1000 $((secs * 2 + 20)) "$(target_of "$sys")"
+	# shellcheck disable=SC2046 # PIDs, one word each
+	[ "$sys" = direct ] || c0=$(cpu_ticks $(sut_pids "$sys"))
+	w0=$(usecs)
+	TI_CMD_TIMEOUT=$((secs * 2 + 40)) ti_exec sipp "${UAC_ARGS[@]}" \
+		>"$TI_DIR/$name.uac.screen.txt" 2>&1 || uac_rc=$?
+	w1=$(usecs)
+	# shellcheck disable=SC2046
+	[ "$sys" = direct ] || c1=$(cpu_ticks $(sut_pids "$sys"))
+	R_MEM[$key]=-
+	# shellcheck disable=SC2046
+	[ "$sys" = direct ] || R_MEM[$key]=$(pss_kb $(sut_pids "$sys"))
+	if ti_wait_exit uas 15; then
+		uas_rc=$TI_EXIT_STATUS
+	else
+		ti_stop uas 3
+		uas_rc=timeout
+	fi
+
+	ok=$(sipp_stat "$TI_DIR/$name.uac.csv" 'SuccessfulCall(C)')
+	fail=$(sipp_stat "$TI_DIR/$name.uac.csv" 'FailedCall(C)')
+	uas_ok=$(sipp_stat "$TI_DIR/$name.uas.csv" 'SuccessfulCall(C)')
+	uas_fail=$(sipp_stat "$TI_DIR/$name.uas.csv" 'FailedCall(C)')
+	retr=$(($(sipp_stat "$TI_DIR/$name.uac.csv" 'Retransmissions(C)' | tr -c -d 0-9) + \
+		$(sipp_stat "$TI_DIR/$name.uas.csv" 'Retransmissions(C)' | tr -c -d 0-9) + 0))
+	wall_ms=$(((w1 - w0) / 1000))
+	limit_ms=$((secs * 1050 + 3000))
+
+	[ "$uac_rc" = 0 ] || why+="UAC exit $uac_rc; "
+	[ "$uas_rc" = 0 ] || why+="UAS exit $uas_rc; "
+	[ "$ok" = "$calls" ] || why+="UAC $ok/$calls successful; "
+	[ "$fail" = 0 ] || why+="UAC failed $fail; "
+	[ "$uas_ok" = "$calls" ] || why+="UAS $uas_ok/$calls successful; "
+	[ "$uas_fail" = 0 ] || why+="UAS failed $uas_fail; "
+	((retr * 100 <= calls)) || why+="$retr retransmissions; "
+	((wall_ms <= limit_ms)) || why+="rate not held (${wall_ms} ms); "
+
+	R_CALLS[$key]=$calls
+	R_RETR[$key]=$retr
+	R_WALL[$key]=$wall_ms
+	if [ "$sys" = direct ]; then
+		R_CPU[$key]=-
+		R_LOAD[$key]=-
+	else
+		# µs per call; CPU share of one core over the step
+		R_CPU[$key]=$(((c1 - c0) * 1000000 / CLK_TCK / calls))
+		R_LOAD[$key]=$(((c1 - c0) * 1000 * 100 / CLK_TCK / (wall_ms > 0 ? wall_ms : 1)))
+	fi
+	if [ -z "$why" ]; then
+		R_OK[$key]=pass
+	else
+		R_OK[$key]=FAIL
+		R_WHY[$key]=${why%; }
+	fi
+	ti_log "$sys $rate calls/s x ${secs} s: ${R_OK[$key]}" \
+		"(CPU ${R_CPU[$key]} µs/call, ${R_LOAD[$key]} % of a core," \
+		"$retr retransmissions, ${wall_ms} ms, PSS ${R_MEM[$key]} kB)${why:+: ${why%; }}"
+	[ -z "$why" ]
+}
+
+# run_steps SYSTEM SECS RATE...: the rates in turn until one fails; the
+# system (if any) must survive every step.
+declare -A MAX_RATE
+run_steps()
+{
+	local sys=$1 secs=$2 rate
+	shift 2
+	MAX_RATE[$sys]=0
+	for rate in "$@"; do
+		if step "$sys" "$rate" "$secs"; then
+			MAX_RATE[$sys]=$rate
+		else
+			break
+		fi
+		if [ "$sys" != direct ] && ! ti_running "$sys"; then
+			break
+		fi
+	done
+	if [ "$sys" != direct ] && ! ti_running "$sys"; then
+		ti_wait_exit "$sys" 1 || true
+		ti_fail "$sys died during the $rate calls/s step (exit $TI_EXIT_STATUS)"
+	fi
+}
+
+# --------------------------------------------------------------------------
+# Memory: HOLD established calls on a fresh trunkd.
+
+HOLD_RSS_IDLE=0
+HOLD_RSS=0
+HOLD_PER_CALL=-
+hold_calls()
+{
+	local rate=$((HOLD < 500 ? HOLD : 500)) n st
+	trunkd_up
+	HOLD_RSS_IDLE=$(status_kb "$(ti_pid trunkd)" VmRSS)
+	uas_start hold "$HOLD" 600 -trace_counts
+	uac_args hold "$rate" "$HOLD" 3600000 600 "$(target_of trunkd)"
+	ti_start uac sipp "${UAC_ARGS[@]}"
+	# Established: every call of trunkd CONFIRMED, HOLD of them.
+	if ! ti_wait_until $((HOLD / rate + 20)) hold_established; then
+		st=$(ti_ctl status) || true
+		ti_fail "hold: $HOLD calls not established after $((HOLD / rate + 20)) s (status: ${st:0:300})"
+	fi
+	HOLD_RSS=$(status_kb "$(ti_pid trunkd)" VmRSS)
+	HOLD_PER_CALL=$(((HOLD_RSS - HOLD_RSS_IDLE) * 1024 / HOLD))
+	ti_log "hold: $HOLD calls: RSS ${HOLD_RSS_IDLE} kB idle, ${HOLD_RSS} kB held: ${HOLD_PER_CALL} bytes per call"
+	ti_running trunkd || ti_fail "trunkd died while holding calls"
+	# trunkd ends the calls itself (shutdown_grace 1 s); then the peers go.
+	ti_stop trunkd 10
+	n=$TI_EXIT_STATUS
+	ti_stop uac 3
+	ti_stop uas 3
+	case $n in
+	0 | 143 | 137) ;;
+	*) ti_fail "trunkd exited with status $n after holding calls" ;;
+	esac
+}
+
+# Established: the UAS has every ACK (its per-message counts, written each
+# second) and trunkd counts HOLD calls. (`trunkctl calls` cannot list them:
+# its reply is limited to 64 KB, a few hundred calls.)
+hold_established()
+{
+	local out acks
+	ti_running trunkd || ti_fail "trunkd died while calls were set up"
+	ti_running uac || ti_fail "hold: the caller's SIPp exited (see uac.log)"
+	acks=$(sipp_stat "$(echo "$TI_DIR"/uas_*_counts.csv)" 3_ACK_Recv)
+	[ "$acks" = "$HOLD" ] || return 1
+	out=$(ti_ctl status 2>/dev/null) || return 1
+	[ "$(ti_json "$out" "j['calls']")" = "$HOLD" ]
+}
+
+# --------------------------------------------------------------------------
+# The run
+
+# shellcheck disable=SC2086 # lists of rates
+{
+	ti_log "mode $MODE: rates $RATES, ${STEP} s each; generator $GEN_RATES, ${GEN_STEP} s; hold $HOLD"
+	ti_log "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+	run_steps direct "$GEN_STEP" $GEN_RATES
+
+	trunkd_config
+	hold_calls
+	trunkd_up
+	run_steps trunkd "$STEP" $RATES
+	TRUNKD_HWM=$(status_kb "$(ti_pid trunkd)" VmHWM)
+	ti_stop trunkd 10
+
+	kamailio_up
+	run_steps kamailio "$STEP" $RATES
+	ti_stop kamailio 10
+}
+
+# --------------------------------------------------------------------------
+# Report
+
+printf '\n%-9s %6s %7s %-5s %9s %7s %7s %8s %9s  %s\n' system "cps" calls step \
+	"µs/call" "%core" retrans "wall ms" "PSS kB" "note"
+for key in "${ORDER[@]}"; do
+	printf '%-9s %6s %7s %-5s %9s %7s %7s %8s %9s  %s\n' "${key%%:*}" "${key#*:}" \
+		"${R_CALLS[$key]}" "${R_OK[$key]}" "${R_CPU[$key]}" \
+		"${R_LOAD[$key]}" "${R_RETR[$key]}" "${R_WALL[$key]}" "${R_MEM[$key]}" \
+		"${R_WHY[$key]:-}"
+done
+
+# Ratio at the highest rate both systems passed.
+common=0
+for rate in $RATES; do
+	[ "${R_OK[trunkd:$rate]:-}" = pass ] && [ "${R_OK[kamailio:$rate]:-}" = pass ] &&
+		common=$rate
+done
+ratio=-
+if ((common > 0)) && ((${R_CPU[kamailio:$common]} > 0)); then
+	ratio=$(awk -v a="${R_CPU[trunkd:$common]}" -v b="${R_CPU[kamailio:$common]}" \
+		'BEGIN { printf "%.2f", a / b }')
+fi
+cpu_at() { echo "${R_CPU[$1:$common]:-?}"; }
+
+cat <<EOF
+
+| | max zero-failure rate | CPU per call @ $common calls/s | memory |
+|---|---|---|---|
+| generator (SIPp UAC -> UAS) | ${MAX_RATE[direct]} calls/s (tried: $GEN_RATES) | - | - |
+| trunkd | ${MAX_RATE[trunkd]} calls/s (tried: $RATES) | $(cpu_at trunkd) µs | $HOLD_PER_CALL bytes per held call ($HOLD calls: $HOLD_RSS_IDLE -> $HOLD_RSS kB RSS); peak RSS $TRUNKD_HWM kB |
+| Kamailio tm (1 worker, tlsf) | ${MAX_RATE[kamailio]} calls/s (tried: $RATES) | $(cpu_at kamailio) µs | - |
+| trunkd / Kamailio | | $ratio | |
+
+EOF
+
+# The quick run (meson) fails only on a crash (above) or when the lowest,
+# trivially low rate fails.
+lowest=${RATES%% *}
+if ((lowest <= 100)); then
+	for sys in trunkd kamailio; do
+		[ "${R_OK[$sys:$lowest]:-}" = pass ] ||
+			ti_fail "$sys failed at $lowest calls/s: ${R_WHY[$sys:$lowest]:-not run}"
+	done
+fi
+ti_pass
