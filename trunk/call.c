@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
 #include <ctype.h>
 
 #define NTA_LEG_MAGIC_T	     struct call_leg
@@ -36,7 +35,6 @@
 #include "identity.h"
 #include "sdp.h"
 
-#include <sofia-sip/msg_addr.h>
 #include <sofia-sip/nta.h>
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/sip_extra.h>
@@ -816,88 +814,6 @@ static int call_leg_request(struct call_leg *cl, nta_leg_t *leg,
 /* ---------------------------------------------------------------------- */
 /* Routing a new INVITE                                                    */
 
-/* Does ip (text) match an ACL item "1.2.3.4" or "1.2.3.0/24" (or v6)? */
-static bool call_acl_match(const char *item, const char *ip)
-{
-	unsigned char net[16], addr[16];
-	char buf[64];
-	const char *slash = strchr(item, '/');
-	int af = strchr(item, ':') ? AF_INET6 : AF_INET;
-	int bits = af == AF_INET ? 32 : 128, i;
-
-	snprintf(buf, sizeof(buf), "%.*s",
-		 (int)(slash ? (size_t)(slash - item) : strlen(item)), item);
-	if (inet_pton(af, buf, net) != 1 || inet_pton(af, ip, addr) != 1)
-		return false;
-	if (slash)
-		bits = atoi(slash + 1);
-	for (i = 0; i < bits; i++) {
-		int m = 0x80 >> (i % 8);
-
-		if ((net[i / 8] & m) != (addr[i / 8] & m))
-			return false;
-	}
-	return true;
-}
-
-/* The [pbx] whose acl (or address) covers ip, or NULL. */
-static const struct config_section *call_find_pbx(const struct config *cfg,
-						  const char *ip)
-{
-	const struct config_section *sec = NULL;
-	const char *const *acl;
-	struct config_addr a;
-	size_t n, i;
-
-	while ((sec = config_section_next(cfg, "pbx", sec))) {
-		n = config_get_list(sec, "acl", &acl);
-		for (i = 0; i < n; i++)
-			if (call_acl_match(acl[i], ip))
-				return sec;
-		if (!n && config_get_addr(sec, "address", &a) &&
-		    call_acl_match(a.host, ip))
-			return sec;
-	}
-	return NULL;
-}
-
-/* The [trunk] one of whose SP-SSE addresses is ip, or NULL. Host names
- * are not resolved here (the signalling thread never blocks on DNS): a
- * trunk configured by name accepts inbound calls once RFC 3263 lookups
- * land (issue 3 item 4). */
-static const struct config_section *call_find_trunk(const struct config *cfg,
-						    const char *ip)
-{
-	const struct config_section *sec = NULL;
-	const char *const *px;
-	struct config_addr a;
-	size_t n, i;
-
-	while ((sec = config_section_next(cfg, "trunk", sec))) {
-		n = config_get_list(sec, "proxy", &px);
-		for (i = 0; i < n; i++)
-			if (!config_addr_parse(px[i], &a) &&
-			    call_acl_match(a.host, ip))
-				return sec;
-	}
-	return NULL;
-}
-
-static bool call_source_ip(nta_incoming_t *irq, char *ip, size_t len)
-{
-	msg_t *msg = nta_incoming_getrequest(irq);
-	su_addrinfo_t *ai = msg ? msg_addrinfo(msg) : NULL;
-	bool ok = false;
-
-	if (ai && ai->ai_addr) {
-		su_sockaddr_t *su = (su_sockaddr_t *)ai->ai_addr;
-
-		ok = su_inet_ntop(su->su_family, SU_ADDR(su), ip, len) != NULL;
-	}
-	msg_destroy(msg);
-	return ok;
-}
-
 static void call_host_port(char *buf, size_t len, const struct config_addr *a)
 {
 	snprintf(buf, len, "%s%s%s", a->ipv6 ? "[" : "", a->host,
@@ -1159,7 +1075,7 @@ static int call_admit_enterprise(struct trunk_gateway *gw, nta_incoming_t *irq,
 				 sip_t const *sip, const char *ip,
 				 const struct config_section **who)
 {
-	*who = call_find_pbx(gw->cfg, ip);
+	*who = trunk_find_pbx(gw->cfg, ip);
 	if (*who)
 		return 0;
 	if (!trunk_phone_find(gw->cfg, sip->sip_from->a_url->url_user)) {
@@ -1199,11 +1115,11 @@ static int call_route(struct trunk_gateway *gw, enum trunk_side side,
 	char ip[64];
 	int status;
 
-	if (!call_source_ip(irq, ip, sizeof(ip)))
+	if (!trunk_source_ip(irq, ip, sizeof(ip)))
 		return 403;
 	if (side == TRUNK_SIDE_ENTERPRISE)
 		status = call_admit_enterprise(gw, irq, sip, ip, &who);
-	else if (!(who = call_find_trunk(gw->cfg, ip))) {
+	else if (!(who = trunk_find_trunk(gw->cfg, ip))) {
 		LOGW(SUBSYS, "trunk", "INVITE from unknown source %s: 403", ip);
 		status = 403;
 	} else

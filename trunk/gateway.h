@@ -162,6 +162,17 @@ void trunk_binding_info(const struct trunk_binding *b,
 			struct trunk_binding_info *info);
 void trunk_bindings_free(struct trunk_gateway *gw);
 
+/* acl.c: the source of a request and who it is. */
+struct nta_incoming_s;
+/* The source IP of irq's request, as text. */
+bool trunk_source_ip(struct nta_incoming_s *irq, char *ip, size_t len);
+/* The [pbx] whose acl (or address) covers ip, or NULL. */
+const struct config_section *trunk_find_pbx(const struct config *cfg,
+					    const char *ip);
+/* The [trunk] one of whose SP-SSE addresses (IP literals) is ip, or NULL. */
+const struct config_section *trunk_find_trunk(const struct config *cfg,
+					      const char *ip);
+
 /* For trunkctl: a snapshot of one call (borrowed strings). */
 struct trunk_call_info {
 	unsigned long long id;
