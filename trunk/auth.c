@@ -46,21 +46,10 @@ static struct trunk_auth *auth_find(struct trunk_gateway *gw, const char *trunk,
 	return a;
 }
 
-static const struct config_section *auth_trunk_config(struct trunk_gateway *gw,
-						      const char *trunk)
-{
-	const struct config_section *t = NULL;
-
-	while ((t = config_section_next(gw->cfg, "trunk", t)))
-		if (!strcmp(config_section_name(t), trunk))
-			return t;
-	return NULL;
-}
-
 int trunk_auth_challenge(struct trunk_gateway *gw, const char *trunk,
 			 sip_t const *sip, bool fresh)
 {
-	const struct config_section *t = auth_trunk_config(gw, trunk);
+	const struct config_section *t = trunk_config_trunk(gw->cfg, trunk);
 	struct trunk_auth *a;
 	int rc;
 

@@ -139,8 +139,6 @@ static int call_route_phone(struct trunk_gateway *gw,
 			    struct call_route *r);
 static msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
 			       const char *method, msg_payload_t const *body);
-static const struct config_section *call_trunk_named(const struct config *cfg,
-						     const char *name);
 static const char *call_context(struct trunk_gateway *gw,
 				const struct config_section *who);
 static const char *call_asserted_number(sip_t const *sip);
@@ -541,7 +539,7 @@ static bool call_b_redirect(struct trunk_call *call, int status,
 	    !sip->sip_contact || call->state != CALL_CALLING ||
 	    call->redirects >= 3)
 		return false;
-	t = call_trunk_named(call->gw->cfg, call->route.trunk);
+	t = trunk_config_trunk(call->gw->cfg, call->route.trunk);
 	if (!t || strcmp(config_get_str(t, "redirect"), "follow"))
 		return false;
 	url_e(target, sizeof(target), sip->sip_contact->m_url);
@@ -814,14 +812,6 @@ static int call_leg_request(struct call_leg *cl, nta_leg_t *leg,
 /* ---------------------------------------------------------------------- */
 /* Routing a new INVITE                                                    */
 
-static void call_host_port(char *buf, size_t len, const struct config_addr *a)
-{
-	snprintf(buf, len, "%s%s%s", a->ipv6 ? "[" : "", a->host,
-		 a->ipv6 ? "]" : "");
-	if (a->port)
-		snprintf(buf + strlen(buf), len - strlen(buf), ":%u", a->port);
-}
-
 /* The trunk's SP-SSEs: those up or not yet known first, then those down
  * (a down peer may be back; trying it beats failing the call). */
 static void call_route_peers(struct trunk_gateway *gw, const char *trunk,
@@ -841,17 +831,6 @@ static void call_route_peers(struct trunk_gateway *gw, const char *trunk,
 				 "%s", pi.route);
 		}
 	}
-}
-
-static const struct config_section *call_trunk_named(const struct config *cfg,
-						     const char *name)
-{
-	const struct config_section *t = NULL;
-
-	while ((t = config_section_next(cfg, "trunk", t)))
-		if (!name || !strcmp(config_section_name(t), name))
-			return t;
-	return NULL;
 }
 
 /* The identity a trunk asserts by default: its first DID ("+A" of a range
@@ -958,7 +937,7 @@ static int call_route_out(struct trunk_gateway *gw, sip_t const *sip,
 	size_t i;
 
 	if (!gw->plan)
-		return (t = call_trunk_named(gw->cfg, NULL))
+		return (t = trunk_config_trunk(gw->cfg, NULL))
 			       ? call_route_trunk(gw, sip, t, NULL, r)
 			       : 404;
 	if (!q.dialled)
@@ -981,7 +960,7 @@ static int call_route_out(struct trunk_gateway *gw, sip_t const *sip,
 	case DIALPLAN_ACTION_TRUNK:
 		/* Fallback order: the first trunk the config has. */
 		for (i = 0; i < res.n_targets && !t; i++)
-			t = call_trunk_named(gw->cfg, res.targets[i]);
+			t = trunk_config_trunk(gw->cfg, res.targets[i]);
 		return t ? call_route_trunk(gw, sip, t, &res, r) : 503;
 	}
 	return 500;
@@ -999,7 +978,7 @@ static int call_route_pbx(const struct config *cfg, const char *user,
 	if (!p || !user || !config_get_addr(p, "address", &a))
 		return 404;
 	r->to = TRUNK_SIDE_ENTERPRISE;
-	call_host_port(hp, sizeof(hp), &a);
+	trunk_addr_hostport(&a, hp, sizeof(hp));
 	snprintf(r->ruri, sizeof(r->ruri), "sip:%s@%s;transport=%s", user, hp,
 		 config_get_str(p, "transport"));
 	return 0;

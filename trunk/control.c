@@ -285,13 +285,11 @@ static void control_dialplan_test(struct trunk_control *ctl,
 		control_error(r, "no such context", "dialplan");
 		return;
 	}
-	t = config_section_next(ctl->gw->cfg, "trunk", NULL);
-	if (res.action == DIALPLAN_ACTION_TRUNK && res.n_targets) {
-		for (t = NULL;
-		     (t = config_section_next(ctl->gw->cfg, "trunk", t));)
-			if (!strcmp(config_section_name(t), res.targets[0]))
-				break;
-	}
+	t = trunk_config_trunk(ctl->gw->cfg,
+			       res.action == DIALPLAN_ACTION_TRUNK &&
+					       res.n_targets
+				       ? res.targets[0]
+				       : NULL);
 	if (t && config_is_set(t, "domain"))
 		snprintf(dom, sizeof(dom), "%s", config_get_str(t, "domain"));
 	if (dom[0])

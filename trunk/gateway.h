@@ -162,6 +162,13 @@ void trunk_binding_info(const struct trunk_binding *b,
 			struct trunk_binding_info *info);
 void trunk_bindings_free(struct trunk_gateway *gw);
 
+/* trunk_config.c: the [trunk NAME] section (name NULL: the first), or
+ * NULL; and an address as it stands in a SIP URI: "host", "[v6]",
+ * ":port" when set. */
+const struct config_section *trunk_config_trunk(const struct config *cfg,
+						const char *name);
+void trunk_addr_hostport(const struct config_addr *a, char *buf, size_t len);
+
 /* acl.c: the source of a request and who it is. */
 struct nta_incoming_s;
 /* The source IP of irq's request, as text. */

@@ -166,11 +166,7 @@ static struct trunk_peer *peer_alloc(struct trunk_gateway *gw,
 		free(p);
 		return NULL;
 	}
-	snprintf(hp, sizeof(hp), "%s%s%s", a.ipv6 ? "[" : "", a.host,
-		 a.ipv6 ? "]" : "");
-	if (a.port)
-		snprintf(hp + strlen(hp), sizeof(hp) - strlen(hp), ":%u",
-			 a.port);
+	trunk_addr_hostport(&a, hp, sizeof(hp));
 	p->gw = gw;
 	snprintf(p->trunk, sizeof(p->trunk), "%s", config_section_name(t));
 	snprintf(p->addr, sizeof(p->addr), "%s", addr);

@@ -364,13 +364,11 @@ static struct trunk_reg *reg_alloc(struct trunk_gateway *gw,
 	/* The first SP-SSE if configured, else RFC 3263 on the domain
 	 * (REG-3). */
 	if (config_get_list(t, "proxy", &px) && !config_addr_parse(px[0], &a)) {
-		char port[8] = "";
+		char hp[300];
 
-		if (a.port)
-			snprintf(port, sizeof(port), ":%u", a.port);
-		snprintf(r->route, sizeof(r->route),
-			 "sip:%s%s%s%s;transport=%s;lr", a.ipv6 ? "[" : "",
-			 a.host, a.ipv6 ? "]" : "", port, tp);
+		trunk_addr_hostport(&a, hp, sizeof(hp));
+		snprintf(r->route, sizeof(r->route), "sip:%s;transport=%s;lr",
+			 hp, tp);
 	}
 	reg_contact(r, uuid, tp);
 	r->timer = su_timer_create(su_root_task(gw->root), 0);

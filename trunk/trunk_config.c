@@ -233,3 +233,22 @@ const struct config_section_def *const trunk_config_schema[] = {
 	&trunk_trunk_section,	  &media_config_section,
 	&dialplan_config_section, NULL,
 };
+
+const struct config_section *trunk_config_trunk(const struct config *cfg,
+						const char *name)
+{
+	const struct config_section *t = NULL;
+
+	while ((t = config_section_next(cfg, "trunk", t)))
+		if (!name || !strcmp(config_section_name(t), name))
+			return t;
+	return NULL;
+}
+
+void trunk_addr_hostport(const struct config_addr *a, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", a->ipv6 ? "[" : "", a->host,
+		 a->ipv6 ? "]" : "");
+	if (a->port)
+		snprintf(buf + strlen(buf), len - strlen(buf), ":%u", a->port);
+}

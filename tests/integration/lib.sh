@@ -329,6 +329,27 @@ ti_config()
 	TI_PIDFILE=$TI_STATE/trunkd.pid
 }
 
+# ti_config_default [--drop SECTION]... [EXTRA.conf]...: the test's
+# $TI_DIR/trunkd.conf made from config/trunkd.conf without the named
+# sections ("trunk local", "enterprise": header up to the next section),
+# followed by the EXTRA files, through ti_config.
+ti_config_default()
+{
+	local drop=() extra=()
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--drop) drop+=("[$2]"); shift 2 ;;
+		*) extra+=("$1"); shift ;;
+		esac
+	done
+	awk -v drop="$(printf '%s\n' "${drop[@]}")" '
+		BEGIN { n = split(drop, d, "\n"); for (i = 1; i <= n; i++) del[d[i]] = 1 }
+		/^\[/ { skip = ($0 in del) }
+		!skip' "$SOURCE_ROOT/config/trunkd.conf" >"$TI_DIR/src.conf"
+	[ ${#extra[@]} -eq 0 ] || cat "${extra[@]}" >>"$TI_DIR/src.conf"
+	ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
+}
+
 # ti_wait_port PROTO HOST PORT TIMEOUT: until something listens on
 # HOST:PORT (PROTO tcp or udp) in the test's network.
 ti__listening()

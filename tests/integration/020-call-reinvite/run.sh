@@ -7,9 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 ti_setup
 
-cat "$SOURCE_ROOT/config/trunkd.conf" "$TI_TEST_DIR/pbx-section.conf" \
-	>"$TI_DIR/src.conf"
-ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
+ti_config_default "$TI_TEST_DIR/pbx-section.conf"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 
 # The carrier: the first trunk's proxy, 127.0.0.1:5090.

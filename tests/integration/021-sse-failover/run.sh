@@ -7,10 +7,7 @@
 ti_setup
 
 # The default config without its own [trunk local], plus this test's.
-sed '/^\[trunk local\]/,$d' "$SOURCE_ROOT/config/trunkd.conf" \
-	>"$TI_DIR/src.conf"
-cat "$TI_TEST_DIR/trunk.conf" >>"$TI_DIR/src.conf"
-ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
+ti_config_default --drop "trunk local" "$TI_TEST_DIR/trunk.conf"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 
 ti_start carrier sipp -sn uas -t t1 -m 1 -i 127.0.0.1 -p "$(ti_port 5091)" \

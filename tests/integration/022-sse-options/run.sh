@@ -6,10 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 ti_setup
 
-sed '/^\[trunk local\]/,$d' "$SOURCE_ROOT/config/trunkd.conf" \
-	>"$TI_DIR/src.conf"
-cat "$TI_TEST_DIR/trunk.conf" >>"$TI_DIR/src.conf"
-ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
+ti_config_default --drop "trunk local" "$TI_TEST_DIR/trunk.conf"
 
 # The SP-SSE answers two pings (two SIPp "calls"), then exits.
 ti_start sse sipp -sf "$TI_TEST_DIR/responder.xml" -m 2 -t u1 \

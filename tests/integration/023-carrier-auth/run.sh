@@ -7,10 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 ti_setup
 
-sed '/^\[trunk local\]/,$d' "$SOURCE_ROOT/config/trunkd.conf" \
-	>"$TI_DIR/src.conf"
-cat "$TI_TEST_DIR/trunk.conf" >>"$TI_DIR/src.conf"
-ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
+ti_config_default --drop "trunk local" "$TI_TEST_DIR/trunk.conf"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 
 # carrier NAME SCENARIO: start the carrier SIPp on the trunk's proxy port.

@@ -8,10 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 ti_setup
 
-sed '/^\[enterprise\]/,/^$/d' "$SOURCE_ROOT/config/trunkd.conf" \
-	>"$TI_DIR/src.conf"
-cat "$TI_TEST_DIR/phones.conf" >>"$TI_DIR/src.conf"
-ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
+ti_config_default --drop enterprise "$TI_TEST_DIR/phones.conf"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 
 bob_port=$(ti_port 5072)

@@ -9,10 +9,7 @@
 ti_setup
 command -v baresip >/dev/null || ti_fail "baresip not found (apt-get install baresip-core)"
 
-sed '/^\[enterprise\]/,/^$/d' "$SOURCE_ROOT/config/trunkd.conf" \
-	>"$TI_DIR/src.conf"
-cat "$TI_TEST_DIR/phones.conf" >>"$TI_DIR/src.conf"
-ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
+ti_config_default --drop enterprise "$TI_TEST_DIR/phones.conf"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 
 # phone NAME USER PASSWORD SIP_PORT RTP_PORTS [baresip args...]: start a

@@ -20,10 +20,7 @@ printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:2\n' \
 
 dns_port=53
 sse_port=$(ti_port 5090)
-sed '/^\[trunk local\]/,$d' "$SOURCE_ROOT/config/trunkd.conf" \
-	>"$TI_DIR/src.conf"
-cat "$TI_TEST_DIR/trunk.conf" >>"$TI_DIR/src.conf"
-ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
+ti_config_default --drop "trunk local" "$TI_TEST_DIR/trunk.conf"
 
 ti_start dns dnsmasq --keep-in-foreground --port="$dns_port" \
 	--listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts \

@@ -7,10 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 ti_setup
 
-sed '/^\[trunk local\]/,$d' "$SOURCE_ROOT/config/trunkd.conf" \
-	>"$TI_DIR/src.conf"
-cat "$TI_TEST_DIR/trunk.conf" >>"$TI_DIR/src.conf"
-ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
+ti_config_default --drop "trunk local" "$TI_TEST_DIR/trunk.conf"
 
 ti_start registrar sipp -sf "$TI_TEST_DIR/registrar.xml" -m 1 -t u1 \
 	-i 127.0.0.1 -p "$(ti_port 5090)" -nostdin -timeout 30s -timeout_error \

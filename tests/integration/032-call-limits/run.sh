@@ -7,11 +7,8 @@
 . "$(dirname "$0")/../lib.sh"
 ti_setup
 
-sed -e '/^\[trunk local\]/,$d' -e '/^\[dialplan\]$/,/^$/d' \
-	"$SOURCE_ROOT/config/trunkd.conf" >"$TI_DIR/src.conf"
-cat "$TI_TEST_DIR/trunk.conf" >>"$TI_DIR/src.conf"
 cp "$TI_TEST_DIR/test.dialplan" "$TI_DIR/"
-ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
+ti_config_default --drop "trunk local" --drop dialplan "$TI_TEST_DIR/trunk.conf"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 
 # The carrier answers two calls: the long one and the emergency one.
