@@ -2,9 +2,23 @@
  * certs: the one owner of TLS policy in trunkd (DESIGN.md 2): cipher order,
  * versions, chains, SNI, OCSP, RFC 5922 identity, and the repair of
  * Sofia-SIP's TLS defects. OpenSSL types never leave this module.
+ *
+ * How trunk/ uses it (docs/tls.md):
+ *
+ *   certs_init()                      once at start-up, before any agent
+ *   certs_tls_load(section, ...)      per [enterprise] / [trunk NAME] with
+ *                                     TLS, at start-up and on reload
+ *   nta_agent_add_tport(..., "sips:...;transport=tls",
+ *       TPTAG_CERTIFICATE(certs_tls_dir(t)),
+ *       TPTAG_TLS_PASSPHRASE(certs_tls_passphrase(t)),
+ *       TPTAG_TLS_VERIFY_POLICY(certs_tls_sofia_verify_policy(t)),
+ *       TPTAG_TLS_VERIFY_DEPTH(certs_tls_verify_depth(t)), TAG_END())
+ *   certs_tls_deref(t)                when the transport is gone
  */
 #ifndef TRUNKD_CERTS_H
 #define TRUNKD_CERTS_H
+
+#include <stdbool.h>
 
 #include "config/config.h"
 
@@ -23,5 +37,87 @@ int certs_log_openssl_errors(enum config_log_level level, const char *ctx);
 
 /* "OpenSSL 3.0.x ..." of the running library. */
 const char *certs_openssl_version(void);
+
+/* ---------------------------------------------------------------------- */
+/* Process-wide set-up                                                     */
+
+/* The Sofia-SIP build the TLS repair is written for (sofia_sip_name_version
+ * of Debian 12's libsofia-sip-ua0 1.12.11+20110422). */
+#define CERTS_SOFIA_VERSION "sofia-sip-1.12.11devel"
+
+/*
+ * Install the TLS policy for every TLS context Sofia-SIP creates. Checks
+ * that the running Sofia-SIP is CERTS_SOFIA_VERSION; anything else is
+ * refused with one ERROR line (the repair depends on that library's
+ * internals). Call once, before the first TLS transport. Idempotent.
+ * Returns 0 or ENOTSUP.
+ */
+int certs_init(void);
+
+/* Is NAME (a sofia_sip_name_version) the one the TLS repair supports? */
+bool certs_sofia_version_ok(const char *name);
+
+/* ---------------------------------------------------------------------- */
+/* One section's TLS material                                              */
+
+struct certs_tls;
+
+struct certs_tls_params {
+	/* Log context and directory name: "trunk itsp1", "enterprise". */
+	const char *label;
+	/* The peer name to verify when tls_verify_name is not set (a trunk's
+	 * SIP domain, RFC 5922 section 4), or NULL. */
+	const char *default_name;
+	/* Directory (existing, owned by us) under which certs_tls_load()
+	 * creates this section's 0700 directory for Sofia. */
+	const char *runtime_dir;
+};
+
+/*
+ * Load and check the TLS keys of SEC ([enterprise] or [trunk NAME]): every
+ * file is re-read (missing, unreadable, not PEM, expired or not yet valid,
+ * key not matching the certificate, chain out of order or incomplete,
+ * encrypted key without or with a wrong passphrase) and each problem is
+ * reported through eh as the file and line of its key. On success prepares
+ * the directory Sofia's TPTAG_CERTIFICATE wants:
+ *   agent.pem  = tls_certificate (leaf + chain) + tls_key, when configured
+ *   cafile.pem = tls_ca_file, or tls_pin_certificate, or else the system
+ *                trust store (Sofia refuses a TLS transport without one)
+ * in <runtime_dir>/tls-<label>/ (mode 0700, files 0600, replaced
+ * atomically) and writes *out, a new reference (certs_tls_deref()).
+ * Returns 0, EINVAL (errors reported) or an errno of the directory.
+ * Secrets never reach eh or the log.
+ */
+int certs_tls_load(const struct config_section *sec,
+		   const struct certs_tls_params *p, config_error_h *eh,
+		   void *arg, struct certs_tls **out);
+
+struct certs_tls *certs_tls_ref(struct certs_tls *t);
+/* Drop a reference; the last one wipes the passphrase and frees. NULL ok.
+ * The directory stays (it is re-used by the next load). */
+void certs_tls_deref(struct certs_tls *t);
+
+/* The label given at load ("trunk itsp1"). */
+const char *certs_tls_label(const struct certs_tls *t);
+/* TPTAG_CERTIFICATE: the prepared directory (absolute). */
+const char *certs_tls_dir(const struct certs_tls *t);
+/* TPTAG_TLS_PASSPHRASE: tls_key_passphrase or NULL. A secret: never log. */
+const char *certs_tls_passphrase(const struct certs_tls *t);
+/* TPTAG_TLS_VERIFY_POLICY value (a TPTLS_VERIFY_* of <sofia-sip/tport_tag.h>)
+ * to give Sofia for a transport of this section. */
+unsigned certs_tls_sofia_verify_policy(const struct certs_tls *t);
+/* TPTAG_TLS_VERIFY_DEPTH: longest peer chain accepted. */
+unsigned certs_tls_verify_depth(const struct certs_tls *t);
+/* The name the peer's certificate must carry (tls_verify_name, else
+ * default_name), or NULL when neither is set. */
+const char *certs_tls_expected_name(const struct certs_tls *t);
+/* Is our own certificate configured (agent.pem present)? TLS-9, TLS-10. */
+bool certs_tls_has_certificate(const struct certs_tls *t);
+/* Is a trust anchor configured (tls_ca_file, tls_pin_certificate or
+ * tls_pin_sha256)? Without one, peers are checked against the system trust
+ * store. */
+bool certs_tls_has_trust(const struct certs_tls *t);
+/* tls_required (TLS-8). */
+bool certs_tls_required(const struct certs_tls *t);
 
 #endif /* TRUNKD_CERTS_H */

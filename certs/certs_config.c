@@ -69,6 +69,36 @@ static bool certs_hex_fingerprint_ok(const char *s)
 	return digits == 64;
 }
 
+/* TLS-5: a CA bundle, or a pinned certificate, or a pinned fingerprint;
+ * two of them would leave which one wins to guesswork. */
+static int certs_config_one_trust(const struct config_section *sec,
+				  config_error_h *eh, void *arg)
+{
+	static const char *const keys[] = { "tls_ca_file",
+					    "tls_pin_certificate",
+					    "tls_pin_sha256" };
+	const char *first = NULL;
+	char why[160];
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
+		if (!config_is_set(sec, keys[i]))
+			continue;
+		if (!first) {
+			first = keys[i];
+			continue;
+		}
+		snprintf(why, sizeof(why),
+			 "%s: %s is already set: give one of tls_ca_file, "
+			 "tls_pin_certificate, tls_pin_sha256",
+			 keys[i], first);
+		eh(config_section_file(sec), config_key_line(sec, keys[i]), why,
+		   arg);
+		return 1;
+	}
+	return 0;
+}
+
 int certs_config_validate(const struct config_section *sec, config_error_h *eh,
 			  void *arg)
 {
@@ -82,6 +112,7 @@ int certs_config_validate(const struct config_section *sec, config_error_h *eh,
 		   arg);
 		n++;
 	}
+	n += certs_config_one_trust(sec, eh, arg);
 	if (config_is_set(sec, "tls_certificate") !=
 	    config_is_set(sec, "tls_key")) {
 		const char *set = config_is_set(sec, "tls_key")
