@@ -32,7 +32,7 @@
 #define SU_TIMER_ARG_T	     struct trunk_call
 
 #include "gateway.h"
-#include "identity.h"
+#include "policy.h"
 #include "sdp.h"
 
 #include <sofia-sip/nta.h>
@@ -76,9 +76,11 @@ struct call_route {
 	char a_domain[256]; /* leg A's SP domain when A is a trunk, for 3xx */
 	char a_trunk[64];   /* leg A's [trunk] when the call came from one */
 	char from[400];	    /* leg B's From, "" to derive it from A's */
-	char pai[320];	    /* P-Asserted-Identity value or "" */
-	char privacy[8];    /* Privacy value or "" */
-	char trunk[64];	    /* the [trunk NAME] of leg B, "" toward the PBX */
+	char headers[2048]; /* identity and passed headers (policy.c) */
+	/* The [pbx]/[phone] of leg A and of leg B, if any: borrowed from
+	 * the config while routing only (a reload frees them). */
+	const struct config_section *a_peer, *b_peer;
+	char trunk[64]; /* the [trunk NAME] of leg B, "" toward the PBX */
 	char ruri[512];
 	/* Next hops to try in order (SP-SSEs of the trunk); none: the
 	 * R-URI's own host (RFC 3263 by nta). */
@@ -141,7 +143,6 @@ static msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
 			       const char *method, msg_payload_t const *body);
 static const char *call_context(struct trunk_gateway *gw,
 				const struct config_section *who);
-static const char *call_asserted_number(sip_t const *sip);
 static bool call_trunk_full(struct trunk_gateway *gw,
 			    const struct config_section *t);
 
@@ -833,19 +834,6 @@ static void call_route_peers(struct trunk_gateway *gw, const char *trunk,
 	}
 }
 
-/* The identity a trunk asserts by default: its first DID ("+A" of a range
- * "+A-+B"), copied into buf; "" if it has none. */
-static const char *call_trunk_identity(const struct config_section *t,
-				       char *buf, size_t len)
-{
-	const char *const *ids;
-
-	buf[0] = '\0';
-	if (config_get_list(t, "identities", &ids))
-		snprintf(buf, len, "%.*s", (int)strcspn(ids[0], "-"), ids[0]);
-	return buf;
-}
-
 /* Calls up on trunk t, in either direction. */
 static unsigned call_trunk_load(struct trunk_gateway *gw, const char *trunk)
 {
@@ -873,50 +861,36 @@ static bool call_trunk_full(struct trunk_gateway *gw,
 	return true;
 }
 
-/* Enterprise -> trunk t: R-URI, To, From, PAI and Privacy from the dial
- * plan's decision (res, NULL without a plan) and the trunk (issue 4). */
+/* Enterprise -> trunk t, or a DID forwarded back to a trunk (FWD-1):
+ * R-URI, To, From and identity headers by policy.c from the dial plan's
+ * decision (res, NULL without a plan), leg A's INVITE and the config. */
 static int call_route_trunk(struct trunk_gateway *gw, sip_t const *sip,
 			    const struct config_section *t,
 			    const struct dialplan_result *res,
 			    struct call_route *r)
 {
-	struct trunk_identity_in in = { 0 };
-	struct trunk_identity_out out;
-	struct config_addr a = { { 0 } };
-	const char *const *px;
-	char host[300], id[64];
+	struct trunk_policy_in in = { r->a_peer, t, r->a_trunk[0] != '\0', res,
+				      sip };
+	struct trunk_policy_out out;
 
-	if (config_get_list(t, "proxy", &px))
-		config_addr_parse(px[0], &a);
-	snprintf(host, sizeof(host), "%s",
-		 config_is_set(t, "domain") ? config_get_str(t, "domain")
-					    : a.host);
-	in.number = res ? res->number : sip->sip_request->rq_url->url_user;
-	in.emergency = res && res->emergency;
-	in.presentation = res ? res->presentation : DIALPLAN_PRES_DEFAULT;
-	in.identity = res && res->identity[0]
-			      ? res->identity
-			      : call_trunk_identity(t, id, sizeof(id));
-	in.caller_display = sip->sip_from->a_display;
-	in.caller_user = sip->sip_from->a_url->url_user;
-	in.domain = host;
-	if (!in.number || trunk_identity_outbound(&in, &out))
+	if (trunk_policy_outbound(&in, &out))
 		return 484; /* Address Incomplete: no usable number */
 	/* EM-4: the gateway's own limits never stop an emergency call. */
-	if (!in.emergency && call_trunk_full(gw, t))
+	if (!out.emergency && call_trunk_full(gw, t))
 		return 503;
 	r->to = TRUNK_SIDE_TRUNK;
 	snprintf(r->trunk, sizeof(r->trunk), "%s", config_section_name(t));
 	call_route_peers(gw, r->trunk, r);
 	snprintf(r->ruri, sizeof(r->ruri), "%s", out.ruri);
 	snprintf(r->from, sizeof(r->from), "%s", out.from);
-	snprintf(r->pai, sizeof(r->pai), "%s", out.pai);
-	snprintf(r->privacy, sizeof(r->privacy), "%s", out.privacy);
-	if (in.emergency)
-		LOGI(SUBSYS, r->trunk, "emergency call to %s from %s",
-		     in.number,
-		     in.identity && *in.identity ? in.identity
-						 : "(no identity)");
+	snprintf(r->headers, sizeof(r->headers), "%s", out.headers);
+	LOG_AT(out.emergency || in.forward ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG,
+	       SUBSYS, r->trunk, "%s %s as %s (%s)",
+	       out.emergency ? "emergency call to"
+	       : in.forward  ? "forward to"
+			     : "call to",
+	       out.ruri, out.identity[0] ? out.identity : "no identity",
+	       out.identity[0] ? out.identity_source : "none known");
 	return 0;
 }
 
@@ -978,6 +952,7 @@ static int call_route_pbx(const struct config *cfg, const char *user,
 	if (!p || !user || !config_get_addr(p, "address", &a))
 		return 404;
 	r->to = TRUNK_SIDE_ENTERPRISE;
+	r->b_peer = p;
 	trunk_addr_hostport(&a, hp, sizeof(hp));
 	snprintf(r->ruri, sizeof(r->ruri), "sip:%s@%s;transport=%s", user, hp,
 		 config_get_str(p, "transport"));
@@ -996,10 +971,10 @@ static int call_route_in(struct trunk_gateway *gw, sip_t const *sip,
 	struct dialplan_query q = {
 		.direction = DIALPLAN_INBOUND,
 		.context = call_context(gw, trunk),
-		.caller = call_asserted_number(sip),
+		.caller = trunk_policy_asserted_number(sip),
 		.dialled = sip->sip_request->rq_url->url_user,
 	};
-	const struct config_section *ph;
+	const struct config_section *ph, *t = NULL;
 	struct dialplan_result res;
 	const char *ext;
 
@@ -1020,8 +995,10 @@ static int call_route_in(struct trunk_gateway *gw, sip_t const *sip,
 		ph = trunk_phone_find(gw->cfg, ext);
 		return ph ? call_route_phone(gw, ph, r)
 			  : call_route_pbx(gw->cfg, ext, r);
-	case DIALPLAN_ACTION_TRUNK: /* trunk to trunk: not a gateway's job */
-		return 403;
+	case DIALPLAN_ACTION_TRUNK: /* a DID forwarded out (FWD-1) */
+		for (size_t i = 0; i < res.n_targets && !t; i++)
+			t = trunk_config_trunk(gw->cfg, res.targets[i]);
+		return t ? call_route_trunk(gw, sip, t, &res, r) : 503;
 	}
 	return 500;
 }
@@ -1040,6 +1017,7 @@ static int call_route_phone(struct trunk_gateway *gw,
 		return 480;
 	trunk_binding_info(b, &bi);
 	r->to = TRUNK_SIDE_ENTERPRISE;
+	r->b_peer = ph;
 	snprintf(r->ruri, sizeof(r->ruri), "%s", bi.contact);
 	return 0;
 }
@@ -1106,6 +1084,8 @@ static int call_route(struct trunk_gateway *gw, enum trunk_side side,
 	if (status)
 		return status;
 	memset(r, 0, sizeof(*r));
+	if (side == TRUNK_SIDE_ENTERPRISE)
+		r->a_peer = who;
 	if (side == TRUNK_SIDE_TRUNK && config_is_set(who, "domain"))
 		snprintf(r->a_domain, sizeof(r->a_domain), "%s",
 			 config_get_str(who, "domain"));
@@ -1117,8 +1097,13 @@ static int call_route(struct trunk_gateway *gw, enum trunk_side side,
 	}
 	/* An extension (or, from the trunk, a DID equal to one) reaches the
 	 * phone: routing is on the R-URI, never on To (ID-2). */
-	if (side == TRUNK_SIDE_TRUNK)
-		return call_route_in(gw, sip, who, r);
+	if (side == TRUNK_SIDE_TRUNK) {
+		status = call_route_in(gw, sip, who, r);
+		if (!status && r->to == TRUNK_SIDE_ENTERPRISE)
+			trunk_policy_inbound(r->b_peer, sip, r->headers,
+					     sizeof(r->headers));
+		return status;
+	}
 	ph = trunk_phone_find(gw->cfg, dialled);
 	if (ph)
 		return call_route_phone(gw, ph, r);
@@ -1160,36 +1145,6 @@ static int call_leg_a_create(struct trunk_call *call, enum trunk_side side,
 	return 0;
 }
 
-/* B's From: A's caller (user and display name) at our own host. */
-/* The caller's number from the carrier: the SIP/SIPS P-Asserted-Identity
- * if there is one, else the tel one (ID-3), else NULL. */
-static const char *call_asserted_number(sip_t const *sip)
-{
-	sip_p_asserted_identity_t const *p;
-	const char *tel = NULL;
-
-	for (p = sip_p_asserted_identity(sip); p; p = p->paid_next) {
-		if ((p->paid_url->url_type == url_sip ||
-		     p->paid_url->url_type == url_sips) &&
-		    p->paid_url->url_user)
-			return p->paid_url->url_user;
-		if (p->paid_url->url_type == url_tel && !tel)
-			tel = p->paid_url->url_host;
-	}
-	return tel;
-}
-
-static bool call_privacy_id(sip_t const *sip)
-{
-	msg_param_t const *v;
-
-	for (v = sip->sip_privacy ? sip->sip_privacy->priv_values : NULL;
-	     v && *v; v++)
-		if (!strcasecmp(*v, "id") || !strcasecmp(*v, "user"))
-			return true;
-	return false;
-}
-
 /*
  * B's From: A's caller (display name and user) at our own host. From a
  * carrier toward the enterprise, the asserted identity is the caller
@@ -1207,14 +1162,14 @@ static void call_b_from(struct trunk_call *call, sip_t const *sip,
 
 	if (call->a.side == TRUNK_SIDE_TRUNK &&
 	    r->to == TRUNK_SIDE_ENTERPRISE) {
-		if (call_privacy_id(sip)) {
+		if (trunk_policy_privacy_id(sip)) {
 			snprintf(buf, len,
 				 "\"Anonymous\" "
 				 "<sip:anonymous@anonymous.invalid>");
 			return;
 		}
-		if (call_asserted_number(sip))
-			user = call_asserted_number(sip);
+		if (trunk_policy_asserted_number(sip))
+			user = trunk_policy_asserted_number(sip);
 	}
 	snprintf(buf, len, "%s%s<sip:%s%s%s>", dn ? dn : "", dn ? " " : "",
 		 user ? user : "", user ? "@" : "", host);
@@ -1254,17 +1209,10 @@ static int call_b_send_invite(struct trunk_call *call)
 				    : NULL;
 
 	msg_header_t *auth = call_auth(call, &call->b, "INVITE", call->body);
-	char mf[16], ids[400] = "";
+	char mf[16];
 
 	/* NTATAG_MAX_FORWARDS sets nta's default, not this request's. */
 	snprintf(mf, sizeof(mf), "%u", call->max_forwards);
-	/* Identity toward the carrier (ID-8, ID-10), built by identity.c. */
-	if (call->route.pai[0])
-		snprintf(ids, sizeof(ids), "P-Asserted-Identity: %s\r\n",
-			 call->route.pai);
-	if (call->route.privacy[0])
-		snprintf(ids + strlen(ids), sizeof(ids) - strlen(ids),
-			 "Privacy: %s\r\n", call->route.privacy);
 
 	if (call->invite_b)
 		nta_outgoing_destroy(call->invite_b);
@@ -1274,7 +1222,9 @@ static int call_b_send_invite(struct trunk_call *call)
 		URL_STRING_MAKE(call->route.ruri),
 		SIPTAG_CONTACT(call_leg_contact(call, &call->b)),
 		SIPTAG_MAX_FORWARDS_STR(mf),
-		TAG_IF(ids[0], SIPTAG_HEADER_STR(ids)),
+		/* Identity and passed headers (policy.c: ID-8..ID-11). */
+		TAG_IF(call->route.headers[0],
+		       SIPTAG_HEADER_STR(call->route.headers)),
 		SIPTAG_HEADER((sip_header_t *)auth),
 		TAG_IF(call->body, SIPTAG_CONTENT_TYPE(call->body_type)),
 		TAG_IF(call->body, SIPTAG_PAYLOAD(call->body)), TAG_END());

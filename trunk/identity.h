@@ -7,6 +7,7 @@
 #define TRUNKD_TRUNK_IDENTITY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "dialplan/dialplan.h"
 
@@ -43,5 +44,37 @@ struct trunk_identity_out {
  */
 int trunk_identity_outbound(const struct trunk_identity_in *in,
 			    struct trunk_identity_out *out);
+
+/*
+ * Is NUMBER ("+E164", ID-1 form) an Enterprise Public Identity of a trunk
+ * whose `identities` are IDS (N items of a CONFIG_E164_LIST: "+A" or
+ * ranges "+A-+B" of equal length)? A trunk that lists none accepts every
+ * E.164 number. False for NULL or a number that is not E.164.
+ */
+bool trunk_identity_is_epi(const char *const *ids, size_t n,
+			   const char *number);
+
+/*
+ * History-Info (RFC 7044) of a call forwarded by new INVITE (FWD-1,
+ * SIPconnect 11.1): the forwarding user's Enterprise Public Identity USER
+ * ("+E164") at DOMAIN in ID-1 form as index 1, with the Reason of the
+ * retarget (SIP cause CAUSE) escaped in its URI, and the forward-to
+ * TARGET_URI as index 1.1, mapped from it (mp=1) with the RFC 4458 cause
+ * parameter (302 unconditional, 486 busy, 408 no reply). Writes the header
+ * value (no name) into buf. Returns 0, EINVAL (USER not E.164) or ENOSPC.
+ */
+int trunk_identity_history_info(const char *user, const char *domain,
+				const char *target_uri, unsigned cause,
+				char *buf, size_t len);
+
+/*
+ * Header names trunkd builds itself, or removes, on every leg, and that
+ * `pass_headers` may therefore not name (case-insensitive, compact forms
+ * included): the dialog and transaction headers, the bodies' headers,
+ * credentials, and the policed identity headers (P-Asserted-Identity,
+ * P-Preferred-Identity, Privacy, History-Info, Remote-Party-ID, Diversion,
+ * Geolocation...).
+ */
+bool trunk_identity_header_policed(const char *name);
 
 #endif /* TRUNKD_TRUNK_IDENTITY_H */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "trunk.h"
+#include "identity.h"
 #include "certs/certs.h"
 #include "dialplan/dialplan.h"
 #include "media/media.h"
@@ -123,6 +124,68 @@ static const struct config_key trunk_trunk_keys[] = {
 	{ NULL },
 };
 
+/*
+ * Identity and header policing (issue 4 item 4, ID-8, ID-11): what trunkd
+ * believes of an enterprise peer and what of a call crosses to the trunk.
+ * Applied by trunk/policy.c; documented in docs/identity.md.
+ */
+static const struct config_key trunk_identity_peer_keys[] = {
+	{ "trust_identity", CONFIG_BOOL, 0, 0, NULL, "no", 0,
+	  "yes: this peer's P-Asserted-Identity names the caller toward the "
+	  "carrier when it is an Enterprise Public Identity of the trunk, and "
+	  "the carrier's P-Asserted-Identity and Privacy reach this peer on "
+	  "inbound calls (never a phone's when Privacy: id, ID-4). no: its "
+	  "P-Asserted-Identity is removed and trunkd asserts its own; the "
+	  "carrier's never reaches it." },
+	{ "accept_preferred_identity", CONFIG_BOOL, 0, 0, NULL, "no", 0,
+	  "yes: this peer's P-Preferred-Identity chooses the asserted "
+	  "identity when it is an Enterprise Public Identity of the trunk "
+	  "(RFC 3325; a trusted P-Asserted-Identity still comes first)." },
+	{ NULL },
+};
+
+static const struct config_key trunk_identity_trunk_keys[] = {
+	{ "send_preferred_identity", CONFIG_BOOL, 0, 0, NULL, "no", 0,
+	  "Also send P-Preferred-Identity (the asserted identity) on calls "
+	  "to this trunk (ID-11, SIPconnect 10.2.6)." },
+	{ "pass_headers", CONFIG_LIST, 0, 32, NULL, NULL, 0,
+	  "Headers of the enterprise's INVITE copied to this trunk's "
+	  "INVITE (e.g. \"User-to-User, X-Account\"). Every other header "
+	  "is dropped. Headers trunkd builds or polices itself (Via, "
+	  "Contact, P-Asserted-Identity, Privacy, History-Info, "
+	  "Remote-Party-ID, Diversion, Geolocation...) cannot be listed." },
+	{ NULL },
+};
+
+/* pass_headers: header names (RFC 3261 token) that trunkd does not build
+ * or police itself. */
+static int trunk_identity_validate(const struct config_section *sec,
+				   config_error_h *eh, void *arg)
+{
+	const char *const *h;
+	size_t i, n = config_get_list(sec, "pass_headers", &h);
+	char why[200];
+	int bad = 0;
+
+	for (i = 0; i < n; i++) {
+		bool token = h[i][strspn(h[i], "abcdefghijklmnopqrstuvwxyz"
+					       "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					       "0123456789-.!%*_+`'~")] == '\0';
+
+		if (token && !trunk_identity_header_policed(h[i]))
+			continue;
+		snprintf(why, sizeof(why),
+			 token ? "pass_headers: %.64s is built or policed by "
+				 "trunkd and cannot be passed"
+			       : "pass_headers: %.64s is not a header name",
+			 h[i]);
+		eh(config_section_file(sec),
+		   config_key_line(sec, "pass_headers"), why, arg);
+		bad++;
+	}
+	return bad;
+}
+
 static void trunk_config_err(const struct config_section *sec, const char *key,
 			     const char *why, config_error_h *eh, void *arg)
 {
@@ -137,6 +200,8 @@ static int trunk_trunk_validate(const struct config_section *sec,
 {
 	bool reg = !strcmp(config_get_str(sec, "mode"), "registration");
 	int n = certs_config_validate(sec, eh, arg);
+
+	n += trunk_identity_validate(sec, eh, arg);
 
 	if (!config_is_set(sec, "domain") && !config_is_set(sec, "proxy")) {
 		trunk_config_err(sec, NULL,
@@ -208,14 +273,14 @@ static const struct config_section_def trunk_phone_section = {
 	.named = true,
 	.help = "[phone USER]: a phone that registers to trunkd with digest "
 		"credentials.",
-	.keys = { trunk_phone_keys, NULL },
+	.keys = { trunk_phone_keys, trunk_identity_peer_keys, NULL },
 };
 
 static const struct config_section_def trunk_pbx_section = {
 	.name = "pbx",
 	.named = true,
 	.help = "[pbx NAME]: a PBX peering statically with trunkd.",
-	.keys = { trunk_pbx_keys, NULL },
+	.keys = { trunk_pbx_keys, trunk_identity_peer_keys, NULL },
 	.validate = trunk_pbx_validate,
 };
 
@@ -223,7 +288,8 @@ static const struct config_section_def trunk_trunk_section = {
 	.name = "trunk",
 	.named = true,
 	.help = "[trunk NAME]: a carrier SIP trunk (SIPconnect 2.0).",
-	.keys = { trunk_trunk_keys, certs_tls_keys, NULL },
+	.keys = { trunk_trunk_keys, certs_tls_keys, trunk_identity_trunk_keys,
+		  NULL },
 	.validate = trunk_trunk_validate,
 };
 

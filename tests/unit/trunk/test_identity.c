@@ -1,7 +1,10 @@
 /*
  * trunk/identity.c: the identity headers toward the carrier.
  * REQ: ID-6, ID-7, ID-8, ID-9, ID-10, EM-2, EM-3
+ * (the Enterprise Public Identity check, History-Info and the policed
+ * header names are proven on the wire by 060 and 062)
  */
+#include <errno.h>
 #include <string.h>
 
 #include "unit_test.h"
@@ -115,7 +118,70 @@ static int no_identity(void)
 	return 0;
 }
 
+/* ID-8: which numbers are Enterprise Public Identities of a trunk:
+ * single numbers and ranges of equal length, nothing else. */
+static int epi(void)
+{
+	static const char *const ids[] = { "+15550100000-+15550100099",
+					   "+442079460123" };
+
+	CHECK(trunk_identity_is_epi(ids, 2, "+15550100000"));
+	CHECK(trunk_identity_is_epi(ids, 2, "+15550100042"));
+	CHECK(trunk_identity_is_epi(ids, 2, "+15550100099"));
+	CHECK(!trunk_identity_is_epi(ids, 2, "+15550100100"));
+	CHECK(!trunk_identity_is_epi(ids, 2, "+1555010004"));
+	CHECK(!trunk_identity_is_epi(ids, 2, "+155501000420"));
+	CHECK(trunk_identity_is_epi(ids, 2, "+442079460123"));
+	CHECK(!trunk_identity_is_epi(ids, 2, "+442079460124"));
+	CHECK(!trunk_identity_is_epi(ids, 2, "15550100042"));
+	CHECK(!trunk_identity_is_epi(ids, 2, "+1555;x"));
+	CHECK(!trunk_identity_is_epi(ids, 2, NULL));
+	/* A trunk without identities takes any E.164 number. */
+	CHECK(trunk_identity_is_epi(ids, 0, "+4930123"));
+	CHECK(!trunk_identity_is_epi(ids, 0, "2000"));
+	return 0;
+}
+
+/* FWD-1: RFC 7044 History-Info of a forward. */
+static int history_info(void)
+{
+	char buf[400];
+
+	CHECK(trunk_identity_history_info(
+		      "+15550100300", "sp.example",
+		      "sip:+12125550000@sp.example;user=phone", 302, buf,
+		      sizeof(buf)) == 0);
+	CHECK(!strcmp(buf, "<sip:+15550100300@sp.example;user=phone"
+			   "?Reason=SIP%3Bcause%3D302>;index=1, "
+			   "<sip:+12125550000@sp.example;user=phone;"
+			   "cause=302>;index=1.1;mp=1"));
+	CHECK(trunk_identity_history_info("300", "sp.example", "sip:x@y", 302,
+					  buf, sizeof(buf)) == EINVAL);
+	CHECK(trunk_identity_history_info("+15550100300", "sp.example",
+					  "sip:x@y", 486, buf, 20) == ENOSPC);
+	CHECK(buf[0] == '\0');
+	return 0;
+}
+
+/* Header policing: what pass_headers may never name. */
+static int policed(void)
+{
+	CHECK(trunk_identity_header_policed("History-Info"));
+	CHECK(trunk_identity_header_policed("remote-party-id"));
+	CHECK(trunk_identity_header_policed("P-ASSERTED-IDENTITY"));
+	CHECK(trunk_identity_header_policed("Via"));
+	CHECK(trunk_identity_header_policed("v"));
+	CHECK(trunk_identity_header_policed(""));
+	CHECK(!trunk_identity_header_policed("User-to-User"));
+	CHECK(!trunk_identity_header_policed("X-Account"));
+	CHECK(!trunk_identity_header_policed("Subject"));
+	return 0;
+}
+
 static const struct unit_case cases[] = {
+	{ "epi", epi },
+	{ "history_info", history_info },
+	{ "policed", policed },
 	{ "e164_call", e164_call },
 	{ "dial_string", dial_string },
 	{ "restricted", restricted },

@@ -103,7 +103,30 @@ static int t_secret_not_echoed(void)
 	return 0;
 }
 
+/* pass_headers: a policed header or a non-token is refused at its line;
+ * ordinary extension headers are accepted. */
+static int t_pass_headers(void)
+{
+	static const char bad[] = "[trunk t]\n"
+				  "mode = static\n"
+				  "domain = sip.example.net\n"
+				  "pass_headers = X-Account, History-Info, "
+				  "a b\n";
+	struct config *cfg;
+
+	CHECK(load(bad, &cfg) == EINVAL);
+	CHECK(unit_errs.n == 2);
+	CHECK(unit_has_err(4, "History-Info is built or policed by trunkd"));
+	CHECK(unit_has_err(4, "a b is not a header name"));
+	CHECK(load("[trunk t]\nmode = static\ndomain = d.example\n"
+		   "pass_headers = User-to-User, X-Account\n",
+		   &cfg) == 0);
+	config_free(cfg);
+	return 0;
+}
+
 static const struct unit_case cases[] = {
+	{ "pass_headers", t_pass_headers },
 	{ "minimal", t_minimal },
 	{ "registration_needs_aor", t_registration_needs_aor },
 	{ "needs_domain_or_proxy", t_needs_domain_or_proxy },
