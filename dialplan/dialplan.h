@@ -127,6 +127,19 @@ void dialplan_free(struct dialplan *plan);
 bool dialplan_has_context(const struct dialplan *plan, const char *name);
 
 /*
+ * Call fn once per trunk a rule routes to (action `trunk T1 T2...`), with
+ * the rule's file and line, each rule once (in the context it is
+ * written in, whoever includes it). For checking the names against the configuration when a
+ * plan is loaded (a plan naming an unknown trunk is refused). Pure.
+ * Returns the number of calls for which fn returned true.
+ */
+typedef bool(dialplan_trunk_ref_h)(const char *trunk,
+				   const struct dialplan_source *where,
+				   void *arg);
+unsigned dialplan_trunk_refs(const struct dialplan *plan,
+			     dialplan_trunk_ref_h *fn, void *arg);
+
+/*
  * Decide what to do with a call: the first rule of the context that matches
  * the dialled string and the caller and routes (trunk, extension, hunt,
  * reject) gives the action and the number; rules before it that only set

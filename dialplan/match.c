@@ -296,3 +296,29 @@ int dialplan_match(const struct dialplan *plan,
 	apply_route(r, &dialled, res);
 	return 0;
 }
+
+unsigned dialplan_trunk_refs(const struct dialplan *plan,
+			     dialplan_trunk_ref_h *fn, void *arg)
+{
+	unsigned i, k, t, n = 0;
+
+	for (i = 0; plan && i < plan->n_ctx; i++) {
+		const struct dp_context *ctx = plan->ctx[i];
+
+		/* Items are the rules written in this context (includes are
+		 * items without a rule): each rule is seen once. */
+		for (k = 0; k < ctx->n_items; k++) {
+			const struct dp_rule *r = ctx->items[k].rule;
+			struct dialplan_source where;
+
+			if (!r || !r->routes ||
+			    r->action != DIALPLAN_ACTION_TRUNK)
+				continue;
+			where.file = r->file;
+			where.line = r->line;
+			for (t = 0; t < r->n_targets; t++)
+				n += fn(r->targets[t], &where, arg);
+		}
+	}
+	return n;
+}

@@ -199,10 +199,20 @@ static int trunk_plan_load(const struct config *cfg, struct dialplan **out,
 	const struct config_section *d =
 		config_section_get(cfg, "dialplan", NULL);
 
+	struct dialplan *plan = NULL;
+	int rc;
+
 	*out = NULL;
 	if (!config_is_set(d, "file"))
 		return 0;
-	return dialplan_load(config_get_str(d, "file"), out, eh, arg);
+	rc = dialplan_load(config_get_str(d, "file"), &plan, eh, arg);
+	/* Its trunks and contexts must exist in this config (issue 4). */
+	if (!rc && trunk_config_check_plan(cfg, plan, eh, arg)) {
+		dialplan_free(plan);
+		return EINVAL;
+	}
+	*out = plan;
+	return rc;
 }
 
 int trunk_gateway_reload(struct trunk_gateway *gw, char *errs, size_t len)

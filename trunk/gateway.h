@@ -168,6 +168,12 @@ void trunk_bindings_free(struct trunk_gateway *gw);
 const struct config_section *trunk_config_trunk(const struct config *cfg,
 						const char *name);
 void trunk_addr_hostport(const struct config_addr *a, char *buf, size_t len);
+/* The loaded dial plan against cfg: every trunk it routes to and every
+ * context a [phone]/[pbx]/[trunk] names exist; errors through eh as
+ * FILE:LINE: reason. Returns how many. */
+int trunk_config_check_plan(const struct config *cfg,
+			    const struct dialplan *plan, config_error_h *eh,
+			    void *arg);
 
 /* acl.c: the source of a request and who it is. */
 struct nta_incoming_s;

@@ -318,3 +318,57 @@ void trunk_addr_hostport(const struct config_addr *a, char *buf, size_t len)
 	if (a->port)
 		snprintf(buf + strlen(buf), len - strlen(buf), ":%u", a->port);
 }
+
+/* The dial plan's references into the configuration (issue 4): a rule
+ * routing to a trunk that has no [trunk] section is an error at its
+ * file:line, so the plan is refused at --check-config, start and reload
+ * (which keeps the running plan) instead of failing calls with 503. */
+struct trunk_plan_check {
+	const struct config *cfg;
+	config_error_h *eh;
+	void *arg;
+};
+
+static bool trunk_plan_trunk_missing(const char *trunk,
+				     const struct dialplan_source *where,
+				     void *arg)
+{
+	struct trunk_plan_check *c = arg;
+	char why[160];
+
+	if (trunk_config_trunk(c->cfg, trunk))
+		return false;
+	snprintf(why, sizeof(why),
+		 "trunk %s is not configured (no [trunk %s] section)", trunk,
+		 trunk);
+	c->eh(where->file, where->line, why, c->arg);
+	return true;
+}
+
+int trunk_config_check_plan(const struct config *cfg,
+			    const struct dialplan *plan, config_error_h *eh,
+			    void *arg)
+{
+	static const char *const kinds[] = { "phone", "pbx", "trunk", NULL };
+	struct trunk_plan_check c = { cfg, eh, arg };
+	const struct config_section *sec;
+	int n = (int)dialplan_trunk_refs(plan, trunk_plan_trunk_missing, &c);
+	char why[160];
+
+	/* A context a section names must exist, or its calls all fail. */
+	for (const char *const *k = kinds; *k; k++) {
+		for (sec = NULL; (sec = config_section_next(cfg, *k, sec));) {
+			if (!config_is_set(sec, "context") ||
+			    dialplan_has_context(
+				    plan, config_get_str(sec, "context")))
+				continue;
+			snprintf(why, sizeof(why),
+				 "context %.64s is not in the dial plan",
+				 config_get_str(sec, "context"));
+			eh(config_section_file(sec),
+			   config_key_line(sec, "context"), why, arg);
+			n++;
+		}
+	}
+	return n;
+}

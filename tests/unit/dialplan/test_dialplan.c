@@ -343,6 +343,51 @@ static int t_action_trunk(void)
 	return 0;
 }
 
+/* The trunk names of every routing rule with its line, each rule once
+ * even when included by several contexts (the plan is checked against
+ * the configuration with this; issue 4). */
+struct refs {
+	char text[8][48];
+	unsigned n;
+};
+
+static bool ref_collect(const char *trunk, const struct dialplan_source *w,
+			void *arg)
+{
+	struct refs *r = arg;
+
+	if (r->n < 8)
+		snprintf(r->text[r->n++], sizeof(r->text[0]), "%u:%s", w->line,
+			 trunk);
+	return strcmp(trunk, "b") == 0;
+}
+
+static int t_trunk_refs(void)
+{
+	struct refs r = { .n = 0 };
+
+	CHECK(load("context a {\n"
+		   "  1 => trunk a b\n"
+		   "  include c\n"
+		   "  2 => extension 200\n"
+		   "}\n"
+		   "context c {\n"
+		   "  3 => emergency, trunk c\n"
+		   "  default from 2 => identity +1555\n"
+		   "  4 => reject 404\n"
+		   "}\n"
+		   "context d {\n"
+		   "  include c\n"
+		   "}\n") == 0);
+	CHECK(dialplan_trunk_refs(plan, ref_collect, &r) == 1);
+	CHECK(r.n == 3);
+	CHECK(!strcmp(r.text[0], "2:a"));
+	CHECK(!strcmp(r.text[1], "2:b"));
+	CHECK(!strcmp(r.text[2], "7:c"));
+	CHECK(dialplan_trunk_refs(NULL, ref_collect, &r) == 0);
+	return 0;
+}
+
 static int t_action_extension(void)
 {
 	CHECK(load("context c {\n"
@@ -1254,6 +1299,7 @@ static const struct unit_case cases[] = {
 	{ "precedence", t_precedence },
 	{ "action_normalize", t_action_normalize },
 	{ "action_trunk", t_action_trunk },
+	{ "trunk_refs", t_trunk_refs },
 	{ "action_extension", t_action_extension },
 	{ "action_hunt", t_action_hunt },
 	{ "action_reject", t_action_reject },
