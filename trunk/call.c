@@ -32,6 +32,7 @@
 #define SU_TIMER_ARG_T	     struct trunk_call
 
 #include "gateway.h"
+#include "location.h"
 #include "policy.h"
 #include "sdp.h"
 
@@ -80,6 +81,9 @@ struct call_route {
 	/* The [pbx]/[phone] of leg A and of leg B, if any: borrowed from
 	 * the config while routing only (a reload frees them). */
 	const struct config_section *a_peer, *b_peer;
+	/* Emergency location (EM-5), same lifetime; see policy.h. */
+	const struct config_section *location;
+	char loc_cid[96], loc_entity[200];
 	char trunk[64]; /* the [trunk NAME] of leg B, "" toward the PBX */
 	char ruri[512];
 	/* Next hops to try in order (SP-SSEs of the trunk); none: the
@@ -869,8 +873,12 @@ static int call_route_trunk(struct trunk_gateway *gw, sip_t const *sip,
 			    const struct dialplan_result *res,
 			    struct call_route *r)
 {
-	struct trunk_policy_in in = { r->a_peer, t, r->a_trunk[0] != '\0', res,
-				      sip };
+	struct trunk_policy_in in = { .cfg = gw->cfg,
+				      .peer = r->a_peer,
+				      .trunk = t,
+				      .forward = r->a_trunk[0] != '\0',
+				      .res = res,
+				      .sip = sip };
 	struct trunk_policy_out out;
 
 	if (trunk_policy_outbound(&in, &out))
@@ -884,13 +892,21 @@ static int call_route_trunk(struct trunk_gateway *gw, sip_t const *sip,
 	snprintf(r->ruri, sizeof(r->ruri), "%s", out.ruri);
 	snprintf(r->from, sizeof(r->from), "%s", out.from);
 	snprintf(r->headers, sizeof(r->headers), "%s", out.headers);
+	r->location = out.location;
+	snprintf(r->loc_cid, sizeof(r->loc_cid), "%s", out.location_cid);
+	snprintf(r->loc_entity, sizeof(r->loc_entity), "%s",
+		 out.location_entity);
 	LOG_AT(out.emergency || in.forward ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG,
-	       SUBSYS, r->trunk, "%s %s as %s (%s)",
+	       SUBSYS, r->trunk, "%s %s as %s (%s)%s%s",
 	       out.emergency ? "emergency call to"
 	       : in.forward  ? "forward to"
 			     : "call to",
 	       out.ruri, out.identity[0] ? out.identity : "no identity",
-	       out.identity[0] ? out.identity_source : "none known");
+	       out.identity[0] ? out.identity_source : "none known",
+	       out.emergency ? ", location " : "",
+	       out.emergency ? (out.location ? config_section_name(out.location)
+					     : "none configured")
+			     : "");
 	return 0;
 }
 
@@ -1255,6 +1271,12 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 	/* A's offer, anchored: kept for failover and redirects. */
 	rc = call_sdp_cross(call, &call->a, sip->sip_payload,
 			    sip->sip_content_type, &body);
+	/* EM-5, EM-6: the PIDF-LO joins the SDP in a multipart body. */
+	if (!rc && r->location)
+		rc = trunk_location_wrap(call->home, r->location, r->loc_entity,
+					 r->loc_cid, &body.pl, &body.ct)
+			     ? 503
+			     : 0;
 	if (rc)
 		return rc;
 	call->body = body.pl;

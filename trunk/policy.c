@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <sofia-sip/msg_header.h>
 #include <sofia-sip/sip_extra.h>
@@ -201,6 +202,40 @@ static void policy_forward(const struct trunk_policy_in *in, const char *domain,
 			   "Privacy: id\r\n");
 }
 
+/*
+ * EM-5..EM-7: an emergency call from a peer with a `location` conveys it
+ * by value. The Content-ID is unique per call without revealing leg A's
+ * Call-ID (a hash of it and the time): the carrier must not learn
+ * enterprise topology from it.
+ */
+static void policy_location(const struct trunk_policy_in *in,
+			    const char *domain, struct trunk_policy_out *out)
+{
+	const char *cid = in->sip->sip_call_id->i_id;
+	unsigned long long h =
+		1469598103934665603ull ^ (unsigned long long)time(NULL);
+
+	if (!out->emergency || !in->peer ||
+	    !config_is_set(in->peer, "location"))
+		return;
+	out->location = config_section_get(
+		in->cfg, "location", config_get_str(in->peer, "location"));
+	if (!out->location)
+		return;
+	for (; *cid; cid++) /* FNV-1a */
+		h = (h ^ (unsigned char)*cid) * 1099511628211ull;
+	snprintf(out->location_cid, sizeof(out->location_cid),
+		 "location-%016llx@trunkd.invalid", h);
+	snprintf(out->location_entity, sizeof(out->location_entity),
+		 "pres:%s@%.60s", out->identity[0] ? out->identity : "unknown",
+		 domain);
+	policy_put(out->headers, sizeof(out->headers),
+		   "Geolocation: <cid:%s>\r\n", out->location_cid);
+	if (config_get_bool(out->location, "routing"))
+		policy_put(out->headers, sizeof(out->headers),
+			   "Geolocation-Routing: yes\r\n");
+}
+
 int trunk_policy_outbound(const struct trunk_policy_in *in,
 			  struct trunk_policy_out *out)
 {
@@ -237,6 +272,7 @@ int trunk_policy_outbound(const struct trunk_policy_in *in,
 	else if (o.privacy[0])
 		policy_put(out->headers, sizeof(out->headers),
 			   "Privacy: %s\r\n", o.privacy);
+	policy_location(in, host, out);
 	policy_pass(in->trunk, sip, out->headers, sizeof(out->headers));
 	return 0;
 }

@@ -12,6 +12,8 @@
  *    headers the trunk's pass_headers names. Nothing else of A's INVITE
  *    crosses: their untrusted PAI, History-Info, Remote-Party-ID... are
  *    removed by construction (a B2BUA builds each request anew).
+ *    Emergency calls carry the caller's configured location (EM-5..EM-7,
+ *    location.h): Geolocation here, the PIDF-LO body part in call.c.
  *  - trunk -> trunk, a DID the dial plan forwards (FWD-1, SIPconnect
  *    11.1): R-URI = target, From = the original caller, PAI = the
  *    forwarding DID (an identity of the enterprise), History-Info.
@@ -30,6 +32,7 @@
 #include "dialplan/dialplan.h"
 
 struct trunk_policy_in {
+	const struct config *cfg;
 	/* The [pbx] or [phone] the call came from; NULL: a trunk or none. */
 	const struct config_section *peer;
 	const struct config_section *trunk; /* leg B's [trunk] */
@@ -47,6 +50,12 @@ struct trunk_policy_out {
 	bool emergency;
 	char identity[DIALPLAN_NUMBER_MAX + 1]; /* asserted "+E164" or "" */
 	const char *identity_source; /* for logs: "dial plan", "PBX PAI"... */
+	/* Emergency calls from a peer with a location (EM-5): its
+	 * [location] (borrowed from cfg), the Content-ID the Geolocation
+	 * header names, the PIDF-LO entity. NULL / "" otherwise. */
+	const struct config_section *location;
+	char location_cid[96];
+	char location_entity[200];
 };
 
 /* Leg B's INVITE toward a carrier. Returns 0, or EINVAL when no usable

@@ -8,6 +8,7 @@
 
 #include "trunk.h"
 #include "identity.h"
+#include "location.h"
 #include "certs/certs.h"
 #include "dialplan/dialplan.h"
 #include "media/media.h"
@@ -141,6 +142,9 @@ static const struct config_key trunk_identity_peer_keys[] = {
 	  "yes: this peer's P-Preferred-Identity chooses the asserted "
 	  "identity when it is an Enterprise Public Identity of the trunk "
 	  "(RFC 3325; a trusted P-Asserted-Identity still comes first)." },
+	{ "location", CONFIG_STRING, 0, 0, NULL, NULL, 0,
+	  "The [location NAME] of this phone or PBX site, sent by value "
+	  "with its emergency calls (EM-5)." },
 	{ NULL },
 };
 
@@ -294,10 +298,15 @@ static const struct config_section_def trunk_trunk_section = {
 };
 
 const struct config_section_def *const trunk_config_schema[] = {
-	&trunk_global_section,	  &trunk_enterprise_section,
-	&trunk_phone_section,	  &trunk_pbx_section,
-	&trunk_trunk_section,	  &media_config_section,
-	&dialplan_config_section, NULL,
+	&trunk_global_section,
+	&trunk_enterprise_section,
+	&trunk_phone_section,
+	&trunk_pbx_section,
+	&trunk_trunk_section,
+	&media_config_section,
+	&dialplan_config_section,
+	&trunk_location_section,
+	NULL,
 };
 
 const struct config_section *trunk_config_trunk(const struct config *cfg,
@@ -345,6 +354,24 @@ static bool trunk_plan_trunk_missing(const char *trunk,
 	return true;
 }
 
+static int trunk_location_missing(const struct config *cfg,
+				  const struct config_section *sec,
+				  config_error_h *eh, void *arg)
+{
+	char why[160];
+
+	if (!config_is_set(sec, "location") ||
+	    config_section_get(cfg, "location",
+			       config_get_str(sec, "location")))
+		return 0;
+	snprintf(why, sizeof(why), "location %.64s: no [location %.64s]",
+		 config_get_str(sec, "location"),
+		 config_get_str(sec, "location"));
+	eh(config_section_file(sec), config_key_line(sec, "location"), why,
+	   arg);
+	return 1;
+}
+
 int trunk_config_check_plan(const struct config *cfg,
 			    const struct dialplan *plan, config_error_h *eh,
 			    void *arg)
@@ -355,9 +382,12 @@ int trunk_config_check_plan(const struct config *cfg,
 	int n = (int)dialplan_trunk_refs(plan, trunk_plan_trunk_missing, &c);
 	char why[160];
 
-	/* A context a section names must exist, or its calls all fail. */
+	/* A context a section names must exist, or its calls all fail;
+	 * so must a [location] it names (EM-5). */
 	for (const char *const *k = kinds; *k; k++) {
 		for (sec = NULL; (sec = config_section_next(cfg, *k, sec));) {
+			if (strcmp(*k, "trunk"))
+				n += trunk_location_missing(cfg, sec, eh, arg);
 			if (!config_is_set(sec, "context") ||
 			    dialplan_has_context(
 				    plan, config_get_str(sec, "context")))

@@ -17,54 +17,13 @@
 #  6. after a reload with trust_identity = no: no PAI, no Privacy.
 # REQ: ID-3, ID-4, ID-8, ID-9, ID-11
 . "$(dirname "$0")/../lib.sh"
+. "$TI_ROOT/expect.sh"
 ti_setup
 
 ti_config_default --drop "trunk local" "$TI_TEST_DIR/extra.conf"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 ti_wait_port udp 127.0.0.1 "$(ti_port 5060)" 10
 ti_wait_port udp 127.0.0.1 "$(ti_port 5080)" 10
-EXPECT="$TI_ROOT/peers/sipp_expect.py"
-
-# uas NAME IP PORT ARGS...: a SIPp UAS made by sipp_expect.py with ARGS,
-# in the background, listening before this returns.
-uas()
-{
-	local name=$1 ip=$2 port
-	port=$(ti_port "$3")
-	shift 3
-	python3 "$EXPECT" uas "$TI_DIR/$name.xml" "$@" || ti_fail "$name: scenario"
-	ti_start "$name" sipp -sf "$TI_DIR/$name.xml" -m 1 -t u1 -i "$ip" \
-		-p "$port" -nostdin -timeout 20s -timeout_error \
-		-trace_msg -message_file "$TI_DIR/$name.msg.txt" \
-		-trace_err -error_file "$TI_DIR/$name.err.log"
-	ti_wait_port udp "$ip" "$port" 10
-}
-
-uas_done()
-{
-	ti_wait_exit "$1" 15 || ti_fail "$1: did not finish"
-	[ "$TI_EXIT_STATUS" = 0 ] ||
-		ti_fail "$1: header assertions failed (SIPp exit $TI_EXIT_STATUS, see $1.err.log)"
-}
-
-# uac NAME IP PORT DEST NUMBER FINAL [HEADER...]: one call from IP:PORT.
-uac()
-{
-	local name=$1 ip=$2 port dest=$4 number=$5 final=$6 rc=0 h
-	local args=()
-	port=$(ti_port "$3")
-	shift 6
-	for h in "$@"; do args+=(--header "$h"); done
-	python3 "$EXPECT" uac "$TI_DIR/$name.xml" --final "$final" \
-		"${args[@]}" || ti_fail "$name: scenario"
-	ti_exec sipp -sf "$TI_DIR/$name.xml" -m 1 -t u1 -i "$ip" -p "$port" \
-		-key caller 2000 -s "$number" -nostdin -timeout 15s \
-		-timeout_error -trace_msg -message_file "$TI_DIR/$name.msg.txt" \
-		-trace_err -error_file "$TI_DIR/$name.err.log" \
-		"$dest" >"$TI_DIR/$name.screen.txt" 2>&1 || rc=$?
-	[ "$rc" = 0 ] || ti_fail "$name: the call did not end with $final (SIPp exit $rc)"
-}
-
 ENT="127.0.0.1:$(ti_port 5060)"
 TRK="127.0.0.1:$(ti_port 5080)"
 at='@carrier\.invalid;user=phone>'
@@ -73,51 +32,51 @@ leak=(--absent History-Info --absent Remote-Party-ID --absent Diversion
 	--absent X-Internal --absent Privacy)
 
 # 1. Trusted PBX asserting one of the trunk's identities.
-uas car1 127.0.0.1 5090 --ruri "$ruri" \
+te_uas car1 127.0.0.1 5090 --ruri "$ruri" \
 	--hdr P-Asserted-Identity "<sip:\+15550100042$at" \
 	--hdr P-Preferred-Identity "<sip:\+15550100042$at" \
 	--hdr From "\"Desk 2000\" <sip:\+15550100042$at;tag=[^;]+" \
 	--hdr X-Account '42' --hdr User-to-User '3a3b;encoding=hex' "${leak[@]}"
-uac pbx1 127.0.0.1 5070 "$ENT" +12125551234 200 \
+te_uac pbx1 127.0.0.1 5070 "$ENT" +12125551234 200 \
 	'P-Asserted-Identity: <sip:+15550100042@127.0.0.1;user=phone>' \
 	'History-Info: <sip:2000@127.0.0.1>;index=1' \
 	'Remote-Party-ID: "Desk 2000" <sip:2000@127.0.0.1>;party=calling' \
 	'Diversion: <sip:2001@127.0.0.1>;reason=unconditional' \
 	'X-Internal: secret' 'X-Account: 42' 'User-to-User: 3a3b;encoding=hex'
-uas_done car1
+te_uas_done car1
 
 # 2. Trusted PBX asserting a number that is not the trunk's.
-uas car2 127.0.0.1 5090 --ruri "$ruri" \
+te_uas car2 127.0.0.1 5090 --ruri "$ruri" \
 	--hdr P-Asserted-Identity "<sip:\+15550100000$at" "${leak[@]}"
-uac pbx2 127.0.0.1 5070 "$ENT" +12125551234 200 \
+te_uac pbx2 127.0.0.1 5070 "$ENT" +12125551234 200 \
 	'P-Asserted-Identity: <tel:+15559990000>'
-uas_done car2
+te_uas_done car2
 
 # 3. Untrusted PBX: its PAI is dropped, its PPI chooses the identity.
-uas car3 127.0.0.1 5090 --ruri "$ruri" \
+te_uas car3 127.0.0.1 5090 --ruri "$ruri" \
 	--hdr P-Asserted-Identity "<sip:\+15550100043$at" \
 	--hdr P-Preferred-Identity "<sip:\+15550100043$at" "${leak[@]}"
-uac pbx3 127.0.0.2 5070 "$ENT" +12125551234 200 \
+te_uac pbx3 127.0.0.2 5070 "$ENT" +12125551234 200 \
 	'P-Asserted-Identity: <sip:+15550100042@127.0.0.2;user=phone>' \
 	'P-Preferred-Identity: <sip:+15550100043@127.0.0.2;user=phone>'
-uas_done car3
+te_uas_done car3
 
 # 4. Untrusted PBX with a PAI only: the trunk's default identity.
-uas car4 127.0.0.1 5090 --ruri "$ruri" \
+te_uas car4 127.0.0.1 5090 --ruri "$ruri" \
 	--hdr P-Asserted-Identity "<sip:\+15550100000$at" "${leak[@]}"
-uac pbx4 127.0.0.2 5070 "$ENT" +12125551234 200 \
+te_uac pbx4 127.0.0.2 5070 "$ENT" +12125551234 200 \
 	'P-Asserted-Identity: <sip:+15550100042@127.0.0.2;user=phone>'
-uas_done car4
+te_uas_done car4
 
 # 5. Inbound to the trusted PBX: the carrier's PAI and Privacy pass.
 cpai='<sip:+12125557777@carrier.invalid;user=phone>'
-uas pbx5 127.0.0.1 5070 --final 486 \
+te_uas pbx5 127.0.0.1 5070 --final 486 \
 	--hdr P-Asserted-Identity '<sip:\+12125557777@carrier\.invalid;user=phone>' \
 	--hdr Privacy 'id' \
 	--hdr From '"Anonymous" <sip:anonymous@anonymous\.invalid>;tag=[^;]+'
-uac car5 127.0.0.1 5090 "$TRK" +15550100007 486 \
+te_uac car5 127.0.0.1 5090 "$TRK" +15550100007 486 \
 	"P-Asserted-Identity: $cpai" 'Privacy: id'
-uas_done pbx5
+te_uas_done pbx5
 
 # 6. The same PBX untrusted after a reload: nothing of the identity.
 sed -i 's/^trust_identity = yes$/trust_identity = no/' "$TI_DIR/trunkd.conf"
@@ -125,10 +84,10 @@ grep -q '^trust_identity = no$' "$TI_DIR/trunkd.conf" ||
 	ti_fail "could not turn trust_identity off"
 reply=$(ti_ctl reload) || ti_fail "reload: $reply"
 ti_json_check "$reply" 'j["ok"] is True' "reload reply"
-uas pbx6 127.0.0.1 5070 --final 486 --absent P-Asserted-Identity \
+te_uas pbx6 127.0.0.1 5070 --final 486 --absent P-Asserted-Identity \
 	--absent Privacy \
 	--hdr From '"Anonymous" <sip:anonymous@anonymous\.invalid>;tag=[^;]+'
-uac car6 127.0.0.1 5090 "$TRK" +15550100007 486 \
+te_uac car6 127.0.0.1 5090 "$TRK" +15550100007 486 \
 	"P-Asserted-Identity: $cpai" 'Privacy: id'
-uas_done pbx6
+te_uas_done pbx6
 ti_pass

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # 061-dialplan-config-check: the dial plan is checked against the
 # configuration (issue 4): a rule routing to a trunk without a [trunk]
-# section, and a [pbx] context the plan does not define, are errors with
+# section, a [pbx] context the plan does not define and a [location] it
+# names that does not exist, are errors with
 # file:line at --check-config, at start (trunkd exits 1) and at reload
 # (refused; the running plan keeps deciding calls).
 # REQ: none (configuration handling; no SIPconnect requirement)
@@ -41,6 +42,17 @@ ti_exec "$TRUNKD" --check-config "$conf" >"$TI_DIR/out" 2>"$TI_DIR/err" || rc=$?
 has_error "$conf:$line: context nowhere is not in the dial plan" ||
 	ti_fail "--check-config: no $conf:$line context error: $(cat "$TI_DIR/err")"
 sed -i 's/^context = nowhere$/context = outbound/' "$conf"
+
+# 2b. A [location] the [pbx] names but the config lacks (EM-5).
+sed -i 's/^context = outbound$/context = outbound\nlocation = hq/' "$conf"
+line=$(grep -n '^location = hq$' "$conf" | cut -d: -f1)
+[ -n "$line" ] || ti_fail "could not set a missing location"
+rc=0
+ti_exec "$TRUNKD" --check-config "$conf" >"$TI_DIR/out" 2>"$TI_DIR/err" || rc=$?
+[ "$rc" = 1 ] || ti_fail "--check-config with a missing location: exit $rc"
+has_error "$conf:$line: location hq: no [location hq]" ||
+	ti_fail "--check-config: no $conf:$line location error: $(cat "$TI_DIR/err")"
+printf '\n[location hq]\ngeodetic = 40.7128 -74.0060\n' >>"$conf"
 
 # 3. Start with the bad plan: refused, exit 1, the error on stderr.
 cp "$TI_TEST_DIR/bad.dialplan" "$plan"
