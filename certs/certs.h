@@ -19,6 +19,8 @@
 #define TRUNKD_CERTS_H
 
 #include <stdbool.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "config/config.h"
 
@@ -119,5 +121,67 @@ bool certs_tls_has_certificate(const struct certs_tls *t);
 bool certs_tls_has_trust(const struct certs_tls *t);
 /* tls_required (TLS-8). */
 bool certs_tls_required(const struct certs_tls *t);
+
+/* ---------------------------------------------------------------------- */
+/* Every TLS connection Sofia-SIP runs                                     */
+
+/*
+ * What trunk/ knows about a TLS peer. Asked at the start of every
+ * handshake (signalling thread) with the direction and the peer's address;
+ * returns the policy of the section the peer belongs to (borrowed: certs
+ * takes its own reference), or NULL to use the policy of the section whose
+ * transport runs the connection (the one whose certs_tls_dir() Sofia got).
+ * The policy gives the name sent as SNI and verified (RFC 5922), the trust
+ * anchors, the TLS 1.2 cipher list and the OCSP mode.
+ */
+typedef struct certs_tls *(certs_peer_h)(bool outgoing,
+					 const struct sockaddr *peer,
+					 socklen_t len, void *arg);
+void certs_set_peer_handler(certs_peer_h *h, void *arg);
+
+enum certs_conn_state {
+	CERTS_CONN_HANDSHAKE, /* TCP up, TLS handshake running */
+	CERTS_CONN_UP,	      /* handshake done, peer accepted */
+	CERTS_CONN_FAILED,    /* handshake failed or peer refused */
+};
+
+enum certs_ocsp_status {
+	CERTS_OCSP_NOT_CHECKED, /* off, not asked, or incoming */
+	CERTS_OCSP_NO_STAPLE,	/* asked, the server sent none */
+	CERTS_OCSP_GOOD,
+	CERTS_OCSP_REVOKED,
+	CERTS_OCSP_UNKNOWN,
+	CERTS_OCSP_INVALID, /* bad signature, stale, other certificate */
+};
+
+/* "not-checked" "no-staple" "good" "revoked" "unknown" "invalid" */
+const char *certs_ocsp_status_name(enum certs_ocsp_status s);
+
+/* One TLS connection as trunkctl shows it (a copy: no lifetime issues). */
+struct certs_conn_info {
+	char local[64], peer[64]; /* "127.0.0.1:5061", "[::1]:5061" */
+	bool outgoing;
+	enum certs_conn_state state;
+	char label[80];	     /* the policy's section: "trunk itsp1" */
+	char version[16];    /* "TLSv1.3" (empty before the handshake) */
+	char cipher[64];     /* "ECDHE-RSA-AES128-GCM-SHA256" */
+	char sni[256];	     /* the name we sent (outgoing) or got */
+	char identity[256];  /* the name the peer was accepted as, or "" */
+	char peer_cert[300]; /* "CN=carrier.test", "" without one */
+	time_t peer_expiry;  /* notAfter of the peer's certificate, 0 none */
+	enum certs_ocsp_status ocsp;
+	char failure[400]; /* CERTS_CONN_FAILED: why, one line */
+};
+
+/*
+ * Called on the signalling thread when a handshake ends (UP or FAILED),
+ * from inside Sofia's transport code: record, or defer work with a
+ * zero-delay timer; never close or free Sofia objects from here.
+ */
+typedef void(certs_conn_h)(const struct certs_conn_info *info, void *arg);
+void certs_set_conn_handler(certs_conn_h *h, void *arg);
+
+/* Call h for each live TLS connection (oldest first); returns how many. */
+size_t certs_conn_foreach(certs_conn_h *h, void *arg);
 
 #endif /* TRUNKD_CERTS_H */

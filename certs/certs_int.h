@@ -41,7 +41,24 @@ struct certs_tls {
 	unsigned char pin_sha256[32];
 	/* Our own certificate (NULL: none), for snapshots and expiry. */
 	X509 *cert;
+	struct certs_tls *next; /* the registry of loaded sections */
 };
+
+/*
+ * RFC 5922 section 7 identity of certificate C against EXPECTED (a domain
+ * or an IP literal): 0 on a match, EACCES on none, EINVAL without a name.
+ * HAD receives what the certificate offered ("URI:sip:x DNS:x IP:1.2.3.4"
+ * or "CN:x" when it has no subjectAltName), for the one log line.
+ */
+int certs_identity_match(X509 *c, const char *expected, char *had,
+			 size_t hadlen);
+
+/* The live certs_tls whose directory is DIR (the newest), with a new
+ * reference, or NULL. */
+struct certs_tls *certs_tls_find_dir(const char *dir);
+
+/* Has certs_init() found the interposition in effect? */
+bool certs_shim_active(void);
 
 /* sha256 of a certificate's DER encoding; 0 or EINVAL. */
 int certs_x509_sha256(X509 *c, unsigned char out[32]);

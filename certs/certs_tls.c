@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -221,10 +222,12 @@ static int certs_read_key(struct certs_load *ld, const char *pass,
 /* Our certificate: leaf, chain in order, key, complete path               */
 
 /*
- * The chain must be leaf first, each certificate issued by the next, and
- * end at a self-signed root or at a certificate whose issuer the trust
- * store (tls_ca_file, else the system store) has: then every peer can
- * build the path. Anything else is "chain incomplete".
+ * The chain must be leaf first, each certificate issued by the next. It is
+ * complete when it ends at a self-signed root, at a certificate whose
+ * issuer the trust store (tls_ca_file + the system store) has, or at an
+ * intermediate CA certificate (its root is the peer's business). A bare
+ * leaf whose issuer is known nowhere is "chain incomplete": the usual
+ * mistake is a forgotten intermediate (docs/tls.md).
  */
 static int certs_check_chain(struct certs_load *ld, STACK_OF(X509) * sk,
 			     X509_STORE *trust)
@@ -263,6 +266,8 @@ static int certs_check_chain(struct certs_load *ld, STACK_OF(X509) * sk,
 		    err == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE) {
 			X509 *last = sk_X509_value(sk, n - 1);
 
+			if (X509_check_ca(last) > 0)
+				goto out; /* ends at an intermediate */
 			certs_x509_name(last, a, sizeof(a));
 			X509_NAME_oneline(X509_get_issuer_name(last), b,
 					  sizeof(b));
@@ -514,6 +519,8 @@ static int certs_prepare_dir(struct certs_tls *t,
 	return certs_write(t->dir, "cafile.pem", ca);
 }
 
+static void certs_reg_add(struct certs_tls *t);
+
 /* ---------------------------------------------------------------------- */
 /* Loading a section                                                       */
 
@@ -630,12 +637,61 @@ int certs_tls_load(const struct config_section *sec,
 		   arg);
 		goto out;
 	}
+	certs_reg_add(t);
 	*out = t;
 	t = NULL;
 out:
 	X509_STORE_free(own);
 	certs_tls_deref(t);
 	return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The registry: which section a Sofia context's agent.pem belongs to     */
+
+static pthread_mutex_t certs_reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct certs_tls *certs_reg;
+
+static void certs_reg_add(struct certs_tls *t)
+{
+	pthread_mutex_lock(&certs_reg_lock);
+	t->next = certs_reg;
+	certs_reg = t;
+	pthread_mutex_unlock(&certs_reg_lock);
+}
+
+static void certs_reg_remove(struct certs_tls *t)
+{
+	struct certs_tls **pp;
+
+	pthread_mutex_lock(&certs_reg_lock);
+	for (pp = &certs_reg; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	pthread_mutex_unlock(&certs_reg_lock);
+}
+
+struct certs_tls *certs_tls_find_dir(const char *dir)
+{
+	struct certs_tls *t;
+
+	pthread_mutex_lock(&certs_reg_lock);
+	for (t = certs_reg; t; t = t->next) { /* newest first */
+		int r = atomic_load(&t->refs);
+
+		if (strcmp(t->dir, dir))
+			continue;
+		/* Not one whose last reference is being dropped. */
+		while (r > 0 &&
+		       !atomic_compare_exchange_weak(&t->refs, &r, r + 1))
+			;
+		if (r > 0)
+			break;
+	}
+	pthread_mutex_unlock(&certs_reg_lock);
+	return t;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -652,6 +708,7 @@ void certs_tls_deref(struct certs_tls *t)
 {
 	if (!t || atomic_fetch_sub(&t->refs, 1) != 1)
 		return;
+	certs_reg_remove(t);
 	if (t->passphrase) {
 		explicit_bzero(t->passphrase, strlen(t->passphrase));
 		free(t->passphrase);
@@ -679,9 +736,13 @@ const char *certs_tls_passphrase(const struct certs_tls *t)
 
 unsigned certs_tls_sofia_verify_policy(const struct certs_tls *t)
 {
-	/* Sofia's own checks, until certs/ verifies every handshake
-	 * itself: the server's chain and name on outgoing connections,
-	 * client certificates when a trust anchor is configured. */
+	/* certs/ verifies every handshake itself (sofia_tls_shim.c):
+	 * Sofia's checks would refuse IP SANs and honour the CN beside a
+	 * SAN. Without the repair in effect, Sofia's checks: the server's
+	 * chain and name on outgoing connections, client certificates when
+	 * a trust anchor is configured. */
+	if (certs_shim_active())
+		return TPTLS_VERIFY_NONE;
 	return (t->expected[0] ? TPTLS_VERIFY_SUBJECTS_OUT : TPTLS_VERIFY_OUT) |
 	       (t->has_trust ? TPTLS_VERIFY_IN : 0);
 }

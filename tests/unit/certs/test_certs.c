@@ -395,7 +395,6 @@ static int t_load_bad_files(void)
 	return 0;
 }
 
-/* REQ: TLS-1 */
 static int t_sofia_version(void)
 {
 	CHECK(certs_sofia_version_ok("sofia-sip-1.12.11devel"));
