@@ -9,42 +9,44 @@
 
 #include "certs.h"
 
-/* TLS itself arrives with issue 5: until then these keys are validated
- * (files must exist, values parse) but have no effect, and the help says
- * so (docs/configuration.md). */
+/* certs/ gives these keys their meaning (certs_tls_load(), the TLS repair
+ * in sofia_tls_shim.c; docs/tls.md); trunk/ decides which transports and
+ * peers use a section's TLS settings. */
 const struct config_key certs_tls_keys[] = {
 	{ "tls_ca_file", CONFIG_PATH, 0, 0, NULL, NULL, CONFIG_F_MUST_EXIST,
-	  "CA bundle (PEM) that peer certificates must chain to (TLS-5). Not "
-	  "implemented yet: accepted and validated, no effect (issue 5)." },
+	  "CA bundle (PEM) that peer certificates must chain to (RFC 5280, "
+	  "TLS-5). Without it, tls_pin_certificate or tls_pin_sha256 the "
+	  "system trust store is used. On a listening side it also makes a "
+	  "client certificate mandatory (mutual TLS, TLS-10)." },
 	{ "tls_pin_certificate", CONFIG_PATH, 0, 0, NULL, NULL,
 	  CONFIG_F_MUST_EXIST,
-	  "Accept only this peer certificate (PEM), instead of a CA. Not "
-	  "implemented yet: accepted and validated, no effect (issue 5)." },
+	  "Accept only this peer certificate (PEM), instead of a CA (TLS-5); "
+	  "it must be within its validity period." },
 	{ "tls_pin_sha256", CONFIG_STRING, 0, 0, NULL, NULL, 0,
 	  "Accept only a peer certificate with this SHA-256 fingerprint "
-	  "(64 hex digits, colons allowed). Not implemented yet: accepted and "
-	  "validated, no effect (issue 5)." },
+	  "(64 hex digits, colons allowed), instead of a CA (TLS-5)." },
 	{ "tls_certificate", CONFIG_PATH, 0, 0, NULL, NULL, CONFIG_F_MUST_EXIST,
-	  "Our certificate followed by its chain (PEM). Optional in "
-	  "Registration mode (TLS-9), needed for mutual TLS (TLS-10). Not "
-	  "implemented yet: accepted and validated, no effect (issue 5)." },
+	  "Our certificate followed by its chain (PEM, leaf first; all of it "
+	  "is sent). Checked at start-up and reload: validity dates, order, "
+	  "completeness. Optional in Registration mode (TLS-9), needed for "
+	  "mutual TLS (TLS-10); a SIP URI subjectAltName is recommended "
+	  "(TLS-4)." },
 	{ "tls_key", CONFIG_PATH, 0, 0, NULL, NULL, CONFIG_F_MUST_EXIST,
-	  "Private key of tls_certificate (PEM). Not implemented yet: accepted "
-	  "and validated, no effect (issue 5)." },
+	  "Private key of tls_certificate (PEM, may be encrypted); must match "
+	  "the certificate." },
 	{ "tls_key_passphrase", CONFIG_STRING, 0, 0, NULL, NULL,
-	  CONFIG_F_SECRET,
-	  "Passphrase of tls_key, if encrypted. Not implemented yet: accepted "
-	  "and validated, no effect (issue 5)." },
+	  CONFIG_F_SECRET, "Passphrase of tls_key, if encrypted." },
 	{ "tls_verify_name", CONFIG_STRING, 0, 0, NULL, NULL, 0,
-	  "Name the peer certificate must carry (RFC 5922 SAN URI or DNS, "
-	  "TLS-6). Default: the trunk's domain. Not implemented yet: accepted "
-	  "and validated, no effect (issue 5)." },
+	  "Name the peer certificate must carry (RFC 5922: subjectAltName "
+	  "URI or DNS; an IP subjectAltName when this is an IP address; the "
+	  "CN only when there is no subjectAltName at all; TLS-6), also sent "
+	  "as SNI. Default: the trunk's domain." },
 	{ "tls_optional_ciphers", CONFIG_LIST, 0, 2,
 	  "TLS_RSA_WITH_AES_128_GCM_SHA256|TLS_RSA_WITH_AES_128_CBC_SHA", NULL,
 	  0,
 	  "TLS 1.2 suites allowed after TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "
-	  "in this order (TLS-2). Not implemented yet: accepted and validated, "
-	  "no effect (issue 5)." },
+	  "in this order (TLS-2); unset: that suite alone. TLS 1.3 suites are "
+	  "OpenSSL's." },
 	{ "tls_ocsp", CONFIG_ENUM, 0, 0, "require|prefer|off", "prefer", 0,
 	  "Revocation checking by OCSP stapling (TLS-7): require, prefer or "
 	  "off. Not implemented yet: accepted and validated, no effect (issue "

@@ -14,7 +14,10 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 
+#include <openssl/pem.h>
+
 #include "certs/certs.h"
+#include "certs/certs_int.h" /* certs_identity_match(): white box */
 #include "unit_test.h"
 
 static const struct config_section_def tls_section = {
@@ -406,6 +409,85 @@ static int t_sofia_version(void)
 	return 0;
 }
 
+/* ---------------------------------------------------------------------- */
+/* RFC 5922 identity over the test PKI (identity.c)                        */
+
+static X509 *pem(const char *name)
+{
+	char path[400];
+	X509 *c = NULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/pki/%s", unit_dir, name);
+	f = fopen(path, "r");
+	if (f) {
+		c = PEM_read_X509(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	return c;
+}
+
+/* certs_identity_match(pki/NAME, expected); "had" into HAD. */
+static int idm(const char *name, const char *expected, char *had, size_t len)
+{
+	X509 *c = pem(name);
+	int rc = c ? certs_identity_match(c, expected, had, len) : -1;
+
+	X509_free(c);
+	return rc;
+}
+
+/* REQ: TLS-6 */
+static int t_identity(void)
+{
+	char had[300];
+	char cmd[1200];
+
+	pki();
+	CHECK(idm("carrier.pem", "carrier.test", had, sizeof(had)) == 0);
+	CHECK(!strcmp(had, "URI:sip:carrier.test DNS:carrier.test "
+			   "DNS:localhost IP:127.0.0.1 IP:::1"));
+	CHECK(idm("carrier.pem", "CARRIER.Test.", had, sizeof(had)) == 0);
+	CHECK(idm("carrier.pem", "localhost", had, sizeof(had)) == 0);
+	CHECK(idm("carrier.pem", "127.0.0.1", had, sizeof(had)) == 0);
+	CHECK(idm("carrier.pem", "::1", had, sizeof(had)) == 0);
+	CHECK(idm("carrier.pem", "127.0.0.2", had, sizeof(had)) == EACCES);
+	CHECK(idm("carrier.pem", "sub.carrier.test", had, sizeof(had)) ==
+	      EACCES);
+	CHECK(idm("carrier.pem", "", had, sizeof(had)) == EINVAL);
+	/* A SIP URI SAN alone names the domain. */
+	CHECK(idm("uri-only.pem", "carrier.test", had, sizeof(had)) == 0);
+	CHECK(!strcmp(had, "URI:sip:carrier.test"));
+	/* The CN only without any subjectAltName. */
+	CHECK(idm("cn-only.pem", "carrier.test", had, sizeof(had)) == 0);
+	CHECK(!strcmp(had, "CN:carrier.test"));
+	CHECK(idm("cn-ignored.pem", "carrier.test", had, sizeof(had)) ==
+	      EACCES);
+	CHECK(!strcmp(had, "DNS:other.test"));
+	CHECK(idm("wronghost.pem", "carrier.test", had, sizeof(had)) == EACCES);
+	/* An IP SAN for a peer configured by IP; never for a name, and the
+	 * CN "127.0.0.1" does not count beside a SAN. */
+	CHECK(idm("ip-only.pem", "127.0.0.1", had, sizeof(had)) == 0);
+	CHECK(!strcmp(had, "IP:127.0.0.1"));
+	CHECK(idm("ip-only.pem", "127.0.0.2", had, sizeof(had)) == EACCES);
+	/* URIs: user parts and other schemes name no domain; sips, a port
+	 * and parameters do not matter; no wildcards. */
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s/pki' && openssl req -x509 -key wrong.key -subj "
+		 "/CN=carrier.test -days 1 -out uris.pem -addext "
+		 "'subjectAltName=URI:sip:alice@carrier.test,"
+		 "URI:https://web.test/,URI:sips:SIP.Carrier.test:5061;"
+		 "transport=tls,DNS:*.wild.test' 2>/dev/null",
+		 unit_dir);
+	CHECK(system(cmd) == 0);
+	CHECK(idm("uris.pem", "carrier.test", had, sizeof(had)) == EACCES);
+	CHECK(idm("uris.pem", "web.test", had, sizeof(had)) == EACCES);
+	CHECK(idm("uris.pem", "sip.carrier.test", had, sizeof(had)) == 0);
+	CHECK(idm("uris.pem", "a.wild.test", had, sizeof(had)) == EACCES);
+	CHECK(strstr(had, "URI:sip:alice@carrier.test URI:https://web.test/"));
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{ "pin_sha256", t_pin_sha256 },
 	{ "cert_without_key", t_cert_without_key },
@@ -418,6 +500,7 @@ static const struct unit_case cases[] = {
 	{ "load_key", t_load_key },
 	{ "load_bad_files", t_load_bad_files },
 	{ "sofia_version", t_sofia_version },
+	{ "identity", t_identity },
 };
 
 UNIT_MAIN(cases)
