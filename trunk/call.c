@@ -84,7 +84,8 @@ struct call_route {
 	/* Emergency location (EM-5), same lifetime; see policy.h. */
 	const struct config_section *location;
 	char loc_cid[96], loc_entity[200];
-	char trunk[64]; /* the [trunk NAME] of leg B, "" toward the PBX */
+	uint16_t fwd_cause; /* a forward after the enterprise's 3xx (FWD-1) */
+	char trunk[64];	    /* the [trunk NAME] of leg B, "" toward the PBX */
 	char ruri[512];
 	/* Next hops to try in order (SP-SSEs of the trunk); none: the
 	 * R-URI's own host (RFC 3263 by nta). */
@@ -579,6 +580,63 @@ static sip_contact_t *call_3xx_contact(struct trunk_call *call,
 	return sip_contact_make(call->home, buf);
 }
 
+static int call_route_trunk(struct trunk_gateway *gw, sip_t const *sip,
+			    const struct config_section *t,
+			    const struct dialplan_result *res,
+			    struct call_route *r);
+static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
+			    const struct call_route *r);
+
+/* The enterprise's 3xx on a call from a trunk with enterprise_3xx =
+ * forward (FWD-1): call the Contact's user on that trunk by new INVITE
+ * (policy.c: History-Info, cause = the 3xx), leg B and its media made
+ * anew from A's INVITE; only while nothing reached A (CALLING). */
+static bool call_b_forward(struct trunk_call *call, int status,
+			   sip_t const *sip)
+{
+	const struct config_section *t =
+		call->a.side == TRUNK_SIDE_TRUNK
+			? trunk_config_trunk(call->gw->cfg, call->route.a_trunk)
+			: NULL;
+	const char *user =
+		sip->sip_contact ? sip->sip_contact->m_url->url_user : NULL;
+	struct dialplan_result res = { .action = DIALPLAN_ACTION_TRUNK };
+	struct call_route r = { .fwd_cause = (uint16_t)status };
+	msg_t *msg;
+	int rc;
+
+	if (!t || !user || status >= 400 || call->state != CALL_CALLING ||
+	    strcmp(config_get_str(t, "enterprise_3xx"), "forward") ||
+	    strlen(user) >= sizeof(res.number))
+		return false;
+	snprintf(res.number, sizeof(res.number), "%s", user);
+	snprintf(r.a_trunk, sizeof(r.a_trunk), "%s", call->route.a_trunk);
+	snprintf(r.a_domain, sizeof(r.a_domain), "%s", call->route.a_domain);
+	msg = nta_incoming_getrequest(call->invite_a);
+	rc = msg ? call_route_trunk(call->gw, sip_object(msg), t, &res, &r)
+		 : 500;
+	if (!rc) {
+		nta_outgoing_destroy(call->invite_b);
+		call->invite_b = NULL;
+		nta_leg_destroy(call->b.leg);
+		media_session_free(call->media);
+		call->media = NULL;
+		call->b.contact = NULL;
+		call->route_idx = call->auth_tries = 0;
+		call->b_heard = false;
+		rc = call_leg_b_start(call, sip_object(msg), &r);
+		snprintf(call->target, sizeof(call->target), "%s", r.ruri);
+		if (rc) {
+			nta_incoming_treply(call->invite_a,
+					    SIP_500_INTERNAL_SERVER_ERROR,
+					    TAG_END());
+			call_end(call, "cannot forward");
+		}
+	}
+	msg_destroy(msg);
+	return rc == 0 || call->state == CALL_TERMINATED;
+}
+
 static void call_b_failure(struct trunk_call *call, sip_t const *sip)
 {
 	int status = sip->sip_status->st_status;
@@ -588,7 +646,8 @@ static void call_b_failure(struct trunk_call *call, sip_t const *sip)
 		return;
 	if (call_b_challenged(call, status, sip))
 		return;
-	if (call_b_redirect(call, status, sip))
+	if (call_b_redirect(call, status, sip) ||
+	    call_b_forward(call, status, sip))
 		return;
 	if (status < 400) {
 		m = call_3xx_contact(call, sip);
@@ -877,6 +936,7 @@ static int call_route_trunk(struct trunk_gateway *gw, sip_t const *sip,
 				      .peer = r->a_peer,
 				      .trunk = t,
 				      .forward = r->a_trunk[0] != '\0',
+				      .cause = r->fwd_cause,
 				      .res = res,
 				      .sip = sip };
 	struct trunk_policy_out out;
@@ -896,17 +956,6 @@ static int call_route_trunk(struct trunk_gateway *gw, sip_t const *sip,
 	snprintf(r->loc_cid, sizeof(r->loc_cid), "%s", out.location_cid);
 	snprintf(r->loc_entity, sizeof(r->loc_entity), "%s",
 		 out.location_entity);
-	LOG_AT(out.emergency || in.forward ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG,
-	       SUBSYS, r->trunk, "%s %s as %s (%s)%s%s",
-	       out.emergency ? "emergency call to"
-	       : in.forward  ? "forward to"
-			     : "call to",
-	       out.ruri, out.identity[0] ? out.identity : "no identity",
-	       out.identity[0] ? out.identity_source : "none known",
-	       out.emergency ? ", location " : "",
-	       out.emergency ? (out.location ? config_section_name(out.location)
-					     : "none configured")
-			     : "");
 	return 0;
 }
 

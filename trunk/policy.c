@@ -193,7 +193,8 @@ static void policy_forward(const struct trunk_policy_in *in, const char *domain,
 	snprintf(out->from, sizeof(out->from), "%s%s<%s>",
 		 f->a_display ? f->a_display : "", f->a_display ? " " : "",
 		 uri);
-	if (!trunk_identity_history_info(did, domain, out->ruri, 302, hi,
+	if (!trunk_identity_history_info(did, domain, out->ruri,
+					 in->cause ? in->cause : 302, hi,
 					 sizeof(hi)))
 		policy_put(out->headers, sizeof(out->headers),
 			   "History-Info: %s\r\n", hi);
@@ -274,6 +275,21 @@ int trunk_policy_outbound(const struct trunk_policy_in *in,
 			   "Privacy: %s\r\n", o.privacy);
 	policy_location(in, host, out);
 	policy_pass(in->trunk, sip, out->headers, sizeof(out->headers));
+	/* Emergency calls (with caller and location source) and forwards at
+	 * INFO; the rest at DEBUG (call.c logs every call at INFO). */
+	LOG_AT(out->emergency || in->forward ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG,
+	       "trunk.identity", config_section_name(in->trunk),
+	       "%s %s as %s (%s)%s%s",
+	       out->emergency ? "emergency call to"
+	       : in->forward  ? "forward to"
+			      : "call to",
+	       out->ruri, out->identity[0] ? out->identity : "no identity",
+	       out->identity[0] ? out->identity_source : "none known",
+	       out->emergency ? ", location " : "",
+	       out->emergency
+		       ? (out->location ? config_section_name(out->location)
+					: "none configured")
+		       : "");
 	return 0;
 }
 

@@ -36,7 +36,8 @@ struct trunk_policy_in {
 	/* The [pbx] or [phone] the call came from; NULL: a trunk or none. */
 	const struct config_section *peer;
 	const struct config_section *trunk; /* leg B's [trunk] */
-	bool forward; /* the call came from a trunk: FWD-1 forward */
+	bool forward;	/* the call came from a trunk: FWD-1 forward */
+	unsigned cause; /* forward: the RFC 4458 cause (0: 302) */
 	const struct dialplan_result *res; /* NULL: no dial plan */
 	sip_t const *sip;		   /* leg A's INVITE */
 };

@@ -152,6 +152,11 @@ static const struct config_key trunk_identity_trunk_keys[] = {
 	{ "send_preferred_identity", CONFIG_BOOL, 0, 0, NULL, "no", 0,
 	  "Also send P-Preferred-Identity (the asserted identity) on calls "
 	  "to this trunk (ID-11, SIPconnect 10.2.6)." },
+	{ "enterprise_3xx", CONFIG_ENUM, 0, 0, "deflect|forward", "deflect", 0,
+	  "A 3xx from the enterprise on a call from this trunk. deflect: "
+	  "302 to the carrier with the target at its domain (FWD-2). "
+	  "forward: trunkd calls the target on this trunk itself, by new "
+	  "INVITE with History-Info (FWD-1)." },
 	{ "pass_headers", CONFIG_LIST, 0, 32, NULL, NULL, 0,
 	  "Headers of the enterprise's INVITE copied to this trunk's "
 	  "INVITE (e.g. \"User-to-User, X-Account\"). Every other header "

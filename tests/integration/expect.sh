@@ -33,8 +33,9 @@ te_uas_done()
 }
 
 # te_uac NAME IP PORT DEST NUMBER FINAL [HEADER...]: one call from
-# IP:$(ti_port PORT) as caller 2000 (TE_CALLER) to NUMBER at DEST, with
-# the extra headers; fails the test unless it ends with FINAL.
+# IP:$(ti_port PORT) as caller 2000 (TE_CALLER; TE_FROM replaces the whole
+# From) to NUMBER at DEST, with the extra headers; fails the test unless
+# it ends with FINAL.
 te_uac()
 {
 	local name=$1 ip=$2 port dest=$4 number=$5 final=$6 rc=0 h
@@ -42,6 +43,7 @@ te_uac()
 	port=$(ti_port "$3")
 	shift 6
 	for h in "$@"; do args+=(--header "$h"); done
+	[ -z "${TE_FROM:-}" ] || args+=(--from "$TE_FROM")
 	python3 "$TE_EXPECT" uac "$TI_DIR/$name.xml" --final "$final" \
 		"${args[@]}" || ti_fail "$name: scenario"
 	ti_exec sipp -sf "$TI_DIR/$name.xml" -m 1 -t u1 -i "$ip" -p "$port" \

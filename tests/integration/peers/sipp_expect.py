@@ -2,14 +2,16 @@
 """Write SIPp scenarios that send or assert exact SIP headers (060-069).
 
   sipp_expect.py uas OUT [--ruri RE] [--hdr NAME RE]... [--absent NAME]...
-                 [--body RE]... [--final CODE]
+                 [--body RE]... [--not-body RE]... [--final CODE]
+                 [--contact URI]
       A UAS for one INVITE. --ruri: the request line must match
       "^INVITE RE SIP/2.0"; --hdr: the header NAME must be present and its
       value (all of its lines, as SIPp joins them) match ^ *RE *$;
       --absent: no header NAME at all; --body: RE must match somewhere in
-      the message (e.g. a multipart body). --final 200 (default) answers
-      with SDP and waits for ACK and BYE; any other code is a final
-      failure (then ACK).
+      the message (e.g. a multipart body); --not-body: RE must not.
+      --final 200 (default) answers with SDP and waits for ACK and BYE;
+      any other code is a final failure (then ACK), with a Contact when
+      --contact URI is given (a 3xx).
   sipp_expect.py uac OUT [--header "Name: value"]... [--final CODE]
                  [--from FROM]
       A UAC calling [service] (-s) with SDP and the extra headers; expects
@@ -56,6 +58,11 @@ def uas(a):
         checks.append('<ereg regexp="." search_in="hdr" header=%s '
                       'check_it_inverse="true" assign_to="v%d"/>' % (
                           quoteattr(name + ":"), n))
+        n += 1
+    for rx in a.not_body:
+        checks.append('<ereg regexp=%s search_in="msg" '
+                      'check_it_inverse="true" assign_to="v%d"/>' % (
+                          quoteattr(rx), n))
         n += 1
     for rx in a.body:
         checks.append('<ereg regexp=%s search_in="msg" check_it="true" '
@@ -110,12 +117,12 @@ def uas(a):
       [last_To:];tag=[pid]uas[call_number]
       [last_Call-ID:]
       [last_CSeq:]
-      Content-Length: 0
+%s      Content-Length: 0
 
     ]]>
   </send>
   <recv request="ACK"/>
-''' % a.final
+''' % (a.final, "      Contact: <%s>\n" % a.contact if a.contact else "")
     return out + '</scenario>\n'
 
 
@@ -209,6 +216,8 @@ def main():
                    metavar=("NAME", "RE"))
     p.add_argument("--absent", action="append", default=[])
     p.add_argument("--body", action="append", default=[])
+    p.add_argument("--not-body", action="append", default=[])
+    p.add_argument("--contact")
     p.add_argument("--header", action="append", default=[])
     p.add_argument("--from", dest="sender",
                    default='"Desk [caller]" <sip:[caller]@[local_ip]:[local_port]>')
