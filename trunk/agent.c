@@ -22,8 +22,6 @@
 
 #define SUBSYS "trunk.agent"
 
-/* What this build really implements; grows with the B2BUA. */
-#define TRUNK_ALLOW  "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, REGISTER"
 #define TRUNK_ACCEPT "application/sdp"
 
 const char *const trunk_side_names[TRUNK_SIDE_COUNT] = {
@@ -58,6 +56,7 @@ static int trunk_agent_options(struct trunk_agent *agent, nta_incoming_t *irq)
 
 	nta_incoming_treply(irq, SIP_200_OK, SIPTAG_ALLOW_STR(TRUNK_ALLOW),
 			    SIPTAG_ACCEPT_STR(TRUNK_ACCEPT),
+			    SIPTAG_SUPPORTED_STR(TRUNK_SUPPORTED),
 			    SIPTAG_SERVER_STR(ua), TAG_END());
 	return 0;
 }
@@ -98,9 +97,10 @@ static int trunk_agent_request(struct trunk_agent *agent, nta_leg_t *leg,
 	    sip->sip_request->rq_method != sip_method_options)
 		return 481;
 	/* An extension we do not support in Require: 420 with Unsupported
-	 * (RFC 3261 8.2.2.3); we support none yet. */
+	 * (RFC 3261 8.2.2.3). 100rel (RFC 3262) and timer (RFC 4028) are
+	 * ours: call.c, prack.c and call_timer.c honour them. */
 	if (sip->sip_require && sip->sip_request->rq_method != sip_method_ack &&
-	    nta_check_required(irq, sip, NULL, TAG_END()))
+	    nta_check_required(irq, sip, trunk_agent_supported(), TAG_END()))
 		return 0;
 	switch (sip->sip_request->rq_method) {
 	case sip_method_options:
@@ -117,6 +117,17 @@ static int trunk_agent_request(struct trunk_agent *agent, nta_leg_t *leg,
 	default:
 		return 501;
 	}
+}
+
+sip_supported_t const *trunk_agent_supported(void)
+{
+	/* Parsed once; lives as long as the process (like the mclass). */
+	static su_home_t home[1] = { SU_HOME_INIT(home) };
+	static sip_supported_t *k;
+
+	if (!k)
+		k = sip_supported_make(home, TRUNK_SUPPORTED);
+	return k;
 }
 
 /* Messages nta could not hand to a leg or transaction: stray responses. */

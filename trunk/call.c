@@ -26,15 +26,11 @@
 #include <string.h>
 #include <ctype.h>
 
-#define NTA_LEG_MAGIC_T	     struct call_leg
-#define NTA_OUTGOING_MAGIC_T struct trunk_call
-#define NTA_INCOMING_MAGIC_T struct trunk_call
-#define SU_TIMER_ARG_T	     struct trunk_call
+#define SU_TIMER_ARG_T struct trunk_call
 
-#include "gateway.h"
+#include "call.h"
 #include "location.h"
 #include "policy.h"
-#include "sdp.h"
 
 #include <sofia-sip/nta.h>
 #include <sofia-sip/nta_tag.h>
@@ -47,111 +43,21 @@
 
 #define SUBSYS "trunk.call"
 
-enum call_state {
-	CALL_CALLING,	 /* INVITE sent to B, nothing back but 100 */
-	CALL_EARLY,	 /* a 1xx from B relayed to A */
-	CALL_CANCELLING, /* A cancelled; waiting for B's final response */
-	CALL_CONFIRMED,	 /* 2xx relayed; the call is up */
-	CALL_TERMINATED, /* done; freed from a zero-delay timer */
-};
-
 static const char *const call_state_names[] = {
 	[CALL_CALLING] = "CALLING",	  [CALL_EARLY] = "EARLY",
 	[CALL_CANCELLING] = "CANCELLING", [CALL_CONFIRMED] = "CONFIRMED",
 	[CALL_TERMINATED] = "TERMINATED",
 };
 
-struct call_leg {
-	struct trunk_call *call; /* borrowed: the owner */
-	enum trunk_side side;
-	nta_leg_t *leg;
-	nta_outgoing_t *bye;	/* a BYE we sent on this leg, if any */
-	char transport[8];	/* "udp", "tcp": of the leg's peer */
-	sip_contact_t *contact; /* ours on this leg (on the call's home) */
-};
-
-#define CALL_MAX_ROUTES 8
-
-struct call_route {
-	enum trunk_side to;
-	char a_domain[256]; /* leg A's SP domain when A is a trunk, for 3xx */
-	char a_trunk[64];   /* leg A's [trunk] when the call came from one */
-	char from[400];	    /* leg B's From, "" to derive it from A's */
-	char headers[2048]; /* identity and passed headers (policy.c) */
-	/* The [pbx]/[phone] of leg A and of leg B, if any: borrowed from
-	 * the config while routing only (a reload frees them). */
-	const struct config_section *a_peer, *b_peer;
-	/* Emergency location (EM-5), same lifetime; see policy.h. */
-	const struct config_section *location;
-	char loc_cid[96], loc_entity[200];
-	uint16_t fwd_cause; /* a forward after the enterprise's 3xx (FWD-1) */
-	char trunk[64];	    /* the [trunk NAME] of leg B, "" toward the PBX */
-	char ruri[512];
-	/* Next hops to try in order (SP-SSEs of the trunk); none: the
-	 * R-URI's own host (RFC 3263 by nta). */
-	char routes[CALL_MAX_ROUTES][360];
-	unsigned nroutes;
-};
-
-/* An in-dialog request relayed from one leg to the other. */
-struct call_txn {
-	struct call_leg *from; /* borrowed: the leg it came on */
-	nta_incoming_t *irq;   /* answered when the peer answers */
-	nta_outgoing_t *orq;   /* sent on the peer leg */
-	bool offer;	       /* it carried a body (an SDP offer) */
-};
-
-struct trunk_call {
-	su_home_t home[1];
-	struct trunk_gateway *gw; /* borrowed */
-	struct trunk_call *next;
-	unsigned long long id;
-	char ctx[32];
-	enum call_state state;
-	struct call_leg a, b;
-	nta_incoming_t *invite_a; /* the INVITE we answer */
-	nta_outgoing_t *invite_b; /* the INVITE we sent */
-	uint32_t invite_b_cseq;
-	struct call_route route; /* where leg B goes; SP-SSEs to try */
-	unsigned route_idx;	 /* the one being tried */
-	unsigned max_forwards;
-	unsigned auth_tries; /* challenges answered for our INVITE */
-	unsigned redirects;  /* 3xx followed (trunk redirect = follow) */
-	sip_payload_t *body; /* A's INVITE body, kept for failover */
-	sip_content_type_t *body_type;
-	bool late_offer; /* INVITE without SDP: ACK(A) carries the answer */
-	bool b_acked;	 /* ACK sent for B's 2xx */
-	bool b_heard;	 /* B's SP-SSE answered (peer reported up) */
-	/* An ACK we owe a leg once the other leg's ACK (with the answer to
-	 * an offer in a 2xx) arrives: offerless INVITE or re-INVITE. */
-	struct call_leg *ack_to;
-	uint32_t ack_cseq;
-	/* The re-INVITE being relayed (one at a time: glare gets 491), and
-	 * one other in-dialog request (UPDATE, INFO). */
-	struct call_txn reinvite, other;
-	su_timer_t *reaper; /* frees the call outside its callbacks */
-	time_t started;
-	char target[512];	     /* B's Request-URI, for trunkctl */
-	char call_id[2][128];	     /* of legs A and B, for trunkctl */
-	struct media_session *media; /* the anchored RTP (media/), or NULL */
-	struct trunk_sdp_leg sdp[2]; /* our o= line toward leg A, leg B */
-};
-
-static int call_leg_request(struct call_leg *cl, nta_leg_t *leg,
-			    nta_incoming_t *irq, sip_t const *sip);
-static int call_b_send_invite(struct trunk_call *call);
-struct call_route;
 static int call_route_phone(struct trunk_gateway *gw,
 			    const struct config_section *ph,
 			    struct call_route *r);
-static msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
-			       const char *method, msg_payload_t const *body);
 static const char *call_context(struct trunk_gateway *gw,
 				const struct config_section *who);
 static bool call_trunk_full(struct trunk_gateway *gw,
 			    const struct config_section *t);
 
-static void call_txn_clear(struct call_txn *t)
+void call_txn_clear(struct call_txn *t)
 {
 	if (t->irq)
 		nta_incoming_destroy(t->irq);
@@ -160,8 +66,8 @@ static void call_txn_clear(struct call_txn *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static void call_set_state(struct trunk_call *call, enum call_state next,
-			   const char *why)
+void call_set_state(struct trunk_call *call, enum call_state next,
+		    const char *why)
 {
 	if (call->state == next)
 		return;
@@ -186,6 +92,9 @@ static void call_free(struct trunk_call *call)
 	call->gw->ncalls--;
 	if (call->reaper)
 		su_timer_destroy(call->reaper);
+	call_prack_free(call);
+	call_timer_free(&call->a);
+	call_timer_free(&call->b);
 	if (call->invite_a)
 		nta_incoming_destroy(call->invite_a);
 	if (call->invite_b)
@@ -220,7 +129,7 @@ static void call_reap(su_root_magic_t *magic, su_timer_t *t,
 }
 
 /* Enter TERMINATED; the call is freed once the current callback returns. */
-static void call_end(struct trunk_call *call, const char *why)
+void call_end(struct trunk_call *call, const char *why)
 {
 	if (call->state == CALL_TERMINATED)
 		return;
@@ -255,8 +164,8 @@ static void call_transport_set(struct call_leg *leg, const char *t)
  * so that a peer reaching us over TCP keeps using TCP inside the dialog
  * (nta's default Contact names only the first transport bound).
  */
-static sip_contact_t const *call_leg_contact(struct trunk_call *call,
-					     struct call_leg *leg)
+sip_contact_t const *call_leg_contact(struct trunk_call *call,
+				      struct call_leg *leg)
 {
 	sip_contact_t const *m =
 		nta_agent_contact(trunk_agent_nta(call->gw->agents[leg->side]));
@@ -271,16 +180,6 @@ static sip_contact_t const *call_leg_contact(struct trunk_call *call,
 	leg->contact = sip_contact_make(call->home, buf);
 	return leg->contact ? leg->contact : m;
 }
-
-/* A body on its way from one leg to the other (see call_sdp_cross). */
-struct call_body {
-	sip_payload_t *pl;
-	sip_content_type_t *ct;
-};
-
-#define CALL_BODY_TAGS(b)                                                      \
-	TAG_IF((b)->pl, SIPTAG_CONTENT_TYPE((b)->ct)),                         \
-		TAG_IF((b)->pl, SIPTAG_PAYLOAD((b)->pl))
 
 static bool call_is_sdp(sip_content_type_t const *ct)
 {
@@ -319,9 +218,9 @@ static void call_sdp_remote(struct trunk_call *call, struct call_leg *from,
  * (port 0). Other bodies cross unchanged. Returns 0, 488 (SDP that cannot
  * be parsed) or 503 (no media ports).
  */
-static int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
-			  sip_payload_t const *pl, sip_content_type_t const *ct,
-			  struct call_body *out)
+int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
+		   sip_payload_t const *pl, sip_content_type_t const *ct,
+		   struct call_body *out)
 {
 	struct call_leg *to = from == &call->a ? &call->b : &call->a;
 	struct trunk_sdp_remote rs;
@@ -365,8 +264,8 @@ static int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
 
 /* ACK a 2xx on leg `to` (CSeq number of its INVITE), with the body of
  * `with` (the other leg's ACK carrying an answer) if given. */
-static void call_send_ack(struct trunk_call *call, struct call_leg *to,
-			  uint32_t cseq_n, sip_t const *with)
+void call_send_ack(struct trunk_call *call, struct call_leg *to,
+		   uint32_t cseq_n, sip_t const *with)
 {
 	sip_cseq_t *cseq =
 		sip_cseq_create(call->home, cseq_n, sip_method_ack, "ACK");
@@ -387,8 +286,8 @@ static void call_send_ack(struct trunk_call *call, struct call_leg *to,
 
 /* A 2xx was relayed to the other leg: ACK `to` now, or (offer in the 2xx)
  * when the other leg's ACK brings the answer. */
-static void call_ack_or_defer(struct trunk_call *call, struct call_leg *to,
-			      uint32_t cseq_n, bool offer_in_2xx)
+void call_ack_or_defer(struct trunk_call *call, struct call_leg *to,
+		       uint32_t cseq_n, bool offer_in_2xx)
 {
 	if (offer_in_2xx) {
 		call->ack_to = to;
@@ -409,7 +308,7 @@ static int call_bye_response(struct trunk_call *call, nta_outgoing_t *orq,
 	return 0;
 }
 
-static void call_send_bye(struct trunk_call *call, struct call_leg *to)
+void call_send_bye(struct trunk_call *call, struct call_leg *to)
 {
 	if (to->bye)
 		return;
@@ -422,27 +321,20 @@ static void call_send_bye(struct trunk_call *call, struct call_leg *to)
 /* ---------------------------------------------------------------------- */
 /* Responses from B to our INVITE                                          */
 
+/* 18x from B: relayed to A, reliably or not (prack.c, RFC 3262). */
 static void call_b_provisional(struct trunk_call *call, sip_t const *sip)
 {
 	int status = sip->sip_status->st_status;
-	struct call_body body;
 
 	if (status == 100 || call->state == CALL_CANCELLING)
 		return;
-
-	if (sip->sip_to->a_tag)
-		nta_leg_rtag(call->b.leg, sip->sip_to->a_tag);
-	call_sdp_cross(call, &call->b, sip->sip_payload, sip->sip_content_type,
-		       &body);
-	nta_incoming_treply(call->invite_a, status, sip->sip_status->st_phrase,
-			    SIPTAG_CONTACT(call_leg_contact(call, &call->a)),
-			    CALL_BODY_TAGS(&body), TAG_END());
-	call_set_state(call, CALL_EARLY, "1xx from B");
+	call_prack_b_provisional(call, sip);
 }
 
 static void call_b_success(struct trunk_call *call, sip_t const *sip)
 {
 	struct call_body body;
+	const char *st;
 
 	if (call->b_acked) { /* a retransmitted 2xx: our ACK got lost */
 		if (call->ack_to != &call->b)
@@ -464,9 +356,15 @@ static void call_b_success(struct trunk_call *call, sip_t const *sip)
 	}
 	call_sdp_cross(call, &call->b, sip->sip_payload, sip->sip_content_type,
 		       &body);
+	/* Session timers start on both legs, each as agreed there. */
+	call_timer_confirmed(call, sip);
+	st = call_timer_response_headers(call, &call->a);
 	nta_incoming_treply(call->invite_a, sip->sip_status->st_status,
 			    sip->sip_status->st_phrase,
 			    SIPTAG_CONTACT(call_leg_contact(call, &call->a)),
+			    SIPTAG_ALLOW_STR(TRUNK_ALLOW),
+			    SIPTAG_SUPPORTED_STR(TRUNK_SUPPORTED),
+			    TAG_IF(st, SIPTAG_HEADER_STR(st)),
 			    CALL_BODY_TAGS(&body), TAG_END());
 	/* With an offer in the 2xx (late offer) the answer comes in A's ACK,
 	 * which we relay; otherwise B gets its ACK now. */
@@ -646,6 +544,9 @@ static void call_b_failure(struct trunk_call *call, sip_t const *sip)
 		return;
 	if (call_b_challenged(call, status, sip))
 		return;
+	if (status == 422 && call->state == CALL_CALLING &&
+	    call_timer_b_422(call, sip))
+		return;
 	if (call_b_redirect(call, status, sip) ||
 	    call_b_forward(call, status, sip))
 		return;
@@ -706,6 +607,14 @@ static int call_a_cancel(struct trunk_call *call, nta_incoming_t *irq,
 			 sip_t const *sip)
 {
 	(void)irq;
+	/* No request: A never PRACKed our reliable 18x (RFC 3262 3); nta
+	 * fails A's INVITE itself, and B's must go too. */
+	if (!sip &&
+	    (call->state == CALL_CALLING || call->state == CALL_EARLY)) {
+		call_set_state(call, CALL_CANCELLING, "no PRACK from A");
+		nta_outgoing_cancel(call->invite_b);
+		return 0;
+	}
 	if (!sip || sip->sip_request->rq_method != sip_method_cancel)
 		return 0;
 	if (call->state == CALL_CALLING || call->state == CALL_EARLY) {
@@ -713,164 +622,6 @@ static int call_a_cancel(struct trunk_call *call, nta_incoming_t *irq,
 		nta_outgoing_cancel(call->invite_b);
 	}
 	return 0;
-}
-
-/* ---------------------------------------------------------------------- */
-/* Requests inside the dialogs                                             */
-
-static struct call_leg *call_peer(struct call_leg *cl)
-{
-	return cl == &cl->call->a ? &cl->call->b : &cl->call->a;
-}
-
-static int call_leg_bye(struct call_leg *cl, nta_incoming_t *irq)
-{
-	struct trunk_call *call = cl->call;
-
-	nta_incoming_treply(irq, SIP_200_OK, TAG_END());
-	if (call->state == CALL_CONFIRMED)
-		call_send_bye(call, call_peer(cl));
-	else if (cl == &call->b && call->state != CALL_TERMINATED) {
-		/* B hung up an early dialog: fail A's INVITE. */
-		nta_incoming_treply(call->invite_a, SIP_487_REQUEST_TERMINATED,
-				    TAG_END());
-	}
-	call_end(call, cl == &call->a ? "BYE from A" : "BYE from B");
-	return 0;
-}
-
-/* The peer's answer to a relayed in-dialog request: final ones go back
- * to the leg that asked, with our own Contact on that leg. */
-static void call_txn_answer(struct trunk_call *call, struct call_txn *t,
-			    sip_t const *sip, int status)
-{
-	struct call_body body = { 0 };
-
-	if (sip)
-		call_sdp_cross(call, call_peer(t->from), sip->sip_payload,
-			       sip->sip_content_type, &body);
-	nta_incoming_treply(t->irq, status,
-			    sip ? sip->sip_status->st_phrase : NULL,
-			    SIPTAG_CONTACT(call_leg_contact(call, t->from)),
-			    CALL_BODY_TAGS(&body), TAG_END());
-}
-
-static int call_reinvite_response(struct trunk_call *call, nta_outgoing_t *orq,
-				  sip_t const *sip)
-{
-	struct call_txn *t = &call->reinvite;
-	int status =
-		sip ? sip->sip_status->st_status : nta_outgoing_status(orq);
-	uint32_t cseq = nta_outgoing_cseq(orq);
-
-	if (status < 200 || !t->irq)
-		return 0;
-	call_txn_answer(call, t, sip, status);
-	if (status < 300)
-		call_ack_or_defer(call, call_peer(t->from), cseq, !t->offer);
-	call_txn_clear(t);
-	return 0;
-}
-
-static int call_other_response(struct trunk_call *call, nta_outgoing_t *orq,
-			       sip_t const *sip)
-{
-	int status =
-		sip ? sip->sip_status->st_status : nta_outgoing_status(orq);
-
-	if (status < 200 || !call->other.irq)
-		return 0;
-	call_txn_answer(call, &call->other, sip, status);
-	call_txn_clear(&call->other);
-	return 0;
-}
-
-/* Start relaying an in-dialog request to the peer leg. */
-static int call_txn_start(struct call_leg *cl, struct call_txn *t,
-			  nta_incoming_t *irq, sip_t const *sip,
-			  nta_response_f *cb)
-{
-	struct trunk_call *call = cl->call;
-	struct call_leg *peer = call_peer(cl);
-	struct call_body body;
-	int rc = call_sdp_cross(call, cl, sip->sip_payload,
-				sip->sip_content_type, &body);
-
-	if (rc)
-		return rc;
-	t->orq = nta_outgoing_tcreate(
-		peer->leg, cb, call, NULL, sip->sip_request->rq_method,
-		sip->sip_request->rq_method_name, NULL,
-		SIPTAG_CONTACT(call_leg_contact(call, peer)),
-		SIPTAG_HEADER((sip_header_t *)call_auth(
-			call, peer, sip->sip_request->rq_method_name, body.pl)),
-		CALL_BODY_TAGS(&body), TAG_END());
-	if (!t->orq)
-		return 500;
-	t->from = cl;
-	t->irq = irq;
-	t->offer = sip->sip_payload != NULL;
-	return 0;
-}
-
-/* re-INVITE with or without an offer, from either side (XFR-2, SDP-2). */
-static int call_relay_reinvite(struct call_leg *cl, nta_incoming_t *irq,
-			       sip_t const *sip)
-{
-	struct trunk_call *call = cl->call;
-
-	if (call->state != CALL_CONFIRMED)
-		return 491;
-	/* Glare (RFC 3261 14.2): an INVITE is already under way. */
-	if (call->reinvite.irq || call->ack_to)
-		return 491;
-	return call_txn_start(cl, &call->reinvite, irq, sip,
-			      call_reinvite_response);
-}
-
-/* UPDATE (SDP-4) and INFO, in early or confirmed dialogs. */
-static int call_relay_other(struct call_leg *cl, nta_incoming_t *irq,
-			    sip_t const *sip)
-{
-	struct trunk_call *call = cl->call;
-
-	if (call->state != CALL_CONFIRMED && call->state != CALL_EARLY)
-		return 481;
-	if (call->other.irq)
-		return sip->sip_request->rq_method == sip_method_update ? 491
-									: 500;
-	return call_txn_start(cl, &call->other, irq, sip, call_other_response);
-}
-
-static int call_leg_request(struct call_leg *cl, nta_leg_t *leg,
-			    nta_incoming_t *irq, sip_t const *sip)
-{
-	struct trunk_call *call = cl->call;
-
-	(void)leg;
-	switch (sip->sip_request->rq_method) {
-	case sip_method_ack:
-		if (call->ack_to && call->ack_to == call_peer(cl)) {
-			call_send_ack(call, call->ack_to, call->ack_cseq, sip);
-			call->ack_to = NULL;
-		}
-		return 0;
-	case sip_method_bye:
-		return call_leg_bye(cl, irq);
-	case sip_method_invite:
-		return call_relay_reinvite(cl, irq, sip);
-	case sip_method_update:
-	case sip_method_info:
-		return call_relay_other(cl, irq, sip);
-	case sip_method_options:
-		return 200;
-	case sip_method_refer:
-		/* SIPconnect 12 / XFR-1: transfer is 3pcc, never REFER. */
-		return 405;
-	default:
-		/* PRACK (100rel), MESSAGE, NOTIFY...: not relayed. */
-		return 501;
-	}
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1244,8 +995,8 @@ static void call_b_from(struct trunk_call *call, sip_t const *sip,
  * this trunk before (the nonce is reused: REG-4), or NULL. The digest
  * covers the request's own R-URI: the initial one for our INVITE, the
  * remote target inside the dialog. */
-static msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
-			       const char *method, msg_payload_t const *body)
+msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
+			const char *method, msg_payload_t const *body)
 {
 	sip_contact_t const *target = NULL;
 	sip_route_t const *route = NULL;
@@ -1267,7 +1018,7 @@ static msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
 }
 
 /* (Re)send our INVITE to the next SP-SSE in call->route (failover). */
-static int call_b_send_invite(struct trunk_call *call)
+int call_b_send_invite(struct trunk_call *call)
 {
 	const char *route = call->route_idx < call->route.nroutes
 				    ? call->route.routes[call->route_idx]
@@ -1290,6 +1041,7 @@ static int call_b_send_invite(struct trunk_call *call)
 		/* Identity and passed headers (policy.c: ID-8..ID-11). */
 		TAG_IF(call->route.headers[0],
 		       SIPTAG_HEADER_STR(call->route.headers)),
+		SIPTAG_HEADER_STR(call_timer_invite_b_headers(call)),
 		SIPTAG_HEADER((sip_header_t *)auth),
 		TAG_IF(call->body, SIPTAG_CONTENT_TYPE(call->body_type)),
 		TAG_IF(call->body, SIPTAG_PAYLOAD(call->body)), TAG_END());
@@ -1352,6 +1104,7 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 {
 	struct trunk_call *call;
 	struct call_route r;
+	struct trunk_st st;
 	int status;
 
 	if (gw->draining)
@@ -1363,6 +1116,9 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 		return 0;
 	if (status)
 		return status;
+	/* RFC 4028: a Session-Expires below our Min-SE gets 422. */
+	if (call_timer_invite_a(gw, irq, sip, &st))
+		return 0;
 	call = calloc(1, sizeof(*call));
 	if (!call || su_home_init(call->home)) {
 		free(call);
@@ -1381,6 +1137,11 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 	gw->calls = call;
 	gw->ncalls++;
 	nta_incoming_treply(irq, SIP_100_TRYING, TAG_END());
+	call->a.st = st;
+	call->a.allows_update =
+		sip_is_allowed(sip->sip_allow, sip_method_update, "UPDATE");
+	call->a_100rel = sip_has_feature(sip->sip_supported, "100rel") ||
+			 sip_has_feature(sip->sip_require, "100rel");
 	status = call_leg_a_create(call, side, irq, sip);
 	if (!status)
 		status = call_leg_b_start(call, sip, &r);
@@ -1399,7 +1160,7 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 }
 
 /* BYE both legs of an established call, or fail and cancel a new one. */
-static void call_hangup(struct trunk_call *call, const char *why)
+void call_hangup(struct trunk_call *call, const char *why)
 {
 	if (call->state == CALL_CONFIRMED) {
 		call_send_bye(call, &call->a);

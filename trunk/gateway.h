@@ -82,6 +82,13 @@ int trunk_agent_alloc(struct trunk_gateway *gw, enum trunk_side side,
 void trunk_agent_free(struct trunk_agent *agent);
 /* The side's nta agent (borrowed) and its default Contact. */
 struct nta_agent_s *trunk_agent_nta(const struct trunk_agent *agent);
+/* What this build implements: methods (Allow) and the extensions we
+ * support in Require/Supported (RFC 3262 100rel, RFC 4028 timer). */
+#define TRUNK_ALLOW                                                            \
+	"INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO, REGISTER"
+#define TRUNK_SUPPORTED "100rel, timer"
+/* TRUNK_SUPPORTED as a header, for nta_check_required (process-wide). */
+sip_supported_t const *trunk_agent_supported(void);
 
 /*
  * call.c: a new INVITE outside any dialog on SIDE. Takes charge of irq

@@ -32,6 +32,22 @@ static const struct config_key trunk_listen_keys[] = {
 	{ NULL },
 };
 
+/* RFC 4028 session timers, per call leg (call_timer.c). The RFC's floor
+ * is 90 s; shorter values exist for tests. */
+static const struct config_key trunk_session_keys[] = {
+	{ "session_expires", CONFIG_DURATION, 0, 86400000, NULL, "1800s", 0,
+	  "Session-Expires (RFC 4028) we ask for on each call leg, and impose "
+	  "on a leg whose peer asks for none; 0 asks for none (a peer's "
+	  "request is still honoured). Whoever refreshes does so at half "
+	  "the interval; a leg not refreshed in time is hung up with BYE on "
+	  "both legs." },
+	{ "min_se", CONFIG_DURATION, 1000, 86400000, NULL, "90s", 0,
+	  "Smallest session interval we accept (Min-SE): a shorter "
+	  "Session-Expires gets 422. RFC 4028 says at least 90 s; smaller "
+	  "values are for tests." },
+	{ NULL },
+};
+
 static const struct config_key trunk_enterprise_keys[] = {
 	{ "realm", CONFIG_STRING, 0, 0, NULL, "trunkd", 0,
 	  "Digest realm for phones and PBXs that authenticate." },
@@ -266,7 +282,8 @@ static const struct config_section_def trunk_global_section = {
 	.name = "global",
 	.help = "Process-wide settings: listeners, logging, control socket, "
 		"state files.",
-	.keys = { trunk_listen_keys, config_global_keys, NULL },
+	.keys = { trunk_listen_keys, trunk_session_keys, config_global_keys,
+		  NULL },
 };
 
 static const struct config_section_def trunk_enterprise_section = {

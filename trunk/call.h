@@ -1,0 +1,202 @@
+/*
+ * Private to the call files of trunk/: call.c (set-up, routing, lifetime),
+ * call_dialog.c (requests inside the dialogs), prack.c (RFC 3262 reliable
+ * provisional responses) and call_timer.c (RFC 4028 session timers per
+ * leg). The call object and the helpers they share; see call.c for the
+ * state diagram.
+ *
+ * Each .c file defines SU_TIMER_ARG_T for its own timers before including
+ * this header.
+ */
+#ifndef TRUNKD_TRUNK_CALL_H
+#define TRUNKD_TRUNK_CALL_H
+
+#define NTA_LEG_MAGIC_T	     struct call_leg
+#define NTA_OUTGOING_MAGIC_T struct trunk_call
+#define NTA_INCOMING_MAGIC_T struct trunk_call
+#define NTA_RELIABLE_MAGIC_T struct trunk_call
+
+#include "gateway.h"
+#include "sdp.h"
+#include "session_timer.h"
+
+#include <sofia-sip/nta.h>
+
+enum call_state {
+	CALL_CALLING,	 /* INVITE sent to B, nothing back but 100 */
+	CALL_EARLY,	 /* a 1xx from B relayed to A */
+	CALL_CANCELLING, /* A cancelled; waiting for B's final response */
+	CALL_CONFIRMED,	 /* 2xx relayed; the call is up */
+	CALL_TERMINATED, /* done; freed from a zero-delay timer */
+};
+
+struct call_leg {
+	struct trunk_call *call; /* borrowed: the owner */
+	enum trunk_side side;
+	nta_leg_t *leg;
+	nta_outgoing_t *bye;	/* a BYE we sent on this leg, if any */
+	char transport[8];	/* "udp", "tcp": of the leg's peer */
+	sip_contact_t *contact; /* ours on this leg (on the call's home) */
+	/* RFC 4028 on this leg (call_timer.c). */
+	struct trunk_st st;	    /* negotiated; interval 0: none */
+	su_timer_t *st_timer;	    /* refresh or expiry, when st has one */
+	nta_outgoing_t *st_refresh; /* our refresh UPDATE/re-INVITE */
+	bool allows_update;	    /* the peer's Allow names UPDATE */
+};
+
+#define CALL_MAX_ROUTES 8
+
+struct call_route {
+	enum trunk_side to;
+	char a_domain[256]; /* leg A's SP domain when A is a trunk, for 3xx */
+	char a_trunk[64];   /* leg A's [trunk] when the call came from one */
+	char from[400];	    /* leg B's From, "" to derive it from A's */
+	char headers[2048]; /* identity and passed headers (policy.c) */
+	/* The [pbx]/[phone] of leg A and of leg B, if any: borrowed from
+	 * the config while routing only (a reload frees them). */
+	const struct config_section *a_peer, *b_peer;
+	/* Emergency location (EM-5), same lifetime; see policy.h. */
+	const struct config_section *location;
+	char loc_cid[96], loc_entity[200];
+	uint16_t fwd_cause; /* a forward after the enterprise's 3xx (FWD-1) */
+	char trunk[64];	    /* the [trunk NAME] of leg B, "" toward the PBX */
+	char ruri[512];
+	/* Next hops to try in order (SP-SSEs of the trunk); none: the
+	 * R-URI's own host (RFC 3263 by nta). */
+	char routes[CALL_MAX_ROUTES][360];
+	unsigned nroutes;
+};
+
+/* An in-dialog request relayed from one leg to the other. */
+struct call_txn {
+	struct call_leg *from; /* borrowed: the leg it came on */
+	nta_incoming_t *irq;   /* answered when the peer answers */
+	nta_outgoing_t *orq;   /* sent on the peer leg */
+	bool offer;	       /* it carried a body (an SDP offer) */
+	bool refresh;	       /* INVITE/UPDATE: refreshes the session */
+	struct trunk_st st;    /* the asker's leg timer once we say 2xx */
+};
+
+struct trunk_call {
+	su_home_t home[1];
+	struct trunk_gateway *gw; /* borrowed */
+	struct trunk_call *next;
+	unsigned long long id;
+	char ctx[32];
+	enum call_state state;
+	struct call_leg a, b;
+	nta_incoming_t *invite_a; /* the INVITE we answer */
+	nta_outgoing_t *invite_b; /* the INVITE we sent */
+	uint32_t invite_b_cseq;
+	struct call_route route; /* where leg B goes; SP-SSEs to try */
+	unsigned route_idx;	 /* the one being tried */
+	unsigned max_forwards;
+	unsigned auth_tries; /* challenges answered for our INVITE */
+	unsigned redirects;  /* 3xx followed (trunk redirect = follow) */
+	sip_payload_t *body; /* A's INVITE body, kept for failover */
+	sip_content_type_t *body_type;
+	bool late_offer; /* INVITE without SDP: ACK(A) carries the answer */
+	bool b_acked;	 /* ACK sent for B's 2xx */
+	bool b_heard;	 /* B's SP-SSE answered (peer reported up) */
+	/* An ACK we owe a leg once the other leg's ACK (with the answer to
+	 * an offer in a 2xx) arrives: offerless INVITE or re-INVITE. */
+	struct call_leg *ack_to;
+	uint32_t ack_cseq;
+	/* The re-INVITE being relayed (one at a time: glare gets 491), and
+	 * one other in-dialog request (UPDATE, INFO). */
+	struct call_txn reinvite, other;
+	su_timer_t *reaper; /* frees the call outside its callbacks */
+	time_t started;
+	char target[512];	     /* B's Request-URI, for trunkctl */
+	char call_id[2][128];	     /* of legs A and B, for trunkctl */
+	struct media_session *media; /* the anchored RTP (media/), or NULL */
+	struct trunk_sdp_leg sdp[2]; /* our o= line toward leg A, leg B */
+	/* RFC 3262 (prack.c). */
+	bool a_100rel;		 /* A's INVITE supports or requires 100rel */
+	uint32_t b_rseq;	 /* the last RSeq of B's that we took */
+	nta_reliable_t *rel_a;	 /* our relayed reliable 18x to A, unPRACKed */
+	nta_incoming_t *prack_a; /* A's PRACK, answered when B answers ours */
+	nta_outgoing_t *prack_b; /* our PRACK to B */
+	/* RFC 4028 toward B's initial INVITE (call_timer.c). */
+	unsigned b_se;	       /* the Session-Expires we ask B for, 0: none */
+	unsigned st_422_tries; /* 422s answered for our INVITE */
+};
+
+/* A body on its way from one leg to the other (see call_sdp_cross). */
+struct call_body {
+	sip_payload_t *pl;
+	sip_content_type_t *ct;
+};
+
+#define CALL_BODY_TAGS(b)                                                      \
+	TAG_IF((b)->pl, SIPTAG_CONTENT_TYPE((b)->ct)),                         \
+		TAG_IF((b)->pl, SIPTAG_PAYLOAD((b)->pl))
+
+/* call.c */
+void call_set_state(struct trunk_call *call, enum call_state next,
+		    const char *why);
+void call_end(struct trunk_call *call, const char *why);
+void call_hangup(struct trunk_call *call, const char *why);
+void call_txn_clear(struct call_txn *t);
+sip_contact_t const *call_leg_contact(struct trunk_call *call,
+				      struct call_leg *leg);
+int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
+		   sip_payload_t const *pl, sip_content_type_t const *ct,
+		   struct call_body *out);
+void call_send_ack(struct trunk_call *call, struct call_leg *to,
+		   uint32_t cseq_n, sip_t const *with);
+void call_ack_or_defer(struct trunk_call *call, struct call_leg *to,
+		       uint32_t cseq_n, bool offer_in_2xx);
+void call_send_bye(struct trunk_call *call, struct call_leg *to);
+msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
+			const char *method, msg_payload_t const *body);
+int call_b_send_invite(struct trunk_call *call);
+
+/* call_dialog.c */
+struct call_leg *call_peer(struct call_leg *cl);
+int call_leg_request(struct call_leg *cl, nta_leg_t *leg, nta_incoming_t *irq,
+		     sip_t const *sip);
+
+/* prack.c: B's 18x (To tag set, not 100) relayed to A reliably or not,
+ * PRACKs relayed or answered (RFC 3262). */
+void call_prack_b_provisional(struct trunk_call *call, sip_t const *sip);
+/* Forget the call's reliable responses and PRACKs (call_free). */
+void call_prack_free(struct trunk_call *call);
+/* The Supported value of our INVITE to B: 100rel only when true. */
+const char *call_prack_supported_b(const struct trunk_call *call);
+
+/* call_timer.c: RFC 4028 per leg. */
+/* A's INVITE: 0 with A's leg timer in *st, or 422 after answering irq
+ * with our Min-SE. */
+int call_timer_invite_a(struct trunk_gateway *gw, nta_incoming_t *irq,
+			sip_t const *sip, struct trunk_st *st);
+/* Extra headers (CRLF-separated) for our INVITE to B, on call->home. */
+const char *call_timer_invite_b_headers(struct trunk_call *call);
+/* A 422 to our INVITE: true if it was retried with a larger interval. */
+bool call_timer_b_422(struct trunk_call *call, sip_t const *sip);
+/* The call is up (2xx relayed): start both legs' timers. B's comes from
+ * its 2xx (sip). */
+void call_timer_confirmed(struct trunk_call *call, sip_t const *b_2xx);
+/* Headers for a 2xx we send on `leg` answering its INVITE or a refresh:
+ * Session-Expires with the refresher, Require: timer when the peer must
+ * refresh. On call->home, or NULL. */
+const char *call_timer_response_headers(struct trunk_call *call,
+					struct call_leg *leg);
+/* Headers for a session-refreshing request we relay toward `leg`. */
+const char *call_timer_request_headers(struct trunk_call *call,
+				       struct call_leg *leg);
+/* A re-INVITE/UPDATE arrived from cl: its leg timer for our 2xx, into
+ * *st. 0, or 422 after answering irq. */
+int call_timer_request_in(struct call_leg *cl, nta_incoming_t *irq,
+			  sip_t const *sip, struct trunk_st *st);
+/* A refreshing transaction succeeded on leg: restart its timer with st. */
+void call_timer_restart(struct call_leg *leg, const struct trunk_st *st);
+/* The 2xx to a request we relayed toward leg: its new timer. */
+void call_timer_response_in(struct call_leg *leg, sip_t const *sip);
+/* A bodiless UPDATE from cl (a pure refresh): answered here. */
+int call_timer_update_local(struct call_leg *cl, nta_incoming_t *irq,
+			    sip_t const *sip);
+/* Stop the leg's timer and forget its refresh (call_free). */
+void call_timer_free(struct call_leg *leg);
+
+#endif /* TRUNKD_TRUNK_CALL_H */

@@ -1,0 +1,210 @@
+/*
+ * Requests inside the two dialogs of a call (see call.c for the call
+ * itself): BYE ends both, re-INVITE, UPDATE and INFO are relayed to the
+ * other leg and their answers brought back, OPTIONS is answered here,
+ * REFER refused (XFR-1: transfer is 3pcc). A re-INVITE or UPDATE also
+ * refreshes the session timer of each leg it crosses (RFC 4028 10,
+ * call_timer.c); a bodiless UPDATE is a pure refresh and stays on its leg.
+ */
+#include <string.h>
+
+#define SU_TIMER_ARG_T struct trunk_call
+
+#include "call.h"
+
+#include <sofia-sip/nta_tag.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+#include <sofia-sip/su_tag.h>
+
+struct call_leg *call_peer(struct call_leg *cl)
+{
+	return cl == &cl->call->a ? &cl->call->b : &cl->call->a;
+}
+
+static int call_leg_bye(struct call_leg *cl, nta_incoming_t *irq)
+{
+	struct trunk_call *call = cl->call;
+
+	nta_incoming_treply(irq, SIP_200_OK, TAG_END());
+	if (call->state == CALL_CONFIRMED)
+		call_send_bye(call, call_peer(cl));
+	else if (cl == &call->b && call->state != CALL_TERMINATED) {
+		/* B hung up an early dialog: fail A's INVITE. */
+		nta_incoming_treply(call->invite_a, SIP_487_REQUEST_TERMINATED,
+				    TAG_END());
+	}
+	call_end(call, cl == &call->a ? "BYE from A" : "BYE from B");
+	return 0;
+}
+
+/* The peer's answer to a relayed in-dialog request: final ones go back
+ * to the leg that asked, with our own Contact on that leg. */
+static void call_txn_answer(struct trunk_call *call, struct call_txn *t,
+			    sip_t const *sip, int status)
+{
+	struct call_body body = { 0 };
+	const char *st = NULL;
+
+	if (sip)
+		call_sdp_cross(call, call_peer(t->from), sip->sip_payload,
+			       sip->sip_content_type, &body);
+	/* A successful refresh restarts the session timer of both legs,
+	 * each with what was agreed on it (RFC 4028 10). */
+	if (t->refresh && status < 300) {
+		if (sip)
+			call_timer_response_in(call_peer(t->from), sip);
+		call_timer_restart(t->from, &t->st);
+		st = call_timer_response_headers(call, t->from);
+	}
+	nta_incoming_treply(t->irq, status,
+			    sip ? sip->sip_status->st_phrase : NULL,
+			    SIPTAG_CONTACT(call_leg_contact(call, t->from)),
+			    TAG_IF(st, SIPTAG_HEADER_STR(st)),
+			    CALL_BODY_TAGS(&body), TAG_END());
+}
+
+static int call_reinvite_response(struct trunk_call *call, nta_outgoing_t *orq,
+				  sip_t const *sip)
+{
+	struct call_txn *t = &call->reinvite;
+	int status =
+		sip ? sip->sip_status->st_status : nta_outgoing_status(orq);
+	uint32_t cseq = nta_outgoing_cseq(orq);
+
+	if (status < 200 || !t->irq)
+		return 0;
+	call_txn_answer(call, t, sip, status);
+	if (status < 300)
+		call_ack_or_defer(call, call_peer(t->from), cseq, !t->offer);
+	call_txn_clear(t);
+	return 0;
+}
+
+static int call_other_response(struct trunk_call *call, nta_outgoing_t *orq,
+			       sip_t const *sip)
+{
+	int status =
+		sip ? sip->sip_status->st_status : nta_outgoing_status(orq);
+
+	if (status < 200 || !call->other.irq)
+		return 0;
+	call_txn_answer(call, &call->other, sip, status);
+	call_txn_clear(&call->other);
+	return 0;
+}
+
+/* Start relaying an in-dialog request to the peer leg. */
+static int call_txn_start(struct call_leg *cl, struct call_txn *t,
+			  nta_incoming_t *irq, sip_t const *sip,
+			  nta_response_f *cb)
+{
+	struct trunk_call *call = cl->call;
+	struct call_leg *peer = call_peer(cl);
+	struct call_body body;
+	bool refresh = call->state == CALL_CONFIRMED &&
+		       (sip->sip_request->rq_method == sip_method_invite ||
+			sip->sip_request->rq_method == sip_method_update);
+	struct trunk_st st = { 0, false };
+	int rc;
+
+	/* Too small a Session-Expires: 422, nothing relayed. */
+	if (refresh && call_timer_request_in(cl, irq, sip, &st))
+		return 0;
+	rc = call_sdp_cross(call, cl, sip->sip_payload, sip->sip_content_type,
+			    &body);
+	if (rc)
+		return rc;
+	t->orq = nta_outgoing_tcreate(
+		peer->leg, cb, call, NULL, sip->sip_request->rq_method,
+		sip->sip_request->rq_method_name, NULL,
+		SIPTAG_CONTACT(call_leg_contact(call, peer)),
+		TAG_IF(refresh, SIPTAG_HEADER_STR(call_timer_request_headers(
+					call, peer))),
+		SIPTAG_HEADER((sip_header_t *)call_auth(
+			call, peer, sip->sip_request->rq_method_name, body.pl)),
+		CALL_BODY_TAGS(&body), TAG_END());
+	if (!t->orq)
+		return 500;
+	t->from = cl;
+	t->irq = irq;
+	t->offer = sip->sip_payload != NULL;
+	t->refresh = refresh;
+	t->st = st;
+	return 0;
+}
+
+/* re-INVITE with or without an offer, from either side (XFR-2, SDP-2). */
+static int call_relay_reinvite(struct call_leg *cl, nta_incoming_t *irq,
+			       sip_t const *sip)
+{
+	struct trunk_call *call = cl->call;
+
+	if (call->state != CALL_CONFIRMED)
+		return 491;
+	/* Glare (RFC 3261 14.2): an INVITE is already under way. */
+	if (call->reinvite.irq || call->ack_to)
+		return 491;
+	return call_txn_start(cl, &call->reinvite, irq, sip,
+			      call_reinvite_response);
+}
+
+/* UPDATE (SDP-4) and INFO, in early or confirmed dialogs. */
+static int call_relay_other(struct call_leg *cl, nta_incoming_t *irq,
+			    sip_t const *sip)
+{
+	struct trunk_call *call = cl->call;
+
+	if (call->state != CALL_CONFIRMED && call->state != CALL_EARLY)
+		return 481;
+	if (call->other.irq)
+		return sip->sip_request->rq_method == sip_method_update ? 491
+									: 500;
+	/* An UPDATE without a body changes nothing but the session timer
+	 * of its own leg (RFC 4028 10): answered here. */
+	if (sip->sip_request->rq_method == sip_method_update &&
+	    !sip->sip_payload && call->state == CALL_CONFIRMED)
+		return call_timer_update_local(cl, irq, sip);
+	return call_txn_start(cl, &call->other, irq, sip, call_other_response);
+}
+
+int call_leg_request(struct call_leg *cl, nta_leg_t *leg, nta_incoming_t *irq,
+		     sip_t const *sip)
+{
+	struct trunk_call *call = cl->call;
+
+	(void)leg;
+	/* An extension we do not support in Require: 420 with Unsupported
+	 * (RFC 3261 8.2.2.3); ours are 100rel and timer. */
+	if (sip->sip_require && sip->sip_request->rq_method != sip_method_ack &&
+	    nta_check_required(irq, sip, trunk_agent_supported(), TAG_END()))
+		return 0;
+	switch (sip->sip_request->rq_method) {
+	case sip_method_ack:
+		if (call->ack_to && call->ack_to == call_peer(cl)) {
+			call_send_ack(call, call->ack_to, call->ack_cseq, sip);
+			call->ack_to = NULL;
+		}
+		return 0;
+	case sip_method_bye:
+		return call_leg_bye(cl, irq);
+	case sip_method_invite:
+		return call_relay_reinvite(cl, irq, sip);
+	case sip_method_update:
+	case sip_method_info:
+		return call_relay_other(cl, irq, sip);
+	case sip_method_options:
+		return 200;
+	case sip_method_refer:
+		/* SIPconnect 12 / XFR-1: transfer is 3pcc, never REFER. */
+		return 405;
+	case sip_method_prack:
+		/* PRACKs of our reliable 18x go to prack.c through nta; one
+		 * that acknowledges nothing we sent (RFC 3262 3): 481. */
+		return 481;
+	default:
+		/* MESSAGE, NOTIFY...: not relayed. */
+		return 501;
+	}
+}
