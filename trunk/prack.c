@@ -76,16 +76,18 @@ static int prack_b_response(struct trunk_call *call, nta_outgoing_t *orq,
 }
 
 /* PRACK B's latest reliable 18x (call->b_rseq), with body if given. */
-static int prack_b_send(struct trunk_call *call, struct call_body *body)
+static int prack_b_send(struct trunk_call *call, struct call_body *with)
 {
+	struct call_body none = { 0 }, *body = with ? with : &none;
+
 	if (call->prack_b)
 		nta_outgoing_destroy(call->prack_b);
 	call->prack_b = nta_outgoing_prack(
 		call->b.leg, call->invite_b, prack_b_response, call, NULL, NULL,
 		NTATAG_RSEQ(call->b_rseq),
-		SIPTAG_HEADER((sip_header_t *)call_auth(
-			call, &call->b, "PRACK", body ? body->pl : NULL)),
-		TAG_IF(body, CALL_BODY_TAGS(body)), TAG_END());
+		SIPTAG_HEADER((sip_header_t *)call_auth(call, &call->b,
+							"PRACK", body->pl)),
+		CALL_BODY_TAGS(body), TAG_END());
 	if (!call->prack_b) {
 		LOGW(SUBSYS, call->ctx, "cannot PRACK B's RSeq %u",
 		     call->b_rseq);
