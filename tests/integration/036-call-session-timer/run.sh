@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# 036-call-session-timer: RFC 4028 session timers, negotiated per leg with
+# trunkd's session_expires 8 s and min_se 4 s (short, for the test):
+#   refresh  the PBX asks for 10 s and refreshes its leg: trunkd gives it
+#            8 s with refresher=uac and Require: timer, and answers its
+#            bodiless UPDATE itself (not relayed); on the carrier's leg
+#            trunkd asks for 8 s / Min-SE 4 on its own, is made the
+#            refresher and sends a bodiless UPDATE at half the interval
+#            (checked: 3.5-6 s after the 200, exactly one UPDATE);
+#   expire   the PBX knows no timers: trunkd imposes 8 s with
+#            refresher=uas and refreshes it by re-INVITE with the same SDP
+#            (SDP-2, the PBX does not allow UPDATE); the carrier takes the
+#            refresher role and never refreshes: trunkd sends BYE on both
+#            legs at interval - min(32 s, interval/3) (checked: 4.8-7.5 s
+#            after the carrier's 200);
+#   422      a PBX INVITE with Session-Expires 2 (< min_se) gets 422 with
+#            Min-SE: 4 and reaches no carrier.
+# REQ: SC-6-2, SDP-2, XFR-2 (partly: re-INVITE sent with an offer as a refresh), SC-6-1 (partly: RFC 4028 on both legs)
+. "$(dirname "$0")/../lib.sh"
+. "$TI_ROOT/calls.sh"
+ti_setup
+
+# peers/calls.conf with short session timers in [global].
+awk '{ print } /^\[global\]$/ { print "session_expires = 8s"; print "min_se = 4s" }' \
+	"$TI_ROOT/peers/calls.conf" >"$TI_DIR/calls-st.conf"
+cp "$TI_DIR/calls-st.conf" "$TI_DIR/src.conf"
+ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
+ti_trunkd_start "$TI_DIR/trunkd.conf"
+for p in 5060 5080; do
+	ti_wait_port udp 127.0.0.1 "$(ti_port "$p")" 5
+done
+
+# msg_time NAME DIRECTION REGEXP: the time (epoch seconds) of the first
+# message NAME's SIPp sent or received (DIRECTION sent|received) whose
+# first line matches REGEXP; the count of such messages goes to stderr.
+msg_time()
+{
+	python3 - "$TI_DIR/$1.msg.txt" "$2" "$3" <<'PY'
+import datetime, re, sys
+path, direction, rx = sys.argv[1], sys.argv[2], re.compile(sys.argv[3])
+times = []
+for block in open(path, encoding="latin-1").read().split("-" * 47 + " ")[1:]:
+    lines = block.split("\n")
+    stamp, kind = lines[0].strip(), lines[1]
+    first = next((l for l in lines[2:] if l.strip()), "")
+    if direction in kind and rx.search(first):
+        t = datetime.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f")
+        times.append(t.timestamp())
+print(len(times), file=sys.stderr)
+print(times[0] if times else "none")
+PY
+}
+
+# between A B LOW HIGH: LOW <= B - A <= HIGH (seconds)
+between()
+{
+	python3 -c 'import sys; a, b, lo, hi = map(float, sys.argv[1:]); d = b - a; print("%.2f" % d); sys.exit(not lo <= d <= hi)' "$@"
+}
+
+# refresh
+tc_peer carrier-refresh "$TC_CARRIER" 5090 "$TI_TEST_DIR/carrier-refresh.xml" \
+	-set trunkd "$(tc_trunkd trunk)"
+rc=0
+tc_pbx pbx-refresh "$TI_TEST_DIR/pbx-refresh.xml" u1 -s +15550100001 || rc=$?
+[ "$rc" = 0 ] || ti_fail "refresh: PBX scenario failed (SIPp exit $rc)"
+tc_peer_wait carrier-refresh
+ok=$(msg_time carrier-refresh sent '^SIP/2\.0 200' 2>/dev/null)
+upd=$(msg_time carrier-refresh received '^UPDATE ' 2>"$TI_DIR/n-upd")
+[ "$(cat "$TI_DIR/n-upd")" = 1 ] ||
+	ti_fail "refresh: the carrier got $(cat "$TI_DIR/n-upd") UPDATEs, not 1 (the PBX's refresh must stay on its leg)"
+d=$(between "$ok" "$upd" 3.5 6) ||
+	ti_fail "refresh: trunkd's UPDATE came $d s after the 200, not at half of 8 s"
+ti_log "refresh: trunkd refreshed the carrier's leg $d s after its 200"
+
+# expire
+tc_peer carrier-expire "$TC_CARRIER" 5090 "$TI_TEST_DIR/carrier-expire.xml" \
+	-set trunkd "$(tc_trunkd trunk)"
+rc=0
+tc_pbx pbx-expire "$TI_TEST_DIR/pbx-expire.xml" u1 -s +15550100001 || rc=$?
+[ "$rc" = 0 ] || ti_fail "expire: PBX scenario failed (SIPp exit $rc)"
+tc_peer_wait carrier-expire
+ok=$(msg_time carrier-expire sent '^SIP/2\.0 200' 2>/dev/null)
+bye=$(msg_time carrier-expire received '^BYE ' 2>/dev/null)
+d=$(between "$ok" "$bye" 4.8 7.5) ||
+	ti_fail "expire: trunkd's BYE came $d s after the 200, expected about 5.3 s"
+ti_log "expire: trunkd hung up $d s after the carrier's 200"
+
+# 422: the carrier must see nothing (no SIPp there: trunkd would get an
+# ICMP error or a timeout, never a 422 of its own).
+tc_template "$TI_ROOT/peers/uac-rejected.xml.in" "$TI_DIR/pbx-422.xml" \
+	STATUS=422 MAX_FORWARDS=70 FOREIGN='127\.0\.0\.3' \
+	CHECKS='<ereg regexp="^ *4$" search_in="hdr" header="Min-SE:" check_it="true" assign_to="min_se"/>
+<log message="422 with Min-SE [$min_se]"/>'
+sed -i 's/^\( *\)Max-Forwards: 70$/&\n\1Supported: timer\n\1Session-Expires: 2/' \
+	"$TI_DIR/pbx-422.xml"
+rc=0
+tc_pbx pbx-422 "$TI_DIR/pbx-422.xml" u1 -s +15550100001 || rc=$?
+[ "$rc" = 0 ] || ti_fail "422: PBX scenario failed (SIPp exit $rc)"
+ti_pass
