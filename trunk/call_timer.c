@@ -71,8 +71,10 @@ static void timer_422(nta_incoming_t *irq, unsigned min_se)
 			    SIPTAG_MIN_SE_STR(buf), TAG_END());
 }
 
-int call_timer_invite_a(struct trunk_gateway *gw, nta_incoming_t *irq,
-			sip_t const *sip, struct trunk_st *st)
+/* As UAS of a request on a leg (ctx, leg: for the log): 0 with the leg's
+ * timer in *st, or 422 after answering irq (RFC 4028 8.1). */
+static int timer_uas(struct trunk_gateway *gw, const char *ctx, char leg,
+		     nta_incoming_t *irq, sip_t const *sip, struct trunk_st *st)
 {
 	struct trunk_st_conf c;
 	struct trunk_st_msg m;
@@ -80,33 +82,25 @@ int call_timer_invite_a(struct trunk_gateway *gw, nta_incoming_t *irq,
 
 	timer_conf(gw, &c);
 	timer_msg(sip, &m);
-	if (trunk_st_uas(&c, &m, st, &min_se) == 422) {
-		LOGI(SUBSYS, NULL, "INVITE with Session-Expires %u < %u: 422",
-		     m.se, min_se);
-		timer_422(irq, min_se);
-		return 422;
-	}
-	return 0;
+	if (trunk_st_uas(&c, &m, st, &min_se) != 422)
+		return 0;
+	LOGI(SUBSYS, ctx, "%s from leg %c with Session-Expires %u < %u: 422",
+	     sip->sip_request->rq_method_name, leg, m.se, min_se);
+	timer_422(irq, min_se);
+	return 422;
+}
+
+int call_timer_invite_a(struct trunk_gateway *gw, nta_incoming_t *irq,
+			sip_t const *sip, struct trunk_st *st)
+{
+	return timer_uas(gw, NULL, 'A', irq, sip, st);
 }
 
 int call_timer_request_in(struct call_leg *cl, nta_incoming_t *irq,
 			  sip_t const *sip, struct trunk_st *st)
 {
-	struct trunk_st_conf c;
-	struct trunk_st_msg m;
-	unsigned min_se = 0;
-
-	timer_conf(cl->call->gw, &c);
-	timer_msg(sip, &m);
-	if (trunk_st_uas(&c, &m, st, &min_se) == 422) {
-		LOGI(SUBSYS, cl->call->ctx,
-		     "%s from leg %c with Session-Expires %u < %u: 422",
-		     sip->sip_request->rq_method_name, timer_leg_name(cl), m.se,
-		     min_se);
-		timer_422(irq, min_se);
-		return 422;
-	}
-	return 0;
+	return timer_uas(cl->call->gw, cl->call->ctx, timer_leg_name(cl), irq,
+			 sip, st);
 }
 
 const char *call_timer_invite_b_headers(struct trunk_call *call)

@@ -57,13 +57,19 @@ between()
 	python3 -c 'import sys; a, b, lo, hi = map(float, sys.argv[1:]); d = b - a; print("%.2f" % d); sys.exit(not lo <= d <= hi)' "$@"
 }
 
-# refresh
-tc_peer carrier-refresh "$TC_CARRIER" 5090 "$TI_TEST_DIR/carrier-refresh.xml" \
-	-set trunkd "$(tc_trunkd trunk)"
-rc=0
-tc_pbx pbx-refresh "$TI_TEST_DIR/pbx-refresh.xml" u1 -s +15550100001 || rc=$?
-[ "$rc" = 0 ] || ti_fail "refresh: PBX scenario failed (SIPp exit $rc)"
-tc_peer_wait carrier-refresh
+# st_call NAME: the PBX's pbx-NAME.xml against the carrier's
+# carrier-NAME.xml through trunkd; fails unless both succeed.
+st_call()
+{
+	local rc=0
+	tc_peer "carrier-$1" "$TC_CARRIER" 5090 "$TI_TEST_DIR/carrier-$1.xml" \
+		-set trunkd "$(tc_trunkd trunk)"
+	tc_pbx "pbx-$1" "$TI_TEST_DIR/pbx-$1.xml" u1 -s +15550100001 || rc=$?
+	[ "$rc" = 0 ] || ti_fail "$1: PBX scenario failed (SIPp exit $rc)"
+	tc_peer_wait "carrier-$1"
+}
+
+st_call refresh
 ok=$(msg_time carrier-refresh sent '^SIP/2\.0 200' 2>/dev/null)
 upd=$(msg_time carrier-refresh received '^UPDATE ' 2>"$TI_DIR/n-upd")
 [ "$(cat "$TI_DIR/n-upd")" = 1 ] ||
@@ -72,13 +78,7 @@ d=$(between "$ok" "$upd" 3.5 6) ||
 	ti_fail "refresh: trunkd's UPDATE came $d s after the 200, not at half of 8 s"
 ti_log "refresh: trunkd refreshed the carrier's leg $d s after its 200"
 
-# expire
-tc_peer carrier-expire "$TC_CARRIER" 5090 "$TI_TEST_DIR/carrier-expire.xml" \
-	-set trunkd "$(tc_trunkd trunk)"
-rc=0
-tc_pbx pbx-expire "$TI_TEST_DIR/pbx-expire.xml" u1 -s +15550100001 || rc=$?
-[ "$rc" = 0 ] || ti_fail "expire: PBX scenario failed (SIPp exit $rc)"
-tc_peer_wait carrier-expire
+st_call expire
 ok=$(msg_time carrier-expire sent '^SIP/2\.0 200' 2>/dev/null)
 bye=$(msg_time carrier-expire received '^BYE ' 2>/dev/null)
 d=$(between "$ok" "$bye" 4.8 7.5) ||
