@@ -186,13 +186,18 @@ static void policy_forward(const struct trunk_policy_in *in, const char *domain,
 {
 	sip_from_t const *f = in->sip->sip_from;
 	const char *did = in->sip->sip_request->rq_url->url_user;
+	const char *dn = f->a_display;
 	char uri[300], hi[800];
+	issize_t n = url_e(uri, sizeof(uri), f->a_url);
 
-	url_e(uri, sizeof(uri), f->a_url);
-	uri[sizeof(uri) - 1] = '\0';
-	snprintf(out->from, sizeof(out->from), "%s%s<%s>",
-		 f->a_display ? f->a_display : "", f->a_display ? " " : "",
-		 uri);
+	/* A caller URI or name too long for our From is not cut (that could
+	 * forge another one): the caller becomes unavailable, or nameless. */
+	if (n < 0 || (size_t)n >= sizeof(uri))
+		snprintf(uri, sizeof(uri), "sip:unavailable@unknown.invalid");
+	if (dn && (!*dn || strlen(dn) + strlen(uri) + 4 > sizeof(out->from)))
+		dn = NULL;
+	snprintf(out->from, sizeof(out->from), "%s%s<%s>", dn ? dn : "",
+		 dn ? " " : "", uri);
 	if (!trunk_identity_history_info(did, domain, out->ruri,
 					 in->cause ? in->cause : 302, hi,
 					 sizeof(hi)))
