@@ -75,6 +75,54 @@ static int trunk_agent_invite(struct trunk_agent *agent, nta_incoming_t *irq,
 	return 0;
 }
 
+/* Headers we act on: one that fails to parse makes the request bad. */
+static const char *const trunk_agent_vital[] = {
+	"Max-Forwards", "Content-Length", "Contact",   "Session-Expires",
+	"Min-SE",	"Require",	  "Supported", "RAck",
+	"RSeq",		"Content-Type",	  "Refer-To",  "Replaces",
+};
+
+/*
+ * What a UAS checks before anything else (RFC 3261 8.2.2.1, 8.1.1, 18.3):
+ * a Request-URI scheme we cannot route (only sip: and sips:; tel: and
+ * the rest get 416), a header we act on that does not parse, a body
+ * shorter than its Content-Length. 0: fine, else the status was sent.
+ */
+int trunk_agent_check_request(nta_incoming_t *irq, sip_t const *sip)
+{
+	enum url_type_e t = sip->sip_request->rq_url->url_type;
+	size_t got = sip->sip_payload ? sip->sip_payload->pl_len : 0;
+	sip_error_t const *e;
+	char phrase[64];
+	size_t i;
+
+	if (t != url_sip && t != url_sips) {
+		nta_incoming_treply(irq, SIP_416_UNSUPPORTED_URI, TAG_END());
+		return 416;
+	}
+	for (e = sip->sip_error; e; e = e->er_next) {
+		for (i = 0;
+		     e->er_name && i < sizeof(trunk_agent_vital) /
+						   sizeof(trunk_agent_vital[0]);
+		     i++) {
+			if (strcasecmp(e->er_name, trunk_agent_vital[i]))
+				continue;
+			snprintf(phrase, sizeof(phrase), "Bad %s Header",
+				 trunk_agent_vital[i]);
+			nta_incoming_treply(irq, 400, phrase, TAG_END());
+			return 400;
+		}
+	}
+	if (sip->sip_content_length &&
+	    sip->sip_content_length->l_length > got) {
+		nta_incoming_treply(irq, 400,
+				    "Body Shorter Than Content-Length",
+				    TAG_END());
+		return 400;
+	}
+	return 0;
+}
+
 /*
  * Requests outside any dialog. Returning a status code >= 100 makes nta
  * answer with it; 0 means we answered (or, for ACK, nothing is due).
@@ -96,6 +144,9 @@ static int trunk_agent_request(struct trunk_agent *agent, nta_leg_t *leg,
 	    sip->sip_request->rq_method != sip_method_ack &&
 	    sip->sip_request->rq_method != sip_method_options)
 		return 481;
+	if (sip->sip_request->rq_method != sip_method_ack &&
+	    trunk_agent_check_request(irq, sip))
+		return 0;
 	/* An extension we do not support in Require: 420 with Unsupported
 	 * (RFC 3261 8.2.2.3). 100rel (RFC 3262) and timer (RFC 4028) are
 	 * ours: call.c, prack.c and call_timer.c honour them. */
@@ -158,7 +209,11 @@ static int trunk_agent_bind(struct trunk_agent *agent, const char *url)
 		agent->nta = nta_agent_create(
 			agent->gw->root, URL_STRING_MAKE(url),
 			trunk_agent_stray, agent, NTATAG_SERVER_RPORT(1),
-			NTATAG_CLIENT_RPORT(1), NTATAG_UA(0), TAG_END());
+			NTATAG_CLIENT_RPORT(1), NTATAG_UA(0),
+			/* RFC 3261 8.2.2.2: a request that reached us twice
+			 * by different paths (same From tag, Call-ID and
+			 * CSeq, another branch) gets 482 from nta. */
+			NTATAG_MERGE_482(1), TAG_END());
 		rc = agent->nta ? 0 : -1;
 	} else {
 		rc = nta_agent_add_tport(agent->nta, URL_STRING_MAKE(url),
