@@ -41,6 +41,8 @@ struct certs_tls {
 	unsigned char pin_sha256[32];
 	/* Our own certificate (NULL: none), for snapshots and expiry. */
 	X509 *cert;
+	/* tls_ocsp_response (absolute) or "": the staple we send. */
+	char staple[PATH_MAX];
 	struct certs_tls *next; /* the registry of loaded sections */
 };
 

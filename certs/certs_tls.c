@@ -18,6 +18,7 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -288,6 +289,47 @@ out:
 	return rc;
 }
 
+/* The OCSP response we staple must be a successful one about our own
+ * certificate (TLS-7); its freshness is the operator's refresh job. */
+static int certs_load_staple(struct certs_load *ld, struct certs_tls *t)
+{
+	const char *path = config_get_str(ld->sec, "tls_ocsp_response");
+	OCSP_RESPONSE *r = NULL;
+	OCSP_BASICRESP *bs = NULL;
+	const ASN1_INTEGER *serial = NULL;
+	const char *why = NULL;
+	BIO *b;
+
+	b = BIO_new_file(path, "rb");
+	if (!b) {
+		certs_err(ld, "tls_ocsp_response", "cannot read %s: %s", path,
+			  strerror(errno));
+		return EINVAL;
+	}
+	r = d2i_OCSP_RESPONSE_bio(b, NULL);
+	BIO_free(b);
+	if (!r)
+		why = "not a DER OCSP response";
+	else if (OCSP_response_status(r) != OCSP_RESPONSE_STATUS_SUCCESSFUL)
+		why = "not a successful OCSP response";
+	else if (!(bs = OCSP_response_get1_basic(r)) ||
+		 OCSP_resp_count(bs) < 1 ||
+		 !OCSP_id_get0_info(NULL, NULL, NULL, (ASN1_INTEGER **)&serial,
+				    (OCSP_CERTID *)OCSP_SINGLERESP_get0_id(
+					    OCSP_resp_get0(bs, 0))) ||
+		 ASN1_INTEGER_cmp(serial, X509_get0_serialNumber(t->cert)))
+		why = "not about tls_certificate (serial number differs)";
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(r);
+	if (why) {
+		certs_err(ld, "tls_ocsp_response", "%s: %s", path, why);
+		return EINVAL;
+	}
+	if (!realpath(path, t->staple))
+		snprintf(t->staple, sizeof(t->staple), "%s", path);
+	return 0;
+}
+
 static int certs_load_own(struct certs_load *ld, struct certs_tls *t,
 			  X509_STORE *trust)
 {
@@ -319,6 +361,8 @@ static int certs_load_own(struct certs_load *ld, struct certs_tls *t,
 	}
 	t->cert = sk_X509_value(sk, 0);
 	X509_up_ref(t->cert);
+	if (config_is_set(ld->sec, "tls_ocsp_response"))
+		rc = certs_load_staple(ld, t);
 out:
 	EVP_PKEY_free(key);
 	sk_X509_pop_free(sk, X509_free);

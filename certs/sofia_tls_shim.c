@@ -410,6 +410,155 @@ static int certs_verify(X509_STORE_CTX *vc, void *arg)
 	return err == X509_V_OK;
 }
 
+/* ---------------------------------------------------------------------- */
+/* OCSP stapling (TLS-7)                                                   */
+
+/* The issuer of LEAF: in the peer's chain, else among the trust anchors. */
+static X509 *certs_issuer(struct certs_conn *c, X509 *leaf,
+			  STACK_OF(X509) * chain)
+{
+	X509_STORE_CTX *vc;
+	X509 *issuer = NULL;
+	int i;
+
+	for (i = 0; chain && i < sk_X509_num(chain); i++)
+		if (X509_check_issued(sk_X509_value(chain, i), leaf) ==
+		    X509_V_OK) {
+			issuer = sk_X509_value(chain, i);
+			X509_up_ref(issuer);
+			return issuer;
+		}
+	vc = X509_STORE_CTX_new();
+	if (vc && X509_STORE_CTX_init(vc, c->t->store, leaf, NULL) &&
+	    X509_STORE_CTX_get1_issuer(&issuer, vc, leaf) != 1)
+		issuer = NULL;
+	X509_STORE_CTX_free(vc);
+	return issuer;
+}
+
+/* Judge the staple DER[0..len) of LEAF: its status, or INVALID with the
+ * reason in the connection's failure text. */
+static enum certs_ocsp_status certs_staple_check(struct certs_conn *c,
+						 const unsigned char *der,
+						 long len, X509 *leaf,
+						 STACK_OF(X509) * chain)
+{
+	enum certs_ocsp_status st = CERTS_OCSP_INVALID;
+	ASN1_GENERALIZEDTIME *rev, *thisupd, *nextupd;
+	OCSP_RESPONSE *r = d2i_OCSP_RESPONSE(NULL, &der, len);
+	OCSP_BASICRESP *bs = NULL;
+	OCSP_CERTID *id = NULL;
+	X509 *issuer = certs_issuer(c, leaf, chain);
+	int status, reason;
+
+	if (!r || OCSP_response_status(r) != OCSP_RESPONSE_STATUS_SUCCESSFUL ||
+	    !(bs = OCSP_response_get1_basic(r)))
+		certs_fail(c, 0, "OCSP staple is not a successful response");
+	else if (OCSP_basic_verify(bs, chain, c->t->store, 0) != 1)
+		certs_fail(c, 0,
+			   "OCSP staple signature does not verify "
+			   "(responder not trusted or not authorized)");
+	else if (!issuer || !(id = OCSP_cert_to_id(NULL, leaf, issuer)) ||
+		 !OCSP_resp_find_status(bs, id, &status, &reason, &rev,
+					&thisupd, &nextupd))
+		certs_fail(c, 0,
+			   "OCSP staple is not about the server's "
+			   "certificate");
+	else if (!OCSP_check_validity(thisupd, nextupd, 300, -1))
+		certs_fail(c, 0,
+			   "OCSP staple is not fresh (thisUpdate/"
+			   "nextUpdate)");
+	else if (status == V_OCSP_CERTSTATUS_GOOD)
+		st = CERTS_OCSP_GOOD;
+	else if (status == V_OCSP_CERTSTATUS_REVOKED)
+		st = CERTS_OCSP_REVOKED;
+	else
+		st = CERTS_OCSP_UNKNOWN;
+	OCSP_CERTID_free(id);
+	X509_free(issuer);
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(r);
+	ERR_clear_error();
+	return st;
+}
+
+/* Client: judge the server's staple by tls_ocsp; 1 accept, 0 refuse. */
+static int certs_ocsp_client(SSL *s, struct certs_conn *c)
+{
+	const unsigned char *der = NULL;
+	long len = SSL_get_tlsext_status_ocsp_resp(s, &der);
+	X509 *leaf = SSL_get0_peer_certificate(s);
+	bool require = c->t->ocsp == CERTS_OCSP_REQUIRE;
+	enum certs_ocsp_status st;
+
+	if (len <= 0 || !der || !leaf) {
+		c->info.ocsp = CERTS_OCSP_NO_STAPLE;
+		if (require)
+			certs_fail(c, 0,
+				   "no OCSP staple from the server "
+				   "(tls_ocsp = require)");
+		return !require;
+	}
+	st = certs_staple_check(c, der, len, leaf, SSL_get_peer_cert_chain(s));
+	c->info.ocsp = st;
+	switch (st) {
+	case CERTS_OCSP_GOOD:
+		return 1;
+	case CERTS_OCSP_UNKNOWN:
+		if (require)
+			certs_fail(c, 0,
+				   "OCSP status of the server's "
+				   "certificate is unknown (tls_ocsp = "
+				   "require)");
+		return !require;
+	case CERTS_OCSP_REVOKED:
+		certs_fail(c, 0, "certificate %s is revoked (OCSP staple)",
+			   c->info.peer_cert);
+		return 0;
+	case CERTS_OCSP_INVALID:
+	case CERTS_OCSP_NOT_CHECKED:
+	case CERTS_OCSP_NO_STAPLE:
+		return 0; /* the reason is recorded */
+	}
+	return 0;
+}
+
+/* Server: staple the section's tls_ocsp_response, read afresh. */
+static int certs_ocsp_server(SSL *s)
+{
+	struct certs_ctx *x = certs_ctx_get(SSL_get_SSL_CTX(s));
+	unsigned char *buf;
+	long len;
+	BIO *b;
+
+	if (!x || !x->t || !x->t->staple[0])
+		return SSL_TLSEXT_ERR_NOACK;
+	b = BIO_new_file(x->t->staple, "rb");
+	buf = OPENSSL_malloc(16384);
+	len = b && buf ? BIO_read(b, buf, 16384) : -1;
+	BIO_free(b);
+	if (len <= 0 || len == 16384 ||
+	    !SSL_set_tlsext_status_ocsp_resp(s, buf, len)) {
+		OPENSSL_free(buf);
+		LOGW(SUBSYS, x->t->label, "cannot staple %s", x->t->staple);
+		ERR_clear_error();
+		return SSL_TLSEXT_ERR_NOACK;
+	}
+	return SSL_TLSEXT_ERR_OK; /* buf belongs to the SSL now */
+}
+
+static int certs_ocsp_cb(SSL *s, void *arg)
+{
+	struct certs_conn *c = SSL_get_ex_data(s, conn_idx);
+
+	(void)arg;
+	if (SSL_is_server(s))
+		return certs_ocsp_server(s);
+	if (!c || !c->t || c->t->ocsp == CERTS_OCSP_OFF)
+		return 1;
+	return certs_ocsp_client(s, c);
+}
+
 static void certs_ctx_policy(SSL_CTX *ctx, struct certs_ctx *c)
 {
 	(void)c;
@@ -422,6 +571,7 @@ static void certs_ctx_policy(SSL_CTX *ctx, struct certs_ctx *c)
 					 SSL_OP_NO_COMPRESSION |
 					 SSL_OP_NO_RENEGOTIATION);
 	SSL_CTX_set_cert_verify_callback(ctx, certs_verify, NULL);
+	SSL_CTX_set_tlsext_status_cb(ctx, certs_ocsp_cb);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -497,6 +647,10 @@ static void certs_conn_setup(SSL *s, struct certs_conn *c)
 		}
 		if (c->check_chain || c->check_name)
 			mode = SSL_VERIFY_PEER;
+		/* TLS-7: ask for a staple, unless a pin is the trust. */
+		if (c->check_chain && c->t->ocsp != CERTS_OCSP_OFF &&
+		    !c->t->pin && !c->t->has_pin_sha256)
+			SSL_set_tlsext_status_type(s, TLSEXT_STATUSTYPE_ocsp);
 	} else if (c->check_chain) {
 		mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
 	}
@@ -587,13 +741,15 @@ static void certs_conn_end(SSL *s, struct certs_conn *c, int ret)
 		if (c->info.peer_expiry && gmtime_r(&c->info.peer_expiry, &tm))
 			strftime(when, sizeof(when), "%Y-%m-%d", &tm);
 		LOGI(SUBSYS, label,
-		     "TLS %s %s up: %s %s, peer %s (%s%s), expires %s", dir,
-		     c->info.peer, c->info.version, c->info.cipher,
+		     "TLS %s %s up: %s %s, peer %s (%s%s), expires %s, OCSP "
+		     "%s",
+		     dir, c->info.peer, c->info.version, c->info.cipher,
 		     c->info.peer_cert,
 		     c->info.identity[0] ? "verified as "
 		     : c->check_chain	 ? "chain verified, no name to check"
 					 : "not verified",
-		     c->info.identity, when);
+		     c->info.identity, when,
+		     certs_ocsp_status_name(c->info.ocsp));
 	} else {
 		LOGW(SUBSYS, label, "TLS %s %s refused: %s", dir, c->info.peer,
 		     c->info.failure);

@@ -35,6 +35,9 @@
 #   ocsp-good.der, ocsp-revoked.der
 #                  OCSP responses (by ocsp.pem, valid 1 day) for carrier.pem
 #                  and revoked.pem
+#   ocsp-badsig.der  a response for carrier.pem signed by wronghost.pem (a
+#                  certificate without OCSPSigning: not an authorized
+#                  responder)
 #   ca.cnf, serial, newcerts/   openssl ca state
 #
 # A responder:  openssl ocsp -index OUTDIR/index.txt -CA OUTDIR/ca.pem \
@@ -180,6 +183,11 @@ for c in carrier revoked; do
 	rm -f $c.req
 done
 mv ocsp-carrier.der ocsp-good.der
+# A response for carrier.pem signed by a certificate without OCSPSigning.
+ossl ocsp -issuer ca.pem -cert carrier.pem -no_nonce -reqout carrier.req
+ossl ocsp -index index.txt -CA ca.pem -rsigner wronghost.pem -rkey leaf.key \
+	-reqin carrier.req -ndays 1 -respout ocsp-badsig.der
+rm -f carrier.req
 rm -f openssl.err ./*.csr
 # Certificates are public; keys stay 0600 (umask).
 chmod 644 ./*.pem

@@ -738,6 +738,86 @@ static int t_client_ciphers(void)
 	return 0;
 }
 
+/* Stapled OCSP responses from s_server -status_file, judged by tls_ocsp. */
+/* REQ: TLS-7 */
+static int t_client_ocsp(void)
+{
+	static const struct {
+		const char *policy, *cert, *staple;
+		enum certs_conn_state state;
+		enum certs_ocsp_status ocsp;
+		const char *why;
+	} c[] = {
+		{ CA, "carrier.pem", "ocsp-good.der", CERTS_CONN_UP,
+		  CERTS_OCSP_GOOD, NULL },
+		{ CA, "revoked.pem", "ocsp-revoked.der", CERTS_CONN_FAILED,
+		  CERTS_OCSP_REVOKED,
+		  "certificate CN=carrier.test is revoked (OCSP staple)" },
+		{ CA, "carrier.pem", NULL, CERTS_CONN_UP, CERTS_OCSP_NO_STAPLE,
+		  NULL },
+		{ CA "tls_ocsp = require\n", "carrier.pem", NULL,
+		  CERTS_CONN_FAILED, CERTS_OCSP_NO_STAPLE,
+		  "no OCSP staple from the server (tls_ocsp = require)" },
+		{ CA, "carrier.pem", "ocsp-revoked.der", CERTS_CONN_FAILED,
+		  CERTS_OCSP_INVALID,
+		  "OCSP staple is not about the server's certificate" },
+		{ CA, "carrier.pem", "ocsp-badsig.der", CERTS_CONN_FAILED,
+		  CERTS_OCSP_INVALID, "OCSP staple signature does not verify" },
+		{ CA "tls_ocsp = off\n", "revoked.pem", "ocsp-revoked.der",
+		  CERTS_CONN_UP, CERTS_OCSP_NOT_CHECKED, NULL },
+	};
+	char staple[300];
+	size_t i;
+
+	pki();
+	CHECK(world_start(LISTENER) == 0);
+	for (i = 0; i < sizeof(c) / sizeof(*c); i++) {
+		snprintf(staple, sizeof(staple), "%s/pki/%s", unit_dir,
+			 c[i].staple ? c[i].staple : "");
+		CHECK(try_peer(c[i].policy, "carrier.test", c[i].cert,
+			       c[i].staple ? "-status_file" : NULL,
+			       c[i].staple ? staple : NULL) == 0);
+		if (w.last.state != c[i].state || w.last.ocsp != c[i].ocsp ||
+		    (c[i].why && !strstr(w.last.failure, c[i].why))) {
+			fprintf(stderr, "case %zu: state %d ocsp %s '%s'\n", i,
+				w.last.state,
+				certs_ocsp_status_name(w.last.ocsp),
+				w.last.failure);
+			return 1;
+		}
+	}
+	CHECK(world_settle() == 0);
+	world_stop();
+	return 0;
+}
+
+/* Our staple, as s_client -status sees it. */
+/* REQ: TLS-7 */
+static int t_server_staple(void)
+{
+	char cmd[600];
+
+	pki();
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s/pki' && cat carrier.pem ca.pem > carrier-root.pem",
+		 unit_dir);
+	CHECK(system(cmd) == 0);
+	/* A response about another certificate is refused at load. */
+	CHECK(policy("[tls]\ntls_certificate = pki/carrier-root.pem\n"
+		     "tls_key = pki/leaf.key\n"
+		     "tls_ocsp_response = pki/ocsp-revoked.der\n",
+		     "enterprise", NULL) == NULL);
+	CHECK(world_start("[tls]\ntls_certificate = pki/carrier-root.pem\n"
+			  "tls_key = pki/leaf.key\n"
+			  "tls_ocsp_response = pki/ocsp-good.der\n") == 0);
+	CHECK(s_client("-status", NULL, NULL, NULL) == 0);
+	CHECK(strstr(client_out(), "OCSP Response Status: successful"));
+	CHECK(strstr(client_out(), "Cert Status: good"));
+	CHECK(world_settle() == 0);
+	world_stop();
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{ "tls_cipher_order", t_server_cipher_order },
 	{ "tls_optional_ciphers", t_server_optional_ciphers },
@@ -750,6 +830,8 @@ static const struct unit_case cases[] = {
 	{ "tls_client_ip", t_client_ip },
 	{ "tls_client_pins", t_client_pins },
 	{ "tls_client_ciphers", t_client_ciphers },
+	{ "tls_client_ocsp", t_client_ocsp },
+	{ "tls_server_staple", t_server_staple },
 };
 
 UNIT_MAIN(cases)
