@@ -181,6 +181,16 @@ struct certs_conn_info {
 typedef void(certs_conn_h)(const struct certs_conn_info *info, void *arg);
 void certs_set_conn_handler(certs_conn_h *h, void *arg);
 
+/*
+ * Bound every TLS handshake (from the TCP connection's SSL on) to MS
+ * milliseconds: a peer that stalls or stays silent is disconnected with one
+ * log line and a CERTS_CONN_FAILED event. The check runs on a timer of ROOT
+ * (the signalling thread's). ROOT NULL or MS 0 stops it. Returns 0 or
+ * ENOMEM.
+ */
+struct su_root_s;
+int certs_set_handshake_timeout(struct su_root_s *root, unsigned ms);
+
 /* Call h for each live TLS connection (oldest first); returns how many. */
 size_t certs_conn_foreach(certs_conn_h *h, void *arg);
 

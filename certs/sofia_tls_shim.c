@@ -2,7 +2,7 @@
  * The repair of Sofia-SIP 1.12.11's TLS (notes: sofia-sip.md section 5,
  * DESIGN.md 2). Sofia creates its OpenSSL contexts itself and offers no tag
  * for ciphers, versions, chains, SNI or OCSP, and leaks every connection's
- * SSL. trunkd's executable therefore defines six OpenSSL functions; with
+ * SSL. trunkd's executable therefore defines seven OpenSSL functions; with
  * them exported (certs/meson.build: --export-dynamic-symbol), calls from
  * libsofia-sip-ua.so resolve here first and we call libssl's through
  * dlsym(RTLD_NEXT):
@@ -18,6 +18,9 @@
  *                                 the configured ones (TLS-2), server
  *                                 preference (TLS-3), no renegotiation or
  *                                 compression; our certificate verifier.
+ *   SSL_new                       a connection is listed from its start,
+ *                                 so a stalled handshake can be bounded
+ *                                 (certs_set_handshake_timeout()).
  *   SSL_connect, SSL_accept       first call of a handshake: per-connection
  *                                 policy from trunk/'s peer handler (SNI,
  *                                 ciphers, client certificate request,
@@ -56,8 +59,12 @@
 #include <openssl/ocsp.h>
 #include <openssl/x509v3.h>
 
+#include <sys/socket.h>
+
+#define SU_TIMER_ARG_T void
 #include <sofia-sip/su_config.h>
 #include <sofia-sip/sofia_features.h>
+#include <sofia-sip/su_wait.h>
 
 #include "certs_int.h"
 
@@ -76,6 +83,7 @@ static int (*real_shutdown)(SSL *);
 static int (*real_connect)(SSL *);
 static int (*real_accept)(SSL *);
 static X509 *(*real_get1_peer_certificate)(const SSL *);
+static SSL *(*real_new)(SSL_CTX *);
 
 static pthread_once_t certs_once = PTHREAD_ONCE_INIT;
 static int ctx_idx = -1, conn_idx = -1;
@@ -96,6 +104,7 @@ static void certs_resolve(void)
 	*(void **)&real_accept = dlsym(RTLD_NEXT, "SSL_accept");
 	*(void **)&real_get1_peer_certificate =
 		dlsym(RTLD_NEXT, "SSL_get1_peer_certificate");
+	*(void **)&real_new = dlsym(RTLD_NEXT, "SSL_new");
 	ctx_idx = SSL_CTX_get_ex_new_index(0, "trunkd certs", NULL, NULL,
 					   certs_ctx_free);
 	conn_idx = SSL_get_ex_new_index(0, "trunkd certs", NULL, NULL,
@@ -120,6 +129,9 @@ struct certs_ctx {
 struct certs_conn {
 	struct certs_conn_info info;
 	struct certs_tls *t; /* reference; NULL: nothing configured */
+	SSL *ssl;	     /* borrowed: this is its ex_data */
+	long long start_ms;  /* SSL_new(), CLOCK_MONOTONIC */
+	bool begun;	     /* first SSL_connect/SSL_accept seen */
 	bool check_chain, check_name;
 	struct certs_conn *prev, *next;
 };
@@ -184,11 +196,16 @@ static struct certs_ctx *certs_ctx_get_or_add(SSL_CTX *ctx)
 	return c;
 }
 
-static bool certs_is_sofia(const SSL *s)
+static bool certs_is_sofia_ctx(const SSL_CTX *ctx)
 {
-	struct certs_ctx *c = certs_ctx_get(SSL_get_SSL_CTX(s));
+	struct certs_ctx *c = certs_ctx_get(ctx);
 
 	return c && c->sofia;
+}
+
+static bool certs_is_sofia(const SSL *s)
+{
+	return certs_is_sofia_ctx(SSL_get_SSL_CTX(s));
 }
 
 void certs_set_peer_handler(certs_peer_h *h, void *arg)
@@ -657,26 +674,33 @@ static void certs_conn_setup(SSL *s, struct certs_conn *c)
 	SSL_set_verify(s, mode, NULL);
 }
 
-static struct certs_conn *certs_conn_start(SSL *s, bool outgoing)
+static long long certs_now_ms(void)
 {
-	struct sockaddr_storage local = { 0 }, peer = { 0 };
-	socklen_t llen = sizeof(local), plen = sizeof(peer);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A new SSL of a Sofia context: in the list from its first moment, so
+ * that a peer silent after the TCP connect is bounded too. */
+static struct certs_conn *certs_conn_alloc(SSL *s)
+{
 	struct certs_conn *c = calloc(1, sizeof(*c));
-	int fd = SSL_get_fd(s);
+	struct certs_ctx *x;
 
 	if (!c)
 		return NULL;
-	c->info.outgoing = outgoing;
+	c->ssl = s;
+	c->start_ms = certs_now_ms();
+	x = certs_ctx_get(SSL_get_SSL_CTX(s));
+	if (x && x->t) /* the transport's section, until the peer's */
+		snprintf(c->info.label, sizeof(c->info.label), "%s",
+			 x->t->label);
 	c->info.state = CERTS_CONN_HANDSHAKE;
-	if (fd < 0 || getsockname(fd, (struct sockaddr *)&local, &llen))
-		llen = 0;
-	if (fd < 0 || getpeername(fd, (struct sockaddr *)&peer, &plen))
-		plen = 0;
-	certs_addr_str(&local, c->info.local, sizeof(c->info.local));
-	certs_addr_str(&peer, c->info.peer, sizeof(c->info.peer));
-	certs_conn_policy(s, c, &peer, plen);
+	snprintf(c->info.local, sizeof(c->info.local), "?");
+	snprintf(c->info.peer, sizeof(c->info.peer), "?");
 	if (!SSL_set_ex_data(s, conn_idx, c)) {
-		certs_tls_deref(c->t);
 		free(c);
 		return NULL;
 	}
@@ -688,8 +712,40 @@ static struct certs_conn *certs_conn_start(SSL *s, bool outgoing)
 		conn_head = c;
 	conn_tail = c;
 	pthread_mutex_unlock(&conn_lock);
-	certs_conn_setup(s, c);
 	return c;
+}
+
+static void certs_conn_addrs(struct certs_conn *c,
+			     struct sockaddr_storage *peer, socklen_t *plen)
+{
+	struct sockaddr_storage local = { 0 };
+	socklen_t llen = sizeof(local);
+	int fd = SSL_get_fd(c->ssl);
+
+	*plen = sizeof(*peer);
+	if (fd < 0 || getsockname(fd, (struct sockaddr *)&local, &llen))
+		llen = 0;
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)peer, plen))
+		*plen = 0;
+	pthread_mutex_lock(&conn_lock);
+	if (llen)
+		certs_addr_str(&local, c->info.local, sizeof(c->info.local));
+	if (*plen)
+		certs_addr_str(peer, c->info.peer, sizeof(c->info.peer));
+	pthread_mutex_unlock(&conn_lock);
+}
+
+/* The first SSL_connect/SSL_accept: direction, addresses, policy. */
+static void certs_conn_begin(SSL *s, struct certs_conn *c, bool outgoing)
+{
+	struct sockaddr_storage peer = { 0 };
+	socklen_t plen;
+
+	c->begun = true;
+	c->info.outgoing = outgoing;
+	certs_conn_addrs(c, &peer, &plen);
+	certs_conn_policy(s, c, &peer, plen);
+	certs_conn_setup(s, c);
 }
 
 /* Why a handshake failed, when our checks did not say. */
@@ -764,7 +820,9 @@ static int certs_handshake(SSL *s, bool outgoing)
 	int ret, e;
 
 	if (!c)
-		c = certs_conn_start(s, outgoing);
+		c = certs_conn_alloc(s);
+	if (c && !c->begun)
+		certs_conn_begin(s, c, outgoing);
 	ret = outgoing ? real_connect(s) : real_accept(s);
 	if (!c || c->info.state != CERTS_CONN_HANDSHAKE)
 		return ret;
@@ -811,6 +869,90 @@ X509 *SSL_get1_peer_certificate(const SSL *s)
 	if (c && c->t)
 		return NULL;
 	return real_get1_peer_certificate(s);
+}
+
+SSL *SSL_new(SSL_CTX *ctx)
+{
+	SSL *s;
+
+	certs_resolve_once();
+	s = real_new(ctx);
+	if (s && certs_is_sofia_ctx(ctx))
+		certs_conn_alloc(s);
+	return s;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Bounded handshakes                                                      */
+
+static su_timer_t *hs_timer;
+static unsigned hs_ms;
+
+/*
+ * A handshake older than the bound: shut the socket down. Sofia sees the
+ * hang-up and closes its transport the usual way (its SSL_shutdown comes
+ * here); we log the one line now.
+ */
+static void certs_conn_expire(struct certs_conn *c)
+{
+	struct sockaddr_storage peer = { 0 };
+	socklen_t plen;
+	int fd = SSL_get_fd(c->ssl);
+
+	certs_conn_addrs(c, &peer, &plen);
+	pthread_mutex_lock(&conn_lock);
+	c->info.state = CERTS_CONN_FAILED;
+	certs_fail(c, 0, "handshake not finished within %u ms", hs_ms);
+	pthread_mutex_unlock(&conn_lock);
+	if (fd >= 0)
+		shutdown(fd, SHUT_RDWR);
+	LOGW(SUBSYS, c->info.label[0] ? c->info.label : NULL,
+	     "TLS %s %s refused: %s",
+	     !c->begun		? "with"
+	     : c->info.outgoing ? "to"
+				: "from",
+	     c->info.peer, c->info.failure);
+	if (conn_h)
+		conn_h(&c->info, conn_arg);
+}
+
+static void certs_hs_tick(su_root_magic_t *m, su_timer_t *t,
+			  su_timer_arg_t *arg)
+{
+	long long now = certs_now_ms();
+	struct certs_conn *c, *due[64];
+	size_t n = 0, i;
+
+	(void)m, (void)t, (void)arg;
+	pthread_mutex_lock(&conn_lock);
+	for (c = conn_head; c && n < sizeof(due) / sizeof(*due); c = c->next)
+		if (c->info.state == CERTS_CONN_HANDSHAKE &&
+		    now - c->start_ms >= (long long)hs_ms)
+			due[n++] = c;
+	pthread_mutex_unlock(&conn_lock);
+	/* Only this thread frees connections (Sofia's): still alive. */
+	for (i = 0; i < n; i++)
+		certs_conn_expire(due[i]);
+}
+
+int certs_set_handshake_timeout(su_root_t *root, unsigned ms)
+{
+	if (hs_timer) {
+		su_timer_destroy(hs_timer);
+		hs_timer = NULL;
+	}
+	hs_ms = ms;
+	if (!root || !ms)
+		return 0;
+	hs_timer =
+		su_timer_create(su_root_task(root),
+				ms / 4 < 1000 ? (ms / 4 ? ms / 4 : 1) : 1000);
+	if (!hs_timer || su_timer_run(hs_timer, certs_hs_tick, NULL) < 0) {
+		su_timer_destroy(hs_timer);
+		hs_timer = NULL;
+		return ENOMEM;
+	}
+	return 0;
 }
 
 /* ---------------------------------------------------------------------- */

@@ -169,6 +169,7 @@ static int world_settle(void)
 
 static void world_stop(void)
 {
+	certs_set_handshake_timeout(NULL, 0);
 	certs_set_peer_handler(NULL, NULL);
 	certs_set_conn_handler(NULL, NULL);
 	if (w.agent)
@@ -818,6 +819,82 @@ static int t_server_staple(void)
 	return 0;
 }
 
+/* A raw TCP client to the agent's TLS port sending BYTES (may be 0). */
+static int raw_client(const char *bytes, size_t n)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)w.port);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    (n && write(fd, bytes, n) != (ssize_t)n)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Step Sofia until FD reads end-of-file (the server hung up); 0 or
+ * ETIMEDOUT. */
+static int wait_hangup(int fd)
+{
+	time_t end = time(NULL) + 10;
+	char buf[4096];
+
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	while (time(NULL) < end) {
+		ssize_t r = read(fd, buf, sizeof(buf));
+
+		if (r == 0 || (r < 0 && errno == ECONNRESET))
+			return 0;
+		su_root_step(w.root, 20);
+	}
+	return ETIMEDOUT;
+}
+
+/* Issue 5 "Bad input": a peer that stalls mid-handshake, or says nothing,
+ * is cut off after the bound with one line; garbage gets one line too. */
+static int t_handshake_bounded(void)
+{
+	/* A TLS record header announcing 512 bytes, then nothing. */
+	static const char partial[] = "\x16\x03\x01\x02\x00\x01";
+	long long t0;
+	int fd;
+
+	pki();
+	CHECK(world_start(LISTENER) == 0);
+	CHECK(certs_set_handshake_timeout(w.root, 600) == 0);
+	w.events = 0;
+	t0 = (long long)time(NULL);
+	CHECK((fd = raw_client(partial, sizeof(partial) - 1)) >= 0);
+	CHECK(wait_hangup(fd) == 0);
+	close(fd);
+	CHECK(w.events == 1 && w.last.state == CERTS_CONN_FAILED);
+	CHECK(!w.last.outgoing && strncmp(w.last.peer, "127.0.0.1:", 10) == 0);
+	CHECK(strstr(w.last.failure, "handshake not finished within 600 ms"));
+	CHECK((long long)time(NULL) - t0 <= 3);
+	/* Silent after the TCP connect. */
+	CHECK((fd = raw_client(NULL, 0)) >= 0);
+	CHECK(wait_hangup(fd) == 0);
+	close(fd);
+	CHECK(w.events == 2 && w.last.state == CERTS_CONN_FAILED);
+	CHECK(strstr(w.last.failure, "handshake not finished"));
+	/* Garbage: refused at once by OpenSSL, one event. */
+	CHECK((fd = raw_client("GET / HTTP/1.0\r\n\r\n", 18)) >= 0);
+	CHECK(wait_hangup(fd) == 0);
+	close(fd);
+	CHECK(w.events == 3 && w.last.state == CERTS_CONN_FAILED);
+	CHECK(!strstr(w.last.failure, "handshake not finished"));
+	/* A normal client is not disturbed. */
+	CHECK(s_client("-tls1_3", NULL, NULL, NULL) == 0);
+	CHECK(w.events == 4 && w.last.state == CERTS_CONN_UP);
+	CHECK(world_settle() == 0);
+	world_stop();
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{ "tls_cipher_order", t_server_cipher_order },
 	{ "tls_optional_ciphers", t_server_optional_ciphers },
@@ -832,6 +909,7 @@ static const struct unit_case cases[] = {
 	{ "tls_client_ciphers", t_client_ciphers },
 	{ "tls_client_ocsp", t_client_ocsp },
 	{ "tls_server_staple", t_server_staple },
+	{ "tls_handshake_bounded", t_handshake_bounded },
 };
 
 UNIT_MAIN(cases)
