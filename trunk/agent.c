@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gateway.h"
+#include "tls.h"
 
 #include <sofia-sip/nta.h>
 #include <sofia-sip/nta_tag.h>
@@ -19,6 +20,7 @@
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/su_tag.h>
+#include <sofia-sip/tport_tag.h>
 
 #define SUBSYS "trunk.agent"
 
@@ -34,7 +36,9 @@ struct trunk_agent {
 	enum trunk_side side;
 	nta_agent_t *nta;
 	nta_leg_t *default_leg;
-	char ctx[32]; /* log context: "side enterprise" */
+	struct trunk_tls_side *tls; /* owned; NULL without a TLS listener */
+	char tls_hostport[300];	    /* the first TLS listener, "" none */
+	char ctx[32];		    /* log context: "side enterprise" */
 };
 
 /* "127.0.0.1:5060" / "[::1]:5060" / "::1" -> "sip:...;transport=udp". */
@@ -44,8 +48,11 @@ static void trunk_agent_url(char *buf, size_t len, const char *addr,
 	bool bare_v6 = addr[0] != '[' && strchr(addr, ':') &&
 		       strchr(addr, ':') != strrchr(addr, ':');
 
-	snprintf(buf, len, "sip:%s%s%s;transport=%s", bare_v6 ? "[" : "", addr,
-		 bare_v6 ? "]" : "", transport);
+	/* nta binds tls only for a sips: URL (its transport list of sip:
+	 * has no tls). */
+	snprintf(buf, len, "%s:%s%s%s;transport=%s",
+		 strcmp(transport, "tls") ? "sip" : "sips", bare_v6 ? "[" : "",
+		 addr, bare_v6 ? "]" : "", transport);
 }
 
 static int trunk_agent_options(struct trunk_agent *agent, nta_incoming_t *irq)
@@ -192,8 +199,10 @@ static int trunk_agent_stray(struct trunk_agent *agent, nta_agent_t *nta,
 	return 0;
 }
 
-/* Bind one more address/transport (the first one creates the agent). */
-static int trunk_agent_bind(struct trunk_agent *agent, const char *url)
+/* Bind one more address/transport (the first one creates the agent);
+ * tags: the TLS listener's (tls.c), or NULL. */
+static int trunk_agent_bind(struct trunk_agent *agent, const char *url,
+			    const tagi_t *tags)
 {
 	int rc;
 
@@ -213,11 +222,11 @@ static int trunk_agent_bind(struct trunk_agent *agent, const char *url)
 			/* RFC 3261 8.2.2.2: a request that reached us twice
 			 * by different paths (same From tag, Call-ID and
 			 * CSeq, another branch) gets 482 from nta. */
-			NTATAG_MERGE_482(1), TAG_END());
+			NTATAG_MERGE_482(1), TAG_NEXT(tags));
 		rc = agent->nta ? 0 : -1;
 	} else {
 		rc = nta_agent_add_tport(agent->nta, URL_STRING_MAKE(url),
-					 TAG_END());
+					 TAG_NEXT(tags));
 	}
 	if (rc < 0) {
 		/* Sofia's errno is not reliable here (it may be EFAULT after a
@@ -230,37 +239,76 @@ static int trunk_agent_bind(struct trunk_agent *agent, const char *url)
 	return 0;
 }
 
+/* The TLS listener's address for listen address addr: the side's
+ * *_tls_listen item i if set, else addr itself when TLS is the side's
+ * only transport, else addr with its port + 1 (5060 -> 5061). */
+static void trunk_agent_tls_addr(const struct config_section *g,
+				 const char *side, const char *addr, size_t i,
+				 bool only_tls, char *buf, size_t len)
+{
+	const char *const *tl;
+	struct config_addr a;
+	char key[64];
+	size_t n;
+
+	snprintf(key, sizeof(key), "%s_tls_listen", side);
+	n = config_get_list(g, key, &tl);
+	if (n) {
+		snprintf(buf, len, "%s", tl[i < n ? i : n - 1]);
+		return;
+	}
+	if (only_tls || config_addr_parse(addr, &a)) {
+		snprintf(buf, len, "%s", addr);
+		return;
+	}
+	a.port = (uint16_t)((a.port ? a.port : 5060) + 1);
+	trunk_addr_hostport(&a, buf, len);
+}
+
 static int trunk_agent_listen(struct trunk_agent *agent,
 			      const struct config *cfg)
 {
 	const struct config_section *g =
 		config_section_get(cfg, "global", NULL);
+	const char *side = trunk_side_names[agent->side];
 	const char *const *addrs, *const *tps;
-	char key[64], url[320];
+	char key[64], url[320], tls_addr[300];
 	size_t na, nt, i, j;
 	int rc;
 
-	snprintf(key, sizeof(key), "%s_listen", trunk_side_names[agent->side]);
+	snprintf(key, sizeof(key), "%s_listen", side);
 	na = config_get_list(g, key, &addrs);
-	snprintf(key, sizeof(key), "%s_transports",
-		 trunk_side_names[agent->side]);
+	snprintf(key, sizeof(key), "%s_transports", side);
 	nt = config_get_list(g, key, &tps);
 	for (i = 0; i < na; i++) {
 		for (j = 0; j < nt; j++) {
-			if (!strcmp(tps[j], "tls")) {
-				/* TLS listeners come with certs/ (issue 5). */
-				LOGE(SUBSYS, agent->ctx,
-				     "%s: transport tls is not supported yet",
-				     key);
-				return ENOTSUP;
-			}
+			if (!strcmp(tps[j], "tls"))
+				continue; /* below, on its own port */
 			trunk_agent_url(url, sizeof(url), addrs[i], tps[j]);
-			rc = trunk_agent_bind(agent, url);
+			rc = trunk_agent_bind(agent, url, NULL);
 			if (rc)
 				return rc;
 		}
 	}
-	return 0;
+	for (j = 0; j < nt && strcmp(tps[j], "tls"); j++)
+		;
+	if (j == nt)
+		return 0;
+	rc = trunk_tls_side_alloc(agent->side, cfg, &agent->tls);
+	for (i = 0; i < na && !rc; i++) {
+		trunk_agent_tls_addr(g, side, addrs[i], i, nt == 1, tls_addr,
+				     sizeof(tls_addr));
+		trunk_agent_url(url, sizeof(url), tls_addr, "tls");
+		rc = trunk_agent_bind(agent, url,
+				      trunk_tls_side_tags(agent->tls));
+		if (!rc && !agent->tls_hostport[0])
+			snprintf(agent->tls_hostport,
+				 sizeof(agent->tls_hostport), "%s", tls_addr);
+	}
+	/* Sofia has read the certificate files: remove our copies. */
+	if (agent->tls)
+		trunk_tls_side_loaded(agent->tls);
+	return rc;
 }
 
 int trunk_agent_alloc(struct trunk_gateway *gw, enum trunk_side side,
@@ -293,6 +341,11 @@ out:
 	return rc;
 }
 
+const char *trunk_agent_tls_hostport(const struct trunk_agent *agent)
+{
+	return agent && agent->tls_hostport[0] ? agent->tls_hostport : NULL;
+}
+
 nta_agent_t *trunk_agent_nta(const struct trunk_agent *agent)
 {
 	return agent->nta;
@@ -306,5 +359,6 @@ void trunk_agent_free(struct trunk_agent *agent)
 		nta_leg_destroy(agent->default_leg);
 	if (agent->nta)
 		nta_agent_destroy(agent->nta);
+	trunk_tls_side_free(agent->tls);
 	su_free(agent->gw->home, agent);
 }

@@ -31,6 +31,7 @@
 #include "call.h"
 #include "location.h"
 #include "policy.h"
+#include "tls.h"
 
 #include <sofia-sip/nta.h>
 #include <sofia-sip/nta_tag.h>
@@ -98,7 +99,7 @@ static void call_free(struct trunk_call *call)
 	if (call->invite_a)
 		nta_incoming_destroy(call->invite_a);
 	if (call->invite_b)
-		nta_outgoing_destroy(call->invite_b);
+		trunk_tls_orq_destroy(call->gw, call->invite_b);
 	call_txn_clear(&call->reinvite);
 	call_txn_clear(&call->other);
 	media_session_free(call->media);
@@ -171,12 +172,16 @@ sip_contact_t const *call_leg_contact(struct trunk_call *call,
 		nta_agent_contact(trunk_agent_nta(call->gw->agents[leg->side]));
 	char buf[320];
 
+	const char *tls = trunk_agent_tls_hostport(call->gw->agents[leg->side]);
+
 	if (leg->contact || !m)
 		return leg->contact ? leg->contact : m;
 	snprintf(buf, sizeof(buf), "<sip:%s%s%s;transport=%s>",
 		 m->m_url->url_host, m->m_url->url_port ? ":" : "",
 		 m->m_url->url_port ? m->m_url->url_port : "",
 		 leg->transport[0] ? leg->transport : "udp");
+	if (tls && !strcmp(leg->transport, "tls")) /* its own port */
+		snprintf(buf, sizeof(buf), "<sip:%s;transport=tls>", tls);
 	leg->contact = sip_contact_make(call->home, buf);
 	return leg->contact ? leg->contact : m;
 }
@@ -277,8 +282,8 @@ void call_send_ack(struct trunk_call *call, struct call_leg *to,
 		call_sdp_cross(call, to == &call->a ? &call->b : &call->a,
 			       with->sip_payload, with->sip_content_type,
 			       &body);
-	ack = nta_outgoing_tcreate(to->leg, NULL, NULL, NULL, SIP_METHOD_ACK,
-				   NULL, SIPTAG_CSEQ(cseq),
+	ack = nta_outgoing_tcreate(to->leg, NULL, NULL, CALL_HOP(to),
+				   SIP_METHOD_ACK, NULL, SIPTAG_CSEQ(cseq),
 				   CALL_BODY_TAGS(&body), TAG_END());
 	if (ack)
 		nta_outgoing_destroy(ack);
@@ -313,7 +318,8 @@ void call_send_bye(struct trunk_call *call, struct call_leg *to)
 	if (to->bye)
 		return;
 	to->bye = nta_outgoing_tcreate(
-		to->leg, call_bye_response, call, NULL, SIP_METHOD_BYE, NULL,
+		to->leg, call_bye_response, call, CALL_HOP(to), SIP_METHOD_BYE,
+		NULL,
 		SIPTAG_HEADER((sip_header_t *)call_auth(call, to, "BYE", NULL)),
 		TAG_END());
 }
@@ -514,7 +520,7 @@ static bool call_b_forward(struct trunk_call *call, int status,
 	rc = msg ? call_route_trunk(call->gw, sip_object(msg), t, &res, &r)
 		 : 500;
 	if (!rc) {
-		nta_outgoing_destroy(call->invite_b);
+		trunk_tls_orq_destroy(call->gw, call->invite_b);
 		call->invite_b = NULL;
 		nta_leg_destroy(call->b.leg);
 		media_session_free(call->media);
@@ -566,6 +572,26 @@ static void call_b_failure(struct trunk_call *call, sip_t const *sip)
 	call_end(call, sip->sip_status->st_phrase);
 }
 
+/* B's INVITE ended without a response: nta's own failure, or its TLS
+ * connection failed (tls_watch.c, as 503). */
+static void call_b_lost(struct trunk_call *call, int status)
+{
+	if (call_b_failover(call, status, NULL))
+		return;
+	if (call->state != CALL_CANCELLING)
+		nta_incoming_treply(call->invite_a, status, NULL, TAG_END());
+	call_end(call, "no response from B");
+}
+
+static void call_b_tls_failed(void *arg, int err)
+{
+	struct trunk_call *call = arg;
+
+	(void)err;
+	if (call->state != CALL_TERMINATED)
+		call_b_lost(call, 503);
+}
+
 static int call_b_invite_response(struct trunk_call *call, nta_outgoing_t *orq,
 				  sip_t const *sip)
 {
@@ -576,13 +602,8 @@ static int call_b_invite_response(struct trunk_call *call, nta_outgoing_t *orq,
 	if (call->state == CALL_TERMINATED)
 		return 0;
 	if (!sip || !sip->sip_status) { /* internal failure without a message */
-		if (status >= 200 && call_b_failover(call, status, NULL))
-			return 0;
-		if (status >= 200 && call->state != CALL_CANCELLING)
-			nta_incoming_treply(call->invite_a, status, NULL,
-					    TAG_END());
 		if (status >= 200)
-			call_end(call, "no response from B");
+			call_b_lost(call, status);
 		return 0;
 	}
 	/* A response from the SP-SSE itself proves it is alive. */
@@ -700,6 +721,9 @@ static int call_route_trunk(struct trunk_gateway *gw, sip_t const *sip,
 	r->to = TRUNK_SIDE_TRUNK;
 	snprintf(r->trunk, sizeof(r->trunk), "%s", config_section_name(t));
 	call_route_peers(gw, r->trunk, r);
+	if (!r->nroutes && trunk_tls_trunk_uses_tls(t)) /* TLS-8 */
+		trunk_tls_route(t, NULL, r->routes[r->nroutes++],
+				sizeof(r->routes[0]));
 	snprintf(r->ruri, sizeof(r->ruri), "%s", out.ruri);
 	snprintf(r->from, sizeof(r->from), "%s", out.from);
 	snprintf(r->headers, sizeof(r->headers), "%s", out.headers);
@@ -1031,7 +1055,7 @@ int call_b_send_invite(struct trunk_call *call)
 	snprintf(mf, sizeof(mf), "%u", call->max_forwards);
 
 	if (call->invite_b)
-		nta_outgoing_destroy(call->invite_b);
+		trunk_tls_orq_destroy(call->gw, call->invite_b);
 	call->invite_b = nta_outgoing_tcreate(
 		call->b.leg, call_b_invite_response, call,
 		route ? URL_STRING_MAKE(route) : NULL, SIP_METHOD_INVITE,
@@ -1047,6 +1071,10 @@ int call_b_send_invite(struct trunk_call *call)
 		TAG_IF(call->body, SIPTAG_PAYLOAD(call->body)), TAG_END());
 	if (!call->invite_b)
 		return EIO;
+	trunk_tls_watch_trunk(call->gw, call->invite_b, call->ctx,
+			      call->route.trunk, call_b_tls_failed, call);
+	trunk_tls_trunk_hop(call->gw->cfg, call->route.trunk, route,
+			    call->b.hop, sizeof(call->b.hop));
 	call->invite_b_cseq = nta_outgoing_cseq(call->invite_b);
 	return 0;
 }
@@ -1143,6 +1171,8 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 	call->a_100rel = sip_has_feature(sip->sip_supported, "100rel") ||
 			 sip_has_feature(sip->sip_require, "100rel");
 	status = call_leg_a_create(call, side, irq, sip);
+	trunk_tls_trunk_hop(gw->cfg, r.a_trunk, NULL, call->a.hop,
+			    sizeof(call->a.hop));
 	if (!status)
 		status = call_leg_b_start(call, sip, &r);
 	if (status) {

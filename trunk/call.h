@@ -34,8 +34,9 @@ struct call_leg {
 	struct trunk_call *call; /* borrowed: the owner */
 	enum trunk_side side;
 	nta_leg_t *leg;
-	nta_outgoing_t *bye;	/* a BYE we sent on this leg, if any */
-	char transport[8];	/* "udp", "tcp": of the leg's peer */
+	nta_outgoing_t *bye; /* a BYE we sent on this leg, if any */
+	char transport[8];   /* "udp", "tcp": of the leg's peer */
+	char hop[360];	     /* a TLS trunk's SP-SSE: next hop in the dialog */
 	sip_contact_t *contact; /* ours on this leg (on the call's home) */
 	/* RFC 4028 on this leg (call_timer.c). */
 	struct trunk_st st;	    /* negotiated; interval 0: none */
@@ -138,6 +139,12 @@ void call_set_state(struct trunk_call *call, enum call_state next,
 void call_end(struct trunk_call *call, const char *why);
 void call_hangup(struct trunk_call *call, const char *why);
 void call_txn_clear(struct call_txn *t);
+/* In the dialog, requests toward a TLS trunk go to its SP-SSE by the name
+ * its certificate proves, whatever the peer's Contact says: its deprecated
+ * transport=tls and its address are not ours to follow (SC-8-2, TLS-8);
+ * Sofia reuses the open connection (STA-2). Else the dialog's route. */
+#define CALL_HOP(leg) ((leg)->hop[0] ? URL_STRING_MAKE((leg)->hop) : NULL)
+
 sip_contact_t const *call_leg_contact(struct trunk_call *call,
 				      struct call_leg *leg);
 int call_sdp_cross(struct trunk_call *call, struct call_leg *from,

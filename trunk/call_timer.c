@@ -301,7 +301,7 @@ static int timer_refresh_send(struct call_leg *leg, bool update)
 		pl = sip_payload_make(call->home, last);
 	update = update || !pl;
 	leg->st_refresh = nta_outgoing_tcreate(
-		leg->leg, timer_refresh_response, call, NULL,
+		leg->leg, timer_refresh_response, call, CALL_HOP(leg),
 		update ? sip_method_update : sip_method_invite,
 		update ? "UPDATE" : "INVITE", NULL,
 		SIPTAG_CONTACT(call_leg_contact(call, leg)),

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "gateway.h"
+#include "tls.h"
 #include "registration.h"
 
 #define SUBSYS		  "trunk.control"
@@ -89,6 +90,25 @@ static void reply_str(struct trunk_reply *r, const char *s)
 	reply_add(r, "\"");
 }
 
+/* A held TLS connection to an SP-SSE: what certs/ saw of it. */
+static void control_tls_state(struct trunk_reply *r,
+			      const struct trunk_tls_state *t)
+{
+	reply_add(r, ",\"tls\":{\"connected\":%s,\"verified\":%s",
+		  t->connected ? "true" : "false",
+		  t->verified ? "true" : "false");
+	if (t->version[0]) {
+		reply_add(r, ",\"version\":");
+		reply_str(r, t->version);
+		reply_add(r, ",\"cipher\":");
+		reply_str(r, t->cipher);
+		reply_add(r, ",\"identity\":");
+		reply_str(r, t->identity);
+		reply_add(r, ",\"expiry\":%lld", t->expiry);
+	}
+	reply_add(r, "}");
+}
+
 /* A trunk is up when one SP-SSE answers, down when all fail, unknown
  * before the first answer or without pings (registration flows: issue 6). */
 static void control_status_peers(struct trunk_control *ctl, const char *trunk,
@@ -108,9 +128,12 @@ static void control_status_peers(struct trunk_control *ctl, const char *trunk,
 		reply_str(r, pi.addr);
 		reply_add(r,
 			  ",\"state\":\"%s\",\"pings\":%lu,"
-			  "\"failures\":%lu}",
+			  "\"failures\":%lu",
 			  trunk_peer_state_name(pi.state), pi.pings,
 			  pi.failures);
+		if (pi.tls) /* the held connection (TLS-11, docs/tls.md) */
+			control_tls_state(r, &pi.tls_state);
+		reply_add(r, "}");
 		any = true;
 		if (pi.state == TRUNK_PEER_UP)
 			best = TRUNK_PEER_UP;
@@ -155,6 +178,17 @@ static void control_status_trunks(struct trunk_control *ctl,
 	reply_add(r, "]");
 }
 
+/* TLS connections toward carriers that failed (tls_watch.c). */
+static void control_status_tls(struct trunk_control *ctl, struct trunk_reply *r)
+{
+	const char *last;
+	unsigned long n = trunk_tls_failures(ctl->gw, &last);
+
+	reply_add(r, ",\"tls\":{\"failures\":%lu,\"last_failure\":", n);
+	reply_str(r, last ? last : "");
+	reply_add(r, "}");
+}
+
 static void control_status(struct trunk_control *ctl, struct trunk_reply *r)
 {
 	struct trunk_gateway *gw = ctl->gw;
@@ -168,6 +202,7 @@ static void control_status(struct trunk_control *ctl, struct trunk_reply *r)
 	reply_add(r, ",\"generation\":%u,\"draining\":%s,\"calls\":%u",
 		  gw->generation, gw->draining ? "true" : "false", gw->ncalls);
 	control_status_trunks(ctl, r);
+	control_status_tls(ctl, r);
 	reply_add(r, "}");
 }
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "gateway.h"
+#include "tls.h"
 #include "registration.h"
 
 #include <sofia-sip/sofia_features.h>
@@ -64,6 +65,8 @@ int trunk_config_check(const char *file, struct config **out)
 
 	/* The dial plan is part of the configuration: a bad one is a bad
 	 * config (file:line of the plan). */
+	if (!rc && trunk_tls_config_check(cfg, trunk_config_print_error, NULL))
+		rc = EINVAL;
 	if (!rc)
 		rc = trunk_plan_load(cfg, &plan, trunk_config_print_error,
 				     NULL);
@@ -226,8 +229,10 @@ int trunk_gateway_reload(struct trunk_gateway *gw, char *errs, size_t len)
 	rc = config_load(gw->config_path, trunk_config_schema, &cfg,
 			 trunk_config_collect_error, &e);
 	if (!rc) {
-		rc = trunk_plan_load(cfg, &plan, trunk_config_collect_error,
-				     &e);
+		rc = trunk_tls_config_check(cfg, trunk_config_collect_error, &e)
+			     ? EINVAL
+			     : trunk_plan_load(cfg, &plan,
+					       trunk_config_collect_error, &e);
 		if (rc)
 			config_free(cfg);
 	}
@@ -480,6 +485,9 @@ static int trunk_gateway_start(struct trunk_gateway *gw)
 	rc = trunk_media_start(gw);
 	if (rc)
 		return rc;
+	rc = trunk_tls_watches_alloc(gw, &gw->tls_watches);
+	if (rc)
+		return rc;
 	for (side = 0; side < TRUNK_SIDE_COUNT; side++) {
 		rc = trunk_agent_alloc(gw, side, gw->cfg, &gw->agents[side]);
 		if (rc)
@@ -529,6 +537,8 @@ static void trunk_gateway_stop(struct trunk_gateway *gw)
 	trunk_auth_free_all(gw);
 	trunk_bindings_free(gw);
 	dialplan_free(gw->plan);
+	trunk_tls_watches_free(gw->tls_watches);
+	gw->tls_watches = NULL;
 	for (side = 0; side < TRUNK_SIDE_COUNT; side++)
 		trunk_agent_free(gw->agents[side]);
 	trunk_signals_close(gw);

@@ -66,6 +66,7 @@ struct trunk_gateway {
 	struct dialplan *plan;	/* owned: compiled [dialplan] file, or NULL */
 	struct trunk_reg *regs; /* owned: registration-mode trunks */
 	struct media_engine *media; /* owned: the RTP relay (media/) */
+	struct trunk_tls_watches *tls_watches; /* owned: tls_watch.c */
 	su_wait_t media_wait[1];
 	int media_reg; /* su_root registration of the media event fd */
 	unsigned ncalls;
@@ -93,6 +94,9 @@ sip_supported_t const *trunk_agent_supported(void);
  * was sent (416 scheme, 400 bad header or short body). */
 struct nta_incoming_s;
 int trunk_agent_check_request(struct nta_incoming_s *irq, sip_t const *sip);
+/* "host:port" of the side's TLS listener (our Contact over TLS), or
+ * NULL when the side has none. */
+const char *trunk_agent_tls_hostport(const struct trunk_agent *agent);
 
 /*
  * call.c: a new INVITE outside any dialog on SIDE. Takes charge of irq
@@ -122,6 +126,14 @@ struct trunk_peer_info {
 	const char *trunk, *addr, *route;
 	enum trunk_peer_state state;
 	unsigned long pings, failures;
+	bool tls; /* reached over TLS: tls_state below */
+	struct trunk_tls_state {
+		bool connected; /* a held connection is open (TLS-11) */
+		bool verified;	/* its peer was accepted (certs/) */
+		char version[16], cipher[64];
+		char identity[256]; /* the name the peer proved */
+		long long expiry;   /* its certificate's notAfter, 0 none */
+	} tls_state;
 };
 /* (Re)build the peers of every trunk from cfg; same trunk+address keeps
  * its state. 0 or ENOMEM (old peers kept). */

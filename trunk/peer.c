@@ -24,6 +24,7 @@
 #define SU_TIMER_ARG_T	     struct trunk_peer
 
 #include "gateway.h"
+#include "tls.h"
 
 #include <sofia-sip/nta.h>
 #include <sofia-sip/nta_tag.h>
@@ -48,6 +49,8 @@ struct trunk_peer {
 	char route[360]; /* next-hop URL: "sip:host:port;transport=udp;lr" */
 	char ruri[360];	 /* OPTIONS Request-URI */
 	char ctx[400];
+	char tls_name[256]; /* what its certificate must name; "" no TLS */
+	char contact[320];  /* ours over TLS (the TLS port); "" default */
 	enum trunk_peer_state state;
 	bool ping; /* keepalive = options (or auto in static mode) */
 	long long interval_ms, timeout_ms;
@@ -55,6 +58,10 @@ struct trunk_peer {
 	su_timer_t *timeout; /* pong deadline */
 	nta_outgoing_t *orq; /* ping in flight */
 	unsigned long pings, failures;
+	/* Static mode over TLS: the connection is held open and re-opened
+	 * as soon as it is lost (TLS-11, TLS-12). */
+	bool keep_flow;
+	struct trunk_tls_flow *flow;
 };
 
 const char *trunk_peer_state_name(enum trunk_peer_state s)
@@ -79,9 +86,20 @@ static void peer_set_state(struct trunk_peer *p, enum trunk_peer_state next,
 static void peer_ping_done(struct trunk_peer *p)
 {
 	if (p->orq)
-		nta_outgoing_destroy(p->orq);
+		trunk_tls_orq_destroy(p->gw, p->orq);
 	p->orq = NULL;
 	su_timer_reset(p->timeout);
+}
+
+static void peer_ping(su_root_magic_t *m, su_timer_t *t, struct trunk_peer *p);
+
+/* The held TLS connection closed: open a new one at once (TLS-11). */
+static void peer_flow_lost(void *arg)
+{
+	struct trunk_peer *p = arg;
+
+	trunk_tls_flow_release(&p->flow);
+	peer_ping(NULL, NULL, p);
 }
 
 static int peer_ping_response(struct trunk_peer *p, nta_outgoing_t *orq,
@@ -93,6 +111,9 @@ static int peer_ping_response(struct trunk_peer *p, nta_outgoing_t *orq,
 
 	if (status < 200)
 		return 0;
+	if (p->keep_flow && sip && !nta_sip_is_internal(sip))
+		trunk_tls_flow_hold(p->gw, orq, p->ctx, peer_flow_lost, p,
+				    &p->flow);
 	peer_ping_done(p);
 	snprintf(why, sizeof(why), "OPTIONS answered %d", status);
 	/* nta reports transport errors and its own timeouts as responses
@@ -116,6 +137,17 @@ static void peer_ping_timeout(su_root_magic_t *m, su_timer_t *t,
 	peer_set_state(p, TRUNK_PEER_DOWN, "no answer to OPTIONS");
 }
 
+/* The OPTIONS' TLS connection failed (tls_watch.c). */
+static void peer_ping_tls_failed(void *arg, int err)
+{
+	struct trunk_peer *p = arg;
+
+	(void)err;
+	peer_ping_done(p);
+	p->failures++;
+	peer_set_state(p, TRUNK_PEER_DOWN, "TLS connection failed");
+}
+
 static void peer_ping(su_root_magic_t *m, su_timer_t *t, struct trunk_peer *p)
 {
 	nta_agent_t *nta = trunk_agent_nta(p->gw->agents[TRUNK_SIDE_TRUNK]);
@@ -129,12 +161,19 @@ static void peer_ping(su_root_magic_t *m, su_timer_t *t, struct trunk_peer *p)
 	snprintf(from, sizeof(from), "<sip:trunkd@%s>",
 		 me ? me->m_url->url_host : "invalid");
 	snprintf(to, sizeof(to), "<%s>", p->ruri);
+	if (p->contact[0])
+		me = sip_contact_make(p->gw->home, p->contact);
 	p->orq = nta_outgoing_tcreate(
 		nta_default_leg(nta), peer_ping_response, p,
 		URL_STRING_MAKE(p->route), SIP_METHOD_OPTIONS,
 		URL_STRING_MAKE(p->ruri), SIPTAG_FROM_STR(from),
 		SIPTAG_TO_STR(to), SIPTAG_CONTACT(me), TAG_END());
+	if (p->contact[0] && me)
+		su_free(p->gw->home, (void *)me);
 	p->pings++;
+	if (p->orq && p->tls_name[0])
+		trunk_tls_orq_watch(p->gw, p->orq, p->ctx, p->tls_name,
+				    peer_ping_tls_failed, p);
 	if (!p->orq) {
 		p->failures++;
 		peer_set_state(p, TRUNK_PEER_DOWN, "cannot send OPTIONS");
@@ -147,6 +186,7 @@ static void peer_ping(su_root_magic_t *m, su_timer_t *t, struct trunk_peer *p)
 static void peer_free(struct trunk_peer *p)
 {
 	peer_ping_done(p);
+	trunk_tls_flow_release(&p->flow);
 	su_timer_destroy(p->timer);
 	su_timer_destroy(p->timeout);
 	free(p);
@@ -170,12 +210,24 @@ static struct trunk_peer *peer_alloc(struct trunk_gateway *gw,
 	p->gw = gw;
 	snprintf(p->trunk, sizeof(p->trunk), "%s", config_section_name(t));
 	snprintf(p->addr, sizeof(p->addr), "%s", addr);
-	snprintf(p->route, sizeof(p->route), "sip:%s;transport=%s;lr", hp, tp);
+	trunk_tls_route(t, &a, p->route, sizeof(p->route));
+	if (trunk_tls_trunk_uses_tls(t)) {
+		const char *tls =
+			trunk_agent_tls_hostport(gw->agents[TRUNK_SIDE_TRUNK]);
+
+		snprintf(p->tls_name, sizeof(p->tls_name), "%s",
+			 trunk_tls_verify_name(t, a.host));
+		if (tls)
+			snprintf(p->contact, sizeof(p->contact),
+				 "<sip:%s;transport=tls>", tls);
+	}
 	snprintf(p->ruri, sizeof(p->ruri), "sip:%s;transport=%s", hp, tp);
 	snprintf(p->ctx, sizeof(p->ctx), "trunk %s sse %s", p->trunk, addr);
 	p->ping = !strcmp(ka, "options") ||
 		  (!strcmp(ka, "auto") &&
 		   !strcmp(config_get_str(t, "mode"), "static"));
+	p->keep_flow = p->ping && p->tls_name[0] &&
+		       !strcmp(config_get_str(t, "mode"), "static");
 	p->interval_ms = config_get_int(t, "keepalive_interval");
 	p->timeout_ms = config_get_int(t, "keepalive_timeout");
 	/* The ping timer repeats at the interval it is created with. */
@@ -275,6 +327,8 @@ void trunk_peer_info(const struct trunk_peer *p, struct trunk_peer_info *info)
 	info->state = p->state;
 	info->pings = p->pings;
 	info->failures = p->failures;
+	info->tls = p->tls_name[0] != '\0';
+	trunk_tls_flow_info(p->flow, &info->tls_state);
 }
 
 void trunk_peer_report(struct trunk_gateway *gw, const char *route, bool ok,

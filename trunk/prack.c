@@ -83,10 +83,10 @@ static int prack_b_send(struct trunk_call *call, struct call_body *with)
 	if (call->prack_b)
 		nta_outgoing_destroy(call->prack_b);
 	call->prack_b = nta_outgoing_prack(
-		call->b.leg, call->invite_b, prack_b_response, call, NULL, NULL,
-		NTATAG_RSEQ(call->b_rseq),
-		SIPTAG_HEADER((sip_header_t *)call_auth(call, &call->b,
-							"PRACK", body->pl)),
+		call->b.leg, call->invite_b, prack_b_response, call,
+		CALL_HOP(&call->b), NULL, NTATAG_RSEQ(call->b_rseq),
+		SIPTAG_HEADER((sip_header_t *)call_auth(call, &call->b, "PRACK",
+							body->pl)),
 		CALL_BODY_TAGS(body), TAG_END());
 	if (!call->prack_b) {
 		LOGW(SUBSYS, call->ctx, "cannot PRACK B's RSeq %u",

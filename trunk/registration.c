@@ -30,6 +30,7 @@
 #define SU_TIMER_ARG_T	     struct trunk_reg
 
 #include "gateway.h"
+#include "tls.h"
 #include "registration.h"
 
 #include <sofia-sip/nta.h>
@@ -60,10 +61,11 @@ struct trunk_reg {
 	nta_outgoing_t *orq; /* REGISTER in flight */
 	su_timer_t *timer;   /* refresh or retry */
 	char ruri[300], route[360], contact[600];
-	long long expires; /* asked for (s) */
-	long long granted; /* by the SP-SSE (s) */
-	unsigned failures; /* delivery failures in a row (REG-6) */
-	unsigned refusals; /* 401/407/403 in a row (REG-7) */
+	char tls_name[256]; /* what the SP-SSE must prove; "" no TLS */
+	long long expires;  /* asked for (s) */
+	long long granted;  /* by the SP-SSE (s) */
+	unsigned failures;  /* delivery failures in a row (REG-6) */
+	unsigned refusals;  /* 401/407/403 in a row (REG-7) */
 	time_t registered_at;
 };
 
@@ -218,7 +220,7 @@ static int reg_response(struct trunk_reg *r, nta_outgoing_t *orq,
 
 	if (status < 200)
 		return 0;
-	nta_outgoing_destroy(r->orq);
+	trunk_tls_orq_destroy(r->gw, r->orq);
 	r->orq = NULL;
 	if (status < 300) {
 		reg_success(r, sip);
@@ -233,6 +235,18 @@ static int reg_response(struct trunk_reg *r, nta_outgoing_t *orq,
 	return 0;
 }
 
+/* The REGISTER's TLS connection failed (tls_watch.c): a transport
+ * error (REG-5). */
+static void reg_tls_failed(void *arg, int err)
+{
+	struct trunk_reg *r = arg;
+
+	(void)err;
+	trunk_tls_orq_destroy(r->gw, r->orq);
+	r->orq = NULL;
+	reg_failure(r, 503, NULL);
+}
+
 static void reg_send(struct trunk_reg *r, long long expires)
 {
 	msg_header_t *auth = NULL;
@@ -241,7 +255,7 @@ static void reg_send(struct trunk_reg *r, long long expires)
 
 	su_timer_reset(r->timer);
 	if (r->orq)
-		nta_outgoing_destroy(r->orq);
+		trunk_tls_orq_destroy(r->gw, r->orq);
 	snprintf(exp, sizeof(exp), "%lld", expires);
 	if (url)
 		trunk_auth_headers(r->gw, r->trunk, r->home, "REGISTER", url,
@@ -254,6 +268,9 @@ static void reg_send(struct trunk_reg *r, long long expires)
 		SIPTAG_REQUIRE_STR("gin"), SIPTAG_PROXY_REQUIRE_STR("gin"),
 		SIPTAG_SUPPORTED_STR("path, outbound, gin"),
 		SIPTAG_HEADER((sip_header_t *)auth), TAG_END());
+	if (r->orq && r->tls_name[0])
+		trunk_tls_orq_watch(r->gw, r->orq, r->ctx, r->tls_name,
+				    reg_tls_failed, r);
 	if (r->state != TRUNK_REG_REGISTERED || expires == 0)
 		reg_set_state(r, TRUNK_REG_REGISTERING,
 			      expires ? "REGISTER sent" : "un-REGISTER sent");
@@ -315,7 +332,7 @@ static int reg_instance_id(const char *file, char out[37])
 static void reg_free(struct trunk_reg *r)
 {
 	if (r->orq)
-		nta_outgoing_destroy(r->orq);
+		trunk_tls_orq_destroy(r->gw, r->orq);
 	if (r->timer)
 		su_timer_destroy(r->timer);
 	if (r->leg)
@@ -331,7 +348,16 @@ static void reg_contact(struct trunk_reg *r, const char *uuid,
 {
 	sip_contact_t const *m = nta_agent_contact(
 		trunk_agent_nta(r->gw->agents[TRUNK_SIDE_TRUNK]));
+	const char *tls =
+		trunk_agent_tls_hostport(r->gw->agents[TRUNK_SIDE_TRUNK]);
 
+	if (tls && !strcmp(transport, "tls")) { /* the TLS port (TLS-9) */
+		snprintf(r->contact, sizeof(r->contact),
+			 "<sip:%s;transport=tls;bnc>;+sip.instance="
+			 "\"<urn:uuid:%s>\";reg-id=1",
+			 tls, uuid);
+		return;
+	}
 	snprintf(r->contact, sizeof(r->contact),
 		 "<sip:%s%s%s;transport=%s;bnc>;+sip.instance="
 		 "\"<urn:uuid:%s>\";reg-id=1",
@@ -363,13 +389,14 @@ static struct trunk_reg *reg_alloc(struct trunk_gateway *gw,
 					    : "invalid");
 	/* The first SP-SSE if configured, else RFC 3263 on the domain
 	 * (REG-3). */
-	if (config_get_list(t, "proxy", &px) && !config_addr_parse(px[0], &a)) {
-		char hp[300];
-
-		trunk_addr_hostport(&a, hp, sizeof(hp));
-		snprintf(r->route, sizeof(r->route), "sip:%s;transport=%s;lr",
-			 hp, tp);
-	}
+	if (config_get_list(t, "proxy", &px) && !config_addr_parse(px[0], &a))
+		trunk_tls_route(t, &a, r->route, sizeof(r->route));
+	else if (trunk_tls_trunk_uses_tls(t) && config_is_set(t, "domain"))
+		/* Only TLS targets of the domain (TLS-8, TLS-9). */
+		trunk_tls_route(t, NULL, r->route, sizeof(r->route));
+	if (trunk_tls_trunk_uses_tls(t))
+		snprintf(r->tls_name, sizeof(r->tls_name), "%s",
+			 trunk_tls_verify_name(t, a.host));
 	reg_contact(r, uuid, tp);
 	r->timer = su_timer_create(su_root_task(gw->root), 0);
 	r->leg = nta_leg_tcreate(

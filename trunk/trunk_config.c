@@ -26,7 +26,21 @@ static const struct config_key trunk_listen_keys[] = {
 	  "Addresses (IP:port) used toward the carriers; kept apart from the "
 	  "enterprise side so nothing of one topology reaches the other." },
 	{ "trunk_transports", CONFIG_LIST, 1, 3, "udp|tcp|tls", "udp,tcp",
-	  CONFIG_F_RESTART, "Transports on the trunk-side addresses." },
+	  CONFIG_F_RESTART,
+	  "Transports on the trunk-side addresses; tls is needed by every "
+	  "trunk whose transport is tls (the default)." },
+	{ "enterprise_tls_listen", CONFIG_ADDR_LIST, 0, 8, NULL, NULL,
+	  CONFIG_F_RESTART,
+	  "Where the enterprise side's TLS listener binds, one per "
+	  "enterprise_listen address (default: that address, with its port "
+	  "+ 1 when the side has other transports too, e.g. "
+	  "127.0.0.1:5061)." },
+	{ "trunk_tls_listen", CONFIG_ADDR_LIST, 0, 8, NULL, NULL,
+	  CONFIG_F_RESTART,
+	  "Where the trunk side's TLS listener binds, one per trunk_listen "
+	  "address (default: that address, with its port + 1 when the side "
+	  "has other transports too, e.g. 127.0.0.1:5081). One listener "
+	  "serves every trunk (docs/tls.md)." },
 	{ "user_agent", CONFIG_STRING, 0, 0, NULL, "trunkd/" TRUNKD_VERSION, 0,
 	  "User-Agent and Server header value." },
 	{ NULL },

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# 043-tls-required-dns: "TLS required" with DNS offering UDP first. The
+# trunk has a domain only (carrier.test), transport = tls and
+# tls_required = yes. dnsmasq in the test's namespace publishes NAPTR
+# SIP+D2U (order 10, preferred) -> _sip._udp -> 127.0.0.3:5092 and
+# SIPS+D2T (order 20) -> _sips._tcp -> sse.carrier.test:5091 -> 127.0.0.3,
+# where the carrier's TLS front end (stunnel, carrier.test certificate)
+# sits in front of SIPp. The call from the PBX reaches the carrier over
+# TLS, the SRV lookup is the TLS one, and the UDP target gets nothing.
+# REQ: TLS-8, STA-1
+. "$(dirname "$0")/../lib.sh"
+. "$TI_ROOT/calls.sh"
+. "$TI_ROOT/tls.sh"
+ti_setup
+command -v dnsmasq >/dev/null || ti_fail "dnsmasq not found (apt-get install dnsmasq-base)"
+[ -n "$TI_NETNS" ] || { ti_log "SKIP: needs a network namespace (its own resolv.conf)"; exit 77; }
+mkdir -p "/etc/netns/$TI_NETNS"
+trap 'rc=$?; rm -rf "/etc/netns/$TI_NETNS"; (exit $rc); ti__on_exit' EXIT
+printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:2\n' \
+	>"/etc/netns/$TI_NETNS/resolv.conf"
+tls_pki
+tls_config "$TI_TEST_DIR/trunkd.conf"
+
+ti_start dns dnsmasq --keep-in-foreground --port=53 \
+	--listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts \
+	--pid-file= --log-queries --log-facility=- \
+	--naptr-record=carrier.test,10,10,S,SIP+D2U,,_sip._udp.carrier.test \
+	--naptr-record=carrier.test,20,10,S,SIPS+D2T,,_sips._tcp.carrier.test \
+	--srv-host=_sip._udp.carrier.test,sse.carrier.test,5092,10,10 \
+	--srv-host=_sips._tcp.carrier.test,sse.carrier.test,5091,10,10 \
+	--host-record=sse.carrier.test,127.0.0.3
+ti_wait_port udp 127.0.0.1 53 10
+# The UDP target DNS offers: whatever arrives there is a failure.
+ti_start decoy python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.3", 5092))
+data, peer = s.recvfrom(65535)
+sys.stdout.write("GOT %d bytes from %s\n" % (len(data), peer))
+sys.stdout.flush()
+'
+ti_wait_port udp 127.0.0.3 5092 10
+ti_trunkd_start "$TI_DIR/trunkd.conf"
+
+ti_start carrier sipp -sf "$TI_ROOT/040-tls-carrier-call/carrier-tls.xml" \
+	-m 1 -t t1 -i 127.0.0.3 -p 5090 -nostdin -timeout 20s -timeout_error \
+	-set trunkd_tls 127.0.0.1:5081 \
+	-trace_msg -message_file "$TI_DIR/carrier.msg.txt" \
+	-trace_err -error_file "$TI_DIR/carrier.err.log" \
+	-trace_logs -log_file "$TI_DIR/carrier.actions.txt"
+ti_wait_port tcp 127.0.0.3 5090 10
+tls_stunnel_server sse 127.0.0.3:5091 127.0.0.3:5090 "$TLS_PKI/carrier.pem"
+
+rc=0
+tc_pbx pbx "$TI_ROOT/peers/pbx-call.xml" u1 -s +15550100001 \
+	-set contact_tp udp || rc=$?
+[ "$rc" = 0 ] || ti_fail "the PBX's call failed (SIPp exit $rc)"
+tc_peer_wait carrier
+grep -q 'query\[SRV\] _sips._tcp.carrier.test' "$TI_DIR/dns.log" ||
+	ti_fail "no SRV query for _sips._tcp.carrier.test"
+grep -q '_sip._udp' "$TI_DIR/dns.log" &&
+	ti_fail "trunkd looked up the UDP service although TLS is required"
+ti_running decoy || ti_fail "something reached the UDP target: $(cat "$TI_DIR/decoy.log")"
+ti_pass

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# 045-tls-carrier-inbound: a call from the carrier to the PBX on a TLS
+# connection the carrier opens (Static mode, mutual TLS: TLS-10). The
+# carrier is SIPp behind stunnel in client mode, which presents the test
+# PKI's carrier.pem from 127.0.0.3 and verifies trunkd's certificate
+# (gw.enterprise.test, test CA). trunkd requires and verifies the
+# carrier's certificate, answers with its TLS Contact, and relays the call
+# to the PBX (SIPp over UDP); the carrier hangs up. A second carrier
+# connection without a client certificate gets no call through.
+# REQ: TLS-10
+. "$(dirname "$0")/../lib.sh"
+. "$TI_ROOT/calls.sh"
+. "$TI_ROOT/tls.sh"
+ti_setup
+[ -n "$TI_NETNS" ] || { ti_log "SKIP: needs a network namespace (fixed TLS ports)"; exit 77; }
+tls_pki
+cat "$TLS_PKI/gw.pem" "$TLS_PKI/ca.pem" >"$TLS_PKI/gw-chain.pem"
+tls_config "$TI_TEST_DIR/trunkd.conf"
+ti_trunkd_start "$TI_DIR/trunkd.conf"
+ti_wait_port tcp 127.0.0.1 5081 5
+
+# The carrier's side of the TLS: SIPp's TCP goes to 127.0.0.3:5071, stunnel
+# opens TLS from 127.0.0.3 to trunkd with the carrier's certificate and
+# checks trunkd's; the same without a client certificate on :5072.
+tls_stunnel_client out 127.0.0.3:5071 127.0.0.1:5081 \
+	'local = 127.0.0.3' "cert = $TLS_PKI/carrier.pem" "key = $TLS_PKI/leaf.key" \
+	"CAfile = $TLS_PKI/ca.pem" 'verifyChain = yes' 'checkHost = gw.enterprise.test'
+tls_stunnel_client nocert 127.0.0.3:5072 127.0.0.1:5081 \
+	'local = 127.0.0.3' "CAfile = $TLS_PKI/ca.pem" 'verifyChain = yes'
+
+# The carrier scenario of the call tests, speaking as a TLS UA (Via TLS,
+# Contact at the SP-SSE's TLS address).
+sed -e 's|SIP/2.0/\[transport\]|SIP/2.0/TLS|' \
+	-e 's|Contact: <sip:carrier@\[local_ip\]:\[local_port\]>|Contact: <sip:carrier@127.0.0.3:5091;transport=tls>|' \
+	"$TI_ROOT/peers/carrier-invite.xml" >"$TI_DIR/carrier-tls.xml"
+tc_peer pbx "$TC_PBX" 5070 "$TI_ROOT/peers/pbx-answer.xml" \
+	-set trunkd "$(tc_trunkd ent)" -set max_forwards 69
+rc=0
+ti_sipp carrier "$TI_DIR/carrier-tls.xml" t1 127.0.0.3 5071 -i 127.0.0.3 \
+	-p 5090 -cid_str 'carrier-call-%u-%p@%s' -set trunkd 127.0.0.1:5081 \
+	-s +15550100001 || rc=$?
+[ "$rc" = 0 ] || ti_fail "the carrier's call over mutual TLS failed (SIPp exit $rc)"
+tc_checks_ok carrier || ti_fail "the carrier's scenario failed an assertion"
+tc_peer_wait pbx
+grep -q 'verify ok' "$TI_DIR/out.log" || grep -q 'Certificate accepted' "$TI_DIR/out.log" ||
+	ti_fail "stunnel did not verify trunkd's certificate"
+
+# Without a client certificate: refused in the handshake.
+rc=0
+ti_sipp nocert "$TI_DIR/carrier-tls.xml" t1 127.0.0.3 5072 -i 127.0.0.3 \
+	-p 5093 -set trunkd 127.0.0.1:5081 -s +15550100001 -timeout 5s || rc=$?
+[ "$rc" != 0 ] || ti_fail "a carrier without a client certificate got a call through"
+ti_running trunkd || ti_fail "trunkd died"
+ti_pass
