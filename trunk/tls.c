@@ -28,8 +28,9 @@
  *    a Static-mode TLS trunk has a certificate of ours (mutual TLS,
  *    TLS-10).
  *    Limit: the union means trunk A's CA also anchors a certificate that
- *    names trunk B; binding each trunk to its own CA needs the per-trunk
- *    post-handshake check of certs/.
+ *    names trunk B for Sofia's own checks; with certs/' repair, which
+ *    checks every peer itself, tls_peer() hands certs/ the policy of the
+ *    trunk whose SP-SSE the peer is, so each trunk keeps its own anchors.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
