@@ -34,6 +34,8 @@ static void usage(FILE *f)
 		"             the running configuration stays)\n"
 		"  calls      active calls: id, state, direction, legs\n"
 		"  hangup ID  end a call (BYE both legs, or CANCEL)\n"
+		"  transfer ID TARGET  transfer a call's enterprise leg to an\n"
+		"             extension or PBX user (3pcc)\n"
 		"  registrations          phones registered to trunkd\n"
 		"  dialplan test NUMBER [caller=N] [direction=D] [context=C]\n"
 		"             what the dial plan decides for a call\n"

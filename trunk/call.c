@@ -94,6 +94,7 @@ static void call_free(struct trunk_call *call)
 	if (call->reaper)
 		su_timer_destroy(call->reaper);
 	call_prack_free(call);
+	call_xfer_free(call);
 	call_timer_free(&call->a);
 	call_timer_free(&call->b);
 	if (call->invite_a)
@@ -212,6 +213,19 @@ static void call_sdp_remote(struct trunk_call *call, struct call_leg *from,
 	};
 
 	media_session_set_remote(call->media, call_media_leg(call, from), &rm);
+}
+
+int call_sdp_learn(struct trunk_call *call, struct call_leg *from,
+		   sip_payload_t const *pl)
+{
+	struct trunk_sdp_remote rs;
+
+	if (!pl || !call->media ||
+	    trunk_sdp_remote(pl->pl_data, pl->pl_len, &rs, NULL, 0) ||
+	    !rs.nstreams)
+		return 488;
+	call_sdp_remote(call, from, &rs.s[0]);
+	return 0;
 }
 
 /*
@@ -845,6 +859,16 @@ static int call_route_in(struct trunk_gateway *gw, sip_t const *sip,
 
 /* A registered phone as the target: its most recent binding. 480 when
  * it is not registered (RFC 3261 21.4.18). */
+int call_route_enterprise(struct trunk_gateway *gw, const char *user,
+			  struct call_route *r)
+{
+	const struct config_section *ph = trunk_phone_find(gw->cfg, user);
+
+	memset(r, 0, sizeof(*r));
+	return ph ? call_route_phone(gw, ph, r)
+		  : call_route_pbx(gw->cfg, user, r);
+}
+
 static int call_route_phone(struct trunk_gateway *gw,
 			    const struct config_section *ph,
 			    struct call_route *r)
@@ -1118,6 +1142,9 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 	else
 		call_b_from(call, sip, r, from, sizeof(from));
 	snprintf(to, sizeof(to), "<%s>", r->ruri); /* ID-7: To = R-URI */
+	/* Who each side sees at the other end (a transfer target, too). */
+	call->party[0] = su_strdup(call->home, to);
+	call->party[1] = su_strdup(call->home, from);
 	call->b.leg = nta_leg_tcreate(
 		nta, call_leg_request, &call->b, SIPTAG_CALL_ID(cid),
 		SIPTAG_FROM_STR(from), SIPTAG_TO_STR(to), TAG_END());

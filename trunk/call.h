@@ -118,6 +118,10 @@ struct trunk_call {
 	nta_reliable_t *rel_a;	 /* our relayed reliable 18x to A, unPRACKed */
 	nta_incoming_t *prack_a; /* A's PRACK, answered when B answers ours */
 	nta_outgoing_t *prack_b; /* our PRACK to B */
+	/* Who each leg's peer sees at the other end: A's To, B's From
+	 * (on home), for a transfer target's INVITE. */
+	char *party[2];
+	struct call_xfer *xfer; /* a transfer under way (transfer.c) */
 	/* RFC 4028 toward B's initial INVITE (call_timer.c). */
 	unsigned b_se;	       /* the Session-Expires we ask B for, 0: none */
 	unsigned st_422_tries; /* 422s answered for our INVITE */
@@ -158,6 +162,14 @@ void call_send_bye(struct trunk_call *call, struct call_leg *to);
 msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
 			const char *method, msg_payload_t const *body);
 int call_b_send_invite(struct trunk_call *call);
+/* Where an enterprise user is reached (a phone's binding, else the PBX):
+ * 0 with r->ruri set, or a SIP status. */
+int call_route_enterprise(struct trunk_gateway *gw, const char *user,
+			  struct call_route *r);
+/* Tell the relay where leg `from`'s peer receives, from its SDP (no
+ * crossing): 0 or 488. */
+int call_sdp_learn(struct trunk_call *call, struct call_leg *from,
+		   sip_payload_t const *pl);
 
 /* call_dialog.c */
 struct call_leg *call_peer(struct call_leg *cl);
@@ -171,6 +183,14 @@ void call_prack_b_provisional(struct trunk_call *call, sip_t const *sip);
 void call_prack_free(struct trunk_call *call);
 /* The Supported value of our INVITE to B: 100rel only when true. */
 const char *call_prack_supported_b(const struct trunk_call *call);
+
+/* transfer.c: 3pcc transfer (SIPconnect 12, XFR-1). */
+/* REFER from an enterprise leg: 0 when answered here, else a status. */
+int call_xfer_refer(struct call_leg *cl, nta_incoming_t *irq, sip_t const *sip);
+/* BYE from the leg being transferred away: true when it ends only that
+ * leg (answered here). */
+bool call_xfer_bye(struct call_leg *cl, nta_incoming_t *irq);
+void call_xfer_free(struct trunk_call *call);
 
 /* call_timer.c: RFC 4028 per leg. */
 /* A's INVITE: 0 with A's leg timer in *st, or 422 after answering irq

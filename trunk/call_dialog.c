@@ -27,6 +27,8 @@ static int call_leg_bye(struct call_leg *cl, nta_incoming_t *irq)
 {
 	struct trunk_call *call = cl->call;
 
+	if (call_xfer_bye(cl, irq)) /* the transferor leaves: that's all */
+		return 0;
 	nta_incoming_treply(irq, SIP_200_OK, TAG_END());
 	if (call->state == CALL_CONFIRMED)
 		call_send_bye(call, call_peer(cl));
@@ -200,8 +202,9 @@ int call_leg_request(struct call_leg *cl, nta_leg_t *leg, nta_incoming_t *irq,
 	case sip_method_options:
 		return 200;
 	case sip_method_refer:
-		/* SIPconnect 12 / XFR-1: transfer is 3pcc, never REFER. */
-		return 405;
+		/* SIPconnect 12 / XFR-1: an enterprise REFER becomes a
+		 * 3pcc transfer; toward or from the trunk, never REFER. */
+		return call_xfer_refer(cl, irq, sip);
 	case sip_method_prack:
 		/* PRACKs of our reliable 18x go to prack.c through nta; one
 		 * that acknowledges nothing we sent (RFC 3262 3): 481. */

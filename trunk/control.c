@@ -371,6 +371,33 @@ static void control_hangup(struct trunk_control *ctl, const char *arg,
 	reply_add(r, "{\"ok\":true}");
 }
 
+/* transfer CALL TARGET: 3pcc transfer of the call's enterprise leg. */
+static void control_transfer(struct trunk_control *ctl, const char *arg,
+			     const char *target, struct trunk_reply *r)
+{
+	char *end, why[64];
+	unsigned long long id = arg ? strtoull(arg, &end, 10) : 0;
+	int status;
+
+	if (!arg || *end || !id || !target) {
+		control_error(r, "usage: transfer CALL-ID TARGET (see: calls)",
+			      "transfer");
+		return;
+	}
+	status = trunk_call_transfer(ctl->gw, id, target);
+	if (status) {
+		snprintf(why, sizeof(why), "%s (%d)",
+			 status == 404	 ? "no such call or target"
+			 : status == 491 ? "call not up, or a transfer is "
+					   "under way"
+					 : "cannot call the target",
+			 status);
+		control_error(r, why, "transfer");
+		return;
+	}
+	reply_add(r, "{\"ok\":true}");
+}
+
 static void control_error(struct trunk_reply *r, const char *why,
 			  const char *cmd)
 {
@@ -424,13 +451,21 @@ static void control_dispatch(struct trunk_control *ctl, char *line,
 		control_hangup(ctl, strtok(NULL, " \t"), r);
 		return;
 	}
+	if (!strcmp(cmd, "transfer")) {
+		char *id = strtok(NULL, " \t");
+
+		control_transfer(ctl, id, strtok(NULL, " \t"), r);
+		return;
+	}
 	for (i = 0; control_later[i]; i++) {
 		if (!strcmp(cmd, control_later[i])) {
 			control_error(r, "not available in this version", cmd);
 			return;
 		}
 	}
-	control_error(r, "unknown command (try: status, reload, calls, hangup)",
+	control_error(r,
+		      "unknown command (try: status, reload, calls, hangup, "
+		      "transfer)",
 		      cmd);
 }
 

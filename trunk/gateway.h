@@ -228,6 +228,11 @@ void trunk_call_info(const struct trunk_call *call,
 		     struct trunk_call_info *info);
 /* End one call with BYE/CANCEL; ENOENT if there is no such call. */
 int trunk_call_hangup(struct trunk_gateway *gw, unsigned long long id);
+/* Transfer call id's enterprise leg to target (an extension or a user of
+ * the PBX) by 3pcc (transfer.c, XFR-1): 0 when the target is being
+ * called, else a SIP status (404 no such call or target, 491 busy). */
+int trunk_call_transfer(struct trunk_gateway *gw, unsigned long long id,
+			const char *target);
 
 /* control.c: the UNIX-socket control interface (JSON lines). */
 int trunk_control_alloc(struct trunk_gateway *gw, const char *path,

@@ -1,0 +1,288 @@
+/*
+ * Call transfer by third-party call control (SIPconnect 12, XFR-1): the
+ * carrier never sees a REFER. An enterprise phone's REFER (blind: a
+ * Refer-To naming a user or number) or `trunkctl transfer CALL TARGET`
+ * makes trunkd call the target on the enterprise side with an INVITE of
+ * its own; when the target answers, it takes the place of the enterprise
+ * leg and the old one is released:
+ *
+ *   REFER(X) ─202, NOTIFY 100──▶ CALLING TARGET ──2xx──▶ swap legs, ACK,
+ *                                      │              NOTIFY 200, BYE X
+ *                                      └─3xx-6xx──▶ NOTIFY <status>; X keeps
+ *                                                   the call
+ *
+ * The trunk leg stays as it is: media is anchored on our relay, so the
+ * carrier keeps sending to the same address and port while the relay now
+ * forwards to the target (its answer re-points the enterprise side of the
+ * media session). The target's offer is the SDP we last sent on the
+ * enterprise leg. A BYE from X while the target is being called releases
+ * X only (phones often hang up right after a blind REFER). Attended
+ * transfer (Refer-To with Replaces) is refused with 501: not done yet.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#define SU_TIMER_ARG_T struct trunk_call
+
+#include "call.h"
+
+#include <sofia-sip/nta_tag.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+#include <sofia-sip/su_tag.h>
+
+#define SUBSYS "trunk.xfer"
+
+struct call_xfer {
+	struct call_leg *old;	/* borrowed: &call->a or &call->b */
+	struct call_leg next;	/* the target's leg until it answers */
+	struct call_leg gone;	/* X's leg once replaced, until its BYE */
+	nta_outgoing_t *invite; /* our INVITE to the target */
+	bool notify;		/* X asked by REFER: NOTIFY it */
+	bool old_left;		/* X sent BYE meanwhile */
+	char target[512];	/* the target's Request-URI */
+};
+
+/* X's dialog after the swap: only its BYE is expected. */
+static int xfer_gone_request(struct call_leg *cl, nta_leg_t *leg,
+			     nta_incoming_t *irq, sip_t const *sip)
+{
+	(void)cl;
+	(void)leg;
+	(void)irq;
+	switch (sip->sip_request->rq_method) {
+	case sip_method_ack:
+		return 0;
+	case sip_method_bye:
+		return 200;
+	default:
+		return 481;
+	}
+}
+
+/* NOTIFY X of the transfer's progress (RFC 3515 2.4.5). */
+static void xfer_notify(struct trunk_call *call, struct call_leg *to,
+			int status, const char *phrase)
+{
+	struct call_xfer *x = call->xfer;
+	char frag[96];
+	nta_outgoing_t *orq;
+
+	if (!x->notify || x->old_left)
+		return;
+	snprintf(frag, sizeof(frag), "SIP/2.0 %d %s\r\n", status,
+		 phrase ? phrase : "");
+	/* No callback: nta frees the transaction when it completes. */
+	orq = nta_outgoing_tcreate(
+		to->leg, NULL, NULL, NULL, SIP_METHOD_NOTIFY, NULL,
+		SIPTAG_EVENT_STR("refer"),
+		SIPTAG_SUBSCRIPTION_STATE_STR(status < 200
+						      ? "active;expires=60"
+						      : "terminated;reason="
+							"noresource"),
+		SIPTAG_CONTACT(call_leg_contact(call, to)),
+		SIPTAG_CONTENT_TYPE_STR("message/sipfrag;version=2.0"),
+		SIPTAG_PAYLOAD_STR(frag), TAG_END());
+	if (!orq)
+		LOGW(SUBSYS, call->ctx, "cannot NOTIFY the transferor");
+}
+
+/* The target answered: it becomes the enterprise leg. */
+static void xfer_swap(struct trunk_call *call, sip_t const *sip)
+{
+	struct call_xfer *x = call->xfer;
+	struct call_leg *slot = x->old;
+	int idx = slot == &call->a ? 0 : 1;
+
+	call_timer_free(slot);
+	x->gone = *slot;
+	x->gone.st_timer = NULL;
+	x->gone.st_refresh = NULL;
+	nta_leg_bind(x->gone.leg, xfer_gone_request, &x->gone);
+	*slot = x->next;
+	memset(&x->next, 0, sizeof(x->next));
+	nta_leg_bind(slot->leg, call_leg_request, slot);
+	snprintf(call->call_id[idx], sizeof(call->call_id[idx]), "%s",
+		 sip->sip_call_id->i_id);
+	if (idx == 1)
+		snprintf(call->target, sizeof(call->target), "%s", x->target);
+	call_sdp_learn(call, slot, sip->sip_payload);
+	call_timer_response_in(slot, sip);
+	LOGI(SUBSYS, call->ctx, "leg %c transferred to %s", idx ? 'B' : 'A',
+	     x->target);
+	xfer_notify(call, &x->gone, sip->sip_status->st_status,
+		    sip->sip_status->st_phrase);
+	if (!x->old_left)
+		call_send_bye(call, &x->gone);
+	x->old = NULL; /* done */
+}
+
+static int xfer_invite_response(struct trunk_call *call, nta_outgoing_t *orq,
+				sip_t const *sip)
+{
+	struct call_xfer *x = call->xfer;
+	int status =
+		sip ? sip->sip_status->st_status : nta_outgoing_status(orq);
+
+	if (!x || orq != x->invite || status < 200 ||
+	    call->state == CALL_TERMINATED)
+		return 0;
+	if (status < 300 && sip) {
+		nta_leg_rtag(x->next.leg, sip->sip_to->a_tag);
+		nta_leg_client_route(x->next.leg, sip->sip_record_route,
+				     sip->sip_contact);
+		call_send_ack(call, &x->next, nta_outgoing_cseq(orq), NULL);
+		nta_outgoing_destroy(orq);
+		x->invite = NULL;
+		xfer_swap(call, sip);
+		return 0;
+	}
+	LOGI(SUBSYS, call->ctx, "transfer to %s failed: %d", x->target, status);
+	nta_outgoing_destroy(orq);
+	x->invite = NULL;
+	xfer_notify(call, x->old, status,
+		    sip ? sip->sip_status->st_phrase : NULL);
+	if (x->old_left) /* nobody left on the enterprise side */
+		call_hangup(call, "transfer failed after the transferor left");
+	else
+		x->old = NULL;
+	return 0;
+}
+
+/* Call TARGET (a user or number of the enterprise) for the enterprise leg
+ * `old`. 0, or a SIP status. */
+static int xfer_start(struct trunk_call *call, struct call_leg *old,
+		      const char *user, bool notify)
+{
+	struct call_xfer *x = call->xfer;
+	const char *last = call->sdp[old == &call->a ? 0 : 1].last;
+	nta_agent_t *nta = trunk_agent_nta(call->gw->agents[old->side]);
+	sip_call_id_t *cid = sip_call_id_create(call->home, NULL);
+	struct call_route r;
+	char to[600];
+	int status;
+
+	if (call->state != CALL_CONFIRMED || (x && x->old))
+		return 491;
+	if (!user || !*user || !cid || !last)
+		return !last ? 488 : 400;
+	status = call_route_enterprise(call->gw, user, &r);
+	if (status)
+		return status;
+	if (!x && !(x = call->xfer = su_zalloc(call->home, sizeof(*x))))
+		return 500;
+	/* An earlier transfer's old leg: released by now. */
+	if (x->gone.bye)
+		nta_outgoing_destroy(x->gone.bye);
+	if (x->gone.leg)
+		nta_leg_destroy(x->gone.leg);
+	memset(x, 0, sizeof(*x));
+	snprintf(x->target, sizeof(x->target), "%s", r.ruri);
+	snprintf(to, sizeof(to), "<%s>", r.ruri);
+	x->next.call = call;
+	x->next.side = old->side;
+	snprintf(x->next.transport, sizeof(x->next.transport), "%s",
+		 strstr(r.ruri, "transport=tcp") ? "tcp" : "udp");
+	x->next.leg = nta_leg_tcreate(
+		nta, call_leg_request, &x->next, SIPTAG_CALL_ID(cid),
+		SIPTAG_FROM_STR(call->party[old == &call->a ? 0 : 1]),
+		SIPTAG_TO_STR(to), TAG_END());
+	if (!x->next.leg || !nta_leg_tag(x->next.leg, NULL))
+		return 500;
+	x->invite = nta_outgoing_tcreate(
+		x->next.leg, xfer_invite_response, call, NULL,
+		SIP_METHOD_INVITE, URL_STRING_MAKE(r.ruri),
+		SIPTAG_CONTACT(call_leg_contact(call, &x->next)),
+		SIPTAG_SUPPORTED_STR("timer"), SIPTAG_ALLOW_STR(TRUNK_ALLOW),
+		SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		SIPTAG_PAYLOAD_STR(last), TAG_END());
+	if (!x->invite) {
+		nta_leg_destroy(x->next.leg);
+		x->next.leg = NULL;
+		return 500;
+	}
+	x->old = old;
+	x->notify = notify;
+	LOGI(SUBSYS, call->ctx, "transferring leg %c to %s",
+	     old == &call->a ? 'A' : 'B', r.ruri);
+	return 0;
+}
+
+int call_xfer_refer(struct call_leg *cl, nta_incoming_t *irq, sip_t const *sip)
+{
+	struct trunk_call *call = cl->call;
+	sip_refer_to_t const *rt = sip->sip_refer_to;
+	int status;
+
+	/* SIPconnect 12 / XFR-1: never from (or toward) the carrier. */
+	if (cl->side != TRUNK_SIDE_ENTERPRISE)
+		return 405;
+	if (!rt || !rt->r_url->url_user)
+		return 400;
+	if (rt->r_url->url_headers &&
+	    strstr(rt->r_url->url_headers, "Replaces")) {
+		nta_incoming_treply(irq, 501, "Attended Transfer Not Supported",
+				    TAG_END());
+		return 0;
+	}
+	status = xfer_start(call, cl, rt->r_url->url_user, true);
+	if (status)
+		return status;
+	nta_incoming_treply(irq, SIP_202_ACCEPTED,
+			    SIPTAG_CONTACT(call_leg_contact(call, cl)),
+			    TAG_END());
+	xfer_notify(call, cl, 100, "Trying");
+	return 0;
+}
+
+bool call_xfer_bye(struct call_leg *cl, nta_incoming_t *irq)
+{
+	struct call_xfer *x = cl->call->xfer;
+
+	if (!x || x->old != cl || x->old_left)
+		return false;
+	x->old_left = true;
+	nta_incoming_treply(irq, SIP_200_OK, TAG_END());
+	LOGI(SUBSYS, cl->call->ctx, "the transferor left; still calling %s",
+	     x->target);
+	return true;
+}
+
+int trunk_call_transfer(struct trunk_gateway *gw, unsigned long long id,
+			const char *target)
+{
+	struct trunk_call *call;
+
+	for (call = gw->calls; call; call = call->next) {
+		if (call->id != id || call->state == CALL_TERMINATED)
+			continue;
+		/* The enterprise leg (B when both are: an internal call). */
+		if (call->b.side == TRUNK_SIDE_ENTERPRISE)
+			return xfer_start(call, &call->b, target, false);
+		if (call->a.side == TRUNK_SIDE_ENTERPRISE)
+			return xfer_start(call, &call->a, target, false);
+		return 488;
+	}
+	return 404;
+}
+
+void call_xfer_free(struct trunk_call *call)
+{
+	struct call_xfer *x = call->xfer;
+
+	if (!x)
+		return;
+	if (x->invite) {
+		/* The call ended while the target rang: stop it. */
+		nta_outgoing_tcancel(x->invite, NULL, NULL, TAG_END());
+		nta_outgoing_destroy(x->invite);
+	}
+	if (x->next.leg)
+		nta_leg_destroy(x->next.leg);
+	if (x->gone.bye)
+		nta_outgoing_destroy(x->gone.bye);
+	if (x->gone.leg)
+		nta_leg_destroy(x->gone.leg);
+	call->xfer = NULL;
+}
