@@ -11,7 +11,7 @@
 #          sees a REFER or re-INVITE.
 #   ctl    the same call transferred by `trunkctl transfer ID 2002`: the
 #          desk gets only the BYE.
-# REQ: XFR-1
+# REQ: XFR-1 (partly: blind transfer; attended, with Replaces, gets 501)
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
 ti_setup
