@@ -505,10 +505,34 @@ static int call_route_trunk(struct trunk_gateway *gw, sip_t const *sip,
 static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 			    const struct call_route *r);
 
-/* The enterprise's 3xx on a call from a trunk with enterprise_3xx =
- * forward (FWD-1): call the Contact's user on that trunk by new INVITE
- * (policy.c: History-Info, cause = the 3xx), leg B and its media made
- * anew from A's INVITE; only while nothing reached A (CALLING). */
+/* Where a call from trunk t is forwarded after B's final status: the 3xx
+ * Contact's user with enterprise_3xx = forward, a busy phone's
+ * forward_busy (486, 600); else NULL. */
+static const char *call_b_forward_target(struct trunk_call *call,
+					 const struct config_section *t,
+					 int status, sip_t const *sip)
+{
+	const struct config_section *ph =
+		call->route.b_phone[0]
+			? trunk_phone_find(call->gw->cfg, call->route.b_phone)
+			: NULL;
+
+	if (status < 400)
+		return sip->sip_contact && !strcmp(config_get_str(
+							   t, "enterprise_3xx"),
+						   "forward")
+			       ? sip->sip_contact->m_url->url_user
+			       : NULL;
+	return (status == 486 || status == 600) && ph &&
+			       config_is_set(ph, "forward_busy")
+		       ? config_get_str(ph, "forward_busy")
+		       : NULL;
+}
+
+/* Forward by new INVITE (FWD-1) on the trunk the call came from: the
+ * target of call_b_forward_target() (policy.c: History-Info, cause = B's
+ * status), leg B and its media made anew from A's INVITE; only while
+ * nothing reached A (CALLING). */
 static bool call_b_forward(struct trunk_call *call, int status,
 			   sip_t const *sip)
 {
@@ -517,14 +541,13 @@ static bool call_b_forward(struct trunk_call *call, int status,
 			? trunk_config_trunk(call->gw->cfg, call->route.a_trunk)
 			: NULL;
 	const char *user =
-		sip->sip_contact ? sip->sip_contact->m_url->url_user : NULL;
+		t ? call_b_forward_target(call, t, status, sip) : NULL;
 	struct dialplan_result res = { .action = DIALPLAN_ACTION_TRUNK };
 	struct call_route r = { .fwd_cause = (uint16_t)status };
 	msg_t *msg;
 	int rc;
 
-	if (!t || !user || status >= 400 || call->state != CALL_CALLING ||
-	    strcmp(config_get_str(t, "enterprise_3xx"), "forward") ||
+	if (!user || call->state != CALL_CALLING ||
 	    strlen(user) >= sizeof(res.number))
 		return false;
 	snprintf(res.number, sizeof(res.number), "%s", user);
@@ -569,7 +592,7 @@ static void call_b_failure(struct trunk_call *call, sip_t const *sip)
 		return;
 	if (call_b_redirect(call, status, sip) ||
 	    call_b_forward(call, status, sip))
-		return;
+		return; /* a 3xx followed, or a forward by new INVITE */
 	if (status < 400) {
 		m = call_3xx_contact(call, sip);
 		if (!m) /* a redirect without a usable target */
@@ -877,6 +900,7 @@ static int call_route_phone(struct trunk_gateway *gw,
 		trunk_binding_next(gw, config_section_name(ph), NULL);
 	struct trunk_binding_info bi;
 
+	snprintf(r->b_phone, sizeof(r->b_phone), "%s", config_section_name(ph));
 	if (!b)
 		return 480;
 	trunk_binding_info(b, &bi);
@@ -924,6 +948,24 @@ static const char *call_context(struct trunk_gateway *gw,
 		       : NULL;
 }
 
+/* A phone with forward_always: its calls from trunk t leave again on t
+ * at once, by new INVITE (FWD-1, cause 302), registered or not. */
+static int call_route_forward_always(struct trunk_gateway *gw, sip_t const *sip,
+				     const struct config_section *t,
+				     struct call_route *r, int status)
+{
+	const struct config_section *ph = trunk_phone_find(gw->cfg, r->b_phone);
+	struct dialplan_result res = { .action = DIALPLAN_ACTION_TRUNK };
+
+	if (!ph || !config_is_set(ph, "forward_always"))
+		return status;
+	snprintf(res.number, sizeof(res.number), "%s",
+		 config_get_str(ph, "forward_always"));
+	r->fwd_cause = 302;
+	r->b_phone[0] = '\0';
+	return call_route_trunk(gw, sip, t, &res, r);
+}
+
 /* Decide where an INVITE goes: 0, a SIP status if nowhere, or
  * TRUNK_CALL_ANSWERED when irq was answered (digest challenge). */
 static int call_route(struct trunk_gateway *gw, enum trunk_side side,
@@ -963,6 +1005,9 @@ static int call_route(struct trunk_gateway *gw, enum trunk_side side,
 	 * phone: routing is on the R-URI, never on To (ID-2). */
 	if (side == TRUNK_SIDE_TRUNK) {
 		status = call_route_in(gw, sip, who, r);
+		if ((!status || status == 480) && r->b_phone[0])
+			status = call_route_forward_always(gw, sip, who, r,
+							   status);
 		if (!status && r->to == TRUNK_SIDE_ENTERPRISE)
 			trunk_policy_inbound(r->b_peer, sip, r->headers,
 					     sizeof(r->headers));

@@ -60,6 +60,7 @@ struct call_route {
 	const struct config_section *location;
 	char loc_cid[96], loc_entity[200];
 	uint16_t fwd_cause; /* a forward after the enterprise's 3xx (FWD-1) */
+	char b_phone[64];   /* leg B's [phone], for its forward_* (FWD-1) */
 	char trunk[64];	    /* the [trunk NAME] of leg B, "" toward the PBX */
 	char ruri[512];
 	/* Next hops to try in order (SP-SSEs of the trunk); none: the

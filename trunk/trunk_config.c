@@ -178,6 +178,46 @@ static const struct config_key trunk_identity_peer_keys[] = {
 	{ NULL },
 };
 
+/* Per-extension forwarding of calls from a trunk (FWD-1). */
+static const struct config_key trunk_forward_keys[] = {
+	{ "forward_always", CONFIG_STRING, 0, 0, NULL, NULL, 0,
+	  "Number (E.164 \"+...\" or digits) that calls from a trunk to "
+	  "this phone are forwarded to at once, by new INVITE on that trunk "
+	  "with History-Info (FWD-1), registered or not." },
+	{ "forward_busy", CONFIG_STRING, 0, 0, NULL, NULL, 0,
+	  "Number that calls from a trunk are forwarded to when the phone "
+	  "answers busy (486 or 600) before ringing (FWD-1)." },
+	{ NULL },
+};
+
+/* forward_*: an E.164 number or a dial string of digits, '*', '#'. */
+static int trunk_phone_validate(const struct config_section *sec,
+				config_error_h *eh, void *arg)
+{
+	static const char *const keys[] = { "forward_always", "forward_busy",
+					    NULL };
+	int bad = 0;
+
+	for (const char *const *k = keys; *k; k++) {
+		const char *v =
+			config_is_set(sec, *k) ? config_get_str(sec, *k) : NULL;
+		char why[160];
+
+		if (!v || dialplan_is_e164(v) ||
+		    (strlen(v) <= DIALPLAN_DIGITS_MAX &&
+		     v[strspn(v, "0123456789*#")] == '\0'))
+			continue;
+		snprintf(why, sizeof(why),
+			 "%s: not an E.164 number (+ and 1-15 digits) or a "
+			 "dial string",
+			 *k);
+		eh(config_section_file(sec), config_key_line(sec, *k), why,
+		   arg);
+		bad++;
+	}
+	return bad;
+}
+
 static const struct config_key trunk_identity_trunk_keys[] = {
 	{ "send_preferred_identity", CONFIG_BOOL, 0, 0, NULL, "no", 0,
 	  "Also send P-Preferred-Identity (the asserted identity) on calls "
@@ -313,7 +353,9 @@ static const struct config_section_def trunk_phone_section = {
 	.named = true,
 	.help = "[phone USER]: a phone that registers to trunkd with digest "
 		"credentials.",
-	.keys = { trunk_phone_keys, trunk_identity_peer_keys, NULL },
+	.keys = { trunk_phone_keys, trunk_identity_peer_keys,
+		  trunk_forward_keys, NULL },
+	.validate = trunk_phone_validate,
 };
 
 static const struct config_section_def trunk_pbx_section = {

@@ -125,7 +125,26 @@ static int t_pass_headers(void)
 	return 0;
 }
 
+/* [phone] forward_*: E.164 or a dial string, nothing else. */
+static int t_phone_forward(void)
+{
+	struct config *cfg;
+
+	CHECK(load("[phone a]\nextension = 200\npassword = x\n"
+		   "forward_busy = +1 212 555\nforward_always = 12ab\n",
+		   &cfg) == EINVAL);
+	CHECK(unit_errs.n == 2);
+	CHECK(unit_has_err(4, "forward_busy: not an E.164 number"));
+	CHECK(unit_has_err(5, "forward_always: not an E.164 number"));
+	CHECK(load("[phone a]\nextension = 200\npassword = x\n"
+		   "forward_busy = +12125550000\nforward_always = *97\n",
+		   &cfg) == 0);
+	config_free(cfg);
+	return 0;
+}
+
 static const struct unit_case cases[] = {
+	{ "phone_forward", t_phone_forward },
 	{ "pass_headers", t_pass_headers },
 	{ "minimal", t_minimal },
 	{ "registration_needs_aor", t_registration_needs_aor },
