@@ -93,6 +93,8 @@ static void call_free(struct trunk_call *call)
 	call->gw->ncalls--;
 	if (call->reaper)
 		su_timer_destroy(call->reaper);
+	if (call->fwd_timer)
+		su_timer_destroy(call->fwd_timer);
 	call_prack_free(call);
 	call_xfer_free(call);
 	call_timer_free(&call->a);
@@ -278,6 +280,7 @@ int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
 		return 488;
 	out->pl = sip_payload_make(call->home, text);
 	out->ct = sip_content_type_make(call->home, "application/sdp");
+	call->a_sdp |= to == &call->a; /* no forward after this (FWD-1) */
 	return out->pl && out->ct ? 0 : 503;
 }
 
@@ -507,7 +510,8 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 
 /* Where a call from trunk t is forwarded after B's final status: the 3xx
  * Contact's user with enterprise_3xx = forward, a busy phone's
- * forward_busy (486, 600); else NULL. */
+ * forward_busy (486, 600), after our no-answer CANCEL the phone's
+ * forward_no_answer; else NULL. */
 static const char *call_b_forward_target(struct trunk_call *call,
 					 const struct config_section *t,
 					 int status, sip_t const *sip)
@@ -517,6 +521,10 @@ static const char *call_b_forward_target(struct trunk_call *call,
 			? trunk_phone_find(call->gw->cfg, call->route.b_phone)
 			: NULL;
 
+	if (call->fwd_no_answer)
+		return ph && config_is_set(ph, "forward_no_answer")
+			       ? config_get_str(ph, "forward_no_answer")
+			       : NULL;
 	if (status < 400)
 		return sip->sip_contact && !strcmp(config_get_str(
 							   t, "enterprise_3xx"),
@@ -531,8 +539,14 @@ static const char *call_b_forward_target(struct trunk_call *call,
 
 /* Forward by new INVITE (FWD-1) on the trunk the call came from: the
  * target of call_b_forward_target() (policy.c: History-Info, cause = B's
- * status), leg B and its media made anew from A's INVITE; only while
- * nothing reached A (CALLING). */
+ * status or 408 for no answer), leg B and its media made anew from A's
+ * INVITE; only while no SDP and no reliable 18x has reached A. */
+static bool call_b_replaceable(const struct trunk_call *call)
+{
+	return (call->state == CALL_CALLING || call->state == CALL_EARLY) &&
+	       !call->a_sdp && !call->rel_a && !call->prack_a && !call->prack_b;
+}
+
 static bool call_b_forward(struct trunk_call *call, int status,
 			   sip_t const *sip)
 {
@@ -543,11 +557,13 @@ static bool call_b_forward(struct trunk_call *call, int status,
 	const char *user =
 		t ? call_b_forward_target(call, t, status, sip) : NULL;
 	struct dialplan_result res = { .action = DIALPLAN_ACTION_TRUNK };
-	struct call_route r = { .fwd_cause = (uint16_t)status };
+	struct call_route r = { .fwd_cause = call->fwd_no_answer
+						     ? 408
+						     : (uint16_t)status };
 	msg_t *msg;
 	int rc;
 
-	if (!user || call->state != CALL_CALLING ||
+	if (!user || !call_b_replaceable(call) ||
 	    strlen(user) >= sizeof(res.number))
 		return false;
 	snprintf(res.number, sizeof(res.number), "%s", user);
@@ -563,8 +579,8 @@ static bool call_b_forward(struct trunk_call *call, int status,
 		media_session_free(call->media);
 		call->media = NULL;
 		call->b.contact = NULL;
-		call->route_idx = call->auth_tries = 0;
-		call->b_heard = false;
+		call->route_idx = call->auth_tries = call->b_rseq = 0;
+		call->b_heard = call->fwd_no_answer = false;
 		rc = call_leg_b_start(call, sip_object(msg), &r);
 		snprintf(call->target, sizeof(call->target), "%s", r.ruri);
 		if (rc) {
@@ -593,6 +609,8 @@ static void call_b_failure(struct trunk_call *call, sip_t const *sip)
 	if (call_b_redirect(call, status, sip) ||
 	    call_b_forward(call, status, sip))
 		return; /* a 3xx followed, or a forward by new INVITE */
+	if (call->fwd_no_answer && status == 487)
+		status = 480; /* our no-answer CANCEL, yet no forward */
 	if (status < 400) {
 		m = call_3xx_contact(call, sip);
 		if (!m) /* a redirect without a usable target */
@@ -1148,6 +1166,39 @@ int call_b_send_invite(struct trunk_call *call)
 	return 0;
 }
 
+/* A phone's forward_no_answer timer fired (FWD-1): CANCEL it while
+ * leg B can still be replaced; its 487 then forwards the call. */
+static void call_fwd_timeout(su_root_magic_t *magic, su_timer_t *t,
+			     struct trunk_call *call)
+{
+	(void)magic;
+	(void)t;
+	if (!call_b_replaceable(call))
+		return;
+	LOGI(SUBSYS, call->ctx, "no answer from %s: forwarding",
+	     call->route.b_phone);
+	call->fwd_no_answer = true;
+	nta_outgoing_cancel(call->invite_b);
+}
+
+/* Arm the no-answer timer of a call from a trunk to a phone with
+ * forward_no_answer. */
+static void call_fwd_arm(struct trunk_call *call)
+{
+	const struct config_section *ph =
+		call->a.side == TRUNK_SIDE_TRUNK && call->route.b_phone[0]
+			? trunk_phone_find(call->gw->cfg, call->route.b_phone)
+			: NULL;
+
+	if (!ph || !config_is_set(ph, "forward_no_answer") || call->fwd_timer)
+		return;
+	call->fwd_timer = su_timer_create(
+		su_root_task(call->gw->root),
+		(su_duration_t)config_get_int(ph, "forward_no_answer_after"));
+	if (call->fwd_timer)
+		su_timer_set(call->fwd_timer, call_fwd_timeout, call);
+}
+
 static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 			    const struct call_route *r)
 {
@@ -1196,6 +1247,7 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 	if (!call->b.leg || !nta_leg_tag(call->b.leg, NULL))
 		return ENOMEM;
 	call->late_offer = !sip->sip_payload;
+	call_fwd_arm(call);
 	return call_b_send_invite(call);
 }
 

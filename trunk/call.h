@@ -126,6 +126,12 @@ struct trunk_call {
 	/* RFC 4028 toward B's initial INVITE (call_timer.c). */
 	unsigned b_se;	       /* the Session-Expires we ask B for, 0: none */
 	unsigned st_422_tries; /* 422s answered for our INVITE */
+	/* Forwarding (FWD-1, call.c): a phone's no-answer timer, whether it
+	 * fired (our CANCEL's 487 then forwards), whether an SDP reached A
+	 * (then leg B can no longer be replaced). */
+	su_timer_t *fwd_timer;
+	bool fwd_no_answer;
+	bool a_sdp;
 };
 
 /* A body on its way from one leg to the other (see call_sdp_cross). */

@@ -186,7 +186,14 @@ static const struct config_key trunk_forward_keys[] = {
 	  "with History-Info (FWD-1), registered or not." },
 	{ "forward_busy", CONFIG_STRING, 0, 0, NULL, NULL, 0,
 	  "Number that calls from a trunk are forwarded to when the phone "
-	  "answers busy (486 or 600) before ringing (FWD-1)." },
+	  "answers busy (486 or 600) before any SDP reached the caller "
+	  "(FWD-1)." },
+	{ "forward_no_answer", CONFIG_STRING, 0, 0, NULL, NULL, 0,
+	  "Number that calls from a trunk are forwarded to when the phone "
+	  "does not answer within forward_no_answer_after (FWD-1; trunkd "
+	  "cancels the phone's call)." },
+	{ "forward_no_answer_after", CONFIG_DURATION, 1000, 300000, NULL, "20s",
+	  0, "How long the phone rings before forward_no_answer." },
 	{ NULL },
 };
 
@@ -195,7 +202,7 @@ static int trunk_phone_validate(const struct config_section *sec,
 				config_error_h *eh, void *arg)
 {
 	static const char *const keys[] = { "forward_always", "forward_busy",
-					    NULL };
+					    "forward_no_answer", NULL };
 	int bad = 0;
 
 	for (const char *const *k = keys; *k; k++) {

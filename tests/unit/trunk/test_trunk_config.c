@@ -131,11 +131,13 @@ static int t_phone_forward(void)
 	struct config *cfg;
 
 	CHECK(load("[phone a]\nextension = 200\npassword = x\n"
-		   "forward_busy = +1 212 555\nforward_always = 12ab\n",
+		   "forward_busy = +1 212 555\nforward_always = 12ab\n"
+		   "forward_no_answer = +\n",
 		   &cfg) == EINVAL);
-	CHECK(unit_errs.n == 2);
+	CHECK(unit_errs.n == 3);
 	CHECK(unit_has_err(4, "forward_busy: not an E.164 number"));
 	CHECK(unit_has_err(5, "forward_always: not an E.164 number"));
+	CHECK(unit_has_err(6, "forward_no_answer: not an E.164 number"));
 	CHECK(load("[phone a]\nextension = 200\npassword = x\n"
 		   "forward_busy = +12125550000\nforward_always = *97\n",
 		   &cfg) == 0);
