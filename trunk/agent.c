@@ -12,6 +12,7 @@
 
 #include "gateway.h"
 #include "tls.h"
+#include "stun.h"
 
 #include <sofia-sip/nta.h>
 #include <sofia-sip/nta_tag.h>
@@ -215,6 +216,9 @@ static int trunk_agent_bind(struct trunk_agent *agent, const char *url,
 		if (!extended)
 			extended = sip_update_default_mclass(
 					   sip_extend_mclass(NULL)) == 0;
+		/* Flows (OB-6): pong a peer's CRLFCRLF on TCP, answer STUN
+		 * Binding on every SIP UDP socket (trunk/stun.c). */
+		trunk_stun_server_install();
 		agent->nta = nta_agent_create(
 			agent->gw->root, URL_STRING_MAKE(url),
 			trunk_agent_stray, agent, NTATAG_SERVER_RPORT(1),
@@ -222,7 +226,13 @@ static int trunk_agent_bind(struct trunk_agent *agent, const char *url,
 			/* RFC 3261 8.2.2.2: a request that reached us twice
 			 * by different paths (same From tag, Call-ID and
 			 * CSeq, another branch) gets 482 from nta. */
-			NTATAG_MERGE_482(1), TAG_NEXT(tags));
+			NTATAG_MERGE_482(1),
+			NTATAG_SIP_T1((unsigned)config_get_int(
+				config_section_get(agent->gw->cfg, "global",
+						   NULL),
+				"sip_t1")),
+			TPTAG_PONG2PING(1), TPTAG_STUN_SERVER(1),
+			TAG_NEXT(tags));
 		rc = agent->nta ? 0 : -1;
 	} else {
 		rc = nta_agent_add_tport(agent->nta, URL_STRING_MAKE(url),

@@ -32,6 +32,7 @@
 #include "location.h"
 #include "policy.h"
 #include "tls.h"
+#include "registration.h"
 
 #include <sofia-sip/nta.h>
 #include <sofia-sip/nta_tag.h>
@@ -627,6 +628,21 @@ static void call_b_failure(struct trunk_call *call, sip_t const *sip)
 	call_end(call, sip->sip_status->st_phrase);
 }
 
+/* REG-11: 403, Timer B or a transport error toward a registration-mode
+ * trunk: its registration is presumed lost (registration.c renews it). */
+static void call_b_reg_check(struct trunk_call *call, int status,
+			     sip_t const *sip)
+{
+	bool local = !sip || nta_sip_is_internal(sip);
+
+	if (call->route.trunk[0] &&
+	    (status == 403 || (local && (status == 408 || status == 503))))
+		trunk_reg_presumed_lost(call->gw, call->route.trunk,
+					status == 403 ? "INVITE got 403"
+						      : "INVITE failed "
+							"(Timer B/transport)");
+}
+
 /* B's INVITE ended without a response: nta's own failure, or its TLS
  * connection failed (tls_watch.c, as 503). */
 static void call_b_lost(struct trunk_call *call, int status)
@@ -643,8 +659,10 @@ static void call_b_tls_failed(void *arg, int err)
 	struct trunk_call *call = arg;
 
 	(void)err;
-	if (call->state != CALL_TERMINATED)
-		call_b_lost(call, 503);
+	if (call->state == CALL_TERMINATED)
+		return;
+	call_b_reg_check(call, 503, NULL);
+	call_b_lost(call, 503);
 }
 
 static int call_b_invite_response(struct trunk_call *call, nta_outgoing_t *orq,
@@ -656,6 +674,7 @@ static int call_b_invite_response(struct trunk_call *call, nta_outgoing_t *orq,
 	(void)orq;
 	if (call->state == CALL_TERMINATED)
 		return 0;
+	call_b_reg_check(call, status, sip);
 	if (!sip || !sip->sip_status) { /* internal failure without a message */
 		if (status >= 200)
 			call_b_lost(call, status);

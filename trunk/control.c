@@ -21,6 +21,7 @@
 
 #include "gateway.h"
 #include "tls.h"
+#include "flow.h"
 #include "registration.h"
 
 #define SUBSYS		  "trunk.control"
@@ -254,6 +255,35 @@ static void control_calls(struct trunk_control *ctl, struct trunk_reply *r)
 	reply_add(r, "]}");
 }
 
+/* The trunks' own registrations (Registration mode, REG-*): state,
+ * reason, last response, next attempt and back-off counts. */
+static void control_trunk_registrations(struct trunk_control *ctl,
+					struct trunk_reply *r)
+{
+	const struct trunk_reg *g = NULL;
+	struct trunk_reg_info ri;
+	const char *sep = "";
+
+	reply_add(r, ",\"trunks\":[");
+	while ((g = trunk_reg_next(ctl->gw, g))) {
+		trunk_reg_get_info(g, &ri);
+		reply_add(r, "%s{\"trunk\":", sep);
+		reply_str(r, ri.trunk);
+		reply_add(r,
+			  ",\"state\":\"%s\",\"expires_in\":%lld,"
+			  "\"next_attempt_in\":%lld,\"failures\":%u,"
+			  "\"flow_failures\":%u,\"last_response\":",
+			  trunk_reg_state_names[ri.state], ri.expires_in,
+			  ri.next_attempt_in, ri.failures, ri.flow_failures);
+		reply_str(r, ri.last_response);
+		reply_add(r, ",\"reason\":");
+		reply_str(r, ri.reason);
+		reply_add(r, "}");
+		sep = ",";
+	}
+	reply_add(r, "]");
+}
+
 static void control_registrations(struct trunk_control *ctl,
 				  struct trunk_reply *r)
 {
@@ -269,6 +299,54 @@ static void control_registrations(struct trunk_control *ctl,
 		reply_add(r, ",\"contact\":");
 		reply_str(r, bi.contact);
 		reply_add(r, ",\"expires_in\":%lld}", bi.expires_in);
+		sep = ",";
+	}
+	reply_add(r, "]");
+	control_trunk_registrations(ctl, r);
+	reply_add(r, "}");
+}
+
+/* One flow as JSON (issue 6 item 5). */
+static void control_flow(const struct trunk_flow *f, struct trunk_reply *r)
+{
+	struct trunk_flow_info fi;
+
+	trunk_flow_info(f, &fi);
+	reply_add(r, "{\"trunk\":");
+	reply_str(r, fi.trunk);
+	reply_add(r,
+		  ",\"id\":%u,\"state\":\"%s\",\"transport\":\"%s\","
+		  "\"local\":",
+		  fi.id, trunk_flow_state_names[fi.state], fi.transport);
+	reply_str(r, fi.local);
+	reply_add(r, ",\"remote\":");
+	reply_str(r, fi.remote);
+	reply_add(r,
+		  ",\"keepalive\":\"%s\",\"interval_ms\":%u,"
+		  "\"server_value_s\":%u,\"interval_source\":\"%s\","
+		  "\"pings\":%lu,\"last_ping_ago_s\":%lld,"
+		  "\"last_pong_ago_s\":%lld,\"up_for_s\":%lld,"
+		  "\"failures\":%lu,\"reason\":",
+		  fi.keepalive, fi.interval_ms, fi.server_s,
+		  trunk_flow_source_names[fi.source], fi.pings,
+		  fi.last_ping_ago, fi.last_pong_ago, fi.up_for, fi.failures);
+	reply_str(r, fi.reason);
+	reply_add(r, "}");
+}
+
+static void control_flows(struct trunk_control *ctl, struct trunk_reply *r)
+{
+	const struct trunk_reg *g = NULL;
+	struct trunk_reg_info ri;
+	const char *sep = "";
+
+	reply_add(r, "{\"ok\":true,\"flows\":[");
+	while ((g = trunk_reg_next(ctl->gw, g))) {
+		trunk_reg_get_info(g, &ri);
+		if (!ri.flow)
+			continue;
+		reply_add(r, "%s", sep);
+		control_flow(ri.flow, r);
 		sep = ",";
 	}
 	reply_add(r, "]}");
@@ -411,7 +489,6 @@ static void control_error(struct trunk_reply *r, const char *why,
 
 /* Commands that later issues fill in; named so clients get a clear answer. */
 static const char *const control_later[] = {
-	"flows",
 	"metrics",
 	"trace",
 	NULL,
@@ -441,6 +518,10 @@ static void control_dispatch(struct trunk_control *ctl, char *line,
 	}
 	if (!strcmp(cmd, "dialplan")) {
 		control_dialplan_test(ctl, r);
+		return;
+	}
+	if (!strcmp(cmd, "flows")) {
+		control_flows(ctl, r);
 		return;
 	}
 	if (!strcmp(cmd, "registrations")) {

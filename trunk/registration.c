@@ -13,6 +13,15 @@
  *                                     ▼ or transport error (REG-5)
  *   FAILED (420 gin: no retry) ◀── BACKOFF ── timer: 30 s doubling to
  *                                             960 s (REG-6) ──▶ REGISTERING
+ *   REGISTERED ── flow failed (OB-5): at once the first time, then
+ *                 after min(1800, base x 2^n) x 50-100 % ──▶ REGISTERING
+ *   REGISTERED ── 403, Timer B/F or transport error on another request of
+ *                 the trunk: presumed lost (REG-11) ──▶ REGISTERING
+ *
+ * Each 2xx binds the registration's flow (flow.c) to the transport it came
+ * over, with the keep-alive interval from its Flow-Timer or the keep
+ * value of its Via (OB-4, KEEP-2), renegotiated on every refresh (KEEP-4);
+ * every REGISTER offers keep in its Via (KEEP-1).
  *
  * Sofia's own retry/refresh logic is not used: nta sends one REGISTER per
  * transaction and this file decides everything else.
@@ -29,9 +38,15 @@
 #define NTA_LEG_MAGIC_T	     struct trunk_reg
 #define SU_TIMER_ARG_T	     struct trunk_reg
 
+#include "flow.h"
 #include "gateway.h"
 #include "tls.h"
 #include "registration.h"
+
+#include <sofia-sip/msg_addr.h>
+#include <sofia-sip/nta_tport.h>
+#include <sofia-sip/su_string.h>
+#include <sofia-sip/tport.h>
 
 #include <sofia-sip/nta.h>
 #include <sofia-sip/nta_tag.h>
@@ -67,20 +82,36 @@ struct trunk_reg {
 	unsigned failures;  /* delivery failures in a row (REG-6) */
 	unsigned refusals;  /* 401/407/403 in a row (REG-7) */
 	time_t registered_at;
+	struct trunk_flow *flow;      /* owned: the registered flow */
+	unsigned flow_failures;	      /* in a row, for OB-5 */
+	bool reconnected;	      /* REG-5's one immediate retry spent */
+	struct trunk_flow_backoff fb; /* OB-5 bases */
+	unsigned retry_base_s, retry_max_s; /* REG-6 */
+	time_t next_attempt;		    /* BACKOFF/REGISTERED: when */
+	char via[340];			    /* our Via with keep (KEEP-1) */
+	char last[96];	  /* last final response, "" if none */
+	char reason[160]; /* of the last state change */
 };
 
 /* REG-6, REG-10: 30 s, doubling per further failure, capped at 960 s; a
  * longer Retry-After wins (REG-10). Pure: unit-tested. */
 unsigned trunk_reg_backoff(unsigned failures, unsigned retry_after)
 {
-	unsigned s = 30;
+	return trunk_reg_backoff_from(30, 960, failures, retry_after);
+}
 
-	while (failures > 1 && s < 960) {
+/* The same with configurable base and cap (tests run it fast). */
+unsigned trunk_reg_backoff_from(unsigned base, unsigned max, unsigned failures,
+				unsigned retry_after)
+{
+	unsigned s = base ? base : 1;
+
+	while (failures > 1 && s < max) {
 		s *= 2;
 		failures--;
 	}
-	if (s > 960)
-		s = 960;
+	if (s > max)
+		s = max;
 	return retry_after > s ? retry_after : s;
 }
 
@@ -93,16 +124,29 @@ unsigned trunk_reg_refresh_after(unsigned granted)
 static void reg_set_state(struct trunk_reg *r, enum trunk_reg_state next,
 			  const char *why)
 {
-	if (r->state != next)
+	if (r->state != next) {
 		LOG_AT(next == TRUNK_REG_FAILED ? LOG_LEVEL_ERROR
 						: LOG_LEVEL_INFO,
 		       SUBSYS, r->ctx, "%s -> %s (%s)",
 		       trunk_reg_state_names[r->state],
 		       trunk_reg_state_names[next], why);
+		trunk_hook_run(r->gw, "registration", r->trunk,
+			       trunk_reg_state_names[next], why);
+		snprintf(r->reason, sizeof(r->reason), "%s", why);
+	}
 	r->state = next;
+	if (next != TRUNK_REG_BACKOFF && next != TRUNK_REG_REGISTERED)
+		r->next_attempt = 0;
 }
 
 static void reg_send(struct trunk_reg *r, long long expires);
+
+/* Timer F or a transport error: nta's own 408/503 (or none at all). */
+static bool reg_is_transport_failure(int status, sip_t const *sip)
+{
+	return (status == 408 || status == 503) &&
+	       (!sip || nta_sip_is_internal(sip));
+}
 
 static void reg_timer_fired(su_root_magic_t *m, su_timer_t *t,
 			    struct trunk_reg *r)
@@ -112,16 +156,38 @@ static void reg_timer_fired(su_root_magic_t *m, su_timer_t *t,
 	reg_send(r, r->expires);
 }
 
+/* Wait s seconds in BACKOFF, then REGISTER again. */
+static void reg_wait(struct trunk_reg *r, unsigned s, const char *why)
+{
+	char text[200];
+
+	snprintf(text, sizeof(text), "%s, retry in %u s", why, s);
+	if (r->state == TRUNK_REG_BACKOFF) /* no transition to log */
+		LOGI(SUBSYS, r->ctx, "backoff: %s", text);
+	reg_set_state(r, TRUNK_REG_BACKOFF, text);
+	r->next_attempt = time(NULL) + s;
+	su_timer_set_interval(r->timer, reg_timer_fired, r,
+			      (su_duration_t)s * 1000);
+}
+
+/* A failed attempt: REG-6 doubling, or RFC 5626 4.5 while re-forming a
+ * failed flow (OB-5); a longer Retry-After wins (REG-10). */
 static void reg_backoff(struct trunk_reg *r, unsigned retry_after,
 			const char *why)
 {
-	unsigned s = trunk_reg_backoff(++r->failures, retry_after);
-	char text[160];
+	unsigned s;
 
-	snprintf(text, sizeof(text), "%s, retry in %u s", why, s);
-	reg_set_state(r, TRUNK_REG_BACKOFF, text);
-	su_timer_set_interval(r->timer, reg_timer_fired, r,
-			      (su_duration_t)s * 1000);
+	++r->failures;
+	if (r->flow_failures) {
+		s = trunk_flow_backoff_s(&r->fb, r->flow_failures++, true,
+					 trunk_random());
+		if (retry_after > s)
+			s = retry_after;
+	} else {
+		s = trunk_reg_backoff_from(r->retry_base_s, r->retry_max_s,
+					   r->failures, retry_after);
+	}
+	reg_wait(r, s, why);
 }
 
 /* The expiry granted for our Contact (REG-12). */
@@ -142,18 +208,116 @@ static void reg_success(struct trunk_reg *r, sip_t const *sip)
 	char why[80];
 
 	r->failures = r->refusals = 0;
+	r->reconnected = false;
 	r->granted = reg_granted(r, sip);
 	if (r->expires == 0) { /* our un-REGISTER was answered */
+		trunk_flow_close(r->flow);
 		reg_set_state(r, TRUNK_REG_IDLE, "unregistered");
 		return;
 	}
 	r->registered_at = time(NULL);
 	snprintf(why, sizeof(why), "granted %lld s", r->granted);
 	reg_set_state(r, TRUNK_REG_REGISTERED, why);
+	r->next_attempt = r->registered_at +
+			  trunk_reg_refresh_after((unsigned)r->granted);
 	su_timer_set_interval(
 		r->timer, reg_timer_fired, r,
 		(su_duration_t)trunk_reg_refresh_after((unsigned)r->granted) *
 			1000);
+}
+
+/* The server's keep-alive value: Flow-Timer (RFC 5626 4.4.1), else keep=
+ * in the top Via (RFC 6223, KEEP-2). Unusable values: one WARN line, the
+ * default interval. */
+static unsigned reg_server_keepalive(struct trunk_reg *r, sip_t const *sip,
+				     enum trunk_flow_source *src)
+{
+	sip_unknown_t const *u;
+	const char *keep = NULL, *bad;
+	unsigned v;
+
+	for (u = sip->sip_unknown; u; u = u->un_next) {
+		if (!u->un_name || !su_casematch(u->un_name, "Flow-Timer"))
+			continue;
+		v = trunk_flow_server_value(u->un_value, &bad);
+		if (v) {
+			*src = TRUNK_FLOW_SRC_FLOW_TIMER;
+			return v;
+		}
+		LOGW(SUBSYS, r->ctx,
+		     "ignoring Flow-Timer \"%.40s\" (%s): default interval",
+		     u->un_value ? u->un_value : "", bad);
+		break;
+	}
+	if (sip->sip_via)
+		keep = msg_header_find_param(sip->sip_via->v_common, "keep");
+	if (keep && *keep) {
+		v = trunk_flow_server_value(keep, &bad);
+		if (v) {
+			*src = TRUNK_FLOW_SRC_KEEP;
+			return v;
+		}
+		LOGW(SUBSYS, r->ctx,
+		     "ignoring keep=%.40s in the Via (%s): default interval",
+		     keep, bad);
+	}
+	return 0;
+}
+
+/* Bind the flow to the transport this 2xx came over (OB-4, KEEP-2). */
+static void reg_flow_bind(struct trunk_reg *r, nta_outgoing_t *orq,
+			  sip_t const *sip)
+{
+	enum trunk_flow_source src = TRUNK_FLOW_SRC_DEFAULT;
+	unsigned server_s = reg_server_keepalive(r, sip, &src);
+	tport_t *tp = nta_outgoing_transport(orq);
+	msg_t *resp = nta_outgoing_getresponse(orq);
+	su_addrinfo_t *ai = resp ? msg_addrinfo(resp) : NULL;
+	char remote[80] = "", host[64];
+	su_sockaddr_t const *su;
+
+	if (ai && ai->ai_addr) {
+		su = (su_sockaddr_t const *)ai->ai_addr;
+		su_inet_ntop(su->su_family, SU_ADDR(su), host, sizeof(host));
+		snprintf(remote, sizeof(remote), "%s%s%s:%u",
+			 su->su_family == AF_INET6 ? "[" : "", host,
+			 su->su_family == AF_INET6 ? "]" : "",
+			 ntohs(su->su_port));
+	}
+	if (tp && remote[0])
+		trunk_flow_bind(r->flow, tp, remote, server_s, src);
+	if (tp)
+		tport_unref(tp);
+	if (resp)
+		msg_destroy(resp);
+}
+
+/* OB-5: the flow failed: re-form it with the same reg-id, at once the
+ * first time (a flow that lived long enough resets the count), then after
+ * the RFC 5626 4.5 back-off. */
+static void reg_flow_failed(struct trunk_flow *f, const char *why, void *arg)
+{
+	struct trunk_reg *r = arg;
+	struct trunk_flow_info fi;
+	char text[220];
+
+	(void)f;
+	if (r->state != TRUNK_REG_REGISTERED &&
+	    r->state != TRUNK_REG_REGISTERING)
+		return; /* nothing registered on it, or already waiting */
+	trunk_flow_info(r->flow, &fi);
+	if (fi.up_for >= (long long)r->fb.all_failed_s)
+		r->flow_failures = 0;
+	snprintf(text, sizeof(text), "flow failed: %s", why);
+	if (r->flow_failures++ == 0) {
+		reg_set_state(r, TRUNK_REG_REGISTERING, text);
+		reg_send(r, r->expires);
+		return;
+	}
+	reg_wait(r,
+		 trunk_flow_backoff_s(&r->fb, r->flow_failures - 1, true,
+				      trunk_random()),
+		 text);
 }
 
 /* 401/407/403: answer a challenge, or give up after the fourth (REG-7). */
@@ -186,7 +350,7 @@ static unsigned reg_retry_after(sip_t const *sip)
 static void reg_failure(struct trunk_reg *r, int status, sip_t const *sip)
 {
 	unsigned ra = reg_retry_after(sip);
-	char why[96];
+	char why[160];
 
 	snprintf(why, sizeof(why), "%d %s", status,
 		 sip && sip->sip_status ? sip->sip_status->st_phrase : "");
@@ -198,6 +362,18 @@ static void reg_failure(struct trunk_reg *r, int status, sip_t const *sip)
 	if (status == 423 && sip && sip->sip_min_expires) {
 		r->expires = (long long)sip->sip_min_expires->me_delta;
 		reg_send(r, r->expires);
+		return;
+	}
+	/* REG-5: no answer or a transport error: reconnect and retry the
+	 * same SP-SSE once at once, then back off. */
+	if (reg_is_transport_failure(status, sip) && !r->reconnected &&
+	    r->expires) {
+		r->reconnected = true;
+		LOGI(SUBSYS, r->ctx,
+		     "%s (no answer/transport): reconnecting once (REG-5)",
+		     why);
+		/* From the loop, not from inside nta's callback. */
+		su_timer_set_interval(r->timer, reg_timer_fired, r, 0);
 		return;
 	}
 	/* REG-9: a short Retry-After: wait it out and retry. */
@@ -218,20 +394,32 @@ static int reg_response(struct trunk_reg *r, nta_outgoing_t *orq,
 	int status = sip && sip->sip_status ? sip->sip_status->st_status
 					    : nta_outgoing_status(orq);
 
+	LOGD(SUBSYS, r->ctx, "REGISTER answered %d%s", status,
+	     sip && nta_sip_is_internal(sip) ? " (internal)" : "");
 	if (status < 200)
 		return 0;
-	trunk_tls_orq_destroy(r->gw, r->orq);
-	r->orq = NULL;
-	if (status < 300) {
-		reg_success(r, sip);
-		return 0;
-	}
 	if (status != 401 && status != 407 && status != 403)
 		r->refusals = 0;
-	if ((status == 401 || status == 407 || status == 403) && sip)
+	snprintf(r->last, sizeof(r->last), "%d %s", status,
+		 sip && sip->sip_status ? sip->sip_status->st_phrase : "");
+	if (status < 300 && sip && r->expires)
+		reg_flow_bind(r, orq, sip);
+	else if (status >= 300 && reg_is_transport_failure(status, sip))
+		/* Timer F or a transport error on the flow (REG-5). */
+		trunk_flow_fail(r->flow,
+				status == 408 ? "REGISTER timed out (Timer F)"
+					      : "transport error");
+	/* sip lives in orq's response: destroy orq only when done with it
+	 * (an internal 503 is freed with its transaction). */
+	if (r->orq == orq)
+		r->orq = NULL;
+	if (status < 300)
+		reg_success(r, sip);
+	else if ((status == 401 || status == 407 || status == 403) && sip)
 		reg_refused(r, status, sip);
 	else
 		reg_failure(r, status, sip);
+	trunk_tls_orq_destroy(r->gw, orq);
 	return 0;
 }
 
@@ -244,6 +432,7 @@ static void reg_tls_failed(void *arg, int err)
 	(void)err;
 	trunk_tls_orq_destroy(r->gw, r->orq);
 	r->orq = NULL;
+	trunk_flow_fail(r->flow, "TLS connection failed");
 	reg_failure(r, 503, NULL);
 }
 
@@ -256,6 +445,7 @@ static void reg_send(struct trunk_reg *r, long long expires)
 	su_timer_reset(r->timer);
 	if (r->orq)
 		trunk_tls_orq_destroy(r->gw, r->orq);
+	r->orq = NULL;
 	snprintf(exp, sizeof(exp), "%lld", expires);
 	if (url)
 		trunk_auth_headers(r->gw, r->trunk, r->home, "REGISTER", url,
@@ -264,6 +454,7 @@ static void reg_send(struct trunk_reg *r, long long expires)
 		r->leg, reg_response, r,
 		r->route[0] ? URL_STRING_MAKE(r->route) : NULL,
 		SIP_METHOD_REGISTER, URL_STRING_MAKE(r->ruri),
+		NTATAG_USER_VIA(1), SIPTAG_VIA_STR(r->via),
 		SIPTAG_CONTACT_STR(r->contact), SIPTAG_EXPIRES_STR(exp),
 		SIPTAG_REQUIRE_STR("gin"), SIPTAG_PROXY_REQUIRE_STR("gin"),
 		SIPTAG_SUPPORTED_STR("path, outbound, gin"),
@@ -337,6 +528,7 @@ static void reg_free(struct trunk_reg *r)
 		su_timer_destroy(r->timer);
 	if (r->leg)
 		nta_leg_destroy(r->leg);
+	trunk_flow_free(r->flow);
 	su_home_deinit(r->home);
 	free(r);
 }
@@ -350,21 +542,49 @@ static void reg_contact(struct trunk_reg *r, const char *uuid,
 		trunk_agent_nta(r->gw->agents[TRUNK_SIDE_TRUNK]));
 	const char *tls =
 		trunk_agent_tls_hostport(r->gw->agents[TRUNK_SIDE_TRUNK]);
+	char hp[300];
 
-	if (tls && !strcmp(transport, "tls")) { /* the TLS port (TLS-9) */
-		snprintf(r->contact, sizeof(r->contact),
-			 "<sip:%s;transport=tls;bnc>;+sip.instance="
-			 "\"<urn:uuid:%s>\";reg-id=1",
-			 tls, uuid);
-		return;
-	}
+	if (tls && !strcmp(transport, "tls")) /* the TLS port (TLS-9) */
+		snprintf(hp, sizeof(hp), "%s", tls);
+	else
+		snprintf(hp, sizeof(hp), "%s%s%s",
+			 m ? m->m_url->url_host : "invalid",
+			 m && m->m_url->url_port ? ":" : "",
+			 m && m->m_url->url_port ? m->m_url->url_port : "");
 	snprintf(r->contact, sizeof(r->contact),
-		 "<sip:%s%s%s;transport=%s;bnc>;+sip.instance="
+		 "<sip:%s;transport=%s;bnc>;+sip.instance="
 		 "\"<urn:uuid:%s>\";reg-id=1",
-		 m ? m->m_url->url_host : "invalid",
-		 m && m->m_url->url_port ? ":" : "",
-		 m && m->m_url->url_port ? m->m_url->url_port : "", transport,
-		 uuid);
+		 hp, transport, uuid);
+	/* KEEP-1: offer keep-alives in our Via; nta sets the protocol of
+	 * the transport it uses and adds rport and branch. */
+	snprintf(r->via, sizeof(r->via), "SIP/2.0/%s %s;keep",
+		 !strcmp(transport, "tls")   ? "TLS"
+		 : !strcmp(transport, "tcp") ? "TCP"
+					     : "UDP",
+		 hp);
+}
+
+/* Keep-alive and back-off settings of trunk section t. */
+static void reg_flow_params(struct trunk_reg *r, const struct config_section *t,
+			    struct trunk_flow_params *fp)
+{
+	const char *ka = config_get_str(t, "keepalive");
+
+	fp->enabled = strcmp(ka, "off") && strcmp(ka, "options");
+	fp->default_ms =
+		config_is_set(t, "keepalive_interval")
+			? (unsigned)config_get_int(t, "keepalive_interval")
+			: 0;
+	fp->timeout_ms = (unsigned)config_get_int(t, "keepalive_timeout");
+	r->fb.all_failed_s =
+		(unsigned)(config_get_int(t, "flow_retry_all_failed") / 1000);
+	r->fb.some_failed_s =
+		(unsigned)(config_get_int(t, "flow_retry_some_failed") / 1000);
+	r->fb.max_s = (unsigned)(config_get_int(t, "flow_retry_max") / 1000);
+	r->retry_base_s =
+		(unsigned)(config_get_int(t, "register_retry_base") / 1000);
+	r->retry_max_s =
+		(unsigned)(config_get_int(t, "register_retry_max") / 1000);
 }
 
 static struct trunk_reg *reg_alloc(struct trunk_gateway *gw,
@@ -375,6 +595,7 @@ static struct trunk_reg *reg_alloc(struct trunk_gateway *gw,
 	const char *const *px;
 	const char *tp = config_get_str(t, "transport");
 	struct config_addr a = { { 0 } };
+	struct trunk_flow_params fp;
 
 	if (!r || su_home_init(r->home)) {
 		free(r);
@@ -398,13 +619,15 @@ static struct trunk_reg *reg_alloc(struct trunk_gateway *gw,
 		snprintf(r->tls_name, sizeof(r->tls_name), "%s",
 			 trunk_tls_verify_name(t, a.host));
 	reg_contact(r, uuid, tp);
+	reg_flow_params(r, t, &fp);
+	r->flow = trunk_flow_alloc(gw, r->trunk, &fp, reg_flow_failed, r);
 	r->timer = su_timer_create(su_root_task(gw->root), 0);
 	r->leg = nta_leg_tcreate(
 		trunk_agent_nta(gw->agents[TRUNK_SIDE_TRUNK]), NULL, r,
 		SIPTAG_FROM_STR(config_get_str(t, "registration_aor")),
 		SIPTAG_TO_STR(config_get_str(t, "registration_aor")),
 		TAG_END());
-	if (!r->timer || !r->leg || !nta_leg_tag(r->leg, NULL)) {
+	if (!r->flow || !r->timer || !r->leg || !nta_leg_tag(r->leg, NULL)) {
 		reg_free(r);
 		return NULL;
 	}
@@ -464,21 +687,59 @@ void trunk_regs_free(struct trunk_gateway *gw)
 	}
 }
 
+void trunk_reg_get_info(const struct trunk_reg *r, struct trunk_reg_info *info)
+{
+	time_t now = time(NULL);
+
+	info->trunk = r->trunk;
+	info->state = r->state;
+	info->expires_in = r->state == TRUNK_REG_REGISTERED
+				   ? r->granted - (now - r->registered_at)
+				   : 0;
+	info->next_attempt_in =
+		r->next_attempt ? (long long)(r->next_attempt - now) : -1;
+	if (info->next_attempt_in < -1)
+		info->next_attempt_in = 0;
+	info->failures = r->failures;
+	info->flow_failures = r->flow_failures;
+	info->last_response = r->last;
+	info->reason = r->reason;
+	info->flow = r->flow;
+}
+
 bool trunk_reg_info(const struct trunk_gateway *gw, const char *trunk,
 		    struct trunk_reg_info *info)
 {
 	const struct trunk_reg *r;
 
 	for (r = gw->regs; r; r = r->next) {
-		if (strcmp(r->trunk, trunk))
-			continue;
-		info->state = r->state;
-		info->expires_in =
-			r->state == TRUNK_REG_REGISTERED
-				? r->granted - (time(NULL) - r->registered_at)
-				: 0;
-		info->failures = r->failures;
-		return true;
+		if (!strcmp(r->trunk, trunk)) {
+			trunk_reg_get_info(r, info);
+			return true;
+		}
 	}
 	return false;
+}
+
+const struct trunk_reg *trunk_reg_next(const struct trunk_gateway *gw,
+				       const struct trunk_reg *prev)
+{
+	return prev ? prev->next : gw->regs;
+}
+
+void trunk_reg_presumed_lost(struct trunk_gateway *gw, const char *trunk,
+			     const char *why)
+{
+	struct trunk_reg *r;
+	char text[200];
+
+	for (r = gw->regs; r; r = r->next) {
+		if (strcmp(r->trunk, trunk) || r->state != TRUNK_REG_REGISTERED)
+			continue;
+		snprintf(text, sizeof(text),
+			 "%s: registration presumed lost (REG-11)", why);
+		LOGW(SUBSYS, r->ctx, "%s", text);
+		reg_set_state(r, TRUNK_REG_REGISTERING, text);
+		reg_send(r, r->expires);
+	}
 }

@@ -19,6 +19,9 @@ extern const char *const trunk_reg_state_names[];
 /* Seconds before the next attempt after `failures` delivery failures in a
  * row (>= 1): 30, 60, ... 960 (REG-6); a longer Retry-After wins (REG-10). */
 unsigned trunk_reg_backoff(unsigned failures, unsigned retry_after);
+/* The same with a configurable base and cap (register_retry_base/max). */
+unsigned trunk_reg_backoff_from(unsigned base, unsigned max, unsigned failures,
+				unsigned retry_after);
 /* Seconds after a grant of `granted` s to refresh it (REG-12). */
 unsigned trunk_reg_refresh_after(unsigned granted);
 
@@ -30,11 +33,28 @@ void trunk_regs_unregister(struct trunk_gateway *gw);
 void trunk_regs_free(struct trunk_gateway *gw);
 
 struct trunk_reg_info {
+	const char *trunk;
 	enum trunk_reg_state state;
 	long long expires_in;
-	unsigned failures;
+	long long next_attempt_in; /* s until the next REGISTER; -1: none */
+	unsigned failures;	   /* REG-6 count */
+	unsigned flow_failures;	   /* OB-5 count */
+	const char *last_response; /* "200 OK", "" if none yet */
+	const char *reason;	   /* of the last state change */
+	const struct trunk_flow *flow;
 };
 bool trunk_reg_info(const struct trunk_gateway *gw, const char *trunk,
 		    struct trunk_reg_info *info);
+/* Iterate the registrations (prev NULL: first); NULL at the end. */
+const struct trunk_reg *trunk_reg_next(const struct trunk_gateway *gw,
+				       const struct trunk_reg *prev);
+void trunk_reg_get_info(const struct trunk_reg *r, struct trunk_reg_info *info);
+/*
+ * REG-11: another request of TRUNK failed with 403, Timer B/F or a
+ * transport error: the registration is presumed lost and renewed now
+ * (once: only from REGISTERED). No effect on other trunks' modes.
+ */
+void trunk_reg_presumed_lost(struct trunk_gateway *gw, const char *trunk,
+			     const char *why);
 
 #endif /* TRUNKD_TRUNK_REGISTRATION_H */

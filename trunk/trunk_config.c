@@ -43,6 +43,17 @@ static const struct config_key trunk_listen_keys[] = {
 	  "serves every trunk (docs/tls.md)." },
 	{ "user_agent", CONFIG_STRING, 0, 0, NULL, "trunkd/" TRUNKD_VERSION, 0,
 	  "User-Agent and Server header value." },
+	{ "sip_t1", CONFIG_DURATION, 50, 10000, NULL, "500ms", CONFIG_F_RESTART,
+	  "SIP timer T1 (RFC 3261 17): retransmissions, and Timers B and F "
+	  "(64 x T1, 32 s by default: REG-5, REG-11). Shorter only for "
+	  "tests." },
+	{ "event_hook", CONFIG_STRING, 0, 0, NULL, NULL, 0,
+	  "Program run on every registration and flow state change with the "
+	  "arguments KIND (registration|flow) TRUNK STATE REASON, detached "
+	  "(e.g. to alert an operator)." },
+	{ "random_seed", CONFIG_INT, 0, 2147483647, NULL, "0", CONFIG_F_RESTART,
+	  "Seed of the random source for keep-alive and back-off jitter "
+	  "(OB-4, OB-5); 0 seeds from the clock. Fixed only by tests." },
 	{ NULL },
 };
 
@@ -135,16 +146,31 @@ static const struct config_key trunk_trunk_keys[] = {
 	  "Enterprise Public Identities (DIDs) served by this trunk, E.164: "
 	  "\"+4930123450, +4930123460-+4930123469\"." },
 	{ "keepalive", CONFIG_ENUM, 0, 0, "auto|options|crlf|off", "auto", 0,
-	  "Peer liveness: OPTIONS pings (STA-4), RFC 5626 CRLF/STUN on the "
-	  "flow, or off. auto: flow keep-alives in registration mode, "
-	  "OPTIONS in static mode. crlf (RFC 5626 flows) is not implemented "
-	  "yet (issue 6)." },
+	  "Peer liveness: OPTIONS pings (STA-4), RFC 5626 keep-alives on the "
+	  "registration's flow (CRLFCRLF on TCP/TLS, STUN Binding on UDP), "
+	  "or off. auto: flow keep-alives in registration mode, OPTIONS in "
+	  "static mode; crlf: flow keep-alives." },
 	{ "keepalive_interval", CONFIG_DURATION, 5000, 3600000, NULL, "30s", 0,
-	  "Interval of OPTIONS pings, and of flow keep-alives when the "
-	  "SP-SSE names none (STA-5, OB-4)." },
+	  "Interval of OPTIONS pings. For flow keep-alives it applies only "
+	  "when set and the SP-SSE names no Flow-Timer or keep value; "
+	  "otherwise RFC 5626 4.4.1: UDP 24-29 s, TCP/TLS 95-120 s (OB-4)." },
 	{ "keepalive_timeout", CONFIG_DURATION, 1000, 120000, NULL, "10s", 0,
 	  "How long to wait for a pong or OPTIONS answer before the SP-SSE "
 	  "or flow counts as failed (OB-2)." },
+	{ "flow_retry_all_failed", CONFIG_DURATION, 1000, 3600000, NULL, "30s",
+	  0,
+	  "RFC 5626 4.5 base-time when every flow failed: a new flow is "
+	  "tried after min(max, base x 2^failures) x 50-100 % (OB-5)." },
+	{ "flow_retry_some_failed", CONFIG_DURATION, 1000, 3600000, NULL, "90s",
+	  0,
+	  "RFC 5626 4.5 base-time while other flows are up (OB-5; one flow "
+	  "per trunk today, so reserved)." },
+	{ "flow_retry_max", CONFIG_DURATION, 1000, 86400000, NULL, "1800s", 0,
+	  "RFC 5626 4.5 max-time of the flow back-off (OB-5)." },
+	{ "register_retry_base", CONFIG_DURATION, 1000, 3600000, NULL, "30s", 0,
+	  "First wait after a failed REGISTER, doubling per failure (REG-6)." },
+	{ "register_retry_max", CONFIG_DURATION, 1000, 86400000, NULL, "960s",
+	  0, "Cap of the REGISTER back-off (REG-6)." },
 	{ "max_calls", CONFIG_INT, 0, 1000000, NULL, "0", 0,
 	  "Concurrent calls on this trunk (0: unlimited); emergency calls "
 	  "are exempt (EM-4)." },

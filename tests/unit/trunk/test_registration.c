@@ -40,7 +40,20 @@ static int refresh_before_expiry(void)
 	return 0;
 }
 
+/* REG-6 with configured bases (register_retry_base/max: tests). */
+static int backoff_configured(void)
+{
+	CHECK(trunk_reg_backoff_from(2, 8, 1, 0) == 2);
+	CHECK(trunk_reg_backoff_from(2, 8, 2, 0) == 4);
+	CHECK(trunk_reg_backoff_from(2, 8, 3, 0) == 8);
+	CHECK(trunk_reg_backoff_from(2, 8, 100, 0) == 8);
+	CHECK(trunk_reg_backoff_from(2, 8, 100, 20) == 20);
+	CHECK(trunk_reg_backoff_from(0, 8, 1, 0) == 1);
+	return 0;
+}
+
 static const struct unit_case cases[] = {
+	{ "backoff_configured", backoff_configured },
 	{ "backoff_doubles_to_960", backoff_doubles_to_960 },
 	{ "backoff_retry_after", backoff_retry_after },
 	{ "refresh_before_expiry", refresh_before_expiry },

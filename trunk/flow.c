@@ -1,0 +1,566 @@
+/*
+ * Flows (RFC 5626 3.5, 4.4; SIPconnect 16.4): the transport a
+ * registration was granted over, kept alive and watched.
+ *
+ *            bind: 2xx to REGISTER over transport T
+ *   IDLE ─────────────────────────────────────────▶ UP ◀─┐ bind again on
+ *     ▲                                             │    │ each refresh:
+ *     │ bind (a new transport after a failure:      │    │ interval renego-
+ *     │ OB-5, same reg-id)                          │    │ tiated (KEEP-4)
+ *     │                                             ├────┘
+ *     │        connection closed, pong missing (OB-2),
+ *     │        send error, transaction failure      │
+ *   FAILED ◀────────────────────────────────────────┘
+ *   any ── close (un-REGISTER, shutdown) ──▶ CLOSED
+ *
+ * Keep-alives per transport (interval OB-4, KEEP-2):
+ *  - TCP: Sofia's own CRLFCRLF ping and pong timer on the connection
+ *    (TPTAG_KEEPALIVE, TPTAG_PINGPONG; ../notes 4.1): it pings after the
+ *    interval without sending and closes the connection when no byte comes
+ *    back within the pong timeout; the close reaches us through tport_pend().
+ *  - TLS: Sofia's TLS has no timers, so our timer sends CRLFCRLF as a
+ *    pre-encoded pseudo-message (one 4-byte record). The pong cannot be
+ *    observed through tport; failure comes from the connection closing or a
+ *    send error, and from the registration's transactions on the flow.
+ *  - UDP: a STUN Binding request (RFC 5389) from the SIP socket to the
+ *    SP-SSE (OB-3). Sofia hands STUN responses on a SIP socket to nobody
+ *    (tport_recv_stun_dgram: no vtp_stun_response for UDP), so the
+ *    XOR-MAPPED-ADDRESS cannot be compared: the requests keep NAT bindings
+ *    open, and failure comes from the registration's transactions.
+ */
+#define TP_CLIENT_T	struct trunk_flow
+#define SU_TIMER_ARG_T	struct trunk_flow
+#define NTA_LEG_MAGIC_T struct trunk_flow
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "flow.h"
+#include "gateway.h"
+#include "stun.h"
+
+#include <sofia-sip/msg_addr.h>
+#include <sofia-sip/nta.h>
+#include <sofia-sip/nta_tport.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/tport.h>
+#include <sofia-sip/tport_tag.h>
+
+#define SUBSYS "trunk.flow"
+
+const char *const trunk_flow_state_names[] = {
+	[TRUNK_FLOW_IDLE] = "idle",
+	[TRUNK_FLOW_UP] = "up",
+	[TRUNK_FLOW_FAILED] = "failed",
+	[TRUNK_FLOW_CLOSED] = "closed",
+};
+
+const char *const trunk_flow_source_names[] = {
+	[TRUNK_FLOW_SRC_DEFAULT] = "default",
+	[TRUNK_FLOW_SRC_FLOW_TIMER] = "Flow-Timer",
+	[TRUNK_FLOW_SRC_KEEP] = "keep",
+};
+
+enum flow_transport { FLOW_TP_NONE, FLOW_TP_UDP, FLOW_TP_TCP, FLOW_TP_TLS };
+static const char *const flow_transport_names[] = {
+	[FLOW_TP_NONE] = "-",
+	[FLOW_TP_UDP] = "udp",
+	[FLOW_TP_TCP] = "tcp",
+	[FLOW_TP_TLS] = "tls",
+};
+
+struct trunk_flow {
+	struct trunk_gateway *gw; /* borrowed */
+	trunk_flow_failed_h *failed;
+	void *arg; /* the owner, borrowed */
+	struct trunk_flow_params p;
+	char trunk[64];
+	char ctx[96];
+	unsigned id; /* 1, 2, ...: a new one per bound transport */
+	enum trunk_flow_state state;
+	enum flow_transport transport;
+	tport_t *tp; /* referenced while bound */
+	int pendd;   /* tport_pend() handle on a connection, 0: none */
+	char local[80], remote[80];
+	unsigned server_s, interval_ms;
+	enum trunk_flow_source source;
+	su_timer_t *ka_timer;	  /* our keep-alives (TLS, UDP) */
+	su_timer_t *notify_timer; /* failure reported outside Sofia */
+	time_t up_since, last_ping, last_pong;
+	unsigned long pings, failures;
+	uint8_t stun_txid[12];
+	char reason[160];
+};
+
+/* ---------------------------------------------------------------------- */
+/* Pure functions (STYLE.md 12)                                           */
+
+static unsigned flow_between(unsigned lo, unsigned hi, uint32_t rnd)
+{
+	return hi <= lo ? lo : lo + (unsigned)(rnd % (uint64_t)(hi - lo + 1));
+}
+
+unsigned trunk_flow_keepalive_ms(unsigned server_s, bool stream,
+				 unsigned default_ms, uint32_t rnd)
+{
+	if (server_s)
+		return flow_between(server_s * 800u, server_s * 1000u, rnd);
+	if (default_ms)
+		return flow_between(default_ms / 10 * 8, default_ms, rnd);
+	/* RFC 5626 4.4.1: no Flow-Timer. */
+	return stream ? flow_between(95000, 120000, rnd)
+		      : flow_between(24000, 29000, rnd);
+}
+
+unsigned trunk_flow_backoff_s(const struct trunk_flow_backoff *b,
+			      unsigned failures, bool all_failed, uint32_t rnd)
+{
+	unsigned long long wait =
+		all_failed ? b->all_failed_s : b->some_failed_s;
+	unsigned s;
+
+	while (failures-- > 0 && wait < b->max_s)
+		wait *= 2;
+	if (wait > b->max_s)
+		wait = b->max_s;
+	/* a uniform 50-100 % of wait-time */
+	s = flow_between((unsigned)(wait / 2), (unsigned)wait, rnd);
+	return s ? s : 1;
+}
+
+unsigned trunk_flow_server_value(const char *text, const char **bad)
+{
+	unsigned long v = 0;
+	const char *c;
+
+	*bad = NULL;
+	if (!text)
+		return 0;
+	for (c = text; *c == ' ' || *c == '\t'; c++)
+		;
+	if (!*c) {
+		*bad = "no value";
+		return 0;
+	}
+	for (; *c >= '0' && *c <= '9'; c++)
+		if ((v = v * 10 + (unsigned long)(*c - '0')) > 1000000)
+			break;
+	while (*c == ' ' || *c == '\t')
+		c++;
+	if (*c)
+		*bad = "not a number";
+	else if (v == 0)
+		*bad = "0";
+	else if (v > 3600)
+		*bad = "above 3600 s";
+	return *bad ? 0 : (unsigned)v;
+}
+
+/* xorshift32: the process's one random source for intervals. */
+static uint32_t flow_rnd_state;
+
+void trunk_random_seed(uint32_t seed)
+{
+	if (!seed)
+		seed = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16);
+	flow_rnd_state = seed ? seed : 2463534242u;
+}
+
+uint32_t trunk_random(void)
+{
+	uint32_t x = flow_rnd_state;
+
+	if (!x) {
+		trunk_random_seed(0);
+		x = flow_rnd_state;
+	}
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return flow_rnd_state = x;
+}
+
+/* ---------------------------------------------------------------------- */
+/* State machine                                                          */
+
+static void flow_notify_fired(su_root_magic_t *m, su_timer_t *t,
+			      struct trunk_flow *f)
+{
+	(void)m;
+	(void)t;
+	if (f->state == TRUNK_FLOW_FAILED && f->failed)
+		f->failed(f, f->reason, f->arg);
+}
+
+/* Release the transport: pending registration, reference, timers. */
+static void flow_unbind(struct trunk_flow *f)
+{
+	su_timer_reset(f->ka_timer);
+	if (!f->tp)
+		return;
+	if (f->pendd > 0)
+		tport_release(f->tp, f->pendd, NULL, NULL, f, 0);
+	f->pendd = 0;
+	tport_unref(f->tp);
+	f->tp = NULL;
+}
+
+static void flow_ka_arm(struct trunk_flow *f);
+
+/* The only writer of f->state (STYLE.md 10): logs, runs entry actions. */
+static void flow_set_state(struct trunk_flow *f, enum trunk_flow_state next,
+			   const char *why)
+{
+	enum trunk_flow_state prev = f->state;
+
+	if (prev != next) {
+		LOGI(SUBSYS, f->ctx, "%s -> %s (%s)",
+		     trunk_flow_state_names[prev], trunk_flow_state_names[next],
+		     why);
+		trunk_hook_run(f->gw, "flow", f->trunk,
+			       trunk_flow_state_names[next], why);
+	}
+	f->state = next;
+	switch (next) {
+	case TRUNK_FLOW_IDLE:
+		break;
+	case TRUNK_FLOW_UP:
+		flow_ka_arm(f);
+		break;
+	case TRUNK_FLOW_FAILED:
+		/* Tell the owner from the loop, not from inside tport. */
+		snprintf(f->reason, sizeof(f->reason), "%s", why);
+		f->failures++;
+		flow_unbind(f);
+		su_timer_set_interval(f->notify_timer, flow_notify_fired, f, 0);
+		break;
+	case TRUNK_FLOW_CLOSED:
+		su_timer_reset(f->notify_timer);
+		flow_unbind(f);
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Keep-alives                                                            */
+
+/* Send raw bytes over the flow as one pre-encoded pseudo-message (../notes
+ * 4.3): msg_prepare() keeps pre-encoded header data, so the wire image is
+ * exactly these bytes (binary-safe, length-based). */
+static int flow_send_raw(struct trunk_flow *f, const void *data, size_t len,
+			 tp_name_t const *tpn)
+{
+	nta_agent_t *nta = trunk_agent_nta(f->gw->agents[TRUNK_SIDE_TRUNK]);
+	msg_t *m = nta_msg_create(nta, 0);
+	sip_t *sip = sip_object(m);
+	sip_request_t *rq;
+	sip_separator_t *sep;
+	int rc = EIO;
+
+	if (!m)
+		return ENOMEM;
+	rq = sip_request_create(msg_home(m), SIP_METHOD_OPTIONS,
+				(url_string_t *)"sip:invalid", NULL);
+	sep = sip_separator_create(msg_home(m));
+	if (rq && sep) {
+		char *copy = su_alloc(msg_home(m), len);
+
+		if (copy) {
+			memcpy(copy, data, len);
+			rq->rq_common->h_data = copy;
+			rq->rq_common->h_len = len;
+			sep->sep_common->h_data = "";
+			sep->sep_common->h_len = 0;
+			if (!msg_header_insert(m, (msg_pub_t *)sip,
+					       (msg_header_t *)rq) &&
+			    !msg_header_insert(m, (msg_pub_t *)sip,
+					       (msg_header_t *)sep) &&
+			    msg_serialize(m, (msg_pub_t *)sip) == 0 &&
+			    msg_prepare(m) >= 0 &&
+			    tport_tsend(f->tp, m, tpn, TAG_END()))
+				rc = 0;
+		}
+	}
+	msg_destroy(m);
+	return rc;
+}
+
+/* "ip:port" -> a resolved tport name for a UDP send. */
+static bool flow_udp_name(struct trunk_flow *f, tp_name_t *tpn, char *host,
+			  size_t len, char **port)
+{
+	char *c;
+
+	snprintf(host, len, "%s",
+		 f->remote[0] == '[' ? f->remote + 1 : f->remote);
+	c = strrchr(host, ':');
+	if (!c)
+		return false;
+	*c = '\0';
+	*port = c + 1;
+	if ((c = strchr(host, ']')))
+		*c = '\0';
+	memset(tpn, 0, sizeof(*tpn));
+	tpn->tpn_proto = "udp";
+	tpn->tpn_host = tpn->tpn_canon = host;
+	tpn->tpn_port = *port;
+	return true;
+}
+
+static void flow_ka_fired(su_root_magic_t *m, su_timer_t *t,
+			  struct trunk_flow *f)
+{
+	static const char crlf2[] = "\r\n\r\n";
+	uint8_t req[TRUNK_STUN_HEADER];
+	tp_name_t tpn;
+	char host[80], *port;
+	int rc = EINVAL;
+	uint32_t r;
+	int i;
+
+	(void)m;
+	(void)t;
+	if (f->state != TRUNK_FLOW_UP || !f->tp)
+		return;
+	if (f->transport == FLOW_TP_UDP) {
+		for (i = 0; i < 12; i += 4) {
+			r = trunk_random();
+			memcpy(f->stun_txid + i, &r, 4);
+		}
+		trunk_stun_binding_request(req, f->stun_txid);
+		if (flow_udp_name(f, &tpn, host, sizeof(host), &port))
+			rc = flow_send_raw(f, req, sizeof(req), &tpn);
+	} else {
+		rc = flow_send_raw(f, crlf2, 4, tport_name(f->tp));
+	}
+	if (rc) {
+		flow_set_state(f, TRUNK_FLOW_FAILED, "keep-alive send failed");
+		return;
+	}
+	f->pings++;
+	f->last_ping = time(NULL);
+	LOGD(SUBSYS, f->ctx, "%s keep-alive sent",
+	     f->transport == FLOW_TP_UDP ? "STUN" : "CRLFCRLF");
+	flow_ka_arm(f);
+}
+
+/* Entry action of UP: (re)start the keep-alives at a fresh 80-100 %. */
+static void flow_ka_arm(struct trunk_flow *f)
+{
+	bool stream = f->transport != FLOW_TP_UDP;
+
+	su_timer_reset(f->ka_timer);
+	if (!f->p.enabled || !f->tp) {
+		f->interval_ms = 0;
+		return;
+	}
+	f->interval_ms = trunk_flow_keepalive_ms(
+		f->server_s, stream, f->p.default_ms, trunk_random());
+	if (f->transport == FLOW_TP_TCP) {
+		/* Sofia pings after interval_ms without sending and closes
+		 * after timeout_ms without a byte back (OB-2). */
+		if (tport_set_params(f->tp, TPTAG_KEEPALIVE(f->interval_ms),
+				     TPTAG_PINGPONG(f->p.timeout_ms),
+				     TPTAG_PONG2PING(1), TAG_END()) < 0)
+			LOGW(SUBSYS, f->ctx,
+			     "cannot set keep-alive on the connection");
+		return;
+	}
+	su_timer_set_interval(f->ka_timer, flow_ka_fired, f, f->interval_ms);
+}
+
+/* tport_pend() callback: the connection closed or failed (pong timeout:
+ * EPIPE). Runs inside tport; the owner hears of it from a timer. */
+static void flow_tport_error(tp_stack_t *stack, struct trunk_flow *f,
+			     tport_t *tp, msg_t *msg, int error)
+{
+	char why[120];
+
+	(void)stack;
+	(void)msg;
+	LOGD(SUBSYS, f->ctx, "transport error %d on %p (flow's %p, %s)", error,
+	     (void *)tp, (void *)f->tp, trunk_flow_state_names[f->state]);
+	if (tp != f->tp || f->state != TRUNK_FLOW_UP)
+		return;
+	if (error == EPIPE)
+		snprintf(why, sizeof(why),
+			 "no pong within %u ms, connection closed (OB-2)",
+			 f->p.timeout_ms);
+	else if (error)
+		snprintf(why, sizeof(why), "connection error: %s",
+			 strerror(error));
+	else
+		snprintf(why, sizeof(why), "connection closed by the peer");
+	/* The pending entry is spent once reported; do not release it. */
+	f->pendd = 0;
+	flow_set_state(f, TRUNK_FLOW_FAILED, why);
+}
+
+/* ---------------------------------------------------------------------- */
+/* API                                                                    */
+
+struct trunk_flow *trunk_flow_alloc(struct trunk_gateway *gw, const char *trunk,
+				    const struct trunk_flow_params *p,
+				    trunk_flow_failed_h *failed, void *arg)
+{
+	struct trunk_flow *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->gw = gw;
+	f->p = *p;
+	f->failed = failed;
+	f->arg = arg;
+	snprintf(f->trunk, sizeof(f->trunk), "%s", trunk);
+	snprintf(f->ctx, sizeof(f->ctx), "trunk %s flow -", trunk);
+	f->ka_timer = su_timer_create(su_root_task(gw->root), 0);
+	f->notify_timer = su_timer_create(su_root_task(gw->root), 0);
+	if (!f->ka_timer || !f->notify_timer) {
+		trunk_flow_free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void trunk_flow_free(struct trunk_flow *f)
+{
+	if (!f)
+		return;
+	flow_unbind(f);
+	if (f->ka_timer)
+		su_timer_destroy(f->ka_timer);
+	if (f->notify_timer)
+		su_timer_destroy(f->notify_timer);
+	free(f);
+}
+
+static enum flow_transport flow_transport_of(tport_t *tp)
+{
+	const char *proto = tport_name(tp)->tpn_proto;
+
+	if (!proto)
+		return FLOW_TP_NONE;
+	if (!strcasecmp(proto, "udp"))
+		return FLOW_TP_UDP;
+	if (!strcasecmp(proto, "tls"))
+		return FLOW_TP_TLS;
+	return FLOW_TP_TCP;
+}
+
+/* A new transport: a new flow id, a reference, failure notification. */
+static void flow_attach(struct trunk_flow *f, tport_t *tp, const char *remote)
+{
+	tp_name_t const *self =
+		tport_name(tport_parent(tp) ? tport_parent(tp) : tp);
+
+	flow_unbind(f);
+	f->id++;
+	f->tp = tport_ref(tp);
+	f->transport = flow_transport_of(tp);
+	snprintf(f->ctx, sizeof(f->ctx), "trunk %s flow %u", f->trunk, f->id);
+	snprintf(f->remote, sizeof(f->remote), "%s", remote);
+	snprintf(f->local, sizeof(f->local), "%s%s%s:%s",
+		 strchr(self->tpn_host, ':') ? "[" : "", self->tpn_host,
+		 strchr(self->tpn_host, ':') ? "]" : "", self->tpn_port);
+	f->last_ping = f->last_pong = 0;
+	f->up_since = time(NULL);
+	f->pings = 0;
+	if (f->transport != FLOW_TP_UDP) {
+		/* nta creates connections without TPTAG_SDWN_ERROR: without
+		 * it a close by the peer reaches no pending client. */
+		tport_set_params(f->tp, TPTAG_SDWN_ERROR(1), TAG_END());
+		f->pendd = tport_pend(f->tp, NULL, flow_tport_error, f);
+		if (f->pendd < 0) {
+			LOGW(SUBSYS, f->ctx,
+			     "cannot watch the connection for errors");
+			f->pendd = 0;
+		}
+	}
+}
+
+void trunk_flow_bind(struct trunk_flow *f, tport_t *tp, const char *remote,
+		     unsigned server_s, enum trunk_flow_source src)
+{
+	char why[200];
+	bool same = tp && f->tp == tp && f->state == TRUNK_FLOW_UP &&
+		    !strcmp(f->remote, remote);
+
+	if (!tp)
+		return;
+	if (!same)
+		flow_attach(f, tp, remote);
+	f->server_s = server_s;
+	f->source = server_s ? src : TRUNK_FLOW_SRC_DEFAULT;
+	if (same) {
+		/* KEEP-4: every refresh renegotiates the interval. */
+		flow_ka_arm(f);
+		LOGD(SUBSYS, f->ctx, "keep-alive every %u ms (%s)",
+		     f->interval_ms, trunk_flow_source_names[f->source]);
+		return;
+	}
+	snprintf(why, sizeof(why), "%s %s -> %s",
+		 flow_transport_names[f->transport], f->local, f->remote);
+	if (f->state == TRUNK_FLOW_UP) /* the transport changed under us */
+		LOGI(SUBSYS, f->ctx, "new transport: %s", why);
+	flow_set_state(f, TRUNK_FLOW_UP, why);
+	if (f->interval_ms)
+		LOGI(SUBSYS, f->ctx, "keep-alive every %u ms (%s %u s)",
+		     f->interval_ms, trunk_flow_source_names[f->source],
+		     f->server_s);
+}
+
+void trunk_flow_fail(struct trunk_flow *f, const char *why)
+{
+	if (f->state == TRUNK_FLOW_UP)
+		flow_set_state(f, TRUNK_FLOW_FAILED, why);
+}
+
+void trunk_flow_close(struct trunk_flow *f)
+{
+	if (f->state != TRUNK_FLOW_CLOSED && f->state != TRUNK_FLOW_IDLE)
+		flow_set_state(f, TRUNK_FLOW_CLOSED, "released");
+	else
+		flow_unbind(f);
+}
+
+tport_t *trunk_flow_tport(const struct trunk_flow *f)
+{
+	return f->state == TRUNK_FLOW_UP ? f->tp : NULL;
+}
+
+enum trunk_flow_state trunk_flow_state(const struct trunk_flow *f)
+{
+	return f->state;
+}
+
+void trunk_flow_info(const struct trunk_flow *f, struct trunk_flow_info *i)
+{
+	time_t now = time(NULL);
+
+	memset(i, 0, sizeof(*i));
+	i->trunk = f->trunk;
+	i->id = f->id;
+	i->state = f->state;
+	i->transport = flow_transport_names[f->transport];
+	i->local = f->local;
+	i->remote = f->remote;
+	i->interval_ms = f->state == TRUNK_FLOW_UP ? f->interval_ms : 0;
+	i->server_s = f->server_s;
+	i->source = f->source;
+	if (!f->p.enabled || f->transport == FLOW_TP_NONE)
+		i->keepalive = "off";
+	else if (f->transport == FLOW_TP_TCP)
+		i->keepalive = "crlf (tport)";
+	else
+		i->keepalive = f->transport == FLOW_TP_UDP ? "stun" : "crlf";
+	i->last_ping_ago = f->last_ping ? (long long)(now - f->last_ping) : -1;
+	i->last_pong_ago = f->last_pong ? (long long)(now - f->last_pong) : -1;
+	i->up_for = f->state == TRUNK_FLOW_UP || f->state == TRUNK_FLOW_FAILED
+			    ? (long long)(now - f->up_since)
+			    : 0;
+	i->pings = f->pings;
+	i->failures = f->failures;
+	i->reason = f->reason;
+}

@@ -1,0 +1,192 @@
+/*
+ * STUN Binding (RFC 5389) for SIP Outbound (RFC 5626 4.4.2, 8): requests
+ * as UDP keep-alives (OB-3) and a server answering every Binding request
+ * that reaches a SIP UDP socket (OB-6).
+ *
+ * Sofia-SIP demultiplexes STUN on its UDP sockets itself: a datagram whose
+ * first byte is 0 (request) goes to the process's STUN server plug-in
+ * (tport_plugins.h), whose default "mini" server speaks only RFC 3489. We
+ * plug in our own that answers RFC 5389 requests with XOR-MAPPED-ADDRESS
+ * (and RFC 3489 ones with MAPPED-ADDRESS) by sendto() on the same socket.
+ */
+#define TPORT_STUN_SERVER_T struct trunk_stun_server
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "gateway.h"
+#include "stun.h"
+
+#include <sofia-sip/msg_addr.h>
+#include <sofia-sip/tport.h>
+#include <sofia-sip/tport_plugins.h>
+
+#define SUBSYS "trunk.stun"
+
+enum {
+	STUN_BINDING_REQUEST = 0x0001,
+	STUN_BINDING_SUCCESS = 0x0101,
+	STUN_MAPPED_ADDRESS = 0x0001,
+	STUN_XOR_MAPPED_ADDRESS = 0x0020,
+};
+
+static void put16(uint8_t *b, unsigned v)
+{
+	b[0] = (uint8_t)(v >> 8);
+	b[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *b, uint32_t v)
+{
+	put16(b, v >> 16);
+	put16(b + 2, v & 0xffff);
+}
+
+static unsigned get16(const uint8_t *b)
+{
+	return (unsigned)b[0] << 8 | b[1];
+}
+
+void trunk_stun_binding_request(uint8_t out[TRUNK_STUN_HEADER],
+				const uint8_t txid[12])
+{
+	put16(out, STUN_BINDING_REQUEST);
+	put16(out + 2, 0);
+	put32(out + 4, TRUNK_STUN_COOKIE);
+	memcpy(out + 8, txid, 12);
+}
+
+/* The (XOR-)MAPPED-ADDRESS value for from: family, port, address. */
+static size_t stun_address(uint8_t *v, const struct sockaddr *from,
+			   const uint8_t *hdr, bool xor)
+{
+	uint8_t mask[16];
+	const uint8_t *addr;
+	unsigned port, i, n;
+
+	memcpy(mask, hdr + 4, 16); /* cookie + transaction id */
+	if (from->sa_family == AF_INET) {
+		const struct sockaddr_in *s = (const void *)from;
+
+		addr = (const uint8_t *)&s->sin_addr;
+		port = ntohs(s->sin_port);
+		n = 4;
+		v[1] = 0x01;
+	} else if (from->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const void *)from;
+
+		addr = (const uint8_t *)&s->sin6_addr;
+		port = ntohs(s->sin6_port);
+		n = 16;
+		v[1] = 0x02;
+	} else {
+		return 0;
+	}
+	v[0] = 0;
+	put16(v + 2, xor? port ^ (TRUNK_STUN_COOKIE >> 16) : port);
+	for (i = 0; i < n; i++)
+		v[4 + i] = xor? addr[i] ^ mask[i] : addr[i];
+	return 4 + n;
+}
+
+size_t trunk_stun_binding_answer(const uint8_t *req, size_t len,
+				 const struct sockaddr *from, uint8_t *out,
+				 size_t outlen)
+{
+	bool rfc5389;
+	size_t alen;
+
+	if (len < TRUNK_STUN_HEADER || outlen < TRUNK_STUN_HEADER + 24 ||
+	    get16(req) != STUN_BINDING_REQUEST ||
+	    get16(req + 2) != len - TRUNK_STUN_HEADER || (get16(req + 2) & 3))
+		return 0;
+	rfc5389 = get16(req + 4) == TRUNK_STUN_COOKIE >> 16 &&
+		  get16(req + 6) == (TRUNK_STUN_COOKIE & 0xffff);
+	memcpy(out, req, TRUNK_STUN_HEADER); /* cookie/transaction id */
+	put16(out, STUN_BINDING_SUCCESS);
+	alen = stun_address(out + TRUNK_STUN_HEADER + 4, from, req, rfc5389);
+	if (!alen)
+		return 0;
+	put16(out + TRUNK_STUN_HEADER,
+	      rfc5389 ? STUN_XOR_MAPPED_ADDRESS : STUN_MAPPED_ADDRESS);
+	put16(out + TRUNK_STUN_HEADER + 2, (unsigned)alen);
+	put16(out + 2, (unsigned)(4 + alen));
+	return TRUNK_STUN_HEADER + 4 + alen;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The Sofia plug-in: stateless, one static object                         */
+
+struct trunk_stun_server {
+	unsigned long answered;
+};
+
+static struct trunk_stun_server stun_server;
+
+static struct trunk_stun_server *stun_create(su_root_t *root,
+					     tagi_t const *tags)
+{
+	(void)root;
+	(void)tags;
+	return &stun_server;
+}
+
+static void stun_destroy(struct trunk_stun_server *s)
+{
+	(void)s;
+}
+
+static int stun_socket(struct trunk_stun_server *s, su_socket_t fd)
+{
+	(void)s;
+	(void)fd;
+	return 0;
+}
+
+static void stun_request(struct trunk_stun_server *s, su_socket_t fd, void *msg,
+			 ssize_t len, void *addr, socklen_t alen)
+{
+	uint8_t out[TRUNK_STUN_HEADER + 24];
+	size_t n;
+
+	if (len <= 0 || alen < (socklen_t)sizeof(struct sockaddr_in))
+		return;
+	n = trunk_stun_binding_answer(msg, (size_t)len, addr, out, sizeof(out));
+	if (!n) {
+		LOGD(SUBSYS, NULL,
+		     "ignored a STUN message that is not a "
+		     "Binding request");
+		return;
+	}
+	if (sendto(fd, out, n, MSG_DONTWAIT | MSG_NOSIGNAL, addr, alen) ==
+	    (ssize_t)n)
+		s->answered++;
+}
+
+/* Sofia's tport_plug_in_stun_server() refuses a vtable whose vst_size is
+ * not larger than the struct (an off-by-one in 1.12/1.13): say one more. */
+static const tport_stun_server_vtable_t stun_vtable = {
+	.vst_size = sizeof(tport_stun_server_vtable_t) + 1,
+	.vst_create = stun_create,
+	.vst_destroy = stun_destroy,
+	.vst_add_socket = stun_socket,
+	.vst_remove_socket = stun_socket,
+	.vst_request = stun_request,
+};
+
+int trunk_stun_server_install(void)
+{
+	static bool installed;
+
+	if (installed)
+		return 0;
+	if (tport_plug_in_stun_server(&stun_vtable) < 0) {
+		LOGW(SUBSYS, NULL,
+		     "cannot plug in the STUN server (%s): STUN Binding "
+		     "requests get Sofia's RFC 3489 answers",
+		     strerror(errno));
+		return errno ? errno : EEXIST;
+	}
+	installed = true;
+	return 0;
+}
