@@ -152,7 +152,7 @@ unsigned trunk_flow_server_value(const char *text, const char **bad)
 	if (*c)
 		*bad = "not a number";
 	else if (v == 0)
-		*bad = "0";
+		*bad = "zero";
 	else if (v > 3600)
 		*bad = "above 3600 s";
 	return *bad ? 0 : (unsigned)v;
