@@ -13,8 +13,11 @@
 #            refresher role and never refreshes: trunkd sends BYE on both
 #            legs at interval - min(32 s, interval/3) (checked: 4.8-7.5 s
 #            after the carrier's 200);
-#   422      a PBX INVITE with Session-Expires 2 (< min_se) gets 422 with
-#            Min-SE: 4 and reaches no carrier.
+#   422      the carrier answers 422 with Min-SE: 10: trunkd retries at
+#            once in the same dialog with Session-Expires 10 / Min-SE 10
+#            and the call goes through; a PBX INVITE with
+#            Session-Expires 2 (< min_se) gets 422 with Min-SE: 4 and
+#            reaches no carrier.
 # REQ: SC-6-2, SDP-2, XFR-2 (partly: re-INVITE sent with an offer as a refresh), SC-6-1 (partly: RFC 4028 on both legs)
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
@@ -85,7 +88,17 @@ d=$(between "$ok" "$bye" 4.8 7.5) ||
 	ti_fail "expire: trunkd's BYE came $d s after the 200, expected about 5.3 s"
 ti_log "expire: trunkd hung up $d s after the carrier's 200"
 
-# 422: the carrier must see nothing (no SIPp there: trunkd would get an
+# 422 from the carrier: trunkd retries with the carrier's Min-SE; the PBX
+# (../peers/pbx-call.xml) sees an ordinary call.
+tc_peer carrier-422 "$TC_CARRIER" 5090 "$TI_TEST_DIR/carrier-422.xml" \
+	-set trunkd "$(tc_trunkd trunk)"
+rc=0
+tc_pbx pbx-call "$TI_ROOT/peers/pbx-call.xml" u1 -s +15550100001 \
+	-set contact_tp udp || rc=$?
+[ "$rc" = 0 ] || ti_fail "422 from the carrier: PBX scenario failed (SIPp exit $rc)"
+tc_peer_wait carrier-422
+
+# 422 to the PBX: the carrier must see nothing (no SIPp there: trunkd would get an
 # ICMP error or a timeout, never a 422 of its own).
 tc_template "$TI_ROOT/peers/uac-rejected.xml.in" "$TI_DIR/pbx-422.xml" \
 	STATUS=422 MAX_FORWARDS=70 FOREIGN='127\.0\.0\.3' \
