@@ -16,8 +16,17 @@
  * forwards to the target (its answer re-points the enterprise side of the
  * media session). The target's offer is the SDP we last sent on the
  * enterprise leg. A BYE from X while the target is being called releases
- * X only (phones often hang up right after a blind REFER). Attended
- * transfer (Refer-To with Replaces) is refused with 501: not done yet.
+ * X only (phones often hang up right after a blind REFER).
+ *
+ * Attended transfer: X, in a consultation call with extension Y through
+ * trunkd (both legs on the enterprise side), REFERs the first call with
+ * Refer-To: <Y?Replaces=(X's dialog of the consultation)>. trunkd
+ * re-INVITEs Y in the consultation dialog with the relay port of the
+ * first call (o= continued in Y's dialog); when Y answers, Y's leg moves
+ * into the first call in place of X, X gets NOTIFY 200 and BYE on the
+ * first call and BYE on the consultation. A Replaces naming no call of
+ * ours gets 481; a consultation whose far end is the trunk gets 488 (no
+ * trunk-to-trunk calls).
  */
 #include <stdio.h>
 #include <string.h>
@@ -42,6 +51,11 @@ struct call_xfer {
 	bool notify;		/* X asked by REFER: NOTIFY it */
 	bool old_left;		/* X sent BYE meanwhile */
 	char target[512];	/* the target's Request-URI */
+	/* Attended: the consultation call whose far leg joins this one,
+	 * and on that call, the call it joins (borrowed; each side clears
+	 * the other's pointer when it goes: xfer_unlink). */
+	struct trunk_call *other, *into;
+	struct call_leg *y; /* borrowed: the consultation's far leg */
 };
 
 /* X's dialog after the swap: only its BYE is expected. */
@@ -150,6 +164,16 @@ static int xfer_invite_response(struct trunk_call *call, nta_outgoing_t *orq,
 	return 0;
 }
 
+/* Forget an earlier transfer: its old leg is released by now. */
+static void xfer_reset(struct call_xfer *x)
+{
+	if (x->gone.bye)
+		nta_outgoing_destroy(x->gone.bye);
+	if (x->gone.leg)
+		nta_leg_destroy(x->gone.leg);
+	memset(x, 0, sizeof(*x));
+}
+
 /* Call TARGET (a user or number of the enterprise) for the enterprise leg
  * `old`. 0, or a SIP status. */
 static int xfer_start(struct trunk_call *call, struct call_leg *old,
@@ -163,7 +187,7 @@ static int xfer_start(struct trunk_call *call, struct call_leg *old,
 	char to[600];
 	int status;
 
-	if (call->state != CALL_CONFIRMED || (x && x->old))
+	if (call->state != CALL_CONFIRMED || (x && (x->old || x->into)))
 		return 491;
 	if (!user || !*user || !cid || !last)
 		return !last ? 488 : 400;
@@ -172,12 +196,7 @@ static int xfer_start(struct trunk_call *call, struct call_leg *old,
 		return status;
 	if (!x && !(x = call->xfer = su_zalloc(call->home, sizeof(*x))))
 		return 500;
-	/* An earlier transfer's old leg: released by now. */
-	if (x->gone.bye)
-		nta_outgoing_destroy(x->gone.bye);
-	if (x->gone.leg)
-		nta_leg_destroy(x->gone.leg);
-	memset(x, 0, sizeof(*x));
+	xfer_reset(x);
 	snprintf(x->target, sizeof(x->target), "%s", r.ruri);
 	snprintf(to, sizeof(to), "<%s>", r.ruri);
 	x->next.call = call;
@@ -209,6 +228,196 @@ static int xfer_start(struct trunk_call *call, struct call_leg *old,
 	return 0;
 }
 
+/* ---------------------------------------------------------------------- */
+/* Attended transfer                                                       */
+
+/* The Replaces header in a Refer-To URI's headers, or NULL. */
+static sip_replaces_t *xfer_replaces(su_home_t *home, url_t const *url)
+{
+	char *h = url_query_as_header_string(home, url->url_headers);
+	char *v = h ? strcasestr(h, "Replaces:") : NULL;
+
+	if (!v)
+		return NULL;
+	v += strlen("Replaces:");
+	v += strspn(v, " \t");
+	v[strcspn(v, "\r\n")] = '\0';
+	return sip_replaces_make(home, v);
+}
+
+/* The leg of another established call whose dialog rp names (either tag
+ * order: X may be UAC or UAS of it), or NULL. */
+static struct call_leg *xfer_find_replaced(struct trunk_call *self,
+					   sip_replaces_t const *rp)
+{
+	struct trunk_call *c;
+	const char *lt, *rt;
+	int i;
+
+	if (!rp->rp_call_id || !rp->rp_to_tag || !rp->rp_from_tag)
+		return NULL;
+	for (c = self->gw->calls; c; c = c->next) {
+		for (i = 0; c != self && c->state == CALL_CONFIRMED && i < 2;
+		     i++) {
+			struct call_leg *l = i ? &c->b : &c->a;
+
+			if (!l->leg || strcmp(c->call_id[i], rp->rp_call_id))
+				continue;
+			lt = nta_leg_get_tag(l->leg);
+			rt = nta_leg_get_rtag(l->leg);
+			if (lt && rt &&
+			    ((!strcasecmp(lt, rp->rp_to_tag) &&
+			      !strcasecmp(rt, rp->rp_from_tag)) ||
+			     (!strcasecmp(lt, rp->rp_from_tag) &&
+			      !strcasecmp(rt, rp->rp_to_tag))))
+				return l;
+		}
+	}
+	return NULL;
+}
+
+/* Forget the link between a transfer and its consultation call. */
+static void xfer_unlink(struct trunk_call *call)
+{
+	struct call_xfer *x = call->xfer;
+
+	if (x->other && x->other->xfer)
+		x->other->xfer->into = NULL;
+	if (x->into && x->into->xfer)
+		x->into->xfer->other = NULL;
+	x->other = x->into = NULL;
+}
+
+static struct call_xfer *xfer_get(struct trunk_call *call)
+{
+	if (!call->xfer)
+		call->xfer = su_zalloc(call->home, sizeof(*call->xfer));
+	return call->xfer;
+}
+
+/* Y answered our re-INVITE: Y's leg leaves the consultation call `c2`
+ * and takes X's place in `call`; X is released from both. */
+static void xfer_join(struct trunk_call *call, struct trunk_call *c2,
+		      struct call_leg *y, sip_t const *sip)
+{
+	struct call_xfer *x = call->xfer;
+	struct call_leg *slot = x->old, *x2 = call_peer(y);
+	int idx = slot == &call->a ? 0 : 1, yidx = y == &c2->a ? 0 : 1;
+
+	call_timer_free(slot);
+	call_timer_free(y);
+	x->gone = *slot;
+	nta_leg_bind(x->gone.leg, xfer_gone_request, &x->gone);
+	*slot = *y;
+	slot->call = call;
+	slot->contact =
+		y->contact ? sip_contact_dup(call->home, y->contact) : NULL;
+	nta_leg_bind(slot->leg, call_leg_request, slot);
+	y->leg = NULL; /* c2 no longer owns Y's dialog */
+	/* Y's dialog keeps its o= session (RFC 3264 8). */
+	call->sdp[idx] = c2->sdp[yidx];
+	call->sdp[idx].last = su_strdup(call->home, c2->sdp[yidx].last);
+	snprintf(call->call_id[idx], sizeof(call->call_id[idx]), "%s",
+		 c2->call_id[yidx]);
+	call_sdp_learn(call, slot, sip->sip_payload);
+	call_timer_response_in(slot, sip);
+	LOGI(SUBSYS, call->ctx, "leg %c replaced by the far end of %s",
+	     idx ? 'B' : 'A', c2->ctx);
+	xfer_notify(call, &x->gone, 200, "OK");
+	if (!x->old_left)
+		call_send_bye(call, &x->gone);
+	x->old = NULL;
+	xfer_unlink(call);
+	call_send_bye(c2, x2);
+	call_end(c2, "attended transfer: joined to another call");
+}
+
+static int xfer_join_response(struct trunk_call *call, nta_outgoing_t *orq,
+			      sip_t const *sip)
+{
+	struct call_xfer *x = call->xfer;
+	int status =
+		sip ? sip->sip_status->st_status : nta_outgoing_status(orq);
+	struct trunk_call *c2 = x ? x->other : NULL;
+	struct call_leg *y = c2 && x->old ? x->y : NULL;
+	uint32_t cseq = nta_outgoing_cseq(orq);
+
+	if (!x || orq != x->invite || status < 200)
+		return 0;
+	nta_outgoing_destroy(orq);
+	x->invite = NULL;
+	if (y && status < 300)
+		call_send_ack(c2, y, cseq, NULL);
+	if (y && status < 300 && sip && call->state == CALL_CONFIRMED) {
+		xfer_join(call, c2, y, sip);
+		return 0;
+	}
+	LOGI(SUBSYS, call->ctx, "attended transfer failed: %d", status);
+	if (x->old)
+		xfer_notify(call, x->old, status < 300 ? 500 : status,
+			    sip && status >= 300 ? sip->sip_status->st_phrase
+						 : "Transfer Failed");
+	xfer_unlink(call);
+	if (x->old_left)
+		call_hangup(call, "transfer failed after the transferor left");
+	x->old = NULL;
+	return 0;
+}
+
+/* X (cl) asks to join this call's far end with the far end of the call
+ * that Replaces names. 0 (re-INVITE sent) or a SIP status. */
+static int xfer_attended(struct trunk_call *call, struct call_leg *cl,
+			 sip_replaces_t const *rp)
+{
+	struct call_leg *xl = xfer_find_replaced(call, rp), *y;
+	const char *last = call->sdp[cl == &call->a ? 0 : 1].last, *addr;
+	uint16_t ports[TRUNK_SDP_MAX_MEDIA] = { 0 };
+	struct trunk_call *c2;
+	struct call_xfer *x, *x2;
+	char why[120], *text;
+
+	if (!xl)
+		return 481;
+	c2 = xl->call;
+	y = call_peer(xl);
+	if (y->side != TRUNK_SIDE_ENTERPRISE || !last || !call->media)
+		return 488;
+	if (call->state != CALL_CONFIRMED ||
+	    (call->xfer && (call->xfer->old || call->xfer->into)) ||
+	    c2->reinvite.irq || c2->ack_to ||
+	    (c2->xfer && (c2->xfer->old || c2->xfer->into)))
+		return 491;
+	/* The first call's relay port toward X, in Y's own o= session. */
+	ports[0] = media_session_port(
+		call->media, cl == &call->a ? MEDIA_LEG_A : MEDIA_LEG_B);
+	addr = media_engine_side_addr(call->gw->media,
+				      (enum media_side)cl->side);
+	if (trunk_sdp_rewrite(c2->home, &c2->sdp[y == &c2->a ? 0 : 1], last,
+			      strlen(last), addr, strchr(addr, ':'), ports,
+			      TRUNK_SDP_MAX_MEDIA, &text, why, sizeof(why)))
+		return 488;
+	if (!(x = xfer_get(call)) || !(x2 = xfer_get(c2)))
+		return 500;
+	xfer_reset(x);
+	x->invite = nta_outgoing_tcreate(
+		y->leg, xfer_join_response, call, NULL, SIP_METHOD_INVITE, NULL,
+		SIPTAG_CONTACT(call_leg_contact(c2, y)),
+		SIPTAG_HEADER_STR(call_timer_request_headers(c2, y)),
+		SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		SIPTAG_PAYLOAD_STR(text), TAG_END());
+	if (!x->invite)
+		return 500;
+	x->old = cl;
+	x->y = y;
+	x->notify = true;
+	x->old_left = false;
+	x->other = c2;
+	x2->into = call;
+	snprintf(x->target, sizeof(x->target), "the far end of %s", c2->ctx);
+	LOGI(SUBSYS, call->ctx, "attended transfer: joining %s", x->target);
+	return 0;
+}
+
 int call_xfer_refer(struct call_leg *cl, nta_incoming_t *irq, sip_t const *sip)
 {
 	struct trunk_call *call = cl->call;
@@ -221,12 +430,13 @@ int call_xfer_refer(struct call_leg *cl, nta_incoming_t *irq, sip_t const *sip)
 	if (!rt || !rt->r_url->url_user)
 		return 400;
 	if (rt->r_url->url_headers &&
-	    strstr(rt->r_url->url_headers, "Replaces")) {
-		nta_incoming_treply(irq, 501, "Attended Transfer Not Supported",
-				    TAG_END());
-		return 0;
+	    strcasestr(rt->r_url->url_headers, "Replaces")) {
+		sip_replaces_t *rp = xfer_replaces(call->home, rt->r_url);
+
+		status = rp ? xfer_attended(call, cl, rp) : 400;
+	} else {
+		status = xfer_start(call, cl, rt->r_url->url_user, true);
 	}
-	status = xfer_start(call, cl, rt->r_url->url_user, true);
 	if (status)
 		return status;
 	nta_incoming_treply(irq, SIP_202_ACCEPTED,
@@ -273,6 +483,7 @@ void call_xfer_free(struct trunk_call *call)
 
 	if (!x)
 		return;
+	xfer_unlink(call);
 	if (x->invite) {
 		/* The call ended while the target rang: stop it. */
 		nta_outgoing_tcancel(x->invite, NULL, NULL, TAG_END());

@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # 038-call-transfer: transfer by third-party call control (SIPconnect 12,
 # XFR-1), the carrier seeing nothing of it. A second PBX "desk" (SIPp on
-# 127.0.0.5) calls the carrier (127.0.0.3); extension 2002 lives on the
-# first PBX (127.0.0.2, the target).
-#   refer  the desk's attended REFER (Replaces) gets 501; its blind REFER
-#          to 2002 gets 202 and NOTIFY 100; trunkd calls 2002 with its own
-#          INVITE and anchored SDP; when 2002 answers, the desk gets
-#          NOTIFY 200 (terminated) and BYE; 2002 hangs up and the carrier
-#          gets the BYE. The carrier's own REFER gets 405 and it never
-#          sees a REFER or re-INVITE.
-#   ctl    the same call transferred by `trunkctl transfer ID 2002`: the
-#          desk gets only the BYE.
-# REQ: XFR-1 (partly: blind transfer; attended, with Replaces, gets 501)
+# 127.0.0.5) calls the carrier (127.0.0.3); phone eve, extension 2002,
+# registered from 127.0.0.2, is the target (SIPp on 127.0.0.2:5070).
+#   refer     a REFER whose Replaces names no call gets 481; the desk's
+#             blind REFER to 2002 gets 202 and NOTIFY 100; trunkd calls
+#             eve with its own INVITE and anchored SDP; when eve answers,
+#             the desk gets NOTIFY 200 (terminated) and BYE; eve hangs up
+#             and the carrier gets the BYE. The carrier's own REFER gets
+#             405 and it never sees a REFER or re-INVITE.
+#   ctl       the same call transferred by `trunkctl transfer ID 2002`:
+#             the desk gets only the BYE.
+#   attended  the desk consults eve (a second call, 2002), then REFERs
+#             the carrier's call with Replaces naming the consultation:
+#             eve is re-INVITEd in her dialog (same o= session, higher
+#             version, the carrier call's relay port) and joins the
+#             carrier; the desk gets NOTIFY 200 and BYE on the first call
+#             and BYE on the consultation.
+# REQ: XFR-1
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
 ti_setup
@@ -19,43 +25,67 @@ ti_setup
 DESK=127.0.0.5
 tc_trunkd_start "$TI_TEST_DIR/desk.conf"
 
-# transfer MODE: one transferred call, the desk running desk-MODE.xml.
-transfer()
-{
-	local mode=$1
-	tc_peer "carrier-$mode" "$TC_CARRIER" 5090 "$TI_TEST_DIR/carrier.xml" \
-		-set trunkd "$(tc_trunkd trunk)"
-	tc_peer "target-$mode" "$TC_PBX" 5070 "$TI_TEST_DIR/target.xml" \
-		-set trunkd "$(tc_trunkd ent)"
-	tc_peer "desk-$mode" "$DESK" 5070 "$TI_TEST_DIR/desk-$mode.xml" \
-		-s +15550100001 -cid_str "desk-$mode-%u@%s" \
-		-set trunkd "$(tc_trunkd ent)" "$(tc_trunkd ent)"
-	if [ "$mode" = ctl ]; then
-		ti_wait_until 10 call_up ||
-			ti_fail "ctl: no established call to transfer"
-		out=$(ti_ctl transfer "$(call_id)" 2002) ||
-			ti_fail "ctl: trunkctl transfer failed: $out"
-		ti_json_check "$out" 'j["ok"]' "trunkctl transfer"
-	fi
-	tc_peer_wait "desk-$mode"
-	tc_peer_wait "target-$mode"
-	tc_peer_wait "carrier-$mode"
-}
+rc=0
+tc__uac eve-register "$TI_TEST_DIR/register-as.xml" u1 5060 \
+	-i "$TC_PBX" -p "$(ti_port 5071)" -au eve -ap eve-pw-7 -key user eve \
+	-key contact_port "$(ti_port 5070)" || rc=$?
+[ "$rc" = 0 ] || ti_fail "eve could not register (SIPp exit $rc)"
 
 calls_json() { ti_ctl calls; }
-call_up()
-{
-	[ "$(ti_json "$(calls_json)" \
-		'len([c for c in j["calls"] if c["state"] == "CONFIRMED"])')" = 1 ]
-}
+confirmed() { ti_json "$(calls_json)" "len([c for c in j['calls'] if c['state'] == 'CONFIRMED'])"; }
+call_up() { [ "$(confirmed)" = "$1" ]; }
 call_id()
 {
 	ti_json "$(calls_json)" \
 		'[c["id"] for c in j["calls"] if c["state"] == "CONFIRMED"][0]'
 }
 
-transfer refer
-transfer ctl
+# peers MODE TARGET_SCENARIO: the carrier and eve for one transfer.
+peers()
+{
+	tc_peer "carrier-$1" "$TC_CARRIER" 5090 "$TI_TEST_DIR/carrier.xml" \
+		-set trunkd "$(tc_trunkd trunk)"
+	tc_peer "eve-$1" "$TC_PBX" 5070 "$TI_TEST_DIR/$2" \
+		-set trunkd "$(tc_trunkd ent)"
+}
+
+# desk NAME SCENARIO PORT [SIPP ARG...]: the desk placing a call.
+desk()
+{
+	local name=$1 sf=$2 port=$3
+	shift 3
+	tc_peer "$name" "$DESK" "$port" "$TI_TEST_DIR/$sf" \
+		-cid_str "$name-%u@%s" -set trunkd "$(tc_trunkd ent)" "$@" \
+		"$(tc_trunkd ent)"
+}
+
+finish() { local p; for p in "$@"; do tc_peer_wait "$p"; done; }
+
+# 1. blind, by REFER
+peers refer target.xml
+desk desk-refer desk-refer.xml 5070 -s +15550100001
+finish desk-refer eve-refer carrier-refer
+
+# 2. blind, by trunkctl
+peers ctl target.xml
+desk desk-ctl desk-ctl.xml 5070 -s +15550100001
+ti_wait_until 10 call_up 1 || ti_fail "ctl: no established call to transfer"
+out=$(ti_ctl transfer "$(call_id)" 2002) ||
+	ti_fail "ctl: trunkctl transfer failed: $out"
+ti_json_check "$out" 'j["ok"]' "trunkctl transfer"
+finish desk-ctl eve-ctl carrier-ctl
+
+# 3. attended: the consultation first, so that its tags are known.
+peers att target-attended.xml
+desk desk-consult desk-consult.xml 5072 -s 2002
+ti_wait_until 10 call_up 1 || ti_fail "attended: the consultation is not up"
+totag=$(sed -n 's/^To: .*;tag=\([^;[:space:]]*\).*/\1/p' \
+	"$TI_DIR/desk-consult.msg.txt" | head -n 1)
+[ -n "$totag" ] || ti_fail "attended: no To tag in the consultation's 200"
+desk desk-att desk-attended.xml 5070 -s +15550100001 \
+	-key replaces "desk-consult-1@$DESK%3Bto-tag%3D$totag%3Bfrom-tag%3Dconsult-1"
+finish desk-att desk-consult eve-att carrier-att
+
 calls_ended() { [ "$(ti_json "$(ti_ctl status)" 'j["calls"]')" = 0 ]; }
 ti_wait_until 5 calls_ended || ti_fail "trunkd still has calls after the transfers"
 ti_pass
