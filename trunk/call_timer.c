@@ -265,8 +265,13 @@ static int timer_refresh_response(struct trunk_call *call, nta_outgoing_t *orq,
 		return 0;
 	leg->st_refresh = NULL;
 	if (status < 300) {
-		if (!update)
+		if (!update) {
 			call_send_ack(call, leg, nta_outgoing_cseq(orq), NULL);
+			/* The answer to our unchanged offer: the peer may
+			 * still have moved its media. */
+			if (sip && sip->sip_payload)
+				call_sdp_learn(call, leg, sip->sip_payload);
+		}
 		nta_outgoing_destroy(orq);
 		call_timer_response_in(leg, sip);
 		return 0;

@@ -11,6 +11,8 @@
 #             405 and it never sees a REFER or re-INVITE.
 #   ctl       the same call transferred by `trunkctl transfer ID 2002`:
 #             the desk gets only the BYE.
+#   busy      a blind REFER to eve, who is busy (486): NOTIFY 486
+#             (terminated), the desk keeps the carrier and hangs up.
 #   attended  the desk consults eve (a second call, 2002), then REFERs
 #             the carrier's call with Replaces naming the consultation:
 #             eve is re-INVITEd in her dialog (same o= session, higher
@@ -75,7 +77,12 @@ out=$(ti_ctl transfer "$(call_id)" 2002) ||
 ti_json_check "$out" 'j["ok"]' "trunkctl transfer"
 finish desk-ctl eve-ctl carrier-ctl
 
-# 3. attended: the consultation first, so that its tags are known.
+# 3. blind to a busy target: NOTIFY 486, the desk keeps the call.
+peers busy target-busy.xml
+desk desk-busy desk-busy.xml 5070 -s +15550100001
+finish desk-busy eve-busy carrier-busy
+
+# 4. attended: the consultation first, so that its tags are known.
 peers att target-attended.xml
 desk desk-consult desk-consult.xml 5072 -s 2002
 ti_wait_until 10 call_up 1 || ti_fail "attended: the consultation is not up"
