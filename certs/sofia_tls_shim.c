@@ -403,9 +403,18 @@ static int certs_verify(X509_STORE_CTX *vc, void *arg)
 	int err = X509_V_OK;
 
 	(void)arg;
-	/* A context whose directory certs_tls_load() did not prepare:
-	 * OpenSSL's own verification, and Sofia's checks after it. */
-	if (!c || !c->t)
+	/* A server we have no policy for (a context whose directory
+	 * certs_tls_load() did not prepare, and a peer trunk/ does not
+	 * know): Sofia's checks are off (certs_tls_sofia_verify_policy()),
+	 * so nobody would check it. Fail closed. */
+	if (c && !c->t && c->info.outgoing) {
+		X509_STORE_CTX_set_error(vc,
+					 X509_V_ERR_APPLICATION_VERIFICATION);
+		return certs_fail(c, 0,
+				  "no TLS policy for this server (not a "
+				  "peer of any configured section)");
+	}
+	if (!c || !c->t) /* a client we do not ask for a certificate */
 		return X509_verify_cert(vc);
 	if (!leaf)
 		err = certs_fail(c, X509_V_ERR_UNSPECIFIED, "no certificate");
@@ -634,7 +643,7 @@ static void certs_conn_policy(SSL *s, struct certs_conn *c,
 			   plen, peer_arg);
 	c->t = certs_tls_ref(t ? t : x->t);
 	if (!c->t)
-		return; /* not ours (a test binary): Sofia's own checks */
+		return; /* outgoing: refused in certs_verify() */
 	snprintf(c->info.label, sizeof(c->info.label), "%s", c->t->label);
 	if (c->info.outgoing) {
 		/* A server is verified when we know what to expect. */
@@ -651,8 +660,11 @@ static void certs_conn_setup(SSL *s, struct certs_conn *c)
 {
 	int mode = SSL_VERIFY_NONE;
 
-	if (!c->t)
+	if (!c->t) {
+		if (c->info.outgoing) /* to refuse it in certs_verify() */
+			SSL_set_verify(s, SSL_VERIFY_PEER, NULL);
 		return;
+	}
 	SSL_set_cipher_list(s, c->t->ciphers);
 	if (c->info.outgoing) {
 		/* SNI: the SP-SSE's domain, never an IP literal (RFC 6066
