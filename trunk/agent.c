@@ -12,6 +12,7 @@
 
 #include "gateway.h"
 #include "tls.h"
+#include "flow.h"
 #include "stun.h"
 
 #include <sofia-sip/nta.h>
@@ -56,16 +57,21 @@ static void trunk_agent_url(char *buf, size_t len, const char *addr,
 		 addr, bare_v6 ? "]" : "", transport);
 }
 
-static int trunk_agent_options(struct trunk_agent *agent, nta_incoming_t *irq)
+static int trunk_agent_options(struct trunk_agent *agent, nta_incoming_t *irq,
+			       sip_t const *sip)
 {
 	const char *ua = config_get_str(
 		config_section_get(agent->gw->cfg, "global", NULL),
 		"user_agent");
+	su_home_t home[1] = { SU_HOME_INIT(home) };
 
-	nta_incoming_treply(irq, SIP_200_OK, SIPTAG_ALLOW_STR(TRUNK_ALLOW),
-			    SIPTAG_ACCEPT_STR(TRUNK_ACCEPT),
-			    SIPTAG_SUPPORTED_STR(TRUNK_SUPPORTED),
-			    SIPTAG_SERVER_STR(ua), TAG_END());
+	nta_incoming_treply(
+		irq, SIP_200_OK, SIPTAG_ALLOW_STR(TRUNK_ALLOW),
+		SIPTAG_ACCEPT_STR(TRUNK_ACCEPT),
+		SIPTAG_SUPPORTED_STR(TRUNK_SUPPORTED), SIPTAG_SERVER_STR(ua),
+		SIPTAG_VIA(trunk_keep_answer_via(agent->gw, home, sip)),
+		TAG_END());
+	su_home_deinit(home);
 	return 0;
 }
 
@@ -163,7 +169,7 @@ static int trunk_agent_request(struct trunk_agent *agent, nta_leg_t *leg,
 		return 0;
 	switch (sip->sip_request->rq_method) {
 	case sip_method_options:
-		return trunk_agent_options(agent, irq);
+		return trunk_agent_options(agent, irq, sip);
 	case sip_method_ack:
 		return 0;
 	case sip_method_invite:

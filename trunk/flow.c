@@ -436,6 +436,28 @@ void trunk_flow_free(struct trunk_flow *f)
 	free(f);
 }
 
+sip_via_t *trunk_keep_answer_via(struct trunk_gateway *gw, void *home,
+				 sip_t const *sip)
+{
+	long long ms = config_get_int(
+		config_section_get(gw->cfg, "global", NULL), "keep_answer");
+	sip_via_t *v;
+	char param[40];
+
+	if (ms <= 0 || !sip->sip_via ||
+	    !msg_header_find_param(sip->sip_via->v_common, "keep"))
+		return NULL;
+	/* The whole list (a proxy's response carries every Via); nta's
+	 * received/rport are already in the request's top entry. */
+	v = sip_via_dup(home, sip->sip_via);
+	snprintf(param, sizeof(param), "keep=%lld", ms / 1000);
+	/* The header keeps a pointer to the parameter: it lives on home. */
+	if (!v || msg_header_replace_param(home, v->v_common,
+					   su_strdup(home, param)) < 0)
+		return NULL;
+	return v;
+}
+
 static enum flow_transport flow_transport_of(tport_t *tp)
 {
 	const char *proto = tport_name(tp)->tpn_proto;

@@ -119,6 +119,18 @@ struct trunk_flow_info {
 void trunk_flow_info(const struct trunk_flow *flow,
 		     struct trunk_flow_info *info);
 
+/*
+ * KEEP-3 (RFC 6223 4.2): the Via list for our response to a request whose
+ * top Via offers keep: a copy (on home) with keep=<[global] keep_answer
+ * in s> on the top entry. NULL when the request offers no keep, or
+ * keep_answer is 0 (not willing): the response then keeps nta's own Via.
+ * Give it as SIPTAG_VIA() to the reply.
+ */
+struct sip_s;
+struct sip_via_s;
+struct sip_via_s *trunk_keep_answer_via(struct trunk_gateway *gw, void *home,
+					struct sip_s const *sip);
+
 /* hook.c: run [global] event_hook (if set) with KIND NAME STATE REASON,
  * detached; never blocks the signalling thread. */
 void trunk_hook_run(struct trunk_gateway *gw, const char *kind,

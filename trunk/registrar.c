@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "flow.h"
 #include "gateway.h"
 
 #include <sofia-sip/auth_digest.h>
@@ -328,7 +329,7 @@ static int registrar_apply(struct trunk_gateway *gw,
 
 /* 200 OK listing every current binding of the phone with its expiry. */
 static void registrar_ok(struct trunk_gateway *gw, nta_incoming_t *irq,
-			 const char *phone)
+			 sip_t const *sip, const char *phone)
 {
 	su_home_t home[1] = { SU_HOME_INIT(home) };
 	sip_contact_t *list = NULL, **tail = &list;
@@ -345,8 +346,11 @@ static void registrar_ok(struct trunk_gateway *gw, nta_incoming_t *irq,
 		if (*tail)
 			tail = &(*tail)->m_next;
 	}
+	/* KEEP-3: a phone offering keep learns our keep-alive interval. */
 	nta_incoming_treply(irq, SIP_200_OK, SIPTAG_CONTACT(list),
-			    SIPTAG_DATE(sip_date_create(home, now)), TAG_END());
+			    SIPTAG_DATE(sip_date_create(home, now)),
+			    SIPTAG_VIA(trunk_keep_answer_via(gw, home, sip)),
+			    TAG_END());
 	su_home_deinit(home);
 }
 
@@ -374,7 +378,7 @@ int trunk_registrar_register(struct trunk_gateway *gw, nta_incoming_t *irq,
 	}
 	if (status)
 		return status;
-	registrar_ok(gw, irq, config_section_name(ph));
+	registrar_ok(gw, irq, sip, config_section_name(ph));
 	return 0;
 }
 

@@ -47,6 +47,11 @@ static const struct config_key trunk_listen_keys[] = {
 	  "SIP timer T1 (RFC 3261 17): retransmissions, and Timers B and F "
 	  "(64 x T1, 32 s by default: REG-5, REG-11). Shorter only for "
 	  "tests." },
+	{ "keep_answer", CONFIG_DURATION, 0, 3600000, NULL, "30s", 0,
+	  "RFC 6223 keep value (seconds) put in the Via of our 200 to an "
+	  "OPTIONS or REGISTER whose Via offers keep (KEEP-3): how often the "
+	  "peer should send keep-alives, which trunkd answers (CRLF pong, "
+	  "STUN). 0: never offered." },
 	{ "event_hook", CONFIG_STRING, 0, 0, NULL, NULL, 0,
 	  "Program run on every registration and flow state change with the "
 	  "arguments KIND (registration|flow) TRUNK STATE REASON, detached "
