@@ -241,6 +241,11 @@ int trunk_tls_watches_alloc(struct trunk_gateway *gw,
 		return ENOMEM;
 	}
 	certs_set_conn_handler(watches_conn, ws);
+	/* Every handshake, ours or a peer's, incoming or outgoing, is bounded
+	 * by certs/ too (a stalled peer is cut off with one line). */
+	if (certs_set_handshake_timeout(gw->root, TLS_HANDSHAKE_MS))
+		LOGW(SUBSYS, NULL,
+		     "no bound on TLS handshakes (out of memory)");
 	*out = ws;
 	return 0;
 }
@@ -252,6 +257,7 @@ void trunk_tls_watches_free(struct trunk_tls_watches *ws)
 	if (!ws)
 		return;
 	certs_set_conn_handler(NULL, NULL);
+	certs_set_handshake_timeout(NULL, 0);
 	while ((w = ws->list)) {
 		ws->list = w->next;
 		watch_free(w);

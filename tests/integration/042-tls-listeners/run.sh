@@ -9,7 +9,8 @@
 #     (wrong.test) is refused in the handshake;
 #   bad input on the TLS ports: plain-text SIP, random bytes, a truncated
 #     ClientHello, a client that stalls mid-handshake: none of them stops
-#     trunkd from serving the next good client.
+#     trunkd from serving the next good client; the stalled one is cut off
+#     after the 10 s handshake bound with one log line.
 # REQ: TLS-10, TLS-4
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/tls.sh"
@@ -81,13 +82,29 @@ try: s.recv(100)
 except Exception: pass'
 # A ClientHello cut after its record header and a few bytes.
 raw 'import socket; s=socket.create_connection(("127.0.0.1",5081)); s.sendall(bytes.fromhex("160301020001") + b"\x00"*10); s.close()'
-# A client that stalls mid-handshake, kept open while others are served.
-ti_start stall python3 -c 'import socket,time; s=socket.create_connection(("127.0.0.1",5081)); s.sendall(bytes.fromhex("16030100c8")); time.sleep(60)'
+# A client that stalls mid-handshake, kept open while others are served;
+# trunkd cuts it off after its 10 s handshake bound.
+ti_start stall python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", 5081))
+s.sendall(bytes.fromhex("16030100c8"))
+t = time.time()
+s.settimeout(30)
+try:
+    while s.recv(4096):
+        pass
+except OSError:
+    pass
+print("closed after %.1f s" % (time.time() - t), flush=True)
+'
 ti_running trunkd || ti_fail "trunkd died on bad TLS input"
 options after-bad 5081 -cert "$TLS_PKI/carrier.pem" -key "$TLS_PKI/leaf.key" ||
 	ti_fail "trunk side: no service after bad input (after-bad.txt)"
 options ent-after-bad 5061 -verify_hostname gw.enterprise.test ||
 	ti_fail "enterprise side: no service after bad input"
-ti_stop stall
+ti_wait_exit stall 15 || ti_fail "the stalled handshake was not cut off"
+grep -q 'closed after' "$TI_DIR/stall.log" || ti_fail "stall: $(cat "$TI_DIR/stall.log")"
+ti_wait_until 5 tls_log_has trunkd 'TLS (from|with) 127\.0\.0\.1:[0-9]+ refused: handshake not finished within 10000 ms' ||
+	ti_fail "no log line for the stalled handshake"
 ti_running trunkd || ti_fail "trunkd died"
 ti_pass
