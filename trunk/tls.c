@@ -392,6 +392,12 @@ static struct certs_tls *tls_peer(bool outgoing, const struct sockaddr *sa,
 	if (!sa || len < sizeof(struct sockaddr_in) ||
 	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
 		return NULL;
+	/* certs/ does not say which listener took an incoming connection: a
+	 * phone sharing an SP-SSE's address must not get that trunk's
+	 * policy on the enterprise side. With one TLS trunk the trunk side's
+	 * own directory is already its policy, so leave incoming alone. */
+	if (!outgoing && s->nloaded < 2)
+		return NULL;
 	tls_sockaddr(sa, ip, sizeof(ip), &port);
 	for (i = 0; i < s->naddrs; i++)
 		if (!strcmp(s->addrs[i].ip, ip) &&

@@ -36,12 +36,17 @@ hs()
 		>"$TI_DIR/$name.txt" 2>&1 || true
 }
 # "TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256" from the session, "" without one.
+# The session block (Protocol, Cipher) may be missing when s_client ends
+# before TLS 1.3's session ticket: then the "New, ..., Cipher is" line
+# (its first field is the cipher's own version label, e.g. SSLv3 for
+# AES128-SHA, so the protocol is read from the session block when there).
 cipher_of()
 {
 	local p c
 	p=$(sed -n 's/^ *Protocol *: *//p' "$TI_DIR/$1.txt" | head -1)
-	c=$(sed -n 's/^ *Cipher *: *//p' "$TI_DIR/$1.txt" | head -1)
-	[ -z "$c" ] || [ "$c" = 0000 ] || [ "$c" = "(NONE)" ] || echo "$p $c"
+	c=$(sed -n 's/^New, [^,]*, Cipher is //p' "$TI_DIR/$1.txt" | head -1)
+	[ -n "$p" ] || p=$(sed -n 's/^New, \(TLSv[0-9.]*\), Cipher is .*/\1/p' "$TI_DIR/$1.txt" | head -1)
+	[ -z "$c" ] || [ "$c" = "(NONE)" ] || echo "$p $c"
 }
 
 hs ecdhe-first -tls1_2 -cipher 'ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA'
