@@ -331,6 +331,13 @@ static void control_flow(const struct trunk_flow *f, struct trunk_reply *r)
 		  trunk_flow_source_names[fi.source], fi.pings,
 		  fi.last_ping_ago, fi.last_pong_ago, fi.up_for, fi.failures);
 	reply_str(r, fi.reason);
+	if (!strcmp(fi.transport, "tls") && fi.state == TRUNK_FLOW_UP) {
+		struct trunk_tls_state ts;
+
+		/* What certs/ saw of the connection (issue 5 item 5). */
+		trunk_tls_conn_state(fi.remote, &ts);
+		control_tls_state(r, &ts);
+	}
 	reply_add(r, "}");
 }
 

@@ -88,6 +88,8 @@ int trunk_tls_flow_hold(struct trunk_gateway *gw, struct nta_outgoing_s *orq,
 			const char *ctx, trunk_tls_lost_h *lost, void *arg,
 			struct trunk_tls_flow **fp);
 void trunk_tls_flow_release(struct trunk_tls_flow **fp);
+/* certs/' view of our open TLS connection to hostport ("host:port"). */
+void trunk_tls_conn_state(const char *hostport, struct trunk_tls_state *out);
 /* The held connection's state (all zero when none is held). */
 void trunk_tls_flow_info(const struct trunk_tls_flow *f,
 			 struct trunk_tls_state *out);

@@ -149,6 +149,15 @@ static void flow_find_conn(const struct certs_conn_info *ci, void *arg)
 	ff->out->expiry = (long long)ci->peer_expiry;
 }
 
+void trunk_tls_conn_state(const char *hostport, struct trunk_tls_state *out)
+{
+	struct flow_find ff = { hostport, out };
+
+	memset(out, 0, sizeof(*out));
+	certs_conn_foreach(flow_find_conn, &ff);
+	out->connected = out->verified;
+}
+
 void trunk_tls_flow_info(const struct trunk_tls_flow *f,
 			 struct trunk_tls_state *out)
 {
