@@ -945,6 +945,31 @@ static int t_client_no_policy(void)
 	return 0;
 }
 
+/* ClientHellos from the future (a higher legacy_version; unknown versions
+ * in supported_versions) still get TLS 1.2 with our suite
+ * (tests/unit/certs/clienthello.py, path in $TEST_CLIENTHELLO). */
+/* REQ: TLS-1 */
+static int t_version_tolerance(void)
+{
+	const char *script = getenv("TEST_CLIENTHELLO");
+	char port[16], out[300];
+	char *argv[] = { "python3", (char *)script, port, "legacy", NULL };
+
+	CHECK(script);
+	pki();
+	CHECK(world_start(LISTENER) == 0);
+	snprintf(port, sizeof(port), "%u", w.port);
+	snprintf(out, sizeof(out), "%s/hello.out", unit_dir);
+	CHECK(run_peer(argv, out) == 0);
+	CHECK(strstr(slurp(out), "ServerHello version 0x0303 suite 0xc02f"));
+	argv[3] = "grease";
+	CHECK(run_peer(argv, out) == 0);
+	CHECK(strstr(slurp(out), "ServerHello version 0x0303 suite 0xc02f"));
+	CHECK(world_settle() == 0);
+	world_stop();
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{ "tls_cipher_order", t_server_cipher_order },
 	{ "tls_optional_ciphers", t_server_optional_ciphers },
@@ -961,6 +986,7 @@ static const struct unit_case cases[] = {
 	{ "tls_server_staple", t_server_staple },
 	{ "tls_handshake_bounded", t_handshake_bounded },
 	{ "tls_client_no_policy", t_client_no_policy },
+	{ "tls_version_tolerance", t_version_tolerance },
 };
 
 UNIT_MAIN(cases)
