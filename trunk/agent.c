@@ -97,10 +97,11 @@ static const char *const trunk_agent_vital[] = {
 };
 
 /*
- * What a UAS checks before anything else (RFC 3261 8.2.2.1, 8.1.1, 18.3):
+ * What a UAS checks before anything else (RFC 3261 8.2.2, 8.1.1, 18.3):
  * a Request-URI scheme we cannot route (only sip: and sips:; tel: and
  * the rest get 416), a header we act on that does not parse, a body
- * shorter than its Content-Length. 0: fine, else the status was sent.
+ * shorter than its Content-Length (400), an unsupported extension in
+ * Require (420). 0: fine (and for ACK), else the status was sent.
  */
 int trunk_agent_check_request(nta_incoming_t *irq, sip_t const *sip)
 {
@@ -110,6 +111,8 @@ int trunk_agent_check_request(nta_incoming_t *irq, sip_t const *sip)
 	char phrase[64];
 	size_t i;
 
+	if (sip->sip_request->rq_method == sip_method_ack)
+		return 0; /* nothing can be answered */
 	if (t != url_sip && t != url_sips) {
 		nta_incoming_treply(irq, SIP_416_UNSUPPORTED_URI, TAG_END());
 		return 416;
@@ -134,6 +137,12 @@ int trunk_agent_check_request(nta_incoming_t *irq, sip_t const *sip)
 				    TAG_END());
 		return 400;
 	}
+	/* An extension we do not support in Require: 420 with Unsupported
+	 * (RFC 3261 8.2.2.3). 100rel (RFC 3262) and timer (RFC 4028) are
+	 * ours: prack.c and call_timer.c honour them. */
+	if (sip->sip_require &&
+	    nta_check_required(irq, sip, trunk_agent_supported(), TAG_END()))
+		return 420;
 	return 0;
 }
 
@@ -158,14 +167,8 @@ static int trunk_agent_request(struct trunk_agent *agent, nta_leg_t *leg,
 	    sip->sip_request->rq_method != sip_method_ack &&
 	    sip->sip_request->rq_method != sip_method_options)
 		return 481;
-	if (sip->sip_request->rq_method != sip_method_ack &&
-	    trunk_agent_check_request(irq, sip))
-		return 0;
-	/* An extension we do not support in Require: 420 with Unsupported
-	 * (RFC 3261 8.2.2.3). 100rel (RFC 3262) and timer (RFC 4028) are
-	 * ours: call.c, prack.c and call_timer.c honour them. */
-	if (sip->sip_require && sip->sip_request->rq_method != sip_method_ack &&
-	    nta_check_required(irq, sip, trunk_agent_supported(), TAG_END()))
+	/* 416, 400, 420 before anything else (RFC 3261 8.2.2). */
+	if (trunk_agent_check_request(irq, sip))
 		return 0;
 	switch (sip->sip_request->rq_method) {
 	case sip_method_options:

@@ -177,13 +177,8 @@ int call_leg_request(struct call_leg *cl, nta_leg_t *leg, nta_incoming_t *irq,
 	struct trunk_call *call = cl->call;
 
 	(void)leg;
-	if (sip->sip_request->rq_method != sip_method_ack &&
-	    trunk_agent_check_request(irq, sip))
-		return 0;
-	/* An extension we do not support in Require: 420 with Unsupported
-	 * (RFC 3261 8.2.2.3); ours are 100rel and timer. */
-	if (sip->sip_require && sip->sip_request->rq_method != sip_method_ack &&
-	    nta_check_required(irq, sip, trunk_agent_supported(), TAG_END()))
+	/* 416, 400, 420 before anything else (RFC 3261 8.2.2). */
+	if (trunk_agent_check_request(irq, sip))
 		return 0;
 	switch (sip->sip_request->rq_method) {
 	case sip_method_ack:

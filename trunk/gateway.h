@@ -90,8 +90,8 @@ struct nta_agent_s *trunk_agent_nta(const struct trunk_agent *agent);
 #define TRUNK_SUPPORTED "100rel, timer"
 /* TRUNK_SUPPORTED as a header, for nta_check_required (process-wide). */
 sip_supported_t const *trunk_agent_supported(void);
-/* A request's basic sanity (RFC 3261 8.2.2.1, 18.3): 0, or the 4xx that
- * was sent (416 scheme, 400 bad header or short body). */
+/* A request's basic sanity (RFC 3261 8.2.2, 18.3): 0, or the 4xx that
+ * was sent (416 scheme, 400 bad header or short body, 420 Require). */
 struct nta_incoming_s;
 int trunk_agent_check_request(struct nta_incoming_s *irq, sip_t const *sip);
 /* "host:port" of the side's TLS listener (our Contact over TLS), or
