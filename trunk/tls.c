@@ -74,6 +74,8 @@ struct trunk_tls_side {
 		size_t loaded;	/* index into loaded[] */
 	} addrs[TLS_MAX_ADDRS]; /* SP-SSEs by IP, for tls_peer() */
 	size_t naddrs;
+	size_t dns,
+		ndns; /* TLS trunks with SP-SSEs found by DNS: last, count */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -403,6 +405,10 @@ static struct certs_tls *tls_peer(bool outgoing, const struct sockaddr *sa,
 		if (!strcmp(s->addrs[i].ip, ip) &&
 		    (!outgoing || s->addrs[i].port == port))
 			return s->loaded[s->addrs[i].loaded];
+	/* An SP-SSE found by DNS: the one trunk that has any such (several
+	 * would be ambiguous: certs/ then refuses, failing closed). */
+	if (outgoing && s->ndns == 1)
+		return s->loaded[s->dns];
 	return NULL;
 }
 
@@ -414,16 +420,25 @@ static void tls_trunk_addrs(struct trunk_tls_side *s,
 	size_t n = config_get_list(t, "proxy", &px), i;
 	struct config_addr a;
 	unsigned char buf[sizeof(struct in6_addr)];
+	bool by_dns = n == 0; /* RFC 3263 on the domain */
 
-	for (i = 0; i < n && s->naddrs < TLS_MAX_ADDRS; i++) {
+	for (i = 0; i < n; i++) {
 		if (config_addr_parse(px[i], &a) ||
-		    inet_pton(a.ipv6 ? AF_INET6 : AF_INET, a.host, buf) != 1)
+		    inet_pton(a.ipv6 ? AF_INET6 : AF_INET, a.host, buf) != 1) {
+			by_dns = true; /* a host name */
+			continue;
+		}
+		if (s->naddrs == TLS_MAX_ADDRS)
 			continue;
 		snprintf(s->addrs[s->naddrs].ip, sizeof(s->addrs[0].ip),
 			 "%.63s", a.host);
 		s->addrs[s->naddrs].port = a.port ? a.port : 5061;
 		s->addrs[s->naddrs].loaded = s->nloaded - 1;
 		s->naddrs++;
+	}
+	if (by_dns) {
+		s->dns = s->nloaded - 1;
+		s->ndns++;
 	}
 }
 
