@@ -278,6 +278,8 @@ static void control_trunk_registrations(struct trunk_control *ctl,
 		reply_str(r, ri.last_response);
 		reply_add(r, ",\"reason\":");
 		reply_str(r, ri.reason);
+		reply_add(r, ",\"sse\":");
+		reply_str(r, ri.route);
 		reply_add(r, "}");
 		sep = ",";
 	}

@@ -82,9 +82,18 @@ struct trunk_reg {
 	unsigned failures;  /* delivery failures in a row (REG-6) */
 	unsigned refusals;  /* 401/407/403 in a row (REG-7) */
 	time_t registered_at;
-	struct trunk_flow *flow;      /* owned: the registered flow */
-	unsigned flow_failures;	      /* in a row, for OB-5 */
-	bool reconnected;	      /* REG-5's one immediate retry spent */
+	struct trunk_flow *flow; /* owned: the registered flow */
+	unsigned flow_failures;	 /* in a row, for OB-5 */
+	bool reconnected;	 /* REG-5's one immediate retry spent */
+	/* The configured SP-SSEs (REG-5, REG-9 alternates); route and
+	 * tls_name above are those of alt[cur]. */
+	struct reg_alt {
+		char route[360];
+		char tls_name[256];
+		time_t blocked_until; /* a long Retry-After (REG-9) */
+	} alt[8];
+	unsigned nalt, cur;
+	unsigned alt_tries;	      /* alternates tried in this outage */
 	struct trunk_flow_backoff fb; /* OB-5 bases */
 	unsigned retry_base_s, retry_max_s; /* REG-6 */
 	time_t next_attempt;		    /* BACKOFF/REGISTERED: when */
@@ -177,6 +186,7 @@ static void reg_backoff(struct trunk_reg *r, unsigned retry_after,
 {
 	unsigned s;
 
+	r->alt_tries = 0; /* the next cycle may try the alternates again */
 	++r->failures;
 	if (r->flow_failures) {
 		s = trunk_flow_backoff_s(&r->fb, r->flow_failures++, true,
@@ -209,6 +219,7 @@ static void reg_success(struct trunk_reg *r, sip_t const *sip)
 
 	r->failures = r->refusals = 0;
 	r->reconnected = false;
+	r->alt_tries = 0;
 	r->granted = reg_granted(r, sip);
 	if (r->expires == 0) { /* our un-REGISTER was answered */
 		trunk_flow_close(r->flow);
@@ -347,6 +358,33 @@ static unsigned reg_retry_after(sip_t const *sip)
 		       : 0;
 }
 
+/* Move to the next SP-SSE that no long Retry-After blocks (REG-5,
+ * REG-9); false when there is none left to try in this outage. */
+static bool reg_next_alternate(struct trunk_reg *r, const char *why)
+{
+	time_t now = time(NULL);
+	unsigned i, n;
+
+	if (r->nalt < 2 || r->alt_tries + 1 >= r->nalt)
+		return false;
+	for (i = 1; i < r->nalt; i++) {
+		n = (r->cur + i) % r->nalt;
+		if (r->alt[n].blocked_until > now)
+			continue;
+		r->alt_tries++;
+		LOGI(SUBSYS, r->ctx, "%s: trying the alternate SP-SSE %s", why,
+		     r->alt[n].route);
+		r->cur = n;
+		snprintf(r->route, sizeof(r->route), "%s", r->alt[n].route);
+		snprintf(r->tls_name, sizeof(r->tls_name), "%s",
+			 r->alt[n].tls_name);
+		r->reconnected = false;
+		su_timer_set_interval(r->timer, reg_timer_fired, r, 0);
+		return true;
+	}
+	return false;
+}
+
 static void reg_failure(struct trunk_reg *r, int status, sip_t const *sip)
 {
 	unsigned ra = reg_retry_after(sip);
@@ -375,6 +413,19 @@ static void reg_failure(struct trunk_reg *r, int status, sip_t const *sip)
 		/* From the loop, not from inside nta's callback. */
 		su_timer_set_interval(r->timer, reg_timer_fired, r, 0);
 		return;
+	}
+	/* REG-5: the reconnect failed too: the SP-SSE is unreachable, try
+	 * the alternates (each once per outage). */
+	if (reg_is_transport_failure(status, sip) && r->expires &&
+	    reg_next_alternate(r, why))
+		return;
+	/* REG-9: a long Retry-After: remember it for this SP-SSE and try
+	 * an alternate. */
+	if ((status == 503 || status == 500) && ra > 32 && r->expires &&
+	    r->cur < r->nalt) {
+		r->alt[r->cur].blocked_until = time(NULL) + ra;
+		if (reg_next_alternate(r, why))
+			return;
 	}
 	/* REG-9: a short Retry-After: wait it out and retry. */
 	if ((status == 503 || status == 500) && ra && ra <= 32) {
@@ -596,6 +647,7 @@ static struct trunk_reg *reg_alloc(struct trunk_gateway *gw,
 	const char *tp = config_get_str(t, "transport");
 	struct config_addr a = { { 0 } };
 	struct trunk_flow_params fp;
+	size_t np, i;
 
 	if (!r || su_home_init(r->home)) {
 		free(r);
@@ -608,16 +660,31 @@ static struct trunk_reg *reg_alloc(struct trunk_gateway *gw,
 	snprintf(r->ruri, sizeof(r->ruri), "sip:%s",
 		 config_is_set(t, "domain") ? config_get_str(t, "domain")
 					    : "invalid");
-	/* The first SP-SSE if configured, else RFC 3263 on the domain
-	 * (REG-3). */
-	if (config_get_list(t, "proxy", &px) && !config_addr_parse(px[0], &a))
-		trunk_tls_route(t, &a, r->route, sizeof(r->route));
-	else if (trunk_tls_trunk_uses_tls(t) && config_is_set(t, "domain"))
+	/* The configured SP-SSEs in order (alternates: REG-5, REG-9), else
+	 * RFC 3263 on the domain (REG-3). */
+	np = config_get_list(t, "proxy", &px);
+	for (i = 0; i < np && r->nalt < 8; i++) {
+		memset(&a, 0, sizeof(a));
+		if (config_addr_parse(px[i], &a))
+			continue;
+		trunk_tls_route(t, &a, r->alt[r->nalt].route,
+				sizeof(r->alt[r->nalt].route));
+		if (trunk_tls_trunk_uses_tls(t))
+			snprintf(r->alt[r->nalt].tls_name,
+				 sizeof(r->alt[r->nalt].tls_name), "%s",
+				 trunk_tls_verify_name(t, a.host));
+		r->nalt++;
+	}
+	if (r->nalt) {
+		snprintf(r->route, sizeof(r->route), "%s", r->alt[0].route);
+		snprintf(r->tls_name, sizeof(r->tls_name), "%s",
+			 r->alt[0].tls_name);
+	} else if (trunk_tls_trunk_uses_tls(t) && config_is_set(t, "domain")) {
 		/* Only TLS targets of the domain (TLS-8, TLS-9). */
 		trunk_tls_route(t, NULL, r->route, sizeof(r->route));
-	if (trunk_tls_trunk_uses_tls(t))
 		snprintf(r->tls_name, sizeof(r->tls_name), "%s",
-			 trunk_tls_verify_name(t, a.host));
+			 trunk_tls_verify_name(t, NULL));
+	}
 	reg_contact(r, uuid, tp);
 	reg_flow_params(r, t, &fp);
 	r->flow = trunk_flow_alloc(gw, r->trunk, &fp, reg_flow_failed, r);
@@ -704,6 +771,7 @@ void trunk_reg_get_info(const struct trunk_reg *r, struct trunk_reg_info *info)
 	info->flow_failures = r->flow_failures;
 	info->last_response = r->last;
 	info->reason = r->reason;
+	info->route = r->route;
 	info->flow = r->flow;
 }
 

@@ -41,6 +41,7 @@ struct trunk_reg_info {
 	unsigned flow_failures;	   /* OB-5 count */
 	const char *last_response; /* "200 OK", "" if none yet */
 	const char *reason;	   /* of the last state change */
+	const char *route;	   /* the SP-SSE in use ("" : RFC 3263) */
 	const struct trunk_flow *flow;
 };
 bool trunk_reg_info(const struct trunk_gateway *gw, const char *trunk,
