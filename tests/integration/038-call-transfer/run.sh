@@ -10,7 +10,9 @@
 #             and the carrier gets the BYE. The carrier's own REFER gets
 #             405 and it never sees a REFER or re-INVITE.
 #   ctl       the same call transferred by `trunkctl transfer ID 2002`:
-#             the desk gets only the BYE.
+#             the desk gets only the BYE; then RTP flows both ways
+#             between eve and the carrier through the relay (rtp.py), and
+#             `trunkctl hangup` ends the call.
 #   busy      a blind REFER to eve, who is busy (486): NOTIFY 486
 #             (terminated), the desk keeps the carrier and hangs up.
 #   attended  the desk consults eve (a second call, 2002), then REFERs
@@ -42,10 +44,11 @@ call_id()
 		'[c["id"] for c in j["calls"] if c["state"] == "CONFIRMED"][0]'
 }
 
-# peers MODE TARGET_SCENARIO: the carrier and eve for one transfer.
+# peers MODE TARGET_SCENARIO [CARRIER_SCENARIO]: the carrier and eve for
+# one transfer.
 peers()
 {
-	tc_peer "carrier-$1" "$TC_CARRIER" 5090 "$TI_TEST_DIR/carrier.xml" \
+	tc_peer "carrier-$1" "$TC_CARRIER" 5090 "${3:-$TI_TEST_DIR/carrier.xml}" \
 		-set trunkd "$(tc_trunkd trunk)"
 	tc_peer "eve-$1" "$TC_PBX" 5070 "$TI_TEST_DIR/$2" \
 		-set trunkd "$(tc_trunkd ent)"
@@ -68,14 +71,26 @@ peers refer target.xml
 desk desk-refer desk-refer.xml 5070 -s +15550100001
 finish desk-refer eve-refer carrier-refer
 
-# 2. blind, by trunkctl
-peers ctl target.xml
+# 2. blind, by trunkctl, with real RTP afterwards: the carrier's and eve's
+# media on loopback addresses; rtp.py sends both ways through the relay.
+sed 's/198\.51\.100\.20/127.0.0.3/' "$TI_TEST_DIR/carrier.xml" \
+	>"$TI_DIR/carrier-media.xml"
+peers ctl target-media.xml "$TI_DIR/carrier-media.xml"
 desk desk-ctl desk-ctl.xml 5070 -s +15550100001
 ti_wait_until 10 call_up 1 || ti_fail "ctl: no established call to transfer"
-out=$(ti_ctl transfer "$(call_id)" 2002) ||
+id=$(call_id)
+out=$(ti_ctl transfer "$id" 2002) ||
 	ti_fail "ctl: trunkctl transfer failed: $out"
 ti_json_check "$out" 'j["ok"]' "trunkctl transfer"
-finish desk-ctl eve-ctl carrier-ctl
+finish desk-ctl
+eve_acked() { grep -q '^ACK ' "$TI_DIR/eve-ctl.msg.txt"; }
+ti_wait_until 10 eve_acked || ti_fail "ctl: eve got no ACK"
+ti_exec python3 "$TI_TEST_DIR/rtp.py" "$TI_DIR/carrier-ctl.msg.txt" \
+	"$TI_DIR/eve-ctl.msg.txt" >"$TI_DIR/rtp.log" 2>&1 ||
+	{ cat "$TI_DIR/rtp.log" >&2; ti_fail "ctl: no RTP between eve and the carrier after the transfer"; }
+ti_log "ctl: $(cat "$TI_DIR/rtp.log")"
+out=$(ti_ctl hangup "$id") || ti_fail "ctl: trunkctl hangup failed: $out"
+finish eve-ctl carrier-ctl
 
 # 3. blind to a busy target: NOTIFY 486, the desk keeps the call.
 peers busy target-busy.xml
