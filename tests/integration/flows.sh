@@ -95,5 +95,5 @@ HOOK
 	flows_global "event_hook = $TI_DIR/hook.sh"
 }
 
-# flows_json_ctl CMD EXPR: trunkctl --json CMD evaluated with ti_json.
+# flows_ctl CMD EXPR: trunkctl --json CMD evaluated with ti_json.
 flows_ctl() { ti_json "$(ti_ctl "$1")" "$2"; }
