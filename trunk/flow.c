@@ -393,7 +393,11 @@ static void flow_tport_error(tp_stack_t *stack, struct trunk_flow *f,
 			 strerror(error));
 	else
 		snprintf(why, sizeof(why), "connection closed by the peer");
-	/* The pending entry is spent once reported; do not release it. */
+	/* Release our pending entry now (safe inside the report: tport
+	 * reads nothing of it after the callback): a later report on this
+	 * connection must not reach a flow that may be gone by then. */
+	if (f->pendd > 0)
+		tport_release(tp, f->pendd, NULL, NULL, f, 0);
 	f->pendd = 0;
 	flow_set_state(f, TRUNK_FLOW_FAILED, why);
 }
