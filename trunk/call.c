@@ -32,6 +32,7 @@
 #include "location.h"
 #include "policy.h"
 #include "tls.h"
+#include "flow.h"
 #include "registration.h"
 
 #include <sofia-sip/nta.h>
@@ -383,13 +384,16 @@ static void call_b_success(struct trunk_call *call, sip_t const *sip)
 	/* Session timers start on both legs, each as agreed there. */
 	call_timer_confirmed(call, sip);
 	st = call_timer_response_headers(call, &call->a);
-	nta_incoming_treply(call->invite_a, sip->sip_status->st_status,
-			    sip->sip_status->st_phrase,
-			    SIPTAG_CONTACT(call_leg_contact(call, &call->a)),
-			    SIPTAG_ALLOW_STR(TRUNK_ALLOW),
-			    SIPTAG_SUPPORTED_STR(TRUNK_SUPPORTED),
-			    TAG_IF(st, SIPTAG_HEADER_STR(st)),
-			    CALL_BODY_TAGS(&body), TAG_END());
+	nta_incoming_treply(
+		call->invite_a, sip->sip_status->st_status,
+		sip->sip_status->st_phrase,
+		SIPTAG_CONTACT(call_leg_contact(call, &call->a)),
+		SIPTAG_ALLOW_STR(TRUNK_ALLOW),
+		SIPTAG_SUPPORTED_STR(TRUNK_SUPPORTED),
+		TAG_IF(st, SIPTAG_HEADER_STR(st)),
+		/* KEEP-3: a keep offer is answered in the reliable 2xx. */
+		SIPTAG_VIA(trunk_keep_answer_irq(call->gw, call->invite_a)),
+		CALL_BODY_TAGS(&body), TAG_END());
 	/* With an offer in the 2xx (late offer) the answer comes in A's ACK,
 	 * which we relay; otherwise B gets its ACK now. */
 	call_ack_or_defer(call, &call->b, call->invite_b_cseq,

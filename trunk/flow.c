@@ -462,6 +462,17 @@ sip_via_t *trunk_keep_answer_via(struct trunk_gateway *gw, void *home,
 	return v;
 }
 
+sip_via_t *trunk_keep_answer_irq(struct trunk_gateway *gw, nta_incoming_t *irq)
+{
+	msg_t *msg = nta_incoming_getrequest(irq); /* a reference */
+	sip_via_t *v = NULL;
+
+	if (msg && sip_object(msg))
+		v = trunk_keep_answer_via(gw, msg_home(msg), sip_object(msg));
+	msg_destroy(msg); /* irq keeps the message (and v) alive */
+	return v;
+}
+
 static enum flow_transport flow_transport_of(tport_t *tp)
 {
 	const char *proto = tport_name(tp)->tpn_proto;

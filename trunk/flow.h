@@ -131,6 +131,12 @@ struct sip_via_s;
 struct sip_via_s *trunk_keep_answer_via(struct trunk_gateway *gw, void *home,
 					struct sip_s const *sip);
 
+/* The same for the responses to an incoming transaction (the INVITE's
+ * 2xx, KEEP-3): allocated with the request message, NULL as above. */
+struct nta_incoming_s;
+struct sip_via_s *trunk_keep_answer_irq(struct trunk_gateway *gw,
+					struct nta_incoming_s *irq);
+
 /* hook.c: run [global] event_hook (if set) with KIND NAME STATE REASON,
  * detached; never blocks the signalling thread. */
 void trunk_hook_run(struct trunk_gateway *gw, const char *kind,

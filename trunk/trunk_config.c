@@ -49,7 +49,8 @@ static const struct config_key trunk_listen_keys[] = {
 	  "tests." },
 	{ "keep_answer", CONFIG_DURATION, 0, 3600000, NULL, "30s", 0,
 	  "RFC 6223 keep value (seconds) put in the Via of our 200 to an "
-	  "OPTIONS or REGISTER whose Via offers keep (KEEP-3): how often the "
+	  "OPTIONS, REGISTER or INVITE whose Via offers keep (KEEP-3): how "
+	  "often the "
 	  "peer should send keep-alives, which trunkd answers (CRLF pong, "
 	  "STUN). 0: never offered." },
 	{ "event_hook", CONFIG_STRING, 0, 0, NULL, NULL, 0,

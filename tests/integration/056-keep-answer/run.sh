@@ -3,7 +3,7 @@
 # offers keep gets a 200 whose Via carries keep=30 (keep_answer), on the
 # enterprise and the trunk side; one without keep gets none; a phone's
 # REGISTER that offers keep gets keep=30 in the Via of its 200.
-# REQ: KEEP-3 (partly: OPTIONS and REGISTER responses, not INVITE)
+# REQ: KEEP-3 (OPTIONS and REGISTER; INVITE: 058)
 . "$(dirname "$0")/../lib.sh"
 ti_setup
 
