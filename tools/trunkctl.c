@@ -32,7 +32,8 @@ static void usage(FILE *f)
 		"  reload     re-read the configuration (a bad file is "
 		"reported,\n"
 		"             the running configuration stays)\n"
-		"  calls      active calls: id, state, direction, legs\n"
+		"  calls      active calls: id, state, direction, emergency, "
+		"legs\n"
 		"  hangup ID  end a call (BYE both legs, or CANCEL)\n"
 		"  transfer ID TARGET  transfer a call's enterprise leg to an\n"
 		"             extension or PBX user (3pcc)\n"
@@ -44,7 +45,11 @@ static void usage(FILE *f)
 		"keep-alive\n"
 		"             interval, pings, failure reason\n"
 		"  dialplan test NUMBER [caller=N] [direction=D] [context=C]\n"
-		"             what the dial plan decides for a call\n"
+		"             [from=SECTION] [privacy=id]\n"
+		"             the rule and leg B's INVITE (R-URI, To, From, "
+		"PAI,\n"
+		"             Privacy...) a call would get, without placing "
+		"it\n"
 		"\n"
 		"The socket is CONFIG's control_socket, or %s.\n",
 		DEFAULT_SOCKET);

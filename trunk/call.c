@@ -140,8 +140,9 @@ void call_end(struct trunk_call *call, const char *why)
 	if (call->state == CALL_TERMINATED)
 		return;
 	call_set_state(call, CALL_TERMINATED, why);
-	LOGI(SUBSYS, call->ctx, "ended after %lld s: %s",
-	     (long long)(time(NULL) - call->started), why);
+	LOGI(SUBSYS, call->ctx, "ended after %lld s: %s%s",
+	     (long long)(time(NULL) - call->started), why,
+	     call->route.emergency ? " (emergency call)" : "");
 	if (!call->reaper)
 		call->reaper = su_timer_create(su_root_task(call->gw->root), 0);
 	if (call->reaper)
@@ -788,6 +789,7 @@ static int call_route_trunk(struct trunk_gateway *gw, sip_t const *sip,
 				      .forward = r->a_trunk[0] != '\0',
 				      .cause = r->fwd_cause,
 				      .res = res,
+				      .dry_run = r->dry_run,
 				      .sip = sip };
 	struct trunk_policy_out out;
 
@@ -797,6 +799,7 @@ static int call_route_trunk(struct trunk_gateway *gw, sip_t const *sip,
 	if (!out.emergency && call_trunk_full(gw, t))
 		return 503;
 	r->to = TRUNK_SIDE_TRUNK;
+	r->emergency = out.emergency;
 	snprintf(r->trunk, sizeof(r->trunk), "%s", config_section_name(t));
 	call_route_peers(gw, r->trunk, r);
 	if (!r->nroutes && trunk_tls_trunk_uses_tls(t)) /* TLS-8 */
@@ -815,17 +818,17 @@ static int call_route_trunk(struct trunk_gateway *gw, sip_t const *sip,
 /* Enterprise -> trunk: the dial plan decides when there is one (routes,
  * numbers, identity); else the first trunk gets the dialled digits. */
 static int call_route_out(struct trunk_gateway *gw, sip_t const *sip,
-			  const char *caller, const char *context,
-			  struct call_route *r)
+			  const char *dialled, const char *caller,
+			  const char *context, struct call_route *r,
+			  struct dialplan_result *res)
 {
 	struct dialplan_query q = {
 		.direction = DIALPLAN_OUTBOUND,
 		.context = context,
 		.caller = caller,
-		.dialled = sip->sip_request->rq_url->url_user,
+		.dialled = dialled,
 	};
 	const struct config_section *t = NULL, *ph;
-	struct dialplan_result res;
 	size_t i;
 
 	if (!gw->plan)
@@ -834,26 +837,26 @@ static int call_route_out(struct trunk_gateway *gw, sip_t const *sip,
 			       : 404;
 	if (!q.dialled)
 		return 404;
-	if (dialplan_match(gw->plan, &q, &res)) {
+	if (dialplan_match(gw->plan, &q, res)) {
 		LOGW(SUBSYS, NULL, "dial plan has no context %s: 404",
 		     q.context ? q.context : "(none)");
 		return 404;
 	}
-	switch (res.action) {
+	switch (res->action) {
 	case DIALPLAN_ACTION_REJECT:
-		return res.code;
+		return res->code;
 	case DIALPLAN_ACTION_EXTENSION:
 	case DIALPLAN_ACTION_HUNT:
 		ph = trunk_phone_find(gw->cfg,
-				      res.action == DIALPLAN_ACTION_HUNT
-					      ? res.targets[0]
-					      : res.number);
+				      res->action == DIALPLAN_ACTION_HUNT
+					      ? res->targets[0]
+					      : res->number);
 		return ph ? call_route_phone(gw, ph, r) : 404;
 	case DIALPLAN_ACTION_TRUNK:
 		/* Fallback order: the first trunk the config has. */
-		for (i = 0; i < res.n_targets && !t; i++)
-			t = trunk_config_trunk(gw->cfg, res.targets[i]);
-		return t ? call_route_trunk(gw, sip, t, &res, r) : 503;
+		for (i = 0; i < res->n_targets && !t; i++)
+			t = trunk_config_trunk(gw->cfg, res->targets[i]);
+		return t ? call_route_trunk(gw, sip, t, res, r) : 503;
 	}
 	return 500;
 }
@@ -883,40 +886,40 @@ static int call_route_pbx(const struct config *cfg, const char *user,
  * registered phone rings it, any other goes to the PBX.
  */
 static int call_route_in(struct trunk_gateway *gw, sip_t const *sip,
-			 const struct config_section *trunk,
-			 struct call_route *r)
+			 const char *dialled, const char *context,
+			 struct call_route *r, struct dialplan_result *res)
 {
 	struct dialplan_query q = {
 		.direction = DIALPLAN_INBOUND,
-		.context = call_context(gw, trunk),
+		.context = context,
 		.caller = trunk_policy_asserted_number(sip),
-		.dialled = sip->sip_request->rq_url->url_user,
+		.dialled = dialled,
 	};
 	const struct config_section *ph, *t = NULL;
-	struct dialplan_result res;
 	const char *ext;
 
-	ph = trunk_phone_find(gw->cfg, q.dialled);
+	ph = trunk_phone_find(gw->cfg, sip->sip_request->rq_url->url_user);
 	if (ph)
 		return call_route_phone(gw, ph, r);
 	if (!gw->plan)
-		return call_route_pbx(gw->cfg, q.dialled, r);
-	if (!q.dialled || dialplan_match(gw->plan, &q, &res))
+		return call_route_pbx(gw->cfg,
+				      sip->sip_request->rq_url->url_user, r);
+	if (!q.dialled || dialplan_match(gw->plan, &q, res))
 		return 404;
-	switch (res.action) {
+	switch (res->action) {
 	case DIALPLAN_ACTION_REJECT:
-		return res.code;
+		return res->code;
 	case DIALPLAN_ACTION_EXTENSION:
 	case DIALPLAN_ACTION_HUNT:
-		ext = res.action == DIALPLAN_ACTION_HUNT ? res.targets[0]
-							 : res.number;
+		ext = res->action == DIALPLAN_ACTION_HUNT ? res->targets[0]
+							  : res->number;
 		ph = trunk_phone_find(gw->cfg, ext);
 		return ph ? call_route_phone(gw, ph, r)
 			  : call_route_pbx(gw->cfg, ext, r);
 	case DIALPLAN_ACTION_TRUNK: /* a DID forwarded out (FWD-1) */
-		for (size_t i = 0; i < res.n_targets && !t; i++)
-			t = trunk_config_trunk(gw->cfg, res.targets[i]);
-		return t ? call_route_trunk(gw, sip, t, &res, r) : 503;
+		for (size_t i = 0; i < res->n_targets && !t; i++)
+			t = trunk_config_trunk(gw->cfg, res->targets[i]);
+		return t ? call_route_trunk(gw, sip, t, res, r) : 503;
 	}
 	return 500;
 }
@@ -1007,15 +1010,100 @@ static int call_route_forward_always(struct trunk_gateway *gw, sip_t const *sip,
 	return call_route_trunk(gw, sip, t, &res, r);
 }
 
+/* Our host on SIDE, as the other end sees it in our From: the agent's
+ * Contact, else (no agent: trunkd --dialplan-test) the first listen
+ * address of the side's configuration. */
+static void call_own_host(struct trunk_gateway *gw, enum trunk_side side,
+			  char *buf, size_t len)
+{
+	const struct config_section *g =
+		config_section_get(gw->cfg, "global", NULL);
+	sip_contact_t const *m =
+		gw->agents[side]
+			? nta_agent_contact(trunk_agent_nta(gw->agents[side]))
+			: NULL;
+	const char *const *addrs;
+	struct config_addr a = { { 0 } };
+	char key[64];
+
+	snprintf(buf, len, "invalid");
+	if (m && m->m_url->url_host) {
+		snprintf(buf, len, "%s", m->m_url->url_host);
+		return;
+	}
+	snprintf(key, sizeof(key), "%s_listen", trunk_side_names[side]);
+	if (config_get_list(g, key, &addrs) && !config_addr_parse(addrs[0], &a))
+		snprintf(buf, len, strchr(a.host, ':') ? "[%s]" : "%s", a.host);
+}
+
+int call_route_decide(struct trunk_gateway *gw, enum trunk_side side,
+		      const struct config_section *who, sip_t const *sip,
+		      const char *context, bool dry_run, struct call_route *r,
+		      struct dialplan_result *res)
+{
+	const char *user = sip->sip_request->rq_url->url_user;
+	const struct config_section *ph;
+	const char *caller, *dialled = user;
+	char buf[3 * DIALPLAN_DIGITS_MAX + 1], host[300];
+	int status;
+
+	memset(res, 0, sizeof(*res));
+	memset(r, 0, sizeof(*r));
+	r->dry_run = dry_run;
+	if (side == TRUNK_SIDE_ENTERPRISE)
+		r->a_peer = who;
+	if (side == TRUNK_SIDE_TRUNK && who) {
+		snprintf(r->a_trunk, sizeof(r->a_trunk), "%s",
+			 config_section_name(who));
+		if (config_is_set(who, "domain"))
+			snprintf(r->a_domain, sizeof(r->a_domain), "%s",
+				 config_get_str(who, "domain"));
+	}
+	/* The plan sees the dialled string unescaped (a phone's "%23" is
+	 * '#', "%20" a blank, removed as a separator). */
+	if (user && strlen(user) < sizeof(buf))
+		dialled = url_unescape(buf, user);
+	if (!context)
+		context = call_context(gw, who);
+	/* An extension (or, from the trunk, a DID equal to one) reaches the
+	 * phone: routing is on the R-URI, never on To (ID-2). */
+	if (side == TRUNK_SIDE_TRUNK) {
+		status = call_route_in(gw, sip, dialled, context, r, res);
+		if ((!status || status == 480) && r->b_phone[0])
+			status = call_route_forward_always(gw, sip, who, r,
+							   status);
+		if (!status && r->to == TRUNK_SIDE_ENTERPRISE)
+			trunk_policy_inbound(r->b_peer, sip, r->headers,
+					     sizeof(r->headers));
+	} else if ((ph = trunk_phone_find(gw->cfg, user))) {
+		status = call_route_phone(gw, ph, r);
+	} else {
+		/* A phone's identity is its extension; a PBX's caller its
+		 * From. */
+		caller = who && !strcmp(config_section_kind(who), "phone")
+				 ? config_get_str(who, "extension")
+				 : sip->sip_from->a_url->url_user;
+		status = call_route_out(gw, sip, dialled, caller, context, r,
+					res);
+	}
+	/* Toward the enterprise, B's From is A's caller at our host (ID-3,
+	 * ID-4, ID-5: policy.c). */
+	if (!status && r->to == TRUNK_SIDE_ENTERPRISE && !r->from[0]) {
+		call_own_host(gw, r->to, host, sizeof(host));
+		trunk_policy_enterprise_from(sip, side == TRUNK_SIDE_TRUNK,
+					     host, r->from, sizeof(r->from));
+	}
+	return status;
+}
+
 /* Decide where an INVITE goes: 0, a SIP status if nowhere, or
  * TRUNK_CALL_ANSWERED when irq was answered (digest challenge). */
 static int call_route(struct trunk_gateway *gw, enum trunk_side side,
 		      nta_incoming_t *irq, sip_t const *sip,
 		      struct call_route *r)
 {
-	const char *dialled = sip->sip_request->rq_url->url_user;
-	const struct config_section *ph, *who = NULL;
-	const char *caller;
+	const struct config_section *who = NULL;
+	struct dialplan_result res;
 	char ip[64];
 	int status;
 
@@ -1030,38 +1118,9 @@ static int call_route(struct trunk_gateway *gw, enum trunk_side side,
 		status = 0;
 	if (status)
 		return status;
-	memset(r, 0, sizeof(*r));
-	if (side == TRUNK_SIDE_ENTERPRISE)
-		r->a_peer = who;
-	if (side == TRUNK_SIDE_TRUNK && config_is_set(who, "domain"))
-		snprintf(r->a_domain, sizeof(r->a_domain), "%s",
-			 config_get_str(who, "domain"));
-	if (side == TRUNK_SIDE_TRUNK) {
-		snprintf(r->a_trunk, sizeof(r->a_trunk), "%s",
-			 config_section_name(who));
-		if (call_trunk_full(gw, who))
-			return 503;
-	}
-	/* An extension (or, from the trunk, a DID equal to one) reaches the
-	 * phone: routing is on the R-URI, never on To (ID-2). */
-	if (side == TRUNK_SIDE_TRUNK) {
-		status = call_route_in(gw, sip, who, r);
-		if ((!status || status == 480) && r->b_phone[0])
-			status = call_route_forward_always(gw, sip, who, r,
-							   status);
-		if (!status && r->to == TRUNK_SIDE_ENTERPRISE)
-			trunk_policy_inbound(r->b_peer, sip, r->headers,
-					     sizeof(r->headers));
-		return status;
-	}
-	ph = trunk_phone_find(gw->cfg, dialled);
-	if (ph)
-		return call_route_phone(gw, ph, r);
-	/* A phone's identity is its extension; a PBX's caller its From. */
-	caller = who && !strcmp(config_section_kind(who), "phone")
-			 ? config_get_str(who, "extension")
-			 : sip->sip_from->a_url->url_user;
-	return call_route_out(gw, sip, caller, call_context(gw, who), r);
+	if (side == TRUNK_SIDE_TRUNK && call_trunk_full(gw, who))
+		return 503;
+	return call_route_decide(gw, side, who, sip, NULL, false, r, &res);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1093,36 +1152,6 @@ static int call_leg_a_create(struct trunk_call *call, enum trunk_side side,
 	nta_incoming_bind(irq, call_a_cancel, call);
 	call->invite_a = irq;
 	return 0;
-}
-
-/*
- * B's From: A's caller (display name and user) at our own host. From a
- * carrier toward the enterprise, the asserted identity is the caller
- * (ID-3), and Privacy: id hides it from phones (ID-4); every From form the
- * carrier sends, anonymous ones included, is accepted (ID-5).
- */
-static void call_b_from(struct trunk_call *call, sip_t const *sip,
-			const struct call_route *r, char *buf, size_t len)
-{
-	sip_contact_t const *m =
-		nta_agent_contact(trunk_agent_nta(call->gw->agents[r->to]));
-	const char *user = sip->sip_from->a_url->url_user;
-	const char *dn = sip->sip_from->a_display;
-	const char *host = m ? m->m_url->url_host : "invalid";
-
-	if (call->a.side == TRUNK_SIDE_TRUNK &&
-	    r->to == TRUNK_SIDE_ENTERPRISE) {
-		if (trunk_policy_privacy_id(sip)) {
-			snprintf(buf, len,
-				 "\"Anonymous\" "
-				 "<sip:anonymous@anonymous.invalid>");
-			return;
-		}
-		if (trunk_policy_asserted_number(sip))
-			user = trunk_policy_asserted_number(sip);
-	}
-	snprintf(buf, len, "%s%s<sip:%s%s%s>", dn ? dn : "", dn ? " " : "",
-		 user ? user : "", user ? "@" : "", host);
 }
 
 /* Authorization for a request on leg B toward a carrier that challenged
@@ -1256,10 +1285,7 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 	/* The next hop's transport: in the route, else the R-URI. */
 	call_transport_set(&call->b, strstr(r->nroutes ? r->routes[0] : r->ruri,
 					    "transport="));
-	if (r->from[0])
-		snprintf(from, sizeof(from), "%s", r->from);
-	else
-		call_b_from(call, sip, r, from, sizeof(from));
+	snprintf(from, sizeof(from), "%s", r->from);
 	snprintf(to, sizeof(to), "<%s>", r->ruri); /* ID-7: To = R-URI */
 	/* Who each side sees at the other end (a transfer target, too). */
 	call->party[0] = su_strdup(call->home, to);
@@ -1331,8 +1357,9 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 		return 0;
 	}
 	snprintf(call->target, sizeof(call->target), "%s", r.ruri);
-	LOGI(SUBSYS, call->ctx, "%s -> %s: %s", trunk_side_names[side],
-	     trunk_side_names[r.to], r.ruri);
+	LOGI(SUBSYS, call->ctx, "%s -> %s: %s%s", trunk_side_names[side],
+	     trunk_side_names[r.to], r.ruri,
+	     r.emergency ? " (emergency call)" : "");
 	return 0;
 }
 
@@ -1423,4 +1450,5 @@ void trunk_call_info(const struct trunk_call *call,
 		info->rtp_out[i] = st.rtp_out_packets;
 	}
 	info->target = call->target;
+	info->emergency = call->route.emergency;
 }

@@ -60,6 +60,8 @@ struct call_route {
 	const struct config_section *location;
 	char loc_cid[96], loc_entity[200];
 	uint16_t fwd_cause; /* a forward after the enterprise's 3xx (FWD-1) */
+	bool emergency;	    /* EM-1: toward a trunk, by the dial plan */
+	bool dry_run;	    /* dialtest.c: decided, never placed */
 	char b_phone[64];   /* leg B's [phone], for its forward_* (FWD-1) */
 	char trunk[64];	    /* the [trunk NAME] of leg B, "" toward the PBX */
 	char ruri[512];
@@ -68,6 +70,22 @@ struct call_route {
 	char routes[CALL_MAX_ROUTES][360];
 	unsigned nroutes;
 };
+
+/*
+ * Where a new INVITE goes once its sender is admitted (call.c): WHO is the
+ * [pbx]/[phone] it came from on the enterprise side (NULL: none), the
+ * [trunk] on the trunk side (never NULL there). CONTEXT names the
+ * dial-plan context, NULL for WHO's own (or the default). Fills *r (leg
+ * B's R-URI, From, identity and location headers: policy.c) and *res (the
+ * dial plan's decision; res->context NULL when it made none). dry_run:
+ * nothing is placed (the policy's log line is DEBUG). Returns 0 or the
+ * SIP status to answer. Live calls and `trunkctl dialplan test` /
+ * `trunkd --dialplan-test` (dialtest.c) both decide through it.
+ */
+int call_route_decide(struct trunk_gateway *gw, enum trunk_side side,
+		      const struct config_section *who, sip_t const *sip,
+		      const char *context, bool dry_run, struct call_route *r,
+		      struct dialplan_result *res);
 
 /* An in-dialog request relayed from one leg to the other. */
 struct call_txn {

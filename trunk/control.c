@@ -23,6 +23,7 @@
 #include "tls.h"
 #include "flow.h"
 #include "registration.h"
+#include "dialtest.h"
 
 #define SUBSYS		  "trunk.control"
 #define CONTROL_LINE_MAX  4096
@@ -236,7 +237,8 @@ static void control_calls(struct trunk_control *ctl, struct trunk_reply *r)
 			  sep, ci.id, ci.state, trunk_side_names[ci.from],
 			  trunk_side_names[ci.to], ci.duration_s);
 		reply_str(r, ci.target);
-		reply_add(r, ",\"legs\":[");
+		reply_add(r, ",\"emergency\":%s,\"legs\":[",
+			  ci.emergency ? "true" : "false");
 		for (int i = 0; i < 2; i++) {
 			reply_add(r, "%s{\"call_id\":", i ? "," : "");
 			reply_str(r, ci.call_id[i]);
@@ -364,23 +366,55 @@ static void control_flows(struct trunk_control *ctl, struct trunk_reply *r)
 static void control_error(struct trunk_reply *r, const char *why,
 			  const char *cmd);
 
-/* "dialplan test NUMBER [caller=N] [direction=D] [context=C]": what the
- * running dial plan decides for a call, without placing it (issue 4). */
+/* The dial plan's decision in a dialplan test answer. */
+static void control_dialplan_result(const struct dialplan_result *res,
+				    struct trunk_reply *r)
+{
+	size_t i;
+
+	reply_add(r, ",\"rule\":");
+	if (res->rule.file)
+		reply_add(r, "\"%s:%u\"", res->rule.file, res->rule.line);
+	else
+		reply_add(r, "null");
+	reply_add(r, ",\"context\":");
+	reply_str(r, res->context);
+	reply_add(r, ",\"action\":\"%s\",\"targets\":[",
+		  dialplan_action_name(res->action));
+	for (i = 0; i < res->n_targets; i++) {
+		reply_add(r, "%s", i ? "," : "");
+		reply_str(r, res->targets[i]);
+	}
+	reply_add(r, "],\"number\":");
+	reply_str(r, res->number);
+	reply_add(r,
+		  ",\"e164\":%s,\"presentation\":\"%s\","
+		  "\"identity\":",
+		  res->e164 ? "true" : "false",
+		  dialplan_presentation_name(res->presentation));
+	reply_str(r, res->identity);
+	if (res->action == DIALPLAN_ACTION_REJECT)
+		reply_add(r, ",\"code\":%u", res->code);
+}
+
+/* "dialplan test NUMBER [caller=N] [direction=outbound|inbound]
+ * [context=C] [from=SECTION] [privacy=id]": what a call would do, leg B's
+ * INVITE included, without placing it (issue 4 item 3, dialtest.c). */
 static void control_dialplan_test(struct trunk_control *ctl,
 				  struct trunk_reply *r)
 {
-	struct dialplan_query q = { .direction = DIALPLAN_OUTBOUND };
-	const struct config_section *t;
-	struct dialplan_result res;
-	char *arg, dom[256] = "", uri[320] = "";
+	struct trunk_dialtest q = { 0 };
+	struct dialtest_report *rep;
+	char *arg, why[256];
 	size_t i;
+	int rc;
 
 	arg = strtok(NULL, " \t");
-	if (!arg || strcmp(arg, "test") || !(q.dialled = strtok(NULL, " \t"))) {
+	if (!arg || strcmp(arg, "test") || !(q.number = strtok(NULL, " \t"))) {
 		control_error(r,
 			      "usage: dialplan test NUMBER [caller=N] "
-			      "[direction=outbound|inbound|internal] "
-			      "[context=NAME]",
+			      "[direction=outbound|inbound] [context=NAME] "
+			      "[from=SECTION] [privacy=id]",
 			      "dialplan");
 		return;
 	}
@@ -389,10 +423,12 @@ static void control_dialplan_test(struct trunk_control *ctl,
 			q.caller = arg + 7;
 		else if (!strncmp(arg, "context=", 8))
 			q.context = arg + 8;
+		else if (!strncmp(arg, "from=", 5))
+			q.from = arg + 5;
+		else if (!strcmp(arg, "privacy=id"))
+			q.privacy = true;
 		else if (!strcmp(arg, "direction=inbound"))
-			q.direction = DIALPLAN_INBOUND;
-		else if (!strcmp(arg, "direction=internal"))
-			q.direction = DIALPLAN_INTERNAL;
+			q.inbound = true;
 		else if (strcmp(arg, "direction=outbound")) {
 			control_error(r, "unknown argument", arg);
 			return;
@@ -403,41 +439,41 @@ static void control_dialplan_test(struct trunk_control *ctl,
 			      "dialplan");
 		return;
 	}
-	if (dialplan_match(ctl->gw->plan, &q, &res)) {
-		control_error(r, "no such context", "dialplan");
+	rep = calloc(1, sizeof(*rep));
+	rc = rep ? dialtest_run(ctl->gw, &q, rep, why, sizeof(why)) : ENOMEM;
+	if (rc) {
+		control_error(r, rc == ENOMEM ? "out of memory" : why,
+			      "dialplan");
+		free(rep);
 		return;
 	}
-	t = trunk_config_trunk(ctl->gw->cfg,
-			       res.action == DIALPLAN_ACTION_TRUNK &&
-					       res.n_targets
-				       ? res.targets[0]
-				       : NULL);
-	if (t && config_is_set(t, "domain"))
-		snprintf(dom, sizeof(dom), "%s", config_get_str(t, "domain"));
-	if (dom[0])
-		dialplan_uri_encode(res.number, dom, uri, sizeof(uri));
-	reply_add(r, "{\"ok\":true,\"rule\":\"%s:%u\",\"context\":",
-		  res.rule.file ? res.rule.file : "(none)", res.rule.line);
-	reply_str(r, res.context);
-	reply_add(r, ",\"action\":\"%s\",\"targets\":[",
-		  dialplan_action_name(res.action));
-	for (i = 0; i < res.n_targets; i++) {
-		reply_add(r, "%s", i ? "," : "");
-		reply_str(r, res.targets[i]);
-	}
-	reply_add(r, "],\"number\":");
-	reply_str(r, res.number);
-	reply_add(r,
-		  ",\"e164\":%s,\"emergency\":%s,\"presentation\":\"%s\","
-		  "\"identity\":",
-		  res.e164 ? "true" : "false", res.emergency ? "true" : "false",
-		  dialplan_presentation_name(res.presentation));
-	reply_str(r, res.identity);
+	reply_add(r, "{\"ok\":true");
+	control_dialplan_result(&rep->res, r);
+	reply_add(r, ",\"emergency\":%s,\"status\":%d,\"to\":\"%s\",",
+		  rep->emergency || rep->res.emergency ? "true" : "false",
+		  rep->status, rep->status ? "" : trunk_side_names[rep->side]);
+	reply_add(r, "\"peer\":");
+	reply_str(r, rep->peer);
+	reply_add(r, ",\"peer_kind\":");
+	reply_str(r, rep->peer_kind);
 	reply_add(r, ",\"request_uri\":");
-	reply_str(r, uri);
-	if (res.action == DIALPLAN_ACTION_REJECT)
-		reply_add(r, ",\"code\":%u", res.code);
+	reply_str(r, rep->status ? "" : rep->ruri);
+	reply_add(r, ",\"to_header\":");
+	reply_str(r, rep->status ? "" : rep->to);
+	reply_add(r, ",\"from\":");
+	reply_str(r, rep->status ? "" : rep->from);
+	reply_add(r, ",\"headers\":[");
+	for (i = 0; !rep->status && i < rep->nheaders; i++) {
+		reply_add(r, "%s{\"name\":", i ? "," : "");
+		reply_str(r, rep->hname[i]);
+		reply_add(r, ",\"value\":");
+		reply_str(r, rep->hvalue[i]);
+		reply_add(r, "}");
+	}
+	reply_add(r, "],\"location\":");
+	reply_str(r, !rep->status && rep->location ? rep->location : "");
 	reply_add(r, "}");
+	free(rep);
 }
 
 static void control_hangup(struct trunk_control *ctl, const char *arg,

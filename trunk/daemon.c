@@ -58,6 +58,12 @@ static int trunk_plan_load(const struct config *cfg, struct dialplan **out,
 
 int trunk_config_check(const char *file, struct config **out)
 {
+	return trunk_config_load_all(file, out, NULL);
+}
+
+int trunk_config_load_all(const char *file, struct config **out,
+			  struct dialplan **plan_out)
+{
 	struct dialplan *plan = NULL;
 	struct config *cfg = NULL;
 	int rc = config_load(file, trunk_config_schema, &cfg,
@@ -70,11 +76,14 @@ int trunk_config_check(const char *file, struct config **out)
 	if (!rc)
 		rc = trunk_plan_load(cfg, &plan, trunk_config_print_error,
 				     NULL);
-	dialplan_free(plan);
+	if (rc || !plan_out)
+		dialplan_free(plan);
 	if (rc) {
 		config_free(cfg);
 		return rc;
 	}
+	if (plan_out)
+		*plan_out = plan;
 	*out = cfg;
 	return 0;
 }

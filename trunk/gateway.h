@@ -198,6 +198,11 @@ int trunk_config_check_plan(const struct config *cfg,
 			    const struct dialplan *plan, config_error_h *eh,
 			    void *arg);
 
+/* daemon.c: trunk_config_check() that also hands over the compiled dial
+ * plan (*plan NULL when [dialplan] names no file). */
+int trunk_config_load_all(const char *file, struct config **out,
+			  struct dialplan **plan);
+
 /* acl.c: the source of a request and who it is. */
 struct nta_incoming_s;
 /* The source IP of irq's request, as text. */
@@ -217,6 +222,7 @@ struct trunk_call_info {
 	long long duration_s;
 	const char *call_id[2]; /* leg A (caller side), leg B */
 	const char *target;	/* B's Request-URI */
+	bool emergency;		/* EM-1: the dial plan's emergency call */
 	bool media;		/* anchored: the fields below are valid */
 	uint16_t media_port[2]; /* our RTP port toward leg A, leg B */
 	uint64_t rtp_in[2], rtp_out[2]; /* packets from / to each leg */

@@ -10,7 +10,6 @@
 
 #include <string.h>
 
-#include "dialplan/dialplan.h"
 #include "trunk/trunk.h"
 
 #define DEFAULT_CONFIG "/etc/trunkd/trunkd.conf"
@@ -21,69 +20,15 @@ static void usage(FILE *f)
 		"usage: trunkd [--config FILE] [--pid-file FILE]\n"
 		"       trunkd --check-config FILE\n"
 		"       trunkd [--config FILE] --dialplan-test NUMBER\n"
-		"              [--direction outbound|inbound|internal]\n"
-		"              [--caller NUMBER] [--context NAME]\n"
+		"              [--direction outbound|inbound] [--caller "
+		"NUMBER]\n"
+		"              [--context NAME] [--from SECTION] [--privacy]\n"
 		"       trunkd --config-reference\n"
 		"       trunkd --version\n"
 		"\n"
 		"Runs in the foreground; logs to stderr. Default config: %s\n"
 		"Signals: SIGTERM drains and exits 0, SIGHUP reloads.\n",
 		DEFAULT_CONFIG);
-}
-
-struct dp_test {
-	const char *number, *caller, *context;
-	enum dialplan_direction direction;
-};
-
-static void dp_print_error(const char *file, unsigned line, const char *why,
-			   void *arg)
-{
-	(void)arg;
-	fprintf(stderr, "%s:%u: %s\n", file, line, why);
-}
-
-/*
- * What a live call would do, without placing it (issue 4): the config's
- * dial plan matched offline; the Request-URI uses the first trunk's
- * domain. Exit 0, 1 (bad config or plan, no plan), 2 (unknown context).
- */
-static int dialplan_test(const char *cfgfile, const struct dp_test *t)
-{
-	struct dialplan_query q = { t->direction, t->context, t->caller,
-				    t->number };
-	const struct config_section *tr, *d;
-	struct dialplan_result res;
-	struct dialplan *plan = NULL;
-	struct config *cfg;
-	char buf[4096];
-	int rc;
-
-	if (trunk_config_check(cfgfile, &cfg))
-		return 1;
-	d = config_section_get(cfg, "dialplan", NULL);
-	tr = config_section_next(cfg, "trunk", NULL);
-	if (!config_is_set(d, "file")) {
-		fprintf(stderr, "%s: no [dialplan] file\n", config_file(cfg));
-		config_free(cfg);
-		return 1;
-	}
-	rc = dialplan_load(config_get_str(d, "file"), &plan, dp_print_error,
-			   NULL);
-	if (!rc)
-		rc = dialplan_match(plan, &q, &res);
-	if (!rc &&
-	    !dialplan_result_format(&res,
-				    tr && config_is_set(tr, "domain")
-					    ? config_get_str(tr, "domain")
-					    : NULL,
-				    buf, sizeof(buf)))
-		fputs(buf, stdout);
-	else if (rc == ENOENT)
-		fprintf(stderr, "no such context: %s\n", t->context);
-	dialplan_free(plan);
-	config_free(cfg);
-	return rc == 0 ? 0 : rc == ENOENT ? 2 : 1;
 }
 
 static int check_config(const char *file)
@@ -108,12 +53,14 @@ int main(int argc, char **argv)
 		{ "direction", required_argument, NULL, 'D' },
 		{ "caller", required_argument, NULL, 'F' },
 		{ "context", required_argument, NULL, 'X' },
+		{ "from", required_argument, NULL, 'S' },
+		{ "privacy", no_argument, NULL, 'P' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct trunk_daemon_opts d = { .config_path = DEFAULT_CONFIG };
-	struct dp_test dt = { .direction = DIALPLAN_OUTBOUND };
+	struct trunk_dialtest dt = { 0 };
 	int c;
 
 	while ((c = getopt_long(argc, argv, "c:p:Vh", opts, NULL)) != -1) {
@@ -136,9 +83,7 @@ int main(int argc, char **argv)
 			break;
 		case 'D':
 			if (!strcmp(optarg, "inbound"))
-				dt.direction = DIALPLAN_INBOUND;
-			else if (!strcmp(optarg, "internal"))
-				dt.direction = DIALPLAN_INTERNAL;
+				dt.inbound = true;
 			else if (strcmp(optarg, "outbound")) {
 				usage(stderr);
 				return 2;
@@ -149,6 +94,12 @@ int main(int argc, char **argv)
 			break;
 		case 'X':
 			dt.context = optarg;
+			break;
+		case 'S':
+			dt.from = optarg;
+			break;
+		case 'P':
+			dt.privacy = true;
 			break;
 		case 'V':
 			printf("%s\n", trunk_version_string());
@@ -166,6 +117,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (dt.number)
-		return dialplan_test(d.config_path, &dt);
+		return trunk_dialtest_offline(d.config_path, &dt);
 	return trunk_daemon_run(&d);
 }

@@ -242,6 +242,40 @@ static void policy_location(const struct trunk_policy_in *in,
 			   "Geolocation-Routing: yes\r\n");
 }
 
+/* Emergency calls (EM-1: the caller, its sender and where the location
+ * came from) and forwards at INFO; other calls at DEBUG (call.c logs
+ * every call at INFO); a dry run (trunkctl dialplan test) at DEBUG. */
+static void policy_log(const struct trunk_policy_in *in,
+		       const struct trunk_policy_out *out)
+{
+	const char *user = in->sip->sip_from->a_url->url_user;
+	char who[160] = "", loc[300] = "";
+
+	if (in->peer)
+		snprintf(who, sizeof(who), "%s %s",
+			 config_section_kind(in->peer),
+			 config_section_name(in->peer));
+	if (out->emergency && out->location)
+		snprintf(loc, sizeof(loc),
+			 "; location [location %s] of %s, by value",
+			 config_section_name(out->location), who);
+	else if (out->emergency)
+		snprintf(loc, sizeof(loc), "; location: none configured");
+	LOG_AT((out->emergency || in->forward) && !in->dry_run
+		       ? LOG_LEVEL_INFO
+		       : LOG_LEVEL_DEBUG,
+	       "trunk.identity", config_section_name(in->trunk),
+	       "%s%s %s from %s%s%s%s as %s (%s)%s",
+	       in->dry_run ? "dry run: " : "",
+	       out->emergency ? "emergency call to"
+	       : in->forward  ? "forward to"
+			      : "call to",
+	       out->ruri, user ? user : "anonymous", who[0] ? " (" : "", who,
+	       who[0] ? ")" : "",
+	       out->identity[0] ? out->identity : "no identity",
+	       out->identity[0] ? out->identity_source : "none known", loc);
+}
+
 int trunk_policy_outbound(const struct trunk_policy_in *in,
 			  struct trunk_policy_out *out)
 {
@@ -280,22 +314,27 @@ int trunk_policy_outbound(const struct trunk_policy_in *in,
 			   "Privacy: %s\r\n", o.privacy);
 	policy_location(in, host, out);
 	policy_pass(in->trunk, sip, out->headers, sizeof(out->headers));
-	/* Emergency calls (with caller and location source) and forwards at
-	 * INFO; the rest at DEBUG (call.c logs every call at INFO). */
-	LOG_AT(out->emergency || in->forward ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG,
-	       "trunk.identity", config_section_name(in->trunk),
-	       "%s %s as %s (%s)%s%s",
-	       out->emergency ? "emergency call to"
-	       : in->forward  ? "forward to"
-			      : "call to",
-	       out->ruri, out->identity[0] ? out->identity : "no identity",
-	       out->identity[0] ? out->identity_source : "none known",
-	       out->emergency ? ", location " : "",
-	       out->emergency
-		       ? (out->location ? config_section_name(out->location)
-					: "none configured")
-		       : "");
+	policy_log(in, out);
 	return 0;
+}
+
+void trunk_policy_enterprise_from(sip_t const *sip, bool from_trunk,
+				  const char *host, char *buf, size_t len)
+{
+	const char *user = sip->sip_from->a_url->url_user;
+	const char *dn = sip->sip_from->a_display;
+
+	if (from_trunk && trunk_policy_privacy_id(sip)) {
+		snprintf(buf, len,
+			 "\"Anonymous\" <sip:anonymous@anonymous.invalid>");
+		return;
+	}
+	if (from_trunk && trunk_policy_asserted_number(sip))
+		user = trunk_policy_asserted_number(sip);
+	if (dn && !*dn)
+		dn = NULL;
+	snprintf(buf, len, "%s%s<sip:%s%s%s>", dn ? dn : "", dn ? " " : "",
+		 user ? user : "", user ? "@" : "", host);
 }
 
 void trunk_policy_inbound(const struct config_section *peer, sip_t const *sip,

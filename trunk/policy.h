@@ -39,7 +39,8 @@ struct trunk_policy_in {
 	bool forward;	/* the call came from a trunk: FWD-1 forward */
 	unsigned cause; /* forward: the RFC 4458 cause (0: 302) */
 	const struct dialplan_result *res; /* NULL: no dial plan */
-	sip_t const *sip;		   /* leg A's INVITE */
+	bool dry_run;	  /* trunkctl dialplan test: log at DEBUG only */
+	sip_t const *sip; /* leg A's INVITE */
 };
 
 struct trunk_policy_out {
@@ -68,6 +69,14 @@ int trunk_policy_outbound(const struct trunk_policy_in *in,
  * [phone]; NULL: none), appended to buf (NUL-terminated, cut whole). */
 void trunk_policy_inbound(const struct config_section *peer, sip_t const *sip,
 			  char *buf, size_t len);
+
+/* Leg B's From toward the enterprise: A's caller (display name, user)
+ * at HOST, our address on that side. From a carrier (from_trunk) the
+ * caller is the asserted number (ID-3), or exactly "Anonymous"
+ * <sip:anonymous@anonymous.invalid> under Privacy: id (ID-4); any From
+ * form of the carrier is accepted (ID-5). */
+void trunk_policy_enterprise_from(sip_t const *sip, bool from_trunk,
+				  const char *host, char *buf, size_t len);
 
 /* The caller's number a carrier asserts: the SIP/SIPS P-Asserted-Identity's
  * user if there is one, else the tel one (ID-3), else NULL. Borrowed. */

@@ -7,6 +7,8 @@
 #ifndef TRUNKD_TRUNK_H
 #define TRUNKD_TRUNK_H
 
+#include <stdbool.h>
+
 #include "config/config.h"
 
 /* The whole trunkd.conf schema, NULL-terminated (all modules' sections). */
@@ -31,6 +33,25 @@ struct trunk_daemon_opts {
  * failed (reason logged).
  */
 int trunk_daemon_run(const struct trunk_daemon_opts *opts);
+
+/* A call to decide without placing it (trunkd --dialplan-test, trunkctl
+ * dialplan test; docs/dialplan.md). */
+struct trunk_dialtest {
+	bool inbound;	    /* trunk -> enterprise; else enterprise -> trunk */
+	const char *number; /* dialled (outbound) or the R-URI user (inbound) */
+	const char *caller; /* extension or number; NULL or "": anonymous */
+	const char *context; /* NULL: the sender's own, as for a live call */
+	/* The sender: a [phone] or [pbx] name (outbound; NULL: the phone
+	 * whose extension is caller, else the first [pbx]) or a [trunk]
+	 * name (inbound; NULL: the first). */
+	const char *from;
+	bool privacy; /* inbound: the carrier's INVITE has Privacy: id */
+};
+
+/* Load FILE and its dial plan and print what leg B's INVITE of q would
+ * be to stdout (errors to stderr). Returns the exit status: 0, 1 (bad
+ * config or plan, none configured), 2 (no such context or sender). */
+int trunk_dialtest_offline(const char *file, const struct trunk_dialtest *q);
 
 /* "trunkd 0.1.0 (Sofia-SIP ..., OpenSSL ..., ...)" */
 const char *trunk_version_string(void);

@@ -36,13 +36,32 @@ multipart=(--hdr Content-Type "multipart/mixed; *boundary=\"?$b\"?"
 
 # 1. Head office, restricted caller: civic + circle, routing wanted.
 TE_CALLER=2001
-te_uas car1 127.0.0.1 5090 --ruri 'sip:911@carrier\.invalid' \
+te_uas car1 127.0.0.1 5090 --hold 3000 --ruri 'sip:911@carrier\.invalid' \
 	--hdr From "\"Desk 2001\" $site;tag=[^;]+" \
 	--hdr Geolocation-Routing 'yes' "${multipart[@]}" \
 	--body '<ca:civicAddress xml:lang="en">[[:space:]]*<ca:country>US</ca:country>[[:space:]]*<ca:A1>NY</ca:A1>[[:space:]]*<ca:A3>New York</ca:A3>[[:space:]]*<ca:RD>Broadway</ca:RD>[[:space:]]*<ca:HNO>1</ca:HNO>[[:space:]]*<ca:NAM>Acme &amp; Sons</ca:NAM>[[:space:]]*<ca:PC>10004</ca:PC>[[:space:]]*</ca:civicAddress>' \
 	--body '<gs:Circle srsName="urn:ogc:def:crs:EPSG::4326">[[:space:]]*<gml:pos>40\.7128 -74\.0060</gml:pos>[[:space:]]*<gs:radius uom="urn:ogc:def:uom:EPSG::9001">30</gs:radius>'
-te_uac pbx1 127.0.0.1 5070 "$ENT" 911 200
+# The carrier rings for 3 s: meanwhile the call is listed as an emergency
+# call by trunkctl calls (issue 4 item 6), in the background UAC's time.
+python3 "$TE_EXPECT" uac "$TI_DIR/pbx1.xml" --final 200 || ti_fail "pbx1: scenario"
+ti_start pbx1 sipp -sf "$TI_DIR/pbx1.xml" -m 1 -t u1 -i 127.0.0.1 \
+	-p "$(ti_port 5070)" -key caller 2001 -s 911 -nostdin -timeout 15s \
+	-timeout_error -trace_err -error_file "$TI_DIR/pbx1.err.log" "$ENT"
+listed()
+{
+	local j
+	j=$(ti_ctl calls) || return 1
+	[ "$(ti_json "$j" "[c['emergency'] for c in j['calls']]")" = "[True]" ]
+}
+ti_wait_until 10 listed || ti_fail "trunkctl calls shows no emergency call: $(ti_ctl calls)"
+ti_wait_exit pbx1 15 || ti_fail "pbx1: did not finish"
+[ "$TI_EXIT_STATUS" = 0 ] || ti_fail "pbx1: the call failed (SIPp exit $TI_EXIT_STATUS)"
 te_uas_done car1
+# INFO: the emergency call, its caller and sender, the location's source.
+grep -qF 'emergency call to sip:911@carrier.invalid from 2001 (pbx hq) as +15550100000 (dial plan); location [location hq] of pbx hq, by value' \
+	"$TI_DIR/trunkd.log" || ti_fail "no INFO line for the emergency call"
+grep -qE 'call [0-9]+\] enterprise -> trunk: sip:911@carrier\.invalid \(emergency call\)' \
+	"$TI_DIR/trunkd.log" || ti_fail "the call's INFO line does not mark it"
 
 # 2. Branch: a point, no Geolocation-Routing.
 TE_CALLER=2000
@@ -59,4 +78,6 @@ te_uas car3 127.0.0.1 5090 \
 	--absent Geolocation-Routing
 te_uac pbx3 127.0.0.1 5070 "$ENT" 2125551234 200
 te_uas_done car3
+grep -qE 'enterprise -> trunk: sip:\+12125551234@carrier\.invalid;user=phone$' \
+	"$TI_DIR/trunkd.log" || ti_fail "a national call is marked as emergency"
 ti_pass

@@ -3,7 +3,7 @@
 
   sipp_expect.py uas OUT [--ruri RE] [--hdr NAME RE]... [--absent NAME]...
                  [--body RE]... [--not-body RE]... [--final CODE]
-                 [--contact URI]
+                 [--contact URI] [--hold MS]
       A UAS for one INVITE. --ruri: the request line must match
       "^INVITE RE SIP/2.0"; --hdr: the header NAME must be present and its
       value (all of its lines, as SIPp joins them) match ^ *RE *$;
@@ -11,7 +11,8 @@
       the message (e.g. a multipart body); --not-body: RE must not.
       --final 200 (default) answers with SDP and waits for ACK and BYE;
       any other code is a final failure (then ACK), with a Contact when
-      --contact URI is given (a 3xx).
+      --contact URI is given (a 3xx). --hold: 180 Ringing first, then MS
+      milliseconds before the final answer (the call can be inspected).
   sipp_expect.py uac OUT [--header "Name: value"]... [--final CODE]
                  [--from FROM]
       A UAC calling [service] (-s) with SDP and the extra headers; expects
@@ -37,6 +38,23 @@ SDP = '''
       m=audio [auto_media_port] RTP/AVP 0
       a=rtpmap:0 PCMU/8000
 '''
+
+
+HOLD = """  <send>
+    <![CDATA[
+
+      SIP/2.0 180 Ringing
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]uas[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <pause milliseconds="%d"/>
+"""
 
 
 def uas(a):
@@ -75,6 +93,8 @@ def uas(a):
     if used:
         out += '      <log message=%s/>\n' % quoteattr(used)
     out += '    </action>\n  </recv>\n'
+    if a.hold:
+        out += HOLD % a.hold
     if a.final == 200:
         out += '''  <send>
     <![CDATA[
@@ -222,6 +242,7 @@ def main():
     p.add_argument("--from", dest="sender",
                    default='"Desk [caller]" <sip:[caller]@[local_ip]:[local_port]>')
     p.add_argument("--final", type=int, default=200)
+    p.add_argument("--hold", type=int, default=0)
     a = p.parse_args()
     text = uas(a) if a.role == "uas" else uac(a)
     with open(a.out, "w") as f:
