@@ -15,7 +15,7 @@ int trunk_identity_outbound(const struct trunk_identity_in *in,
 	bool anonymous =
 		in->presentation == DIALPLAN_PRES_RESTRICTED && !in->emergency;
 	bool known = in->identity && dialplan_is_e164(in->identity);
-	const char *dn = in->caller_display;
+	const char *dn = in->caller_display, *user = in->caller_user;
 	char id_uri[300] = "";
 
 	memset(out, 0, sizeof(*out));
@@ -32,21 +32,27 @@ int trunk_identity_outbound(const struct trunk_identity_in *in,
 		snprintf(out->privacy, sizeof(out->privacy), "id");
 		return 0;
 	}
+	/* Without an identity, the caller's user at the domain; a user too
+	 * long for our From is unknown (never a cut URI). */
+	if (!id_uri[0])
+		snprintf(id_uri, sizeof(id_uri), "sip:%s@%s",
+			 user && *user &&
+					 strlen(user) + strlen(in->domain) + 6 <
+						 sizeof(id_uri)
+				 ? user
+				 : "unknown",
+			 in->domain);
 	/* Sofia keeps a quoted display name with its quotes; a bare one is
-	 * quoted here; one with a stray quote is dropped. */
+	 * quoted here; one with a stray quote is dropped, and so is one too
+	 * long for our From (never a cut one: issue 4, bad input). */
+	if (dn && strlen(dn) + strlen(id_uri) + 6 > sizeof(out->from))
+		dn = NULL;
 	if (dn && *dn && dn[0] == '"')
 		snprintf(out->from, sizeof(out->from), "%s ", dn);
 	else if (dn && *dn && !strchr(dn, '"'))
 		snprintf(out->from, sizeof(out->from), "\"%s\" ", dn);
-	if (id_uri[0])
-		snprintf(out->from + strlen(out->from),
-			 sizeof(out->from) - strlen(out->from), "<%s>", id_uri);
-	else
-		snprintf(out->from + strlen(out->from),
-			 sizeof(out->from) - strlen(out->from), "<sip:%s@%s>",
-			 in->caller_user && *in->caller_user ? in->caller_user
-							     : "unknown",
-			 in->domain);
+	snprintf(out->from + strlen(out->from),
+		 sizeof(out->from) - strlen(out->from), "<%s>", id_uri);
 	if (in->presentation == DIALPLAN_PRES_ALLOWED)
 		snprintf(out->privacy, sizeof(out->privacy), "none");
 	return 0;

@@ -331,7 +331,13 @@ void trunk_policy_enterprise_from(sip_t const *sip, bool from_trunk,
 	}
 	if (from_trunk && trunk_policy_asserted_number(sip))
 		user = trunk_policy_asserted_number(sip);
-	if (dn && !*dn)
+	/* A user too long for our From is unknown, an empty name none, one
+	 * too long dropped: never a cut From (issue 4, bad input). */
+	if (user && strlen(user) + strlen(host) + 8 > len)
+		user = "unknown";
+	if (dn &&
+	    (!*dn ||
+	     strlen(dn) + strlen(host) + (user ? strlen(user) : 0) + 10 > len))
 		dn = NULL;
 	snprintf(buf, len, "%s%s<sip:%s%s%s>", dn ? dn : "", dn ? " " : "",
 		 user ? user : "", user ? "@" : "", host);

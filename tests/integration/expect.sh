@@ -34,7 +34,8 @@ te_uas_done()
 
 # te_uac NAME IP PORT DEST NUMBER FINAL [HEADER...]: one call from
 # IP:$(ti_port PORT) as caller 2000 (TE_CALLER; TE_FROM replaces the whole
-# From) to NUMBER at DEST, with the extra headers; fails the test unless
+# From; TE_RURI the Request-URI) to NUMBER at DEST, with the extra
+# headers; fails the test unless
 # it ends with FINAL.
 te_uac()
 {
@@ -44,6 +45,7 @@ te_uac()
 	shift 6
 	for h in "$@"; do args+=(--header "$h"); done
 	[ -z "${TE_FROM:-}" ] || args+=(--from "$TE_FROM")
+	[ -z "${TE_RURI:-}" ] || args+=(--ruri "$TE_RURI")
 	python3 "$TE_EXPECT" uac "$TI_DIR/$name.xml" --final "$final" \
 		"${args[@]}" || ti_fail "$name: scenario"
 	ti_exec sipp -sf "$TI_DIR/$name.xml" -m 1 -t u1 -i "$ip" -p "$port" \

@@ -8,7 +8,7 @@
 # (plain and with Privacy: id), a rejected and an invalid number:
 #  1. the offline text is exactly expected/NAME.txt;
 #  2. the live JSON says the same (rule, status, R-URI, To, From, headers);
-#  3. five of them are then placed for real, and the callee (SIPp) receives
+#  3. six of them are then placed for real, and the callee (SIPp) receives
 #     exactly what the live test printed: every listed header with its
 #     value, no identity header it did not list.
 # REQ: ID-1, ID-3, ID-4, ID-6, ID-7, ID-8, ID-9, ID-10, EM-1, EM-2, EM-3, EM-5, EM-7
@@ -104,6 +104,7 @@ outbound_call()
 	te_uas_done "car-$name"
 }
 outbound_call national 2000 2125551234
+outbound_call international 2000 011442079460123
 outbound_call restricted 2001 2125551234
 outbound_call privacy-none 2002 2125551234
 outbound_call emergency 2001 911

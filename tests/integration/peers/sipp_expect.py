@@ -14,9 +14,10 @@
       --contact URI is given (a 3xx). --hold: 180 Ringing first, then MS
       milliseconds before the final answer (the call can be inspected).
   sipp_expect.py uac OUT [--header "Name: value"]... [--final CODE]
-                 [--from FROM]
+                 [--from FROM] [--ruri URI]
       A UAC calling [service] (-s) with SDP and the extra headers; expects
-      the final CODE (200: ACK then BYE; otherwise ACK).
+      the final CODE (200: ACK then BYE; otherwise ACK). --ruri: this
+      Request-URI (verbatim; a tel: URI, odd parameters) instead.
 
 Regexps are POSIX extended (SIPp's ereg); values are XML-escaped here.
 """
@@ -224,6 +225,11 @@ def uac(a):
     ]]>
   </send>
 ''' % (a.final, frm)
+    if a.ruri:  # the INVITE's and the ACK's Request-URI, verbatim
+        out = out.replace("INVITE sip:[service]@[remote_ip]:[remote_port] ",
+                          "INVITE %s " % a.ruri)
+        out = out.replace("ACK sip:[service]@[remote_ip]:[remote_port] ",
+                          "ACK %s " % a.ruri)
     return out + '</scenario>\n'
 
 

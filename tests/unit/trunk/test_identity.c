@@ -178,6 +178,33 @@ static int policed(void)
 	return 0;
 }
 
+/* Bad input (issue 4): a display name or caller user too long for our
+ * From is dropped or replaced, never cut (a cut From is no From). */
+static int oversized(void)
+{
+	struct trunk_identity_in in = base();
+	struct trunk_identity_out out;
+	char name[3002], user[2001];
+
+	memset(name, 'A', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	memset(user, '7', sizeof(user) - 1);
+	user[sizeof(user) - 1] = '\0';
+	in.caller_display = name;
+	CHECK(trunk_identity_outbound(&in, &out) == 0);
+	CHECK(!strcmp(out.from,
+		      "<sip:+442079460100@sip.carrier.example;user=phone>"));
+	in.identity = NULL;
+	in.caller_user = user;
+	in.caller_display = "\"Bob\"";
+	CHECK(trunk_identity_outbound(&in, &out) == 0);
+	CHECK(!strcmp(out.from, "\"Bob\" <sip:unknown@sip.carrier.example>"));
+	in.caller_user = "201";
+	CHECK(trunk_identity_outbound(&in, &out) == 0);
+	CHECK(!strcmp(out.from, "\"Bob\" <sip:201@sip.carrier.example>"));
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{ "epi", epi },
 	{ "history_info", history_info },
@@ -188,6 +215,7 @@ static const struct unit_case cases[] = {
 	{ "allowed", allowed },
 	{ "emergency_never_anonymous", emergency_never_anonymous },
 	{ "no_identity", no_identity },
+	{ "oversized", oversized },
 };
 
 UNIT_MAIN(cases)
