@@ -1273,7 +1273,7 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 	rc = call_sdp_cross(call, &call->a, sip->sip_payload,
 			    sip->sip_content_type, &body);
 	/* EM-5, EM-6: the PIDF-LO joins the SDP in a multipart body. */
-	if (!rc && r->location)
+	if (!rc && r->location && r->loc_cid[0]) /* by value */
 		rc = trunk_location_wrap(call->home, r->location, r->loc_entity,
 					 r->loc_cid, &body.pl, &body.ct)
 			     ? 503

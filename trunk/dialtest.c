@@ -220,10 +220,13 @@ void dialtest_text(const struct dialtest_report *rep, char *buf, size_t len)
 	    rep->from);
 	for (i = 0; i < rep->nheaders; i++)
 		PUT("%s: %s\n", rep->hname[i], rep->hvalue[i]);
-	if (rep->location)
+	if (rep->location && rep->loc_cid[0])
 		PUT("body: multipart/mixed: the SDP and the PIDF-LO of "
 		    "[location %s] (Content-ID <%s>)\n",
 		    rep->location, rep->loc_cid);
+	else if (rep->location)
+		PUT("location: [location %s] by reference (no body part)\n",
+		    rep->location);
 #undef PUT
 	if (n >= len && len)
 		buf[len - 1] = '\0';

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sofia-sip/sip.h>
 #include <sofia-sip/sip_header.h>
@@ -32,6 +33,11 @@ static const struct config_key location_keys[] = {
 	  "WGS 84 position \"LATITUDE LONGITUDE\" in degrees (a point), or "
 	  "\"LATITUDE LONGITUDE RADIUS\" with the radius in metres (a "
 	  "circle), RFC 5491." },
+	{ "reference", CONFIG_STRING, 0, 0, NULL, NULL, 0,
+	  "Location by reference (RFC 6442, EM-5): an http, https, sip or "
+	  "sips URI where the carrier dereferences the location. Emergency "
+	  "calls then carry Geolocation: <URI> and no PIDF-LO body. Excludes "
+	  "civic and geodetic (a location goes by value or by reference)." },
 	{ "routing", CONFIG_BOOL, 0, 0, NULL, "no", 0,
 	  "yes: emergency calls carry Geolocation-Routing: yes, asking the "
 	  "carrier to route on this location (EM-7); no: the header is not "
@@ -82,6 +88,25 @@ static int location_catype(const char *item, size_t len)
 	return -1;
 }
 
+bool trunk_location_reference_ok(const char *uri)
+{
+	static const char *const schemes[] = { "http://", "https://",
+					       "sip:", "sips:", NULL };
+	size_t i, len = uri ? strlen(uri) : 0;
+
+	if (!len || len > 255)
+		return false;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)uri[i] <= ' ' || uri[i] == '<' ||
+		    uri[i] == '>' || uri[i] == '"' || uri[i] == 0x7f)
+			return false;
+	for (i = 0; schemes[i]; i++)
+		if (!strncasecmp(uri, schemes[i], strlen(schemes[i])) &&
+		    len > strlen(schemes[i]))
+			return true;
+	return false;
+}
+
 static int location_validate(const struct config_section *sec,
 			     config_error_h *eh, void *arg)
 {
@@ -112,9 +137,28 @@ static int location_validate(const struct config_section *sec,
 		   arg);
 		bad++;
 	}
-	if (!n && !config_is_set(sec, "geodetic")) {
+	if (config_is_set(sec, "reference")) {
+		if (n || config_is_set(sec, "geodetic")) {
+			eh(config_section_file(sec),
+			   config_key_line(sec, "reference"),
+			   "reference: a location goes by value (civic, "
+			   "geodetic) or by reference, not both",
+			   arg);
+			bad++;
+		}
+		if (!trunk_location_reference_ok(
+			    config_get_str(sec, "reference"))) {
+			eh(config_section_file(sec),
+			   config_key_line(sec, "reference"),
+			   "reference: expected an http, https, sip or sips "
+			   "URI (at most 255 characters, no blanks, quotes or "
+			   "angle brackets)",
+			   arg);
+			bad++;
+		}
+	} else if (!n && !config_is_set(sec, "geodetic")) {
 		eh(config_section_file(sec), config_section_line(sec),
-		   "a location needs civic or geodetic", arg);
+		   "a location needs civic, geodetic or reference", arg);
 		bad++;
 	}
 	return bad;
@@ -124,8 +168,8 @@ const struct config_section_def trunk_location_section = {
 	.name = "location",
 	.named = true,
 	.help = "[location NAME]: where callers are (a site, an extension), "
-		"sent by value with emergency calls (RFC 6442, EM-5). A "
-		"[phone] or [pbx] names it with `location`.",
+		"sent by value or by reference with emergency calls (RFC "
+		"6442, EM-5). A [phone] or [pbx] names it with `location`.",
 	.keys = { location_keys, NULL },
 	.validate = location_validate,
 };

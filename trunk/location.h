@@ -1,6 +1,7 @@
 /*
  * Private to trunk/: the location of an emergency caller (EM-5..EM-7,
- * SIPconnect 13.1), by value. The administrator describes each site or
+ * SIPconnect 13.1), by value or by reference (`reference = URI`: only a
+ * `Geolocation: <URI>` header, no body). The administrator describes each site or
  * extension as a [location NAME] (civic address and/or geodetic point or
  * circle); a [phone] or [pbx] names its location. On an emergency call
  * toward a trunk, trunkd sends the location as a PIDF-LO (RFC 4119, RFC
@@ -13,9 +14,14 @@
 #ifndef TRUNKD_TRUNK_LOCATION_H
 #define TRUNKD_TRUNK_LOCATION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config/config.h"
+
+/* Is URI usable as a location reference (EM-5): http, https, sip or sips,
+ * 1-255 characters, no blanks, quotes or angle brackets? */
+bool trunk_location_reference_ok(const char *uri);
 
 /* The [location NAME] section (part of trunk_config_schema). */
 extern const struct config_section_def trunk_location_section;

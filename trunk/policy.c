@@ -228,6 +228,15 @@ static void policy_location(const struct trunk_policy_in *in,
 		in->cfg, "location", config_get_str(in->peer, "location"));
 	if (!out->location)
 		return;
+	if (config_is_set(out->location, "reference")) { /* by reference */
+		policy_put(out->headers, sizeof(out->headers),
+			   "Geolocation: <%s>\r\n",
+			   config_get_str(out->location, "reference"));
+		if (config_get_bool(out->location, "routing"))
+			policy_put(out->headers, sizeof(out->headers),
+				   "Geolocation-Routing: yes\r\n");
+		return;
+	}
 	for (; *cid; cid++) /* FNV-1a */
 		h = (h ^ (unsigned char)*cid) * 1099511628211ull;
 	snprintf(out->location_cid, sizeof(out->location_cid),
@@ -257,8 +266,9 @@ static void policy_log(const struct trunk_policy_in *in,
 			 config_section_name(in->peer));
 	if (out->emergency && out->location)
 		snprintf(loc, sizeof(loc),
-			 "; location [location %s] of %s, by value",
-			 config_section_name(out->location), who);
+			 "; location [location %s] of %s, by %s",
+			 config_section_name(out->location), who,
+			 out->location_cid[0] ? "value" : "reference");
 	else if (out->emergency)
 		snprintf(loc, sizeof(loc), "; location: none configured");
 	LOG_AT((out->emergency || in->forward) && !in->dry_run

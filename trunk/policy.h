@@ -53,8 +53,10 @@ struct trunk_policy_out {
 	char identity[DIALPLAN_NUMBER_MAX + 1]; /* asserted "+E164" or "" */
 	const char *identity_source; /* for logs: "dial plan", "PBX PAI"... */
 	/* Emergency calls from a peer with a location (EM-5): its
-	 * [location] (borrowed from cfg), the Content-ID the Geolocation
-	 * header names, the PIDF-LO entity. NULL / "" otherwise. */
+	 * [location] (borrowed from cfg); by value, the Content-ID the
+	 * Geolocation header names and the PIDF-LO entity; by reference
+	 * (the location's `reference`) both "" and no body. NULL / ""
+	 * otherwise. */
 	const struct config_section *location;
 	char location_cid[96];
 	char location_entity[200];

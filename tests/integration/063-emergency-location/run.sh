@@ -11,7 +11,10 @@
 #     (EM-3);
 #  2. 911 from the branch (routing = no): Geolocation with a gml:Point
 #     body, no Geolocation-Routing header;
-#  3. a national call from the head office: no Geolocation, a plain SDP.
+#  3. 911 from the campus, whose location goes by reference: Geolocation
+#     <https://...> (the configured URI), a plain SDP body, no PIDF-LO, no
+#     Geolocation-Routing;
+#  4. a national call from the head office: no Geolocation, a plain SDP.
 # REQ: EM-1, EM-3, EM-5, EM-6, EM-7
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/expect.sh"
@@ -71,7 +74,26 @@ te_uas car2 127.0.0.1 5090 --ruri 'sip:911@carrier\.invalid' \
 te_uac pbx2 127.0.0.2 5070 "$ENT" 911 200
 te_uas_done car2
 
-# 3. Not an emergency: no location at all.
+# 3. By reference: Geolocation names the configured URI; a plain SDP
+# body, no PIDF-LO, no Geolocation-Routing. trunkctl dialplan test and the
+# log say so.
+j=$(ti_ctl dialplan test 911 caller=2000 from=campus) || ti_fail "dialplan test: $j"
+ti_json_check "$j" "[(h['name'], h['value']) for h in j['headers']] ==
+	[('P-Asserted-Identity', '<sip:+15550100000@carrier.invalid;user=phone>'),
+	 ('Geolocation', '<https://lis.example.com/loc/campus-7?sig=a1b2>')] and
+	j['location'] == 'campus'" "dialplan test by reference"
+TE_CALLER=2000
+te_uas car4 127.0.0.1 5090 --ruri 'sip:911@carrier\.invalid' \
+	--hdr Geolocation '<https://lis\.example\.com/loc/campus-7\?sig=a1b2>' \
+	--hdr Content-Type 'application/sdp' --absent Geolocation-Routing \
+	--hdr P-Asserted-Identity "$site" --absent Privacy \
+	--not-body 'pidf|Content-ID|multipart'
+te_uac pbx4 127.0.0.3 5070 "$ENT" 911 200
+te_uas_done car4
+grep -qF 'location [location campus] of pbx campus, by reference' \
+	"$TI_DIR/trunkd.log" || ti_fail "no INFO line for the call by reference"
+
+# 4. Not an emergency: no location at all.
 te_uas car3 127.0.0.1 5090 \
 	--ruri 'sip:\+12125551234@carrier\.invalid;user=phone' \
 	--hdr Content-Type 'application/sdp' --absent Geolocation \

@@ -2,6 +2,7 @@
  * trunk/location.c: the [location] section, the PIDF-LO document and the
  * multipart body of emergency calls. The wire (Geolocation header, cid:
  * equal to Content-ID, Geolocation-Routing) is proven by integration 063.
+ * (and, by reference, the Geolocation URI header without a body).
  * REQ: EM-5, EM-6
  */
 #include <errno.h>
@@ -112,7 +113,7 @@ static int config_errors(void)
 	CHECK(unit_errs.n == 3);
 	CHECK(unit_has_err(2, "XX=1"));
 	CHECK(unit_has_err(3, "geodetic"));
-	CHECK(unit_has_err(4, "needs civic or geodetic"));
+	CHECK(unit_has_err(4, "needs civic, geodetic or reference"));
 	CHECK(unit_load("[location a]\ngeodetic = 1 2 0\n", trunk_config_schema,
 			&cfg) == EINVAL);
 	CHECK(unit_load("[location a]\ngeodetic = 1 2 3 4\n",
@@ -123,11 +124,44 @@ static int config_errors(void)
 	return 0;
 }
 
+/* EM-5 by reference: the URI's scheme and form, at its line; not with a
+ * location by value. */
+static int reference(void)
+{
+	struct config *cfg;
+
+	CHECK(trunk_location_reference_ok("https://lis.example.com/l/1?a=b"));
+	CHECK(trunk_location_reference_ok("HTTP://lis.example.com/"));
+	CHECK(trunk_location_reference_ok("sip:loc-7@lis.example.com"));
+	CHECK(trunk_location_reference_ok("sips:loc-7@lis.example.com"));
+	CHECK(!trunk_location_reference_ok("ftp://lis.example.com/"));
+	CHECK(!trunk_location_reference_ok("https://"));
+	CHECK(!trunk_location_reference_ok("sip:"));
+	CHECK(!trunk_location_reference_ok("https://a b/"));
+	CHECK(!trunk_location_reference_ok("https://a/<x>"));
+	CHECK(!trunk_location_reference_ok("https://a/\"x\""));
+	CHECK(!trunk_location_reference_ok(""));
+	CHECK(!trunk_location_reference_ok(NULL));
+	CHECK(unit_load("[location a]\nreference = ftp://x/\n"
+			"[location b]\ncivic = country=US\n"
+			"reference = https://lis.example.com/b\n",
+			trunk_config_schema, &cfg) == EINVAL);
+	CHECK(unit_errs.n == 2);
+	CHECK(unit_has_err(2, "http, https, sip or sips"));
+	CHECK(unit_has_err(5, "by value (civic, geodetic) or by reference"));
+	CHECK(unit_load("[location a]\nreference = https://lis.example.com/a\n"
+			"routing = yes\n",
+			trunk_config_schema, &cfg) == 0);
+	config_free(cfg);
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{ "pidf_civic_circle", pidf_civic_circle },
 	{ "pidf_point", pidf_point },
 	{ "multipart", multipart },
 	{ "config_errors", config_errors },
+	{ "reference", reference },
 };
 
 UNIT_MAIN(cases)
