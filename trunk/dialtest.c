@@ -139,7 +139,7 @@ int dialtest_run(struct trunk_gateway *gw, const struct trunk_dialtest *q,
 		 struct dialtest_report *rep, char *why, size_t len)
 {
 	const struct config_section *who;
-	struct call_route *r = calloc(1, sizeof(*r));
+	struct call_route *r;
 	msg_t *msg;
 	sip_t const *sip;
 	int rc;
@@ -151,6 +151,7 @@ int dialtest_run(struct trunk_gateway *gw, const struct trunk_dialtest *q,
 		snprintf(why, len, "no such context: %s", q->context);
 		return ENOENT;
 	}
+	r = calloc(1, sizeof(*r));
 	rc = r ? dialtest_who(gw->cfg, q, &who, why, len) : ENOMEM;
 	if (rc) {
 		free(r);
