@@ -40,7 +40,9 @@ const struct config_key certs_tls_keys[] = {
 	  "Name the peer certificate must carry (RFC 5922: subjectAltName "
 	  "URI or DNS; an IP subjectAltName when this is an IP address; the "
 	  "CN only when there is no subjectAltName at all; TLS-6), also sent "
-	  "as SNI. Default: the trunk's domain." },
+	  "as SNI. Default: a trunk's domain; in [enterprise] none. On a "
+	  "listening side, a client certificate's name is checked only when "
+	  "this is set." },
 	{ "tls_optional_ciphers", CONFIG_LIST, 0, 2,
 	  "TLS_RSA_WITH_AES_128_GCM_SHA256|TLS_RSA_WITH_AES_128_CBC_SHA", NULL,
 	  0,
@@ -60,9 +62,11 @@ const struct config_key certs_tls_keys[] = {
 	  "tls_certificate, stapled when a TLS client asks (TLS-7). Re-read "
 	  "at every such handshake: refresh the file, no reload needed." },
 	{ "tls_required", CONFIG_BOOL, 0, 0, NULL, "no", 0,
-	  "Never fall back to UDP/TCP toward this peer, whatever DNS offers "
-	  "(TLS-8). Not implemented yet: accepted and validated, no effect "
-	  "(issue 5)." },
+	  "[trunk]: never UDP/TCP toward the SP-SSE, whatever DNS offers "
+	  "(TLS-8). Needs transport = tls (a config error otherwise), with "
+	  "which every request goes to TLS targets only (SRV _sips._tcp, "
+	  "never NAPTR's UDP or TCP records). [enterprise]: no effect (each "
+	  "PBX or phone has its own transport)." },
 	{ NULL },
 };
 
