@@ -247,10 +247,12 @@ int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
 		   struct call_body *out)
 {
 	struct call_leg *to = from == &call->a ? &call->b : &call->a;
+	struct trunk_sdp_leg *tl = &call->sdp[to == &call->a ? 0 : 1];
 	struct trunk_sdp_remote rs;
 	uint16_t ports[TRUNK_SDP_MAX_MEDIA] = { 0 };
 	const char *addr;
 	char why[160], *text;
+	bool answer;
 
 	memset(out, 0, sizeof(*out));
 	if (!pl)
@@ -277,10 +279,18 @@ int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
 	ports[0] = media_session_port(call->media, call_media_leg(call, to));
 	addr = media_engine_side_addr(call->gw->media,
 				      (enum media_side)to->side);
-	if (trunk_sdp_rewrite(call->home, &call->sdp[to == &call->a ? 0 : 1],
-			      pl->pl_data, pl->pl_len, addr, strchr(addr, ':'),
-			      ports, rs.nstreams, &text, why, sizeof(why)))
+	answer = trunk_sdp_note(&call->sdp[from == &call->a ? 0 : 1], tl, &rs);
+	if (trunk_sdp_rewrite(call->home, tl, pl->pl_data, pl->pl_len, addr,
+			      strchr(addr, ':'), ports, rs.nstreams, &text, why,
+			      sizeof(why)))
 		return 488;
+	if (answer && tl->peer_known) { /* codec policy: what was agreed */
+		trunk_sdp_negotiated(&rs.s[0], tl);
+		call_sdp_remote(call, from, &rs.s[0]);
+		rs.s[0] = tl->peer;
+		trunk_sdp_negotiated(&rs.s[0], tl);
+		call_sdp_remote(call, to, &rs.s[0]);
+	}
 	out->pl = sip_payload_make(call->home, text);
 	out->ct = sip_content_type_make(call->home, "application/sdp");
 	call->a_sdp |= to == &call->a; /* no forward after this (FWD-1) */

@@ -105,6 +105,10 @@ int trunk_sdp_remote(const char *sdp, size_t len, struct trunk_sdp_remote *out,
 	}
 	sess = sdp_session(p);
 	memset(out, 0, sizeof(*out));
+	if (sess->sdp_origin) {
+		out->o_id = sess->sdp_origin->o_id;
+		out->o_version = sess->sdp_origin->o_version;
+	}
 	for (m = sess->sdp_media; m; m = m->m_next) {
 		if (out->nstreams == TRUNK_SDP_MAX_MEDIA) {
 			sdp_why(why, whylen, "too many m= lines", NULL);
@@ -118,10 +122,116 @@ int trunk_sdp_remote(const char *sdp, size_t len, struct trunk_sdp_remote *out,
 	return rc;
 }
 
+static bool sdp_has_pt(const uint8_t *pt, unsigned n, unsigned want)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (pt[i] == want)
+			return true;
+	return false;
+}
+
+bool trunk_sdp_note(struct trunk_sdp_leg *from, struct trunk_sdp_leg *to,
+		    const struct trunk_sdp_remote *rs)
+{
+	bool repeat = from->peer_known && from->peer_answered &&
+		      rs->o_id == from->peer_o_id &&
+		      rs->o_version == from->peer_o_version;
+	bool answer = from->offer_out || repeat;
+
+	from->offer_out = false;
+	if (!answer)
+		to->offer_out = true;
+	to->answer = answer;
+	from->peer_answered = answer;
+	from->peer_o_id = rs->o_id;
+	from->peer_o_version = rs->o_version;
+	if (rs->nstreams) {
+		from->peer = rs->s[0];
+		from->peer_known = true;
+	}
+	return answer;
+}
+
+void trunk_sdp_negotiated(struct trunk_sdp_stream *st,
+			  const struct trunk_sdp_leg *leg)
+{
+	st->npt = leg->npt;
+	memcpy(st->pt, leg->pt, leg->npt);
+}
+
+/* Is a=NAME:<pt> ... about payload type pt? */
+static bool sdp_attr_for(const sdp_attribute_t *a, const char *name,
+			 unsigned pt)
+{
+	return a->a_name && !strcasecmp(a->a_name, name) && a->a_value &&
+	       strtoul(a->a_value, NULL, 10) == pt &&
+	       strspn(a->a_value, "0123456789") > 0;
+}
+
+/*
+ * The codec policy on the first stream (docs/media.md "Codec policy"):
+ * which payload types of the peer's m= line we may say on `leg`.
+ */
+static bool sdp_pt_allowed(const struct trunk_sdp_leg *leg, unsigned pt)
+{
+	const struct trunk_sdp_stream *p = &leg->peer;
+
+	/* An answer names only what the offerer listed (no transcoding). */
+	if (leg->answer && leg->peer_known && p->npt &&
+	    !sdp_has_pt(p->pt, p->npt, pt))
+		return false;
+	/* RTP-5: CN only toward a peer whose m= line listed 13. */
+	if (pt == 13 && leg->peer_known && !sdp_has_pt(p->pt, p->npt, 13))
+		return false;
+	return true;
+}
+
+static void sdp_codec_policy(sdp_media_t *m, struct trunk_sdp_leg *leg)
+{
+	sdp_rtpmap_t *all = m->m_rtpmaps, **rp = &m->m_rtpmaps;
+	sdp_attribute_t **ap;
+	sdp_list_t **fp;
+
+	leg->npt = 0;
+	while (*rp) {
+		unsigned pt = (*rp)->rm_pt;
+
+		if (sdp_pt_allowed(leg, pt)) {
+			if (leg->npt < TRUNK_SDP_MAX_PT)
+				leg->pt[leg->npt++] = (uint8_t)pt;
+			rp = &(*rp)->rm_next;
+			continue;
+		}
+		*rp = (*rp)->rm_next;
+		for (ap = &m->m_attributes; *ap;)
+			if (sdp_attr_for(*ap, "fmtp", pt) ||
+			    sdp_attr_for(*ap, "rtpmap", pt))
+				*ap = (*ap)->a_next;
+			else
+				ap = &(*ap)->a_next;
+		for (fp = &m->m_format; *fp;)
+			if ((*fp)->l_text &&
+			    strtoul((*fp)->l_text, NULL, 10) == pt &&
+			    strspn((*fp)->l_text, "0123456789") ==
+				    strlen((*fp)->l_text))
+				*fp = (*fp)->l_next;
+			else
+				fp = &(*fp)->l_next;
+	}
+	/* Nothing in common: the stream is refused (port 0), still with a
+	 * valid m= line. */
+	if (!m->m_rtpmaps) {
+		m->m_rtpmaps = all;
+		m->m_port = 0;
+	}
+}
+
 /* Apply our address, ports and o= line to a parsed session. */
 static int sdp_localize(su_home_t *home, sdp_session_t *sess,
-			const struct trunk_sdp_leg *leg, const char *addr,
-			bool ipv6, const uint16_t *ports, size_t nports)
+			struct trunk_sdp_leg *leg, const char *addr, bool ipv6,
+			const uint16_t *ports, size_t nports)
 {
 	sdp_connection_t *c = su_zalloc(home, sizeof(*c));
 	sdp_origin_t *o = su_zalloc(home, sizeof(*o));
@@ -151,6 +261,9 @@ static int sdp_localize(su_home_t *home, sdp_session_t *sess,
 		if (m->m_port && !m->m_rejected)
 			m->m_port = i < nports ? ports[i] : 0;
 		sdp_attribute_remove(&m->m_attributes, "rtcp");
+		if (i == 0 && m->m_type == sdp_media_audio && m->m_rtpmaps &&
+		    m->m_port && !m->m_rejected)
+			sdp_codec_policy(m, leg);
 	}
 	return 0;
 }
@@ -182,6 +295,7 @@ int trunk_sdp_rewrite(su_home_t *home, struct trunk_sdp_leg *leg,
 		goto out;
 	sess = sdp_session(p);
 	rc = sdp_localize(tmp, sess, leg, addr, ipv6, ports, nports);
+	leg->answer = false;
 	if (rc)
 		goto out;
 	text = sdp_render(tmp, sess);

@@ -45,6 +45,7 @@ struct trunk_sdp_stream {
 };
 
 struct trunk_sdp_remote {
+	uint64_t o_id, o_version; /* the peer's o= session id and version */
 	unsigned nstreams;
 	struct trunk_sdp_stream s[TRUNK_SDP_MAX_MEDIA];
 };
@@ -53,18 +54,46 @@ struct trunk_sdp_remote {
 int trunk_sdp_remote(const char *sdp, size_t len, struct trunk_sdp_remote *out,
 		     char *why, size_t whylen);
 
-/* Our side of one leg: the o= line we own and the last body we sent. */
+/*
+ * Our side of one leg: the o= line we own, the last body we sent and the
+ * codec policy state of the leg (trunk_sdp_note(), docs/media.md "Codec
+ * policy").
+ */
 struct trunk_sdp_leg {
 	uint64_t sess_id;
 	uint64_t version;
-	char *last; /* body we sent last (on the caller's home), or NULL */
+	char *last;	 /* body we sent last (on the caller's home), or NULL */
+	bool offer_out;	 /* we sent an offer on this leg, no answer yet */
+	bool answer;	 /* the next rewrite here is an answer (consumed) */
+	bool peer_known; /* the leg's peer sent SDP: peer is valid */
+	bool peer_answered; /* that SDP was an answer */
+	uint64_t peer_o_id, peer_o_version;
+	struct trunk_sdp_stream peer; /* its first stream */
+	unsigned npt;		      /* payload types of our last SDP here */
+	uint8_t pt[TRUNK_SDP_MAX_PT]; /* (first stream), after the policy */
 };
+
+/*
+ * Offer/answer bookkeeping before an SDP of leg `from`'s peer is rewritten
+ * for leg `to`: records it as from's peer SDP and decides whether it is an
+ * answer (we have an offer out on `from`, or it repeats from's last answer
+ * with the same o= id and version, as a 200 after a 183) or an offer.
+ * Sets to->answer for trunk_sdp_rewrite() and returns it.
+ */
+bool trunk_sdp_note(struct trunk_sdp_leg *from, struct trunk_sdp_leg *to,
+		    const struct trunk_sdp_remote *rs);
 
 /*
  * Rewrite a peer's SDP for sending on `leg`: o= becomes
  * "trunkd <sess_id> <version> IN IP4|IP6 <addr>", every c= becomes addr,
  * m-line i gets ports[i] (0 stays 0: a rejected stream stays rejected) and
- * a=rtcp lines are dropped (RTCP goes to port + 1). The version rises only
+ * a=rtcp lines are dropped (RTCP goes to port + 1). The codec policy
+ * applies to the first stream (an RTP audio one): in an answer
+ * (leg->answer) only payload types the leg's peer offered remain; CN (PT
+ * 13) remains only toward a peer known to list it (RTP-5); a removed
+ * payload type loses its a=rtpmap and a=fmtp; everything else (fmtp such
+ * as annexb=no, RTP-6, telephone-event's events, ptime) crosses as the
+ * peer wrote it. leg->pt gets the payload types we sent. The version rises only
  * when the result differs from leg->last. *out is allocated on home.
  * Returns 0, EINVAL (unparsable SDP, reason in why) or ENOMEM.
  */
@@ -72,5 +101,10 @@ int trunk_sdp_rewrite(su_home_t *home, struct trunk_sdp_leg *leg,
 		      const char *sdp, size_t len, const char *addr, bool ipv6,
 		      const uint16_t *ports, size_t nports, char **out,
 		      char *why, size_t whylen);
+
+/* After an answer: st (either peer's stream) gets the negotiated payload
+ * types, those of the answer we sent on `leg`, for the relay's filter. */
+void trunk_sdp_negotiated(struct trunk_sdp_stream *st,
+			  const struct trunk_sdp_leg *leg);
 
 #endif /* TRUNKD_TRUNK_SDP_H */

@@ -164,6 +164,192 @@ static int rewrite_hold_2543(void)
 	return 0;
 }
 
+/* The enterprise offer of test 039: PCMU, PCMA, G.729 annexb=no, CN and
+ * telephone-event, ptime 20. */
+#define SDP_ENT                                                                \
+	"v=0\r\n"                                                              \
+	"o=pbx 10 1 IN IP4 192.0.2.20\r\n"                                     \
+	"s=-\r\n"                                                              \
+	"c=IN IP4 192.0.2.20\r\n"                                              \
+	"t=0 0\r\n"                                                            \
+	"m=audio 40000 RTP/AVP 0 8 18 13 101\r\n"                              \
+	"a=rtpmap:0 PCMU/8000\r\n"                                             \
+	"a=rtpmap:8 PCMA/8000\r\n"                                             \
+	"a=rtpmap:18 G729/8000\r\n"                                            \
+	"a=fmtp:18 annexb=no\r\n"                                              \
+	"a=rtpmap:13 CN/8000\r\n"                                              \
+	"a=rtpmap:101 telephone-event/8000\r\n"                                \
+	"a=fmtp:101 0-16\r\n"                                                  \
+	"a=ptime:20\r\n"
+
+#define SDP_CAR_ANSWER                                                         \
+	"v=0\r\n"                                                              \
+	"o=car 20 1 IN IP4 192.0.2.30\r\n"                                     \
+	"s=-\r\n"                                                              \
+	"c=IN IP4 192.0.2.30\r\n"                                              \
+	"t=0 0\r\n"                                                            \
+	"m=audio 50000 RTP/AVP 8 101\r\n"                                      \
+	"a=rtpmap:8 PCMA/8000\r\n"                                             \
+	"a=rtpmap:101 telephone-event/8000\r\n"                                \
+	"a=fmtp:101 0-15\r\n"                                                  \
+	"a=ptime:20\r\n"
+
+static int note(struct trunk_sdp_leg *from, struct trunk_sdp_leg *to,
+		const char *sdp)
+{
+	struct trunk_sdp_remote r;
+
+	if (trunk_sdp_remote(sdp, strlen(sdp), &r, NULL, 0))
+		return -1;
+	return trunk_sdp_note(from, to, &r);
+}
+
+/*
+ * An offer crosses with every codec, its fmtp (annexb=no: RTP-6;
+ * telephone-event's events) and ptime; PCMU and PCMA stay toward the
+ * carrier (RTP-3); CN stays toward a carrier not heard from yet, since
+ * the enterprise accepts it.
+ */
+/* REQ: RTP-3 RTP-6 */
+static int policy_offer_crosses(void)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	struct trunk_sdp_leg a = { .sess_id = 1, .version = 1 };
+	struct trunk_sdp_leg b = { .sess_id = 2, .version = 1 };
+	char *out;
+
+	CHECK(note(&a, &b, SDP_ENT) == 0); /* an offer */
+	CHECK(!b.answer && b.offer_out);
+	out = rewrite(home, &b, SDP_ENT, 20000);
+	CHECK(out);
+	CHECK(strstr(out, "m=audio 20000 RTP/AVP 0 8 18 13 101\r\n"));
+	CHECK(strstr(out, "a=fmtp:18 annexb=no\r\n"));
+	CHECK(strstr(out, "a=rtpmap:13 CN/8000\r\n"));
+	CHECK(strstr(out, "a=fmtp:101 0-16\r\n"));
+	CHECK(strstr(out, "a=ptime:20\r\n"));
+	CHECK(b.npt == 5);
+	su_home_deinit(home);
+	return 0;
+}
+
+/*
+ * The carrier's answer lacks CN: the answer to the enterprise has no CN
+ * (RTP-5) and only codecs the enterprise offered; the negotiated payload
+ * types (leg->pt) are what the relay lets through both ways.
+ */
+/* REQ: RTP-5 */
+static int policy_answer_without_cn(void)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	struct trunk_sdp_leg a = { .sess_id = 1, .version = 1 };
+	struct trunk_sdp_leg b = { .sess_id = 2, .version = 1 };
+	const char *extra = "v=0\r\no=car 20 2 IN IP4 192.0.2.30\r\ns=-\r\n"
+			    "c=IN IP4 192.0.2.30\r\nt=0 0\r\n"
+			    "m=audio 50000 RTP/AVP 8 9 13\r\n"
+			    "a=rtpmap:9 G722/8000\r\n";
+	char *out;
+
+	CHECK(note(&a, &b, SDP_ENT) == 0);
+	CHECK(rewrite(home, &b, SDP_ENT, 20000));
+	CHECK(note(&b, &a, SDP_CAR_ANSWER) == 1); /* the answer */
+	CHECK(a.answer && !b.offer_out);
+	out = rewrite(home, &a, SDP_CAR_ANSWER, 30000);
+	CHECK(out);
+	CHECK(strstr(out, "m=audio 30000 RTP/AVP 8 101\r\n"));
+	CHECK(!strstr(out, "CN/8000"));
+	CHECK(a.npt == 2 && a.pt[0] == 8 && a.pt[1] == 101 && !a.answer);
+	/* A 200 repeating the 183's answer is still the answer. */
+	CHECK(note(&b, &a, SDP_CAR_ANSWER) == 1);
+	/* An answerer that names what was not offered (G722) is cut down
+	 * to the offer. */
+	a.answer = true;
+	out = rewrite(home, &a, extra, 30000);
+	CHECK(out && strstr(out, "m=audio 30000 RTP/AVP 8 13\r\n"));
+	CHECK(!strstr(out, "G722"));
+	su_home_deinit(home);
+	return 0;
+}
+
+/* RTP-5: a re-offer toward a peer whose m= line lacked 13 has no CN. */
+/* REQ: RTP-5 */
+static int policy_cn_toward_known_peer(void)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	struct trunk_sdp_leg a = { .sess_id = 1, .version = 1 };
+	struct trunk_sdp_leg b = { .sess_id = 2, .version = 1 };
+	char *out;
+
+	CHECK(note(&a, &b, SDP_ENT) == 0);
+	CHECK(note(&b, &a, SDP_CAR_ANSWER) == 1);
+	/* The enterprise re-offers (new version). */
+	CHECK(note(&a, &b,
+		   "v=0\r\no=pbx 10 2 IN IP4 192.0.2.20\r\ns=-\r\n"
+		   "c=IN IP4 192.0.2.20\r\nt=0 0\r\n"
+		   "m=audio 40000 RTP/AVP 0 13\r\n") == 0);
+	out = rewrite(home, &b,
+		      "v=0\r\no=pbx 10 2 IN IP4 192.0.2.20\r\ns=-\r\n"
+		      "c=IN IP4 192.0.2.20\r\nt=0 0\r\n"
+		      "m=audio 40000 RTP/AVP 0 8 13\r\n",
+		      20000);
+	CHECK(out && strstr(out, "m=audio 20000 RTP/AVP 0 8\r\n"));
+	su_home_deinit(home);
+	return 0;
+}
+
+/*
+ * A carrier offer with G.729 only and annexb=no: the enterprise is told
+ * annexb=no (RTP-6); its answer with G.729 crosses back with its own fmtp.
+ */
+/* REQ: RTP-6 */
+static int policy_g729_annexb(void)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	struct trunk_sdp_leg a = { .sess_id = 1, .version = 1 };
+	struct trunk_sdp_leg b = { .sess_id = 2, .version = 1 };
+	const char *offer = "v=0\r\no=car 1 1 IN IP4 192.0.2.30\r\ns=-\r\n"
+			    "c=IN IP4 192.0.2.30\r\nt=0 0\r\n"
+			    "m=audio 50000 RTP/AVP 18\r\n"
+			    "a=rtpmap:18 G729/8000\r\n"
+			    "a=fmtp:18 annexb=no\r\n";
+	const char *answer = "v=0\r\no=pbx 1 1 IN IP4 192.0.2.20\r\ns=-\r\n"
+			     "c=IN IP4 192.0.2.20\r\nt=0 0\r\n"
+			     "m=audio 40000 RTP/AVP 18 0\r\n"
+			     "a=rtpmap:18 G729/8000\r\n"
+			     "a=fmtp:18 annexb=no\r\n";
+	char *out;
+
+	CHECK(note(&b, &a, offer) == 0);
+	out = rewrite(home, &a, offer, 30000);
+	CHECK(out && strstr(out, "m=audio 30000 RTP/AVP 18\r\n"));
+	CHECK(strstr(out, "a=fmtp:18 annexb=no\r\n"));
+	CHECK(note(&a, &b, answer) == 1);
+	out = rewrite(home, &b, answer, 20000);
+	CHECK(out && strstr(out, "m=audio 20000 RTP/AVP 18\r\n"));
+	CHECK(strstr(out, "a=fmtp:18 annexb=no\r\n"));
+	CHECK(!strstr(out, "PCMU"));
+	su_home_deinit(home);
+	return 0;
+}
+
+/* No codec in common: the stream is refused with port 0. */
+static int policy_nothing_common(void)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	struct trunk_sdp_leg a = { .sess_id = 1, .version = 1 };
+	struct trunk_sdp_leg b = { .sess_id = 2, .version = 1 };
+	const char *ans = "v=0\r\no=car 1 1 IN IP4 192.0.2.30\r\ns=-\r\n"
+			  "c=IN IP4 192.0.2.30\r\nt=0 0\r\n"
+			  "m=audio 50000 RTP/AVP 9\r\n";
+	char *out;
+
+	CHECK(note(&a, &b, SDP_A) == 0);
+	CHECK(note(&b, &a, ans) == 1);
+	out = rewrite(home, &a, ans, 30000);
+	CHECK(out && strstr(out, "m=audio 0 RTP/AVP 9\r\n"));
+	su_home_deinit(home);
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{ "remote_basic", remote_basic },
 	{ "remote_rtcp_and_v6", remote_rtcp_and_v6 },
@@ -173,6 +359,11 @@ static const struct unit_case cases[] = {
 	{ "rewrite_version", rewrite_version },
 	{ "rewrite_rejected", rewrite_rejected },
 	{ "rewrite_hold_2543", rewrite_hold_2543 },
+	{ "policy_offer_crosses", policy_offer_crosses },
+	{ "policy_answer_without_cn", policy_answer_without_cn },
+	{ "policy_cn_toward_known_peer", policy_cn_toward_known_peer },
+	{ "policy_g729_annexb", policy_g729_annexb },
+	{ "policy_nothing_common", policy_nothing_common },
 };
 
 UNIT_MAIN(cases)
