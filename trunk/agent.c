@@ -150,10 +150,9 @@ int trunk_agent_check_request(nta_incoming_t *irq, sip_t const *sip)
  * Requests outside any dialog. Returning a status code >= 100 makes nta
  * answer with it; 0 means we answered (or, for ACK, nothing is due).
  */
-static int trunk_agent_request(struct trunk_agent *agent, nta_leg_t *leg,
-			       nta_incoming_t *irq, sip_t const *sip)
+static int trunk_agent_dispatch(struct trunk_agent *agent, nta_incoming_t *irq,
+				sip_t const *sip)
 {
-	(void)leg;
 	LOGD(SUBSYS, agent->ctx, "%s %s from %s",
 	     sip->sip_request->rq_method_name,
 	     sip->sip_call_id ? sip->sip_call_id->i_id : "-",
@@ -185,6 +184,24 @@ static int trunk_agent_request(struct trunk_agent *agent, nta_leg_t *leg,
 	default:
 		return 501;
 	}
+}
+
+/* nta's callback for them. A 0 return leaves the transaction to us: one
+ * answered here (OPTIONS, REGISTER, a rejected request, an ACK) goes back
+ * with nta_incoming_destroy(), after which nta still absorbs
+ * retransmissions with the stored response until timer J and frees it
+ * (call_leg_request in call_dialog.c does the same in dialogs). An INVITE
+ * belongs to its call (call_free destroys it). */
+static int trunk_agent_request(struct trunk_agent *agent, nta_leg_t *leg,
+			       nta_incoming_t *irq, sip_t const *sip)
+{
+	int rc = trunk_agent_dispatch(agent, irq, sip);
+
+	(void)leg;
+	if (rc == 0 && sip->sip_request->rq_method != sip_method_invite &&
+	    nta_incoming_status(irq) >= 200)
+		nta_incoming_destroy(irq);
+	return rc;
 }
 
 sip_supported_t const *trunk_agent_supported(void)

@@ -171,12 +171,11 @@ static int call_relay_other(struct call_leg *cl, nta_incoming_t *irq,
 	return call_txn_start(cl, &call->other, irq, sip, call_other_response);
 }
 
-int call_leg_request(struct call_leg *cl, nta_leg_t *leg, nta_incoming_t *irq,
-		     sip_t const *sip)
+static int call_leg_dispatch(struct call_leg *cl, nta_incoming_t *irq,
+			     sip_t const *sip)
 {
 	struct trunk_call *call = cl->call;
 
-	(void)leg;
 	/* 416, 400, 420 before anything else (RFC 3261 8.2.2). */
 	if (trunk_agent_check_request(irq, sip))
 		return 0;
@@ -208,4 +207,25 @@ int call_leg_request(struct call_leg *cl, nta_leg_t *leg, nta_incoming_t *irq,
 		/* MESSAGE, NOTIFY...: not relayed. */
 		return 501;
 	}
+}
+
+/* nta's leg callback. A 0 return leaves the transaction to us: one the
+ * handler answered finally (an ACK counts as answered) and did not keep
+ * for a later answer is handed back with nta_incoming_destroy(). nta then
+ * still absorbs retransmissions with the stored response until timer J
+ * (64*T1 on UDP) and frees it; without this, every BYE, ACK and rejected
+ * request stayed in nta's terminated queue for good, which nta walks on
+ * every timer tick (CPU and memory per call growing over a run). */
+int call_leg_request(struct call_leg *cl, nta_leg_t *leg, nta_incoming_t *irq,
+		     sip_t const *sip)
+{
+	struct trunk_call *call = cl->call;
+	int rc;
+
+	(void)leg;
+	rc = call_leg_dispatch(cl, irq, sip);
+	if (rc == 0 && nta_incoming_status(irq) >= 200 &&
+	    irq != call->reinvite.irq && irq != call->other.irq)
+		nta_incoming_destroy(irq);
+	return rc;
 }
