@@ -7,7 +7,7 @@ BUILD_PKGS="gcc pkg-config meson ninja-build
 	libsofia-sip-ua-dev libssl-dev libsrtp2-dev libspandsp-dev libsqlite3-dev"
 TEST_PKGS="sip-tester baresip-core kamailio kamailio-tls-modules
 	kamailio-outbound-modules tshark stunnel4 dnsmasq-base iproute2 openssl
-	python3 procps ca-certificates"
+	python3 procps ca-certificates clang libclang-rt-14-dev"
 
 if [ "$(id -u)" -ne 0 ]; then
 	if command -v sudo >/dev/null 2>&1; then
