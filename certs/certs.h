@@ -125,18 +125,30 @@ bool certs_tls_required(const struct certs_tls *t);
 /* ---------------------------------------------------------------------- */
 /* Every TLS connection Sofia-SIP runs                                     */
 
+/* A TLS connection as certs/ sees it at the start of its handshake. */
+struct certs_peer {
+	bool outgoing;
+	const struct sockaddr *peer; /* NULL when unknown */
+	socklen_t peer_len;
+	/* Our end: for an incoming connection the address of the listener
+	 * that took it; for an outgoing one the bound source address (Sofia
+	 * binds it to its listener's IP). NULL when unknown. */
+	const struct sockaddr *local;
+	socklen_t local_len;
+};
+
 /*
  * What trunk/ knows about a TLS peer. Asked at the start of every
- * handshake (signalling thread) with the direction and the peer's address;
+ * handshake (signalling thread) with the direction and both addresses;
  * returns the policy of the section the peer belongs to (borrowed: certs
  * takes its own reference), or NULL to use the policy of the section whose
  * transport runs the connection (the one whose certs_tls_dir() Sofia got).
  * The policy gives the name sent as SNI and verified (RFC 5922), the trust
- * anchors, the TLS 1.2 cipher list and the OCSP mode.
+ * anchors, the TLS 1.2 cipher list and the OCSP mode. (The name Sofia
+ * connects to is not visible from the SSL: trunk/ gets it from nta, the
+ * transport of its request to that peer, tls_watch.c.)
  */
-typedef struct certs_tls *(certs_peer_h)(bool outgoing,
-					 const struct sockaddr *peer,
-					 socklen_t len, void *arg);
+typedef struct certs_tls *(certs_peer_h)(const struct certs_peer *p, void *arg);
 void certs_set_peer_handler(certs_peer_h *h, void *arg);
 
 enum certs_conn_state {

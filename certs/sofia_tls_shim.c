@@ -632,15 +632,13 @@ static bool certs_is_ip(const char *s)
 
 /* Which policy, and what to check, for a new connection. */
 static void certs_conn_policy(SSL *s, struct certs_conn *c,
-			      const struct sockaddr_storage *peer,
-			      socklen_t plen)
+			      const struct certs_peer *p)
 {
 	struct certs_ctx *x = certs_ctx_get(SSL_get_SSL_CTX(s));
 	struct certs_tls *t = NULL;
 
-	if (peer_h && plen)
-		t = peer_h(c->info.outgoing, (const struct sockaddr *)peer,
-			   plen, peer_arg);
+	if (peer_h && p->peer)
+		t = peer_h(p, peer_arg);
 	c->t = certs_tls_ref(t ? t : x->t);
 	if (!c->t)
 		return; /* outgoing: refused in certs_verify() */
@@ -728,20 +726,20 @@ static struct certs_conn *certs_conn_alloc(SSL *s)
 }
 
 static void certs_conn_addrs(struct certs_conn *c,
+			     struct sockaddr_storage *local, socklen_t *llen,
 			     struct sockaddr_storage *peer, socklen_t *plen)
 {
-	struct sockaddr_storage local = { 0 };
-	socklen_t llen = sizeof(local);
 	int fd = SSL_get_fd(c->ssl);
 
+	*llen = sizeof(*local);
 	*plen = sizeof(*peer);
-	if (fd < 0 || getsockname(fd, (struct sockaddr *)&local, &llen))
-		llen = 0;
+	if (fd < 0 || getsockname(fd, (struct sockaddr *)local, llen))
+		*llen = 0;
 	if (fd < 0 || getpeername(fd, (struct sockaddr *)peer, plen))
 		*plen = 0;
 	pthread_mutex_lock(&conn_lock);
-	if (llen)
-		certs_addr_str(&local, c->info.local, sizeof(c->info.local));
+	if (*llen)
+		certs_addr_str(local, c->info.local, sizeof(c->info.local));
 	if (*plen)
 		certs_addr_str(peer, c->info.peer, sizeof(c->info.peer));
 	pthread_mutex_unlock(&conn_lock);
@@ -750,13 +748,17 @@ static void certs_conn_addrs(struct certs_conn *c,
 /* The first SSL_connect/SSL_accept: direction, addresses, policy. */
 static void certs_conn_begin(SSL *s, struct certs_conn *c, bool outgoing)
 {
-	struct sockaddr_storage peer = { 0 };
-	socklen_t plen;
+	struct sockaddr_storage local = { 0 }, peer = { 0 };
+	struct certs_peer p = { .outgoing = outgoing };
 
 	c->begun = true;
 	c->info.outgoing = outgoing;
-	certs_conn_addrs(c, &peer, &plen);
-	certs_conn_policy(s, c, &peer, plen);
+	certs_conn_addrs(c, &local, &p.local_len, &peer, &p.peer_len);
+	if (p.local_len)
+		p.local = (const struct sockaddr *)&local;
+	if (p.peer_len)
+		p.peer = (const struct sockaddr *)&peer;
+	certs_conn_policy(s, c, &p);
 	certs_conn_setup(s, c);
 }
 
@@ -907,11 +909,11 @@ static unsigned hs_ms;
  */
 static void certs_conn_expire(struct certs_conn *c)
 {
-	struct sockaddr_storage peer = { 0 };
-	socklen_t plen;
+	struct sockaddr_storage local = { 0 }, peer = { 0 };
+	socklen_t llen, plen;
 	int fd = SSL_get_fd(c->ssl);
 
-	certs_conn_addrs(c, &peer, &plen);
+	certs_conn_addrs(c, &local, &llen, &peer, &plen);
 	pthread_mutex_lock(&conn_lock);
 	c->info.state = CERTS_CONN_FAILED;
 	certs_fail(c, 0, "handshake not finished within %u ms", hs_ms);

@@ -17,6 +17,7 @@
 
 #include <sofia-sip/nta.h>
 #include <sofia-sip/nta_tag.h>
+#include <sofia-sip/nta_tport.h>
 #include <sofia-sip/sip_extra.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
@@ -342,8 +343,11 @@ static int trunk_agent_listen(struct trunk_agent *agent,
 				 sizeof(agent->tls_hostport), "%s", tls_addr);
 	}
 	/* Sofia has read the certificate files: remove our copies. */
-	if (agent->tls)
+	if (agent->tls) {
 		trunk_tls_side_loaded(agent->tls);
+		trunk_tls_side_set_peers(agent->tls, agent->gw->tls_watches,
+					 nta_agent_tports(agent->nta));
+	}
 	return rc;
 }
 

@@ -47,6 +47,7 @@
 #include "certs/certs.h"
 
 #include <sofia-sip/su_strlst.h>
+#include <sofia-sip/tport.h>
 #include <sofia-sip/tport_tag.h>
 
 #define SUBSYS "trunk.tls"
@@ -76,6 +77,10 @@ struct trunk_tls_side {
 	size_t naddrs;
 	size_t dns,
 		ndns; /* TLS trunks with SP-SSEs found by DNS: last, count */
+	bool by_dns[TLS_MAX_LOADED]; /* loaded[i] has SP-SSEs found by DNS */
+	/* For tls_peer(), once the listeners are bound (borrowed): */
+	struct trunk_tls_watches *watches; /* our requests' connections */
+	tport_t *tports;		   /* this side's master transport */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -376,40 +381,102 @@ static void tls_sockaddr(const struct sockaddr *sa, char *ip, size_t len,
 			      : ((const struct sockaddr_in *)sa)->sin_port);
 }
 
+bool trunk_tls_same_addr(const struct sockaddr *a, const struct sockaddr *b,
+			 bool any_ip)
+{
+	if (!a || !b || a->sa_family != b->sa_family)
+		return false;
+	if (a->sa_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a,
+					 *y = (const void *)b;
+
+		return x->sin_port == y->sin_port &&
+		       (x->sin_addr.s_addr == y->sin_addr.s_addr ||
+			(any_ip && x->sin_addr.s_addr == htonl(INADDR_ANY)));
+	}
+	if (a->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a,
+					  *y = (const void *)b;
+
+		return x->sin6_port == y->sin6_port &&
+		       (!memcmp(&x->sin6_addr, &y->sin6_addr,
+				sizeof(x->sin6_addr)) ||
+			(any_ip && IN6_IS_ADDR_UNSPECIFIED(&x->sin6_addr)));
+	}
+	return false;
+}
+
+/* Did one of this side's TLS listeners take the connection to local? */
+static bool tls_our_listener(const struct trunk_tls_side *s,
+			     const struct sockaddr *local)
+{
+	tport_t *tp;
+
+	for (tp = tport_primaries(s->tports); tp; tp = tport_next(tp)) {
+		const su_addrinfo_t *ai = tport_get_address(tp);
+
+		if (!strcasecmp(tport_name(tp)->tpn_proto, "tls") && ai &&
+		    trunk_tls_same_addr(ai->ai_addr, local, true))
+			return true;
+	}
+	return false;
+}
+
 /*
- * certs/ asks, at the start of every handshake, whose policy applies: the
- * trunk one of whose SP-SSEs (by IP literal; port too when we connect) is
- * the peer. NULL (no such trunk, or an SP-SSE found by DNS) leaves the
- * policy of the transport's own directory: with one TLS trunk its own,
- * on the enterprise side [enterprise]'s.
+ * certs/ asks, at the start of every handshake, whose policy applies:
+ *  - incoming, on one of the trunk side's listeners (certs/ gives the
+ *    local address; the enterprise side's connections are [enterprise]'s,
+ *    even from an SP-SSE's address): the trunk one of whose SP-SSEs (by IP
+ *    literal) is the peer;
+ *  - outgoing: the trunk one of whose SP-SSEs (IP and port) is the peer;
+ *    else, for an SP-SSE found by DNS, the TLS trunk found by DNS whose
+ *    name is the one Sofia connects to (the host of our request's route,
+ *    trunk_tls_route(): the name the certificate must carry), from the
+ *    transport nta chose for our watched request (tls_watch.c); else the
+ *    one trunk found by DNS when there is exactly one.
+ * NULL leaves the policy of the transport's own directory: with one TLS
+ * trunk its own; with several the merged one (an outgoing connection is
+ * then refused: certs/ fails closed).
  */
-static struct certs_tls *tls_peer(bool outgoing, const struct sockaddr *sa,
-				  socklen_t len, void *arg)
+static struct certs_tls *tls_peer(const struct certs_peer *p, void *arg)
 {
 	struct trunk_tls_side *s = arg;
-	char ip[64];
+	const struct sockaddr *sa = p->peer;
+	char ip[64], name[256];
 	unsigned port;
 	size_t i;
 
-	if (!sa || len < sizeof(struct sockaddr_in) ||
+	if (!sa || p->peer_len < sizeof(struct sockaddr_in) ||
 	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
 		return NULL;
-	/* certs/ does not say which listener took an incoming connection: a
-	 * phone sharing an SP-SSE's address must not get that trunk's
-	 * policy on the enterprise side. With one TLS trunk the trunk side's
-	 * own directory is already its policy, so leave incoming alone. */
-	if (!outgoing && s->nloaded < 2)
+	if (!p->outgoing && (!s->tports || !tls_our_listener(s, p->local)))
 		return NULL;
 	tls_sockaddr(sa, ip, sizeof(ip), &port);
 	for (i = 0; i < s->naddrs; i++)
 		if (!strcmp(s->addrs[i].ip, ip) &&
-		    (!outgoing || s->addrs[i].port == port))
+		    (!p->outgoing || s->addrs[i].port == port))
 			return s->loaded[s->addrs[i].loaded];
-	/* An SP-SSE found by DNS: the one trunk that has any such (several
-	 * would be ambiguous: certs/ then refuses, failing closed). */
-	if (outgoing && s->ndns == 1)
+	if (!p->outgoing || !s->ndns)
+		return NULL;
+	if (s->watches &&
+	    trunk_tls_watches_name(s->watches, sa, name, sizeof(name)))
+		for (i = 0; i < s->nloaded; i++) {
+			const char *want =
+				certs_tls_expected_name(s->loaded[i]);
+
+			if (s->by_dns[i] && want && !strcasecmp(want, name))
+				return s->loaded[i];
+		}
+	if (s->ndns == 1)
 		return s->loaded[s->dns];
 	return NULL;
+}
+
+void trunk_tls_side_set_peers(struct trunk_tls_side *s,
+			      struct trunk_tls_watches *ws, tport_t *tports)
+{
+	s->watches = ws;
+	s->tports = tports;
 }
 
 /* Remember trunk t's SP-SSEs configured by IP (tls_peer()). */
@@ -438,6 +505,7 @@ static void tls_trunk_addrs(struct trunk_tls_side *s,
 	}
 	if (by_dns) {
 		s->dns = s->nloaded - 1;
+		s->by_dns[s->dns] = true;
 		s->ndns++;
 	}
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include <sofia-sip/su_tag.h>
 
@@ -47,6 +48,16 @@ const tagi_t *trunk_tls_side_tags(const struct trunk_tls_side *s);
 /* Sofia has read the files: remove the directory. */
 void trunk_tls_side_loaded(struct trunk_tls_side *s);
 void trunk_tls_side_free(struct trunk_tls_side *s);
+/* The listeners are bound: what tls_peer() needs to tell which listener
+ * took a connection (tports: the side's master transport) and the name
+ * our requests connect to (ws); both borrowed, for the side's life. */
+struct tport_s;
+void trunk_tls_side_set_peers(struct trunk_tls_side *s,
+			      struct trunk_tls_watches *ws,
+			      struct tport_s *tports);
+/* Same address and port (any_ip: a wildcard a matches any IP). */
+bool trunk_tls_same_addr(const struct sockaddr *a, const struct sockaddr *b,
+			 bool any_ip);
 
 /* "host:port" as certs/ names peers ("[v6]:port" for IPv6). */
 void trunk_tls_hostport(const char *host, const char *port, char *buf,
@@ -73,6 +84,11 @@ void trunk_tls_watch_trunk(struct trunk_gateway *gw, struct nta_outgoing_s *orq,
 /* nta_outgoing_destroy() for watched requests. */
 void trunk_tls_orq_destroy(struct trunk_gateway *gw,
 			   struct nta_outgoing_s *orq);
+/* The name (Sofia's tpn_canon: the host of the route) a watched request
+ * is connecting to peer for, copied to buf; NULL when none is. */
+const char *trunk_tls_watches_name(struct trunk_tls_watches *ws,
+				   const struct sockaddr *peer, char *buf,
+				   size_t len);
 /* TLS connections failed so far, and the last reason (NULL: none). */
 unsigned long trunk_tls_failures(const struct trunk_gateway *gw,
 				 const char **last);

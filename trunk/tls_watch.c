@@ -294,6 +294,32 @@ void trunk_tls_orq_watch(struct trunk_gateway *gw, nta_outgoing_t *orq,
 	}
 }
 
+const char *trunk_tls_watches_name(struct trunk_tls_watches *ws,
+				   const struct sockaddr *peer, char *buf,
+				   size_t len)
+{
+	struct tls_watch *w;
+
+	for (w = ws->list; w; w = w->next) {
+		tport_t *tp = nta_outgoing_transport(w->orq);
+		const su_addrinfo_t *ai;
+		bool hit = false;
+
+		if (tp && tport_is_secondary(tp) && !tport_is_connected(tp) &&
+		    (ai = tport_get_address(tp)) &&
+		    trunk_tls_same_addr(ai->ai_addr, peer, false) &&
+		    tport_name(tp)->tpn_canon) {
+			snprintf(buf, len, "%s", tport_name(tp)->tpn_canon);
+			hit = true;
+		}
+		if (tp)
+			tport_unref(tp);
+		if (hit)
+			return buf;
+	}
+	return NULL;
+}
+
 void trunk_tls_orq_destroy(struct trunk_gateway *gw, nta_outgoing_t *orq)
 {
 	struct trunk_tls_watches *ws = gw->tls_watches;

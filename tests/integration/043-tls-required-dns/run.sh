@@ -7,7 +7,10 @@
 # where the carrier's TLS front end (stunnel, carrier.test certificate)
 # sits in front of SIPp. The call from the PBX reaches the carrier over
 # TLS, the SRV lookup is the TLS one, and the UDP target gets nothing.
-# REQ: TLS-8, STA-1
+# A second TLS trunk found by DNS (other.test, another CA) does not take
+# over the policy of that connection: trunkd picks the trunk by the name
+# it connects to (carrier.test).
+# REQ: TLS-8, STA-1, TLS-5, TLS-6
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
 . "$TI_ROOT/tls.sh"
@@ -61,4 +64,6 @@ grep -q 'query\[SRV\] _sips._tcp.carrier.test' "$TI_DIR/dns.log" ||
 grep -q '_sip._udp' "$TI_DIR/dns.log" &&
 	ti_fail "trunkd looked up the UDP service although TLS is required"
 ti_running decoy || ti_fail "something reached the UDP target: $(cat "$TI_DIR/decoy.log")"
+grep -q '\[trunk carrier\] TLS to 127\.0\.0\.3:5091 up:.*verified as carrier\.test' "$TI_DIR/trunkd.log" ||
+	ti_fail "the connection to carrier.test's SP-SSE did not get the carrier trunk's policy"
 ti_pass
