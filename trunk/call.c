@@ -37,12 +37,14 @@
 
 #include <sofia-sip/nta.h>
 #include <sofia-sip/nta_tag.h>
+#include <sofia-sip/nta_tport.h>
 #include <sofia-sip/sip_extra.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/su_tag.h>
 #include <sofia-sip/su_string.h>
+#include <sofia-sip/tport.h>
 
 #define SUBSYS "trunk.call"
 
@@ -116,6 +118,8 @@ static void call_free(struct trunk_call *call)
 		nta_leg_destroy(call->a.leg);
 	if (call->b.leg)
 		nta_leg_destroy(call->b.leg);
+	if (call->a.tport)
+		tport_unref(call->a.tport);
 	su_home_deinit(call->home);
 	free(call);
 }
@@ -313,10 +317,21 @@ void call_send_ack(struct trunk_call *call, struct call_leg *to,
 			       with->sip_payload, with->sip_content_type,
 			       &body);
 	ack = nta_outgoing_tcreate(to->leg, NULL, NULL, CALL_HOP(to),
-				   SIP_METHOD_ACK, NULL, SIPTAG_CSEQ(cseq),
-				   CALL_BODY_TAGS(&body), TAG_END());
+				   SIP_METHOD_ACK, NULL, CALL_TPORT_TAG(to),
+				   SIPTAG_CSEQ(cseq), CALL_BODY_TAGS(&body),
+				   TAG_END());
 	if (ack)
 		nta_outgoing_destroy(ack);
+}
+
+tport_t *call_leg_tport(const struct call_leg *leg)
+{
+	tport_t *tp = leg->tport;
+
+	return tp && tport_is_secondary(tp) && !tport_is_closed(tp) &&
+			       !tport_is_shutdown(tp)
+		       ? tp
+		       : NULL;
 }
 
 /* A 2xx was relayed to the other leg: ACK `to` now, or (offer in the 2xx)
@@ -349,7 +364,7 @@ void call_send_bye(struct trunk_call *call, struct call_leg *to)
 		return;
 	to->bye = nta_outgoing_tcreate(
 		to->leg, call_bye_response, call, CALL_HOP(to), SIP_METHOD_BYE,
-		NULL,
+		NULL, CALL_TPORT_TAG(to),
 		SIPTAG_HEADER((sip_header_t *)call_auth(call, to, "BYE", NULL)),
 		TAG_END());
 }
@@ -1156,6 +1171,10 @@ static int call_leg_a_create(struct trunk_call *call, enum trunk_side side,
 		return ENOMEM;
 	nta_leg_server_route(call->a.leg, sip->sip_record_route,
 			     sip->sip_contact);
+	/* A carrier's own TLS connection: kept for our requests in this
+	 * dialog (call_leg_tport()). */
+	if (side == TRUNK_SIDE_TRUNK && !strcmp(call->a.transport, "tls"))
+		call->a.tport = nta_incoming_transport(nta, irq, NULL);
 	nta_incoming_tag(irq, nta_leg_get_tag(call->a.leg));
 	snprintf(call->call_id[0], sizeof(call->call_id[0]), "%s",
 		 sip->sip_call_id->i_id);

@@ -37,6 +37,9 @@ struct call_leg {
 	nta_outgoing_t *bye; /* a BYE we sent on this leg, if any */
 	char transport[8];   /* "udp", "tcp": of the leg's peer */
 	char hop[360];	     /* a TLS trunk's SP-SSE: next hop in the dialog */
+	/* The TLS connection a carrier opened for its INVITE (ref; NULL
+	 * else): our requests in that dialog go on it while it is open. */
+	struct tport_s *tport;
 	sip_contact_t *contact; /* ours on this leg (on the call's home) */
 	/* RFC 4028 on this leg (call_timer.c). */
 	struct trunk_st st;	    /* negotiated; interval 0: none */
@@ -173,6 +176,11 @@ void call_txn_clear(struct call_txn *t);
  * transport=tls and its address are not ours to follow (SC-8-2, TLS-8);
  * Sofia reuses the open connection (STA-2). Else the dialog's route. */
 #define CALL_HOP(leg) ((leg)->hop[0] ? URL_STRING_MAKE((leg)->hop) : NULL)
+/* In a dialog a carrier opened over TLS, its own connection while it is
+ * open (TLS-10: reuse existing connections; STA-2); else none, and the
+ * request goes to CALL_HOP. A tag for nta_outgoing_tcreate(). */
+struct tport_s *call_leg_tport(const struct call_leg *leg);
+#define CALL_TPORT_TAG(leg) NTATAG_TPORT(call_leg_tport(leg))
 
 sip_contact_t const *call_leg_contact(struct trunk_call *call,
 				      struct call_leg *leg);

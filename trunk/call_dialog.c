@@ -121,7 +121,8 @@ static int call_txn_start(struct call_leg *cl, struct call_txn *t,
 	t->orq = nta_outgoing_tcreate(
 		peer->leg, cb, call, CALL_HOP(peer),
 		sip->sip_request->rq_method, sip->sip_request->rq_method_name,
-		NULL, SIPTAG_CONTACT(call_leg_contact(call, peer)),
+		NULL, CALL_TPORT_TAG(peer),
+		SIPTAG_CONTACT(call_leg_contact(call, peer)),
 		TAG_IF(refresh, SIPTAG_HEADER_STR(call_timer_request_headers(
 					call, peer))),
 		SIPTAG_HEADER((sip_header_t *)call_auth(

@@ -308,7 +308,7 @@ static int timer_refresh_send(struct call_leg *leg, bool update)
 	leg->st_refresh = nta_outgoing_tcreate(
 		leg->leg, timer_refresh_response, call, CALL_HOP(leg),
 		update ? sip_method_update : sip_method_invite,
-		update ? "UPDATE" : "INVITE", NULL,
+		update ? "UPDATE" : "INVITE", NULL, CALL_TPORT_TAG(leg),
 		SIPTAG_CONTACT(call_leg_contact(call, leg)),
 		SIPTAG_HEADER_STR(call_timer_request_headers(call, leg)),
 		SIPTAG_HEADER((sip_header_t *)call_auth(
