@@ -86,14 +86,9 @@ void call_set_state(struct trunk_call *call, enum call_state next,
 
 static void call_free(struct trunk_call *call)
 {
-	struct trunk_call **pp;
-
-	for (pp = &call->gw->calls; *pp; pp = &(*pp)->next) {
-		if (*pp == call) {
-			*pp = call->next;
-			break;
-		}
-	}
+	*call->prevp = call->next;
+	if (call->next)
+		call->next->prevp = call->prevp;
 	call->gw->ncalls--;
 	if (call->reaper)
 		su_timer_destroy(call->reaper);
@@ -1364,6 +1359,9 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 	call->sdp[0].version = call->sdp[1].version = 1;
 	snprintf(call->ctx, sizeof(call->ctx), "call %llu", call->id);
 	call->next = gw->calls;
+	if (gw->calls)
+		gw->calls->prevp = &call->next;
+	call->prevp = &gw->calls;
 	gw->calls = call;
 	gw->ncalls++;
 	nta_incoming_treply(irq, SIP_100_TRYING, TAG_END());

@@ -104,6 +104,7 @@ struct trunk_call {
 	su_home_t home[1];
 	struct trunk_gateway *gw; /* borrowed */
 	struct trunk_call *next;
+	struct trunk_call **prevp; /* what points at us: O(1) unlinking */
 	unsigned long long id;
 	char ctx[32];
 	enum call_state state;
