@@ -106,7 +106,8 @@ static void control_tls_state(struct trunk_reply *r,
 		reply_str(r, t->cipher);
 		reply_add(r, ",\"identity\":");
 		reply_str(r, t->identity);
-		reply_add(r, ",\"expiry\":%lld", t->expiry);
+		reply_add(r, ",\"expiry\":%lld,\"ocsp\":", t->expiry);
+		reply_str(r, t->ocsp);
 	}
 	reply_add(r, "}");
 }

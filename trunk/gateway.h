@@ -133,6 +133,7 @@ struct trunk_peer_info {
 		char version[16], cipher[64];
 		char identity[256]; /* the name the peer proved */
 		long long expiry;   /* its certificate's notAfter, 0 none */
+		char ocsp[16];	    /* certs_ocsp_status_name() */
 	} tls_state;
 };
 /* (Re)build the peers of every trunk from cfg; same trunk+address keeps

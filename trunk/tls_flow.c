@@ -147,6 +147,8 @@ static void flow_find_conn(const struct certs_conn_info *ci, void *arg)
 	snprintf(ff->out->identity, sizeof(ff->out->identity), "%s",
 		 ci->identity);
 	ff->out->expiry = (long long)ci->peer_expiry;
+	snprintf(ff->out->ocsp, sizeof(ff->out->ocsp), "%s",
+		 certs_ocsp_status_name(ci->ocsp));
 }
 
 void trunk_tls_conn_state(const char *hostport, struct trunk_tls_state *out)

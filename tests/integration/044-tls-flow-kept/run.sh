@@ -7,7 +7,8 @@
 # accepted at least 3 connections, each with an OPTIONS over TLS answered
 # by the SP-SSE (sse.py behind stunnel: SIPp ends its run when a TCP peer
 # resets), and trunkctl shows the held connection: verified, its TLS
-# version and cipher, the name the SP-SSE proved and its expiry.
+# version and cipher, the name the SP-SSE proved, its expiry and the OCSP
+# status (tls_ocsp = prefer by default; stunnel staples nothing: no-staple).
 # REQ: TLS-11, TLS-12
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/tls.sh"
@@ -27,8 +28,8 @@ held()
 	local out
 	out=$(ti_ctl status) || return 1
 	# Open, verified, and what certs/ saw: version, cipher, the name the
-	# SP-SSE proved, its certificate's expiry.
-	[ "$(ti_json "$out" '(lambda t: t.get("connected") and t.get("verified") and t.get("version", "").startswith("TLSv1.") and t.get("cipher", "") != "" and t.get("identity") == "carrier.test" and t.get("expiry", 0) > 0)(j["trunks"][0]["sse"][0].get("tls", {}))')" = True ]
+	# SP-SSE proved, its certificate's expiry, the OCSP staple's status.
+	[ "$(ti_json "$out" '(lambda t: t.get("connected") and t.get("verified") and t.get("version", "").startswith("TLSv1.") and t.get("cipher", "") != "" and t.get("identity") == "carrier.test" and t.get("expiry", 0) > 0 and t.get("ocsp") == "no-staple")(j["trunks"][0]["sse"][0].get("tls", {}))')" = True ]
 }
 ti_wait_until 5 held || ti_fail "trunkctl: no verified TLS connection held"
 three() { [ "$(tls_connections sse)" -ge 3 ]; }
