@@ -94,6 +94,7 @@ static void call_free(struct trunk_call *call)
 		su_timer_destroy(call->reaper);
 	if (call->fwd_timer)
 		su_timer_destroy(call->fwd_timer);
+	call_keep_stop(call);
 	call_prack_free(call);
 	call_xfer_free(call);
 	call_timer_free(&call->a);
@@ -696,7 +697,6 @@ static int call_b_invite_response(struct trunk_call *call, nta_outgoing_t *orq,
 	int status = sip && sip->sip_status ? sip->sip_status->st_status
 					    : nta_outgoing_status(orq);
 
-	(void)orq;
 	if (call->state == CALL_TERMINATED)
 		return 0;
 	call_b_reg_check(call, status, sip);
@@ -714,9 +714,10 @@ static int call_b_invite_response(struct trunk_call *call, nta_outgoing_t *orq,
 	}
 	if (status < 200)
 		call_b_provisional(call, sip);
-	else if (status < 300)
+	else if (status < 300) {
+		call_keep_start(call, orq, sip); /* first 2xx only: KEEP-4 */
 		call_b_success(call, sip);
-	else
+	} else
 		call_b_failure(call, sip);
 	return 0;
 }
@@ -1212,6 +1213,7 @@ int call_b_send_invite(struct trunk_call *call)
 				    : NULL;
 
 	msg_header_t *auth = call_auth(call, &call->b, "INVITE", call->body);
+	const char *via = call_keep_via(call); /* KEEP-1 */
 	char mf[16];
 
 	/* NTATAG_MAX_FORWARDS sets nta's default, not this request's. */
@@ -1224,7 +1226,8 @@ int call_b_send_invite(struct trunk_call *call)
 		route ? URL_STRING_MAKE(route) : NULL, SIP_METHOD_INVITE,
 		URL_STRING_MAKE(call->route.ruri),
 		SIPTAG_CONTACT(call_leg_contact(call, &call->b)),
-		SIPTAG_MAX_FORWARDS_STR(mf),
+		TAG_IF(via, NTATAG_USER_VIA(1)),
+		TAG_IF(via, SIPTAG_VIA_STR(via)), SIPTAG_MAX_FORWARDS_STR(mf),
 		/* Identity and passed headers (policy.c: ID-8..ID-11). */
 		TAG_IF(call->route.headers[0],
 		       SIPTAG_HEADER_STR(call->route.headers)),

@@ -100,6 +100,8 @@ struct call_txn {
 	struct trunk_st st;    /* the asker's leg timer once we say 2xx */
 };
 
+struct trunk_flow;
+
 struct trunk_call {
 	su_home_t home[1];
 	struct trunk_gateway *gw; /* borrowed */
@@ -154,6 +156,8 @@ struct trunk_call {
 	su_timer_t *fwd_timer;
 	bool fwd_no_answer;
 	bool a_sdp;
+	/* RFC 6223 keep-alives toward leg B's trunk hop (call_keep.c). */
+	struct trunk_flow *keep_flow;
 };
 
 /* A body on its way from one leg to the other (see call_sdp_cross). */
@@ -204,6 +208,17 @@ int call_route_enterprise(struct trunk_gateway *gw, const char *user,
  * crossing): 0 or 488. */
 int call_sdp_learn(struct trunk_call *call, struct call_leg *from,
 		   sip_payload_t const *pl);
+
+/* call_keep.c: RFC 6223 keep on our INVITE to a trunk (KEEP-1, KEEP-2,
+ * KEEP-4). The Via offering keep for that INVITE (on the call's home), or
+ * NULL when the trunk's keepalive is off or leg B is no trunk. */
+const char *call_keep_via(struct trunk_call *call);
+/* B's first 2xx: when its Via answers keep=<n>, keep-alives toward that
+ * hop for the dialog's life. */
+void call_keep_start(struct trunk_call *call, nta_outgoing_t *orq,
+		     sip_t const *sip);
+/* The dialog ended: stop them (call_free). */
+void call_keep_stop(struct trunk_call *call);
 
 /* call_dialog.c */
 struct call_leg *call_peer(struct call_leg *cl);

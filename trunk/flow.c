@@ -548,6 +548,31 @@ void trunk_flow_bind(struct trunk_flow *f, tport_t *tp, const char *remote,
 		     f->server_s);
 }
 
+void trunk_flow_bind_orq(struct trunk_flow *f, nta_outgoing_t *orq,
+			 unsigned server_s, enum trunk_flow_source src)
+{
+	tport_t *tp = nta_outgoing_transport(orq);
+	msg_t *resp = nta_outgoing_getresponse(orq);
+	su_addrinfo_t *ai = resp ? msg_addrinfo(resp) : NULL;
+	char remote[80] = "", host[64];
+	su_sockaddr_t const *su;
+
+	if (ai && ai->ai_addr) {
+		su = (su_sockaddr_t const *)ai->ai_addr;
+		su_inet_ntop(su->su_family, SU_ADDR(su), host, sizeof(host));
+		snprintf(remote, sizeof(remote), "%s%s%s:%u",
+			 su->su_family == AF_INET6 ? "[" : "", host,
+			 su->su_family == AF_INET6 ? "]" : "",
+			 ntohs(su->su_port));
+	}
+	if (tp && remote[0])
+		trunk_flow_bind(f, tp, remote, server_s, src);
+	if (tp)
+		tport_unref(tp);
+	if (resp)
+		msg_destroy(resp);
+}
+
 void trunk_flow_fail(struct trunk_flow *f, const char *why)
 {
 	if (f->state == TRUNK_FLOW_UP)

@@ -93,6 +93,13 @@ void trunk_flow_free(struct trunk_flow *flow);
 void trunk_flow_bind(struct trunk_flow *flow, struct tport_s *tp,
 		     const char *remote, unsigned server_s,
 		     enum trunk_flow_source src);
+/*
+ * The same for the response an outgoing transaction got (REGISTER's 2xx,
+ * an INVITE's 2xx: KEEP-2): its transport and source address.
+ */
+struct nta_outgoing_s;
+void trunk_flow_bind_orq(struct trunk_flow *flow, struct nta_outgoing_s *orq,
+			 unsigned server_s, enum trunk_flow_source src);
 /* The owner saw the flow fail (transport error, timeout): FAILED. */
 void trunk_flow_fail(struct trunk_flow *flow, const char *why);
 /* Stop keep-alives and release the transport (CLOSED). */

@@ -281,26 +281,8 @@ static void reg_flow_bind(struct trunk_reg *r, nta_outgoing_t *orq,
 {
 	enum trunk_flow_source src = TRUNK_FLOW_SRC_DEFAULT;
 	unsigned server_s = reg_server_keepalive(r, sip, &src);
-	tport_t *tp = nta_outgoing_transport(orq);
-	msg_t *resp = nta_outgoing_getresponse(orq);
-	su_addrinfo_t *ai = resp ? msg_addrinfo(resp) : NULL;
-	char remote[80] = "", host[64];
-	su_sockaddr_t const *su;
 
-	if (ai && ai->ai_addr) {
-		su = (su_sockaddr_t const *)ai->ai_addr;
-		su_inet_ntop(su->su_family, SU_ADDR(su), host, sizeof(host));
-		snprintf(remote, sizeof(remote), "%s%s%s:%u",
-			 su->su_family == AF_INET6 ? "[" : "", host,
-			 su->su_family == AF_INET6 ? "]" : "",
-			 ntohs(su->su_port));
-	}
-	if (tp && remote[0])
-		trunk_flow_bind(r->flow, tp, remote, server_s, src);
-	if (tp)
-		tport_unref(tp);
-	if (resp)
-		msg_destroy(resp);
+	trunk_flow_bind_orq(r->flow, orq, server_s, src);
 }
 
 /* OB-5: the flow failed: re-form it with the same reg-id, at once the
