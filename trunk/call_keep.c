@@ -86,6 +86,7 @@ void call_keep_start(struct trunk_call *call, nta_outgoing_t *orq,
 		fp.default_ms =
 			(unsigned)config_get_int(t, "keepalive_interval");
 	fp.timeout_ms = (unsigned)config_get_int(t, "keepalive_timeout");
+	/* No OPTIONS probes: a failure would change nothing for the call. */
 	snprintf(name, sizeof(name), "%s %s", call->route.trunk, call->ctx);
 	call->keep_flow =
 		trunk_flow_alloc(call->gw, name, &fp, call_keep_failed, call);

@@ -20,17 +20,21 @@
  *    back within the pong timeout; the close reaches us through tport_pend().
  *  - TLS: Sofia's TLS has no timers, so our timer sends CRLFCRLF as a
  *    pre-encoded pseudo-message (one 4-byte record). The pong cannot be
- *    observed through tport; failure comes from the connection closing or a
- *    send error, and from the registration's transactions on the flow.
+ *    observed through tport (no callback), so after every Nth keep-alive
+ *    (probe_every) an OPTIONS goes over the flow: any answer from the peer
+ *    stands for the pong; none within the pong timeout (or nta's own
+ *    timeout/transport error) is the missing pong: FAILED (OB-2). Failure
+ *    also comes from the connection closing or a send error.
  *  - UDP: a STUN Binding request (RFC 5389) from the SIP socket to the
  *    SP-SSE (OB-3). Sofia hands STUN responses on a SIP socket to nobody
  *    (tport_recv_stun_dgram: no vtp_stun_response for UDP), so the
  *    XOR-MAPPED-ADDRESS cannot be compared: the requests keep NAT bindings
- *    open, and failure comes from the registration's transactions.
+ *    open; the same OPTIONS probe as on TLS detects a silent peer.
  */
-#define TP_CLIENT_T	struct trunk_flow
-#define SU_TIMER_ARG_T	struct trunk_flow
-#define NTA_LEG_MAGIC_T struct trunk_flow
+#define TP_CLIENT_T	     struct trunk_flow
+#define SU_TIMER_ARG_T	     struct trunk_flow
+#define NTA_LEG_MAGIC_T	     struct trunk_flow
+#define NTA_OUTGOING_MAGIC_T struct trunk_flow
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +92,9 @@ struct trunk_flow {
 	enum trunk_flow_source source;
 	su_timer_t *ka_timer;	  /* our keep-alives (TLS, UDP) */
 	su_timer_t *notify_timer; /* failure reported outside Sofia */
+	nta_outgoing_t *probe;	  /* OPTIONS over the flow (TLS, UDP) */
+	su_timer_t *probe_timer;  /* its pong timeout */
+	unsigned since_probe;	  /* keep-alives since the last probe */
 	time_t up_since, last_ping, last_pong;
 	unsigned long pings, failures;
 	uint8_t stun_txid[12];
@@ -194,10 +201,20 @@ static void flow_notify_fired(su_root_magic_t *m, su_timer_t *t,
 		f->failed(f, f->reason, f->arg);
 }
 
+static void flow_probe_done(struct trunk_flow *f)
+{
+	su_timer_reset(f->probe_timer);
+	if (f->probe)
+		nta_outgoing_destroy(f->probe);
+	f->probe = NULL;
+}
+
 /* Release the transport: pending registration, reference, timers. */
 static void flow_unbind(struct trunk_flow *f)
 {
 	su_timer_reset(f->ka_timer);
+	flow_probe_done(f);
+	f->since_probe = 0;
 	if (!f->tp)
 		return;
 	if (f->pendd > 0)
@@ -309,6 +326,91 @@ static bool flow_udp_name(struct trunk_flow *f, tp_name_t *tpn, char *host,
 	return true;
 }
 
+/* A dead but open connection: FAILED, and closed so that the owner's
+ * next request opens a new one instead of reusing it (OB-5). */
+static void flow_probe_failed(struct trunk_flow *f, const char *why)
+{
+	tport_t *tp;
+
+	if (f->state != TRUNK_FLOW_UP || !f->tp)
+		return;
+	tp = tport_ref(f->tp);
+	flow_set_state(f, TRUNK_FLOW_FAILED, why);
+	if (f->transport != FLOW_TP_UDP)
+		tport_shutdown(tp, 2);
+	tport_unref(tp);
+}
+
+/* The probe's answer: from the peer (any status) = the pong; nta's own
+ * (timeout, transport error) = missing. */
+static int flow_probe_response(struct trunk_flow *f, nta_outgoing_t *orq,
+			       sip_t const *sip)
+{
+	int status = sip && sip->sip_status ? sip->sip_status->st_status
+					    : nta_outgoing_status(orq);
+	char why[120];
+
+	if (status < 200 && sip && !nta_sip_is_internal(sip)) {
+		f->last_pong = time(NULL); /* a 1xx from the peer will do */
+		su_timer_reset(f->probe_timer);
+		return 0;
+	}
+	if (status < 200)
+		return 0;
+	if (sip && !nta_sip_is_internal(sip)) {
+		f->last_pong = time(NULL);
+		LOGD(SUBSYS, f->ctx, "OPTIONS probe answered %d", status);
+		flow_probe_done(f);
+		return 0;
+	}
+	snprintf(why, sizeof(why), "OPTIONS probe failed (%d): no pong (OB-2)",
+		 status);
+	flow_probe_done(f);
+	flow_probe_failed(f, why);
+	return 0;
+}
+
+static void flow_probe_timeout(su_root_magic_t *m, su_timer_t *t,
+			       struct trunk_flow *f)
+{
+	char why[120];
+
+	(void)m;
+	(void)t;
+	snprintf(why, sizeof(why),
+		 "no answer to an OPTIONS probe within %u ms: no pong (OB-2)",
+		 f->p.timeout_ms);
+	flow_probe_done(f);
+	flow_probe_failed(f, why);
+}
+
+/* TLS and UDP: Sofia shows no pong, so ask the peer for an answer over
+ * this very transport (OB-2). */
+static void flow_probe_send(struct trunk_flow *f)
+{
+	nta_agent_t *nta = trunk_agent_nta(f->gw->agents[TRUNK_SIDE_TRUNK]);
+	char ruri[120], from[140], to[140];
+
+	f->since_probe = 0;
+	if (f->probe)
+		return; /* the previous one is still out: its timeout decides */
+	snprintf(ruri, sizeof(ruri), "sip:%s;transport=%s", f->remote,
+		 flow_transport_names[f->transport]);
+	snprintf(from, sizeof(from), "<sip:trunkd@%s>", f->local);
+	snprintf(to, sizeof(to), "<sip:%s>", f->remote);
+	f->probe = nta_outgoing_tcreate(
+		nta_default_leg(nta), flow_probe_response, f, NULL,
+		SIP_METHOD_OPTIONS, URL_STRING_MAKE(ruri), NTATAG_TPORT(f->tp),
+		SIPTAG_FROM_STR(from), SIPTAG_TO_STR(to), TAG_END());
+	if (!f->probe) {
+		flow_set_state(f, TRUNK_FLOW_FAILED,
+			       "cannot send OPTIONS probe");
+		return;
+	}
+	su_timer_set_interval(f->probe_timer, flow_probe_timeout, f,
+			      (su_duration_t)f->p.timeout_ms);
+}
+
 static void flow_ka_fired(su_root_magic_t *m, su_timer_t *t,
 			  struct trunk_flow *f)
 {
@@ -344,6 +446,8 @@ static void flow_ka_fired(su_root_magic_t *m, su_timer_t *t,
 	LOGD(SUBSYS, f->ctx, "%s keep-alive sent",
 	     f->transport == FLOW_TP_UDP ? "STUN" : "CRLFCRLF");
 	flow_ka_arm(f);
+	if (f->p.probe_every && ++f->since_probe >= f->p.probe_every)
+		flow_probe_send(f);
 }
 
 /* Entry action of UP: (re)start the keep-alives at a fresh 80-100 %. */
@@ -421,7 +525,8 @@ struct trunk_flow *trunk_flow_alloc(struct trunk_gateway *gw, const char *trunk,
 	snprintf(f->ctx, sizeof(f->ctx), "trunk %s flow -", trunk);
 	f->ka_timer = su_timer_create(su_root_task(gw->root), 0);
 	f->notify_timer = su_timer_create(su_root_task(gw->root), 0);
-	if (!f->ka_timer || !f->notify_timer) {
+	f->probe_timer = su_timer_create(su_root_task(gw->root), 0);
+	if (!f->ka_timer || !f->notify_timer || !f->probe_timer) {
 		trunk_flow_free(f);
 		return NULL;
 	}
@@ -437,6 +542,8 @@ void trunk_flow_free(struct trunk_flow *f)
 		su_timer_destroy(f->ka_timer);
 	if (f->notify_timer)
 		su_timer_destroy(f->notify_timer);
+	if (f->probe_timer)
+		su_timer_destroy(f->probe_timer);
 	free(f);
 }
 

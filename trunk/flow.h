@@ -73,7 +73,10 @@ typedef void trunk_flow_failed_h(struct trunk_flow *flow, const char *why,
 struct trunk_flow_params {
 	unsigned default_ms; /* keepalive_interval; 0: RFC defaults */
 	unsigned timeout_ms; /* pong timeout (OB-2) */
-	bool enabled;	     /* keepalive != off */
+	/* TLS, UDP: an OPTIONS over the flow after every Nth keep-alive; no
+	 * answer within timeout_ms = missing pong (0: never). */
+	unsigned probe_every;
+	bool enabled; /* keepalive != off */
 };
 
 /* A new flow of trunk (log context "trunk T flow N"); owned by the

@@ -609,6 +609,7 @@ static void reg_flow_params(struct trunk_reg *r, const struct config_section *t,
 			? (unsigned)config_get_int(t, "keepalive_interval")
 			: 0;
 	fp->timeout_ms = (unsigned)config_get_int(t, "keepalive_timeout");
+	fp->probe_every = (unsigned)config_get_int(t, "keepalive_probe_every");
 	r->fb.all_failed_s =
 		(unsigned)(config_get_int(t, "flow_retry_all_failed") / 1000);
 	r->fb.some_failed_s =

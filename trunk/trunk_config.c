@@ -163,6 +163,11 @@ static const struct config_key trunk_trunk_keys[] = {
 	{ "keepalive_timeout", CONFIG_DURATION, 1000, 120000, NULL, "10s", 0,
 	  "How long to wait for a pong or OPTIONS answer before the SP-SSE "
 	  "or flow counts as failed (OB-2)." },
+	{ "keepalive_probe_every", CONFIG_INT, 0, 1000, NULL, "4", 0,
+	  "On TLS and UDP flows, whose pongs Sofia does not show: every Nth "
+	  "keep-alive is followed by an OPTIONS over the flow; no answer "
+	  "within keepalive_timeout = the pong is missing, the flow failed "
+	  "(OB-2). 0: never." },
 	{ "flow_retry_all_failed", CONFIG_DURATION, 1000, 3600000, NULL, "30s",
 	  0,
 	  "RFC 5626 4.5 base-time when every flow failed: a new flow is "

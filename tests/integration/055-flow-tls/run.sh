@@ -13,17 +13,7 @@
 . "$TI_ROOT/tls.sh"
 . "$TI_ROOT/flows.sh"
 ti_setup
-[ -n "$TI_NETNS" ] || { ti_log "SKIP: needs a network namespace (fixed TLS ports)"; exit 77; }
-tls_pki
-tls_config "$TI_TEST_DIR/trunkd.conf"
-flows_hook
-flows_capture_start
-flows_kamailio 3 yes 127.0.0.3
-tls_stunnel_server sse 127.0.0.3:5091 127.0.0.3:5090 "$TLS_PKI/carrier.pem"
-ti_trunkd_start "$TI_DIR/trunkd.conf"
-
-registered() { [ "$(flows_ctl registrations "j['trunks'][0]['state']")" = registered ]; }
-ti_wait_until 10 registered || ti_fail "the trunk did not register over TLS"
+flows_tls_registered 3
 flows_registers | grep -q 'contact=\[<sip:[^;]*;transport=tls;bnc>' ||
 	ti_fail "the REGISTER did not come over TLS with a TLS Contact"
 pings() { [ "$(flows_fields "tcp.dstport == 5090 && tcp.payload == 0d:0a:0d:0a" frame.time_epoch | wc -l)" -ge 4 ]; }
