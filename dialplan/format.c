@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config/outbuf.h"
 #include "dialplan_private.h"
 
 const char *dialplan_direction_name(enum dialplan_direction dir)
@@ -51,34 +52,6 @@ const char *dialplan_presentation_name(enum dialplan_presentation pres)
 	return "?";
 }
 
-/* Appending to a fixed buffer; once cut, it stays cut. */
-struct out {
-	char *p;
-	size_t len, used;
-	bool cut;
-};
-
-static void put(struct out *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->cut)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->p + o->used, o->len - o->used, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->len - o->used) {
-		o->cut = true;
-		o->used = o->len - 1;
-		return;
-	}
-	o->used += (size_t)n;
-}
-
 /* A host, host:port, IPv6 literal (bracketed or not) or [v6]:port. */
 static bool domain_ok(const char *d, bool *bracket)
 {
@@ -99,7 +72,7 @@ static bool domain_ok(const char *d, bool *bracket)
 int dialplan_uri_encode(const char *number, const char *domain, char *buf,
 			size_t len)
 {
-	struct out o = { .p = buf, .len = len };
+	struct outbuf o = { .p = buf, .len = len };
 	bool e164 = dialplan_is_e164(number), bracket;
 	size_t i;
 
@@ -111,13 +84,13 @@ int dialplan_uri_encode(const char *number, const char *domain, char *buf,
 	for (i = 0; !e164 && number[i]; i++)
 		if (dp_symbol(number[i]) < 0 || number[i] == '+')
 			return EINVAL;
-	put(&o, "sip:");
+	outbuf_put(&o, "sip:");
 	/* ID-6: E.164 with user=phone, else the dial string; RFC 3261 user
 	 * has no '#' (it starts a fragment): escape it. '*' is allowed. */
 	for (i = 0; number[i]; i++)
-		put(&o, number[i] == '#' ? "%%23" : "%c", number[i]);
-	put(&o, bracket ? "@[%s]%s" : "@%s%s", domain,
-	    e164 ? ";user=phone" : "");
+		outbuf_put(&o, number[i] == '#' ? "%%23" : "%c", number[i]);
+	outbuf_put(&o, bracket ? "@[%s]%s" : "@%s%s", domain,
+		   e164 ? ";user=phone" : "");
 	if (o.cut) {
 		buf[0] = 0;
 		return ENOSPC;
@@ -125,51 +98,55 @@ int dialplan_uri_encode(const char *number, const char *domain, char *buf,
 	return 0;
 }
 
-static void put_source(struct out *o, const struct dialplan_source *src)
+static void put_source(struct outbuf *o, const struct dialplan_source *src)
 {
-	put(o, "%s:%u", src->file, src->line);
+	outbuf_put(o, "%s:%u", src->file, src->line);
 }
 
 int dialplan_result_format(const struct dialplan_result *res,
 			   const char *domain, char *buf, size_t len)
 {
-	struct out o = { .p = buf, .len = len };
+	struct outbuf o = { .p = buf, .len = len };
 	char uri[512];
 	size_t i;
 
 	if (!buf || !len)
 		return ENOSPC;
 	buf[0] = 0;
-	put(&o, "rule: ");
+	outbuf_put(&o, "rule: ");
 	if (res->rule.file)
 		put_source(&o, &res->rule);
 	else
-		put(&o, "none (built-in outcome)");
-	put(&o, "\ncontext: %s\naction: %s", res->context ? res->context : "-",
-	    dialplan_action_name(res->action));
+		outbuf_put(&o, "none (built-in outcome)");
+	outbuf_put(&o, "\ncontext: %s\naction: %s",
+		   res->context ? res->context : "-",
+		   dialplan_action_name(res->action));
 	for (i = 0; i < res->n_targets; i++)
-		put(&o, " %s", res->targets[i]);
+		outbuf_put(&o, " %s", res->targets[i]);
 	if (res->action == DIALPLAN_ACTION_REJECT)
-		put(&o, " %u %s", res->code, res->reason ? res->reason : "");
-	put(&o, "\nnumber: %s (%s)\n", res->number[0] ? res->number : "-",
-	    res->e164 ? "E.164" : "dial string");
+		outbuf_put(&o, " %u %s", res->code,
+			   res->reason ? res->reason : "");
+	outbuf_put(&o, "\nnumber: %s (%s)\n",
+		   res->number[0] ? res->number : "-",
+		   res->e164 ? "E.164" : "dial string");
 	if (domain && res->action == DIALPLAN_ACTION_TRUNK &&
 	    !dialplan_uri_encode(res->number, domain, uri, sizeof(uri)))
-		put(&o, "request-uri: %s\n", uri);
-	put(&o, "emergency: %s\npresentation: %s",
-	    res->emergency ? "yes" : "no",
-	    dialplan_presentation_name(res->presentation));
+		outbuf_put(&o, "request-uri: %s\n", uri);
+	outbuf_put(&o, "emergency: %s\npresentation: %s",
+		   res->emergency ? "yes" : "no",
+		   dialplan_presentation_name(res->presentation));
 	if (res->presentation_from.line) {
-		put(&o, " (");
+		outbuf_put(&o, " (");
 		put_source(&o, &res->presentation_from);
-		put(&o, ")");
+		outbuf_put(&o, ")");
 	}
-	put(&o, "\nidentity: %s", res->identity[0] ? res->identity : "default");
+	outbuf_put(&o, "\nidentity: %s",
+		   res->identity[0] ? res->identity : "default");
 	if (res->identity_from.line) {
-		put(&o, " (");
+		outbuf_put(&o, " (");
 		put_source(&o, &res->identity_from);
-		put(&o, ")");
+		outbuf_put(&o, ")");
 	}
-	put(&o, "\n");
+	outbuf_put(&o, "\n");
 	return o.cut ? ENOSPC : 0;
 }

@@ -12,6 +12,7 @@
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/su_alloc.h>
 
+#include "config/outbuf.h"
 #include "location.h"
 
 /* RFC 5139 civic address elements, in the order of its schema. */
@@ -174,82 +175,56 @@ const struct config_section_def trunk_location_section = {
 	.validate = location_validate,
 };
 
-/* Appending to a fixed buffer; once cut, it stays cut. */
-struct location_out {
-	char *p;
-	size_t len, used;
-	bool cut;
-};
-
-static void put(struct location_out *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void put(struct location_out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->cut)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->p + o->used, o->len - o->used, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->len - o->used)
-		o->cut = true;
-	else
-		o->used += (size_t)n;
-}
-
 /* Text with the five XML specials escaped. */
-static void put_xml(struct location_out *o, const char *s, size_t len)
+static void put_xml(struct outbuf *o, const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		switch (s[i]) {
 		case '&':
-			put(o, "&amp;");
+			outbuf_put(o, "&amp;");
 			break;
 		case '<':
-			put(o, "&lt;");
+			outbuf_put(o, "&lt;");
 			break;
 		case '>':
-			put(o, "&gt;");
+			outbuf_put(o, "&gt;");
 			break;
 		case '"':
-			put(o, "&quot;");
+			outbuf_put(o, "&quot;");
 			break;
 		case '\'':
-			put(o, "&apos;");
+			outbuf_put(o, "&apos;");
 			break;
 		default:
-			put(o, "%c", s[i]);
+			outbuf_put(o, "%c", s[i]);
 		}
 	}
 }
 
-static void put_geopriv_tail(struct location_out *o)
+static void put_geopriv_tail(struct outbuf *o)
 {
-	put(o, "        </gp:location-info>\r\n"
-	       "        <gp:usage-rules/>\r\n"
-	       "        <gp:method>Manual</gp:method>\r\n"
-	       "      </gp:geopriv>\r\n"
-	       "    </status>\r\n"
-	       "  </tuple>\r\n");
+	outbuf_put(o, "        </gp:location-info>\r\n"
+		      "        <gp:usage-rules/>\r\n"
+		      "        <gp:method>Manual</gp:method>\r\n"
+		      "      </gp:geopriv>\r\n"
+		      "    </status>\r\n"
+		      "  </tuple>\r\n");
 }
 
-static void put_tuple_head(struct location_out *o, const char *id)
+static void put_tuple_head(struct outbuf *o, const char *id)
 {
-	put(o,
-	    "  <tuple id=\"%s\">\r\n"
-	    "    <status>\r\n"
-	    "      <gp:geopriv>\r\n"
-	    "        <gp:location-info>\r\n",
-	    id);
+	outbuf_put(o,
+		   "  <tuple id=\"%s\">\r\n"
+		   "    <status>\r\n"
+		   "      <gp:geopriv>\r\n"
+		   "        <gp:location-info>\r\n",
+		   id);
 }
 
-static void put_civic(struct location_out *o, const char *const *items,
-		      size_t n)
+static void put_civic(struct outbuf *o, const char *const *items, size_t n)
 {
 	put_tuple_head(o, "civic");
-	put(o, "          <ca:civicAddress xml:lang=\"en\">\r\n");
+	outbuf_put(o, "          <ca:civicAddress xml:lang=\"en\">\r\n");
 	for (int t = 0; location_catypes[t]; t++) {
 		for (size_t i = 0; i < n; i++) {
 			const char *eq = strchr(items[i], '=');
@@ -258,41 +233,43 @@ static void put_civic(struct location_out *o, const char *const *items,
 			    location_catype(items[i],
 					    (size_t)(eq - items[i])) != t)
 				continue;
-			put(o, "            <ca:%s>", location_catypes[t]);
+			outbuf_put(o, "            <ca:%s>",
+				   location_catypes[t]);
 			put_xml(o, eq + 1, strlen(eq + 1));
-			put(o, "</ca:%s>\r\n", location_catypes[t]);
+			outbuf_put(o, "</ca:%s>\r\n", location_catypes[t]);
 		}
 	}
-	put(o, "          </ca:civicAddress>\r\n");
+	outbuf_put(o, "          </ca:civicAddress>\r\n");
 	put_geopriv_tail(o);
 }
 
-static void put_geodetic(struct location_out *o, char tok[3][32])
+static void put_geodetic(struct outbuf *o, char tok[3][32])
 {
 	put_tuple_head(o, "geodetic");
 	if (tok[2][0])
-		put(o,
-		    "          <gs:Circle "
-		    "srsName=\"urn:ogc:def:crs:EPSG::4326\">\r\n"
-		    "            <gml:pos>%s %s</gml:pos>\r\n"
-		    "            <gs:radius "
-		    "uom=\"urn:ogc:def:uom:EPSG::9001\">%s</gs:radius>\r\n"
-		    "          </gs:Circle>\r\n",
-		    tok[0], tok[1], tok[2]);
+		outbuf_put(
+			o,
+			"          <gs:Circle "
+			"srsName=\"urn:ogc:def:crs:EPSG::4326\">\r\n"
+			"            <gml:pos>%s %s</gml:pos>\r\n"
+			"            <gs:radius "
+			"uom=\"urn:ogc:def:uom:EPSG::9001\">%s</gs:radius>\r\n"
+			"          </gs:Circle>\r\n",
+			tok[0], tok[1], tok[2]);
 	else
-		put(o,
-		    "          <gml:Point "
-		    "srsName=\"urn:ogc:def:crs:EPSG::4326\">\r\n"
-		    "            <gml:pos>%s %s</gml:pos>\r\n"
-		    "          </gml:Point>\r\n",
-		    tok[0], tok[1]);
+		outbuf_put(o,
+			   "          <gml:Point "
+			   "srsName=\"urn:ogc:def:crs:EPSG::4326\">\r\n"
+			   "            <gml:pos>%s %s</gml:pos>\r\n"
+			   "          </gml:Point>\r\n",
+			   tok[0], tok[1]);
 	put_geopriv_tail(o);
 }
 
 int trunk_location_pidf(const struct config_section *loc, const char *entity,
 			char *buf, size_t len)
 {
-	struct location_out o = { .p = buf, .len = len };
+	struct outbuf o = { .p = buf, .len = len };
 	const char *const *items;
 	size_t n = config_get_list(loc, "civic", &items);
 	char tok[3][32];
@@ -300,7 +277,9 @@ int trunk_location_pidf(const struct config_section *loc, const char *entity,
 	if (!len)
 		return ENOSPC;
 	buf[0] = '\0';
-	put(&o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
+	outbuf_put(
+		&o,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
 		"<presence xmlns=\"urn:ietf:params:xml:ns:pidf\"\r\n"
 		"  xmlns:gp=\"urn:ietf:params:xml:ns:pidf:geopriv10\"\r\n"
 		"  xmlns:ca=\"urn:ietf:params:xml:ns:pidf:geopriv10:civicAddr\""
@@ -309,13 +288,13 @@ int trunk_location_pidf(const struct config_section *loc, const char *entity,
 		"  xmlns:gs=\"http://www.opengis.net/pidflo/1.0\"\r\n"
 		"  entity=\"");
 	put_xml(&o, entity, strlen(entity));
-	put(&o, "\">\r\n");
+	outbuf_put(&o, "\">\r\n");
 	if (n)
 		put_civic(&o, items, n);
 	if (config_is_set(loc, "geodetic") &&
 	    !location_geodetic(config_get_str(loc, "geodetic"), tok))
 		put_geodetic(&o, tok);
-	put(&o, "</presence>\r\n");
+	outbuf_put(&o, "</presence>\r\n");
 	if (o.cut) {
 		buf[0] = '\0';
 		return ENOSPC;
@@ -326,25 +305,25 @@ int trunk_location_pidf(const struct config_section *loc, const char *entity,
 int trunk_location_multipart(const char *sdp, size_t sdp_len, const char *pidf,
 			     const char *cid, char *buf, size_t len)
 {
-	struct location_out o = { .p = buf, .len = len };
+	struct outbuf o = { .p = buf, .len = len };
 
 	if (!len)
 		return ENOSPC;
 	buf[0] = '\0';
 	/* RFC 2046 5.1.1: the CRLF before each delimiter belongs to it. */
 	if (sdp)
-		put(&o,
-		    "--" TRUNK_LOCATION_BOUNDARY "\r\n"
-		    "Content-Type: application/sdp\r\n\r\n%.*s\r\n",
-		    (int)sdp_len, sdp);
-	put(&o,
-	    "--" TRUNK_LOCATION_BOUNDARY "\r\n"
-	    "Content-Type: application/pidf+xml\r\n"
-	    "Content-ID: <%s>\r\n"
-	    "Content-Disposition: render;handling=optional\r\n\r\n"
-	    "%s\r\n"
-	    "--" TRUNK_LOCATION_BOUNDARY "--\r\n",
-	    cid, pidf);
+		outbuf_put(&o,
+			   "--" TRUNK_LOCATION_BOUNDARY "\r\n"
+			   "Content-Type: application/sdp\r\n\r\n%.*s\r\n",
+			   (int)sdp_len, sdp);
+	outbuf_put(&o,
+		   "--" TRUNK_LOCATION_BOUNDARY "\r\n"
+		   "Content-Type: application/pidf+xml\r\n"
+		   "Content-ID: <%s>\r\n"
+		   "Content-Disposition: render;handling=optional\r\n\r\n"
+		   "%s\r\n"
+		   "--" TRUNK_LOCATION_BOUNDARY "--\r\n",
+		   cid, pidf);
 	if (o.cut) {
 		buf[0] = '\0';
 		return ENOSPC;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "config/outbuf.h"
 #include "unit_test.h"
 
 /* ---------------------------------------------------------------------- */
@@ -909,6 +910,27 @@ static int t_markdown(void)
 	return 0;
 }
 
+/* outbuf: pieces that fit are appended; the first that does not is kept
+ * as far as it fits, sets cut, and every later piece is ignored. */
+static int t_outbuf(void)
+{
+	char buf[8];
+	struct outbuf o = { .p = buf, .len = sizeof(buf) };
+	char none[1];
+	struct outbuf z = { .p = none, .len = 0 };
+
+	outbuf_put(&o, "%s", "abc");
+	outbuf_put(&o, "%d", 12);
+	CHECK(!o.cut && o.used == 5 && !strcmp(buf, "abc12"));
+	outbuf_put(&o, "%s", "xyz");
+	CHECK(o.cut && o.used == 7 && !strcmp(buf, "abc12xy"));
+	outbuf_put(&o, "q");
+	CHECK(o.cut && !strcmp(buf, "abc12xy"));
+	outbuf_put(&z, "a");
+	CHECK(z.cut && z.used == 0);
+	return 0;
+}
+
 /* ---------------------------------------------------------------------- */
 
 static const struct unit_case cases[] = {
@@ -944,6 +966,7 @@ static const struct unit_case cases[] = {
 	{ "log_truncate", t_log_truncate },
 	{ "log_levels", t_log_levels },
 	{ "markdown", t_markdown },
+	{ "outbuf", t_outbuf },
 };
 
 UNIT_MAIN(cases)
