@@ -113,3 +113,25 @@ tls_s_server()
 
 # tls_log_has NAME REGEXP: $TI_DIR/NAME.log matches (grep -E).
 tls_log_has() { grep -qE "$2" "$TI_DIR/$1.log"; }
+
+# tls_carrier_call: one outbound call over TLS: the carrier SIPp of 040
+# (040-tls-carrier-call/carrier-tls.xml, TCP on 127.0.0.3:5090) behind a
+# stunnel "sse" on 127.0.0.3:5091 with carrier.pem, the PBX of calls.sh
+# calling +15550100001 through trunkd; fails the test unless both ends
+# finished the call. trunkd must be running with its carrier TLS on :5081.
+tls_carrier_call()
+{
+	local rc=0
+	ti_start carrier sipp -sf "$TI_ROOT/040-tls-carrier-call/carrier-tls.xml" \
+		-m 1 -t t1 -i 127.0.0.3 -p 5090 -nostdin -timeout 20s -timeout_error \
+		-set trunkd_tls 127.0.0.1:5081 \
+		-trace_msg -message_file "$TI_DIR/carrier.msg.txt" \
+		-trace_err -error_file "$TI_DIR/carrier.err.log" \
+		-trace_logs -log_file "$TI_DIR/carrier.actions.txt"
+	ti_wait_port tcp 127.0.0.3 5090 10
+	tls_stunnel_server sse 127.0.0.3:5091 127.0.0.3:5090 "$TLS_PKI/carrier.pem"
+	tc_pbx pbx "$TI_ROOT/peers/pbx-call.xml" u1 -s +15550100001 \
+		-set contact_tp udp || rc=$?
+	[ "$rc" = 0 ] || ti_fail "the PBX's call failed (SIPp exit $rc)"
+	tc_peer_wait carrier
+}

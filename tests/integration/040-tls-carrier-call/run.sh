@@ -20,20 +20,7 @@ tls_config "$TI_TEST_DIR/trunkd.conf"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 ti_wait_port tcp 127.0.0.1 5081 5
 
-ti_start carrier sipp -sf "$TI_TEST_DIR/carrier-tls.xml" -m 1 -t t1 \
-	-i 127.0.0.3 -p 5090 -nostdin -timeout 20s -timeout_error \
-	-set trunkd_tls 127.0.0.1:5081 \
-	-trace_msg -message_file "$TI_DIR/carrier.msg.txt" \
-	-trace_err -error_file "$TI_DIR/carrier.err.log" \
-	-trace_logs -log_file "$TI_DIR/carrier.actions.txt"
-ti_wait_port tcp 127.0.0.3 5090 10
-tls_stunnel_server sse 127.0.0.3:5091 127.0.0.3:5090 "$TLS_PKI/carrier.pem"
-
-rc=0
-tc_pbx pbx "$TI_ROOT/peers/pbx-call.xml" u1 -s +15550100001 \
-	-set contact_tp udp || rc=$?
-[ "$rc" = 0 ] || ti_fail "the PBX's call failed (SIPp exit $rc)"
-tc_peer_wait carrier
+tls_carrier_call
 
 # STA-2: INVITE, ACK and BYE travelled on one TLS connection.
 n=$(tls_connections sse)

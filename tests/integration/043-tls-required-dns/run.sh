@@ -45,20 +45,7 @@ sys.stdout.flush()
 ti_wait_port udp 127.0.0.3 5092 10
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 
-ti_start carrier sipp -sf "$TI_ROOT/040-tls-carrier-call/carrier-tls.xml" \
-	-m 1 -t t1 -i 127.0.0.3 -p 5090 -nostdin -timeout 20s -timeout_error \
-	-set trunkd_tls 127.0.0.1:5081 \
-	-trace_msg -message_file "$TI_DIR/carrier.msg.txt" \
-	-trace_err -error_file "$TI_DIR/carrier.err.log" \
-	-trace_logs -log_file "$TI_DIR/carrier.actions.txt"
-ti_wait_port tcp 127.0.0.3 5090 10
-tls_stunnel_server sse 127.0.0.3:5091 127.0.0.3:5090 "$TLS_PKI/carrier.pem"
-
-rc=0
-tc_pbx pbx "$TI_ROOT/peers/pbx-call.xml" u1 -s +15550100001 \
-	-set contact_tp udp || rc=$?
-[ "$rc" = 0 ] || ti_fail "the PBX's call failed (SIPp exit $rc)"
-tc_peer_wait carrier
+tls_carrier_call
 grep -q 'query\[SRV\] _sips._tcp.carrier.test' "$TI_DIR/dns.log" ||
 	ti_fail "no SRV query for _sips._tcp.carrier.test"
 grep -q '_sip._udp' "$TI_DIR/dns.log" &&

@@ -286,6 +286,18 @@ static char *slurp(const char *path)
 	return buf;
 }
 
+/* argv[i...] = the non-NULL ones of a1..a4, then NULL. */
+static void add_args(char **argv, int i, const char *a1, const char *a2,
+		     const char *a3, const char *a4)
+{
+	const char *a[4] = { a1, a2, a3, a4 };
+
+	for (int k = 0; k < 4; k++)
+		if (a[k])
+			argv[i++] = (char *)a[k];
+	argv[i] = NULL;
+}
+
 /* openssl s_client against the agent with extra arguments; output in
  * unit_dir/client.out; exit status. */
 static int s_client(const char *a1, const char *a2, const char *a3,
@@ -301,15 +313,7 @@ static int s_client(const char *a1, const char *a2, const char *a3,
 	snprintf(ca, sizeof(ca), "%s/pki/ca.pem", unit_dir);
 	argv[5] = ca;
 	argv[i++] = "-verify_return_error";
-	if (a1)
-		argv[i++] = (char *)a1;
-	if (a2)
-		argv[i++] = (char *)a2;
-	if (a3)
-		argv[i++] = (char *)a3;
-	if (a4)
-		argv[i++] = (char *)a4;
-	argv[i] = NULL;
+	add_args(argv, i, a1, a2, a3, a4);
 	snprintf(out, sizeof(out), "%s/client.out", unit_dir);
 	return run_peer(argv, out);
 }
@@ -522,15 +526,7 @@ static int s_server(const char *cert, const char *a1, const char *a2,
 	snprintf(certp, sizeof(certp), "%s/pki/%s", unit_dir, cert);
 	snprintf(key, sizeof(key), "%s/pki/leaf.key", unit_dir);
 	snprintf(srv.out, sizeof(srv.out), "%s/server.out", unit_dir);
-	if (a1)
-		argv[i++] = (char *)a1;
-	if (a2)
-		argv[i++] = (char *)a2;
-	if (a3)
-		argv[i++] = (char *)a3;
-	if (a4)
-		argv[i++] = (char *)a4;
-	argv[i] = NULL;
+	add_args(argv, i, a1, a2, a3, a4);
 	srv.pid = spawn(argv, srv.out, &srv.in);
 	CHECK(srv.pid > 0);
 	while (!strstr(slurp(srv.out), "ACCEPT") && time(NULL) < end)
