@@ -95,6 +95,7 @@ static void call_free(struct trunk_call *call)
 	if (call->fwd_timer)
 		su_timer_destroy(call->fwd_timer);
 	call_keep_stop(call);
+	call_fork_free(call);
 	call_prack_free(call);
 	call_xfer_free(call);
 	call_timer_free(&call->a);
@@ -602,6 +603,7 @@ static bool call_b_forward(struct trunk_call *call, int status,
 	if (!rc) {
 		trunk_tls_orq_destroy(call->gw, call->invite_b);
 		call->invite_b = NULL;
+		call_fork_free(call);
 		nta_leg_destroy(call->b.leg);
 		media_session_free(call->media);
 		call->media = NULL;
@@ -712,6 +714,8 @@ static int call_b_invite_response(struct trunk_call *call, nta_outgoing_t *orq,
 		trunk_peer_report(call->gw, call->route.routes[call->route_idx],
 				  true, "answered an INVITE");
 	}
+	if (call_fork_b_response(call, sip)) /* another fork's dialog */
+		return 0;
 	if (status < 200)
 		call_b_provisional(call, sip);
 	else if (status < 300) {

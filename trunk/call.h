@@ -158,6 +158,8 @@ struct trunk_call {
 	bool a_sdp;
 	/* RFC 6223 keep-alives toward leg B's trunk hop (call_keep.c). */
 	struct trunk_flow *keep_flow;
+	/* Leg B's forked early dialogs other than its own (call_fork.c). */
+	struct call_forks *forks;
 };
 
 /* A body on its way from one leg to the other (see call_sdp_cross). */
@@ -219,6 +221,14 @@ void call_keep_start(struct trunk_call *call, nta_outgoing_t *orq,
 		     sip_t const *sip);
 /* The dialog ended: stop them (call_free). */
 void call_keep_stop(struct trunk_call *call);
+
+/* call_fork.c: forked early dialogs of leg B (RFC 3261 12.1.2,
+ * 13.2.2.4). A 1xx/2xx from B whose To-tag is not leg B's: true when it
+ * was handled here (a fork's 2xx after leg B's: ACK and BYE), false when
+ * its fork became leg B's dialog and the response goes on as B's. */
+bool call_fork_b_response(struct trunk_call *call, sip_t const *sip);
+/* Forget the forks (call_free, or leg B replaced). */
+void call_fork_free(struct trunk_call *call);
 
 /* call_dialog.c */
 struct call_leg *call_peer(struct call_leg *cl);

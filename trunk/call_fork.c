@@ -1,0 +1,232 @@
+/*
+ * Forked early dialogs on leg B (RFC 3261 12.1.2, 13.2.2.4).
+ *
+ * A forking proxy in front of the carrier (or an enterprise target with
+ * several contacts) answers our one INVITE from several UASs: each 18x or
+ * 2xx with a new To-tag is a dialog of its own. nta keeps a dialog's
+ * remote tag once set, so leg B's nta_leg can serve one fork only; every
+ * other fork gets an nta_leg of its own here, with our local tag, the same
+ * Call-ID and that fork's tag, target and route set.
+ *
+ *   fork's response         leg B confirmed?   what happens
+ *   ---------------------   ----------------   ------------------------------
+ *   18x, new To-tag         no                 that fork becomes leg B (its
+ *                                              PRACK, UPDATE, SDP go there);
+ *                                              the one before waits here
+ *   2xx, tag of a fork      no                 that fork becomes leg B and
+ *   waiting here                               the call is confirmed with it
+ *   2xx, another tag        yes                ACK, then BYE, in that fork's
+ *                                              own dialog (13.2.2.4); it
+ *                                              never reaches leg A
+ *   request in a fork       -                  BYE: 200 (it gives up), else
+ *   waiting here                               481; leg A never sees it
+ *
+ * Leg A sees a single early dialog (our one To-tag toward it), whatever
+ * the number of forks, and exactly one confirmed dialog: a B2BUA collapses
+ * the forks (../shared/notes/sofia-sip.md 1.4, pitfall 3). The relay takes
+ * the latest fork's SDP, so early media follows the fork that sent the
+ * latest 18x, and the media of the call is that of the fork that answered.
+ *
+ * Not handled: reliable 18x from two forks (nta keeps one RSeq space per
+ * INVITE and drops the second fork's, so it will retransmit until it gives
+ * up; the call goes on with the other fork).
+ */
+#include <string.h>
+
+#define SU_TIMER_ARG_T struct trunk_call
+
+#include "call.h"
+
+#include <sofia-sip/nta_tag.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+#include <sofia-sip/su_tag.h>
+
+#define SUBSYS "trunk.fork"
+
+/* Forks beyond this many are left to time out (a forking proxy rarely
+ * rings more than a handful of UASs, and each costs a dialog here). */
+#define CALL_MAX_FORKS 8
+
+struct call_fork {
+	nta_leg_t *leg;	     /* that fork's dialog; NULL: slot unused */
+	nta_outgoing_t *bye; /* our BYE to its 2xx after leg B's (13.2.2.4) */
+	bool answered;	     /* its 2xx came after leg B was confirmed */
+};
+
+struct call_forks {
+	struct call_fork f[CALL_MAX_FORKS];
+};
+
+static int fork_request(struct call_leg *cl, nta_leg_t *leg,
+			nta_incoming_t *irq, sip_t const *sip)
+{
+	(void)irq;
+	/* A fork that is not leg B: a BYE ends only that early dialog. */
+	LOGI(SUBSYS, cl->call->ctx, "%s in fork %s: %s",
+	     sip->sip_request->rq_method_name, nta_leg_get_rtag(leg),
+	     sip->sip_request->rq_method == sip_method_bye ? "200" : "481");
+	if (sip->sip_request->rq_method == sip_method_bye)
+		return 200;
+	return 481;
+}
+
+static struct call_fork *fork_find(struct trunk_call *call, const char *tag)
+{
+	struct call_forks *fs = call->forks;
+	unsigned i;
+
+	for (i = 0; fs && i < CALL_MAX_FORKS; i++)
+		if (fs->f[i].leg &&
+		    !strcasecmp(nta_leg_get_rtag(fs->f[i].leg), tag))
+			return &fs->f[i];
+	return NULL;
+}
+
+/* A slot for a new fork of tag `tag` (a response's To), its dialog made
+ * from that response (our From and tag, its To, target and route set, our
+ * INVITE's CSeq). NULL when full or out of memory. */
+static struct call_fork *fork_new(struct trunk_call *call, sip_t const *sip)
+{
+	nta_agent_t *nta = trunk_agent_nta(call->gw->agents[call->b.side]);
+	struct call_fork *f = NULL;
+	unsigned i;
+
+	if (!call->forks)
+		call->forks = su_zalloc(call->home, sizeof(*call->forks));
+	for (i = 0; call->forks && i < CALL_MAX_FORKS && !f; i++)
+		if (!call->forks->f[i].leg)
+			f = &call->forks->f[i];
+	if (!f) {
+		LOGW(SUBSYS, call->ctx, "fork %s ignored: too many forks",
+		     sip->sip_to->a_tag);
+		return NULL;
+	}
+	f->leg = nta_leg_tcreate(
+		nta, fork_request, &call->b, SIPTAG_CALL_ID(sip->sip_call_id),
+		SIPTAG_FROM(sip->sip_from), SIPTAG_TO(sip->sip_to),
+		SIPTAG_CSEQ(sip->sip_cseq), TAG_END());
+	if (!f->leg)
+		return NULL;
+	nta_leg_client_route(f->leg, sip->sip_record_route, sip->sip_contact);
+	return f;
+}
+
+/* Make fork f leg B's dialog; leg B's dialog so far waits in f. */
+static void fork_take(struct trunk_call *call, struct call_fork *f)
+{
+	nta_leg_t *prev = call->b.leg;
+
+	LOGI(SUBSYS, call->ctx, "leg B: fork %s takes over from fork %s",
+	     nta_leg_get_rtag(f->leg), nta_leg_get_rtag(prev));
+	call->b.leg = f->leg;
+	nta_leg_bind(call->b.leg, call_leg_request, &call->b);
+	f->leg = prev;
+	nta_leg_bind(prev, fork_request, &call->b);
+	/* Each fork answers our INVITE's offer on its own: the next SDP from
+	 * leg B is an answer again, not an offer (RFC 3264 on each of the
+	 * early dialogs), with a new peer behind it. */
+	if (call->body) {
+		call->sdp[1].offer_out = true;
+		call->sdp[1].peer_known = false;
+	}
+}
+
+/* The answer to our BYE of a stray fork: nothing more to do there. */
+static int fork_bye_response(struct trunk_call *call, nta_outgoing_t *orq,
+			     sip_t const *sip)
+{
+	int status =
+		sip ? sip->sip_status->st_status : nta_outgoing_status(orq);
+	struct call_forks *fs = call->forks;
+	unsigned i;
+
+	if (status < 200)
+		return 0;
+	for (i = 0; fs && i < CALL_MAX_FORKS; i++)
+		if (fs->f[i].bye == orq) {
+			LOGI(SUBSYS, call->ctx, "fork %s: BYE answered %d",
+			     nta_leg_get_rtag(fs->f[i].leg), status);
+			nta_outgoing_destroy(orq);
+			fs->f[i].bye = NULL;
+		}
+	return 0;
+}
+
+/* ACK a fork's 2xx in its dialog (our INVITE's CSeq). */
+static void fork_ack(struct trunk_call *call, struct call_fork *f)
+{
+	sip_cseq_t *cseq = sip_cseq_create(call->home, call->invite_b_cseq,
+					   sip_method_ack, "ACK");
+	nta_outgoing_t *ack = nta_outgoing_tcreate(
+		f->leg, NULL, NULL, CALL_HOP(&call->b), SIP_METHOD_ACK, NULL,
+		CALL_TPORT_TAG(&call->b), SIPTAG_CSEQ(cseq), TAG_END());
+
+	if (ack)
+		nta_outgoing_destroy(ack);
+}
+
+/* A 2xx from a fork after leg B was confirmed with another (RFC 3261
+ * 13.2.2.4): ACK it and end that dialog with a BYE. A retransmission of
+ * that 2xx (our ACK was lost) gets the ACK again. */
+static void fork_stray_2xx(struct trunk_call *call, sip_t const *sip)
+{
+	struct call_fork *f = fork_find(call, sip->sip_to->a_tag);
+
+	if (f && f->answered) {
+		fork_ack(call, f);
+		return;
+	}
+	if (!f && !(f = fork_new(call, sip)))
+		return;
+	/* Its 2xx names its target and route set for good (12.1.2). */
+	nta_leg_client_reroute(f->leg, sip->sip_record_route, sip->sip_contact,
+			       1);
+	f->answered = true;
+	LOGI(SUBSYS, call->ctx,
+	     "fork %s answered %u after leg B was confirmed: ACK and BYE",
+	     sip->sip_to->a_tag, sip->sip_status->st_status);
+	fork_ack(call, f);
+	f->bye = nta_outgoing_tcreate(f->leg, fork_bye_response, call,
+				      CALL_HOP(&call->b), SIP_METHOD_BYE, NULL,
+				      CALL_TPORT_TAG(&call->b), TAG_END());
+}
+
+bool call_fork_b_response(struct trunk_call *call, sip_t const *sip)
+{
+	int status = sip->sip_status->st_status;
+	const char *tag = sip->sip_to ? sip->sip_to->a_tag : NULL;
+	const char *cur = nta_leg_get_rtag(call->b.leg);
+	struct call_fork *f;
+
+	if (!tag || !cur || !strcasecmp(tag, cur) || status <= 100 ||
+	    status >= 300)
+		return false; /* leg B's own dialog, or no dialog at all */
+	if (call->b_acked) {
+		if (status >= 200)
+			fork_stray_2xx(call, sip);
+		return true; /* a late 18x of another fork: nothing to do */
+	}
+	f = fork_find(call, tag);
+	if (!f && !(f = fork_new(call, sip)))
+		return true;
+	fork_take(call, f);
+	return false; /* relayed as leg B's, in its dialog */
+}
+
+void call_fork_free(struct trunk_call *call)
+{
+	struct call_forks *fs = call->forks;
+	unsigned i;
+
+	for (i = 0; fs && i < CALL_MAX_FORKS; i++) {
+		if (fs->f[i].bye)
+			nta_outgoing_destroy(fs->f[i].bye);
+		if (fs->f[i].leg)
+			nta_leg_destroy(fs->f[i].leg);
+	}
+	if (fs)
+		su_free(call->home, fs);
+	call->forks = NULL;
+}
