@@ -232,6 +232,8 @@ static int trunk_agent_stray(struct trunk_agent *agent, nta_agent_t *nta,
 static int trunk_agent_bind(struct trunk_agent *agent, const char *url,
 			    const tagi_t *tags)
 {
+	unsigned t1 = (unsigned)config_get_int(
+		config_section_get(agent->gw->cfg, "global", NULL), "sip_t1");
 	int rc;
 
 	if (!agent->nta) {
@@ -254,10 +256,10 @@ static int trunk_agent_bind(struct trunk_agent *agent, const char *url,
 			 * by different paths (same From tag, Call-ID and
 			 * CSeq, another branch) gets 482 from nta. */
 			NTATAG_MERGE_482(1),
-			NTATAG_SIP_T1((unsigned)config_get_int(
-				config_section_get(agent->gw->cfg, "global",
-						   NULL),
-				"sip_t1")),
+			/* nta derives nothing from T1: Timers B, F, H, J
+			 * and the PRACK timer (RFC 3262 3) are T1X64 and
+			 * stay 32 s unless it is set too. */
+			NTATAG_SIP_T1(t1), NTATAG_SIP_T1X64(64 * t1),
 			TPTAG_PONG2PING(1), TPTAG_STUN_SERVER(1),
 			TAG_NEXT(tags));
 		rc = agent->nta ? 0 : -1;

@@ -44,9 +44,9 @@ static const struct config_key trunk_listen_keys[] = {
 	{ "user_agent", CONFIG_STRING, 0, 0, NULL, "trunkd/" TRUNKD_VERSION, 0,
 	  "User-Agent and Server header value." },
 	{ "sip_t1", CONFIG_DURATION, 50, 10000, NULL, "500ms", CONFIG_F_RESTART,
-	  "SIP timer T1 (RFC 3261 17): retransmissions, and Timers B and F "
-	  "(64 x T1, 32 s by default: REG-5, REG-11). Shorter only for "
-	  "tests." },
+	  "SIP timer T1 (RFC 3261 17): retransmissions, and the 64 x T1 "
+	  "timers (32 s by default): B and F (REG-5, REG-11), H, J and the "
+	  "wait for a PRACK (RFC 3262 3). Shorter only for tests." },
 	{ "keep_answer", CONFIG_DURATION, 0, 3600000, NULL, "30s", 0,
 	  "RFC 6223 keep value (seconds) put in the Via of our 200 to an "
 	  "OPTIONS, REGISTER or INVITE whose Via offers keep (KEEP-3): how "

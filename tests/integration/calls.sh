@@ -188,3 +188,38 @@ if left:
 open(dst, "w", encoding="utf-8").write(text)
 PY
 }
+
+# tc_msg_time NAME DIRECTION REGEXP: the time (epoch seconds) of the first
+# message SIPp peer NAME sent or received (DIRECTION sent|received) whose
+# first line matches REGEXP, from NAME.msg.txt ("none" if there is none);
+# the count of such messages goes to stderr.
+tc_msg_time()
+{
+	python3 - "$TI_DIR/$1.msg.txt" "$2" "$3" <<'PY'
+import datetime, re, sys
+path, direction, rx = sys.argv[1], sys.argv[2], re.compile(sys.argv[3])
+times = []
+for block in open(path, encoding="latin-1").read().split("-" * 47 + " ")[1:]:
+    lines = block.split("\n")
+    stamp, kind = lines[0].strip(), lines[1]
+    first = next((l for l in lines[2:] if l.strip()), "")
+    if direction in kind and rx.search(first):
+        t = datetime.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f")
+        times.append(t.timestamp())
+print(len(times), file=sys.stderr)
+print(times[0] if times else "none")
+PY
+}
+
+# tc_between A B LOW HIGH: prints B - A (seconds); true when
+# LOW <= B - A <= HIGH.
+tc_between()
+{
+	python3 -c 'import sys
+a, b = sys.argv[1:3]
+if "none" in (a, b): print("(missing)"); sys.exit(1)
+a, b, lo, hi = map(float, sys.argv[1:])
+d = b - a
+print("%.2f" % d)
+sys.exit(not lo <= d <= hi)' "$@"
+}

@@ -33,33 +33,6 @@ for p in 5060 5080; do
 	ti_wait_port udp 127.0.0.1 "$(ti_port "$p")" 5
 done
 
-# msg_time NAME DIRECTION REGEXP: the time (epoch seconds) of the first
-# message NAME's SIPp sent or received (DIRECTION sent|received) whose
-# first line matches REGEXP; the count of such messages goes to stderr.
-msg_time()
-{
-	python3 - "$TI_DIR/$1.msg.txt" "$2" "$3" <<'PY'
-import datetime, re, sys
-path, direction, rx = sys.argv[1], sys.argv[2], re.compile(sys.argv[3])
-times = []
-for block in open(path, encoding="latin-1").read().split("-" * 47 + " ")[1:]:
-    lines = block.split("\n")
-    stamp, kind = lines[0].strip(), lines[1]
-    first = next((l for l in lines[2:] if l.strip()), "")
-    if direction in kind and rx.search(first):
-        t = datetime.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f")
-        times.append(t.timestamp())
-print(len(times), file=sys.stderr)
-print(times[0] if times else "none")
-PY
-}
-
-# between A B LOW HIGH: LOW <= B - A <= HIGH (seconds)
-between()
-{
-	python3 -c 'import sys; a, b, lo, hi = map(float, sys.argv[1:]); d = b - a; print("%.2f" % d); sys.exit(not lo <= d <= hi)' "$@"
-}
-
 # st_call NAME: the PBX's pbx-NAME.xml against the carrier's
 # carrier-NAME.xml through trunkd; fails unless both succeed.
 st_call()
@@ -73,18 +46,18 @@ st_call()
 }
 
 st_call refresh
-ok=$(msg_time carrier-refresh sent '^SIP/2\.0 200' 2>/dev/null)
-upd=$(msg_time carrier-refresh received '^UPDATE ' 2>"$TI_DIR/n-upd")
+ok=$(tc_msg_time carrier-refresh sent '^SIP/2\.0 200' 2>/dev/null)
+upd=$(tc_msg_time carrier-refresh received '^UPDATE ' 2>"$TI_DIR/n-upd")
 [ "$(cat "$TI_DIR/n-upd")" = 1 ] ||
 	ti_fail "refresh: the carrier got $(cat "$TI_DIR/n-upd") UPDATEs, not 1 (the PBX's refresh must stay on its leg)"
-d=$(between "$ok" "$upd" 3.5 6) ||
+d=$(tc_between "$ok" "$upd" 3.5 6) ||
 	ti_fail "refresh: trunkd's UPDATE came $d s after the 200, not at half of 8 s"
 ti_log "refresh: trunkd refreshed the carrier's leg $d s after its 200"
 
 st_call expire
-ok=$(msg_time carrier-expire sent '^SIP/2\.0 200' 2>/dev/null)
-bye=$(msg_time carrier-expire received '^BYE ' 2>/dev/null)
-d=$(between "$ok" "$bye" 4.8 7.5) ||
+ok=$(tc_msg_time carrier-expire sent '^SIP/2\.0 200' 2>/dev/null)
+bye=$(tc_msg_time carrier-expire received '^BYE ' 2>/dev/null)
+d=$(tc_between "$ok" "$bye" 4.8 7.5) ||
 	ti_fail "expire: trunkd's BYE came $d s after the 200, expected about 5.3 s"
 ti_log "expire: trunkd hung up $d s after the carrier's 200"
 

@@ -13,7 +13,7 @@
 #     and fork 1's RTP reaches the PBX (rtp.py);
 #   - `trunkctl hangup` then sends BYE in the PBX's dialog and in fork 1's
 #     dialog; no call is left.
-# REQ: SC-6-1 (partly: forked early dialogs toward a trunk), RTP-1
+# REQ: SC-6-1 (partly: forked early dialogs, RFC 3261 12.1.2 and 13.2.2.4)
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
 ti_setup
