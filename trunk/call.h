@@ -160,6 +160,10 @@ struct trunk_call {
 	struct trunk_flow *keep_flow;
 	/* Leg B's forked early dialogs other than its own (call_fork.c). */
 	struct call_forks *forks;
+	/* Our re-INVITE with a transfer target's codecs (call_reoffer.c),
+	 * and the leg it went to (borrowed). */
+	nta_outgoing_t *reoffer;
+	struct call_leg *reoffer_to;
 };
 
 /* A body on its way from one leg to the other (see call_sdp_cross). */
@@ -229,6 +233,13 @@ void call_keep_stop(struct trunk_call *call);
 bool call_fork_b_response(struct trunk_call *call, sip_t const *sip);
 /* Forget the forks (call_free, or leg B replaced). */
 void call_fork_free(struct trunk_call *call);
+
+/* call_reoffer.c: after a transfer, the new party on leg `from` answered
+ * with `sip` (2xx): when its codecs are not those agreed on the other
+ * leg, re-INVITE that leg with them (SDP-3). */
+void call_reoffer(struct trunk_call *call, struct call_leg *from,
+		  sip_t const *sip);
+void call_reoffer_free(struct trunk_call *call);
 
 /* call_dialog.c */
 struct call_leg *call_peer(struct call_leg *cl);

@@ -147,7 +147,7 @@ static int call_relay_reinvite(struct call_leg *cl, nta_incoming_t *irq,
 	if (call->state != CALL_CONFIRMED)
 		return 491;
 	/* Glare (RFC 3261 14.2): an INVITE is already under way. */
-	if (call->reinvite.irq || call->ack_to)
+	if (call->reinvite.irq || call->ack_to || call->reoffer)
 		return 491;
 	return call_txn_start(cl, &call->reinvite, irq, sip,
 			      call_reinvite_response);

@@ -14,7 +14,9 @@
  * The trunk leg stays as it is: media is anchored on our relay, so the
  * carrier keeps sending to the same address and port while the relay now
  * forwards to the target (its answer re-points the enterprise side of the
- * media session). The target's offer is the SDP we last sent on the
+ * media session). Only when the target answers with codecs other than
+ * those agreed with the carrier is the carrier re-INVITEd with them
+ * (call_reoffer.c). The target's offer is the SDP we last sent on the
  * enterprise leg. A BYE from X while the target is being called releases
  * X only (phones often hang up right after a blind REFER).
  *
@@ -125,6 +127,7 @@ static void xfer_swap(struct trunk_call *call, sip_t const *sip)
 	call_timer_response_in(slot, sip);
 	LOGI(SUBSYS, call->ctx, "leg %c transferred to %s", idx ? 'B' : 'A',
 	     x->target);
+	call_reoffer(call, slot, sip); /* its codecs to the other leg */
 	xfer_notify(call, &x->gone, sip->sip_status->st_status,
 		    sip->sip_status->st_phrase);
 	if (!x->old_left)
@@ -323,6 +326,7 @@ static void xfer_join(struct trunk_call *call, struct trunk_call *c2,
 	call_timer_response_in(slot, sip);
 	LOGI(SUBSYS, call->ctx, "leg %c replaced by the far end of %s",
 	     idx ? 'B' : 'A', c2->ctx);
+	call_reoffer(call, slot, sip);
 	xfer_notify(call, &x->gone, 200, "OK");
 	if (!x->old_left)
 		call_send_bye(call, &x->gone);
@@ -481,6 +485,7 @@ void call_xfer_free(struct trunk_call *call)
 {
 	struct call_xfer *x = call->xfer;
 
+	call_reoffer_free(call);
 	if (!x)
 		return;
 	xfer_unlink(call);
