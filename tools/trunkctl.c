@@ -18,8 +18,9 @@
 #include "trunk/trunk.h"
 
 #define DEFAULT_SOCKET "/run/trunkd/trunkd.sock"
-#define REPLY_MAX      65536
-#define TIMEOUT_S      10
+/* The daemon's own limit (trunk/control.c CONTROL_REPLY_MAX). */
+#define REPLY_MAX (64u << 20)
+#define TIMEOUT_S 10
 
 static void usage(FILE *f)
 {
@@ -123,10 +124,12 @@ static int ctl_connect(const char *path)
 	return fd;
 }
 
-/* Send "cmd\n", read one line into reply. 0 or -1 (reported). */
-static int ctl_exchange(int fd, const char *cmd, char *reply, size_t len)
+/* Send "cmd\n", read one line (of any length up to REPLY_MAX) into
+ * *reply (malloc'd, NUL-terminated). 0 or -1 (reported). */
+static int ctl_exchange(int fd, const char *cmd, char **reply)
 {
-	size_t used = 0;
+	size_t used = 0, len = 65536;
+	char *buf = malloc(len), *b;
 	ssize_t n;
 
 	if (send(fd, cmd, strlen(cmd), MSG_NOSIGNAL) < 0 ||
@@ -134,19 +137,31 @@ static int ctl_exchange(int fd, const char *cmd, char *reply, size_t len)
 		fprintf(stderr, "trunkctl: send: %s\n", strerror(errno));
 		return -1;
 	}
-	while (used < len - 1) {
-		n = recv(fd, reply + used, len - 1 - used, 0);
+	while (buf && len <= REPLY_MAX) {
+		n = recv(fd, buf + used, len - 1 - used, 0);
 		if (n <= 0) {
 			fprintf(stderr, "trunkctl: no answer: %s\n",
 				n ? strerror(errno) : "connection closed");
+			free(buf);
 			return -1;
 		}
-		used += (size_t)n;
-		reply[used] = '\0';
-		if (strchr(reply, '\n'))
+		/* Only the bytes just read can hold the newline. */
+		buf[used + (size_t)n] = '\0';
+		if (strchr(buf + used, '\n')) {
+			*reply = buf;
 			return 0;
+		}
+		used += (size_t)n;
+		if (used == len - 1) {
+			b = realloc(buf, len * 2);
+			if (!b)
+				break;
+			buf = b;
+			len *= 2;
+		}
 	}
-	fprintf(stderr, "trunkctl: answer too long\n");
+	free(buf);
+	fprintf(stderr, "trunkctl: answer too long or out of memory\n");
 	return -1;
 }
 
@@ -190,7 +205,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static char reply[REPLY_MAX];
+	char *reply = NULL;
 	char cmd[4096], *sock = NULL;
 	bool json = false;
 	int c, fd, rc;
@@ -227,7 +242,7 @@ int main(int argc, char **argv)
 	free(sock);
 	if (fd < 0)
 		return 2;
-	rc = ctl_exchange(fd, cmd, reply, sizeof(reply));
+	rc = ctl_exchange(fd, cmd, &reply);
 	close(fd);
 	if (rc)
 		return 2;
@@ -235,5 +250,7 @@ int main(int argc, char **argv)
 		fputs(reply, stdout);
 	else
 		print_pretty(reply);
-	return strncmp(reply, "{\"ok\":true", 10) ? 1 : 0;
+	rc = strncmp(reply, "{\"ok\":true", 10) ? 1 : 0;
+	free(reply);
+	return rc;
 }

@@ -3,8 +3,10 @@
  * the signalling thread. A client writes one command per line ("status",
  * "reload", ...) and reads one JSON object per line back:
  *   {"ok":true,...}  or  {"ok":false,"error":"why"}
- * Requests are tiny and answered at once, so a client never blocks the
- * thread for long: a client that does not read its answer is dropped.
+ * Requests are tiny and answered at once. An answer the socket cannot
+ * take at once (`calls` with thousands of calls: no size limit but
+ * CONTROL_REPLY_MAX) is kept and sent as the client reads it, without
+ * blocking the thread; meanwhile that client's next commands wait.
  * Access is by file permissions: 0600, or 0660 and group-owned by
  * control_group.
  */
@@ -25,9 +27,11 @@
 #include "registration.h"
 #include "dialtest.h"
 
-#define SUBSYS		  "trunk.control"
-#define CONTROL_LINE_MAX  4096
-#define CONTROL_REPLY_MAX 65536
+#define SUBSYS		 "trunk.control"
+#define CONTROL_LINE_MAX 4096
+/* A reply larger than this is an error (a runaway, not a call list:
+ * 100,000 calls take about 30 MB). */
+#define CONTROL_REPLY_MAX (64u << 20)
 
 struct trunk_control_client {
 	struct trunk_control *ctl; /* borrowed */
@@ -35,6 +39,9 @@ struct trunk_control_client {
 	int fd;
 	int reg;
 	su_wait_t wait[1];
+	/* The rest of an answer the socket did not take yet (malloc'd). */
+	char *out;
+	size_t out_len, out_off;
 	size_t used;
 	char buf[CONTROL_LINE_MAX];
 };
@@ -49,12 +56,32 @@ struct trunk_control {
 	struct trunk_control_client *clients;
 };
 
-/* A growing reply buffer; on overflow the reply becomes an error. */
+/* A growing reply buffer (malloc'd); beyond CONTROL_REPLY_MAX or out of
+ * memory the reply becomes an error. */
 struct trunk_reply {
-	size_t len;
+	size_t len, cap;
 	bool overflow;
-	char buf[CONTROL_REPLY_MAX];
+	char *buf;
 };
+
+/* Room for n more bytes and a NUL; false (overflow) if none. */
+static bool reply_room(struct trunk_reply *r, size_t n)
+{
+	size_t cap = r->cap ? r->cap : 4096;
+	char *b;
+
+	if (r->len + n + 1 <= r->cap)
+		return true;
+	while (cap < r->len + n + 1)
+		cap *= 2;
+	if (cap > CONTROL_REPLY_MAX || !(b = realloc(r->buf, cap))) {
+		r->overflow = true;
+		return false;
+	}
+	r->buf = b;
+	r->cap = cap;
+	return true;
+}
 
 static void reply_add(struct trunk_reply *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -67,12 +94,16 @@ static void reply_add(struct trunk_reply *r, const char *fmt, ...)
 	if (r->overflow)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(r->buf + r->len, sizeof(r->buf) - r->len, fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(r->buf) - r->len)
+	if (n < 0 || !reply_room(r, (size_t)n)) {
 		r->overflow = true;
-	else
-		r->len += (size_t)n;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(r->buf + r->len, r->cap - r->len, fmt, ap);
+	va_end(ap);
+	r->len += (size_t)n;
 }
 
 /* A JSON string literal, escaped per RFC 8259. */
@@ -610,19 +641,47 @@ static void control_client_free(struct trunk_control_client *cl)
 		su_root_deregister(cl->ctl->gw->root, cl->reg);
 	su_wait_destroy(cl->wait);
 	close(cl->fd);
+	free(cl->out);
 	free(cl);
+}
+
+/* Send what the socket takes of the pending answer; when some is left,
+ * wait until it can take more (and read no command meanwhile). False if
+ * the client must be dropped. */
+static bool control_client_flush(struct trunk_control_client *cl)
+{
+	ssize_t n;
+
+	while (cl->out_off < cl->out_len) {
+		n = send(cl->fd, cl->out + cl->out_off,
+			 cl->out_len - cl->out_off,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			su_root_eventmask(cl->ctl->gw->root, cl->reg, cl->fd,
+					  SU_WAIT_OUT | SU_WAIT_HUP);
+			return true;
+		}
+		if (n <= 0)
+			return false;
+		cl->out_off += (size_t)n;
+	}
+	free(cl->out);
+	cl->out = NULL;
+	cl->out_len = cl->out_off = 0;
+	su_root_eventmask(cl->ctl->gw->root, cl->reg, cl->fd,
+			  SU_WAIT_IN | SU_WAIT_HUP);
+	return true;
 }
 
 /* Answer one line; false if the client must be dropped. */
 static bool control_client_line(struct trunk_control_client *cl, char *line)
 {
-	static struct trunk_reply r; /* signalling thread only */
-	ssize_t n;
+	struct trunk_reply r = { 0 };
 
 	if (line[0] && line[strlen(line) - 1] == '\r')
 		line[strlen(line) - 1] = '\0';
-	r.len = 0;
-	r.overflow = false;
 	control_dispatch(cl->ctl, line, &r);
 	if (r.overflow) {
 		r.len = 0;
@@ -630,8 +689,14 @@ static bool control_client_line(struct trunk_control_client *cl, char *line)
 		control_error(&r, "reply too large", line);
 	}
 	reply_add(&r, "\n");
-	n = send(cl->fd, r.buf, r.len, MSG_DONTWAIT | MSG_NOSIGNAL);
-	return n == (ssize_t)r.len;
+	if (r.overflow) { /* out of memory even for the error */
+		free(r.buf);
+		return false;
+	}
+	cl->out = r.buf;
+	cl->out_len = r.len;
+	cl->out_off = 0;
+	return control_client_flush(cl);
 }
 
 static int control_client_readable(struct trunk_gateway *gw, su_wait_t *w,
@@ -643,17 +708,26 @@ static int control_client_readable(struct trunk_gateway *gw, su_wait_t *w,
 
 	(void)gw;
 	(void)w;
-	n = recv(cl->fd, cl->buf + cl->used, sizeof(cl->buf) - 1 - cl->used,
-		 MSG_DONTWAIT);
-	if (n <= 0) {
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (cl->out) { /* writable again: the rest of an answer first */
+		if (!control_client_flush(cl)) {
+			control_client_free(cl);
 			return 0;
-		control_client_free(cl);
-		return 0;
+		}
+		if (cl->out || !cl->used)
+			return 0;
+	} else {
+		n = recv(cl->fd, cl->buf + cl->used,
+			 sizeof(cl->buf) - 1 - cl->used, MSG_DONTWAIT);
+		if (n <= 0) {
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				return 0;
+			control_client_free(cl);
+			return 0;
+		}
+		cl->used += (size_t)n;
+		cl->buf[cl->used] = '\0';
 	}
-	cl->used += (size_t)n;
-	cl->buf[cl->used] = '\0';
-	while ((nl = strchr(cl->buf, '\n'))) {
+	while (!cl->out && (nl = strchr(cl->buf, '\n'))) {
 		*nl = '\0';
 		if (!control_client_line(cl, cl->buf)) {
 			control_client_free(cl);
