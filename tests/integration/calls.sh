@@ -18,11 +18,15 @@ TC_CARRIER=127.0.0.3
 TC_STRANGER=127.0.0.4 # neither the PBX nor the carrier: gets 403
 
 # tc_trunkd_start [SECTIONS...]: trunkd with peers/calls.conf (plus the
-# given files appended) and its four listeners up.
+# given files appended, and the lines of $TC_GLOBAL, if set, added to its
+# [global] section) and its four listeners up.
 tc_trunkd_start()
 {
 	local p tr
-	cat "$TI_ROOT/peers/calls.conf" "$@" >"$TI_DIR/src.conf"
+	cat "$TI_ROOT/peers/calls.conf" "$@" |
+		TC_ADD=${TC_GLOBAL:-} awk '{ print }
+			/^\[global\]$/ && ENVIRON["TC_ADD"] != "" { print ENVIRON["TC_ADD"] }' \
+			>"$TI_DIR/src.conf"
 	ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
 	ti_trunkd_start "$TI_DIR/trunkd.conf"
 	for p in 5060 5080; do

@@ -24,14 +24,7 @@
 ti_setup
 
 # peers/calls.conf with short session timers in [global].
-awk '{ print } /^\[global\]$/ { print "session_expires = 8s"; print "min_se = 4s" }' \
-	"$TI_ROOT/peers/calls.conf" >"$TI_DIR/calls-st.conf"
-cp "$TI_DIR/calls-st.conf" "$TI_DIR/src.conf"
-ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
-ti_trunkd_start "$TI_DIR/trunkd.conf"
-for p in 5060 5080; do
-	ti_wait_port udp 127.0.0.1 "$(ti_port "$p")" 5
-done
+TC_GLOBAL=$'session_expires = 8s\nmin_se = 4s' tc_trunkd_start
 
 # st_call NAME: the PBX's pbx-NAME.xml against the carrier's
 # carrier-NAME.xml through trunkd; fails unless both succeed.

@@ -6,55 +6,11 @@ port (the m= port of the 200 the PBX got): the answering fork's media
 trunk-side port (the m= port of the INVITE the carrier got) and the PBX
 must receive at least 10. Each phase is bounded by 5 s.
 Usage: rtp.py PBX_MSG_LOG CARRIER_MSG_LOG (SIPp message logs)."""
-import re
-import socket
-import struct
+import os
 import sys
-import time
 
-
-def m_port(path, first_line):
-    """m= port of the first received message starting with first_line."""
-    text = open(path, encoding="latin-1").read()
-    for b in text.split("-" * 47 + " "):
-        if "message received" in b and ("\n" + first_line) in b:
-            ports = re.findall(r"m=audio (\d+) ", b)
-            if ports:
-                return int(ports[0])
-    sys.exit("no %r with SDP received in %s" % (first_line, path))
-
-
-def sock(ip, port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind((ip, port))
-    s.setblocking(False)
-    return s
-
-
-def drain(s):
-    n = 0
-    try:
-        while True:
-            s.recv(2048)
-            n += 1
-    except BlockingIOError:
-        return n
-
-
-def phase(src, dst, rxs, ssrc):
-    """src sends 50 packets to dst; how many each of rxs received."""
-    got = [0] * len(rxs)
-    deadline = time.time() + 5
-    for seq in range(50):
-        src.sendto(struct.pack("!BBHII", 0x80, 0, seq, seq * 160, ssrc) +
-                   b"\xff" * 160, dst)
-        time.sleep(0.02)
-        got = [g + drain(r) for g, r in zip(got, rxs)]
-    while got[0] < 10 and time.time() < deadline:
-        time.sleep(0.05)
-        got = [g + drain(r) for g, r in zip(got, rxs)]
-    return got
-
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "peers"))
+from rtplib import m_port, phase, sock  # noqa: E402
 
 pbx = sock("127.0.0.2", 40000)
 fork1 = sock("127.0.0.3", 50001)

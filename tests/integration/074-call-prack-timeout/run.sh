@@ -11,13 +11,7 @@
 . "$TI_ROOT/calls.sh"
 ti_setup
 
-cat "$TI_ROOT/peers/calls.conf" >"$TI_DIR/src.conf"
-sed -i 's/^\[global\]$/&\nsip_t1 = 50ms/' "$TI_DIR/src.conf"
-ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
-ti_trunkd_start "$TI_DIR/trunkd.conf"
-for p in 5060 5080; do
-	ti_wait_port udp 127.0.0.1 "$(ti_port "$p")" 5
-done
+TC_GLOBAL='sip_t1 = 50ms' tc_trunkd_start
 
 tc_peer carrier "$TC_CARRIER" 5090 "$TI_TEST_DIR/carrier.xml" \
 	-set trunkd "$(tc_trunkd trunk)"

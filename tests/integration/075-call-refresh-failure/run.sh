@@ -18,13 +18,7 @@
 . "$TI_ROOT/calls.sh"
 ti_setup
 
-cp "$TI_ROOT/peers/calls.conf" "$TI_DIR/src.conf"
-sed -i 's/^\[global\]$/&\nsession_expires = 30s\nmin_se = 4s/' "$TI_DIR/src.conf"
-ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
-ti_trunkd_start "$TI_DIR/trunkd.conf"
-for p in 5060 5080; do
-	ti_wait_port udp 127.0.0.1 "$(ti_port "$p")" 5
-done
+TC_GLOBAL=$'session_expires = 30s\nmin_se = 4s' tc_trunkd_start
 
 # refresh_fails CASE ANSWER LOW HIGH: one call whose refresh the carrier
 # fails with ANSWER (a <send> block, or the ignoring of UPDATEs); the BYE
