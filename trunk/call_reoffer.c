@@ -36,34 +36,6 @@
 
 #define SUBSYS "trunk.reoffer"
 
-static bool reoffer_has(const uint8_t *pt, unsigned n, uint8_t v)
-{
-	unsigned i;
-
-	for (i = 0; i < n; i++)
-		if (pt[i] == v)
-			return true;
-	return false;
-}
-
-/* Does the new party's stream `st` use what leg `tl` agreed: the payload
- * types of our last SDP there that its peer listed too? Same set: yes. */
-static bool reoffer_same_codecs(const struct trunk_sdp_stream *st,
-				const struct trunk_sdp_leg *tl)
-{
-	unsigned i, n = 0;
-
-	for (i = 0; i < tl->npt; i++) {
-		if (tl->peer_known &&
-		    !reoffer_has(tl->peer.pt, tl->peer.npt, tl->pt[i]))
-			continue;
-		if (!reoffer_has(st->pt, st->npt, tl->pt[i]))
-			return false;
-		n++;
-	}
-	return n == st->npt;
-}
-
 static int reoffer_response(struct trunk_call *call, nta_outgoing_t *orq,
 			    sip_t const *sip)
 {
@@ -114,7 +86,7 @@ void call_reoffer(struct trunk_call *call, struct call_leg *from,
 	if (!sip->sip_payload || !call->media || call->reoffer ||
 	    trunk_sdp_remote(sip->sip_payload->pl_data,
 			     sip->sip_payload->pl_len, &rs, NULL, 0) ||
-	    !rs.nstreams || reoffer_same_codecs(&rs.s[0], tl))
+	    !rs.nstreams || trunk_sdp_same_codecs(&rs.s[0], tl))
 		return;
 	/* A re-INVITE of a peer's under way: ours would meet 491. */
 	if (call->reinvite.irq || call->ack_to) {

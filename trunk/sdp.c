@@ -161,6 +161,22 @@ void trunk_sdp_negotiated(struct trunk_sdp_stream *st,
 	memcpy(st->pt, leg->pt, leg->npt);
 }
 
+bool trunk_sdp_same_codecs(const struct trunk_sdp_stream *st,
+			   const struct trunk_sdp_leg *leg)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < leg->npt; i++) {
+		if (leg->peer_known &&
+		    !sdp_has_pt(leg->peer.pt, leg->peer.npt, leg->pt[i]))
+			continue;
+		if (!sdp_has_pt(st->pt, st->npt, leg->pt[i]))
+			return false;
+		n++;
+	}
+	return n == st->npt;
+}
+
 /* Is a=NAME:<pt> ... about payload type pt? */
 static bool sdp_attr_for(const sdp_attribute_t *a, const char *name,
 			 unsigned pt)

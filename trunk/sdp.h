@@ -102,6 +102,15 @@ int trunk_sdp_rewrite(su_home_t *home, struct trunk_sdp_leg *leg,
 		      const uint16_t *ports, size_t nports, char **out,
 		      char *why, size_t whylen);
 
+/*
+ * Does a stream `st` (a new party's, after a transfer) use exactly what
+ * leg `leg` agreed: the payload types of our last SDP there that its peer
+ * listed too (all of them before the peer sent SDP)? Order does not
+ * matter. false: the leg must be told the new codecs (call_reoffer.c).
+ */
+bool trunk_sdp_same_codecs(const struct trunk_sdp_stream *st,
+			   const struct trunk_sdp_leg *leg);
+
 /* After an answer: st (either peer's stream) gets the negotiated payload
  * types, those of the answer we sent on `leg`, for the relay's filter. */
 void trunk_sdp_negotiated(struct trunk_sdp_stream *st,

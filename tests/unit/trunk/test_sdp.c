@@ -350,6 +350,31 @@ static int policy_nothing_common(void)
 	return 0;
 }
 
+/* After a transfer (call_reoffer.c): a new party's codecs against what a
+ * leg agreed, our last payload types there that its peer listed. */
+/* REQ: SDP-3 */
+static int same_codecs(void)
+{
+	struct trunk_sdp_leg leg = { .npt = 2, .pt = { 0, 8 } };
+	struct trunk_sdp_stream st = { .npt = 1, .pt = { 0 } };
+
+	/* Peer unknown: all we said counts. */
+	CHECK(!trunk_sdp_same_codecs(&st, &leg));
+	st.npt = 2, st.pt[0] = 8, st.pt[1] = 0; /* order does not matter */
+	CHECK(trunk_sdp_same_codecs(&st, &leg));
+	/* The peer listed PCMU only: PCMU is what was agreed. */
+	leg.peer_known = true;
+	leg.peer.npt = 1, leg.peer.pt[0] = 0;
+	CHECK(!trunk_sdp_same_codecs(&st, &leg)); /* PCMA too: differs */
+	st.npt = 1, st.pt[0] = 0;
+	CHECK(trunk_sdp_same_codecs(&st, &leg));
+	st.pt[0] = 8; /* PCMA only: the leg must be told */
+	CHECK(!trunk_sdp_same_codecs(&st, &leg));
+	st.npt = 0; /* nothing in common with anything */
+	CHECK(!trunk_sdp_same_codecs(&st, &leg));
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{ "remote_basic", remote_basic },
 	{ "remote_rtcp_and_v6", remote_rtcp_and_v6 },
@@ -364,6 +389,7 @@ static const struct unit_case cases[] = {
 	{ "policy_cn_toward_known_peer", policy_cn_toward_known_peer },
 	{ "policy_g729_annexb", policy_g729_annexb },
 	{ "policy_nothing_common", policy_nothing_common },
+	{ "same_codecs", same_codecs },
 };
 
 UNIT_MAIN(cases)
