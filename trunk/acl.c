@@ -61,9 +61,8 @@ const struct config_section *trunk_find_pbx(const struct config *cfg,
 }
 
 /* The [trunk] one of whose SP-SSE addresses is ip, or NULL. Host names
- * are not resolved here (the signalling thread never blocks on DNS): a
- * trunk configured by name accepts inbound calls once RFC 3263 lookups
- * land (issue 3 item 4). */
+ * are not resolved here (pure lookup): their addresses are the peers'
+ * (peer.c, trunk_find_trunk_src). */
 const struct config_section *trunk_find_trunk(const struct config *cfg,
 					      const char *ip)
 {

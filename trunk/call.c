@@ -1136,7 +1136,7 @@ static int call_route(struct trunk_gateway *gw, enum trunk_side side,
 		return 403;
 	if (side == TRUNK_SIDE_ENTERPRISE)
 		status = call_admit_enterprise(gw, irq, sip, ip, &who);
-	else if (!(who = trunk_find_trunk(gw->cfg, ip))) {
+	else if (!(who = trunk_find_trunk_src(gw, ip))) {
 		LOGW(SUBSYS, "trunk", "INVITE from unknown source %s: 403", ip);
 		status = 403;
 	} else

@@ -145,6 +145,11 @@ const struct trunk_peer *trunk_peer_next(const struct trunk_gateway *gw,
 					 const char *trunk,
 					 const struct trunk_peer *prev);
 void trunk_peer_info(const struct trunk_peer *p, struct trunk_peer_info *info);
+/* The [trunk] an inbound request from ip comes from: one of its SP-SSE
+ * addresses (trunk_find_trunk), or an address its SP-SSE's host name had
+ * at start or the last reload. NULL: none (403). */
+const struct config_section *trunk_find_trunk_src(struct trunk_gateway *gw,
+						  const char *ip);
 const char *trunk_peer_state_name(enum trunk_peer_state s);
 /* A call learnt something about the peer reached by route (its URL). */
 void trunk_peer_report(struct trunk_gateway *gw, const char *route, bool ok,

@@ -14,8 +14,17 @@
  *
  * Peers are rebuilt from the configuration at start and on every reload;
  * a peer whose trunk and address are unchanged keeps its state.
+ *
+ * An SP-SSE configured by host name is resolved (A/AAAA, the system
+ * resolver) when the peers are built, at start and on reload: inbound
+ * calls are accepted from those addresses (trunk_find_trunk_src). The
+ * lookup blocks the signalling thread once per name and reload, which is
+ * why it is done there and never per call; a carrier that renumbers needs
+ * a reload. (Outbound requests resolve by RFC 3263 in nta, per request.)
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +43,9 @@
 #include <sofia-sip/su_tag.h>
 
 #define SUBSYS "trunk.peer"
+
+/* Addresses kept per SP-SSE host name. */
+#define PEER_MAX_IPS 8
 
 static const char *const peer_state_names[] = {
 	[TRUNK_PEER_UNKNOWN] = "unknown",
@@ -62,6 +74,10 @@ struct trunk_peer {
 	 * as soon as it is lost (TLS-11, TLS-12). */
 	bool keep_flow;
 	struct trunk_tls_flow *flow;
+	/* Configured by host name: its addresses when the peers were built
+	 * (inbound calls are accepted from them). */
+	char ips[PEER_MAX_IPS][64];
+	unsigned nips;
 };
 
 const char *trunk_peer_state_name(enum trunk_peer_state s)
@@ -192,6 +208,60 @@ static void peer_free(struct trunk_peer *p)
 	free(p);
 }
 
+/* An SP-SSE by host name: its addresses into p->ips (blocking lookup;
+ * see the top of the file). Literals need none. */
+static void peer_resolve(struct trunk_peer *p, const char *host)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *res, *ai;
+	unsigned char buf[16];
+	int rc;
+
+	if (inet_pton(AF_INET, host, buf) == 1 ||
+	    inet_pton(AF_INET6, host, buf) == 1)
+		return;
+	rc = getaddrinfo(host, NULL, &hints, &res);
+	if (rc) {
+		LOGW(SUBSYS, p->ctx,
+		     "cannot resolve %s (%s): no inbound calls from it until a "
+		     "reload resolves it",
+		     host, gai_strerror(rc));
+		return;
+	}
+	for (ai = res; ai && p->nips < PEER_MAX_IPS; ai = ai->ai_next) {
+		const void *a =
+			ai->ai_family == AF_INET
+				? (const void *)&(
+					  (struct sockaddr_in *)ai->ai_addr)
+					  ->sin_addr
+				: (const void *)&(
+					  (struct sockaddr_in6 *)ai->ai_addr)
+					  ->sin6_addr;
+
+		if ((ai->ai_family == AF_INET || ai->ai_family == AF_INET6) &&
+		    inet_ntop(ai->ai_family, a, p->ips[p->nips],
+			      sizeof(p->ips[0])))
+			p->nips++;
+	}
+	freeaddrinfo(res);
+	LOGI(SUBSYS, p->ctx, "%s is %u address(es), first %s", host, p->nips,
+	     p->nips ? p->ips[0] : "-");
+}
+
+const struct config_section *trunk_find_trunk_src(struct trunk_gateway *gw,
+						  const char *ip)
+{
+	const struct config_section *t = trunk_find_trunk(gw->cfg, ip);
+	const struct trunk_peer *p;
+	unsigned i;
+
+	for (p = gw->peers; p && !t; p = p->next)
+		for (i = 0; i < p->nips && !t; i++)
+			if (!strcmp(p->ips[i], ip))
+				t = config_section_get(gw->cfg, "trunk",
+						       p->trunk);
+	return t;
+}
+
 static struct trunk_peer *peer_alloc(struct trunk_gateway *gw,
 				     const struct config_section *t,
 				     const char *addr)
@@ -238,6 +308,7 @@ static struct trunk_peer *peer_alloc(struct trunk_gateway *gw,
 		peer_free(p);
 		return NULL;
 	}
+	peer_resolve(p, a.host);
 	return p;
 }
 

@@ -132,7 +132,10 @@ static const struct config_key trunk_trunk_keys[] = {
 	  "proxy, looked up by RFC 3263 (REG-3, STA-1)." },
 	{ "proxy", CONFIG_ADDR_LIST, 0, 8, NULL, NULL, 0,
 	  "SP-SSE addresses in order of preference (host or IP, :port); "
-	  "used instead of DNS. Failover on error, timeout or 503." },
+	  "used instead of DNS. Failover on error, timeout or 503. Inbound "
+	  "calls are accepted from these addresses only; a host name is "
+	  "resolved at start and on each reload (a renumbered SP-SSE needs "
+	  "a reload)." },
 	{ "transport", CONFIG_ENUM, 0, 0, "udp|tcp|tls", "tls", 0,
 	  "Transport toward the SP-SSE; SIPconnect requires TLS." },
 	{ "address_family", CONFIG_ENUM, 0, 0, "ipv4|ipv6", "ipv4", 0,

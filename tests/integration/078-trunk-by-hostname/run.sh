@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# 078-trunk-by-hostname: inbound calls from a trunk whose SP-SSE is
+# configured by host name (proxy = sse.carrier.test:5090). trunkd resolves
+# the name (A record, through a dnsmasq in the test's namespace, as 028) at
+# start and on every reload, and accepts INVITEs from those addresses only.
+#   1. sse.carrier.test is 127.0.0.3: the carrier's INVITE from 127.0.0.3
+#      reaches the PBX and is answered; one from 127.0.0.4 gets 403 and
+#      reaches nobody.
+#   2. the carrier renumbers: dnsmasq now says 127.0.0.4; after `trunkctl
+#      reload` an INVITE from 127.0.0.4 is a call and one from 127.0.0.3
+#      gets 403.
+# dnsmasq's log shows trunkd's A queries for the name (start and reload).
+# REQ: STA-1 (partly: SP-SSE by host name, inbound accepted from its addresses)
+. "$(dirname "$0")/../lib.sh"
+. "$TI_ROOT/calls.sh"
+ti_setup
+command -v dnsmasq >/dev/null || ti_fail "dnsmasq not found (apt-get install dnsmasq-base)"
+if [ -z "$TI_NETNS" ]; then
+	ti_log "SKIP: needs a network namespace (root) for its own resolv.conf"
+	exit 77
+fi
+mkdir -p "/etc/netns/$TI_NETNS"
+trap 'rc=$?; rm -rf "/etc/netns/$TI_NETNS"; (exit $rc); ti__on_exit' EXIT
+printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:2\n' \
+	>"/etc/netns/$TI_NETNS/resolv.conf"
+
+# dns NAME IP: dnsmasq (logging to NAME.log) with sse.carrier.test -> IP.
+dns()
+{
+	ti_start "$1" dnsmasq --keep-in-foreground --port=53 \
+		--listen-address=127.0.0.1 --bind-interfaces --no-resolv \
+		--no-hosts --pid-file= --log-queries --log-facility=- \
+		--host-record=sse.carrier.test,"$2"
+	ti_wait_port udp 127.0.0.1 53 10
+}
+
+# refused NAME FROM_IP: the carrier's INVITE from FROM_IP gets 403.
+refused()
+{
+	local rc=0
+	tc_template "$TI_ROOT/peers/uac-rejected.xml.in" "$TI_DIR/$1.xml" \
+		STATUS=403 FOREIGN='127\.0\.0\.2' MAX_FORWARDS=70 CHECKS=
+	tc__uac "$1" "$TI_DIR/$1.xml" u1 5080 -i "$2" -p "$(ti_port 5090)" \
+		-s +15550100099 -set trunkd "$(tc_trunkd trunk)" || rc=$?
+	[ "$rc" = 0 ] || ti_fail "$1: no 403 for an INVITE from $2 (SIPp exit $rc)"
+}
+
+# call NAME FROM_IP: the carrier's call from FROM_IP reaches the PBX.
+call()
+{
+	local rc=0
+	tc_peer "pbx-$1" "$TC_PBX" 5070 "$TI_ROOT/peers/pbx-answer.xml" \
+		-set trunkd "$(tc_trunkd ent)" -set max_forwards 69
+	tc__uac "carrier-$1" "$TI_ROOT/peers/carrier-invite.xml" u1 5080 \
+		-i "$2" -p "$(ti_port 5090)" -s +15550100001 \
+		-cid_str 'carrier-call-%u-%p@%s' -set trunkd "$(tc_trunkd trunk)" ||
+		rc=$?
+	[ "$rc" = 0 ] || ti_fail "$1: the call from $2 failed (SIPp exit $rc)"
+	tc_peer_wait "pbx-$1"
+}
+
+dns dns1 127.0.0.3
+sed 's/^proxy = 127\.0\.0\.3:5090$/proxy = sse.carrier.test:5090/' \
+	"$TI_ROOT/peers/calls.conf" >"$TI_DIR/src.conf"
+grep -q '^proxy = sse.carrier.test:5090$' "$TI_DIR/src.conf" ||
+	ti_fail "calls.conf has no proxy line to rewrite"
+ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
+ti_trunkd_start "$TI_DIR/trunkd.conf"
+for p in 5060 5080; do
+	ti_wait_port udp 127.0.0.1 "$(ti_port "$p")" 5
+done
+grep -q 'query\[A\] sse.carrier.test' "$TI_DIR/dns1.log" ||
+	ti_fail "trunkd did not look up sse.carrier.test at start"
+
+call at-start "$TC_CARRIER"
+refused stranger-at-start "$TC_STRANGER"
+
+# The carrier renumbers; the next reload learns it.
+ti_stop dns1
+dns dns2 127.0.0.4
+out=$(ti_ctl reload) || ti_fail "reload failed: $out"
+grep -q 'query\[A\] sse.carrier.test' "$TI_DIR/dns2.log" ||
+	ti_fail "trunkd did not look up sse.carrier.test on reload"
+call after-reload "$TC_STRANGER"
+refused old-address "$TC_CARRIER"
+calls_ended() { [ "$(ti_json "$(ti_ctl status)" 'j["calls"]')" = 0 ]; }
+ti_wait_until 5 calls_ended || ti_fail "trunkd still has a call"
+ti_pass
