@@ -1300,6 +1300,8 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 	snprintf(call->call_id[1], sizeof(call->call_id[1]), "%s", cid->i_id);
 	call->b.call = call;
 	call->b.side = r->to;
+	call->sdp[0].codecs = call->sdp[1].codecs = trunk_sdp_trunk_codecs(
+		call->gw->cfg, r->trunk[0] ? r->trunk : r->a_trunk);
 	/* A's offer, anchored: kept for failover and redirects. */
 	rc = call_sdp_cross(call, &call->a, sip->sip_payload,
 			    sip->sip_content_type, &body);

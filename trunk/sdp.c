@@ -11,6 +11,7 @@
 
 #include <sofia-sip/sdp.h>
 
+#include "config/config.h"
 #include "sdp.h"
 
 static void sdp_why(char *why, size_t len, const char *what, const char *d)
@@ -177,6 +178,55 @@ bool trunk_sdp_same_codecs(const struct trunk_sdp_stream *st,
 	return n == st->npt;
 }
 
+static const struct {
+	const char *name;
+	uint8_t bit;
+} sdp_codecs[] = {
+	{ "PCMU", TRUNK_SDP_CODEC_PCMU },
+	{ "PCMA", TRUNK_SDP_CODEC_PCMA },
+	{ "G729", TRUNK_SDP_CODEC_G729 },
+};
+
+uint8_t trunk_sdp_codec_mask(const char *const *names, size_t n)
+{
+	uint8_t mask = 0;
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < sizeof(sdp_codecs) / sizeof(sdp_codecs[0]); j++)
+			if (!strcasecmp(names[i], sdp_codecs[j].name))
+				mask |= sdp_codecs[j].bit;
+	return mask;
+}
+
+uint8_t trunk_sdp_trunk_codecs(const struct config *cfg, const char *trunk)
+{
+	const struct config_section *t =
+		trunk && *trunk ? config_section_get(cfg, "trunk", trunk)
+				: NULL;
+	const char *const *names;
+	size_t n = t ? config_get_list(t, "codecs", &names) : 0;
+
+	return n ? trunk_sdp_codec_mask(names, n) : 0;
+}
+
+/* A trunk's codec list (leg->codecs) lets this rtpmap through: it names a
+ * listed codec, or no codec at all (telephone-event, CN). */
+static bool sdp_codec_listed(const struct trunk_sdp_leg *leg,
+			     const sdp_rtpmap_t *rm)
+{
+	const char *enc = rm->rm_encoding ? rm->rm_encoding : "";
+	size_t j;
+
+	if (!leg->codecs || !strcasecmp(enc, "telephone-event") ||
+	    !strcasecmp(enc, "CN") || rm->rm_pt == 13)
+		return true;
+	for (j = 0; j < sizeof(sdp_codecs) / sizeof(sdp_codecs[0]); j++)
+		if (!strcasecmp(enc, sdp_codecs[j].name))
+			return (leg->codecs & sdp_codecs[j].bit) != 0;
+	return false;
+}
+
 /* Is a=NAME:<pt> ... about payload type pt? */
 static bool sdp_attr_for(const sdp_attribute_t *a, const char *name,
 			 unsigned pt)
@@ -214,7 +264,7 @@ static void sdp_codec_policy(sdp_media_t *m, struct trunk_sdp_leg *leg)
 	while (*rp) {
 		unsigned pt = (*rp)->rm_pt;
 
-		if (sdp_pt_allowed(leg, pt)) {
+		if (sdp_pt_allowed(leg, pt) && sdp_codec_listed(leg, *rp)) {
 			if (leg->npt < TRUNK_SDP_MAX_PT)
 				leg->pt[leg->npt++] = (uint8_t)pt;
 			rp = &(*rp)->rm_next;

@@ -71,7 +71,24 @@ struct trunk_sdp_leg {
 	struct trunk_sdp_stream peer; /* its first stream */
 	unsigned npt;		      /* payload types of our last SDP here */
 	uint8_t pt[TRUNK_SDP_MAX_PT]; /* (first stream), after the policy */
+	uint8_t codecs; /* TRUNK_SDP_CODEC_* allowed here; 0: any */
 };
+
+/* A trunk's own codec list ([trunk] codecs), as a mask: only these codecs
+ * cross on a call of that trunk, either way (the relay never transcodes).
+ * RFC 4733 telephone-event and CN are not codecs and are not affected. */
+enum {
+	TRUNK_SDP_CODEC_PCMU = 1,
+	TRUNK_SDP_CODEC_PCMA = 2,
+	TRUNK_SDP_CODEC_G729 = 4,
+};
+
+/* The mask of codec names (PCMU, PCMA, G729; others ignored); 0 for
+ * none. */
+uint8_t trunk_sdp_codec_mask(const char *const *names, size_t n);
+/* [trunk NAME] codecs as a mask; 0 (any) when unset or no such trunk. */
+struct config;
+uint8_t trunk_sdp_trunk_codecs(const struct config *cfg, const char *trunk);
 
 /*
  * Offer/answer bookkeeping before an SDP of leg `from`'s peer is rewritten

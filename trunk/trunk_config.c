@@ -188,6 +188,12 @@ static const struct config_key trunk_trunk_keys[] = {
 	{ "max_calls", CONFIG_INT, 0, 1000000, NULL, "0", 0,
 	  "Concurrent calls on this trunk (0: unlimited); emergency calls "
 	  "are exempt (EM-4)." },
+	{ "codecs", CONFIG_LIST, 1, 3, "PCMU|PCMA|G729", NULL, 0,
+	  "The only codecs on this trunk's calls, both ways (overrides the "
+	  "codec policy of docs/media.md for them: an offer to or from the "
+	  "carrier keeps just these, in the offerer's order; G.711 is not "
+	  "added). telephone-event and CN are not codecs and still cross. "
+	  "Unset: every codec both peers list." },
 	{ "redirect", CONFIG_ENUM, 0, 0, "relay|follow", "relay", 0,
 	  "A 3xx from the carrier is relayed to the caller or followed." },
 	{ "context", CONFIG_STRING, 0, 0, NULL, NULL, 0,

@@ -375,6 +375,45 @@ static int same_codecs(void)
 	return 0;
 }
 
+/* A trunk's codec list: only listed codecs cross, in the offerer's order,
+ * telephone-event and CN still do; nothing listed left: port 0. */
+static int trunk_codecs(void)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	const char *names[] = { "pcma", "G729", "opus" };
+	struct trunk_sdp_leg a = { .sess_id = 1, .version = 1 };
+	struct trunk_sdp_leg b = { .sess_id = 2, .version = 1 };
+	const char *offer = "v=0\r\no=pbx 1 1 IN IP4 192.0.2.10\r\ns=-\r\n"
+			    "c=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+			    "m=audio 40000 RTP/AVP 0 9 8 101 13\r\n"
+			    "a=rtpmap:101 telephone-event/8000\r\n"
+			    "a=fmtp:101 0-15\r\n";
+	const char *pcmu = "v=0\r\no=pbx 1 2 IN IP4 192.0.2.10\r\ns=-\r\n"
+			   "c=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+			   "m=audio 40000 RTP/AVP 0\r\n";
+	char *out;
+
+	CHECK(trunk_sdp_codec_mask(names, 3) ==
+	      (TRUNK_SDP_CODEC_PCMA | TRUNK_SDP_CODEC_G729));
+	CHECK(trunk_sdp_codec_mask(names + 2, 1) == 0);
+	b.codecs = TRUNK_SDP_CODEC_PCMA;
+	CHECK(note(&a, &b, offer) == 0);
+	out = rewrite(home, &b, offer, 30000);
+	CHECK(out && strstr(out, "m=audio 30000 RTP/AVP 8 101 13\r\n"));
+	CHECK(strstr(out, "a=rtpmap:101 telephone-event/8000\r\n"));
+	CHECK(!strstr(out, "PCMU") && !strstr(out, "G722"));
+	/* Unset: everything crosses. */
+	b.codecs = 0;
+	out = rewrite(home, &b, offer, 30000);
+	CHECK(out && strstr(out, "m=audio 30000 RTP/AVP 0 9 8 101 13\r\n"));
+	/* Only PCMU offered: no listed codec, the stream is refused. */
+	b.codecs = TRUNK_SDP_CODEC_PCMA;
+	out = rewrite(home, &b, pcmu, 30000);
+	CHECK(out && strstr(out, "m=audio 0 RTP/AVP 0\r\n"));
+	su_home_deinit(home);
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{ "remote_basic", remote_basic },
 	{ "remote_rtcp_and_v6", remote_rtcp_and_v6 },
@@ -390,6 +429,7 @@ static const struct unit_case cases[] = {
 	{ "policy_g729_annexb", policy_g729_annexb },
 	{ "policy_nothing_common", policy_nothing_common },
 	{ "same_codecs", same_codecs },
+	{ "trunk_codecs", trunk_codecs },
 };
 
 UNIT_MAIN(cases)
