@@ -367,6 +367,8 @@ static void control_flow(const struct trunk_flow *f, struct trunk_reply *r)
 		  trunk_flow_source_names[fi.source], fi.pings,
 		  fi.last_ping_ago, fi.last_pong_ago, fi.up_for, fi.failures);
 	reply_str(r, fi.reason);
+	reply_add(r, ",\"mapped\":");
+	reply_str(r, fi.mapped);
 	if (!strcmp(fi.transport, "tls") && fi.state == TRUNK_FLOW_UP) {
 		struct trunk_tls_state ts;
 

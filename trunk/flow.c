@@ -26,15 +26,21 @@
  *    timeout/transport error) is the missing pong: FAILED (OB-2). Failure
  *    also comes from the connection closing or a send error.
  *  - UDP: a STUN Binding request (RFC 5389) from the SIP socket to the
- *    SP-SSE (OB-3). Sofia hands STUN responses on a SIP socket to nobody
- *    (tport_recv_stun_dgram: no vtp_stun_response for UDP), so the
- *    XOR-MAPPED-ADDRESS cannot be compared: the requests keep NAT bindings
- *    open; the same OPTIONS probe as on TLS detects a silent peer.
+ *    SP-SSE (OB-3). Sofia drops STUN responses on a SIP socket
+ *    (tport_recv_stun_dgram: no vtp_stun_response for UDP); stun.c sees
+ *    them first (its su_vrecv()) and hands them to flow_stun_seen(). The
+ *    first answer on a flow sets its mapped address; a different
+ *    XOR-MAPPED-ADDRESS later = FAILED. A request is retransmitted once
+ *    at half the pong timeout; no answer within the timeout = FAILED,
+ *    once the SP-SSE has answered STUN on this flow (one that never does
+ *    may not speak STUN: then only the OPTIONS probe, as on TLS, detects
+ *    a silent peer).
  */
 #define TP_CLIENT_T	     struct trunk_flow
 #define SU_TIMER_ARG_T	     struct trunk_flow
 #define NTA_LEG_MAGIC_T	     struct trunk_flow
 #define NTA_OUTGOING_MAGIC_T struct trunk_flow
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,8 +104,20 @@ struct trunk_flow {
 	time_t up_since, last_ping, last_pong;
 	unsigned long pings, failures;
 	uint8_t stun_txid[12];
+	su_timer_t *stun_timer;	 /* the Binding answer's deadline (OB-3) */
+	unsigned stun_sent;	 /* sends of the outstanding request, 0: none */
+	bool stun_retransmitted; /* its deadline is the final one */
+	bool stun_answered;	 /* the peer answered STUN on this flow */
+	bool stun_silent_logged;
+	char mapped[80]; /* the first answer's mapped address, "" none */
 	char reason[160];
+	struct trunk_flow *next; /* every flow of the process (flow_list) */
 };
+
+/* Every flow, for STUN answers (which name no flow) and `trunkctl flows`;
+ * touched only on the signalling thread. */
+static struct trunk_flow *flow_list;
+static bool flow_watching; /* stun.c shows us STUN answers */
 
 /* ---------------------------------------------------------------------- */
 /* Pure functions (STYLE.md 12)                                           */
@@ -213,6 +231,8 @@ static void flow_probe_done(struct trunk_flow *f)
 static void flow_unbind(struct trunk_flow *f)
 {
 	su_timer_reset(f->ka_timer);
+	su_timer_reset(f->stun_timer);
+	f->stun_sent = 0;
 	flow_probe_done(f);
 	f->since_probe = 0;
 	if (!f->tp)
@@ -411,29 +431,160 @@ static void flow_probe_send(struct trunk_flow *f)
 			      (su_duration_t)f->p.timeout_ms);
 }
 
+/* ---------------------------------------------------------------------- */
+/* STUN keep-alives on UDP (OB-3)                                          */
+
+static void flow_stun_timeout(su_root_magic_t *m, su_timer_t *t,
+			      struct trunk_flow *f);
+
+/* Send the outstanding Binding request, or a new one (a fresh
+ * transaction id and answer deadline) when none is out. */
+static int flow_stun_send(struct trunk_flow *f)
+{
+	uint8_t req[TRUNK_STUN_HEADER];
+	tp_name_t tpn;
+	char host[80], *port;
+	uint32_t r;
+	int i;
+
+	if (!f->stun_sent) {
+		f->stun_retransmitted = false;
+		for (i = 0; i < 12; i += 4) {
+			r = trunk_random();
+			memcpy(f->stun_txid + i, &r, 4);
+		}
+		/* RFC 5389 7.2.1: one retransmission at half the timeout. */
+		su_timer_set_interval(f->stun_timer, flow_stun_timeout, f,
+				      (su_duration_t)(f->p.timeout_ms / 2));
+	}
+	f->stun_sent++;
+	trunk_stun_binding_request(req, f->stun_txid);
+	if (!flow_udp_name(f, &tpn, host, sizeof(host), &port))
+		return EINVAL;
+	return flow_send_raw(f, req, sizeof(req), &tpn);
+}
+
+static void flow_stun_timeout(su_root_magic_t *m, su_timer_t *t,
+			      struct trunk_flow *f)
+{
+	char why[160];
+
+	(void)m;
+	(void)t;
+	if (f->state != TRUNK_FLOW_UP || !f->stun_sent)
+		return;
+	if (!f->stun_retransmitted) { /* half the timeout: send it again */
+		f->stun_retransmitted = true;
+		if (flow_stun_send(f))
+			flow_set_state(f, TRUNK_FLOW_FAILED,
+				       "keep-alive send failed");
+		else
+			su_timer_set_interval(
+				f->stun_timer, flow_stun_timeout, f,
+				(su_duration_t)(f->p.timeout_ms -
+						f->p.timeout_ms / 2));
+		return;
+	}
+	f->stun_sent = 0;
+	if (!f->stun_answered) {
+		/* A peer that never answers STUN may not speak it. */
+		if (!f->stun_silent_logged)
+			LOGI(SUBSYS, f->ctx,
+			     "the SP-SSE does not answer STUN Binding: "
+			     "no XOR-MAPPED-ADDRESS check; %s",
+			     f->p.probe_every ? "OPTIONS probes watch the flow"
+					      : "nothing watches the flow");
+		f->stun_silent_logged = true;
+		return;
+	}
+	snprintf(why, sizeof(why),
+		 "no STUN Binding response within %u ms (OB-3)",
+		 f->p.timeout_ms);
+	flow_set_state(f, TRUNK_FLOW_FAILED, why);
+}
+
+/* "ip:port" ("[v6]:port") of sa; v4-mapped IPv6 as IPv4. */
+static void flow_addr_str(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char host[64] = "?";
+	unsigned port = 0;
+	bool v6 = false;
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s = (const void *)sa;
+
+		inet_ntop(AF_INET, &s->sin_addr, host, sizeof(host));
+		port = ntohs(s->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const void *)sa;
+
+		if (IN6_IS_ADDR_V4MAPPED(&s->sin6_addr)) {
+			inet_ntop(AF_INET, s->sin6_addr.s6_addr + 12, host,
+				  sizeof(host));
+		} else {
+			inet_ntop(AF_INET6, &s->sin6_addr, host, sizeof(host));
+			v6 = true;
+		}
+		port = ntohs(s->sin6_port);
+	}
+	snprintf(buf, len, "%s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "",
+		 port);
+}
+
+/* stun.c's watcher: a Binding success response reached a SIP UDP socket
+ * (inside Sofia's receive: no tport calls but flow_set_state()'s). */
+static void flow_stun_seen(const uint8_t *msg, size_t len,
+			   const struct sockaddr *from)
+{
+	struct sockaddr_storage mapped;
+	uint8_t txid[12];
+	char src[80], addr[80], why[220];
+	struct trunk_flow *f;
+
+	if (!from || trunk_stun_binding_mapped(msg, len, txid, &mapped))
+		return;
+	flow_addr_str(from, src, sizeof(src));
+	for (f = flow_list; f; f = f->next)
+		if (f->state == TRUNK_FLOW_UP && f->transport == FLOW_TP_UDP &&
+		    f->stun_sent && !memcmp(f->stun_txid, txid, 12) &&
+		    !strcmp(f->remote, src))
+			break;
+	if (!f) {
+		LOGD(SUBSYS, NULL, "STUN answer from %s for no flow", src);
+		return;
+	}
+	flow_addr_str((const struct sockaddr *)&mapped, addr, sizeof(addr));
+	f->stun_sent = 0;
+	su_timer_reset(f->stun_timer);
+	f->last_pong = time(NULL);
+	f->stun_answered = true;
+	if (!f->mapped[0]) {
+		snprintf(f->mapped, sizeof(f->mapped), "%s", addr);
+		LOGI(SUBSYS, f->ctx, "STUN: the SP-SSE sees us as %s", addr);
+		return;
+	}
+	if (!strcmp(f->mapped, addr)) {
+		LOGD(SUBSYS, f->ctx, "STUN answer: %s", addr);
+		return;
+	}
+	snprintf(why, sizeof(why),
+		 "XOR-MAPPED-ADDRESS changed from %s to %s (OB-3)", f->mapped,
+		 addr);
+	flow_set_state(f, TRUNK_FLOW_FAILED, why);
+}
+
 static void flow_ka_fired(su_root_magic_t *m, su_timer_t *t,
 			  struct trunk_flow *f)
 {
 	static const char crlf2[] = "\r\n\r\n";
-	uint8_t req[TRUNK_STUN_HEADER];
-	tp_name_t tpn;
-	char host[80], *port;
-	int rc = EINVAL;
-	uint32_t r;
-	int i;
+	int rc;
 
 	(void)m;
 	(void)t;
 	if (f->state != TRUNK_FLOW_UP || !f->tp)
 		return;
 	if (f->transport == FLOW_TP_UDP) {
-		for (i = 0; i < 12; i += 4) {
-			r = trunk_random();
-			memcpy(f->stun_txid + i, &r, 4);
-		}
-		trunk_stun_binding_request(req, f->stun_txid);
-		if (flow_udp_name(f, &tpn, host, sizeof(host), &port))
-			rc = flow_send_raw(f, req, sizeof(req), &tpn);
+		rc = flow_stun_send(f);
 	} else {
 		rc = flow_send_raw(f, crlf2, 4, tport_name(f->tp));
 	}
@@ -526,15 +677,29 @@ struct trunk_flow *trunk_flow_alloc(struct trunk_gateway *gw, const char *trunk,
 	f->ka_timer = su_timer_create(su_root_task(gw->root), 0);
 	f->notify_timer = su_timer_create(su_root_task(gw->root), 0);
 	f->probe_timer = su_timer_create(su_root_task(gw->root), 0);
-	if (!f->ka_timer || !f->notify_timer || !f->probe_timer) {
+	f->stun_timer = su_timer_create(su_root_task(gw->root), 0);
+	f->next = flow_list;
+	flow_list = f;
+	if (!f->ka_timer || !f->notify_timer || !f->probe_timer ||
+	    !f->stun_timer) {
 		trunk_flow_free(f);
 		return NULL;
+	}
+	if (!flow_watching) {
+		flow_watching = true;
+		if (!trunk_stun_watch_responses(flow_stun_seen))
+			LOGW(SUBSYS, NULL,
+			     "STUN answers on SIP sockets are not visible "
+			     "(su_vrecv not interposed): no XOR-MAPPED-ADDRESS "
+			     "check (OB-3)");
 	}
 	return f;
 }
 
 void trunk_flow_free(struct trunk_flow *f)
 {
+	struct trunk_flow **pp;
+
 	if (!f)
 		return;
 	flow_unbind(f);
@@ -544,6 +709,13 @@ void trunk_flow_free(struct trunk_flow *f)
 		su_timer_destroy(f->notify_timer);
 	if (f->probe_timer)
 		su_timer_destroy(f->probe_timer);
+	if (f->stun_timer)
+		su_timer_destroy(f->stun_timer);
+	for (pp = &flow_list; *pp; pp = &(*pp)->next)
+		if (*pp == f) {
+			*pp = f->next;
+			break;
+		}
 	free(f);
 }
 
@@ -611,6 +783,8 @@ static void flow_attach(struct trunk_flow *f, tport_t *tp, const char *remote)
 	f->last_ping = f->last_pong = 0;
 	f->up_since = time(NULL);
 	f->pings = 0;
+	f->mapped[0] = '\0';
+	f->stun_answered = f->stun_silent_logged = false;
 	if (f->transport != FLOW_TP_UDP) {
 		/* nta creates connections without TPTAG_SDWN_ERROR: without
 		 * it a close by the peer reaches no pending client. */
@@ -732,4 +906,5 @@ void trunk_flow_info(const struct trunk_flow *f, struct trunk_flow_info *i)
 	i->pings = f->pings;
 	i->failures = f->failures;
 	i->reason = f->reason;
+	i->mapped = f->mapped;
 }

@@ -125,6 +125,7 @@ struct trunk_flow_info {
 	long long up_for; /* s since bound; 0 when not UP */
 	unsigned long pings, failures;
 	const char *reason; /* last failure, "" if none */
+	const char *mapped; /* UDP: STUN's mapped address, "" if none */
 };
 void trunk_flow_info(const struct trunk_flow *flow,
 		     struct trunk_flow_info *info);

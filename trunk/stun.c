@@ -8,16 +8,27 @@
  * (tport_plugins.h), whose default "mini" server speaks only RFC 3489. We
  * plug in our own that answers RFC 5389 requests with XOR-MAPPED-ADDRESS
  * (and RFC 3489 ones with MAPPED-ADDRESS) by sendto() on the same socket.
+ *
+ * A datagram whose first byte is 1 (a response: the answer to our own
+ * keep-alive) Sofia drops: its UDP transport has no vtp_stun_response. To
+ * compare XOR-MAPPED-ADDRESS (OB-3) we see the datagram first: the
+ * executable defines su_vrecv(), the call tport_recv_dgram() reads every
+ * datagram with (through libsofia-sip-ua's PLT, like certs/' OpenSSL
+ * functions), passes it to libsofia's own and shows Binding success
+ * responses to flow.c before Sofia drops them.
  */
 #define TPORT_STUN_SERVER_T struct trunk_stun_server
+#include <dlfcn.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "gateway.h"
 #include "stun.h"
 
 #include <sofia-sip/msg_addr.h>
+#include <sofia-sip/su.h>
 #include <sofia-sip/tport.h>
 #include <sofia-sip/tport_plugins.h>
 
@@ -45,6 +56,11 @@ static void put32(uint8_t *b, uint32_t v)
 static unsigned get16(const uint8_t *b)
 {
 	return (unsigned)b[0] << 8 | b[1];
+}
+
+static uint32_t get32(const uint8_t *b)
+{
+	return (uint32_t)get16(b) << 16 | get16(b + 2);
 }
 
 void trunk_stun_binding_request(uint8_t out[TRUNK_STUN_HEADER],
@@ -112,6 +128,123 @@ size_t trunk_stun_binding_answer(const uint8_t *req, size_t len,
 	put16(out + TRUNK_STUN_HEADER + 2, (unsigned)alen);
 	put16(out + 2, (unsigned)(4 + alen));
 	return TRUNK_STUN_HEADER + 4 + alen;
+}
+
+/* An address attribute's value (v, vlen bytes) into out; xor: undo the
+ * XOR with the cookie and transaction id of hdr (RFC 5389 15.2). */
+static int stun_read_address(const uint8_t *v, size_t vlen, const uint8_t *hdr,
+			     bool xor, struct sockaddr_storage *out)
+{
+	unsigned port, i, n;
+	uint8_t *addr;
+
+	if (vlen < 8)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	port = get16(v + 2) ^ (xor? TRUNK_STUN_COOKIE >> 16 : 0);
+	if (v[1] == 0x01 && vlen == 8) {
+		struct sockaddr_in *s = (struct sockaddr_in *)out;
+
+		s->sin_family = AF_INET;
+		s->sin_port = htons((uint16_t)port);
+		addr = (uint8_t *)&s->sin_addr;
+		n = 4;
+	} else if (v[1] == 0x02 && vlen == 20) {
+		struct sockaddr_in6 *s = (struct sockaddr_in6 *)out;
+
+		s->sin6_family = AF_INET6;
+		s->sin6_port = htons((uint16_t)port);
+		addr = (uint8_t *)&s->sin6_addr;
+		n = 16;
+	} else {
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		addr[i] = xor? v[4 + i] ^ hdr[4 + i] : v[4 + i];
+	return 0;
+}
+
+int trunk_stun_binding_mapped(const uint8_t *msg, size_t len, uint8_t txid[12],
+			      struct sockaddr_storage *mapped)
+{
+	size_t off, alen;
+	unsigned type;
+	int found = -1;
+
+	if (len < TRUNK_STUN_HEADER || get16(msg) != STUN_BINDING_SUCCESS ||
+	    get32(msg + 4) != TRUNK_STUN_COOKIE || (get16(msg + 2) & 3) ||
+	    get16(msg + 2) > len - TRUNK_STUN_HEADER)
+		return -1;
+	len = TRUNK_STUN_HEADER + get16(msg + 2);
+	for (off = TRUNK_STUN_HEADER; off + 4 <= len;
+	     off += 4 + ((alen + 3) & ~(size_t)3)) {
+		type = get16(msg + off);
+		alen = get16(msg + off + 2);
+		if (off + 4 + alen > len)
+			return -1; /* an attribute past the end */
+		if (type == STUN_XOR_MAPPED_ADDRESS)
+			/* It wins over MAPPED-ADDRESS wherever it is. */
+			return stun_read_address(msg + off + 4, alen, msg, true,
+						 mapped)
+				       ? -1
+				       : (memcpy(txid, msg + 8, 12), 0);
+		if (type == STUN_MAPPED_ADDRESS && found < 0)
+			found = stun_read_address(msg + off + 4, alen, msg,
+						  false, mapped);
+	}
+	if (found == 0)
+		memcpy(txid, msg + 8, 12);
+	return found;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Binding responses on the SIP sockets (OB-3)                             */
+
+static trunk_stun_response_h *stun_watcher;
+static pthread_t stun_watch_thread;
+static issize_t (*real_su_vrecv)(su_socket_t, su_iovec_t[], isize_t, int,
+				 su_sockaddr_t *, socklen_t *);
+
+issize_t su_vrecv(su_socket_t s, su_iovec_t iov[], isize_t len, int flags,
+		  su_sockaddr_t *su, socklen_t *sulen)
+{
+	uint8_t head[576]; /* RFC 5389 7.1: at most 576 over UDP */
+	issize_t n;
+	size_t got = 0, k;
+	isize_t i;
+
+	if (!real_su_vrecv)
+		*(void **)&real_su_vrecv = dlsym(RTLD_NEXT, "su_vrecv");
+	if (!real_su_vrecv) {
+		errno = ENOSYS;
+		return -1;
+	}
+	n = real_su_vrecv(s, iov, len, flags, su, sulen);
+	/* Only Binding success responses (0x0101 + the cookie), only on the
+	 * thread the watcher lives on: everything else passes untouched. */
+	if (n < TRUNK_STUN_HEADER || !stun_watcher || len < 1 ||
+	    iov[0].siv_len < 2 || ((uint8_t *)iov[0].siv_base)[0] != 0x01 ||
+	    ((uint8_t *)iov[0].siv_base)[1] != 0x01 ||
+	    !pthread_equal(pthread_self(), stun_watch_thread))
+		return n;
+	for (i = 0; i < len && got < (size_t)n && got < sizeof(head); i++) {
+		k = iov[i].siv_len;
+		if (k > (size_t)n - got)
+			k = (size_t)n - got;
+		if (k > sizeof(head) - got)
+			k = sizeof(head) - got;
+		memcpy(head + got, iov[i].siv_base, k);
+		got += k;
+	}
+	stun_watcher(head, got, su ? &su->su_sa : NULL);
+	return n;
+}
+
+bool trunk_stun_watch_responses(trunk_stun_response_h *h)
+{
+	stun_watcher = h;
+	stun_watch_thread = pthread_self();
+	return dlsym(RTLD_DEFAULT, "su_vrecv") == (void *)su_vrecv;
 }
 
 /* ---------------------------------------------------------------------- */

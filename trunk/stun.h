@@ -6,6 +6,7 @@
 #ifndef TRUNKD_TRUNK_STUN_H
 #define TRUNKD_TRUNK_STUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -26,6 +27,30 @@ void trunk_stun_binding_request(uint8_t out[TRUNK_STUN_HEADER],
 size_t trunk_stun_binding_answer(const uint8_t *req, size_t len,
 				 const struct sockaddr *from, uint8_t *out,
 				 size_t outlen);
+
+/*
+ * OB-3: the mapped address of a Binding success response (len bytes):
+ * XOR-MAPPED-ADDRESS, else MAPPED-ADDRESS (RFC 3489 servers), into
+ * mapped (an AF_INET or AF_INET6 sockaddr) and its transaction id into
+ * txid. 0, or -1 when msg is not a well-formed Binding success response
+ * naming an address (ignore it).
+ */
+int trunk_stun_binding_mapped(const uint8_t *msg, size_t len, uint8_t txid[12],
+			      struct sockaddr_storage *mapped);
+
+/*
+ * Sofia drops every STUN response that reaches a SIP UDP socket (its UDP
+ * transport has no vtp_stun_response). trunkd's executable defines
+ * su_vrecv(), which tport_recv_dgram() calls through its PLT: every
+ * datagram that looks like a STUN Binding success response is shown to
+ * h with its source address (on the signalling thread, inside Sofia's receive: h must not call
+ * into tport) before Sofia drops it. NULL: none. Returns false when the
+ * interposition is not in effect (the executable does not export
+ * su_vrecv): responses are then never seen.
+ */
+typedef void trunk_stun_response_h(const uint8_t *msg, size_t len,
+				   const struct sockaddr *from);
+bool trunk_stun_watch_responses(trunk_stun_response_h *h);
 
 /* Plug our Binding server into Sofia's UDP transports, once per process,
  * before the first nta agent exists (tport_plug_in_stun_server). 0 or an

@@ -5,7 +5,7 @@
 # CRLFCRLF pings that Kamailio pongs, the UDP flow STUN Binding requests,
 # each 80-100 % of the Flow-Timer apart (OB-2, OB-3, OB-4). trunkctl flows
 # and registrations show them; the event hook saw every state change.
-# REQ: OB-2, OB-3, OB-4, KEEP-1 (OB-3 partly: STUN keep-alives on the flow; Sofia hands no STUN answer to us, so no XOR-MAPPED-ADDRESS check)
+# REQ: OB-2, OB-3, OB-4, KEEP-1
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/flows.sh"
 ti_setup

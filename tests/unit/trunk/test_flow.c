@@ -2,7 +2,7 @@
  * trunk/flow.c and trunk/stun.c: keep-alive intervals, the RFC 5626 4.5
  * back-off, server values (Flow-Timer, keep) and STUN Binding answers.
  * Pure functions, a fixed random source (STYLE.md 12).
- * REQ: OB-4, OB-5, OB-6, KEEP-2
+ * REQ: OB-3, OB-4, OB-5, OB-6, KEEP-2
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -156,12 +156,84 @@ static int stun_answer(void)
 	return 0;
 }
 
+/* OB-3: the mapped address of a Binding success response: XOR-MAPPED-
+ * ADDRESS wherever it is (after other attributes), else MAPPED-ADDRESS;
+ * anything malformed is refused. */
+/* REQ: OB-3 */
+static int stun_mapped(void)
+{
+	uint8_t req[20], out[64], msg[96] = { 0 }, txid_out[12];
+	const uint8_t txid[12] = { 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 0xff, 0x80 };
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(40000) };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
+				     .sin6_port = htons(5080) };
+	struct sockaddr_storage m;
+	const struct sockaddr_in *m4 = (const void *)&m;
+	const struct sockaddr_in6 *m6 = (const void *)&m;
+	size_t n;
+
+	inet_pton(AF_INET, "198.51.100.20", &sin.sin_addr);
+	trunk_stun_binding_request(req, txid);
+	n = trunk_stun_binding_answer(req, 20, (struct sockaddr *)&sin, out,
+				      sizeof(out));
+	CHECK(trunk_stun_binding_mapped(out, n, txid_out, &m) == 0);
+	CHECK(!memcmp(txid_out, txid, 12) && m.ss_family == AF_INET);
+	CHECK(m4->sin_port == sin.sin_port &&
+	      m4->sin_addr.s_addr == sin.sin_addr.s_addr);
+	/* IPv6 */
+	inet_pton(AF_INET6, "2001:db8::5", &sin6.sin6_addr);
+	n = trunk_stun_binding_answer(req, 20, (struct sockaddr *)&sin6, out,
+				      sizeof(out));
+	CHECK(trunk_stun_binding_mapped(out, n, txid_out, &m) == 0);
+	CHECK(m.ss_family == AF_INET6 && m6->sin6_port == htons(5080) &&
+	      !memcmp(&m6->sin6_addr, &sin6.sin6_addr, 16));
+	/* A SOFTWARE attribute (5 bytes, padded) and MAPPED-ADDRESS naming
+	 * another port before XOR-MAPPED-ADDRESS: the XOR one wins. */
+	n = trunk_stun_binding_answer(req, 20, (struct sockaddr *)&sin, out,
+				      sizeof(out));
+	memcpy(msg, out, 20);
+	memcpy(msg + 20, "\x80\x22\x00\x05kama\x00\x00\x00\x00", 12);
+	memcpy(msg + 32, "\x00\x01\x00\x08\x00\x01\x11\x11\x01\x02\x03\x04",
+	       12);
+	memcpy(msg + 44, out + 20, 12);
+	msg[2] = 0;
+	msg[3] = 36;
+	CHECK(trunk_stun_binding_mapped(msg, 56, txid_out, &m) == 0);
+	CHECK(m4->sin_port == htons(40000));
+	/* MAPPED-ADDRESS only (an RFC 3489 server). */
+	msg[3] = 24;
+	CHECK(trunk_stun_binding_mapped(msg, 44, txid_out, &m) == 0);
+	CHECK(m4->sin_port == htons(0x1111) &&
+	      m4->sin_addr.s_addr == htonl(0x01020304));
+	/* Malformed: truncated, attribute past the end, a request, an error
+	 * response, no cookie, no address attribute, bad family. */
+	CHECK(trunk_stun_binding_mapped(out, 19, txid_out, &m) < 0);
+	CHECK(trunk_stun_binding_mapped(out, n - 4, txid_out, &m) < 0);
+	out[23] = 40;
+	CHECK(trunk_stun_binding_mapped(out, n, txid_out, &m) < 0);
+	out[23] = 8;
+	CHECK(trunk_stun_binding_mapped(req, 20, txid_out, &m) < 0);
+	out[1] = 0x11;
+	CHECK(trunk_stun_binding_mapped(out, n, txid_out, &m) < 0);
+	out[1] = 0x01;
+	out[5] = 0;
+	CHECK(trunk_stun_binding_mapped(out, n, txid_out, &m) < 0);
+	out[5] = 0x12;
+	msg[3] = 12;
+	CHECK(trunk_stun_binding_mapped(msg, 32, txid_out, &m) < 0);
+	out[25] = 0x03;
+	CHECK(trunk_stun_binding_mapped(out, n, txid_out, &m) < 0);
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{ "keepalive_interval", keepalive_interval },
 	{ "backoff_rfc5626", backoff_rfc5626 },
 	{ "random_seeded", random_seeded },
 	{ "server_values", server_values },
 	{ "stun_answer", stun_answer },
+	{ "stun_mapped", stun_mapped },
 };
 
 UNIT_MAIN(cases)
