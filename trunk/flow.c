@@ -30,11 +30,11 @@
  *    (tport_recv_stun_dgram: no vtp_stun_response for UDP); stun.c sees
  *    them first (its su_vrecv()) and hands them to flow_stun_seen(). The
  *    first answer on a flow sets its mapped address; a different
- *    XOR-MAPPED-ADDRESS later = FAILED. A request is retransmitted once
- *    at half the pong timeout; no answer within the timeout = FAILED,
- *    once the SP-SSE has answered STUN on this flow (one that never does
- *    may not speak STUN: then only the OPTIONS probe, as on TLS, detects
- *    a silent peer).
+ *    XOR-MAPPED-ADDRESS later = FAILED. Once the SP-SSE has answered STUN
+ *    on this flow, a request is retransmitted once at half the pong
+ *    timeout and no answer within the timeout = FAILED (one that never
+ *    answers may not speak STUN: then only the OPTIONS probe, as on TLS,
+ *    detects a silent peer).
  */
 #define TP_CLIENT_T	     struct trunk_flow
 #define SU_TIMER_ARG_T	     struct trunk_flow
@@ -475,7 +475,8 @@ static void flow_stun_timeout(su_root_magic_t *m, su_timer_t *t,
 		return;
 	if (!f->stun_retransmitted) { /* half the timeout: send it again */
 		f->stun_retransmitted = true;
-		if (flow_stun_send(f))
+		/* (not to a peer that never answered: it may not speak STUN) */
+		if (f->stun_answered && flow_stun_send(f))
 			flow_set_state(f, TRUNK_FLOW_FAILED,
 				       "keep-alive send failed");
 		else
