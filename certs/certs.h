@@ -203,6 +203,18 @@ void certs_set_conn_handler(certs_conn_h *h, void *arg);
 struct su_root_s;
 int certs_set_handshake_timeout(struct su_root_s *root, unsigned ms);
 
+/*
+ * Called with the plaintext of every successful SSL_read() on a Sofia TLS
+ * connection after its handshake (data, n > 0 bytes; what Sofia reads
+ * next), on the signalling thread from inside Sofia's receive: record, or
+ * defer work with a zero-delay timer. Sofia's TLS transport neither pongs
+ * a CRLFCRLF keep-alive nor shows one (notes 4.3): trunk/ does both with
+ * this (RFC 5626 3.5.1, OB-2, OB-6). NULL: none.
+ */
+typedef void(certs_read_h)(const struct certs_conn_info *info, const void *data,
+			   size_t n, void *arg);
+void certs_set_read_handler(certs_read_h *h, void *arg);
+
 /* Call h for each live TLS connection (oldest first); returns how many. */
 size_t certs_conn_foreach(certs_conn_h *h, void *arg);
 

@@ -2,7 +2,7 @@
  * The repair of Sofia-SIP 1.12.11's TLS (notes: sofia-sip.md section 5,
  * DESIGN.md 2). Sofia creates its OpenSSL contexts itself and offers no tag
  * for ciphers, versions, chains, SNI or OCSP, and leaks every connection's
- * SSL. trunkd's executable therefore defines seven OpenSSL functions; with
+ * SSL. trunkd's executable therefore defines eight OpenSSL functions; with
  * them exported (certs/meson.build: --export-dynamic-symbol), calls from
  * libsofia-sip-ua.so resolve here first and we call libssl's through
  * dlsym(RTLD_NEXT):
@@ -29,6 +29,9 @@
  *   SSL_get1_peer_certificate     hidden from Sofia for connections certs/
  *                                 has checked (its parse leaks, its rules
  *                                 differ).
+ *   SSL_read                      what a connection received, shown to
+ *                                 trunk/'s read handler: Sofia's TLS has no
+ *                                 CRLF keep-alive of its own (notes 4.3).
  *   SSL_shutdown                  Sofia's tls_free() calls it and never
  *                                 SSL_free() (~80 KB per connection): free
  *                                 the SSL here, with one extra reference on
@@ -84,6 +87,7 @@ static int (*real_connect)(SSL *);
 static int (*real_accept)(SSL *);
 static X509 *(*real_get1_peer_certificate)(const SSL *);
 static SSL *(*real_new)(SSL_CTX *);
+static int (*real_read)(SSL *, void *, int);
 
 static pthread_once_t certs_once = PTHREAD_ONCE_INIT;
 static int ctx_idx = -1, conn_idx = -1;
@@ -105,6 +109,7 @@ static void certs_resolve(void)
 	*(void **)&real_get1_peer_certificate =
 		dlsym(RTLD_NEXT, "SSL_get1_peer_certificate");
 	*(void **)&real_new = dlsym(RTLD_NEXT, "SSL_new");
+	*(void **)&real_read = dlsym(RTLD_NEXT, "SSL_read");
 	ctx_idx = SSL_CTX_get_ex_new_index(0, "trunkd certs", NULL, NULL,
 					   certs_ctx_free);
 	conn_idx = SSL_get_ex_new_index(0, "trunkd certs", NULL, NULL,
@@ -142,6 +147,8 @@ static certs_peer_h *peer_h;
 static void *peer_arg;
 static certs_conn_h *conn_h;
 static void *conn_arg;
+static certs_read_h *read_h;
+static void *read_arg;
 
 static void certs_ctx_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
 			   long argl, void *argp)
@@ -218,6 +225,12 @@ void certs_set_conn_handler(certs_conn_h *h, void *arg)
 {
 	conn_h = h;
 	conn_arg = arg;
+}
+
+void certs_set_read_handler(certs_read_h *h, void *arg)
+{
+	read_h = h;
+	read_arg = arg;
 }
 
 size_t certs_conn_foreach(certs_conn_h *h, void *arg)
@@ -970,6 +983,25 @@ int certs_set_handshake_timeout(su_root_t *root, unsigned ms)
 }
 
 /* ---------------------------------------------------------------------- */
+/* What connections receive (keep-alives, notes 4.3)                       */
+
+int SSL_read(SSL *s, void *buf, int num)
+{
+	struct certs_conn *c;
+	int ret;
+
+	certs_resolve_once();
+	if (!real_read)
+		return -1;
+	ret = real_read(s, buf, num);
+	if (ret > 0 && read_h && s && conn_idx >= 0 &&
+	    (c = SSL_get_ex_data(s, conn_idx)) &&
+	    c->info.state == CERTS_CONN_UP)
+		read_h(&c->info, buf, (size_t)ret, read_arg);
+	return ret;
+}
+
+/* ---------------------------------------------------------------------- */
 /* The leak (notes 5.7)                                                    */
 
 int SSL_shutdown(SSL *s)
@@ -1025,7 +1057,8 @@ int certs_init(void)
 	 * exports these symbols (certs/meson.build link arguments). */
 	if (!real_set_cipher_list || !real_use_certificate_file ||
 	    !real_shutdown || !real_connect || !real_accept ||
-	    !real_get1_peer_certificate || ctx_idx < 0 || conn_idx < 0 ||
+	    !real_get1_peer_certificate || !real_read || ctx_idx < 0 ||
+	    conn_idx < 0 ||
 	    dlsym(RTLD_DEFAULT, "SSL_shutdown") != (void *)SSL_shutdown ||
 	    dlsym(RTLD_DEFAULT, "SSL_CTX_set_cipher_list") !=
 		    (void *)SSL_CTX_set_cipher_list) {

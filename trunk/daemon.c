@@ -20,6 +20,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "flow.h"
 #include "gateway.h"
 #include "tls.h"
 #include "registration.h"
@@ -497,6 +498,9 @@ static int trunk_gateway_start(struct trunk_gateway *gw)
 	rc = trunk_tls_watches_alloc(gw, &gw->tls_watches);
 	if (rc)
 		return rc;
+	rc = trunk_flow_server_start(gw); /* CRLF pongs on TLS (OB-6) */
+	if (rc)
+		return rc;
 	for (side = 0; side < TRUNK_SIDE_COUNT; side++) {
 		rc = trunk_agent_alloc(gw, side, gw->cfg, &gw->agents[side]);
 		if (rc)
@@ -546,6 +550,7 @@ static void trunk_gateway_stop(struct trunk_gateway *gw)
 	trunk_auth_free_all(gw);
 	trunk_bindings_free(gw);
 	dialplan_free(gw->plan);
+	trunk_flow_server_stop();
 	trunk_tls_watches_free(gw->tls_watches);
 	gw->tls_watches = NULL;
 	for (side = 0; side < TRUNK_SIDE_COUNT; side++)

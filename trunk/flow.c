@@ -104,10 +104,12 @@ struct trunk_flow {
 	time_t up_since, last_ping, last_pong;
 	unsigned long pings, failures;
 	uint8_t stun_txid[12];
-	su_timer_t *stun_timer;	 /* the Binding answer's deadline (OB-3) */
+	su_timer_t *pong_timer;	 /* STUN answer (OB-3), TLS pong deadline */
 	unsigned stun_sent;	 /* sends of the outstanding request, 0: none */
 	bool stun_retransmitted; /* its deadline is the final one */
 	bool stun_answered;	 /* the peer answered STUN on this flow */
+	bool tls_ponged;	 /* TLS: the peer answered a ping with CRLF */
+	bool tls_ping_out;	 /* TLS: a ping waits for data back */
 	bool stun_silent_logged;
 	char mapped[80]; /* the first answer's mapped address, "" none */
 	char reason[160];
@@ -231,8 +233,9 @@ static void flow_probe_done(struct trunk_flow *f)
 static void flow_unbind(struct trunk_flow *f)
 {
 	su_timer_reset(f->ka_timer);
-	su_timer_reset(f->stun_timer);
+	su_timer_reset(f->pong_timer);
 	f->stun_sent = 0;
+	f->tls_ping_out = false;
 	flow_probe_done(f);
 	f->since_probe = 0;
 	if (!f->tp)
@@ -286,10 +289,9 @@ static void flow_set_state(struct trunk_flow *f, enum trunk_flow_state next,
 /* Send raw bytes over the flow as one pre-encoded pseudo-message (../notes
  * 4.3): msg_prepare() keeps pre-encoded header data, so the wire image is
  * exactly these bytes (binary-safe, length-based). */
-static int flow_send_raw(struct trunk_flow *f, const void *data, size_t len,
-			 tp_name_t const *tpn)
+static int tport_send_raw(nta_agent_t *nta, tport_t *tp, const void *data,
+			  size_t len, tp_name_t const *tpn)
 {
-	nta_agent_t *nta = trunk_agent_nta(f->gw->agents[TRUNK_SIDE_TRUNK]);
 	msg_t *m = nta_msg_create(nta, 0);
 	sip_t *sip = sip_object(m);
 	sip_request_t *rq;
@@ -316,12 +318,25 @@ static int flow_send_raw(struct trunk_flow *f, const void *data, size_t len,
 					       (msg_header_t *)sep) &&
 			    msg_serialize(m, (msg_pub_t *)sip) == 0 &&
 			    msg_prepare(m) >= 0 &&
-			    tport_tsend(f->tp, m, tpn, TAG_END()))
+			    tport_tsend(tp, m, tpn, TAG_END()))
 				rc = 0;
 		}
 	}
 	msg_destroy(m);
 	return rc;
+}
+
+int trunk_tport_send_raw(nta_agent_t *nta, tport_t *tp, const void *data,
+			 size_t len)
+{
+	return tport_send_raw(nta, tp, data, len, tport_name(tp));
+}
+
+static int flow_send_raw(struct trunk_flow *f, const void *data, size_t len,
+			 tp_name_t const *tpn)
+{
+	return tport_send_raw(trunk_agent_nta(f->gw->agents[TRUNK_SIDE_TRUNK]),
+			      f->tp, data, len, tpn);
 }
 
 /* "ip:port" -> a resolved tport name for a UDP send. */
@@ -454,7 +469,7 @@ static int flow_stun_send(struct trunk_flow *f)
 			memcpy(f->stun_txid + i, &r, 4);
 		}
 		/* RFC 5389 7.2.1: one retransmission at half the timeout. */
-		su_timer_set_interval(f->stun_timer, flow_stun_timeout, f,
+		su_timer_set_interval(f->pong_timer, flow_stun_timeout, f,
 				      (su_duration_t)(f->p.timeout_ms / 2));
 	}
 	f->stun_sent++;
@@ -481,7 +496,7 @@ static void flow_stun_timeout(su_root_magic_t *m, su_timer_t *t,
 				       "keep-alive send failed");
 		else
 			su_timer_set_interval(
-				f->stun_timer, flow_stun_timeout, f,
+				f->pong_timer, flow_stun_timeout, f,
 				(su_duration_t)(f->p.timeout_ms -
 						f->p.timeout_ms / 2));
 		return;
@@ -556,7 +571,7 @@ static void flow_stun_seen(const uint8_t *msg, size_t len,
 	}
 	flow_addr_str((const struct sockaddr *)&mapped, addr, sizeof(addr));
 	f->stun_sent = 0;
-	su_timer_reset(f->stun_timer);
+	su_timer_reset(f->pong_timer);
 	f->last_pong = time(NULL);
 	f->stun_answered = true;
 	if (!f->mapped[0]) {
@@ -574,6 +589,52 @@ static void flow_stun_seen(const uint8_t *msg, size_t len,
 	flow_set_state(f, TRUNK_FLOW_FAILED, why);
 }
 
+/* ---------------------------------------------------------------------- */
+/* Pongs on TLS (OB-2): certs/ shows what a TLS connection received        */
+
+static void flow_tls_pong_timeout(su_root_magic_t *m, su_timer_t *t,
+				  struct trunk_flow *f)
+{
+	char why[120];
+
+	(void)m;
+	(void)t;
+	if (!f->tls_ping_out)
+		return;
+	f->tls_ping_out = false;
+	if (!f->tls_ponged)
+		return; /* a peer that never pongs: the OPTIONS probe decides */
+	snprintf(why, sizeof(why),
+		 "no pong to a CRLFCRLF ping within %u ms (OB-2)",
+		 f->p.timeout_ms);
+	flow_probe_failed(f, why);
+}
+
+void trunk_flow_tls_received(const char *peer, const void *data, size_t n)
+{
+	struct trunk_flow *f;
+	bool pong = n == 2 && !memcmp(data, "\r\n", 2);
+
+	for (f = flow_list; f; f = f->next) {
+		if (f->state != TRUNK_FLOW_UP || f->transport != FLOW_TP_TLS ||
+		    strcmp(f->remote, peer))
+			continue;
+		/* Any data shows the peer alive; only a CRLF is a pong. */
+		f->last_pong = time(NULL);
+		if (pong && !f->tls_ponged) {
+			f->tls_ponged = true;
+			LOGI(SUBSYS, f->ctx,
+			     "the SP-SSE pongs: a ping without answer within "
+			     "%u ms fails the flow",
+			     f->p.timeout_ms);
+		}
+		if (f->tls_ping_out) {
+			f->tls_ping_out = false;
+			su_timer_reset(f->pong_timer);
+		}
+	}
+}
+
 static void flow_ka_fired(su_root_magic_t *m, su_timer_t *t,
 			  struct trunk_flow *f)
 {
@@ -588,6 +649,13 @@ static void flow_ka_fired(su_root_magic_t *m, su_timer_t *t,
 		rc = flow_stun_send(f);
 	} else {
 		rc = flow_send_raw(f, crlf2, 4, tport_name(f->tp));
+		if (!rc && !f->tls_ping_out) {
+			/* OB-2: data must come back within the timeout. */
+			f->tls_ping_out = true;
+			su_timer_set_interval(f->pong_timer,
+					      flow_tls_pong_timeout, f,
+					      (su_duration_t)f->p.timeout_ms);
+		}
 	}
 	if (rc) {
 		flow_set_state(f, TRUNK_FLOW_FAILED, "keep-alive send failed");
@@ -678,11 +746,11 @@ struct trunk_flow *trunk_flow_alloc(struct trunk_gateway *gw, const char *trunk,
 	f->ka_timer = su_timer_create(su_root_task(gw->root), 0);
 	f->notify_timer = su_timer_create(su_root_task(gw->root), 0);
 	f->probe_timer = su_timer_create(su_root_task(gw->root), 0);
-	f->stun_timer = su_timer_create(su_root_task(gw->root), 0);
+	f->pong_timer = su_timer_create(su_root_task(gw->root), 0);
 	f->next = flow_list;
 	flow_list = f;
 	if (!f->ka_timer || !f->notify_timer || !f->probe_timer ||
-	    !f->stun_timer) {
+	    !f->pong_timer) {
 		trunk_flow_free(f);
 		return NULL;
 	}
@@ -710,8 +778,8 @@ void trunk_flow_free(struct trunk_flow *f)
 		su_timer_destroy(f->notify_timer);
 	if (f->probe_timer)
 		su_timer_destroy(f->probe_timer);
-	if (f->stun_timer)
-		su_timer_destroy(f->stun_timer);
+	if (f->pong_timer)
+		su_timer_destroy(f->pong_timer);
 	for (pp = &flow_list; *pp; pp = &(*pp)->next)
 		if (*pp == f) {
 			*pp = f->next;
@@ -786,6 +854,7 @@ static void flow_attach(struct trunk_flow *f, tport_t *tp, const char *remote)
 	f->pings = 0;
 	f->mapped[0] = '\0';
 	f->stun_answered = f->stun_silent_logged = false;
+	f->tls_ponged = false;
 	if (f->transport != FLOW_TP_UDP) {
 		/* nta creates connections without TPTAG_SDWN_ERROR: without
 		 * it a close by the peer reaches no pending client. */

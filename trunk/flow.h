@@ -10,6 +10,7 @@
 #define TRUNKD_TRUNK_FLOW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -147,6 +148,25 @@ struct sip_via_s *trunk_keep_answer_via(struct trunk_gateway *gw, void *home,
 struct nta_incoming_s;
 struct sip_via_s *trunk_keep_answer_irq(struct trunk_gateway *gw,
 					struct nta_incoming_s *irq);
+
+/*
+ * Raw bytes (a keep-alive) over the connection tp as one pre-encoded
+ * pseudo-message (../notes 4.3): the wire image is exactly data. 0 or an
+ * errno value.
+ */
+struct nta_agent_s;
+int trunk_tport_send_raw(struct nta_agent_s *nta, struct tport_s *tp,
+			 const void *data, size_t len);
+
+/* flow_server.c: what a TLS connection to/from peer ("ip:port") received
+ * (n > 0 bytes): life, and a CRLF pong for a TLS flow's ping (OB-2). */
+void trunk_flow_tls_received(const char *peer, const void *data, size_t n);
+
+/* flow_server.c (OB-6): answer CRLFCRLF pings with CRLF on every TLS
+ * connection (Sofia pongs only on TCP) and show TLS data to the flows.
+ * 0 or ENOMEM. */
+int trunk_flow_server_start(struct trunk_gateway *gw);
+void trunk_flow_server_stop(void);
 
 /* hook.c: run [global] event_hook (if set) with KIND NAME STATE REASON,
  * detached; never blocks the signalling thread. */

@@ -164,13 +164,15 @@ static const struct config_key trunk_trunk_keys[] = {
 	  "when set and the SP-SSE names no Flow-Timer or keep value; "
 	  "otherwise RFC 5626 4.4.1: UDP 24-29 s, TCP/TLS 95-120 s (OB-4)." },
 	{ "keepalive_timeout", CONFIG_DURATION, 1000, 120000, NULL, "10s", 0,
-	  "How long to wait for a pong or OPTIONS answer before the SP-SSE "
-	  "or flow counts as failed (OB-2)." },
+	  "How long to wait for a pong, STUN answer or OPTIONS answer before "
+	  "the SP-SSE or flow counts as failed (OB-2, OB-3); a STUN request "
+	  "is sent again at half of it." },
 	{ "keepalive_probe_every", CONFIG_INT, 0, 1000, NULL, "4", 0,
-	  "On TLS and UDP flows, whose pongs Sofia does not show: every Nth "
-	  "keep-alive is followed by an OPTIONS over the flow; no answer "
-	  "within keepalive_timeout = the pong is missing, the flow failed "
-	  "(OB-2). 0: never." },
+	  "On TLS and UDP flows: every Nth keep-alive is followed by an "
+	  "OPTIONS over the flow; no answer within keepalive_timeout = the "
+	  "pong is missing, the flow failed (OB-2). For an SP-SSE that "
+	  "sends no CRLF pongs (TLS) or STUN answers (UDP), the only check "
+	  "of a silent peer. 0: never." },
 	{ "flow_retry_all_failed", CONFIG_DURATION, 1000, 3600000, NULL, "30s",
 	  0,
 	  "RFC 5626 4.5 base-time when every flow failed: a new flow is "

@@ -98,10 +98,11 @@ HOOK
 # flows_ctl CMD EXPR: trunkctl --json CMD evaluated with ti_json.
 flows_ctl() { ti_json "$(ti_ctl "$1")" "$2"; }
 
-# flows_tls_registered FLOW_TIMER: the TLS flow tests' setup (055, 067),
+# flows_tls_registered FLOW_TIMER [PONG]: the TLS flow tests' setup (055, 071),
 # after ti_setup: the test PKI, $TI_DIR/trunkd.conf from the test's
 # trunkd.conf with the event hook, a capture, Kamailio (Flow-Timer
-# FLOW_TIMER, pongs on) on plain TCP 127.0.0.3:5090 behind stunnel "sse"
+# FLOW_TIMER, CRLF pongs unless PONG is no) on plain TCP 127.0.0.3:5090
+# behind stunnel "sse"
 # (TLS on 127.0.0.3:5091, carrier.test), trunkd started and its trunk
 # registered. Skips the test outside a network namespace (fixed ports).
 flows_tls_registered()
@@ -111,7 +112,7 @@ flows_tls_registered()
 	tls_config "$TI_TEST_DIR/trunkd.conf"
 	flows_hook
 	flows_capture_start
-	flows_kamailio "$1" yes 127.0.0.3
+	flows_kamailio "$1" "${2:-yes}" 127.0.0.3
 	tls_stunnel_server sse 127.0.0.3:5091 127.0.0.3:5090 "$TLS_PKI/carrier.pem"
 	ti_trunkd_start "$TI_DIR/trunkd.conf"
 	ti_wait_until 10 flows_registered || ti_fail "the trunk did not register over TLS"

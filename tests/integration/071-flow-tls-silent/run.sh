@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # 071-flow-tls-silent: a missing pong on a TLS flow whose connection stays
-# open (OB-2, OB-5). Sofia shows no pong on TLS, so trunkd follows its
-# CRLFCRLF keep-alives with an OPTIONS over the flow (here after every
-# one, keepalive_probe_every = 1) and takes any answer as the pong. The
-# carrier is Kamailio (registrar + outbound, Flow-Timer: 2, answers
-# OPTIONS 404) behind stunnel (TLS on 127.0.0.3:5091):
+# open (OB-2, OB-5), toward a carrier that never pongs CRLFCRLF (a pong's
+# timeout is test 089): trunkd follows its CRLFCRLF keep-alives with an
+# OPTIONS over the flow (here after every one, keepalive_probe_every = 1)
+# and takes any answer as the pong. The carrier is Kamailio (registrar +
+# outbound, Flow-Timer: 2, answers OPTIONS 404, tcp_crlf_ping off) behind
+# stunnel (TLS on 127.0.0.3:5091):
 #  1. while the carrier answers, the probes go over the registered TLS
 #     connection (seen in clear between stunnel and Kamailio) and the flow
 #     stays up, on one connection;
@@ -19,7 +20,7 @@
 . "$TI_ROOT/tls.sh"
 . "$TI_ROOT/flows.sh"
 ti_setup
-flows_tls_registered 2
+flows_tls_registered 2 no
 # 1. Probes answered: the flow stays up on the one connection.
 probes() { [ "$(flows_fields "tcp.dstport == 5090 && sip.Method == \"OPTIONS\"" frame.time_epoch | wc -l)" -ge 3 ]; }
 ti_wait_until 15 probes || ti_fail "fewer than 3 OPTIONS probes over the TLS flow"
