@@ -10,9 +10,10 @@
  * nothing but CRLF pairs, at least two (the ping, possibly repeated), is a
  * ping: the connection (local and peer address) is queued and a zero-delay
  * timer sends the pong from the loop, over Sofia's own connection found by
- * its addresses (the TLS listener on the local port, tport_by_name() for
- * the peer) as one pre-encoded 2-byte message: a TLS record of exactly
- * CRLF. TCP needs none of this: Sofia pongs there itself
+ * its addresses (tport_by_name() under the TLS primaries) as one
+ * pre-encoded 2-byte message: a TLS record of exactly CRLF. Connections
+ * trunkd opened are answered too, though a peer has no reason to ping
+ * them. TCP needs none of this: Sofia pongs there itself
  * (TPTAG_PONG2PING, agent.c).
  */
 #define SU_TIMER_ARG_T void
@@ -77,8 +78,10 @@ static bool fs_split(const char *hp, char *host, size_t hlen, const char **port)
 	return true;
 }
 
-/* Sofia's connection from local ("ip:port", our TLS listener) to peer, or
- * NULL; *nta its agent. */
+/* Sofia's TLS connection from local ("ip:port") to peer, or NULL; *nta
+ * its agent. An accepted connection hangs under the TLS listener on the
+ * local port (tried first); one we opened, under a TLS primary whose port
+ * is not that of the connection. */
 static tport_t *fs_connection(const char *local, const char *peer,
 			      nta_agent_t **nta)
 {
@@ -87,6 +90,7 @@ static tport_t *fs_connection(const char *local, const char *peer,
 	tp_name_t tpn = { 0 };
 	tport_t *pri, *tp;
 	enum trunk_side side;
+	int pass;
 
 	if (!fs_split(local, lhost, sizeof(lhost), &lport) ||
 	    !fs_split(peer, phost, sizeof(phost), &pport))
@@ -94,24 +98,27 @@ static tport_t *fs_connection(const char *local, const char *peer,
 	tpn.tpn_proto = "tls";
 	tpn.tpn_host = tpn.tpn_canon = phost;
 	tpn.tpn_port = pport;
-	for (side = 0; side < TRUNK_SIDE_COUNT; side++) {
-		*nta = fs.gw->agents[side]
-			       ? trunk_agent_nta(fs.gw->agents[side])
-			       : NULL;
-		if (!*nta)
-			continue;
-		for (pri = tport_primaries(nta_agent_tports(*nta)); pri;
-		     pri = tport_next(pri)) {
-			tp_name_t const *n = tport_name(pri);
-
-			if (!su_casematch(n->tpn_proto, "tls") ||
-			    !n->tpn_port || strcmp(n->tpn_port, lport))
+	for (pass = 0; pass < 2; pass++)
+		for (side = 0; side < TRUNK_SIDE_COUNT; side++) {
+			*nta = fs.gw->agents[side]
+				       ? trunk_agent_nta(fs.gw->agents[side])
+				       : NULL;
+			if (!*nta)
 				continue;
-			tp = tport_by_name(pri, &tpn);
-			if (tp && tport_is_secondary(tp))
-				return tp;
+			for (pri = tport_primaries(nta_agent_tports(*nta)); pri;
+			     pri = tport_next(pri)) {
+				tp_name_t const *n = tport_name(pri);
+				bool here = n->tpn_port &&
+					    !strcmp(n->tpn_port, lport);
+
+				if (!su_casematch(n->tpn_proto, "tls") ||
+				    here != (pass == 0))
+					continue;
+				tp = tport_by_name(pri, &tpn);
+				if (tp && tport_is_secondary(tp))
+					return tp;
+			}
 		}
-	}
 	return NULL;
 }
 
