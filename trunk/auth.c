@@ -107,6 +107,17 @@ int trunk_auth_headers(struct trunk_gateway *gw, const char *trunk,
 		       : 0;
 }
 
+void trunk_auth_forget(struct trunk_gateway *gw, const char *trunk)
+{
+	struct trunk_auth *a = auth_find(gw, trunk, false);
+
+	if (!a)
+		return;
+	su_home_deinit(a->home);
+	su_home_init(a->home);
+	a->auc = NULL;
+}
+
 void trunk_auth_free_all(struct trunk_gateway *gw)
 {
 	struct trunk_auth *a;

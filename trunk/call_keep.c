@@ -67,9 +67,8 @@ void call_keep_start(struct trunk_call *call, nta_outgoing_t *orq,
 {
 	const struct config_section *t = call_keep_trunk(call);
 	const char *keep, *bad = NULL;
-	struct trunk_flow_params fp = { .enabled = true };
+	struct trunk_flow_params fp = { .enabled = true, .call = call->ctx };
 	unsigned server_s;
-	char name[96];
 
 	if (!t || call->keep_flow || !orq || !sip->sip_via)
 		return;
@@ -87,9 +86,8 @@ void call_keep_start(struct trunk_call *call, nta_outgoing_t *orq,
 			(unsigned)config_get_int(t, "keepalive_interval");
 	fp.timeout_ms = (unsigned)config_get_int(t, "keepalive_timeout");
 	/* No OPTIONS probes: a failure would change nothing for the call. */
-	snprintf(name, sizeof(name), "%s %s", call->route.trunk, call->ctx);
-	call->keep_flow =
-		trunk_flow_alloc(call->gw, name, &fp, call_keep_failed, call);
+	call->keep_flow = trunk_flow_alloc(call->gw, call->route.trunk, &fp,
+					   call_keep_failed, call);
 	if (!call->keep_flow) {
 		LOGW(SUBSYS, call->ctx, "no memory for the keep-alive flow");
 		return;

@@ -314,7 +314,15 @@ static void control_trunk_registrations(struct trunk_control *ctl,
 		reply_str(r, ri.reason);
 		reply_add(r, ",\"sse\":");
 		reply_str(r, ri.route);
-		reply_add(r, "}");
+		/* The settings in force (a reload changes them, issue 6). */
+		reply_add(r, ",\"aor\":");
+		reply_str(r, ri.aor);
+		reply_add(r,
+			  ",\"expires_asked\":%lld,"
+			  "\"register_retry_s\":[%u,%u],"
+			  "\"flow_retry_s\":[%u,%u,%u]}",
+			  ri.expires_asked, ri.retry_base_s, ri.retry_max_s,
+			  ri.fb.all_failed_s, ri.fb.some_failed_s, ri.fb.max_s);
 		sep = ",";
 	}
 	reply_add(r, "]");
@@ -350,6 +358,10 @@ static void control_flow(const struct trunk_flow *f, struct trunk_reply *r)
 	trunk_flow_info(f, &fi);
 	reply_add(r, "{\"trunk\":");
 	reply_str(r, fi.trunk);
+	/* A registration's flow, or a call's dialog (RFC 6223 keep). */
+	reply_add(r, ",\"owner\":\"%s\",\"call\":",
+		  fi.call[0] ? "dialog" : "registration");
+	reply_str(r, fi.call);
 	reply_add(r,
 		  ",\"id\":%u,\"state\":\"%s\",\"transport\":\"%s\","
 		  "\"local\":",
@@ -369,6 +381,8 @@ static void control_flow(const struct trunk_flow *f, struct trunk_reply *r)
 	reply_str(r, fi.reason);
 	reply_add(r, ",\"mapped\":");
 	reply_str(r, fi.mapped);
+	reply_add(r, ",\"keepalive_timeout_ms\":%u,\"probe_every\":%u",
+		  fi.timeout_ms, fi.probe_every);
 	if (!strcmp(fi.transport, "tls") && fi.state == TRUNK_FLOW_UP) {
 		struct trunk_tls_state ts;
 
@@ -382,16 +396,27 @@ static void control_flow(const struct trunk_flow *f, struct trunk_reply *r)
 static void control_flows(struct trunk_control *ctl, struct trunk_reply *r)
 {
 	const struct trunk_reg *g = NULL;
+	const struct trunk_flow *f = NULL;
 	struct trunk_reg_info ri;
+	struct trunk_flow_info fi;
 	const char *sep = "";
 
 	reply_add(r, "{\"ok\":true,\"flows\":[");
+	/* The registrations' flows first, then the dialogs' (KEEP-2). */
 	while ((g = trunk_reg_next(ctl->gw, g))) {
 		trunk_reg_get_info(g, &ri);
 		if (!ri.flow)
 			continue;
 		reply_add(r, "%s", sep);
 		control_flow(ri.flow, r);
+		sep = ",";
+	}
+	while ((f = trunk_flow_next(f))) {
+		trunk_flow_info(f, &fi);
+		if (!fi.call[0])
+			continue;
+		reply_add(r, "%s", sep);
+		control_flow(f, r);
 		sep = ",";
 	}
 	reply_add(r, "]}");

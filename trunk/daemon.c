@@ -262,6 +262,12 @@ int trunk_gateway_reload(struct trunk_gateway *gw, char *errs, size_t len)
 		config_free(cfg);
 		return ENOMEM;
 	}
+	/* Registrations and their flows follow the new file (issue 6). */
+	rc = trunk_regs_reload(gw, gw->cfg, cfg);
+	if (rc)
+		LOGE(SUBSYS, NULL,
+		     "registrations not all updated by the reload: %s",
+		     strerror(rc));
 	dialplan_free(gw->plan);
 	gw->plan = plan;
 	trunk_warn_restart_keys(gw->cfg, cfg);

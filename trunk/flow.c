@@ -87,7 +87,7 @@ struct trunk_flow {
 	void *arg; /* the owner, borrowed */
 	struct trunk_flow_params p;
 	char trunk[64];
-	char ctx[96];
+	char ctx[160];
 	unsigned id; /* 1, 2, ...: a new one per bound transport */
 	enum trunk_flow_state state;
 	enum flow_transport transport;
@@ -113,6 +113,7 @@ struct trunk_flow {
 	bool stun_silent_logged;
 	char mapped[80]; /* the first answer's mapped address, "" none */
 	char reason[160];
+	char call[64]; /* a dialog's flow: its call; "" registration's */
 	struct trunk_flow *next; /* every flow of the process (flow_list) */
 };
 
@@ -254,12 +255,16 @@ static void flow_set_state(struct trunk_flow *f, enum trunk_flow_state next,
 			   const char *why)
 {
 	enum trunk_flow_state prev = f->state;
+	char name[140];
 
 	if (prev != next) {
 		LOGI(SUBSYS, f->ctx, "%s -> %s (%s)",
 		     trunk_flow_state_names[prev], trunk_flow_state_names[next],
 		     why);
-		trunk_hook_run(f->gw, "flow", f->trunk,
+		/* A dialog's flow: "TRUNK CALL" (call_keep.c). */
+		snprintf(name, sizeof(name), "%s%s%s", f->trunk,
+			 f->call[0] ? " " : "", f->call);
+		trunk_hook_run(f->gw, "flow", name,
 			       trunk_flow_state_names[next], why);
 	}
 	f->state = next;
@@ -742,7 +747,10 @@ struct trunk_flow *trunk_flow_alloc(struct trunk_gateway *gw, const char *trunk,
 	f->failed = failed;
 	f->arg = arg;
 	snprintf(f->trunk, sizeof(f->trunk), "%s", trunk);
-	snprintf(f->ctx, sizeof(f->ctx), "trunk %s flow -", trunk);
+	snprintf(f->call, sizeof(f->call), "%s", p->call ? p->call : "");
+	f->p.call = NULL; /* not kept: f->call is the copy */
+	snprintf(f->ctx, sizeof(f->ctx), "trunk %s%s%s flow -", trunk,
+		 f->call[0] ? " " : "", f->call);
 	f->ka_timer = su_timer_create(su_root_task(gw->root), 0);
 	f->notify_timer = su_timer_create(su_root_task(gw->root), 0);
 	f->probe_timer = su_timer_create(su_root_task(gw->root), 0);
@@ -844,7 +852,8 @@ static void flow_attach(struct trunk_flow *f, tport_t *tp, const char *remote)
 	f->id++;
 	f->tp = tport_ref(tp);
 	f->transport = flow_transport_of(tp);
-	snprintf(f->ctx, sizeof(f->ctx), "trunk %s flow %u", f->trunk, f->id);
+	snprintf(f->ctx, sizeof(f->ctx), "trunk %s%s%s flow %u", f->trunk,
+		 f->call[0] ? " " : "", f->call, f->id);
 	snprintf(f->remote, sizeof(f->remote), "%s", remote);
 	snprintf(f->local, sizeof(f->local), "%s%s%s:%s",
 		 strchr(self->tpn_host, ':') ? "[" : "", self->tpn_host,
@@ -924,6 +933,31 @@ void trunk_flow_bind_orq(struct trunk_flow *f, nta_outgoing_t *orq,
 		msg_destroy(resp);
 }
 
+const struct trunk_flow *trunk_flow_next(const struct trunk_flow *prev)
+{
+	return prev ? prev->next : flow_list;
+}
+
+void trunk_flow_set_params(struct trunk_flow *f,
+			   const struct trunk_flow_params *p)
+{
+	bool changed = f->p.default_ms != p->default_ms ||
+		       f->p.timeout_ms != p->timeout_ms ||
+		       f->p.probe_every != p->probe_every ||
+		       f->p.enabled != p->enabled;
+
+	f->p = *p;
+	f->p.call = NULL;
+	if (!changed || f->state != TRUNK_FLOW_UP)
+		return;
+	LOGI(SUBSYS, f->ctx, "new keep-alive settings (reload)");
+	flow_ka_arm(f);
+	if (f->interval_ms)
+		LOGI(SUBSYS, f->ctx, "keep-alive every %u ms (%s %u s)",
+		     f->interval_ms, trunk_flow_source_names[f->source],
+		     f->server_s);
+}
+
 void trunk_flow_fail(struct trunk_flow *f, const char *why)
 {
 	if (f->state == TRUNK_FLOW_UP)
@@ -954,6 +988,7 @@ void trunk_flow_info(const struct trunk_flow *f, struct trunk_flow_info *i)
 
 	memset(i, 0, sizeof(*i));
 	i->trunk = f->trunk;
+	i->call = f->call;
 	i->id = f->id;
 	i->state = f->state;
 	i->transport = flow_transport_names[f->transport];
@@ -977,4 +1012,6 @@ void trunk_flow_info(const struct trunk_flow *f, struct trunk_flow_info *i)
 	i->failures = f->failures;
 	i->reason = f->reason;
 	i->mapped = f->mapped;
+	i->timeout_ms = f->p.timeout_ms;
+	i->probe_every = f->p.probe_every;
 }

@@ -78,6 +78,9 @@ struct trunk_flow_params {
 	 * answer within timeout_ms = missing pong (0: never). */
 	unsigned probe_every;
 	bool enabled; /* keepalive != off */
+	/* A dialog's flow (KEEP-2, call_keep.c): the call's log context;
+	 * NULL: a registration's flow. */
+	const char *call;
 };
 
 /* A new flow of trunk (log context "trunk T flow N"); owned by the
@@ -104,6 +107,10 @@ void trunk_flow_bind(struct trunk_flow *flow, struct tport_s *tp,
 struct nta_outgoing_s;
 void trunk_flow_bind_orq(struct trunk_flow *flow, struct nta_outgoing_s *orq,
 			 unsigned server_s, enum trunk_flow_source src);
+/* New settings (a reload): a flow that is UP restarts its keep-alives
+ * with them at once. */
+void trunk_flow_set_params(struct trunk_flow *flow,
+			   const struct trunk_flow_params *p);
 /* The owner saw the flow fail (transport error, timeout): FAILED. */
 void trunk_flow_fail(struct trunk_flow *flow, const char *why);
 /* Stop keep-alives and release the transport (CLOSED). */
@@ -114,6 +121,7 @@ enum trunk_flow_state trunk_flow_state(const struct trunk_flow *flow);
 
 struct trunk_flow_info {
 	const char *trunk;
+	const char *call; /* a dialog's flow: the call ("call 7"); else "" */
 	unsigned id;
 	enum trunk_flow_state state;
 	const char *transport; /* "udp", "tcp", "tls", "-" */
@@ -127,9 +135,13 @@ struct trunk_flow_info {
 	unsigned long pings, failures;
 	const char *reason; /* last failure, "" if none */
 	const char *mapped; /* UDP: STUN's mapped address, "" if none */
+	unsigned timeout_ms, probe_every; /* the settings in force */
 };
 void trunk_flow_info(const struct trunk_flow *flow,
 		     struct trunk_flow_info *info);
+/* Every flow of the process, registrations' and dialogs' (prev NULL:
+ * the first); NULL at the end. For `trunkctl flows`. */
+const struct trunk_flow *trunk_flow_next(const struct trunk_flow *prev);
 
 /*
  * KEEP-3 (RFC 6223 4.2): the Via list for our response to a request whose

@@ -65,7 +65,8 @@ struct trunk_gateway {
 	struct trunk_binding *bindings; /* owned: phones' registrations */
 	struct dialplan *plan;	/* owned: compiled [dialplan] file, or NULL */
 	struct trunk_reg *regs; /* owned: registration-mode trunks */
-	struct media_engine *media; /* owned: the RTP relay (media/) */
+	struct trunk_reg *regs_retiring; /* owned: un-REGISTERing (reload) */
+	struct media_engine *media;	 /* owned: the RTP relay (media/) */
 	struct trunk_tls_watches *tls_watches; /* owned: tls_watch.c */
 	su_wait_t media_wait[1];
 	int media_reg; /* su_root registration of the media event fd */
@@ -165,6 +166,9 @@ int trunk_auth_challenge(struct trunk_gateway *gw, const char *trunk,
 int trunk_auth_headers(struct trunk_gateway *gw, const char *trunk,
 		       su_home_t *home, const char *method, url_t const *url,
 		       msg_payload_t const *body, msg_header_t **out);
+/* Forget TRUNK's challenge and credentials (a reload changed them): the
+ * next request goes without, the next challenge takes the new ones. */
+void trunk_auth_forget(struct trunk_gateway *gw, const char *trunk);
 void trunk_auth_free_all(struct trunk_gateway *gw);
 
 /* registrar.c: phones registering with digest (issue 3 item 2). */

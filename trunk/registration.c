@@ -76,6 +76,7 @@ struct trunk_reg {
 	nta_outgoing_t *orq; /* REGISTER in flight */
 	su_timer_t *timer;   /* refresh or retry */
 	char ruri[300], route[360], contact[600];
+	char aor[300];	    /* registration_aor (To, From) */
 	char tls_name[256]; /* what the SP-SSE must prove; "" no TLS */
 	long long expires;  /* asked for (s) */
 	long long granted;  /* by the SP-SSE (s) */
@@ -98,6 +99,7 @@ struct trunk_reg {
 	unsigned retry_base_s, retry_max_s; /* REG-6 */
 	time_t next_attempt;		    /* BACKOFF/REGISTERED: when */
 	char via[340];			    /* our Via with keep (KEEP-1) */
+	bool retiring;	  /* un-REGISTERing after a reload, then freed */
 	char last[96];	  /* last final response, "" if none */
 	char reason[160]; /* of the last state change */
 };
@@ -421,6 +423,8 @@ static void reg_failure(struct trunk_reg *r, int status, sip_t const *sip)
 	reg_backoff(r, ra, why);
 }
 
+static int reg_retired(struct trunk_reg *r, nta_outgoing_t *orq, int status);
+
 static int reg_response(struct trunk_reg *r, nta_outgoing_t *orq,
 			sip_t const *sip)
 {
@@ -431,6 +435,8 @@ static int reg_response(struct trunk_reg *r, nta_outgoing_t *orq,
 	     sip && nta_sip_is_internal(sip) ? " (internal)" : "");
 	if (status < 200)
 		return 0;
+	if (r->retiring)
+		return reg_retired(r, orq, status);
 	if (status != 401 && status != 407 && status != 403)
 		r->refusals = 0;
 	snprintf(r->last, sizeof(r->last), "%d %s", status,
@@ -463,6 +469,10 @@ static void reg_tls_failed(void *arg, int err)
 	struct trunk_reg *r = arg;
 
 	(void)err;
+	if (r->retiring) {
+		reg_retired(r, r->orq, 503);
+		return;
+	}
 	trunk_tls_orq_destroy(r->gw, r->orq);
 	r->orq = NULL;
 	trunk_flow_fail(r->flow, "TLS connection failed");
@@ -603,6 +613,7 @@ static void reg_flow_params(struct trunk_reg *r, const struct config_section *t,
 {
 	const char *ka = config_get_str(t, "keepalive");
 
+	fp->call = NULL; /* a registration's flow */
 	fp->enabled = strcmp(ka, "off") && strcmp(ka, "options");
 	fp->default_ms =
 		config_is_set(t, "keepalive_interval")
@@ -640,6 +651,8 @@ static struct trunk_reg *reg_alloc(struct trunk_gateway *gw,
 	snprintf(r->trunk, sizeof(r->trunk), "%s", config_section_name(t));
 	snprintf(r->ctx, sizeof(r->ctx), "trunk %s", r->trunk);
 	r->expires = config_get_int(t, "register_expires") / 1000;
+	snprintf(r->aor, sizeof(r->aor), "%s",
+		 config_get_str(t, "registration_aor"));
 	snprintf(r->ruri, sizeof(r->ruri), "sip:%s",
 		 config_is_set(t, "domain") ? config_get_str(t, "domain")
 					    : "invalid");
@@ -684,29 +697,43 @@ static struct trunk_reg *reg_alloc(struct trunk_gateway *gw,
 	return r;
 }
 
+/* The registration of trunk section t of cfg, with the persistent
+ * instance-id (OB-1); NULL with *rc an errno value. */
+static struct trunk_reg *reg_make(struct trunk_gateway *gw,
+				  const struct config *cfg,
+				  const struct config_section *t, int *rc)
+{
+	struct trunk_reg *r;
+	char uuid[37];
+
+	*rc = reg_instance_id(
+		config_get_str(config_section_get(cfg, "global", NULL),
+			       "instance_id_file"),
+		uuid);
+	if (*rc)
+		return NULL;
+	r = reg_alloc(gw, t, uuid);
+	if (!r)
+		*rc = ENOMEM;
+	return r;
+}
+
 int trunk_regs_apply(struct trunk_gateway *gw, const struct config *cfg)
 {
 	const struct config_section *t = NULL;
 	struct trunk_reg *r;
-	char uuid[37];
 	int rc;
 
-	/* Registrations are rebuilt only when there are none (start); a
-	 * reload keeps the running ones (restart to change them). */
+	/* At start, when there are none; a reload goes through
+	 * trunk_regs_reload(). */
 	if (gw->regs)
 		return 0;
 	while ((t = config_section_next(cfg, "trunk", t))) {
 		if (strcmp(config_get_str(t, "mode"), "registration"))
 			continue;
-		rc = reg_instance_id(
-			config_get_str(config_section_get(cfg, "global", NULL),
-				       "instance_id_file"),
-			uuid);
-		if (rc)
-			return rc;
-		r = reg_alloc(gw, t, uuid);
+		r = reg_make(gw, cfg, t, &rc);
 		if (!r)
-			return ENOMEM;
+			return rc;
 		r->next = gw->regs;
 		gw->regs = r;
 		reg_send(r, r->expires);
@@ -735,6 +762,10 @@ void trunk_regs_free(struct trunk_gateway *gw)
 		gw->regs = r->next;
 		reg_free(r);
 	}
+	while ((r = gw->regs_retiring)) {
+		gw->regs_retiring = r->next;
+		reg_free(r);
+	}
 }
 
 void trunk_reg_get_info(const struct trunk_reg *r, struct trunk_reg_info *info)
@@ -756,6 +787,11 @@ void trunk_reg_get_info(const struct trunk_reg *r, struct trunk_reg_info *info)
 	info->reason = r->reason;
 	info->route = r->route;
 	info->flow = r->flow;
+	info->aor = r->aor;
+	info->expires_asked = r->expires;
+	info->retry_base_s = r->retry_base_s;
+	info->retry_max_s = r->retry_max_s;
+	info->fb = r->fb;
 }
 
 bool trunk_reg_info(const struct trunk_gateway *gw, const char *trunk,
@@ -793,4 +829,180 @@ void trunk_reg_presumed_lost(struct trunk_gateway *gw, const char *trunk,
 		reg_set_state(r, TRUNK_REG_REGISTERING, text);
 		reg_send(r, r->expires);
 	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Reload                                                                  */
+
+/* A retired registration is done: unlink and free it, from the loop. */
+static void reg_retire_fired(su_root_magic_t *m, su_timer_t *t,
+			     struct trunk_reg *r)
+{
+	struct trunk_reg **pp;
+
+	(void)m;
+	(void)t;
+	for (pp = &r->gw->regs_retiring; *pp; pp = &(*pp)->next)
+		if (*pp == r) {
+			*pp = r->next;
+			break;
+		}
+	reg_free(r);
+}
+
+/* The un-REGISTER of a retired registration was answered (or failed):
+ * no retry, no challenge (its credentials may be gone); freed from the
+ * loop. */
+static int reg_retired(struct trunk_reg *r, nta_outgoing_t *orq, int status)
+{
+	if (status < 300)
+		LOGI(SUBSYS, r->ctx, "unregistered (removed by a reload)");
+	else
+		LOGI(SUBSYS, r->ctx,
+		     "un-REGISTER after a reload answered %d: the old binding "
+		     "expires by itself",
+		     status);
+	trunk_hook_run(r->gw, "registration", r->trunk, "removed",
+		       status < 300 ? "unregistered after a reload"
+				    : "un-REGISTER failed after a reload");
+	if (r->orq == orq)
+		r->orq = NULL;
+	trunk_tls_orq_destroy(r->gw, orq);
+	trunk_flow_close(r->flow);
+	su_timer_set_interval(r->timer, reg_retire_fired, r, 0);
+	return 0;
+}
+
+/* Take r out of service: un-REGISTER it (when something is registered)
+ * and free it when answered. */
+static void reg_retire(struct trunk_reg *r, const char *why)
+{
+	LOGI(SUBSYS, r->ctx, "%s", why);
+	/* Its successor may run under the same name: tell them apart. */
+	snprintf(r->ctx, sizeof(r->ctx), "trunk %s (old)", r->trunk);
+	r->retiring = true;
+	r->next = r->gw->regs_retiring;
+	r->gw->regs_retiring = r;
+	if (r->state == TRUNK_REG_REGISTERED) {
+		r->expires = 0;
+		reg_send(r, 0); /* its answer frees r (reg_retired) */
+		return;
+	}
+	if (r->orq)
+		trunk_tls_orq_destroy(r->gw, r->orq);
+	r->orq = NULL;
+	trunk_flow_close(r->flow);
+	trunk_hook_run(r->gw, "registration", r->trunk, "removed", why);
+	su_timer_set_interval(r->timer, reg_retire_fired, r, 0);
+}
+
+static bool reg_str_changed(const struct config_section *a,
+			    const struct config_section *b, const char *key)
+{
+	const char *x = config_is_set(a, key) ? config_get_str(a, key) : "";
+	const char *y = config_is_set(b, key) ? config_get_str(b, key) : "";
+
+	return strcmp(x, y) != 0;
+}
+
+/* What the REGISTER is and where it goes: a change re-forms the
+ * registration (un-REGISTER the old binding, REGISTER the new one). */
+static bool reg_identity_changed(const struct trunk_reg *a,
+				 const struct trunk_reg *b)
+{
+	unsigned i;
+
+	if (strcmp(a->ruri, b->ruri) || strcmp(a->contact, b->contact) ||
+	    strcmp(a->via, b->via) || a->nalt != b->nalt ||
+	    strcmp(a->aor, b->aor))
+		return true;
+	if (!a->nalt)
+		return strcmp(a->route, b->route) ||
+		       strcmp(a->tls_name, b->tls_name);
+	for (i = 0; i < a->nalt; i++)
+		if (strcmp(a->alt[i].route, b->alt[i].route) ||
+		    strcmp(a->alt[i].tls_name, b->alt[i].tls_name))
+			return true;
+	return false;
+}
+
+/* The same registration under the new section: timers and back-off
+ * bases (next cycle), the expiry asked for (next REGISTER), the flow's
+ * keep-alive settings (at once), a new attempt when the credentials
+ * changed. */
+static void reg_update(struct trunk_reg *r, const struct config_section *told,
+		       const struct config_section *tnew)
+{
+	struct trunk_flow_params fp;
+
+	reg_flow_params(r, tnew, &fp);
+	trunk_flow_set_params(r->flow, &fp);
+	if (config_get_int(told, "register_expires") !=
+	    config_get_int(tnew, "register_expires"))
+		r->expires = config_get_int(tnew, "register_expires") / 1000;
+	if (!reg_str_changed(told, tnew, "username") &&
+	    !reg_str_changed(told, tnew, "password"))
+		return;
+	LOGI(SUBSYS, r->ctx, "credentials changed: registering again");
+	trunk_auth_forget(r->gw, r->trunk);
+	r->refusals = r->failures = 0;
+	r->flow_failures = 0;
+	su_timer_set_interval(r->timer, reg_timer_fired, r, 0);
+}
+
+int trunk_regs_reload(struct trunk_gateway *gw, const struct config *old,
+		      const struct config *cfg)
+{
+	struct trunk_reg **pp, *r, *fresh, *added = NULL, *last;
+	const struct config_section *t, *told;
+	int rc;
+
+	/* Trunks gone from registration mode: un-REGISTER them. */
+	for (pp = &gw->regs; (r = *pp);) {
+		t = trunk_config_trunk(cfg, r->trunk);
+		if (t && !strcmp(config_get_str(t, "mode"), "registration")) {
+			pp = &r->next;
+			continue;
+		}
+		*pp = r->next;
+		reg_retire(r, "trunk removed or no longer in registration "
+			      "mode: unregistering");
+	}
+	t = NULL;
+	while ((t = config_section_next(cfg, "trunk", t))) {
+		if (strcmp(config_get_str(t, "mode"), "registration"))
+			continue;
+		fresh = reg_make(gw, cfg, t, &rc);
+		if (!fresh)
+			return rc;
+		for (pp = &gw->regs; (r = *pp); pp = &r->next)
+			if (!strcmp(r->trunk, fresh->trunk))
+				break;
+		told = r ? trunk_config_trunk(old, r->trunk) : NULL;
+		if (r && told && !reg_identity_changed(r, fresh)) {
+			reg_free(fresh); /* the same registration */
+			reg_update(r, told, t);
+			continue;
+		}
+		if (r) { /* re-formed: the new one takes r's place */
+			fresh->next = r->next;
+			*pp = fresh;
+			reg_retire(r, "registration changed by a reload: "
+				      "unregistering the old binding");
+		} else {
+			LOGI(SUBSYS, fresh->ctx,
+			     "trunk added by a reload: registering");
+			fresh->next = added;
+			added = fresh;
+		}
+		/* From the loop: after the reload is complete. */
+		su_timer_set_interval(fresh->timer, reg_timer_fired, fresh, 0);
+	}
+	if (added) {
+		for (last = added; last->next; last = last->next)
+			;
+		last->next = gw->regs;
+		gw->regs = added;
+	}
+	return 0;
 }

@@ -7,6 +7,8 @@
 
 #include <stdbool.h>
 
+#include "flow.h"
+
 enum trunk_reg_state {
 	TRUNK_REG_IDLE = 0,    /* not started, or unregistered */
 	TRUNK_REG_REGISTERING, /* a REGISTER is out */
@@ -29,6 +31,17 @@ struct trunk_gateway;
 struct config;
 /* Start the registrations of every registration-mode trunk. */
 int trunk_regs_apply(struct trunk_gateway *gw, const struct config *cfg);
+/*
+ * A reload (old: the running config, cfg: the new one, not yet in gw):
+ * trunks added to registration mode register, trunks removed un-REGISTER;
+ * a trunk whose REGISTER changes (domain, proxy, transport, AOR, TLS name,
+ * Contact) un-REGISTERs the old binding and registers the new one; other
+ * registration and flow keys apply in place (keep-alive settings at once,
+ * expiry and back-off bases from the next REGISTER or failure); changed
+ * credentials register again at once. 0, ENOMEM or the instance-id error.
+ */
+int trunk_regs_reload(struct trunk_gateway *gw, const struct config *old,
+		      const struct config *cfg);
 void trunk_regs_unregister(struct trunk_gateway *gw);
 void trunk_regs_free(struct trunk_gateway *gw);
 
@@ -43,6 +56,11 @@ struct trunk_reg_info {
 	const char *reason;	   /* of the last state change */
 	const char *route;	   /* the SP-SSE in use ("" : RFC 3263) */
 	const struct trunk_flow *flow;
+	/* The settings in force (reload, issue 6). */
+	const char *aor;		    /* registration_aor */
+	long long expires_asked;	    /* s, the next REGISTER's Expires */
+	unsigned retry_base_s, retry_max_s; /* REG-6 */
+	struct trunk_flow_backoff fb;	    /* OB-5 */
 };
 bool trunk_reg_info(const struct trunk_gateway *gw, const char *trunk,
 		    struct trunk_reg_info *info);

@@ -8,6 +8,8 @@
 # while the call is up, none before the 200 and none after the carrier's
 # BYE ended the dialog. No other in-dialog request reaches the carrier
 # (the scenario fails on any), so nothing renegotiates keep (KEEP-4).
+# trunkctl flows lists the dialog's flow (owner dialog, its call, keep 1 s)
+# while the call is up and no more once it ended.
 # REQ: KEEP-1, KEEP-2, KEEP-4
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
@@ -24,11 +26,24 @@ ti_trunkd_start "$TI_DIR/trunkd.conf"
 ti_wait_port udp 127.0.0.1 "$(ti_port 5080)" 5
 
 tc_peer carrier "$TC_CARRIER" 5090 "$TI_TEST_DIR/carrier-keep.xml"
-rc=0
+# The PBX's call in the background (its own bounds: SIPp's timeouts), so
+# that trunkctl flows can be read while the call is up.
 tc_pbx pbx "$TI_ROOT/peers/pbx-call.xml" u1 -s +15550100001 \
-	-set contact_tp udp -set bye wait || rc=$?
+	-set contact_tp udp -set bye wait &
+pbx=$!
+# trunkctl flows lists the dialog's flow while the call is up (KEEP-2).
+dialog_flow()
+{
+	[ "$(ti_json "$(ti_ctl flows)" "[(f['owner'], f['trunk'], f['call'].startswith('call '), f['state'], f['keepalive'], f['interval_source'], f['server_value_s'], 800 <= f['interval_ms'] <= 1000, f['remote']) for f in j['flows']] == [('dialog', 'carrier', True, 'up', 'stun', 'keep', 1, True, '$TC_CARRIER:$(ti_port 5090)')]")" = True ]
+}
+ti_wait_until 4 dialog_flow || ti_fail "trunkctl flows does not show the dialog's flow: $(ti_ctl flows)"
+ti_log "flows during the call: $(ti_ctl flows)"
+rc=0
+wait "$pbx" || rc=$?
 [ "$rc" = 0 ] || ti_fail "the PBX's call failed (SIPp exit $rc)"
 tc_peer_wait carrier
+no_flows() { [ "$(ti_json "$(ti_ctl flows)" "j['flows']")" = "[]" ]; }
+ti_wait_until 3 no_flows || ti_fail "the dialog's flow outlived the call: $(ti_ctl flows)"
 # Keep-alives must stop with the dialog: watch two more intervals.
 # (tshark writes the capture in its own time: wait for the BYE in it.)
 bye=

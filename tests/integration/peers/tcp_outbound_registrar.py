@@ -23,35 +23,8 @@ import socket
 import sys
 import time
 
-
-def header(msg, name, compact=None):
-    for line in msg.split("\r\n")[1:]:
-        if not line:
-            break
-        k, _, v = line.partition(":")
-        if k.strip().lower() in (name.lower(), (compact or "").lower()):
-            return v.strip()
-    return None
-
-
-def answer(msg, flow_timer):
-    method = msg.split(" ", 1)[0]
-    out = ["SIP/2.0 200 OK" if method in ("REGISTER", "OPTIONS")
-           else "SIP/2.0 404 Not Here"]
-    for line in msg.split("\r\n")[1:]:
-        if line.split(":", 1)[0].strip().lower() in ("via", "v"):
-            out.append(line)
-    out += ["From: " + header(msg, "From", "f"),
-            "To: " + header(msg, "To", "t") + ";tag=tcpreg1",
-            "Call-ID: " + header(msg, "Call-ID", "i"),
-            "CSeq: " + header(msg, "CSeq")]
-    if method == "REGISTER":
-        contact = header(msg, "Contact", "m")
-        if contact and header(msg, "Expires") != "0":
-            out.append("Contact: %s;expires=3600" % contact)
-        out += ["Require: outbound", "Flow-Timer: %d" % flow_timer]
-    out += ["Content-Length: 0", "", ""]
-    return method, "\r\n".join(out).encode()
+# The same header lookup and answers as the UDP registrar.
+from udp_outbound_registrar import answer, header
 
 
 def main():
@@ -106,7 +79,11 @@ def main():
                 st[1] = buf[end + 4 + clen:]
                 if msg.startswith("SIP/2.0"):
                     continue
-                method, resp = answer(msg, flow_timer)
+                vias = [line.split(":", 1)[1].strip()
+                        for line in msg.split("\r\n")[1:]
+                        if line.split(":", 1)[0].strip().lower()
+                        in ("via", "v")]
+                method, resp = answer(msg, vias, flow_timer, "tcpreg1")
                 if method == "REGISTER":
                     out.write("%s REGISTER %d expires=%s contact=%s\n" % (
                         now, st[0], header(msg, "Expires"),
