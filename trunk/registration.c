@@ -886,7 +886,8 @@ static void reg_retire(struct trunk_reg *r, const char *why)
 	if (r->state == TRUNK_REG_REGISTERED) {
 		r->expires = 0;
 		reg_send(r, 0); /* its answer frees r (reg_retired) */
-		return;
+		if (r->orq)
+			return;
 	}
 	if (r->orq)
 		trunk_tls_orq_destroy(r->gw, r->orq);
