@@ -63,6 +63,8 @@ static int fork_request(struct call_leg *cl, nta_leg_t *leg,
 			nta_incoming_t *irq, sip_t const *sip)
 {
 	(void)irq;
+	if (sip->sip_request->rq_method == sip_method_ack)
+		return 0; /* nothing to answer */
 	/* A fork that is not leg B: a BYE ends only that early dialog. */
 	LOGI(SUBSYS, cl->call->ctx, "%s in fork %s: %s",
 	     sip->sip_request->rq_method_name, nta_leg_get_rtag(leg),
