@@ -136,6 +136,25 @@ ti__watchdog_run()
 	exit 0
 }
 
+# ti_dns_resolver: processes of the test's namespace (trunkd) resolve
+# through a DNS server on 127.0.0.1:53 that the test starts (dnsmasq):
+# /etc/netns/NS/resolv.conf, which "ip netns exec" mounts over
+# /etc/resolv.conf, removed at exit. Fails without dnsmasq; without a
+# namespace (not root) the test is skipped (77). Call after ti_setup.
+ti_dns_resolver()
+{
+	command -v dnsmasq >/dev/null ||
+		ti_fail "dnsmasq not found (apt-get install dnsmasq-base)"
+	if [ -z "$TI_NETNS" ]; then
+		ti_log "SKIP: needs a network namespace (root) for its own resolv.conf"
+		exit 77
+	fi
+	mkdir -p "/etc/netns/$TI_NETNS"
+	trap 'rc=$?; rm -rf "/etc/netns/$TI_NETNS"; (exit $rc); ti__on_exit' EXIT
+	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:2\n' \
+		>"/etc/netns/$TI_NETNS/resolv.conf"
+}
+
 ti_setup()
 {
 	local tool

@@ -15,12 +15,7 @@
 . "$TI_ROOT/calls.sh"
 . "$TI_ROOT/tls.sh"
 ti_setup
-command -v dnsmasq >/dev/null || ti_fail "dnsmasq not found (apt-get install dnsmasq-base)"
-[ -n "$TI_NETNS" ] || { ti_log "SKIP: needs a network namespace (its own resolv.conf)"; exit 77; }
-mkdir -p "/etc/netns/$TI_NETNS"
-trap 'rc=$?; rm -rf "/etc/netns/$TI_NETNS"; (exit $rc); ti__on_exit' EXIT
-printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:2\n' \
-	>"/etc/netns/$TI_NETNS/resolv.conf"
+ti_dns_resolver
 tls_pki
 tls_config "$TI_TEST_DIR/trunkd.conf"
 

@@ -14,15 +14,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
 ti_setup
-command -v dnsmasq >/dev/null || ti_fail "dnsmasq not found (apt-get install dnsmasq-base)"
-if [ -z "$TI_NETNS" ]; then
-	ti_log "SKIP: needs a network namespace (root) for its own resolv.conf"
-	exit 77
-fi
-mkdir -p "/etc/netns/$TI_NETNS"
-trap 'rc=$?; rm -rf "/etc/netns/$TI_NETNS"; (exit $rc); ti__on_exit' EXIT
-printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:2\n' \
-	>"/etc/netns/$TI_NETNS/resolv.conf"
+ti_dns_resolver
 
 # dns NAME IP: dnsmasq (logging to NAME.log) with sse.carrier.test -> IP.
 dns()
