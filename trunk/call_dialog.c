@@ -67,6 +67,27 @@ static void call_txn_answer(struct trunk_call *call, struct call_txn *t,
 			    CALL_BODY_TAGS(&body), TAG_END());
 }
 
+/*
+ * A reliable 18x to a re-INVITE we relayed (RFC 3262): provisional
+ * responses to re-INVITEs are not relayed (the asker has its 100), and our
+ * re-INVITE does not offer 100rel, but a peer that sends one anyway (or
+ * insists on it) would retransmit it and fail the re-INVITE after 64 x T1:
+ * PRACK it here, without a body. nta frees the callback-less PRACK.
+ */
+static void call_reinvite_prack(struct trunk_call *call, nta_outgoing_t *orq,
+				sip_t const *sip)
+{
+	struct call_leg *to = call_peer(call->reinvite.from);
+
+	if (!sip->sip_rseq || !sip_has_feature(sip->sip_require, "100rel"))
+		return;
+	if (!nta_outgoing_prack(to->leg, orq, NULL, NULL, CALL_HOP(to), sip,
+				CALL_TPORT_TAG(to), TAG_END()))
+		LOGW("trunk.call", call->ctx,
+		     "cannot PRACK a reliable %u to a re-INVITE",
+		     sip->sip_status->st_status);
+}
+
 static int call_reinvite_response(struct trunk_call *call, nta_outgoing_t *orq,
 				  sip_t const *sip)
 {
@@ -75,6 +96,8 @@ static int call_reinvite_response(struct trunk_call *call, nta_outgoing_t *orq,
 		sip ? sip->sip_status->st_status : nta_outgoing_status(orq);
 	uint32_t cseq = nta_outgoing_cseq(orq);
 
+	if (status > 100 && status < 200 && sip && t->irq)
+		call_reinvite_prack(call, orq, sip);
 	if (status < 200 || !t->irq)
 		return 0;
 	call_txn_answer(call, t, sip, status);
