@@ -12,7 +12,10 @@
 #     1's media address and not fork 2's (whose 183 set up early media),
 #     and fork 1's RTP reaches the PBX (rtp.py);
 #   - `trunkctl hangup` then sends BYE in the PBX's dialog and in fork 1's
-#     dialog; no call is left.
+#     dialog; no call is left;
+#   - a second call, cancelled by the PBX while both forks ring: the PBX
+#     sees both forks' 18x in one early dialog, trunkd sends one CANCEL on the
+#     INVITE's branch, ACKs the 487, and no leg or call is left.
 # REQ: SC-6-1 (partly: forked early dialogs, RFC 3261 12.1.2 and 13.2.2.4)
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
@@ -54,4 +57,14 @@ tc_peer_wait carrier
 tc_peer_wait pbx
 calls_ended() { [ "$(ti_json "$(ti_ctl status)" 'j["calls"]')" = 0 ]; }
 ti_wait_until 5 calls_ended || ti_fail "trunkd still has a call"
+
+# Cancelled while both forks ring: one early dialog, one CANCEL, no leg
+# left (nothing in either fork's dialog; no call in trunkd).
+tc_peer carrier-cancel "$TC_CARRIER" 5090 "$TI_TEST_DIR/carrier-fork-cancel.xml" \
+	-set trunkd "$(tc_trunkd trunk)"
+rc=0
+tc_pbx pbx-cancel "$TI_TEST_DIR/pbx-fork-cancel.xml" u1 -s +15550100001 || rc=$?
+[ "$rc" = 0 ] || ti_fail "cancel: PBX scenario failed (SIPp exit $rc)"
+tc_peer_wait carrier-cancel
+ti_wait_until 5 calls_ended || ti_fail "cancel: trunkd still has a call"
 ti_pass
