@@ -603,6 +603,11 @@ int trunk_daemon_run(const struct trunk_daemon_opts *opts)
 		LOGI(SUBSYS, NULL, "%s started: config %s, pid %ld",
 		     trunk_version_string(), config_file(gw.cfg),
 		     (long)getpid());
+		if (!trunk_sofia_time_check())
+			LOGW(SUBSYS, NULL,
+			     "su_duration() not interposed: Sofia's reactor "
+			     "will spin before each timer (link trunkd with "
+			     "--export-dynamic-symbol=su_duration)");
 		su_root_run(gw.root);
 		LOGI(SUBSYS, NULL, "stopped");
 	} else {

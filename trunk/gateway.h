@@ -265,4 +265,10 @@ int trunk_gateway_reload(struct trunk_gateway *gw, char *errs, size_t len);
 void trunk_sofia_log_init(void);
 void trunk_sofia_log_levels_apply(void);
 
+/* sofia_time.c: su_duration() rounded up, so that Sofia's reactor sleeps
+ * until a timer less than 1 ms away instead of spinning on epoll_wait.
+ * True when libsofia-sip-ua's calls reach our definition (the executable
+ * must export it: --export-dynamic-symbol=su_duration). */
+bool trunk_sofia_time_check(void);
+
 #endif /* TRUNKD_TRUNK_GATEWAY_H */
