@@ -117,6 +117,7 @@ static void call_free(struct trunk_call *call)
 		nta_leg_destroy(call->b.leg);
 	if (call->a.tport)
 		tport_unref(call->a.tport);
+	free(call->route);
 	su_home_deinit(call->home);
 	free(call);
 }
@@ -143,7 +144,7 @@ void call_end(struct trunk_call *call, const char *why)
 	call_set_state(call, CALL_TERMINATED, why);
 	LOGI(SUBSYS, call->ctx, "ended after %lld s: %s%s",
 	     (long long)(time(NULL) - call->started), why,
-	     call->route.emergency ? " (emergency call)" : "");
+	     call->emergency ? " (emergency call)" : "");
 	if (!call->reaper)
 		call->reaper = su_timer_create(su_root_task(call->gw->root), 0);
 	if (call->reaper)
@@ -422,6 +423,16 @@ static void call_b_success(struct trunk_call *call, sip_t const *sip)
 	call_ack_or_defer(call, &call->b, call->invite_b_cseq,
 			  call->late_offer);
 	call_set_state(call, CALL_CONFIRMED, "2xx from B");
+	/* Up: no failover, redirect or forward any more. A's INVITE goes
+	 * back to nta, which answers a retransmitted INVITE with our 2xx
+	 * until its timer frees it (kept while a reliable 18x or a PRACK
+	 * of A's still hangs on it: prack.c). */
+	free(call->route);
+	call->route = NULL;
+	if (!call->rel_a && !call->prack_a) {
+		nta_incoming_destroy(call->invite_a);
+		call->invite_a = NULL;
+	}
 }
 
 /*
@@ -437,19 +448,19 @@ static bool call_b_failover(struct trunk_call *call, int status,
 	bool local = !sip || nta_sip_is_internal(sip);
 	char why[80];
 
-	if (call->state != CALL_CALLING ||
-	    call->route_idx >= call->route.nroutes)
+	if (call->state != CALL_CALLING || !call->route ||
+	    call->route_idx >= call->route->nroutes)
 		return false;
 	if (status != 503 && !(local && (status == 408 || status >= 500)))
 		return false;
-	route = call->route.routes[call->route_idx];
+	route = call->route->routes[call->route_idx];
 	snprintf(why, sizeof(why), "INVITE got %d%s", status,
 		 local ? " (no answer / transport)" : "");
 	trunk_peer_report(call->gw, route, false, why);
-	if (++call->route_idx >= call->route.nroutes)
+	if (++call->route_idx >= call->route->nroutes)
 		return false;
 	LOGI(SUBSYS, call->ctx, "%s from %s: trying %s", why, route,
-	     call->route.routes[call->route_idx]);
+	     call->route->routes[call->route_idx]);
 	return call_b_send_invite(call) == 0;
 }
 
@@ -462,11 +473,11 @@ static bool call_b_failover(struct trunk_call *call, int status,
 static bool call_b_challenged(struct trunk_call *call, int status,
 			      sip_t const *sip)
 {
-	if ((status != 401 && status != 407) || !call->route.trunk[0] ||
+	if ((status != 401 && status != 407) || !call->trunk[0] ||
 	    call->state != CALL_CALLING)
 		return false;
 	if (call->auth_tries < 2 &&
-	    !trunk_auth_challenge(call->gw, call->route.trunk, sip,
+	    !trunk_auth_challenge(call->gw, call->trunk, sip,
 				  call->auth_tries++ == 0) &&
 	    !call_b_send_invite(call)) {
 		LOGD(SUBSYS, call->ctx, "answered the carrier's %d", status);
@@ -475,7 +486,7 @@ static bool call_b_challenged(struct trunk_call *call, int status,
 	LOGE(SUBSYS, call->ctx,
 	     "trunk %s refused our credentials (%d): check username and "
 	     "password",
-	     call->route.trunk, status);
+	     call->trunk, status);
 	nta_incoming_treply(call->invite_a, SIP_403_FORBIDDEN, TAG_END());
 	call_end(call, "carrier authentication failed");
 	return true;
@@ -490,11 +501,11 @@ static bool call_b_redirect(struct trunk_call *call, int status,
 	const struct config_section *t;
 	char target[300];
 
-	if (status < 300 || status >= 400 || !call->route.trunk[0] ||
-	    !sip->sip_contact || call->state != CALL_CALLING ||
+	if (status < 300 || status >= 400 || !call->trunk[0] ||
+	    !sip->sip_contact || call->state != CALL_CALLING || !call->route ||
 	    call->redirects >= 3)
 		return false;
-	t = trunk_config_trunk(call->gw->cfg, call->route.trunk);
+	t = trunk_config_trunk(call->gw->cfg, call->trunk);
 	if (!t || strcmp(config_get_str(t, "redirect"), "follow"))
 		return false;
 	url_e(target, sizeof(target), sip->sip_contact->m_url);
@@ -502,8 +513,8 @@ static bool call_b_redirect(struct trunk_call *call, int status,
 	LOGI(SUBSYS, call->ctx, "%d from the carrier: following to %s", status,
 	     target);
 	call->redirects++;
-	snprintf(call->route.ruri, sizeof(call->route.ruri), "%s", target);
-	call->route.nroutes = 0; /* the Contact itself is the next hop */
+	snprintf(call->route->ruri, sizeof(call->route->ruri), "%s", target);
+	call->route->nroutes = 0; /* the Contact itself is the next hop */
 	call->route_idx = 0;
 	return call_b_send_invite(call) == 0;
 }
@@ -522,9 +533,9 @@ static sip_contact_t *call_3xx_contact(struct trunk_call *call,
 	if (call->a.side != TRUNK_SIDE_TRUNK)
 		return sip_contact_dup(call->home, sip->sip_contact);
 	user = sip->sip_contact->m_url->url_user;
-	if (!user || !call->route.a_domain[0])
+	if (!user || !call->route || !call->route->a_domain[0])
 		return NULL;
-	snprintf(buf, sizeof(buf), "<sip:%s@%s%s>", user, call->route.a_domain,
+	snprintf(buf, sizeof(buf), "<sip:%s@%s%s>", user, call->route->a_domain,
 		 dialplan_is_e164(user) ? ";user=phone" : "");
 	return sip_contact_make(call->home, buf);
 }
@@ -545,8 +556,8 @@ static const char *call_b_forward_target(struct trunk_call *call,
 					 int status, sip_t const *sip)
 {
 	const struct config_section *ph =
-		call->route.b_phone[0]
-			? trunk_phone_find(call->gw->cfg, call->route.b_phone)
+		call->route && call->route->b_phone[0]
+			? trunk_phone_find(call->gw->cfg, call->route->b_phone)
 			: NULL;
 
 	if (call->fwd_no_answer)
@@ -579,8 +590,8 @@ static bool call_b_forward(struct trunk_call *call, int status,
 			   sip_t const *sip)
 {
 	const struct config_section *t =
-		call->a.side == TRUNK_SIDE_TRUNK
-			? trunk_config_trunk(call->gw->cfg, call->route.a_trunk)
+		call->a.side == TRUNK_SIDE_TRUNK && call->route
+			? trunk_config_trunk(call->gw->cfg, call->a_trunk)
 			: NULL;
 	const char *user =
 		t ? call_b_forward_target(call, t, status, sip) : NULL;
@@ -595,8 +606,8 @@ static bool call_b_forward(struct trunk_call *call, int status,
 	    strlen(user) >= sizeof(res.number))
 		return false;
 	snprintf(res.number, sizeof(res.number), "%s", user);
-	snprintf(r.a_trunk, sizeof(r.a_trunk), "%s", call->route.a_trunk);
-	snprintf(r.a_domain, sizeof(r.a_domain), "%s", call->route.a_domain);
+	snprintf(r.a_trunk, sizeof(r.a_trunk), "%s", call->a_trunk);
+	snprintf(r.a_domain, sizeof(r.a_domain), "%s", call->route->a_domain);
 	msg = nta_incoming_getrequest(call->invite_a);
 	rc = msg ? call_route_trunk(call->gw, sip_object(msg), t, &res, &r)
 		 : 500;
@@ -611,7 +622,6 @@ static bool call_b_forward(struct trunk_call *call, int status,
 		call->route_idx = call->auth_tries = call->b_rseq = 0;
 		call->b_heard = call->fwd_no_answer = false;
 		rc = call_leg_b_start(call, sip_object(msg), &r);
-		snprintf(call->target, sizeof(call->target), "%s", r.ruri);
 		if (rc) {
 			nta_incoming_treply(call->invite_a,
 					    SIP_500_INTERNAL_SERVER_ERROR,
@@ -663,9 +673,9 @@ static void call_b_reg_check(struct trunk_call *call, int status,
 {
 	bool local = !sip || nta_sip_is_internal(sip);
 
-	if (call->route.trunk[0] &&
+	if (call->trunk[0] &&
 	    (status == 403 || (local && (status == 408 || status == 503))))
-		trunk_reg_presumed_lost(call->gw, call->route.trunk,
+		trunk_reg_presumed_lost(call->gw, call->trunk,
 					status == 403 ? "INVITE got 403"
 						      : "INVITE failed "
 							"(Timer B/transport)");
@@ -709,10 +719,11 @@ static int call_b_invite_response(struct trunk_call *call, nta_outgoing_t *orq,
 	}
 	/* A response from the SP-SSE itself proves it is alive. */
 	if (!call->b_heard && !nta_sip_is_internal(sip) && status != 503 &&
-	    call->route_idx < call->route.nroutes) {
+	    call->route && call->route_idx < call->route->nroutes) {
 		call->b_heard = true;
-		trunk_peer_report(call->gw, call->route.routes[call->route_idx],
-				  true, "answered an INVITE");
+		trunk_peer_report(call->gw,
+				  call->route->routes[call->route_idx], true,
+				  "answered an INVITE");
 	}
 	if (call_fork_b_response(call, sip)) /* another fork's dialog */
 		return 0;
@@ -781,8 +792,7 @@ static unsigned call_trunk_load(struct trunk_gateway *gw, const char *trunk)
 
 	for (c = gw->calls; c; c = c->next)
 		if (c->state != CALL_TERMINATED &&
-		    (!strcmp(c->route.trunk, trunk) ||
-		     !strcmp(c->route.a_trunk, trunk)))
+		    (!strcmp(c->trunk, trunk) || !strcmp(c->a_trunk, trunk)))
 			n++;
 	return n;
 }
@@ -1176,50 +1186,37 @@ static int call_leg_a_create(struct trunk_call *call, enum trunk_side side,
 	if (side == TRUNK_SIDE_TRUNK && !strcmp(call->a.transport, "tls"))
 		call->a.tport = nta_incoming_transport(nta, irq, NULL);
 	nta_incoming_tag(irq, nta_leg_get_tag(call->a.leg));
-	snprintf(call->call_id[0], sizeof(call->call_id[0]), "%s",
-		 sip->sip_call_id->i_id);
+	call->call_id[0] = su_strdup(call->home, sip->sip_call_id->i_id);
 	nta_incoming_bind(irq, call_a_cancel, call);
 	call->invite_a = irq;
 	return 0;
 }
 
-/* Authorization for a request on leg B toward a carrier that challenged
- * this trunk before (the nonce is reused: REG-4), or NULL. The digest
- * covers the request's own R-URI: the initial one for our INVITE, the
- * remote target inside the dialog. */
-msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
-			const char *method, msg_payload_t const *body)
+/* A TLS trunk's next hop in the dialog, on the call's home (see
+ * trunk_tls_trunk_hop()). */
+static void call_hop_set(struct trunk_call *call, struct call_leg *leg,
+			 const char *trunk, const char *route)
 {
-	sip_contact_t const *target = NULL;
-	sip_route_t const *route = NULL;
-	msg_header_t *h = NULL;
-	url_t const *url;
+	char buf[360];
 
-	if (to != &call->b || !call->route.trunk[0])
-		return NULL;
-	if (call->state == CALL_CALLING) {
-		url = url_make(call->home, call->route.ruri);
-	} else {
-		nta_leg_get_route(to->leg, &route, &target);
-		url = target ? target->m_url : NULL;
-	}
-	if (!url || trunk_auth_headers(call->gw, call->route.trunk, call->home,
-				       method, url, body, &h))
-		return NULL;
-	return h;
+	trunk_tls_trunk_hop(call->gw->cfg, trunk, route, buf, sizeof(buf));
+	leg->hop = buf[0] ? su_strdup(call->home, buf) : NULL;
 }
 
 /* (Re)send our INVITE to the next SP-SSE in call->route (failover). */
 int call_b_send_invite(struct trunk_call *call)
 {
-	const char *route = call->route_idx < call->route.nroutes
-				    ? call->route.routes[call->route_idx]
-				    : NULL;
+	const char *route;
 
 	msg_header_t *auth = call_auth(call, &call->b, "INVITE", call->body);
 	const char *via = call_keep_via(call); /* KEEP-1 */
 	char mf[16];
 
+	if (!call->route)
+		return EINVAL;
+	route = call->route_idx < call->route->nroutes
+			? call->route->routes[call->route_idx]
+			: NULL;
 	/* NTATAG_MAX_FORWARDS sets nta's default, not this request's. */
 	snprintf(mf, sizeof(mf), "%u", call->max_forwards);
 
@@ -1228,23 +1225,22 @@ int call_b_send_invite(struct trunk_call *call)
 	call->invite_b = nta_outgoing_tcreate(
 		call->b.leg, call_b_invite_response, call,
 		route ? URL_STRING_MAKE(route) : NULL, SIP_METHOD_INVITE,
-		URL_STRING_MAKE(call->route.ruri),
+		URL_STRING_MAKE(call->route->ruri),
 		SIPTAG_CONTACT(call_leg_contact(call, &call->b)),
 		TAG_IF(via, NTATAG_USER_VIA(1)),
 		TAG_IF(via, SIPTAG_VIA_STR(via)), SIPTAG_MAX_FORWARDS_STR(mf),
 		/* Identity and passed headers (policy.c: ID-8..ID-11). */
-		TAG_IF(call->route.headers[0],
-		       SIPTAG_HEADER_STR(call->route.headers)),
+		TAG_IF(call->route->headers[0],
+		       SIPTAG_HEADER_STR(call->route->headers)),
 		SIPTAG_HEADER_STR(call_timer_invite_b_headers(call)),
 		SIPTAG_HEADER((sip_header_t *)auth),
 		TAG_IF(call->body, SIPTAG_CONTENT_TYPE(call->body_type)),
 		TAG_IF(call->body, SIPTAG_PAYLOAD(call->body)), TAG_END());
 	if (!call->invite_b)
 		return EIO;
-	trunk_tls_watch_trunk(call->gw, call->invite_b, call->ctx,
-			      call->route.trunk, call_b_tls_failed, call);
-	trunk_tls_trunk_hop(call->gw->cfg, call->route.trunk, route,
-			    call->b.hop, sizeof(call->b.hop));
+	trunk_tls_watch_trunk(call->gw, call->invite_b, call->ctx, call->trunk,
+			      call_b_tls_failed, call);
+	call_hop_set(call, &call->b, call->trunk, route);
 	call->invite_b_cseq = nta_outgoing_cseq(call->invite_b);
 	return 0;
 }
@@ -1259,7 +1255,7 @@ static void call_fwd_timeout(su_root_magic_t *magic, su_timer_t *t,
 	if (!call_b_replaceable(call))
 		return;
 	LOGI(SUBSYS, call->ctx, "no answer from %s: forwarding",
-	     call->route.b_phone);
+	     call->route->b_phone);
 	call->fwd_no_answer = true;
 	nta_outgoing_cancel(call->invite_b);
 }
@@ -1269,8 +1265,9 @@ static void call_fwd_timeout(su_root_magic_t *magic, su_timer_t *t,
 static void call_fwd_arm(struct trunk_call *call)
 {
 	const struct config_section *ph =
-		call->a.side == TRUNK_SIDE_TRUNK && call->route.b_phone[0]
-			? trunk_phone_find(call->gw->cfg, call->route.b_phone)
+		call->a.side == TRUNK_SIDE_TRUNK && call->route &&
+				call->route->b_phone[0]
+			? trunk_phone_find(call->gw->cfg, call->route->b_phone)
 			: NULL;
 
 	if (!ph || !config_is_set(ph, "forward_no_answer") || call->fwd_timer)
@@ -1293,11 +1290,17 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 
 	if (!cid)
 		return ENOMEM;
-	call->route = *r;
+	if (!call->route && !(call->route = malloc(sizeof(*call->route))))
+		return ENOMEM;
+	*call->route = *r;
+	snprintf(call->trunk, sizeof(call->trunk), "%s", r->trunk);
+	snprintf(call->a_trunk, sizeof(call->a_trunk), "%s", r->a_trunk);
+	call->emergency = r->emergency;
+	call->target = su_strdup(call->home, r->ruri);
 	call->max_forwards =
 		(sip->sip_max_forwards ? sip->sip_max_forwards->mf_count : 70) -
 		1;
-	snprintf(call->call_id[1], sizeof(call->call_id[1]), "%s", cid->i_id);
+	call->call_id[1] = cid->i_id;
 	call->b.call = call;
 	call->b.side = r->to;
 	call->sdp[0].codecs = call->sdp[1].codecs = trunk_sdp_trunk_codecs(
@@ -1359,6 +1362,7 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 		return 503;
 	}
 	call->gw = gw;
+	call->target = call->call_id[0] = call->call_id[1] = "";
 	call->id = ++gw->call_seq;
 	call->started = time(NULL);
 	/* Our o= lines (RFC 4566: an NTP-style id; the version rises with
@@ -1380,8 +1384,7 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 	call->a_100rel = sip_has_feature(sip->sip_supported, "100rel") ||
 			 sip_has_feature(sip->sip_require, "100rel");
 	status = call_leg_a_create(call, side, irq, sip);
-	trunk_tls_trunk_hop(gw->cfg, r.a_trunk, NULL, call->a.hop,
-			    sizeof(call->a.hop));
+	call_hop_set(call, &call->a, r.a_trunk, NULL);
 	if (!status)
 		status = call_leg_b_start(call, sip, &r);
 	if (status) {
@@ -1392,7 +1395,6 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 		call_end(call, "cannot set up leg B");
 		return 0;
 	}
-	snprintf(call->target, sizeof(call->target), "%s", r.ruri);
 	LOGI(SUBSYS, call->ctx, "%s -> %s: %s%s", trunk_side_names[side],
 	     trunk_side_names[r.to], r.ruri,
 	     r.emergency ? " (emergency call)" : "");
@@ -1486,5 +1488,5 @@ void trunk_call_info(const struct trunk_call *call,
 		info->rtp_out[i] = st.rtp_out_packets;
 	}
 	info->target = call->target;
-	info->emergency = call->route.emergency;
+	info->emergency = call->emergency;
 }

@@ -36,7 +36,9 @@ struct call_leg {
 	nta_leg_t *leg;
 	nta_outgoing_t *bye; /* a BYE we sent on this leg, if any */
 	char transport[8];   /* "udp", "tcp": of the leg's peer */
-	char hop[360];	     /* a TLS trunk's SP-SSE: next hop in the dialog */
+	/* A TLS trunk's SP-SSE: next hop in the dialog (on the call's
+	 * home), or NULL. */
+	const char *hop;
 	/* The TLS connection a carrier opened for its INVITE (ref; NULL
 	 * else): our requests in that dialog go on it while it is open. */
 	struct tport_s *tport;
@@ -114,8 +116,14 @@ struct trunk_call {
 	nta_incoming_t *invite_a; /* the INVITE we answer */
 	nta_outgoing_t *invite_b; /* the INVITE we sent */
 	uint32_t invite_b_cseq;
-	struct call_route route; /* where leg B goes; SP-SSEs to try */
-	unsigned route_idx;	 /* the one being tried */
+	/* Where leg B goes and the SP-SSEs to try (6.6 KB): allocated while
+	 * leg B is set up, freed once the call is CONFIRMED (NULL then and
+	 * before routing). What outlives it is below. */
+	struct call_route *route;
+	unsigned route_idx; /* the one being tried */
+	char trunk[64];	    /* route->trunk: leg B's [trunk], "" toward a PBX */
+	char a_trunk[64];   /* route->a_trunk: leg A's [trunk], if any */
+	bool emergency;	    /* route->emergency */
 	unsigned max_forwards;
 	unsigned auth_tries; /* challenges answered for our INVITE */
 	unsigned redirects;  /* 3xx followed (trunk redirect = follow) */
@@ -133,8 +141,10 @@ struct trunk_call {
 	struct call_txn reinvite, other;
 	su_timer_t *reaper; /* frees the call outside its callbacks */
 	time_t started;
-	char target[512];	     /* B's Request-URI, for trunkctl */
-	char call_id[2][128];	     /* of legs A and B, for trunkctl */
+	/* For trunkctl, on home ("" until known): B's Request-URI, the
+	 * Call-IDs of legs A and B. */
+	const char *target;
+	const char *call_id[2];
 	struct media_session *media; /* the anchored RTP (media/), or NULL */
 	struct trunk_sdp_leg sdp[2]; /* our o= line toward leg A, leg B */
 	/* RFC 3262 (prack.c). */
@@ -186,7 +196,7 @@ void call_txn_clear(struct call_txn *t);
  * its certificate proves, whatever the peer's Contact says: its deprecated
  * transport=tls and its address are not ours to follow (SC-8-2, TLS-8);
  * Sofia reuses the open connection (STA-2). Else the dialog's route. */
-#define CALL_HOP(leg) ((leg)->hop[0] ? URL_STRING_MAKE((leg)->hop) : NULL)
+#define CALL_HOP(leg) ((leg)->hop ? URL_STRING_MAKE((leg)->hop) : NULL)
 /* In a dialog a carrier opened over TLS, its own connection while it is
  * open (TLS-10: reuse existing connections; STA-2); else none, and the
  * request goes to CALL_HOP. A tag for nta_outgoing_tcreate(). */

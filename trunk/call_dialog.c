@@ -5,6 +5,8 @@
  * REFER refused (XFR-1: transfer is 3pcc). A re-INVITE or UPDATE also
  * refreshes the session timer of each leg it crosses (RFC 4028 10,
  * call_timer.c); a bodiless UPDATE is a pure refresh and stays on its leg.
+ * call_auth() gives the digest for our requests toward a carrier that
+ * challenged us, the initial INVITE included.
  */
 #include <string.h>
 
@@ -231,6 +233,32 @@ static int call_leg_dispatch(struct call_leg *cl, nta_incoming_t *irq,
 		/* MESSAGE, NOTIFY...: not relayed. */
 		return 501;
 	}
+}
+
+/* Authorization for a request on leg B toward a carrier that challenged
+ * this trunk before (the nonce is reused: REG-4), or NULL. The digest
+ * covers the request's own R-URI: the initial one for our INVITE, the
+ * remote target inside the dialog. */
+msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
+			const char *method, msg_payload_t const *body)
+{
+	sip_contact_t const *target = NULL;
+	sip_route_t const *route = NULL;
+	msg_header_t *h = NULL;
+	url_t const *url;
+
+	if (to != &call->b || !call->trunk[0])
+		return NULL;
+	if (call->state == CALL_CALLING && call->route) {
+		url = url_make(call->home, call->route->ruri);
+	} else {
+		nta_leg_get_route(to->leg, &route, &target);
+		url = target ? target->m_url : NULL;
+	}
+	if (!url || trunk_auth_headers(call->gw, call->trunk, call->home,
+				       method, url, body, &h))
+		return NULL;
+	return h;
 }
 
 /* nta's leg callback. A 0 return leaves the transaction to us: one the

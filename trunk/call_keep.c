@@ -26,9 +26,8 @@
 static const struct config_section *call_keep_trunk(struct trunk_call *call)
 {
 	const struct config_section *t =
-		call->route.trunk[0]
-			? trunk_config_trunk(call->gw->cfg, call->route.trunk)
-			: NULL;
+		call->trunk[0] ? trunk_config_trunk(call->gw->cfg, call->trunk)
+			       : NULL;
 
 	return t && strcmp(config_get_str(t, "keepalive"), "off") ? t : NULL;
 }
@@ -86,7 +85,7 @@ void call_keep_start(struct trunk_call *call, nta_outgoing_t *orq,
 			(unsigned)config_get_int(t, "keepalive_interval");
 	fp.timeout_ms = (unsigned)config_get_int(t, "keepalive_timeout");
 	/* No OPTIONS probes: a failure would change nothing for the call. */
-	call->keep_flow = trunk_flow_alloc(call->gw, call->route.trunk, &fp,
+	call->keep_flow = trunk_flow_alloc(call->gw, call->trunk, &fp,
 					   call_keep_failed, call);
 	if (!call->keep_flow) {
 		LOGW(SUBSYS, call->ctx, "no memory for the keep-alive flow");

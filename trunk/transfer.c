@@ -119,10 +119,9 @@ static void xfer_swap(struct trunk_call *call, sip_t const *sip)
 	*slot = x->next;
 	memset(&x->next, 0, sizeof(x->next));
 	nta_leg_bind(slot->leg, call_leg_request, slot);
-	snprintf(call->call_id[idx], sizeof(call->call_id[idx]), "%s",
-		 sip->sip_call_id->i_id);
+	call->call_id[idx] = su_strdup(call->home, sip->sip_call_id->i_id);
 	if (idx == 1)
-		snprintf(call->target, sizeof(call->target), "%s", x->target);
+		call->target = su_strdup(call->home, x->target);
 	call_sdp_learn(call, slot, sip->sip_payload);
 	call_timer_response_in(slot, sip);
 	LOGI(SUBSYS, call->ctx, "leg %c transferred to %s", idx ? 'B' : 'A',
@@ -315,13 +314,13 @@ static void xfer_join(struct trunk_call *call, struct trunk_call *c2,
 	slot->call = call;
 	slot->contact =
 		y->contact ? sip_contact_dup(call->home, y->contact) : NULL;
+	slot->hop = y->hop ? su_strdup(call->home, y->hop) : NULL;
 	nta_leg_bind(slot->leg, call_leg_request, slot);
 	y->leg = NULL; /* c2 no longer owns Y's dialog */
 	/* Y's dialog keeps its o= session (RFC 3264 8). */
 	call->sdp[idx] = c2->sdp[yidx];
 	call->sdp[idx].last = su_strdup(call->home, c2->sdp[yidx].last);
-	snprintf(call->call_id[idx], sizeof(call->call_id[idx]), "%s",
-		 c2->call_id[yidx]);
+	call->call_id[idx] = su_strdup(call->home, c2->call_id[yidx]);
 	call_sdp_learn(call, slot, sip->sip_payload);
 	call_timer_response_in(slot, sip);
 	LOGI(SUBSYS, call->ctx, "leg %c replaced by the far end of %s",
