@@ -220,7 +220,10 @@ sip_supported_t const *trunk_agent_supported(void)
 static int trunk_agent_stray(struct trunk_agent *agent, nta_agent_t *nta,
 			     msg_t *msg, sip_t *sip)
 {
-	(void)nta;
+	if (sip && sip->sip_status && trunk_call_stray_2xx(nta, sip)) {
+		msg_destroy(msg);
+		return 0;
+	}
 	LOGD(SUBSYS, agent->ctx, "dropped stray %s",
 	     sip && sip->sip_status ? "response" : "message");
 	msg_destroy(msg);

@@ -433,6 +433,10 @@ static void call_b_success(struct trunk_call *call, sip_t const *sip)
 		nta_incoming_destroy(call->invite_a);
 		call->invite_a = NULL;
 	}
+	/* Ours to B too: a retransmitted 2xx then reaches the agent, which
+	 * ACKs it again (trunk_call_stray_2xx()). */
+	trunk_tls_orq_destroy(call->gw, call->invite_b);
+	call->invite_b = NULL;
 }
 
 /*

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,6 +227,7 @@ static void control_status_tls(struct trunk_control *ctl, struct trunk_reply *r)
 static void control_status(struct trunk_control *ctl, struct trunk_reply *r)
 {
 	struct trunk_gateway *gw = ctl->gw;
+	struct mallinfo2 mi;
 
 	reply_add(r,
 		  "{\"ok\":true,\"version\":\"%s\",\"pid\":%ld,"
@@ -235,6 +237,11 @@ static void control_status(struct trunk_control *ctl, struct trunk_reply *r)
 	reply_str(r, config_file(gw->cfg));
 	reply_add(r, ",\"generation\":%u,\"draining\":%s,\"calls\":%u",
 		  gw->generation, gw->draining ? "true" : "false", gw->ncalls);
+	/* The signalling thread's heap in use (glibc's main arena and its
+	 * mmapped blocks): memory per call without what malloc keeps
+	 * freed (tests/bench/calls). */
+	mi = mallinfo2();
+	reply_add(r, ",\"heap_bytes\":%zu", mi.uordblks + mi.hblkhd);
 	control_status_trunks(ctl, r);
 	control_status_tls(ctl, r);
 	reply_add(r, "}");

@@ -23,7 +23,12 @@
 # stime from /proc, all Kamailio processes summed) divided by the calls,
 # and the memory (PSS, summed) at the end of the step.
 # Memory: a fresh trunkd holds HOLD established calls (long pause); RSS
-# minus idle RSS, divided by HOLD; peak RSS (VmHWM) of the stepped run.
+# minus idle RSS, divided by HOLD, and the same for the heap in use
+# (`trunkctl status` heap_bytes: what malloc holds for live objects, not
+# what it keeps freed), right after the last ACK (nta still keeps the
+# INVITE transactions for its RFC 3261 timers) and again SETTLE seconds
+# later (0: not measured; 40 s outlasts timer D, 64*T1); peak RSS (VmHWM)
+# of the stepped run.
 #
 # Modes:
 #   quick  (the meson test, < 60 s) rates 100 and 400 for 5 s, generator at
@@ -32,7 +37,7 @@
 #   full   rates 100 200 400 800 1200 1600 2000 2500 3000 for 20 s
 #          (generator up to 5000), hold 1000 calls. The README numbers.
 # Overrides: BENCH_RATES, BENCH_GEN_RATES, BENCH_STEP, BENCH_HOLD,
-# BENCH_TIME_LIMIT; TI_KEEP=1 keeps the temp dir (SIPp statistics, logs).
+# BENCH_SETTLE, BENCH_TIME_LIMIT; TI_KEEP=1 keeps the temp dir (SIPp statistics, logs).
 # Run as root (the namespace gives fixed ports; otherwise ports are moved to
 # free ones and other load on the host shows in the numbers).
 
@@ -44,6 +49,7 @@ quick)
 	STEP=${BENCH_STEP:-5}
 	GEN_STEP=${BENCH_STEP:-3}
 	HOLD=${BENCH_HOLD:-200}
+	SETTLE=${BENCH_SETTLE:-0}
 	TI_TIME_LIMIT=${BENCH_TIME_LIMIT:-100}
 	;;
 full)
@@ -52,6 +58,7 @@ full)
 	STEP=${BENCH_STEP:-20}
 	GEN_STEP=$STEP
 	HOLD=${BENCH_HOLD:-1000}
+	SETTLE=${BENCH_SETTLE:-40}
 	TI_TIME_LIMIT=${BENCH_TIME_LIMIT:-3000}
 	;;
 *)
@@ -325,11 +332,14 @@ run_steps()
 HOLD_RSS_IDLE=0
 HOLD_RSS=0
 HOLD_PER_CALL=-
+HOLD_HEAP=-
+HOLD_SETTLED=-
 hold_calls()
 {
-	local rate=$((HOLD < 500 ? HOLD : 500)) n st
+	local rate=$((HOLD < 500 ? HOLD : 500)) n st heap0 heap1 rss
 	trunkd_up
 	HOLD_RSS_IDLE=$(status_kb "$(ti_pid trunkd)" VmRSS)
+	heap0=$(heap_bytes)
 	uas_start hold "$HOLD" 600 -trace_counts
 	uac_args hold "$rate" "$HOLD" 3600000 600 "$(target_of trunkd)"
 	ti_start uac sipp "${UAC_ARGS[@]}"
@@ -340,7 +350,19 @@ hold_calls()
 	fi
 	HOLD_RSS=$(status_kb "$(ti_pid trunkd)" VmRSS)
 	HOLD_PER_CALL=$(((HOLD_RSS - HOLD_RSS_IDLE) * 1024 / HOLD))
-	ti_log "hold: $HOLD calls: RSS ${HOLD_RSS_IDLE} kB idle, ${HOLD_RSS} kB held: ${HOLD_PER_CALL} bytes per call"
+	heap1=$(heap_bytes)
+	HOLD_HEAP=$(((heap1 - heap0) / HOLD))
+	ti_log "hold: $HOLD calls: RSS ${HOLD_RSS_IDLE} kB idle, ${HOLD_RSS} kB held: ${HOLD_PER_CALL} bytes per call; heap $((heap0 / 1024)) -> $((heap1 / 1024)) kB: ${HOLD_HEAP} bytes per call"
+	if ((SETTLE > 0)); then
+		# Bounded: the calls' pause is an hour; only nta's timers run.
+		ti_wait_until "$SETTLE" hold_died || true
+		[ "$(ti_json "$(ti_ctl status)" "j['calls']")" = "$HOLD" ] ||
+			ti_fail "hold: calls ended while settling"
+		rss=$(status_kb "$(ti_pid trunkd)" VmRSS)
+		heap1=$(heap_bytes)
+		HOLD_SETTLED=$(((heap1 - heap0) / HOLD))
+		ti_log "hold: ${SETTLE} s later: RSS ${rss} kB; heap $((heap1 / 1024)) kB: ${HOLD_SETTLED} bytes per call"
+	fi
 	ti_running trunkd || ti_fail "trunkd died while holding calls"
 	# trunkd ends the calls itself (shutdown_grace 1 s); then the peers go.
 	ti_stop trunkd 10
@@ -351,6 +373,22 @@ hold_calls()
 	0 | 143 | 137) ;;
 	*) ti_fail "trunkd exited with status $n after holding calls" ;;
 	esac
+}
+
+# heap_bytes: trunkd's heap in use (`trunkctl status`), in bytes.
+heap_bytes()
+{
+	local out
+	out=$(ti_ctl status) || ti_fail "trunkctl status failed"
+	ti_json "$out" "j['heap_bytes']"
+}
+
+# While settling: never true (the wait runs its whole bound), fails if
+# trunkd dies.
+hold_died()
+{
+	ti_running trunkd || ti_fail "trunkd died while holding calls"
+	return 1
 }
 
 # Established: the UAS has every ACK (its per-message counts, written each
@@ -419,7 +457,7 @@ cat <<EOF
 | | max zero-failure rate | CPU per call @ $common calls/s | memory |
 |---|---|---|---|
 | generator (SIPp UAC -> UAS) | ${MAX_RATE[direct]} calls/s (tried: $GEN_RATES) | - | - |
-| trunkd | ${MAX_RATE[trunkd]} calls/s (tried: $RATES) | $(cpu_at trunkd) µs | $HOLD_PER_CALL bytes per held call ($HOLD calls: $HOLD_RSS_IDLE -> $HOLD_RSS kB RSS); peak RSS $TRUNKD_HWM kB |
+| trunkd | ${MAX_RATE[trunkd]} calls/s (tried: $RATES) | $(cpu_at trunkd) µs | $HOLD_PER_CALL bytes RSS per held call ($HOLD calls: $HOLD_RSS_IDLE -> $HOLD_RSS kB), heap $HOLD_HEAP bytes per call, $HOLD_SETTLED after ${SETTLE} s; peak RSS $TRUNKD_HWM kB |
 | Kamailio tm (1 worker, tlsf) | ${MAX_RATE[kamailio]} calls/s (tried: $RATES) | $(cpu_at kamailio) µs | - |
 | trunkd / Kamailio | | $ratio | |
 
