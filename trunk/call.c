@@ -94,6 +94,8 @@ static void call_free(struct trunk_call *call)
 		su_timer_destroy(call->reaper);
 	if (call->fwd_timer)
 		su_timer_destroy(call->fwd_timer);
+	if (call->b_release)
+		su_timer_destroy(call->b_release);
 	call_keep_stop(call);
 	call_fork_free(call);
 	call_prack_free(call);
@@ -433,10 +435,7 @@ static void call_b_success(struct trunk_call *call, sip_t const *sip)
 		nta_incoming_destroy(call->invite_a);
 		call->invite_a = NULL;
 	}
-	/* Ours to B too: a retransmitted 2xx then reaches the agent, which
-	 * ACKs it again (trunk_call_stray_2xx()). */
-	trunk_tls_orq_destroy(call->gw, call->invite_b);
-	call->invite_b = NULL;
+	call_fork_confirmed(call); /* ours to B, after 64*T1 */
 }
 
 /*

@@ -139,7 +139,8 @@ struct trunk_call {
 	/* The re-INVITE being relayed (one at a time: glare gets 491), and
 	 * one other in-dialog request (UPDATE, INFO). */
 	struct call_txn reinvite, other;
-	su_timer_t *reaper; /* frees the call outside its callbacks */
+	su_timer_t *reaper;    /* frees the call outside its callbacks */
+	su_timer_t *b_release; /* hands invite_b back to nta (call_fork.c) */
 	time_t started;
 	/* For trunkctl, on home ("" until known): B's Request-URI, the
 	 * Call-IDs of legs A and B. */
@@ -243,6 +244,9 @@ void call_keep_stop(struct trunk_call *call);
 bool call_fork_b_response(struct trunk_call *call, sip_t const *sip);
 /* Forget the forks (call_free, or leg B replaced). */
 void call_fork_free(struct trunk_call *call);
+/* Leg B confirmed: our INVITE goes back to nta 64*T1 later; a 2xx after
+ * that reaches the agent (trunk_call_stray_2xx()). */
+void call_fork_confirmed(struct trunk_call *call);
 
 /* call_reoffer.c: after a transfer, the new party on leg `from` answered
  * with `sip` (2xx): when its codecs are not those agreed on the other

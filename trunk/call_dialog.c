@@ -261,33 +261,6 @@ msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
 	return h;
 }
 
-/* Once the call is up, our INVITE to B goes back to nta (call.c), which
- * keeps it for timer D but hands a retransmitted 2xx to the agent: our
- * ACK got lost (RFC 3261 13.2.2.4), so ACK again, unless the ACK waits
- * for A's (an offer in the 2xx). Only the dialog's initial INVITE. */
-bool trunk_call_stray_2xx(nta_agent_t *nta, sip_t const *sip)
-{
-	struct call_leg *cl;
-	nta_leg_t *leg;
-
-	if (sip->sip_status->st_status >= 300 ||
-	    sip->sip_status->st_status < 200 || !sip->sip_cseq ||
-	    sip->sip_cseq->cs_method != sip_method_invite || !sip->sip_to ||
-	    !sip->sip_from || !sip->sip_call_id)
-		return false;
-	leg = nta_leg_by_dialog(nta, NULL, sip->sip_call_id, sip->sip_to->a_tag,
-				sip->sip_to->a_url, sip->sip_from->a_tag,
-				sip->sip_from->a_url);
-	cl = leg ? nta_leg_magic(leg, call_leg_request) : NULL;
-	if (!cl || cl != &cl->call->b || !cl->call->b_acked ||
-	    cl->call->invite_b ||
-	    sip->sip_cseq->cs_seq != cl->call->invite_b_cseq)
-		return false;
-	if (cl->call->ack_to != cl && cl->call->state == CALL_CONFIRMED)
-		call_send_ack(cl->call, cl, cl->call->invite_b_cseq, NULL);
-	return true;
-}
-
 /* nta's leg callback. A 0 return leaves the transaction to us: one the
  * handler answered finally (an ACK counts as answered) and did not keep
  * for a later answer is handed back with nta_incoming_destroy(). nta then

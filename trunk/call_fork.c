@@ -36,6 +36,7 @@
 #define SU_TIMER_ARG_T struct trunk_call
 
 #include "call.h"
+#include "tls.h"
 
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/sip_header.h>
@@ -231,4 +232,64 @@ void call_fork_free(struct trunk_call *call)
 	if (fs)
 		su_free(call->home, fs);
 	call->forks = NULL;
+}
+
+/* Other forks may answer our INVITE for 64*T1 after leg B's 2xx (RFC 3261
+ * 13.2.2.4: timer D), each 2xx then reaching call_fork_b_response()
+ * through it. After that it goes back to nta, which frees it: its request
+ * and B's 2xx would otherwise stay for the call's life (~10 KB of the
+ * memory per established call). */
+static void fork_release(su_root_magic_t *m, su_timer_t *t,
+			 struct trunk_call *call)
+{
+	(void)m;
+	(void)t;
+	trunk_tls_orq_destroy(call->gw, call->invite_b);
+	call->invite_b = NULL;
+}
+
+void call_fork_confirmed(struct trunk_call *call)
+{
+	su_duration_t t1 = (su_duration_t)config_get_int(
+		config_section_get(call->gw->cfg, "global", NULL), "sip_t1");
+
+	if (call->b_release)
+		return;
+	call->b_release =
+		su_timer_create(su_root_task(call->gw->root), 64 * t1);
+	if (call->b_release)
+		su_timer_set(call->b_release, fork_release, call);
+}
+
+/* After that nta hands a 2xx to our INVITE to the agent: a retransmission
+ * because our ACK got lost, from leg B's dialog or a fork's (RFC 3261
+ * 13.2.2.4). ACK it again (unless leg B's ACK waits for A's: an offer in
+ * its 2xx); a fork's also through call_fork_b_response(). */
+bool trunk_call_stray_2xx(nta_agent_t *nta, sip_t const *sip)
+{
+	struct trunk_call *call;
+	struct call_leg *cl = NULL;
+	nta_leg_t *leg;
+
+	if (sip->sip_status->st_status >= 300 ||
+	    sip->sip_status->st_status < 200 || !sip->sip_cseq ||
+	    sip->sip_cseq->cs_method != sip_method_invite || !sip->sip_to ||
+	    !sip->sip_from || !sip->sip_call_id)
+		return false;
+	leg = nta_leg_by_dialog(nta, NULL, sip->sip_call_id, sip->sip_to->a_tag,
+				sip->sip_to->a_url, sip->sip_from->a_tag,
+				sip->sip_from->a_url);
+	if (leg && !(cl = nta_leg_magic(leg, call_leg_request)))
+		cl = nta_leg_magic(leg, fork_request);
+	if (!cl || cl != &cl->call->b)
+		return false;
+	call = cl->call;
+	if (call->invite_b || !call->b_acked || call->state != CALL_CONFIRMED ||
+	    sip->sip_cseq->cs_seq != call->invite_b_cseq)
+		return false;
+	if (call_fork_b_response(call, sip))
+		return true;
+	if (call->ack_to != cl)
+		call_send_ack(call, cl, call->invite_b_cseq, NULL);
+	return true;
 }

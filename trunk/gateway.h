@@ -112,9 +112,9 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 struct media_event;
 void trunk_call_media_event(const struct media_event *ev, void *arg);
 
-/* call_dialog.c: a 2xx to a call's INVITE toward leg B that nta no longer
- * matches to a transaction (handed back once the call was up): ACKed again
- * (our ACK got lost). True when it was such a 2xx. */
+/* call_fork.c: a 2xx to a call's INVITE toward leg B that nta no longer
+ * matches to a transaction (handed back 64*T1 after the call was up):
+ * ACKed again (our ACK got lost). True when it was such a 2xx. */
 struct nta_agent_s;
 bool trunk_call_stray_2xx(struct nta_agent_s *nta, struct sip_s const *sip);
 /* End every call at once (shutdown). */
