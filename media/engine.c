@@ -13,7 +13,10 @@
  * Queues are mutex-protected lists: a command or an event is a few per
  * call, never one per packet, and an uncontended mutex costs less than
  * the eventfd write that wakes the other side (done only when the queue
- * was empty).
+ * was empty). With media_engine_defer() the signalling thread's commands
+ * wait for media_engine_flush(): one wake-up per thread for all the
+ * commands of a batch (a new call's CREATE and first REMOTE, the REMOTE
+ * and DIR of an answer) instead of one each.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -75,6 +78,7 @@ static void media_fd_drain(int fd)
 
 void media_cmd_post(struct media_thread *t, struct media_cmd *cmd)
 {
+	struct media_engine *e = t->engine;
 	bool was_empty;
 
 	cmd->next = NULL;
@@ -86,8 +90,39 @@ void media_cmd_post(struct media_thread *t, struct media_cmd *cmd)
 		t->cmd_head = cmd;
 	t->cmd_tail = cmd;
 	pthread_mutex_unlock(&t->cmd_lock);
-	if (was_empty)
+	if (e->defer && cmd->type != MEDIA_CMD_STOP) {
+		t->cmd_deferred = true;
+		if (!e->flush_requested) {
+			e->flush_requested = true;
+			e->defer(e->defer_arg);
+		}
+		return;
+	}
+	/* Deferred commands before this one had no wake-up either. */
+	if (was_empty || t->cmd_deferred)
 		media_fd_signal(t->cmd_fd);
+	t->cmd_deferred = false;
+}
+
+void media_engine_defer(struct media_engine *e, void (*request)(void *arg),
+			void *arg)
+{
+	media_engine_flush(e);
+	e->defer = request;
+	e->defer_arg = arg;
+}
+
+void media_engine_flush(struct media_engine *e)
+{
+	unsigned i;
+
+	e->flush_requested = false;
+	for (i = 0; i < e->nthreads; i++) {
+		if (e->threads[i].cmd_deferred) {
+			e->threads[i].cmd_deferred = false;
+			media_fd_signal(e->threads[i].cmd_fd);
+		}
+	}
 }
 
 void media_event_post(struct media_engine *e, struct media_event_node *node)

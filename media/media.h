@@ -148,6 +148,19 @@ int media_engine_fd(const struct media_engine *engine);
  */
 unsigned media_engine_dispatch(struct media_engine *engine);
 
+/*
+ * Batch the commands of the media_session_*() calls (optional; signalling
+ * thread): from now on they are queued without waking their media thread;
+ * the first of a batch calls request(arg), and the caller then runs
+ * media_engine_flush() soon (trunkd: from a zero-delay timer once its
+ * current callbacks are done), which wakes each thread with queued
+ * commands once. Without it every call wakes its thread (when that
+ * thread's queue was empty). request NULL: back to that.
+ */
+void media_engine_defer(struct media_engine *engine, void (*request)(void *arg),
+			void *arg);
+void media_engine_flush(struct media_engine *engine);
+
 /* The address endpoints of SIDE are bound on (for our SDP's c= line). */
 const char *media_engine_side_addr(const struct media_engine *engine,
 				   enum media_side side);

@@ -172,6 +172,7 @@ struct media_thread {
 	int epfd, cmd_fd, timer_fd;
 	pthread_mutex_t cmd_lock;
 	struct media_cmd *cmd_head, *cmd_tail;
+	bool cmd_deferred; /* signalling: queued without a wake-up yet */
 	/* media */
 	struct media_session *sessions;	 /* live list */
 	struct media_session *graveyard; /* destroyed in this wake-up */
@@ -197,6 +198,10 @@ struct media_engine {
 	atomic_uint next_thread; /* round robin */
 	atomic_uint nsessions;	 /* live */
 	unsigned next_id;	 /* signalling */
+	/* signalling: media_engine_defer() */
+	void (*defer)(void *arg);
+	void *defer_arg;
+	bool flush_requested;
 	/* events: media threads -> signalling thread */
 	int ev_fd;
 	pthread_mutex_t ev_lock;

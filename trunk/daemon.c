@@ -450,6 +450,24 @@ static int trunk_media_readable(struct trunk_gateway *gw, su_wait_t *w,
 	return 0;
 }
 
+/* The commands of this loop iteration's callbacks go to the media threads
+ * in one wake-up each: the timer runs before the loop waits again. */
+static void trunk_media_flush(struct trunk_gateway *gw, su_timer_t *t,
+			      struct trunk_gateway *arg)
+{
+	(void)t;
+	(void)arg;
+	media_engine_flush(gw->media);
+}
+
+static void trunk_media_flush_request(void *arg)
+{
+	struct trunk_gateway *gw = arg;
+
+	if (su_timer_set_interval(gw->media_flush, trunk_media_flush, gw, 0))
+		media_engine_flush(gw->media);
+}
+
 /* Start the RTP relay: the [media] settings, and per side the first
  * listen address of that side (media uses the signalling address). */
 static int trunk_media_start(struct trunk_gateway *gw)
@@ -482,6 +500,9 @@ static int trunk_media_start(struct trunk_gateway *gw)
 		return ENOMEM;
 	gw->media_reg = su_root_register(gw->root, gw->media_wait,
 					 trunk_media_readable, NULL, 0);
+	gw->media_flush = su_timer_create(su_root_task(gw->root), 0);
+	if (gw->media_flush)
+		media_engine_defer(gw->media, trunk_media_flush_request, gw);
 	return gw->media_reg > 0 ? 0 : ENOMEM;
 }
 
@@ -550,6 +571,10 @@ static void trunk_gateway_stop(struct trunk_gateway *gw)
 	trunk_call_free_all(gw);
 	if (gw->media_reg > 0)
 		su_root_deregister(gw->root, gw->media_reg);
+	if (gw->media)
+		media_engine_defer(gw->media, NULL, NULL); /* flushes */
+	if (gw->media_flush)
+		su_timer_destroy(gw->media_flush);
 	media_engine_free(gw->media); /* after the calls: they own sessions */
 	trunk_peers_free(gw);
 	trunk_regs_free(gw);

@@ -70,6 +70,7 @@ struct trunk_gateway {
 	struct trunk_tls_watches *tls_watches; /* owned: tls_watch.c */
 	su_wait_t media_wait[1];
 	int media_reg; /* su_root registration of the media event fd */
+	su_timer_t *media_flush; /* wakes the media threads once per batch */
 	unsigned ncalls;
 	unsigned long long call_seq; /* ids for log context and trunkctl */
 	su_timer_t *drain_timer;     /* shutdown_grace after SIGTERM */

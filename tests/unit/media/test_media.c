@@ -155,6 +155,7 @@ static const struct unit_case cases[] = {
 	{ "stats", t_stats },
 	{ "destroy_under_traffic", t_destroy_under_traffic },
 	{ "shutdown_live", t_shutdown_live },
+	{ "deferred", t_deferred },
 };
 
 UNIT_MAIN(cases)

@@ -18,5 +18,6 @@ int t_garbage(void);
 int t_stats(void);
 int t_destroy_under_traffic(void);
 int t_shutdown_live(void);
+int t_deferred(void);
 
 #endif

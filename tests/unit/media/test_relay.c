@@ -848,3 +848,54 @@ int t_shutdown_live(void)
 	peers_close(&p);
 	return 0;
 }
+
+/* media_engine_defer(): the commands of a batch wait for
+ * media_engine_flush() and ask for it once; a packet sent meanwhile waits
+ * in the socket (the session is not in its thread's epoll set yet) and is
+ * relayed once the batch is flushed; without the hook, commands go at
+ * once again. */
+static unsigned defer_requests;
+
+static void defer_request(void *arg)
+{
+	(void)arg;
+	defer_requests++;
+}
+
+int t_deferred(void)
+{
+	unsigned char out[172], in[2048];
+	struct media_session *s;
+	struct media_engine *e;
+	struct peers p;
+
+	CHECK(peers_open(&p, "127.0.0.1") == 0);
+	CHECK(engine_new("127.0.0.1", 4, 0, &e) == 0);
+	defer_requests = 0;
+	media_engine_defer(e, defer_request, NULL);
+	CHECK(media_session_alloc(e, MEDIA_SIDE_ENTERPRISE, MEDIA_SIDE_TRUNK,
+				  &p, &s) == 0);
+	CHECK(remote_set(s, MEDIA_LEG_A, "127.0.0.1", &p, MEDIA_DIR_SENDRECV) ==
+	      0);
+	CHECK(remote_set(s, MEDIA_LEG_B, "127.0.0.1", &p, MEDIA_DIR_SENDRECV) ==
+	      0);
+	CHECK(defer_requests == 1); /* three commands, one request */
+	rtp_make(out, sizeof(out), 0, 1);
+	CHECK(udp_send(p.rtp[MEDIA_LEG_A], "127.0.0.1",
+		       media_session_port(s, MEDIA_LEG_A), out,
+		       sizeof(out)) == 0);
+	CHECK(udp_recv(p.rtp[MEDIA_LEG_B], in, sizeof(in), NULL, 200) < 0);
+	media_engine_flush(e);
+	CHECK(udp_recv(p.rtp[MEDIA_LEG_B], in, sizeof(in), NULL, WAIT_MS) ==
+	      (ssize_t)sizeof(out));
+	CHECK(!memcmp(in, out, sizeof(out)));
+	CHECK(relay_one(s, "127.0.0.1", &p, MEDIA_LEG_B, 2) == 0);
+	/* A new batch asks again; leaving deferral flushes it. */
+	media_session_free(s);
+	CHECK(defer_requests == 2);
+	media_engine_defer(e, NULL, NULL);
+	CHECK(sessions_wait(e, 0));
+	media_engine_free(e);
+	peers_close(&p);
+	return 0;
+}
