@@ -431,6 +431,8 @@ static void call_b_success(struct trunk_call *call, sip_t const *sip)
 	 * of A's still hangs on it: prack.c). */
 	free(call->route);
 	call->route = NULL;
+	su_free(call->home, call->body); /* A's offer, kept for failover */
+	call->body = NULL;
 	if (!call->rel_a && !call->prack_a) {
 		nta_incoming_destroy(call->invite_a);
 		call->invite_a = NULL;
