@@ -6,7 +6,9 @@
 # compares XOR-MAPPED-ADDRESS (OB-3): the flow fails at the first changed
 # answer, not before, and the registration is re-formed at once with the
 # same +sip.instance and reg-id (OB-5). The new flow takes the new address
-# and stays up. Capture (tshark) and the peer's log are the verdict.
+# and stays up. Before each true answer the peer sends two that must be
+# ignored: one for another transaction naming port + 2000, and a truncated
+# copy. Capture (tshark) and the peer's log are the verdict.
 # REQ: OB-3, OB-5
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/flows.sh"
@@ -51,12 +53,16 @@ regs=$(ev REGISTER)
 # On the wire: the 4th Binding success response carries the moved port in
 # XOR-MAPPED-ADDRESS; a REGISTER follows it.
 flows_capture_stop
-ports=$(flows_fields "stun.type == 0x0101" stun.att.port | tr '\n' ' ')
+# (The decoys for other transactions and the truncated copies are not
+# counted: only full answers whose transaction id trunkd sent.)
+ports=$(flows_fields "stun.type == 0x0101 && udp.length > 32 && stun.att.port != $(($(ti_port 5080) + 2000))" stun.att.port | tr '\n' ' ')
 ti_log "XOR-MAPPED-ADDRESS ports on the wire: $ports"
 read -r -a p <<<"$ports"
 [ "${p[0]}" = "$(ti_port 5080)" ] && [ "${p[2]}" = "$(ti_port 5080)" ] &&
 	[ "${p[3]}" = "$(($(ti_port 5080) + 1000))" ] || ti_fail "unexpected mapped ports on the wire: $ports"
-t4=$(flows_fields "stun.type == 0x0101" frame.time_epoch | sed -n 4p)
+t4=$(flows_fields "stun.type == 0x0101 && udp.length > 32 && stun.att.port != $(($(ti_port 5080) + 2000))" frame.time_epoch | sed -n 4p)
+decoys=$(flows_fields "stun.type == 0x0101 && stun.att.port == $(($(ti_port 5080) + 2000))" frame.number | wc -l)
+[ "$decoys" -ge 4 ] || ti_fail "only $decoys decoy answers on the wire"
 treg=$(flows_fields "sip.Method == \"REGISTER\"" frame.time_epoch | sed -n 2p)
 python3 -c "import sys; sys.exit(0 if 0 <= $treg - $t4 <= 1.0 else 1)" ||
 	ti_fail "on the wire, the 2nd REGISTER ($treg) does not follow the changed answer ($t4)"

@@ -13,7 +13,9 @@ in XOR-MAPPED-ADDRESS for the first AFTER requests; then, by MODE:
 
   change  every later answer names port + 1000 (the binding "moved", as a
           NAT rebinding would show it): the client must treat the flow as
-          failed (OB-3);
+          failed (OB-3). Bad input with every answer in this mode: first
+          a Binding success for another transaction naming port + 2000,
+          and a truncated copy of the true answer (both to be ignored);
   silent  no answer until the next REGISTER arrives, then answers again
           with the true address (a peer that stopped answering).
 
@@ -151,6 +153,10 @@ def main():
                 mapped = (src[0], src[1] + 1000)
             elif not silent:
                 silent = True
+            if mapped and mode == "change":
+                decoy = data[:8] + bytes(12) + data[20:]
+                s.sendto(stun_answer(decoy, src[0], src[1] + 2000), src)
+                s.sendto(stun_answer(data, *mapped)[:24], src)
             if mapped:
                 s.sendto(stun_answer(data, *mapped), src)
             out.write("%s STUN %d %s:%d answered=%s\n" % (
