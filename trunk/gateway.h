@@ -66,7 +66,8 @@ struct trunk_gateway {
 	struct dialplan *plan;	/* owned: compiled [dialplan] file, or NULL */
 	struct trunk_reg *regs; /* owned: registration-mode trunks */
 	struct trunk_reg *regs_retiring; /* owned: un-REGISTERing (reload) */
-	struct media_engine *media;	 /* owned: the RTP relay (media/) */
+	char instance_id[37]; /* +sip.instance UUID, read once (OB-1), "" */
+	struct media_engine *media; /* owned: the RTP relay (media/) */
 	struct trunk_tls_watches *tls_watches; /* owned: tls_watch.c */
 	su_wait_t media_wait[1];
 	int media_reg; /* su_root registration of the media event fd */

@@ -698,21 +698,27 @@ static struct trunk_reg *reg_alloc(struct trunk_gateway *gw,
 }
 
 /* The registration of trunk section t of cfg, with the persistent
- * instance-id (OB-1); NULL with *rc an errno value. */
+ * instance-id (OB-1), read from instance_id_file once per process (the
+ * key is restart-only: a reload keeps the running one); NULL with *rc an
+ * errno value. */
 static struct trunk_reg *reg_make(struct trunk_gateway *gw,
 				  const struct config *cfg,
 				  const struct config_section *t, int *rc)
 {
 	struct trunk_reg *r;
-	char uuid[37];
 
-	*rc = reg_instance_id(
-		config_get_str(config_section_get(cfg, "global", NULL),
-			       "instance_id_file"),
-		uuid);
-	if (*rc)
+	*rc = gw->instance_id[0]
+		      ? 0
+		      : reg_instance_id(
+				config_get_str(
+					config_section_get(cfg, "global", NULL),
+					"instance_id_file"),
+				gw->instance_id);
+	if (*rc) {
+		gw->instance_id[0] = '\0';
 		return NULL;
-	r = reg_alloc(gw, t, uuid);
+	}
+	r = reg_alloc(gw, t, gw->instance_id);
 	if (!r)
 		*rc = ENOMEM;
 	return r;

@@ -8,7 +8,8 @@
 #    the new settings at once (keep-alive interval 8-10 s instead of 4-5 s);
 #    beta's registration_aor changes: an un-REGISTER (Expires 0) of the old
 #    AOR, then a REGISTER of the new one with the same +sip.instance and
-#    reg-id; gamma is added: it registers.
+#    reg-id; gamma is added: it registers; instance_id_file is moved (a
+#    restart-only key): the new registrations keep the running instance-id.
 #  generation 3: gamma removed: un-REGISTERed and gone from trunkctl;
 #    alpha's password changed: alpha registers again at once, with the
 #    Expires set in generation 2, without the old password (the carrier
@@ -55,8 +56,11 @@ n_alpha=$(nregs +4930111 3600)
 auths() { grep " AUTH +4930111 " "$TI_DIR/carrier-events.log" | cut -d' ' -f4 | tr '\n' ' '; }
 [ "$(auths)" = "none ok " ] || ti_fail "alpha's digest at start: $(auths)"
 
-# Generation 2.
+# Generation 2, with instance_id_file moved (a restart-only key: the
+# running instance-id stays, no new file).
 install 2
+sed -i "s|^instance_id_file = .*|instance_id_file = $TI_STATE/moved-instance-id|" "$live"
+grep -q "^instance_id_file = $TI_STATE/moved-instance-id" "$live" || ti_fail "cannot move instance_id_file"
 reply=$(ti_ctl reload) || ti_fail "reload 2: $reply"
 ti_json_check "$reply" "j['ok'] is True and j['generation'] == 2" "reload 2"
 ti_wait_until 10 registered gamma || ti_fail "gamma (added) did not register"
@@ -70,6 +74,7 @@ new=$(regs | grep -n 'expires=3600 to=<sip:+4930333@' | cut -d: -f1)
 [ "$old" -lt "$new" ] || ti_fail "beta: the new AOR registered before the old one was removed"
 [ "$(regs | grep -o '+sip.instance="<urn:uuid:[0-9a-f-]*>";reg-id=1' | sort -u | wc -l)" = 1 ] ||
 	ti_fail "instance or reg-id differ between registrations: $(regs)"
+[ ! -e "$TI_STATE/moved-instance-id" ] || ti_fail "a reload made a new instance-id file"
 ti_json_check "$(ti_ctl flows)" "[(f['interval_source'], 8000 <= f['interval_ms'] <= 10000, f['keepalive_timeout_ms']) for f in j['flows'] if f['trunk'] == 'alpha'] == [('default', True, 3000)]" "alpha's flow, generation 2"
 ti_json_check "$(ti_ctl registrations)" "[(t['state'], t['expires_asked'], t['register_retry_s'], t['flow_retry_s']) for t in j['trunks'] if t['trunk'] == 'alpha'] == [('registered', 1800, [7, 960], [5, 90, 1800])]" "alpha's settings, generation 2"
 ti_json_check "$(ti_ctl registrations)" "[t['aor'] for t in j['trunks'] if t['trunk'] == 'beta'] == ['sip:+4930333@carrier.invalid']" "beta's new AOR"
