@@ -230,6 +230,14 @@ ti_stop()
 	fi
 }
 
+# ti__sanitizer_reports: the process logs in $TI_DIR that hold an
+# AddressSanitizer, LeakSanitizer or UBSan report (none: empty output).
+ti__sanitizer_reports()
+{
+	grep -lE '==[0-9]+==ERROR: (Address|Leak)Sanitizer|SUMMARY: (Address|Leak|UndefinedBehavior)Sanitizer|: runtime error: ' \
+		"$TI_DIR"/*.log 2>/dev/null | tr '\n' ' '
+}
+
 ti__on_exit()
 {
 	local rc=$? name f
@@ -245,6 +253,16 @@ ti__on_exit()
 	if [ -n "$TI_WATCHDOG" ]; then
 		kill -TERM "$TI_WATCHDOG" 2>/dev/null
 		wait "$TI_WATCHDOG" 2>/dev/null
+	fi
+	# A sanitizer report of any process the test started (trunkd under
+	# ASan/UBSan in CI) fails the test even when the wire looked right:
+	# leaks and UBSan findings at exit change no behaviour a test sees.
+	if [ "$rc" = 0 ] && [ -n "$TI_DIR" ]; then
+		f=$(ti__sanitizer_reports)
+		if [ -n "$f" ]; then
+			ti_log "FAIL: sanitizer report in: $f"
+			rc=1
+		fi
 	fi
 	if [ -n "$TI_NETNS" ]; then
 		ip netns del "$TI_NETNS" || ti_log "could not delete namespace $TI_NETNS"
