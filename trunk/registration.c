@@ -85,6 +85,8 @@ struct trunk_reg {
 	time_t registered_at;
 	struct trunk_flow *flow; /* owned: the registered flow */
 	unsigned flow_failures;	 /* in a row, for OB-5 */
+	bool reforming;		 /* re-forming a failed flow (OB-5) */
+	bool failed_here;	 /* a REGISTER's own failure failed the flow */
 	bool reconnected;	 /* REG-5's one immediate retry spent */
 	/* The configured SP-SSEs (REG-5, REG-9 alternates); route and
 	 * tls_name above are those of alt[cur]. */
@@ -97,8 +99,11 @@ struct trunk_reg {
 	unsigned alt_tries;	      /* alternates tried in this outage */
 	struct trunk_flow_backoff fb; /* OB-5 bases */
 	unsigned retry_base_s, retry_max_s; /* REG-6 */
-	time_t next_attempt;		    /* BACKOFF/REGISTERED: when */
-	char via[340];			    /* our Via with keep (KEEP-1) */
+	unsigned min_refresh_s;		    /* register_min_refresh */
+	char instance[80];		 /* our +sip.instance value, quoted */
+	char own_host[256], own_port[8]; /* of our Contact URI */
+	time_t next_attempt;		 /* BACKOFF/REGISTERED: when */
+	char via[340];			 /* our Via with keep (KEEP-1) */
 	bool retiring;	  /* un-REGISTERing after a reload, then freed */
 	char last[96];	  /* last final response, "" if none */
 	char reason[160]; /* of the last state change */
@@ -182,7 +187,8 @@ static void reg_wait(struct trunk_reg *r, unsigned s, const char *why)
 }
 
 /* A failed attempt: REG-6 doubling, or RFC 5626 4.5 while re-forming a
- * failed flow (OB-5); a longer Retry-After wins (REG-10). */
+ * failed flow (OB-5: from the flow's failure until a REGISTER succeeds
+ * again); a longer Retry-After wins (REG-10). */
 static void reg_backoff(struct trunk_reg *r, unsigned retry_after,
 			const char *why)
 {
@@ -190,7 +196,7 @@ static void reg_backoff(struct trunk_reg *r, unsigned retry_after,
 
 	r->alt_tries = 0; /* the next cycle may try the alternates again */
 	++r->failures;
-	if (r->flow_failures) {
+	if (r->reforming && r->flow_failures) {
 		s = trunk_flow_backoff_s(&r->fb, r->flow_failures++, true,
 					 trunk_random());
 		if (retry_after > s)
@@ -202,27 +208,121 @@ static void reg_backoff(struct trunk_reg *r, unsigned retry_after,
 	reg_wait(r, s, why);
 }
 
-/* The expiry granted for our Contact (REG-12). */
-static long long reg_granted(struct trunk_reg *r, sip_t const *sip)
+/* A delta-seconds value as a registrar sent it: digits only, at most
+ * 2^31 - 1 (RFC 3261 25.1); -1 when unusable. Pure. */
+long long trunk_reg_parse_delta(const char *text)
 {
-	sip_contact_t const *m;
+	long long v = 0;
+	const char *c = text;
 
-	for (m = sip->sip_contact; m; m = m->m_next)
-		if (m->m_expires && url_has_param(m->m_url, "bnc"))
-			return strtoll(m->m_expires, NULL, 10);
-	if (sip->sip_expires)
-		return (long long)sip->sip_expires->ex_delta;
-	return r->expires;
+	if (!c)
+		return -1;
+	while (*c == ' ' || *c == '\t')
+		c++;
+	if (*c < '0' || *c > '9')
+		return -1;
+	for (; *c >= '0' && *c <= '9'; c++)
+		if ((v = v * 10 + (*c - '0')) > 2147483647LL)
+			return -1;
+	while (*c == ' ' || *c == '\t')
+		c++;
+	return *c ? -1 : v;
 }
 
-static void reg_success(struct trunk_reg *r, sip_t const *sip)
+/* Is Contact m the binding we asked for: our +sip.instance, or (when it
+ * names no instance) the bnc URI at our host and port? */
+static bool reg_contact_is_ours(const struct trunk_reg *r,
+				sip_contact_t const *m)
+{
+	const char *inst;
+
+	if (!m->m_url->url_host)
+		return false;
+	inst = msg_header_find_param(m->m_common, "+sip.instance");
+	if (inst)
+		return su_casematch(inst, r->instance);
+	return url_has_param(m->m_url, "bnc") &&
+	       su_casematch(m->m_url->url_host, r->own_host) &&
+	       !strcmp(url_port(m->m_url), r->own_port);
+}
+
+/*
+ * The expiry a 2xx grants our Contact (REG-12): its expires parameter,
+ * else the Expires header, else what we asked for. Bad answers (issue 6,
+ * "Bad input"): -1 with why set when our Contact is not among the
+ * bindings (none at all, or only others': the registrar did not bind us),
+ * 0 when granted 0 s; a grant longer than asked is cut to what we asked
+ * for (RFC 3261 10.3 lets the registrar only shorten it), with a warning.
+ */
+static long long reg_granted(struct trunk_reg *r, sip_t const *sip,
+			     const char **why)
+{
+	sip_contact_t const *m;
+	long long v = -1;
+
+	for (m = sip->sip_contact; m; m = m->m_next)
+		if (reg_contact_is_ours(r, m))
+			break;
+	if (!m) {
+		*why = sip->sip_contact ? "2xx without our Contact (another "
+					  "binding only)"
+					: "2xx without a Contact";
+		return -1;
+	}
+	if (m->m_expires) {
+		v = trunk_reg_parse_delta(m->m_expires);
+		if (v < 0)
+			LOGW(SUBSYS, r->ctx,
+			     "ignoring unusable expires=%.40s in the 2xx's "
+			     "Contact",
+			     m->m_expires);
+	}
+	if (v < 0 && sip->sip_expires && !sip->sip_expires->ex_date)
+		v = sip->sip_expires->ex_delta > 2147483647UL
+			    ? -1
+			    : (long long)sip->sip_expires->ex_delta;
+	if (v < 0)
+		v = r->expires;
+	if (v == 0) {
+		*why = "2xx granting our Contact 0 s (not bound)";
+		return 0;
+	}
+	if (v > r->expires) {
+		LOGW(SUBSYS, r->ctx,
+		     "granted %lld s, more than the %lld s asked for: "
+		     "refreshing as for %lld s",
+		     v, r->expires, r->expires);
+		v = r->expires;
+	}
+	return v;
+}
+
+/* Seconds after a grant of `granted` s to refresh it: REG-12, but never
+ * sooner than register_min_refresh (a grant of 1 s is not a reason to
+ * REGISTER every second; the binding may then lapse in between). */
+static unsigned reg_refresh_in(struct trunk_reg *r, long long granted)
+{
+	unsigned s = trunk_reg_refresh_after((unsigned)granted);
+
+	if (s < r->min_refresh_s) {
+		LOGW(SUBSYS, r->ctx,
+		     "granted only %lld s: refreshing after "
+		     "register_min_refresh (%u s), not %u s",
+		     granted, r->min_refresh_s, s);
+		s = r->min_refresh_s;
+	}
+	return s;
+}
+
+static void reg_success(struct trunk_reg *r, long long granted)
 {
 	char why[80];
+	unsigned s;
 
 	r->failures = r->refusals = 0;
-	r->reconnected = false;
+	r->reconnected = r->reforming = false;
 	r->alt_tries = 0;
-	r->granted = reg_granted(r, sip);
+	r->granted = granted;
 	if (r->expires == 0) { /* our un-REGISTER was answered */
 		trunk_flow_close(r->flow);
 		reg_set_state(r, TRUNK_REG_IDLE, "unregistered");
@@ -231,12 +331,10 @@ static void reg_success(struct trunk_reg *r, sip_t const *sip)
 	r->registered_at = time(NULL);
 	snprintf(why, sizeof(why), "granted %lld s", r->granted);
 	reg_set_state(r, TRUNK_REG_REGISTERED, why);
-	r->next_attempt = r->registered_at +
-			  trunk_reg_refresh_after((unsigned)r->granted);
-	su_timer_set_interval(
-		r->timer, reg_timer_fired, r,
-		(su_duration_t)trunk_reg_refresh_after((unsigned)r->granted) *
-			1000);
+	s = reg_refresh_in(r, granted);
+	r->next_attempt = r->registered_at + s;
+	su_timer_set_interval(r->timer, reg_timer_fired, r,
+			      (su_duration_t)s * 1000);
 }
 
 /* The server's keep-alive value: Flow-Timer (RFC 5626 4.4.1), else keep=
@@ -298,11 +396,21 @@ static void reg_flow_failed(struct trunk_flow *f, const char *why, void *arg)
 
 	(void)f;
 	if (r->state != TRUNK_REG_REGISTERED &&
-	    r->state != TRUNK_REG_REGISTERING)
+	    r->state != TRUNK_REG_REGISTERING) {
+		r->failed_here = false;
 		return; /* nothing registered on it, or already waiting */
+	}
 	trunk_flow_info(r->flow, &fi);
 	if (fi.up_for >= (long long)r->fb.all_failed_s)
 		r->flow_failures = 0;
+	r->reforming = true;
+	if (r->failed_here) {
+		/* REG-5 already retries the REGISTER that failed it: one
+		 * REGISTER at once, not two. */
+		r->failed_here = false;
+		r->flow_failures++;
+		return;
+	}
 	snprintf(text, sizeof(text), "flow failed: %s", why);
 	if (r->flow_failures++ == 0) {
 		reg_set_state(r, TRUNK_REG_REGISTERING, text);
@@ -394,6 +502,9 @@ static void reg_failure(struct trunk_reg *r, int status, sip_t const *sip)
 		LOGI(SUBSYS, r->ctx,
 		     "%s (no answer/transport): reconnecting once (REG-5)",
 		     why);
+		reg_set_state(r, TRUNK_REG_REGISTERING,
+			      "no answer or transport error: reconnecting "
+			      "once (REG-5)");
 		/* From the loop, not from inside nta's callback. */
 		su_timer_set_interval(r->timer, reg_timer_fired, r, 0);
 		return;
@@ -411,11 +522,10 @@ static void reg_failure(struct trunk_reg *r, int status, sip_t const *sip)
 		if (reg_next_alternate(r, why))
 			return;
 	}
-	/* REG-9: a short Retry-After: wait it out and retry. */
+	/* REG-9: a short Retry-After: wait exactly that, then retry the
+	 * same SP-SSE (not a delivery failure: no REG-6 count). */
 	if ((status == 503 || status == 500) && ra && ra <= 32) {
-		reg_set_state(r, TRUNK_REG_BACKOFF, why);
-		su_timer_set_interval(r->timer, reg_timer_fired, r,
-				      (su_duration_t)ra * 1000);
+		reg_wait(r, ra, why);
 		return;
 	}
 	/* REG-5/6/8/10/14: delivery failure, back off (a 302 is not a
@@ -425,11 +535,31 @@ static void reg_failure(struct trunk_reg *r, int status, sip_t const *sip)
 
 static int reg_retired(struct trunk_reg *r, nta_outgoing_t *orq, int status);
 
+/* A REGISTER failed by transport (REG-5): the flow it went over failed;
+ * reg_failure() retries, the flow's notice (reg_flow_failed) only counts. */
+static void reg_fail_flow(struct trunk_reg *r, const char *why)
+{
+	if (trunk_flow_state(r->flow) == TRUNK_FLOW_UP)
+		r->failed_here = true;
+	trunk_flow_fail(r->flow, why);
+}
+
+/* A 2xx that binds nothing of ours (issue 6, "Bad input"): one WARN
+ * line, then a delivery failure with back-off (REG-10). */
+static void reg_unbound(struct trunk_reg *r, const char *why)
+{
+	LOGW(SUBSYS, r->ctx, "REGISTER failed: %s", why);
+	r->reconnected = false;
+	reg_backoff(r, 0, why);
+}
+
 static int reg_response(struct trunk_reg *r, nta_outgoing_t *orq,
 			sip_t const *sip)
 {
 	int status = sip && sip->sip_status ? sip->sip_status->st_status
 					    : nta_outgoing_status(orq);
+	const char *unbound = "2xx without a Contact";
+	long long granted = 0;
 
 	LOGD(SUBSYS, r->ctx, "REGISTER answered %d%s", status,
 	     sip && nta_sip_is_internal(sip) ? " (internal)" : "");
@@ -441,19 +571,22 @@ static int reg_response(struct trunk_reg *r, nta_outgoing_t *orq,
 		r->refusals = 0;
 	snprintf(r->last, sizeof(r->last), "%d %s", status,
 		 sip && sip->sip_status ? sip->sip_status->st_phrase : "");
-	if (status < 300 && sip && r->expires)
-		reg_flow_bind(r, orq, sip);
-	else if (status >= 300 && reg_is_transport_failure(status, sip))
+	if (status < 300 && sip && r->expires) {
+		granted = reg_granted(r, sip, &unbound);
+		if (granted > 0)
+			reg_flow_bind(r, orq, sip);
+	} else if (status >= 300 && reg_is_transport_failure(status, sip))
 		/* Timer F or a transport error on the flow (REG-5). */
-		trunk_flow_fail(r->flow,
-				status == 408 ? "REGISTER timed out (Timer F)"
-					      : "transport error");
+		reg_fail_flow(r, status == 408 ? "REGISTER timed out (Timer F)"
+					       : "transport error");
 	/* sip lives in orq's response: destroy orq only when done with it
 	 * (an internal 503 is freed with its transaction). */
 	if (r->orq == orq)
 		r->orq = NULL;
-	if (status < 300)
-		reg_success(r, sip);
+	if (status < 300 && r->expires && granted <= 0)
+		reg_unbound(r, unbound);
+	else if (status < 300)
+		reg_success(r, granted);
 	else if ((status == 401 || status == 407 || status == 403) && sip)
 		reg_refused(r, status, sip);
 	else
@@ -475,7 +608,7 @@ static void reg_tls_failed(void *arg, int err)
 	}
 	trunk_tls_orq_destroy(r->gw, r->orq);
 	r->orq = NULL;
-	trunk_flow_fail(r->flow, "TLS connection failed");
+	reg_fail_flow(r, "TLS connection failed");
 	reg_failure(r, 503, NULL);
 }
 
@@ -585,6 +718,7 @@ static void reg_contact(struct trunk_reg *r, const char *uuid,
 		trunk_agent_nta(r->gw->agents[TRUNK_SIDE_TRUNK]));
 	const char *tls =
 		trunk_agent_tls_hostport(r->gw->agents[TRUNK_SIDE_TRUNK]);
+	sip_contact_t *own;
 	char hp[300];
 
 	if (tls && !strcmp(transport, "tls")) /* the TLS port (TLS-9) */
@@ -598,6 +732,14 @@ static void reg_contact(struct trunk_reg *r, const char *uuid,
 		 "<sip:%s;transport=%s;bnc>;+sip.instance="
 		 "\"<urn:uuid:%s>\";reg-id=1",
 		 hp, transport, uuid);
+	snprintf(r->instance, sizeof(r->instance), "\"<urn:uuid:%s>\"", uuid);
+	own = sip_contact_make(r->home, r->contact);
+	if (own && own->m_url->url_host) { /* to find our binding in 2xx */
+		snprintf(r->own_host, sizeof(r->own_host), "%s",
+			 own->m_url->url_host);
+		snprintf(r->own_port, sizeof(r->own_port), "%s",
+			 url_port(own->m_url));
+	}
 	/* KEEP-1: offer keep-alives in our Via; nta sets the protocol of
 	 * the transport it uses and adds rport and branch. */
 	snprintf(r->via, sizeof(r->via), "SIP/2.0/%s %s;keep",
@@ -630,6 +772,8 @@ static void reg_flow_params(struct trunk_reg *r, const struct config_section *t,
 		(unsigned)(config_get_int(t, "register_retry_base") / 1000);
 	r->retry_max_s =
 		(unsigned)(config_get_int(t, "register_retry_max") / 1000);
+	r->min_refresh_s =
+		(unsigned)(config_get_int(t, "register_min_refresh") / 1000);
 }
 
 static struct trunk_reg *reg_alloc(struct trunk_gateway *gw,

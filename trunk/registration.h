@@ -26,6 +26,9 @@ unsigned trunk_reg_backoff_from(unsigned base, unsigned max, unsigned failures,
 				unsigned retry_after);
 /* Seconds after a grant of `granted` s to refresh it (REG-12). */
 unsigned trunk_reg_refresh_after(unsigned granted);
+/* A registrar's delta-seconds (expires=, Expires): digits only, at most
+ * 2^31 - 1; -1 when unusable (junk, negative, 2^32). */
+long long trunk_reg_parse_delta(const char *text);
 
 struct trunk_gateway;
 struct config;

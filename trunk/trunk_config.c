@@ -187,6 +187,11 @@ static const struct config_key trunk_trunk_keys[] = {
 	  "First wait after a failed REGISTER, doubling per failure (REG-6)." },
 	{ "register_retry_max", CONFIG_DURATION, 1000, 86400000, NULL, "960s",
 	  0, "Cap of the REGISTER back-off (REG-6)." },
+	{ "register_min_refresh", CONFIG_DURATION, 1000, 3600000, NULL, "30s",
+	  0,
+	  "Shortest wait before refreshing a registration: a registrar "
+	  "granting less (say 1 s) is refreshed after this, not hammered "
+	  "(REG-12). Shorter only for tests." },
 	{ "max_calls", CONFIG_INT, 0, 1000000, NULL, "0", 0,
 	  "Concurrent calls on this trunk (0: unlimited); emergency calls "
 	  "are exempt (EM-4)." },

@@ -52,10 +52,30 @@ static int backoff_configured(void)
 	return 0;
 }
 
+/* REG-12, issue 6 bad input: a registrar's expires value is digits
+ * only and at most 2^31 - 1 (RFC 3261 25.1); anything else is unusable
+ * (-1), never wrapped to a small number (2^32 would be 0 in 32 bits). */
+static int parse_delta_bad_values(void)
+{
+	CHECK(trunk_reg_parse_delta("3600") == 3600);
+	CHECK(trunk_reg_parse_delta(" 0 ") == 0);
+	CHECK(trunk_reg_parse_delta("1") == 1);
+	CHECK(trunk_reg_parse_delta("2147483647") == 2147483647LL);
+	CHECK(trunk_reg_parse_delta("2147483648") == -1);
+	CHECK(trunk_reg_parse_delta("4294967296") == -1);
+	CHECK(trunk_reg_parse_delta("99999999999999999999999") == -1);
+	CHECK(trunk_reg_parse_delta("-1") == -1);
+	CHECK(trunk_reg_parse_delta("12ab") == -1);
+	CHECK(trunk_reg_parse_delta("") == -1);
+	CHECK(trunk_reg_parse_delta(NULL) == -1);
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{ "backoff_configured", backoff_configured },
 	{ "backoff_doubles_to_960", backoff_doubles_to_960 },
 	{ "backoff_retry_after", backoff_retry_after },
+	{ "parse_delta_bad_values", parse_delta_bad_values },
 	{ "refresh_before_expiry", refresh_before_expiry },
 };
 
