@@ -88,6 +88,7 @@ struct trunk_reg {
 	bool reforming;		 /* re-forming a failed flow (OB-5) */
 	bool failed_here;	 /* a REGISTER's own failure failed the flow */
 	bool reconnected;	 /* REG-5's one immediate retry spent */
+	bool lost_conn; /* the failed REGISTER's connection was up (REG-5) */
 	/* The configured SP-SSEs (REG-5, REG-9 alternates); route and
 	 * tls_name above are those of alt[cur]. */
 	struct reg_alt {
@@ -481,6 +482,7 @@ static void reg_failure(struct trunk_reg *r, int status, sip_t const *sip)
 {
 	unsigned ra = reg_retry_after(sip);
 	char why[160];
+	bool lost;
 
 	snprintf(why, sizeof(why), "%d %s", status,
 		 sip && sip->sip_status ? sip->sip_status->st_phrase : "");
@@ -494,9 +496,13 @@ static void reg_failure(struct trunk_reg *r, int status, sip_t const *sip)
 		reg_send(r, r->expires);
 		return;
 	}
-	/* REG-5: no answer or a transport error: reconnect and retry the
-	 * same SP-SSE once at once, then back off. */
-	if (reg_is_transport_failure(status, sip) && !r->reconnected &&
+	/* REG-5: no answer or a transport error on an established
+	 * connection (TCP, TLS): reconnect and retry the same SP-SSE once at
+	 * once. A connection that could not be made, or UDP, makes the
+	 * SP-SSE unreachable at once. */
+	lost = r->lost_conn;
+	r->lost_conn = false;
+	if (reg_is_transport_failure(status, sip) && lost && !r->reconnected &&
 	    r->expires) {
 		r->reconnected = true;
 		LOGI(SUBSYS, r->ctx,
@@ -536,10 +542,15 @@ static void reg_failure(struct trunk_reg *r, int status, sip_t const *sip)
 static int reg_retired(struct trunk_reg *r, nta_outgoing_t *orq, int status);
 
 /* A REGISTER failed by transport (REG-5): the flow it went over failed;
- * reg_failure() retries, the flow's notice (reg_flow_failed) only counts. */
+ * reg_failure() decides (a reconnect when the flow was an established
+ * connection), the flow's notice (reg_flow_failed) only counts. */
 static void reg_fail_flow(struct trunk_reg *r, const char *why)
 {
-	if (trunk_flow_state(r->flow) == TRUNK_FLOW_UP)
+	struct trunk_flow_info fi;
+
+	trunk_flow_info(r->flow, &fi);
+	r->lost_conn = fi.state == TRUNK_FLOW_UP && strcmp(fi.transport, "udp");
+	if (fi.state == TRUNK_FLOW_UP)
 		r->failed_here = true;
 	trunk_flow_fail(r->flow, why);
 }

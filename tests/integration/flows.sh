@@ -21,12 +21,13 @@ flows_kamailio()
 # flows_registers: the REGISTER lines Kamailio logged.
 flows_registers() { grep 'REGISTER proto=' "$TI_DIR/kamailio.log" || true; }
 
-# flows_capture_start: capture port $(ti_port 5090) on lo as "capture"
-# into $TI_DIR/cap.pcap, and wait until the capture runs.
+# flows_capture_start [FILTER]: capture port $(ti_port 5090) (or the
+# capture filter FILTER) on lo as "capture" into $TI_DIR/cap.pcap, and
+# wait until the capture runs.
 flows_capture_start()
 {
 	command -v tshark >/dev/null || ti_fail "tshark not found (apt-get install tshark)"
-	ti_start capture tshark -i lo -n -f "port $(ti_port 5090)" \
+	ti_start capture tshark -i lo -n -f "${1:-port $(ti_port 5090)}" \
 		-w "$TI_DIR/cap.pcap"
 	ti_wait_until 10 grep -q "Capturing on" "$TI_DIR/capture.log" ||
 		ti_fail "tshark does not capture"
