@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # 057-reg-alternates: a Registration-mode trunk with two SP-SSEs over TCP.
-# 1. The first refuses connections: one REGISTER, one reconnect (REG-5),
-#    then the alternate at once, which registers the trunk (no back-off).
+# 1. The first refuses connections: one REGISTER (no connection to
+#    re-establish, REG-5), then the alternate at once, which registers
+#    the trunk (no back-off).
 # 2. The first answers 503 with Retry-After: 120 (more than 32 s): trunkd
 #    remembers it and registers with the alternate at once (REG-9).
 # trunkctl registrations names the SP-SSE in use.
