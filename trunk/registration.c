@@ -560,7 +560,6 @@ static void reg_fail_flow(struct trunk_reg *r, const char *why)
 static void reg_unbound(struct trunk_reg *r, const char *why)
 {
 	LOGW(SUBSYS, r->ctx, "REGISTER failed: %s", why);
-	r->reconnected = false;
 	reg_backoff(r, 0, why);
 }
 
