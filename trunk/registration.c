@@ -231,7 +231,9 @@ long long trunk_reg_parse_delta(const char *text)
 }
 
 /* Is Contact m the binding we asked for: our +sip.instance, or (when it
- * names no instance) the bnc URI at our host and port? */
+ * names no instance) an RFC 6140 bnc URI without user part, wherever its
+ * host (a registrar behind NAT handling may rewrite it; a note in the
+ * log then names both). */
 static bool reg_contact_is_ours(const struct trunk_reg *r,
 				sip_contact_t const *m)
 {
@@ -242,9 +244,16 @@ static bool reg_contact_is_ours(const struct trunk_reg *r,
 	inst = msg_header_find_param(m->m_common, "+sip.instance");
 	if (inst)
 		return su_casematch(inst, r->instance);
-	return url_has_param(m->m_url, "bnc") &&
-	       su_casematch(m->m_url->url_host, r->own_host) &&
-	       !strcmp(url_port(m->m_url), r->own_port);
+	if (m->m_url->url_user || !url_has_param(m->m_url, "bnc"))
+		return false;
+	if (!su_casematch(m->m_url->url_host, r->own_host) ||
+	    strcmp(url_port(m->m_url), r->own_port))
+		LOGI(SUBSYS, r->ctx,
+		     "the 2xx's bnc Contact names %.80s:%s, we sent %s:%s: "
+		     "taken as ours (no +sip.instance to tell)",
+		     m->m_url->url_host, url_port(m->m_url), r->own_host,
+		     r->own_port);
+	return true;
 }
 
 /*
