@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 080-reg-unreachable: a Registration-mode trunk over TCP with two SP-SSEs
+# 084-reg-unreachable: a Registration-mode trunk over TCP with two SP-SSEs
 # (127.0.0.1:5090, :5092); the connection attempts are read from a packet
 # capture (TCP SYNs), so the wire, not trunkd's log, times the back-off.
 # 1. Nobody listens: every attempt is refused. A connection that could
