@@ -550,18 +550,28 @@ static void reg_failure(struct trunk_reg *r, int status, sip_t const *sip)
 
 static int reg_retired(struct trunk_reg *r, nta_outgoing_t *orq, int status);
 
-/* A REGISTER failed by transport (REG-5): the flow it went over failed;
- * reg_failure() decides (a reconnect when the flow was an established
- * connection), the flow's notice (reg_flow_failed) only counts. */
+/* A REGISTER failed by transport (REG-5): the flow it went over failed
+ * (its connection closed); reg_failure() decides (a reconnect when the
+ * flow was an established connection), the flow's notice
+ * (reg_flow_failed) only counts. */
 static void reg_fail_flow(struct trunk_reg *r, const char *why)
 {
 	struct trunk_flow_info fi;
+	tport_t *tp = NULL;
 
 	trunk_flow_info(r->flow, &fi);
 	r->lost_conn = fi.state == TRUNK_FLOW_UP && strcmp(fi.transport, "udp");
 	if (fi.state == TRUNK_FLOW_UP)
 		r->failed_here = true;
+	if (r->lost_conn && trunk_flow_tport(r->flow))
+		tp = tport_ref(trunk_flow_tport(r->flow));
 	trunk_flow_fail(r->flow, why);
+	/* A silent but open connection: closed, so that REG-5's retry
+	 * re-establishes one instead of reusing it. */
+	if (tp) {
+		tport_shutdown(tp, 2);
+		tport_unref(tp);
+	}
 }
 
 /* A 2xx that binds nothing of ours (issue 6, "Bad input"): one WARN

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 083-reg-tcp-drops: a scripted registrar over TCP (carrier.py; SIPp can
+# 083-reg-tcp-drops: a scripted registrar over TCP (peers/reg_carrier.py; SIPp can
 # neither put non-SIP bytes on a stream nor cut a response off) answers
 # the REGISTERs: (1) garbage, the connection left open: Timer F (6.4 s
 # with sip_t1 = 100ms), not registered, back off 1 s (REG-6); (2) the
@@ -17,7 +17,7 @@ ti_setup
 
 ti_config_default --drop "trunk local" "$TI_TEST_DIR/trunk.conf"
 sed -i "/^\[global\]/a sip_t1 = 100ms" "$TI_DIR/trunkd.conf"
-ti_start carrier python3 "$TI_TEST_DIR/carrier.py" "$(ti_port 5090)" \
+ti_start carrier python3 "$TI_ROOT/peers/reg_carrier.py" "$(ti_port 5090)" \
 	"$TI_DIR/carrier.txt" 4 garbage,cut,ok-close,ok,480,ok
 ti_wait_port tcp 127.0.0.1 "$(ti_port 5090)" 10
 ti_trunkd_start "$TI_DIR/trunkd.conf"

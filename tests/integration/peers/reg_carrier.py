@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A scripted SIP registrar over TCP for test 083: answers the Nth REGISTER
+"""A scripted SIP registrar over TCP (tests 083, 085): answers the Nth REGISTER
 as the Nth word of ACTIONS says, the way SIPp cannot (bytes that are not
 SIP on the stream, a response cut off by closing the connection):
 
@@ -8,11 +8,12 @@ SIP on the stream, a response cut off by closing the connection):
   ok        200 with our Contact (expires=EXPIRES)
   ok-close  the same 200, then the connection closed
   480       480 Temporarily Unavailable
+  silent    no answer at all, the connection left open
 
 REGISTERs beyond ACTIONS are answered 200. Each REGISTER and connection
 is logged to LOG as "time conn-id event [cseq expires]".
 
-usage: carrier.py PORT LOG EXPIRES ACTION[,ACTION...]
+usage: reg_carrier.py PORT LOG EXPIRES ACTION[,ACTION...]
 """
 import re
 import socket
@@ -72,7 +73,9 @@ def serve(conn, cid):
                 act = actions[i - 1] if i <= len(actions) else "ok"
                 log("%d REGISTER %s %s %s" % (cid, header(msg, "CSeq").split()[0],
                                               header(msg, "Expires"), act))
-                if act == "garbage":
+                if act == "silent":
+                    pass
+                elif act == "garbage":
                     conn.sendall(b"\x00\xff\xfe NOT SIP \x01\x02 garbage ###\r\n\r\n")
                 elif act == "cut":
                     conn.sendall(response(msg, "200 OK")[:60])
