@@ -1107,7 +1107,10 @@ int call_route_decide(struct trunk_gateway *gw, enum trunk_side side,
 		context = call_context(gw, who);
 	/* An extension (or, from the trunk, a DID equal to one) reaches the
 	 * phone: routing is on the R-URI, never on To (ID-2). */
-	if (side == TRUNK_SIDE_TRUNK) {
+	if (side == TRUNK_SIDE_TRUNK &&
+	    !trunk_policy_inbound_epi(who, dialled)) {
+		status = 404; /* STA-3: not a DID of this trunk */
+	} else if (side == TRUNK_SIDE_TRUNK) {
 		status = call_route_in(gw, sip, dialled, context, r, res);
 		if ((!status || status == 480) && r->b_phone[0])
 			status = call_route_forward_always(gw, sip, who, r,

@@ -372,3 +372,12 @@ void trunk_policy_inbound(const struct config_section *peer, sip_t const *sip,
 		policy_put_header(buf, len, "Privacy",
 				  (msg_header_t const *)sip->sip_privacy);
 }
+
+bool trunk_policy_inbound_epi(const struct config_section *trunk,
+			      const char *number)
+{
+	const char *const *ids;
+	size_t n = trunk ? config_get_list(trunk, "identities", &ids) : 0;
+
+	return !n || trunk_identity_is_epi(ids, n, number);
+}

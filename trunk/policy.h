@@ -67,6 +67,12 @@ struct trunk_policy_out {
 int trunk_policy_outbound(const struct trunk_policy_in *in,
 			  struct trunk_policy_out *out);
 
+/* STA-3, REG-13: may a call from TRUNK ring NUMBER (its R-URI user,
+ * unescaped)? Only one of the trunk's Enterprise Public Identities, in
+ * E.164 form; a trunk without `identities` accepts every number. */
+bool trunk_policy_inbound_epi(const struct config_section *trunk,
+			      const char *number);
+
 /* Headers a carrier's INVITE passes to the enterprise peer PEER ([pbx] or
  * [phone]; NULL: none), appended to buf (NUL-terminated, cut whole). */
 void trunk_policy_inbound(const struct config_section *peer, sip_t const *sip,
