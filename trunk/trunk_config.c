@@ -153,7 +153,8 @@ static const struct config_key trunk_trunk_keys[] = {
 	  0, "Expiry we ask for; the SP-SSE's grant is honoured (REG-12)." },
 	{ "identities", CONFIG_E164_LIST, 0, 0, NULL, NULL, 0,
 	  "Enterprise Public Identities (DIDs) served by this trunk, E.164: "
-	  "\"+4930123450, +4930123460-+4930123469\"." },
+	  "\"+4930123450, +4930123460-+4930123469\". When set, a call from "
+	  "the trunk to any other number gets 404 (STA-3)." },
 	{ "keepalive", CONFIG_ENUM, 0, 0, "auto|options|crlf|off", "auto", 0,
 	  "Peer liveness: OPTIONS pings (STA-4), RFC 5626 keep-alives on the "
 	  "registration's flow (CRLFCRLF on TCP/TLS, STUN Binding on UDP), "
