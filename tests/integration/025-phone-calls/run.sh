@@ -9,6 +9,9 @@
 ti_setup
 
 ti_config_default --drop enterprise "$TI_TEST_DIR/phones.conf"
+# The carrier dials an extension here, not a DID: the trunk lists no
+# identities, so STA-3's check (test 092) lets any number in.
+sed -i '/^identities = /d' "$TI_DIR/trunkd.conf"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 
 bob_port=$(ti_port 5072)

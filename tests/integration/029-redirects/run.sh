@@ -16,6 +16,9 @@ cat "$SOURCE_ROOT/config/trunkd.conf" "$TI_TEST_DIR/extra.conf" |
 grep -q '^redirect = follow' "$TI_DIR/src.conf" ||
 	ti_fail "could not set redirect = follow in the trunk"
 ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
+# The carrier dials an extension here, not a DID: the trunk lists no
+# identities, so STA-3's check (test 092) lets any number in.
+sed -i '/^identities = /d' "$TI_DIR/trunkd.conf"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 
 # 1. follow

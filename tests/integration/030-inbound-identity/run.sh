@@ -6,13 +6,16 @@
 #  2. Privacy: id: the PBX sees an anonymous caller (ID-4);
 #  3. From sip:anonymous@anonymous.invalid without PAI: accepted (ID-5);
 #  4. From sip:unavailable@unknown.invalid without PAI: accepted (ID-5);
-#  5. a DID outside the range: 404 from the plan, the PBX sees nothing.
+#  5. a DID of the trunk outside the plan's range: 404 from the plan, the
+#     PBX sees nothing (the identities are widened to +15550100999 for it).
 # REQ: ID-2, ID-3, ID-4, ID-5
 . "$(dirname "$0")/../lib.sh"
 ti_setup
 
 cat "$SOURCE_ROOT/config/trunkd.conf" "$TI_TEST_DIR/extra.conf" |
-	sed 's|^\[dialplan\]$|[dialplan]\nfile = test.dialplan|' >"$TI_DIR/src.conf"
+	sed -e 's|^\[dialplan\]$|[dialplan]\nfile = test.dialplan|' \
+		-e 's|^identities = .*|identities = +15550100000-+15550100999|' \
+		>"$TI_DIR/src.conf"
 cp "$TI_TEST_DIR/test.dialplan" "$TI_DIR/"
 ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
