@@ -10,7 +10,8 @@
 # (nothing long-lived is committed, STYLE.md 18): ca.pem, carrier.pem
 # (carrier.test), gw.pem (gw.enterprise.test), leaf.key (the key of every
 # leaf), the negative certificates (expired, untrusted, wronghost,
-# cn-only, cn-ignored) and chain.pem (leaf + intermediate).
+# cn-only, cn-ignored), chain.pem (leaf + intermediate) and gw-chain.pem
+# (gw.pem followed by ca.pem).
 # Addresses as in the call tests: trunkd 127.0.0.1, PBX 127.0.0.2, the
 # carrier's SP-SSE 127.0.0.3 (its TLS port :5091 is stunnel or openssl in
 # front of a SIPp on :5090 over TCP).
@@ -26,6 +27,8 @@ tls_pki()
 		ti_fail "no certs/test-pki.sh (the test PKI of certs/)"
 	sh "$SOURCE_ROOT/certs/test-pki.sh" "$TLS_PKI" >"$TI_DIR/pki.out" 2>&1 ||
 		ti_fail "certs/test-pki.sh failed: $(tail -3 "$TI_DIR/pki.out")"
+	# Our certificate followed by its chain, as an operator installs it.
+	cat "$TLS_PKI/gw.pem" "$TLS_PKI/ca.pem" >"$TLS_PKI/gw-chain.pem"
 }
 
 # tls_config SRC: $TI_DIR/trunkd.conf from SRC with @PKI@ replaced by the

@@ -17,8 +17,6 @@
 ti_setup
 [ -n "$TI_NETNS" ] || { ti_log "SKIP: needs a network namespace (fixed TLS ports)"; exit 77; }
 tls_pki
-# Our certificate followed by its chain, as an operator installs it.
-cat "$TLS_PKI/gw.pem" "$TLS_PKI/ca.pem" >"$TLS_PKI/gw-chain.pem"
 tls_config "$TI_TEST_DIR/trunkd.conf"
 
 # Config errors name file:line: TLS on the enterprise side without our

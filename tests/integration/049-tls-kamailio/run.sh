@@ -23,7 +23,6 @@ ti_setup
 [ -n "$TI_NETNS" ] || { ti_log "SKIP: needs a network namespace (fixed TLS ports)"; exit 77; }
 command -v kamailio >/dev/null || ti_fail "kamailio not found (apt-get install kamailio kamailio-tls-modules)"
 tls_pki
-cat "$TLS_PKI/gw.pem" "$TLS_PKI/ca.pem" >"$TLS_PKI/gw-chain.pem"
 tls_config "$TI_TEST_DIR/trunkd.conf"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 ti_wait_port tcp 127.0.0.1 5081 5

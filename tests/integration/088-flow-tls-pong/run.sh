@@ -12,7 +12,6 @@
 ti_setup
 [ -n "$TI_NETNS" ] || { ti_log "SKIP: needs a network namespace (fixed TLS ports)"; exit 77; }
 tls_pki
-cat "$TLS_PKI/gw.pem" "$TLS_PKI/ca.pem" >"$TLS_PKI/gw-chain.pem"
 tls_config "$TI_TEST_DIR/trunkd.conf"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 ti_wait_port tcp 127.0.0.1 5061 5
