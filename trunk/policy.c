@@ -38,7 +38,17 @@ static void policy_put_header(char *buf, size_t len, const char *name,
 			      msg_header_t const *h)
 {
 	char v[1024];
-	issize_t n = msg_header_field_e(v, sizeof(v), h, 0);
+	issize_t n;
+
+	/* An extension header's encoder writes "Name: value" (Sofia's
+	 * msg_unknown_e); only the value is ours to copy. */
+	if (h->sh_class == sip_unknown_class) {
+		policy_put(buf, len, "%s: %s\r\n", name,
+			   h->sh_unknown->un_value ? h->sh_unknown->un_value
+						   : "");
+		return;
+	}
+	n = msg_header_field_e(v, sizeof(v), h, 0);
 
 	if (n > 0 && (size_t)n < sizeof(v))
 		policy_put(buf, len, "%s: %s\r\n", name, v);

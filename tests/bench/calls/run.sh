@@ -22,6 +22,14 @@
 # (<= STEP * 1.05 + 3 s). Per step: CPU of the system under test (utime +
 # stime from /proc, all Kamailio processes summed) divided by the calls,
 # and the memory (PSS, summed) at the end of the step.
+# Latency (DESIGN.md: INVITE added latency p50/p99): while a step of trunkd
+# or Kamailio runs, dumpcap captures the INVITEs and 200s on the loopback
+# (a kernel filter on the first bytes of the UDP payload: nothing else is
+# copied); latency.py pairs each call's INVITE into the system with the
+# INVITE out of it (by the X-Bench header, SIPp's call number, which both
+# relay), and the callee's 200 with the 200 out; p50/p99/max per step, in
+# µs from the sender's sendmsg() to the system's own. BENCH_LATENCY=0
+# turns the capture off (it costs a little CPU on the same machine).
 # Memory: a fresh trunkd holds HOLD established calls (long pause); RSS
 # minus idle RSS, divided by HOLD, and the same for the heap in use
 # (`trunkctl status` heap_bytes: what malloc holds for live objects, not
@@ -37,7 +45,7 @@
 #   full   rates 100 200 400 800 1200 1600 2000 2500 3000 for 20 s
 #          (generator up to 5000), hold 1000 calls. The README numbers.
 # Overrides: BENCH_RATES, BENCH_GEN_RATES, BENCH_STEP, BENCH_HOLD,
-# BENCH_SETTLE, BENCH_TIME_LIMIT; TI_KEEP=1 keeps the temp dir (SIPp statistics, logs).
+# BENCH_SETTLE, BENCH_TIME_LIMIT, BENCH_LATENCY; TI_KEEP=1 keeps the temp dir (SIPp statistics, logs).
 # Run as root (the namespace gives fixed ports; otherwise ports are moved to
 # free ones and other load on the host shows in the numbers).
 
@@ -71,7 +79,8 @@ export TI_TIME_LIMIT
 # shellcheck source=../../integration/lib.sh
 . "$(dirname "$0")/../../integration/lib.sh"
 
-for tool in sipp kamailio getconf awk; do
+LATENCY=${BENCH_LATENCY:-1}
+for tool in sipp kamailio getconf awk $([ "$LATENCY" = 0 ] || echo dumpcap); do
 	command -v "$tool" >/dev/null ||
 		{ echo "bench/calls: $tool not found" >&2; exit 1; }
 done
@@ -181,12 +190,12 @@ trunkd_config()
 {
 	# config/trunkd.conf with warn logging, a shutdown that does not
 	# linger, RTP ports for 12,500 calls (two pairs each), no OPTIONS
-	# toward the UAS and the caller as a PBX.
+	# toward the UAS, X-Bench relayed to it and the caller as a PBX.
 	sed -e 's/^log_levels = .*/log_levels = warn/' \
 		-e 's/^rtp_port_min = .*/rtp_port_min = 10000/' \
 		-e 's/^rtp_port_max = .*/rtp_port_max = 59999/' \
 		-e 's/^shutdown_grace = .*/shutdown_grace = 1s/' \
-		-e '/^\[trunk local\]/,$ s/^keepalive = .*/keepalive = off/' \
+		-e '/^\[trunk local\]/,$ s/^keepalive = .*/keepalive = off\npass_headers = X-Bench/' \
 		"$SOURCE_ROOT/config/trunkd.conf" >"$TI_DIR/src.conf"
 	cat >>"$TI_DIR/src.conf" <<-'EOF'
 
@@ -230,9 +239,55 @@ kamailio_listening()
 }
 
 # --------------------------------------------------------------------------
+# Latency capture
+
+# The INVITEs ("INVI") and the 200s ("SIP/", "200 ") of UDP on loopback.
+CAP_FILTER='udp and (udp[8:4] = 0x494e5649 or (udp[8:4] = 0x5349502f and udp[16:4] = 0x32303020))'
+
+cap_start() # NAME
+{
+	ti_start cap dumpcap -i lo -P -q -s 4096 -B 64 -f "$CAP_FILTER" \
+		-w "$TI_DIR/$1.pcap"
+	ti_wait_until 10 cap_up || ti_fail "dumpcap did not start (see cap.log)"
+}
+
+cap_up()
+{
+	ti_running cap || ti_fail "dumpcap exited at start (see cap.log)"
+	grep -q '^File: ' "$TI_DIR/cap.log"
+}
+
+# cap_stop NAME: stop the capture, pair its calls: "p50/p99/max" of the
+# INVITE and of the 200 in LAT_INV and LAT_OK (µs), or why not.
+cap_stop()
+{
+	local out drops
+	ti_stop cap 10
+	cp "$TI_DIR/cap.log" "$TI_DIR/$1.cap.txt"
+	drops=$(sed -n "s/^Packets received\/dropped on interface .*: [0-9]*\/\([0-9]*\) .*/\1/p" \
+		"$TI_DIR/$1.cap.txt")
+	if ! out=$(python3 "$TI_TEST_DIR/latency.py" "$TI_DIR/$1.pcap" \
+		--uac "$(ti_port 5070)" --sut-in "$(ti_port 5060)" \
+		--uas "$(ti_port 5090)" 2>&1); then
+		LAT_INV="? ($out)"
+		LAT_OK="?"
+		return
+	fi
+	eval "local $out" # invite_n= invite_p50= ... unpaired= (our own output)
+	# shellcheck disable=SC2154 # set by the eval
+	{
+		LAT_INV="$invite_p50/$invite_p99/$invite_max"
+		LAT_OK="$ok_p50/$ok_p99/$ok_max"
+		LAT_N="$invite_n/$ok_n${drops:+, $drops dropped}"
+		((unpaired == 0)) || LAT_N+=", $unpaired unpaired"
+	}
+	[ "${TI_KEEP:-0}" = 1 ] || rm -f "$TI_DIR/$1.pcap"
+}
+
+# --------------------------------------------------------------------------
 # One step: SYSTEM at RATE calls/s for SECS seconds. Results in R_*[key].
 
-declare -A R_OK R_WHY R_CALLS R_CPU R_RETR R_WALL R_LOAD R_MEM
+declare -A R_OK R_WHY R_CALLS R_CPU R_RETR R_WALL R_LOAD R_MEM R_INV R_200
 declare -a ORDER=()
 
 step() # SYSTEM RATE SECS
@@ -243,6 +298,8 @@ step() # SYSTEM RATE SECS
 	ORDER+=("$key")
 	uas_start "$name" "$calls" $((secs * 2 + 30))
 	uac_args "$name" "$rate" "$calls" 1000 $((secs * 2 + 20)) "$(target_of "$sys")"
+	LAT_INV=- LAT_OK=- LAT_N=
+	[ "$sys" = direct ] || [ "$LATENCY" = 0 ] || cap_start "$name"
 	# shellcheck disable=SC2046 # PIDs, one word each
 	[ "$sys" = direct ] || c0=$(cpu_ticks $(sut_pids "$sys"))
 	w0=$(usecs)
@@ -260,6 +317,9 @@ step() # SYSTEM RATE SECS
 		ti_stop uas 3
 		uas_rc=timeout
 	fi
+	! ti_running cap || cap_stop "$name"
+	R_INV[$key]=$LAT_INV
+	R_200[$key]=$LAT_OK
 
 	ok=$(sipp_stat "$TI_DIR/$name.uac.csv" 'SuccessfulCall(C)')
 	fail=$(sipp_stat "$TI_DIR/$name.uac.csv" 'FailedCall(C)')
@@ -298,7 +358,8 @@ step() # SYSTEM RATE SECS
 	fi
 	ti_log "$sys $rate calls/s x ${secs} s: ${R_OK[$key]}" \
 		"(CPU ${R_CPU[$key]} µs/call, ${R_LOAD[$key]} % of a core," \
-		"$retr retransmissions, ${wall_ms} ms, PSS ${R_MEM[$key]} kB)${why:+: ${why%; }}"
+		"$retr retransmissions, ${wall_ms} ms, PSS ${R_MEM[$key]} kB;" \
+		"latency µs p50/p99/max INVITE $LAT_INV, 200 $LAT_OK${LAT_N:+ (paired INVITE/200: $LAT_N)})${why:+: ${why%; }}"
 	[ -z "$why" ]
 }
 
@@ -430,13 +491,13 @@ hold_established()
 # --------------------------------------------------------------------------
 # Report
 
-printf '\n%-9s %6s %7s %-5s %9s %7s %7s %8s %9s  %s\n' system "cps" calls step \
-	"µs/call" "%core" retrans "wall ms" "PSS kB" "note"
+printf '\n%-9s %6s %7s %-5s %9s %7s %7s %8s %9s %18s %18s  %s\n' system "cps" calls step \
+	"µs/call" "%core" retrans "wall ms" "PSS kB" "INVITE µs 50/99/max" "200 µs 50/99/max" "note"
 for key in "${ORDER[@]}"; do
-	printf '%-9s %6s %7s %-5s %9s %7s %7s %8s %9s  %s\n' "${key%%:*}" "${key#*:}" \
+	printf '%-9s %6s %7s %-5s %9s %7s %7s %8s %9s %18s %18s  %s\n' "${key%%:*}" "${key#*:}" \
 		"${R_CALLS[$key]}" "${R_OK[$key]}" "${R_CPU[$key]}" \
 		"${R_LOAD[$key]}" "${R_RETR[$key]}" "${R_WALL[$key]}" "${R_MEM[$key]}" \
-		"${R_WHY[$key]:-}"
+		"${R_INV[$key]}" "${R_200[$key]}" "${R_WHY[$key]:-}"
 done
 
 # Ratio at the highest rate both systems passed.
@@ -451,15 +512,16 @@ if ((common > 0)) && ((${R_CPU[kamailio:$common]} > 0)); then
 		'BEGIN { printf "%.2f", a / b }')
 fi
 cpu_at() { echo "${R_CPU[$1:$common]:-?}"; }
+lat_at() { echo "${R_INV[$1:$common]:-?} (200: ${R_200[$1:$common]:-?})"; }
 
 cat <<EOF
 
-| | max zero-failure rate | CPU per call @ $common calls/s | memory |
-|---|---|---|---|
-| generator (SIPp UAC -> UAS) | ${MAX_RATE[direct]} calls/s (tried: $GEN_RATES) | - | - |
-| trunkd | ${MAX_RATE[trunkd]} calls/s (tried: $RATES) | $(cpu_at trunkd) µs | $HOLD_PER_CALL bytes RSS per held call ($HOLD calls: $HOLD_RSS_IDLE -> $HOLD_RSS kB), heap $HOLD_HEAP bytes per call, $HOLD_SETTLED after ${SETTLE} s; peak RSS $TRUNKD_HWM kB |
-| Kamailio tm (1 worker, tlsf) | ${MAX_RATE[kamailio]} calls/s (tried: $RATES) | $(cpu_at kamailio) µs | - |
-| trunkd / Kamailio | | $ratio | |
+| | max zero-failure rate | CPU per call @ $common calls/s | INVITE added latency µs p50/p99/max @ $common calls/s | memory |
+|---|---|---|---|---|
+| generator (SIPp UAC -> UAS) | ${MAX_RATE[direct]} calls/s (tried: $GEN_RATES) | - | - | - |
+| trunkd | ${MAX_RATE[trunkd]} calls/s (tried: $RATES) | $(cpu_at trunkd) µs | $(lat_at trunkd) | $HOLD_PER_CALL bytes RSS per held call ($HOLD calls: $HOLD_RSS_IDLE -> $HOLD_RSS kB), heap $HOLD_HEAP bytes per call, $HOLD_SETTLED after ${SETTLE} s; peak RSS $TRUNKD_HWM kB |
+| Kamailio tm (1 worker, tlsf) | ${MAX_RATE[kamailio]} calls/s (tried: $RATES) | $(cpu_at kamailio) µs | $(lat_at kamailio) | - |
+| trunkd / Kamailio | | $ratio | | |
 
 EOF
 

@@ -36,7 +36,8 @@ te_uas car1 127.0.0.1 5090 --ruri "$ruri" \
 	--hdr P-Asserted-Identity "<sip:\+15550100042$at" \
 	--hdr P-Preferred-Identity "<sip:\+15550100042$at" \
 	--hdr From "\"Desk 2000\" <sip:\+15550100042$at;tag=[^;]+" \
-	--hdr X-Account '42' --hdr User-to-User '3a3b;encoding=hex' "${leak[@]}"
+	--hdr X-Account '42' --hdr User-to-User '3a3b;encoding=hex' "${leak[@]}" \
+	--not-body 'X-Account: *X-Account' --not-body 'User-to-User: *User-to-User'
 te_uac pbx1 127.0.0.1 5070 "$ENT" +12125551234 200 \
 	'P-Asserted-Identity: <sip:+15550100042@127.0.0.1;user=phone>' \
 	'History-Info: <sip:2000@127.0.0.1>;index=1' \
