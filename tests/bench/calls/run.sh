@@ -45,7 +45,9 @@
 #   full   rates 100 200 400 800 1200 1600 2000 2500 3000 for 20 s
 #          (generator up to 5000), hold 1000 calls. The README numbers.
 # Overrides: BENCH_RATES, BENCH_GEN_RATES, BENCH_STEP, BENCH_HOLD,
-# BENCH_SETTLE, BENCH_TIME_LIMIT, BENCH_LATENCY; TI_KEEP=1 keeps the temp dir (SIPp statistics, logs).
+# BENCH_SETTLE, BENCH_TIME_LIMIT, BENCH_LATENCY; BENCH_PERF=1 records
+# trunkd's steps with `perf record -g` into the temp dir (with TI_KEEP=1:
+# perf report -i $TI_DIR/trunkd-RATE.perf.data); TI_KEEP=1 keeps the temp dir (SIPp statistics, logs).
 # Run as root (the namespace gives fixed ports; otherwise ports are moved to
 # free ones and other load on the host shows in the numbers).
 
@@ -300,6 +302,9 @@ step() # SYSTEM RATE SECS
 	uac_args "$name" "$rate" "$calls" 1000 $((secs * 2 + 20)) "$(target_of "$sys")"
 	LAT_INV=- LAT_OK=- LAT_N=
 	[ "$sys" = direct ] || [ "$LATENCY" = 0 ] || cap_start "$name"
+	[ "$sys" != trunkd ] || [ -z "${BENCH_PERF:-}" ] ||
+		ti_start perf perf record -F 1999 -g -p "$(ti_pid trunkd)" \
+			-o "$TI_DIR/$name.perf.data"
 	# shellcheck disable=SC2046 # PIDs, one word each
 	[ "$sys" = direct ] || c0=$(cpu_ticks $(sut_pids "$sys"))
 	w0=$(usecs)
@@ -318,6 +323,7 @@ step() # SYSTEM RATE SECS
 		uas_rc=timeout
 	fi
 	! ti_running cap || cap_stop "$name"
+	! ti_running perf || ti_stop perf 20
 	R_INV[$key]=$LAT_INV
 	R_200[$key]=$LAT_OK
 
