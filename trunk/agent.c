@@ -1,10 +1,19 @@
 /*
  * One nta agent per side (DESIGN.md 1). Each agent binds the side's
  * addresses with the side's transports and receives every request that no
- * dialog claims through its default leg. Out-of-dialog requests are
- * answered here: OPTIONS locally with 200 (peers use it as a keep-alive,
- * STA-4), everything else with a defined final response until the B2BUA
- * (issue 3) takes over INVITE, REGISTER and the rest.
+ * transaction or dialog claims through its message callback, where nta
+ * has not created a server transaction yet: admission.c may refuse a new
+ * INVITE there statelessly (503, overload control); everything else gets
+ * its transaction (nta_incoming_create) and is handled as a default leg's
+ * request would be. Out-of-dialog requests are answered here: OPTIONS
+ * locally with 200 (peers use it as a keep-alive, STA-4), INVITE by the
+ * B2BUA, REGISTER by the registrar, the rest with a defined final
+ * response.
+ *
+ * There is deliberately no default leg (nta would create a transaction
+ * for every request before we see it); our out-of-dialog requests go
+ * through out_leg, a dialogless leg bound to a destination no request
+ * names.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +33,7 @@
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/su_tag.h>
 #include <sofia-sip/tport_tag.h>
+#include <sofia-sip/url_tag.h>
 
 #define SUBSYS "trunk.agent"
 
@@ -38,7 +48,7 @@ struct trunk_agent {
 	struct trunk_gateway *gw; /* borrowed */
 	enum trunk_side side;
 	nta_agent_t *nta;
-	nta_leg_t *default_leg;
+	nta_leg_t *out_leg; /* for nta_outgoing_tcreate() outside dialogs */
 	struct trunk_tls_side *tls; /* owned; NULL without a TLS listener */
 	char tls_hostport[300];	    /* the first TLS listener, "" none */
 	char ctx[32];		    /* log context: "side enterprise" */
@@ -216,10 +226,55 @@ sip_supported_t const *trunk_agent_supported(void)
 	return k;
 }
 
-/* Messages nta could not hand to a leg or transaction: stray responses. */
-static int trunk_agent_stray(struct trunk_agent *agent, nta_agent_t *nta,
-			     msg_t *msg, sip_t *sip)
+/*
+ * A request that matches no transaction and no dialog, before nta keeps
+ * any state of it. A new INVITE may be refused here (admission.c);
+ * an ACK with nothing to acknowledge any more (the 2xx's transaction is
+ * gone, or the 503 was stateless) is dropped; the rest get a server
+ * transaction and go to trunk_agent_request(), with what nta's
+ * leg_recv() does for a default leg: a status returned is sent, and a
+ * final one hands the transaction back.
+ */
+static void trunk_agent_new_request(struct trunk_agent *agent, msg_t *msg,
+				    sip_t *sip)
 {
+	nta_incoming_t *irq;
+	int rc;
+
+	if (trunk_admission_refuse(agent, agent->gw, agent->side, msg, sip))
+		return;
+	if (sip->sip_request->rq_method == sip_method_ack) {
+		msg_destroy(msg);
+		return;
+	}
+	irq = nta_incoming_create(agent->nta, NULL, msg, sip, TAG_END());
+	if (!irq) { /* msg is gone too */
+		LOGW(SUBSYS, agent->ctx,
+		     "no memory for a transaction: dropped");
+		return;
+	}
+	rc = trunk_agent_request(agent, NULL, irq, sip);
+	if (rc == 0)
+		return; /* answered (and handed back) or kept by a call */
+	if (rc < 100 || rc > 699 ||
+	    (sip->sip_request->rq_method == sip_method_invite && rc < 300 &&
+	     rc >= 200))
+		rc = 500;
+	if (nta_incoming_status(irq) < 200)
+		nta_incoming_treply(irq, rc, NULL, TAG_END());
+	if (rc >= 200)
+		nta_incoming_destroy(irq);
+}
+
+/* nta's message callback: requests that nothing claimed (above) and
+ * stray responses. */
+static int trunk_agent_message(struct trunk_agent *agent, nta_agent_t *nta,
+			       msg_t *msg, sip_t *sip)
+{
+	if (sip && sip->sip_request) {
+		trunk_agent_new_request(agent, msg, sip);
+		return 0;
+	}
 	if (sip && sip->sip_status && trunk_call_stray_2xx(nta, sip)) {
 		msg_destroy(msg);
 		return 0;
@@ -253,7 +308,7 @@ static int trunk_agent_bind(struct trunk_agent *agent, const char *url,
 		trunk_stun_server_install();
 		agent->nta = nta_agent_create(
 			agent->gw->root, URL_STRING_MAKE(url),
-			trunk_agent_stray, agent, NTATAG_SERVER_RPORT(1),
+			trunk_agent_message, agent, NTATAG_SERVER_RPORT(1),
 			NTATAG_CLIENT_RPORT(1), NTATAG_UA(0),
 			/* RFC 3261 8.2.2.2: a request that reached us twice
 			 * by different paths (same From tag, Call-ID and
@@ -371,11 +426,16 @@ int trunk_agent_alloc(struct trunk_gateway *gw, enum trunk_side side,
 	rc = trunk_agent_listen(agent, cfg);
 	if (rc)
 		goto out;
-	agent->default_leg =
-		nta_leg_tcreate(agent->nta, trunk_agent_request, agent,
-				NTATAG_NO_DIALOG(1), TAG_END());
-	if (!agent->default_leg) {
-		LOGE(SUBSYS, agent->ctx, "cannot create the default leg");
+	/* A dialogless leg with a destination (.invalid, RFC 2606) and a
+	 * method no peer uses: nta's requests need a leg, and this one
+	 * never takes a request away from trunk_agent_message(). */
+	agent->out_leg = nta_leg_tcreate(
+		agent->nta, trunk_agent_request, agent, NTATAG_NO_DIALOG(1),
+		NTATAG_METHOD("X-TRUNKD-NONE"),
+		URLTAG_URL(URL_STRING_MAKE("sip:out-of-dialog.invalid")),
+		TAG_END());
+	if (!agent->out_leg) {
+		LOGE(SUBSYS, agent->ctx, "cannot create the out-of-dialog leg");
 		rc = ENOMEM;
 		goto out;
 	}
@@ -396,12 +456,17 @@ nta_agent_t *trunk_agent_nta(const struct trunk_agent *agent)
 	return agent->nta;
 }
 
+nta_leg_t *trunk_agent_out_leg(const struct trunk_agent *agent)
+{
+	return agent->out_leg;
+}
+
 void trunk_agent_free(struct trunk_agent *agent)
 {
 	if (!agent)
 		return;
-	if (agent->default_leg)
-		nta_leg_destroy(agent->default_leg);
+	if (agent->out_leg)
+		nta_leg_destroy(agent->out_leg);
 	if (agent->nta)
 		nta_agent_destroy(agent->nta);
 	trunk_tls_side_free(agent->tls);

@@ -28,6 +28,9 @@
 #include "registration.h"
 #include "dialtest.h"
 
+#include <sofia-sip/nta.h>
+#include <sofia-sip/nta_tag.h>
+
 #define SUBSYS		 "trunk.control"
 #define CONTROL_LINE_MAX 4096
 /* A reply larger than this is an error (a runaway, not a call list:
@@ -224,6 +227,48 @@ static void control_status_tls(struct trunk_control *ctl, struct trunk_reply *r)
 	reply_add(r, "}");
 }
 
+/* New INVITEs refused before any transaction (admission.c), and nta's
+ * own transaction counts per side: a refused INVITE creates none. */
+static void control_status_admission(struct trunk_control *ctl,
+				     struct trunk_reply *r)
+{
+	struct trunk_admission_info ai;
+	enum trunk_side side;
+
+	trunk_admission_info(ctl->gw, &ai);
+	reply_add(r,
+		  ",\"admission\":{\"admitted\":%llu,\"refused\":{"
+		  "\"overload\":%llu,\"max_calls\":%llu,"
+		  "\"max_call_rate\":%llu},\"emergency_exempt\":%llu,"
+		  "\"share_admitted_pct\":%u.%u,\"windows_overloaded\":%llu,"
+		  "\"last_wait_us\":%lld,\"max_calls\":%u,"
+		  "\"max_call_rate\":%u,\"overload_delay_ms\":%lld}",
+		  ai.admitted, ai.refused[TRUNK_ADMIT_OVERLOAD],
+		  ai.refused[TRUNK_ADMIT_MAX_CALLS],
+		  ai.refused[TRUNK_ADMIT_RATE], ai.emergency_exempt,
+		  ai.share_per_mille / 10, ai.share_per_mille % 10,
+		  ai.windows_overloaded, ai.last_wait_us, ai.max_calls,
+		  ai.max_call_rate, ai.overload_delay_ms);
+	reply_add(r, ",\"sip\":{");
+	for (side = 0; side < TRUNK_SIDE_COUNT; side++) {
+		usize_t held = 0, created = 0, trless = 0;
+
+		if (ctl->gw->agents[side])
+			nta_agent_get_stats(
+				trunk_agent_nta(ctl->gw->agents[side]),
+				NTATAG_S_IRQ_HASH_USED_REF(held),
+				NTATAG_S_SERVER_TR_REF(created),
+				NTATAG_S_TRLESS_REQUEST_REF(trless), TAG_END());
+		reply_add(r,
+			  "%s\"%s\":{\"server_transactions\":%zu,"
+			  "\"server_transactions_created\":%zu,"
+			  "\"requests_without_transaction\":%zu}",
+			  side ? "," : "", trunk_side_names[side], (size_t)held,
+			  (size_t)created, (size_t)trless);
+	}
+	reply_add(r, "}");
+}
+
 static void control_status(struct trunk_control *ctl, struct trunk_reply *r)
 {
 	struct trunk_gateway *gw = ctl->gw;
@@ -244,6 +289,7 @@ static void control_status(struct trunk_control *ctl, struct trunk_reply *r)
 	reply_add(r, ",\"heap_bytes\":%zu", mi.uordblks + mi.hblkhd);
 	control_status_trunks(ctl, r);
 	control_status_tls(ctl, r);
+	control_status_admission(ctl, r);
 	reply_add(r, "}");
 }
 

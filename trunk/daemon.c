@@ -274,6 +274,8 @@ int trunk_gateway_reload(struct trunk_gateway *gw, char *errs, size_t len)
 	config_free(gw->cfg);
 	gw->cfg = cfg;
 	gw->generation++;
+	/* Only allocates at start: cannot fail here. */
+	(void)trunk_admission_apply(gw, cfg);
 	trunk_apply_log_levels(cfg);
 	LOGI(SUBSYS, NULL, "configuration reloaded: generation %u",
 	     gw->generation);
@@ -535,6 +537,9 @@ static int trunk_gateway_start(struct trunk_gateway *gw)
 	}
 	rc = trunk_plan_load(gw->cfg, &gw->plan, trunk_config_print_error,
 			     NULL);
+	if (rc)
+		return rc;
+	rc = trunk_admission_apply(gw, gw->cfg);
 	if (rc)
 		return rc;
 	rc = trunk_peers_apply(gw, gw->cfg);

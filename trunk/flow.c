@@ -428,7 +428,6 @@ static void flow_probe_timeout(su_root_magic_t *m, su_timer_t *t,
  * this very transport (OB-2). */
 static void flow_probe_send(struct trunk_flow *f)
 {
-	nta_agent_t *nta = trunk_agent_nta(f->gw->agents[TRUNK_SIDE_TRUNK]);
 	char ruri[120], from[140], to[140];
 
 	f->since_probe = 0;
@@ -439,8 +438,9 @@ static void flow_probe_send(struct trunk_flow *f)
 	snprintf(from, sizeof(from), "<sip:trunkd@%s>", f->local);
 	snprintf(to, sizeof(to), "<sip:%s>", f->remote);
 	f->probe = nta_outgoing_tcreate(
-		nta_default_leg(nta), flow_probe_response, f, NULL,
-		SIP_METHOD_OPTIONS, URL_STRING_MAKE(ruri), NTATAG_TPORT(f->tp),
+		trunk_agent_out_leg(f->gw->agents[TRUNK_SIDE_TRUNK]),
+		flow_probe_response, f, NULL, SIP_METHOD_OPTIONS,
+		URL_STRING_MAKE(ruri), NTATAG_TPORT(f->tp),
 		SIPTAG_FROM_STR(from), SIPTAG_TO_STR(to), TAG_END());
 	if (!f->probe) {
 		flow_set_state(f, TRUNK_FLOW_FAILED,

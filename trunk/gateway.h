@@ -46,6 +46,7 @@ struct trunk_peer;
 struct trunk_auth;
 struct trunk_binding;
 struct trunk_reg;
+struct trunk_admission;
 
 struct trunk_gateway {
 	su_home_t home[1];
@@ -72,6 +73,7 @@ struct trunk_gateway {
 	su_wait_t media_wait[1];
 	int media_reg; /* su_root registration of the media event fd */
 	su_timer_t *media_flush; /* wakes the media threads once per batch */
+	struct trunk_admission *admission; /* owned (gw->home): admission.c */
 	unsigned ncalls;
 	unsigned long long call_seq; /* ids for log context and trunkctl */
 	su_timer_t *drain_timer;     /* shutdown_grace after SIGTERM */
@@ -86,6 +88,9 @@ int trunk_agent_alloc(struct trunk_gateway *gw, enum trunk_side side,
 void trunk_agent_free(struct trunk_agent *agent);
 /* The side's nta agent (borrowed) and its default Contact. */
 struct nta_agent_s *trunk_agent_nta(const struct trunk_agent *agent);
+/* The leg for requests outside dialogs (OPTIONS pings, probes): what
+ * nta_default_leg() would be, but trunkd has no default leg (agent.c). */
+struct nta_leg_s *trunk_agent_out_leg(const struct trunk_agent *agent);
 /* What this build implements: methods (Allow) and the extensions we
  * support in Require/Supported (RFC 3262 100rel, RFC 4028 timer). */
 #define TRUNK_ALLOW                                                            \
@@ -100,6 +105,38 @@ int trunk_agent_check_request(struct nta_incoming_s *irq, sip_t const *sip);
 /* "host:port" of the side's TLS listener (our Contact over TLS), or
  * NULL when the side has none. */
 const char *trunk_agent_tls_hostport(const struct trunk_agent *agent);
+
+/*
+ * admission.c: new INVITEs refused before nta keeps any state of them
+ * (overload, [global] max_calls, max_call_rate; EM-4 exempt).
+ */
+enum trunk_admit {
+	TRUNK_ADMIT_OK = 0,    /* admitted */
+	TRUNK_ADMIT_OVERLOAD,  /* standing queue before the thread */
+	TRUNK_ADMIT_MAX_CALLS, /* [global] max_calls calls up */
+	TRUNK_ADMIT_RATE,      /* [global] max_call_rate exceeded */
+	TRUNK_ADMIT_COUNT,
+};
+struct trunk_admission_info {
+	unsigned long long admitted;	     /* new INVITEs let through */
+	unsigned long long emergency_exempt; /* would be refused: EM-4 */
+	unsigned long long refused[TRUNK_ADMIT_COUNT]; /* 503, by reason */
+	unsigned long long windows_overloaded;	       /* 100 ms windows */
+	long long last_wait_us;	  /* the last measured socket wait, 0 none */
+	unsigned share_per_mille; /* of new INVITEs admitted by overload */
+	unsigned max_calls, max_call_rate; /* in force, 0: no limit */
+	long long overload_delay_ms;	   /* in force, 0: off */
+};
+/* Read the [global] limits (start, reload). 0 or ENOMEM. */
+int trunk_admission_apply(struct trunk_gateway *gw, const struct config *cfg);
+/* Called with each request no transaction or dialog claims, before one
+ * is created: true when it was a new INVITE refused with a stateless
+ * 503 (msg is then consumed), false when it goes on as usual. */
+bool trunk_admission_refuse(struct trunk_agent *agent, struct trunk_gateway *gw,
+			    enum trunk_side side, msg_t *msg, sip_t const *sip);
+void trunk_admission_info(const struct trunk_gateway *gw,
+			  struct trunk_admission_info *out);
+const char *trunk_admission_reason_name(enum trunk_admit reason);
 
 /*
  * call.c: a new INVITE outside any dialog on SIDE. Takes charge of irq

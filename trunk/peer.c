@@ -180,10 +180,11 @@ static void peer_ping(su_root_magic_t *m, su_timer_t *t, struct trunk_peer *p)
 	if (p->contact[0])
 		me = sip_contact_make(p->gw->home, p->contact);
 	p->orq = nta_outgoing_tcreate(
-		nta_default_leg(nta), peer_ping_response, p,
-		URL_STRING_MAKE(p->route), SIP_METHOD_OPTIONS,
-		URL_STRING_MAKE(p->ruri), SIPTAG_FROM_STR(from),
-		SIPTAG_TO_STR(to), SIPTAG_CONTACT(me), TAG_END());
+		trunk_agent_out_leg(p->gw->agents[TRUNK_SIDE_TRUNK]),
+		peer_ping_response, p, URL_STRING_MAKE(p->route),
+		SIP_METHOD_OPTIONS, URL_STRING_MAKE(p->ruri),
+		SIPTAG_FROM_STR(from), SIPTAG_TO_STR(to), SIPTAG_CONTACT(me),
+		TAG_END());
 	if (p->contact[0] && me)
 		su_free(p->gw->home, (void *)me);
 	p->pings++;

@@ -202,6 +202,7 @@ int trunk_stun_binding_mapped(const uint8_t *msg, size_t len, uint8_t txid[12],
 
 static trunk_stun_response_h *stun_watcher;
 static pthread_t stun_watch_thread;
+static _Thread_local int stun_recv_fd = -1;
 static issize_t (*real_su_vrecv)(su_socket_t, su_iovec_t[], isize_t, int,
 				 su_sockaddr_t *, socklen_t *);
 
@@ -220,6 +221,8 @@ issize_t su_vrecv(su_socket_t s, su_iovec_t iov[], isize_t len, int flags,
 		return -1;
 	}
 	n = real_su_vrecv(s, iov, len, flags, su, sulen);
+	if (n >= 0)
+		stun_recv_fd = s;
 	/* Only Binding success responses (0x0101 + the cookie), only on the
 	 * thread the watcher lives on: everything else passes untouched. */
 	if (n < TRUNK_STUN_HEADER || !stun_watcher || len < 1 ||
@@ -238,6 +241,11 @@ issize_t su_vrecv(su_socket_t s, su_iovec_t iov[], isize_t len, int flags,
 	}
 	stun_watcher(head, got, su ? &su->su_sa : NULL);
 	return n;
+}
+
+int trunk_stun_last_recv_fd(void)
+{
+	return stun_recv_fd;
 }
 
 bool trunk_stun_watch_responses(trunk_stun_response_h *h)

@@ -51,6 +51,11 @@ int trunk_stun_binding_mapped(const uint8_t *msg, size_t len, uint8_t txid[12],
 typedef void trunk_stun_response_h(const uint8_t *msg, size_t len,
 				   const struct sockaddr *from);
 bool trunk_stun_watch_responses(trunk_stun_response_h *h);
+/* The socket the calling thread last read a datagram from through
+ * su_vrecv() (Sofia's UDP transport), -1 none: while nta handles a
+ * request that came over UDP, its socket (admission.c reads the
+ * datagram's kernel receive time from it). */
+int trunk_stun_last_recv_fd(void);
 
 /* Plug our Binding server into Sofia's UDP transports, once per process,
  * before the first nta agent exists (tport_plug_in_stun_server). 0 or an

@@ -393,12 +393,67 @@ static int trunk_pbx_validate(const struct config_section *sec,
 	return 0;
 }
 
+/*
+ * Overload control and call limits (admission.c): new INVITEs refused
+ * with a stateless 503 + Retry-After before nta keeps any state of them.
+ * Limits off by default, the automatic detector on. docs/operations.md
+ * "Overload".
+ */
+static const struct config_key trunk_overload_keys[] = {
+	{ "max_calls", CONFIG_INT, 0, 10000000, NULL, "0", 0,
+	  "Concurrent calls trunkd takes in all (0: no limit); a new INVITE "
+	  "beyond it gets 503 before any transaction state is kept. "
+	  "Emergency calls are exempt (EM-4). Per trunk: [trunk] "
+	  "max_calls." },
+	{ "max_call_rate", CONFIG_INT, 0, 1000000, NULL, "0", 0,
+	  "New calls (INVITEs outside a dialog, both sides together) "
+	  "accepted per second, a token bucket (0: no limit); the others "
+	  "get 503. Emergency calls are exempt (EM-4)." },
+	{ "max_call_burst", CONFIG_INT, 0, 1000000, NULL, "0", 0,
+	  "How many new calls may come at once above max_call_rate (the "
+	  "bucket's size; 0: max_call_rate, one second's worth). Needs "
+	  "max_call_rate." },
+	{ "overload_delay", CONFIG_DURATION, 0, 10000, NULL, "10ms", 0,
+	  "Automatic overload control: when, for a whole 100 ms window with "
+	  "at least 10 new INVITEs, every new INVITE waited longer than this "
+	  "in the UDP socket before trunkd read it (a standing queue: the "
+	  "signalling thread is not keeping up), a falling share of new "
+	  "INVITEs gets 503 until the queue is gone; back to all within "
+	  "1 s. 0: off." },
+	{ "overload_retry_after", CONFIG_DURATION, 1000, 3600000, NULL, "5s", 0,
+	  "Retry-After (whole seconds) in the 503 of a refused new INVITE: "
+	  "how long a peer that honours it (RFC 3261 21.5.4) should send "
+	  "new calls elsewhere." },
+	{ NULL },
+};
+
+static int trunk_global_validate(const struct config_section *sec,
+				 config_error_h *eh, void *arg)
+{
+	if (config_is_set(sec, "max_call_burst") &&
+	    config_get_int(sec, "max_call_burst") &&
+	    !config_get_int(sec, "max_call_rate")) {
+		trunk_config_err(sec, "max_call_burst",
+				 "max_call_burst needs max_call_rate", eh, arg);
+		return 1;
+	}
+	if (config_get_int(sec, "overload_retry_after") % 1000) {
+		trunk_config_err(sec, "overload_retry_after",
+				 "overload_retry_after: whole seconds only "
+				 "(Retry-After, RFC 3261 20.33)",
+				 eh, arg);
+		return 1;
+	}
+	return 0;
+}
+
 static const struct config_section_def trunk_global_section = {
 	.name = "global",
 	.help = "Process-wide settings: listeners, logging, control socket, "
-		"state files.",
+		"state files, call limits and overload control.",
 	.keys = { trunk_listen_keys, trunk_session_keys, config_global_keys,
-		  NULL },
+		  trunk_overload_keys, NULL },
+	.validate = trunk_global_validate,
 };
 
 static const struct config_section_def trunk_enterprise_section = {
