@@ -10,6 +10,21 @@
  * tokens (the bucket is full long before). */
 #define BUCKET_IDLE_MAX_US (1000LL * MICRO)
 
+/* Credit the tokens earned since last_us. */
+static void bucket_refill(struct trunk_bucket *b, int64_t now_us)
+{
+	int64_t idle = now_us - b->last_us, cap = (int64_t)b->burst * MICRO;
+
+	if (idle <= 0)
+		return;
+	if (idle > BUCKET_IDLE_MAX_US)
+		idle = BUCKET_IDLE_MAX_US;
+	b->tokens_u += idle * b->rate;
+	if (b->tokens_u > cap)
+		b->tokens_u = cap;
+	b->last_us = now_us;
+}
+
 void trunk_bucket_set(struct trunk_bucket *b, uint32_t rate, uint32_t burst,
 		      int64_t now_us)
 {
@@ -20,6 +35,8 @@ void trunk_bucket_set(struct trunk_bucket *b, uint32_t rate, uint32_t burst,
 	cap = (int64_t)burst * MICRO;
 	/* A bucket that was not limiting starts full; one that was keeps
 	 * what it holds, so a reload cannot hand out a fresh burst. */
+	if (b->rate)
+		bucket_refill(b, now_us);
 	if (!b->rate || b->tokens_u > cap)
 		b->tokens_u = cap;
 	b->rate = rate;
@@ -29,18 +46,9 @@ void trunk_bucket_set(struct trunk_bucket *b, uint32_t rate, uint32_t burst,
 
 bool trunk_bucket_take(struct trunk_bucket *b, int64_t now_us)
 {
-	int64_t idle = now_us - b->last_us, cap = (int64_t)b->burst * MICRO;
-
 	if (!b->rate)
 		return true;
-	if (idle > 0) {
-		if (idle > BUCKET_IDLE_MAX_US)
-			idle = BUCKET_IDLE_MAX_US;
-		b->tokens_u += idle * b->rate;
-		if (b->tokens_u > cap)
-			b->tokens_u = cap;
-		b->last_us = now_us;
-	}
+	bucket_refill(b, now_us);
 	if (b->tokens_u < MICRO)
 		return false;
 	b->tokens_u -= MICRO;
