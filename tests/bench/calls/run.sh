@@ -44,8 +44,12 @@
 #          or a 100 calls/s step failed.
 #   full   rates 100 200 400 800 1200 1600 2000 2500 3000 for 20 s
 #          (generator up to 5000), hold 1000 calls. The README numbers.
+# Overload (both modes, after trunkd's steps; see overload_step): a fresh
+# trunkd at 2 x its last passing rate, crash or not, share of 503s, calls
+# completed, time to recover.
 # Overrides: BENCH_RATES, BENCH_GEN_RATES, BENCH_STEP, BENCH_HOLD,
-# BENCH_SETTLE, BENCH_TIME_LIMIT, BENCH_LATENCY; BENCH_PERF=1 records
+# BENCH_SETTLE, BENCH_TIME_LIMIT, BENCH_LATENCY, BENCH_OVERLOAD_RATE,
+# BENCH_OVERLOAD_STEP; BENCH_PERF=1 records
 # trunkd's steps with `perf record -g` into the temp dir (with TI_KEEP=1:
 # perf report -i $TI_DIR/trunkd-RATE.perf.data); TI_KEEP=1 keeps the temp dir (SIPp statistics, logs).
 # Run as root (the namespace gives fixed ports; otherwise ports are moved to
@@ -473,6 +477,106 @@ hold_established()
 }
 
 # --------------------------------------------------------------------------
+# BEGIN overload step (DESIGN.md "Performance goals": "overload (2x
+# capacity): no crash, excess INVITEs get 503 before any transaction state
+# is kept, recovery within 10 s"). Kept apart from the steps above: it
+# only reads MAX_RATE, STEP and the peers' helpers.
+#
+# A fresh trunkd (default overload control, no configured limits) is
+# offered 2 x the last rate it passed (BENCH_OVERLOAD_RATE overrides) for
+# BENCH_OVERLOAD_STEP seconds (default STEP) by uac-overload.xml, which
+# takes a 503 as an answer. Reported: crash or not, INVITEs refused with
+# 503 (trunkd's own counters, `trunkctl status` admission, and what the
+# caller saw), calls completed (the BYE's 200 at the caller) and failed
+# otherwise, and the recovery time: from the planned end of the offer to
+# the start of the first probe call (uac.xml, one call, no pause, tried
+# back to back) that completes.
+
+OVL_LINE="overload: not run"
+OVL_RECOVERY_S=-
+
+# ovl_counter JSON: "REFUSED ADMITTED" from `trunkctl status`.
+ovl_counter()
+{
+	ti_json "$1" "'%d %d' % (sum(j['admission']['refused'].values()), j['admission']['admitted'])"
+}
+
+# ovl_probe: one call completes (exit 0), or not.
+ovl_probe()
+{
+	OVL_PROBES=$((OVL_PROBES + 1))
+	local i
+	uac_args probe 1 1 0 5 "$(target_of trunkd)"
+	for i in "${!UAC_ARGS[@]}"; do # beside the overload caller on :5070
+		[ "${UAC_ARGS[$i]}" != -p ] || UAC_ARGS[i + 1]=$(ti_port 5071)
+	done
+	OVL_T_PROBE=$(usecs)
+	ti_exec sipp "${UAC_ARGS[@]}" -recv_timeout 3s \
+		>"$TI_DIR/probe.screen.txt" 2>&1
+}
+
+ovl_offer_over() { (($(usecs) >= OVL_T_END)); }
+
+overload_step()
+{
+	local base=${MAX_RATE[trunkd]:-0} rate secs calls st0 st1 r0 a0 r1 a1
+	local w0 refused admitted saw503 completed failed uac_rc=0 c0 c1 share
+	((base > 0)) || base=${RATES%% *}
+	rate=${BENCH_OVERLOAD_RATE:-$((2 * base))}
+	secs=${BENCH_OVERLOAD_STEP:-$STEP}
+	calls=$((rate * secs))
+	trunkd_up
+	st0=$(ti_ctl status) || ti_fail "overload: trunkctl status"
+	read -r r0 a0 <<<"$(ovl_counter "$st0")"
+	uas_start overload 100000000 $((secs * 3 + 60))
+	uac_args overload "$rate" "$calls" 1000 $((secs * 2 + 20)) "$(target_of trunkd)"
+	UAC_ARGS[1]=$TI_TEST_DIR/uac-overload.xml
+	c0=$(cpu_ticks "$(ti_pid trunkd)")
+	w0=$(usecs)
+	OVL_T_END=$((w0 + secs * 1000000))
+	ti_start uac env -C "$TI_DIR" sipp "${UAC_ARGS[@]}" -trace_counts
+	# The offer runs; then probe until a call completes (bounded: 30 s).
+	ti_wait_until $((secs + 5)) ovl_offer_over || true
+	OVL_PROBES=0
+	if ti_wait_until 30 ovl_probe; then
+		OVL_RECOVERY_S=$(awk -v a="$OVL_T_PROBE" -v b="$OVL_T_END" \
+			'BEGIN { d = (a - b) / 1e6; printf "%.1f", d < 0 ? 0 : d }')
+	else
+		OVL_RECOVERY_S="none within 30"
+	fi
+	if ti_wait_exit uac $((secs * 2 + 40)); then
+		uac_rc=$TI_EXIT_STATUS
+	else
+		ti_stop uac 3
+		uac_rc=timeout
+	fi
+	c1=$(cpu_ticks "$(ti_pid trunkd)")
+	ti_running trunkd || ti_fail "trunkd died in the overload step (offered $rate calls/s)"
+	st1=$(ti_ctl status) || ti_fail "overload: trunkctl status after the step"
+	read -r r1 a1 <<<"$(ovl_counter "$st1")"
+	ti_stop uas 3
+	ti_stop trunkd 10
+	refused=$((r1 - r0))
+	admitted=$((a1 - a0))
+	saw503=$(sipp_stat "$(echo "$TI_DIR"/uac-overload_*_counts.csv)" 1_503_Recv)
+	completed=$(sipp_stat "$(echo "$TI_DIR"/uac-overload_*_counts.csv)" 8_200_Recv)
+	failed=$(sipp_stat "$TI_DIR/overload.uac.csv" 'FailedCall(C)')
+	share=$(awk -v r="$refused" -v a="$admitted" \
+		'BEGIN { printf "%.1f", (r + a) ? 100 * r / (r + a) : 0 }')
+	OVL_LINE="overload: $rate calls/s (2 x $base) for $secs s, $calls calls offered:"
+	OVL_LINE+=" no crash; trunkd refused $refused of $((refused + admitted)) new INVITEs"
+	OVL_LINE+=" with 503 ($share %; the caller got $saw503),"
+	OVL_LINE+=" $completed calls completed, $failed failed otherwise (SIPp exit $uac_rc);"
+	OVL_LINE+=" trunkd CPU $(((c1 - c0) * 100 / CLK_TCK / (secs > 0 ? secs : 1))) % of a core;"
+	OVL_LINE+=" recovery: a call completed ${OVL_RECOVERY_S} s after the offer stopped ($OVL_PROBES probes)"
+	ti_log "$OVL_LINE"
+	[ "$OVL_RECOVERY_S" != "none within 30" ] ||
+		ti_fail "overload: no call completed within 30 s after the offer stopped"
+}
+# END overload step
+# --------------------------------------------------------------------------
+
+# --------------------------------------------------------------------------
 # The run
 
 # shellcheck disable=SC2086 # lists of rates
@@ -488,6 +592,7 @@ hold_established()
 	run_steps trunkd "$STEP" $RATES
 	TRUNKD_HWM=$(status_kb "$(ti_pid trunkd)" VmHWM)
 	ti_stop trunkd 10
+	overload_step # a fresh trunkd at 2x the last passing rate
 
 	kamailio_up
 	run_steps kamailio "$STEP" $RATES
@@ -528,6 +633,8 @@ cat <<EOF
 | trunkd | ${MAX_RATE[trunkd]} calls/s (tried: $RATES) | $(cpu_at trunkd) µs | $(lat_at trunkd) | $HOLD_PER_CALL bytes RSS per held call ($HOLD calls: $HOLD_RSS_IDLE -> $HOLD_RSS kB), heap $HOLD_HEAP bytes per call, $HOLD_SETTLED after ${SETTLE} s; peak RSS $TRUNKD_HWM kB |
 | Kamailio tm (1 worker, tlsf) | ${MAX_RATE[kamailio]} calls/s (tried: $RATES) | $(cpu_at kamailio) µs | $(lat_at kamailio) | - |
 | trunkd / Kamailio | | $ratio | | |
+
+$OVL_LINE
 
 EOF
 
