@@ -5,8 +5,11 @@
  * from nta's message callback, where it is still a bare message: no
  * server transaction exists yet. A new INVITE that trunkd will not take
  * is answered 503 with Retry-After by nta_msg_treply() (stateless, RFC
- * 3261 8.2.7) and forgotten; a retransmission of it is answered the same
- * way again, with the same To tag.
+ * 3261 8.2.7). Only its key is remembered, for 64*T1 in a fixed table
+ * (overload.h, struct trunk_refused): a retransmission of it gets the
+ * same 503 again, with the same To tag, even when the load has gone
+ * meanwhile (admitting the copy would start a call the UAC already
+ * ended with its ACK of our 503).
  *
  * Refused, in this order (docs/operations.md "Overload"):
  *   1. the signalling thread has a standing queue (overload.h: new
@@ -45,10 +48,12 @@ struct trunk_admission {
 	/* Settings in force (start and every reload). */
 	uint32_t max_calls;
 	char retry_after[24];
+	int64_t remember_us; /* how long a refusal is remembered: 64*T1 */
 	struct trunk_bucket bucket;
 	struct trunk_lag lag;
 	struct trunk_admission_info info;
-	bool overloaded; /* as last logged */
+	bool overloaded;	      /* as last logged */
+	struct trunk_refused refused; /* last: 1 MB */
 };
 
 static const char *const admission_reason_names[TRUNK_ADMIT_COUNT] = {
@@ -86,6 +91,8 @@ int trunk_admission_apply(struct trunk_gateway *gw, const struct config *cfg)
 		gw->admission = a;
 	}
 	a->max_calls = (uint32_t)config_get_int(g, "max_calls");
+	/* A UAC retransmits an INVITE for 64*T1 at most (Timer B). */
+	a->remember_us = config_get_int(g, "sip_t1") * 64 * 1000;
 	snprintf(a->retry_after, sizeof(a->retry_after), "%lld",
 		 config_get_int(g, "overload_retry_after") / 1000);
 	trunk_bucket_set(&a->bucket,
@@ -185,40 +192,34 @@ static void admission_log_share(struct trunk_admission *a)
 }
 
 /*
- * A stable To tag for the 503 (RFC 3261 8.2.7: a stateless UAS gives the
- * same request the same tag): FNV-1a over Call-ID, From tag, CSeq and
- * the top Via's branch.
+ * The request's key: Call-ID, From tag, CSeq and the top Via's branch,
+ * the same for a retransmission. It names the refused-INVITE memory's
+ * entry and makes the 503's To tag (RFC 3261 8.2.7: a stateless UAS gives
+ * the same request the same tag).
  */
-static void admission_to_tag(sip_t const *sip, char *buf, size_t len)
+static uint64_t admission_key(sip_t const *sip)
 {
+	char cseq[16];
 	const char *parts[4] = {
 		sip->sip_call_id->i_id,
-		sip->sip_from->a_tag ? sip->sip_from->a_tag : "",
-		sip->sip_via && sip->sip_via->v_branch ? sip->sip_via->v_branch
-						       : "",
+		sip->sip_from->a_tag,
+		sip->sip_via ? sip->sip_via->v_branch : NULL,
+		cseq,
 	};
-	char cseq[16];
-	uint64_t h = 1469598103934665603ULL;
 
 	snprintf(cseq, sizeof(cseq), "%u", sip->sip_cseq->cs_seq);
-	parts[3] = cseq;
-	for (size_t i = 0; i < 4; i++) {
-		for (const char *p = parts[i]; *p; p++)
-			h = (h ^ (uint8_t)*p) * 1099511628211ULL;
-		h = (h ^ 0xff) * 1099511628211ULL; /* separator */
-	}
-	snprintf(buf, len, "ovl%016llx", (unsigned long long)h);
+	return trunk_refused_key(parts, 4);
 }
 
 static void admission_reply_503(struct trunk_agent *agent,
 				struct trunk_admission *a, msg_t *msg,
-				sip_t const *sip)
+				sip_t const *sip, uint64_t key)
 {
 	su_home_t home[1] = { SU_HOME_INIT(home) };
 	sip_to_t *to = sip_to_dup(home, sip->sip_to);
 	char tag[24];
 
-	admission_to_tag(sip, tag, sizeof(tag));
+	snprintf(tag, sizeof(tag), "ovl%016llx", (unsigned long long)key);
 	if (to)
 		sip_to_tag(home, to, tag);
 	/* nta_msg_treply() takes msg (also when it fails) and answers on
@@ -234,6 +235,7 @@ bool trunk_admission_refuse(struct trunk_agent *agent, struct trunk_gateway *gw,
 {
 	struct trunk_admission *a = gw->admission;
 	enum trunk_admit why;
+	uint64_t key;
 	int64_t wait;
 
 	if (!a || sip->sip_request->rq_method != sip_method_invite ||
@@ -243,6 +245,14 @@ bool trunk_admission_refuse(struct trunk_agent *agent, struct trunk_gateway *gw,
 	wait = admission_wait_us(agent, msg);
 	if (wait >= 0)
 		a->info.last_wait_us = wait;
+	key = admission_key(sip);
+	if (trunk_refused_seen(&a->refused, key,
+			       admission_now_us(CLOCK_MONOTONIC))) {
+		/* Refused before: the same answer, whatever the load now. */
+		a->info.refused_again++;
+		admission_reply_503(agent, a, msg, sip, key);
+		return true;
+	}
 	why = admission_decide(gw, a, wait);
 	admission_log_share(a);
 	if (why == TRUNK_ADMIT_OK) {
@@ -254,9 +264,11 @@ bool trunk_admission_refuse(struct trunk_agent *agent, struct trunk_gateway *gw,
 		return false;
 	}
 	a->info.refused[why]++;
+	trunk_refused_add(&a->refused, key, admission_now_us(CLOCK_MONOTONIC),
+			  a->remember_us);
 	LOGD(SUBSYS, trunk_side_names[side], "INVITE %s: 503 (%s)",
 	     sip->sip_call_id->i_id, trunk_admission_reason_name(why));
-	admission_reply_503(agent, a, msg, sip);
+	admission_reply_503(agent, a, msg, sip, key);
 	return true;
 }
 

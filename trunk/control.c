@@ -236,19 +236,20 @@ static void control_status_admission(struct trunk_control *ctl,
 	enum trunk_side side;
 
 	trunk_admission_info(ctl->gw, &ai);
-	reply_add(r,
-		  ",\"admission\":{\"admitted\":%llu,\"refused\":{"
-		  "\"overload\":%llu,\"max_calls\":%llu,"
-		  "\"max_call_rate\":%llu},\"emergency_exempt\":%llu,"
-		  "\"share_admitted_pct\":%u.%u,\"windows_overloaded\":%llu,"
-		  "\"last_wait_us\":%lld,\"max_calls\":%u,"
-		  "\"max_call_rate\":%u,\"overload_delay_ms\":%lld}",
-		  ai.admitted, ai.refused[TRUNK_ADMIT_OVERLOAD],
-		  ai.refused[TRUNK_ADMIT_MAX_CALLS],
-		  ai.refused[TRUNK_ADMIT_RATE], ai.emergency_exempt,
-		  ai.share_per_mille / 10, ai.share_per_mille % 10,
-		  ai.windows_overloaded, ai.last_wait_us, ai.max_calls,
-		  ai.max_call_rate, ai.overload_delay_ms);
+	reply_add(
+		r,
+		",\"admission\":{\"admitted\":%llu,\"refused\":{"
+		"\"overload\":%llu,\"max_calls\":%llu,"
+		"\"max_call_rate\":%llu},\"refused_again\":%llu,"
+		"\"emergency_exempt\":%llu,"
+		"\"share_admitted_pct\":%u.%u,\"windows_overloaded\":%llu,"
+		"\"last_wait_us\":%lld,\"max_calls\":%u,"
+		"\"max_call_rate\":%u,\"overload_delay_ms\":%lld}",
+		ai.admitted, ai.refused[TRUNK_ADMIT_OVERLOAD],
+		ai.refused[TRUNK_ADMIT_MAX_CALLS], ai.refused[TRUNK_ADMIT_RATE],
+		ai.refused_again, ai.emergency_exempt, ai.share_per_mille / 10,
+		ai.share_per_mille % 10, ai.windows_overloaded, ai.last_wait_us,
+		ai.max_calls, ai.max_call_rate, ai.overload_delay_ms);
 	reply_add(r, ",\"sip\":{");
 	for (side = 0; side < TRUNK_SIDE_COUNT; side++) {
 		usize_t held = 0, created = 0, trless = 0;

@@ -121,7 +121,8 @@ struct trunk_admission_info {
 	unsigned long long admitted;	     /* new INVITEs let through */
 	unsigned long long emergency_exempt; /* would be refused: EM-4 */
 	unsigned long long refused[TRUNK_ADMIT_COUNT]; /* 503, by reason */
-	unsigned long long windows_overloaded;	       /* 100 ms windows */
+	unsigned long long refused_again;      /* retransmissions of those */
+	unsigned long long windows_overloaded; /* 100 ms windows */
 	long long last_wait_us;	  /* the last measured socket wait, 0 none */
 	unsigned share_per_mille; /* of new INVITEs admitted by overload */
 	unsigned max_calls, max_call_rate; /* in force, 0: no limit */

@@ -126,3 +126,33 @@ uint32_t trunk_lag_share(const struct trunk_lag *l)
 {
 	return l->target_us ? l->admit : 1000;
 }
+
+uint64_t trunk_refused_key(const char *const *parts, unsigned n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (unsigned i = 0; i < n; i++) {
+		for (const char *p = parts[i]; p && *p; p++)
+			h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+		h = (h ^ 0xff) * 1099511628211ULL; /* separator */
+	}
+	return h ? h : 1; /* 0 marks a free slot */
+}
+
+void trunk_refused_add(struct trunk_refused *r, uint64_t key, int64_t now_us,
+		       int64_t ttl_us)
+{
+	struct trunk_refused_slot *s = &r->slots[key % TRUNK_REFUSED_SLOTS];
+
+	s->key = key;
+	s->until_us = now_us + ttl_us;
+}
+
+bool trunk_refused_seen(const struct trunk_refused *r, uint64_t key,
+			int64_t now_us)
+{
+	const struct trunk_refused_slot *s =
+		&r->slots[key % TRUNK_REFUSED_SLOTS];
+
+	return s->key == key && now_us < s->until_us;
+}

@@ -67,4 +67,29 @@ bool trunk_lag_admit(struct trunk_lag *l);
 /* The share admitted now, per mille (1000 when not overloaded). */
 uint32_t trunk_lag_share(const struct trunk_lag *l);
 
+/*
+ * The INVITEs refused lately, so that a retransmission of one is refused
+ * again whatever the load is when it arrives (a UAC retransmits when our
+ * 503 crossed its retransmission or was lost; admitting the copy would
+ * give it a call after it had ACKed the 503). Not a transaction: a fixed
+ * table of request keys (a hash of Call-ID, From tag, CSeq and branch)
+ * with an expiry, direct-mapped; a newer key may take an older one's
+ * slot (that copy is then judged afresh).
+ */
+#define TRUNK_REFUSED_SLOTS 65536 /* 1 MB: ~20 s of refusals at 3,000/s */
+
+struct trunk_refused {
+	struct trunk_refused_slot {
+		uint64_t key;
+		int64_t until_us;
+	} slots[TRUNK_REFUSED_SLOTS];
+};
+
+/* The key of a request: FNV-1a over the NUL-terminated parts. */
+uint64_t trunk_refused_key(const char *const *parts, unsigned n);
+void trunk_refused_add(struct trunk_refused *r, uint64_t key, int64_t now_us,
+		       int64_t ttl_us);
+bool trunk_refused_seen(const struct trunk_refused *r, uint64_t key,
+			int64_t now_us);
+
 #endif

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """A PBX that retransmits a refused INVITE (099-overload-limits).
 
-retransmit.py udp|tcp LOCAL_IP LOCAL_PORT TRUNKD_IP TRUNKD_PORT NUMBER
+retransmit.py udp|tcp LOCAL_IP LOCAL_PORT TRUNKD_IP TRUNKD_PORT NUMBER [GO]
 
-Sends one INVITE, reads the answer, sends the very same bytes again (a
-retransmission: same branch, Call-ID, CSeq), reads that answer, ACKs,
+Sends one INVITE, reads the answer; with GO (a file name) creates GO.first
+and waits (at most 10 s) until GO exists; sends the very same bytes again
+(a retransmission: same branch, Call-ID, CSeq), reads that answer, ACKs,
 then listens 700 ms more. SIPp cannot do this: it takes the second,
 identical 503 for a retransmission of the first and resends its INVITE.
 Exit 0 when both answers are exactly "SIP/2.0 503 Service Unavailable"
@@ -15,8 +16,11 @@ printed.
 import re
 import socket
 import sys
+import os
+import time
 
 proto, lip, lport, rip, rport, number = sys.argv[1:7]
+go = sys.argv[7] if len(sys.argv) > 7 else None
 lport, rport = int(lport), int(rport)
 tp = proto.upper()
 via = "SIP/2.0/%s %s:%d;branch=z9hG4bK-ovl-retrans-%s" % (tp, lip, lport, proto)
@@ -95,6 +99,13 @@ def answer():
 
 send(invite)
 to1 = answer()
+if go:
+    open(go + ".first", "w").close()
+    deadline = time.monotonic() + 10
+    while not os.path.exists(go):
+        if time.monotonic() > deadline:
+            sys.exit("no go for the retransmission within 10 s")
+        time.sleep(0.02)
 send(invite)
 to2 = answer()
 if to1 != to2:

@@ -1,7 +1,7 @@
 /*
- * trunk/overload.c: the call-rate token bucket and the standing-queue
- * detector behind the stateless 503s (pure functions, time given in
- * microseconds).
+ * trunk/overload.c: the call-rate token bucket, the standing-queue
+ * detector and the memory of refused INVITEs behind the stateless 503s
+ * (pure functions, time given in microseconds).
  */
 #include "unit_test.h"
 #include "trunk/overload.h"
@@ -160,6 +160,32 @@ static int lag_recovers_within_a_second(void)
 	return 0;
 }
 
+/* A refused INVITE is remembered by its key for the TTL (a retransmission
+ * is refused again), not after; another key only replaces it when it
+ * lands in the same slot. */
+static int refused_remembered(void)
+{
+	static struct trunk_refused r; /* 1 MB: not on the stack */
+	const char *a[] = { "call-1@pbx", "tag-a", "z9hG4bK-1", "1" };
+	const char *b[] = { "call-1@pbx", "tag-a", "z9hG4bK-2", "1" };
+	uint64_t ka = trunk_refused_key(a, 4), kb = trunk_refused_key(b, 4);
+	int64_t t = 100 * S;
+
+	CHECK(ka != kb && ka != 0);
+	CHECK(ka == trunk_refused_key(a, 4));
+	CHECK(!trunk_refused_seen(&r, ka, t));
+	trunk_refused_add(&r, ka, t, 32 * S);
+	CHECK(trunk_refused_seen(&r, ka, t + 500 * MS));
+	CHECK(trunk_refused_seen(&r, ka, t + 31 * S));
+	CHECK(!trunk_refused_seen(&r, ka, t + 32 * S));
+	CHECK(!trunk_refused_seen(&r, kb, t + 1 * S));
+	/* Same slot, other key: the newer one wins. */
+	trunk_refused_add(&r, ka + TRUNK_REFUSED_SLOTS, t, 32 * S);
+	CHECK(!trunk_refused_seen(&r, ka, t + 1 * S));
+	CHECK(trunk_refused_seen(&r, ka + TRUNK_REFUSED_SLOTS, t + 1 * S));
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{ "bucket_burst_then_rate", bucket_burst_then_rate },
 	{ "bucket_unlimited_and_reload", bucket_unlimited_and_reload },
@@ -167,6 +193,7 @@ static const struct unit_case cases[] = {
 	{ "lag_bursts_and_quiet_are_not_overload",
 	  lag_bursts_and_quiet_are_not_overload },
 	{ "lag_recovers_within_a_second", lag_recovers_within_a_second },
+	{ "refused_remembered", refused_remembered },
 };
 
 UNIT_MAIN(cases)
