@@ -272,14 +272,17 @@ bool trunk_admission_refuse(struct trunk_agent *agent, struct trunk_gateway *gw,
 	return true;
 }
 
-void trunk_admission_info(const struct trunk_gateway *gw,
+void trunk_admission_info(struct trunk_gateway *gw,
 			  struct trunk_admission_info *out)
 {
-	const struct trunk_admission *a = gw->admission;
+	struct trunk_admission *a = gw->admission;
 
 	memset(out, 0, sizeof(*out));
 	if (!a)
 		return;
+	/* Windows without INVITEs count too: the share shown is now's. */
+	trunk_lag_tick(&a->lag, admission_now_us(CLOCK_MONOTONIC));
+	admission_log_share(a);
 	*out = a->info;
 	out->share_per_mille = trunk_lag_share(&a->lag);
 	out->windows_overloaded = a->lag.windows_overloaded;

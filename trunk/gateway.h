@@ -135,7 +135,8 @@ int trunk_admission_apply(struct trunk_gateway *gw, const struct config *cfg);
  * 503 (msg is then consumed), false when it goes on as usual. */
 bool trunk_admission_refuse(struct trunk_agent *agent, struct trunk_gateway *gw,
 			    enum trunk_side side, msg_t *msg, sip_t const *sip);
-void trunk_admission_info(const struct trunk_gateway *gw,
+/* The counters and settings; brings the overload share up to now. */
+void trunk_admission_info(struct trunk_gateway *gw,
 			  struct trunk_admission_info *out);
 const char *trunk_admission_reason_name(enum trunk_admit reason);
 

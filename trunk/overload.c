@@ -111,6 +111,12 @@ void trunk_lag_sample(struct trunk_lag *l, int64_t wait_us, int64_t now_us)
 	l->samples++;
 }
 
+void trunk_lag_tick(struct trunk_lag *l, int64_t now_us)
+{
+	if (l->target_us && l->window_start)
+		lag_roll(l, now_us);
+}
+
 bool trunk_lag_admit(struct trunk_lag *l)
 {
 	if (!l->target_us || l->admit >= 1000)

@@ -62,6 +62,9 @@ void trunk_lag_set(struct trunk_lag *l, int64_t target_us);
 /* One new INVITE at now_us that waited wait_us (< 0: not measurable,
  * e.g. over TCP: only moves the windows on). */
 void trunk_lag_sample(struct trunk_lag *l, int64_t wait_us, int64_t now_us);
+/* Move the windows on to now without a sample (reporting: the share
+ * otherwise only changes when INVITEs arrive). */
+void trunk_lag_tick(struct trunk_lag *l, int64_t now_us);
 /* Admit this new INVITE? (After trunk_lag_sample() for it.) */
 bool trunk_lag_admit(struct trunk_lag *l);
 /* The share admitted now, per mille (1000 when not overloaded). */

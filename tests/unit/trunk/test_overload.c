@@ -144,8 +144,13 @@ static int lag_recovers_within_a_second(void)
 	for (int w = 0; w < 30; w++, t += TRUNK_LAG_WINDOW_US)
 		window(&l, t, 200, 50 * MS);
 	CHECK(trunk_lag_share(&l) == TRUNK_LAG_ADMIT_MIN);
-	/* Load gone: nothing at all for 1 s, then one INVITE. */
+	/* Load gone: nothing at all for 1 s; the share reported (tick) is
+	 * back at 100 % without waiting for the next INVITE. */
 	t += S;
+	trunk_lag_tick(&l, t - 500 * MS);
+	CHECK(trunk_lag_share(&l) < 1000);
+	trunk_lag_tick(&l, t);
+	CHECK(trunk_lag_share(&l) == 1000);
 	trunk_lag_sample(&l, 0, t);
 	CHECK(trunk_lag_share(&l) == 1000);
 	CHECK(trunk_lag_admit(&l));
