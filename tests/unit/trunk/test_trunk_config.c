@@ -145,7 +145,53 @@ static int t_phone_forward(void)
 	return 0;
 }
 
+/* [global] call limits and overload control (docs/operations.md): off by
+ * default but for the automatic detector; a burst without a rate, a
+ * Retry-After in fractions of a second and values out of range are
+ * refused with their line. */
+static int t_overload_limits(void)
+{
+	static const char trunk[] = "[trunk t]\nmode = static\n"
+				    "domain = sip.example.net\n";
+	const struct config_section *g;
+	char text[512];
+	struct config *cfg;
+
+	CHECK(load(trunk, &cfg) == 0);
+	g = config_section_get(cfg, "global", NULL);
+	CHECK(config_get_int(g, "max_calls") == 0);
+	CHECK(config_get_int(g, "max_call_rate") == 0);
+	CHECK(config_get_int(g, "max_call_burst") == 0);
+	CHECK(config_get_int(g, "overload_delay") == 10);
+	CHECK(config_get_int(g, "overload_retry_after") == 5000);
+	config_free(cfg);
+	snprintf(text, sizeof(text),
+		 "[global]\nmax_call_rate = 50\nmax_call_burst = 200\n"
+		 "max_calls = 3000\noverload_delay = 0\n"
+		 "overload_retry_after = 2s\n%s",
+		 trunk);
+	CHECK(load(text, &cfg) == 0);
+	config_free(cfg);
+	snprintf(text, sizeof(text), "[global]\nmax_call_burst = 10\n%s",
+		 trunk);
+	CHECK(load(text, &cfg) == EINVAL);
+	CHECK(unit_has_err(2, "max_call_burst needs max_call_rate"));
+	snprintf(text, sizeof(text),
+		 "[global]\noverload_retry_after = 1500ms\n%s", trunk);
+	CHECK(load(text, &cfg) == EINVAL);
+	CHECK(unit_has_err(2, "whole seconds"));
+	snprintf(text, sizeof(text),
+		 "[global]\nmax_call_rate = -1\noverload_delay = 20s\n%s",
+		 trunk);
+	CHECK(load(text, &cfg) == EINVAL);
+	CHECK(unit_errs.n == 2);
+	CHECK(unit_has_err(2, "max_call_rate"));
+	CHECK(unit_has_err(3, "overload_delay"));
+	return 0;
+}
+
 static const struct unit_case cases[] = {
+	{ "overload_limits", t_overload_limits },
 	{ "phone_forward", t_phone_forward },
 	{ "pass_headers", t_pass_headers },
 	{ "minimal", t_minimal },
