@@ -100,6 +100,8 @@ struct call_txn {
 	bool offer;	       /* it carried a body (an SDP offer) */
 	bool refresh;	       /* INVITE/UPDATE: refreshes the session */
 	struct trunk_st st;    /* the asker's leg timer once we say 2xx */
+	uint32_t rseq;	       /* the last RSeq of the answerer's we took */
+	bool cancelled;	       /* the asker CANCELled (re-INVITE) */
 };
 
 struct trunk_flow;

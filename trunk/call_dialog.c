@@ -70,24 +70,43 @@ static void call_txn_answer(struct trunk_call *call, struct call_txn *t,
 }
 
 /*
- * A reliable 18x to a re-INVITE we relayed (RFC 3262): provisional
- * responses to re-INVITEs are not relayed (the asker has its 100), and our
- * re-INVITE does not offer 100rel, but a peer that sends one anyway (or
- * insists on it) would retransmit it and fail the re-INVITE after 64 x T1:
- * PRACK it here, without a body. nta frees the callback-less PRACK.
+ * A provisional response to a re-INVITE we relayed (not 100, which is
+ * hop by hop): 180/183 reach the asker, as for the initial INVITE, so a
+ * far end that alerts or plays an announcement before it decides is seen
+ * doing so, and a proxy on the asker's side keeps its timer C running.
+ * What crosses is the status and phrase, without the body: the session
+ * changes with the 2xx, which carries the answer (an answer in an 18x must
+ * be repeated there, RFC 3261 13.2.1), and our own relayed re-INVITE never
+ * asks for an offer in an 18x. Each leg keeps its own 100rel: when the
+ * asker's re-INVITE requires it, nta sends our 18x reliably with an RSeq of
+ * ours and answers its PRACK; when the answerer sends a reliable one
+ * (although our re-INVITE does not offer 100rel), we PRACK it here,
+ * without a body, or it would retransmit it and fail the re-INVITE after
+ * 64 x T1 (RFC 3262 3). nta frees the callback-less PRACK.
  */
-static void call_reinvite_prack(struct trunk_call *call, nta_outgoing_t *orq,
-				sip_t const *sip)
+static void call_reinvite_provisional(struct trunk_call *call,
+				      nta_outgoing_t *orq, sip_t const *sip)
 {
-	struct call_leg *to = call_peer(call->reinvite.from);
+	struct call_txn *t = &call->reinvite;
+	struct call_leg *to = call_peer(t->from);
+	bool reliable =
+		sip->sip_rseq && sip_has_feature(sip->sip_require, "100rel");
 
-	if (!sip->sip_rseq || !sip_has_feature(sip->sip_require, "100rel"))
-		return;
-	if (!nta_outgoing_prack(to->leg, orq, NULL, NULL, CALL_HOP(to), sip,
-				CALL_TPORT_TAG(to), TAG_END()))
-		LOGW("trunk.call", call->ctx,
-		     "cannot PRACK a reliable %u to a re-INVITE",
-		     sip->sip_status->st_status);
+	if (reliable) {
+		/* Each RSeq once (nta drops what it has seen PRACKed;
+		 * this guards the relay too). */
+		if (t->rseq && sip->sip_rseq->rs_response <= t->rseq)
+			return;
+		t->rseq = sip->sip_rseq->rs_response;
+		if (!nta_outgoing_prack(to->leg, orq, NULL, NULL, CALL_HOP(to),
+					sip, CALL_TPORT_TAG(to), TAG_END()))
+			LOGW("trunk.call", call->ctx,
+			     "cannot PRACK a reliable %u to a re-INVITE",
+			     sip->sip_status->st_status);
+	}
+	nta_incoming_treply(
+		t->irq, sip->sip_status->st_status, sip->sip_status->st_phrase,
+		SIPTAG_CONTACT(call_leg_contact(call, t->from)), TAG_END());
 }
 
 static int call_reinvite_response(struct trunk_call *call, nta_outgoing_t *orq,
@@ -99,13 +118,41 @@ static int call_reinvite_response(struct trunk_call *call, nta_outgoing_t *orq,
 	uint32_t cseq = nta_outgoing_cseq(orq);
 
 	if (status > 100 && status < 200 && sip && t->irq)
-		call_reinvite_prack(call, orq, sip);
+		call_reinvite_provisional(call, orq, sip);
 	if (status < 200 || !t->irq)
 		return 0;
-	call_txn_answer(call, t, sip, status);
-	if (status < 300)
-		call_ack_or_defer(call, call_peer(t->from), cseq, !t->offer);
+	if (t->cancelled && status < 300) {
+		/* The 2xx crossed our CANCEL; the asker has nta's 487. The
+		 * answerer's dialog needs its ACK all the same (RFC 3261
+		 * 9.1); an offer in this 2xx stays unanswered. */
+		LOGW("trunk.call", call->ctx,
+		     "leg %c accepted a re-INVITE that leg %c cancelled",
+		     call_peer(t->from) == &call->a ? 'A' : 'B',
+		     t->from == &call->a ? 'A' : 'B');
+		call_send_ack(call, call_peer(t->from), cseq, NULL);
+	} else {
+		call_txn_answer(call, t, sip, status);
+		if (status < 300)
+			call_ack_or_defer(call, call_peer(t->from), cseq,
+					  !t->offer);
+	}
 	call_txn_clear(t);
+	return 0;
+}
+
+/* A CANCEL of a re-INVITE we relay: nta answers it and the re-INVITE
+ * (487); the other leg's re-INVITE is cancelled too, and its answer (487,
+ * or a 2xx that crossed) ends our transaction there. */
+static int call_reinvite_cancel(struct trunk_call *call, nta_incoming_t *irq,
+				sip_t const *sip)
+{
+	struct call_txn *t = &call->reinvite;
+
+	if (!sip || sip->sip_request->rq_method != sip_method_cancel ||
+	    irq != t->irq || !t->orq || t->cancelled)
+		return 0;
+	t->cancelled = true;
+	nta_outgoing_cancel(t->orq);
 	return 0;
 }
 
@@ -168,14 +215,18 @@ static int call_relay_reinvite(struct call_leg *cl, nta_incoming_t *irq,
 			       sip_t const *sip)
 {
 	struct trunk_call *call = cl->call;
+	int rc;
 
 	if (call->state != CALL_CONFIRMED)
 		return 491;
 	/* Glare (RFC 3261 14.2): an INVITE is already under way. */
 	if (call->reinvite.irq || call->ack_to || call->reoffer)
 		return 491;
-	return call_txn_start(cl, &call->reinvite, irq, sip,
-			      call_reinvite_response);
+	rc = call_txn_start(cl, &call->reinvite, irq, sip,
+			    call_reinvite_response);
+	if (!rc && call->reinvite.irq == irq)
+		nta_incoming_bind(irq, call_reinvite_cancel, call);
+	return rc;
 }
 
 /* UPDATE (SDP-4) and INFO, in early or confirmed dialogs. */

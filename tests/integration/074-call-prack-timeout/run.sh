@@ -6,8 +6,9 @@
 # after the first 183 trunkd ends the PBX's INVITE with 503 and CANCELs
 # the carrier's (200, 487, ACK); the carrier never got a PRACK. Then a
 # re-INVITE from the PBX (Require: 100rel) that the carrier answers with a
-# reliable 183: trunkd PRACKs it (RAck in the carrier's dialog), the 200
-# reaches the PBX, no 18x does. No call is left.
+# reliable 183: trunkd PRACKs it (RAck in the carrier's dialog) and relays
+# it to the PBX reliably with its own RSeq; the PBX PRACKs it, the 200
+# reaches the PBX. No call is left.
 # REQ: SC-6-1 (partly: reliable provisional responses, PRACK timeout, 100rel on re-INVITEs)
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
@@ -30,7 +31,8 @@ d=$(tc_between "$first" "$final" 2.9 5) ||
 	ti_fail "the 503 came $d s after the first 183, not 64*T1 = 3.2 s"
 ti_log "503 $d s after the first reliable 183 ($(cat "$TI_DIR/n183") copies)"
 # A reliable 183 to a re-INVITE (the PBX's, which requires 100rel): trunkd
-# PRACKs it itself, so the carrier's 200 follows and the PBX gets it.
+# PRACKs it itself, so the carrier's 200 follows; the PBX gets the 183
+# reliably (trunkd's RSeq), then the 200.
 tc_peer carrier-re "$TC_CARRIER" 5090 "$TI_TEST_DIR/carrier-reinvite.xml"
 rc=0
 tc_pbx pbx-re "$TI_TEST_DIR/pbx-reinvite.xml" u1 -s +15550100001 || rc=$?
