@@ -102,6 +102,7 @@ struct call_txn {
 	struct trunk_st st;    /* the asker's leg timer once we say 2xx */
 	uint32_t rseq;	       /* the last RSeq of the answerer's we took */
 	bool cancelled;	       /* the asker CANCELled (re-INVITE) */
+	bool as_invite;	       /* an UPDATE sent on as a re-INVITE */
 };
 
 struct trunk_flow;

@@ -5,6 +5,8 @@
  * REFER refused (XFR-1: transfer is 3pcc). A re-INVITE or UPDATE also
  * refreshes the session timer of each leg it crosses (RFC 4028 10,
  * call_timer.c); a bodiless UPDATE is a pure refresh and stays on its leg.
+ * An UPDATE reaches the other leg as UPDATE only when that peer allows
+ * it, else as a re-INVITE (see call_relay_other; docs/calls.md).
  * call_auth() gives the digest for our requests toward a carrier that
  * challenged us, the initial INVITE included.
  */
@@ -69,6 +71,27 @@ static void call_txn_answer(struct trunk_call *call, struct call_txn *t,
 			    CALL_BODY_TAGS(&body), TAG_END());
 }
 
+/* PRACK a reliable 18x to the INVITE t sent; false for a retransmission
+ * (each RSeq once: nta drops what it saw PRACKed; this guards the relay
+ * too). */
+static bool call_txn_prack(struct trunk_call *call, struct call_txn *t,
+			   nta_outgoing_t *orq, sip_t const *sip)
+{
+	struct call_leg *to = call_peer(t->from);
+
+	if (!sip->sip_rseq || !sip_has_feature(sip->sip_require, "100rel"))
+		return true;
+	if (t->rseq && sip->sip_rseq->rs_response <= t->rseq)
+		return false;
+	t->rseq = sip->sip_rseq->rs_response;
+	if (!nta_outgoing_prack(to->leg, orq, NULL, NULL, CALL_HOP(to), sip,
+				CALL_TPORT_TAG(to), TAG_END()))
+		LOGW("trunk.call", call->ctx,
+		     "cannot PRACK a reliable %u to a re-INVITE",
+		     sip->sip_status->st_status);
+	return true;
+}
+
 /*
  * A provisional response to a re-INVITE we relayed (not 100, which is
  * hop by hop): 180/183 reach the asker, as for the initial INVITE, so a
@@ -88,22 +111,9 @@ static void call_reinvite_provisional(struct trunk_call *call,
 				      nta_outgoing_t *orq, sip_t const *sip)
 {
 	struct call_txn *t = &call->reinvite;
-	struct call_leg *to = call_peer(t->from);
-	bool reliable =
-		sip->sip_rseq && sip_has_feature(sip->sip_require, "100rel");
 
-	if (reliable) {
-		/* Each RSeq once (nta drops what it has seen PRACKed;
-		 * this guards the relay too). */
-		if (t->rseq && sip->sip_rseq->rs_response <= t->rseq)
-			return;
-		t->rseq = sip->sip_rseq->rs_response;
-		if (!nta_outgoing_prack(to->leg, orq, NULL, NULL, CALL_HOP(to),
-					sip, CALL_TPORT_TAG(to), TAG_END()))
-			LOGW("trunk.call", call->ctx,
-			     "cannot PRACK a reliable %u to a re-INVITE",
-			     sip->sip_status->st_status);
-	}
+	if (!call_txn_prack(call, t, orq, sip))
+		return;
 	nta_incoming_treply(
 		t->irq, sip->sip_status->st_status, sip->sip_status->st_phrase,
 		SIPTAG_CONTACT(call_leg_contact(call, t->from)), TAG_END());
@@ -162,9 +172,18 @@ static int call_other_response(struct trunk_call *call, nta_outgoing_t *orq,
 	int status =
 		sip ? sip->sip_status->st_status : nta_outgoing_status(orq);
 
+	/* An UPDATE's re-INVITE: its 18x stay here (an UPDATE is answered
+	 * once), a reliable one PRACKed. */
+	if (status > 100 && status < 200 && sip && call->other.as_invite)
+		call_txn_prack(call, &call->other, orq, sip);
 	if (status < 200 || !call->other.irq)
 		return 0;
 	call_txn_answer(call, &call->other, sip, status);
+	/* An UPDATE sent on as a re-INVITE: its offer went in the INVITE,
+	 * so the ACK carries nothing. */
+	if (call->other.as_invite && status < 300)
+		call_send_ack(call, call_peer(call->other.from),
+			      nta_outgoing_cseq(orq), NULL);
 	call_txn_clear(&call->other);
 	return 0;
 }
@@ -192,16 +211,22 @@ static int call_txn_start(struct call_leg *cl, struct call_txn *t,
 		return rc;
 	t->orq = nta_outgoing_tcreate(
 		peer->leg, cb, call, CALL_HOP(peer),
-		sip->sip_request->rq_method, sip->sip_request->rq_method_name,
+		t->as_invite ? sip_method_invite : sip->sip_request->rq_method,
+		t->as_invite ? "INVITE" : sip->sip_request->rq_method_name,
 		NULL, CALL_TPORT_TAG(peer),
 		SIPTAG_CONTACT(call_leg_contact(call, peer)),
 		TAG_IF(refresh, SIPTAG_HEADER_STR(call_timer_request_headers(
 					call, peer))),
 		SIPTAG_HEADER((sip_header_t *)call_auth(
-			call, peer, sip->sip_request->rq_method_name, body.pl)),
+			call, peer,
+			t->as_invite ? "INVITE"
+				     : sip->sip_request->rq_method_name,
+			body.pl)),
 		CALL_BODY_TAGS(&body), TAG_END());
-	if (!t->orq)
+	if (!t->orq) {
+		t->as_invite = false;
 		return 500;
+	}
 	t->from = cl;
 	t->irq = irq;
 	t->offer = sip->sip_payload != NULL;
@@ -229,22 +254,52 @@ static int call_relay_reinvite(struct call_leg *cl, nta_incoming_t *irq,
 	return rc;
 }
 
-/* UPDATE (SDP-4) and INFO, in early or confirmed dialogs. */
+/*
+ * UPDATE (SDP-4, RFC 3311) and INFO, in early or confirmed dialogs. An
+ * UPDATE goes on as an UPDATE only to a peer that advertised it (its
+ * Allow lists UPDATE: RFC 3311 4, SC-6-2). To one that did not:
+ *
+ *   no body            confirmed: a refresh of its own leg (RFC 4028 10);
+ *                      early: nothing to carry, 200 here
+ *   offer, confirmed   sent on as a re-INVITE with the offer; its 2xx's
+ *                      answer answers the UPDATE, its ACK goes at once,
+ *                      a failure is relayed as it is
+ *   offer, early       500 with Retry-After: no re-INVITE is possible in
+ *                      an early dialog and the other side has not agreed
+ *                      to this change; once the call is up it can be
+ *                      retried (and then goes as a re-INVITE)
+ *
+ * An UPDATE's offer while a re-INVITE is under way meets 491 (RFC 3311
+ * 5.2: an offer of ours, or one we relayed, is outstanding).
+ */
 static int call_relay_other(struct call_leg *cl, nta_incoming_t *irq,
 			    sip_t const *sip)
 {
 	struct trunk_call *call = cl->call;
+	bool update = sip->sip_request->rq_method == sip_method_update;
 
 	if (call->state != CALL_CONFIRMED && call->state != CALL_EARLY)
 		return 481;
 	if (call->other.irq)
-		return sip->sip_request->rq_method == sip_method_update ? 491
-									: 500;
+		return update ? 491 : 500;
+	if (update && sip->sip_payload &&
+	    (call->reinvite.irq || call->ack_to || call->reoffer))
+		return 491;
 	/* An UPDATE without a body changes nothing but the session timer
 	 * of its own leg (RFC 4028 10): answered here. */
-	if (sip->sip_request->rq_method == sip_method_update &&
-	    !sip->sip_payload && call->state == CALL_CONFIRMED)
+	if (update && !sip->sip_payload && call->state == CALL_CONFIRMED)
 		return call_timer_update_local(cl, irq, sip);
+	if (update && !call_peer(cl)->allows_update) {
+		if (!sip->sip_payload)
+			return 200; /* early: nothing to tell the other side */
+		if (call->state != CALL_CONFIRMED) {
+			nta_incoming_treply(irq, 500, "Not Now",
+					    SIPTAG_RETRY_AFTER_STR("2"),
+					    TAG_END());
+			return 0;
+		}
+		call->other.as_invite = true;
+	}
 	return call_txn_start(cl, &call->other, irq, sip, call_other_response);
 }
 
@@ -256,6 +311,13 @@ static int call_leg_dispatch(struct call_leg *cl, nta_incoming_t *irq,
 	/* 416, 400, 420 before anything else (RFC 3261 8.2.2). */
 	if (trunk_agent_check_request(irq, sip))
 		return 0;
+	/* What the peer supports may change with a re-INVITE or UPDATE
+	 * (SC-6-2: learn it from Allow). */
+	if (sip->sip_allow &&
+	    (sip->sip_request->rq_method == sip_method_invite ||
+	     sip->sip_request->rq_method == sip_method_update))
+		cl->allows_update = sip_is_allowed(sip->sip_allow,
+						   sip_method_update, "UPDATE");
 	switch (sip->sip_request->rq_method) {
 	case sip_method_ack:
 		if (call->ack_to && call->ack_to == call_peer(cl)) {

@@ -149,6 +149,11 @@ void call_prack_b_provisional(struct trunk_call *call, sip_t const *sip)
 			return;
 		call->b_rseq = sip->sip_rseq->rs_response;
 	}
+	/* RFC 3311 4: an 18x's Allow says whether B takes UPDATE in the
+	 * early dialog. */
+	if (sip->sip_allow)
+		call->b.allows_update = sip_is_allowed(
+			sip->sip_allow, sip_method_update, "UPDATE");
 	if (sip->sip_to->a_tag) {
 		/* The early dialog (RFC 3261 12.1.2): its remote target
 		 * carries PRACK and UPDATE before the 2xx. */
