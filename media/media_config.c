@@ -11,13 +11,16 @@ static const struct config_key media_keys[] = {
 	  "Lowest UDP port of the RTP/RTCP range (even; RTCP is RTP+1)." },
 	{ "rtp_port_max", CONFIG_INT, 1025, 65535, NULL, "29999", 0,
 	  "Highest UDP port of the RTP/RTCP range." },
-	{ "codecs", CONFIG_LIST, 1, 8, "PCMU|PCMA|G729", "PCMU,PCMA", 0,
-	  "Codecs in order of preference. G.711 u-law and A-law at 20 ms are "
-	  "always offered on the trunk side (RTP-3) even if not listed. Not "
-	  "implemented yet: accepted and validated, no effect (issue 3)." },
-	{ "dtmf_payload_type", CONFIG_INT, 96, 127, NULL, "101", 0,
-	  "Payload type we offer for RFC 4733 telephone-event. Not implemented "
-	  "yet: accepted and validated, no effect (issue 3)." },
+	{ "codecs", CONFIG_LIST, 1, 8, "PCMU|PCMA|G729", NULL, 0,
+	  "The codecs of every trunk without its own [trunk] codecs list, "
+	  "with the same meaning: the only codecs on those trunks' calls, "
+	  "both ways, in the offerer's order (G.711 is not added; "
+	  "telephone-event and CN still cross). Calls between enterprise "
+	  "parties are not limited. Unset: every codec both peers list." },
+	{ "dtmf_payload_type", CONFIG_INT, 96, 127, NULL, NULL, 0,
+	  "Not supported yet: refused when set. trunkd relays the offerer's "
+	  "telephone-event with its payload type as written and has no RFC "
+	  "4733 relay that could renumber it (DTMF-1..3, docs/media.md)." },
 	{ "srtp_enterprise", CONFIG_ENUM, 0, 0, "off|optional|required", "off",
 	  0,
 	  "SRTP toward phones and PBXs: off (RTP/AVP), optional (accept both, "
@@ -46,6 +49,18 @@ static int media_config_validate(const struct config_section *sec,
 	long long hi = config_get_int(sec, "rtp_port_max");
 	char why[160];
 	int n = 0;
+
+	/* Accepting a setting that changes nothing would mislead: refuse it
+	 * until the RFC 4733 relay exists. */
+	if (config_is_set(sec, "dtmf_payload_type")) {
+		eh(config_section_file(sec),
+		   config_key_line(sec, "dtmf_payload_type"),
+		   "dtmf_payload_type: not supported yet (telephone-event "
+		   "crosses with the offerer's payload type; there is no RFC "
+		   "4733 relay to renumber it): remove the line",
+		   arg);
+		n++;
+	}
 
 	if (lo % 2) {
 		snprintf(why, sizeof(why),

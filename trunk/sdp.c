@@ -207,6 +207,10 @@ uint8_t trunk_sdp_trunk_codecs(const struct config *cfg, const char *trunk)
 	const char *const *names;
 	size_t n = t ? config_get_list(t, "codecs", &names) : 0;
 
+	/* A trunk without its own list takes [media] codecs (RTP-3). */
+	if (t && !n)
+		n = config_get_list(config_section_get(cfg, "media", NULL),
+				    "codecs", &names);
 	return n ? trunk_sdp_codec_mask(names, n) : 0;
 }
 

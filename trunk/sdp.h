@@ -86,7 +86,8 @@ enum {
 /* The mask of codec names (PCMU, PCMA, G729; others ignored); 0 for
  * none. */
 uint8_t trunk_sdp_codec_mask(const char *const *names, size_t n);
-/* [trunk NAME] codecs as a mask; 0 (any) when unset or no such trunk. */
+/* [trunk NAME] codecs as a mask, else [media] codecs; 0 (any) when neither
+ * is set, or for no trunk (NULL, "": a call between enterprise parties). */
 struct config;
 uint8_t trunk_sdp_trunk_codecs(const struct config *cfg, const char *trunk);
 

@@ -201,7 +201,8 @@ static const struct config_key trunk_trunk_keys[] = {
 	  "codec policy of docs/media.md for them: an offer to or from the "
 	  "carrier keeps just these, in the offerer's order; G.711 is not "
 	  "added). telephone-event and CN are not codecs and still cross. "
-	  "Unset: every codec both peers list." },
+	  "Unset: [media] codecs, and without that every codec both peers "
+	  "list." },
 	{ "redirect", CONFIG_ENUM, 0, 0, "relay|follow", "relay", 0,
 	  "A 3xx from the carrier is relayed to the caller or followed." },
 	{ "context", CONFIG_STRING, 0, 0, NULL, NULL, 0,

@@ -25,8 +25,9 @@ static int t_defaults(void)
 	m = config_section_get(cfg, "media", NULL);
 	CHECK(config_get_int(m, "rtp_port_min") == 20000);
 	CHECK(config_get_int(m, "rtp_port_max") == 29999);
-	CHECK(config_get_list(m, "codecs", &codecs) == 2);
-	CHECK(!strcmp(codecs[0], "PCMU") && !strcmp(codecs[1], "PCMA"));
+	/* Unset: trunks without their own list take any codec. */
+	CHECK(config_get_list(m, "codecs", &codecs) == 0);
+	CHECK(!config_is_set(m, "dtmf_payload_type"));
 	CHECK(config_get_int(m, "rtp_timeout") == 60000);
 	CHECK(!strcmp(config_get_str(m, "srtp_trunk"), "optional"));
 	config_free(cfg);
@@ -73,6 +74,19 @@ static int t_bad_codec(void)
 	CHECK(unit_load("[media]\nrtp_port_min = 80\n", schema, &cfg) ==
 	      EINVAL);
 	CHECK(unit_has_err(2, "rtp_port_min: 80 is out of range 1024..65534"));
+	return 0;
+}
+
+/* Accepted and ignored would mislead: refused, at its line, until the
+ * RFC 4733 relay exists. */
+static int t_dtmf_payload_type(void)
+{
+	struct config *cfg;
+
+	CHECK(unit_load("[media]\ncodecs = PCMA\n\ndtmf_payload_type = 101\n",
+			schema, &cfg) == EINVAL);
+	CHECK(unit_errs.n == 1);
+	CHECK(unit_has_err(4, "dtmf_payload_type: not supported yet"));
 	return 0;
 }
 
@@ -127,6 +141,7 @@ static const struct unit_case cases[] = {
 	{ "odd_port", t_odd_port },
 	{ "range_too_small", t_range_too_small },
 	{ "bad_codec", t_bad_codec },
+	{ "dtmf_payload_type", t_dtmf_payload_type },
 	{ "spandsp_bridge", t_spandsp_bridge },
 	{ "conf_read", t_conf_read },
 	/* Port pool: even pairs, skip ports others hold, ENOSPC, release. */

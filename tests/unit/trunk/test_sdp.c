@@ -7,6 +7,7 @@
 
 #include "unit_test.h"
 #include "trunk/sdp.h"
+#include "trunk/trunk.h"
 
 #define SDP_A                                                                  \
 	"v=0\r\n"                                                              \
@@ -414,6 +415,29 @@ static int trunk_codecs(void)
 	return 0;
 }
 
+/* [media] codecs is the list of every trunk without its own; calls
+ * without a trunk (between enterprise parties) are not limited. */
+static int trunk_codecs_default(void)
+{
+	struct config *cfg;
+
+	CHECK(unit_load("[media]\ncodecs = PCMA\n"
+			"[trunk own]\nmode = static\nproxy = 192.0.2.1\ncodecs = PCMU\n"
+			"[trunk plain]\nmode = static\nproxy = 192.0.2.2\n",
+			trunk_config_schema, &cfg) == 0);
+	CHECK(trunk_sdp_trunk_codecs(cfg, "own") == TRUNK_SDP_CODEC_PCMU);
+	CHECK(trunk_sdp_trunk_codecs(cfg, "plain") == TRUNK_SDP_CODEC_PCMA);
+	CHECK(trunk_sdp_trunk_codecs(cfg, "") == 0);
+	CHECK(trunk_sdp_trunk_codecs(cfg, NULL) == 0);
+	config_free(cfg);
+	/* Neither set: any codec. */
+	CHECK(unit_load("[trunk plain]\nmode = static\nproxy = 192.0.2.2\n",
+			trunk_config_schema, &cfg) == 0);
+	CHECK(trunk_sdp_trunk_codecs(cfg, "plain") == 0);
+	config_free(cfg);
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{ "remote_basic", remote_basic },
 	{ "remote_rtcp_and_v6", remote_rtcp_and_v6 },
@@ -430,6 +454,8 @@ static const struct unit_case cases[] = {
 	{ "policy_nothing_common", policy_nothing_common },
 	{ "same_codecs", same_codecs },
 	{ "trunk_codecs", trunk_codecs },
+	/* REQ: RTP-3 */
+	{ "trunk_codecs_default", trunk_codecs_default },
 };
 
 UNIT_MAIN(cases)
