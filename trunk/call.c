@@ -14,11 +14,7 @@
  *                                                                 (freed from a
  *                                                                  zero-delay timer)
  *
- * SDP: bodies are relayed as they are until media anchoring lands
- * (issue 3 item 5: media/ engine + SDP rewrite with our own o=, c= and
- * ports). That leaks the media addresses of each side to the other; it is
- * the one known topology leak and is listed in docs/conformance.md as
- * "not yet" for RTP-1.
+ * SDP is anchored and rewritten on each leg (call_sdp_cross, media/).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -936,14 +932,14 @@ static int call_route_in(struct trunk_gateway *gw, sip_t const *sip,
 		.dialled = dialled,
 	};
 	const struct config_section *ph, *t = NULL;
-	const char *ext;
+	const char *ext, *user = sip->sip_request->rq_url->url_user;
 
-	ph = trunk_phone_find(gw->cfg, sip->sip_request->rq_url->url_user);
-	if (ph)
+	if (!user) /* our Contact: the trunk's main number (STA-3) */
+		user = dialled;
+	if ((ph = trunk_phone_find(gw->cfg, user)))
 		return call_route_phone(gw, ph, r);
 	if (!gw->plan)
-		return call_route_pbx(gw->cfg,
-				      sip->sip_request->rq_url->url_user, r);
+		return call_route_pbx(gw->cfg, user, r);
 	if (!q.dialled || dialplan_match(gw->plan, &q, res))
 		return 404;
 	switch (res->action) {
@@ -1105,6 +1101,11 @@ int call_route_decide(struct trunk_gateway *gw, enum trunk_side side,
 		dialled = url_unescape(buf, user);
 	if (!context)
 		context = call_context(gw, who);
+	if (side == TRUNK_SIDE_TRUNK && !user) { /* STA-3: our Contact */
+		call_own_host(gw, side, host, sizeof(host));
+		dialled = trunk_policy_contact_target(
+			who, sip->sip_request->rq_url, host, buf, sizeof(buf));
+	}
 	/* An extension (or, from the trunk, a DID equal to one) reaches the
 	 * phone: routing is on the R-URI, never on To (ID-2). */
 	if (side == TRUNK_SIDE_TRUNK &&
@@ -1173,7 +1174,6 @@ static int call_leg_a_create(struct trunk_call *call, enum trunk_side side,
 			     nta_incoming_t *irq, sip_t const *sip)
 {
 	nta_agent_t *nta = trunk_agent_nta(call->gw->agents[side]);
-
 	const char *proto = sip->sip_via ? sip->sip_via->v_protocol : NULL;
 
 	call->a.call = call;

@@ -391,3 +391,20 @@ bool trunk_policy_inbound_epi(const struct config_section *trunk,
 
 	return !n || trunk_identity_is_epi(ids, n, number);
 }
+
+const char *trunk_policy_contact_target(const struct config_section *trunk,
+					const url_t *ruri, const char *our_host,
+					char *buf, size_t len)
+{
+	const char *const *ids;
+	size_t n = trunk ? config_get_list(trunk, "identities", &ids) : 0;
+	const char *dash;
+
+	if (!n || ruri->url_user || !ruri->url_host || !our_host ||
+	    strcasecmp(ruri->url_host, our_host))
+		return NULL;
+	dash = strchr(ids[0] + 1, '-'); /* "+A-+B": +A */
+	snprintf(buf, len, "%.*s",
+		 dash ? (int)(dash - ids[0]) : (int)strlen(ids[0]), ids[0]);
+	return buf;
+}

@@ -70,6 +70,18 @@ int trunk_policy_outbound(const struct trunk_policy_in *in,
 /* STA-3, REG-13: may a call from TRUNK ring NUMBER (its R-URI user,
  * unescaped)? Only one of the trunk's Enterprise Public Identities, in
  * E.164 form; a trunk without `identities` accepts every number. */
+/* STA-3's other half: "a Contact we supplied earlier". In Static mode
+ * our Contact toward a carrier has no user part (<sip:HOST:PORT;...>), so
+ * a carrier INVITE to it names nobody: it rings the trunk's main number,
+ * the first of its `identities` (the first number of a range), like a
+ * call to that DID. RURI is the INVITE's Request-URI, OUR_HOST our host
+ * on the trunk side (our Contact's). Writes the number into BUF; NULL
+ * when RURI has a user part, is not at OUR_HOST, or the trunk lists no
+ * identities (then nobody is meant: 404). */
+const char *trunk_policy_contact_target(const struct config_section *trunk,
+					const url_t *ruri, const char *our_host,
+					char *buf, size_t len);
+
 bool trunk_policy_inbound_epi(const struct config_section *trunk,
 			      const char *number);
 

@@ -219,6 +219,33 @@ static int inbound(void)
 	return 0;
 }
 
+/* STA-3: a Request-URI without user part at our host (a Contact we
+ * supplied) rings the trunk's main number, the first identity; another
+ * host, a user part, or no identities: nobody. */
+static int contact_target(void)
+{
+	char buf[64];
+	url_t *u = url_make(NULL, "sip:192.0.2.9:5080;transport=udp");
+	url_t *other = url_make(NULL, "sip:sp.example");
+	url_t *user = url_make(NULL, "sip:+15550100007@192.0.2.9:5080");
+	const char *got;
+
+	CHECK(sec("trunk", "t"));
+	got = trunk_policy_contact_target(sec("trunk", "t"), u, "192.0.2.9",
+					  buf, sizeof(buf));
+	CHECK(got && !strcmp(got, "+15550100000"));
+	CHECK(!trunk_policy_contact_target(sec("trunk", "t"), other,
+					   "192.0.2.9", buf, sizeof(buf)));
+	CHECK(!trunk_policy_contact_target(sec("trunk", "t"), user, "192.0.2.9",
+					   buf, sizeof(buf)));
+	CHECK(!trunk_policy_contact_target(NULL, u, "192.0.2.9", buf,
+					   sizeof(buf)));
+	su_free(NULL, u);
+	su_free(NULL, other);
+	su_free(NULL, user);
+	return 0;
+}
+
 static void cleanup(void)
 {
 	msg_destroy(msg);
@@ -254,12 +281,19 @@ static int c_inbound(void)
 	return with_cleanup(inbound);
 }
 
+static int c_contact_target(void)
+{
+	return with_cleanup(contact_target);
+}
+
 static const struct unit_case cases[] = {
 	{ "trusted_pai", c_trusted_pai },
 	{ "preferred", c_preferred },
 	{ "forward", c_forward },
 	{ "emergency_location", c_emergency_location },
 	{ "inbound", c_inbound },
+	/* REQ: STA-3 */
+	{ "contact_target", c_contact_target },
 };
 
 UNIT_MAIN(cases)
