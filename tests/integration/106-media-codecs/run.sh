@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # 106-media-codecs: [media] codecs is the codec list of every trunk without
-# its own. calls.conf's [media] says codecs = PCMA here and [trunk carrier]
+# its own. calls.conf's [media] gets codecs = PCMA here and [trunk carrier]
 # has no list, so the carrier's calls behave as 079's ([trunk carrier]
 # codecs = PCMA), with its peer files:
 #   out  the PBX offers PCMU, PCMA, telephone-event; the carrier's INVITE
@@ -13,10 +13,10 @@
 . "$TI_ROOT/calls.sh"
 ti_setup
 
-# calls.conf with [media] codecs = PCMA (it lists PCMU, PCMA).
-sed 's/^codecs = PCMU, PCMA$/codecs = PCMA/' "$TI_ROOT/peers/calls.conf" \
+# calls.conf with [media] codecs = PCMA.
+sed 's/^\[media\]$/&\ncodecs = PCMA/' "$TI_ROOT/peers/calls.conf" \
 	>"$TI_DIR/codecs.conf"
-grep -q '^codecs = PCMA$' "$TI_DIR/codecs.conf" || ti_fail "no [media] codecs to edit"
+grep -q '^codecs = PCMA$' "$TI_DIR/codecs.conf" || ti_fail "no [media] section to edit"
 [ "$(grep -c '^codecs' "$TI_DIR/codecs.conf")" = 1 ] ||
 	ti_fail "calls.conf has another codecs line: the test would not be about [media]"
 ti_config "$TI_DIR/codecs.conf" "$TI_DIR/trunkd.conf"
