@@ -320,16 +320,6 @@ void call_send_ack(struct trunk_call *call, struct call_leg *to,
 		nta_outgoing_destroy(ack);
 }
 
-tport_t *call_leg_tport(const struct call_leg *leg)
-{
-	tport_t *tp = leg->tport;
-
-	return tp && tport_is_secondary(tp) && !tport_is_closed(tp) &&
-			       !tport_is_shutdown(tp)
-		       ? tp
-		       : NULL;
-}
-
 /* A 2xx was relayed to the other leg: ACK `to` now, or (offer in the 2xx)
  * when the other leg's ACK brings the answer. */
 void call_ack_or_defer(struct trunk_call *call, struct call_leg *to,
@@ -423,13 +413,17 @@ static void call_b_success(struct trunk_call *call, sip_t const *sip)
 	call_set_state(call, CALL_CONFIRMED, "2xx from B");
 	/* Up: no failover, redirect or forward any more. A's INVITE goes
 	 * back to nta, which answers a retransmitted INVITE with our 2xx
-	 * until its timer frees it (kept while a reliable 18x or a PRACK
-	 * of A's still hangs on it: prack.c). */
+	 * until its timer frees it. Kept while a reliable 18x or a PRACK of
+	 * A's still hangs on it (prack.c), and while nta holds our 2xx back
+	 * behind a reliable 18x of its own with SDP that A has not PRACKed
+	 * (A requires 100rel, B's 18x was not reliable: RFC 3262 3); given
+	 * back then, nta would answer the INVITE 500 instead (test 109). */
 	free(call->route);
 	call->route = NULL;
 	su_free(call->home, call->body); /* A's offer, kept for failover */
 	call->body = NULL;
-	if (!call->rel_a && !call->prack_a) {
+	if (!call->rel_a && !call->prack_a &&
+	    nta_incoming_status(call->invite_a) >= 200) {
 		nta_incoming_destroy(call->invite_a);
 		call->invite_a = NULL;
 	}
