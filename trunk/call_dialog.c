@@ -21,6 +21,17 @@
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/su_tag.h>
+#include <sofia-sip/tport.h>
+
+tport_t *call_leg_tport(const struct call_leg *leg)
+{
+	tport_t *tp = leg->tport;
+
+	return tp && tport_is_secondary(tp) && !tport_is_closed(tp) &&
+			       !tport_is_shutdown(tp)
+		       ? tp
+		       : NULL;
+}
 
 struct call_leg *call_peer(struct call_leg *cl)
 {
@@ -223,10 +234,8 @@ static int call_txn_start(struct call_leg *cl, struct call_txn *t,
 				     : sip->sip_request->rq_method_name,
 			body.pl)),
 		CALL_BODY_TAGS(&body), TAG_END());
-	if (!t->orq) {
-		t->as_invite = false;
+	if (!t->orq)
 		return 500;
-	}
 	t->from = cl;
 	t->irq = irq;
 	t->offer = sip->sip_payload != NULL;
@@ -277,6 +286,7 @@ static int call_relay_other(struct call_leg *cl, nta_incoming_t *irq,
 {
 	struct trunk_call *call = cl->call;
 	bool update = sip->sip_request->rq_method == sip_method_update;
+	int rc;
 
 	if (call->state != CALL_CONFIRMED && call->state != CALL_EARLY)
 		return 481;
@@ -300,7 +310,11 @@ static int call_relay_other(struct call_leg *cl, nta_incoming_t *irq,
 		}
 		call->other.as_invite = true;
 	}
-	return call_txn_start(cl, &call->other, irq, sip, call_other_response);
+	rc = call_txn_start(cl, &call->other, irq, sip, call_other_response);
+	/* Not started (422, 488, 500): the next one decides anew. */
+	if (call->other.irq != irq)
+		call->other.as_invite = false;
+	return rc;
 }
 
 static int call_leg_dispatch(struct call_leg *cl, nta_incoming_t *irq,

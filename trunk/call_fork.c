@@ -27,9 +27,13 @@
  * the latest fork's SDP, so early media follows the fork that sent the
  * latest 18x, and the media of the call is that of the fork that answered.
  *
- * Not handled: reliable 18x from two forks (nta keeps one RSeq space per
- * INVITE and drops the second fork's, so it will retransmit until it gives
- * up; the call goes on with the other fork).
+ * Reliable 18x (RFC 3262) are taken per fork: each fork's dialog has its
+ * own RSeq space, kept here for the waiting forks and in call->b_rseq for
+ * leg B's; every fork's reliable 18x is PRACKed in its own dialog (when
+ * leg A PRACKs our relayed one, or at once: prack.c), and a retransmission
+ * of one already taken changes nothing. (nta's own PRACK helper would
+ * keep one RSeq space for the whole INVITE and drop a second fork's
+ * reliable 18x unseen: prack.c sends its PRACKs itself.)
  */
 #include <string.h>
 
@@ -52,6 +56,7 @@
 
 struct call_fork {
 	nta_leg_t *leg;	     /* that fork's dialog; NULL: slot unused */
+	uint32_t rseq;	     /* its last reliable 18x's RSeq we took */
 	nta_outgoing_t *bye; /* our BYE to its 2xx after leg B's (13.2.2.4) */
 	bool answered;	     /* its 2xx came after leg B was confirmed */
 };
@@ -120,12 +125,16 @@ static struct call_fork *fork_new(struct trunk_call *call, sip_t const *sip)
 static void fork_take(struct trunk_call *call, struct call_fork *f)
 {
 	nta_leg_t *prev = call->b.leg;
+	uint32_t rseq = call->b_rseq;
 
 	LOGI(SUBSYS, call->ctx, "leg B: fork %s takes over from fork %s",
 	     nta_leg_get_rtag(f->leg), nta_leg_get_rtag(prev));
 	call->b.leg = f->leg;
 	nta_leg_bind(call->b.leg, call_leg_request, &call->b);
 	f->leg = prev;
+	/* RSeq is per dialog (RFC 3262 3): leg B's is the new fork's. */
+	call->b_rseq = f->rseq;
+	f->rseq = rseq;
 	nta_leg_bind(prev, fork_request, &call->b);
 	/* Each fork answers our INVITE's offer on its own: the next SDP from
 	 * leg B is an answer again, not an offer (RFC 3264 on each of the
@@ -212,6 +221,11 @@ bool call_fork_b_response(struct trunk_call *call, sip_t const *sip)
 		return true; /* a late 18x of another fork: nothing to do */
 	}
 	f = fork_find(call, tag);
+	/* A retransmitted reliable 18x of a waiting fork (RFC 3262 3): it
+	 * was taken (and PRACKed) before; it changes nothing. */
+	if (f && status < 200 && sip->sip_rseq && f->rseq &&
+	    sip->sip_rseq->rs_response <= f->rseq)
+		return true;
 	if (!f && !(f = fork_new(call, sip)))
 		return true;
 	fork_take(call, f);

@@ -27,6 +27,7 @@
  * sends the next only after the previous one is PRACKed and unlinked, so
  * every nta_reliable_t of ours is destroyed as soon as it is PRACKed.
  */
+#include <stdio.h>
 #include <string.h>
 
 #define SU_TIMER_ARG_T struct trunk_call
@@ -75,16 +76,31 @@ static int prack_b_response(struct trunk_call *call, nta_outgoing_t *orq,
 	return 0;
 }
 
-/* PRACK B's latest reliable 18x (call->b_rseq), with body if given. */
+/*
+ * PRACK B's latest reliable 18x (call->b_rseq), with body if given, in leg
+ * B's dialog (the fork that sent it: call_fork.c).
+ *
+ * Not by nta_outgoing_prack(): that records the RSeq on our INVITE's
+ * transaction, one RSeq space for all its forks, and nta then drops every
+ * reliable 18x of another fork (its RSeq, chosen by that UAS, is not the
+ * next of ours: RFC 3262 3) before we see it, so that fork would
+ * retransmit it unPRACKed and give up on the call. Our own PRACK leaves
+ * nta's record at 0 and every reliable 18x reaches us; we keep the RSeq
+ * per fork (b_rseq, and call_fork.c's for the others).
+ */
 static int prack_b_send(struct trunk_call *call, struct call_body *with)
 {
 	struct call_body none = { 0 }, *body = with ? with : &none;
+	char rack[48];
 
 	if (call->prack_b)
 		nta_outgoing_destroy(call->prack_b);
-	call->prack_b = nta_outgoing_prack(
-		call->b.leg, call->invite_b, prack_b_response, call,
-		CALL_HOP(&call->b), NULL, NTATAG_RSEQ(call->b_rseq),
+	snprintf(rack, sizeof(rack), "%u %u INVITE", call->b_rseq,
+		 call->invite_b_cseq);
+	call->prack_b = nta_outgoing_tcreate(
+		call->b.leg, prack_b_response, call, CALL_HOP(&call->b),
+		SIP_METHOD_PRACK, NULL, CALL_TPORT_TAG(&call->b),
+		SIPTAG_RACK_STR(rack),
 		SIPTAG_HEADER((sip_header_t *)call_auth(call, &call->b, "PRACK",
 							body->pl)),
 		CALL_BODY_TAGS(body), TAG_END());
