@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -216,9 +217,10 @@ static void media_thread_tick(struct media_thread *t)
  * Commands run before the sockets of the same wake-up, so a packet that
  * arrives after a command returned sees its effect (a hold is a hold
  * from the next packet on). A session destroyed here stays in memory
- * until the batch is done (its sockets may still be named in evs[]: a
- * closed one has fd -1), then goes to the dispatcher.
- */
+ * until the batch is done (its sockets may still be named in evs[]: they
+ * are idle then, ep NULL, and what they hold is dropped), then its pairs
+ * go back to the pool and it goes to the dispatcher. A socket closed in
+ * this batch has fd -1. */
 static void media_thread_wake(struct media_thread *t,
 			      const struct epoll_event *evs, int n)
 {
@@ -237,12 +239,18 @@ static void media_thread_wake(struct media_thread *t,
 	for (i = 0; i < n; i++) {
 		struct media_sock *sock = evs[i].data.ptr;
 
-		if (evs[i].data.ptr != &media_tag_cmd &&
-		    evs[i].data.ptr != &media_tag_timer && sock->fd >= 0)
+		if (evs[i].data.ptr == &media_tag_cmd ||
+		    evs[i].data.ptr == &media_tag_timer || sock->fd < 0)
+			continue;
+		if (sock->ep)
 			media_relay_readable(t, sock);
+		else
+			media_relay_drain(t, sock); /* idle: no session */
 	}
 	while ((s = t->graveyard)) {
 		t->graveyard = s->next;
+		/* No event of this batch names its sockets any more. */
+		media_session_close(s, true);
 		/* The last thing this thread does with s. */
 		media_event_post(t->engine, &s->ev_destroyed);
 	}
@@ -336,9 +344,9 @@ static void media_thread_fini(struct media_thread *t)
 {
 	struct media_session *s;
 
+	/* Their sockets are closed with every slot's (engine free). */
 	while ((s = t->sessions)) {
 		t->sessions = s->next;
-		media_session_close(s);
 		media_session_release(s);
 	}
 	if (t->timer_fd >= 0)
@@ -376,11 +384,53 @@ static int media_engine_conf(struct media_engine *e,
 			 conf->addr[side]);
 		e->has_side[side] = true;
 	}
+	/* Sides bound to one address share warm pairs. */
+	e->bind_group[MEDIA_SIDE_TRUNK] =
+		e->has_side[MEDIA_SIDE_ENTERPRISE] &&
+				e->has_side[MEDIA_SIDE_TRUNK] &&
+				media_addr_equal(
+					&e->bind[MEDIA_SIDE_ENTERPRISE],
+					&e->bind[MEDIA_SIDE_TRUNK])
+			? 0
+			: 1;
 	e->rtp_timeout_ms = conf->rtp_timeout_ms;
 	e->nthreads = conf->threads;
 	if (!e->nthreads) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		e->nthreads = n > 0 ? (unsigned)n : 1;
+	}
+	return 0;
+}
+
+/*
+ * How many idle pairs may stay bound (two descriptors each): a quarter of
+ * the descriptor limit, so that they take at most half of it and live
+ * calls, SIP connections and files have the rest. Beyond it a released
+ * pair is closed as before pooling.
+ */
+static unsigned media_warm_cap(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		return 16384;
+	return (unsigned)(rl.rlim_cur / 4 > 1u << 20 ? 1u << 20
+						     : rl.rlim_cur / 4);
+}
+
+static int media_slots_alloc(struct media_engine *e, uint16_t port_min)
+{
+	unsigned i;
+	int k;
+
+	e->port_min = port_min;
+	e->slots = calloc(e->pool.size, sizeof(*e->slots));
+	if (!e->slots)
+		return ENOMEM;
+	for (i = 0; i < e->pool.size; i++) {
+		e->slots[i].thread = -1;
+		for (k = 0; k < 2; k++)
+			e->slots[i].sock[k].fd = -1;
 	}
 	return 0;
 }
@@ -400,7 +450,11 @@ int media_engine_alloc(const struct media_conf *conf, media_event_h *handler,
 	pthread_mutex_init(&e->ev_lock, NULL);
 	err = media_engine_conf(e, conf);
 	if (!err)
-		err = media_pool_init(&e->pool, conf->port_min, conf->port_max);
+		err = media_pool_init(&e->pool, conf->port_min, conf->port_max,
+				      e->nthreads * MEDIA_SIDES,
+				      media_warm_cap(), MEDIA_PAIR_REST_MS);
+	if (!err)
+		err = media_slots_alloc(e, conf->port_min);
 	if (err)
 		goto out;
 	e->ev_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -418,8 +472,11 @@ out:
 		media_engine_free(e);
 		return err;
 	}
-	LOGI(SUB, NULL, "%u media threads, ports %u-%u (%u pairs)", e->nthreads,
-	     conf->port_min, conf->port_max, e->pool.size);
+	LOGI(SUB, NULL,
+	     "%u media threads, ports %u-%u (%u pairs, up to %u kept bound "
+	     "between calls)",
+	     e->nthreads, conf->port_min, conf->port_max, e->pool.size,
+	     e->pool.warm_cap);
 	*out = e;
 	return 0;
 }
@@ -446,6 +503,9 @@ void media_engine_free(struct media_engine *e)
 	if (e->ev_fd >= 0)
 		close(e->ev_fd);
 	pthread_mutex_destroy(&e->ev_lock);
+	for (i = 0; e->slots && i < e->pool.size; i++)
+		media_slot_close(&e->slots[i]);
+	free(e->slots);
 	media_pool_fini(&e->pool);
 	free(e);
 }
@@ -470,6 +530,11 @@ unsigned media_engine_ports_free(const struct media_engine *e)
 unsigned media_engine_sessions(const struct media_engine *e)
 {
 	return atomic_load_explicit(&e->nsessions, memory_order_relaxed);
+}
+
+uint64_t media_engine_stray_drops(const struct media_engine *e)
+{
+	return atomic_load_explicit(&e->stray_drops, memory_order_relaxed);
 }
 
 uint64_t media_engine_cpu_ns(const struct media_engine *e)

@@ -6,10 +6,13 @@
  * Threads and ownership (docs/media.md has the long version):
  *
  *   signalling thread                         media thread k (of N)
- *   media_session_alloc() -- binds 4 sockets,
- *        returns the local ports at once ---> CREATE: epoll_ctl(ADD)
+ *   media_session_alloc() -- 2 port pairs
+ *        (a pair kept bound since its last
+ *        call, or 2 sockets bound now),
+ *        returns the local ports at once ---> CREATE: epoll_ctl(ADD) once
  *   media_session_set_remote() -----------> REMOTE: destination, direction
- *   media_session_free() -----------------> DESTROY: close, ports back
+ *   media_session_free() -----------------> DESTROY: pairs back, kept
+ *                                           bound and idle (or closed)
  *   media_engine_dispatch() <-- eventfd --- FIRST_PACKET, RTP_TIMEOUT
  *
  * Every function below is called from the one signalling thread (the
@@ -170,6 +173,13 @@ unsigned media_engine_ports_free(const struct media_engine *engine);
 
 /* Sessions alive on the engine (allocated and not yet destroyed). */
 unsigned media_engine_sessions(const struct media_engine *engine);
+
+/*
+ * Datagrams that reached a pair while no session had it (late packets of
+ * an ended call to a pair kept bound for reuse) and were dropped. Any
+ * thread.
+ */
+uint64_t media_engine_stray_drops(const struct media_engine *engine);
 
 /* CPU time the media threads consumed so far, in nanoseconds. */
 uint64_t media_engine_cpu_ns(const struct media_engine *engine);

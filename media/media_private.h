@@ -31,24 +31,52 @@ union media_addr {
 };
 
 /* ---------------------------------------------------------------------- */
-/* Port pool (pool.c): RTP/RTCP pairs, FIFO so a released pair is reused
- * as late as possible (stray packets of the old call find no one). Any
- * thread; one mutex, taken per session, never per packet. */
+/* Port pool (pool.c): RTP/RTCP pairs in FIFO rings, a cold one (no
+ * sockets) and a warm one per owner of idle bound sockets; see pool.c.
+ * Any thread; one mutex, taken per session, never per packet. */
+
+/* A warm pair rests this long after its release before it is reused
+ * while cold pairs remain: a peer of the old call that has not yet seen
+ * the BYE (retransmitted after 0.5, 1, 2 s: RFC 3261 17.1.2) still
+ * sends; its packets are dropped by the idle sockets meanwhile. */
+#define MEDIA_PAIR_REST_MS 2000
+
+struct media_ring {
+	uint16_t *port;	 /* RTP ports of free pairs, oldest first */
+	uint32_t *since; /* when each was put back (ms, modulo 2^32) */
+	unsigned head, count;
+};
 
 struct media_pool {
 	pthread_mutex_t lock;
-	uint16_t *ring; /* RTP ports of free pairs, oldest first */
-	unsigned size, head, count;
+	bool ready;
+	unsigned size; /* pairs in the range */
+	unsigned nrings;
+	struct media_ring cold;
+	struct media_ring *warm; /* nrings */
+	unsigned warm_count, warm_cap;
+	unsigned rest_ms;
 };
 
+/* All pairs cold. nrings warm rings (>= 1); at most warm_cap pairs warm
+ * at once; a warm pair rests rest_ms. 0, EINVAL or ENOMEM. */
 int media_pool_init(struct media_pool *pool, uint16_t port_min,
-		    uint16_t port_max);
+		    uint16_t port_max, unsigned nrings, unsigned warm_cap,
+		    unsigned rest_ms);
 void media_pool_fini(struct media_pool *pool);
-/* Take the oldest free pair: 0 and *port, or ENOSPC. */
-int media_pool_take(struct media_pool *pool, uint16_t *port);
-/* Give a pair back (to the end of the line). */
-void media_pool_put(struct media_pool *pool, uint16_t port);
+/* Take a pair for ring's owner (pool.c has the order): 0, *port and
+ * *warm (its sockets are those ring's owner kept), or ENOSPC. */
+int media_pool_take(struct media_pool *pool, unsigned ring, uint64_t now_ms,
+		    uint16_t *port, bool *warm);
+/* Give a pair back warm at now_ms, its sockets kept by ring's owner:
+ * true; false (not given back) when warm_cap pairs are warm already and
+ * not force: the caller closes the sockets, then media_pool_put_cold(). */
+bool media_pool_put_warm(struct media_pool *pool, unsigned ring, uint16_t port,
+			 uint64_t now_ms, bool force);
+/* Give a pair without sockets back (to the end of the cold line). */
+void media_pool_put_cold(struct media_pool *pool, uint16_t port);
 unsigned media_pool_free_count(struct media_pool *pool);
+unsigned media_pool_warm_count(struct media_pool *pool);
 
 /* ---------------------------------------------------------------------- */
 /* Events (engine.c): nodes live in the session, so queueing one never
@@ -104,16 +132,34 @@ enum media_sock_kind {
 
 struct media_endpoint;
 
-/* One socket; epoll's data.ptr points here. */
+/* One socket of a pair slot; epoll's data.ptr points here. It outlives
+ * sessions: a warm pair's sockets stay open and in their thread's epoll
+ * set between sessions, with ep NULL (what arrives then is dropped). */
 struct media_sock {
-	int fd;
+	int fd; /* -1: cold */
 	enum media_sock_kind kind;
-	struct media_endpoint *ep; /* borrowed: the owner */
-	/* media: latching of this socket's peer (RTP and RTCP latch apart) */
+	/* media: the endpoint using it (set by CREATE, cleared by DESTROY),
+	 * NULL while idle */
+	struct media_endpoint *ep;
+};
+
+/* media: latching of one socket's peer (RTP and RTCP latch apart); in
+ * the endpoint, so every session starts unlatched. */
+struct media_latch {
 	bool latched;
 	union media_addr src;	    /* latched source */
 	union media_addr candidate; /* another source, MEDIA_RELATCH_PACKETS */
 	unsigned candidate_n;
+};
+
+/* The sockets of one port pair, indexed by (port - port_min) / 2. Who
+ * holds the pair (pool.c hands it over under its mutex) owns the slot;
+ * a warm slot's epoll membership is its thread's. */
+struct media_slot {
+	struct media_sock sock[2];
+	int thread; /* index of the thread whose epoll set holds the fds,
+		       -1: in none yet */
+	int ring;   /* warm ring of its sockets (thread and bind address) */
 };
 
 struct media_stats_atomic {
@@ -127,9 +173,11 @@ struct media_stats_atomic {
 struct media_endpoint {
 	struct media_session *session; /* borrowed */
 	enum media_leg leg;
-	enum media_side side; /* signalling, immutable */
-	uint16_t port;	      /* signalling, immutable: RTP port */
-	struct media_sock sock[2];
+	enum media_side side;	     /* signalling, immutable */
+	uint16_t port;		     /* signalling, immutable: RTP port */
+	struct media_slot *slot;     /* its pair; NULL: none (yet) */
+	struct media_sock *sock[2];  /* slot's sockets, RTP and RTCP */
+	struct media_latch latch[2]; /* media: per socket kind */
 	/* media: from the last REMOTE/DIR command */
 	bool has_addr, hold_2543;
 	enum media_dir dir;
@@ -193,11 +241,15 @@ struct media_engine {
 	bool has_side[MEDIA_SIDES];
 	unsigned rtp_timeout_ms;
 	struct media_pool pool;
+	uint16_t port_min;
+	struct media_slot *slots;	  /* one per pair of the range */
+	unsigned bind_group[MEDIA_SIDES]; /* sides of one bind address share */
 	unsigned nthreads;
 	struct media_thread *threads;
-	atomic_uint next_thread; /* round robin */
-	atomic_uint nsessions;	 /* live */
-	unsigned next_id;	 /* signalling */
+	atomic_uint next_thread;      /* round robin */
+	atomic_uint nsessions;	      /* live */
+	_Atomic uint64_t stray_drops; /* datagrams to idle sockets */
+	unsigned next_id;	      /* signalling */
 	/* signalling: media_engine_defer() */
 	void (*defer)(void *arg);
 	void *defer_arg;
@@ -215,12 +267,19 @@ void media_session_release(struct media_session *s); /* free the memory */
 
 /* session.c: the media-thread side of commands */
 void media_thread_run_cmds(struct media_thread *t);
-void media_session_close(struct media_session *s); /* sockets, ports */
+/* Give the session's pairs back: sockets kept warm or closed. in_epoll:
+ * the media thread, after CREATE (leaves the sockets idle in its set). */
+void media_session_close(struct media_session *s, bool in_epoll);
+/* Close a pair's sockets (engine end, or the pool keeps it cold). */
+void media_slot_close(struct media_slot *slot);
 
 /* relay.c */
 void media_relay_init(struct media_thread *t); /* batch vectors */
 void media_relay_readable(struct media_thread *t, struct media_sock *sock);
 void media_relay_timeouts(struct media_thread *t);
+/* Read and drop what waits on an idle sock (no session): counted in the
+ * engine's stray_drops. */
+void media_relay_drain(struct media_thread *t, struct media_sock *sock);
 void media_endpoint_update(struct media_endpoint *ep, uint64_t now_ms);
 
 /* addr.c */

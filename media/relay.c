@@ -93,12 +93,13 @@ static void media_latch(struct media_sock *sock, const union media_addr *src,
 			bool relatch)
 {
 	struct media_endpoint *ep = sock->ep;
+	struct media_latch *l = &ep->latch[sock->kind];
 	struct media_session *s = ep->session;
 	char buf[64];
 
-	sock->latched = true;
-	sock->src = *src;
-	sock->candidate_n = 0;
+	l->latched = true;
+	l->src = *src;
+	l->candidate_n = 0;
 	if (config_log_enabled(SUB,
 			       relatch ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG)) {
 		media_addr_format(src, buf, sizeof(buf));
@@ -117,21 +118,23 @@ static void media_latch(struct media_sock *sock, const union media_addr *src,
 /* Is a packet from src to be relayed? Latches and re-latches. */
 static bool media_accept(struct media_sock *sock, const union media_addr *src)
 {
-	if (!sock->latched) {
+	struct media_latch *l = &sock->ep->latch[sock->kind];
+
+	if (!l->latched) {
 		media_latch(sock, src, false);
 		return true;
 	}
-	if (media_addr_equal(&sock->src, src)) {
-		sock->candidate_n = 0;
+	if (media_addr_equal(&l->src, src)) {
+		l->candidate_n = 0;
 		return true;
 	}
-	if (sock->candidate_n && media_addr_equal(&sock->candidate, src)) {
-		sock->candidate_n++;
+	if (l->candidate_n && media_addr_equal(&l->candidate, src)) {
+		l->candidate_n++;
 	} else {
-		sock->candidate = *src;
-		sock->candidate_n = 1;
+		l->candidate = *src;
+		l->candidate_n = 1;
 	}
-	if (sock->candidate_n < MEDIA_RELATCH_PACKETS)
+	if (l->candidate_n < MEDIA_RELATCH_PACKETS)
 		return false;
 	media_latch(sock, src, true);
 	return true;
@@ -141,12 +144,12 @@ static bool media_accept(struct media_sock *sock, const union media_addr *src)
 static const union media_addr *media_dest(const struct media_endpoint *peer,
 					  enum media_sock_kind kind)
 {
-	const struct media_sock *s = &peer->sock[kind];
+	const struct media_latch *l = &peer->latch[kind];
 
 	if (!peer->may_send)
 		return NULL;
-	if (s->latched)
-		return &s->src;
+	if (l->latched)
+		return &l->src;
 	return kind == MEDIA_SOCK_RTP ? &peer->sdp_rtp : &peer->sdp_rtcp;
 }
 
@@ -266,7 +269,7 @@ static void media_relay_batch(struct media_thread *t, struct media_sock *sock,
 	}
 	c.queued = k;
 	if (k)
-		c.sent = media_send(peer->sock[sock->kind].fd, t->tx, k,
+		c.sent = media_send(peer->sock[sock->kind]->fd, t->tx, k,
 				    &c.sent_bytes);
 	if (sock->kind == MEDIA_SOCK_RTP && c.accepted) {
 		ep->last_rx_ms = t->now_ms;
@@ -290,6 +293,26 @@ void media_relay_readable(struct media_thread *t, struct media_sock *sock)
 		if (n < MEDIA_BATCH)
 			return;
 	}
+}
+
+void media_relay_drain(struct media_thread *t, struct media_sock *sock)
+{
+	unsigned i, round = 0, dropped = 0;
+	int n;
+
+	/* Bounded like a relay: a flood is reported again (level-triggered). */
+	do {
+		for (i = 0; i < MEDIA_BATCH; i++)
+			t->rx[i].msg_hdr.msg_namelen = sizeof(t->rx_addr[i]);
+		n = recvmmsg(sock->fd, t->rx, MEDIA_BATCH, MSG_DONTWAIT, NULL);
+		dropped += n > 0 ? (unsigned)n : 0;
+	} while (n == MEDIA_BATCH && ++round < MEDIA_ROUNDS);
+	if (!dropped)
+		return;
+	atomic_fetch_add_explicit(&t->engine->stray_drops, dropped,
+				  memory_order_relaxed);
+	LOGD(SUB, NULL, "%u stray datagrams dropped on an idle %s socket",
+	     dropped, kind_names[sock->kind]);
 }
 
 void media_relay_timeouts(struct media_thread *t)

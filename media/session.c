@@ -52,32 +52,77 @@ static int media_sock_open(const union media_addr *bind_addr, uint16_t port,
 	return 0;
 }
 
-/* Take a pair from the pool and bind both of its ports. */
+/* Bind a cold pair's two sockets; they join an epoll set at CREATE. */
+static int media_slot_open(struct media_slot *slot, const union media_addr *b,
+			   uint16_t port, unsigned ring)
+{
+	int err, k;
+
+	for (k = 0, err = 0; k < 2 && !err; k++)
+		err = media_sock_open(b, (uint16_t)(port + k),
+				      &slot->sock[k].fd);
+	if (err) {
+		media_slot_close(slot);
+		return err;
+	}
+	for (k = 0; k < 2; k++) {
+		slot->sock[k].kind = (enum media_sock_kind)k;
+		slot->sock[k].ep = NULL;
+	}
+	slot->thread = -1;
+	slot->ring = (int)ring;
+	return 0;
+}
+
+void media_slot_close(struct media_slot *slot)
+{
+	int k;
+
+	/* close() also leaves the epoll set. */
+	for (k = 0; k < 2; k++) {
+		if (slot->sock[k].fd >= 0)
+			close(slot->sock[k].fd);
+		slot->sock[k].fd = -1;
+	}
+	slot->thread = -1;
+}
+
+/* The warm ring of the sockets of thread's sessions on side. */
+static unsigned media_ring_of(const struct media_engine *e, unsigned thread,
+			      enum media_side side)
+{
+	return thread * MEDIA_SIDES + e->bind_group[side];
+}
+
+/* Take a pair from the pool: a warm one comes with its sockets bound,
+ * a cold one is bound here. */
 static int media_endpoint_bind(struct media_engine *e,
 			       struct media_endpoint *ep)
 {
 	const union media_addr *b = &e->bind[ep->side];
+	unsigned ring = media_ring_of(e, ep->session->thread->index, ep->side);
+	struct media_slot *slot;
 	uint16_t port;
-	int err = EADDRINUSE, tries, rtp, rtcp;
+	bool warm;
+	int err = EADDRINUSE, tries;
 
 	for (tries = 0; tries < MEDIA_BIND_TRIES; tries++) {
-		err = media_pool_take(&e->pool, &port);
+		err = media_pool_take(&e->pool, ring, media_now_ms(), &port,
+				      &warm);
 		if (err)
 			return err; /* ENOSPC */
-		err = media_sock_open(b, port, &rtp);
+		slot = &e->slots[(port - e->port_min) / 2];
+		err = warm ? 0 : media_slot_open(slot, b, port, ring);
 		if (!err) {
-			err = media_sock_open(b, port + 1, &rtcp);
-			if (err)
-				close(rtp);
-		}
-		if (!err) {
-			ep->sock[MEDIA_SOCK_RTP].fd = rtp;
-			ep->sock[MEDIA_SOCK_RTCP].fd = rtcp;
+			ep->slot = slot;
+			ep->sock[MEDIA_SOCK_RTP] = &slot->sock[MEDIA_SOCK_RTP];
+			ep->sock[MEDIA_SOCK_RTCP] =
+				&slot->sock[MEDIA_SOCK_RTCP];
 			ep->port = port;
 			return 0;
 		}
 		/* Someone else's: to the end of the line, try the next. */
-		media_pool_put(&e->pool, port);
+		media_pool_put_cold(&e->pool, port);
 		if (err != EADDRINUSE)
 			break;
 		LOGW(SUB, NULL, "port %u or %u in use by another program", port,
@@ -90,16 +135,10 @@ static void media_endpoint_init(struct media_session *s, enum media_leg leg,
 				enum media_side side)
 {
 	struct media_endpoint *ep = &s->ep[leg];
-	int k;
 
 	ep->session = s;
 	ep->leg = leg;
 	ep->side = side;
-	for (k = 0; k < 2; k++) {
-		ep->sock[k].fd = -1;
-		ep->sock[k].kind = (enum media_sock_kind)k;
-		ep->sock[k].ep = ep;
-	}
 	ep->pt_mask[0] = ep->pt_mask[1] = ~(uint64_t)0;
 	ep->ev_first.session = ep->ev_timeout.session = s;
 	ep->ev_first.leg = ep->ev_timeout.leg = leg;
@@ -112,7 +151,6 @@ static struct media_session *media_session_new(struct media_engine *e,
 					       enum media_side side_b)
 {
 	struct media_session *s = calloc(1, sizeof(*s));
-	unsigned i;
 
 	if (!s)
 		return NULL;
@@ -121,6 +159,8 @@ static struct media_session *media_session_new(struct media_engine *e,
 	snprintf(s->ctx, sizeof(s->ctx), "media %u", s->id);
 	media_endpoint_init(s, MEDIA_LEG_A, side_a);
 	media_endpoint_init(s, MEDIA_LEG_B, side_b);
+	s->thread =
+		&e->threads[atomic_fetch_add(&e->next_thread, 1) % e->nthreads];
 	s->cmd_create = (struct media_cmd){ .type = MEDIA_CMD_CREATE,
 					    .embedded = true,
 					    .session = s };
@@ -129,8 +169,6 @@ static struct media_session *media_session_new(struct media_engine *e,
 					     .session = s };
 	s->ev_destroyed.session = s;
 	s->ev_destroyed.kind = MEDIA_EV_DESTROYED;
-	i = atomic_fetch_add(&e->next_thread, 1) % e->nthreads;
-	s->thread = &e->threads[i];
 	return s;
 }
 
@@ -139,7 +177,8 @@ int media_session_alloc(struct media_engine *e, enum media_side side_a,
 			struct media_session **out)
 {
 	struct media_session *s;
-	int err;
+	unsigned i;
+	int err = ENOSPC;
 
 	if (!e->has_side[side_a] || !e->has_side[side_b])
 		return EAFNOSUPPORT;
@@ -147,11 +186,19 @@ int media_session_alloc(struct media_engine *e, enum media_side side_a,
 	if (!s)
 		return ENOMEM;
 	s->arg = arg;
-	err = media_endpoint_bind(e, &s->ep[MEDIA_LEG_A]);
-	if (!err)
-		err = media_endpoint_bind(e, &s->ep[MEDIA_LEG_B]);
+	/* Warm pairs are per thread: when the round-robin thread has no
+	 * free pair left (the range is nearly exhausted), the others. */
+	for (i = 0; i < e->nthreads; i++) {
+		err = media_endpoint_bind(e, &s->ep[MEDIA_LEG_A]);
+		if (!err)
+			err = media_endpoint_bind(e, &s->ep[MEDIA_LEG_B]);
+		if (err != ENOSPC)
+			break;
+		media_session_close(s, false);
+		s->thread = &e->threads[(s->thread->index + 1) % e->nthreads];
+	}
 	if (err) {
-		media_session_close(s);
+		media_session_close(s, false);
 		free(s);
 		LOGW(SUB, NULL, "no media session: %s (%u pairs free)",
 		     strerror(err), media_pool_free_count(&e->pool));
@@ -278,37 +325,60 @@ void media_session_get_stats(const struct media_session *s, enum media_leg leg,
 /* ---------------------------------------------------------------------- */
 /* Media thread                                                            */
 
-void media_session_close(struct media_session *s)
+void media_session_close(struct media_session *s, bool in_epoll)
 {
+	struct media_pool *pool = &s->engine->pool;
 	struct media_endpoint *ep;
 	int leg;
 
 	for (leg = 0; leg < 2; leg++) {
 		ep = &s->ep[leg];
-		if (ep->sock[MEDIA_SOCK_RTP].fd < 0)
+		if (!ep->slot)
 			continue;
-		/* close() also leaves the epoll set. */
-		close(ep->sock[MEDIA_SOCK_RTP].fd);
-		close(ep->sock[MEDIA_SOCK_RTCP].fd);
-		ep->sock[MEDIA_SOCK_RTP].fd = ep->sock[MEDIA_SOCK_RTCP].fd = -1;
-		media_pool_put(&s->engine->pool, ep->port);
+		/* Kept bound and in the epoll set, idle (ep NULL: CREATE
+		 * of the next session sets it). A slot in a thread's set
+		 * is closed only by that thread (in_epoll): another could
+		 * still be reading it. One in no set yet (a session that
+		 * could not get its second pair) goes back cold, for any
+		 * thread. */
+		if (ep->slot->thread < 0 ||
+		    !media_pool_put_warm(pool, (unsigned)ep->slot->ring,
+					 ep->port, media_now_ms(), !in_epoll)) {
+			media_slot_close(ep->slot);
+			media_pool_put_cold(pool, ep->port);
+		}
+		ep->slot = NULL;
+		ep->sock[0] = ep->sock[1] = NULL;
 	}
 }
 
+/* A pair starts a session: in this thread's epoll set (once: a warm
+ * pair stays there); the endpoint's latches are new. What arrived while it was idle has
+ * been dropped as it came (engine.c): a warm pair rested
+ * MEDIA_PAIR_REST_MS, so a late packet of its previous call is long
+ * gone; what arrives now is treated as this call's (a packet that came
+ * a moment before CREATE cannot be told from one that came after, and
+ * the peer may already have our SDP). */
 static void media_cmd_create(struct media_thread *t, struct media_session *s)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
+	struct media_sock *sock;
 	int leg, k;
 
 	for (leg = 0; leg < 2; leg++) {
 		s->ep[leg].last_rx_ms = t->now_ms;
 		for (k = 0; k < 2; k++) {
-			ev.data.ptr = &s->ep[leg].sock[k];
-			if (epoll_ctl(t->epfd, EPOLL_CTL_ADD,
-				      s->ep[leg].sock[k].fd, &ev))
-				LOGE(SUB, s->ctx, "epoll_ctl: %s",
-				     strerror(errno));
+			sock = s->ep[leg].sock[k];
+			if (s->ep[leg].slot->thread < 0) {
+				ev.data.ptr = sock;
+				if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, sock->fd,
+					      &ev))
+					LOGE(SUB, s->ctx, "epoll_ctl: %s",
+					     strerror(errno));
+			}
+			sock->ep = &s->ep[leg];
 		}
+		s->ep[leg].slot->thread = (int)t->index;
 	}
 	s->live = true;
 	s->prev = NULL;
@@ -320,6 +390,8 @@ static void media_cmd_create(struct media_thread *t, struct media_session *s)
 
 static void media_cmd_destroy(struct media_thread *t, struct media_session *s)
 {
+	int leg, k;
+
 	if (s->prev)
 		s->prev->next = s->next;
 	else
@@ -327,7 +399,11 @@ static void media_cmd_destroy(struct media_thread *t, struct media_session *s)
 	if (s->next)
 		s->next->prev = s->prev;
 	s->live = false;
-	media_session_close(s);
+	/* Idle from now on; the pairs go back to the pool at the end of
+	 * this wake-up (engine.c), when no event of it names them. */
+	for (leg = 0; leg < 2; leg++)
+		for (k = 0; k < 2; k++)
+			s->ep[leg].sock[k]->ep = NULL;
 	LOGD(SUB, s->ctx, "destroyed");
 	/* To the dispatcher at the end of this wake-up (engine.c). */
 	s->next = t->graveyard;
@@ -344,8 +420,8 @@ static void media_cmd_remote(struct media_thread *t, const struct media_cmd *c)
 	if (moved && c->has_addr) {
 		/* The peer moved (or we learn where it is): latch anew. */
 		for (k = 0; k < 2; k++) {
-			ep->sock[k].latched = false;
-			ep->sock[k].candidate_n = 0;
+			ep->latch[k].latched = false;
+			ep->latch[k].candidate_n = 0;
 		}
 	}
 	ep->has_addr = c->has_addr;

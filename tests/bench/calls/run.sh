@@ -49,8 +49,10 @@
 # completed, time to recover.
 # Overrides: BENCH_RATES, BENCH_GEN_RATES, BENCH_STEP, BENCH_HOLD,
 # BENCH_SETTLE, BENCH_TIME_LIMIT, BENCH_LATENCY, BENCH_OVERLOAD_RATE,
-# BENCH_OVERLOAD_STEP; BENCH_PERF=1 records
-# trunkd's steps with `perf record -g` into the temp dir (with TI_KEEP=1:
+# BENCH_OVERLOAD_STEP; BENCH_BASE=PATH runs another trunkd binary (e.g. a
+# build of the previous commit) through the same steps after trunkd, as
+# system "base", for A/B comparisons within one run; BENCH_PERF=1 records
+# the trunkd steps with `perf record -g` into the temp dir (with TI_KEEP=1:
 # perf report -i $TI_DIR/trunkd-RATE.perf.data); TI_KEEP=1 keeps the temp dir (SIPp statistics, logs).
 # Run as root (the namespace gives fixed ports; otherwise ports are moved to
 # free ones and other load on the host shows in the numbers).
@@ -128,11 +130,12 @@ pss_kb()
 	echo "$sum"
 }
 
-# The processes of the system under test (Kamailio: main and its children).
+# The processes of the system under test (Kamailio: main and its children;
+# base: the other trunkd of BENCH_BASE, run as process "trunkd").
 sut_pids()
 {
 	case $1 in
-	trunkd) ti_pid trunkd ;;
+	trunkd | base) ti_pid trunkd ;;
 	kamailio) ti_pid kamailio; pgrep -P "$(ti_pid kamailio)" || true ;;
 	esac
 }
@@ -306,7 +309,7 @@ step() # SYSTEM RATE SECS
 	uac_args "$name" "$rate" "$calls" 1000 $((secs * 2 + 20)) "$(target_of "$sys")"
 	LAT_INV=- LAT_OK=- LAT_N=
 	[ "$sys" = direct ] || [ "$LATENCY" = 0 ] || cap_start "$name"
-	[ "$sys" != trunkd ] || [ -z "${BENCH_PERF:-}" ] ||
+	[ "$sys" = direct ] || [ "$sys" = kamailio ] || [ -z "${BENCH_PERF:-}" ] ||
 		ti_start perf perf record -F 1999 -g -p "$(ti_pid trunkd)" \
 			-o "$TI_DIR/$name.perf.data"
 	# shellcheck disable=SC2046 # PIDs, one word each
@@ -373,6 +376,8 @@ step() # SYSTEM RATE SECS
 	[ -z "$why" ]
 }
 
+proc_of() { [ "$1" = base ] && echo trunkd || echo "$1"; }
+
 # run_steps SYSTEM SECS RATE...: the rates in turn until one fails; the
 # system (if any) must survive every step.
 declare -A MAX_RATE
@@ -387,12 +392,12 @@ run_steps()
 		else
 			break
 		fi
-		if [ "$sys" != direct ] && ! ti_running "$sys"; then
+		if [ "$sys" != direct ] && ! ti_running "$(proc_of "$sys")"; then
 			break
 		fi
 	done
-	if [ "$sys" != direct ] && ! ti_running "$sys"; then
-		ti_wait_exit "$sys" 1 || true
+	if [ "$sys" != direct ] && ! ti_running "$(proc_of "$sys")"; then
+		ti_wait_exit "$(proc_of "$sys")" 1 || true
 		ti_fail "$sys died during the $rate calls/s step (exit $TI_EXIT_STATUS)"
 	fi
 }
@@ -594,6 +599,12 @@ overload_step()
 	ti_stop trunkd 10
 	overload_step # a fresh trunkd at 2x the last passing rate
 
+	if [ -n "${BENCH_BASE:-}" ]; then
+		TRUNKD=$BENCH_BASE trunkd_up
+		run_steps base "$STEP" $RATES
+		ti_stop trunkd 10
+	fi
+
 	kamailio_up
 	run_steps kamailio "$STEP" $RATES
 	ti_stop kamailio 10
@@ -631,7 +642,8 @@ cat <<EOF
 |---|---|---|---|---|
 | generator (SIPp UAC -> UAS) | ${MAX_RATE[direct]} calls/s (tried: $GEN_RATES) | - | - | - |
 | trunkd | ${MAX_RATE[trunkd]} calls/s (tried: $RATES) | $(cpu_at trunkd) µs | $(lat_at trunkd) | $HOLD_PER_CALL bytes RSS per held call ($HOLD calls: $HOLD_RSS_IDLE -> $HOLD_RSS kB), heap $HOLD_HEAP bytes per call, $HOLD_SETTLED after ${SETTLE} s; peak RSS $TRUNKD_HWM kB |
-| Kamailio tm (1 worker, tlsf) | ${MAX_RATE[kamailio]} calls/s (tried: $RATES) | $(cpu_at kamailio) µs | $(lat_at kamailio) | - |
+${BENCH_BASE:+| trunkd of BENCH_BASE | ${MAX_RATE[base]} calls/s | $(cpu_at base) µs | $(lat_at base) | - |
+}| Kamailio tm (1 worker, tlsf) | ${MAX_RATE[kamailio]} calls/s (tried: $RATES) | $(cpu_at kamailio) µs | $(lat_at kamailio) | - |
 | trunkd / Kamailio | | $ratio | | |
 
 $OVL_LINE

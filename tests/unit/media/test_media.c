@@ -146,6 +146,9 @@ static const struct unit_case cases[] = {
 	{ "conf_read", t_conf_read },
 	/* Port pool: even pairs, skip ports others hold, ENOSPC, release. */
 	{ "pool", t_pool },
+	{ "pool_rings", t_pool_rings },
+	/* REQ: RTP-1 */
+	{ "pool_stray", t_pool_stray },
 	{ "bad_args", t_bad_args },
 	/* REQ: RTP-1 */
 	{ "relay", t_relay },

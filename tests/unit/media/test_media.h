@@ -3,6 +3,8 @@
 #define TRUNKD_TEST_MEDIA_H
 
 int t_pool(void);
+int t_pool_rings(void);
+int t_pool_stray(void);
 int t_bad_args(void);
 int t_relay(void);
 int t_relay_ipv6(void);

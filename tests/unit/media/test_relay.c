@@ -899,3 +899,99 @@ int t_deferred(void)
 	peers_close(&p);
 	return 0;
 }
+
+/* Poll until the engine dropped want datagrams on idle pairs. */
+static bool stray_wait(struct media_engine *e, uint64_t want)
+{
+	uint64_t end = ms_now() + WAIT_MS;
+
+	while (media_engine_stray_drops(e) < want) {
+		if (ms_now() > end)
+			return false;
+		poll(NULL, 0, 2);
+	}
+	return media_engine_stray_drops(e) == want;
+}
+
+/*
+ * A pair kept bound between calls: what the previous call's peer sends
+ * to it after that call ended never reaches the next call on the same
+ * ports, and the next call latches to its own peer (RTP-1).
+ */
+int t_pool_stray(void)
+{
+	unsigned char out[172], in[2048];
+	const struct media_event *ev;
+	struct media_session *s1, *s2;
+	struct media_engine *e;
+	struct media_stats st;
+	struct peers p, q;
+	uint16_t a, b, src = 0;
+	char want[64];
+	unsigned i;
+
+	CHECK(peers_open(&p, "127.0.0.1") == 0);
+	CHECK(peers_open(&q, "127.0.0.1") == 0);
+	CHECK(engine_new("127.0.0.1", 2, 0, &e) == 0); /* one session */
+	CHECK(media_session_alloc(e, MEDIA_SIDE_ENTERPRISE, MEDIA_SIDE_TRUNK,
+				  &p, &s1) == 0);
+	CHECK(remote_set(s1, MEDIA_LEG_A, "127.0.0.1", &p,
+			 MEDIA_DIR_SENDRECV) == 0);
+	CHECK(remote_set(s1, MEDIA_LEG_B, "127.0.0.1", &p,
+			 MEDIA_DIR_SENDRECV) == 0);
+	CHECK(relay_one(s1, "127.0.0.1", &p, MEDIA_LEG_A, 1) == 0);
+	a = media_session_port(s1, MEDIA_LEG_A);
+	b = media_session_port(s1, MEDIA_LEG_B);
+	media_session_free(s1);
+	CHECK(sessions_wait(e, 0));
+
+	/* The old call's peer A goes on sending, RTP and RTCP. */
+	for (i = 0; i < 5; i++) {
+		rtp_make(out, sizeof(out), 0, 100 + i);
+		CHECK(udp_send(p.rtp[MEDIA_LEG_A], "127.0.0.1", a, out,
+			       sizeof(out)) == 0);
+	}
+	out[1] = 200; /* RTCP SR */
+	CHECK(udp_send(p.rtcp[MEDIA_LEG_A], "127.0.0.1", a + 1, out, 28) == 0);
+	CHECK(stray_wait(e, 6));
+
+	/* The next call gets the same ports (the only pairs), warm. Its
+	 * commands reach the media thread in one wake-up (as trunkd sends
+	 * them), so anything stale still queued would now be relayed to
+	 * q's B. */
+	media_engine_defer(e, defer_request, NULL);
+	CHECK(media_session_alloc(e, MEDIA_SIDE_ENTERPRISE, MEDIA_SIDE_TRUNK,
+				  &q, &s2) == 0);
+	CHECK(media_session_port(s2, MEDIA_LEG_A) == a);
+	CHECK(media_session_port(s2, MEDIA_LEG_B) == b);
+	CHECK(remote_set(s2, MEDIA_LEG_A, "127.0.0.1", &q,
+			 MEDIA_DIR_SENDRECV) == 0);
+	CHECK(remote_set(s2, MEDIA_LEG_B, "127.0.0.1", &q,
+			 MEDIA_DIR_SENDRECV) == 0);
+	media_engine_defer(e, NULL, NULL); /* flushes */
+	/* Its own peer's packet is the first B sees: nothing stale. */
+	rtp_make(out, sizeof(out), 0, 7);
+	CHECK(udp_send(q.rtp[MEDIA_LEG_A], "127.0.0.1", a, out, sizeof(out)) ==
+	      0);
+	CHECK(udp_recv(q.rtp[MEDIA_LEG_B], in, sizeof(in), &src, WAIT_MS) ==
+	      (ssize_t)sizeof(out));
+	CHECK(!memcmp(in, out, sizeof(out)) && src == b);
+	CHECK(udp_empty(q.rtp[MEDIA_LEG_B]) && udp_empty(q.rtcp[MEDIA_LEG_B]));
+	CHECK(udp_empty(p.rtp[MEDIA_LEG_B]) && udp_empty(p.rtcp[MEDIA_LEG_B]));
+	/* Latched to the new peer, counted once. */
+	ev = event_wait(e, MEDIA_EVENT_FIRST_PACKET, MEDIA_LEG_A, WAIT_MS);
+	CHECK(ev && ev->session == s2);
+	snprintf(want, sizeof(want), "127.0.0.1:%u", udp_port(q.rtp[0]));
+	CHECK(!strcmp(ev->src, want));
+	CHECK(stat_wait(s2, MEDIA_LEG_A, STAT_OFF(rtp_in_packets), 1));
+	media_session_get_stats(s2, MEDIA_LEG_A, &st);
+	CHECK(st.rtp_in_packets == 1 && st.drop_source == 0 &&
+	      st.drop_hold == 0);
+	CHECK(relay_one(s2, "127.0.0.1", &q, MEDIA_LEG_B, 8) == 0);
+	media_session_free(s2);
+	CHECK(sessions_wait(e, 0));
+	media_engine_free(e);
+	peers_close(&p);
+	peers_close(&q);
+	return 0;
+}
