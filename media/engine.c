@@ -80,17 +80,19 @@ static void media_fd_drain(int fd)
 void media_cmd_post(struct media_thread *t, struct media_cmd *cmd)
 {
 	struct media_engine *e = t->engine;
-	bool was_empty;
 
 	cmd->next = NULL;
 	pthread_mutex_lock(&t->cmd_lock);
-	was_empty = !t->cmd_head;
 	if (t->cmd_tail)
 		t->cmd_tail->next = cmd;
 	else
 		t->cmd_head = cmd;
 	t->cmd_tail = cmd;
 	pthread_mutex_unlock(&t->cmd_lock);
+	/* No wake-up: the thread runs it before it looks at any socket
+	 * (media_thread_wake), the only place its effect can be seen. */
+	if (cmd->lazy)
+		return;
 	if (e->defer && cmd->type != MEDIA_CMD_STOP) {
 		t->cmd_deferred = true;
 		if (!e->flush_requested) {
@@ -99,9 +101,9 @@ void media_cmd_post(struct media_thread *t, struct media_cmd *cmd)
 		}
 		return;
 	}
-	/* Deferred commands before this one had no wake-up either. */
-	if (was_empty || t->cmd_deferred)
-		media_fd_signal(t->cmd_fd);
+	/* A non-empty queue does not mean a wake-up is on its way (lazy
+	 * commands): signal every time. */
+	media_fd_signal(t->cmd_fd);
 	t->cmd_deferred = false;
 }
 
@@ -229,13 +231,13 @@ static void media_thread_wake(struct media_thread *t,
 	int i;
 
 	for (i = 0; i < n; i++) {
-		if (evs[i].data.ptr == &media_tag_cmd) {
+		if (evs[i].data.ptr == &media_tag_cmd)
 			media_fd_drain(t->cmd_fd);
-			media_thread_run_cmds(t);
-		} else if (evs[i].data.ptr == &media_tag_timer) {
+		else if (evs[i].data.ptr == &media_tag_timer)
 			tick = true;
-		}
 	}
+	/* Every wake-up: lazy commands come without one. */
+	media_thread_run_cmds(t);
 	for (i = 0; i < n; i++) {
 		struct media_sock *sock = evs[i].data.ptr;
 

@@ -112,6 +112,10 @@ struct media_cmd {
 	struct media_cmd *next;
 	enum media_cmd_type type;
 	bool embedded; /* lives in the session: not freed after use */
+	/* No wake-up of the media thread: run at its next wake-up, before
+	 * any packet (REMOTE, DIR; CREATE when both pairs are already in
+	 * its epoll set). What only a packet can show needs none. */
+	bool lazy;
 	struct media_session *session;
 	enum media_leg leg;
 	enum media_dir dir;

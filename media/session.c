@@ -207,6 +207,11 @@ int media_session_alloc(struct media_engine *e, enum media_side side_a,
 	atomic_fetch_add(&e->nsessions, 1);
 	LOGD(SUB, s->ctx, "ports A %u B %u on thread %u", s->ep[0].port,
 	     s->ep[1].port, s->thread->index);
+	/* Warm pairs are in the thread's epoll set: the first packet wakes
+	 * it, and it runs CREATE first. A cold one joins the set in CREATE:
+	 * that needs a wake-up. */
+	s->cmd_create.lazy =
+		s->ep[0].slot->thread >= 0 && s->ep[1].slot->thread >= 0;
 	media_cmd_post(s->thread, &s->cmd_create);
 	*out = s;
 	return 0;
@@ -275,6 +280,7 @@ int media_session_set_remote(struct media_session *s, enum media_leg leg,
 	if (!c)
 		return ENOMEM;
 	c->type = MEDIA_CMD_REMOTE;
+	c->lazy = true;
 	c->session = s;
 	c->leg = leg;
 	c->dir = remote->dir;
@@ -295,6 +301,7 @@ int media_session_set_dir(struct media_session *s, enum media_leg leg,
 	if (!c)
 		return ENOMEM;
 	c->type = MEDIA_CMD_DIR;
+	c->lazy = true;
 	c->session = s;
 	c->leg = leg;
 	c->dir = dir;

@@ -149,6 +149,8 @@ static const struct unit_case cases[] = {
 	{ "pool_rings", t_pool_rings },
 	/* REQ: RTP-1 */
 	{ "pool_stray", t_pool_stray },
+	/* REQ: HOLD-1 */
+	{ "lazy_commands", t_lazy_commands },
 	{ "bad_args", t_bad_args },
 	/* REQ: RTP-1 */
 	{ "relay", t_relay },

@@ -5,6 +5,7 @@
 int t_pool(void);
 int t_pool_rings(void);
 int t_pool_stray(void);
+int t_lazy_commands(void);
 int t_bad_args(void);
 int t_relay(void);
 int t_relay_ipv6(void);

@@ -995,3 +995,65 @@ int t_pool_stray(void)
 	peers_close(&q);
 	return 0;
 }
+
+/* A session on e with both legs' peers p, sendrecv. */
+static int call_new(struct media_engine *e, const struct peers *p,
+		    struct media_session **s)
+{
+	CHECK(media_session_alloc(e, MEDIA_SIDE_ENTERPRISE, MEDIA_SIDE_TRUNK,
+				  (void *)p, s) == 0);
+	CHECK(remote_set(*s, MEDIA_LEG_A, "127.0.0.1", p, MEDIA_DIR_SENDRECV) ==
+	      0);
+	CHECK(remote_set(*s, MEDIA_LEG_B, "127.0.0.1", p, MEDIA_DIR_SENDRECV) ==
+	      0);
+	return 0;
+}
+
+/*
+ * Commands that only a packet can show (CREATE on pairs already in the
+ * thread's epoll set, REMOTE, DIR) wake no media thread: no flush is
+ * requested for them, and still the next packet sees every one of them.
+ */
+int t_lazy_commands(void)
+{
+	unsigned char out[172], in[2048];
+	struct media_session *s;
+	struct media_engine *e;
+	struct media_stats st;
+	struct peers p;
+
+	CHECK(peers_open(&p, "127.0.0.1") == 0);
+	CHECK(engine_new("127.0.0.1", 2, 0, &e) == 0); /* one session */
+	/* First use: cold pairs, bound now, CREATE needs a wake-up. */
+	CHECK(call_new(e, &p, &s) == 0);
+	CHECK(relay_one(s, "127.0.0.1", &p, MEDIA_LEG_A, 1) == 0);
+	media_session_free(s);
+	CHECK(sessions_wait(e, 0));
+
+	defer_requests = 0;
+	media_engine_defer(e, defer_request, NULL);
+	CHECK(call_new(e, &p, &s) == 0); /* the same pairs, warm */
+	CHECK(defer_requests == 0);
+	CHECK(relay_one(s, "127.0.0.1", &p, MEDIA_LEG_A, 2) == 0);
+	CHECK(relay_one(s, "127.0.0.1", &p, MEDIA_LEG_B, 3) == 0);
+	/* B holds (sendonly toward us: B does not receive): A's next packet
+	 * is not sent to B, with no wake-up asked for. */
+	CHECK(media_session_set_dir(s, MEDIA_LEG_B, MEDIA_DIR_SENDONLY) == 0);
+	CHECK(defer_requests == 0);
+	rtp_make(out, sizeof(out), 0, 4);
+	CHECK(udp_send(p.rtp[MEDIA_LEG_A], "127.0.0.1",
+		       media_session_port(s, MEDIA_LEG_A), out,
+		       sizeof(out)) == 0);
+	CHECK(stat_wait(s, MEDIA_LEG_A, STAT_OFF(drop_hold), 1));
+	CHECK(udp_recv(p.rtp[MEDIA_LEG_B], in, sizeof(in), NULL, 100) < 0);
+	media_session_get_stats(s, MEDIA_LEG_A, &st);
+	CHECK(st.rtp_in_packets == 2 && st.drop_hold == 1);
+	/* Freeing wakes (ports go back): one request. */
+	media_session_free(s);
+	CHECK(defer_requests == 1);
+	media_engine_defer(e, NULL, NULL);
+	CHECK(sessions_wait(e, 0));
+	media_engine_free(e);
+	peers_close(&p);
+	return 0;
+}
