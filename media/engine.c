@@ -110,15 +110,52 @@ void media_cmd_post(struct media_thread *t, struct media_cmd *cmd)
 void media_engine_defer(struct media_engine *e, void (*request)(void *arg),
 			void *arg)
 {
+	bool signal;
+
 	media_engine_flush(e);
 	e->defer = request;
 	e->defer_arg = arg;
+	pthread_mutex_lock(&e->ev_lock);
+	atomic_store_explicit(&e->lazy_reap, request != NULL,
+			      memory_order_relaxed);
+	/* Leaving defer mode: what waits without a wake-up gets one (a post
+	 * after this sees lazy_reap off: the lock orders them). */
+	signal = !request && e->ev_head && !e->ev_signalled;
+	e->ev_signalled |= signal;
+	pthread_mutex_unlock(&e->ev_lock);
+	if (signal)
+		media_fd_signal(e->ev_fd);
+}
+
+/* Free the destroyed sessions at the head of the event queue (the
+ * DESTROYED nodes that need no wake-up of ours in defer mode). Only a
+ * prefix: a session's other events come before its DESTROYED, and they
+ * wait for dispatch. */
+static void media_engine_reap(struct media_engine *e)
+{
+	struct media_session *dead[MEDIA_REAP_BATCH];
+	struct media_event_node *n;
+	unsigned k = 0, i;
+
+	pthread_mutex_lock(&e->ev_lock);
+	while (k < MEDIA_REAP_BATCH && (n = e->ev_head) &&
+	       n->kind == MEDIA_EV_DESTROYED) {
+		e->ev_head = n->next;
+		if (!e->ev_head)
+			e->ev_tail = NULL;
+		e->ev_len--;
+		dead[k++] = n->session;
+	}
+	pthread_mutex_unlock(&e->ev_lock);
+	for (i = 0; i < k; i++)
+		media_session_release(dead[i]);
 }
 
 void media_engine_flush(struct media_engine *e)
 {
 	unsigned i;
 
+	media_engine_reap(e);
 	e->flush_requested = false;
 	for (i = 0; i < e->nthreads; i++) {
 		if (e->threads[i].cmd_deferred) {
@@ -128,23 +165,37 @@ void media_engine_flush(struct media_engine *e)
 	}
 }
 
+/*
+ * One eventfd write per dispatch at most (ev_signalled). In defer mode a
+ * DESTROYED wakes nobody until MEDIA_REAP_BATCH of them wait: the
+ * signalling thread frees them in media_engine_flush(), which it runs
+ * whenever it gave the media threads commands (every call does), so a
+ * destroyed session's memory waits at most for the next call's commands
+ * or for that many others (its ports are back in the pool already).
+ */
 void media_event_post(struct media_engine *e, struct media_event_node *node)
 {
-	bool was_empty = false;
+	bool signal = false;
 
 	pthread_mutex_lock(&e->ev_lock);
 	if (!node->queued) {
 		node->queued = true;
 		node->next = NULL;
-		was_empty = !e->ev_head;
 		if (e->ev_tail)
 			e->ev_tail->next = node;
 		else
 			e->ev_head = node;
 		e->ev_tail = node;
+		e->ev_len++;
+		signal = !e->ev_signalled &&
+			 (node->kind != MEDIA_EV_DESTROYED ||
+			  !atomic_load_explicit(&e->lazy_reap,
+						memory_order_relaxed) ||
+			  e->ev_len >= MEDIA_REAP_BATCH);
+		e->ev_signalled |= signal;
 	}
 	pthread_mutex_unlock(&e->ev_lock);
-	if (was_empty)
+	if (signal)
 		media_fd_signal(e->ev_fd);
 }
 
@@ -162,6 +213,7 @@ static unsigned media_event_take(struct media_engine *e,
 		if (!e->ev_head)
 			e->ev_tail = NULL;
 		n->queued = false;
+		e->ev_len--;
 		out[i++] = *n;
 	}
 	pthread_mutex_unlock(&e->ev_lock);
@@ -189,7 +241,12 @@ unsigned media_engine_dispatch(struct media_engine *e)
 	struct media_event_node batch[32];
 	unsigned n, i, delivered = 0;
 
+	/* Drained before the flag is cleared: a post in between finds it
+	 * set (no write), and its node is taken below. */
 	media_fd_drain(e->ev_fd);
+	pthread_mutex_lock(&e->ev_lock);
+	e->ev_signalled = false;
+	pthread_mutex_unlock(&e->ev_lock);
 	while ((n = media_event_take(e, batch, 32)) > 0) {
 		for (i = 0; i < n; i++) {
 			/* Events of a session come before its DESTROYED

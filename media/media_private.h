@@ -23,6 +23,9 @@
 #include "media.h"
 
 #define MEDIA_BATCH 32 /* datagrams per recvmmsg()/sendmmsg() */
+/* Destroyed sessions freed per media_engine_flush() at most, and waiting
+ * in defer mode before they wake the signalling thread (engine.c). */
+#define MEDIA_REAP_BATCH 64
 
 union media_addr {
 	struct sockaddr sa;
@@ -262,6 +265,9 @@ struct media_engine {
 	int ev_fd;
 	pthread_mutex_t ev_lock;
 	struct media_event_node *ev_head, *ev_tail;
+	unsigned ev_len;       /* under ev_lock */
+	bool ev_signalled;     /* under ev_lock: ev_fd written, not drained */
+	atomic_bool lazy_reap; /* defer mode: DESTROYED wakes nobody */
 };
 
 /* engine.c */
