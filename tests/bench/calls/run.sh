@@ -49,7 +49,7 @@
 # completed, time to recover.
 # Overrides: BENCH_RATES, BENCH_GEN_RATES, BENCH_STEP, BENCH_HOLD,
 # BENCH_SETTLE, BENCH_TIME_LIMIT, BENCH_LATENCY, BENCH_OVERLOAD_RATE,
-# BENCH_OVERLOAD_STEP; BENCH_BASE=PATH runs another trunkd binary (e.g. a
+# BENCH_OVERLOAD_STEP, BENCH_OVERLOAD=0 (no overload step); BENCH_BASE=PATH runs another trunkd binary (e.g. a
 # build of the previous commit) through the same steps after trunkd, as
 # system "base", for A/B comparisons within one run; BENCH_PERF=1 records
 # the trunkd steps with `perf record -g` into the temp dir (with TI_KEEP=1:
@@ -597,7 +597,8 @@ overload_step()
 	run_steps trunkd "$STEP" $RATES
 	TRUNKD_HWM=$(status_kb "$(ti_pid trunkd)" VmHWM)
 	ti_stop trunkd 10
-	overload_step # a fresh trunkd at 2x the last passing rate
+	# a fresh trunkd at 2x the last passing rate (BENCH_OVERLOAD=0: not)
+	[ "${BENCH_OVERLOAD:-1}" = 0 ] || overload_step
 
 	if [ -n "${BENCH_BASE:-}" ]; then
 		TRUNKD=$BENCH_BASE trunkd_up
