@@ -414,7 +414,7 @@ static const struct config_key trunk_overload_keys[] = {
 	  "How many new calls may come at once above max_call_rate (the "
 	  "bucket's size; 0: max_call_rate, one second's worth). Needs "
 	  "max_call_rate." },
-	{ "overload_delay", CONFIG_DURATION, 0, 10000, NULL, "10ms", 0,
+	{ "overload_delay", CONFIG_DURATION, 0, 10000, NULL, "5ms", 0,
 	  "Automatic overload control: when, for a whole 100 ms window with "
 	  "at least 10 new INVITEs, every new INVITE waited longer than this "
 	  "in the UDP socket before trunkd read it (a standing queue: the "

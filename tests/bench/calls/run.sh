@@ -568,7 +568,7 @@ overload_step()
 	failed=$(sipp_stat "$TI_DIR/overload.uac.csv" 'FailedCall(C)')
 	share=$(awk -v r="$refused" -v a="$admitted" \
 		'BEGIN { printf "%.1f", (r + a) ? 100 * r / (r + a) : 0 }')
-	OVL_LINE="overload: $rate calls/s (2 x $base) for $secs s, $calls calls offered:"
+	OVL_LINE="overload: $rate calls/s (${BENCH_OVERLOAD_RATE:+BENCH_OVERLOAD_RATE, }2 x $base = $((2 * base))) for $secs s, $calls calls offered:"
 	OVL_LINE+=" no crash; trunkd refused $refused of $((refused + admitted)) new INVITEs"
 	OVL_LINE+=" with 503 ($share %; the caller got $saw503),"
 	OVL_LINE+=" $completed calls completed, $failed failed otherwise (SIPp exit $uac_rc);"

@@ -64,12 +64,12 @@ trap 'rc=$?; cg_remove; (exit $rc); ti__on_exit' EXIT
 
 st() { ti_json "$(ti_ctl status)" "$1"; }
 
-# Default overload control (overload_delay 10 ms), no configured limit.
+# Default overload control (overload_delay 5 ms), no configured limit.
 cat "$TI_ROOT/peers/calls.conf" >"$TI_DIR/src.conf"
 ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 ti_wait_port udp 127.0.0.1 "$(ti_port 5060)" 5
-ti_json_check "$(ti_ctl status)" "j['admission']['overload_delay_ms'] == 10" \
+ti_json_check "$(ti_ctl status)" "j['admission']['overload_delay_ms'] == 5" \
 	"overload control on by default"
 ti_start carrier sipp -sn uas -t u1 -i "$TC_CARRIER" -p "$(ti_port 5090)" \
 	-nostdin

@@ -162,7 +162,7 @@ static int t_overload_limits(void)
 	CHECK(config_get_int(g, "max_calls") == 0);
 	CHECK(config_get_int(g, "max_call_rate") == 0);
 	CHECK(config_get_int(g, "max_call_burst") == 0);
-	CHECK(config_get_int(g, "overload_delay") == 10);
+	CHECK(config_get_int(g, "overload_delay") == 5);
 	CHECK(config_get_int(g, "overload_retry_after") == 5000);
 	config_free(cfg);
 	snprintf(text, sizeof(text),
