@@ -166,32 +166,6 @@ static void call_transport_set(struct call_leg *leg, const char *t)
 	leg->transport[i] = '\0';
 }
 
-/*
- * Our Contact on a leg: the side's address with the leg's own transport,
- * so that a peer reaching us over TCP keeps using TCP inside the dialog
- * (nta's default Contact names only the first transport bound).
- */
-sip_contact_t const *call_leg_contact(struct trunk_call *call,
-				      struct call_leg *leg)
-{
-	sip_contact_t const *m =
-		nta_agent_contact(trunk_agent_nta(call->gw->agents[leg->side]));
-	char buf[320];
-
-	const char *tls = trunk_agent_tls_hostport(call->gw->agents[leg->side]);
-
-	if (leg->contact || !m)
-		return leg->contact ? leg->contact : m;
-	snprintf(buf, sizeof(buf), "<sip:%s%s%s;transport=%s>",
-		 m->m_url->url_host, m->m_url->url_port ? ":" : "",
-		 m->m_url->url_port ? m->m_url->url_port : "",
-		 leg->transport[0] ? leg->transport : "udp");
-	if (tls && !strcmp(leg->transport, "tls")) /* its own port */
-		snprintf(buf, sizeof(buf), "<sip:%s;transport=tls>", tls);
-	leg->contact = sip_contact_make(call->home, buf);
-	return leg->contact ? leg->contact : m;
-}
-
 static bool call_is_sdp(sip_content_type_t const *ct)
 {
 	return !ct ||
@@ -239,8 +213,9 @@ int call_sdp_learn(struct trunk_call *call, struct call_leg *from,
  * session (the relay learns the peer's address, direction and payload
  * types), and the SDP the other leg gets names the relay's address and
  * port there, with our own o= line (SDP-3); further streams are refused
- * (port 0). Other bodies cross unchanged. Returns 0, 488 (SDP that cannot
- * be parsed) or 503 (no media ports).
+ * (port 0). Other bodies cross unchanged. *out is on the scratch home
+ * (this callback only). Returns 0, 488 (SDP that cannot be parsed) or 503
+ * (no media ports).
  */
 int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
 		   sip_payload_t const *pl, sip_content_type_t const *ct,
@@ -257,9 +232,9 @@ int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
 	memset(out, 0, sizeof(*out));
 	if (!pl)
 		return 0;
-	if (!call_is_sdp(ct)) {
-		out->pl = sip_payload_dup(call->home, pl);
-		out->ct = sip_content_type_dup(call->home, ct);
+	if (!call_is_sdp(ct)) { /* on the scratch home, like an SDP */
+		out->pl = sip_payload_dup(trunk_scratch(call->gw), pl);
+		out->ct = sip_content_type_dup(trunk_scratch(call->gw), ct);
 		return 0;
 	}
 	if (trunk_sdp_remote(pl->pl_data, pl->pl_len, &rs, why, sizeof(why)) ||
@@ -291,8 +266,10 @@ int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
 		trunk_sdp_negotiated(&rs.s[0], tl);
 		call_sdp_remote(call, to, &rs.s[0]);
 	}
-	out->pl = sip_payload_make(call->home, text);
-	out->ct = sip_content_type_make(call->home, "application/sdp");
+	out->pl = sip_payload_make(trunk_scratch(call->gw), text);
+	su_free(call->home, text); /* the SDP stays as sdp[].last */
+	out->ct = sip_content_type_make(trunk_scratch(call->gw),
+					"application/sdp");
 	call->a_sdp |= to == &call->a; /* no forward after this (FWD-1) */
 	return out->pl && out->ct ? 0 : 503;
 }
@@ -302,8 +279,8 @@ int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
 void call_send_ack(struct trunk_call *call, struct call_leg *to,
 		   uint32_t cseq_n, sip_t const *with)
 {
-	sip_cseq_t *cseq =
-		sip_cseq_create(call->home, cseq_n, sip_method_ack, "ACK");
+	sip_cseq_t *cseq = sip_cseq_create(trunk_scratch(call->gw), cseq_n,
+					   sip_method_ack, "ACK");
 	struct call_body body = { 0 };
 	nta_outgoing_t *ack;
 
@@ -421,6 +398,7 @@ static void call_b_success(struct trunk_call *call, sip_t const *sip)
 	free(call->route);
 	call->route = NULL;
 	su_free(call->home, call->body); /* A's offer, kept for failover */
+	su_free(call->home, call->body_type);
 	call->body = NULL;
 	if (!call->rel_a && !call->prack_a &&
 	    nta_incoming_status(call->invite_a) >= 200) {
@@ -526,13 +504,14 @@ static sip_contact_t *call_3xx_contact(struct trunk_call *call,
 	if (!sip->sip_contact)
 		return NULL;
 	if (call->a.side != TRUNK_SIDE_TRUNK)
-		return sip_contact_dup(call->home, sip->sip_contact);
+		return sip_contact_dup(trunk_scratch(call->gw),
+				       sip->sip_contact);
 	user = sip->sip_contact->m_url->url_user;
 	if (!user || !call->route || !call->route->a_domain[0])
 		return NULL;
 	snprintf(buf, sizeof(buf), "<sip:%s@%s%s>", user, call->route->a_domain,
 		 dialplan_is_e164(user) ? ";user=phone" : "");
-	return sip_contact_make(call->home, buf);
+	return sip_contact_make(trunk_scratch(call->gw), buf);
 }
 
 static int call_route_trunk(struct trunk_gateway *gw, sip_t const *sip,
@@ -1312,14 +1291,20 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 			    sip->sip_content_type, &body);
 	/* EM-5, EM-6: the PIDF-LO joins the SDP in a multipart body. */
 	if (!rc && r->location && r->loc_cid[0]) /* by value */
-		rc = trunk_location_wrap(call->home, r->location, r->loc_entity,
-					 r->loc_cid, &body.pl, &body.ct)
+		rc = trunk_location_wrap(trunk_scratch(call->gw), r->location,
+					 r->loc_entity, r->loc_cid, &body.pl,
+					 &body.ct)
 			     ? 503
 			     : 0;
 	if (rc)
 		return rc;
-	call->body = body.pl;
-	call->body_type = body.ct;
+	/* Off the scratch home: it outlives this callback. */
+	su_free(call->home, call->body); /* a leg B before (forward) */
+	su_free(call->home, call->body_type);
+	call->body = sip_payload_dup(call->home, body.pl);
+	call->body_type = sip_content_type_dup(call->home, body.ct);
+	if (body.pl && (!call->body || !call->body_type))
+		return ENOMEM;
 	/* The next hop's transport: in the route, else the R-URI. */
 	call_transport_set(&call->b, strstr(r->nroutes ? r->routes[0] : r->ruri,
 					    "transport="));

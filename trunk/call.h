@@ -42,7 +42,8 @@ struct call_leg {
 	/* The TLS connection a carrier opened for its INVITE (ref; NULL
 	 * else): our requests in that dialog go on it while it is open. */
 	struct tport_s *tport;
-	sip_contact_t *contact; /* ours on this leg (on the call's home) */
+	/* Ours on this leg: shared (call_contact.c), else on the home. */
+	sip_contact_t *contact;
 	/* RFC 4028 on this leg (call_timer.c). */
 	struct trunk_st st;	    /* negotiated; interval 0: none */
 	su_timer_t *st_timer;	    /* refresh or expiry, when st has one */
@@ -180,7 +181,8 @@ struct trunk_call {
 	struct call_leg *reoffer_to;
 };
 
-/* A body on its way from one leg to the other (see call_sdp_cross). */
+/* A body on its way from one leg to the other (see call_sdp_cross): on
+ * the gateway's scratch home, for the callback that made it. */
 struct call_body {
 	sip_payload_t *pl;
 	sip_content_type_t *ct;
@@ -207,6 +209,8 @@ void call_txn_clear(struct call_txn *t);
 struct tport_s *call_leg_tport(const struct call_leg *leg);
 #define CALL_TPORT_TAG(leg) NTATAG_TPORT(call_leg_tport(leg))
 
+/* call_contact.c: our Contact on a leg (the side's address, the leg's
+ * transport); shared by the calls, never to be modified. */
 sip_contact_t const *call_leg_contact(struct trunk_call *call,
 				      struct call_leg *leg);
 int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
@@ -230,7 +234,7 @@ int call_sdp_learn(struct trunk_call *call, struct call_leg *from,
 		   sip_payload_t const *pl);
 
 /* call_keep.c: RFC 6223 keep on our INVITE to a trunk (KEEP-1, KEEP-2,
- * KEEP-4). The Via offering keep for that INVITE (on the call's home), or
+ * KEEP-4). The Via offering keep for that INVITE (on the scratch home), or
  * NULL when the trunk's keepalive is off or leg B is no trunk. */
 const char *call_keep_via(struct trunk_call *call);
 /* B's first 2xx: when its Via answers keep=<n>, keep-alives toward that
@@ -284,7 +288,7 @@ void call_xfer_free(struct trunk_call *call);
  * with our Min-SE. */
 int call_timer_invite_a(struct trunk_gateway *gw, nta_incoming_t *irq,
 			sip_t const *sip, struct trunk_st *st);
-/* Extra headers (CRLF-separated) for our INVITE to B, on call->home. */
+/* Extra headers (CRLF-separated) for our INVITE to B, on the scratch home. */
 const char *call_timer_invite_b_headers(struct trunk_call *call);
 /* A 422 to our INVITE: true if it was retried with a larger interval. */
 bool call_timer_b_422(struct trunk_call *call, sip_t const *sip);
@@ -293,7 +297,7 @@ bool call_timer_b_422(struct trunk_call *call, sip_t const *sip);
 void call_timer_confirmed(struct trunk_call *call, sip_t const *b_2xx);
 /* Headers for a 2xx we send on `leg` answering its INVITE or a refresh:
  * Session-Expires with the refresher, Require: timer when the peer must
- * refresh. On call->home, or NULL. */
+ * refresh. On the scratch home, or NULL. */
 const char *call_timer_response_headers(struct trunk_call *call,
 					struct call_leg *leg);
 /* Headers for a session-refreshing request we relay toward `leg`. */

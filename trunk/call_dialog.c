@@ -363,7 +363,8 @@ static int call_leg_dispatch(struct call_leg *cl, nta_incoming_t *irq,
 }
 
 /* Authorization for a request on leg B toward a carrier that challenged
- * this trunk before (the nonce is reused: REG-4), or NULL. The digest
+ * this trunk before (the nonce is reused: REG-4; on the scratch home), or
+ * NULL. The digest
  * covers the request's own R-URI: the initial one for our INVITE, the
  * remote target inside the dialog. */
 msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
@@ -377,13 +378,14 @@ msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
 	if (to != &call->b || !call->trunk[0])
 		return NULL;
 	if (call->state == CALL_CALLING && call->route) {
-		url = url_make(call->home, call->route->ruri);
+		url = url_make(trunk_scratch(call->gw), call->route->ruri);
 	} else {
 		nta_leg_get_route(to->leg, &route, &target);
 		url = target ? target->m_url : NULL;
 	}
-	if (!url || trunk_auth_headers(call->gw, call->trunk, call->home,
-				       method, url, body, &h))
+	if (!url ||
+	    trunk_auth_headers(call->gw, call->trunk, trunk_scratch(call->gw),
+			       method, url, body, &h))
 		return NULL;
 	return h;
 }

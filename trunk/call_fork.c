@@ -169,8 +169,9 @@ static int fork_bye_response(struct trunk_call *call, nta_outgoing_t *orq,
 /* ACK a fork's 2xx in its dialog (our INVITE's CSeq). */
 static void fork_ack(struct trunk_call *call, struct call_fork *f)
 {
-	sip_cseq_t *cseq = sip_cseq_create(call->home, call->invite_b_cseq,
-					   sip_method_ack, "ACK");
+	sip_cseq_t *cseq =
+		sip_cseq_create(trunk_scratch(call->gw), call->invite_b_cseq,
+				sip_method_ack, "ACK");
 	nta_outgoing_t *ack = nta_outgoing_tcreate(
 		f->leg, NULL, NULL, CALL_HOP(&call->b), SIP_METHOD_ACK, NULL,
 		CALL_TPORT_TAG(&call->b), SIPTAG_CSEQ(cseq), TAG_END());
@@ -257,9 +258,12 @@ static void fork_release(su_root_magic_t *m, su_timer_t *t,
 			 struct trunk_call *call)
 {
 	(void)m;
-	(void)t;
 	trunk_tls_orq_destroy(call->gw, call->invite_b);
 	call->invite_b = NULL;
+	/* Done for good (a one-shot timer may go in its own callback, as
+	 * the reaper does): not kept for the rest of the call. */
+	su_timer_destroy(t);
+	call->b_release = NULL;
 }
 
 void call_fork_confirmed(struct trunk_call *call)
@@ -267,7 +271,7 @@ void call_fork_confirmed(struct trunk_call *call)
 	su_duration_t t1 = (su_duration_t)config_get_int(
 		config_section_get(call->gw->cfg, "global", NULL), "sip_t1");
 
-	if (call->b_release)
+	if (call->b_release || !call->invite_b)
 		return;
 	call->b_release =
 		su_timer_create(su_root_task(call->gw->root), 64 * t1);

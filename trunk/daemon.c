@@ -592,6 +592,7 @@ static void trunk_gateway_stop(struct trunk_gateway *gw)
 	for (side = 0; side < TRUNK_SIDE_COUNT; side++)
 		trunk_agent_free(gw->agents[side]);
 	trunk_signals_close(gw);
+	trunk_scratch_free(gw);
 	if (gw->root)
 		su_root_destroy(gw->root);
 	if (gw->pid_file) {

@@ -47,6 +47,7 @@ struct trunk_auth;
 struct trunk_binding;
 struct trunk_reg;
 struct trunk_admission;
+struct call_contact;
 
 struct trunk_gateway {
 	su_home_t home[1];
@@ -74,6 +75,12 @@ struct trunk_gateway {
 	int media_reg; /* su_root registration of the media event fd */
 	su_timer_t *media_flush; /* wakes the media threads once per batch */
 	struct trunk_admission *admission; /* owned (gw->home): admission.c */
+	/* scratch.c: what one callback builds for nta, emptied before the
+	 * loop waits again. */
+	su_home_t scratch[1];
+	su_timer_t *scratch_timer;
+	bool scratch_ready, scratch_armed;
+	struct call_contact *contacts; /* call_contact.c: shared, on home */
 	unsigned ncalls;
 	unsigned long long call_seq; /* ids for log context and trunkctl */
 	su_timer_t *drain_timer;     /* shutdown_grace after SIGTERM */
@@ -81,6 +88,12 @@ struct trunk_gateway {
 	su_wait_t signal_wait[1];
 	int signal_reg; /* su_root registration index, 0: none */
 };
+
+/* scratch.c: a home for memory that no callback keeps (see there); the
+ * gateway's, emptied before the loop waits again. trunk_scratch_free()
+ * at the gateway's end, before its root goes. */
+su_home_t *trunk_scratch(struct trunk_gateway *gw);
+void trunk_scratch_free(struct trunk_gateway *gw);
 
 /* agent.c: one nta agent per side, listening as configured. */
 int trunk_agent_alloc(struct trunk_gateway *gw, enum trunk_side side,

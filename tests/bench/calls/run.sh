@@ -48,12 +48,15 @@
 # trunkd at 2 x its last passing rate, crash or not, share of 503s, calls
 # completed, time to recover.
 # Overrides: BENCH_RATES, BENCH_GEN_RATES, BENCH_STEP, BENCH_HOLD,
-# BENCH_SETTLE, BENCH_TIME_LIMIT, BENCH_LATENCY, BENCH_OVERLOAD_RATE,
-# BENCH_OVERLOAD_STEP, BENCH_OVERLOAD=0 (no overload step); BENCH_BASE=PATH runs another trunkd binary (e.g. a
-# build of the previous commit) through the same steps after trunkd, as
-# system "base", for A/B comparisons within one run; BENCH_PERF=1 records
-# the trunkd steps with `perf record -g` into the temp dir (with TI_KEEP=1:
-# perf report -i $TI_DIR/trunkd-RATE.perf.data); TI_KEEP=1 keeps the temp dir (SIPp statistics, logs).
+# BENCH_SETTLE, BENCH_HOLD_RATE (calls/s while setting up the held calls,
+# default min(HOLD, 500)), BENCH_TIME_LIMIT, BENCH_LATENCY,
+# BENCH_OVERLOAD_RATE, BENCH_OVERLOAD_STEP, BENCH_OVERLOAD=0 (no overload
+# step); BENCH_BASE=PATH runs another trunkd binary (e.g. a build of the
+# previous commit) through the same steps after trunkd, as system "base",
+# for A/B comparisons within one run; BENCH_PERF=1 records the trunkd
+# steps with `perf record -g` into the temp dir (with TI_KEEP=1: perf
+# report -i $TI_DIR/trunkd-RATE.perf.data); TI_KEEP=1 keeps the temp dir
+# (SIPp statistics, logs).
 # Run as root (the namespace gives fixed ports; otherwise ports are moved to
 # free ones and other load on the host shows in the numbers).
 
@@ -412,7 +415,7 @@ HOLD_HEAP=-
 HOLD_SETTLED=-
 hold_calls()
 {
-	local rate=$((HOLD < 500 ? HOLD : 500)) n st heap0 heap1 rss
+	local rate=${BENCH_HOLD_RATE:-$((HOLD < 500 ? HOLD : 500))} n st heap0 heap1 rss
 	trunkd_up
 	HOLD_RSS_IDLE=$(status_kb "$(ti_pid trunkd)" VmRSS)
 	heap0=$(heap_bytes)
@@ -431,7 +434,14 @@ hold_calls()
 	ti_log "hold: $HOLD calls: RSS ${HOLD_RSS_IDLE} kB idle, ${HOLD_RSS} kB held: ${HOLD_PER_CALL} bytes per call; heap $((heap0 / 1024)) -> $((heap1 / 1024)) kB: ${HOLD_HEAP} bytes per call"
 	if ((SETTLE > 0)); then
 		# Bounded: the calls' pause is an hour; only nta's timers run.
-		ti_wait_until "$SETTLE" hold_died || true
+		# The heap every 4 s on the way shows which timer frees what.
+		local t series=
+		for ((t = 4; t < SETTLE; t += 4)); do
+			ti_wait_until 4 hold_died || true
+			series+=" ${t}s:$((($(heap_bytes) - heap0) / HOLD))"
+		done
+		ti_wait_until $((SETTLE - t + 4)) hold_died || true
+		ti_log "hold: heap per call while settling:$series"
 		[ "$(ti_json "$(ti_ctl status)" "j['calls']")" = "$HOLD" ] ||
 			ti_fail "hold: calls ended while settling"
 		rss=$(status_kb "$(ti_pid trunkd)" VmRSS)

@@ -1,0 +1,55 @@
+/*
+ * The gateway's scratch home: memory for what one callback builds only to
+ * hand it to nta (relayed SDP bodies, Session-Expires and Authorization
+ * headers, an ACK's CSeq...). nta copies everything it is given into its
+ * own message, so none of it outlives the callback; on the call's home it
+ * stayed until the call ended (~1 KB per established call, and more with
+ * every re-INVITE, UPDATE or session refresh).
+ *
+ * The first use in a loop iteration arms a zero-delay timer; it empties
+ * the home before the loop waits again (timers run between callbacks,
+ * never inside one). The rule for callers: never keep a pointer into
+ * scratch memory past the callback that allocated it; what must stay goes
+ * on the call's home.
+ */
+#include "gateway.h"
+
+#include <sofia-sip/su_alloc.h>
+
+static void scratch_empty(struct trunk_gateway *gw, su_timer_t *t,
+			  struct trunk_gateway *arg)
+{
+	(void)t;
+	(void)arg;
+	gw->scratch_armed = false;
+	su_home_deinit(gw->scratch);
+	su_home_init(gw->scratch);
+}
+
+su_home_t *trunk_scratch(struct trunk_gateway *gw)
+{
+	if (!gw->scratch_ready) {
+		su_home_init(gw->scratch);
+		gw->scratch_ready = true;
+	}
+	if (gw->scratch_armed || !gw->root)
+		return gw->scratch;
+	if (!gw->scratch_timer)
+		gw->scratch_timer = su_timer_create(su_root_task(gw->root), 0);
+	/* Unarmed (no memory for the timer): emptied at a later use. */
+	gw->scratch_armed = gw->scratch_timer &&
+			    su_timer_set_interval(gw->scratch_timer,
+						  scratch_empty, gw, 0) == 0;
+	return gw->scratch;
+}
+
+void trunk_scratch_free(struct trunk_gateway *gw)
+{
+	if (gw->scratch_timer)
+		su_timer_destroy(gw->scratch_timer);
+	gw->scratch_timer = NULL;
+	gw->scratch_armed = false;
+	if (gw->scratch_ready)
+		su_home_deinit(gw->scratch);
+	gw->scratch_ready = false;
+}
