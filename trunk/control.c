@@ -228,7 +228,10 @@ static void control_status_tls(struct trunk_control *ctl, struct trunk_reply *r)
 }
 
 /* New INVITEs refused before any transaction (admission.c), and nta's
- * own transaction counts per side: a refused INVITE creates none. */
+ * own transaction counts per side: a refused INVITE creates none. The
+ * transactions held include those nta keeps after their end for the RFC
+ * 3261 timers: none, server or client, once the signalling has been
+ * quiet for those timers (tests/integration/093). */
 static void control_status_admission(struct trunk_control *ctl,
 				     struct trunk_reply *r)
 {
@@ -252,20 +255,22 @@ static void control_status_admission(struct trunk_control *ctl,
 		ai.max_calls, ai.max_call_rate, ai.overload_delay_ms);
 	reply_add(r, ",\"sip\":{");
 	for (side = 0; side < TRUNK_SIDE_COUNT; side++) {
-		usize_t held = 0, created = 0, trless = 0;
+		usize_t held = 0, created = 0, trless = 0, client = 0;
 
 		if (ctl->gw->agents[side])
 			nta_agent_get_stats(
 				trunk_agent_nta(ctl->gw->agents[side]),
 				NTATAG_S_IRQ_HASH_USED_REF(held),
 				NTATAG_S_SERVER_TR_REF(created),
-				NTATAG_S_TRLESS_REQUEST_REF(trless), TAG_END());
+				NTATAG_S_TRLESS_REQUEST_REF(trless),
+				NTATAG_S_ORQ_HASH_USED_REF(client), TAG_END());
 		reply_add(r,
 			  "%s\"%s\":{\"server_transactions\":%zu,"
 			  "\"server_transactions_created\":%zu,"
-			  "\"requests_without_transaction\":%zu}",
+			  "\"requests_without_transaction\":%zu,"
+			  "\"client_transactions\":%zu}",
 			  side ? "," : "", trunk_side_names[side], (size_t)held,
-			  (size_t)created, (size_t)trless);
+			  (size_t)created, (size_t)trless, (size_t)client);
 	}
 	reply_add(r, "}");
 }
