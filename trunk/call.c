@@ -279,22 +279,14 @@ int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
 void call_send_ack(struct trunk_call *call, struct call_leg *to,
 		   uint32_t cseq_n, sip_t const *with)
 {
-	sip_cseq_t *cseq = sip_cseq_create(trunk_scratch(call->gw), cseq_n,
-					   sip_method_ack, "ACK");
 	struct call_body body = { 0 };
-	nta_outgoing_t *ack;
 
 	/* The answer in the other leg's ACK crosses like any SDP. */
 	if (with)
 		call_sdp_cross(call, to == &call->a ? &call->b : &call->a,
 			       with->sip_payload, with->sip_content_type,
 			       &body);
-	ack = nta_outgoing_tcreate(to->leg, NULL, NULL, CALL_HOP(to),
-				   SIP_METHOD_ACK, NULL, CALL_TPORT_TAG(to),
-				   SIPTAG_CSEQ(cseq), CALL_BODY_TAGS(&body),
-				   TAG_END());
-	if (ack)
-		nta_outgoing_destroy(ack);
+	call_ack_leg(call, to->leg, to, cseq_n, &body);
 }
 
 /* A 2xx was relayed to the other leg: ACK `to` now, or (offer in the 2xx)

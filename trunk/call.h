@@ -218,6 +218,10 @@ int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
 		   struct call_body *out);
 void call_send_ack(struct trunk_call *call, struct call_leg *to,
 		   uint32_t cseq_n, sip_t const *with);
+/* call_dialog.c: send the ACK of a 2xx statelessly, in `leg` (leg `to`'s
+ * dialog, or one of its forks') toward `to`'s hop, with `body` if any. */
+void call_ack_leg(struct trunk_call *call, nta_leg_t *leg, struct call_leg *to,
+		  uint32_t cseq_n, struct call_body *body);
 void call_ack_or_defer(struct trunk_call *call, struct call_leg *to,
 		       uint32_t cseq_n, bool offer_in_2xx);
 void call_send_bye(struct trunk_call *call, struct call_leg *to);

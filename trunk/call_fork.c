@@ -169,15 +169,7 @@ static int fork_bye_response(struct trunk_call *call, nta_outgoing_t *orq,
 /* ACK a fork's 2xx in its dialog (our INVITE's CSeq). */
 static void fork_ack(struct trunk_call *call, struct call_fork *f)
 {
-	sip_cseq_t *cseq =
-		sip_cseq_create(trunk_scratch(call->gw), call->invite_b_cseq,
-				sip_method_ack, "ACK");
-	nta_outgoing_t *ack = nta_outgoing_tcreate(
-		f->leg, NULL, NULL, CALL_HOP(&call->b), SIP_METHOD_ACK, NULL,
-		CALL_TPORT_TAG(&call->b), SIPTAG_CSEQ(cseq), TAG_END());
-
-	if (ack)
-		nta_outgoing_destroy(ack);
+	call_ack_leg(call, f->leg, &call->b, call->invite_b_cseq, NULL);
 }
 
 /* A 2xx from a fork after leg B was confirmed with another (RFC 3261
