@@ -233,8 +233,8 @@ int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
 	if (!pl)
 		return 0;
 	if (!call_is_sdp(ct)) { /* on the scratch home, like an SDP */
-		out->pl = sip_payload_dup(trunk_scratch(call->gw), pl);
-		out->ct = sip_content_type_dup(trunk_scratch(call->gw), ct);
+		out->pl = sip_payload_dup(trunk_scratch_get(call->gw), pl);
+		out->ct = sip_content_type_dup(trunk_scratch_get(call->gw), ct);
 		return 0;
 	}
 	if (trunk_sdp_remote(pl->pl_data, pl->pl_len, &rs, why, sizeof(why)) ||
@@ -266,9 +266,9 @@ int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
 		trunk_sdp_negotiated(&rs.s[0], tl);
 		call_sdp_remote(call, to, &rs.s[0]);
 	}
-	out->pl = sip_payload_make(trunk_scratch(call->gw), text);
+	out->pl = sip_payload_make(trunk_scratch_get(call->gw), text);
 	su_free(call->home, text); /* the SDP stays as sdp[].last */
-	out->ct = sip_content_type_make(trunk_scratch(call->gw),
+	out->ct = sip_content_type_make(trunk_scratch_get(call->gw),
 					"application/sdp");
 	call->a_sdp |= to == &call->a; /* no forward after this (FWD-1) */
 	return out->pl && out->ct ? 0 : 503;
@@ -496,14 +496,14 @@ static sip_contact_t *call_3xx_contact(struct trunk_call *call,
 	if (!sip->sip_contact)
 		return NULL;
 	if (call->a.side != TRUNK_SIDE_TRUNK)
-		return sip_contact_dup(trunk_scratch(call->gw),
+		return sip_contact_dup(trunk_scratch_get(call->gw),
 				       sip->sip_contact);
 	user = sip->sip_contact->m_url->url_user;
 	if (!user || !call->route || !call->route->a_domain[0])
 		return NULL;
 	snprintf(buf, sizeof(buf), "<sip:%s@%s%s>", user, call->route->a_domain,
 		 dialplan_is_e164(user) ? ";user=phone" : "");
-	return sip_contact_make(trunk_scratch(call->gw), buf);
+	return sip_contact_make(trunk_scratch_get(call->gw), buf);
 }
 
 static int call_route_trunk(struct trunk_gateway *gw, sip_t const *sip,
@@ -1283,9 +1283,9 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 			    sip->sip_content_type, &body);
 	/* EM-5, EM-6: the PIDF-LO joins the SDP in a multipart body. */
 	if (!rc && r->location && r->loc_cid[0]) /* by value */
-		rc = trunk_location_wrap(trunk_scratch(call->gw), r->location,
-					 r->loc_entity, r->loc_cid, &body.pl,
-					 &body.ct)
+		rc = trunk_location_wrap(trunk_scratch_get(call->gw),
+					 r->location, r->loc_entity, r->loc_cid,
+					 &body.pl, &body.ct)
 			     ? 503
 			     : 0;
 	if (rc)

@@ -375,7 +375,7 @@ static int call_leg_dispatch(struct call_leg *cl, nta_incoming_t *irq,
 void call_ack_leg(struct trunk_call *call, nta_leg_t *leg, struct call_leg *to,
 		  uint32_t cseq_n, struct call_body *body)
 {
-	sip_cseq_t *cseq = sip_cseq_create(trunk_scratch(call->gw), cseq_n,
+	sip_cseq_t *cseq = sip_cseq_create(trunk_scratch_get(call->gw), cseq_n,
 					   sip_method_ack, "ACK");
 	struct call_body none = { 0 };
 
@@ -405,14 +405,14 @@ msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
 	if (to != &call->b || !call->trunk[0])
 		return NULL;
 	if (call->state == CALL_CALLING && call->route) {
-		url = url_make(trunk_scratch(call->gw), call->route->ruri);
+		url = url_make(trunk_scratch_get(call->gw), call->route->ruri);
 	} else {
 		nta_leg_get_route(to->leg, &route, &target);
 		url = target ? target->m_url : NULL;
 	}
-	if (!url ||
-	    trunk_auth_headers(call->gw, call->trunk, trunk_scratch(call->gw),
-			       method, url, body, &h))
+	if (!url || trunk_auth_headers(call->gw, call->trunk,
+				       trunk_scratch_get(call->gw), method, url,
+				       body, &h))
 		return NULL;
 	return h;
 }

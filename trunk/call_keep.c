@@ -45,7 +45,7 @@ const char *call_keep_via(struct trunk_call *call)
 	url_param(m->m_url->url_params, "transport", tp, sizeof(tp));
 	/* KEEP-1: nta keeps this sent-by, fixes the protocol to the
 	 * transport it uses and adds rport and a branch (../notes 4.4). */
-	return su_sprintf(trunk_scratch(call->gw), "SIP/2.0/%s %s%s%s;keep",
+	return su_sprintf(trunk_scratch_get(call->gw), "SIP/2.0/%s %s%s%s;keep",
 			  !strcasecmp(tp, "tls")   ? "TLS"
 			  : !strcasecmp(tp, "tcp") ? "TCP"
 						   : "UDP",

@@ -112,10 +112,10 @@ const char *call_timer_invite_b_headers(struct trunk_call *call)
 	if (!call->st_422_tries)
 		call->b_se = c.se;
 	if (!call->b_se)
-		return su_sprintf(trunk_scratch(call->gw),
+		return su_sprintf(trunk_scratch_get(call->gw),
 				  "Supported: %s\r\nAllow: %s\r\n",
 				  call_prack_supported_b(call), TRUNK_ALLOW);
-	return su_sprintf(trunk_scratch(call->gw),
+	return su_sprintf(trunk_scratch_get(call->gw),
 			  "Supported: %s\r\nAllow: %s\r\n"
 			  "Session-Expires: %u\r\nMin-SE: %u\r\n",
 			  call_prack_supported_b(call), TRUNK_ALLOW, call->b_se,
@@ -144,7 +144,7 @@ const char *call_timer_response_headers(struct trunk_call *call,
 	if (!leg->st.interval)
 		return NULL;
 	/* The peer refreshes: it must know it has to (RFC 4028 9). */
-	return su_sprintf(trunk_scratch(call->gw),
+	return su_sprintf(trunk_scratch_get(call->gw),
 			  "Session-Expires: %u;refresher=%s\r\n%s",
 			  leg->st.interval, trunk_st_refresher_uas(&leg->st),
 			  leg->st.we_refresh ? "" : "Require: timer\r\n");
@@ -157,13 +157,13 @@ const char *call_timer_request_headers(struct trunk_call *call,
 
 	timer_conf(call->gw, &c);
 	if (leg->st.interval)
-		return su_sprintf(trunk_scratch(call->gw),
+		return su_sprintf(trunk_scratch_get(call->gw),
 				  "Session-Expires: %u;refresher=%s\r\n"
 				  "Min-SE: %u\r\nSupported: timer\r\n",
 				  leg->st.interval,
 				  trunk_st_refresher_uac(&leg->st), c.min_se);
 	if (c.se)
-		return su_sprintf(trunk_scratch(call->gw),
+		return su_sprintf(trunk_scratch_get(call->gw),
 				  "Session-Expires: %u\r\nMin-SE: %u\r\n"
 				  "Supported: timer\r\n",
 				  c.se, c.min_se);
@@ -305,7 +305,7 @@ static int timer_refresh_send(struct call_leg *leg, bool update)
 	sip_payload_t *pl = NULL;
 
 	if (!update && last)
-		pl = sip_payload_make(trunk_scratch(call->gw), last);
+		pl = sip_payload_make(trunk_scratch_get(call->gw), last);
 	update = update || !pl;
 	leg->st_refresh = nta_outgoing_tcreate(
 		leg->leg, timer_refresh_response, call, CALL_HOP(leg),

@@ -92,7 +92,7 @@ struct trunk_gateway {
 /* scratch.c: a home for memory that no callback keeps (see there); the
  * gateway's, emptied before the loop waits again. trunk_scratch_free()
  * at the gateway's end, before its root goes. */
-su_home_t *trunk_scratch(struct trunk_gateway *gw);
+su_home_t *trunk_scratch_get(struct trunk_gateway *gw);
 void trunk_scratch_free(struct trunk_gateway *gw);
 
 /* agent.c: one nta agent per side, listening as configured. */

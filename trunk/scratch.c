@@ -16,17 +16,17 @@
 
 #include <sofia-sip/su_alloc.h>
 
-static void scratch_empty(struct trunk_gateway *gw, su_timer_t *t,
-			  struct trunk_gateway *arg)
+static void scratch_empty(su_root_magic_t *magic, su_timer_t *t,
+			  struct trunk_gateway *gw)
 {
+	(void)magic;
 	(void)t;
-	(void)arg;
 	gw->scratch_armed = false;
 	su_home_deinit(gw->scratch);
 	su_home_init(gw->scratch);
 }
 
-su_home_t *trunk_scratch(struct trunk_gateway *gw)
+su_home_t *trunk_scratch_get(struct trunk_gateway *gw)
 {
 	if (!gw->scratch_ready) {
 		su_home_init(gw->scratch);
