@@ -227,3 +227,23 @@ d = b - a
 print("%.2f" % d)
 sys.exit(not lo <= d <= hi)' "$@"
 }
+
+# tc_o_versions PEER RELATIONS: the o= lines of the SDPs PEER received from
+# trunkd are one session, and their versions follow RELATIONS, one
+# character (< rises, = same) between each two in order.
+tc_o_versions()
+{
+	python3 - "$TI_DIR/$1.msg.txt" "$2" <<'PY' ||
+import re, sys
+text, want = open(sys.argv[1], encoding="latin-1").read(), sys.argv[2]
+o = [re.search(r"o=trunkd (\d+) (\d+) ", b).groups()
+     for b in text.split("-" * 47 + " ")
+     if "message received" in b and "o=trunkd" in b]
+print("o= trunkd sent:", o, file=sys.stderr)
+v = [int(x[1]) for x in o]
+ok = len(o) == len(want) + 1 and len({x[0] for x in o}) == 1 and all(
+    (a < b) if r == "<" else (a == b) for a, b, r in zip(v, v[1:], want))
+sys.exit(not ok)
+PY
+		ti_fail "$1: trunkd's o= lines are not one session with versions $2"
+}

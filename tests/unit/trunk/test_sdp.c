@@ -422,7 +422,8 @@ static int trunk_codecs_default(void)
 	struct config *cfg;
 
 	CHECK(unit_load("[media]\ncodecs = PCMA\n"
-			"[trunk own]\nmode = static\nproxy = 192.0.2.1\ncodecs = PCMU\n"
+			"[trunk own]\nmode = static\nproxy = 192.0.2.1\ncodecs "
+			"= PCMU\n"
 			"[trunk plain]\nmode = static\nproxy = 192.0.2.2\n",
 			trunk_config_schema, &cfg) == 0);
 	CHECK(trunk_sdp_trunk_codecs(cfg, "own") == TRUNK_SDP_CODEC_PCMU);
