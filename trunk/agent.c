@@ -35,6 +35,17 @@
 #include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url_tag.h>
 
+/* Each SIP message's parsed headers (and a received message's text) in one
+ * malloc'd area of this many bytes past the text instead of one malloc per
+ * header (su_home_preload()): ~0.5 KB less per established call while nta
+ * keeps the set-up's transactions (README "Benchmarks"; 512 and 2048
+ * saved less). Not under ASan, which then checks each header on its own. */
+#if defined(__SANITIZE_ADDRESS__)
+#define AGENT_MSG_PRELOAD 0
+#else
+#define AGENT_MSG_PRELOAD 1024
+#endif
+
 #define SUBSYS "trunk.agent"
 
 #define TRUNK_ACCEPT "application/sdp"
@@ -318,8 +329,8 @@ static int trunk_agent_bind(struct trunk_agent *agent, const char *url,
 			 * and the PRACK timer (RFC 3262 3) are T1X64 and
 			 * stay 32 s unless it is set too. */
 			NTATAG_SIP_T1(t1), NTATAG_SIP_T1X64(64 * t1),
-			TPTAG_PONG2PING(1), TPTAG_STUN_SERVER(1),
-			TAG_NEXT(tags));
+			NTATAG_PRELOAD(AGENT_MSG_PRELOAD), TPTAG_PONG2PING(1),
+			TPTAG_STUN_SERVER(1), TAG_NEXT(tags));
 		rc = agent->nta ? 0 : -1;
 	} else {
 		rc = nta_agent_add_tport(agent->nta, URL_STRING_MAKE(url),
