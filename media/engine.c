@@ -443,15 +443,19 @@ static int media_engine_conf(struct media_engine *e,
 			 conf->addr[side]);
 		e->has_side[side] = true;
 	}
-	/* Sides bound to one address share warm pairs. */
-	e->bind_group[MEDIA_SIDE_TRUNK] =
-		e->has_side[MEDIA_SIDE_ENTERPRISE] &&
-				e->has_side[MEDIA_SIDE_TRUNK] &&
-				media_addr_equal(
-					&e->bind[MEDIA_SIDE_ENTERPRISE],
-					&e->bind[MEDIA_SIDE_TRUNK])
-			? 0
-			: 1;
+	/* Sides bound to one address share warm pairs: a side's group is
+	 * the first side with its address. */
+	for (side = 0; side < MEDIA_SIDES; side++) {
+		int s;
+
+		e->bind_group[side] = (unsigned)side;
+		for (s = 0; s < side; s++)
+			if (e->has_side[s] && e->has_side[side] &&
+			    media_addr_equal(&e->bind[s], &e->bind[side])) {
+				e->bind_group[side] = (unsigned)s;
+				break;
+			}
+	}
 	e->rtp_timeout_ms = conf->rtp_timeout_ms;
 	e->nthreads = conf->threads;
 	if (!e->nthreads) {

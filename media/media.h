@@ -49,8 +49,12 @@ const char *media_version_string(void);
 enum media_side {
 	MEDIA_SIDE_ENTERPRISE = 0, /* phones and PBXs */
 	MEDIA_SIDE_TRUNK = 1,	   /* the carrier */
+	/* The carrier over the trunk side's other address family: a trunk
+	 * whose address_family is not that of MEDIA_SIDE_TRUNK's address
+	 * (SC-15-2: signalling and media of a trunk in one family). */
+	MEDIA_SIDE_TRUNK_ALT = 2,
 };
-#define MEDIA_SIDES 2
+#define MEDIA_SIDES 3
 
 /* The two endpoints of a session, one per call leg. */
 enum media_leg {
@@ -167,6 +171,10 @@ void media_engine_flush(struct media_engine *engine);
 /* The address endpoints of SIDE are bound on (for our SDP's c= line). */
 const char *media_engine_side_addr(const struct media_engine *engine,
 				   enum media_side side);
+
+/* The address leg's endpoint of session is bound on (its side's). */
+const char *media_session_addr(const struct media_session *session,
+			       enum media_leg leg);
 
 /* RTP/RTCP port pairs not in use (trunkctl, tests). Any thread. */
 unsigned media_engine_ports_free(const struct media_engine *engine);

@@ -236,6 +236,12 @@ uint16_t media_session_port(const struct media_session *s, enum media_leg leg)
 	return s->ep[leg].port;
 }
 
+const char *media_session_addr(const struct media_session *s,
+			       enum media_leg leg)
+{
+	return s->engine->addr[s->ep[leg].side];
+}
+
 unsigned media_session_id(const struct media_session *s)
 {
 	return s->id;

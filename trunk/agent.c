@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "gateway.h"
 #include "tls.h"
@@ -62,7 +63,11 @@ struct trunk_agent {
 	nta_leg_t *out_leg; /* for nta_outgoing_tcreate() outside dialogs */
 	struct trunk_tls_side *tls; /* owned; NULL without a TLS listener */
 	char tls_hostport[300];	    /* the first TLS listener, "" none */
-	char ctx[32];		    /* log context: "side enterprise" */
+	/* SC-15-2: the first listen address's family, and the first address
+	 * of the other family and its TLS listener ("" none). */
+	int family;
+	char alt_hostport[300], alt_tls_hostport[300];
+	char ctx[32]; /* log context: "side enterprise" */
 };
 
 /* "127.0.0.1:5060" / "[::1]:5060" / "::1" -> "sip:...;transport=udp". */
@@ -373,6 +378,27 @@ static void trunk_agent_tls_addr(const struct config_section *g,
 	trunk_addr_hostport(&a, buf, len);
 }
 
+/* Whether listen address addr is of the other family than the side's
+ * first (SC-15-2); the first address seen sets the family, the first of
+ * the other its hostport. */
+static bool trunk_agent_alt(struct trunk_agent *agent, const char *addr)
+{
+	struct config_addr a;
+	int af;
+
+	if (config_addr_parse(addr, &a))
+		return false;
+	af = a.ipv6 ? AF_INET6 : AF_INET;
+	if (!agent->family)
+		agent->family = af;
+	if (af == agent->family)
+		return false;
+	if (!agent->alt_hostport[0])
+		trunk_addr_hostport(&a, agent->alt_hostport,
+				    sizeof(agent->alt_hostport));
+	return true;
+}
+
 static int trunk_agent_listen(struct trunk_agent *agent,
 			      const struct config *cfg)
 {
@@ -392,6 +418,7 @@ static int trunk_agent_listen(struct trunk_agent *agent,
 		for (j = 0; j < nt; j++) {
 			if (!strcmp(tps[j], "tls"))
 				continue; /* below, on its own port */
+			trunk_agent_alt(agent, addrs[i]);
 			trunk_agent_url(url, sizeof(url), addrs[i], tps[j]);
 			rc = trunk_agent_bind(agent, url, NULL);
 			if (rc)
@@ -412,6 +439,11 @@ static int trunk_agent_listen(struct trunk_agent *agent,
 		if (!rc && !agent->tls_hostport[0])
 			snprintf(agent->tls_hostport,
 				 sizeof(agent->tls_hostport), "%s", tls_addr);
+		else if (!rc && trunk_agent_alt(agent, addrs[i]) &&
+			 !agent->alt_tls_hostport[0])
+			snprintf(agent->alt_tls_hostport,
+				 sizeof(agent->alt_tls_hostport), "%s",
+				 tls_addr);
 	}
 	/* Sofia has read the certificate files: remove our copies. */
 	if (agent->tls) {
@@ -460,6 +492,36 @@ out:
 const char *trunk_agent_tls_hostport(const struct trunk_agent *agent)
 {
 	return agent && agent->tls_hostport[0] ? agent->tls_hostport : NULL;
+}
+
+const char *trunk_agent_hostport(const struct trunk_agent *agent, int family,
+				 bool tls, char *buf, size_t len)
+{
+	sip_contact_t const *m;
+	const char *hp;
+
+	if (!agent)
+		return NULL;
+	if (family && agent->family && family != agent->family) {
+		hp = tls ? agent->alt_tls_hostport : agent->alt_hostport;
+		if (!hp[0])
+			return NULL;
+		snprintf(buf, len, "%s", hp);
+		return buf;
+	}
+	if (tls) {
+		if (!agent->tls_hostport[0])
+			return NULL;
+		snprintf(buf, len, "%s", agent->tls_hostport);
+		return buf;
+	}
+	m = nta_agent_contact(agent->nta);
+	if (!m || !m->m_url->url_host)
+		return NULL;
+	snprintf(buf, len, "%s%s%s", m->m_url->url_host,
+		 m->m_url->url_port ? ":" : "",
+		 m->m_url->url_port ? m->m_url->url_port : "");
+	return buf;
 }
 
 nta_agent_t *trunk_agent_nta(const struct trunk_agent *agent)

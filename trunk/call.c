@@ -243,17 +243,16 @@ int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
 		     from == &call->a ? 'A' : 'B', why);
 		return 488;
 	}
-	/* Endpoint A on leg A's side, B on leg B's (trunk_side and
-	 * media_side number the sides alike). */
-	if (!call->media &&
-	    media_session_alloc(call->gw->media, (enum media_side)call->a.side,
-				(enum media_side)call->b.side, call,
-				&call->media))
+	/* Endpoint A on leg A's side, B on leg B's (in its trunk's address
+	 * family on the trunk side). */
+	if (!call->media && media_session_alloc(call->gw->media,
+						call_media_side(call, &call->a),
+						call_media_side(call, &call->b),
+						call, &call->media))
 		return 503;
 	call_sdp_remote(call, from, &rs.s[0]);
 	ports[0] = media_session_port(call->media, call_media_leg(call, to));
-	addr = media_engine_side_addr(call->gw->media,
-				      (enum media_side)to->side);
+	addr = media_session_addr(call->media, call_media_leg(call, to));
 	answer = trunk_sdp_note(&call->sdp[from == &call->a ? 0 : 1], tl, &rs);
 	if (trunk_sdp_rewrite(call->home, tl, pl->pl_data, pl->pl_len, addr,
 			      strchr(addr, ':'), ports, rs.nstreams, &text, why,

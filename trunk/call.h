@@ -213,6 +213,12 @@ struct tport_s *call_leg_tport(const struct call_leg *leg);
  * transport); shared by the calls, never to be modified. */
 sip_contact_t const *call_leg_contact(struct trunk_call *call,
 				      struct call_leg *leg);
+/* SC-15-2: a leg's address family, its trunk's address_family on the
+ * trunk side (AF_INET, AF_INET6), else 0 (the side's first address); and
+ * the media side its endpoint is bound on accordingly. */
+int call_leg_family(const struct trunk_call *call, const struct call_leg *leg);
+enum media_side call_media_side(const struct trunk_call *call,
+				const struct call_leg *leg);
 int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
 		   sip_payload_t const *pl, sip_content_type_t const *ct,
 		   struct call_body *out);

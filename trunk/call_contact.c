@@ -9,6 +9,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "call.h"
 
@@ -47,27 +48,56 @@ static sip_contact_t *contact_shared(struct trunk_gateway *gw, const char *str)
 	return c->m;
 }
 
-/* The side's address with the leg's own transport, so that a peer
- * reaching us over TCP keeps using TCP inside the dialog (nta's default
- * Contact names only the first transport bound). */
+int call_leg_family(const struct trunk_call *call, const struct call_leg *leg)
+{
+	const char *name = leg == &call->a ? call->a_trunk : call->trunk;
+	const struct config_section *t;
+
+	if (leg->side != TRUNK_SIDE_TRUNK || !name[0])
+		return 0;
+	t = trunk_config_trunk(call->gw->cfg, name);
+	return t ? trunk_config_family(t) : 0;
+}
+
+enum media_side call_media_side(const struct trunk_call *call,
+				const struct call_leg *leg)
+{
+	const struct media_engine *e = call->gw->media;
+	const char *first = media_engine_side_addr(e, MEDIA_SIDE_TRUNK);
+	int family = call_leg_family(call, leg);
+
+	if (leg->side == TRUNK_SIDE_ENTERPRISE)
+		return MEDIA_SIDE_ENTERPRISE;
+	if (family && first &&
+	    (family == AF_INET6) != (strchr(first, ':') != NULL) &&
+	    media_engine_side_addr(e, MEDIA_SIDE_TRUNK_ALT))
+		return MEDIA_SIDE_TRUNK_ALT;
+	return MEDIA_SIDE_TRUNK;
+}
+
+/* The side's address (of the leg's family) with the leg's own transport,
+ * so that a peer reaching us over TCP keeps using TCP inside the dialog
+ * (nta's default Contact names only the first transport bound). */
 sip_contact_t const *call_leg_contact(struct trunk_call *call,
 				      struct call_leg *leg)
 {
 	struct trunk_agent *agent = call->gw->agents[leg->side];
-	sip_contact_t const *m = nta_agent_contact(trunk_agent_nta(agent));
-	const char *tls = trunk_agent_tls_hostport(agent);
-	char buf[320];
+	int family = call_leg_family(call, leg);
+	char hp[300], buf[340];
 
-	if (leg->contact || !m)
-		return leg->contact ? leg->contact : m;
-	snprintf(buf, sizeof(buf), "<sip:%s%s%s;transport=%s>",
-		 m->m_url->url_host, m->m_url->url_port ? ":" : "",
-		 m->m_url->url_port ? m->m_url->url_port : "",
-		 leg->transport[0] ? leg->transport : "udp");
-	if (tls && !strcmp(leg->transport, "tls")) /* its own port */
-		snprintf(buf, sizeof(buf), "<sip:%s;transport=tls>", tls);
+	if (leg->contact)
+		return leg->contact;
+	if (!strcmp(leg->transport, "tls") && /* its own port */
+	    trunk_agent_hostport(agent, family, true, hp, sizeof(hp)))
+		snprintf(buf, sizeof(buf), "<sip:%s;transport=tls>", hp);
+	else if (trunk_agent_hostport(agent, family, false, hp, sizeof(hp)))
+		snprintf(buf, sizeof(buf), "<sip:%s;transport=%s>", hp,
+			 leg->transport[0] ? leg->transport : "udp");
+	else
+		return nta_agent_contact(trunk_agent_nta(agent));
 	leg->contact = contact_shared(call->gw, buf);
 	if (!leg->contact)
 		leg->contact = sip_contact_make(call->home, buf);
-	return leg->contact ? leg->contact : m;
+	return leg->contact ? leg->contact
+			    : nta_agent_contact(trunk_agent_nta(agent));
 }

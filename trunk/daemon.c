@@ -213,13 +213,14 @@ static int trunk_plan_load(const struct config *cfg, struct dialplan **out,
 		config_section_get(cfg, "dialplan", NULL);
 
 	struct dialplan *plan = NULL;
-	int rc;
+	int rc = 0;
 
 	*out = NULL;
-	if (!config_is_set(d, "file"))
-		return 0;
-	rc = dialplan_load(config_get_str(d, "file"), &plan, eh, arg);
-	/* Its trunks and contexts must exist in this config (issue 4). */
+	if (config_is_set(d, "file"))
+		rc = dialplan_load(config_get_str(d, "file"), &plan, eh, arg);
+	/* Its trunks and contexts must exist in this config (issue 4), and
+	 * the sections' references to each other hold with or without a
+	 * plan. */
 	if (!rc && trunk_config_check_plan(cfg, plan, eh, arg)) {
 		dialplan_free(plan);
 		return EINVAL;
@@ -471,12 +472,14 @@ static void trunk_media_flush_request(void *arg)
 }
 
 /* Start the RTP relay: the [media] settings, and per side the first
- * listen address of that side (media uses the signalling address). */
+ * listen address of that side (media uses the signalling address); on
+ * the trunk side also the first of the other address family, if any,
+ * for trunks of that family (SC-15-2, trunk_call_media_side()). */
 static int trunk_media_start(struct trunk_gateway *gw)
 {
 	const struct config_section *g =
 		config_section_get(gw->cfg, "global", NULL);
-	struct config_addr a[TRUNK_SIDE_COUNT];
+	struct config_addr a[TRUNK_SIDE_COUNT], alt;
 	struct media_conf mc = { 0 };
 	const char *const *items;
 	enum trunk_side side;
@@ -491,6 +494,13 @@ static int trunk_media_start(struct trunk_gateway *gw)
 			return EINVAL;
 		mc.addr[side] = a[side].host;
 	}
+	config_get_list(g, "trunk_listen", &items);
+	for (items++; *items; items++)
+		if (!config_addr_parse(*items, &alt) &&
+		    alt.ipv6 != a[TRUNK_SIDE_TRUNK].ipv6) {
+			mc.addr[MEDIA_SIDE_TRUNK_ALT] = alt.host;
+			break;
+		}
 	rc = media_engine_alloc(&mc, trunk_call_media_event, gw, &gw->media);
 	if (rc) {
 		LOGE(SUBSYS, NULL, "cannot start the media relay: %s",
@@ -639,6 +649,13 @@ int trunk_daemon_run(const struct trunk_daemon_opts *opts)
 			     "su_duration() not interposed: Sofia's reactor "
 			     "will spin before each timer (link trunkd with "
 			     "--export-dynamic-symbol=su_duration)");
+		if (!trunk_sofia_tport_check())
+			LOGW(SUBSYS, NULL,
+			     "tport_primary_by_name() not interposed: with "
+			     "listen addresses of both families, requests to "
+			     "IPv6 peers may leave from an IPv4 socket (link "
+			     "trunkd with --export-dynamic-symbol="
+			     "tport_primary_by_name)");
 		su_root_run(gw.root);
 		LOGI(SUBSYS, NULL, "stopped");
 	} else {

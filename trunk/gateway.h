@@ -118,6 +118,16 @@ int trunk_agent_check_request(struct nta_incoming_s *irq, sip_t const *sip);
 /* "host:port" of the side's TLS listener (our Contact over TLS), or
  * NULL when the side has none. */
 const char *trunk_agent_tls_hostport(const struct trunk_agent *agent);
+/*
+ * "host:port" where the side's peers reach us, written to buf: over tls
+ * the TLS listener, else the first address bound (nta's Contact). With
+ * family AF_INET or AF_INET6 (a trunk's address_family, SC-15-2) the
+ * first listen address of that family when the first of all is of the
+ * other; 0: the first. NULL when there is none (no TLS listener, no
+ * address of that family).
+ */
+const char *trunk_agent_hostport(const struct trunk_agent *agent, int family,
+				 bool tls, char *buf, size_t len);
 
 /*
  * admission.c: new INVITEs refused before nta keeps any state of them
@@ -260,6 +270,8 @@ void trunk_bindings_free(struct trunk_gateway *gw);
 const struct config_section *trunk_config_trunk(const struct config *cfg,
 						const char *name);
 void trunk_addr_hostport(const struct config_addr *a, char *buf, size_t len);
+/* A [trunk]'s address_family: AF_INET or AF_INET6 (SC-15-2). */
+int trunk_config_family(const struct config_section *t);
 /* The loaded dial plan against cfg: every trunk it routes to and every
  * context a [phone]/[pbx]/[trunk] names exist; errors through eh as
  * FILE:LINE: reason. Returns how many. */
@@ -329,5 +341,8 @@ void trunk_sofia_log_levels_apply(void);
  * True when libsofia-sip-ua's calls reach our definition (the executable
  * must export it: --export-dynamic-symbol=su_duration). */
 bool trunk_sofia_time_check(void);
+/* sofia_tport.c: whether libsofia's transport choice by name goes through
+ * trunkd's tport_primary_by_name() (IPv6 URI hosts, SC-15-2). */
+bool trunk_sofia_tport_check(void);
 
 #endif /* TRUNKD_TRUNK_GATEWAY_H */

@@ -62,7 +62,10 @@ struct trunk_peer {
 	char ruri[360];	 /* OPTIONS Request-URI */
 	char ctx[400];
 	char tls_name[256]; /* what its certificate must name; "" no TLS */
-	char contact[320];  /* ours over TLS (the TLS port); "" default */
+	/* Ours over TLS (the TLS port) or in the trunk's address family
+	 * when the first listen address is of the other (SC-15-2); ""
+	 * nta's default. */
+	char contact[340];
 	enum trunk_peer_state state;
 	bool ping; /* keepalive = options (or auto in static mode) */
 	long long interval_ms, timeout_ms;
@@ -174,11 +177,11 @@ static void peer_ping(su_root_magic_t *m, su_timer_t *t, struct trunk_peer *p)
 	(void)t;
 	if (p->orq) /* the previous ping is still out: its timeout decides */
 		return;
+	if (p->contact[0])
+		me = sip_contact_make(p->gw->home, p->contact);
 	snprintf(from, sizeof(from), "<sip:trunkd@%s>",
 		 me ? me->m_url->url_host : "invalid");
 	snprintf(to, sizeof(to), "<%s>", p->ruri);
-	if (p->contact[0])
-		me = sip_contact_make(p->gw->home, p->contact);
 	p->orq = nta_outgoing_tcreate(
 		trunk_agent_out_leg(p->gw->agents[TRUNK_SIDE_TRUNK]),
 		peer_ping_response, p, URL_STRING_MAKE(p->route),
@@ -271,7 +274,7 @@ static struct trunk_peer *peer_alloc(struct trunk_gateway *gw,
 	const char *ka = config_get_str(t, "keepalive");
 	const char *tp = config_get_str(t, "transport");
 	struct config_addr a;
-	char hp[300];
+	char hp[300], me[300], first[300];
 
 	if (!p || config_addr_parse(addr, &a)) {
 		free(p);
@@ -283,14 +286,21 @@ static struct trunk_peer *peer_alloc(struct trunk_gateway *gw,
 	snprintf(p->addr, sizeof(p->addr), "%s", addr);
 	trunk_tls_route(t, &a, p->route, sizeof(p->route));
 	if (trunk_tls_trunk_uses_tls(t)) {
-		const char *tls =
-			trunk_agent_tls_hostport(gw->agents[TRUNK_SIDE_TRUNK]);
-
 		snprintf(p->tls_name, sizeof(p->tls_name), "%s",
 			 trunk_tls_verify_name(t, a.host));
-		if (tls)
+		if (trunk_agent_hostport(gw->agents[TRUNK_SIDE_TRUNK],
+					 trunk_config_family(t), true, me,
+					 sizeof(me)))
 			snprintf(p->contact, sizeof(p->contact),
-				 "<sip:%s;transport=tls>", tls);
+				 "<sip:%s;transport=tls>", me);
+	} else if (trunk_agent_hostport(gw->agents[TRUNK_SIDE_TRUNK],
+					trunk_config_family(t), false, me,
+					sizeof(me)) &&
+		   trunk_agent_hostport(gw->agents[TRUNK_SIDE_TRUNK], 0, false,
+					first, sizeof(first)) &&
+		   strcmp(me, first)) {
+		snprintf(p->contact, sizeof(p->contact),
+			 "<sip:%s;transport=%s>", me, tp);
 	}
 	snprintf(p->ruri, sizeof(p->ruri), "sip:%s;transport=%s", hp, tp);
 	snprintf(p->ctx, sizeof(p->ctx), "trunk %s sse %s", p->trunk, addr);

@@ -740,23 +740,20 @@ static void reg_free(struct trunk_reg *r)
 
 /* Contact: our trunk-side address without user part, "bnc", the instance
  * and reg-id 1 (REG-2, OB-1). */
-static void reg_contact(struct trunk_reg *r, const char *uuid,
-			const char *transport)
+static void reg_contact(struct trunk_reg *r, const struct config_section *t,
+			const char *uuid, const char *transport)
 {
-	sip_contact_t const *m = nta_agent_contact(
-		trunk_agent_nta(r->gw->agents[TRUNK_SIDE_TRUNK]));
-	const char *tls =
-		trunk_agent_tls_hostport(r->gw->agents[TRUNK_SIDE_TRUNK]);
+	const struct trunk_agent *agent = r->gw->agents[TRUNK_SIDE_TRUNK];
+	int family = trunk_config_family(t); /* SC-15-2 */
 	sip_contact_t *own;
 	char hp[300];
 
-	if (tls && !strcmp(transport, "tls")) /* the TLS port (TLS-9) */
-		snprintf(hp, sizeof(hp), "%s", tls);
-	else
-		snprintf(hp, sizeof(hp), "%s%s%s",
-			 m ? m->m_url->url_host : "invalid",
-			 m && m->m_url->url_port ? ":" : "",
-			 m && m->m_url->url_port ? m->m_url->url_port : "");
+	/* The TLS port over TLS (TLS-9), else the first address bound, of
+	 * the trunk's address family. */
+	if ((strcmp(transport, "tls") ||
+	     !trunk_agent_hostport(agent, family, true, hp, sizeof(hp))) &&
+	    !trunk_agent_hostport(agent, family, false, hp, sizeof(hp)))
+		snprintf(hp, sizeof(hp), "invalid");
 	snprintf(r->contact, sizeof(r->contact),
 		 "<sip:%s;transport=%s;bnc>;+sip.instance="
 		 "\"<urn:uuid:%s>\";reg-id=1",
@@ -854,7 +851,7 @@ static struct trunk_reg *reg_alloc(struct trunk_gateway *gw,
 		snprintf(r->tls_name, sizeof(r->tls_name), "%s",
 			 trunk_tls_verify_name(t, NULL));
 	}
-	reg_contact(r, uuid, tp);
+	reg_contact(r, t, uuid, tp);
 	reg_flow_params(r, t, &fp);
 	r->flow = trunk_flow_alloc(gw, r->trunk, &fp, reg_flow_failed, r);
 	r->timer = su_timer_create(su_root_task(gw->root), 0);

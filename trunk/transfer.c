@@ -393,8 +393,8 @@ static int xfer_attended(struct trunk_call *call, struct call_leg *cl,
 	/* The first call's relay port toward X, in Y's own o= session. */
 	ports[0] = media_session_port(
 		call->media, cl == &call->a ? MEDIA_LEG_A : MEDIA_LEG_B);
-	addr = media_engine_side_addr(call->gw->media,
-				      (enum media_side)cl->side);
+	addr = media_session_addr(call->media,
+				  cl == &call->a ? MEDIA_LEG_A : MEDIA_LEG_B);
 	if (trunk_sdp_rewrite(c2->home, &c2->sdp[y == &c2->a ? 0 : 1], last,
 			      strlen(last), addr, strchr(addr, ':'), ports,
 			      TRUNK_SDP_MAX_MEDIA, &text, why, sizeof(why)))

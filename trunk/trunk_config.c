@@ -3,8 +3,10 @@
  * the top module, so it assembles every module's tables into one schema;
  * docs/configuration.md is generated from it (trunkd --config-reference).
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "trunk.h"
 #include "identity.h"
@@ -139,9 +141,12 @@ static const struct config_key trunk_trunk_keys[] = {
 	{ "transport", CONFIG_ENUM, 0, 0, "udp|tcp|tls", "tls", 0,
 	  "Transport toward the SP-SSE; SIPconnect requires TLS." },
 	{ "address_family", CONFIG_ENUM, 0, 0, "ipv4|ipv6", "ipv4", 0,
-	  "One address family for signalling and media (SC-15-2). Not "
-	  "implemented yet: accepted and validated, no effect (issue 4: "
-	  "SC-15)." },
+	  "The trunk's one address family for signalling and media "
+	  "(SC-15-2): its Contact, Via and RTP use the first trunk_listen "
+	  "address of this family, which must exist. A proxy IP literal "
+	  "must be of it; with trunk_listen addresses of both families "
+	  "the SP-SSEs must be IP literals (a name could resolve to "
+	  "either)." },
 	{ "username", CONFIG_STRING, 0, 0, NULL, NULL, 0,
 	  "Digest user name for the carrier's challenges (REG-4, STA-6)." },
 	{ "password", CONFIG_STRING, 0, 0, NULL, NULL, CONFIG_F_SECRET,
@@ -567,6 +572,86 @@ static int trunk_location_missing(const struct config *cfg,
 	return 1;
 }
 
+int trunk_config_family(const struct config_section *t)
+{
+	return strcmp(config_get_str(t, "address_family"), "ipv6") ? AF_INET
+								   : AF_INET6;
+}
+
+/*
+ * SC-15-2: a trunk's signalling and media in its address_family. The
+ * trunk side needs a listen address of it (media and Contact use it); an
+ * SP-SSE given as an IP literal must be of it; and with listen addresses
+ * of both families, nta's lookups of a name (RFC 3263 for domain, A/AAAA
+ * for a proxy host) could yield either, so the SP-SSEs must then be IP
+ * literals.
+ */
+static int trunk_family_check(const struct config *cfg,
+			      const struct config_section *t,
+			      config_error_h *eh, void *arg)
+{
+	static const char *const fam[] = { "ipv4", "ipv6" }, *const FAM[] = {
+		"IPv4", "IPv6"
+	};
+	const char *const *items;
+	bool has[2] = { false, false }, v6;
+	struct config_addr a;
+	unsigned char buf[16];
+	char why[240];
+	size_t i, n;
+	int bad = 0;
+
+	v6 = trunk_config_family(t) == AF_INET6;
+	n = config_get_list(config_section_get(cfg, "global", NULL),
+			    "trunk_listen", &items);
+	for (i = 0; i < n; i++)
+		if (!config_addr_parse(items[i], &a))
+			has[a.ipv6] = true;
+	if (!has[v6]) {
+		snprintf(why, sizeof(why),
+			 "address_family = %s but trunk_listen has no %s "
+			 "address (SC-15-2: the trunk's signalling and media "
+			 "use its family)",
+			 fam[v6], FAM[v6]);
+		trunk_config_err(t, "address_family", why, eh, arg);
+		bad++;
+	}
+	n = config_get_list(t, "proxy", &items);
+	for (i = 0; i < n; i++) {
+		bool v4 = false;
+
+		if (config_addr_parse(items[i], &a))
+			continue;
+		v4 = !a.ipv6 && inet_pton(AF_INET, a.host, buf) == 1;
+		if ((a.ipv6 || v4) && a.ipv6 != v6)
+			snprintf(why, sizeof(why),
+				 "proxy %.64s is an %s address but "
+				 "address_family is %s (SC-15-2)",
+				 items[i], FAM[a.ipv6], fam[v6]);
+		else if (!a.ipv6 && !v4 && has[0] && has[1])
+			snprintf(why, sizeof(why),
+				 "proxy %.64s: with IPv4 and IPv6 "
+				 "trunk_listen addresses an SP-SSE must be an "
+				 "IP literal of the trunk's address_family (a "
+				 "name could resolve to the other, SC-15-2)",
+				 items[i]);
+		else
+			continue;
+		trunk_config_err(t, "proxy", why, eh, arg);
+		bad++;
+	}
+	if (!n && has[0] && has[1]) {
+		trunk_config_err(t, "domain",
+				 "with IPv4 and IPv6 trunk_listen addresses a "
+				 "trunk needs proxy (IP literals of its "
+				 "address_family): RFC 3263 lookups of domain "
+				 "could yield the other family (SC-15-2)",
+				 eh, arg);
+		bad++;
+	}
+	return bad;
+}
+
 int trunk_config_check_plan(const struct config *cfg,
 			    const struct dialplan *plan, config_error_h *eh,
 			    void *arg)
@@ -574,16 +659,21 @@ int trunk_config_check_plan(const struct config *cfg,
 	static const char *const kinds[] = { "phone", "pbx", "trunk", NULL };
 	struct trunk_plan_check c = { cfg, eh, arg };
 	const struct config_section *sec;
-	int n = (int)dialplan_trunk_refs(plan, trunk_plan_trunk_missing, &c);
+	int n = plan ? (int)dialplan_trunk_refs(plan, trunk_plan_trunk_missing,
+						&c)
+		     : 0;
 	char why[160];
 
 	/* A context a section names must exist, or its calls all fail;
-	 * so must a [location] it names (EM-5). */
+	 * so must a [location] it names (EM-5); a trunk's address family
+	 * must be one trunkd can keep (SC-15-2). */
 	for (const char *const *k = kinds; *k; k++) {
 		for (sec = NULL; (sec = config_section_next(cfg, *k, sec));) {
 			if (strcmp(*k, "trunk"))
 				n += trunk_location_missing(cfg, sec, eh, arg);
-			if (!config_is_set(sec, "context") ||
+			else
+				n += trunk_family_check(cfg, sec, eh, arg);
+			if (!plan || !config_is_set(sec, "context") ||
 			    dialplan_has_context(
 				    plan, config_get_str(sec, "context")))
 				continue;

@@ -2,7 +2,8 @@
 # 002-check-config: trunkd --check-config refuses each bad-*.conf with
 # FILE:LINE: reason; trunkd --config refuses to start on it; a missing file
 # is named; the shipped configs pass; secrets never appear in the errors.
-# REQ: none (configuration handling; no SIPconnect requirement)
+# REQ: SC-15-2 (the address family checks; the rest is configuration
+# handling without a SIPconnect requirement)
 . "$(dirname "$0")/../lib.sh"
 ti_setup
 
@@ -17,6 +18,8 @@ declare -A expect=(
 	[bad-missing-file.conf]='10:nothere.txt'
 	[bad-registration-no-aor.conf]='10:registration_aor'
 	[bad-secret.conf]='13:max_contacts|19:username|26:password'
+	[bad-address-family.conf]='14:no IPv6 address|12:is an IPv4 address|19:is an IPv6 address'
+	[bad-address-family-mixed.conf]='14:must be an IP literal|19:needs proxy'
 )
 
 # check_rejected FILE LINE:SUBSTRING...: --check-config exits 1, prints no
