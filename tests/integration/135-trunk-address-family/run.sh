@@ -7,6 +7,7 @@
 #         Contact, o= and c= on 127.0.0.1;
 #   out6  the PBX calls 3125551234: the IPv6 carrier's INVITE has them on
 #         [::1] / ::1, and the relay port it names is bound on ::1;
+#   tcp6  the same over TCP to [trunk v6tcp] (4125551234);
 #   in6   the IPv6 carrier calls +15550100001: trunkd's 200 to it has
 #         Contact [::1]:5080 and c=IN IP6 ::1, while the PBX (IPv4) gets
 #         c=IN IP4 127.0.0.1.
@@ -22,10 +23,10 @@ cp "$TI_TEST_DIR/test.dialplan" "$TI_DIR/"
 ti_config "$TI_TEST_DIR/trunkd.conf.in" "$TI_DIR/trunkd.conf"
 listens() { ti_exec sh -c "ss -lunH | grep -qF '$1'"; }
 
-# carrier NAME IP PORT: a SIPp carrier answering one call.
+# carrier NAME IP PORT [TRANSPORT]: a SIPp carrier answering one call.
 carrier()
 {
-	ti_start "$1" sipp -sn uas -m 1 -t u1 -i "$2" -p "$3" -nostdin \
+	ti_start "$1" sipp -sn uas -m 1 -t "${4:-u1}" -i "$2" -p "$3" -nostdin \
 		-timeout 20s -timeout_error \
 		-trace_msg -message_file "$TI_DIR/$1.msg.txt"
 }
@@ -58,8 +59,11 @@ pbx_call()
 
 carrier car4 127.0.0.1 5090
 carrier car6 ::1 5092
+carrier car6t ::1 5094 t1
 ti_wait_until 10 listens '127.0.0.1:5090' || ti_fail "no IPv4 carrier"
 ti_wait_until 10 listens '[::1]:5092' || ti_fail "no IPv6 carrier"
+ti_wait_until 10 ti_exec sh -c "ss -ltnH | grep -qF '[::1]:5094'" ||
+	ti_fail "no IPv6 TCP carrier"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 ti_wait_until 10 listens '[::1]:5080' || ti_fail "trunkd does not listen on [::1]:5080"
 
@@ -90,6 +94,17 @@ grep -q '127\.0\.0\.1' <<<"$invite" &&
 expect "out6: the PBX's 200" \
 	"$(first_msg "$TI_DIR/out6-pbx.msg.txt" '^SIP/2\.0 200 OK')" \
 	'^c=IN IP4 127\.0\.0\.1$'
+
+# tcp6: the same over TCP.
+pbx_call tcp6 4125551234
+ti_wait_exit car6t 10 || ti_fail "tcp6: the IPv6 TCP carrier did not finish"
+[ "$TI_EXIT_STATUS" = 0 ] || ti_fail "tcp6: carrier SIPp exit $TI_EXIT_STATUS"
+invite=$(first_msg "$TI_DIR/car6t.msg.txt" '^INVITE ')
+expect "tcp6: trunkd's INVITE" "$invite" \
+	'^Via: SIP/2\.0/TCP \[::1\]:5080;' \
+	'^Contact: <sip:\[::1\]:5080;transport=tcp>' '^c=IN IP6 ::1$'
+grep -q '127\.0\.0\.1' <<<"$invite" &&
+	ti_fail "tcp6: an IPv4 address reached the IPv6 carrier: $invite"
 
 # in6: the IPv6 carrier calls the PBX's DID.
 ti_start pbx sipp -sn uas -m 1 -t u1 -i 127.0.0.1 -p 5070 -nostdin \
