@@ -18,11 +18,18 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include "media.h"
 
 #define MEDIA_BATCH 32 /* datagrams per recvmmsg()/sendmmsg() */
+/* Batches per readable event before yielding to the other sockets
+ * (what remains is reported again: relay.c) */
+#define MEDIA_ROUNDS 4
+/* epoll events of an RTP/RTCP socket: edge-triggered, read until empty
+ * (relay.c) */
+#define MEDIA_SOCK_EVENTS (EPOLLIN | EPOLLET)
 /* Destroyed sessions freed per media_engine_flush() at most, and waiting
  * in defer mode before they wake the signalling thread (engine.c). */
 #define MEDIA_REAP_BATCH 64

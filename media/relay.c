@@ -22,14 +22,11 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/epoll.h>
 
 #include "media_private.h"
 
 #define SUB "media.relay"
-
-/* Batches per readable event before yielding to the other sockets
- * (epoll is level-triggered: what remains is reported again). */
-#define MEDIA_ROUNDS 4
 
 static const char *const leg_names[] = { "A", "B" };
 static const char *const kind_names[] = { "RTP", "RTCP" };
@@ -278,35 +275,71 @@ static void media_relay_batch(struct media_thread *t, struct media_sock *sock,
 	media_publish(ep, peer, sock->kind, &c);
 }
 
+/* recvmmsg() up to MEDIA_BATCH datagrams: how many, or -1 (errno). */
+static int media_recv(struct media_thread *t, int fd)
+{
+	unsigned i;
+
+	for (i = 0; i < MEDIA_BATCH; i++)
+		t->rx[i].msg_hdr.msg_namelen = sizeof(t->rx_addr[i]);
+	return recvmmsg(fd, t->rx, MEDIA_BATCH, MSG_DONTWAIT, NULL);
+}
+
+/*
+ * Sockets are edge-triggered (session.c): epoll reports one once per
+ * arrival, not again while it stays readable, so it must be read until
+ * it is empty: a batch of fewer than MEDIA_BATCH means so (recvmmsg()
+ * stopped at EAGAIN). A socket still full after MEDIA_ROUNDS batches
+ * (a flood) yields to the others: re-armed with EPOLL_CTL_MOD, which
+ * puts it back in the ready list, so it is reported again at the next
+ * epoll_wait(). Level-triggered epoll polled every socket it reported a
+ * second time, at the next epoll_wait(), only to find it empty.
+ */
+static void media_read_rest(struct media_thread *t, struct media_sock *sock)
+{
+	struct epoll_event ev = { .events = MEDIA_SOCK_EVENTS,
+				  .data.ptr = sock };
+
+	if (epoll_ctl(t->epfd, EPOLL_CTL_MOD, sock->fd, &ev))
+		LOGE(SUB, NULL, "epoll_ctl(MOD): %s", strerror(errno));
+}
+
 void media_relay_readable(struct media_thread *t, struct media_sock *sock)
 {
-	unsigned round, i;
+	unsigned round;
 	int n;
 
 	for (round = 0; round < MEDIA_ROUNDS; round++) {
-		for (i = 0; i < MEDIA_BATCH; i++)
-			t->rx[i].msg_hdr.msg_namelen = sizeof(t->rx_addr[i]);
-		n = recvmmsg(sock->fd, t->rx, MEDIA_BATCH, MSG_DONTWAIT, NULL);
+		n = media_recv(t, sock->fd);
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			continue; /* an error, reported once: read on */
 		if (n <= 0)
-			return; /* EAGAIN; ICMP errors are not ours to act on */
+			return; /* empty */
 		media_relay_batch(t, sock, (unsigned)n);
 		if (n < MEDIA_BATCH)
-			return;
+			return; /* empty */
 	}
+	media_read_rest(t, sock);
 }
 
 void media_relay_drain(struct media_thread *t, struct media_sock *sock)
 {
-	unsigned i, round = 0, dropped = 0;
+	unsigned round, dropped = 0;
 	int n;
 
-	/* Bounded like a relay: a flood is reported again (level-triggered). */
-	do {
-		for (i = 0; i < MEDIA_BATCH; i++)
-			t->rx[i].msg_hdr.msg_namelen = sizeof(t->rx_addr[i]);
-		n = recvmmsg(sock->fd, t->rx, MEDIA_BATCH, MSG_DONTWAIT, NULL);
-		dropped += n > 0 ? (unsigned)n : 0;
-	} while (n == MEDIA_BATCH && ++round < MEDIA_ROUNDS);
+	/* Bounded like a relay: the rest of a flood comes back later. */
+	for (round = 0; round < MEDIA_ROUNDS; round++) {
+		n = media_recv(t, sock->fd);
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			continue;
+		if (n <= 0)
+			break;
+		dropped += (unsigned)n;
+		if (n < MEDIA_BATCH)
+			break;
+	}
+	if (round == MEDIA_ROUNDS)
+		media_read_rest(t, sock);
 	if (!dropped)
 		return;
 	atomic_fetch_add_explicit(&t->engine->stray_drops, dropped,

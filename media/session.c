@@ -374,7 +374,7 @@ void media_session_close(struct media_session *s, bool in_epoll)
  * the peer may already have our SDP). */
 static void media_cmd_create(struct media_thread *t, struct media_session *s)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = { .events = MEDIA_SOCK_EVENTS };
 	struct media_sock *sock;
 	int leg, k;
 

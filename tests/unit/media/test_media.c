@@ -176,6 +176,8 @@ static const struct unit_case cases[] = {
 	{ "destroy_under_traffic", t_destroy_under_traffic },
 	{ "shutdown_live", t_shutdown_live },
 	{ "deferred", t_deferred },
+	{ "burst", t_burst },
+	{ "stray_burst", t_stray_burst },
 };
 
 UNIT_MAIN(cases)

@@ -22,5 +22,7 @@ int t_stats(void);
 int t_destroy_under_traffic(void);
 int t_shutdown_live(void);
 int t_deferred(void);
+int t_burst(void);
+int t_stray_burst(void);
 
 #endif
