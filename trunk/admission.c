@@ -103,10 +103,12 @@ int trunk_admission_apply(struct trunk_gateway *gw, const struct config *cfg)
 }
 
 /*
- * How long the request just read waited in its UDP socket: the kernel's
- * receive time of the last datagram read on that socket (SIOCGSTAMPNS;
- * the first call on a socket turns the time stamps on and has none) to
- * now. -1 when it cannot be known (TCP, TLS: no time per message).
+ * How long the request just read waited in the kernel: over UDP from the
+ * receive time of the last datagram read on its socket (SIOCGSTAMPNS;
+ * the first call on a socket turns the time stamps on and has none), over
+ * TCP from that of the last segment of the read that completed it
+ * (stun.c), to now. -1 when it cannot be known (TLS, read through
+ * OpenSSL; a connection's first read).
  */
 static int64_t admission_wait_us(struct trunk_agent *agent, msg_t *msg)
 {
@@ -116,9 +118,15 @@ static int64_t admission_wait_us(struct trunk_agent *agent, msg_t *msg)
 	struct timespec ts;
 	int64_t w;
 
-	if (!tp || !tport_is_dgram(tp) || fd < 0 ||
-	    ioctl(fd, SIOCGSTAMPNS, &ts) < 0)
+	if (!tp)
 		return -1;
+	if (tport_is_dgram(tp)) {
+		if (fd < 0 || ioctl(fd, SIOCGSTAMPNS, &ts) < 0)
+			return -1;
+	} else if (!tport_is_tcp(tp) || tport_has_tls(tp) ||
+		   !trunk_stun_last_stream_stamp(&ts)) {
+		return -1;
+	}
 	w = admission_now_us(CLOCK_REALTIME) -
 	    ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 	return w < 0 ? 0 : w;

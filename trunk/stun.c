@@ -203,8 +203,55 @@ int trunk_stun_binding_mapped(const uint8_t *msg, size_t len, uint8_t txid[12],
 static trunk_stun_response_h *stun_watcher;
 static pthread_t stun_watch_thread;
 static _Thread_local int stun_recv_fd = -1;
+/* The kernel's receive time of the data of the last stream read (valid
+ * false: none, e.g. the connection's first read). */
+static _Thread_local struct {
+	bool valid;
+	struct timespec ts;
+} stun_stream_stamp;
 static issize_t (*real_su_vrecv)(su_socket_t, su_iovec_t[], isize_t, int,
 				 su_sockaddr_t *, socklen_t *);
+
+/*
+ * A stream read (Sofia's TCP transport passes no address): the same
+ * recvmsg() as Sofia's own su_vrecv(), plus the time stamp of the data
+ * read, so that the overload detector (admission.c) sees how long a TCP
+ * request waited in the kernel, as it does for UDP. Linux gives a TCP
+ * read the receive time of its last segment once the socket asked for
+ * stamps (SO_TIMESTAMPNS): a read without one (a connection's first)
+ * asks, so that the next has it.
+ */
+static issize_t stun_vrecv_stream(su_socket_t s, su_iovec_t iov[], isize_t len,
+				  int flags)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr mh = { .msg_iov = (struct iovec *)iov,
+			     .msg_iovlen = (size_t)len,
+			     .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *c;
+	ssize_t n = recvmsg(s, &mh, flags);
+	int one = 1;
+
+	stun_stream_stamp.valid = false;
+	if (n <= 0)
+		return n;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_TIMESTAMPNS &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+			memcpy(&stun_stream_stamp.ts, CMSG_DATA(c),
+			       sizeof(struct timespec));
+			stun_stream_stamp.valid = true;
+		}
+	if (!stun_stream_stamp.valid)
+		(void)setsockopt(s, SOL_SOCKET, SO_TIMESTAMPNS, &one,
+				 sizeof(one));
+	return n;
+}
 
 issize_t su_vrecv(su_socket_t s, su_iovec_t iov[], isize_t len, int flags,
 		  su_sockaddr_t *su, socklen_t *sulen)
@@ -220,6 +267,12 @@ issize_t su_vrecv(su_socket_t s, su_iovec_t iov[], isize_t len, int flags,
 		errno = ENOSYS;
 		return -1;
 	}
+	if (!su) { /* a stream: no STUN here */
+		n = stun_vrecv_stream(s, iov, len, flags);
+		stun_recv_fd = n >= 0 ? -1 : stun_recv_fd;
+		return n;
+	}
+	stun_stream_stamp.valid = false;
 	n = real_su_vrecv(s, iov, len, flags, su, sulen);
 	if (n >= 0)
 		stun_recv_fd = s;
@@ -246,6 +299,14 @@ issize_t su_vrecv(su_socket_t s, su_iovec_t iov[], isize_t len, int flags,
 int trunk_stun_last_recv_fd(void)
 {
 	return stun_recv_fd;
+}
+
+bool trunk_stun_last_stream_stamp(struct timespec *ts)
+{
+	if (!stun_stream_stamp.valid)
+		return false;
+	*ts = stun_stream_stamp.ts;
+	return true;
 }
 
 bool trunk_stun_watch_responses(trunk_stun_response_h *h)

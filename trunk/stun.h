@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #define TRUNK_STUN_HEADER 20
 #define TRUNK_STUN_COOKIE 0x2112A442u
@@ -56,6 +57,12 @@ bool trunk_stun_watch_responses(trunk_stun_response_h *h);
  * request that came over UDP, its socket (admission.c reads the
  * datagram's kernel receive time from it). */
 int trunk_stun_last_recv_fd(void);
+/* The kernel's receive time of the data of the calling thread's last
+ * stream read through su_vrecv() (Sofia's TCP transport; not TLS, which
+ * reads through OpenSSL): while nta handles a request that came over TCP,
+ * when its last bytes arrived. false: none (the connection's first read,
+ * or the last read was a datagram). */
+bool trunk_stun_last_stream_stamp(struct timespec *ts);
 
 /* Plug our Binding server into Sofia's UDP transports, once per process,
  * before the first nta agent exists (tport_plug_in_stun_server). 0 or an

@@ -29,9 +29,10 @@ head = (
     "Via: %s\r\n"
     "From: <sip:2001@%s:%d>;tag=ovl-rt-%s\r\n"
     "To: <sip:%s@%s:%d>\r\n"
-    "Call-ID: ovl-retrans-%s@%s\r\n"
+    "Call-ID: ovl-retrans-%s-%s@%s\r\n"
     "CSeq: 1 INVITE\r\n"
-    % (number, rip, rport, via, lip, lport, proto, number, rip, rport, proto, lip)
+    % (number, rip, rport, via, lip, lport, proto, number, rip, rport, proto,
+       number, lip)
 )
 invite = (head + "Contact: <sip:2001@%s:%d;transport=%s>\r\n"
           "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
@@ -113,9 +114,9 @@ if to1 != to2:
 ack = (
     "ACK sip:%s@%s:%d SIP/2.0\r\nVia: %s\r\n"
     "From: <sip:2001@%s:%d>;tag=ovl-rt-%s\r\n%s\r\n"
-    "Call-ID: ovl-retrans-%s@%s\r\nCSeq: 1 ACK\r\nMax-Forwards: 70\r\n"
+    "Call-ID: ovl-retrans-%s-%s@%s\r\nCSeq: 1 ACK\r\nMax-Forwards: 70\r\n"
     "Content-Length: 0\r\n\r\n"
-    % (number, rip, rport, via, lip, lport, proto, to1, proto, lip)
+    % (number, rip, rport, via, lip, lport, proto, to1, proto, number, lip)
 )
 send(ack.encode())
 # A stateful 503 over UDP would come again after T1 (500 ms) until ACKed.

@@ -58,6 +58,34 @@ ti_exec python3 "$TI_TEST_DIR/retransmit.py" tcp "$TC_PBX" "$(ti_port 5073)" \
 [ "$(created)" = "$before" ] ||
 	ti_fail "TCP: nta created server transactions for a refused INVITE"
 
+# 2b. How long an INVITE on a TCP connection waited in the kernel is
+# measured too (the overload detector's input for TCP callers, stun.c):
+# the PBX's first INVITE on a connection is refused; trunkd is stopped
+# (SIGSTOP, our own trunkd by PID) before the retransmission goes out on
+# the same connection and continued once it has waited a measured time
+# in trunkd's socket; trunkd's last_wait_us is at least that time.
+gotcp=$TI_DIR/tcpwait-go
+ti_start tcpwait python3 "$TI_TEST_DIR/retransmit.py" tcp "$TC_PBX" \
+	"$(ti_port 5077)" 127.0.0.1 "$(ti_port 5060)" 2125559997 "$gotcp"
+ti_wait_file "$gotcp.first" 10
+queued()
+{
+	ti_exec ss -tnH state established "( sport = :$(ti_port 5060) )" |
+		awk '$1 > 0 { f = 1 } END { exit !f }'
+}
+kill -STOP "$(ti_pid trunkd)"
+touch "$gotcp"
+ti_wait_until 5 queued || { kill -CONT "$(ti_pid trunkd)"; ti_fail "TCP: the retransmission never reached trunkd's socket"; }
+ti__now q0
+ti_wait_until 1 eval 'ti__now q1; ((q1 - q0 >= 300000))' # the wait to measure
+kill -CONT "$(ti_pid trunkd)"
+ti_wait_exit tcpwait 10 || ti_fail "TCP: the stopped-for PBX hangs"
+[ "$TI_EXIT_STATUS" = 0 ] ||
+	ti_fail "TCP: the INVITE or its retransmission: $(tail -1 "$TI_DIR/tcpwait.log")"
+w=$(st "j['admission']['last_wait_us']")
+ti_log "TCP: the retransmission waited >= $(((q1 - q0) / 1000)) ms in the socket; trunkd measured $((w / 1000)) ms"
+((w >= q1 - q0)) || ti_fail "TCP: last_wait_us $w under the $((q1 - q0)) us the INVITE waited"
+
 # 3. 911 at the limit: exempt (EM-4), it reaches the carrier.
 tc_pbx em "$TI_ROOT/peers/pbx-call.xml" u1 -s 911 -set contact_tp udp ||
 	ti_fail "the 911 call failed at max_calls"
@@ -87,8 +115,8 @@ ti_wait_exit retrans-udp 15 || ti_fail "UDP: the retransmitting PBX hangs"
 [ "$(created)" = "$before" ] ||
 	ti_fail "UDP: nta created server transactions for a refused INVITE"
 j=$(ti_ctl status)
-ti_json_check "$j" "j['admission']['refused']['max_calls'] == 2 and j['admission']['refused_again'] == 2" \
-	"503s counted (2 INVITEs, 2 retransmissions)"
+ti_json_check "$j" "j['admission']['refused']['max_calls'] == 3 and j['admission']['refused_again'] == 3" \
+	"503s counted (3 INVITEs, 3 retransmissions)"
 ti_json_check "$j" "j['admission']['max_calls'] == 1" "max_calls in force"
 grep -q '^INVITE sip:+1212555999[89]' "$TI_DIR/carrier.msg.txt" &&
 	ti_fail "a refused call reached the carrier"
