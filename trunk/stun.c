@@ -233,9 +233,12 @@ static issize_t stun_vrecv_stream(su_socket_t s, su_iovec_t iov[], isize_t len,
 			     .msg_control = ctl.buf,
 			     .msg_controllen = sizeof(ctl.buf) };
 	struct cmsghdr *c;
-	ssize_t n = recvmsg(s, &mh, flags);
+	ssize_t n;
 	int one = 1;
 
+	do /* as Sofia's: a signal is no error */
+		n = recvmsg(s, &mh, flags);
+	while (n < 0 && errno == EINTR);
 	stun_stream_stamp.valid = false;
 	if (n <= 0)
 		return n;
