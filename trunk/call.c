@@ -1366,10 +1366,13 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 	if (!status)
 		status = call_leg_b_start(call, sip, &r);
 	if (status) {
-		/* 488: A's SDP unusable; 503: no media ports; else 500. */
+		/* 488: A's SDP unusable; 503: no media ports (try later, as
+		 * for the other 503s of agent.c); else 500. */
 		nta_incoming_treply(
 			irq, status == 488 || status == 503 ? status : 500,
-			NULL, TAG_END());
+			NULL,
+			TAG_IF(status == 503, SIPTAG_RETRY_AFTER_STR("60")),
+			TAG_END());
 		call_end(call, "cannot set up leg B");
 		return 0;
 	}

@@ -294,6 +294,24 @@ static size_t control_sanitizer_heap(void)
 }
 #endif
 
+/* The RTP relay: RTP/RTCP pairs free in the port range (a new call needs
+ * one per leg; none: 503), datagrams dropped on pairs no call had, the
+ * media threads' CPU time. */
+static void control_status_media(struct trunk_control *ctl,
+				 struct trunk_reply *r)
+{
+	const struct media_engine *e = ctl->gw->media;
+
+	if (!e)
+		return;
+	reply_add(r,
+		  ",\"media\":{\"pairs_free\":%u,\"stray_drops\":%llu,"
+		  "\"cpu_ms\":%llu}",
+		  media_engine_ports_free(e),
+		  (unsigned long long)media_engine_stray_drops(e),
+		  (unsigned long long)(media_engine_cpu_ns(e) / 1000000));
+}
+
 static void control_status(struct trunk_control *ctl, struct trunk_reply *r)
 {
 	struct trunk_gateway *gw = ctl->gw;
@@ -317,6 +335,7 @@ static void control_status(struct trunk_control *ctl, struct trunk_reply *r)
 	control_status_trunks(ctl, r);
 	control_status_tls(ctl, r);
 	control_status_admission(ctl, r);
+	control_status_media(ctl, r);
 	reply_add(r, "}");
 }
 
