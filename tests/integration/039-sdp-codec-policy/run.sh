@@ -13,7 +13,7 @@
 #     CN (RTP-5: never sent to a side that did not list 13); then
 #     `trunkctl hangup`.
 # In each SDP the port is trunkd's relay port, never the peer's.
-# REQ: RTP-3 RTP-5 RTP-6
+# REQ: RTP-3 RTP-4 RTP-5 RTP-6
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
 ti_setup
@@ -96,11 +96,13 @@ a=ptime:20'
 # 2. carrier -> PBX
 mk carrier2 uac carrier 192.0.2.30 'm=audio 50000 RTP/AVP 18
 a=rtpmap:18 G729/8000
-a=fmtp:18 annexb=no'
+a=fmtp:18 annexb=no
+a=ptime:20'
 mk pbx2 uas pbx 192.0.2.10 'm=audio 40000 RTP/AVP 18 0
 a=rtpmap:18 G729/8000
 a=fmtp:18 annexb=no
-a=rtpmap:0 PCMU/8000'
+a=rtpmap:0 PCMU/8000
+a=ptime:20'
 tc_peer pbx2 "$TC_PBX" 5070 "$TI_DIR/pbx2.xml"
 rc=0
 tc_carrier carrier2 "$TI_DIR/carrier2.xml" -s +15550100001 || rc=$?
@@ -108,10 +110,12 @@ tc_carrier carrier2 "$TI_DIR/carrier2.xml" -s +15550100001 || rc=$?
 tc_peer_wait pbx2
 expect pbx2 INVITE 50000 'm=audio PORT RTP/AVP 18
 a=rtpmap:18 G729/8000
-a=fmtp:18 annexb=no'
+a=fmtp:18 annexb=no
+a=ptime:20'
 expect carrier2 'SIP/2.0 200' 40000 'm=audio PORT RTP/AVP 18
 a=rtpmap:18 G729/8000
-a=fmtp:18 annexb=no'
+a=fmtp:18 annexb=no
+a=ptime:20'
 
 # 3. RTP: CN is not relayed to the carrier that did not list it.
 mk pbx3 uac pbx 127.0.0.2 "$pbx_offer" bye-recv.xml
