@@ -2,7 +2,7 @@
 # 021-sse-failover: a trunk with two SP-SSE addresses; the first refuses
 # the TCP connection, so the INVITE fails over to the second, the call
 # completes, and trunkctl shows the first SP-SSE down and the second up.
-# REQ: none (SP-SSE failover, SIPconnect 17.1; STA-1's RFC 3263 half: not yet)
+# REQ: none (SP-SSE failover, SIPconnect 17.1 prose; STA-1 by RFC 3263: 028-sse-dns)
 . "$(dirname "$0")/../lib.sh"
 ti_setup
 
