@@ -98,6 +98,8 @@ static void call_free(struct trunk_call *call)
 	call_xfer_free(call);
 	call_timer_free(&call->a);
 	call_timer_free(&call->b);
+	call_retx_free(&call->a);
+	call_retx_free(&call->b);
 	if (call->invite_a)
 		nta_incoming_destroy(call->invite_a);
 	if (call->invite_b)
@@ -374,6 +376,7 @@ static void call_b_success(struct trunk_call *call, sip_t const *sip)
 		/* KEEP-3: a keep offer is answered in the reliable 2xx. */
 		SIPTAG_VIA(trunk_keep_answer_irq(call->gw, call->invite_a)),
 		CALL_BODY_TAGS(&body), TAG_END());
+	call_retx_start(call, &call->a, call->invite_a); /* until A's ACK */
 	/* With an offer in the 2xx (late offer) the answer comes in A's ACK,
 	 * which we relay; otherwise B gets its ACK now. */
 	call_ack_or_defer(call, &call->b, call->invite_b_cseq,

@@ -49,6 +49,8 @@ struct call_leg {
 	su_timer_t *st_timer;	    /* refresh or expiry, when st has one */
 	nta_outgoing_t *st_refresh; /* our refresh UPDATE/re-INVITE */
 	bool allows_update;	    /* the peer's Allow names UPDATE */
+	/* Our 2xx to its INVITE until the ACK (call_retx.c), or NULL. */
+	struct call_retx *retx;
 };
 
 #define CALL_MAX_ROUTES 8
@@ -271,6 +273,16 @@ void call_fork_confirmed(struct trunk_call *call);
 void call_reoffer(struct trunk_call *call, struct call_leg *from,
 		  sip_t const *sip);
 void call_reoffer_free(struct trunk_call *call);
+
+/* call_retx.c: RFC 3261 13.3.1.4. We answered irq, an INVITE on leg,
+ * with a 2xx: send it again (UDP) until leg's ACK, end the call after
+ * 64*T1 without one. */
+void call_retx_start(struct trunk_call *call, struct call_leg *leg,
+		     nta_incoming_t *irq);
+/* An ACK on leg: the retransmissions of its 2xx stop. */
+void call_retx_ack(struct call_leg *leg, sip_t const *ack);
+/* Forget them (call_free). */
+void call_retx_free(struct call_leg *leg);
 
 /* call_dialog.c */
 struct call_leg *call_peer(struct call_leg *cl);

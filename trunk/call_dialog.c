@@ -153,9 +153,12 @@ static int call_reinvite_response(struct trunk_call *call, nta_outgoing_t *orq,
 		call_send_ack(call, call_peer(t->from), cseq, NULL);
 	} else {
 		call_txn_answer(call, t, sip, status);
-		if (status < 300)
+		if (status < 300) {
+			/* Ours to the asker, until its ACK (RFC 3261 14.2). */
+			call_retx_start(call, t->from, t->irq);
 			call_ack_or_defer(call, call_peer(t->from), cseq,
 					  !t->offer);
+		}
 	}
 	call_txn_clear(t);
 	return 0;
@@ -334,6 +337,7 @@ static int call_leg_dispatch(struct call_leg *cl, nta_incoming_t *irq,
 						   sip_method_update, "UPDATE");
 	switch (sip->sip_request->rq_method) {
 	case sip_method_ack:
+		call_retx_ack(cl, sip);
 		if (call->ack_to && call->ack_to == call_peer(cl)) {
 			call_send_ack(call, call->ack_to, call->ack_cseq, sip);
 			call->ack_to = NULL;
