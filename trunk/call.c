@@ -64,6 +64,7 @@ void call_txn_clear(struct call_txn *t)
 		nta_incoming_destroy(t->irq);
 	if (t->orq)
 		nta_outgoing_destroy(t->orq);
+	call_reinvite_undo_free(t);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -181,8 +182,8 @@ static enum media_leg call_media_leg(struct trunk_call *call,
 }
 
 /* Tell the relay where leg `from`'s peer receives, from its SDP. */
-static void call_sdp_remote(struct trunk_call *call, struct call_leg *from,
-			    const struct trunk_sdp_stream *st)
+void call_sdp_remote(struct trunk_call *call, struct call_leg *from,
+		     const struct trunk_sdp_stream *st)
 {
 	struct media_remote rm = {
 		.addr = st->addr,

@@ -106,6 +106,9 @@ struct call_txn {
 	uint32_t rseq;	       /* the last RSeq of the answerer's we took */
 	bool cancelled;	       /* the asker CANCELled (re-INVITE) */
 	bool as_invite;	       /* an UPDATE sent on as a re-INVITE */
+	/* A re-INVITE with an offer: the SDP state before it crossed, to go
+	 * back to when it fails (call_reoffer.c), or NULL. */
+	struct call_sdp_undo *undo;
 };
 
 struct trunk_flow;
@@ -181,6 +184,7 @@ struct trunk_call {
 	 * and the leg it went to (borrowed). */
 	nta_outgoing_t *reoffer;
 	struct call_leg *reoffer_to;
+	bool realign; /* that re-INVITE undoes a crossed CANCEL's 2xx */
 };
 
 /* A body on its way from one leg to the other (see call_sdp_cross): on
@@ -244,6 +248,9 @@ int call_route_enterprise(struct trunk_gateway *gw, const char *user,
  * crossing): 0 or 488. */
 int call_sdp_learn(struct trunk_call *call, struct call_leg *from,
 		   sip_payload_t const *pl);
+/* The same from a parsed stream (its payload types: those let through). */
+void call_sdp_remote(struct trunk_call *call, struct call_leg *from,
+		     const struct trunk_sdp_stream *st);
 
 /* call_keep.c: RFC 6223 keep on our INVITE to a trunk (KEEP-1, KEEP-2,
  * KEEP-4). The Via offering keep for that INVITE (on the scratch home), or
@@ -273,6 +280,20 @@ void call_fork_confirmed(struct trunk_call *call);
 void call_reoffer(struct trunk_call *call, struct call_leg *from,
 		  sip_t const *sip);
 void call_reoffer_free(struct trunk_call *call);
+/* A re-INVITE with an offer from leg `from` is being relayed in t: keep
+ * the SDP state it changes (before call_sdp_cross). */
+void call_reinvite_keep(struct trunk_call *call, struct call_txn *t,
+			struct call_leg *from);
+void call_reinvite_undo_free(struct call_txn *t);
+/* It failed (487, 488...): both legs' SDP state as before (and the kept
+ * state freed). */
+void call_reinvite_undo(struct trunk_call *call, struct call_txn *t);
+/* It was CANCELled by its asker but the other leg's 2xx (sip, CSeq cseq)
+ * crossed the CANCEL: ACK that leg and give it back the asker's session
+ * (a re-INVITE of ours, or an answer in the ACK); BYE both when that
+ * cannot be done. */
+void call_reinvite_crossed(struct trunk_call *call, struct call_txn *t,
+			   uint32_t cseq, sip_t const *sip);
 
 /* call_retx.c: RFC 3261 13.3.1.4. We answered irq, an INVITE on leg,
  * with a 2xx: send it again (UDP) until leg's ACK, end the call after

@@ -10,11 +10,13 @@
  * call_auth() gives the digest for our requests toward a carrier that
  * challenged us, the initial INVITE included.
  */
+#include <stdio.h>
 #include <string.h>
 
 #define SU_TIMER_ARG_T struct trunk_call
 
 #include "call.h"
+#include "flow.h"
 
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/sip_header.h>
@@ -108,10 +110,14 @@ static bool call_txn_prack(struct trunk_call *call, struct call_txn *t,
  * hop by hop): 180/183 reach the asker, as for the initial INVITE, so a
  * far end that alerts or plays an announcement before it decides is seen
  * doing so, and a proxy on the asker's side keeps its timer C running.
- * What crosses is the status and phrase, without the body: the session
- * changes with the 2xx, which carries the answer (an answer in an 18x must
- * be repeated there, RFC 3261 13.2.1), and our own relayed re-INVITE never
- * asks for an offer in an 18x. Each leg keeps its own 100rel: when the
+ * What crosses is the status and phrase, and the SDP answer to the
+ * asker's offer when the 18x has one (rewritten like any SDP: early media
+ * of the new session, e.g. an announcement, reaches the asker through the
+ * relay; the 2xx repeats that answer, RFC 3261 13.2.1, so it crosses there
+ * as the same SDP, same o= version). A body in an 18x to an offerless
+ * re-INVITE (an offer, which only a reliable 18x may carry and our relayed
+ * re-INVITE does not offer 100rel) does not cross: the offer comes in the
+ * 2xx. Each leg keeps its own 100rel: when the
  * asker's re-INVITE requires it, nta sends our 18x reliably with an RSeq of
  * ours and answers its PRACK; when the answerer sends a reliable one
  * (although our re-INVITE does not offer 100rel), we PRACK it here,
@@ -122,12 +128,18 @@ static void call_reinvite_provisional(struct trunk_call *call,
 				      nta_outgoing_t *orq, sip_t const *sip)
 {
 	struct call_txn *t = &call->reinvite;
+	struct call_body body = { 0 };
 
 	if (!call_txn_prack(call, t, orq, sip))
 		return;
-	nta_incoming_treply(
-		t->irq, sip->sip_status->st_status, sip->sip_status->st_phrase,
-		SIPTAG_CONTACT(call_leg_contact(call, t->from)), TAG_END());
+	if (t->offer && sip->sip_payload &&
+	    call_sdp_cross(call, call_peer(t->from), sip->sip_payload,
+			   sip->sip_content_type, &body))
+		memset(&body, 0, sizeof(body)); /* unusable: the 2xx decides */
+	nta_incoming_treply(t->irq, sip->sip_status->st_status,
+			    sip->sip_status->st_phrase,
+			    SIPTAG_CONTACT(call_leg_contact(call, t->from)),
+			    CALL_BODY_TAGS(&body), TAG_END());
 }
 
 static int call_reinvite_response(struct trunk_call *call, nta_outgoing_t *orq,
@@ -143,15 +155,13 @@ static int call_reinvite_response(struct trunk_call *call, nta_outgoing_t *orq,
 	if (status < 200 || !t->irq)
 		return 0;
 	if (t->cancelled && status < 300) {
-		/* The 2xx crossed our CANCEL; the asker has nta's 487. The
-		 * answerer's dialog needs its ACK all the same (RFC 3261
-		 * 9.1); an offer in this 2xx stays unanswered. */
-		LOGW("trunk.call", call->ctx,
-		     "leg %c accepted a re-INVITE that leg %c cancelled",
-		     call_peer(t->from) == &call->a ? 'A' : 'B',
-		     t->from == &call->a ? 'A' : 'B');
-		call_send_ack(call, call_peer(t->from), cseq, NULL);
+		/* The 2xx crossed our CANCEL; the asker has nta's 487 and its
+		 * old session: the answerer's dialog gets its ACK (RFC 3261
+		 * 9.1) and that session back (call_reoffer.c). */
+		call_reinvite_crossed(call, t, cseq, sip);
 	} else {
+		if (status >= 300) /* the offer that crossed is void */
+			call_reinvite_undo(call, t);
 		call_txn_answer(call, t, sip, status);
 		if (status < 300) {
 			/* Ours to the asker, until its ACK (RFC 3261 14.2). */
@@ -219,10 +229,14 @@ static int call_txn_start(struct call_leg *cl, struct call_txn *t,
 	/* Too small a Session-Expires: 422, nothing relayed. */
 	if (refresh && call_timer_request_in(cl, irq, sip, &st))
 		return 0;
+	if (t == &call->reinvite && sip->sip_payload)
+		call_reinvite_keep(call, t, cl);
 	rc = call_sdp_cross(call, cl, sip->sip_payload, sip->sip_content_type,
 			    &body);
-	if (rc)
+	if (rc) {
+		call_reinvite_undo(call, t);
 		return rc;
+	}
 	t->orq = nta_outgoing_tcreate(
 		peer->leg, cb, call, CALL_HOP(peer),
 		t->as_invite ? sip_method_invite : sip->sip_request->rq_method,
@@ -237,8 +251,10 @@ static int call_txn_start(struct call_leg *cl, struct call_txn *t,
 				     : sip->sip_request->rq_method_name,
 			body.pl)),
 		CALL_BODY_TAGS(&body), TAG_END());
-	if (!t->orq)
+	if (!t->orq) {
+		call_reinvite_undo(call, t);
 		return 500;
+	}
 	t->from = cl;
 	t->irq = irq;
 	t->offer = sip->sip_payload != NULL;
@@ -306,8 +322,14 @@ static int call_relay_other(struct call_leg *cl, nta_incoming_t *irq,
 		if (!sip->sip_payload)
 			return 200; /* early: nothing to tell the other side */
 		if (call->state != CALL_CONFIRMED) {
+			/* RFC 3311 5.2: Retry-After 0-10 s, at random, so
+			 * that two UAs refused alike do not retry together. */
+			char ra[4];
+
+			snprintf(ra, sizeof(ra), "%u",
+				 (unsigned)(trunk_random() % 11));
 			nta_incoming_treply(irq, 500, "Not Now",
-					    SIPTAG_RETRY_AFTER_STR("2"),
+					    SIPTAG_RETRY_AFTER_STR(ra),
 					    TAG_END());
 			return 0;
 		}

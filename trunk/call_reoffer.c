@@ -21,7 +21,29 @@
  *
  * While it is under way a re-INVITE from either peer gets 491 (glare,
  * call_dialog.c).
+ *
+ * The same re-INVITE of ours puts the legs back in agreement after a
+ * relayed re-INVITE failed on one side only: the asker (leg F) CANCELled
+ * it, got 487 and kept its session, while the other leg (X) accepted it
+ * with a 2xx that crossed our CANCEL (RFC 3261 9.1: the 2xx stands). X's
+ * 2xx is ACKed, then X gets a re-INVITE whose offer is the SDP it had
+ * before (F's session as we last described it to X, at a higher o=
+ * version); if X refuses it, both legs get a BYE. When F's re-INVITE had no
+ * offer, X's 2xx carries one: the ACK answers it with F's session (only
+ * the codecs X offers; none in common: ACK, then BYE on both legs).
+ *
+ *   re-INVITE(F) relayed ──CANCEL(F)──▶ CANCEL(X) ──487──▶ F's state back
+ *                                            │ 2xx crossed
+ *                                            ▼
+ *          with offer: ACK(X), re-INVITE(X, F's SDP) ──2xx──▶ ACK, agreed
+ *          offerless:  ACK(X, answer from F's SDP)       └─fail──▶ BYE both
+ *
+ * Whatever failed (487, 488...), the offer of F's that crossed when the
+ * re-INVITE was relayed no longer holds: the offer/answer state of both
+ * legs and the relay's idea of F's (and X's) peer go back to what they
+ * were (call_reinvite_undo).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #define SU_TIMER_ARG_T struct trunk_call
@@ -52,9 +74,14 @@ static int reoffer_response(struct trunk_call *call, nta_outgoing_t *orq,
 	if (status >= 300 || !sip) {
 		nta_outgoing_destroy(orq);
 		tl->offer_out = false;
-		LOGW(SUBSYS, call->ctx,
-		     "leg %c refused the new media after the transfer: %d",
-		     to == &call->a ? 'A' : 'B', status);
+		LOGW(SUBSYS, call->ctx, "leg %c refused our re-INVITE (%s): %d",
+		     to == &call->a ? 'A' : 'B',
+		     call->realign ? "the media the other leg kept"
+				   : "the new media after the transfer",
+		     status);
+		if (call->realign) /* the legs disagree for good */
+			call_hangup(call, "legs disagree on the media");
+		call->realign = false;
 		return 0;
 	}
 	call_send_ack(call, to, nta_outgoing_cseq(orq), NULL);
@@ -69,9 +96,30 @@ static int reoffer_response(struct trunk_call *call, nta_outgoing_t *orq,
 		call_sdp_learn(call, to, sip->sip_payload);
 	}
 	call_timer_response_in(to, sip);
-	LOGI(SUBSYS, call->ctx, "leg %c took the new media after the transfer",
-	     to == &call->a ? 'A' : 'B');
+	LOGI(SUBSYS, call->ctx, "leg %c took %s", to == &call->a ? 'A' : 'B',
+	     call->realign ? "the media the other leg kept"
+			   : "the new media after the transfer");
+	call->realign = false;
 	return 0;
+}
+
+/* Our re-INVITE to `to` with body (reoffer_response() takes its answer). */
+static void reoffer_send(struct trunk_call *call, struct call_leg *to,
+			 struct call_body *body)
+{
+	const char *st = call_timer_request_headers(call, to);
+
+	call->reoffer_to = to;
+	call->reoffer = nta_outgoing_tcreate(
+		to->leg, reoffer_response, call, CALL_HOP(to),
+		SIP_METHOD_INVITE, NULL, CALL_TPORT_TAG(to),
+		SIPTAG_CONTACT(call_leg_contact(call, to)),
+		TAG_IF(st, SIPTAG_HEADER_STR(st)),
+		SIPTAG_HEADER((sip_header_t *)call_auth(call, to, "INVITE",
+							body->pl)),
+		CALL_BODY_TAGS(body), TAG_END());
+	if (!call->reoffer)
+		call->sdp[to == &call->a ? 0 : 1].offer_out = false;
 }
 
 void call_reoffer(struct trunk_call *call, struct call_leg *from,
@@ -81,7 +129,6 @@ void call_reoffer(struct trunk_call *call, struct call_leg *from,
 	struct trunk_sdp_leg *tl = &call->sdp[to == &call->a ? 0 : 1];
 	struct trunk_sdp_remote rs;
 	struct call_body body;
-	const char *st;
 
 	if (!sip->sip_payload || !call->media || call->reoffer ||
 	    trunk_sdp_remote(sip->sip_payload->pl_data,
@@ -99,20 +146,9 @@ void call_reoffer(struct trunk_call *call, struct call_leg *from,
 	if (call_sdp_cross(call, from, sip->sip_payload, sip->sip_content_type,
 			   &body))
 		return;
-	st = call_timer_request_headers(call, to);
-	call->reoffer_to = to;
-	call->reoffer = nta_outgoing_tcreate(
-		to->leg, reoffer_response, call, CALL_HOP(to),
-		SIP_METHOD_INVITE, NULL, CALL_TPORT_TAG(to),
-		SIPTAG_CONTACT(call_leg_contact(call, to)),
-		TAG_IF(st, SIPTAG_HEADER_STR(st)),
-		SIPTAG_HEADER(
-			(sip_header_t *)call_auth(call, to, "INVITE", body.pl)),
-		CALL_BODY_TAGS(&body), TAG_END());
 	LOGI(SUBSYS, call->ctx, "leg %c: re-INVITE with the new party's codecs",
 	     to == &call->a ? 'A' : 'B');
-	if (!call->reoffer)
-		tl->offer_out = false;
+	reoffer_send(call, to, &body);
 }
 
 void call_reoffer_free(struct trunk_call *call)
@@ -120,4 +156,205 @@ void call_reoffer_free(struct trunk_call *call)
 	if (call->reoffer)
 		nta_outgoing_destroy(call->reoffer);
 	call->reoffer = NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* A relayed re-INVITE that failed on one side only                        */
+
+/* Both legs' offer/answer state before an offer of F's crossed to X, and
+ * the SDP X had from us then (on the heap while the re-INVITE lasts). */
+struct call_sdp_undo {
+	struct trunk_sdp_leg leg[2]; /* sdp[0], sdp[1] then (last: stale) */
+	char *x_last;		     /* sdp[X].last then, a copy */
+};
+
+static int leg_idx(const struct trunk_call *call, const struct call_leg *leg)
+{
+	return leg == &call->a ? 0 : 1;
+}
+
+void call_reinvite_keep(struct trunk_call *call, struct call_txn *t,
+			struct call_leg *from)
+{
+	struct call_sdp_undo *u;
+	const char *last = call->sdp[!leg_idx(call, from)].last;
+
+	call_reinvite_undo_free(t);
+	if (!(u = calloc(1, sizeof(*u))))
+		return;
+	memcpy(u->leg, call->sdp, sizeof(u->leg));
+	u->x_last = last ? strdup(last) : NULL;
+	t->undo = u;
+}
+
+void call_reinvite_undo_free(struct call_txn *t)
+{
+	if (!t->undo)
+		return;
+	free(t->undo->x_last);
+	free(t->undo);
+	t->undo = NULL;
+}
+
+/* The offer/answer state of leg i as it was, but for what its peer saw of
+ * ours since (session, version, last body: an o= version only rises). */
+static void undo_leg(struct trunk_call *call, const struct call_sdp_undo *u,
+		     int i)
+{
+	struct trunk_sdp_leg keep = call->sdp[i];
+
+	call->sdp[i] = u->leg[i];
+	call->sdp[i].sess_id = keep.sess_id;
+	call->sdp[i].version = keep.version;
+	call->sdp[i].last = keep.last;
+}
+
+/* The relay sends leg i's peer what was agreed before: its stream then,
+ * with the payload types both our last SDPs named (the answer's). */
+static void undo_remote(struct trunk_call *call, int i)
+{
+	const struct trunk_sdp_leg *l = &call->sdp[i], *o = &call->sdp[!i];
+	struct trunk_sdp_stream st = l->peer;
+	unsigned j, k;
+
+	if (!l->peer_known || !call->media)
+		return;
+	st.npt = 0;
+	for (j = 0; j < l->npt; j++)
+		for (k = 0; k < o->npt; k++)
+			if (l->pt[j] == o->pt[k]) {
+				st.pt[st.npt++] = l->pt[j];
+				break;
+			}
+	call_sdp_remote(call, i ? &call->b : &call->a, &st);
+}
+
+void call_reinvite_undo(struct trunk_call *call, struct call_txn *t)
+{
+	if (!t->undo)
+		return;
+	undo_leg(call, t->undo, 0);
+	undo_leg(call, t->undo, 1);
+	undo_remote(call, 0);
+	undo_remote(call, 1);
+	call_reinvite_undo_free(t);
+}
+
+static bool has_pt(const uint8_t *pt, unsigned n, uint8_t want)
+{
+	while (n--)
+		if (pt[n] == want)
+			return true;
+	return false;
+}
+
+/*
+ * F's session as we last described it to X (text), for X at a higher o=
+ * version of ours: an offer, or the answer to X's offer `offered`. Only
+ * the codecs agreed before are named (those both our last SDPs named, and
+ * X offers now): the relay never transcodes. On the scratch home in
+ * *body; 0, or EINVAL when nothing is left.
+ */
+static int realign_sdp(struct trunk_call *call, struct call_leg *x,
+		       const char *text, const struct trunk_sdp_stream *offered,
+		       struct call_body *body)
+{
+	struct trunk_sdp_leg *xl = &call->sdp[leg_idx(call, x)];
+	const struct trunk_sdp_leg *fl = &call->sdp[!leg_idx(call, x)];
+	uint16_t ports[TRUNK_SDP_MAX_MEDIA] = { 0 };
+	const char *addr;
+	char why[120], *out;
+	unsigned i;
+
+	memset(body, 0, sizeof(*body));
+	if (!text || !call->media)
+		return EINVAL;
+	/* The rewrite of an answer keeps only what xl->peer lists. */
+	if (offered)
+		xl->peer = *offered;
+	xl->peer.npt = 0;
+	for (i = 0; i < fl->npt; i++)
+		if (has_pt(xl->pt, xl->npt, fl->pt[i]) &&
+		    (!offered || has_pt(offered->pt, offered->npt, fl->pt[i])))
+			xl->peer.pt[xl->peer.npt++] = fl->pt[i];
+	xl->peer_known = true;
+	xl->answer = true;
+	ports[0] = media_session_port(call->media, x == &call->a ? MEDIA_LEG_A
+								 : MEDIA_LEG_B);
+	addr = media_engine_side_addr(call->gw->media,
+				      (enum media_side)x->side);
+	if (!xl->peer.npt ||
+	    trunk_sdp_rewrite(call->home, xl, text, strlen(text), addr,
+			      strchr(addr, ':'), ports, TRUNK_SDP_MAX_MEDIA,
+			      &out, why, sizeof(why)))
+		return EINVAL;
+	body->pl = sip_payload_make(trunk_scratch_get(call->gw), out);
+	su_free(call->home, out); /* kept as xl->last */
+	body->ct = sip_content_type_make(trunk_scratch_get(call->gw),
+					 "application/sdp");
+	xl->offer_out = !offered;
+	return body->pl && body->ct && xl->npt ? 0 : EINVAL;
+}
+
+/* X's 2xx to an offerless re-INVITE: its offer, answered in the ACK with
+ * F's session; the relay sends X what was agreed. */
+static bool realign_answer(struct trunk_call *call, struct call_leg *x,
+			   uint32_t cseq, sip_t const *sip)
+{
+	struct trunk_sdp_leg *xl = &call->sdp[leg_idx(call, x)];
+	struct trunk_sdp_remote rs;
+	struct call_body body;
+	char *last = xl->last ? su_strdup(trunk_scratch_get(call->gw), xl->last)
+			      : NULL;
+
+	if (!sip->sip_payload ||
+	    trunk_sdp_remote(sip->sip_payload->pl_data,
+			     sip->sip_payload->pl_len, &rs, NULL, 0) ||
+	    rs.nstreams != 1 || realign_sdp(call, x, last, &rs.s[0], &body))
+		return false;
+	xl->peer_answered = false; /* X's SDP was an offer */
+	xl->peer_o_id = rs.o_id;
+	xl->peer_o_version = rs.o_version;
+	call_ack_leg(call, x->leg, x, cseq, &body);
+	rs.s[0].npt = xl->npt;
+	memcpy(rs.s[0].pt, xl->pt, xl->npt);
+	call_sdp_remote(call, x, &rs.s[0]);
+	return true;
+}
+
+void call_reinvite_crossed(struct trunk_call *call, struct call_txn *t,
+			   uint32_t cseq, sip_t const *sip)
+{
+	struct call_leg *x = call_peer(t->from);
+	struct call_body body;
+	char c = x == &call->a ? 'A' : 'B';
+	char *x_last = t->undo && t->undo->x_last
+			       ? su_strdup(trunk_scratch_get(call->gw),
+					   t->undo->x_last)
+			       : NULL;
+
+	LOGW(SUBSYS, call->ctx,
+	     "leg %c accepted a re-INVITE that leg %c cancelled: giving leg "
+	     "%c back the media leg %c kept",
+	     c, c == 'A' ? 'B' : 'A', c, c == 'A' ? 'B' : 'A');
+	if (!t->offer) { /* its 2xx has an offer: the ACK answers it */
+		if (realign_answer(call, x, cseq, sip))
+			return;
+		call_send_ack(call, x, cseq, NULL);
+	} else {
+		/* Its 2xx answered F's offer: agreed on X until our offer. */
+		call_send_ack(call, x, cseq, NULL);
+		call_reinvite_undo(call, t);
+		call_sdp_learn(call, x, sip->sip_payload);
+		if (!call->reoffer &&
+		    !realign_sdp(call, x, x_last, NULL, &body)) {
+			call->realign = true;
+			reoffer_send(call, x, &body);
+			if (call->reoffer)
+				return;
+			call->realign = false;
+		}
+	}
+	LOGW(SUBSYS, call->ctx, "cannot realign leg %c: ending the call", c);
+	call_hangup(call, "legs disagree on the media");
 }

@@ -4,10 +4,11 @@
 # the carrier gets the 180 (its own dialog's To tag, unreliable, no body,
 # nothing of the PBX) before the 200. The PBX re-INVITEs with Supported:
 # 100rel; the carrier answers a reliable 183 with SDP: trunkd PRACKs it
-# in the carrier's dialog and the PBX gets an unreliable, bodiless 183,
-# then the 200. A third re-INVITE of the PBX's, CANCELled after the
-# carrier's 180: the carrier gets trunkd's CANCEL (200, 487, ACK). The
-# carrier hangs up; no call is left.
+# in the carrier's dialog and the PBX gets an unreliable 183 with that
+# answer rewritten by trunkd, then the 200 with the same SDP. A third
+# re-INVITE of the PBX's, CANCELled after the carrier's 180: the carrier
+# gets trunkd's CANCEL (200, 487, ACK). The carrier hangs up; no call is
+# left.
 # REQ: SC-6-1 (partly: 18x to re-INVITEs relayed), XFR-2
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
