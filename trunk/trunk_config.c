@@ -31,6 +31,16 @@ static const struct config_key trunk_listen_keys[] = {
 	  CONFIG_F_RESTART,
 	  "Transports on the trunk-side addresses; tls is needed by every "
 	  "trunk whose transport is tls (the default)." },
+	{ "udp_receive_buffer", CONFIG_INT, 0, 1048576, NULL, "8192",
+	  CONFIG_F_RESTART,
+	  "Receive buffer of each SIP UDP socket, in KB (0: the system's "
+	  "default, net.core.rmem_default, 208 KB on Linux). A datagram "
+	  "that arrives while it is full is lost and costs a retransmission "
+	  "500 ms later: 208 KB hold about 90 SIP messages, a few "
+	  "milliseconds of a busy trunk; 8 MB hold several thousand. The "
+	  "kernel counts only what is queued. Beyond net.core.rmem_max the "
+	  "size needs CAP_NET_ADMIN (SO_RCVBUFFORCE); without it Linux "
+	  "caps it at rmem_max." },
 	{ "enterprise_tls_listen", CONFIG_ADDR_LIST, 0, 8, NULL, NULL,
 	  CONFIG_F_RESTART,
 	  "Where the enterprise side's TLS listener binds, one per "

@@ -56,8 +56,9 @@
 # step); BENCH_BASE=PATH runs another trunkd binary (e.g. a build of the
 # previous commit) through the same steps after trunkd, as system "base",
 # for A/B comparisons within one run; BENCH_PERF=1 records the trunkd
-# steps with `perf record -g` into the temp dir (with TI_KEEP=1: perf
-# report -i $TI_DIR/trunkd-RATE.perf.data); TI_KEEP=1 keeps the temp dir
+# steps with `perf record -g` (BENCH_PERF_OPTS: other options) into the
+# temp dir (with TI_KEEP=1: perf report -i $TI_DIR/trunkd-RATE.perf.data);
+# TI_KEEP=1 keeps the temp dir
 # (SIPp statistics, logs).
 # Run as root (the namespace gives fixed ports; otherwise ports are moved to
 # free ones and other load on the host shows in the numbers).
@@ -155,13 +156,31 @@ sipp_stat()
 		END { print (c && v != "") ? v : "?" }' "$1"
 }
 
+# udp_drops: "ALL SUT" datagrams dropped so far in the namespace because a
+# UDP socket's receive buffer was full (RcvbufErrors of /proc/net/snmp),
+# and those of them dropped by the sockets of the system under test
+# (the drops column of /proc/net/udp for local ports 5060 and 5080;
+# SIPp's sockets close with each step, the SUT's persist).
+udp_drops()
+{
+	ti_exec awk -v a="$(printf '%04X' "$(ti_port 5060)")" -v b="$(printf '%04X' "$(ti_port 5080)")" '
+		FILENAME ~ /snmp/ && $1 == "Udp:" && $2 !~ /^[0-9]/ {
+			for (i = 2; i <= NF; i++) if ($i == "RcvbufErrors") c = i; next }
+		FILENAME ~ /snmp/ && $1 == "Udp:" && c { all = $c }
+		FILENAME ~ /udp$/ && FNR > 1 { split($2, l, ":"); if (l[2] == a || l[2] == b) sut += $NF }
+		END { print all + 0, sut + 0 }' /proc/net/snmp /proc/net/udp
+}
+
 # usecs: wall clock in µs.
 usecs() { echo "${EPOCHREALTIME/./}"; }
 
 # --------------------------------------------------------------------------
 # Peers
 
-SIPP_COMMON=(-t u1 -i 127.0.0.1 -nostdin -max_log_size 5000000)
+# -buff_size: 4 MB socket buffers (Linux caps them at net.core.rmem_max):
+# with its default 64 KB, SIPp itself dropped responses that a loaded
+# system under test sent in a burst after a stall.
+SIPP_COMMON=(-t u1 -i 127.0.0.1 -nostdin -max_log_size 5000000 -buff_size 4194304)
 
 uas_start() # NAME CALLS TIMEOUT_S [SIPP ARG...] (in $TI_DIR: -trace_counts)
 {
@@ -311,28 +330,30 @@ cap_stop()
 # --------------------------------------------------------------------------
 # One step: SYSTEM at RATE calls/s for SECS seconds. Results in R_*[key].
 
-declare -A R_OK R_WHY R_CALLS R_CPU R_RETR R_WALL R_LOAD R_MEM R_INV R_200
+declare -A R_OK R_WHY R_CALLS R_CPU R_RETR R_WALL R_LOAD R_MEM R_INV R_200 R_DROP
 declare -a ORDER=()
 
 step() # SYSTEM RATE SECS
 {
 	local sys=$1 rate=$2 secs=$3 key="$1:$2" name="$1-$2"
 	local calls=$(($2 * $3)) c0=0 c1=0 w0 w1 uac_rc=0 uas_rc=0 why=
-	local ok fail uas_ok uas_fail retr wall_ms limit_ms
+	local ok fail uas_ok uas_fail retr wall_ms limit_ms d0 d1
 	ORDER+=("$key")
 	uas_start "$name" "$calls" $((secs * 2 + 30))
 	uac_args "$name" "$rate" "$calls" 1000 $((secs * 2 + 20)) "$(target_of "$sys")"
 	LAT_INV=- LAT_OK=- LAT_N=
 	[ "$sys" = direct ] || [ "$LATENCY" = 0 ] || cap_start "$name"
 	[ "$sys" = direct ] || [ "$sys" = kamailio ] || [ -z "${BENCH_PERF:-}" ] ||
-		ti_start perf perf record -F 1999 -g -p "$(ti_pid trunkd)" \
+		ti_start perf perf record ${BENCH_PERF_OPTS:--F 1999 -g} -p "$(ti_pid trunkd)" \
 			-o "$TI_DIR/$name.perf.data"
 	# shellcheck disable=SC2046 # PIDs, one word each
 	[ "$sys" = direct ] || c0=$(cpu_ticks $(sut_pids "$sys"))
+	d0=$(udp_drops)
 	w0=$(usecs)
 	TI_CMD_TIMEOUT=$((secs * 2 + 40)) ti_exec sipp "${UAC_ARGS[@]}" \
 		>"$TI_DIR/$name.uac.screen.txt" 2>&1 || uac_rc=$?
 	w1=$(usecs)
+	d1=$(udp_drops)
 	# shellcheck disable=SC2046
 	[ "$sys" = direct ] || c1=$(cpu_ticks $(sut_pids "$sys"))
 	R_MEM[$key]=-
@@ -367,6 +388,7 @@ step() # SYSTEM RATE SECS
 	((retr * 100 <= calls)) || why+="$retr retransmissions; "
 	((wall_ms <= limit_ms)) || why+="rate not held (${wall_ms} ms); "
 
+	R_DROP[$key]="$((${d1% *} - ${d0% *})) ($((${d1#* } - ${d0#* })) by the SUT)"
 	R_CALLS[$key]=$calls
 	R_RETR[$key]=$retr
 	R_WALL[$key]=$wall_ms
@@ -386,7 +408,7 @@ step() # SYSTEM RATE SECS
 	fi
 	ti_log "$sys $rate calls/s x ${secs} s: ${R_OK[$key]}" \
 		"(CPU ${R_CPU[$key]} µs/call, ${R_LOAD[$key]} % of a core," \
-		"$retr retransmissions, ${wall_ms} ms, PSS ${R_MEM[$key]} kB;" \
+		"$retr retransmissions, ${R_DROP[$key]} UDP drops, ${wall_ms} ms, PSS ${R_MEM[$key]} kB;" \
 		"latency µs p50/p99/max INVITE $LAT_INV, 200 $LAT_OK${LAT_N:+ (paired INVITE/200: $LAT_N)})${why:+: ${why%; }}"
 	[ -z "$why" ]
 }
