@@ -121,6 +121,20 @@ cpu_ticks()
 	echo "$sum"
 }
 
+# run_delay_us PID...: how long the processes' main threads waited for a
+# CPU while runnable, in µs (/proc/PID/schedstat: the scheduler's
+# run_delay; time the machine's other load took from them).
+run_delay_us()
+{
+	local pid st sum=0
+	for pid in "$@"; do
+		read -r st <"/proc/$pid/schedstat" || continue
+		st=${st#* }
+		sum=$((sum + ${st%% *} / 1000))
+	done
+	echo "$sum"
+}
+
 # status_kb PID FIELD: VmRSS or VmHWM of PID in kB.
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 
@@ -337,7 +351,7 @@ step() # SYSTEM RATE SECS
 {
 	local sys=$1 rate=$2 secs=$3 key="$1:$2" name="$1-$2"
 	local calls=$(($2 * $3)) c0=0 c1=0 w0 w1 uac_rc=0 uas_rc=0 why=
-	local ok fail uas_ok uas_fail retr wall_ms limit_ms d0 d1
+	local ok fail uas_ok uas_fail retr wall_ms limit_ms d0 d1 q0=0 q1=0
 	ORDER+=("$key")
 	uas_start "$name" "$calls" $((secs * 2 + 30))
 	uac_args "$name" "$rate" "$calls" 1000 $((secs * 2 + 20)) "$(target_of "$sys")"
@@ -348,6 +362,8 @@ step() # SYSTEM RATE SECS
 			-o "$TI_DIR/$name.perf.data"
 	# shellcheck disable=SC2046 # PIDs, one word each
 	[ "$sys" = direct ] || c0=$(cpu_ticks $(sut_pids "$sys"))
+	# shellcheck disable=SC2046
+	[ "$sys" = direct ] || q0=$(run_delay_us $(sut_pids "$sys"))
 	d0=$(udp_drops)
 	w0=$(usecs)
 	TI_CMD_TIMEOUT=$((secs * 2 + 40)) ti_exec sipp "${UAC_ARGS[@]}" \
@@ -356,6 +372,8 @@ step() # SYSTEM RATE SECS
 	d1=$(udp_drops)
 	# shellcheck disable=SC2046
 	[ "$sys" = direct ] || c1=$(cpu_ticks $(sut_pids "$sys"))
+	# shellcheck disable=SC2046
+	[ "$sys" = direct ] || q1=$(run_delay_us $(sut_pids "$sys"))
 	R_MEM[$key]=-
 	# shellcheck disable=SC2046
 	[ "$sys" = direct ] || R_MEM[$key]=$(pss_kb $(sut_pids "$sys"))
@@ -408,7 +426,7 @@ step() # SYSTEM RATE SECS
 	fi
 	ti_log "$sys $rate calls/s x ${secs} s: ${R_OK[$key]}" \
 		"(CPU ${R_CPU[$key]} µs/call, ${R_LOAD[$key]} % of a core," \
-		"$retr retransmissions, ${R_DROP[$key]} UDP drops, ${wall_ms} ms, PSS ${R_MEM[$key]} kB;" \
+		"$retr retransmissions, ${R_DROP[$key]} UDP drops, waited $(((q1 - q0) / 1000)) ms for a CPU, ${wall_ms} ms, PSS ${R_MEM[$key]} kB;" \
 		"latency µs p50/p99/max INVITE $LAT_INV, 200 $LAT_OK${LAT_N:+ (paired INVITE/200: $LAT_N)})${why:+: ${why%; }}"
 	[ -z "$why" ]
 }
@@ -641,6 +659,7 @@ overload_step()
 	run_steps trunkd "$STEP" $RATES
 	TRUNKD_HWM=$(status_kb "$(ti_pid trunkd)" VmHWM)
 	ti_stop trunkd 10
+	cp "$TI_DIR/trunkd.log" "$TI_DIR/trunkd-steps.log" # the next one's goes there
 	# a fresh trunkd at 2x the last passing rate (BENCH_OVERLOAD=0: not)
 	[ "${BENCH_OVERLOAD:-1}" = 0 ] || overload_step
 
@@ -648,6 +667,7 @@ overload_step()
 		TRUNKD=$BENCH_BASE trunkd_up
 		run_steps base "$STEP" $RATES
 		ti_stop trunkd 10
+		cp "$TI_DIR/trunkd.log" "$TI_DIR/base-steps.log"
 	fi
 
 	kamailio_up
