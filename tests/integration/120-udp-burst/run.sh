@@ -7,6 +7,7 @@
 # resumed and must answer every one of them, and the kernel must count no
 # drop on its sockets. The same burst against udp_receive_buffer = 0 (the
 # system's default, 208 KB on Linux) shows what the setting prevents.
+# REQ: none (capacity: DESIGN "Performance goals", no SIPconnect requirement)
 . "$(dirname "$0")/../lib.sh"
 ti_setup
 
