@@ -100,6 +100,8 @@ for tool in sipp kamailio getconf awk $([ "$LATENCY" = 0 ] || echo dumpcap); do
 done
 CLK_TCK=$(getconf CLK_TCK)
 # Four RTP sockets per call in trunkd: room for thousands of calls.
+# (A hard limit below it stays: logged with the machine line, since at
+# 2,000 calls/s media anchoring needs more than 20,000 descriptors.)
 ulimit -n 65536 2>/dev/null || true
 DIALLED=+15550100001 # inside [trunk local] identities of config/trunkd.conf
 
@@ -649,7 +651,8 @@ overload_step()
 # shellcheck disable=SC2086 # lists of rates
 {
 	ti_log "mode $MODE: rates $RATES, ${STEP} s each; generator $GEN_RATES, ${GEN_STEP} s; hold $HOLD"
-	ti_log "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+	ti_log "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)," \
+		"open files limit $(ulimit -n) (trunkd anchors media: 4 sockets per call)"
 
 	run_steps direct "$GEN_STEP" $GEN_RATES
 
