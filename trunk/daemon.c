@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -643,6 +644,31 @@ static void trunk_malloc_tune(void)
 		LOGD(SUBSYS, NULL, "mallopt(M_MXFAST, 0) refused");
 }
 
+/*
+ * The open-files limit raised to its hard limit. Each call takes four
+ * descriptors (two RTP/RTCP pairs) and the RTP pool keeps pairs bound
+ * between calls (docs/media.md): with a shell's or a unit's usual soft
+ * limit of 1,024, calls failed with "no media session: Too many open
+ * files" at a few hundred. Servers raise theirs; the hard limit (systemd's
+ * LimitNOFILE=) stays the operator's.
+ */
+static void trunk_files_limit(void)
+{
+	struct rlimit rl;
+	rlim_t was;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+		return;
+	was = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		LOGW(SUBSYS, NULL, "cannot raise the open-files limit %llu: %s",
+		     (unsigned long long)was, strerror(errno));
+	else
+		LOGI(SUBSYS, NULL, "open-files limit raised from %llu to %llu",
+		     (unsigned long long)was, (unsigned long long)rl.rlim_cur);
+}
+
 int trunk_daemon_run(const struct trunk_daemon_opts *opts)
 {
 	struct trunk_gateway gw = { .signal_fd = -1, .generation = 1 };
@@ -656,6 +682,7 @@ int trunk_daemon_run(const struct trunk_daemon_opts *opts)
 	trunk_sofia_log_init();
 	media_log_bridge_init();
 	trunk_apply_log_levels(gw.cfg);
+	trunk_files_limit();
 	gw.started = time(NULL);
 	gw.config_path = strdup(opts->config_path);
 	gw.pid_file = trunk_pid_file_path(opts, gw.cfg);

@@ -9,7 +9,18 @@ version=$(ti_exec "$TRUNKD" --version) || ti_fail "trunkd --version exited $?"
 [[ $version == "trunkd 0.1.0"* ]] || ti_fail "trunkd --version printed '$version'"
 
 ti_config "$SOURCE_ROOT/config/trunkd.conf" "$TI_DIR/trunkd.conf"
+# Started with a soft open-files limit of 1,024 (a shell's usual), trunkd
+# raises it to the hard limit (four descriptors per call).
+hard=$(ulimit -Hn)
+[ "$hard" = unlimited ] || [ "$hard" -gt 1024 ] && ulimit -Sn 1024
 ti_trunkd_start "$TI_DIR/trunkd.conf"
+soft=$(awk '/^Max open files/ { print $4 }' "/proc/$(ti_pid trunkd)/limits")
+if [ "$hard" = unlimited ] || [ "$hard" -gt 1024 ]; then
+	[ "$soft" = "$hard" ] ||
+		ti_fail "trunkd's open-files limit is $soft, not the hard limit $hard"
+else
+	ti_log "hard open-files limit $hard: nothing to raise"
+fi
 
 mode=$(stat -c %a "$TI_SOCK")
 [ "$mode" = 600 ] || ti_fail "control socket mode is $mode, expected 600"
