@@ -291,7 +291,8 @@ static int trunk_agent_message(struct trunk_agent *agent, nta_agent_t *nta,
 		trunk_agent_new_request(agent, msg, sip);
 		return 0;
 	}
-	if (sip && sip->sip_status && trunk_call_stray_2xx(nta, sip)) {
+	if (sip && sip->sip_status &&
+	    trunk_call_stray_2xx(agent->gw, nta, sip)) {
 		msg_destroy(msg);
 		return 0;
 	}

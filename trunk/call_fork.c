@@ -36,6 +36,7 @@
  * reliable 18x unseen: prack.c sends its PRACKs itself.)
  */
 #include <string.h>
+#include <strings.h>
 
 #define SU_TIMER_ARG_T struct trunk_call
 
@@ -43,10 +44,12 @@
 #include "tls.h"
 
 #include <sofia-sip/nta_tag.h>
+#include <sofia-sip/nta_tport.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/su_tag.h>
+#include <sofia-sip/tport.h>
 
 #define SUBSYS "trunk.fork"
 
@@ -258,6 +261,21 @@ static void fork_release(su_root_magic_t *m, su_timer_t *t,
 	call->b_release = NULL;
 }
 
+/* Our INVITE went over TCP or TLS. There nta ends it with its 2xx (no
+ * timer D on a reliable transport, RFC 3261 17.1.1.2) and matches no
+ * later 2xx to it: those reach the agent (trunk_call_stray_2xx()) while
+ * nta still holds the ended transaction, with our INVITE and B's 2xx,
+ * until it is handed back. */
+static bool fork_invite_reliable(struct trunk_call *call)
+{
+	tport_t *tp = nta_outgoing_transport(call->invite_b);
+	bool reliable = tp && tport_is_reliable(tp);
+
+	if (tp)
+		tport_unref(tp);
+	return reliable;
+}
+
 void call_fork_confirmed(struct trunk_call *call)
 {
 	su_duration_t t1 = (su_duration_t)config_get_int(
@@ -265,17 +283,46 @@ void call_fork_confirmed(struct trunk_call *call)
 
 	if (call->b_release || !call->invite_b)
 		return;
+	/* Over UDP nta keeps it for timer D (32 s) whatever we do: handed
+	 * back 64*T1 later, so that the forks' 2xx still come through it.
+	 * Over TCP/TLS 1 ms later (su_timer wants more than 0): not inside
+	 * nta's callback of the 2xx, which nta frees with the transaction. */
 	call->b_release =
-		su_timer_create(su_root_task(call->gw->root), 64 * t1);
+		su_timer_create(su_root_task(call->gw->root),
+				fork_invite_reliable(call) ? 1 : 64 * t1);
 	if (call->b_release)
 		su_timer_set(call->b_release, fork_release, call);
+}
+
+/* A 2xx with a To-tag that no dialog of ours has: a fork that answered
+ * after leg B's 2xx, once our INVITE is no longer nta's to match (over
+ * TCP/TLS at once, over UDP after 64*T1). Its call by leg B's Call-ID and
+ * our From-tag; NULL: none. */
+static struct trunk_call *fork_call_of(struct trunk_gateway *gw,
+				       sip_t const *sip)
+{
+	struct trunk_call *call;
+
+	if (!sip->sip_from->a_tag)
+		return NULL;
+	for (call = gw->calls; call; call = call->next)
+		if (call->b.leg &&
+		    !strcmp(call->call_id[1], sip->sip_call_id->i_id) &&
+		    !strcasecmp(nta_leg_get_tag(call->b.leg)
+					? nta_leg_get_tag(call->b.leg)
+					: "",
+				sip->sip_from->a_tag))
+			return call;
+	return NULL;
 }
 
 /* After that nta hands a 2xx to our INVITE to the agent: a retransmission
  * because our ACK got lost, from leg B's dialog or a fork's (RFC 3261
  * 13.2.2.4). ACK it again (unless leg B's ACK waits for A's: an offer in
- * its 2xx); a fork's also through call_fork_b_response(). */
-bool trunk_call_stray_2xx(nta_agent_t *nta, sip_t const *sip)
+ * its 2xx); a fork's also through call_fork_b_response(), which ACKs and
+ * ends a fork not seen before. */
+bool trunk_call_stray_2xx(struct trunk_gateway *gw, nta_agent_t *nta,
+			  sip_t const *sip)
 {
 	struct trunk_call *call;
 	struct call_leg *cl = NULL;
@@ -291,6 +338,10 @@ bool trunk_call_stray_2xx(nta_agent_t *nta, sip_t const *sip)
 				sip->sip_from->a_url);
 	if (leg && !(cl = nta_leg_magic(leg, call_leg_request)))
 		cl = nta_leg_magic(leg, fork_request);
+	if (!leg) {
+		call = fork_call_of(gw, sip);
+		cl = call ? &call->b : NULL;
+	}
 	if (!cl || cl != &cl->call->b)
 		return false;
 	call = cl->call;

@@ -177,10 +177,12 @@ struct media_event;
 void trunk_call_media_event(const struct media_event *ev, void *arg);
 
 /* call_fork.c: a 2xx to a call's INVITE toward leg B that nta no longer
- * matches to a transaction (handed back 64*T1 after the call was up):
- * ACKed again (our ACK got lost). True when it was such a 2xx. */
+ * matches to a transaction (handed back 64*T1 after the call was up, at
+ * once over TCP/TLS): ACKed again (our ACK got lost), or, from a fork
+ * not seen before, ACKed and ended. True when it was such a 2xx. */
 struct nta_agent_s;
-bool trunk_call_stray_2xx(struct nta_agent_s *nta, struct sip_s const *sip);
+bool trunk_call_stray_2xx(struct trunk_gateway *gw, struct nta_agent_s *nta,
+			  struct sip_s const *sip);
 /* End every call at once (shutdown). */
 void trunk_call_hangup_all(struct trunk_gateway *gw, const char *why);
 /* Free every call now, without waiting for the loop (final stop). */

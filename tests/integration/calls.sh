@@ -47,27 +47,29 @@ tc_trunkd()
 }
 
 # tc_peer NAME IP PORT SCENARIO [SIPP ARG...]: a SIPp peer in the
-# background for one call, bound to IP:$(ti_port PORT) over UDP, with the
-# file names of ti_sipp (NAME.msg.txt, NAME.err.log, NAME.actions.txt).
-# A UAC gets its destination among the ARGs. Waits until it listens.
+# background for one call, bound to IP:$(ti_port PORT) over UDP (over TCP
+# with TC_PEER_TCP=1), with the file names of ti_sipp (NAME.msg.txt,
+# NAME.err.log, NAME.actions.txt). A UAC gets its destination among the
+# ARGs. Waits until it listens.
 tc_peer()
 {
-	local name=$1 ip=$2 port sf=$4
+	local name=$1 ip=$2 port sf=$4 tp=u1 proto=udp
 	port=$(ti_port "$3")
 	shift 4
-	ti_start "$name" sipp -sf "$sf" -m 1 -t u1 -i "$ip" -p "$port" \
+	[ "${TC_PEER_TCP:-0}" = 0 ] || tp=t1 proto=tcp
+	ti_start "$name" sipp -sf "$sf" -m 1 -t "$tp" -i "$ip" -p "$port" \
 		-nostdin -timeout 20s -timeout_error -recv_timeout 10s \
 		-trace_msg -message_file "$TI_DIR/$name.msg.txt" \
 		-trace_err -error_file "$TI_DIR/$name.err.log" \
 		-trace_logs -log_file "$TI_DIR/$name.actions.txt" "$@"
-	ti_wait_until 10 tc__peer_up "$name" "$ip" "$port" ||
-		ti_fail "$name: SIPp does not listen on udp $ip:$port after 10 s"
+	ti_wait_until 10 tc__peer_up "$name" "$ip" "$port" "$proto" ||
+		ti_fail "$name: SIPp does not listen on $proto $ip:$port after 10 s"
 }
 
 tc__peer_up()
 {
 	ti_running "$1" || ti_fail "$1: SIPp exited at start (see $1.log)"
-	ti__listening udp "$2" "$3"
+	ti__listening "$4" "$2" "$3"
 }
 
 # tc_checks_ok NAME: SIPp recorded no failed assertion in NAME.err.log.
