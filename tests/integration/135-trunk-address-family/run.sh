@@ -56,6 +56,21 @@ pbx_call()
 		>"$TI_DIR/$1-pbx.screen.txt" 2>&1 || rc=$?
 	[ "$rc" = 0 ] || ti_fail "$1: the PBX's call failed (SIPp exit $rc)"
 }
+# outbound NAME NUMBER CARRIER: the PBX calls NUMBER, CARRIER (started by
+# carrier()) answers it; $invite is trunkd's INVITE as CARRIER got it.
+outbound()
+{
+	pbx_call "$1" "$2"
+	ti_wait_exit "$3" 10 || ti_fail "$1: the carrier did not finish"
+	[ "$TI_EXIT_STATUS" = 0 ] || ti_fail "$1: carrier SIPp exit $TI_EXIT_STATUS"
+	invite=$(first_msg "$TI_DIR/$3.msg.txt" '^INVITE ')
+}
+# no_ipv4 WHAT TEXT: no IPv4 address in what an IPv6 carrier got.
+no_ipv4()
+{
+	! grep -q '127\.0\.0\.1' <<<"$2" ||
+		ti_fail "$1: an IPv4 address reached the IPv6 carrier: $2"
+}
 
 carrier car4 127.0.0.1 5090
 carrier car6 ::1 5092
@@ -68,43 +83,33 @@ ti_trunkd_start "$TI_DIR/trunkd.conf"
 ti_wait_until 10 listens '[::1]:5080' || ti_fail "trunkd does not listen on [::1]:5080"
 
 # out4: the default family, the first listen address.
-pbx_call out4 2125551234
-ti_wait_exit car4 10 || ti_fail "out4: the IPv4 carrier did not finish"
-[ "$TI_EXIT_STATUS" = 0 ] || ti_fail "out4: carrier SIPp exit $TI_EXIT_STATUS"
-expect "out4: trunkd's INVITE" "$(first_msg "$TI_DIR/car4.msg.txt" '^INVITE ')" \
+outbound out4 2125551234 car4
+expect "out4: trunkd's INVITE" "$invite" \
 	'^INVITE sip:\+12125551234@carrier4\.invalid' \
 	'^Via: SIP/2\.0/UDP 127\.0\.0\.1:5080;' \
 	'^Contact: <sip:127\.0\.0\.1:5080;transport=udp>' \
 	'^o=trunkd [0-9]+ [0-9]+ IN IP4 127\.0\.0\.1$' '^c=IN IP4 127\.0\.0\.1$'
 
 # out6: address_family = ipv6 although the first address is IPv4.
-pbx_call out6 3125551234
-ti_wait_exit car6 10 || ti_fail "out6: the IPv6 carrier did not finish"
-[ "$TI_EXIT_STATUS" = 0 ] || ti_fail "out6: carrier SIPp exit $TI_EXIT_STATUS"
-invite=$(first_msg "$TI_DIR/car6.msg.txt" '^INVITE ')
+outbound out6 3125551234 car6
 expect "out6: trunkd's INVITE" "$invite" \
 	'^INVITE sip:\+13125551234@carrier6\.invalid' \
 	'^Via: SIP/2\.0/UDP \[::1\]:5080;' \
 	'^Contact: <sip:\[::1\]:5080;transport=udp>' \
 	'^o=trunkd [0-9]+ [0-9]+ IN IP6 ::1$' '^c=IN IP6 ::1$' \
 	'^m=audio 2[0-9]{4} RTP/AVP'
-grep -q '127\.0\.0\.1' <<<"$invite" &&
-	ti_fail "out6: an IPv4 address reached the IPv6 carrier: $invite"
+no_ipv4 out6 "$invite"
 # The PBX's answer names the relay on its own side, IPv4.
 expect "out6: the PBX's 200" \
 	"$(first_msg "$TI_DIR/out6-pbx.msg.txt" '^SIP/2\.0 200 OK')" \
 	'^c=IN IP4 127\.0\.0\.1$'
 
 # tcp6: the same over TCP.
-pbx_call tcp6 4125551234
-ti_wait_exit car6t 10 || ti_fail "tcp6: the IPv6 TCP carrier did not finish"
-[ "$TI_EXIT_STATUS" = 0 ] || ti_fail "tcp6: carrier SIPp exit $TI_EXIT_STATUS"
-invite=$(first_msg "$TI_DIR/car6t.msg.txt" '^INVITE ')
+outbound tcp6 4125551234 car6t
 expect "tcp6: trunkd's INVITE" "$invite" \
 	'^Via: SIP/2\.0/TCP \[::1\]:5080;' \
 	'^Contact: <sip:\[::1\]:5080;transport=tcp>' '^c=IN IP6 ::1$'
-grep -q '127\.0\.0\.1' <<<"$invite" &&
-	ti_fail "tcp6: an IPv4 address reached the IPv6 carrier: $invite"
+no_ipv4 tcp6 "$invite"
 
 # in6: the IPv6 carrier calls the PBX's DID.
 ti_start pbx sipp -sn uas -m 1 -t u1 -i 127.0.0.1 -p 5070 -nostdin \
@@ -123,8 +128,7 @@ ok=$(first_msg "$TI_DIR/in6-car.msg.txt" '^SIP/2\.0 200 OK')
 expect "in6: trunkd's 200 to the carrier" "$ok" \
 	'^Contact: <sip:[^@>]*@?\[::1\]:5080;transport=udp>' \
 	'^o=trunkd [0-9]+ [0-9]+ IN IP6 ::1$' '^c=IN IP6 ::1$'
-grep -q '127\.0\.0\.1' <<<"$ok" &&
-	ti_fail "in6: an IPv4 address reached the IPv6 carrier: $ok"
+no_ipv4 in6 "$ok"
 expect "in6: trunkd's INVITE to the PBX" \
 	"$(first_msg "$TI_DIR/in6-pbx.msg.txt" '^INVITE ')" \
 	'^c=IN IP4 127\.0\.0\.1$'
