@@ -168,6 +168,23 @@ tc_outbound_call()
 	tc_peer_wait "carrier-$tr"
 }
 
+# tc_many_calls N RATE TIMEOUT: in the background, the test's own
+# carrier.xml (SIPp "carrier" on the carrier's address) answers N calls
+# that its pbx.xml (SIPp "pbx" on the PBX's) places at RATE per second to
+# +15550100001, all of them held at once (-l N); each gives up after
+# TIMEOUT (SIPp's -timeout) and logs its errors to NAME.err.log.
+tc_many_calls()
+{
+	ti_start carrier sipp -sf "$TI_TEST_DIR/carrier.xml" -m "$1" -t u1 \
+		-i "$TC_CARRIER" -p "$(ti_port 5090)" -nostdin -timeout "$3" \
+		-timeout_error -trace_err -error_file "$TI_DIR/carrier.err.log"
+	ti_wait_port udp "$TC_CARRIER" "$(ti_port 5090)" 10
+	ti_start pbx sipp -sf "$TI_TEST_DIR/pbx.xml" -m "$1" -l "$1" -r "$2" \
+		-t u1 -i "$TC_PBX" -p "$(ti_port 5070)" -s +15550100001 \
+		-nostdin -timeout "$3" -timeout_error -trace_err \
+		-error_file "$TI_DIR/pbx.err.log" 127.0.0.1:"$(ti_port 5060)"
+}
+
 # tc_template SRC DST KEY=VALUE...: DST is SRC with every @KEY@ replaced by
 # VALUE (SIPp reads response codes and status lines when it loads a
 # scenario, so they cannot be keywords). A line holding only @KEY@ is

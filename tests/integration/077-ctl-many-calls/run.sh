@@ -31,14 +31,7 @@ for p in 5060 5080; do
 	ti_wait_port udp 127.0.0.1 "$(ti_port "$p")" 5
 done
 
-ti_start carrier sipp -sf "$TI_TEST_DIR/carrier.xml" -m "$N" -t u1 \
-	-i "$TC_CARRIER" -p "$(ti_port 5090)" -nostdin -timeout 60s \
-	-timeout_error -trace_err -error_file "$TI_DIR/carrier.err.log"
-ti_wait_port udp "$TC_CARRIER" "$(ti_port 5090)" 10
-ti_start pbx sipp -sf "$TI_TEST_DIR/pbx.xml" -m "$N" -l "$N" -r 200 -t u1 \
-	-i "$TC_PBX" -p "$(ti_port 5070)" -s +15550100001 -nostdin \
-	-timeout 60s -timeout_error -trace_err -error_file "$TI_DIR/pbx.err.log" \
-	127.0.0.1:"$(ti_port 5060)"
+tc_many_calls "$N" 200 60s
 
 # (The answer is too large for a command-line argument: ti_json cannot.)
 calls_json() { ti_ctl calls >"$TI_DIR/calls.json"; }

@@ -41,14 +41,7 @@ status() { ti_ctl status; }
 heap() { ti_json "$(status)" "j['heap_bytes']"; }
 IDLE=$(heap)
 
-ti_start carrier sipp -sf "$TI_TEST_DIR/carrier.xml" -m "$N" -t u1 \
-	-i "$TC_CARRIER" -p "$(ti_port 5090)" -nostdin -timeout 90s \
-	-timeout_error -trace_err -error_file "$TI_DIR/carrier.err.log"
-ti_wait_port udp "$TC_CARRIER" "$(ti_port 5090)" 10
-ti_start pbx sipp -sf "$TI_TEST_DIR/pbx.xml" -m "$N" -l "$N" -r 50 -t u1 \
-	-i "$TC_PBX" -p "$(ti_port 5070)" -s +15550100001 -nostdin \
-	-timeout 90s -timeout_error -trace_err -error_file "$TI_DIR/pbx.err.log" \
-	127.0.0.1:"$(ti_port 5060)"
+tc_many_calls "$N" 50 90s
 
 # nta's transactions, both sides: server (irq) and client (orq), those it
 # keeps for its timers included.
