@@ -69,10 +69,15 @@ st() { ti_json "$(ti_ctl status)" "$1"; }
 # of a CPU under ASan, 8 MB held seconds of INVITEs (a wait of 6 s), and
 # draining them took longer than the test may run; the detector's working
 # is the same with either.
-sed 's/^\[global\]$/[global]\nudp_receive_buffer = 0/' \
+# RTP ports for 5,000 calls: admitted calls that the starved trunkd and
+# the PBX finish slowly (unACKed 2xx are sent again, up to 32 s) must not
+# run out of them (a stateful 503, not the one under test).
+sed -e 's/^\[global\]$/[global]\nudp_receive_buffer = 0/' \
+	-e 's/^rtp_port_max = 20999$/rtp_port_max = 39999/' \
 	"$TI_ROOT/peers/calls.conf" >"$TI_DIR/src.conf"
-grep -q '^udp_receive_buffer = 0$' "$TI_DIR/src.conf" ||
-	ti_fail "calls.conf has no [global] section to set udp_receive_buffer in"
+grep -q '^udp_receive_buffer = 0$' "$TI_DIR/src.conf" &&
+	grep -q '^rtp_port_max = 39999$' "$TI_DIR/src.conf" ||
+	ti_fail "calls.conf: cannot set udp_receive_buffer and the RTP range"
 ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 ti_wait_port udp 127.0.0.1 "$(ti_port 5060)" 5
