@@ -496,11 +496,6 @@ out:
 	return rc;
 }
 
-const char *trunk_agent_tls_hostport(const struct trunk_agent *agent)
-{
-	return agent && agent->tls_hostport[0] ? agent->tls_hostport : NULL;
-}
-
 const char *trunk_agent_hostport(const struct trunk_agent *agent, int family,
 				 bool tls, char *buf, size_t len)
 {

@@ -115,9 +115,6 @@ sip_supported_t const *trunk_agent_supported(void);
  * was sent (416 scheme, 400 bad header or short body, 420 Require). */
 struct nta_incoming_s;
 int trunk_agent_check_request(struct nta_incoming_s *irq, sip_t const *sip);
-/* "host:port" of the side's TLS listener (our Contact over TLS), or
- * NULL when the side has none. */
-const char *trunk_agent_tls_hostport(const struct trunk_agent *agent);
 /*
  * "host:port" where the side's peers reach us, written to buf: over tls
  * the TLS listener, else the first address bound (nta's Contact). With

@@ -21,11 +21,8 @@ N=1000
 # The automatic overload control is off: this test is about trunkctl's
 # output, and 200 calls/s on a loaded (ASan, parallel) CI machine could
 # otherwise be shed with 503 (tests 099/100 cover the shedding).
-grep -v '^rtp_port_m' "$TI_ROOT/peers/calls.conf" |
-	sed 's/^\[global\]$/[global]\noverload_delay = 0/' >"$TI_DIR/src.conf"
-grep -q '^overload_delay = 0$' "$TI_DIR/src.conf" ||
-	ti_fail "calls.conf has no [global] section to turn overload_delay off in"
-ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
+grep -v '^rtp_port_m' "$TI_ROOT/peers/calls.conf" >"$TI_DIR/base.conf"
+tc_global_conf "$TI_DIR/base.conf" "overload_delay = 0"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 for p in 5060 5080; do
 	ti_wait_port udp 127.0.0.1 "$(ti_port "$p")" 5

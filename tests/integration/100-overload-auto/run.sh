@@ -72,13 +72,11 @@ st() { ti_json "$(ti_ctl status)" "$1"; }
 # RTP ports for 5,000 calls: admitted calls that the starved trunkd and
 # the PBX finish slowly (unACKed 2xx are sent again, up to 32 s) must not
 # run out of them (a stateful 503, not the one under test).
-sed -e 's/^\[global\]$/[global]\nudp_receive_buffer = 0/' \
-	-e 's/^rtp_port_max = 20999$/rtp_port_max = 39999/' \
-	"$TI_ROOT/peers/calls.conf" >"$TI_DIR/src.conf"
-grep -q '^udp_receive_buffer = 0$' "$TI_DIR/src.conf" &&
-	grep -q '^rtp_port_max = 39999$' "$TI_DIR/src.conf" ||
-	ti_fail "calls.conf: cannot set udp_receive_buffer and the RTP range"
-ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
+sed 's/^rtp_port_max = 20999$/rtp_port_max = 39999/' \
+	"$TI_ROOT/peers/calls.conf" >"$TI_DIR/base.conf"
+grep -q '^rtp_port_max = 39999$' "$TI_DIR/base.conf" ||
+	ti_fail "calls.conf: cannot widen the RTP range"
+tc_global_conf "$TI_DIR/base.conf" "udp_receive_buffer = 0"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 ti_wait_port udp 127.0.0.1 "$(ti_port 5060)" 5
 ti_json_check "$(ti_ctl status)" "j['admission']['overload_delay_ms'] == 5" \

@@ -27,11 +27,7 @@ LIMIT_SETTLED=9000
 
 # The automatic overload control is off: 50 calls/s on a loaded (ASan)
 # machine must not be shed with 503 (tests 099/100 cover the shedding).
-sed 's/^\[global\]$/[global]\noverload_delay = 0/' \
-	"$TI_ROOT/peers/calls.conf" >"$TI_DIR/src.conf"
-grep -q '^overload_delay = 0$' "$TI_DIR/src.conf" ||
-	ti_fail "calls.conf has no [global] section to turn overload_delay off in"
-ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
+tc_global_conf "$TI_ROOT/peers/calls.conf" "overload_delay = 0"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 for p in 5060 5080; do
 	ti_wait_port udp 127.0.0.1 "$(ti_port "$p")" 5
