@@ -122,7 +122,7 @@ ti_wait_file()
 # the foreground command.
 ti__watchdog_run()
 {
-	local main=$1 limit=$2 sp p
+	local main=$1 limit=$2 netns=$3 sp p
 	trap - EXIT INT HUP
 	trap 'kill "$sp" 2>/dev/null; exit 0' TERM
 	sleep "$limit" &
@@ -133,7 +133,27 @@ ti__watchdog_run()
 	for p in $(pgrep -P "$main"); do
 		[ "$p" = "$BASHPID" ] || kill -TERM "$p" 2>/dev/null
 	done
+	# The EXIT trap stops our processes; if the script is still stuck
+	# after a grace period (a foreground command whose grandchild holds
+	# its output), whatever runs in the test's own namespace is ours:
+	# SIGKILL it, so that nothing outlives the test.
+	sleep 10 &
+	sp=$!
+	wait "$sp" || exit 0
+	ti__kill_netns "$netns"
 	exit 0
+}
+
+# ti__kill_netns NS: SIGKILL every process left in the test's own network
+# namespace NS (only processes this test started run there).
+ti__kill_netns()
+{
+	local p
+	[ -n "$1" ] || return 0
+	for p in $(ip netns pids "$1" 2>/dev/null); do
+		ti_log "pid $p still running in $1 at exit: SIGKILL"
+		kill -KILL "$p" 2>/dev/null
+	done
 }
 
 # ti_dns_resolver: processes of the test's namespace (trunkd) resolve
@@ -170,18 +190,20 @@ ti_setup()
 	trap ti__on_exit EXIT
 	trap 'ti_log "interrupted"; exit 130' INT
 	trap 'ti_log "terminated"; exit 143' TERM HUP
-	ti__watchdog_run "$$" "$TI_TIME_LIMIT" &
-	TI_WATCHDOG=$!
 
 	if [ "$(id -u)" = 0 ] && [ "${TI_NO_NETNS:-0}" != 1 ]; then
 		local ns="trunkd-t-$$-$RANDOM"
 		if ip netns add "$ns" 2>"$TI_DIR/netns.err"; then
 			TI_NETNS=$ns
-			ip -n "$ns" link set lo up ||
-				ti_fail "cannot bring up lo in namespace $ns"
 		else
 			ti_log "no network namespace ($(cat "$TI_DIR/netns.err")); using host ports"
 		fi
+	fi
+	ti__watchdog_run "$$" "$TI_TIME_LIMIT" "$TI_NETNS" &
+	TI_WATCHDOG=$!
+	if [ -n "$TI_NETNS" ]; then
+		ip -n "$TI_NETNS" link set lo up ||
+			ti_fail "cannot bring up lo in namespace $TI_NETNS"
 	fi
 	if [ -n "$TI_NETNS" ]; then
 		ti_log "temp dir $TI_DIR, network namespace $TI_NETNS"
@@ -265,6 +287,7 @@ ti__on_exit()
 		fi
 	fi
 	if [ -n "$TI_NETNS" ]; then
+		ti__kill_netns "$TI_NETNS"
 		ip netns del "$TI_NETNS" || ti_log "could not delete namespace $TI_NETNS"
 	fi
 	if [ "$rc" != 0 ] || [ "${TI_KEEP:-0}" = 1 ]; then
