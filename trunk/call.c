@@ -60,6 +60,7 @@ static bool call_trunk_full(struct trunk_gateway *gw,
 
 void call_txn_clear(struct call_txn *t)
 {
+	call_reprack_free(t);
 	if (t->irq)
 		nta_incoming_destroy(t->irq);
 	if (t->orq)

@@ -109,6 +109,15 @@ struct call_txn {
 	/* A re-INVITE with an offer: the SDP state before it crossed, to go
 	 * back to when it fails (call_reoffer.c), or NULL. */
 	struct call_sdp_undo *undo;
+	/* An offerless re-INVITE answered with an offer in a reliable 18x
+	 * (call_reprack.c). */
+	bool rel100;		   /* the asker supports 100rel */
+	bool early_oa;		   /* that offer came (answered in PRACK) */
+	bool local_oa;		   /* ... and we answered it ourselves */
+	uint32_t x_cseq;	   /* the CSeq of our re-INVITE it answered */
+	nta_reliable_t *rel;	   /* our reliable 18x to the asker with it */
+	nta_incoming_t *prack;	   /* the asker's PRACK with the answer */
+	nta_outgoing_t *prack_out; /* our PRACK to the answerer */
 };
 
 struct trunk_flow;
@@ -185,6 +194,9 @@ struct trunk_call {
 	nta_outgoing_t *reoffer;
 	struct call_leg *reoffer_to;
 	bool realign; /* that re-INVITE undoes a crossed CANCEL's 2xx */
+	/* The leg whose ACK answers our SDP in a 2xx that the other leg
+	 * never saw (call_reprack.c), or NULL. */
+	struct call_leg *ack_local;
 };
 
 /* A body on its way from one leg to the other (see call_sdp_cross): on
@@ -289,12 +301,36 @@ void call_reinvite_undo_free(struct call_txn *t);
 /* It failed (487, 488...): both legs' SDP state as before (and the kept
  * state freed). */
 void call_reinvite_undo(struct trunk_call *call, struct call_txn *t);
+/* F's session as we last described it to leg x (text), for x at a higher
+ * o= version of ours: an offer (offered NULL) or the answer to x's offer
+ * `offered`. On the scratch home in *body; 0, or EINVAL. */
+int call_realign_sdp(struct trunk_call *call, struct call_leg *x,
+		     const char *text, const struct trunk_sdp_remote *offered,
+		     struct call_body *body);
 /* It was CANCELled by its asker but the other leg's 2xx (sip, CSeq cseq)
  * crossed the CANCEL: ACK that leg and give it back the asker's session
  * (a re-INVITE of ours, or an answer in the ACK); BYE both when that
  * cannot be done. */
 void call_reinvite_crossed(struct trunk_call *call, struct call_txn *t,
 			   uint32_t cseq, sip_t const *sip);
+
+/* call_reprack.c: an offer in a reliable 18x to an offerless re-INVITE
+ * (RFC 3262, RFC 6337). The re-INVITE sip is relayed in t: note whether
+ * its asker supports 100rel (our relayed one then does). */
+void call_reprack_start(struct call_txn *t, sip_t const *sip);
+/* A 1xx to the relayed re-INVITE: true when it carried that offer and
+ * was handled here (relayed reliably, or answered in our PRACK). */
+bool call_reprack_provisional(struct trunk_call *call, sip_t const *sip);
+/* The final response to the asker: true when the body is decided here
+ * (*body, possibly none), false to cross the answerer's. */
+bool call_reprack_final_body(struct trunk_call *call, struct call_txn *t,
+			     int status, struct call_body *body);
+/* Does the answerer's 2xx carry the offer (answered in the ACKs)? */
+bool call_reprack_offer_in_2xx(const struct call_txn *t);
+/* An ACK on cl: the answer to our SDP in the 2xx of call_reprack_final_body
+ * is learnt. */
+void call_reprack_ack(struct call_leg *cl, sip_t const *sip);
+void call_reprack_free(struct call_txn *t);
 
 /* call_retx.c: RFC 3261 13.3.1.4. We answered irq, an INVITE on leg,
  * with a 2xx: send it again (UDP) until leg's ACK, end the call after

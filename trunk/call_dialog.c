@@ -66,7 +66,7 @@ static void call_txn_answer(struct trunk_call *call, struct call_txn *t,
 	struct call_body body = { 0 };
 	const char *st = NULL;
 
-	if (sip)
+	if (sip && !call_reprack_final_body(call, t, status, &body))
 		call_sdp_cross(call, call_peer(t->from), sip->sip_payload,
 			       sip->sip_content_type, &body);
 	/* A successful refresh restarts the session timer of both legs,
@@ -114,10 +114,11 @@ static bool call_txn_prack(struct trunk_call *call, struct call_txn *t,
  * asker's offer when the 18x has one (rewritten like any SDP: early media
  * of the new session, e.g. an announcement, reaches the asker through the
  * relay; the 2xx repeats that answer, RFC 3261 13.2.1, so it crosses there
- * as the same SDP, same o= version). A body in an 18x to an offerless
- * re-INVITE (an offer, which only a reliable 18x may carry and our relayed
- * re-INVITE does not offer 100rel) does not cross: the offer comes in the
- * 2xx. Each leg keeps its own 100rel: when the
+ * as the same SDP, same o= version). To an offerless re-INVITE, an offer
+ * in a reliable 18x is call_reprack.c's (relayed reliably when the asker
+ * supports 100rel, else answered in our PRACK); a body in an unreliable
+ * 18x is no offer (RFC 6337 3.1) and does not cross: the offer comes in
+ * the 2xx. Each leg keeps its own 100rel: when the
  * asker's re-INVITE requires it, nta sends our 18x reliably with an RSeq of
  * ours and answers its PRACK; when the answerer sends a reliable one
  * (although our re-INVITE does not offer 100rel), we PRACK it here,
@@ -130,7 +131,8 @@ static void call_reinvite_provisional(struct trunk_call *call,
 	struct call_txn *t = &call->reinvite;
 	struct call_body body = { 0 };
 
-	if (!call_txn_prack(call, t, orq, sip))
+	if (call_reprack_provisional(call, sip) ||
+	    !call_txn_prack(call, t, orq, sip))
 		return;
 	if (t->offer && sip->sip_payload &&
 	    call_sdp_cross(call, call_peer(t->from), sip->sip_payload,
@@ -167,7 +169,7 @@ static int call_reinvite_response(struct trunk_call *call, nta_outgoing_t *orq,
 			/* Ours to the asker, until its ACK (RFC 3261 14.2). */
 			call_retx_start(call, t->from, t->irq);
 			call_ack_or_defer(call, call_peer(t->from), cseq,
-					  !t->offer);
+					  call_reprack_offer_in_2xx(t));
 		}
 	}
 	call_txn_clear(t);
@@ -231,6 +233,8 @@ static int call_txn_start(struct call_leg *cl, struct call_txn *t,
 		return 0;
 	if (t == &call->reinvite && sip->sip_payload)
 		call_reinvite_keep(call, t, cl);
+	if (t == &call->reinvite)
+		call_reprack_start(t, sip);
 	rc = call_sdp_cross(call, cl, sip->sip_payload, sip->sip_content_type,
 			    &body);
 	if (rc) {
@@ -245,6 +249,7 @@ static int call_txn_start(struct call_leg *cl, struct call_txn *t,
 		SIPTAG_CONTACT(call_leg_contact(call, peer)),
 		TAG_IF(refresh, SIPTAG_HEADER_STR(call_timer_request_headers(
 					call, peer))),
+		TAG_IF(t->rel100, SIPTAG_SUPPORTED_STR("100rel")),
 		SIPTAG_HEADER((sip_header_t *)call_auth(
 			call, peer,
 			t->as_invite ? "INVITE"
@@ -253,6 +258,7 @@ static int call_txn_start(struct call_leg *cl, struct call_txn *t,
 		CALL_BODY_TAGS(&body), TAG_END());
 	if (!t->orq) {
 		call_reinvite_undo(call, t);
+		t->rel100 = false;
 		return 500;
 	}
 	t->from = cl;
@@ -360,6 +366,7 @@ static int call_leg_dispatch(struct call_leg *cl, nta_incoming_t *irq,
 	switch (sip->sip_request->rq_method) {
 	case sip_method_ack:
 		call_retx_ack(cl, sip);
+		call_reprack_ack(cl, sip);
 		if (call->ack_to && call->ack_to == call_peer(cl)) {
 			call_send_ack(call, call->ack_to, call->ack_cseq, sip);
 			call->ack_to = NULL;

@@ -255,10 +255,13 @@ static bool has_pt(const uint8_t *pt, unsigned n, uint8_t want)
  * X offers now): the relay never transcodes. On the scratch home in
  * *body; 0, or EINVAL when nothing is left.
  */
-static int realign_sdp(struct trunk_call *call, struct call_leg *x,
-		       const char *text, const struct trunk_sdp_stream *offered,
-		       struct call_body *body)
+int call_realign_sdp(struct trunk_call *call, struct call_leg *x,
+		     const char *text,
+		     const struct trunk_sdp_remote *offered_rs,
+		     struct call_body *body)
 {
+	const struct trunk_sdp_stream *offered =
+		offered_rs ? &offered_rs->s[0] : NULL;
 	struct trunk_sdp_leg *xl = &call->sdp[leg_idx(call, x)];
 	const struct trunk_sdp_leg *fl = &call->sdp[!leg_idx(call, x)];
 	uint16_t ports[TRUNK_SDP_MAX_MEDIA] = { 0 };
@@ -310,7 +313,7 @@ static bool realign_answer(struct trunk_call *call, struct call_leg *x,
 	if (!sip->sip_payload ||
 	    trunk_sdp_remote(sip->sip_payload->pl_data,
 			     sip->sip_payload->pl_len, &rs, NULL, 0) ||
-	    rs.nstreams != 1 || realign_sdp(call, x, last, &rs.s[0], &body))
+	    rs.nstreams != 1 || call_realign_sdp(call, x, last, &rs, &body))
 		return false;
 	xl->peer_answered = false; /* X's SDP was an offer */
 	xl->peer_o_id = rs.o_id;
@@ -347,7 +350,7 @@ void call_reinvite_crossed(struct trunk_call *call, struct call_txn *t,
 		call_reinvite_undo(call, t);
 		call_sdp_learn(call, x, sip->sip_payload);
 		if (!call->reoffer &&
-		    !realign_sdp(call, x, x_last, NULL, &body)) {
+		    !call_realign_sdp(call, x, x_last, NULL, &body)) {
 			call->realign = true;
 			reoffer_send(call, x, &body);
 			if (call->reoffer)
