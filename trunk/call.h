@@ -303,10 +303,11 @@ void call_reinvite_undo_free(struct call_txn *t);
 void call_reinvite_undo(struct trunk_call *call, struct call_txn *t);
 /* F's session as we last described it to leg x (text), for x at a higher
  * o= version of ours: an offer (offered NULL) or the answer to x's offer
- * `offered`. On the scratch home in *body; 0, or EINVAL. */
+ * `offered` (parsed, and its text `offer`), with every m-line (RFC 3264).
+ * On the scratch home in *body; 0, or EINVAL. */
 int call_realign_sdp(struct trunk_call *call, struct call_leg *x,
 		     const char *text, const struct trunk_sdp_remote *offered,
-		     struct call_body *body);
+		     const char *offer, struct call_body *body);
 /* It was CANCELled by its asker but the other leg's 2xx (sip, CSeq cseq)
  * crossed the CANCEL: ACK that leg and give it back the asker's session
  * (a re-INVITE of ours, or an answer in the ACK); BYE both when that

@@ -30,7 +30,10 @@
  * before (F's session as we last described it to X, at a higher o=
  * version); if X refuses it, both legs get a BYE. When F's re-INVITE had no
  * offer, X's 2xx carries one: the ACK answers it with F's session (only
- * the codecs X offers; none in common: ACK, then BYE on both legs).
+ * the codecs X offers; none in common: ACK, then BYE on both legs); when X
+ * offered in a reliable 18x instead (call_reprack.c), as with an offer.
+ * Either SDP of ours keeps every m-line (trunk_sdp_shape(): an answer has
+ * the offer's, an offer never fewer than the last exchanged, RFC 3264).
  *
  *   re-INVITE(F) relayed ──CANCEL(F)──▶ CANCEL(X) ──487──▶ F's state back
  *                                            │ 2xx crossed
@@ -258,20 +261,28 @@ static bool has_pt(const uint8_t *pt, unsigned n, uint8_t want)
 int call_realign_sdp(struct trunk_call *call, struct call_leg *x,
 		     const char *text,
 		     const struct trunk_sdp_remote *offered_rs,
-		     struct call_body *body)
+		     const char *offer, struct call_body *body)
 {
 	const struct trunk_sdp_stream *offered =
 		offered_rs ? &offered_rs->s[0] : NULL;
 	struct trunk_sdp_leg *xl = &call->sdp[leg_idx(call, x)];
 	const struct trunk_sdp_leg *fl = &call->sdp[!leg_idx(call, x)];
 	uint16_t ports[TRUNK_SDP_MAX_MEDIA] = { 0 };
-	const char *addr;
-	char why[120], *out;
+	const char *addr, *model;
+	char why[120], *out, *shaped = NULL;
 	unsigned i;
 
 	memset(body, 0, sizeof(*body));
 	if (!text || !call->media)
 		return EINVAL;
+	/* Every m-line: an answer has those of X's offer, an offer at least
+	 * those of the last SDP exchanged with X (RFC 3264 6, 8). */
+	model = offered_rs ? offer : xl->last;
+	if (model && trunk_sdp_shape(trunk_scratch_get(call->gw), text, model,
+				     offered_rs != NULL, &shaped))
+		return EINVAL;
+	if (shaped)
+		text = shaped;
 	/* The rewrite of an answer keeps only what xl->peer lists. */
 	if (offered)
 		xl->peer = *offered;
@@ -313,7 +324,12 @@ static bool realign_answer(struct trunk_call *call, struct call_leg *x,
 	if (!sip->sip_payload ||
 	    trunk_sdp_remote(sip->sip_payload->pl_data,
 			     sip->sip_payload->pl_len, &rs, NULL, 0) ||
-	    rs.nstreams != 1 || call_realign_sdp(call, x, last, &rs, &body))
+	    !rs.nstreams ||
+	    call_realign_sdp(call, x, last, &rs,
+			     su_strndup(trunk_scratch_get(call->gw),
+					sip->sip_payload->pl_data,
+					sip->sip_payload->pl_len),
+			     &body))
 		return false;
 	xl->peer_answered = false; /* X's SDP was an offer */
 	xl->peer_o_id = rs.o_id;
@@ -340,7 +356,7 @@ void call_reinvite_crossed(struct trunk_call *call, struct call_txn *t,
 	     "leg %c accepted a re-INVITE that leg %c cancelled: giving leg "
 	     "%c back the media leg %c kept",
 	     c, c == 'A' ? 'B' : 'A', c, c == 'A' ? 'B' : 'A');
-	if (!t->offer) { /* its 2xx has an offer: the ACK answers it */
+	if (call_reprack_offer_in_2xx(t)) { /* the ACK answers it */
 		if (realign_answer(call, x, cseq, sip))
 			return;
 		call_send_ack(call, x, cseq, NULL);
@@ -350,7 +366,7 @@ void call_reinvite_crossed(struct trunk_call *call, struct call_txn *t,
 		call_reinvite_undo(call, t);
 		call_sdp_learn(call, x, sip->sip_payload);
 		if (!call->reoffer &&
-		    !call_realign_sdp(call, x, x_last, NULL, &body)) {
+		    !call_realign_sdp(call, x, x_last, NULL, NULL, &body)) {
 			call->realign = true;
 			reoffer_send(call, x, &body);
 			if (call->reoffer)

@@ -41,7 +41,10 @@
  *
  * Either way the offer/answer is done once the PRACK is answered: X's 2xx
  * carries no new offer (RFC 3262 5; a body there repeats the offer and
- * does not cross) and the ACKs carry none. An unreliable 18x with a body
+ * does not cross) and the ACKs carry none. A re-INVITE that fails after
+ * it takes it back (RFC 6141 5): both legs' SDP state goes back to what it
+ * was, as after a failed re-INVITE with an offer (call_reoffer.c), and a
+ * 2xx of X's that crossed F's CANCEL gets X a re-INVITE with F's session. An unreliable 18x with a body
  * to an offerless re-INVITE is no offer (RFC 6337 3.1): call_dialog.c
  * relays its status only.
  */
@@ -166,7 +169,12 @@ static bool reprack_local_answer(struct trunk_call *call, struct call_txn *t,
 
 	if (trunk_sdp_remote(sip->sip_payload->pl_data,
 			     sip->sip_payload->pl_len, &rs, NULL, 0) ||
-	    !rs.nstreams || call_realign_sdp(call, x, last, &rs, body))
+	    !rs.nstreams ||
+	    call_realign_sdp(call, x, last, &rs,
+			     su_strndup(trunk_scratch_get(call->gw),
+					sip->sip_payload->pl_data,
+					sip->sip_payload->pl_len),
+			     body))
 		return false;
 	xl->peer_answered = false; /* X's SDP was an offer */
 	xl->peer_o_id = rs.o_id;
@@ -195,6 +203,9 @@ bool call_reprack_provisional(struct trunk_call *call, sip_t const *sip)
 	t->rseq = sip->sip_rseq->rs_response;
 	t->x_cseq = sip->sip_cseq->cs_seq;
 	t->early_oa = true;
+	/* Should the re-INVITE fail after all, the offer/answer in it goes
+	 * too (RFC 6141 5): the SDP state as it was (call_reinvite_undo). */
+	call_reinvite_keep(call, t, t->from);
 	if (t->rel100) {
 		if (call_sdp_cross(call, x, sip->sip_payload,
 				   sip->sip_content_type, &body) == 0)

@@ -390,3 +390,87 @@ out:
 	su_home_deinit(tmp);
 	return rc;
 }
+
+/* Model's m-line as a rejected one of ours: port 0, its formats, no
+ * address or attributes. */
+static sdp_media_t *sdp_rejected_copy(su_home_t *home, const sdp_media_t *m,
+				      sdp_session_t *sess)
+{
+	sdp_media_t *r = sdp_media_dup(home, m, sess);
+
+	if (!r)
+		return NULL;
+	r->m_next = NULL;
+	r->m_port = 0;
+	r->m_number_of_ports = 0;
+	r->m_connections = NULL;
+	r->m_bandwidths = NULL;
+	r->m_key = NULL;
+	r->m_attributes = NULL;
+	r->m_information = NULL;
+	return r;
+}
+
+static bool sdp_same_kind(const sdp_media_t *a, const sdp_media_t *b)
+{
+	return a->m_type == b->m_type && a->m_proto == b->m_proto &&
+	       (a->m_type != sdp_media_x ||
+		!strcasecmp(a->m_type_name ? a->m_type_name : "",
+			    b->m_type_name ? b->m_type_name : ""));
+}
+
+/* The direction of an answer to an offer of mode `offered`. */
+static unsigned sdp_answer_mode(unsigned ours, unsigned offered)
+{
+	unsigned allowed = ((offered & sdp_sendonly) ? sdp_recvonly : 0) |
+			   ((offered & sdp_recvonly) ? sdp_sendonly : 0);
+
+	return ours & allowed;
+}
+
+int trunk_sdp_shape(su_home_t *home, const char *ours, const char *model,
+		    bool answer, char **out)
+{
+	su_home_t tmp[1] = { SU_HOME_INIT(tmp) };
+	sdp_parser_t *po = sdp_open(tmp, ours, strlen(ours), 0, NULL, 0);
+	sdp_parser_t *pm =
+		po ? sdp_open(tmp, model, strlen(model), 0, NULL, 0) : NULL;
+	sdp_session_t *so, *sm;
+	sdp_media_t *mo, *mm, *head = NULL, **tail = &head, *next = NULL;
+	char *text;
+	int rc = EINVAL;
+
+	*out = NULL;
+	if (!pm)
+		goto out;
+	so = sdp_session(po);
+	sm = sdp_session(pm);
+	rc = ENOMEM;
+	for (mo = so->sdp_media, mm = sm->sdp_media; mo || mm;
+	     mo = mo ? next : NULL, mm = mm ? mm->m_next : NULL) {
+		next = mo ? mo->m_next : NULL;
+		if (answer && !mm)
+			break; /* an answer has the offer's lines, no more */
+		if (mo && (!mm || !answer || sdp_same_kind(mo, mm))) {
+			if (answer && mm && mo->m_port && !mo->m_rejected)
+				mo->m_mode =
+					sdp_answer_mode(mo->m_mode, mm->m_mode);
+			mo->m_next = NULL;
+			*tail = mo;
+		} else if (!(*tail = sdp_rejected_copy(tmp, mm, so))) {
+			goto out;
+		}
+		tail = &(*tail)->m_next;
+	}
+	so->sdp_media = head;
+	text = sdp_render(tmp, so);
+	if (text && (*out = su_strdup(home, text)))
+		rc = 0;
+out:
+	if (po)
+		sdp_parser_free(po);
+	if (pm)
+		sdp_parser_free(pm);
+	su_home_deinit(tmp);
+	return rc;
+}

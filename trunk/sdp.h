@@ -121,6 +121,21 @@ int trunk_sdp_rewrite(su_home_t *home, struct trunk_sdp_leg *leg,
 		      char *why, size_t whylen);
 
 /*
+ * RFC 3264 m-line bookkeeping for an SDP of ours (`ours`, text) built from
+ * another session than the one last exchanged on a leg (call_reoffer.c):
+ * its m-lines become those of `model` (text), in model's order. As an
+ * answer (answer true, model the peer's offer) it gets exactly model's
+ * m-lines: line i of ours where its media type and protocol match (its
+ * direction narrowed to what the offer allows: sendonly is answered
+ * recvonly or inactive, RFC 3264 6.1), else model's line rejected (port
+ * 0). As an offer (model the last SDP exchanged) it keeps its lines and
+ * gets model's further ones, rejected: the m-line count never decreases
+ * (RFC 3264 8). *out (text, on home) or EINVAL for unparsable SDP.
+ */
+int trunk_sdp_shape(su_home_t *home, const char *ours, const char *model,
+		    bool answer, char **out);
+
+/*
  * Does a stream `st` (a new party's, after a transfer) use exactly what
  * leg `leg` agreed: the payload types of our last SDP there that its peer
  * listed too (all of them before the peer sent SDP)? Order does not

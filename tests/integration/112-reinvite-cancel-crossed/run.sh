@@ -6,8 +6,10 @@
 # (PCMU, not the PCMA of the cancelled offer), at a higher o= version; for
 # an offerless re-INVITE the carrier's 200 has an offer, which trunkd's ACK
 # answers with PCMU (a second call). A third call: the carrier refuses
-# trunkd's re-INVITE (488): trunkd BYEs both legs.
-# REQ: SC-6-1 XFR-2
+# trunkd's re-INVITE (488): trunkd BYEs both legs. The session has two
+# m-lines (audio, and T.38 rejected); the cancelled offer adds a third:
+# trunkd's offer and answer restore every one, in order, none dropped.
+# REQ: SC-6-1 XFR-2 SDP-3
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
 ti_setup

@@ -439,6 +439,95 @@ static int trunk_codecs_default(void)
 	return 0;
 }
 
+#define SDP_HEAD                                                               \
+	"v=0\r\no=trunkd 1 3 IN IP4 127.0.0.1\r\ns=-\r\n"                      \
+	"c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+
+/* Lines of `text` starting "m=", joined by '|' (the m-line shape). */
+static char *mlines(su_home_t *home, const char *text)
+{
+	char *out = su_strdup(home, ""), *line;
+	const char *p, *e;
+
+	for (p = text; p && *p; p = e ? e + 2 : NULL) {
+		e = strstr(p, "\r\n");
+		if (strncmp(p, "m=", 2))
+			continue;
+		line = su_strndup(home, p, e ? (size_t)(e - p) : strlen(p));
+		out = su_sprintf(home, "%s%s%s", out, *out ? "|" : "", line);
+	}
+	return out;
+}
+
+/* REQ: XFR-2, SDP-2 */
+/* An answer of ours built from another session has exactly the offer's
+ * m-lines, in its order (RFC 3264 6): lines we lack are rejected copies
+ * of the offer's, a sendonly offer is answered recvonly. */
+static int shape_answer(void)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	const char *ours = SDP_HEAD "m=audio 20000 RTP/AVP 0\r\n"
+				    "a=rtpmap:0 PCMU/8000\r\n";
+	const char *offer = SDP_HEAD "m=audio 5000 RTP/AVP 8 0\r\n"
+				     "a=sendonly\r\n"
+				     "m=video 5002 RTP/AVP 31\r\n"
+				     "m=image 5004 udptl t38\r\n";
+	char *out = NULL;
+
+	CHECK(trunk_sdp_shape(home, ours, offer, true, &out) == 0 && out);
+	CHECK(!strcmp(mlines(home, out), "m=audio 20000 RTP/AVP 0|"
+					 "m=video 0 RTP/AVP 31|"
+					 "m=image 0 udptl t38"));
+	CHECK(strstr(out, "a=recvonly\r\n") && !strstr(out, "a=sendonly"));
+	/* Our line of another kind than the offer's: rejected there. */
+	CHECK(trunk_sdp_shape(home,
+			      SDP_HEAD "m=image 20000 udptl t38\r\n"
+				       "m=audio 0 RTP/AVP 0\r\n",
+			      offer, true, &out) == 0);
+	CHECK(!strcmp(mlines(home, out), "m=audio 0 RTP/AVP 8 0|"
+					 "m=video 0 RTP/AVP 31|"
+					 "m=image 0 udptl t38"));
+	/* More lines than the offer: only the offer's count. */
+	CHECK(trunk_sdp_shape(home,
+			      SDP_HEAD "m=audio 20000 RTP/AVP 0\r\n"
+				       "m=video 0 RTP/AVP 31\r\n",
+			      SDP_HEAD "m=audio 5000 RTP/AVP 0\r\n", true,
+			      &out) == 0);
+	CHECK(!strcmp(mlines(home, out), "m=audio 20000 RTP/AVP 0"));
+	CHECK(trunk_sdp_shape(home, "garbage", offer, true, &out) == EINVAL);
+	su_home_deinit(home);
+	return 0;
+}
+
+/* REQ: XFR-2 */
+/* An offer of ours never has fewer m-lines than the last SDP exchanged
+ * (RFC 3264 8); its own lines, directions and codecs stay. */
+static int shape_offer(void)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	const char *ours = SDP_HEAD "m=audio 20000 RTP/AVP 0 8\r\n"
+				    "a=rtpmap:0 PCMU/8000\r\n"
+				    "a=rtpmap:8 PCMA/8000\r\n"
+				    "a=sendonly\r\n";
+	const char *last = SDP_HEAD "m=audio 20000 RTP/AVP 8\r\n"
+				    "m=image 0 udptl t38\r\n"
+				    "m=video 0 RTP/AVP 31\r\n";
+	char *out = NULL;
+
+	CHECK(trunk_sdp_shape(home, ours, last, false, &out) == 0 && out);
+	CHECK(!strcmp(mlines(home, out), "m=audio 20000 RTP/AVP 0 8|"
+					 "m=image 0 udptl t38|"
+					 "m=video 0 RTP/AVP 31"));
+	CHECK(strstr(out, "a=sendonly\r\n"));
+	/* As many lines already: unchanged. */
+	CHECK(trunk_sdp_shape(home, last, ours, false, &out) == 0);
+	CHECK(!strcmp(mlines(home, out), "m=audio 20000 RTP/AVP 8|"
+					 "m=image 0 udptl t38|"
+					 "m=video 0 RTP/AVP 31"));
+	su_home_deinit(home);
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{ "remote_basic", remote_basic },
 	{ "remote_rtcp_and_v6", remote_rtcp_and_v6 },
@@ -457,6 +546,8 @@ static const struct unit_case cases[] = {
 	{ "trunk_codecs", trunk_codecs },
 	/* REQ: RTP-3 */
 	{ "trunk_codecs_default", trunk_codecs_default },
+	{ "shape_answer", shape_answer },
+	{ "shape_offer", shape_offer },
 };
 
 UNIT_MAIN(cases)
