@@ -215,6 +215,16 @@ typedef void(certs_read_h)(const struct certs_conn_info *info, const void *data,
 			   size_t n, void *arg);
 void certs_set_read_handler(certs_read_h *h, void *arg);
 
+/*
+ * When the data of the last SSL_read() on a Sofia TLS connection on this
+ * thread reached the kernel (the oldest waiting then, SO_TIMESTAMPNS):
+ * true with *ts (CLOCK_REALTIME), false when unknown. Asked while Sofia
+ * delivers what it read, it tells how long a request waited before trunkd
+ * read it (trunk/admission.c).
+ */
+struct timespec;
+bool certs_tls_last_read_stamp(struct timespec *ts);
+
 /* Call h for each live TLS connection (oldest first); returns how many. */
 size_t certs_conn_foreach(certs_conn_h *h, void *arg);
 

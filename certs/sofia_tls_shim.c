@@ -31,7 +31,10 @@
  *                                 differ).
  *   SSL_read                      what a connection received, shown to
  *                                 trunk/'s read handler: Sofia's TLS has no
- *                                 CRLF keep-alive of its own (notes 4.3).
+ *                                 CRLF keep-alive of its own (notes 4.3);
+ *                                 and when the data it reads reached the
+ *                                 kernel (certs_tls_last_read_stamp(): the
+ *                                 overload detector's input for TLS).
  *   SSL_shutdown                  Sofia's tls_free() calls it and never
  *                                 SSL_free() (~80 KB per connection): free
  *                                 the SSL here, with one extra reference on
@@ -63,6 +66,7 @@
 #include <openssl/x509v3.h>
 
 #include <sys/socket.h>
+#include <time.h>
 
 #define SU_TIMER_ARG_T void
 #include <sofia-sip/su_config.h>
@@ -863,11 +867,14 @@ static int certs_handshake(SSL *s, bool outgoing)
 	return ret;
 }
 
+static void certs_stamps_on(SSL *s);
+
 int SSL_connect(SSL *s)
 {
 	certs_resolve_once();
 	if (!certs_is_sofia(s))
 		return real_connect(s);
+	certs_stamps_on(s);
 	return certs_handshake(s, true);
 }
 
@@ -876,6 +883,7 @@ int SSL_accept(SSL *s)
 	certs_resolve_once();
 	if (!certs_is_sofia(s))
 		return real_accept(s);
+	certs_stamps_on(s);
 	return certs_handshake(s, false);
 }
 
@@ -985,6 +993,85 @@ int certs_set_handshake_timeout(su_root_t *root, unsigned ms)
 /* ---------------------------------------------------------------------- */
 /* What connections receive (keep-alives, notes 4.3)                       */
 
+/*
+ * The kernel's receive time of the oldest data a Sofia TLS connection had
+ * waiting when SSL_read() was called on this thread (Sofia reads TLS on
+ * the signalling thread, and trunk/ asks while Sofia delivers what it
+ * read). OpenSSL reads the socket itself (its socket BIO's read()), so
+ * there is no recvmsg() of Sofia's to see, as there is over UDP and TCP
+ * (trunk/stun.c): a 1-byte recvmsg(MSG_PEEK) before SSL_read() gets the
+ * SO_TIMESTAMPNS stamp of the first segment waiting, and consumes
+ * nothing. When nothing new is waiting (OpenSSL still holds records of an
+ * earlier read), the stamp of that read stands. The handshake turns the
+ * stamps on (certs_stamps_on()), so a connection's first request has one.
+ */
+static _Thread_local struct {
+	int fd;
+	bool valid;
+	struct timespec ts;
+} read_stamp = { -1, false, { 0, 0 } };
+
+static void certs_stamps_on(SSL *s)
+{
+	int fd = SSL_get_rfd(s), one = 1, e = errno;
+
+	if (fd >= 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one,
+				 sizeof(one));
+	errno = e;
+}
+
+static void certs_read_stamp(SSL *s)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} ctl;
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *c;
+	int fd = SSL_get_rfd(s), e = errno;
+	ssize_t n;
+
+	if (fd < 0) {
+		read_stamp.valid = false;
+		return;
+	}
+	do
+		n = recvmsg(fd, &mh, MSG_PEEK | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	errno = e; /* Sofia reads errno after SSL_read() */
+	if (n <= 0) {
+		if (read_stamp.fd != fd)
+			read_stamp.valid = false;
+		return;
+	}
+	read_stamp.fd = fd;
+	read_stamp.valid = false;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_TIMESTAMPNS &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+			memcpy(&read_stamp.ts, CMSG_DATA(c),
+			       sizeof(struct timespec));
+			read_stamp.valid = true;
+		}
+	if (!read_stamp.valid)
+		certs_stamps_on(s); /* for the next read */
+}
+
+bool certs_tls_last_read_stamp(struct timespec *ts)
+{
+	if (!read_stamp.valid)
+		return false;
+	*ts = read_stamp.ts;
+	return true;
+}
+
 int SSL_read(SSL *s, void *buf, int num)
 {
 	struct certs_conn *c;
@@ -993,6 +1080,8 @@ int SSL_read(SSL *s, void *buf, int num)
 	certs_resolve_once();
 	if (!real_read)
 		return -1;
+	if (s && certs_is_sofia(s))
+		certs_read_stamp(s);
 	ret = real_read(s, buf, num);
 	if (ret > 0 && read_h && s && conn_idx >= 0 &&
 	    (c = SSL_get_ex_data(s, conn_idx)) &&

@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "call.h"
+#include "certs/certs.h"
 #include "overload.h"
 #include "stun.h"
 
@@ -107,8 +108,9 @@ int trunk_admission_apply(struct trunk_gateway *gw, const struct config *cfg)
  * receive time of the last datagram read on its socket (SIOCGSTAMPNS;
  * the first call on a socket turns the time stamps on and has none), over
  * TCP from that of the last segment of the read that completed it
- * (stun.c), to now. -1 when it cannot be known (TLS, read through
- * OpenSSL; a connection's first read).
+ * (stun.c), over TLS from that of the oldest data waiting when OpenSSL
+ * read it (certs/' SSL_read()), to now. -1 when it cannot be known (a TCP
+ * connection's first read).
  */
 static int64_t admission_wait_us(struct trunk_agent *agent, msg_t *msg)
 {
@@ -123,8 +125,10 @@ static int64_t admission_wait_us(struct trunk_agent *agent, msg_t *msg)
 	if (tport_is_dgram(tp)) {
 		if (fd < 0 || ioctl(fd, SIOCGSTAMPNS, &ts) < 0)
 			return -1;
-	} else if (!tport_is_tcp(tp) || tport_has_tls(tp) ||
-		   !trunk_stun_last_stream_stamp(&ts)) {
+	} else if (tport_has_tls(tp)) {
+		if (!certs_tls_last_read_stamp(&ts))
+			return -1;
+	} else if (!tport_is_tcp(tp) || !trunk_stun_last_stream_stamp(&ts)) {
 		return -1;
 	}
 	w = admission_now_us(CLOCK_REALTIME) -
