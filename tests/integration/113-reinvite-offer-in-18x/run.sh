@@ -9,7 +9,11 @@
 # A third offerless re-INVITE of the PBX's without 100rel: trunkd answers
 # the carrier's offer in its PRACK with the session the PBX has, the PBX
 # gets the 183 unreliable without a body and the 200 offering what it has
-# (same o= version); its ACK's answer stays on its leg.
+# (same o= version); its ACK's answer stays on its leg. A fourth, offerless
+# with 100rel, CANCELled by the PBX once the offer in the carrier's
+# reliable 183 is answered, while the carrier's 200 crosses trunkd's
+# CANCEL: the offer/answer in it is void (RFC 6141 5), and trunkd gives
+# the carrier back the session the PBX kept in a re-INVITE of its own.
 # REQ: SDP-1 SDP-2 SDP-3 XFR-2
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
@@ -24,10 +28,11 @@ tc_peer_wait carrier
 # What each peer got from trunkd is one o= session: the carrier the
 # INVITE, the PRACK with the PBX's answer (PCMA), the 183 with the PBX's
 # offer (PCMU), the PRACK answering its offer with what the PBX has (no
-# change); the PBX the 200, the 183 (the carrier's offer), the PRACK (the
-# carrier's answer), the 200 offering it what it has (no change).
-tc_o_versions carrier '<<='
-tc_o_versions pbx '<<='
+# change), step 4's PRACK (PCMA), trunkd's re-INVITE (PCMU again); the
+# PBX the 200, the 183 (the carrier's offer), the PRACK (the carrier's
+# answer), the 200 offering it what it has (no change), step 4's 183.
+tc_o_versions carrier '<<=<<'
+tc_o_versions pbx '<<=<'
 grep -q 'answered with the session leg A has' "$TI_DIR/trunkd.log" ||
 	ti_fail "no log line for the offer answered by trunkd"
 
