@@ -178,14 +178,23 @@ static int call_reinvite_response(struct trunk_call *call, nta_outgoing_t *orq,
 
 /* A CANCEL of a re-INVITE we relay: nta answers it and the re-INVITE
  * (487); the other leg's re-INVITE is cancelled too, and its answer (487,
- * or a 2xx that crossed) ends our transaction there. */
+ * or a 2xx that crossed) ends our transaction there. No request: the
+ * asker never PRACKed our reliable 18x (RFC 3262 3: with an offer,
+ * call_reprack.c) and nta failed its re-INVITE (503) itself; the other
+ * leg's goes the same way. */
 static int call_reinvite_cancel(struct trunk_call *call, nta_incoming_t *irq,
 				sip_t const *sip)
 {
 	struct call_txn *t = &call->reinvite;
 
-	if (!sip || sip->sip_request->rq_method != sip_method_cancel ||
-	    irq != t->irq || !t->orq || t->cancelled)
+	if (!sip && irq == t->irq && t->orq && !t->cancelled)
+		LOGW("trunk.call", call->ctx,
+		     "leg %c never PRACKed our reliable 18x to its re-INVITE: "
+		     "cancelling it on leg %c",
+		     t->from == &call->a ? 'A' : 'B',
+		     t->from == &call->a ? 'B' : 'A');
+	else if (!sip || sip->sip_request->rq_method != sip_method_cancel ||
+		 irq != t->irq || !t->orq || t->cancelled)
 		return 0;
 	t->cancelled = true;
 	nta_outgoing_cancel(t->orq);
