@@ -252,6 +252,24 @@ ti_stop()
 	fi
 }
 
+# ti__stop_trunkd: trunkd at the end of a test: SIGTERM (it drains its
+# calls for shutdown_grace), a second SIGTERM after 5 s (it ends them at
+# once), SIGKILL only 10 s later. A trunkd that needs the SIGKILL fails the
+# test: it hangs on shutdown, and under ASan its leak check never ran.
+ti__stop_trunkd()
+{
+	local pid=${TI_PIDS[trunkd]:-}
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	ti_wait_exit trunkd 5 && return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	ti_wait_exit trunkd 10 && return 0
+	ti_log "FAIL: trunkd (pid $pid) still running 15 s after SIGTERM: SIGKILL"
+	kill -KILL "$pid" 2>/dev/null || true
+	ti_wait_exit trunkd 5 || ti_log "trunkd (pid $pid) survived SIGKILL"
+	return 1
+}
+
 # ti__sanitizer_reports: the process logs in $TI_DIR that hold an
 # AddressSanitizer, LeakSanitizer or UBSan report (none: empty output).
 ti__sanitizer_reports()
@@ -270,7 +288,11 @@ ti__on_exit()
 		rc=1
 	fi
 	for name in "${!TI_PIDS[@]}"; do
-		ti_stop "$name" 3
+		if [ "$name" = trunkd ]; then
+			ti__stop_trunkd || { [ "$rc" != 0 ] || rc=1; }
+		else
+			ti_stop "$name" 3
+		fi
 	done
 	if [ -n "$TI_WATCHDOG" ]; then
 		kill -TERM "$TI_WATCHDOG" 2>/dev/null
