@@ -63,6 +63,8 @@ struct trunk_gateway {
 	struct trunk_control *control;
 	struct trunk_call *calls; /* owned list of active calls */
 	struct trunk_peer *peers; /* owned: SP-SSEs of all trunks */
+	/* owned: inbound sources of trunks by domain only (peer_dns.c) */
+	struct trunk_dns_srcs *dns_srcs;
 	struct trunk_auth *auths; /* owned: digest client state per trunk */
 	struct trunk_binding *bindings; /* owned: phones' registrations */
 	struct dialplan *plan;	/* owned: compiled [dialplan] file, or NULL */
@@ -209,6 +211,14 @@ struct trunk_peer_info {
  * its state. 0 or ENOMEM (old peers kept). */
 int trunk_peers_apply(struct trunk_gateway *gw, const struct config *cfg);
 void trunk_peers_free(struct trunk_gateway *gw);
+/* peer_dns.c: the RFC 3263 addresses of every trunk configured by domain
+ * only, from which its inbound requests are accepted; rebuilt with the
+ * peers (blocking lookups). 0, or -1 when out of memory (old list kept). */
+int trunk_dns_srcs_apply(struct trunk_gateway *gw, const struct config *cfg);
+/* The trunk by domain that IP is a source of, or NULL. */
+const struct config_section *trunk_dns_src_trunk(struct trunk_gateway *gw,
+						 const char *ip);
+void trunk_dns_srcs_free(struct trunk_gateway *gw);
 /* Iterate the peers of a trunk (NULL: all) in configured order. */
 const struct trunk_peer *trunk_peer_next(const struct trunk_gateway *gw,
 					 const char *trunk,

@@ -20,7 +20,9 @@
  * calls are accepted from those addresses (trunk_find_trunk_src). The
  * lookup blocks the signalling thread once per name and reload, which is
  * why it is done there and never per call; a carrier that renumbers needs
- * a reload. (Outbound requests resolve by RFC 3263 in nta, per request.)
+ * a reload. (Outbound requests resolve by RFC 3263 in nta, per request;
+ * a trunk by domain only takes inbound calls from the addresses
+ * peer_dns.c finds.)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -263,7 +265,7 @@ const struct config_section *trunk_find_trunk_src(struct trunk_gateway *gw,
 			if (!strcmp(p->ips[i], ip))
 				t = config_section_get(gw->cfg, "trunk",
 						       p->trunk);
-	return t;
+	return t ? t : trunk_dns_src_trunk(gw, ip);
 }
 
 static struct trunk_peer *peer_alloc(struct trunk_gateway *gw,
@@ -377,6 +379,10 @@ int trunk_peers_apply(struct trunk_gateway *gw, const struct config *cfg)
 	}
 	for (p = gw->peers; p; p = p->next)
 		peer_start(p);
+	if (trunk_dns_srcs_apply(gw, cfg))
+		LOGW(SUBSYS, NULL,
+		     "out of memory resolving trunks by domain: "
+		     "their inbound sources are unchanged");
 	return 0;
 }
 
@@ -388,6 +394,7 @@ void trunk_peers_free(struct trunk_gateway *gw)
 		gw->peers = p->next;
 		peer_free(p);
 	}
+	trunk_dns_srcs_free(gw);
 }
 
 const struct trunk_peer *trunk_peer_next(const struct trunk_gateway *gw,

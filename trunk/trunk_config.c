@@ -141,7 +141,9 @@ static const struct config_key trunk_trunk_keys[] = {
 	  "bulk registration of all identities (SIPconnect 16)." },
 	{ "domain", CONFIG_STRING, 0, 0, NULL, NULL, 0,
 	  "The carrier's SIP domain: host part of R-URIs and, without "
-	  "proxy, looked up by RFC 3263 (REG-3, STA-1)." },
+	  "proxy, looked up by RFC 3263 (REG-3, STA-1): per request for "
+	  "outbound ones; at start and on each reload for the addresses "
+	  "(NAPTR, SRV targets, A/AAAA) inbound calls are accepted from." },
 	{ "proxy", CONFIG_ADDR_LIST, 0, 8, NULL, NULL, 0,
 	  "SP-SSE addresses in order of preference (host or IP, :port); "
 	  "used instead of DNS. Failover on error, timeout or 503. Inbound "

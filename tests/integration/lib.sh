@@ -170,7 +170,9 @@ ti_dns_resolver()
 		exit 77
 	fi
 	mkdir -p "/etc/netns/$TI_NETNS"
-	trap 'rc=$?; rm -rf "/etc/netns/$TI_NETNS"; (exit $rc); ti__on_exit' EXIT
+	# set +e: under errexit the failing (exit $rc) would end the trap before
+	# ti__on_exit, leaving the test's processes running.
+	trap 'rc=$?; set +e; rm -rf "/etc/netns/$TI_NETNS"; (exit $rc); ti__on_exit' EXIT
 	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:2\n' \
 		>"/etc/netns/$TI_NETNS/resolv.conf"
 }

@@ -60,7 +60,8 @@ if ! cg_make; then
 	TI_VERDICT=pass
 	exit 77
 fi
-trap 'rc=$?; cg_remove; (exit $rc); ti__on_exit' EXIT
+# set +e: see ti_dns_resolver in lib.sh.
+trap 'rc=$?; set +e; cg_remove; (exit $rc); ti__on_exit' EXIT
 
 st() { ti_json "$(ti_ctl status)" "$1"; }
 
