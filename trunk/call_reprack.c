@@ -207,12 +207,19 @@ bool call_reprack_provisional(struct trunk_call *call, sip_t const *sip)
 	 * too (RFC 6141 5): the SDP state as it was (call_reinvite_undo). */
 	call_reinvite_keep(call, t, t->from);
 	if (t->rel100) {
-		if (call_sdp_cross(call, x, sip->sip_payload,
-				   sip->sip_content_type, &body) == 0)
+		bool crossed =
+			call_sdp_cross(call, x, sip->sip_payload,
+				       sip->sip_content_type, &body) == 0;
+
+		if (crossed)
 			t->rel = nta_reliable_treply(
 				t->irq, reprack_f_prack, call, status, phrase,
 				SIPTAG_CONTACT(call_leg_contact(call, t->from)),
 				CALL_BODY_TAGS(&body), TAG_END());
+		if (crossed && !t->rel) { /* F never saw it: as it was */
+			call_reinvite_undo(call, t);
+			call_reinvite_keep(call, t, t->from);
+		}
 		if (t->rel) {
 			LOGI(SUBSYS, call->ctx,
 			     "leg %c's offer in a reliable %d relayed to leg "
