@@ -83,8 +83,22 @@ full)
 	SETTLE=${BENCH_SETTLE:-40}
 	TI_TIME_LIMIT=${BENCH_TIME_LIMIT:-$((3000 + SETTLE))}
 	;;
+callgrind)
+	# Instructions per call (callgrind.sh): trunkd and Kamailio under
+	# valgrind --tool=callgrind, a low rate it keeps up with, no
+	# generator step, no held calls, no overload step, no capture.
+	RATES=${BENCH_RATES:-20}
+	GEN_RATES=
+	STEP=${BENCH_STEP:-50}
+	GEN_STEP=$STEP
+	HOLD=0
+	SETTLE=0
+	BENCH_LATENCY=${BENCH_LATENCY:-0}
+	BENCH_OVERLOAD=0
+	TI_TIME_LIMIT=${BENCH_TIME_LIMIT:-$((600 + 4 * STEP))}
+	;;
 *)
-	echo "usage: $0 [quick|full]" >&2
+	echo "usage: $0 [quick|full|callgrind]" >&2
 	exit 2
 	;;
 esac
@@ -106,6 +120,12 @@ ulimit -n 65536 2>/dev/null || true
 DIALLED=+15550100001 # inside [trunk local] identities of config/trunkd.conf
 
 ti_setup
+KAMAILIO_CMD=(kamailio)
+if [ "$MODE" = callgrind ]; then
+	# shellcheck source=callgrind.sh
+	. "$TI_TEST_DIR/callgrind.sh"
+	cg_setup
+fi
 
 # --------------------------------------------------------------------------
 # Measuring
@@ -284,7 +304,7 @@ kamailio_up()
 	sed -e "s/^listen=udp:127.0.0.1:5060\$/listen=udp:127.0.0.1:$(ti_port 5060)/" \
 		-e "s/\"127.0.0.1\", \"5090\"/\"127.0.0.1\", \"$(ti_port 5090)\"/" \
 		"$TI_TEST_DIR/kamailio.cfg" >"$TI_DIR/kamailio.cfg"
-	ti_start kamailio kamailio -f "$TI_DIR/kamailio.cfg" -DD -E \
+	ti_start kamailio "${KAMAILIO_CMD[@]}" -f "$TI_DIR/kamailio.cfg" -DD -E \
 		-n 1 -x tlsf -m 1024 -M 16 -Y "$TI_DIR/kamailio-run" \
 		-w "$TI_DIR/kamailio-run"
 	ti_wait_until 10 kamailio_listening ||
@@ -645,6 +665,23 @@ overload_step()
 # END overload step
 # --------------------------------------------------------------------------
 
+# report_callgrind: the callgrind mode's table (callgrind.sh).
+report_callgrind()
+{
+	local key rate=${RATES%% *}
+	printf '\n| %s calls/s x %s s, %s calls | step | instructions per call | / Kamailio |\n|---|---|---|---|\n' \
+		"$rate" "$STEP" $((rate * STEP))
+	for key in "${ORDER[@]}"; do
+		printf '| %s | %s%s | %s | %s |\n' "${key%%:*}" "${R_OK[$key]}" \
+			"${R_WHY[$key]:+ (${R_WHY[$key]})}" "${R_IR[$key]}" \
+			"$(awk -v a="${R_IR[$key]}" -v b="${R_IR[kamailio:$rate]}" \
+				'BEGIN { printf "%.2f", a / b }')"
+	done
+	for key in "${ORDER[@]}"; do
+		[ "${R_OK[$key]}" = pass ] || ti_fail "callgrind: ${key%%:*} failed its step: ${R_WHY[$key]}"
+	done
+}
+
 # --------------------------------------------------------------------------
 # The run
 
@@ -654,6 +691,14 @@ overload_step()
 	ti_log "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)," \
 		"open files limit $(ulimit -n) (trunkd anchors media: 4 sockets per call)"
 
+	if [ "$MODE" = callgrind ]; then
+		trunkd_config
+		cg_system trunkd
+		[ -z "${BENCH_BASE:-}" ] || cg_system base
+		cg_system kamailio
+		report_callgrind
+		ti_pass
+	fi
 	run_steps direct "$GEN_STEP" $GEN_RATES
 
 	trunkd_config
@@ -702,6 +747,7 @@ if ((common > 0)) && ((${R_CPU[kamailio:$common]} > 0)); then
 		'BEGIN { printf "%.2f", a / b }')
 fi
 cpu_at() { echo "${R_CPU[$1:$common]:-?}"; }
+
 lat_at() { echo "${R_INV[$1:$common]:-?} (200: ${R_200[$1:$common]:-?})"; }
 
 cat <<EOF
