@@ -23,4 +23,12 @@ struct outbuf {
 void outbuf_put(struct outbuf *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* outbuf_put(o, "%s", s) without the formatting (hot paths); putn
+ * appends the n bytes at s (no NUL among them). */
+void outbuf_puts(struct outbuf *o, const char *s);
+void outbuf_putn(struct outbuf *o, const char *s, size_t n);
+
+/* snprintf(dst, len, "%s", src) for a non-NULL src, without formatting. */
+void outbuf_copy(char *dst, size_t len, const char *src);
+
 #endif

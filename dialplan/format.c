@@ -84,13 +84,16 @@ int dialplan_uri_encode(const char *number, const char *domain, char *buf,
 	for (i = 0; !e164 && number[i]; i++)
 		if (dp_symbol(number[i]) < 0 || number[i] == '+')
 			return EINVAL;
-	outbuf_put(&o, "sip:");
+	outbuf_puts(&o, "sip:");
 	/* ID-6: E.164 with user=phone, else the dial string; RFC 3261 user
 	 * has no '#' (it starts a fragment): escape it. '*' is allowed. */
 	for (i = 0; number[i]; i++)
-		outbuf_put(&o, number[i] == '#' ? "%%23" : "%c", number[i]);
-	outbuf_put(&o, bracket ? "@[%s]%s" : "@%s%s", domain,
-		   e164 ? ";user=phone" : "");
+		outbuf_putn(&o, number[i] == '#' ? "%23" : &number[i],
+			    number[i] == '#' ? 3 : 1);
+	outbuf_puts(&o, bracket ? "@[" : "@");
+	outbuf_puts(&o, domain);
+	outbuf_puts(&o, bracket ? "]" : "");
+	outbuf_puts(&o, e164 ? ";user=phone" : "");
 	if (o.cut) {
 		buf[0] = 0;
 		return ENOSPC;

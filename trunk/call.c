@@ -25,6 +25,7 @@
 #define SU_TIMER_ARG_T struct trunk_call
 
 #include "call.h"
+#include "config/outbuf.h"
 #include "location.h"
 #include "policy.h"
 #include "tls.h"
@@ -232,6 +233,8 @@ int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
 	const char *addr;
 	char why[160], *text;
 	bool answer;
+	struct trunk_sdp_text *sdp;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!pl)
@@ -241,8 +244,10 @@ int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
 		out->ct = sip_content_type_dup(trunk_scratch_get(call->gw), ct);
 		return 0;
 	}
-	if (trunk_sdp_remote(pl->pl_data, pl->pl_len, &rs, why, sizeof(why)) ||
-	    !rs.nstreams) {
+	/* One parse: read here, rewritten below (trunk_sdp_open). */
+	sdp = trunk_sdp_open(pl->pl_data, pl->pl_len, &rs, why, sizeof(why));
+	if (!sdp || !rs.nstreams) {
+		trunk_sdp_close(sdp);
 		LOGW(SUBSYS, call->ctx, "SDP from leg %c refused: %s",
 		     from == &call->a ? 'A' : 'B', why);
 		return 488;
@@ -252,15 +257,19 @@ int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
 	if (!call->media && media_session_alloc(call->gw->media,
 						call_media_side(call, &call->a),
 						call_media_side(call, &call->b),
-						call, &call->media))
+						call, &call->media)) {
+		trunk_sdp_close(sdp);
 		return 503;
+	}
 	call_sdp_remote(call, from, &rs.s[0]);
 	ports[0] = media_session_port(call->media, call_media_leg(call, to));
 	addr = media_session_addr(call->media, call_media_leg(call, to));
 	answer = trunk_sdp_note(&call->sdp[from == &call->a ? 0 : 1], tl, &rs);
-	if (trunk_sdp_rewrite(call->home, tl, pl->pl_data, pl->pl_len, addr,
-			      strchr(addr, ':'), ports, rs.nstreams, &text, why,
-			      sizeof(why)))
+	rc = trunk_sdp_rewrite_text(call->home, tl, sdp, addr,
+				    strchr(addr, ':'), ports, rs.nstreams,
+				    &text);
+	trunk_sdp_close(sdp);
+	if (rc)
 		return 488;
 	if (answer && tl->peer_known) { /* codec policy: what was agreed */
 		trunk_sdp_negotiated(&rs.s[0], tl);
@@ -805,18 +814,17 @@ static int call_route_trunk(struct trunk_gateway *gw, sip_t const *sip,
 		return 503;
 	r->to = TRUNK_SIDE_TRUNK;
 	r->emergency = out.emergency;
-	snprintf(r->trunk, sizeof(r->trunk), "%s", config_section_name(t));
+	outbuf_copy(r->trunk, sizeof(r->trunk), config_section_name(t));
 	call_route_peers(gw, r->trunk, r);
 	if (!r->nroutes && trunk_tls_trunk_uses_tls(t)) /* TLS-8 */
 		trunk_tls_route(t, NULL, r->routes[r->nroutes++],
 				sizeof(r->routes[0]));
-	snprintf(r->ruri, sizeof(r->ruri), "%s", out.ruri);
-	snprintf(r->from, sizeof(r->from), "%s", out.from);
-	snprintf(r->headers, sizeof(r->headers), "%s", out.headers);
+	outbuf_copy(r->ruri, sizeof(r->ruri), out.ruri);
+	outbuf_copy(r->from, sizeof(r->from), out.from);
+	outbuf_copy(r->headers, sizeof(r->headers), out.headers);
 	r->location = out.location;
-	snprintf(r->loc_cid, sizeof(r->loc_cid), "%s", out.location_cid);
-	snprintf(r->loc_entity, sizeof(r->loc_entity), "%s",
-		 out.location_entity);
+	outbuf_copy(r->loc_cid, sizeof(r->loc_cid), out.location_cid);
+	outbuf_copy(r->loc_entity, sizeof(r->loc_entity), out.location_entity);
 	return 0;
 }
 
@@ -1270,8 +1278,8 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 	if (!call->route && !(call->route = malloc(sizeof(*call->route))))
 		return ENOMEM;
 	*call->route = *r;
-	snprintf(call->trunk, sizeof(call->trunk), "%s", r->trunk);
-	snprintf(call->a_trunk, sizeof(call->a_trunk), "%s", r->a_trunk);
+	outbuf_copy(call->trunk, sizeof(call->trunk), r->trunk);
+	outbuf_copy(call->a_trunk, sizeof(call->a_trunk), r->a_trunk);
 	call->emergency = r->emergency;
 	call->target = su_strdup(call->home, r->ruri);
 	call->max_forwards =
@@ -1304,7 +1312,7 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 	/* The next hop's transport: in the route, else the R-URI. */
 	call_transport_set(&call->b, strstr(r->nroutes ? r->routes[0] : r->ruri,
 					    "transport="));
-	snprintf(from, sizeof(from), "%s", r->from);
+	outbuf_copy(from, sizeof(from), r->from);
 	snprintf(to, sizeof(to), "<%s>", r->ruri); /* ID-7: To = R-URI */
 	/* Who each side sees at the other end (a transfer target, too). */
 	call->party[0] = su_strdup(call->home, to);

@@ -13,6 +13,7 @@
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/url.h>
 
+#include "config/outbuf.h"
 #include "identity.h"
 #include "policy.h"
 
@@ -161,7 +162,7 @@ static void policy_identity(const struct trunk_policy_in *in,
 		out->identity_source = "dial plan";
 	}
 	if (pick) {
-		snprintf(out->identity, sizeof(out->identity), "%s", pick);
+		outbuf_copy(out->identity, sizeof(out->identity), pick);
 	} else if (nids) {
 		snprintf(out->identity, sizeof(out->identity), "%.*s",
 			 (int)strcspn(ids[0], "-"), ids[0]);
@@ -319,8 +320,8 @@ int trunk_policy_outbound(const struct trunk_policy_in *in,
 	if (!id.number || trunk_identity_outbound(&id, &o))
 		return EINVAL;
 	out->emergency = id.emergency;
-	snprintf(out->ruri, sizeof(out->ruri), "%s", o.ruri);
-	snprintf(out->from, sizeof(out->from), "%s", o.from);
+	outbuf_copy(out->ruri, sizeof(out->ruri), o.ruri);
+	outbuf_copy(out->from, sizeof(out->from), o.from);
 	if (o.pai[0])
 		policy_put(out->headers, sizeof(out->headers),
 			   "P-Asserted-Identity: %s\r\n", o.pai);

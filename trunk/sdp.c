@@ -12,6 +12,7 @@
 #include <sofia-sip/sdp.h>
 
 #include "config/config.h"
+#include "config/outbuf.h"
 #include "sdp.h"
 
 static void sdp_why(char *why, size_t len, const char *what, const char *d)
@@ -62,15 +63,15 @@ static void sdp_stream_read(const sdp_session_t *sess, const sdp_media_t *m,
 	const sdp_list_t *f;
 
 	memset(st, 0, sizeof(*st));
-	snprintf(st->type, sizeof(st->type), "%s",
-		 m->m_type_name ? m->m_type_name : "");
-	snprintf(st->proto, sizeof(st->proto), "%s",
-		 m->m_proto_name ? m->m_proto_name : "");
+	outbuf_copy(st->type, sizeof(st->type),
+		    m->m_type_name ? m->m_type_name : "");
+	outbuf_copy(st->proto, sizeof(st->proto),
+		    m->m_proto_name ? m->m_proto_name : "");
 	st->port = m->m_rejected ? 0 : (uint16_t)m->m_port;
 	st->rtcp_port = rtcp && rtcp->a_value ? (uint16_t)atoi(rtcp->a_value)
 					      : (uint16_t)(st->port + 1);
 	if (c && c->c_address) {
-		snprintf(st->addr, sizeof(st->addr), "%s", c->c_address);
+		outbuf_copy(st->addr, sizeof(st->addr), c->c_address);
 		st->ipv6 = c->c_addrtype == sdp_addr_ip6;
 		/* RFC 2543 hold (HOLD-2): "do not send to me". */
 		st->hold_2543 = !strcmp(c->c_address, "0.0.0.0");
@@ -90,21 +91,14 @@ static void sdp_stream_read(const sdp_session_t *sess, const sdp_media_t *m,
 			st->pt[st->npt++] = (uint8_t)atoi(f->l_text);
 }
 
-int trunk_sdp_remote(const char *sdp, size_t len, struct trunk_sdp_remote *out,
-		     char *why, size_t whylen)
+/* What trunk_sdp_remote() reads, from a parse. */
+static int sdp_read(sdp_parser_t *p, struct trunk_sdp_remote *out, char *why,
+		    size_t whylen)
 {
-	su_home_t home[1] = { SU_HOME_INIT(home) };
-	sdp_parser_t *p =
-		sdp_open(home, sdp, len, sdp_f_all_rtpmaps, why, whylen);
-	const sdp_session_t *sess;
+	const sdp_session_t *sess = sdp_session(p);
 	const sdp_media_t *m;
 	int rc = 0;
 
-	if (!p) {
-		su_home_deinit(home);
-		return EINVAL;
-	}
-	sess = sdp_session(p);
 	memset(out, 0, sizeof(*out));
 	if (sess->sdp_origin) {
 		out->o_id = sess->sdp_origin->o_id;
@@ -118,9 +112,37 @@ int trunk_sdp_remote(const char *sdp, size_t len, struct trunk_sdp_remote *out,
 		}
 		sdp_stream_read(sess, m, &out->s[out->nstreams++]);
 	}
-	sdp_parser_free(p);
-	su_home_deinit(home);
 	return rc;
+}
+
+/* (Sofia's parser ignores sdp_f_all_rtpmaps, a printer flag: both
+ * functions' parses are the same one, which trunk_sdp_open() shares.) */
+int trunk_sdp_remote(const char *sdp, size_t len, struct trunk_sdp_remote *out,
+		     char *why, size_t whylen)
+{
+	struct trunk_sdp_text *t = trunk_sdp_open(sdp, len, out, why, whylen);
+
+	trunk_sdp_close(t);
+	return t ? 0 : EINVAL;
+}
+
+struct trunk_sdp_text *trunk_sdp_open(const char *sdp, size_t len,
+				      struct trunk_sdp_remote *out, char *why,
+				      size_t whylen)
+{
+	sdp_parser_t *p = sdp_open(NULL, sdp, len, 0, why, whylen);
+
+	if (p && sdp_read(p, out, why, whylen)) {
+		sdp_parser_free(p);
+		p = NULL;
+	}
+	return (struct trunk_sdp_text *)p;
+}
+
+void trunk_sdp_close(struct trunk_sdp_text *t)
+{
+	if (t)
+		sdp_parser_free((sdp_parser_t *)t);
 }
 
 static bool sdp_has_pt(const uint8_t *pt, unsigned n, unsigned want)
@@ -355,15 +377,27 @@ int trunk_sdp_rewrite(su_home_t *home, struct trunk_sdp_leg *leg,
 		      const uint16_t *ports, size_t nports, char **out,
 		      char *why, size_t whylen)
 {
-	su_home_t tmp[1] = { SU_HOME_INIT(tmp) };
-	sdp_parser_t *p = sdp_open(tmp, sdp, len, 0, why, whylen);
-	sdp_session_t *sess;
-	char *text = NULL;
-	int rc = EINVAL;
+	sdp_parser_t *p = sdp_open(NULL, sdp, len, 0, why, whylen);
+	int rc = p ? trunk_sdp_rewrite_text(home, leg,
+					    (struct trunk_sdp_text *)p, addr,
+					    ipv6, ports, nports, out)
+		   : EINVAL;
 
-	if (!p)
-		goto out;
-	sess = sdp_session(p);
+	if (p)
+		sdp_parser_free(p);
+	return rc;
+}
+
+int trunk_sdp_rewrite_text(su_home_t *home, struct trunk_sdp_leg *leg,
+			   struct trunk_sdp_text *t, const char *addr,
+			   bool ipv6, const uint16_t *ports, size_t nports,
+			   char **out)
+{
+	su_home_t tmp[1] = { SU_HOME_INIT(tmp) };
+	sdp_session_t *sess = sdp_session((sdp_parser_t *)t);
+	char *text = NULL;
+	int rc;
+
 	rc = sdp_localize(tmp, sess, leg, addr, ipv6, ports, nports);
 	leg->answer = false;
 	if (rc)
@@ -385,8 +419,6 @@ int trunk_sdp_rewrite(su_home_t *home, struct trunk_sdp_leg *leg,
 	leg->last = su_strdup(home, text);
 	rc = leg->last ? 0 : ENOMEM;
 out:
-	if (p)
-		sdp_parser_free(p);
 	su_home_deinit(tmp);
 	return rc;
 }

@@ -136,6 +136,24 @@ int trunk_sdp_shape(su_home_t *home, const char *ours, const char *model,
 		    bool answer, char **out);
 
 /*
+ * One parse for both (call_sdp_cross: a peer's SDP is read, then rewritten
+ * for the other leg): trunk_sdp_open() is trunk_sdp_remote() that keeps
+ * the parse (NULL, reason in why, where trunk_sdp_remote() fails);
+ * trunk_sdp_rewrite_text() is trunk_sdp_rewrite() of that text (it
+ * changes the parse: once per open); trunk_sdp_close() frees it (NULL:
+ * nothing).
+ */
+struct trunk_sdp_text;
+struct trunk_sdp_text *trunk_sdp_open(const char *sdp, size_t len,
+				      struct trunk_sdp_remote *out, char *why,
+				      size_t whylen);
+int trunk_sdp_rewrite_text(su_home_t *home, struct trunk_sdp_leg *leg,
+			   struct trunk_sdp_text *t, const char *addr,
+			   bool ipv6, const uint16_t *ports, size_t nports,
+			   char **out);
+void trunk_sdp_close(struct trunk_sdp_text *t);
+
+/*
  * Does a stream `st` (a new party's, after a transfer) use exactly what
  * leg `leg` agreed: the payload types of our last SDP there that its peer
  * listed too (all of them before the peer sent SDP)? Order does not

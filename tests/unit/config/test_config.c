@@ -931,6 +931,34 @@ static int t_outbuf(void)
 	return 0;
 }
 
+/* outbuf_puts/putn: the same as outbuf_put(o, "%s", ...), cut included. */
+static int t_outbuf_puts(void)
+{
+	char buf[8], ref[8];
+	struct outbuf o = { .p = buf, .len = sizeof(buf) };
+	struct outbuf r = { .p = ref, .len = sizeof(ref) };
+	char none[1];
+	struct outbuf z = { .p = none, .len = 0 };
+
+	outbuf_puts(&o, "abc");
+	outbuf_putn(&o, "12345", 2);
+	outbuf_puts(&o, "");
+	CHECK(!o.cut && o.used == 5 && !strcmp(buf, "abc12"));
+	outbuf_puts(&o, "xy"); /* fills the buffer: not cut */
+	CHECK(!o.cut && o.used == 7 && !strcmp(buf, "abc12xy"));
+	o.used = 5;
+	outbuf_puts(&o, "xyz"); /* one too many: cut, as outbuf_put */
+	outbuf_put(&r, "%s", "abc12");
+	outbuf_put(&r, "%s", "xyz");
+	CHECK(o.cut == r.cut && o.used == r.used && !strcmp(buf, ref));
+	CHECK(o.cut && o.used == 7 && !strcmp(buf, "abc12xy"));
+	outbuf_puts(&o, "q");
+	CHECK(o.cut && !strcmp(buf, "abc12xy"));
+	outbuf_puts(&z, "a");
+	CHECK(z.cut && z.used == 0);
+	return 0;
+}
+
 /* ---------------------------------------------------------------------- */
 
 static const struct unit_case cases[] = {
@@ -967,6 +995,7 @@ static const struct unit_case cases[] = {
 	{ "log_levels", t_log_levels },
 	{ "markdown", t_markdown },
 	{ "outbuf", t_outbuf },
+	{ "outbuf_puts", t_outbuf_puts },
 };
 
 UNIT_MAIN(cases)
