@@ -26,6 +26,7 @@
 #include "gateway.h"
 #include "tls.h"
 #include "registration.h"
+#include "sofia_printf.h"
 
 #include <sofia-sip/sofia_features.h>
 #include <sqlite3.h>
@@ -696,6 +697,11 @@ int trunk_daemon_run(const struct trunk_daemon_opts *opts)
 			     "su_duration() not interposed: Sofia's reactor "
 			     "will spin before each timer (link trunkd with "
 			     "--export-dynamic-symbol=su_duration)");
+		if (!trunk_sofia_printf_check())
+			LOGW(SUBSYS, NULL,
+			     "printf fast path not interposed: Sofia formats "
+			     "its messages with glibc's printf (link trunkd "
+			     "with --export-dynamic-symbol=__snprintf_chk)");
 		if (!trunk_sofia_tport_check())
 			LOGW(SUBSYS, NULL,
 			     "tport_primary_by_name() not interposed: with "

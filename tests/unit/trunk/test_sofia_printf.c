@@ -1,0 +1,144 @@
+/*
+ * trunk/sofia_printf.c: the printf fast path gives glibc's bytes and
+ * return values for every format it takes (at every buffer size), hands
+ * every other format back, and is what libsofia-sip-ua's encoders and
+ * inet_ntop() callers reach (the installed library, linked like trunkd).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sofia-sip/sip.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/su_alloc.h>
+
+#include "unit_test.h"
+#include "trunk/sofia_printf.h"
+
+static int mine(char *s, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = trunk_fmt_vsnprintf(s, n, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* Both at every size from 0 to the text's length + 2: same return value,
+ * same bytes up to and including the NUL, nothing written past it. */
+#define SAME(fmt, ...)                                                         \
+	do {                                                                   \
+		char a[160], b[160];                                           \
+		int full = snprintf(a, sizeof(a), fmt, __VA_ARGS__);           \
+		for (size_t n = 0; n <= (size_t)full + 2; n++) {               \
+			memset(a, 'x', sizeof(a));                             \
+			memset(b, 'x', sizeof(b));                             \
+			int ra = snprintf(a, n, fmt, __VA_ARGS__);             \
+			int rb = mine(b, n, fmt, __VA_ARGS__);                 \
+			if (ra != rb || memcmp(a, b, sizeof(a))) {             \
+				printf("format \"%s\" at size %zu: glibc %d "  \
+				       "\"%.*s\", ours %d \"%.*s\"\n",         \
+				       fmt, n, ra, (int)n, a, rb, (int)n, b);  \
+				return 1;                                      \
+			}                                                      \
+		}                                                              \
+	} while (0)
+
+static int same_as_glibc(void)
+{
+	/* What Sofia formats (sip_basic.c, msg_basic.c, sdp_print.c, nta.c) */
+	SAME("%s %03u %s", "SIP/2.0", 200u, "OK");
+	SAME("%s %03u %s", "SIP/2.0", 7u, "");
+	SAME("%u %s", 4711u, "INVITE");
+	SAME("%lu", 0ul);
+	SAME("%lu", ULONG_MAX);
+	SAME("%s%lu %s", "", 1800ul, "refresher=uac");
+	SAME("branch=z9hG4bK%s", "abc.def");
+	SAME("rport=%u", 5060u);
+	SAME("tag=%s", "8d7c2f");
+	SAME("m=%s %u %s", "audio", 40000u, "RTP/AVP");
+	SAME("m=%s %u/%u %s", "audio", 40000u, 2u, "RTP/AVP");
+	SAME("a=rtpmap:%u %s/%lu%s%s", 0u, "PCMU", 8000ul, "", "");
+	SAME("a=rtpmap:%u %s/%lu%s%s", 101u, "telephone-event", 8000ul, "/",
+	     "1");
+	SAME("t=%lu %lu", 0ul, 0ul);
+	SAME("b=%s:%lu", "AS", 64ul);
+	SAME("%s%s%s", "a", "", "bc");
+	/* The rest of what the fast path takes */
+	SAME("%d %i %d", 0, -1, INT_MIN);
+	SAME("%d", INT_MAX);
+	SAME("%ld %lld", LONG_MIN, LLONG_MIN);
+	SAME("%llu %zu %zd", ULLONG_MAX, (size_t)SIZE_MAX, (ssize_t)-5);
+	SAME("%x %lx %llx %zx", 0xbeefu, 0xdeadbeeful, 0x1234567890abcdefull,
+	     (size_t)255);
+	SAME("%5d|%05d|%05d|%5u|%08x|%1u", -42, -42, 42, 7u, 0xabcu, 12345u);
+	SAME("%c%c%c", 'a', '%', 'z');
+	SAME("100%% %s", "done");
+	SAME("%s", "");
+	SAME("%s", "no conversion after this");
+	SAME("%u", 4294967295u);
+	return 0;
+}
+
+/* Formats the fast path does not take come back untouched (-2). */
+static int others_handed_back(void)
+{
+	char buf[32] = "keep";
+
+	CHECK(mine(buf, sizeof(buf), "%.06f", 1.5) == -2);
+	CHECK(mine(buf, sizeof(buf), "%-5s|", "a") == -2);
+	CHECK(mine(buf, sizeof(buf), "%5s", "a") == -2);
+	CHECK(mine(buf, sizeof(buf), "%.*s", 2, "abc") == -2);
+	CHECK(mine(buf, sizeof(buf), "%p", (void *)buf) == -2);
+	CHECK(mine(buf, sizeof(buf), "%hu", 1) == -2);
+	CHECK(mine(buf, sizeof(buf), "%+d", 1) == -2);
+	CHECK(mine(buf, sizeof(buf), "%X", 1u) == -2);
+	CHECK(mine(buf, sizeof(buf), "%s", (char *)NULL) == -2);
+	CHECK(mine(buf, sizeof(buf), "trailing %", 1) == -2);
+	CHECK(!strcmp(buf, "keep"));
+	return 0;
+}
+
+/* libsofia's own encoders and inet_ntop() callers reach the fast path
+ * (the executable's exported definitions) and print what glibc would. */
+static int sofia_reaches_it(void)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	sip_cseq_t *cs = sip_cseq_create(home, 4711, SIP_METHOD_INVITE);
+	sip_status_t *st = sip_status_create(home, 183, NULL, NULL);
+	char *s, buf[INET6_ADDRSTRLEN];
+	unsigned char v4[4] = { 192, 0, 2, 255 };
+	unsigned char v6[16] = { [15] = 1 };
+
+	CHECK(trunk_sofia_printf_check());
+	CHECK(cs && st);
+	s = sip_header_as_string(home, (sip_header_t *)cs);
+	CHECK(s && !strcmp(s, "4711 INVITE"));
+	s = sip_header_as_string(home, (sip_header_t *)st);
+	CHECK(s && !strcmp(s, "SIP/2.0 183 Session Progress\r\n"));
+	CHECK(inet_ntop(AF_INET, v4, buf, sizeof(buf)) == buf);
+	CHECK(!strcmp(buf, "192.0.2.255"));
+	errno = 0;
+	CHECK(inet_ntop(AF_INET, v4, buf, 11) == NULL && errno == ENOSPC);
+	CHECK(inet_ntop(AF_INET, v4, buf, 12) == buf);
+	CHECK(inet_ntop(AF_INET6, v6, buf, sizeof(buf)) == buf);
+	CHECK(!strcmp(buf, "::1"));
+	errno = 0;
+	CHECK(inet_ntop(12345, v4, buf, sizeof(buf)) == NULL &&
+	      errno == EAFNOSUPPORT);
+	su_home_deinit(home);
+	return 0;
+}
+
+static const struct unit_case cases[] = {
+	{ "same_as_glibc", same_as_glibc },
+	{ "others_handed_back", others_handed_back },
+	{ "sofia_reaches_it", sofia_reaches_it },
+};
+
+UNIT_MAIN(cases)

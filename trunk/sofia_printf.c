@@ -1,0 +1,322 @@
+/*
+ * A fast path for the printf family that libsofia-sip-ua calls on every
+ * message (see sofia_printf.h).
+ *
+ * Sofia encodes the request and status lines, CSeq, Content-Length,
+ * Session-Expires, tags and branches, and every SDP line with snprintf()
+ * (built with _FORTIFY_SOURCE: __snprintf_chk/__vsnprintf_chk), and tport
+ * formats each received datagram's source with inet_ntop(), which glibc
+ * writes with sprintf(). glibc's printf machinery costs 1,000-2,000
+ * instructions per call for formats such as "%u %s": ~14 % of trunkd's
+ * instructions per call (callgrind, README.md "Benchmarks"). The trunkd
+ * executable exports the definitions below (trunk/meson.build:
+ * --export-dynamic-symbol), so the calls libsofia makes through its PLT
+ * land here, as for su_duration() (sofia_time.c).
+ *
+ * Only the conversions Sofia uses are formatted here: %s (non-NULL, no
+ * width or precision), %c, %%, and %d %i %u %x of int, long, long long
+ * and size_t with an optional '0' flag and width. Any other format is
+ * handed to glibc's vsnprintf() unchanged, so the output is the same byte
+ * for byte (tests/unit/trunk/test_sofia_printf.c compares both). The
+ * fortify checks stay: a buffer smaller than the length given is
+ * __chk_fail(), as in glibc. Not built under AddressSanitizer, whose
+ * runtime intercepts these functions itself.
+ */
+#include <arpa/inet.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "sofia_printf.h"
+
+enum fmt_len { LEN_INT, LEN_LONG, LEN_LLONG, LEN_SIZE };
+
+/* One conversion of a format this file handles: *pp at its '%'. */
+struct fmt_conv {
+	char conv;	/* s c % d i u x */
+	bool zero;	/* '0' flag */
+	unsigned width; /* 0: none */
+	enum fmt_len len;
+};
+
+static bool fmt_parse(const char **pp, struct fmt_conv *c)
+{
+	const char *p = *pp + 1;
+
+	memset(c, 0, sizeof(*c));
+	if (*p == '0') {
+		c->zero = true;
+		p++;
+	}
+	while (*p >= '0' && *p <= '9') {
+		if (c->width > 4096)
+			return false;
+		c->width = c->width * 10 + (unsigned)(*p++ - '0');
+	}
+	if (*p == 'l') {
+		c->len = LEN_LONG;
+		if (*++p == 'l') {
+			c->len = LEN_LLONG;
+			p++;
+		}
+	} else if (*p == 'z') {
+		c->len = LEN_SIZE;
+		p++;
+	}
+	c->conv = *p;
+	switch (*p) {
+	case 's':
+	case 'c':
+	case '%':
+		/* no flags, width or length on these */
+		if (c->zero || c->width || c->len != LEN_INT)
+			return false;
+		break;
+	case 'd':
+	case 'i':
+	case 'u':
+	case 'x':
+		break;
+	default:
+		return false;
+	}
+	*pp = p + 1;
+	return true;
+}
+
+/* Can fmt_vformat() do this format? (Before any argument is read, so that
+ * the caller can still hand the untouched va_list to vsnprintf.) */
+static bool fmt_supported(const char *fmt)
+{
+	struct fmt_conv c;
+
+	while (*fmt) {
+		if (*fmt != '%') {
+			fmt++;
+			continue;
+		}
+		if (!fmt_parse(&fmt, &c))
+			return false;
+	}
+	return true;
+}
+
+struct fmt_out {
+	char *s;
+	size_t max; /* the buffer's size */
+	size_t n;   /* characters produced so far (as if unbounded) */
+};
+
+static void fmt_put(struct fmt_out *o, const char *p, size_t n)
+{
+	if (o->n < o->max) {
+		size_t room = o->max - 1 - o->n;
+
+		memcpy(o->s + o->n, p, n < room ? n : room);
+	}
+	o->n += n;
+}
+
+static void fmt_pad(struct fmt_out *o, char ch, size_t n)
+{
+	while (n--)
+		fmt_put(o, &ch, 1);
+}
+
+static void fmt_number(struct fmt_out *o, const struct fmt_conv *c,
+		       unsigned long long v, bool neg)
+{
+	char digits[24];
+	size_t n = 0, len;
+	unsigned base = c->conv == 'x' ? 16 : 10;
+
+	do {
+		digits[sizeof(digits) - 1 - n++] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	len = n + neg;
+	if (c->width > len && !c->zero)
+		fmt_pad(o, ' ', c->width - len);
+	if (neg)
+		fmt_put(o, "-", 1);
+	if (c->width > len && c->zero)
+		fmt_pad(o, '0', c->width - len);
+	fmt_put(o, digits + sizeof(digits) - n, n);
+}
+
+static void fmt_int(struct fmt_out *o, const struct fmt_conv *c, va_list *ap)
+{
+	unsigned long long u;
+	long long d;
+
+	if (c->conv == 'u' || c->conv == 'x') {
+		switch (c->len) {
+		case LEN_LONG:
+			u = va_arg(*ap, unsigned long);
+			break;
+		case LEN_LLONG:
+			u = va_arg(*ap, unsigned long long);
+			break;
+		case LEN_SIZE:
+			u = va_arg(*ap, size_t);
+			break;
+		default:
+			u = va_arg(*ap, unsigned);
+		}
+		fmt_number(o, c, u, false);
+		return;
+	}
+	switch (c->len) {
+	case LEN_LONG:
+		d = va_arg(*ap, long);
+		break;
+	case LEN_LLONG:
+		d = va_arg(*ap, long long);
+		break;
+	case LEN_SIZE:
+		d = (long long)va_arg(*ap, ptrdiff_t); /* %zd: signed size_t */
+		break;
+	default:
+		d = va_arg(*ap, int);
+	}
+	fmt_number(o, c,
+		   d < 0 ? 0ULL - (unsigned long long)d : (unsigned long long)d,
+		   d < 0);
+}
+
+int trunk_fmt_vsnprintf(char *s, size_t max, const char *fmt, va_list ap)
+{
+	struct fmt_out o = { .s = s, .max = max };
+	struct fmt_conv c;
+	const char *p = fmt, *lit;
+	va_list aq;
+
+	if (!fmt_supported(fmt))
+		return -2;
+	va_copy(aq, ap);
+	while (*p) {
+		for (lit = p; *p && *p != '%'; p++)
+			;
+		if (p > lit)
+			fmt_put(&o, lit, (size_t)(p - lit));
+		if (!*p)
+			break;
+		fmt_parse(&p, &c);
+		if (c.conv == '%') {
+			fmt_put(&o, "%", 1);
+		} else if (c.conv == 'c') {
+			char ch = (char)va_arg(aq, int);
+
+			fmt_put(&o, &ch, 1);
+		} else if (c.conv == 's') {
+			const char *str = va_arg(aq, const char *);
+
+			if (!str) { /* glibc's "(null)": leave it to glibc */
+				va_end(aq);
+				return -2;
+			}
+			fmt_put(&o, str, strlen(str));
+		} else {
+			fmt_int(&o, &c, &aq);
+		}
+	}
+	va_end(aq);
+	if (max)
+		s[o.n < max ? o.n : max - 1] = '\0';
+	return o.n > INT32_MAX ? -1 : (int)o.n;
+}
+
+#if !defined(__SANITIZE_ADDRESS__)
+
+extern void __chk_fail(void) __attribute__((noreturn));
+int __vsnprintf_chk(char *s, size_t maxlen, int flag, size_t slen,
+		    const char *fmt, va_list ap);
+int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen,
+		   const char *fmt, ...);
+
+int __vsnprintf_chk(char *s, size_t maxlen, int flag, size_t slen,
+		    const char *fmt, va_list ap)
+{
+	int n;
+
+	(void)flag; /* %n is never formatted here (vsnprintf below) */
+	if (slen < maxlen)
+		__chk_fail();
+	n = trunk_fmt_vsnprintf(s, maxlen, fmt, ap);
+	return n != -2 ? n : vsnprintf(s, maxlen, fmt, ap);
+}
+
+int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen,
+		   const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = __vsnprintf_chk(s, maxlen, flag, slen, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+static void *next_inet_ntop; /* glibc's */
+
+/* inet_ntop(): AF_INET here, as glibc's inet_ntop4 (ENOSPC when the text
+ * and its NUL do not fit); every other family through glibc's. */
+const char *inet_ntop(int af, const void *src, char *dst, socklen_t size)
+{
+	const char *(*next)(int, const void *, char *, socklen_t);
+	const unsigned char *a = src;
+	char tmp[sizeof("255.255.255.255")];
+	struct fmt_out o = { .s = tmp, .max = sizeof(tmp) };
+	struct fmt_conv c = { .conv = 'u' };
+	int i;
+
+	if (af != AF_INET) {
+		void *sym = __atomic_load_n(&next_inet_ntop, __ATOMIC_RELAXED);
+
+		if (!sym) { /* any thread: the same value */
+			sym = dlsym(RTLD_NEXT, "inet_ntop");
+			__atomic_store_n(&next_inet_ntop, sym,
+					 __ATOMIC_RELAXED);
+		}
+		if (!sym) {
+			errno = EAFNOSUPPORT;
+			return NULL;
+		}
+		*(void **)&next = sym;
+		return next(af, src, dst, size);
+	}
+	for (i = 0; i < 4; i++) {
+		if (i)
+			fmt_put(&o, ".", 1);
+		fmt_number(&o, &c, a[i], false);
+	}
+	tmp[o.n] = '\0';
+	if (o.n >= size) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	return memcpy(dst, tmp, o.n + 1);
+}
+
+bool trunk_sofia_printf_check(void)
+{
+	return dlsym(RTLD_DEFAULT, "__snprintf_chk") ==
+		       (void *)__snprintf_chk &&
+	       dlsym(RTLD_DEFAULT, "inet_ntop") == (void *)inet_ntop;
+}
+
+#else
+
+bool trunk_sofia_printf_check(void)
+{
+	return true; /* not interposed under ASan (see above) */
+}
+
+#endif
