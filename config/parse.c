@@ -215,7 +215,8 @@ static struct config_value *config_value_find(struct config_section *sec,
 	size_t i;
 
 	for (i = 0; i < sec->nvals; i++)
-		if (!strcmp(sec->vals[i].key->name, key))
+		if (sec->vals[i].key->name[0] == key[0] &&
+		    !strcmp(sec->vals[i].key->name, key))
 			return &sec->vals[i];
 	return NULL;
 }

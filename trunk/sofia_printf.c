@@ -43,13 +43,18 @@ struct fmt_conv {
 	bool zero;	/* '0' flag */
 	unsigned width; /* 0: none */
 	enum fmt_len len;
+	const char *at, *end; /* the conversion's text in the format */
 };
+
+#define FMT_MAX_CONV 16 /* more: glibc formats it */
 
 static bool fmt_parse(const char **pp, struct fmt_conv *c)
 {
 	const char *p = *pp + 1;
 
-	memset(c, 0, sizeof(*c));
+	c->zero = false;
+	c->width = 0;
+	c->len = LEN_INT;
 	if (*p == '0') {
 		c->zero = true;
 		p++;
@@ -90,21 +95,22 @@ static bool fmt_parse(const char **pp, struct fmt_conv *c)
 	return true;
 }
 
-/* Can fmt_vformat() do this format? (Before any argument is read, so that
- * the caller can still hand the untouched va_list to vsnprintf.) */
-static bool fmt_supported(const char *fmt)
+/* The format's conversions into c[], or SIZE_MAX for a format left to
+ * glibc (before any argument is read, so that the caller can still hand
+ * the untouched va_list to vsnprintf). */
+static size_t fmt_scan(const char *fmt, struct fmt_conv *c)
 {
-	struct fmt_conv c;
+	size_t n = 0;
 
-	while (*fmt) {
-		if (*fmt != '%') {
-			fmt++;
-			continue;
-		}
-		if (!fmt_parse(&fmt, &c))
-			return false;
+	for (fmt = strchr(fmt, '%'); fmt; fmt = strchr(fmt, '%')) {
+		if (n == FMT_MAX_CONV)
+			return SIZE_MAX;
+		c[n].at = fmt;
+		if (!fmt_parse(&fmt, &c[n]))
+			return SIZE_MAX;
+		c[n++].end = fmt;
 	}
-	return true;
+	return n;
 }
 
 struct fmt_out {
@@ -113,7 +119,7 @@ struct fmt_out {
 	size_t n;   /* characters produced so far (as if unbounded) */
 };
 
-static void fmt_put(struct fmt_out *o, const char *p, size_t n)
+static inline void fmt_put(struct fmt_out *o, const char *p, size_t n)
 {
 	if (o->n < o->max) {
 		size_t room = o->max - 1 - o->n;
@@ -193,21 +199,19 @@ static void fmt_int(struct fmt_out *o, const struct fmt_conv *c, va_list *ap)
 int trunk_fmt_vsnprintf(char *s, size_t max, const char *fmt, va_list ap)
 {
 	struct fmt_out o = { .s = s, .max = max };
-	struct fmt_conv c;
-	const char *p = fmt, *lit;
+	struct fmt_conv convs[FMT_MAX_CONV], c;
+	const char *p = fmt;
+	size_t n = fmt_scan(fmt, convs), i;
 	va_list aq;
 
-	if (!fmt_supported(fmt))
+	if (n == SIZE_MAX)
 		return -2;
 	va_copy(aq, ap);
-	while (*p) {
-		for (lit = p; *p && *p != '%'; p++)
-			;
-		if (p > lit)
-			fmt_put(&o, lit, (size_t)(p - lit));
-		if (!*p)
-			break;
-		fmt_parse(&p, &c);
+	for (i = 0; i < n; i++) {
+		c = convs[i];
+		if (c.at > p)
+			fmt_put(&o, p, (size_t)(c.at - p));
+		p = c.end;
 		if (c.conv == '%') {
 			fmt_put(&o, "%", 1);
 		} else if (c.conv == 'c') {
@@ -226,6 +230,8 @@ int trunk_fmt_vsnprintf(char *s, size_t max, const char *fmt, va_list ap)
 			fmt_int(&o, &c, &aq);
 		}
 	}
+	if (*p)
+		fmt_put(&o, p, strlen(p));
 	va_end(aq);
 	if (max)
 		s[o.n < max ? o.n : max - 1] = '\0';

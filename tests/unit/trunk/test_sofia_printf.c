@@ -82,6 +82,8 @@ static int same_as_glibc(void)
 	SAME("%s", "");
 	SAME("%s", "no conversion after this");
 	SAME("%u", 4294967295u);
+	SAME("%u%u%u%u%u%u%u%u%u%u%u%u%u%u%u%u|", 1u, 2u, 3u, 4u, 5u, 6u, 7u,
+	     8u, 9u, 10u, 11u, 12u, 13u, 14u, 15u, 16u); /* 16: the most */
 	return 0;
 }
 
@@ -100,6 +102,9 @@ static int others_handed_back(void)
 	CHECK(mine(buf, sizeof(buf), "%X", 1u) == -2);
 	CHECK(mine(buf, sizeof(buf), "%s", (char *)NULL) == -2);
 	CHECK(mine(buf, sizeof(buf), "trailing %", 1) == -2);
+	CHECK(mine(buf, sizeof(buf), "%u%u%u%u%u%u%u%u%u%u%u%u%u%u%u%u%u", 1u,
+		   2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 10u, 11u, 12u, 13u, 14u, 15u,
+		   16u, 17u) == -2);
 	CHECK(!strcmp(buf, "keep"));
 	return 0;
 }
