@@ -130,6 +130,19 @@ fi
 # --------------------------------------------------------------------------
 # Measuring
 
+# sys_ticks PID...: stime of the processes (the kernel's share), in ticks.
+sys_ticks()
+{
+	local pid st f sum=0
+	for pid in "$@"; do
+		read -r st <"/proc/$pid/stat" || continue
+		st=${st##*) }
+		read -ra f <<<"$st"
+		sum=$((sum + f[12]))
+	done
+	echo "$sum"
+}
+
 # cpu_ticks PID...: utime + stime of the processes, in clock ticks.
 cpu_ticks()
 {
@@ -372,7 +385,7 @@ declare -a ORDER=()
 step() # SYSTEM RATE SECS
 {
 	local sys=$1 rate=$2 secs=$3 key="$1:$2" name="$1-$2"
-	local calls=$(($2 * $3)) c0=0 c1=0 w0 w1 uac_rc=0 uas_rc=0 why=
+	local calls=$(($2 * $3)) c0=0 c1=0 k0=0 k1=0 w0 w1 uac_rc=0 uas_rc=0 why=
 	local ok fail uas_ok uas_fail retr wall_ms limit_ms d0 d1 q0=0 q1=0
 	ORDER+=("$key")
 	uas_start "$name" "$calls" $((secs * 2 + 30))
@@ -385,6 +398,8 @@ step() # SYSTEM RATE SECS
 	# shellcheck disable=SC2046 # PIDs, one word each
 	[ "$sys" = direct ] || c0=$(cpu_ticks $(sut_pids "$sys"))
 	# shellcheck disable=SC2046
+	[ "$sys" = direct ] || k0=$(sys_ticks $(sut_pids "$sys"))
+	# shellcheck disable=SC2046
 	[ "$sys" = direct ] || q0=$(run_delay_us $(sut_pids "$sys"))
 	d0=$(udp_drops)
 	w0=$(usecs)
@@ -394,6 +409,8 @@ step() # SYSTEM RATE SECS
 	d1=$(udp_drops)
 	# shellcheck disable=SC2046
 	[ "$sys" = direct ] || c1=$(cpu_ticks $(sut_pids "$sys"))
+	# shellcheck disable=SC2046
+	[ "$sys" = direct ] || k1=$(sys_ticks $(sut_pids "$sys"))
 	# shellcheck disable=SC2046
 	[ "$sys" = direct ] || q1=$(run_delay_us $(sut_pids "$sys"))
 	R_MEM[$key]=-
@@ -447,7 +464,7 @@ step() # SYSTEM RATE SECS
 		R_WHY[$key]=${why%; }
 	fi
 	ti_log "$sys $rate calls/s x ${secs} s: ${R_OK[$key]}" \
-		"(CPU ${R_CPU[$key]} µs/call, ${R_LOAD[$key]} % of a core," \
+		"(CPU ${R_CPU[$key]} µs/call ($(((k1 - k0) * 1000000 / CLK_TCK / calls)) in the kernel), ${R_LOAD[$key]} % of a core," \
 		"$retr retransmissions, ${R_DROP[$key]} UDP drops, waited $(((q1 - q0) / 1000)) ms for a CPU, ${wall_ms} ms, PSS ${R_MEM[$key]} kB;" \
 		"latency µs p50/p99/max INVITE $LAT_INV, 200 $LAT_OK${LAT_N:+ (paired INVITE/200: $LAT_N)})${why:+: ${why%; }}"
 	[ -z "$why" ]
