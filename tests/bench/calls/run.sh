@@ -44,6 +44,11 @@
 #          or a 100 calls/s step failed.
 #   full   rates 100 200 400 800 1200 1600 2000 2500 3000 for 20 s
 #          (generator up to 5000), hold 1000 calls. The README numbers.
+#   callgrind  instructions per call (callgrind.sh): trunkd, BENCH_BASE's
+#          trunkd and Kamailio each under valgrind --tool=callgrind, one
+#          step at the first of BENCH_RATES (default 20 calls/s) for
+#          BENCH_STEP seconds (default 50: 1,000 calls), minus an idle run;
+#          repeatable whatever else loads the machine (about 10 minutes).
 # Overload (both modes, after trunkd's steps; see overload_step): a fresh
 # trunkd at 2 x its last passing rate, crash or not, share of 503s, calls
 # completed, time to recover. The rate steps and the held calls run with
