@@ -110,10 +110,8 @@ static void call_free(struct trunk_call *call)
 	call_txn_clear(&call->reinvite);
 	call_txn_clear(&call->other);
 	media_session_free(call->media);
-	if (call->a.bye)
-		nta_outgoing_destroy(call->a.bye);
-	if (call->b.bye)
-		nta_outgoing_destroy(call->b.bye);
+	call_auth_bye_release(call, &call->a);
+	call_auth_bye_release(call, &call->b);
 	if (call->a.leg)
 		nta_leg_destroy(call->a.leg);
 	if (call->b.leg)
@@ -314,14 +312,21 @@ void call_ack_or_defer(struct trunk_call *call, struct call_leg *to,
 	}
 }
 
-/* The answer to our BYE changes nothing: the call is already ending.
- * (A callback is needed: nta frees callback-less requests by itself.) */
+/* The answer to our BYE changes nothing: the call is already ending;
+ * a carrier's challenge gets the BYE again with credentials (usually
+ * after the call was freed: auth.c). (A callback is needed: nta frees
+ * callback-less requests by itself.) */
 static int call_bye_response(struct trunk_call *call, nta_outgoing_t *orq,
 			     sip_t const *sip)
 {
-	(void)call;
-	(void)orq;
-	(void)sip;
+	nta_outgoing_t *again;
+
+	if (orq == call->b.bye &&
+	    (again = call_auth_retry(call, &call->b, orq, sip,
+				     call_bye_response))) {
+		nta_outgoing_destroy(orq);
+		call->b.bye = again;
+	}
 	return 0;
 }
 

@@ -144,6 +144,10 @@ struct trunk_call {
 	bool emergency;	    /* route->emergency */
 	unsigned max_forwards;
 	unsigned auth_tries; /* challenges answered for our INVITE */
+	/* Our in-dialog requests already sent again for a challenge
+	 * (call_auth_retry): compared, never dereferenced. */
+	const nta_outgoing_t *auth_retried[4];
+	unsigned auth_retried_next;
 	unsigned redirects;  /* 3xx followed (trunk redirect = follow) */
 	sip_payload_t *body; /* A's INVITE body, kept for failover */
 	sip_content_type_t *body_type;
@@ -249,6 +253,16 @@ void call_ack_leg(struct trunk_call *call, nta_leg_t *leg, struct call_leg *to,
 void call_ack_or_defer(struct trunk_call *call, struct call_leg *to,
 		       uint32_t cseq_n, bool offer_in_2xx);
 void call_send_bye(struct trunk_call *call, struct call_leg *to);
+/* A carrier's 401/407 (sip) to orq, our request in leg TO's dialog: the
+ * request sent again once with credentials (cb, call: as orq's), or NULL
+ * when not ours to answer (another leg, no credentials, or orq already
+ * was the retry: credentials refused). The caller lets orq go. */
+nta_outgoing_t *call_auth_retry(struct trunk_call *call, struct call_leg *to,
+				nta_outgoing_t *orq, sip_t const *sip,
+				nta_response_f *cb);
+/* A leg's BYE at call_free: kept for a carrier's challenge (auth.c) or
+ * destroyed. */
+void call_auth_bye_release(struct trunk_call *call, struct call_leg *leg);
 msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
 			const char *method, msg_payload_t const *body);
 int call_b_send_invite(struct trunk_call *call);

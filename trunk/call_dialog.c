@@ -18,6 +18,7 @@
 #include "call.h"
 #include "flow.h"
 
+#include <sofia-sip/msg.h>
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
@@ -66,6 +67,13 @@ static void call_txn_answer(struct trunk_call *call, struct call_txn *t,
 	struct call_body body = { 0 };
 	const char *st = NULL;
 
+	/* A 401/407 left is a challenge to us (refused credentials, or a
+	 * peer we hold none for): its challenge header is not relayed, so
+	 * the asker gets 403 (docs/calls.md). */
+	if (status == 401 || status == 407) {
+		status = 403;
+		sip = NULL;
+	}
 	if (sip && !call_reprack_final_body(call, t, status, &body))
 		call_sdp_cross(call, call_peer(t->from), sip->sip_payload,
 			       sip->sip_content_type, &body);
@@ -151,11 +159,19 @@ static int call_reinvite_response(struct trunk_call *call, nta_outgoing_t *orq,
 	int status =
 		sip ? sip->sip_status->st_status : nta_outgoing_status(orq);
 	uint32_t cseq = nta_outgoing_cseq(orq);
+	nta_outgoing_t *again;
 
 	if (status > 100 && status < 200 && sip && t->irq)
 		call_reinvite_provisional(call, orq, sip);
 	if (status < 200 || !t->irq)
 		return 0;
+	if (!t->cancelled && orq == t->orq &&
+	    (again = call_auth_retry(call, call_peer(t->from), orq, sip,
+				     call_reinvite_response))) {
+		nta_outgoing_destroy(orq);
+		t->orq = again;
+		return 0;
+	}
 	if (t->cancelled && status < 300) {
 		/* The 2xx crossed our CANCEL; the asker has nta's 487 and its
 		 * old session: the answerer's dialog gets its ACK (RFC 3261
@@ -206,6 +222,7 @@ static int call_other_response(struct trunk_call *call, nta_outgoing_t *orq,
 {
 	int status =
 		sip ? sip->sip_status->st_status : nta_outgoing_status(orq);
+	nta_outgoing_t *again;
 
 	/* An UPDATE's re-INVITE: its 18x stay here (an UPDATE is answered
 	 * once), a reliable one PRACKed. */
@@ -213,6 +230,13 @@ static int call_other_response(struct trunk_call *call, nta_outgoing_t *orq,
 		call_txn_prack(call, &call->other, orq, sip);
 	if (status < 200 || !call->other.irq)
 		return 0;
+	if (orq == call->other.orq &&
+	    (again = call_auth_retry(call, call_peer(call->other.from), orq,
+				     sip, call_other_response))) {
+		nta_outgoing_destroy(orq);
+		call->other.orq = again;
+		return 0;
+	}
 	call_txn_answer(call, &call->other, sip, status);
 	/* An UPDATE sent on as a re-INVITE: its offer went in the INVITE,
 	 * so the ACK carries nothing. */
@@ -457,6 +481,64 @@ msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
 				       body, &h))
 		return NULL;
 	return h;
+}
+
+static bool call_auth_was_retry(struct trunk_call *call,
+				const nta_outgoing_t *orq)
+{
+	for (unsigned i = 0; i < 4; i++)
+		if (call->auth_retried[i] == orq)
+			return true;
+	return false;
+}
+
+nta_outgoing_t *call_auth_retry(struct trunk_call *call, struct call_leg *to,
+				nta_outgoing_t *orq, sip_t const *sip,
+				nta_response_f *cb)
+{
+	int status = sip ? sip->sip_status->st_status : 0;
+	nta_outgoing_t *again;
+	msg_t *msg;
+
+	if ((status != 401 && status != 407) || to != &call->b ||
+	    !call->trunk[0] || !to->leg)
+		return NULL;
+	if (call_auth_was_retry(call, orq)) {
+		LOGE("trunk.call", call->ctx,
+		     "trunk %s refused our credentials for %s (%d): check "
+		     "username and password",
+		     call->trunk, nta_outgoing_method_name(orq), status);
+		return NULL;
+	}
+	msg = trunk_auth_request_again(call->gw, call->trunk, to->leg, orq,
+				       sip);
+	if (!msg)
+		return NULL;
+	again = nta_outgoing_mcreate(
+		trunk_agent_nta(call->gw->agents[to->side]), cb, call,
+		CALL_HOP(to), msg, CALL_TPORT_TAG(to), TAG_END());
+	if (!again) {
+		msg_destroy(msg);
+		return NULL;
+	}
+	call->auth_retried[call->auth_retried_next++ % 4] = again;
+	LOGI("trunk.call", call->ctx,
+	     "%s challenged by the carrier (%d): sent again with credentials",
+	     nta_outgoing_method_name(orq), status);
+	return again;
+}
+
+void call_auth_bye_release(struct trunk_call *call, struct call_leg *leg)
+{
+	if (!leg->bye)
+		return;
+	if (leg != &call->b ||
+	    !trunk_auth_bye_adopt(call->gw, call->trunk,
+				  trunk_agent_nta(call->gw->agents[leg->side]),
+				  leg->bye, leg->hop,
+				  call_auth_was_retry(call, leg->bye)))
+		nta_outgoing_destroy(leg->bye);
+	leg->bye = NULL;
 }
 
 /* nta's leg callback. A 0 return leaves the transaction to us: one the

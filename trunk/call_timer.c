@@ -262,9 +262,16 @@ static int timer_refresh_response(struct trunk_call *call, nta_outgoing_t *orq,
 		sip ? sip->sip_status->st_status : nta_outgoing_status(orq);
 	bool update = nta_outgoing_method(orq) == sip_method_update;
 	uint64_t grace = timer_grace_ms(&leg->st);
+	nta_outgoing_t *again;
 
 	if (orq != leg->st_refresh || status < 200)
 		return 0;
+	if ((again = call_auth_retry(call, leg, orq, sip,
+				     timer_refresh_response))) {
+		nta_outgoing_destroy(orq);
+		leg->st_refresh = again;
+		return 0;
+	}
 	leg->st_refresh = NULL;
 	if (status < 300) {
 		if (!update) {

@@ -44,6 +44,8 @@ struct trunk_control;
 struct trunk_call;
 struct trunk_peer;
 struct trunk_auth;
+struct trunk_auth_bye;
+struct nta_outgoing_s;
 struct trunk_binding;
 struct trunk_reg;
 struct trunk_admission;
@@ -66,6 +68,8 @@ struct trunk_gateway {
 	/* owned: inbound sources of trunks by domain only (peer_dns.c) */
 	struct trunk_dns_srcs *dns_srcs;
 	struct trunk_auth *auths; /* owned: digest client state per trunk */
+	/* owned: BYEs of freed calls awaiting a carrier's answer (auth.c) */
+	struct trunk_auth_bye *auth_byes;
 	struct trunk_binding *bindings; /* owned: phones' registrations */
 	struct dialplan *plan;	/* owned: compiled [dialplan] file, or NULL */
 	struct trunk_reg *regs; /* owned: registration-mode trunks */
@@ -247,6 +251,17 @@ int trunk_auth_headers(struct trunk_gateway *gw, const char *trunk,
 /* Forget TRUNK's challenge and credentials (a reload changed them): the
  * next request goes without, the next challenge takes the new ones. */
 void trunk_auth_forget(struct trunk_gateway *gw, const char *trunk);
+/* orq, which got a 401/407 (challenge), rebuilt to be sent again with
+ * credentials for it (see auth.c); NULL: not answerable. */
+struct msg_s *trunk_auth_request_again(struct trunk_gateway *gw,
+				       const char *trunk, struct nta_leg_s *leg,
+				       struct nta_outgoing_s *orq,
+				       sip_t const *challenge);
+/* A BYE of TRUNK's whose call is being freed, not answered yet: kept
+ * (true) to answer a challenge to it (retried: it already was one). */
+bool trunk_auth_bye_adopt(struct trunk_gateway *gw, const char *trunk,
+			  struct nta_agent_s *nta, struct nta_outgoing_s *orq,
+			  const char *hop, bool retried);
 void trunk_auth_free_all(struct trunk_gateway *gw);
 
 /* registrar.c: phones registering with digest (issue 3 item 2). */

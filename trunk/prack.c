@@ -54,9 +54,17 @@ static int prack_b_response(struct trunk_call *call, nta_outgoing_t *orq,
 	int status =
 		sip ? sip->sip_status->st_status : nta_outgoing_status(orq);
 	struct call_body body = { 0 };
+	nta_outgoing_t *again;
 
 	if (status < 200)
 		return 0;
+	if (orq == call->prack_b &&
+	    (again = call_auth_retry(call, &call->b, orq, sip,
+				     prack_b_response))) {
+		nta_outgoing_destroy(orq);
+		call->prack_b = again;
+		return 0;
+	}
 	if (orq == call->prack_b) {
 		nta_outgoing_destroy(orq);
 		call->prack_b = NULL;
@@ -68,6 +76,8 @@ static int prack_b_response(struct trunk_call *call, nta_outgoing_t *orq,
 	if (sip && status < 300)
 		call_sdp_cross(call, &call->b, sip->sip_payload,
 			       sip->sip_content_type, &body);
+	if (status == 401 || status == 407) /* ours, never relayed bare */
+		status = 403, sip = NULL;
 	nta_incoming_treply(call->prack_a, status,
 			    sip ? sip->sip_status->st_phrase : NULL,
 			    CALL_BODY_TAGS(&body), TAG_END());

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# 129-carrier-auth-dialog: the carrier challenges inside the dialog.
+# Its 407 to the INVITE, 401 (new nonce) to a re-INVITE and 407 (new
+# nonce) to the BYE are each answered once with a digest SIPp verifies;
+# a refused retry (the same challenge again) is final and reaches the PBX
+# as 403, never as a 401/407; the call is gone on both sides. The next
+# call's INVITE carries the last nonce's digest unasked (one nonce cache
+# per trunk, REG-4).
+# REQ: REG-4, STA-6
+. "$(dirname "$0")/../lib.sh"
+ti_setup
+
+ti_config_default --drop "trunk local" "$TI_TEST_DIR/trunk.conf"
+ti_trunkd_start "$TI_DIR/trunkd.conf"
+
+# carrier NAME SCENARIO: the carrier SIPp on the trunk's proxy port.
+carrier()
+{
+	ti_start "$1" sipp -sf "$TI_TEST_DIR/$2" -m 1 -t u1 -i 127.0.0.1 \
+		-p "$(ti_port 5090)" -nostdin -timeout 20s -timeout_error \
+		-trace_msg -message_file "$TI_DIR/$1.msg.txt" \
+		-trace_err -error_file "$TI_DIR/$1.err.log" \
+		-trace_logs -log_file "$TI_DIR/$1.actions.txt"
+	ti_wait_port udp 127.0.0.1 "$(ti_port 5090)" 10
+}
+
+carrier_done()
+{
+	ti_wait_exit "$1" 20 || ti_fail "$1 SIPp did not finish"
+	[ "$TI_EXIT_STATUS" = 0 ] ||
+		ti_fail "$1 scenario failed (SIPp exit $TI_EXIT_STATUS)"
+}
+
+# digest TRACE METHOD HEADER NONCE_PREFIX: its digests verify for the
+# trunk's credentials, and not for another password (the check can fail).
+digest()
+{
+	local out
+	out=$(python3 "$TI_TEST_DIR/digest_check.py" "$TI_DIR/$1.msg.txt" \
+		"$2" "$3" "$4" trunkuser trunk-secret-9) ||
+		ti_fail "$1: $2 $3 on nonce $4 did not verify: $out"
+	! python3 "$TI_TEST_DIR/digest_check.py" "$TI_DIR/$1.msg.txt" \
+		"$2" "$3" "$4" trunkuser not-the-password >/dev/null ||
+		ti_fail "$1: digest_check.py accepts a wrong password"
+}
+
+no_calls()
+{
+	local st
+	st=$(ti_ctl status) || return 1
+	[ "$(ti_json "$st" 'j["calls"]')" = 0 ]
+}
+
+# 1. Call 1: challenged on the INVITE, a re-INVITE (answered, then
+# refused) and the BYE.
+carrier carrier carrier.xml
+rc=0
+ti_sipp pbx "$TI_TEST_DIR/pbx.xml" u1 127.0.0.1 "$(ti_port 5060)" || rc=$?
+[ "$rc" = 0 ] || ti_fail "PBX scenario failed (SIPp exit $rc)"
+carrier_done carrier
+ti_wait_until 10 no_calls || ti_fail "call 1 still up in trunkd"
+# Exactly two INVITEs per challenge: 2 initial + 2 hold + 2 resume.
+n=$(grep -c '^INVITE ' "$TI_DIR/carrier.msg.txt" || true)
+[ "$n" = 6 ] || ti_fail "the carrier got $n INVITEs, expected 6"
+n=$(grep -c '^BYE ' "$TI_DIR/carrier.msg.txt" || true)
+[ "$n" = 2 ] || ti_fail "the carrier got $n BYEs, expected 2"
+digest carrier INVITE Proxy-Authorization inv-
+digest carrier BYE Proxy-Authorization bye-
+
+# 2. Call 2: the cached nonce, no challenge.
+carrier cached carrier-cached.xml
+rc=0
+ti_exec sipp -sn uac -t u1 -m 1 -i 127.0.0.1 -p "$(ti_port 5070)" \
+	-s +15550100001 -nostdin -timeout 15s -timeout_error \
+	"127.0.0.1:$(ti_port 5060)" >"$TI_DIR/pbx2.screen.txt" 2>&1 || rc=$?
+[ "$rc" = 0 ] || ti_fail "the PBX's second call failed (SIPp exit $rc)"
+carrier_done cached
+digest cached INVITE Proxy-Authorization bye-
+digest cached BYE Proxy-Authorization bye-
+ti_wait_until 10 no_calls || ti_fail "call 2 still up in trunkd"
+ti_pass
