@@ -974,8 +974,8 @@ static int call_route_phone(struct trunk_gateway *gw,
 
 /*
  * Who may call from the enterprise side: a PBX by its source address
- * (acl), or a phone that proves its identity with digest (407; the
- * challenge answers irq, reported as TRUNK_CALL_ANSWERED).
+ * (acl; with a username, then digest too), or a phone that proves its
+ * identity with digest (407, 403; answers irq: TRUNK_CALL_ANSWERED).
  */
 #define TRUNK_CALL_ANSWERED (-1)
 static int call_admit_enterprise(struct trunk_gateway *gw, nta_incoming_t *irq,
@@ -984,7 +984,9 @@ static int call_admit_enterprise(struct trunk_gateway *gw, nta_incoming_t *irq,
 {
 	*who = trunk_find_pbx(gw->cfg, ip);
 	if (*who)
-		return 0;
+		return trunk_registrar_auth_pbx(gw, irq, sip, *who)
+			       ? 0
+			       : TRUNK_CALL_ANSWERED;
 	if (!trunk_phone_find(gw->cfg, sip->sip_from->a_url->url_user)) {
 		LOGW(SUBSYS, "enterprise", "INVITE from unknown source %s: 403",
 		     ip);

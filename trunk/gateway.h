@@ -273,6 +273,13 @@ int trunk_registrar_register(struct trunk_gateway *gw,
 const struct config_section *trunk_registrar_auth(struct trunk_gateway *gw,
 						  struct nta_incoming_s *irq,
 						  sip_t const *sip);
+/* A [pbx] with a username: its request must carry a digest for it
+ * (Proxy-Authorization, realm [enterprise] realm): true when it does or
+ * the PBX has no username; false after irq was answered (407 challenge,
+ * or 403 for a wrong digest). */
+bool trunk_registrar_auth_pbx(struct trunk_gateway *gw,
+			      struct nta_incoming_s *irq, sip_t const *sip,
+			      const struct config_section *pbx);
 /* The [phone] whose name or extension is user, or NULL. */
 const struct config_section *trunk_phone_find(const struct config *cfg,
 					      const char *user);

@@ -131,16 +131,23 @@ static void registrar_challenge(struct trunk_gateway *gw, nta_incoming_t *irq,
 				    TAG_END());
 }
 
-/* Check one Authorization/Proxy-Authorization header list. */
+/*
+ * Check one Authorization/Proxy-Authorization header list: the digest for
+ * our realm must answer a nonce of ours with the password of pbx (its
+ * username), or without pbx of the [phone] its username names (*who).
+ * 1: verified, 0: our nonce but stale, -1: wrong (unknown user, not our
+ * nonce, bad response), -2: no digest for our realm.
+ */
 static int registrar_verify(struct trunk_gateway *gw, msg_auth_t const *au,
 			    const char *method,
-			    const struct config_section **ph)
+			    const struct config_section *pbx,
+			    const struct config_section **who)
 {
 	const char *realm = registrar_realm(gw);
 	auth_response_t ar[1] = { { sizeof(ar) } };
 	auth_hexmd5_t ha1, resp;
 	su_home_t home[1] = { SU_HOME_INIT(home) };
-	int rc = -1;
+	int rc = -2;
 
 	for (; au; au = au->au_next) {
 		if (!au->au_scheme || strcasecmp(au->au_scheme, "Digest"))
@@ -148,14 +155,21 @@ static int registrar_verify(struct trunk_gateway *gw, msg_auth_t const *au,
 		if (auth_digest_response_get(home, ar, au->au_params) < 0 ||
 		    !ar->ar_realm || auth_strcmp(ar->ar_realm, realm))
 			continue;
-		*ph = trunk_phone_find(gw->cfg, ar->ar_username);
+		if (!pbx)
+			*who = trunk_phone_find(gw->cfg, ar->ar_username);
+		else if (ar->ar_username &&
+			 !strcmp(ar->ar_username,
+				 config_get_str(pbx, "username")))
+			*who = pbx;
+		else
+			*who = NULL;
 		rc = registrar_nonce_check(ar->ar_nonce, realm);
-		if (!*ph || rc < 0) {
+		if (!*who || rc < 0) {
 			rc = -1;
 			break;
 		}
 		auth_digest_ha1(ha1, ar->ar_username, realm,
-				config_get_str(*ph, "password"));
+				config_get_str(*who, "password"));
 		auth_digest_response(ar, resp, ha1, method, NULL, 0);
 		if (!ar->ar_response || strcmp(resp, ar->ar_response))
 			rc = -1;
@@ -163,6 +177,44 @@ static int registrar_verify(struct trunk_gateway *gw, msg_auth_t const *au,
 	}
 	su_home_deinit(home);
 	return rc;
+}
+
+/* Digest for a request (see trunk_registrar_auth): 1, or 0 once irq is
+ * answered: challenged (no digest, or a stale nonce), 403 for a wrong
+ * digest of pbx's (a phone's is challenged again). */
+static int registrar_check(struct trunk_gateway *gw, nta_incoming_t *irq,
+			   sip_t const *sip, const struct config_section *pbx,
+			   const struct config_section **who)
+{
+	bool reg = sip->sip_request->rq_method == sip_method_register;
+	msg_auth_t const *au =
+		reg ? sip->sip_authorization : sip->sip_proxy_authorization;
+	int rc;
+
+	*who = NULL;
+	registrar_secret_init();
+	if (!registrar_secret[0]) {
+		nta_incoming_treply(irq, SIP_500_INTERNAL_SERVER_ERROR,
+				    TAG_END());
+		return 0;
+	}
+	rc = au ? registrar_verify(gw, au, sip->sip_request->rq_method_name,
+				   pbx, who)
+		: -2;
+	if (rc == 1)
+		return 1;
+	if (au && rc < 0)
+		LOGW(SUBSYS, pbx ? config_section_name(pbx) : NULL,
+		     "%s from %s: digest did not verify",
+		     sip->sip_request->rq_method_name,
+		     sip->sip_from->a_url->url_user
+			     ? sip->sip_from->a_url->url_user
+			     : "?");
+	if (pbx && rc == -1)
+		nta_incoming_treply(irq, SIP_403_FORBIDDEN, TAG_END());
+	else
+		registrar_challenge(gw, irq, !reg, rc == 0);
+	return 0;
 }
 
 /*
@@ -173,31 +225,19 @@ const struct config_section *trunk_registrar_auth(struct trunk_gateway *gw,
 						  nta_incoming_t *irq,
 						  sip_t const *sip)
 {
-	bool reg = sip->sip_request->rq_method == sip_method_register;
-	msg_auth_t const *au =
-		reg ? sip->sip_authorization : sip->sip_proxy_authorization;
-	const struct config_section *ph = NULL;
-	int rc;
+	const struct config_section *ph;
 
-	registrar_secret_init();
-	if (!registrar_secret[0]) {
-		nta_incoming_treply(irq, SIP_500_INTERNAL_SERVER_ERROR,
-				    TAG_END());
-		return NULL;
-	}
-	rc = au ? registrar_verify(gw, au, sip->sip_request->rq_method_name,
-				   &ph)
-		: -1;
-	if (rc == 1)
-		return ph;
-	if (au && rc < 0)
-		LOGW(SUBSYS, NULL, "%s from %s: digest did not verify",
-		     sip->sip_request->rq_method_name,
-		     sip->sip_from->a_url->url_user
-			     ? sip->sip_from->a_url->url_user
-			     : "?");
-	registrar_challenge(gw, irq, !reg, rc == 0);
-	return NULL;
+	return registrar_check(gw, irq, sip, NULL, &ph) ? ph : NULL;
+}
+
+bool trunk_registrar_auth_pbx(struct trunk_gateway *gw, nta_incoming_t *irq,
+			      sip_t const *sip,
+			      const struct config_section *pbx)
+{
+	const struct config_section *who;
+
+	return !config_is_set(pbx, "username") ||
+	       registrar_check(gw, irq, sip, pbx, &who);
 }
 
 /* ---------------------------------------------------------------------- */

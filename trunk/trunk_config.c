@@ -126,7 +126,10 @@ static const struct config_key trunk_pbx_keys[] = {
 	  "Source addresses or CIDR prefixes the PBX sends from (default: "
 	  "address). Everyone else gets 403." },
 	{ "username", CONFIG_STRING, 0, 0, NULL, NULL, 0,
-	  "If set, the PBX must also pass digest authentication." },
+	  "If set, the PBX must also pass digest authentication: after "
+	  "the acl, its INVITEs are challenged with 407 "
+	  "(Proxy-Authenticate, realm [enterprise] realm, RFC 3261 22.3); "
+	  "a wrong digest gets 403. OPTIONS is not challenged." },
 	{ "password", CONFIG_STRING, 0, 0, NULL, NULL, CONFIG_F_SECRET,
 	  "Digest password for username." },
 	{ "context", CONFIG_STRING, 0, 0, NULL, NULL, 0,

@@ -5,7 +5,11 @@
 # PBX and the carrier listen throughout, and the first INVITE each of them
 # gets must be a later, valid call's (R-URI user +15550100001, where the
 # refused INVITEs dial +15550100099).
-# REQ: none (source ACLs and loop protection: RFC 3261 8.2.2/16.3, no SIPconnect requirement)
+# Then, reloaded with [pbx] username/password: the ACL still comes first
+# (the stranger gets 403, no challenge); the PBX's INVITE without a digest
+# gets 407 (Proxy-Authenticate, realm trunkd.local), with a wrong one 403
+# (no challenge again), with the right one (SIPp -au/-ap) the call.
+# REQ: none (source ACLs and loop protection: RFC 3261 8.2.2/16.3, PBX digest: RFC 3261 22.3, no SIPconnect requirement)
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
 ti_setup
@@ -31,6 +35,13 @@ refused()
 	[ "$rc" = 0 ] || ti_fail "$name: no $status (SIPp exit $rc)"
 }
 
+# no_challenge NAME: the answer NAME got carries no *-Authenticate.
+no_challenge()
+{
+	! grep -qi '^[a-z-]*authenticate:' "$TI_DIR/$1.msg.txt" ||
+		ti_fail "$1: the answer carries a challenge"
+}
+
 refused stranger-ent 403 ent '127\.0\.0\.3' 70 "$TC_STRANGER"
 refused carrier-ent 403 ent '127\.0\.0\.2' 70 "$TC_CARRIER"
 refused stranger-trunk 403 trunk '127\.0\.0\.2' 70 "$TC_STRANGER"
@@ -51,4 +62,37 @@ tc_carrier carrier-control "$TI_ROOT/peers/carrier-invite.xml" \
 	-s +15550100001 || rc=$?
 [ "$rc" = 0 ] || ti_fail "inbound control call failed (SIPp exit $rc)"
 tc_peer_wait pbx
+
+# PBX digest: [pbx local] gets username/password (reload).
+sed '/^\[pbx local\]$/a username = pbxuser\npassword = pbx-secret-7' \
+	"$TI_DIR/src.conf" >"$TI_DIR/src-digest.conf"
+ti_config "$TI_DIR/src-digest.conf" "$TI_DIR/trunkd.conf"
+reply=$(ti_ctl reload) || ti_fail "reload with the PBX's digest: $reply"
+refused stranger-digest 403 ent '127\.0\.0\.3' 70 "$TC_STRANGER"
+no_challenge stranger-digest
+tc_template "$TI_ROOT/peers/uac-rejected.xml.in" "$TI_DIR/pbx-nodigest.xml" \
+	STATUS=407 FOREIGN='127\.0\.0\.3' MAX_FORWARDS=70 \
+	CHECKS='<ereg regexp="Digest realm=&quot;trunkd.local&quot;" search_in="hdr" header="Proxy-Authenticate:" check_it="true" assign_to="ch"/>
+<log message="challenged: [$ch]"/>'
+rc=0
+tc__uac pbx-nodigest "$TI_DIR/pbx-nodigest.xml" u1 5060 -i "$TC_PBX" \
+	-p "$(ti_port 5072)" -s +15550100001 \
+	-set trunkd "$(tc_trunkd ent)" || rc=$?
+[ "$rc" = 0 ] || ti_fail "pbx-nodigest: no 407 (SIPp exit $rc)"
+rc=0
+tc_pbx pbx-wrong "$TI_TEST_DIR/pbx-digest-wrong.xml" u1 -p "$(ti_port 5072)" \
+	-s +15550100001 -au pbxuser -ap not-the-password || rc=$?
+[ "$rc" = 0 ] || ti_fail "pbx-wrong: no 403 (SIPp exit $rc)"
+status=$(ti_ctl status) || ti_fail "trunkctl status exited $?: $status"
+ti_json_check "$status" 'j["calls"] == 0' "no call without the PBX's digest"
+tc_carrier_answers carrier-digest
+rc=0
+tc_pbx pbx-digest "$TI_TEST_DIR/pbx-digest.xml" u1 -p "$(ti_port 5072)" \
+	-s +15550100001 -au pbxuser -ap pbx-secret-7 || rc=$?
+[ "$rc" = 0 ] || ti_fail "pbx-digest: the call failed (SIPp exit $rc)"
+tc_peer_wait carrier-digest
+n=$(grep -c '^INVITE ' "$TI_DIR/carrier-digest.msg.txt" || true)
+[ "$n" = 1 ] || ti_fail "the carrier got $n INVITEs, expected 1"
+! grep -q 'pbx-secret-7' "$TI_DIR/trunkd.log" ||
+	ti_fail "the PBX's password is in the log"
 ti_pass
