@@ -78,4 +78,6 @@ carrier_done cached
 digest cached INVITE Proxy-Authorization bye-
 digest cached BYE Proxy-Authorization bye-
 ti_wait_until 10 no_calls || ti_fail "call 2 still up in trunkd"
+! grep -qF trunk-secret-9 "$TI_DIR/trunkd.log" ||
+	ti_fail "the trunk's password is in trunkd's log"
 ti_pass

@@ -29,4 +29,6 @@ n=$(grep -c '^UPDATE ' "$TI_DIR/carrier.msg.txt" || true)
 [ "$n" = 3 ] || ti_fail "the carrier got $n UPDATEs, expected 3"
 ! grep -q 'session refresh got\|session expired' "$TI_DIR/trunkd.log" ||
 	ti_fail "trunkd took the challenged refresh for a failure"
+! grep -qF trunk-secret-9 "$TI_DIR/trunkd.log" ||
+	ti_fail "the trunk's password is in trunkd's log"
 ti_pass
