@@ -97,9 +97,13 @@ enum media_event_type {
 	/* The first valid RTP packet arrived on an endpoint (once per
 	 * endpoint); src is where it came from, the latched address. */
 	MEDIA_EVENT_FIRST_PACKET,
-	/* No RTP for rtp_timeout_ms on an endpoint whose peer said it
-	 * sends (sendrecv/sendonly, not c=0.0.0.0). Reported once; a later
-	 * packet or media_session_set_remote() re-arms it. */
+	/* No RTP nor RTCP for rtp_timeout_ms from an endpoint's peer while
+	 * media is expected from it: the session is watched
+	 * (media_session_watch(), the call is confirmed), the peer said
+	 * sendrecv with an address and a port, and the other leg's peer
+	 * receives (sendrecv/recvonly, not c=0.0.0.0). Reported once; a
+	 * later packet re-arms it, and the clock starts anew when media
+	 * becomes expected or the peer moves (docs/media.md). */
 	MEDIA_EVENT_RTP_TIMEOUT,
 };
 
@@ -264,6 +268,15 @@ struct media_remote {
  */
 int media_session_set_remote(struct media_session *session, enum media_leg leg,
 			     const struct media_remote *remote);
+
+/*
+ * Start the RTP timeout of a session (the B2BUA: when the call is
+ * confirmed). Before, silence is never reported: a call may ring, or
+ * wait for a late answer, as long as it likes. The clock of each
+ * endpoint starts when this command runs or when media becomes
+ * expected from its peer, whichever is later. Idempotent; cannot fail.
+ */
+void media_session_watch(struct media_session *session);
 
 /*
  * Change only the direction of a leg's peer (hold/resume without a new

@@ -114,6 +114,7 @@ enum media_cmd_type {
 	MEDIA_CMD_CREATE,
 	MEDIA_CMD_REMOTE,
 	MEDIA_CMD_DIR,
+	MEDIA_CMD_WATCH,
 	MEDIA_CMD_DESTROY,
 	MEDIA_CMD_STOP,
 };
@@ -198,7 +199,7 @@ struct media_endpoint {
 	union media_addr sdp_rtp, sdp_rtcp;
 	uint64_t pt_mask[2];
 	bool may_send;	   /* we may send to this peer (HOLD-1, HOLD-2) */
-	bool expect_rx;	   /* the peer said it sends: RTP timeout applies */
+	bool expect_rx;	   /* RTP timeout applies (media_expects(), relay.c) */
 	bool heard;	   /* FIRST_PACKET reported */
 	bool timeout_sent; /* RTP_TIMEOUT reported, not re-armed yet */
 	uint64_t last_rx_ms;
@@ -216,9 +217,11 @@ struct media_session {
 	bool freed; /* signalling: media_session_free() was called */
 	/* media: the thread's list of live sessions (timeout scan) */
 	struct media_session *prev, *next;
-	bool live; /* media: CREATE done, DESTROY not yet */
+	bool live;	   /* media: CREATE done, DESTROY not yet */
+	bool watched;	   /* media: WATCH done: the RTP timeout may apply */
+	bool watch_posted; /* signalling: media_session_watch() was called */
 	struct media_endpoint ep[2];
-	struct media_cmd cmd_create, cmd_destroy;
+	struct media_cmd cmd_create, cmd_watch, cmd_destroy;
 	struct media_event_node ev_destroyed;
 	char ctx[32]; /* "media 12" */
 };
@@ -297,7 +300,11 @@ void media_relay_timeouts(struct media_thread *t);
 /* Read and drop what waits on an idle sock (no session): counted in the
  * engine's stray_drops. */
 void media_relay_drain(struct media_thread *t, struct media_sock *sock);
-void media_endpoint_update(struct media_endpoint *ep, uint64_t now_ms);
+/* After ep's peer SDP changed (moved: a new address): may we send to
+ * it, and which endpoints' RTP timeout applies (re-armed where it starts
+ * to, or where the peer moved). ep NULL: only the latter (WATCH). */
+void media_endpoint_update(struct media_session *s, struct media_endpoint *ep,
+			   bool moved, uint64_t now_ms);
 
 /* addr.c */
 bool media_addr_equal(const union media_addr *a, const union media_addr *b);

@@ -46,18 +46,49 @@ void media_relay_init(struct media_thread *t)
 	}
 }
 
-void media_endpoint_update(struct media_endpoint *ep, uint64_t now_ms)
+/*
+ * Is media expected from ep's peer, so that silence ends the call
+ * (docs/media.md, "RTP timeout")? Only once the call is confirmed
+ * (WATCH), and only when RFC 3264 says the peer sends for sure:
+ *   - it wrote sendrecv: sendonly is a hold (RFC 3264 8.4), whose music
+ *     is optional (HOLD-1); recvonly and inactive do not send;
+ *   - it has an address and a port: c=0.0.0.0 is an RFC 2543 hold
+ *     (HOLD-2), port 0 a refused stream;
+ *   - the other leg's peer receives (we may send to it): a peer must not
+ *     send to one that said sendonly or inactive, or holds with
+ *     c=0.0.0.0, even if its own SDP still says sendrecv (an answer not
+ *     given yet, or one that ignored the offer's direction).
+ * RTCP counts as activity as RTP does (relay batch).
+ */
+static bool media_expects(const struct media_session *s,
+			  const struct media_endpoint *ep)
 {
-	bool peer_recv =
-		ep->dir == MEDIA_DIR_SENDRECV || ep->dir == MEDIA_DIR_RECVONLY;
-	bool peer_send =
-		ep->dir == MEDIA_DIR_SENDRECV || ep->dir == MEDIA_DIR_SENDONLY;
+	return s->watched && ep->has_addr && ep->dir == MEDIA_DIR_SENDRECV &&
+	       s->ep[!ep->leg].may_send;
+}
 
-	/* has_addr is false for c=0.0.0.0 (HOLD-2) and port 0. */
-	ep->may_send = ep->has_addr && peer_recv; /* HOLD-1 */
-	ep->expect_rx = ep->has_addr && peer_send;
-	ep->timeout_sent = false;
-	ep->last_rx_ms = now_ms;
+void media_endpoint_update(struct media_session *s, struct media_endpoint *ep,
+			   bool moved, uint64_t now_ms)
+{
+	struct media_endpoint *e;
+	bool expect;
+	int leg;
+
+	if (ep) /* has_addr is false for c=0.0.0.0 (HOLD-2) and port 0 */
+		ep->may_send = ep->has_addr && (ep->dir == MEDIA_DIR_SENDRECV ||
+						ep->dir == MEDIA_DIR_RECVONLY);
+	for (leg = 0; leg < 2; leg++) {
+		e = &s->ep[leg];
+		expect = media_expects(s, e);
+		/* A new period where the timeout starts to apply or the peer
+		 * moved; an SDP that changes neither (a session refresh)
+		 * does not reset the clock, so a dead call still ends. */
+		if (expect && (!e->expect_rx || (e == ep && moved))) {
+			e->last_rx_ms = now_ms;
+			e->timeout_sent = false;
+		}
+		e->expect_rx = expect;
+	}
 }
 
 /* RFC 3550 5.1: version 2, the fixed header and the CSRCs present;
@@ -268,7 +299,9 @@ static void media_relay_batch(struct media_thread *t, struct media_sock *sock,
 	if (k)
 		c.sent = media_send(peer->sock[sock->kind]->fd, t->tx, k,
 				    &c.sent_bytes);
-	if (sock->kind == MEDIA_SOCK_RTP && c.accepted) {
+	/* RTCP is activity too: a peer's stack that still sends reports
+	 * (RFC 3550 6.2: also while it sends no RTP) has the session. */
+	if (c.accepted) {
 		ep->last_rx_ms = t->now_ms;
 		ep->timeout_sent = false; /* re-armed */
 	}
@@ -362,7 +395,7 @@ void media_relay_timeouts(struct media_thread *t)
 			    t->now_ms - ep->last_rx_ms < timeout)
 				continue;
 			ep->timeout_sent = true;
-			LOGI(SUB, s->ctx, "leg %s: no RTP for %u ms",
+			LOGI(SUB, s->ctx, "leg %s: no RTP or RTCP for %u ms",
 			     leg_names[leg], timeout);
 			media_event_post(s->engine, &ep->ev_timeout);
 		}

@@ -164,6 +164,10 @@ static struct media_session *media_session_new(struct media_engine *e,
 	s->cmd_create = (struct media_cmd){ .type = MEDIA_CMD_CREATE,
 					    .embedded = true,
 					    .session = s };
+	s->cmd_watch = (struct media_cmd){ .type = MEDIA_CMD_WATCH,
+					   .embedded = true,
+					   .lazy = true,
+					   .session = s };
 	s->cmd_destroy = (struct media_cmd){ .type = MEDIA_CMD_DESTROY,
 					     .embedded = true,
 					     .session = s };
@@ -297,6 +301,14 @@ int media_session_set_remote(struct media_session *s, enum media_leg leg,
 	}
 	media_cmd_post(s->thread, c);
 	return 0;
+}
+
+void media_session_watch(struct media_session *s)
+{
+	if (s->watch_posted)
+		return;
+	s->watch_posted = true;
+	media_cmd_post(s->thread, &s->cmd_watch);
 }
 
 int media_session_set_dir(struct media_session *s, enum media_leg leg,
@@ -444,7 +456,7 @@ static void media_cmd_remote(struct media_thread *t, const struct media_cmd *c)
 	ep->pt_mask[0] = c->pt_mask[0];
 	ep->pt_mask[1] = c->pt_mask[1];
 	ep->dir = c->dir;
-	media_endpoint_update(ep, t->now_ms);
+	media_endpoint_update(c->session, ep, moved && c->has_addr, t->now_ms);
 }
 
 static void media_cmd_run(struct media_thread *t, struct media_cmd *c)
@@ -461,7 +473,11 @@ static void media_cmd_run(struct media_thread *t, struct media_cmd *c)
 	case MEDIA_CMD_DIR:
 		ep = &c->session->ep[c->leg];
 		ep->dir = c->dir;
-		media_endpoint_update(ep, t->now_ms);
+		media_endpoint_update(c->session, ep, false, t->now_ms);
+		break;
+	case MEDIA_CMD_WATCH:
+		c->session->watched = true;
+		media_endpoint_update(c->session, NULL, false, t->now_ms);
 		break;
 	case MEDIA_CMD_DESTROY:
 		media_cmd_destroy(t, c->session);

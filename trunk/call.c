@@ -78,6 +78,7 @@ void call_set_state(struct trunk_call *call, enum call_state next,
 	LOGI(SUBSYS, call->ctx, "%s -> %s (%s)", call_state_names[call->state],
 	     call_state_names[next], why);
 	call->state = next;
+	call_media_state(call);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -173,41 +174,6 @@ static bool call_is_sdp(sip_content_type_t const *ct)
 {
 	return !ct ||
 	       (ct->c_type && !strcasecmp(ct->c_type, "application/sdp"));
-}
-
-static enum media_leg call_media_leg(struct trunk_call *call,
-				     struct call_leg *leg)
-{
-	return leg == &call->a ? MEDIA_LEG_A : MEDIA_LEG_B;
-}
-
-/* Tell the relay where leg `from`'s peer receives, from its SDP. */
-void call_sdp_remote(struct trunk_call *call, struct call_leg *from,
-		     const struct trunk_sdp_stream *st)
-{
-	struct media_remote rm = {
-		.addr = st->addr,
-		.rtp_port = st->port,
-		.rtcp_port = st->rtcp_port,
-		.dir = (enum media_dir)st->dir,
-		.npt = st->npt,
-		.pt = st->pt,
-	};
-
-	media_session_set_remote(call->media, call_media_leg(call, from), &rm);
-}
-
-int call_sdp_learn(struct trunk_call *call, struct call_leg *from,
-		   sip_payload_t const *pl)
-{
-	struct trunk_sdp_remote rs;
-
-	if (!pl || !call->media ||
-	    trunk_sdp_remote(pl->pl_data, pl->pl_len, &rs, NULL, 0) ||
-	    !rs.nstreams)
-		return 488;
-	call_sdp_remote(call, from, &rs.s[0]);
-	return 0;
 }
 
 /*
@@ -1414,25 +1380,6 @@ void call_hangup(struct trunk_call *call, const char *why)
 		nta_outgoing_cancel(call->invite_b);
 	}
 	call_end(call, why);
-}
-
-void trunk_call_media_event(const struct media_event *ev, void *arg)
-{
-	struct trunk_call *call = ev->session_arg;
-
-	(void)arg;
-	switch (ev->type) {
-	case MEDIA_EVENT_FIRST_PACKET:
-		LOGD(SUBSYS, call->ctx, "RTP from leg %c: %s",
-		     ev->leg == MEDIA_LEG_A ? 'A' : 'B', ev->src);
-		break;
-	case MEDIA_EVENT_RTP_TIMEOUT:
-		/* A dead call: nobody sends media any more (issue 3). */
-		LOGW(SUBSYS, call->ctx, "no RTP from leg %c: ending the call",
-		     ev->leg == MEDIA_LEG_A ? 'A' : 'B');
-		call_hangup(call, "RTP timeout");
-		break;
-	}
 }
 
 void trunk_call_free_all(struct trunk_gateway *gw)

@@ -270,6 +270,12 @@ int call_b_send_invite(struct trunk_call *call);
  * 0 with r->ruri set, or a SIP status. */
 int call_route_enterprise(struct trunk_gateway *gw, const char *user,
 			  struct call_route *r);
+/* call_media.c: the media session of a call. Leg's endpoint. */
+enum media_leg call_media_leg(const struct trunk_call *call,
+			      const struct call_leg *leg);
+/* After a state change: a confirmed call's session is watched for RTP
+ * inactivity (RTP timeout, docs/media.md), never before. */
+void call_media_state(struct trunk_call *call);
 /* Tell the relay where leg `from`'s peer receives, from its SDP (no
  * crossing): 0 or 488. */
 int call_sdp_learn(struct trunk_call *call, struct call_leg *from,

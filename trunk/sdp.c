@@ -327,6 +327,9 @@ static int sdp_localize(su_home_t *home, sdp_session_t *sess,
 {
 	sdp_connection_t *c = su_zalloc(home, sizeof(*c));
 	sdp_origin_t *o = su_zalloc(home, sizeof(*o));
+	/* The peer's session-level c=, for m= lines without their own
+	 * (RFC 4566 5.7), before ours replaces it. */
+	const sdp_connection_t *sc = sess->sdp_connection;
 	sdp_media_t *m;
 	size_t i = 0;
 
@@ -344,9 +347,12 @@ static int sdp_localize(su_home_t *home, sdp_session_t *sess,
 	sess->sdp_origin = o;
 	sess->sdp_connection = c;
 	for (m = sess->sdp_media; m; m = m->m_next, i++) {
-		const sdp_connection_t *mc = m->m_connections;
+		const sdp_connection_t *mc =
+			m->m_connections ? m->m_connections : sc;
 
-		/* c=0.0.0.0 (HOLD-2) crosses as a direction, not an address. */
+		/* c=0.0.0.0 (HOLD-2), of the m= line or the session, crosses
+		 * as a direction, not an address: sendrecv becomes sendonly,
+		 * recvonly inactive (the peer receives nothing). */
 		if (mc && mc->c_address && !strcmp(mc->c_address, "0.0.0.0"))
 			m->m_mode &= sdp_sendonly;
 		m->m_connections = NULL; /* the session-level c= is ours */

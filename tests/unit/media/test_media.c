@@ -169,6 +169,9 @@ static const struct unit_case cases[] = {
 	/* REQ: HOLD-1 */
 	{ "hold_set_dir", t_hold_set_dir },
 	{ "timeout", t_timeout },
+	/* REQ: HOLD-1 HOLD-2 */
+	{ "timeout_hold", t_timeout_hold },
+	{ "timeout_rtcp", t_timeout_rtcp },
 	{ "first_packet", t_first_packet },
 	{ "garbage", t_garbage },
 	/* REQ: RTP-2 */

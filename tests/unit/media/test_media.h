@@ -16,6 +16,8 @@ int t_hold_inactive(void);
 int t_hold_c_zero(void);
 int t_hold_set_dir(void);
 int t_timeout(void);
+int t_timeout_hold(void);
+int t_timeout_rtcp(void);
 int t_first_packet(void);
 int t_garbage(void);
 int t_stats(void);

@@ -592,12 +592,18 @@ int t_hold_set_dir(void)
 	return 0;
 }
 
+/* No RTP_TIMEOUT (on any leg) for ms, dispatching what comes. */
+static bool no_timeout(struct media_engine *e, int ms)
+{
+	return !event_wait(e, MEDIA_EVENT_RTP_TIMEOUT, -1, ms);
+}
+
 int t_timeout(void)
 {
 	const struct media_event *ev;
 	struct media_session *s;
 	struct media_engine *e;
-	uint64_t t0 = ms_now();
+	uint64_t t0;
 	struct peers p;
 
 	CHECK(peers_open(&p, "127.0.0.1") == 0);
@@ -606,24 +612,115 @@ int t_timeout(void)
 				  &p, &s) == 0);
 	CHECK(remote_set(s, MEDIA_LEG_A, "127.0.0.1", &p, MEDIA_DIR_SENDRECV) ==
 	      0);
-	/* B is on hold (inactive): no timeout for it. */
-	CHECK(remote_set(s, MEDIA_LEG_B, "127.0.0.1", &p, MEDIA_DIR_INACTIVE) ==
+	/* B only receives: it is not expected to send. */
+	CHECK(remote_set(s, MEDIA_LEG_B, "127.0.0.1", &p, MEDIA_DIR_RECVONLY) ==
 	      0);
-	ev = event_wait(e, MEDIA_EVENT_RTP_TIMEOUT, -1, WAIT_MS);
+	/* Not watched yet (a ringing call): silence is never reported,
+	 * here for three periods. */
+	CHECK(no_timeout(e, 600));
+	t0 = ms_now();
+	media_session_watch(s);
+	media_session_watch(s); /* idempotent */
+	/* The same SDP again every 50 ms (session refreshes) does not reset
+	 * the clock: the timeout comes all the same. */
+	while (!(ev = event_wait(e, MEDIA_EVENT_RTP_TIMEOUT, -1, 50)) &&
+	       ms_now() - t0 < WAIT_MS)
+		CHECK(remote_set(s, MEDIA_LEG_A, "127.0.0.1", &p,
+				 MEDIA_DIR_SENDRECV) == 0);
 	CHECK(ev && ev->leg == MEDIA_LEG_A && ev->session == s &&
 	      ev->session_arg == &p);
 	CHECK(ms_now() - t0 >= 190);
 	/* Reported once; B never: wait three more periods for proof. */
 	CHECK(!event_wait(e, MEDIA_EVENT_RTP_TIMEOUT, MEDIA_LEG_B, 600));
 	CHECK(evlog.n == 1);
-	/* A packet re-arms it (B is inactive: nothing is relayed). */
+	/* A packet re-arms it. */
 	evlog.n = 0;
-	CHECK(udp_send(p.rtp[MEDIA_LEG_A], "127.0.0.1",
-		       media_session_port(s, MEDIA_LEG_A),
-		       "\x80\0\0\1...."
-		       "....",
-		       12) == 0);
+	CHECK(relay_one(s, "127.0.0.1", &p, MEDIA_LEG_A, 1) == 0);
 	CHECK(event_wait(e, MEDIA_EVENT_FIRST_PACKET, MEDIA_LEG_A, WAIT_MS));
+	CHECK(event_wait(e, MEDIA_EVENT_RTP_TIMEOUT, MEDIA_LEG_A, WAIT_MS));
+	media_session_free(s);
+	media_engine_free(e);
+	peers_close(&p);
+	return 0;
+}
+
+/* Set both legs' directions (and A's address), then: no timeout for three
+ * periods. */
+static int hold_quiet(struct media_engine *e, struct media_session *s,
+		      const struct peers *p, const char *a_addr,
+		      enum media_dir a, enum media_dir b)
+{
+	struct media_remote r = {
+		.addr = a_addr,
+		.rtp_port = udp_port(p->rtp[MEDIA_LEG_A]),
+		.dir = a,
+	};
+
+	CHECK(media_session_set_remote(s, MEDIA_LEG_A, &r) == 0);
+	CHECK(remote_set(s, MEDIA_LEG_B, "127.0.0.1", p, b) == 0);
+	CHECK(no_timeout(e, 600));
+	return 0;
+}
+
+int t_timeout_hold(void)
+{
+	struct media_session *s;
+	struct media_engine *e;
+	struct peers p;
+
+	CHECK(peers_open(&p, "127.0.0.1") == 0);
+	CHECK(engine_new("127.0.0.1", 4, 200, &e) == 0);
+	CHECK(media_session_alloc(e, MEDIA_SIDE_ENTERPRISE, MEDIA_SIDE_TRUNK,
+				  &p, &s) == 0);
+	media_session_watch(s);
+	/* A holds with sendonly and plays no music (HOLD-1), B answers
+	 * recvonly: neither is expected to send. */
+	CHECK(hold_quiet(e, s, &p, "127.0.0.1", MEDIA_DIR_SENDONLY,
+			 MEDIA_DIR_RECVONLY) == 0);
+	/* B's SDP says sendrecv (an answer ignoring the offer's direction,
+	 * or not given yet): it must not send to a sendonly A either. */
+	CHECK(hold_quiet(e, s, &p, "127.0.0.1", MEDIA_DIR_SENDONLY,
+			 MEDIA_DIR_SENDRECV) == 0);
+	/* inactive hold. */
+	CHECK(hold_quiet(e, s, &p, "127.0.0.1", MEDIA_DIR_INACTIVE,
+			 MEDIA_DIR_INACTIVE) == 0);
+	/* RFC 2543 hold: c=0.0.0.0, sendrecv on both (HOLD-2). */
+	CHECK(hold_quiet(e, s, &p, "0.0.0.0", MEDIA_DIR_SENDRECV,
+			 MEDIA_DIR_SENDRECV) == 0);
+	/* Resumed: both are expected again, the clock starting now. */
+	CHECK(remote_set(s, MEDIA_LEG_A, "127.0.0.1", &p, MEDIA_DIR_SENDRECV) ==
+	      0);
+	CHECK(event_wait(e, MEDIA_EVENT_RTP_TIMEOUT, MEDIA_LEG_A, WAIT_MS));
+	CHECK(event_wait(e, MEDIA_EVENT_RTP_TIMEOUT, MEDIA_LEG_B, WAIT_MS));
+	CHECK(evlog.n == 2);
+	media_session_free(s);
+	media_engine_free(e);
+	peers_close(&p);
+	return 0;
+}
+
+int t_timeout_rtcp(void)
+{
+	/* An RTCP receiver report (RFC 3550 6.4.2), no report block. */
+	static const unsigned char rr[8] = { 0x80, 201, 0, 1, 1, 2, 3, 4 };
+	struct media_session *s;
+	struct media_engine *e;
+	struct peers p;
+	uint64_t end;
+
+	CHECK(call_open(&p, &e, &s, "127.0.0.1", 200, MEDIA_DIR_SENDRECV) == 0);
+	media_session_watch(s);
+	/* A's peer sends RTCP only, every 50 ms for 4 periods: it is alive.
+	 * B sends nothing: its timeout comes. */
+	for (end = ms_now() + 800; ms_now() < end;) {
+		CHECK(udp_send(p.rtcp[MEDIA_LEG_A], "127.0.0.1",
+			       media_session_port(s, MEDIA_LEG_A) + 1, rr,
+			       sizeof(rr)) == 0);
+		CHECK(!event_wait(e, MEDIA_EVENT_RTP_TIMEOUT, MEDIA_LEG_A, 50));
+	}
+	CHECK(event_wait(e, MEDIA_EVENT_RTP_TIMEOUT, MEDIA_LEG_B, 0));
+	CHECK(stat_wait(s, MEDIA_LEG_A, STAT_OFF(rtcp_in_packets), 10));
+	/* A stops too. */
 	CHECK(event_wait(e, MEDIA_EVENT_RTP_TIMEOUT, MEDIA_LEG_A, WAIT_MS));
 	media_session_free(s);
 	media_engine_free(e);

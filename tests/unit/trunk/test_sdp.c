@@ -165,6 +165,40 @@ static int rewrite_hold_2543(void)
 	return 0;
 }
 
+/* REQ: HOLD-2 */
+/* The session-level c=0.0.0.0 (RFC 4566 5.7: it applies to every m= line
+ * without its own c=) is a hold as the media-level one: a direction, never
+ * our address with the peer's sendrecv. */
+static int rewrite_hold_2543_session(void)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	struct trunk_sdp_leg leg = { .sess_id = 1, .version = 1 };
+	const char *in = "v=0\r\no=x 1 1 IN IP4 192.0.2.1\r\ns=-\r\n"
+			 "c=IN IP4 0.0.0.0\r\nt=0 0\r\n"
+			 "m=audio 49170 RTP/AVP 0\r\n";
+	const char *in_recvonly = "v=0\r\no=x 1 2 IN IP4 192.0.2.1\r\ns=-\r\n"
+				  "c=IN IP4 0.0.0.0\r\nt=0 0\r\n"
+				  "m=audio 49170 RTP/AVP 0\r\na=recvonly\r\n";
+	/* An m= line with its own address is no hold. */
+	const char *in_own = "v=0\r\no=x 1 3 IN IP4 192.0.2.1\r\ns=-\r\n"
+			     "c=IN IP4 0.0.0.0\r\nt=0 0\r\n"
+			     "m=audio 49170 RTP/AVP 0\r\n"
+			     "c=IN IP4 192.0.2.1\r\n";
+	char *out = rewrite(home, &leg, in, 20000);
+
+	CHECK(out && !strstr(out, "0.0.0.0"));
+	CHECK(strstr(out, "c=IN IP4 198.51.100.5\r\n"));
+	CHECK(strstr(out, "a=sendonly\r\n"));
+	out = rewrite(home, &leg, in_recvonly, 20000);
+	CHECK(out && !strstr(out, "0.0.0.0"));
+	CHECK(strstr(out, "a=inactive\r\n") && !strstr(out, "a=recvonly"));
+	out = rewrite(home, &leg, in_own, 20000);
+	CHECK(out && !strstr(out, "0.0.0.0"));
+	CHECK(!strstr(out, "a=sendonly") && !strstr(out, "a=inactive"));
+	su_home_deinit(home);
+	return 0;
+}
+
 /* The enterprise offer of test 039: PCMU, PCMA, G.729 annexb=no, CN and
  * telephone-event, ptime 20. */
 #define SDP_ENT                                                                \
@@ -537,6 +571,8 @@ static const struct unit_case cases[] = {
 	{ "rewrite_version", rewrite_version },
 	{ "rewrite_rejected", rewrite_rejected },
 	{ "rewrite_hold_2543", rewrite_hold_2543 },
+	/* REQ: HOLD-2 */
+	{ "rewrite_hold_2543_session", rewrite_hold_2543_session },
 	{ "policy_offer_crosses", policy_offer_crosses },
 	{ "policy_answer_without_cn", policy_answer_without_cn },
 	{ "policy_cn_toward_known_peer", policy_cn_toward_known_peer },
