@@ -32,8 +32,9 @@ static const struct config_key media_keys[] = {
 	  "with fresh keys on every offer. Not implemented yet: accepted and "
 	  "validated, no effect (issue 5/3: SRTP)." },
 	{ "rtp_timeout", CONFIG_DURATION, 0, 3600000, NULL, "60s", 0,
-	  "End a call when no RTP arrived on an active stream for this long "
-	  "(0: never)." },
+	  "End a confirmed call when neither RTP nor RTCP arrived for this "
+	  "long from a peer expected to send (sendrecv toward a peer that "
+	  "receives; never while ringing or held: docs/media.md) (0: never)." },
 	{ "media_threads", CONFIG_INT, 0, 64, NULL, "0", CONFIG_F_RESTART,
 	  "Media relay threads (0: one per CPU core)." },
 	{ "echo_cancel", CONFIG_BOOL, 0, 0, NULL, "no", 0,
