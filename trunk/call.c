@@ -250,34 +250,6 @@ int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
 	return out->pl && out->ct ? 0 : 503;
 }
 
-/* ACK a 2xx on leg `to` (CSeq number of its INVITE), with the body of
- * `with` (the other leg's ACK carrying an answer) if given. */
-void call_send_ack(struct trunk_call *call, struct call_leg *to,
-		   uint32_t cseq_n, sip_t const *with)
-{
-	struct call_body body = { 0 };
-
-	/* The answer in the other leg's ACK crosses like any SDP. */
-	if (with)
-		call_sdp_cross(call, to == &call->a ? &call->b : &call->a,
-			       with->sip_payload, with->sip_content_type,
-			       &body);
-	call_ack_leg(call, to->leg, to, cseq_n, &body);
-}
-
-/* A 2xx was relayed to the other leg: ACK `to` now, or (offer in the 2xx)
- * when the other leg's ACK brings the answer. */
-void call_ack_or_defer(struct trunk_call *call, struct call_leg *to,
-		       uint32_t cseq_n, bool offer_in_2xx)
-{
-	if (offer_in_2xx) {
-		call->ack_to = to;
-		call->ack_cseq = cseq_n;
-	} else {
-		call_send_ack(call, to, cseq_n, NULL);
-	}
-}
-
 /* The answer to our BYE changes nothing: the call is already ending;
  * a carrier's challenge gets the BYE again with credentials (usually
  * after the call was freed: auth.c). (A callback is needed: nta frees
@@ -324,6 +296,7 @@ static void call_b_success(struct trunk_call *call, sip_t const *sip)
 {
 	struct call_body body;
 	const char *st;
+	int rc;
 
 	if (call->b_acked) { /* a retransmitted 2xx: our ACK got lost */
 		if (call->ack_to != &call->b)
@@ -343,8 +316,11 @@ static void call_b_success(struct trunk_call *call, sip_t const *sip)
 		call_end(call, "answered after CANCEL");
 		return;
 	}
-	call_sdp_cross(call, &call->b, sip->sip_payload, sip->sip_content_type,
-		       &body);
+	if ((rc = call_sdp_cross(call, &call->b, sip->sip_payload,
+				 sip->sip_content_type, &body))) {
+		call_b_answer_unusable(call, rc); /* ACK, BYE, A's error */
+		return;
+	}
 	/* Session timers start on both legs, each as agreed there. */
 	call_timer_confirmed(call, sip);
 	st = call_timer_response_headers(call, &call->a);

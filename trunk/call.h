@@ -263,6 +263,14 @@ nta_outgoing_t *call_auth_retry(struct trunk_call *call, struct call_leg *to,
 /* A leg's BYE at call_free: kept for a carrier's challenge (auth.c) or
  * destroyed. */
 void call_auth_bye_release(struct trunk_call *call, struct call_leg *leg);
+/* B's 2xx to the initial INVITE had SDP call_sdp_cross() refused with rc
+ * (488, 503): ACK and BYE to B, 502 (500) to A, the call ends
+ * (call_answer.c). */
+void call_b_answer_unusable(struct trunk_call *call, int rc);
+/* A 2xx to the re-INVITE t whose SDP cannot be parsed: 488 to the asker,
+ * the answerer ACKed and realigned (call_answer.c); true when so. */
+bool call_reinvite_2xx_unusable(struct trunk_call *call, struct call_txn *t,
+				uint32_t cseq, sip_t const *sip);
 msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
 			const char *method, msg_payload_t const *body);
 int call_b_send_invite(struct trunk_call *call);

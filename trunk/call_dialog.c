@@ -177,6 +177,9 @@ static int call_reinvite_response(struct trunk_call *call, nta_outgoing_t *orq,
 		 * old session: the answerer's dialog gets its ACK (RFC 3261
 		 * 9.1) and that session back (call_reoffer.c). */
 		call_reinvite_crossed(call, t, cseq, sip);
+	} else if (status < 300 &&
+		   call_reinvite_2xx_unusable(call, t, cseq, sip)) {
+		/* 488 to the asker; the answerer ACKed, realigned. */
 	} else {
 		if (status >= 300) /* the offer that crossed is void */
 			call_reinvite_undo(call, t);
