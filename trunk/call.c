@@ -563,6 +563,7 @@ static void call_b_failure(struct trunk_call *call, sip_t const *sip)
 {
 	int status = sip->sip_status->st_status;
 	sip_contact_t *m = NULL;
+	bool mapped;
 
 	if (call_b_failover(call, status, sip))
 		return;
@@ -581,12 +582,19 @@ static void call_b_failure(struct trunk_call *call, sip_t const *sip)
 		if (!m) /* a redirect without a usable target */
 			status = 480;
 	}
+	/* The next hop's 503 (every SP-SSE tried) is not relayed: its
+	 * Retry-After would stop all the caller's calls to us (RFC 3261 16.7
+	 * step 6, 21.5.4; docs/calls.md). */
+	if ((mapped = status == 503 && !nta_sip_is_internal(sip)))
+		status = 500;
 	if (call->state != CALL_CANCELLING)
 		nta_incoming_treply(
 			call->invite_a, status,
-			m || status >= 400 ? sip->sip_status->st_phrase : NULL,
+			mapped		     ? sip_500_Internal_server_error
+			: m || status >= 400 ? sip->sip_status->st_phrase
+					     : NULL,
 			TAG_IF(m, SIPTAG_CONTACT(m)),
-			TAG_IF(sip->sip_retry_after,
+			TAG_IF(!mapped && sip->sip_retry_after,
 			       SIPTAG_RETRY_AFTER(sip->sip_retry_after)),
 			TAG_END());
 	call_end(call, sip->sip_status->st_phrase);

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # 013-call-failures: the carrier refuses the PBX's call with 486, 404, 302
-# (with a Contact) and 503 (with Retry-After); each time the PBX gets the
-# same status from trunkd, with the redirect Contact and the Retry-After
-# kept and no carrier address, and the carrier gets trunkd's ACK.
+# (with a Contact) and 503 (with Retry-After); the PBX gets the same
+# status from trunkd, with the redirect Contact kept and no carrier
+# address, but for the 503: that becomes 500 without Retry-After (RFC 3261
+# 16.7 step 6: a PBX using trunkd as its only next hop would otherwise
+# stop all its calls for Retry-After seconds although one carrier SP-SSE
+# is overloaded; docs/calls.md). The carrier gets trunkd's ACK each time.
 # REQ: SC-6-1 (partly: final responses relayed with their status)
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
@@ -11,21 +14,21 @@ ti_setup
 tc_trunkd_start
 
 carrier_contact='Contact: <sip:carrier@[local_ip]:[local_port]>'
-# refused STATUS REASON CARRIER_HEADERS PBX_CHECKS
+# refused STATUS REASON CARRIER_HEADERS PBX_CHECKS [PBX_STATUS]
 refused()
 {
-	local status=$1 rc=0
+	local status=$1 pbx_status=${5:-$1} rc=0
 	tc_template "$TI_TEST_DIR/carrier-reject.xml.in" \
 		"$TI_DIR/carrier-$status.xml" STATUS="$status" REASON="$2" \
 		HEADERS="$3"
 	tc_template "$TI_ROOT/peers/uac-rejected.xml.in" \
-		"$TI_DIR/pbx-$status.xml" STATUS="$status" MAX_FORWARDS=70 \
+		"$TI_DIR/pbx-$status.xml" STATUS="$pbx_status" MAX_FORWARDS=70 \
 		FOREIGN='127\.0\.0\.3' CHECKS="$4"
 	tc_peer "carrier-$status" "$TC_CARRIER" 5090 "$TI_DIR/carrier-$status.xml" \
 		-set trunkd "$(tc_trunkd trunk)"
 	tc_pbx "pbx-$status" "$TI_DIR/pbx-$status.xml" u1 -s +15550100001 ||
 		rc=$?
-	[ "$rc" = 0 ] || ti_fail "$status: PBX scenario failed (SIPp exit $rc)"
+	[ "$rc" = 0 ] || ti_fail "$status: PBX did not get $pbx_status (SIPp exit $rc)"
 	tc_peer_wait "carrier-$status"
 }
 
@@ -35,9 +38,10 @@ refused 302 "Moved Temporarily" \
 	'Contact: <sip:+15550100077@carrier.invalid;user=phone>' \
 	'<ereg regexp="^ *&lt;sip:\+15550100077@carrier\.invalid;user=phone>" search_in="hdr" header="Contact:" check_it="true" assign_to="target"/>
 <log message="redirect target kept: [$target]"/>'
-# Last: a 503 marks the carrier's SP-SSE down (failover, STA-1).
+# Last: a 503 marks the carrier's SP-SSE down (failover, STA-1); the only
+# SP-SSE, so the PBX gets 500, without the carrier's Retry-After.
 refused 503 "Service Unavailable" "$carrier_contact
 Retry-After: 120" \
-	'<ereg regexp="^ *120$" search_in="hdr" header="Retry-After:" check_it="true" assign_to="retry"/>
-<log message="Retry-After kept: [$retry]"/>'
+	'<ereg regexp="Retry-After" search_in="msg" check_it_inverse="true" assign_to="retry"/>
+<log message="no Retry-After [$retry]"/>' 500
 ti_pass
