@@ -94,6 +94,7 @@ static void call_free(struct trunk_call *call)
 		su_timer_destroy(call->reaper);
 	if (call->fwd_timer)
 		su_timer_destroy(call->fwd_timer);
+	call_sse_free(call);
 	if (call->b_release)
 		su_timer_destroy(call->b_release);
 	call_keep_stop(call);
@@ -366,8 +367,7 @@ static void call_b_success(struct trunk_call *call, sip_t const *sip)
  * this SP-SSE cannot take the call: mark it down and try the next one (STA-1,
  * SIPconnect 17: several SP-SSE addresses with failover).
  */
-static bool call_b_failover(struct trunk_call *call, int status,
-			    sip_t const *sip)
+bool call_b_failover(struct trunk_call *call, int status, sip_t const *sip)
 {
 	const char *route;
 	bool local = !sip || nta_sip_is_internal(sip);
@@ -652,6 +652,8 @@ static int call_b_invite_response(struct trunk_call *call, nta_outgoing_t *orq,
 		return 0;
 	}
 	/* A response from the SP-SSE itself proves it is alive. */
+	if (!nta_sip_is_internal(sip))
+		call_sse_disarm(call);
 	if (!call->b_heard && !nta_sip_is_internal(sip) && status != 503 &&
 	    call->route && call->route_idx < call->route->nroutes) {
 		call->b_heard = true;
@@ -1184,6 +1186,7 @@ int call_b_send_invite(struct trunk_call *call)
 			      call_b_tls_failed, call);
 	call_hop_set(call, &call->b, call->trunk, route);
 	call->invite_b_cseq = nta_outgoing_cseq(call->invite_b);
+	call_sse_arm(call); /* invite_timeout: call_sse.c */
 	return 0;
 }
 

@@ -187,6 +187,7 @@ struct trunk_call {
 	 * fired (our CANCEL's 487 then forwards), whether an SDP reached A
 	 * (then leg B can no longer be replaced). */
 	su_timer_t *fwd_timer;
+	su_timer_t *sse_timer; /* invite_timeout (call_sse.c) */
 	bool fwd_no_answer;
 	bool a_sdp;
 	/* RFC 6223 keep-alives toward leg B's trunk hop (call_keep.c). */
@@ -267,6 +268,15 @@ void call_auth_bye_release(struct trunk_call *call, struct call_leg *leg);
  * (488, 503): ACK and BYE to B, 502 (500) to A, the call ends
  * (call_answer.c). */
 void call_b_answer_unusable(struct trunk_call *call, int rc);
+/* Our INVITE failed at this SP-SSE (status; sip NULL or nta's own for a
+ * local failure): mark it down and try the next one; false when none is
+ * left or the call is past CALLING (call.c). */
+bool call_b_failover(struct trunk_call *call, int status, sip_t const *sip);
+/* invite_timeout (call_sse.c): armed with each INVITE to an SP-SSE that
+ * has a next one, disarmed by any response from it. */
+void call_sse_arm(struct trunk_call *call);
+void call_sse_disarm(struct trunk_call *call);
+void call_sse_free(struct trunk_call *call);
 /* A 2xx to the re-INVITE t whose SDP cannot be parsed: 488 to the asker,
  * the answerer ACKed and realigned (call_answer.c); true when so. */
 bool call_reinvite_2xx_unusable(struct trunk_call *call, struct call_txn *t,

@@ -188,6 +188,13 @@ static const struct config_key trunk_trunk_keys[] = {
 	  "How long to wait for a pong, STUN answer or OPTIONS answer before "
 	  "the SP-SSE or flow counts as failed (OB-2, OB-3); a STUN request "
 	  "is sent again at half of it." },
+	{ "invite_timeout", CONFIG_DURATION, 0, 300000, NULL, "0s", 0,
+	  "How long an SP-SSE may stay silent (not even 100 Trying) after "
+	  "our INVITE before it is marked down and the next SP-SSE of the "
+	  "trunk gets the INVITE (STA-1 failover). 0: only Timer B (64 x "
+	  "sip_t1, 32 s by default) ends the attempt. Carriers commonly "
+	  "expect failover within a few seconds, e.g. 4s. The last SP-SSE "
+	  "is always left to Timer B." },
 	{ "keepalive_probe_every", CONFIG_INT, 0, 1000, NULL, "4", 0,
 	  "On TLS and UDP flows: every Nth keep-alive is followed by an "
 	  "OPTIONS over the flow; no answer within keepalive_timeout = the "
