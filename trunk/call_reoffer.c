@@ -353,8 +353,9 @@ void call_reinvite_crossed(struct trunk_call *call, struct call_txn *t,
 			       : NULL;
 
 	LOGW(SUBSYS, call->ctx,
-	     "leg %c accepted a re-INVITE that leg %c cancelled: giving leg "
-	     "%c back the media leg %c kept",
+	     "leg %c accepted a re-INVITE that failed for leg %c (its CANCEL, "
+	     "or SDP that cannot be parsed): giving leg %c back the media "
+	     "leg %c kept",
 	     c, c == 'A' ? 'B' : 'A', c, c == 'A' ? 'B' : 'A');
 	if (call_reprack_offer_in_2xx(t)) { /* the ACK answers it */
 		if (realign_answer(call, x, cseq, sip))

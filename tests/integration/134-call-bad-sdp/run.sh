@@ -6,7 +6,10 @@
 # BYE, and no call is left; the PBX calling out (carrier answers) and the
 # carrier calling in (PBX answers). Then a late offer whose answer, in the
 # PBX's ACK, cannot be parsed: the carrier's ACK comes without a body,
-# and both legs get a BYE.
+# and both legs get a BYE. Then a re-INVITE (the PBX's, then the
+# carrier's) whose 200 cannot be parsed: the asker gets 488 and keeps its
+# session, the answerer gets the ACK and trunkd's re-INVITE with the
+# session it had.
 # REQ: SDP-1 SC-6-1
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
@@ -47,6 +50,14 @@ tc_pbx pbx-reinv "$TI_TEST_DIR/reinv-caller.xml" u1 -s +15550100001 || rc=$?
 [ "$rc" = 0 ] || ti_fail "re-INVITE: the PBX got no 488, or no BYE (SIPp exit $rc)"
 tc_peer_wait carrier-reinv
 ti_wait_until 5 calls_ended || ti_fail "re-INVITE: trunkd still has the call"
+
+# The other direction: the carrier's re-INVITE, the PBX's unusable 200.
+tc_peer pbx-reinv-in "$TC_PBX" 5070 "$TI_TEST_DIR/reinv-callee.xml" -set trunkd "$(tc_trunkd ent)"
+rc=0
+tc_carrier carrier-reinv-in "$TI_TEST_DIR/reinv-caller.xml" -s +15550100001 || rc=$?
+[ "$rc" = 0 ] || ti_fail "carrier's re-INVITE: the carrier got no 488, or no BYE (SIPp exit $rc)"
+tc_peer_wait pbx-reinv-in
+ti_wait_until 5 calls_ended || ti_fail "carrier's re-INVITE: trunkd still has the call"
 
 ti_running trunkd || ti_fail "trunkd died"
 ti_pass
