@@ -22,6 +22,9 @@
 
 #include "call.h"
 
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/su_tag.h>
+
 #define SUBSYS "trunk.call"
 
 static void call_sse_timeout(su_root_magic_t *magic, su_timer_t *t,
@@ -34,8 +37,16 @@ static void call_sse_timeout(su_root_magic_t *magic, su_timer_t *t,
 	LOGW(SUBSYS, call->ctx,
 	     "no response from SP-SSE %s to the INVITE within invite_timeout",
 	     call->route->routes[call->route_idx]);
-	if (!call_b_failover(call, 408, NULL))
+	if (call_b_failover(call, 408, NULL))
+		return;
+	if (call->invite_b) { /* nothing changed */
 		LOGW(SUBSYS, call->ctx, "no other SP-SSE: waiting for Timer B");
+		return;
+	}
+	/* Our INVITE there is gone and none went to the next one. */
+	nta_incoming_treply(call->invite_a, SIP_500_INTERNAL_SERVER_ERROR,
+			    TAG_END());
+	call_end(call, "cannot send the INVITE to the next SP-SSE");
 }
 
 void call_sse_arm(struct trunk_call *call)
