@@ -1,0 +1,23 @@
+"""RTP both ways through trunkd's relay after the carrier's late-offer call.
+The carrier's media (127.0.0.3:50000, its answer in the ACK) sends 50
+PCMU packets to its relay port (the m= port of trunkd's 200 to the
+carrier); the PBX's media (127.0.0.2:40000, its offer in the 200) must
+receive at least 10; then the PBX sends to its relay port (the m= port of
+trunkd's ACK to the PBX) and the carrier must receive at least 10. Each
+phase is bounded by 5 s.
+Usage: rtp.py CARRIER_MSG_LOG PBX_MSG_LOG (SIPp message logs)."""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "peers"))
+from rtplib import m_port, phase, sock  # noqa: E402
+
+carrier = sock("127.0.0.3", 50000)
+pbx = sock("127.0.0.2", 40000)
+trunk_side = ("127.0.0.1", m_port(sys.argv[1], "SIP/2.0 200"))
+ent_side = ("127.0.0.1", m_port(sys.argv[2], "ACK "))
+to_pbx, = phase(carrier, trunk_side, [pbx], 0x1111)
+to_carrier, = phase(pbx, ent_side, [carrier], 0x2222)
+print("PCMU: carrier -> PBX %d, PBX -> carrier %d (of 50); relay ports %d, %d"
+      % (to_pbx, to_carrier, trunk_side[1], ent_side[1]))
+sys.exit(0 if min(to_pbx, to_carrier) >= 10 else 1)
