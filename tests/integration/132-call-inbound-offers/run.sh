@@ -11,6 +11,9 @@
 #           RSeq) with trunkd's SDP, its PRACK reaches the PBX as trunkd's
 #           PRACK (RAck of the PBX's RSeq), each PRACK gets its 200, then
 #           200/ACK on each leg and the carrier hangs up.
+#   norel   the same PBX, a carrier without 100rel: trunkd PRACKs the PBX
+#           itself and the carrier gets an unreliable 183 (no RSeq, no
+#           Require) with trunkd's SDP, and no PRACK.
 # REQ: SDP-1, ID-2, SC-6-1 (partly: RFC 3264 late offer and RFC 3262 on both legs, inbound)
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
@@ -47,4 +50,12 @@ tc_carrier carrier-rel "$TI_TEST_DIR/carrier-100rel.xml" -s +15550100001 || rc=$
 [ "$rc" = 0 ] || ti_fail "100rel: carrier scenario failed (SIPp exit $rc)"
 tc_peer_wait pbx-rel
 ti_wait_until 5 no_calls || ti_fail "100rel: calls left after 5 s: $(calls_json)"
+
+# norel: the same PBX, a carrier without 100rel: trunkd PRACKs the PBX.
+tc_peer pbx-norel "$TC_PBX" 5070 "$TI_TEST_DIR/pbx-100rel.xml"
+rc=0
+tc_carrier carrier-norel "$TI_TEST_DIR/carrier-norel.xml" -s +15550100001 || rc=$?
+[ "$rc" = 0 ] || ti_fail "norel: carrier scenario failed (SIPp exit $rc)"
+tc_peer_wait pbx-norel
+ti_wait_until 5 no_calls || ti_fail "norel: calls left after 5 s: $(calls_json)"
 ti_pass
