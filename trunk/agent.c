@@ -49,7 +49,7 @@
 
 #define SUBSYS "trunk.agent"
 
-#define TRUNK_ACCEPT "application/sdp"
+#define TRUNK_ACCEPT "application/sdp, multipart/mixed"
 
 const char *const trunk_side_names[TRUNK_SIDE_COUNT] = {
 	[TRUNK_SIDE_ENTERPRISE] = "enterprise",
@@ -123,12 +123,49 @@ static const char *const trunk_agent_vital[] = {
 	"RSeq",		"Content-Type",	  "Refer-To",  "Replaces",
 };
 
+/* Requests whose body is an SDP offer or answer (RFC 3264, 3262, 3311). */
+static bool trunk_agent_offers(sip_t const *sip)
+{
+	sip_method_t m = sip->sip_request->rq_method;
+
+	return m == sip_method_invite || m == sip_method_update ||
+	       m == sip_method_prack;
+}
+
+/* A body type trunkd reads in an offer/answer request: SDP, or a
+ * multipart holding it (with a PIDF-LO, EM-5). */
+static bool trunk_agent_body_known(sip_content_type_t const *ct)
+{
+	return !ct || !ct->c_type ||
+	       !strcasecmp(ct->c_type, "application/sdp") ||
+	       !strncasecmp(ct->c_type, "multipart/", 10);
+}
+
+/* Whether an Accept list takes an SDP answer (application/sdp,
+ * application/ *, * / *); no Accept at all means SDP (RFC 3261 20.1). */
+static bool trunk_agent_accepts_sdp(sip_accept_t const *ac)
+{
+	if (!ac)
+		return true;
+	for (; ac; ac = ac->ac_next) {
+		if (!ac->ac_type ||
+		    !strcasecmp(ac->ac_type, "application/sdp") ||
+		    !strcasecmp(ac->ac_type, "application/*") ||
+		    !strcasecmp(ac->ac_type, "*/*"))
+			return true;
+	}
+	return false;
+}
+
 /*
- * What a UAS checks before anything else (RFC 3261 8.2.2, 8.1.1, 18.3):
- * a Request-URI scheme we cannot route (only sip: and sips:; tel: and
- * the rest get 416), a header we act on that does not parse, a body
+ * What a UAS checks before anything else (RFC 3261 8.2.2, 8.2.3, 8.1.1,
+ * 18.3): a Request-URI scheme we cannot route (only sip: and sips:; tel:
+ * and the rest get 416), a header we act on that does not parse, a body
  * shorter than its Content-Length (400), an unsupported extension in
- * Require (420). 0: fine (and for ACK), else the status was sent.
+ * Require (420); then, for requests carrying offers and answers, a body
+ * of a type we cannot read (415 with Accept, unless handling=optional)
+ * and an INVITE whose Accept rules out an SDP answer (406). 0: fine (and
+ * for ACK), else the status was sent.
  */
 int trunk_agent_check_request(nta_incoming_t *irq, sip_t const *sip)
 {
@@ -170,6 +207,26 @@ int trunk_agent_check_request(nta_incoming_t *irq, sip_t const *sip)
 	if (sip->sip_require &&
 	    nta_check_required(irq, sip, trunk_agent_supported(), TAG_END()))
 		return 420;
+	if (!trunk_agent_offers(sip))
+		return 0;
+	/* RFC 4475 3.3.6: an INVITE with a body of an unknown type. */
+	if (got && !trunk_agent_body_known(sip->sip_content_type) &&
+	    !(sip->sip_content_disposition &&
+	      sip->sip_content_disposition->cd_optional)) {
+		nta_incoming_treply(irq, SIP_415_UNSUPPORTED_MEDIA,
+				    SIPTAG_ACCEPT_STR(TRUNK_ACCEPT), TAG_END());
+		return 415;
+	}
+	/* RFC 4475 3.3.15: no answer we could give is acceptable. */
+	if (sip->sip_request->rq_method == sip_method_invite &&
+	    !trunk_agent_accepts_sdp(sip->sip_accept)) {
+		nta_incoming_treply(
+			irq, SIP_406_NOT_ACCEPTABLE,
+			SIPTAG_ACCEPT_STR(TRUNK_ACCEPT),
+			SIPTAG_WARNING_STR("399 trunkd \"answers are SDP\""),
+			TAG_END());
+		return 406;
+	}
 	return 0;
 }
 

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sofia-sip/msg_mime.h>
+#include <sofia-sip/msg_header.h>
 #include <sofia-sip/sdp.h>
 
 #include "config/config.h"
@@ -511,4 +513,28 @@ out:
 		sdp_parser_free(pm);
 	su_home_deinit(tmp);
 	return rc;
+}
+
+int trunk_sdp_multipart(su_home_t *home, msg_content_type_t const *ct,
+			const char *body, size_t len, const char **sdp,
+			size_t *sdp_len)
+{
+	msg_payload_t *pl;
+	msg_multipart_t *mp;
+
+	if (!ct || !ct->c_type || strncasecmp(ct->c_type, "multipart/", 10))
+		return ENOENT;
+	/* msg_multipart_parse() cuts the body it parses: a copy. */
+	pl = msg_payload_create(home, body, (isize_t)len);
+	mp = pl ? msg_multipart_parse(home, ct, pl) : NULL;
+	for (; mp; mp = mp->mp_next) {
+		if (!mp->mp_payload || !mp->mp_content_type ||
+		    !mp->mp_content_type->c_type ||
+		    strcasecmp(mp->mp_content_type->c_type, "application/sdp"))
+			continue;
+		*sdp = mp->mp_payload->pl_data;
+		*sdp_len = mp->mp_payload->pl_len;
+		return 0;
+	}
+	return ENOENT;
 }
