@@ -2,8 +2,13 @@
  * trunk/sdp.c: reading a peer's SDP and rewriting it for the other leg.
  * REQ: SDP-3, HOLD-2
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sofia-sip/msg_header.h>
+#include <sofia-sip/msg_mime.h>
+#include <sofia-sip/msg_mime_protos.h>
 
 #include "unit_test.h"
 #include "trunk/sdp.h"
@@ -562,6 +567,45 @@ static int shape_offer(void)
 	return 0;
 }
 
+/* The SDP part of a multipart body (RFC 4475 3.1.1.11), the body left as
+ * it was; none in a body without one, with a bad boundary, or of
+ * another type. REQ: SC-6-1 */
+static int multipart_sdp(void)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	const char *body = "--b1\r\nContent-Type: application/octet-stream\r\n"
+			   "\r\n\x01\x02\xff\r\n"
+			   "--b1\r\nContent-Type: application/sdp\r\n\r\n" SDP_A
+			   "\r\n--b1--\r\n";
+	const char *nosdp = "--b1\r\nContent-Type: text/plain\r\n\r\n"
+			    "hello\r\n--b1--\r\n";
+	char *copy = strdup(body);
+	const char *sdp = NULL;
+	size_t len = 0;
+	msg_content_type_t *mixed =
+		msg_content_type_make(home, "multipart/mixed;boundary=b1");
+	msg_content_type_t *other =
+		msg_content_type_make(home, "multipart/mixed;boundary=b2");
+	msg_content_type_t *plain = msg_content_type_make(home, "text/plain");
+
+	CHECK(copy && mixed && other && plain);
+	CHECK(trunk_sdp_multipart(home, mixed, copy, strlen(copy), &sdp,
+				  &len) == 0);
+	CHECK(len == strlen(SDP_A) && !memcmp(sdp, SDP_A, len));
+	CHECK(!strcmp(copy, body)); /* parsed on a copy */
+	CHECK(trunk_sdp_multipart(home, mixed, nosdp, strlen(nosdp), &sdp,
+				  &len) == ENOENT);
+	CHECK(trunk_sdp_multipart(home, other, body, strlen(body), &sdp,
+				  &len) == ENOENT);
+	CHECK(trunk_sdp_multipart(home, plain, body, strlen(body), &sdp,
+				  &len) == ENOENT);
+	CHECK(trunk_sdp_multipart(home, NULL, body, strlen(body), &sdp, &len) ==
+	      ENOENT);
+	free(copy);
+	su_home_deinit(home);
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{ "remote_basic", remote_basic },
 	{ "remote_rtcp_and_v6", remote_rtcp_and_v6 },
@@ -584,6 +628,7 @@ static const struct unit_case cases[] = {
 	{ "trunk_codecs_default", trunk_codecs_default },
 	{ "shape_answer", shape_answer },
 	{ "shape_offer", shape_offer },
+	{ "multipart_sdp", multipart_sdp },
 };
 
 UNIT_MAIN(cases)
