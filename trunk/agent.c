@@ -15,6 +15,7 @@
  * through out_leg, a dialogless leg bound to a destination no request
  * names.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -123,6 +124,23 @@ static const char *const trunk_agent_vital[] = {
 	"RSeq",		"Content-Type",	  "Refer-To",  "Replaces",
 };
 
+/* A Request-URI host: an IPv6 reference must be an IPv6 address. */
+static bool trunk_agent_host_ok(const char *host)
+{
+	struct in6_addr a;
+	char buf[INET6_ADDRSTRLEN + 8];
+	size_t n;
+
+	if (!host || host[0] != '[')
+		return true;
+	n = strlen(host);
+	if (n < 3 || n - 2 >= sizeof(buf) || host[n - 1] != ']')
+		return false;
+	memcpy(buf, host + 1, n - 2);
+	buf[n - 2] = '\0';
+	return inet_pton(AF_INET6, buf, &a) == 1;
+}
+
 /* Requests whose body is an SDP offer or answer (RFC 3264, 3262, 3311). */
 static bool trunk_agent_offers(sip_t const *sip)
 {
@@ -180,6 +198,12 @@ int trunk_agent_check_request(nta_incoming_t *irq, sip_t const *sip)
 	if (t != url_sip && t != url_sips) {
 		nta_incoming_treply(irq, SIP_416_UNSUPPORTED_URI, TAG_END());
 		return 416;
+	}
+	/* RFC 5118 4.10: Sofia takes any text in brackets for an IPv6
+	 * reference ("[2001:db8:::192.0.2.1]"). */
+	if (!trunk_agent_host_ok(sip->sip_request->rq_url->url_host)) {
+		nta_incoming_treply(irq, 400, "Bad Request-URI", TAG_END());
+		return 400;
 	}
 	for (e = sip->sip_error; e; e = e->er_next) {
 		for (i = 0;

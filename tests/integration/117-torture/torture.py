@@ -148,15 +148,16 @@ class Conn:
     def __init__(self, tp, self_ip, trunkd):
         self.tp, self.trunkd, self.buf, self.closed = tp, trunkd, b"", False
         if tp == "udp":
-            self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.s = socket.socket(family(self_ip), socket.SOCK_DGRAM)
             self.s.bind((self_ip, 0))
         else:
-            self.s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.s = socket.socket(family(self_ip), socket.SOCK_STREAM)
             self.s.bind((self_ip, 0))
             self.s.settimeout(WAIT)
             self.s.connect(trunkd)
             self.s.settimeout(None)
-        self.addr = "%s:%d" % self.s.getsockname()[:2]
+        self.addr = hostport(*self.s.getsockname()[:2])
+        self.host = self.addr.rsplit(":", 1)[0]
 
     def send(self, data):
         if self.tp == "udp":
@@ -207,9 +208,10 @@ class Peer:
     with 200, ACK with nothing."""
 
     def __init__(self, addr):
-        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.s = socket.socket(family(addr[0]), socket.SOCK_DGRAM)
         self.s.bind(tuple(addr))
-        self.addr = "%s:%d" % tuple(addr)
+        self.addr = hostport(*addr)
+        self.ip = addr[0]
         self.got = []
         self.answer = None  # template for the next INVITE's answer
         self.answered = {}  # Call-ID -> our answer (retransmissions)
@@ -245,7 +247,7 @@ class Peer:
             if self.answer:
                 out = self.answer_from(msg, self.answer)
             else:
-                sdp = sdp_answer(body_of(msg), self.addr.split(":")[0])
+                sdp = sdp_answer(body_of(msg), self.ip)
                 self.reply(msg, src, "200 OK", "Contact: <sip:peer@%s>\r\n"
                            "Content-Type: application/sdp" % self.addr, sdp)
                 return
@@ -265,9 +267,8 @@ class Peer:
                 "TO_TAGGED": to + ";tag=peer-%d" % len(self.got),
                 "CALLID": hdr(req, "call-id"), "CSEQ": hdr(req, "cseq"),
                 "PEER": self.addr,
-                "SDP": sdp_answer(body_of(req),
-                                  self.addr.split(":")[0]).replace("\r\n",
-                                                                   "\n")}
+                "SDP": sdp_answer(body_of(req), self.ip).replace("\r\n",
+                                                                 "\n")}
         return expand(template.rstrip("\n"), vals)
 
     def drain(self):
@@ -275,11 +276,21 @@ class Peer:
             self.handle()
 
 
+def family(ip):
+    return socket.AF_INET6 if ":" in ip else socket.AF_INET
+
+
+def hostport(ip, port):
+    """A URI's host:port ([IPv6]:port)."""
+    return ("[%s]:%d" if ":" in ip else "%s:%d") % (ip, port)
+
+
 def sdp_answer(offer, ip):
     """An answer with the same m= lines: audio takes the first format,
     anything else is refused (port 0)."""
-    lines = ["v=0", "o=peer 1 1 IN IP4 %s" % ip, "s=-",
-             "c=IN IP4 %s" % ip, "t=0 0"]
+    net = "IP6" if ":" in ip else "IP4"
+    lines = ["v=0", "o=peer 1 1 IN %s %s" % (net, ip), "s=-",
+             "c=IN %s %s" % (net, ip), "t=0 0"]
     port = 40000
     for m in re.findall(r"^m=([^\r\n]+)", offer, re.M):
         media, _, proto, *fmts = m.split()
@@ -326,9 +337,10 @@ class Runner:
     def values(self, conn, tp):
         self.n += 1
         host, port = self.trunkd
-        return {"TRUNKD": "%s:%d" % (host, port), "HOST": host,
+        return {"TRUNKD": hostport(host, port),
+                "HOST": hostport(host, port).rsplit(":", 1)[0],
                 "PORT": str(port), "SELF": conn.addr,
-                "IP": conn.addr.rsplit(":", 1)[0],
+                "IP": conn.host,
                 "TP": tp.upper(), "tp": tp, "CALLEE": self.side["callee"],
                 "ID": "n%d-%s-%s-%d" % (self.n, self.side["name"], tp,
                                         os.getpid())}
