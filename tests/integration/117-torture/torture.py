@@ -18,7 +18,10 @@ leading "# key: value" lines say what a robust element does with it:
 
     # rfc: 4475 3.1.1.1 wsinv
     # expect: call | drop | NNN [NNN...]   (any of these final statuses)
-    # expect-ent: / expect-trunk:          the same for one side only
+    # expect-ent: / expect-tcp: / expect-trunk-udp: ...
+    #                                      the same for one side and/or
+    #                                      transport (any key takes these
+    #                                      suffixes)
     # transports: udp tcp                  (default: the side's)
     # response: REGEX                      the final response must match
     # no-response: REGEX                   ... and must not match
@@ -35,8 +38,12 @@ leading "# key: value" lines say what a robust element does with it:
 "call": the request must reach the other leg as trunkd's own INVITE; the
 other leg answers, trunkd's 2xx reaches the sender, which ACKs and hangs
 up; the ACK and the BYE must reach the other leg and the BYE be answered
-200. Any other outcome: nothing may reach the other leg, and a non-2xx
-final response to an INVITE is ACKed. After every message (every case,
+200 (an unexpected 2xx is hung up the same way, and fails the case).
+Any other outcome: nothing may reach the other leg (but what other-leg
+names), and a non-2xx final response to an INVITE is ACKed. "drop": no
+answer at all; over TCP the OPTIONS below then goes over a new
+connection (nta leaves one it could not parse open but deaf), and the
+old one must have received nothing. After every message (every case,
 side and transport) an OPTIONS must get 200 from trunkd over the same
 transport: it is still alive. Over UDP that OPTIONS goes out of the same
 socket right after the message, so an answer to a message that must be
