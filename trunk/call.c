@@ -195,9 +195,9 @@ int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
 	struct trunk_sdp_leg *tl = &call->sdp[to == &call->a ? 0 : 1];
 	struct trunk_sdp_remote rs;
 	uint16_t ports[TRUNK_SDP_MAX_MEDIA] = { 0 };
-	const char *addr, *part;
+	const char *addr;
 	char why[160], *text;
-	size_t part_len;
+	sip_payload_t *part;
 	bool answer;
 	struct trunk_sdp_text *sdp;
 	int rc;
@@ -205,17 +205,10 @@ int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
 	memset(out, 0, sizeof(*out));
 	if (!pl)
 		return 0;
-	/* RFC 4475 3.1.1.11: the SDP of a multipart body is anchored like
-	 * any; the body's other parts are not passed on. */
+	/* RFC 4475 3.1.1.11: a multipart's SDP alone, anchored like any. */
 	if (!call_is_sdp(ct) &&
-	    !trunk_sdp_multipart(trunk_scratch_get(call->gw), ct, pl->pl_data,
-				 pl->pl_len, &part, &part_len)) {
-		pl = sip_payload_create(trunk_scratch_get(call->gw), part,
-					(isize_t)part_len);
-		ct = NULL;
-		if (!pl)
-			return 503;
-	}
+	    (part = trunk_sdp_multipart(trunk_scratch_get(call->gw), ct, pl)))
+		pl = part, ct = NULL;
 	if (!call_is_sdp(ct)) { /* on the scratch home, like an SDP */
 		out->pl = sip_payload_dup(trunk_scratch_get(call->gw), pl);
 		out->ct = sip_content_type_dup(trunk_scratch_get(call->gw), ct);

@@ -515,26 +515,25 @@ out:
 	return rc;
 }
 
-int trunk_sdp_multipart(su_home_t *home, msg_content_type_t const *ct,
-			const char *body, size_t len, const char **sdp,
-			size_t *sdp_len)
+msg_payload_t *trunk_sdp_multipart(su_home_t *home,
+				   msg_content_type_t const *ct,
+				   msg_payload_t const *pl)
 {
-	msg_payload_t *pl;
+	msg_payload_t *copy;
 	msg_multipart_t *mp;
 
 	if (!ct || !ct->c_type || strncasecmp(ct->c_type, "multipart/", 10))
-		return ENOENT;
+		return NULL;
 	/* msg_multipart_parse() cuts the body it parses: a copy. */
-	pl = msg_payload_create(home, body, (isize_t)len);
-	mp = pl ? msg_multipart_parse(home, ct, pl) : NULL;
+	copy = msg_payload_create(home, pl->pl_data, (isize_t)pl->pl_len);
+	mp = copy ? msg_multipart_parse(home, ct, copy) : NULL;
 	for (; mp; mp = mp->mp_next) {
-		if (!mp->mp_payload || !mp->mp_content_type ||
-		    !mp->mp_content_type->c_type ||
-		    strcasecmp(mp->mp_content_type->c_type, "application/sdp"))
-			continue;
-		*sdp = mp->mp_payload->pl_data;
-		*sdp_len = mp->mp_payload->pl_len;
-		return 0;
+		if (mp->mp_payload && mp->mp_content_type &&
+		    mp->mp_content_type->c_type &&
+		    !strcasecmp(mp->mp_content_type->c_type, "application/sdp"))
+			return msg_payload_create(
+				home, mp->mp_payload->pl_data,
+				(isize_t)mp->mp_payload->pl_len);
 	}
-	return ENOENT;
+	return NULL;
 }

@@ -50,13 +50,14 @@ struct trunk_sdp_remote {
 	struct trunk_sdp_stream s[TRUNK_SDP_MAX_MEDIA];
 };
 
-/* The first application/sdp part of a multipart body of Content-Type ct
- * (its boundary parameter): *sdp and *sdp_len point into a copy on home.
- * 0, or ENOENT (no such part, or not a multipart). */
+/* The first application/sdp part of a multipart body pl of Content-Type
+ * ct (its boundary parameter), as a payload on home; NULL: no such part,
+ * or not a multipart. */
 struct msg_content_type_s;
-int trunk_sdp_multipart(su_home_t *home, struct msg_content_type_s const *ct,
-			const char *body, size_t len, const char **sdp,
-			size_t *sdp_len);
+struct msg_payload_s;
+struct msg_payload_s *trunk_sdp_multipart(su_home_t *home,
+					  struct msg_content_type_s const *ct,
+					  struct msg_payload_s const *pl);
 
 /* Parse SDP text. 0, or EINVAL with a reason in why (for a 488). */
 int trunk_sdp_remote(const char *sdp, size_t len, struct trunk_sdp_remote *out,

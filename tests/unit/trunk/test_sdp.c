@@ -579,29 +579,25 @@ static int multipart_sdp(void)
 			   "\r\n--b1--\r\n";
 	const char *nosdp = "--b1\r\nContent-Type: text/plain\r\n\r\n"
 			    "hello\r\n--b1--\r\n";
-	char *copy = strdup(body);
-	const char *sdp = NULL;
-	size_t len = 0;
+	msg_payload_t *pl = msg_payload_make(home, body);
+	msg_payload_t *none = msg_payload_make(home, nosdp);
+	msg_payload_t *sdp;
 	msg_content_type_t *mixed =
 		msg_content_type_make(home, "multipart/mixed;boundary=b1");
 	msg_content_type_t *other =
 		msg_content_type_make(home, "multipart/mixed;boundary=b2");
 	msg_content_type_t *plain = msg_content_type_make(home, "text/plain");
 
-	CHECK(copy && mixed && other && plain);
-	CHECK(trunk_sdp_multipart(home, mixed, copy, strlen(copy), &sdp,
-				  &len) == 0);
-	CHECK(len == strlen(SDP_A) && !memcmp(sdp, SDP_A, len));
-	CHECK(!strcmp(copy, body)); /* parsed on a copy */
-	CHECK(trunk_sdp_multipart(home, mixed, nosdp, strlen(nosdp), &sdp,
-				  &len) == ENOENT);
-	CHECK(trunk_sdp_multipart(home, other, body, strlen(body), &sdp,
-				  &len) == ENOENT);
-	CHECK(trunk_sdp_multipart(home, plain, body, strlen(body), &sdp,
-				  &len) == ENOENT);
-	CHECK(trunk_sdp_multipart(home, NULL, body, strlen(body), &sdp, &len) ==
-	      ENOENT);
-	free(copy);
+	CHECK(pl && none && mixed && other && plain);
+	sdp = trunk_sdp_multipart(home, mixed, pl);
+	CHECK(sdp && sdp->pl_len == strlen(SDP_A) &&
+	      !memcmp(sdp->pl_data, SDP_A, sdp->pl_len));
+	CHECK(pl->pl_len == strlen(body) &&
+	      !memcmp(pl->pl_data, body, pl->pl_len)); /* parsed on a copy */
+	CHECK(!trunk_sdp_multipart(home, mixed, none));
+	CHECK(!trunk_sdp_multipart(home, other, pl));
+	CHECK(!trunk_sdp_multipart(home, plain, pl));
+	CHECK(!trunk_sdp_multipart(home, NULL, pl));
 	su_home_deinit(home);
 	return 0;
 }
