@@ -109,6 +109,33 @@ tc__uac()
 	return "$rc"
 }
 
+# tc_inbound_refused NAME FROM_IP: an INVITE to +15550100099 from FROM_IP
+# (on the trunk side, as a carrier would send it) gets 403.
+tc_inbound_refused()
+{
+	local rc=0
+	tc_template "$TI_ROOT/peers/uac-rejected.xml.in" "$TI_DIR/$1.xml" \
+		STATUS=403 FOREIGN='127\.0\.0\.2' MAX_FORWARDS=70 CHECKS=
+	tc__uac "$1" "$TI_DIR/$1.xml" u1 5080 -i "$2" -p "$(ti_port 5090)" \
+		-s +15550100099 -set trunkd "$(tc_trunkd trunk)" || rc=$?
+	[ "$rc" = 0 ] || ti_fail "$1: no 403 for an INVITE from $2 (SIPp exit $rc)"
+}
+
+# tc_inbound_call NAME FROM_IP: a carrier's call from FROM_IP to
+# +15550100001 reaches the PBX, which answers it (both scenarios pass).
+tc_inbound_call()
+{
+	local rc=0
+	tc_peer "pbx-$1" "$TC_PBX" 5070 "$TI_ROOT/peers/pbx-answer.xml" \
+		-set trunkd "$(tc_trunkd ent)" -set max_forwards 69
+	tc__uac "carrier-$1" "$TI_ROOT/peers/carrier-invite.xml" u1 5080 \
+		-i "$2" -p "$(ti_port 5090)" -s +15550100001 \
+		-cid_str 'carrier-call-%u-%p@%s' -set trunkd "$(tc_trunkd trunk)" ||
+		rc=$?
+	[ "$rc" = 0 ] || ti_fail "$1: the call from $2 failed (SIPp exit $rc)"
+	tc_peer_wait "pbx-$1"
+}
+
 # tc_pbx NAME SCENARIO TRANSPORT [SIPP ARG...]: the PBX (a UAC on
 # 127.0.0.2:5070) runs SCENARIO against trunkd's enterprise side, in the
 # foreground, with the Call-ID pbx-call-N-PID@127.0.0.2 (the carrier

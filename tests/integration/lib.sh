@@ -177,6 +177,20 @@ ti_dns_resolver()
 		>"/etc/netns/$TI_NETNS/resolv.conf"
 }
 
+# ti_dnsmasq NAME RECORD...: the DNS server of ti_dns_resolver, a dnsmasq
+# on 127.0.0.1:53 serving only RECORDs (--host-record=..., --srv-host=...,
+# --naptr-record=...) and logging every query to NAME.log; started as
+# process NAME, waited for (bounded).
+ti_dnsmasq()
+{
+	local name=$1
+	shift
+	ti_start "$name" dnsmasq --keep-in-foreground --port=53 \
+		--listen-address=127.0.0.1 --bind-interfaces --no-resolv \
+		--no-hosts --pid-file= --log-queries --log-facility=- "$@"
+	ti_wait_port udp 127.0.0.1 53 10
+}
+
 ti_setup()
 {
 	local tool

@@ -10,17 +10,13 @@
 ti_setup
 ti_dns_resolver
 
-dns_port=53
 sse_port=$(ti_port 5090)
 ti_config_default --drop "trunk local" "$TI_TEST_DIR/trunk.conf"
 
-ti_start dns dnsmasq --keep-in-foreground --port="$dns_port" \
-	--listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts \
-	--pid-file= --log-queries --log-facility=- \
+ti_dnsmasq dns \
 	--naptr-record=carrier.test,10,10,S,SIP+D2U,,_sip._udp.carrier.test \
 	--srv-host=_sip._udp.carrier.test,sse.carrier.test,"$sse_port",10,10 \
 	--host-record=sse.carrier.test,127.0.0.1
-ti_wait_port udp 127.0.0.1 "$dns_port" 10
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 
 ti_start carrier sipp -sn uas -m 1 -t u1 -i 127.0.0.1 -p "$sse_port" \

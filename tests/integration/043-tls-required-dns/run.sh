@@ -19,15 +19,12 @@ ti_dns_resolver
 tls_pki
 tls_config "$TI_TEST_DIR/trunkd.conf"
 
-ti_start dns dnsmasq --keep-in-foreground --port=53 \
-	--listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts \
-	--pid-file= --log-queries --log-facility=- \
+ti_dnsmasq dns \
 	--naptr-record=carrier.test,10,10,S,SIP+D2U,,_sip._udp.carrier.test \
 	--naptr-record=carrier.test,20,10,S,SIPS+D2T,,_sips._tcp.carrier.test \
 	--srv-host=_sip._udp.carrier.test,sse.carrier.test,5092,10,10 \
 	--srv-host=_sips._tcp.carrier.test,sse.carrier.test,5091,10,10 \
 	--host-record=sse.carrier.test,127.0.0.3
-ti_wait_port udp 127.0.0.1 53 10
 # The UDP target DNS offers: whatever arrives there is a failure.
 ti_start decoy python3 -c '
 import socket, sys

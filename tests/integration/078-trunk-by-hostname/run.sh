@@ -16,42 +16,7 @@
 ti_setup
 ti_dns_resolver
 
-# dns NAME IP: dnsmasq (logging to NAME.log) with sse.carrier.test -> IP.
-dns()
-{
-	ti_start "$1" dnsmasq --keep-in-foreground --port=53 \
-		--listen-address=127.0.0.1 --bind-interfaces --no-resolv \
-		--no-hosts --pid-file= --log-queries --log-facility=- \
-		--host-record=sse.carrier.test,"$2"
-	ti_wait_port udp 127.0.0.1 53 10
-}
-
-# refused NAME FROM_IP: the carrier's INVITE from FROM_IP gets 403.
-refused()
-{
-	local rc=0
-	tc_template "$TI_ROOT/peers/uac-rejected.xml.in" "$TI_DIR/$1.xml" \
-		STATUS=403 FOREIGN='127\.0\.0\.2' MAX_FORWARDS=70 CHECKS=
-	tc__uac "$1" "$TI_DIR/$1.xml" u1 5080 -i "$2" -p "$(ti_port 5090)" \
-		-s +15550100099 -set trunkd "$(tc_trunkd trunk)" || rc=$?
-	[ "$rc" = 0 ] || ti_fail "$1: no 403 for an INVITE from $2 (SIPp exit $rc)"
-}
-
-# call NAME FROM_IP: the carrier's call from FROM_IP reaches the PBX.
-call()
-{
-	local rc=0
-	tc_peer "pbx-$1" "$TC_PBX" 5070 "$TI_ROOT/peers/pbx-answer.xml" \
-		-set trunkd "$(tc_trunkd ent)" -set max_forwards 69
-	tc__uac "carrier-$1" "$TI_ROOT/peers/carrier-invite.xml" u1 5080 \
-		-i "$2" -p "$(ti_port 5090)" -s +15550100001 \
-		-cid_str 'carrier-call-%u-%p@%s' -set trunkd "$(tc_trunkd trunk)" ||
-		rc=$?
-	[ "$rc" = 0 ] || ti_fail "$1: the call from $2 failed (SIPp exit $rc)"
-	tc_peer_wait "pbx-$1"
-}
-
-dns dns1 127.0.0.3
+ti_dnsmasq dns1 --host-record=sse.carrier.test,127.0.0.3
 sed 's/^proxy = 127\.0\.0\.3:5090$/proxy = sse.carrier.test:5090/' \
 	"$TI_ROOT/peers/calls.conf" >"$TI_DIR/src.conf"
 grep -q '^proxy = sse.carrier.test:5090$' "$TI_DIR/src.conf" ||
@@ -64,17 +29,17 @@ done
 grep -q 'query\[A\] sse.carrier.test' "$TI_DIR/dns1.log" ||
 	ti_fail "trunkd did not look up sse.carrier.test at start"
 
-call at-start "$TC_CARRIER"
-refused stranger-at-start "$TC_STRANGER"
+tc_inbound_call at-start "$TC_CARRIER"
+tc_inbound_refused stranger-at-start "$TC_STRANGER"
 
 # The carrier renumbers; the next reload learns it.
 ti_stop dns1
-dns dns2 127.0.0.4
+ti_dnsmasq dns2 --host-record=sse.carrier.test,127.0.0.4
 out=$(ti_ctl reload) || ti_fail "reload failed: $out"
 grep -q 'query\[A\] sse.carrier.test' "$TI_DIR/dns2.log" ||
 	ti_fail "trunkd did not look up sse.carrier.test on reload"
-call after-reload "$TC_STRANGER"
-refused old-address "$TC_CARRIER"
+tc_inbound_call after-reload "$TC_STRANGER"
+tc_inbound_refused old-address "$TC_CARRIER"
 calls_ended() { [ "$(ti_json "$(ti_ctl status)" 'j["calls"]')" = 0 ]; }
 ti_wait_until 5 calls_ended || ti_fail "trunkd still has a call"
 ti_pass

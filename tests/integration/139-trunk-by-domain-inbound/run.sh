@@ -21,44 +21,8 @@ ti_dns_resolver
 
 OTHER=127.0.0.5
 
-# dns NAME RECORD...: dnsmasq (logging to NAME.log) with these records.
-dns()
-{
-	local name=$1
-	shift
-	ti_start "$name" dnsmasq --keep-in-foreground --port=53 \
-		--listen-address=127.0.0.1 --bind-interfaces --no-resolv \
-		--no-hosts --pid-file= --log-queries --log-facility=- "$@"
-	ti_wait_port udp 127.0.0.1 53 10
-}
-
-# refused NAME FROM_IP: the carrier's INVITE from FROM_IP gets 403.
-refused()
-{
-	local rc=0
-	tc_template "$TI_ROOT/peers/uac-rejected.xml.in" "$TI_DIR/$1.xml" \
-		STATUS=403 FOREIGN='127\.0\.0\.2' MAX_FORWARDS=70 CHECKS=
-	tc__uac "$1" "$TI_DIR/$1.xml" u1 5080 -i "$2" -p "$(ti_port 5090)" \
-		-s +15550100099 -set trunkd "$(tc_trunkd trunk)" || rc=$?
-	[ "$rc" = 0 ] || ti_fail "$1: no 403 for an INVITE from $2 (SIPp exit $rc)"
-}
-
-# call NAME FROM_IP: the carrier's call from FROM_IP reaches the PBX.
-call()
-{
-	local rc=0
-	tc_peer "pbx-$1" "$TC_PBX" 5070 "$TI_ROOT/peers/pbx-answer.xml" \
-		-set trunkd "$(tc_trunkd ent)" -set max_forwards 69
-	tc__uac "carrier-$1" "$TI_ROOT/peers/carrier-invite.xml" u1 5080 \
-		-i "$2" -p "$(ti_port 5090)" -s +15550100001 \
-		-cid_str 'carrier-call-%u-%p@%s' -set trunkd "$(tc_trunkd trunk)" ||
-		rc=$?
-	[ "$rc" = 0 ] || ti_fail "$1: the call from $2 failed (SIPp exit $rc)"
-	tc_peer_wait "pbx-$1"
-}
-
 p=$(ti_port 5090)
-dns dns1 \
+ti_dnsmasq dns1 \
 	--naptr-record=carrier.test,10,10,S,SIP+D2U,,_sip._udp.sse.carrier.test \
 	--srv-host=_sip._udp.sse.carrier.test,a.carrier.test,"$p",10,10 \
 	--srv-host=_sip._udp.sse.carrier.test,b.carrier.test,"$p",20,10 \
@@ -81,20 +45,20 @@ grep -q 'query\[NAPTR\] carrier.test' "$TI_DIR/dns1.log" ||
 grep -q 'query\[SRV\] _sip._udp.sse.carrier.test' "$TI_DIR/dns1.log" ||
 	ti_fail "trunkd did not follow the NAPTR to its SRV name"
 
-call first-target "$TC_CARRIER"
-call second-target "$TC_STRANGER"
-refused stranger "$OTHER"
+tc_inbound_call first-target "$TC_CARRIER"
+tc_inbound_call second-target "$TC_STRANGER"
+tc_inbound_refused stranger "$OTHER"
 
 # The carrier renumbers; the next reload learns it.
 ti_stop dns1
-dns dns2 \
+ti_dnsmasq dns2 \
 	--srv-host=_sip._udp.carrier.test,c.carrier.test,"$p",10,10 \
 	--host-record=c.carrier.test,"$OTHER"
 out=$(ti_ctl reload) || ti_fail "reload failed: $out"
 grep -q 'query\[SRV\] _sip._udp.carrier.test' "$TI_DIR/dns2.log" ||
 	ti_fail "trunkd did not look up the default SRV name on reload"
-call after-reload "$OTHER"
-refused old-address "$TC_CARRIER"
+tc_inbound_call after-reload "$OTHER"
+tc_inbound_refused old-address "$TC_CARRIER"
 calls_ended() { [ "$(ti_json "$(ti_ctl status)" 'j["calls"]')" = 0 ]; }
 ti_wait_until 5 calls_ended || ti_fail "trunkd still has a call"
 ti_pass
