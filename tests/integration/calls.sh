@@ -195,21 +195,24 @@ tc_outbound_call()
 	tc_peer_wait "carrier-$tr"
 }
 
-# tc_global_conf SRC LINE...: $TI_DIR/trunkd.conf (through ti_config,
-# via $TI_DIR/src.conf) from SRC with each LINE ("key = value") added to
-# its [global] section; fails when SRC has none.
-tc_global_conf()
+# tc_section_conf SECTION SRC LINE...: $TI_DIR/trunkd.conf (through
+# ti_config, via $TI_DIR/src.conf) from SRC with each LINE ("key = value")
+# added to its [SECTION]; fails when SRC has none.
+tc_section_conf()
 {
-	local src=$1 line
-	shift
-	awk -v add="$(printf '%s\n' "$@")" \
-		'{ print } /^\[global\]$/ { print add }' "$src" >"$TI_DIR/src.conf"
+	local section=$1 src=$2 line
+	shift 2
+	awk -v add="$(printf '%s\n' "$@")" -v head="[$section]" \
+		'{ print } $0 == head { print add }' "$src" >"$TI_DIR/src.conf"
 	for line in "$@"; do
 		grep -qxF "$line" "$TI_DIR/src.conf" ||
-			ti_fail "$src has no [global] section for '$line'"
+			ti_fail "$src has no [$section] section for '$line'"
 	done
 	ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
 }
+
+# tc_global_conf SRC LINE...: tc_section_conf for [global].
+tc_global_conf() { tc_section_conf global "$@"; }
 
 # tc_many_calls N RATE TIMEOUT: in the background, the test's own
 # carrier.xml (SIPp "carrier" on the carrier's address) answers N calls

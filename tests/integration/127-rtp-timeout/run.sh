@@ -15,11 +15,7 @@
 . "$TI_ROOT/calls.sh"
 ti_setup
 
-sed 's/^\[media\]$/&\nrtp_timeout = 3s/' "$TI_ROOT/peers/calls.conf" \
-	>"$TI_DIR/src.conf"
-[ "$(grep -c '^rtp_timeout' "$TI_DIR/src.conf")" = 1 ] ||
-	ti_fail "calls.conf: no [media] section, or another rtp_timeout"
-ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
+tc_section_conf media "$TI_ROOT/peers/calls.conf" "rtp_timeout = 3s"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 for p in 5060 5080; do
 	ti_wait_port udp 127.0.0.1 "$(ti_port "$p")" 5
