@@ -470,6 +470,29 @@ ti_wait_port()
 # ---------------------------------------------------------------------------
 # trunkd, trunkctl and SIPp
 
+# ti_carrier NAME SCENARIO: the carrier, a SIPp running the test's
+# SCENARIO once over UDP on 127.0.0.1:$(ti_port 5090) (the trunk's proxy
+# port), tracing messages, errors and actions to NAME.msg.txt,
+# NAME.err.log and NAME.actions.txt; waited for (bounded).
+ti_carrier()
+{
+	ti_start "$1" sipp -sf "$TI_TEST_DIR/$2" -m 1 -t u1 -i 127.0.0.1 \
+		-p "$(ti_port 5090)" -nostdin -timeout 20s -timeout_error \
+		-trace_msg -message_file "$TI_DIR/$1.msg.txt" \
+		-trace_err -error_file "$TI_DIR/$1.err.log" \
+		-trace_logs -log_file "$TI_DIR/$1.actions.txt"
+	ti_wait_port udp 127.0.0.1 "$(ti_port 5090)" 10
+}
+
+# ti_carrier_done NAME: wait (20 s) for ti_carrier NAME to end; fail
+# unless its scenario passed.
+ti_carrier_done()
+{
+	ti_wait_exit "$1" 20 || ti_fail "$1 SIPp did not finish"
+	[ "$TI_EXIT_STATUS" = 0 ] ||
+		ti_fail "$1 scenario failed (SIPp exit $TI_EXIT_STATUS)"
+}
+
 # ti_trunkd_start CONFIG [ARG...]: start trunkd as process "trunkd" and wait
 # (bounded) until its control socket exists.
 ti_trunkd_start()

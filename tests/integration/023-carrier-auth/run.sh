@@ -10,40 +10,22 @@ ti_setup
 ti_config_default --drop "trunk local" "$TI_TEST_DIR/trunk.conf"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 
-# carrier NAME SCENARIO: start the carrier SIPp on the trunk's proxy port.
-carrier()
-{
-	ti_start "$1" sipp -sf "$TI_TEST_DIR/$2" -m 1 -t u1 -i 127.0.0.1 \
-		-p "$(ti_port 5090)" -nostdin -timeout 20s -timeout_error \
-		-trace_msg -message_file "$TI_DIR/$1.msg.txt" \
-		-trace_err -error_file "$TI_DIR/$1.err.log" \
-		-trace_logs -log_file "$TI_DIR/$1.actions.txt"
-	ti_wait_port udp 127.0.0.1 "$(ti_port 5090)" 10
-}
-
-carrier_done()
-{
-	ti_wait_exit "$1" 20 || ti_fail "$1 SIPp did not finish"
-	[ "$TI_EXIT_STATUS" = 0 ] ||
-		ti_fail "$1 scenario failed (SIPp exit $TI_EXIT_STATUS)"
-}
-
 # 1. Valid credentials: the call completes, INVITE and BYE verify.
-carrier carrier carrier.xml
+ti_carrier carrier carrier.xml
 rc=0
 ti_exec sipp -sn uac -t u1 -m 1 -i 127.0.0.1 -p "$(ti_port 5070)" \
 	-s +15550100001 -nostdin -timeout 15s -timeout_error \
 	"127.0.0.1:$(ti_port 5060)" >"$TI_DIR/pbx.screen.txt" 2>&1 || rc=$?
 [ "$rc" = 0 ] || ti_fail "the PBX's call failed (SIPp exit $rc)"
-carrier_done carrier
+ti_carrier_done carrier
 
 # 2. Refused credentials: exactly two INVITEs, 403 to the PBX.
-carrier refuser carrier-refuses.xml
+ti_carrier refuser carrier-refuses.xml
 rc=0
 ti_sipp pbx-refused "$TI_TEST_DIR/pbx-refused.xml" u1 127.0.0.1 \
 	"$(ti_port 5060)" || rc=$?
 [ "$rc" = 0 ] || ti_fail "the PBX did not get 403 (SIPp exit $rc)"
-carrier_done refuser
+ti_carrier_done refuser
 n=$(grep -c '^INVITE ' "$TI_DIR/refuser.msg.txt" || true)
 [ "$n" = 2 ] || ti_fail "the refusing carrier got $n INVITEs, expected 2"
 ti_pass

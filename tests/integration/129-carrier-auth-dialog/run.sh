@@ -13,24 +13,6 @@ ti_setup
 ti_config_default --drop "trunk local" "$TI_TEST_DIR/trunk.conf"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 
-# carrier NAME SCENARIO: the carrier SIPp on the trunk's proxy port.
-carrier()
-{
-	ti_start "$1" sipp -sf "$TI_TEST_DIR/$2" -m 1 -t u1 -i 127.0.0.1 \
-		-p "$(ti_port 5090)" -nostdin -timeout 20s -timeout_error \
-		-trace_msg -message_file "$TI_DIR/$1.msg.txt" \
-		-trace_err -error_file "$TI_DIR/$1.err.log" \
-		-trace_logs -log_file "$TI_DIR/$1.actions.txt"
-	ti_wait_port udp 127.0.0.1 "$(ti_port 5090)" 10
-}
-
-carrier_done()
-{
-	ti_wait_exit "$1" 20 || ti_fail "$1 SIPp did not finish"
-	[ "$TI_EXIT_STATUS" = 0 ] ||
-		ti_fail "$1 scenario failed (SIPp exit $TI_EXIT_STATUS)"
-}
-
 # digest TRACE METHOD HEADER NONCE_PREFIX: its digests verify for the
 # trunk's credentials, and not for another password (the check can fail).
 digest()
@@ -53,11 +35,11 @@ no_calls()
 
 # 1. Call 1: challenged on the INVITE, a re-INVITE (answered, then
 # refused) and the BYE.
-carrier carrier carrier.xml
+ti_carrier carrier carrier.xml
 rc=0
 ti_sipp pbx "$TI_TEST_DIR/pbx.xml" u1 127.0.0.1 "$(ti_port 5060)" || rc=$?
 [ "$rc" = 0 ] || ti_fail "PBX scenario failed (SIPp exit $rc)"
-carrier_done carrier
+ti_carrier_done carrier
 ti_wait_until 10 no_calls || ti_fail "call 1 still up in trunkd"
 # Exactly two INVITEs per challenge: 2 initial + 2 hold + 2 resume.
 n=$(grep -c '^INVITE ' "$TI_DIR/carrier.msg.txt" || true)
@@ -68,13 +50,13 @@ digest carrier INVITE Proxy-Authorization inv-
 digest carrier BYE Proxy-Authorization bye-
 
 # 2. Call 2: the cached nonce, no challenge.
-carrier cached carrier-cached.xml
+ti_carrier cached carrier-cached.xml
 rc=0
 ti_exec sipp -sn uac -t u1 -m 1 -i 127.0.0.1 -p "$(ti_port 5070)" \
 	-s +15550100001 -nostdin -timeout 15s -timeout_error \
 	"127.0.0.1:$(ti_port 5060)" >"$TI_DIR/pbx2.screen.txt" 2>&1 || rc=$?
 [ "$rc" = 0 ] || ti_fail "the PBX's second call failed (SIPp exit $rc)"
-carrier_done cached
+ti_carrier_done cached
 digest cached INVITE Proxy-Authorization bye-
 digest cached BYE Proxy-Authorization bye-
 ti_wait_until 10 no_calls || ti_fail "call 2 still up in trunkd"
