@@ -12,6 +12,17 @@
 #      _sip._udp.carrier.test -> c.carrier.test (127.0.0.5); after
 #      `trunkctl reload` a call from 127.0.0.5 reaches the PBX, one from
 #      127.0.0.3 gets 403.
+#   3. the DNS server is gone during a reload: the lookup fails and the
+#      trunk keeps the addresses it had (a call from 127.0.0.5 still
+#      reaches the PBX), rather than refusing its carrier until the next
+#      reload.
+#   4. an SRV answer larger than 4,096 bytes (60 long target names:
+#      truncated over UDP, fetched over TCP) is read whole and within its
+#      buffer (glibc returns a truncated answer's full length; the ASan
+#      run catches a read past the buffer).
+#   5. SRV records whose only target is "." (RFC 2782: no such service):
+#      the domain's own address (127.0.0.4) is not a trunk source; RFC
+#      3263 4.2 falls back to it only when there are no SRV records.
 # dnsmasq's log shows the NAPTR and SRV queries.
 # REQ: STA-1
 . "$(dirname "$0")/../lib.sh"
@@ -22,7 +33,7 @@ ti_dns_resolver
 OTHER=127.0.0.5
 
 p=$(ti_port 5090)
-ti_dnsmasq dns1 \
+ti_dnsmasq dns1 --local=/carrier.test/ \
 	--naptr-record=carrier.test,10,10,S,SIP+D2U,,_sip._udp.sse.carrier.test \
 	--srv-host=_sip._udp.sse.carrier.test,a.carrier.test,"$p",10,10 \
 	--srv-host=_sip._udp.sse.carrier.test,b.carrier.test,"$p",20,10 \
@@ -51,7 +62,7 @@ tc_inbound_refused stranger "$OTHER"
 
 # The carrier renumbers; the next reload learns it.
 ti_stop dns1
-ti_dnsmasq dns2 \
+ti_dnsmasq dns2 --local=/carrier.test/ \
 	--srv-host=_sip._udp.carrier.test,c.carrier.test,"$p",10,10 \
 	--host-record=c.carrier.test,"$OTHER"
 out=$(ti_ctl reload) || ti_fail "reload failed: $out"
@@ -59,6 +70,46 @@ grep -q 'query\[SRV\] _sip._udp.carrier.test' "$TI_DIR/dns2.log" ||
 	ti_fail "trunkd did not look up the default SRV name on reload"
 tc_inbound_call after-reload "$OTHER"
 tc_inbound_refused old-address "$TC_CARRIER"
+
+# reload_logs PATTERN: reload, then wait for one more trunkd log line
+# matching PATTERN than before it.
+reload_logs()
+{
+	local before
+	before=$(grep -c -- "$1" "$TI_DIR/trunkd.log")
+	out=$(ti_ctl reload) || ti_fail "reload failed: $out"
+	log_grown() { (($(grep -c -- "$1" "$TI_DIR/trunkd.log") > $2)); }
+	ti_wait_until 5 log_grown "$1" "$before"
+}
+
+# 3. DNS outage during a reload.
+ti_stop dns2
+reload_logs 'DNS lookup of carrier.test failed.*kept its 1 previous' ||
+	ti_fail "no log of the failed lookup keeping the old address"
+tc_inbound_call dns-outage "$OTHER"
+
+# 4. A large SRV answer (TCP).
+big=()
+for i in $(seq 1 60); do
+	t=$(printf 'sse-%03d-0123456789abcdef0123456789abcdef.carrier.test' "$i")
+	big+=(--srv-host=_sip._udp.carrier.test,"$t","$p",$((i + 10)),10
+		--host-record="$t","$TC_CARRIER")
+done
+ti_dnsmasq dns3 --local=/carrier.test/ "${big[@]}"
+reload_logs 'trunk carrier: inbound accepted from 1 address' ||
+	ti_fail "the large SRV answer did not give the carrier's address"
+grep -q 'query\[SRV\] _sip._udp.carrier.test' "$TI_DIR/dns3.log" ||
+	ti_fail "trunkd did not look up the large SRV set"
+tc_inbound_call large-answer "$TC_CARRIER"
+tc_inbound_refused renumbered-away "$OTHER"
+
+# 5. SRV says "no such service": no fallback to the domain's address.
+ti_stop dns3
+ti_dnsmasq dns4 --local=/carrier.test/ --srv-host=_sip._udp.carrier.test \
+	--host-record=carrier.test,"$TC_STRANGER"
+reload_logs 'carrier.test resolves to no address' ||
+	ti_fail "trunkd took an address for a domain whose SRV says none"
+tc_inbound_refused apex-address "$TC_STRANGER"
 calls_ended() { [ "$(ti_json "$(ti_ctl status)" 'j["calls"]')" = 0 ]; }
 ti_wait_until 5 calls_ended || ti_fail "trunkd still has a call"
 ti_pass
