@@ -246,16 +246,30 @@ int __vsnprintf_chk(char *s, size_t maxlen, int flag, size_t slen,
 int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen,
 		   const char *fmt, ...);
 
+static void *next_vsnprintf_chk; /* glibc's */
+
 int __vsnprintf_chk(char *s, size_t maxlen, int flag, size_t slen,
 		    const char *fmt, va_list ap)
 {
+	int (*next)(char *, size_t, int, size_t, const char *, va_list);
+	void *sym;
 	int n;
 
-	(void)flag; /* %n is never formatted here (vsnprintf below) */
 	if (slen < maxlen)
 		__chk_fail();
 	n = trunk_fmt_vsnprintf(s, maxlen, fmt, ap);
-	return n != -2 ? n : vsnprintf(s, maxlen, fmt, ap);
+	if (n != -2)
+		return n;
+	/* glibc's, with the flag: its checks of %n in a writable format */
+	sym = __atomic_load_n(&next_vsnprintf_chk, __ATOMIC_RELAXED);
+	if (!sym) { /* any thread: the same value */
+		sym = dlsym(RTLD_NEXT, "__vsnprintf_chk");
+		__atomic_store_n(&next_vsnprintf_chk, sym, __ATOMIC_RELAXED);
+	}
+	if (!sym)
+		return vsnprintf(s, maxlen, fmt, ap);
+	*(void **)&next = sym;
+	return next(s, maxlen, flag, slen, fmt, ap);
 }
 
 int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen,

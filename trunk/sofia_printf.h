@@ -10,8 +10,9 @@
 #include <stddef.h>
 
 /* vsnprintf() for the formats sofia_printf.c handles: the same result and
- * bytes; -2 (nothing written, ap untouched) for any other format or a
- * NULL %s, which the caller gives to vsnprintf(). */
+ * bytes; -2 (ap untouched, s possibly holding a partial text that the
+ * caller's vsnprintf() overwrites) for any other format or a NULL %s,
+ * which the caller gives to vsnprintf(). */
 int trunk_fmt_vsnprintf(char *s, size_t max, const char *fmt, va_list ap);
 
 /* Do libsofia's __snprintf_chk and inet_ntop calls land in

@@ -23,6 +23,9 @@
 #include "unit_test.h"
 #include "trunk/sofia_printf.h"
 
+int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen,
+		   const char *fmt, ...);
+
 static int mine(char *s, size_t n, const char *fmt, ...)
 {
 	va_list ap;
@@ -111,6 +114,17 @@ static int others_handed_back(void)
 		   2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 10u, 11u, 12u, 13u, 14u, 15u,
 		   16u, 17u) == -2);
 	CHECK(!strcmp(buf, "keep"));
+	{ /* and what the executable's __snprintf_chk hands back is glibc's */
+		char a[64], b[64];
+		const char *volatile nul = NULL; /* no compile-time warning */
+
+		snprintf(a, sizeof(a), "ab%s|%.*s|%+d|%.2f", nul, 2, "xyz", 5,
+			 1.5);
+		CHECK(__snprintf_chk(b, sizeof(b), 1, sizeof(b),
+				     "ab%s|%.*s|%+d|%.2f", nul, 2, "xyz", 5,
+				     1.5) == (int)strlen(a));
+		CHECK(!strcmp(a, b));
+	}
 	return 0;
 }
 
