@@ -470,8 +470,11 @@ static int t_server_many(void)
 	n = atoi(o);
 	fprintf(stderr, "s_time: %d connections, %u handshakes done\n", n,
 		w.ups);
-	/* s_time may close before Sofia accepts: fewer handshakes. */
-	CHECK(n >= 200 && w.ups >= 200);
+	/* s_time may close before Sofia accepts: fewer handshakes. How many
+	 * fit in its 4 s depends on the machine (an idle one does ~1,000, a
+	 * loaded one under ASan fewer than 200): the leak checks need many,
+	 * not a rate. */
+	CHECK(n >= 50 && w.ups >= 50);
 	CHECK(world_settle() == 0);
 	world_stop();
 	return 0;

@@ -8,13 +8,16 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +43,27 @@ static void on_event(const struct media_event *ev, void *arg)
 
 	if (log->n < 64)
 		log->ev[log->n++] = *ev;
+}
+
+/*
+ * As root, the test process runs in a network namespace of its own with
+ * its loopback up, before any socket exists: no other program's socket can
+ * hold a port of the range below (on a shared machine other tests and
+ * daemons did). Without the privilege, the pid-derived range alone.
+ */
+__attribute__((constructor)) static void private_network(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd;
+
+	if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0 ||
+	    (fd = socket(AF_INET, SOCK_DGRAM, 0)) < 0)
+		return;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		(void)ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
 }
 
 /*
