@@ -158,7 +158,18 @@ static void control_status_peers(struct trunk_control *ctl, const char *trunk,
 	struct trunk_reg_info ri;
 	const char *sep = "";
 	bool all_down = true, any = false;
+	struct trunk_dns_info di;
 
+	if (trunk_dns_info(ctl->gw, trunk, &di)) { /* RFC 3263 (peer_dns.c) */
+		reply_add(r, ",\"dns\":{\"domain\":");
+		reply_str(r, di.domain);
+		reply_add(r, ",\"srv\":");
+		reply_str(r, di.srv);
+		reply_add(r,
+			  ",\"addresses\":%zu,\"lookups\":%lu,"
+			  "\"empty\":%lu,\"next_lookup_in\":%lld}",
+			  di.addrs, di.lookups, di.empty, di.next_ms / 1000);
+	}
 	reply_add(r, ",\"sse\":[");
 	while ((p = trunk_peer_next(ctl->gw, trunk, p))) {
 		trunk_peer_info(p, &pi);
@@ -169,6 +180,12 @@ static void control_status_peers(struct trunk_control *ctl, const char *trunk,
 			  "\"failures\":%lu",
 			  trunk_peer_state_name(pi.state), pi.pings,
 			  pi.failures);
+		if (pi.dns) { /* found by RFC 3263 (peer_dns.c) */
+			reply_add(r, ",\"target\":");
+			reply_str(r, pi.dns->host);
+			reply_add(r, ",\"priority\":%u,\"weight\":%u",
+				  pi.dns->prio, pi.dns->weight);
+		}
 		if (pi.tls) /* the held connection (TLS-11, docs/tls.md) */
 			control_tls_state(r, &pi.tls_state);
 		reply_add(r, "}");

@@ -65,8 +65,9 @@ struct trunk_gateway {
 	struct trunk_control *control;
 	struct trunk_call *calls; /* owned list of active calls */
 	struct trunk_peer *peers; /* owned: SP-SSEs of all trunks */
-	/* owned: inbound sources of trunks by domain only (peer_dns.c) */
-	struct trunk_dns_srcs *dns_srcs;
+	/* owned: trunks by domain only, their RFC 3263 answers and the
+	 * resolver thread that refreshes them (peer_dns.c) */
+	struct trunk_dns *dns;
 	struct trunk_auth *auths; /* owned: digest client state per trunk */
 	/* owned: BYEs of freed calls awaiting a carrier's answer (auth.c) */
 	struct trunk_auth_bye *auth_byes;
@@ -199,6 +200,8 @@ enum trunk_peer_state {
 };
 struct trunk_peer_info {
 	const char *trunk, *addr, *route;
+	/* Found by DNS (peer_dns.c): its SRV target, NULL otherwise. */
+	const struct trunk_dns_target *dns;
 	enum trunk_peer_state state;
 	unsigned long pings, failures;
 	bool tls; /* reached over TLS: tls_state below */
@@ -215,14 +218,50 @@ struct trunk_peer_info {
  * its state. 0 or ENOMEM (old peers kept). */
 int trunk_peers_apply(struct trunk_gateway *gw, const struct config *cfg);
 void trunk_peers_free(struct trunk_gateway *gw);
-/* peer_dns.c: the RFC 3263 addresses of every trunk configured by domain
- * only, from which its inbound requests are accepted; rebuilt with the
- * peers (blocking lookups). 0, or -1 when out of memory (old list kept). */
-int trunk_dns_srcs_apply(struct trunk_gateway *gw, const struct config *cfg);
+/* peer_dns.c: trunks configured by domain only, looked up by RFC 3263
+ * (STA-1) at start, on reload (blocking) and when the answer's TTL runs
+ * out (on a resolver thread). */
+#define TRUNK_DNS_MAX_ADDRS 16 /* addresses per trunk */
+struct trunk_dns_target {
+	char host[256]; /* the SRV target, or the domain without SRV */
+	char ip[64];	/* one of its addresses */
+	unsigned port;	/* 0: the transport's default (no SRV) */
+	unsigned prio, weight;
+};
+struct trunk_dns_answer {
+	struct trunk_dns_target v[TRUNK_DNS_MAX_ADDRS]; /* in SRV order */
+	size_t n;
+	unsigned ttl; /* seconds: the smallest TTL of the records used */
+	bool have_ttl;
+	bool naptr;	/* the SRV name came from a NAPTR record */
+	char srv[1025]; /* the SRV name looked up */
+};
+/* Look up every trunk by domain of cfg (blocking), replacing the old
+ * answers. 0, or -1 when out of memory (old answers kept). */
+int trunk_dns_apply(struct trunk_gateway *gw, const struct config *cfg);
+/* The answer of a Static-mode trunk by domain, whose addresses are its
+ * SP-SSEs (peer.c); NULL for any other trunk. Borrowed until the next
+ * apply or refresh. */
+const struct trunk_dns_answer *trunk_dns_peers(const struct trunk_gateway *gw,
+					       const char *trunk);
+/* What trunkctl shows of a trunk by domain. */
+struct trunk_dns_info {
+	const char *domain, *srv; /* the SRV name last looked up */
+	size_t addrs;		  /* addresses known */
+	unsigned long lookups;	  /* since start or reload, this one too */
+	unsigned long empty;	  /* refreshes that found nothing (kept) */
+	long long next_ms;	  /* until the next lookup */
+};
+/* false: trunk is not configured by domain only. */
+bool trunk_dns_info(const struct trunk_gateway *gw, const char *trunk,
+		    struct trunk_dns_info *info);
 /* The trunk by domain that IP is a source of, or NULL. */
 const struct config_section *trunk_dns_src_trunk(struct trunk_gateway *gw,
 						 const char *ip);
-void trunk_dns_srcs_free(struct trunk_gateway *gw);
+void trunk_dns_free(struct trunk_gateway *gw);
+/* peer.c: a refresh changed trunk's answer: rebuild its peers (same
+ * address keeps its state). */
+void trunk_peers_dns_changed(struct trunk_gateway *gw, const char *trunk);
 /* Iterate the peers of a trunk (NULL: all) in configured order. */
 const struct trunk_peer *trunk_peer_next(const struct trunk_gateway *gw,
 					 const char *trunk,

@@ -20,9 +20,13 @@
  * calls are accepted from those addresses (trunk_find_trunk_src). The
  * lookup blocks the signalling thread once per name and reload, which is
  * why it is done there and never per call; a carrier that renumbers needs
- * a reload. (Outbound requests resolve by RFC 3263 in nta, per request;
- * a trunk by domain only takes inbound calls from the addresses
- * peer_dns.c finds.)
+ * a reload.
+ *
+ * A Static-mode trunk configured by domain only has the addresses RFC 3263
+ * gives for its domain as peers, in SRV order (peer_dns.c): supervised,
+ * shown and used for calls the same way, rebuilt when a lookup (reload,
+ * TTL over) changes them. Registration-mode trunks by domain have none:
+ * nta resolves their requests (and they follow the registration's flow).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -83,6 +87,10 @@ struct trunk_peer {
 	 * (inbound calls are accepted from them). */
 	char ips[PEER_MAX_IPS][64];
 	unsigned nips;
+	/* Found by RFC 3263 for a trunk by domain only (peer_dns.c): the
+	 * SRV target whose address it is. */
+	bool by_dns;
+	struct trunk_dns_target dns;
 };
 
 const char *trunk_peer_state_name(enum trunk_peer_state s)
@@ -348,42 +356,116 @@ static void peer_start(struct trunk_peer *p)
 	peer_ping(NULL, NULL, p);
 }
 
+/* A trunk by domain's SP-SSE at DNS address x (peer_dns.c): reached at
+ * its IP (over TLS the route still names the domain: trunk_tls_route()),
+ * shown with its SRV target. */
+static struct trunk_peer *peer_alloc_dns(struct trunk_gateway *gw,
+					 const struct config_section *t,
+					 const struct trunk_dns_target *x)
+{
+	bool v6 = strchr(x->ip, ':') != NULL;
+	char addr[100], port[12] = "";
+	struct trunk_peer *p;
+
+	if (x->port)
+		snprintf(port, sizeof(port), ":%u", x->port);
+	snprintf(addr, sizeof(addr), "%s%s%s%s", v6 ? "[" : "", x->ip,
+		 v6 ? "]" : "", port);
+	p = peer_alloc(gw, t, addr);
+	if (!p)
+		return NULL;
+	p->by_dns = true;
+	p->dns = *x;
+	snprintf(p->ctx, sizeof(p->ctx), "trunk %s sse %s%s (%s)", p->trunk,
+		 x->host, port, x->ip);
+	return p;
+}
+
+static void peers_free(struct trunk_peer *list)
+{
+	struct trunk_peer *p;
+
+	while ((p = list)) {
+		list = p->next;
+		peer_free(p);
+	}
+}
+
+/* The peers of trunk t onto *tail: its proxy list, else the addresses
+ * DNS gave for its domain; each keeps the state it had in old. */
+static int peers_of_trunk(struct trunk_gateway *gw,
+			  const struct config_section *t,
+			  struct trunk_peer *old, struct trunk_peer ***tail)
+{
+	const struct trunk_dns_answer *ans =
+		trunk_dns_peers(gw, config_section_name(t));
+	const char *const *px;
+	size_t n = config_get_list(t, "proxy", &px), i;
+	struct trunk_peer *p;
+
+	if (n)
+		ans = NULL;
+	else
+		n = ans ? ans->n : 0;
+	for (i = 0; i < n; i++) {
+		p = ans ? peer_alloc_dns(gw, t, &ans->v[i])
+			: peer_alloc(gw, t, px[i]);
+		if (!p)
+			return ENOMEM;
+		peer_inherit(p, old);
+		**tail = p;
+		*tail = &p->next;
+	}
+	return 0;
+}
+
 int trunk_peers_apply(struct trunk_gateway *gw, const struct config *cfg)
 {
 	const struct config_section *t = NULL;
 	struct trunk_peer *list = NULL, **tail = &list, *p, *old;
-	const char *const *px;
-	size_t n, i;
 
+	/* First: the peers of trunks by domain are its answers. */
+	if (trunk_dns_apply(gw, cfg))
+		LOGW(SUBSYS, NULL,
+		     "out of memory resolving trunks by domain: "
+		     "their SP-SSEs are unchanged");
 	while ((t = config_section_next(cfg, "trunk", t))) {
-		n = config_get_list(t, "proxy", &px);
-		for (i = 0; i < n; i++) {
-			p = peer_alloc(gw, t, px[i]);
-			if (!p) {
-				while ((p = list)) {
-					list = p->next;
-					peer_free(p);
-				}
-				return ENOMEM;
-			}
-			peer_inherit(p, gw->peers);
-			*tail = p;
-			tail = &p->next;
+		if (peers_of_trunk(gw, t, gw->peers, &tail)) {
+			peers_free(list);
+			return ENOMEM;
 		}
 	}
 	old = gw->peers;
 	gw->peers = list;
-	while ((p = old)) {
-		old = p->next;
-		peer_free(p);
-	}
+	peers_free(old);
 	for (p = gw->peers; p; p = p->next)
 		peer_start(p);
-	if (trunk_dns_srcs_apply(gw, cfg))
-		LOGW(SUBSYS, NULL,
-		     "out of memory resolving trunks by domain: "
-		     "their inbound sources are unchanged");
 	return 0;
+}
+
+void trunk_peers_dns_changed(struct trunk_gateway *gw, const char *trunk)
+{
+	const struct config_section *t = trunk_config_trunk(gw->cfg, trunk);
+	struct trunk_peer *list = NULL, **tail = &list, **pp, *p, *gone = NULL;
+
+	if (!t || peers_of_trunk(gw, t, gw->peers, &tail)) {
+		peers_free(list);
+		LOGW(SUBSYS, trunk, "out of memory: its SP-SSEs are unchanged");
+		return;
+	}
+	for (pp = &gw->peers; (p = *pp);) { /* unlink the old ones */
+		if (strcmp(p->trunk, trunk)) {
+			pp = &p->next;
+			continue;
+		}
+		*pp = p->next;
+		p->next = gone;
+		gone = p;
+	}
+	*pp = list; /* the new ones last, in DNS order */
+	peers_free(gone);
+	for (p = list; p; p = p->next)
+		peer_start(p);
 }
 
 void trunk_peers_free(struct trunk_gateway *gw)
@@ -394,7 +476,7 @@ void trunk_peers_free(struct trunk_gateway *gw)
 		gw->peers = p->next;
 		peer_free(p);
 	}
-	trunk_dns_srcs_free(gw);
+	trunk_dns_free(gw);
 }
 
 const struct trunk_peer *trunk_peer_next(const struct trunk_gateway *gw,
@@ -413,6 +495,7 @@ void trunk_peer_info(const struct trunk_peer *p, struct trunk_peer_info *info)
 	info->trunk = p->trunk;
 	info->addr = p->addr;
 	info->route = p->route;
+	info->dns = p->by_dns ? &p->dns : NULL;
 	info->state = p->state;
 	info->pings = p->pings;
 	info->failures = p->failures;

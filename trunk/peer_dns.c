@@ -1,96 +1,148 @@
 /*
- * Inbound sources of a trunk configured by domain only (no `proxy`):
- * the addresses RFC 3263 gives for its domain and transport, so that the
- * carrier's INVITEs from any of its SP-SSEs are accepted (STA-1), as they
- * are from the addresses of a `proxy` list (peer.c).
+ * Trunks configured by domain only (no `proxy`): their SP-SSEs are what
+ * RFC 3263 gives for the domain and the trunk's transport (STA-1).
  *
  * The lookup follows RFC 3263 4.1 and 4.2 for the trunk's configured
  * transport: NAPTR records of the domain whose service is that transport
  * (SIP+D2U, SIP+D2T, SIPS+D2T) name the SRV records to use; without a
  * matching NAPTR, the default SRV name (_sip._udp, _sip._tcp,
- * _sips._tcp); every SRV target's A/AAAA addresses; without SRV records,
- * the domain's own. Outbound requests are resolved by nta per request;
- * this list only admits inbound ones.
+ * _sips._tcp); every SRV target's A or AAAA addresses (the trunk's
+ * address_family, SC-15-2), targets in SRV order (priority, then RFC 2782
+ * weighted random within a priority); without SRV records, the domain's
+ * own addresses on the transport's default port.
  *
- * Like a `proxy` host name (peer.c) it is resolved when the trunks are
- * applied, at start and on every reload, with blocking lookups on the
- * signalling thread (never per call): a carrier that renumbers needs a
- * reload. A lookup that fails (no answer, SERVFAIL: the resolver's
- * TRY_AGAIN) keeps the trunk's previous addresses and stops that trunk's
- * other lookups, so a DNS outage during a reload neither drops a working
- * carrier nor blocks the thread for every target; the resolver's timeout
- * and retries are capped for the same reason. An answer that says there
- * is nothing (NXDOMAIN, no records) is taken as it is.
+ * What it gives:
+ *  - the inbound sources of the trunk: its INVITEs are accepted from
+ *    every address found (as from the addresses of a `proxy` list);
+ *  - for a Static-mode trunk, its SP-SSEs: peer.c makes one peer per
+ *    address found, in SRV order, supervised by OPTIONS like a configured
+ *    SP-SSE (STA-4, STA-5), shown by trunkctl, and outbound INVITEs go to
+ *    the peers that are up in that order with the usual failover
+ *    (call_route_peers, call_b_failover). Over TLS the route names the
+ *    domain and carries the address in maddr, so the certificate is
+ *    checked against the domain, never the target (RFC 5922 4.1,
+ *    trunk_tls_route()). A registration-mode trunk keeps nta's own
+ *    RFC 3263 lookups: its requests follow the registration's flow.
+ *    With no address found, a trunk has no peers and nta resolves each
+ *    outbound request itself, as before.
+ *
+ *   start, reload ──lookup on the signalling thread──▶ answer ─┐
+ *                                                              ▼
+ *        ┌──────── timer: the smallest TTL of the answer ◀── peers,
+ *        │         (at least dns_min_ttl)                    sources
+ *        ▼                                                     ▲
+ *   lookup on the resolver thread ──eventfd──▶ new answer ─────┘
+ *                                  (an empty one keeps the old)
+ *
+ * At start and on reload the lookups block the signalling thread (as a
+ * `proxy` host name's do, peer.c), once per trunk: an answer must exist
+ * before the first call. When a TTL runs out the lookup is done on one
+ * resolver thread so that a slow or dead DNS server never stalls calls;
+ * its answer comes back through an eventfd and is applied on the
+ * signalling thread. Only the job queues are shared (one mutex); the
+ * answers belong to the signalling thread. A refresh that finds nothing
+ * (DNS down, SERVFAIL) keeps the SP-SSEs known so far and tries again
+ * after dns_min_ttl: a DNS outage must not take the trunk down.
  */
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
+#include <errno.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <resolv.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SU_TIMER_ARG_T struct dns_trunk
 
 #include "gateway.h"
 
 #define SUBSYS "trunk.peer"
 
-#define DNS_MAX_TARGETS 8  /* SRV targets per trunk */
-#define DNS_MAX_IPS	16 /* addresses per trunk */
-#define DNS_TIMEOUT	2  /* seconds per try, at most */
-#define DNS_TRIES	2  /* tries per server, at most */
+#define DNS_MAX_TARGETS 8 /* SRV targets per trunk */
 
-struct trunk_dns_src {
+/* A trunk by domain and what DNS said of it (signalling thread only). */
+struct dns_trunk {
+	struct trunk_dns *dns; /* borrowed: its owner */
+	struct dns_trunk *next;
 	char trunk[64];
-	char ip[INET6_ADDRSTRLEN];
+	char domain[256];
+	char tp[4]; /* udp, tcp, tls */
+	int family; /* AF_INET, AF_INET6 */
+	bool peers; /* Static mode: its answer makes peers (peer.c) */
+	long long min_ttl_ms;
+	struct trunk_dns_answer ans;
+	su_timer_t *timer; /* refresh */
+	long long due;	   /* when it fires: dns_now() */
+	bool pending;	   /* a refresh is with the resolver thread */
+	unsigned long lookups, empty; /* trunkctl */
+	bool failing; /* the last lookup found nothing */
 };
 
-struct trunk_dns_srcs {
-	size_t n, cap;
-	struct trunk_dns_src *v;
+/* A lookup for the resolver thread, and its answer. */
+struct dns_job {
+	struct dns_job *next;
+	unsigned gen; /* trunk_dns.gen when asked */
+	char trunk[64], domain[256], tp[4];
+	int family;
+	struct trunk_dns_answer ans;
 };
 
-/* One lookup pass: the resolver, an answer buffer the size of the largest
- * DNS message (a TCP answer can exceed any smaller one), and whether a
- * lookup of the current trunk failed rather than found nothing. */
-struct dns_ctx {
-	struct __res_state rs;
-	bool failed;
-	unsigned char buf[65536];
+struct trunk_dns {
+	struct trunk_gateway *gw; /* borrowed */
+	struct dns_trunk *trunks;
+	unsigned gen; /* +1 per apply: older jobs' answers are dropped */
+	/* The resolver thread, started at the first refresh. */
+	bool running;
+	pthread_t tid;
+	pthread_mutex_t mu; /* guards todo, done, stop */
+	pthread_cond_t cv;
+	struct dns_job *todo, *done;
+	bool stop;
+	int efd; /* done is not empty */
+	su_wait_t wait[1];
+	int reg;
 };
 
-/* One DNS query of NAME for TYPE; its parsed answer in *msg. The number of
- * answer records, or -1 (ctx->failed set when the server gave no answer). */
-static int dns_query(struct dns_ctx *ctx, const char *name, int type,
-		     ns_msg *msg)
+/* ---------------------------------------------------------------------- */
+/* The lookup (any thread: uses only its arguments)                       */
+
+/* One DNS query of NAME for TYPE; its parsed answer in *msg; the number
+ * of answer records, -1 none. */
+static int dns_query(res_state rs, const char *name, int type,
+		     unsigned char *buf, int len, ns_msg *msg)
 {
-	int n;
+	int n = res_nquery(rs, name, ns_c_in, type, buf, len);
 
-	if (ctx->failed)
-		return -1;
-	n = res_nquery(&ctx->rs, name, ns_c_in, type, ctx->buf,
-		       sizeof(ctx->buf));
-	if (n < 0) {
-		ctx->failed = ctx->rs.res_h_errno == TRY_AGAIN;
-		return -1;
-	}
-	/* glibc returns the full length of an answer it had to truncate */
-	if (n > (int)sizeof(ctx->buf))
-		n = sizeof(ctx->buf);
-	if (ns_initparse(ctx->buf, n, msg) < 0)
+	if (n < 0 || ns_initparse(buf, n, msg) < 0)
 		return -1;
 	return ns_msg_count(*msg, ns_s_an);
 }
 
+static void dns_ttl(struct trunk_dns_answer *a, const ns_rr *rr)
+{
+	unsigned long ttl = ns_rr_ttl(*rr);
+
+	if (!a->have_ttl || ttl < a->ttl)
+		a->ttl = (unsigned)ttl;
+	a->have_ttl = true;
+}
+
 /* NAPTR (RFC 3403) of the domain: the SRV name of the best record whose
  * service is SERVICE and flag "S", into srv. 0 found, -1 none. */
-static int dns_naptr(struct dns_ctx *ctx, const char *domain,
-		     const char *service, char *srv, size_t len)
+static int dns_naptr(res_state rs, const char *domain, const char *service,
+		     struct trunk_dns_answer *a)
 {
+	unsigned char buf[4096];
 	ns_msg msg;
 	ns_rr rr;
-	int n = dns_query(ctx, domain, ns_t_naptr, &msg);
+	int n = dns_query(rs, domain, ns_t_naptr, buf, sizeof(buf), &msg);
 	unsigned long best = 0;
 	bool found = false;
 
@@ -124,211 +176,554 @@ static int dns_naptr(struct dns_ctx *ctx, const char *domain,
 			continue;
 		best = order;
 		found = true;
-		snprintf(srv, len, "%s", name);
+		dns_ttl(a, &rr);
+		snprintf(a->srv, sizeof(a->srv), "%s", name);
 	next:;
 	}
 	return found ? 0 : -1;
 }
 
-/* 0 added, 1 already there, -1 no memory. */
-static int dns_add(struct trunk_dns_srcs *s, const char *trunk, const char *ip)
+/* HOST's addresses of the family as targets (port, priority, weight of
+ * its SRV record); how many were added. */
+static unsigned dns_host(res_state rs, struct trunk_dns_answer *a, int family,
+			 const char *host, unsigned port, unsigned prio,
+			 unsigned weight)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->v[i].trunk, trunk) && !strcmp(s->v[i].ip, ip))
-			return 1;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 8;
-		struct trunk_dns_src *v = realloc(s->v, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		s->v = v;
-		s->cap = cap;
-	}
-	snprintf(s->v[s->n].trunk, sizeof(s->v[0].trunk), "%s", trunk);
-	snprintf(s->v[s->n].ip, sizeof(s->v[0].ip), "%s", ip);
-	s->n++;
-	return 0;
-}
-
-/* HOST's A/AAAA addresses as sources of TRUNK; how many were added. */
-static unsigned dns_host(struct dns_ctx *ctx, struct trunk_dns_srcs *s,
-			 const char *trunk, const char *host, unsigned room)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *res, *ai;
-	char ip[INET6_ADDRSTRLEN];
+	unsigned char buf[4096];
+	ns_type type = family == AF_INET6 ? ns_t_aaaa : ns_t_a;
+	size_t alen = family == AF_INET6 ? 16 : 4;
+	ns_msg msg;
+	ns_rr rr;
+	int n = dns_query(rs, host, type, buf, sizeof(buf), &msg);
 	unsigned added = 0;
-	int rc;
 
-	if (ctx->failed)
-		return 0;
-	if ((rc = getaddrinfo(host, NULL, &hints, &res))) {
-		ctx->failed = rc == EAI_AGAIN;
-		return 0;
-	}
-	for (ai = res; ai && added < room; ai = ai->ai_next) {
-		const void *a;
+	for (int i = 0; i < n && a->n < TRUNK_DNS_MAX_ADDRS; i++) {
+		struct trunk_dns_target *t = &a->v[a->n];
+		bool dup = false;
 
-		if (ai->ai_family == AF_INET)
-			a = &((struct sockaddr_in *)ai->ai_addr)->sin_addr;
-		else if (ai->ai_family == AF_INET6)
-			a = &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
-		else
+		if (ns_parserr(&msg, ns_s_an, i, &rr) ||
+		    ns_rr_type(rr) != type || ns_rr_rdlen(rr) != alen ||
+		    !inet_ntop(family, ns_rr_rdata(rr), t->ip, sizeof(t->ip)))
 			continue;
-		if (inet_ntop(ai->ai_family, a, ip, sizeof(ip)) &&
-		    dns_add(s, trunk, ip) == 0)
-			added++;
+		for (size_t j = 0; j < a->n; j++)
+			dup |= !strcmp(a->v[j].ip, t->ip) &&
+			       a->v[j].port == port;
+		if (dup)
+			continue;
+		snprintf(t->host, sizeof(t->host), "%s", host);
+		t->port = port;
+		t->prio = prio;
+		t->weight = weight;
+		dns_ttl(a, &rr);
+		a->n++;
+		added++;
 	}
-	freeaddrinfo(res);
 	return added;
 }
 
-/* The SRV targets of NAME as sources of TRUNK: how many addresses in
- * *ips; the number of SRV records (targets "." included), -1 none. */
-static int dns_srv(struct dns_ctx *ctx, struct trunk_dns_srcs *s,
-		   const char *trunk, const char *name, unsigned *ips)
+struct dns_srv {
+	unsigned prio, weight, port;
+	char target[NS_MAXDNAME];
+};
+
+/* RFC 2782 order: by priority; within one, by weighted random draws
+ * (records of weight 0 first among the remaining, so that they keep a
+ * small chance). */
+static void dns_srv_order(struct dns_srv *v, size_t n)
 {
+	for (size_t i = 1; i < n; i++) { /* stable: priority, weight 0 */
+		struct dns_srv x = v[i];
+		size_t j = i;
+
+		while (j > 0 && (x.prio < v[j - 1].prio ||
+				 (x.prio == v[j - 1].prio && !x.weight &&
+				  v[j - 1].weight))) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
+	for (size_t i = 0; i < n; i++) { /* weighted draws per priority */
+		unsigned long sum = 0, r, run = 0;
+		size_t end = i, pick = i;
+
+		while (end < n && v[end].prio == v[i].prio)
+			sum += v[end++].weight;
+		r = sum ? (unsigned long)random() % (sum + 1) : 0;
+		for (size_t j = i; j < end; j++) {
+			run += v[j].weight;
+			if (run >= r) {
+				pick = j;
+				break;
+			}
+		}
+		if (pick != i) {
+			struct dns_srv x = v[pick];
+
+			memmove(&v[i + 1], &v[i], (pick - i) * sizeof(*v));
+			v[i] = x;
+		}
+	}
+}
+
+/* The SRV records of NAME and their targets' addresses. */
+static unsigned dns_srv(res_state rs, struct trunk_dns_answer *a, int family,
+			const char *name)
+{
+	static const size_t max = DNS_MAX_TARGETS;
+	unsigned char buf[4096];
+	struct dns_srv *v = calloc(max, sizeof(*v));
 	ns_msg msg;
 	ns_rr rr;
-	int n = dns_query(ctx, name, ns_t_srv, &msg), records = 0;
-	unsigned targets = 0;
+	int n = dns_query(rs, name, ns_t_srv, buf, sizeof(buf), &msg);
+	size_t nv = 0;
+	unsigned ips = 0;
 
-	*ips = 0;
-	for (int i = 0; i < n && targets < DNS_MAX_TARGETS; i++) {
-		char target[NS_MAXDNAME];
+	for (int i = 0; v && i < n && nv < max; i++) {
+		const unsigned char *d;
 
 		if (ns_parserr(&msg, ns_s_an, i, &rr) ||
 		    ns_rr_type(rr) != ns_t_srv || ns_rr_rdlen(rr) < 7 ||
 		    dn_expand(ns_msg_base(msg), ns_msg_end(msg),
-			      ns_rr_rdata(rr) + 6, target, sizeof(target)) < 0)
+			      ns_rr_rdata(rr) + 6, v[nv].target,
+			      sizeof(v[nv].target)) < 0 ||
+		    !strcmp(v[nv].target, "") || !strcmp(v[nv].target, "."))
 			continue;
-		records++;
-		if (!strcmp(target, "") || !strcmp(target, "."))
-			continue; /* RFC 2782: not available at this domain */
-		targets++;
-		*ips += dns_host(ctx, s, trunk, target, DNS_MAX_IPS - *ips);
+		d = ns_rr_rdata(rr);
+		v[nv].prio = (unsigned)(d[0] << 8 | d[1]);
+		v[nv].weight = (unsigned)(d[2] << 8 | d[3]);
+		v[nv].port = (unsigned)(d[4] << 8 | d[5]);
+		dns_ttl(a, &rr);
+		nv++;
 	}
-	return records ? records : -1;
+	if (v)
+		dns_srv_order(v, nv);
+	for (size_t i = 0; i < nv; i++)
+		ips += dns_host(rs, a, family, v[i].target, v[i].port,
+				v[i].prio, v[i].weight);
+	free(v);
+	return ips;
 }
 
-/* What the trunk had before this lookup failed, into s; how many. */
-static unsigned dns_keep(struct trunk_dns_srcs *s,
-			 const struct trunk_dns_srcs *old, const char *trunk)
+/* RFC 3263 for DOMAIN over TP ("udp", "tcp", "tls") into a (zeroed). */
+static void dns_lookup(res_state rs, const char *domain, const char *tp,
+		       int family, struct trunk_dns_answer *a)
 {
-	unsigned kept = 0;
-
-	for (size_t i = 0; old && i < old->n; i++)
-		if (!strcmp(old->v[i].trunk, trunk) &&
-		    dns_add(s, trunk, old->v[i].ip) == 0)
-			kept++;
-	return kept;
-}
-
-static void dns_trunk(struct dns_ctx *ctx, struct trunk_dns_srcs *s,
-		      const struct trunk_dns_srcs *old,
-		      const struct config_section *t)
-{
-	const char *trunk = config_section_name(t);
-	const char *domain = config_get_str(t, "domain");
-	const char *tp = config_get_str(t, "transport");
 	const char *service = !strcmp(tp, "tls")   ? "SIPS+D2T"
 			      : !strcmp(tp, "tcp") ? "SIP+D2T"
 						   : "SIP+D2U";
 	const char *prefix = !strcmp(tp, "tls")	  ? "_sips._tcp"
 			     : !strcmp(tp, "tcp") ? "_sip._tcp"
 						  : "_sip._udp";
-	char srv[NS_MAXDNAME];
-	size_t mark = s->n;
-	unsigned ips = 0;
-	bool naptr;
 
-	ctx->failed = false;
-	naptr = !dns_naptr(ctx, domain, service, srv, sizeof(srv));
-	if (!naptr)
-		snprintf(srv, sizeof(srv), "%s.%s", prefix, domain);
-	/* RFC 3263 4.2: the domain's own addresses only without SRV records */
-	if (dns_srv(ctx, s, trunk, srv, &ips) < 0 && !ctx->failed)
-		ips = dns_host(ctx, s, trunk, domain, DNS_MAX_IPS);
-	if (ctx->failed) {
-		s->n = mark; /* a partial answer is no better than none */
-		ips = dns_keep(s, old, trunk);
-		LOGW(SUBSYS, NULL,
-		     "trunk %s: DNS lookup of %s failed (no answer from the "
-		     "server): kept its %u previous inbound address(es)",
-		     trunk, domain, ips);
-	} else if (ips)
-		LOGI(SUBSYS, NULL,
-		     "trunk %s: inbound accepted from %u address(es) of %s "
-		     "(%s%s)",
-		     trunk, ips, domain, naptr ? "NAPTR, " : "", srv);
-	else
-		LOGW(SUBSYS, NULL,
-		     "trunk %s: %s resolves to no address: no inbound calls "
-		     "from it until a reload resolves it",
-		     trunk, domain);
+	a->naptr = !dns_naptr(rs, domain, service, a);
+	if (!a->naptr)
+		snprintf(a->srv, sizeof(a->srv), "%s.%s", prefix, domain);
+	if (!dns_srv(rs, a, family, a->srv))
+		dns_host(rs, a, family, domain, 0, 0, 0);
 }
 
-int trunk_dns_srcs_apply(struct trunk_gateway *gw, const struct config *cfg)
-{
-	const struct config_section *t = NULL;
-	struct trunk_dns_srcs *s = calloc(1, sizeof(*s));
-	struct dns_ctx *ctx = NULL;
-	const char *const *px;
+/* ---------------------------------------------------------------------- */
+/* The resolver thread                                                     */
 
-	if (!s)
-		return -1;
+static void *dns_worker(void *arg)
+{
+	struct trunk_dns *d = arg;
+	struct dns_job *job;
+
+	pthread_mutex_lock(&d->mu);
+	for (;;) {
+		while (!d->stop && !d->todo)
+			pthread_cond_wait(&d->cv, &d->mu);
+		if (d->stop)
+			break;
+		job = d->todo;
+		d->todo = job->next;
+		pthread_mutex_unlock(&d->mu);
+
+		/* A fresh resolver per lookup: resolv.conf may change. */
+		struct __res_state rs;
+
+		memset(&rs, 0, sizeof(rs));
+		if (!res_ninit(&rs)) {
+			dns_lookup(&rs, job->domain, job->tp, job->family,
+				   &job->ans);
+			res_nclose(&rs);
+		}
+		pthread_mutex_lock(&d->mu);
+		job->next = d->done;
+		d->done = job;
+		if (eventfd_write(d->efd, 1))
+			LOGW(SUBSYS, job->trunk,
+			     "cannot wake the signalling thread: %s",
+			     strerror(errno));
+	}
+	pthread_mutex_unlock(&d->mu);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Answers on the signalling thread                                        */
+
+static void dns_log(const struct dns_trunk *e, const char *what)
+{
+	char list[400] = "";
+	size_t used = 0;
+
+	for (size_t i = 0; i < e->ans.n && used < sizeof(list); i++) {
+		int w = snprintf(list + used, sizeof(list) - used,
+				 "%s%s:%u (%s)", i ? ", " : "",
+				 e->ans.v[i].host, e->ans.v[i].port,
+				 e->ans.v[i].ip);
+		used += w > 0 ? (size_t)w : 0;
+	}
+	LOGI(SUBSYS, e->trunk, "%s %s: %zu address(es) (%s%s, TTL %u s): %s",
+	     what, e->domain, e->ans.n, e->ans.naptr ? "NAPTR, " : "",
+	     e->ans.srv, e->ans.ttl, list);
+}
+
+static void dns_refresh(su_root_magic_t *m, su_timer_t *t, struct dns_trunk *e);
+
+static long long dns_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The next lookup of e in ms (at least dns_min_ttl, at most a day). */
+static void dns_arm_in(struct dns_trunk *e, long long ms)
+{
+	if (ms < e->min_ttl_ms)
+		ms = e->min_ttl_ms;
+	if (ms > 86400000LL)
+		ms = 86400000LL;
+	e->due = dns_now() + ms;
+	if (e->timer)
+		su_timer_set_interval(e->timer, dns_refresh, e,
+				      (su_duration_t)ms);
+}
+
+/* The next lookup of e: when its answer's TTL runs out. */
+static void dns_arm(struct dns_trunk *e)
+{
+	dns_arm_in(e, e->ans.n ? (long long)e->ans.ttl * 1000 : 0);
+}
+
+static int dns_start_worker(struct trunk_dns *d)
+{
+	int rc;
+
+	if (d->running)
+		return 0;
+	d->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (d->efd < 0)
+		return errno;
+	rc = pthread_create(&d->tid, NULL, dns_worker, d);
+	if (rc) {
+		close(d->efd);
+		d->efd = -1;
+		return rc;
+	}
+	d->running = true;
+	return 0;
+}
+
+static int dns_readable(struct trunk_gateway *gw, su_wait_t *w, void *arg);
+
+static void dns_refresh(su_root_magic_t *m, su_timer_t *t, struct dns_trunk *e)
+{
+	struct trunk_dns *d = e->dns;
+	struct dns_job *job;
+	int rc;
+
+	(void)m;
+	(void)t;
+	if (e->pending)
+		return;
+	rc = dns_start_worker(d);
+	if (!rc && !d->reg) {
+		if (su_wait_create(d->wait, d->efd, SU_WAIT_IN))
+			rc = ENOMEM;
+		else if ((d->reg = su_root_register(d->gw->root, d->wait,
+						    dns_readable, d, 0)) <= 0)
+			rc = ENOMEM, d->reg = 0;
+	}
+	job = rc ? NULL : calloc(1, sizeof(*job));
+	if (!job) {
+		LOGW(SUBSYS, e->trunk,
+		     "cannot look up %s again (%s): retry "
+		     "in dns_min_ttl",
+		     e->domain, strerror(rc ? rc : ENOMEM));
+		dns_arm_in(e, 0);
+		return;
+	}
+	job->gen = d->gen;
+	snprintf(job->trunk, sizeof(job->trunk), "%s", e->trunk);
+	snprintf(job->domain, sizeof(job->domain), "%s", e->domain);
+	snprintf(job->tp, sizeof(job->tp), "%s", e->tp);
+	job->family = e->family;
+	e->pending = true;
+	LOGD(SUBSYS, e->trunk, "TTL of %s over: looking it up", e->domain);
+	pthread_mutex_lock(&d->mu);
+	job->next = d->todo;
+	d->todo = job;
+	pthread_cond_signal(&d->cv);
+	pthread_mutex_unlock(&d->mu);
+}
+
+/* The same addresses (in any order: a new weighted draw of RFC 2782 is
+ * no change worth rebuilding the peers for). */
+static bool dns_same(const struct trunk_dns_answer *a,
+		     const struct trunk_dns_answer *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < b->n && !found; j++)
+			found = !strcmp(a->v[i].ip, b->v[j].ip) &&
+				!strcmp(a->v[i].host, b->v[j].host) &&
+				a->v[i].port == b->v[j].port &&
+				a->v[i].prio == b->v[j].prio;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* A refresh's answer for e. */
+static void dns_answered(struct dns_trunk *e, const struct dns_job *job)
+{
+	e->pending = false;
+	e->lookups++;
+	if (!job->ans.n) {
+		/* One WARN per outage, not one per dns_min_ttl. */
+		LOG_AT(e->failing ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARN, SUBSYS,
+		       e->trunk,
+		       "%s resolves to no address now: keeping the %zu "
+		       "known, trying again every dns_min_ttl",
+		       e->domain, e->ans.n);
+		e->empty++;
+		e->failing = true;
+		dns_arm_in(e, 0);
+		return;
+	}
+	e->failing = false;
+	if (dns_same(&e->ans, &job->ans)) {
+		e->ans.ttl = job->ans.ttl;
+		LOGD(SUBSYS, e->trunk, "%s unchanged", e->domain);
+	} else {
+		e->ans = job->ans;
+		dns_log(e, "TTL over, looked up");
+		if (e->peers)
+			trunk_peers_dns_changed(e->dns->gw, e->trunk);
+	}
+	dns_arm(e);
+}
+
+static int dns_readable(struct trunk_gateway *gw, su_wait_t *w, void *arg)
+{
+	struct trunk_dns *d = arg;
+	struct dns_job *job, *done;
+	eventfd_t n;
+
+	(void)gw;
+	(void)w;
+	(void)eventfd_read(d->efd, &n);
+	pthread_mutex_lock(&d->mu);
+	done = d->done;
+	d->done = NULL;
+	pthread_mutex_unlock(&d->mu);
+	while ((job = done)) {
+		struct dns_trunk *e;
+
+		done = job->next;
+		for (e = d->trunks; e && job->gen == d->gen; e = e->next)
+			if (!strcmp(e->trunk, job->trunk)) {
+				dns_answered(e, job);
+				break;
+			}
+		free(job);
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Start and reload                                                        */
+
+static void dns_trunks_free(struct dns_trunk *e)
+{
+	struct dns_trunk *next;
+
+	for (; e; e = next) {
+		next = e->next;
+		if (e->timer)
+			su_timer_destroy(e->timer);
+		free(e);
+	}
+}
+
+static struct dns_trunk *dns_trunk_alloc(struct trunk_dns *d, res_state rs,
+					 const struct config_section *t)
+{
+	struct dns_trunk *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->dns = d;
+	snprintf(e->trunk, sizeof(e->trunk), "%s", config_section_name(t));
+	snprintf(e->domain, sizeof(e->domain), "%s",
+		 config_get_str(t, "domain"));
+	snprintf(e->tp, sizeof(e->tp), "%s", config_get_str(t, "transport"));
+	e->family = trunk_config_family(t);
+	e->peers = !strcmp(config_get_str(t, "mode"), "static");
+	e->min_ttl_ms = config_get_int(t, "dns_min_ttl");
+	e->timer = su_timer_create(su_root_task(d->gw->root), 0);
+	if (rs)
+		dns_lookup(rs, e->domain, e->tp, e->family, &e->ans);
+	e->lookups = 1;
+	e->failing = !e->ans.n;
+	if (e->ans.n)
+		dns_log(e, "looked up");
+	else
+		LOGW(SUBSYS, e->trunk,
+		     "%s resolves to no address%s: no inbound calls from it "
+		     "and outbound ones resolved per request, until a lookup "
+		     "(in dns_min_ttl, or a reload) finds it",
+		     e->domain, rs ? "" : " (no DNS resolver)");
+	dns_arm(e);
+	return e;
+}
+
+int trunk_dns_apply(struct trunk_gateway *gw, const struct config *cfg)
+{
+	struct trunk_dns *d = gw->dns;
+	const struct config_section *t = NULL;
+	struct dns_trunk *list = NULL, **tail = &list;
+	struct __res_state rs;
+	const char *const *px;
+	bool init = false, failed = false;
+
+	if (!d) {
+		d = calloc(1, sizeof(*d));
+		if (!d)
+			return -1;
+		d->gw = gw;
+		d->efd = -1;
+		pthread_mutex_init(&d->mu, NULL);
+		pthread_cond_init(&d->cv, NULL);
+		gw->dns = d;
+	}
 	while ((t = config_section_next(cfg, "trunk", t))) {
 		const char *domain = config_get_str(t, "domain");
 
 		if (config_get_list(t, "proxy", &px) || !domain || !*domain)
 			continue;
-		if (!ctx) {
-			if (!(ctx = calloc(1, sizeof(*ctx)))) {
-				free(s);
-				return -1;
-			}
-			if (res_ninit(&ctx->rs)) {
-				LOGW(SUBSYS, NULL,
-				     "no DNS resolver (res_ninit "
-				     "failed): trunks by domain "
-				     "take no inbound calls");
-				free(ctx);
-				ctx = NULL;
-				break;
-			}
-			if (ctx->rs.retrans > DNS_TIMEOUT)
-				ctx->rs.retrans = DNS_TIMEOUT;
-			if (ctx->rs.retry > DNS_TRIES)
-				ctx->rs.retry = DNS_TRIES;
+		if (!init && !failed) {
+			memset(&rs, 0, sizeof(rs));
+			init = !res_ninit(&rs);
+			failed = !init;
 		}
-		dns_trunk(ctx, s, gw->dns_srcs, t);
+		*tail = dns_trunk_alloc(d, init ? &rs : NULL, t);
+		if (!*tail) {
+			dns_trunks_free(list);
+			if (init)
+				res_nclose(&rs);
+			return -1;
+		}
+		tail = &(*tail)->next;
 	}
-	if (ctx) {
-		res_nclose(&ctx->rs); /* glibc: frees and detaches all */
-		free(ctx);
-	}
-	trunk_dns_srcs_free(gw);
-	gw->dns_srcs = s;
+	if (init)
+		res_nclose(&rs);
+	dns_trunks_free(d->trunks);
+	d->trunks = list;
+	d->gen++;
 	return 0;
+}
+
+static const struct dns_trunk *dns_find(const struct trunk_gateway *gw,
+					const char *trunk)
+{
+	const struct dns_trunk *e;
+
+	for (e = gw->dns ? gw->dns->trunks : NULL; e; e = e->next)
+		if (!strcmp(e->trunk, trunk))
+			return e;
+	return NULL;
+}
+
+const struct trunk_dns_answer *trunk_dns_peers(const struct trunk_gateway *gw,
+					       const char *trunk)
+{
+	const struct dns_trunk *e = dns_find(gw, trunk);
+
+	return e && e->peers ? &e->ans : NULL;
+}
+
+bool trunk_dns_info(const struct trunk_gateway *gw, const char *trunk,
+		    struct trunk_dns_info *info)
+{
+	const struct dns_trunk *e = dns_find(gw, trunk);
+	long long left;
+
+	if (!e)
+		return false;
+	left = e->due - dns_now();
+	info->domain = e->domain;
+	info->srv = e->ans.srv;
+	info->addrs = e->ans.n;
+	info->lookups = e->lookups;
+	info->empty = e->empty;
+	info->next_ms = e->pending ? 0 : left > 0 ? left : 0;
+	return true;
 }
 
 const struct config_section *trunk_dns_src_trunk(struct trunk_gateway *gw,
 						 const char *ip)
 {
-	const struct trunk_dns_srcs *s = gw->dns_srcs;
+	const struct dns_trunk *e;
 
-	for (size_t i = 0; s && i < s->n; i++)
-		if (!strcmp(s->v[i].ip, ip))
-			return config_section_get(gw->cfg, "trunk",
-						  s->v[i].trunk);
+	for (e = gw->dns ? gw->dns->trunks : NULL; e; e = e->next)
+		for (size_t i = 0; i < e->ans.n; i++)
+			if (!strcmp(e->ans.v[i].ip, ip))
+				return config_section_get(gw->cfg, "trunk",
+							  e->trunk);
 	return NULL;
 }
 
-void trunk_dns_srcs_free(struct trunk_gateway *gw)
+void trunk_dns_free(struct trunk_gateway *gw)
 {
-	if (!gw->dns_srcs)
+	struct trunk_dns *d = gw->dns;
+	struct dns_job *j, *next;
+
+	if (!d)
 		return;
-	free(gw->dns_srcs->v);
-	free(gw->dns_srcs);
-	gw->dns_srcs = NULL;
+	if (d->running) {
+		/* Waits for a lookup in progress (the resolver's timeout). */
+		pthread_mutex_lock(&d->mu);
+		d->stop = true;
+		pthread_cond_signal(&d->cv);
+		pthread_mutex_unlock(&d->mu);
+		pthread_join(d->tid, NULL);
+	}
+	if (d->reg)
+		su_root_deregister(gw->root, d->reg);
+	if (d->efd >= 0)
+		close(d->efd);
+	for (j = d->todo; j; j = next) {
+		next = j->next;
+		free(j);
+	}
+	for (j = d->done; j; j = next) {
+		next = j->next;
+		free(j);
+	}
+	dns_trunks_free(d->trunks);
+	pthread_mutex_destroy(&d->mu);
+	pthread_cond_destroy(&d->cv);
+	free(d);
+	gw->dns = NULL;
 }

@@ -144,9 +144,20 @@ static const struct config_key trunk_trunk_keys[] = {
 	  "bulk registration of all identities (SIPconnect 16)." },
 	{ "domain", CONFIG_STRING, 0, 0, NULL, NULL, 0,
 	  "The carrier's SIP domain: host part of R-URIs and, without "
-	  "proxy, looked up by RFC 3263 (REG-3, STA-1): per request for "
-	  "outbound ones; at start and on each reload for the addresses "
-	  "(NAPTR, SRV targets, A/AAAA) inbound calls are accepted from." },
+	  "proxy, looked up by RFC 3263 (REG-3, STA-1: NAPTR, SRV, A/AAAA "
+	  "for the trunk's transport) at start, on each reload and when "
+	  "the answer's TTL runs out (dns_min_ttl). Inbound calls are "
+	  "accepted from every address found. In static mode each address "
+	  "is an SP-SSE, in SRV order: pinged with OPTIONS like a proxy "
+	  "(keepalive), shown by trunkctl, and outbound calls go to those "
+	  "up first, with failover; over TLS the certificate must name "
+	  "the domain (RFC 5922). No address found: nta resolves each "
+	  "request. In registration mode nta resolves the requests." },
+	{ "dns_min_ttl", CONFIG_DURATION, 1000, 86400000, NULL, "30s", 0,
+	  "Shortest time the DNS answer of a trunk by domain is kept before "
+	  "it is looked up again: a smaller TTL (0 is common for local "
+	  "records) counts as this, and a lookup that finds nothing is "
+	  "retried after it (the known SP-SSEs are kept meanwhile)." },
 	{ "proxy", CONFIG_ADDR_LIST, 0, 8, NULL, NULL, 0,
 	  "SP-SSE addresses in order of preference (host or IP, :port); "
 	  "used instead of DNS. Failover on error, timeout or 503. Inbound "

@@ -312,3 +312,51 @@ sys.exit(not ok)
 PY
 		ti_fail "$1: trunkd's o= lines are not one session with versions $2"
 }
+
+# tc_uac_call NAME: a call from SIPp's built-in uac on 127.0.0.1:5070 (the
+# [pbx local] of the SP-SSE tests) to +15550100001 through trunkd's
+# enterprise side must complete; its messages in NAME.msg.txt.
+tc_uac_call()
+{
+	local rc=0
+	ti_exec sipp -sn uac -t u1 -m 1 -i 127.0.0.1 -p "$(ti_port 5070)" \
+		-s +15550100001 -nostdin -timeout 15s -timeout_error \
+		-trace_msg -message_file "$TI_DIR/$1.msg.txt" \
+		"127.0.0.1:$(ti_port 5060)" >"$TI_DIR/$1.screen.txt" 2>&1 || rc=$?
+	[ "$rc" = 0 ] || ti_fail "$1: the PBX's call failed (SIPp exit $rc)"
+}
+
+# tc_sse_by_dns NAME IP: an SP-SSE of a trunk by domain (SIPp,
+# peers/sse-by-dns.xml: answers OPTIONS pings and calls for carrier.test)
+# on IP:$(ti_port 5090) until the test stops it.
+tc_sse_by_dns()
+{
+	ti_start "$1" sipp -sf "$TI_ROOT/peers/sse-by-dns.xml" -t u1 -i "$2" \
+		-p "$(ti_port 5090)" -nostdin \
+		-trace_msg -message_file "$TI_DIR/$1.msg.txt" \
+		-trace_err -error_file "$TI_DIR/$1.err.log" \
+		-trace_logs -log_file "$TI_DIR/$1.actions.txt"
+	ti_wait_port udp "$2" "$(ti_port 5090)" 10
+}
+
+# tc_invites NAME: how many INVITEs SIPp peer NAME received.
+tc_invites() { grep -c '^INVITE sip:' "$TI_DIR/$1.msg.txt" 2>/dev/null || true; }
+
+# tc_sse_states TRUNK: trunkctl's SP-SSEs of TRUNK, one "address target
+# state" line each (target: the SRV target of a trunk by domain, else
+# None).
+tc_sse_states()
+{
+	local s
+	s=$(ti_ctl status) || return 1
+	ti_json "$s" "'\n'.join('%s %s %s' % (x['address'], x.get('target'), x['state'])
+		for x in [t for t in j['trunks'] if t['name'] == '$1'][0]['sse'])"
+}
+
+# tc_sse_states_are TRUNK LINE...: tc_sse_states TRUNK is exactly LINEs.
+tc_sse_states_are()
+{
+	local trunk=$1
+	shift
+	[ "$(tc_sse_states "$trunk")" = "$(printf '%s\n' "$@")" ]
+}

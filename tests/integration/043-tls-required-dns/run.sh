@@ -7,6 +7,7 @@
 # where the carrier's TLS front end (stunnel, carrier.test certificate)
 # sits in front of SIPp. The call from the PBX reaches the carrier over
 # TLS, the SRV lookup is the TLS one, and the UDP target gets nothing.
+# trunkctl shows that SRV target as the trunk's SP-SSE, up.
 # A second TLS trunk found by DNS (other.test, another CA) does not take
 # over the policy of that connection: trunkd picks the trunk by the name
 # it connects to (carrier.test).
@@ -43,6 +44,11 @@ grep -q 'query\[SRV\] _sips._tcp.carrier.test' "$TI_DIR/dns.log" ||
 grep -q '_sip._udp' "$TI_DIR/dns.log" &&
 	ti_fail "trunkd looked up the UDP service although TLS is required"
 ti_running decoy || ti_fail "something reached the UDP target: $(cat "$TI_DIR/decoy.log")"
+# The call went to the trunk's SP-SSE found by DNS (peer_dns.c), reached at
+# its address with the domain as the name to verify: carrier.pem names
+# carrier.test only, not the SRV target sse.carrier.test (RFC 5922).
+tc_sse_states_are carrier "127.0.0.3:5091 sse.carrier.test up" ||
+	ti_fail "trunkctl does not show the SRV target up: $(tc_sse_states carrier)"
 grep -q '\[trunk carrier\] TLS to 127\.0\.0\.3:5091 up:.*verified as carrier\.test' "$TI_DIR/trunkd.log" ||
 	ti_fail "the connection to carrier.test's SP-SSE did not get the carrier trunk's policy"
 ti_pass

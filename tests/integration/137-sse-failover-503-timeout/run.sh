@@ -27,17 +27,6 @@ sse2()
 	ti_wait_port udp 127.0.0.5 "$(ti_port 5090)" 10
 }
 
-# call NAME: the PBX's call to +15550100001 must complete (SIPp's uac).
-call()
-{
-	local rc=0
-	ti_exec sipp -sn uac -t u1 -m 1 -i 127.0.0.1 -p "$(ti_port 5070)" \
-		-s +15550100001 -nostdin -timeout 15s -timeout_error \
-		-trace_msg -message_file "$TI_DIR/$1.msg.txt" \
-		"127.0.0.1:$(ti_port 5060)" >"$TI_DIR/$1.screen.txt" 2>&1 || rc=$?
-	[ "$rc" = 0 ] || ti_fail "$1: the PBX's call failed (SIPp exit $rc)"
-}
-
 # sse_states WHAT: trunkctl shows the first SP-SSE down, the second up.
 sse_states()
 {
@@ -49,11 +38,11 @@ sse_states()
 }
 
 # 1. The first SP-SSE is silent.
-ti_start silent python3 "$TI_TEST_DIR/silent_sse.py" 127.0.0.3 \
+ti_start silent python3 "$TI_ROOT/peers/silent_sse.py" 127.0.0.3 \
 	"$(ti_port 5090)" "$TI_DIR/silent.txt"
 ti_wait_port udp 127.0.0.3 "$(ti_port 5090)" 10
 sse2 sse2-a
-call pbx-a
+tc_uac_call pbx-a
 ti_wait_exit sse2-a 15 || ti_fail "sse2-a: SIPp did not finish"
 [ "$TI_EXIT_STATUS" = 0 ] || ti_fail "sse2-a: SIPp exit $TI_EXIT_STATUS"
 t0=$(awk '/ INVITE sip:\+15550100001@carrier\.invalid;user=phone SIP\/2\.0 /{print $1; exit}' "$TI_DIR/silent.txt")
@@ -69,7 +58,7 @@ calls_first=$(awk -F' [|] ' '{print $2}' "$TI_DIR/silent.txt" | sort -u | wc -l)
 
 # 2. The next call: the SP-SSE marked down is tried last.
 sse2 sse2-b
-call pbx-b
+tc_uac_call pbx-b
 ti_wait_exit sse2-b 15 || ti_fail "sse2-b: SIPp did not finish"
 [ "$TI_EXIT_STATUS" = 0 ] || ti_fail "sse2-b: SIPp exit $TI_EXIT_STATUS"
 calls_now=$(awk -F' [|] ' '{print $2}' "$TI_DIR/silent.txt" | sort -u | wc -l)
@@ -86,7 +75,7 @@ ti_start sse1 sipp -sf "$TI_TEST_DIR/sse-503.xml" -t u1 -m 1 -i 127.0.0.3 \
 	-trace_err -error_file "$TI_DIR/sse1.err.log"
 ti_wait_port udp 127.0.0.3 "$(ti_port 5090)" 10
 sse2 sse2-c
-call pbx-c
+tc_uac_call pbx-c
 for p in sse1 sse2-c; do
 	ti_wait_exit "$p" 15 || ti_fail "$p: SIPp did not finish"
 	[ "$TI_EXIT_STATUS" = 0 ] || ti_fail "$p: SIPp exit $TI_EXIT_STATUS"
