@@ -286,21 +286,27 @@ static void registrar_remove(struct trunk_gateway *gw, const char *phone,
 	}
 }
 
-/* Add or refresh one binding; 0, or a SIP status. */
+static struct trunk_binding *
+registrar_find(struct trunk_gateway *gw, const char *phone, const char *contact)
+{
+	struct trunk_binding *b;
+
+	for (b = gw->bindings; b; b = b->next)
+		if (!strcmp(b->phone, phone) && !strcmp(b->contact, contact))
+			return b;
+	return NULL;
+}
+
+/* Add or refresh one binding (checked by registrar_check_contacts);
+ * 0, or 500 out of memory. */
 static int registrar_bind(struct trunk_gateway *gw,
 			  const struct config_section *ph, const char *contact,
 			  long long expires, sip_t const *sip)
 {
 	const char *name = config_section_name(ph);
-	struct trunk_binding *b;
+	struct trunk_binding *b = registrar_find(gw, name, contact);
 
-	for (b = gw->bindings; b; b = b->next)
-		if (!strcmp(b->phone, name) && !strcmp(b->contact, contact))
-			break;
 	if (!b) {
-		if (registrar_count(gw, name) >=
-		    (unsigned)config_get_int(ph, "max_contacts"))
-			return 403;
 		b = calloc(1, sizeof(*b));
 		if (!b)
 			return 500;
@@ -332,13 +338,70 @@ static long long registrar_expires(struct trunk_gateway *gw,
 	return want > max ? max : want;
 }
 
-static int registrar_apply(struct trunk_gateway *gw,
-			   const struct config_section *ph, sip_t const *sip,
-			   long long *too_brief)
+/* Was m's URI already listed before it in the same REGISTER? */
+static bool registrar_listed_before(sip_t const *sip, sip_contact_t const *m)
+{
+	sip_contact_t const *o;
+
+	for (o = sip->sip_contact; o != m; o = o->m_next)
+		if (!url_cmp_all(o->m_url, m->m_url))
+			return true;
+	return false;
+}
+
+/*
+ * RFC 3261 10.3 steps 6 and 7: a REGISTER changes all its bindings or
+ * none, so everything that can refuse it is checked before any binding
+ * changes: "*" alone and with Expires: 0 (else 400), every expiry not
+ * under min_expires (423 with Min-Expires in *too_brief), and the
+ * phone's bindings after the request within max_contacts (403: a
+ * refusal the phone must not retry as is, unlike a 503 that invites a
+ * retry or another server; registrar_refuse_full() says why).
+ */
+static int registrar_check_contacts(struct trunk_gateway *gw,
+				    const struct config_section *ph,
+				    sip_t const *sip, long long *too_brief)
 {
 	const struct config_section *e =
 		config_section_get(gw->cfg, "enterprise", NULL);
 	long long min = config_get_int(e, "min_expires") / 1000;
+	const char *name = config_section_name(ph);
+	long long n = registrar_count(gw, name);
+	sip_contact_t const *m;
+	char uri[512];
+
+	for (m = sip->sip_contact; m; m = m->m_next) {
+		long long exp = registrar_expires(gw, m, sip);
+		bool bound;
+
+		if (m->m_url->url_type == url_any) {
+			if (m != sip->sip_contact || m->m_next ||
+			    !sip->sip_expires || sip->sip_expires->ex_delta)
+				return 400;
+			return 0;
+		}
+		if (registrar_listed_before(sip, m))
+			continue;
+		url_e(uri, sizeof(uri), m->m_url);
+		uri[sizeof(uri) - 1] = '\0';
+		bound = registrar_find(gw, name, uri) != NULL;
+		if (exp == 0) {
+			n -= bound;
+			continue;
+		}
+		if (exp < min) {
+			*too_brief = min;
+			return 423;
+		}
+		n += !bound;
+	}
+	return n > config_get_int(ph, "max_contacts") ? 403 : 0;
+}
+
+/* Apply a REGISTER that registrar_check_contacts() accepted. */
+static int registrar_apply(struct trunk_gateway *gw,
+			   const struct config_section *ph, sip_t const *sip)
+{
 	sip_contact_t const *m;
 	char uri[512];
 	int status;
@@ -356,15 +419,30 @@ static int registrar_apply(struct trunk_gateway *gw,
 			registrar_remove(gw, config_section_name(ph), uri);
 			continue;
 		}
-		if (exp < min) {
-			*too_brief = min;
-			return 423;
-		}
 		status = registrar_bind(gw, ph, uri, exp, sip);
 		if (status)
 			return status;
 	}
 	return 0;
+}
+
+/* 403 for a REGISTER that would exceed the phone's max_contacts: the
+ * reason phrase and a Warning (RFC 3261 20.43) say which limit, for
+ * whoever reads the phone's trace; the operator gets a WARN line. */
+static void registrar_refuse_full(nta_incoming_t *irq,
+				  const struct config_section *ph)
+{
+	long long max = config_get_int(ph, "max_contacts");
+	char warning[120];
+
+	LOGW(SUBSYS, config_section_name(ph),
+	     "REGISTER refused: it would exceed max_contacts (%lld)", max);
+	snprintf(warning, sizeof(warning),
+		 "399 trunkd \"max_contacts (%lld) reached: remove a "
+		 "registered device first\"",
+		 max);
+	nta_incoming_treply(irq, 403, "Too Many Registered Contacts",
+			    SIPTAG_WARNING_STR(warning), TAG_END());
 }
 
 /* 200 OK listing every current binding of the phone with its expiry. */
@@ -409,13 +487,19 @@ int trunk_registrar_register(struct trunk_gateway *gw, nta_incoming_t *irq,
 	    trunk_phone_find(gw->cfg, sip->sip_to->a_url->url_user) != ph)
 		return 403;
 	registrar_prune(gw);
-	status = registrar_apply(gw, ph, sip, &too_brief);
+	status = registrar_check_contacts(gw, ph, sip, &too_brief);
 	if (status == 423) {
 		snprintf(mine, sizeof(mine), "%lld", too_brief);
 		nta_incoming_treply(irq, SIP_423_INTERVAL_TOO_BRIEF,
 				    SIPTAG_MIN_EXPIRES_STR(mine), TAG_END());
 		return 0;
 	}
+	if (status == 403) {
+		registrar_refuse_full(irq, ph);
+		return 0;
+	}
+	if (!status)
+		status = registrar_apply(gw, ph, sip);
 	if (status)
 		return status;
 	registrar_ok(gw, irq, sip, config_section_name(ph));

@@ -110,7 +110,9 @@ static const struct config_key trunk_phone_keys[] = {
 	{ "display_name", CONFIG_STRING, 0, 0, NULL, NULL, 0,
 	  "Display name shown on internal calls." },
 	{ "max_contacts", CONFIG_INT, 1, 100, NULL, "5", 0,
-	  "How many devices may register for this phone." },
+	  "How many devices may register for this phone. A REGISTER that "
+	  "would leave more bindings gets 403 Too Many Registered Contacts "
+	  "(with a Warning naming the limit) and changes none." },
 	{ "context", CONFIG_STRING, 0, 0, NULL, NULL, 0,
 	  "Dial-plan context of the phone's calls (default: [dialplan] "
 	  "default_context)." },
