@@ -62,6 +62,7 @@
 #define SU_TIMER_ARG_T struct dns_trunk
 
 #include "gateway.h"
+#include "peer_dns.h"
 
 #define SUBSYS "trunk.peer"
 
@@ -82,7 +83,7 @@ struct dns_trunk {
 	long long due;	   /* when it fires: dns_now() */
 	bool pending;	   /* a refresh is with the resolver thread */
 	unsigned long lookups, empty; /* trunkctl */
-	bool failing; /* the last lookup found nothing */
+	bool failing;		      /* the last lookup found nothing */
 };
 
 /* A lookup for the resolver thread, and its answer. */
@@ -221,18 +222,11 @@ static unsigned dns_host(res_state rs, struct trunk_dns_answer *a, int family,
 	return added;
 }
 
-struct dns_srv {
-	unsigned prio, weight, port;
-	char target[NS_MAXDNAME];
-};
-
-/* RFC 2782 order: by priority; within one, by weighted random draws
- * (records of weight 0 first among the remaining, so that they keep a
- * small chance). */
-static void dns_srv_order(struct dns_srv *v, size_t n)
+void trunk_dns_srv_order(struct trunk_dns_srv *v, size_t n,
+			 trunk_dns_rnd_h *rnd, void *arg)
 {
 	for (size_t i = 1; i < n; i++) { /* stable: priority, weight 0 */
-		struct dns_srv x = v[i];
+		struct trunk_dns_srv x = v[i];
 		size_t j = i;
 
 		while (j > 0 && (x.prio < v[j - 1].prio ||
@@ -249,7 +243,7 @@ static void dns_srv_order(struct dns_srv *v, size_t n)
 
 		while (end < n && v[end].prio == v[i].prio)
 			sum += v[end++].weight;
-		r = sum ? (unsigned long)random() % (sum + 1) : 0;
+		r = sum ? rnd(arg) % (sum + 1) : 0;
 		for (size_t j = i; j < end; j++) {
 			run += v[j].weight;
 			if (run >= r) {
@@ -258,12 +252,18 @@ static void dns_srv_order(struct dns_srv *v, size_t n)
 			}
 		}
 		if (pick != i) {
-			struct dns_srv x = v[pick];
+			struct trunk_dns_srv x = v[pick];
 
 			memmove(&v[i + 1], &v[i], (pick - i) * sizeof(*v));
 			v[i] = x;
 		}
 	}
+}
+
+static unsigned long dns_random(void *arg)
+{
+	(void)arg;
+	return (unsigned long)random();
 }
 
 /* The SRV records of NAME and their targets' addresses. */
@@ -272,7 +272,7 @@ static unsigned dns_srv(res_state rs, struct trunk_dns_answer *a, int family,
 {
 	static const size_t max = DNS_MAX_TARGETS;
 	unsigned char buf[4096];
-	struct dns_srv *v = calloc(max, sizeof(*v));
+	struct trunk_dns_srv *v = calloc(max, sizeof(*v));
 	ns_msg msg;
 	ns_rr rr;
 	int n = dns_query(rs, name, ns_t_srv, buf, sizeof(buf), &msg);
@@ -297,7 +297,7 @@ static unsigned dns_srv(res_state rs, struct trunk_dns_answer *a, int family,
 		nv++;
 	}
 	if (v)
-		dns_srv_order(v, nv);
+		trunk_dns_srv_order(v, nv, dns_random, NULL);
 	for (size_t i = 0; i < nv; i++)
 		ips += dns_host(rs, a, family, v[i].target, v[i].port,
 				v[i].prio, v[i].weight);

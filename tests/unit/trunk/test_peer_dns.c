@@ -1,0 +1,122 @@
+/*
+ * trunk/peer_dns.c: the order of a trunk's SRV targets (RFC 2782), with
+ * the random draws fixed by the test.
+ * REQ: STA-1
+ */
+#include <string.h>
+
+#include "unit_test.h"
+#include "trunk/peer_dns.h"
+
+static void srv(struct trunk_dns_srv *r, const char *target, unsigned prio,
+		unsigned weight)
+{
+	memset(r, 0, sizeof(*r));
+	strcpy(r->target, target);
+	r->prio = prio;
+	r->weight = weight;
+	r->port = 5060;
+}
+
+/* Draws returned in turn from the array arg points at. */
+struct draws {
+	const unsigned long *v;
+	size_t i;
+};
+
+static unsigned long draw(void *arg)
+{
+	struct draws *d = arg;
+
+	return d->v[d->i++];
+}
+
+/* Lower priority first, whatever the weights and the draws. */
+static int priority_first(void)
+{
+	static const unsigned long r[] = { 0, 0, 0, 0 };
+	struct draws d = { r, 0 };
+	struct trunk_dns_srv v[4];
+
+	srv(&v[0], "c", 30, 50);
+	srv(&v[1], "a", 10, 0);
+	srv(&v[2], "d", 40, 1);
+	srv(&v[3], "b", 20, 100);
+	trunk_dns_srv_order(v, 4, draw, &d);
+	CHECK(!strcmp(v[0].target, "a") && !strcmp(v[1].target, "b") &&
+	      !strcmp(v[2].target, "c") && !strcmp(v[3].target, "d"));
+	return 0;
+}
+
+/* Within a priority, the draw picks by running sums of the weights:
+ * weights 10, 30, 60 -> sums 10, 40, 100; a draw of 50 picks the third,
+ * then of the remaining 10, 30 (sums 10, 40) a draw of 5 the first. */
+static int weighted_draw(void)
+{
+	static const unsigned long r[] = { 50, 5, 0 };
+	struct draws d = { r, 0 };
+	struct trunk_dns_srv v[3];
+
+	srv(&v[0], "w10", 10, 10);
+	srv(&v[1], "w30", 10, 30);
+	srv(&v[2], "w60", 10, 60);
+	trunk_dns_srv_order(v, 3, draw, &d);
+	CHECK(!strcmp(v[0].target, "w60"));
+	CHECK(!strcmp(v[1].target, "w10"));
+	CHECK(!strcmp(v[2].target, "w30"));
+	/* The draw is taken modulo the sum + 1: 101 is 0 for sum 100. */
+	static const unsigned long r2[] = { 101, 0, 0 };
+	struct draws d2 = { r2, 0 };
+
+	srv(&v[0], "w10", 10, 10);
+	srv(&v[1], "w30", 10, 30);
+	srv(&v[2], "w60", 10, 60);
+	trunk_dns_srv_order(v, 3, draw, &d2);
+	CHECK(!strcmp(v[0].target, "w10"));
+	return 0;
+}
+
+/* Weight 0 records come first among their priority and win a draw of
+ * 0 only; a record with weight keeps priority over them otherwise. */
+static int zero_weight(void)
+{
+	static const unsigned long r[] = { 7, 0 };
+	struct draws d = { r, 0 };
+	struct trunk_dns_srv v[2];
+
+	srv(&v[0], "heavy", 10, 10);
+	srv(&v[1], "zero", 10, 0);
+	trunk_dns_srv_order(v, 2, draw, &d);
+	CHECK(!strcmp(v[0].target, "heavy") && !strcmp(v[1].target, "zero"));
+
+	static const unsigned long r0[] = { 0, 0 };
+	struct draws d0 = { r0, 0 };
+
+	srv(&v[0], "heavy", 10, 10);
+	srv(&v[1], "zero", 10, 0);
+	trunk_dns_srv_order(v, 2, draw, &d0);
+	CHECK(!strcmp(v[0].target, "zero") && !strcmp(v[1].target, "heavy"));
+	return 0;
+}
+
+/* No records, one record: nothing to do, no draw taken. */
+static int trivial(void)
+{
+	struct draws d = { NULL, 0 };
+	struct trunk_dns_srv v[1];
+
+	trunk_dns_srv_order(v, 0, draw, &d);
+	srv(&v[0], "only", 10, 0);
+	trunk_dns_srv_order(v, 1, draw, &d);
+	CHECK(!strcmp(v[0].target, "only") && d.i == 0);
+	return 0;
+}
+
+static const struct unit_case cases[] = {
+	{ "priority_first", priority_first },
+	{ "trivial", trivial },
+	{ "weighted_draw", weighted_draw },
+	{ "zero_weight", zero_weight },
+};
+
+UNIT_MAIN(cases)
