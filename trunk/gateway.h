@@ -234,6 +234,7 @@ struct trunk_dns_answer {
 	unsigned ttl; /* seconds: the smallest TTL of the records used */
 	bool have_ttl;
 	bool naptr;	/* the SRV name came from a NAPTR record */
+	bool failed;	/* a query got no answer (TRY_AGAIN): partial */
 	char srv[1025]; /* the SRV name looked up */
 };
 /* Look up every trunk by domain of cfg (blocking), replacing the old
@@ -249,7 +250,7 @@ struct trunk_dns_info {
 	const char *domain, *srv; /* the SRV name last looked up */
 	size_t addrs;		  /* addresses known */
 	unsigned long lookups;	  /* since start or reload, this one too */
-	unsigned long empty;	  /* refreshes that found nothing (kept) */
+	unsigned long failed;	  /* lookups the server did not answer */
 	long long next_ms;	  /* until the next lookup */
 };
 /* false: trunk is not configured by domain only. */

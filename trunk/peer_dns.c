@@ -9,7 +9,8 @@
  * _sips._tcp); every SRV target's A or AAAA addresses (the trunk's
  * address_family, SC-15-2), targets in SRV order (priority, then RFC 2782
  * weighted random within a priority); without SRV records, the domain's
- * own addresses on the transport's default port.
+ * own addresses on the transport's default port (RFC 3263 4.2: only when
+ * there is no SRV record, not when every target is "." or has none).
  *
  * What it gives:
  *  - the inbound sources of the trunk: its INVITEs are accepted from
@@ -32,7 +33,7 @@
  *        │         (at least dns_min_ttl)                    sources
  *        ▼                                                     ▲
  *   lookup on the resolver thread ──eventfd──▶ new answer ─────┘
- *                                  (an empty one keeps the old)
+ *                              (a failed lookup keeps the old)
  *
  * At start and on reload the lookups block the signalling thread (as a
  * `proxy` host name's do, peer.c), once per trunk: an answer must exist
@@ -40,9 +41,17 @@
  * resolver thread so that a slow or dead DNS server never stalls calls;
  * its answer comes back through an eventfd and is applied on the
  * signalling thread. Only the job queues are shared (one mutex); the
- * answers belong to the signalling thread. A refresh that finds nothing
- * (DNS down, SERVFAIL) keeps the SP-SSEs known so far and tries again
- * after dns_min_ttl: a DNS outage must not take the trunk down.
+ * answers belong to the signalling thread.
+ *
+ * A lookup the server does not answer (no answer, SERVFAIL: the
+ * resolver's TRY_AGAIN) keeps the trunk's previous addresses, at a reload
+ * as on a refresh, and is tried again after dns_min_ttl: a DNS outage
+ * must not take a working carrier down. Its other queries are skipped,
+ * and the resolver's timeout and tries are capped, so that an outage
+ * during a reload holds the signalling thread briefly. An answer that
+ * says there is nothing (NXDOMAIN, no records) is taken as it is. Answers
+ * are read into a buffer of the largest DNS message: glibc returns the
+ * full length of an answer it had to truncate (a large one over TCP).
  */
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -66,7 +75,10 @@
 
 #define SUBSYS "trunk.peer"
 
-#define DNS_MAX_TARGETS 8 /* SRV targets per trunk */
+#define DNS_MAX_TARGETS 8  /* SRV targets per trunk */
+#define DNS_MAX_RECORDS 64 /* SRV records ordered (RFC 2782) */
+#define DNS_TIMEOUT	2  /* seconds per try, at most */
+#define DNS_TRIES	2  /* tries per server, at most */
 
 /* A trunk by domain and what DNS said of it (signalling thread only). */
 struct dns_trunk {
@@ -82,8 +94,8 @@ struct dns_trunk {
 	su_timer_t *timer; /* refresh */
 	long long due;	   /* when it fires: dns_now() */
 	bool pending;	   /* a refresh is with the resolver thread */
-	unsigned long lookups, empty; /* trunkctl */
-	bool failing;		      /* the last lookup found nothing */
+	unsigned long lookups, failed; /* trunkctl */
+	bool failing; /* the last lookup failed (one WARN per outage) */
 };
 
 /* A lookup for the resolver thread, and its answer. */
@@ -114,16 +126,63 @@ struct trunk_dns {
 /* ---------------------------------------------------------------------- */
 /* The lookup (any thread: uses only its arguments)                       */
 
-/* One DNS query of NAME for TYPE; its parsed answer in *msg; the number
- * of answer records, -1 none. */
-static int dns_query(res_state rs, const char *name, int type,
-		     unsigned char *buf, int len, ns_msg *msg)
-{
-	int n = res_nquery(rs, name, ns_c_in, type, buf, len);
+/* One lookup: the resolver, an answer buffer the size of the largest DNS
+ * message (an answer over TCP can exceed any smaller one) and whether a
+ * query failed rather than found nothing. */
+struct dns_ctx {
+	struct __res_state rs;
+	bool failed;
+	unsigned char buf[65536];
+};
 
-	if (n < 0 || ns_initparse(buf, n, msg) < 0)
+/* One DNS query of NAME for TYPE; its parsed answer in *msg (valid until
+ * the next query). The number of answer records, or -1 (ctx->failed set
+ * when the server gave no answer: TRY_AGAIN). */
+static int dns_query(struct dns_ctx *ctx, const char *name, int type,
+		     ns_msg *msg)
+{
+	int n;
+
+	if (ctx->failed)
+		return -1;
+	n = res_nquery(&ctx->rs, name, ns_c_in, type, ctx->buf,
+		       sizeof(ctx->buf));
+	if (n < 0) {
+		ctx->failed = ctx->rs.res_h_errno == TRY_AGAIN;
+		return -1;
+	}
+	/* glibc returns the full length of an answer it had to truncate */
+	if (n > (int)sizeof(ctx->buf))
+		n = sizeof(ctx->buf);
+	if (ns_initparse(ctx->buf, n, msg) < 0)
 		return -1;
 	return ns_msg_count(*msg, ns_s_an);
+}
+
+/* A resolver for one pass of lookups, its timeout and tries capped: a dead
+ * server must not hold the signalling thread (start, reload) for long.
+ * NULL: no memory or no resolver. */
+static struct dns_ctx *dns_ctx_alloc(void)
+{
+	struct dns_ctx *ctx = calloc(1, sizeof(*ctx));
+
+	if (ctx && res_ninit(&ctx->rs)) {
+		free(ctx);
+		return NULL;
+	}
+	if (ctx && ctx->rs.retrans > DNS_TIMEOUT)
+		ctx->rs.retrans = DNS_TIMEOUT;
+	if (ctx && ctx->rs.retry > DNS_TRIES)
+		ctx->rs.retry = DNS_TRIES;
+	return ctx;
+}
+
+static void dns_ctx_free(struct dns_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	res_nclose(&ctx->rs); /* glibc: frees and detaches all */
+	free(ctx);
 }
 
 static void dns_ttl(struct trunk_dns_answer *a, const ns_rr *rr)
@@ -137,13 +196,12 @@ static void dns_ttl(struct trunk_dns_answer *a, const ns_rr *rr)
 
 /* NAPTR (RFC 3403) of the domain: the SRV name of the best record whose
  * service is SERVICE and flag "S", into srv. 0 found, -1 none. */
-static int dns_naptr(res_state rs, const char *domain, const char *service,
-		     struct trunk_dns_answer *a)
+static int dns_naptr(struct dns_ctx *ctx, const char *domain,
+		     const char *service, struct trunk_dns_answer *a)
 {
-	unsigned char buf[4096];
 	ns_msg msg;
 	ns_rr rr;
-	int n = dns_query(rs, domain, ns_t_naptr, buf, sizeof(buf), &msg);
+	int n = dns_query(ctx, domain, ns_t_naptr, &msg);
 	unsigned long best = 0;
 	bool found = false;
 
@@ -186,16 +244,15 @@ static int dns_naptr(res_state rs, const char *domain, const char *service,
 
 /* HOST's addresses of the family as targets (port, priority, weight of
  * its SRV record); how many were added. */
-static unsigned dns_host(res_state rs, struct trunk_dns_answer *a, int family,
-			 const char *host, unsigned port, unsigned prio,
-			 unsigned weight)
+static unsigned dns_host(struct dns_ctx *ctx, struct trunk_dns_answer *a,
+			 int family, const char *host, unsigned port,
+			 unsigned prio, unsigned weight)
 {
-	unsigned char buf[4096];
 	ns_type type = family == AF_INET6 ? ns_t_aaaa : ns_t_a;
 	size_t alen = family == AF_INET6 ? 16 : 4;
 	ns_msg msg;
 	ns_rr rr;
-	int n = dns_query(rs, host, type, buf, sizeof(buf), &msg);
+	int n = dns_query(ctx, host, type, &msg);
 	unsigned added = 0;
 
 	for (int i = 0; i < n && a->n < TRUNK_DNS_MAX_ADDRS; i++) {
@@ -266,29 +323,30 @@ static unsigned long dns_random(void *arg)
 	return (unsigned long)random();
 }
 
-/* The SRV records of NAME and their targets' addresses. */
-static unsigned dns_srv(res_state rs, struct trunk_dns_answer *a, int family,
-			const char *name)
+/* The SRV records of NAME, in RFC 2782 order, and the addresses of the
+ * first DNS_MAX_TARGETS targets. The number of SRV records (targets "."
+ * included), -1 none. */
+static int dns_srv(struct dns_ctx *ctx, struct trunk_dns_answer *a, int family,
+		   const char *name)
 {
-	static const size_t max = DNS_MAX_TARGETS;
-	unsigned char buf[4096];
-	struct trunk_dns_srv *v = calloc(max, sizeof(*v));
+	struct trunk_dns_srv *v = calloc(DNS_MAX_RECORDS, sizeof(*v));
 	ns_msg msg;
 	ns_rr rr;
-	int n = dns_query(rs, name, ns_t_srv, buf, sizeof(buf), &msg);
+	int n = v ? dns_query(ctx, name, ns_t_srv, &msg) : -1, records = 0;
 	size_t nv = 0;
-	unsigned ips = 0;
 
-	for (int i = 0; v && i < n && nv < max; i++) {
+	for (int i = 0; i < n && nv < DNS_MAX_RECORDS; i++) {
 		const unsigned char *d;
 
 		if (ns_parserr(&msg, ns_s_an, i, &rr) ||
 		    ns_rr_type(rr) != ns_t_srv || ns_rr_rdlen(rr) < 7 ||
 		    dn_expand(ns_msg_base(msg), ns_msg_end(msg),
 			      ns_rr_rdata(rr) + 6, v[nv].target,
-			      sizeof(v[nv].target)) < 0 ||
-		    !strcmp(v[nv].target, "") || !strcmp(v[nv].target, "."))
+			      sizeof(v[nv].target)) < 0)
 			continue;
+		records++;
+		if (!strcmp(v[nv].target, "") || !strcmp(v[nv].target, "."))
+			continue; /* RFC 2782: not available at this domain */
 		d = ns_rr_rdata(rr);
 		v[nv].prio = (unsigned)(d[0] << 8 | d[1]);
 		v[nv].weight = (unsigned)(d[2] << 8 | d[3]);
@@ -296,17 +354,20 @@ static unsigned dns_srv(res_state rs, struct trunk_dns_answer *a, int family,
 		dns_ttl(a, &rr);
 		nv++;
 	}
-	if (v)
+	if (nv)
 		trunk_dns_srv_order(v, nv, dns_random, NULL);
-	for (size_t i = 0; i < nv; i++)
-		ips += dns_host(rs, a, family, v[i].target, v[i].port,
-				v[i].prio, v[i].weight);
+	/* Each dns_host() reuses ctx->buf: msg is done with. */
+	for (size_t i = 0; i < nv && i < DNS_MAX_TARGETS; i++)
+		dns_host(ctx, a, family, v[i].target, v[i].port, v[i].prio,
+			 v[i].weight);
 	free(v);
-	return ips;
+	return records ? records : -1;
 }
 
-/* RFC 3263 for DOMAIN over TP ("udp", "tcp", "tls") into a (zeroed). */
-static void dns_lookup(res_state rs, const char *domain, const char *tp,
+/* RFC 3263 for DOMAIN over TP ("udp", "tcp", "tls") into a (zeroed).
+ * A query the server did not answer sets a->failed: the answer is then
+ * partial and must not replace a complete one. */
+static void dns_lookup(struct dns_ctx *ctx, const char *domain, const char *tp,
 		       int family, struct trunk_dns_answer *a)
 {
 	const char *service = !strcmp(tp, "tls")   ? "SIPS+D2T"
@@ -316,11 +377,15 @@ static void dns_lookup(res_state rs, const char *domain, const char *tp,
 			     : !strcmp(tp, "tcp") ? "_sip._tcp"
 						  : "_sip._udp";
 
-	a->naptr = !dns_naptr(rs, domain, service, a);
+	ctx->failed = false;
+	a->naptr = !dns_naptr(ctx, domain, service, a);
 	if (!a->naptr)
 		snprintf(a->srv, sizeof(a->srv), "%s.%s", prefix, domain);
-	if (!dns_srv(rs, a, family, a->srv))
-		dns_host(rs, a, family, domain, 0, 0, 0);
+	/* RFC 3263 4.2: the domain's own addresses only without SRV records
+	 * (not when every target is "." or has no address). */
+	if (dns_srv(ctx, a, family, a->srv) < 0 && !ctx->failed)
+		dns_host(ctx, a, family, domain, 0, 0, 0);
+	a->failed = ctx->failed;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -342,14 +407,14 @@ static void *dns_worker(void *arg)
 		pthread_mutex_unlock(&d->mu);
 
 		/* A fresh resolver per lookup: resolv.conf may change. */
-		struct __res_state rs;
+		struct dns_ctx *ctx = dns_ctx_alloc();
 
-		memset(&rs, 0, sizeof(rs));
-		if (!res_ninit(&rs)) {
-			dns_lookup(&rs, job->domain, job->tp, job->family,
+		if (ctx)
+			dns_lookup(ctx, job->domain, job->tp, job->family,
 				   &job->ans);
-			res_nclose(&rs);
-		}
+		else
+			job->ans.failed = true;
+		dns_ctx_free(ctx);
 		pthread_mutex_lock(&d->mu);
 		job->next = d->done;
 		d->done = job;
@@ -365,11 +430,20 @@ static void *dns_worker(void *arg)
 /* ---------------------------------------------------------------------- */
 /* Answers on the signalling thread                                        */
 
-static void dns_log(const struct dns_trunk *e, const char *what)
+/* One INFO line per answer taken (a WARN when it has no address). */
+static void dns_log(const struct dns_trunk *e, bool refresh)
 {
 	char list[400] = "";
 	size_t used = 0;
 
+	if (!e->ans.n) {
+		LOGW(SUBSYS, NULL,
+		     "trunk %s: %s resolves to no address%s: no inbound calls "
+		     "from it, outbound ones resolved per request, until a "
+		     "lookup (every dns_min_ttl, or a reload) finds one",
+		     e->trunk, e->domain, refresh ? " now" : "");
+		return;
+	}
 	for (size_t i = 0; i < e->ans.n && used < sizeof(list); i++) {
 		int w = snprintf(list + used, sizeof(list) - used,
 				 "%s%s:%u (%s)", i ? ", " : "",
@@ -377,9 +451,25 @@ static void dns_log(const struct dns_trunk *e, const char *what)
 				 e->ans.v[i].ip);
 		used += w > 0 ? (size_t)w : 0;
 	}
-	LOGI(SUBSYS, e->trunk, "%s %s: %zu address(es) (%s%s, TTL %u s): %s",
-	     what, e->domain, e->ans.n, e->ans.naptr ? "NAPTR, " : "",
-	     e->ans.srv, e->ans.ttl, list);
+	LOGI(SUBSYS, NULL,
+	     "trunk %s: inbound accepted from %zu address(es) of %s (%s%s, "
+	     "TTL %u s%s)%s: %s",
+	     e->trunk, e->ans.n, e->domain, e->ans.naptr ? "NAPTR, " : "",
+	     e->ans.srv, e->ans.ttl, refresh ? ", looked up again" : "",
+	     e->peers ? ", its SP-SSEs" : "", list);
+}
+
+/* A lookup of e failed (the server gave no answer): e keeps what it
+ * has; one WARN per outage. */
+static void dns_failed(struct dns_trunk *e)
+{
+	LOG_AT(e->failing ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARN, SUBSYS, NULL,
+	       "trunk %s: DNS lookup of %s failed (no answer from the "
+	       "server): kept its %zu previous address(es), trying again "
+	       "every dns_min_ttl",
+	       e->trunk, e->domain, e->ans.n);
+	e->failed++;
+	e->failing = true;
 }
 
 static void dns_refresh(su_root_magic_t *m, su_timer_t *t, struct dns_trunk *e);
@@ -499,15 +589,8 @@ static void dns_answered(struct dns_trunk *e, const struct dns_job *job)
 {
 	e->pending = false;
 	e->lookups++;
-	if (!job->ans.n) {
-		/* One WARN per outage, not one per dns_min_ttl. */
-		LOG_AT(e->failing ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARN, SUBSYS,
-		       e->trunk,
-		       "%s resolves to no address now: keeping the %zu "
-		       "known, trying again every dns_min_ttl",
-		       e->domain, e->ans.n);
-		e->empty++;
-		e->failing = true;
+	if (job->ans.failed) {
+		dns_failed(e);
 		dns_arm_in(e, 0);
 		return;
 	}
@@ -517,7 +600,7 @@ static void dns_answered(struct dns_trunk *e, const struct dns_job *job)
 		LOGD(SUBSYS, e->trunk, "%s unchanged", e->domain);
 	} else {
 		e->ans = job->ans;
-		dns_log(e, "TTL over, looked up");
+		dns_log(e, true);
 		if (e->peers)
 			trunk_peers_dns_changed(e->dns->gw, e->trunk);
 	}
@@ -566,10 +649,28 @@ static void dns_trunks_free(struct dns_trunk *e)
 	}
 }
 
-static struct dns_trunk *dns_trunk_alloc(struct trunk_dns *d, res_state rs,
-					 const struct config_section *t)
+/* The entry of trunk t in old if it asked the same question. */
+static const struct dns_trunk *dns_old(const struct dns_trunk *old,
+				       const struct dns_trunk *e)
+{
+	for (; old; old = old->next)
+		if (!strcmp(old->trunk, e->trunk) &&
+		    !strcmp(old->domain, e->domain) &&
+		    !strcmp(old->tp, e->tp) && old->family == e->family)
+			return old;
+	return NULL;
+}
+
+/* Trunk t by domain, looked up now (ctx NULL: no resolver). A failed
+ * lookup keeps the answer of the same question in old: a DNS outage
+ * during a reload must not drop a working carrier. */
+static struct dns_trunk *dns_trunk_alloc(struct trunk_dns *d,
+					 struct dns_ctx *ctx,
+					 const struct config_section *t,
+					 const struct dns_trunk *old)
 {
 	struct dns_trunk *e = calloc(1, sizeof(*e));
+	const struct dns_trunk *o;
 
 	if (!e)
 		return NULL;
@@ -582,19 +683,25 @@ static struct dns_trunk *dns_trunk_alloc(struct trunk_dns *d, res_state rs,
 	e->peers = !strcmp(config_get_str(t, "mode"), "static");
 	e->min_ttl_ms = config_get_int(t, "dns_min_ttl");
 	e->timer = su_timer_create(su_root_task(d->gw->root), 0);
-	if (rs)
-		dns_lookup(rs, e->domain, e->tp, e->family, &e->ans);
-	e->lookups = 1;
-	e->failing = !e->ans.n;
-	if (e->ans.n)
-		dns_log(e, "looked up");
+	if (ctx)
+		dns_lookup(ctx, e->domain, e->tp, e->family, &e->ans);
 	else
-		LOGW(SUBSYS, e->trunk,
-		     "%s resolves to no address%s: no inbound calls from it "
-		     "and outbound ones resolved per request, until a lookup "
-		     "(in dns_min_ttl, or a reload) finds it",
-		     e->domain, rs ? "" : " (no DNS resolver)");
-	dns_arm(e);
+		e->ans.failed = true;
+	e->lookups = 1;
+	if (e->ans.failed) {
+		o = dns_old(old, e);
+		memset(&e->ans, 0, sizeof(e->ans));
+		if (o) {
+			e->ans = o->ans;
+			e->lookups += o->lookups;
+			e->failed = o->failed;
+		}
+		dns_failed(e);
+		dns_arm_in(e, 0);
+	} else {
+		dns_log(e, false);
+		dns_arm(e);
+	}
 	return e;
 }
 
@@ -603,9 +710,9 @@ int trunk_dns_apply(struct trunk_gateway *gw, const struct config *cfg)
 	struct trunk_dns *d = gw->dns;
 	const struct config_section *t = NULL;
 	struct dns_trunk *list = NULL, **tail = &list;
-	struct __res_state rs;
+	struct dns_ctx *ctx = NULL;
 	const char *const *px;
-	bool init = false, failed = false;
+	bool tried = false;
 
 	if (!d) {
 		d = calloc(1, sizeof(*d));
@@ -622,22 +729,23 @@ int trunk_dns_apply(struct trunk_gateway *gw, const struct config *cfg)
 
 		if (config_get_list(t, "proxy", &px) || !domain || !*domain)
 			continue;
-		if (!init && !failed) {
-			memset(&rs, 0, sizeof(rs));
-			init = !res_ninit(&rs);
-			failed = !init;
+		if (!tried) {
+			tried = true;
+			if (!(ctx = dns_ctx_alloc()))
+				LOGW(SUBSYS, NULL,
+				     "no DNS resolver (res_ninit failed or no "
+				     "memory): trunks by domain keep what "
+				     "they had");
 		}
-		*tail = dns_trunk_alloc(d, init ? &rs : NULL, t);
+		*tail = dns_trunk_alloc(d, ctx, t, d->trunks);
 		if (!*tail) {
 			dns_trunks_free(list);
-			if (init)
-				res_nclose(&rs);
+			dns_ctx_free(ctx);
 			return -1;
 		}
 		tail = &(*tail)->next;
 	}
-	if (init)
-		res_nclose(&rs);
+	dns_ctx_free(ctx);
 	dns_trunks_free(d->trunks);
 	d->trunks = list;
 	d->gen++;
@@ -676,7 +784,7 @@ bool trunk_dns_info(const struct trunk_gateway *gw, const char *trunk,
 	info->srv = e->ans.srv;
 	info->addrs = e->ans.n;
 	info->lookups = e->lookups;
-	info->empty = e->empty;
+	info->failed = e->failed;
 	info->next_ms = e->pending ? 0 : left > 0 ? left : 0;
 	return true;
 }

@@ -21,7 +21,7 @@ port=$(ti_port 5090)
 SSE1=127.0.0.3
 SSE2=127.0.0.5
 ti_config_default --drop "trunk local" "$TI_TEST_DIR/trunk.conf"
-ti_dnsmasq dns \
+ti_dnsmasq dns --local=/carrier.test/ \
 	--srv-host=_sip._udp.carrier.test,sse1.carrier.test,"$port",10,10 \
 	--srv-host=_sip._udp.carrier.test,sse2.carrier.test,"$port",20,10 \
 	--host-record=sse1.carrier.test,"$SSE1" \

@@ -4,7 +4,7 @@
 # records have TTL 0).
 #   1. dnsmasq: SRV _sip._udp.carrier.test -> sse1.carrier.test
 #      (127.0.0.3). trunkctl shows sse1 up, its lookups count up.
-#   2. DNS goes away: the lookups find nothing (trunkctl's "empty" counts
+#   2. DNS goes away: the lookups get no answer (trunkctl's "failed" counts
 #      up) and sse1 is kept: a call reaches it.
 #   3. DNS is back with the carrier renumbered: sse2.carrier.test
 #      (127.0.0.5, priority 10) before sse1 (priority 20). Without a
@@ -31,7 +31,7 @@ dns()
 dns_over() { [ "$(dns "$1")" -gt "$2" ]; }
 
 # 1.
-ti_dnsmasq dns1 \
+ti_dnsmasq dns1 --local=/carrier.test/ \
 	--srv-host=_sip._udp.carrier.test,sse1.carrier.test,"$port",10,10 \
 	--host-record=sse1.carrier.test,"$SSE1"
 tc_sse_by_dns sse1 "$SSE1"
@@ -47,16 +47,16 @@ ti_wait_until 5 dns_over lookups "$n" ||
 
 # 2.
 ti_stop dns1
-n=$(dns empty)
-ti_wait_until 10 dns_over empty "$n" ||
-	ti_fail "no failed lookup counted with DNS down"
+n=$(dns failed)
+ti_wait_until 10 dns_over failed "$n" ||
+	ti_fail "no failed lookup counted with DNS down (trunkctl dns.failed)"
 tc_sse_states_are dns "$SSE1:$port sse1.carrier.test up" ||
 	ti_fail "the SP-SSE was not kept while DNS is down: $(tc_sse_states dns)"
 tc_uac_call pbx-a
 [ "$(tc_invites sse1)" = 1 ] || ti_fail "sse1 got $(tc_invites sse1) INVITEs, expected 1"
 
 # 3.
-ti_dnsmasq dns2 \
+ti_dnsmasq dns2 --local=/carrier.test/ \
 	--srv-host=_sip._udp.carrier.test,sse2.carrier.test,"$port",10,10 \
 	--srv-host=_sip._udp.carrier.test,sse1.carrier.test,"$port",20,10 \
 	--host-record=sse1.carrier.test,"$SSE1" \
