@@ -84,6 +84,24 @@ void call_set_state(struct trunk_call *call, enum call_state next,
 /* ---------------------------------------------------------------------- */
 /* Lifetime                                                                */
 
+/* Our INVITE to B goes: one still without its final response (failover
+ * to the next SP-SSE, or the call ends while it rings) is CANCELled and
+ * kept until its end (call_abandon.c: a late 2xx is ACKed and BYEd);
+ * else it goes back to nta. */
+static void call_b_invite_drop(struct trunk_call *call)
+{
+	nta_outgoing_t *orq = call->invite_b;
+
+	call->invite_b = NULL;
+	if (!orq)
+		return;
+	trunk_tls_orq_unwatch(call->gw, orq);
+	if (!trunk_invite_abandon(
+		    call->gw, trunk_agent_nta(call->gw->agents[call->b.side]),
+		    orq, call->b.hop, call->ctx))
+		nta_outgoing_destroy(orq);
+}
+
 static void call_free(struct trunk_call *call)
 {
 	*call->prevp = call->next;
@@ -107,8 +125,7 @@ static void call_free(struct trunk_call *call)
 	call_retx_free(&call->b);
 	if (call->invite_a)
 		nta_incoming_destroy(call->invite_a);
-	if (call->invite_b)
-		trunk_tls_orq_destroy(call->gw, call->invite_b);
+	call_b_invite_drop(call);
 	call_txn_clear(&call->reinvite);
 	call_txn_clear(&call->other);
 	media_session_free(call->media);
@@ -543,8 +560,7 @@ static bool call_b_forward(struct trunk_call *call, int status,
 	rc = msg ? call_route_trunk(call->gw, sip_object(msg), t, &res, &r)
 		 : 500;
 	if (!rc) {
-		trunk_tls_orq_destroy(call->gw, call->invite_b);
-		call->invite_b = NULL;
+		call_b_invite_drop(call);
 		call_fork_free(call);
 		nta_leg_destroy(call->b.leg);
 		media_session_free(call->media);
@@ -1169,8 +1185,7 @@ int call_b_send_invite(struct trunk_call *call)
 	/* NTATAG_MAX_FORWARDS sets nta's default, not this request's. */
 	snprintf(mf, sizeof(mf), "%u", call->max_forwards);
 
-	if (call->invite_b)
-		trunk_tls_orq_destroy(call->gw, call->invite_b);
+	call_b_invite_drop(call); /* the SP-SSE before (failover) */
 	call->invite_b = nta_outgoing_tcreate(
 		call->b.leg, call_b_invite_response, call,
 		route ? URL_STRING_MAKE(route) : NULL, SIP_METHOD_INVITE,

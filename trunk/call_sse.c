@@ -13,8 +13,9 @@
  *        │ invite_timeout, nothing heard, SP-SSE n+1 exists
  *        ▼
  *   SP-SSE n marked down (tried last by later calls: call_route_peers),
- *   our INVITE there dropped (no CANCEL: nothing to cancel before a
- *   provisional, RFC 3261 9.1), the INVITE to SP-SSE n+1 (timer again)
+ *   our INVITE there CANCELled and kept (call_abandon.c: the CANCEL goes
+ *   with n's first provisional, RFC 3261 9.1; a late 2xx of n gets ACK
+ *   and BYE), the INVITE to SP-SSE n+1 (timer again)
  *
  * The last SP-SSE of the list has no timer: Timer B ends that attempt.
  */

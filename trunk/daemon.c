@@ -587,6 +587,7 @@ static void trunk_gateway_stop(struct trunk_gateway *gw)
 	 * them (sent at once) and free them before their agents go. */
 	trunk_call_hangup_all(gw, "stopping");
 	trunk_call_free_all(gw);
+	trunk_invite_abandon_free_all(gw);
 	if (gw->media_reg > 0)
 		su_root_deregister(gw->root, gw->media_reg);
 	if (gw->media)

@@ -45,6 +45,7 @@ struct trunk_call;
 struct trunk_peer;
 struct trunk_auth;
 struct trunk_auth_bye;
+struct trunk_abandoned;
 struct nta_outgoing_s;
 struct trunk_binding;
 struct trunk_reg;
@@ -71,6 +72,9 @@ struct trunk_gateway {
 	struct trunk_auth *auths; /* owned: digest client state per trunk */
 	/* owned: BYEs of freed calls awaiting a carrier's answer (auth.c) */
 	struct trunk_auth_bye *auth_byes;
+	/* owned: INVITEs that calls left before their final response, kept
+	 * to CANCEL them and end a late 2xx (call_abandon.c) */
+	struct trunk_abandoned *abandoned;
 	struct trunk_binding *bindings; /* owned: phones' registrations */
 	struct dialplan *plan;	/* owned: compiled [dialplan] file, or NULL */
 	struct trunk_reg *regs; /* owned: registration-mode trunks */
@@ -303,6 +307,19 @@ bool trunk_auth_bye_adopt(struct trunk_gateway *gw, const char *trunk,
 			  struct nta_agent_s *nta, struct nta_outgoing_s *orq,
 			  const char *hop, bool retried);
 void trunk_auth_free_all(struct trunk_gateway *gw);
+
+/* call_abandon.c: our INVITE that a call leaves before its final
+ * response (failover to the next SP-SSE, the call's end while it rings):
+ * CANCELled and kept until that final response; a 2xx is ACKed and its
+ * dialog ended with a BYE (RFC 3261 9.1, 13.2.2.4, 15). Takes orq (its
+ * owner forgets it); hop: the next hop of a TLS trunk's dialog, or NULL;
+ * ctx names the call in the log. False when orq already has its final
+ * response or cannot be kept: its owner destroys it. */
+bool trunk_invite_abandon(struct trunk_gateway *gw, struct nta_agent_s *nta,
+			  struct nta_outgoing_s *orq, const char *hop,
+			  const char *ctx);
+/* At the gateway's end, before the agents go. */
+void trunk_invite_abandon_free_all(struct trunk_gateway *gw);
 
 /* registrar.c: phones registering with digest (issue 3 item 2). */
 /* REGISTER on the enterprise side: answers irq; 0 or a status to send. */

@@ -81,6 +81,9 @@ void trunk_tls_orq_watch(struct trunk_gateway *gw, struct nta_outgoing_s *orq,
 void trunk_tls_watch_trunk(struct trunk_gateway *gw, struct nta_outgoing_s *orq,
 			   const char *ctx, const char *trunk,
 			   trunk_tls_fail_h *fail, void *arg);
+/* Stop watching orq (its owner hands it to another, which keeps it). */
+void trunk_tls_orq_unwatch(struct trunk_gateway *gw,
+			   struct nta_outgoing_s *orq);
 /* nta_outgoing_destroy() for watched requests. */
 void trunk_tls_orq_destroy(struct trunk_gateway *gw,
 			   struct nta_outgoing_s *orq);

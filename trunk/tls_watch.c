@@ -320,7 +320,7 @@ const char *trunk_tls_watches_name(struct trunk_tls_watches *ws,
 	return NULL;
 }
 
-void trunk_tls_orq_destroy(struct trunk_gateway *gw, nta_outgoing_t *orq)
+void trunk_tls_orq_unwatch(struct trunk_gateway *gw, nta_outgoing_t *orq)
 {
 	struct trunk_tls_watches *ws = gw->tls_watches;
 	struct tls_watch *w, *next;
@@ -332,6 +332,11 @@ void trunk_tls_orq_destroy(struct trunk_gateway *gw, nta_outgoing_t *orq)
 			watch_free(w);
 		}
 	}
+}
+
+void trunk_tls_orq_destroy(struct trunk_gateway *gw, nta_outgoing_t *orq)
+{
+	trunk_tls_orq_unwatch(gw, orq);
 	if (orq)
 		nta_outgoing_destroy(orq);
 }

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# 154-sse-timeout-late-answer: a trunk with two SP-SSEs over UDP
+# (127.0.0.3 slow, 127.0.0.5; invite_timeout = 2s). The first answers
+# trunkd's INVITE 3 s late, after the call went to the second:
+# 1. with 180: it must get trunkd's CANCEL of that INVITE (and the
+#    ACK of its 487), while the call completes at the second untouched;
+# 2. with 200 OK at once: trunkd must ACK and BYE that dialog, the call
+#    completes at the second;
+# 3. with 200 OK after the second refused the call (486, relayed to the
+#    PBX, the call over): trunkd must still ACK and BYE it.
+# REQ: SC-6-1 (partly: RFC 3261 9.1 CANCEL and 13.2.2.4 ACK+BYE of an INVITE left by SP-SSE failover), STA-1 (partly: failover on silence leaves the first SP-SSE clean)
+. "$(dirname "$0")/../lib.sh"
+. "$TI_ROOT/calls.sh"
+ti_setup
+
+ti_config_default --drop "trunk local" "$TI_TEST_DIR/trunk.conf"
+
+# sse1 NAME SCENARIO: the slow SP-SSE (127.0.0.3) for one call.
+sse1()
+{
+	tc_peer "$1" 127.0.0.3 5090 "$TI_TEST_DIR/$2"
+}
+
+# sse2 NAME [SCENARIO]: the second SP-SSE (127.0.0.5), SIPp's built-in
+# uas (answers, then takes the PBX's BYE) or SCENARIO.
+sse2()
+{
+	if [ $# -gt 1 ]; then
+		tc_peer "$1" 127.0.0.5 5090 "$TI_TEST_DIR/$2"
+		return
+	fi
+	ti_start "$1" sipp -sn uas -t u1 -m 1 -i 127.0.0.5 -p "$(ti_port 5090)" \
+		-nostdin -timeout 20s -timeout_error \
+		-trace_msg -message_file "$TI_DIR/$1.msg.txt" \
+		-trace_err -error_file "$TI_DIR/$1.err.log"
+	ti_wait_port udp 127.0.0.5 "$(ti_port 5090)" 10
+}
+
+# call NAME: the PBX's call to +15550100001 must complete (SIPp's built-in
+# uac); it holds the call 4 s before its BYE, so the slow SP-SSE answers
+# while it is up: any message of that SP-SSE's relayed to the PBX (a 180,
+# a second 200) is unexpected there and fails it.
+call()
+{
+	local rc=0
+	ti_exec sipp -sn uac -t u1 -m 1 -i 127.0.0.1 -p "$(ti_port 5070)" \
+		-s +15550100001 -d 4000 -nostdin -timeout 15s -timeout_error \
+		-trace_msg -message_file "$TI_DIR/$1.msg.txt" \
+		-trace_err -error_file "$TI_DIR/$1.err.log" \
+		"127.0.0.1:$(ti_port 5060)" >"$TI_DIR/$1.screen.txt" 2>&1 || rc=$?
+	[ "$rc" = 0 ] || ti_fail "$1: the PBX's call failed (SIPp exit $rc)"
+}
+
+# part N SSE1-SCENARIO: trunkd afresh (both SP-SSEs unknown: the slow one
+# is tried first), the slow SP-SSE with its scenario.
+part()
+{
+	ti_stop trunkd
+	ti_trunkd_start "$TI_DIR/trunkd.conf"
+	sse1 "sse1-$1" "$2"
+}
+
+# 1. Ringing late: CANCEL.
+part 1 sse1-late-18x.xml
+sse2 sse2-1
+call pbx-1
+tc_peer_wait sse1-1
+ti_wait_exit sse2-1 15 || ti_fail "sse2-1: SIPp did not finish"
+[ "$TI_EXIT_STATUS" = 0 ] || ti_fail "sse2-1: SIPp exit $TI_EXIT_STATUS"
+ti_log "1: the slow SP-SSE's late 180 got trunkd's CANCEL; the call completed at the second"
+
+# 2. Answering late: ACK and BYE.
+part 2 sse1-late-200.xml
+sse2 sse2-2
+call pbx-2
+tc_peer_wait sse1-2
+ti_wait_exit sse2-2 15 || ti_fail "sse2-2: SIPp did not finish"
+[ "$TI_EXIT_STATUS" = 0 ] || ti_fail "sse2-2: SIPp exit $TI_EXIT_STATUS"
+ti_log "2: the slow SP-SSE's late 200 got ACK and BYE; the call completed at the second"
+
+# 3. Answering late after the call ended (486 from the second).
+part 3 sse1-late-200.xml
+sse2 sse2-3 sse2-busy.xml
+tc_template "$TI_ROOT/peers/uac-rejected.xml.in" "$TI_DIR/pbx-3.xml" \
+	STATUS=486 FOREIGN='127\.0\.0\.[35]' MAX_FORWARDS=70 CHECKS=
+rc=0
+tc__uac pbx-3 "$TI_DIR/pbx-3.xml" u1 5060 -s +15550100001 \
+	-set trunkd "127.0.0.1:$(ti_port 5060)" || rc=$?
+[ "$rc" = 0 ] || ti_fail "pbx-3: no 486 for the PBX (SIPp exit $rc)"
+tc_peer_wait sse2-3
+tc_peer_wait sse1-3
+ti_log "3: the late 200 after the call ended got ACK and BYE"
+ti_pass

@@ -1,0 +1,258 @@
+/*
+ * Our INVITEs that a call leaves before their final response: the INVITE
+ * to SP-SSE n when invite_timeout moves the call to SP-SSE n+1 (STA-1,
+ * call_sse.c), or leg B's when the call ends while it is still ringing
+ * (trunkctl hangup, shutdown, the early dialog's BYE).
+ *
+ * nta would forget such an INVITE at once when destroyed (no CANCEL ever,
+ * and its late responses match nothing), yet SP-SSE n may be slow rather
+ * than dead (its 100 Trying lost, an overloaded SBC): its network may ring
+ * the callee and answer. So the INVITE is CANCELled and kept here, on the
+ * gateway, for as long as that transaction lives, whatever becomes of the
+ * call; its responses never reach the call:
+ *
+ *   CANCEL pending: nta sends it with the first provisional (RFC 3261 9.1:
+ *   none before one), or at once when there was one
+ *     │ 3xx-6xx (487): ACKed by nta ──────────────┐
+ *     │ no answer at all (Timer B) ───────────────┤
+ *     │ 2xx (crossed the CANCEL, or came first)   ▼
+ *     ▼                                         freed
+ *   ACK, then BYE in that 2xx's dialog (RFC 3261 13.2.2.4, 15; each
+ *   dialog of a forked INVITE on its own); a retransmitted 2xx is ACKed
+ *   again; freed once every BYE is answered
+ *
+ * A bound (3 x 64 x T1: Timer B, the CANCEL's wait and a BYE's Timer F)
+ * frees a record whatever nta still owes it.
+ */
+#define SU_TIMER_ARG_T	     struct trunk_abandoned
+#define NTA_LEG_MAGIC_T	     struct trunk_abandoned
+#define NTA_OUTGOING_MAGIC_T struct trunk_abandoned
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "gateway.h"
+
+#include <sofia-sip/nta.h>
+#include <sofia-sip/nta_tag.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+#include <sofia-sip/su_tag.h>
+
+#define SUBSYS "trunk.call"
+
+/* Dialogs of one INVITE answered 2xx (forks beyond: see abandoned_2xx). */
+#define ABANDONED_DIALOGS 4
+
+struct abandoned_dialog {
+	nta_leg_t *leg;	     /* NULL: slot unused */
+	nta_outgoing_t *bye; /* our BYE, until its final response */
+};
+
+struct trunk_abandoned {
+	struct trunk_abandoned *next, **prevp;
+	struct trunk_gateway *gw; /* borrowed */
+	nta_agent_t *nta;	  /* borrowed */
+	nta_outgoing_t *invite;	  /* ours: the INVITE left behind */
+	char *hop;		  /* owned: a TLS trunk's next hop, or NULL */
+	char ctx[48];
+	su_timer_t *timer; /* the bound, then zero-delay: freed */
+	bool final;	   /* the INVITE got its final response */
+	struct abandoned_dialog d[ABANDONED_DIALOGS];
+};
+
+static void abandoned_free(struct trunk_abandoned *a)
+{
+	*a->prevp = a->next;
+	if (a->next)
+		a->next->prevp = a->prevp;
+	for (unsigned i = 0; i < ABANDONED_DIALOGS; i++) {
+		if (a->d[i].bye)
+			nta_outgoing_destroy(a->d[i].bye);
+		if (a->d[i].leg)
+			nta_leg_destroy(a->d[i].leg);
+	}
+	if (a->invite)
+		nta_outgoing_destroy(a->invite);
+	if (a->timer)
+		su_timer_destroy(a->timer);
+	free(a->hop);
+	free(a);
+}
+
+static void abandoned_timer(su_root_magic_t *m, su_timer_t *t,
+			    struct trunk_abandoned *a)
+{
+	(void)m;
+	(void)t;
+	abandoned_free(a);
+}
+
+/* Done when the INVITE is final and no BYE waits: freed once nta's
+ * callback has returned (STYLE 6). */
+static void abandoned_check(struct trunk_abandoned *a)
+{
+	for (unsigned i = 0; i < ABANDONED_DIALOGS; i++)
+		if (a->d[i].bye)
+			return;
+	if (a->final && a->timer)
+		su_timer_set_interval(a->timer, abandoned_timer, a, 0);
+}
+
+/* A request of the callee in a dialog of ours here: its BYE crossed ours
+ * (200), anything else has no dialog to go to (RFC 3261 12.2.2). */
+static int abandoned_request(struct trunk_abandoned *a, nta_leg_t *leg,
+			     nta_incoming_t *irq, sip_t const *sip)
+{
+	(void)irq;
+	(void)leg;
+	if (sip->sip_request->rq_method == sip_method_ack)
+		return 0;
+	LOGI(SUBSYS, a->ctx, "%s in an abandoned INVITE's dialog: %s",
+	     sip->sip_request->rq_method_name,
+	     sip->sip_request->rq_method == sip_method_bye ? "200" : "481");
+	return sip->sip_request->rq_method == sip_method_bye ? 200 : 481;
+}
+
+static int abandoned_bye_response(struct trunk_abandoned *a,
+				  nta_outgoing_t *orq, sip_t const *sip)
+{
+	int status =
+		sip ? sip->sip_status->st_status : nta_outgoing_status(orq);
+
+	if (status < 200)
+		return 0;
+	for (unsigned i = 0; i < ABANDONED_DIALOGS; i++) {
+		if (a->d[i].bye != orq)
+			continue;
+		LOGI(SUBSYS, a->ctx,
+		     "BYE of the abandoned INVITE's dialog %s: %d",
+		     nta_leg_get_rtag(a->d[i].leg), status);
+		nta_outgoing_destroy(orq);
+		a->d[i].bye = NULL;
+	}
+	abandoned_check(a);
+	return 0;
+}
+
+/* The ACK of a 2xx, statelessly as call_ack_leg() sends them. */
+static void abandoned_ack(struct trunk_abandoned *a, nta_leg_t *leg,
+			  sip_t const *sip)
+{
+	char cseq[32];
+
+	snprintf(cseq, sizeof(cseq), "%u ACK", sip->sip_cseq->cs_seq);
+	nta_outgoing_tcreate(leg, NULL, NULL,
+			     a->hop ? URL_STRING_MAKE(a->hop) : NULL,
+			     SIP_METHOD_ACK, NULL, NTATAG_STATELESS(1),
+			     SIPTAG_CSEQ_STR(cseq), TAG_END());
+}
+
+/* A 2xx: its dialog made from it (our From and tag, its To, target and
+ * route set, the INVITE's CSeq), ACKed and ended with a BYE; the same 2xx
+ * again (our ACK was lost) gets the ACK again. */
+static void abandoned_2xx(struct trunk_abandoned *a, sip_t const *sip)
+{
+	const char *tag = sip->sip_to ? sip->sip_to->a_tag : NULL;
+	struct abandoned_dialog *d = NULL;
+	unsigned i;
+
+	if (!tag || !sip->sip_cseq)
+		return;
+	for (i = 0; i < ABANDONED_DIALOGS; i++)
+		if (a->d[i].leg &&
+		    !strcasecmp(nta_leg_get_rtag(a->d[i].leg), tag)) {
+			abandoned_ack(a, a->d[i].leg, sip);
+			return;
+		}
+	for (i = 0; i < ABANDONED_DIALOGS && !d; i++)
+		if (!a->d[i].leg)
+			d = &a->d[i];
+	if (!d) {
+		LOGW(SUBSYS, a->ctx,
+		     "abandoned INVITE answered by too many forks: %s ignored",
+		     tag);
+		return;
+	}
+	d->leg = nta_leg_tcreate(
+		a->nta, abandoned_request, a, SIPTAG_CALL_ID(sip->sip_call_id),
+		SIPTAG_FROM(sip->sip_from), SIPTAG_TO(sip->sip_to),
+		SIPTAG_CSEQ(sip->sip_cseq), TAG_END());
+	if (!d->leg)
+		return;
+	nta_leg_client_route(d->leg, sip->sip_record_route, sip->sip_contact);
+	LOGW(SUBSYS, a->ctx,
+	     "abandoned INVITE answered %u (dialog %s): ACK "
+	     "and BYE",
+	     sip->sip_status->st_status, tag);
+	abandoned_ack(a, d->leg, sip);
+	d->bye = nta_outgoing_tcreate(d->leg, abandoned_bye_response, a,
+				      a->hop ? URL_STRING_MAKE(a->hop) : NULL,
+				      SIP_METHOD_BYE, NULL, TAG_END());
+}
+
+static int abandoned_response(struct trunk_abandoned *a, nta_outgoing_t *orq,
+			      sip_t const *sip)
+{
+	int status =
+		sip ? sip->sip_status->st_status : nta_outgoing_status(orq);
+
+	if (status < 200)
+		return 0; /* nta sends the pending CANCEL with it */
+	if (status < 300 && sip)
+		abandoned_2xx(a, sip);
+	else if (!a->final)
+		LOGI(SUBSYS, a->ctx, "abandoned INVITE ended: %d", status);
+	a->final = true;
+	abandoned_check(a);
+	return 0;
+}
+
+bool trunk_invite_abandon(struct trunk_gateway *gw, nta_agent_t *nta,
+			  nta_outgoing_t *orq, const char *hop, const char *ctx)
+{
+	const struct config_section *g =
+		config_section_get(gw->cfg, "global", NULL);
+	struct trunk_abandoned *a;
+
+	if (!orq || !nta || nta_outgoing_status(orq) >= 200 ||
+	    !(a = calloc(1, sizeof(*a))))
+		return false;
+	a->hop = hop ? strdup(hop) : NULL;
+	a->timer = su_timer_create(
+		su_root_task(gw->root),
+		(su_duration_t)(3 * 64 * config_get_int(g, "sip_t1")));
+	if ((hop && !a->hop) || !a->timer ||
+	    su_timer_set(a->timer, abandoned_timer, a) < 0) {
+		if (a->timer)
+			su_timer_destroy(a->timer);
+		free(a->hop);
+		free(a);
+		return false;
+	}
+	a->gw = gw;
+	a->nta = nta;
+	a->invite = orq;
+	snprintf(a->ctx, sizeof(a->ctx), "%s", ctx);
+	a->next = gw->abandoned;
+	if (a->next)
+		a->next->prevp = &a->next;
+	a->prevp = &gw->abandoned;
+	gw->abandoned = a;
+	/* Bound first: nta may answer a cancelled INVITE itself (487) from
+	 * inside nta_outgoing_cancel() (one it has not resolved yet). */
+	nta_outgoing_bind(orq, abandoned_response, a);
+	nta_outgoing_cancel(orq);
+	LOGI(SUBSYS, ctx, "INVITE left behind: CANCELled%s",
+	     nta_outgoing_status(orq) < 100 ? " with its first provisional"
+					    : "");
+	return true;
+}
+
+void trunk_invite_abandon_free_all(struct trunk_gateway *gw)
+{
+	while (gw->abandoned)
+		abandoned_free(gw->abandoned);
+}
