@@ -60,22 +60,24 @@ part()
 	sse1 "sse1-$1" "$2"
 }
 
+# completed N SSE1-SCENARIO: part N, the PBX's call completed at the
+# second SP-SSE while the slow one ran its scenario.
+completed()
+{
+	part "$1" "$2"
+	sse2 "sse2-$1"
+	call "pbx-$1"
+	tc_peer_wait "sse1-$1"
+	ti_wait_exit "sse2-$1" 15 || ti_fail "sse2-$1: SIPp did not finish"
+	[ "$TI_EXIT_STATUS" = 0 ] || ti_fail "sse2-$1: SIPp exit $TI_EXIT_STATUS"
+}
+
 # 1. Ringing late: CANCEL.
-part 1 sse1-late-18x.xml
-sse2 sse2-1
-call pbx-1
-tc_peer_wait sse1-1
-ti_wait_exit sse2-1 15 || ti_fail "sse2-1: SIPp did not finish"
-[ "$TI_EXIT_STATUS" = 0 ] || ti_fail "sse2-1: SIPp exit $TI_EXIT_STATUS"
+completed 1 sse1-late-18x.xml
 ti_log "1: the slow SP-SSE's late 180 got trunkd's CANCEL; the call completed at the second"
 
 # 2. Answering late: ACK and BYE.
-part 2 sse1-late-200.xml
-sse2 sse2-2
-call pbx-2
-tc_peer_wait sse1-2
-ti_wait_exit sse2-2 15 || ti_fail "sse2-2: SIPp did not finish"
-[ "$TI_EXIT_STATUS" = 0 ] || ti_fail "sse2-2: SIPp exit $TI_EXIT_STATUS"
+completed 2 sse1-late-200.xml
 ti_log "2: the slow SP-SSE's late 200 got ACK and BYE; the call completed at the second"
 
 # 3. Answering late after the call ended (486 from the second).
