@@ -17,6 +17,12 @@
  *      window): a falling share of new INVITEs is admitted;
  *   2. [global] max_calls calls are up;
  *   3. [global] max_call_rate: the token bucket is empty.
+ * max_call_rate counts calls: an admitted INVITE that does not become one
+ * (trunkd answers it 403 from an unknown source, 407 for a digest, 404,
+ * 483...) gives its token back at once (trunk_admission_settle), so that a
+ * challenged call costs one token, not two, and INVITEs from scanners
+ * never take the real calls' tokens. The standing-queue detector (1) sees
+ * every new INVITE: it measures load, whoever sends it.
  * Emergency calls (the dial plan says so) are exempt from all three
  * (EM-4). Everything else (in-dialog requests, ACK, CANCEL, OPTIONS,
  * REGISTER, INVITEs admitted here) goes on to the transaction layer as
@@ -53,7 +59,10 @@ struct trunk_admission {
 	struct trunk_bucket bucket;
 	struct trunk_lag lag;
 	struct trunk_admission_info info;
-	bool overloaded;	      /* as last logged */
+	bool overloaded; /* as last logged */
+	/* The new INVITE being handled took a max_call_rate token (until
+	 * trunk_admission_settle()). */
+	bool charged;
 	struct trunk_refused refused; /* last: 1 MB */
 };
 
@@ -250,6 +259,8 @@ bool trunk_admission_refuse(struct trunk_agent *agent, struct trunk_gateway *gw,
 	uint64_t key;
 	int64_t wait;
 
+	if (a)
+		a->charged = false;
 	if (!a || sip->sip_request->rq_method != sip_method_invite ||
 	    (sip->sip_to && sip->sip_to->a_tag) || !sip->sip_call_id ||
 	    !sip->sip_cseq || !sip->sip_from || !sip->sip_to)
@@ -269,6 +280,7 @@ bool trunk_admission_refuse(struct trunk_agent *agent, struct trunk_gateway *gw,
 	admission_log_share(a);
 	if (why == TRUNK_ADMIT_OK) {
 		a->info.admitted++;
+		a->charged = a->bucket.rate != 0;
 		return false;
 	}
 	if (admission_emergency(gw, side, msg, sip)) {
@@ -282,6 +294,17 @@ bool trunk_admission_refuse(struct trunk_agent *agent, struct trunk_gateway *gw,
 	     sip->sip_call_id->i_id, trunk_admission_reason_name(why));
 	admission_reply_503(agent, a, msg, sip, key);
 	return true;
+}
+
+void trunk_admission_settle(struct trunk_gateway *gw, bool became_call)
+{
+	struct trunk_admission *a = gw->admission;
+
+	if (!a || !a->charged)
+		return;
+	a->charged = false;
+	if (!became_call)
+		trunk_bucket_give(&a->bucket);
 }
 
 void trunk_admission_info(struct trunk_gateway *gw,

@@ -325,21 +325,19 @@ sip_supported_t const *trunk_agent_supported(void)
 
 /*
  * A request that matches no transaction and no dialog, before nta keeps
- * any state of it. A new INVITE may be refused here (admission.c);
- * an ACK with nothing to acknowledge any more (the 2xx's transaction is
+ * any state of it. A new INVITE may be refused first (admission.c, in
+ * trunk_agent_new_request below); an ACK with nothing to acknowledge any more (the 2xx's transaction is
  * gone, or the 503 was stateless) is dropped; the rest get a server
  * transaction and go to trunk_agent_request(), with what nta's
  * leg_recv() does for a default leg: a status returned is sent, and a
  * final one hands the transaction back.
  */
-static void trunk_agent_new_request(struct trunk_agent *agent, msg_t *msg,
-				    sip_t *sip)
+static void trunk_agent_take_request(struct trunk_agent *agent, msg_t *msg,
+				     sip_t *sip)
 {
 	nta_incoming_t *irq;
 	int rc;
 
-	if (trunk_admission_refuse(agent, agent->gw, agent->side, msg, sip))
-		return;
 	if (sip->sip_request->rq_method == sip_method_ack) {
 		msg_destroy(msg);
 		return;
@@ -361,6 +359,19 @@ static void trunk_agent_new_request(struct trunk_agent *agent, msg_t *msg,
 		nta_incoming_treply(irq, rc, NULL, TAG_END());
 	if (rc >= 200)
 		nta_incoming_destroy(irq);
+}
+
+static void trunk_agent_new_request(struct trunk_agent *agent, msg_t *msg,
+				    sip_t *sip)
+{
+	unsigned long long calls = agent->gw->call_seq;
+
+	if (trunk_admission_refuse(agent, agent->gw, agent->side, msg, sip))
+		return;
+	trunk_agent_take_request(agent, msg, sip);
+	/* max_call_rate counts calls (admission.c): a new INVITE that did
+	 * not become one gives its token back. */
+	trunk_admission_settle(agent->gw, agent->gw->call_seq != calls);
 }
 
 /* nta's message callback: requests that nothing claimed (above) and

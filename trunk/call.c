@@ -156,11 +156,28 @@ static void call_reap(su_root_magic_t *magic, su_timer_t *t,
 		su_root_break(gw->root);
 }
 
+/* A request relayed in t (re-INVITE, UPDATE, INFO) still unanswered when
+ * its call ends: 487 (RFC 3261 15.1.2; nta would answer it 500 when the
+ * call is freed). */
+static void call_txn_terminated(struct call_txn *t)
+{
+	if (t->irq && nta_incoming_status(t->irq) < 200)
+		nta_incoming_treply(t->irq, SIP_487_REQUEST_TERMINATED,
+				    TAG_END());
+}
+
+void call_txns_terminated(struct trunk_call *call)
+{
+	call_txn_terminated(&call->reinvite);
+	call_txn_terminated(&call->other);
+}
+
 /* Enter TERMINATED; the call is freed once the current callback returns. */
 void call_end(struct trunk_call *call, const char *why)
 {
 	if (call->state == CALL_TERMINATED)
 		return;
+	call_txns_terminated(call);
 	call_set_state(call, CALL_TERMINATED, why);
 	LOGI(SUBSYS, call->ctx, "ended after %lld s: %s%s",
 	     (long long)(time(NULL) - call->started), why,
@@ -1378,6 +1395,7 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 /* BYE both legs of an established call, or fail and cancel a new one. */
 void call_hangup(struct trunk_call *call, const char *why)
 {
+	call_txns_terminated(call); /* before the BYEs */
 	if (call->state == CALL_CONFIRMED) {
 		call_send_bye(call, &call->a);
 		call_send_bye(call, &call->b);

@@ -48,6 +48,7 @@ struct call_leg {
 	struct trunk_st st;	    /* negotiated; interval 0: none */
 	su_timer_t *st_timer;	    /* refresh or expiry, when st has one */
 	nta_outgoing_t *st_refresh; /* our refresh UPDATE/re-INVITE */
+	unsigned st_glare;	    /* 491s to it in a row (RFC 3261 14.1) */
 	bool allows_update;	    /* the peer's Allow names UPDATE */
 	/* Our 2xx to its INVITE until the ACK (call_retx.c), or NULL. */
 	struct call_retx *retx;
@@ -219,6 +220,10 @@ struct call_body {
 void call_set_state(struct trunk_call *call, enum call_state next,
 		    const char *why);
 void call_end(struct trunk_call *call, const char *why);
+/* The dialogs end: a relayed request still unanswered gets 487 (RFC 3261
+ * 15.1.2; call_end does it too, call_leg_bye and call_hangup before their
+ * BYE or 200). */
+void call_txns_terminated(struct trunk_call *call);
 void call_hangup(struct trunk_call *call, const char *why);
 void call_txn_clear(struct call_txn *t);
 /* In the dialog, requests toward a TLS trunk go to its SP-SSE by the name
@@ -383,6 +388,12 @@ void call_retx_free(struct call_leg *leg);
 
 /* call_dialog.c */
 struct call_leg *call_peer(struct call_leg *cl);
+/* An INVITE is under way in the call's dialogs: a re-INVITE relayed (or
+ * its ACK awaited), an UPDATE sent on as re-INVITE, our re-offer, our
+ * session refresh by re-INVITE on either leg. Another INVITE, or a new
+ * offer, must wait: the asker gets 491 (RFC 3261 14.1, 14.2; RFC 3311
+ * 5.2), ours is postponed. */
+bool call_invite_busy(const struct trunk_call *call);
 int call_leg_request(struct call_leg *cl, nta_leg_t *leg, nta_incoming_t *irq,
 		     sip_t const *sip);
 
@@ -433,6 +444,9 @@ void call_timer_response_in(struct call_leg *leg, sip_t const *sip);
 /* A bodiless UPDATE from cl (a pure refresh): answered here. */
 int call_timer_update_local(struct call_leg *cl, nta_incoming_t *irq,
 			    sip_t const *sip);
+/* Our session refresh on leg is a re-INVITE still without its final
+ * response. */
+bool call_timer_inviting(const struct call_leg *leg);
 /* Stop the leg's timer and forget its refresh (call_free). */
 void call_timer_free(struct call_leg *leg);
 

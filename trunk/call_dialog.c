@@ -41,12 +41,22 @@ struct call_leg *call_peer(struct call_leg *cl)
 	return cl == &cl->call->a ? &cl->call->b : &cl->call->a;
 }
 
+bool call_invite_busy(const struct trunk_call *call)
+{
+	return call->reinvite.irq || call->ack_to || call->reoffer ||
+	       (call->other.irq && call->other.as_invite) ||
+	       call_timer_inviting(&call->a) || call_timer_inviting(&call->b);
+}
+
 static int call_leg_bye(struct call_leg *cl, nta_incoming_t *irq)
 {
 	struct trunk_call *call = cl->call;
 
 	if (call_xfer_bye(cl, irq)) /* the transferor leaves: that's all */
 		return 0;
+	/* A re-INVITE or UPDATE we relay, from either leg, ends unanswered
+	 * with the dialogs: 487 first (RFC 3261 15.1.2). */
+	call_txns_terminated(call);
 	nta_incoming_treply(irq, SIP_200_OK, TAG_END());
 	if (call->state == CALL_CONFIRMED)
 		call_send_bye(call, call_peer(cl));
@@ -314,8 +324,10 @@ static int call_relay_reinvite(struct call_leg *cl, nta_incoming_t *irq,
 
 	if (call->state != CALL_CONFIRMED)
 		return 491;
-	/* Glare (RFC 3261 14.2): an INVITE is already under way. */
-	if (call->reinvite.irq || call->ack_to || call->reoffer)
+	/* Glare (RFC 3261 14.2): an INVITE is already under way, ours on
+	 * the asker's dialog, or one that would be a second INVITE on the
+	 * other (14.1; our session refresh included). */
+	if (call_invite_busy(call))
 		return 491;
 	rc = call_txn_start(cl, &call->reinvite, irq, sip,
 			    call_reinvite_response);
@@ -339,8 +351,9 @@ static int call_relay_reinvite(struct call_leg *cl, nta_incoming_t *irq,
  *                      to this change; once the call is up it can be
  *                      retried (and then goes as a re-INVITE)
  *
- * An UPDATE's offer while a re-INVITE is under way meets 491 (RFC 3311
- * 5.2: an offer of ours, or one we relayed, is outstanding).
+ * An UPDATE's offer while a re-INVITE is under way (relayed, or our own
+ * re-offer or session refresh) meets 491 (RFC 3311 5.2: an offer of
+ * ours, or one we relayed, is outstanding).
  */
 static int call_relay_other(struct call_leg *cl, nta_incoming_t *irq,
 			    sip_t const *sip)
@@ -353,8 +366,7 @@ static int call_relay_other(struct call_leg *cl, nta_incoming_t *irq,
 		return 481;
 	if (call->other.irq)
 		return update ? 491 : 500;
-	if (update && sip->sip_payload &&
-	    (call->reinvite.irq || call->ack_to || call->reoffer))
+	if (update && sip->sip_payload && call_invite_busy(call))
 		return 491;
 	/* An UPDATE without a body changes nothing but the session timer
 	 * of its own leg (RFC 4028 10): answered here. */

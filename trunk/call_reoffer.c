@@ -138,8 +138,9 @@ void call_reoffer(struct trunk_call *call, struct call_leg *from,
 			     sip->sip_payload->pl_len, &rs, NULL, 0) ||
 	    !rs.nstreams || trunk_sdp_same_codecs(&rs.s[0], tl))
 		return;
-	/* A re-INVITE of a peer's under way: ours would meet 491. */
-	if (call->reinvite.irq || call->ack_to) {
+	/* An INVITE under way (a peer's, our session refresh): ours would
+	 * meet 491. */
+	if (call_invite_busy(call)) {
 		LOGW(SUBSYS, call->ctx,
 		     "new codecs after the transfer not offered to leg %c: a "
 		     "re-INVITE is under way",

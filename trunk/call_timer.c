@@ -8,9 +8,17 @@
  *        ┌──────────────────────────────────────────────┐
  *        ▼                                              │
  *     ARMED ──we refresh, interval/2──▶ REFRESHING ──2xx┘
- *        │                                  │ 408/481/no answer
- *        │ peer refreshes: no refresh by    ▼
- *        └─ interval - min(32 s, 1/3) ────▶ BYE on both legs
+ *      ▲  │                                │  │ 408/481/no answer
+ *      │  │ peer refreshes: no refresh by  │  ▼
+ *      │  └─ interval - min(32 s, 1/3) ────┼─▶ BYE on both legs
+ *      └────────── 491 (glare) ────────────┘
+ *        again in 2.1-4 s on leg B, 0-2 s on leg A (RFC 3261 14.1),
+ *        3 times at most in a row
+ *
+ * Our refresh by re-INVITE waits while another INVITE is under way in the
+ * call (a relayed re-INVITE, our re-offer: call_invite_busy), and while it
+ * is under way a peer's re-INVITE or UPDATE with an offer gets 491
+ * (call_dialog.c), so that no dialog ever has two INVITEs at once.
  *
  * Our refresh is an UPDATE without a body when the peer allows UPDATE,
  * else a re-INVITE carrying the last SDP we sent on that leg (unchanged
@@ -24,6 +32,7 @@
 #define SU_TIMER_ARG_T struct call_leg
 
 #include "call.h"
+#include "flow.h"
 
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/sip_header.h>
@@ -202,6 +211,7 @@ static void timer_arm(struct call_leg *leg, uint64_t ms)
 void call_timer_restart(struct call_leg *leg, const struct trunk_st *st)
 {
 	leg->st = *st;
+	leg->st_glare = 0;
 	if (leg->st_timer)
 		su_timer_reset(leg->st_timer);
 	if (!st->interval || leg->call->state == CALL_TERMINATED)
@@ -273,6 +283,22 @@ static int timer_refresh_response(struct trunk_call *call, nta_outgoing_t *orq,
 		return 0;
 	}
 	leg->st_refresh = NULL;
+	/* Glare: the peer's INVITE crossed ours (RFC 3261 14.1). Sent
+	 * again after a random wait, a few times; the peer's own re-INVITE,
+	 * once through, refreshes the session meanwhile. */
+	if (status == 491 && leg->st_glare < 3) {
+		uint32_t ms =
+			trunk_st_glare_ms(leg == &call->b, trunk_random());
+
+		nta_outgoing_destroy(orq);
+		leg->st_glare++;
+		LOGI(SUBSYS, call->ctx,
+		     "leg %c: session refresh met glare (491): again in %u ms",
+		     timer_leg_name(leg), (unsigned)ms);
+		leg->st.we_refresh = true;
+		timer_arm(leg, ms);
+		return 0;
+	}
 	if (status < 300) {
 		if (!update) {
 			call_send_ack(call, leg, nta_outgoing_cseq(orq), NULL);
@@ -348,7 +374,7 @@ static void timer_fire(su_root_magic_t *magic, su_timer_t *t,
 	}
 	/* An INVITE of ours or relayed is under way on this dialog: a
 	 * second one would meet 491. Try again in a second. */
-	if (!leg->allows_update && (call->reinvite.irq || call->ack_to)) {
+	if (!leg->allows_update && call_invite_busy(call)) {
 		timer_arm(leg, 1000);
 		return;
 	}
@@ -359,6 +385,12 @@ static void timer_fire(su_root_magic_t *magic, su_timer_t *t,
 	/* Unanswered by the time the session would expire: BYE (above). */
 	timer_arm(leg, timer_grace_ms(&leg->st));
 	leg->st.we_refresh = false;
+}
+
+bool call_timer_inviting(const struct call_leg *leg)
+{
+	return leg->st_refresh &&
+	       nta_outgoing_method(leg->st_refresh) == sip_method_invite;
 }
 
 void call_timer_free(struct call_leg *leg)

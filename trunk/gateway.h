@@ -166,6 +166,11 @@ int trunk_admission_apply(struct trunk_gateway *gw, const struct config *cfg);
  * 503 (msg is then consumed), false when it goes on as usual. */
 bool trunk_admission_refuse(struct trunk_agent *agent, struct trunk_gateway *gw,
 			    enum trunk_side side, msg_t *msg, sip_t const *sip);
+/* After a request trunk_admission_refuse() let through was handled
+ * (synchronously, in the same nta callback): became_call when a call was
+ * made of it; a new INVITE that was not gives its max_call_rate token
+ * back. */
+void trunk_admission_settle(struct trunk_gateway *gw, bool became_call);
 /* The counters and settings; brings the overload share up to now. */
 void trunk_admission_info(struct trunk_gateway *gw,
 			  struct trunk_admission_info *out);

@@ -55,6 +55,17 @@ bool trunk_bucket_take(struct trunk_bucket *b, int64_t now_us)
 	return true;
 }
 
+void trunk_bucket_give(struct trunk_bucket *b)
+{
+	int64_t cap = (int64_t)b->burst * MICRO;
+
+	if (!b->rate)
+		return;
+	b->tokens_u += MICRO;
+	if (b->tokens_u > cap)
+		b->tokens_u = cap;
+}
+
 void trunk_lag_set(struct trunk_lag *l, int64_t target_us)
 {
 	l->target_us = target_us > 0 ? target_us : 0;

@@ -28,6 +28,9 @@ void trunk_bucket_set(struct trunk_bucket *b, uint32_t rate, uint32_t burst,
 		      int64_t now_us);
 /* Take one token at now_us: true when there was one (or no limit). */
 bool trunk_bucket_take(struct trunk_bucket *b, int64_t now_us);
+/* Give back the token just taken (what it was taken for did not
+ * happen); never above the burst. */
+void trunk_bucket_give(struct trunk_bucket *b);
 
 /*
  * Standing-queue detector (the CoDel idea, RFC 8289, applied to new

@@ -80,3 +80,9 @@ uint64_t trunk_st_due_ms(const struct trunk_st *st)
 		return 0;
 	return st->we_refresh ? ms / 2 : ms - margin;
 }
+
+uint32_t trunk_st_glare_ms(bool call_id_owner, uint32_t rnd)
+{
+	/* 10 ms units: 210-400 for the owner, 0-200 for the other side. */
+	return call_id_owner ? (210 + rnd % 191) * 10 : (rnd % 201) * 10;
+}

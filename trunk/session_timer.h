@@ -72,4 +72,11 @@ const char *trunk_st_refresher_uac(const struct trunk_st *st);
  */
 uint64_t trunk_st_due_ms(const struct trunk_st *st);
 
+/*
+ * Our refresh re-INVITE got 491 (glare, RFC 3261 14.1): milliseconds until
+ * it is sent again, from a random value rnd: 2.1-4 s when we chose the
+ * dialog's Call-ID (leg B), 0-2 s otherwise (leg A), in steps of 10 ms.
+ */
+uint32_t trunk_st_glare_ms(bool call_id_owner, uint32_t rnd);
+
 #endif /* TRUNKD_TRUNK_SESSION_TIMER_H */

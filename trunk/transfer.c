@@ -387,7 +387,7 @@ static int xfer_attended(struct trunk_call *call, struct call_leg *cl,
 		return 488;
 	if (call->state != CALL_CONFIRMED ||
 	    (call->xfer && (call->xfer->old || call->xfer->into)) ||
-	    c2->reinvite.irq || c2->ack_to ||
+	    call_invite_busy(c2) ||
 	    (c2->xfer && (c2->xfer->old || c2->xfer->into)))
 		return 491;
 	/* The first call's relay port toward X, in Y's own o= session. */

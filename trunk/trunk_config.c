@@ -449,7 +449,9 @@ static const struct config_key trunk_overload_keys[] = {
 	{ "max_call_rate", CONFIG_INT, 0, 1000000, NULL, "0", 0,
 	  "New calls (INVITEs outside a dialog, both sides together) "
 	  "accepted per second, a token bucket (0: no limit); the others "
-	  "get 503. Emergency calls are exempt (EM-4)." },
+	  "get 503. Only INVITEs that become calls count: one trunkd "
+	  "answers itself (403, 407, 404...) gives its token back. "
+	  "Emergency calls are exempt (EM-4)." },
 	{ "max_call_burst", CONFIG_INT, 0, 1000000, NULL, "0", 0,
 	  "How many new calls may come at once above max_call_rate (the "
 	  "bucket's size; 0: max_call_rate, one second's worth). Needs "

@@ -211,6 +211,19 @@ tc_outbound_call()
 	tc_peer_wait "carrier-$tr"
 }
 
+# tc_call_pair NAME: the PBX's $TI_TEST_DIR/pbx-NAME.xml (tc_pbx, dialling
+# +15550100001) against the carrier's $TI_TEST_DIR/carrier-NAME.xml
+# (tc_peer) through trunkd; fails unless both succeed.
+tc_call_pair()
+{
+	local rc=0
+	tc_peer "carrier-$1" "$TC_CARRIER" 5090 "$TI_TEST_DIR/carrier-$1.xml" \
+		-set trunkd "$(tc_trunkd trunk)"
+	tc_pbx "pbx-$1" "$TI_TEST_DIR/pbx-$1.xml" u1 -s +15550100001 || rc=$?
+	[ "$rc" = 0 ] || ti_fail "$1: PBX scenario failed (SIPp exit $rc)"
+	tc_peer_wait "carrier-$1"
+}
+
 # tc_section_conf SECTION SRC LINE...: $TI_DIR/trunkd.conf (through
 # ti_config, via $TI_DIR/src.conf) from SRC with each LINE ("key = value")
 # added to its [SECTION]; fails when SRC has none.

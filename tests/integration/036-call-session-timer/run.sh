@@ -26,19 +26,8 @@ ti_setup
 # peers/calls.conf with short session timers in [global].
 TC_GLOBAL=$'session_expires = 8s\nmin_se = 4s' tc_trunkd_start
 
-# st_call NAME: the PBX's pbx-NAME.xml against the carrier's
-# carrier-NAME.xml through trunkd; fails unless both succeed.
-st_call()
-{
-	local rc=0
-	tc_peer "carrier-$1" "$TC_CARRIER" 5090 "$TI_TEST_DIR/carrier-$1.xml" \
-		-set trunkd "$(tc_trunkd trunk)"
-	tc_pbx "pbx-$1" "$TI_TEST_DIR/pbx-$1.xml" u1 -s +15550100001 || rc=$?
-	[ "$rc" = 0 ] || ti_fail "$1: PBX scenario failed (SIPp exit $rc)"
-	tc_peer_wait "carrier-$1"
-}
 
-st_call refresh
+tc_call_pair refresh
 ok=$(tc_msg_time carrier-refresh sent '^SIP/2\.0 200' 2>/dev/null)
 upd=$(tc_msg_time carrier-refresh received '^UPDATE ' 2>"$TI_DIR/n-upd")
 [ "$(cat "$TI_DIR/n-upd")" = 1 ] ||
@@ -47,7 +36,7 @@ d=$(tc_between "$ok" "$upd" 3.5 6) ||
 	ti_fail "refresh: trunkd's UPDATE came $d s after the 200, not at half of 8 s"
 ti_log "refresh: trunkd refreshed the carrier's leg $d s after its 200"
 
-st_call expire
+tc_call_pair expire
 ok=$(tc_msg_time carrier-expire sent '^SIP/2\.0 200' 2>/dev/null)
 bye=$(tc_msg_time carrier-expire received '^BYE ' 2>/dev/null)
 d=$(tc_between "$ok" "$bye" 4.8 7.5) ||

@@ -191,7 +191,33 @@ static int refused_remembered(void)
 	return 0;
 }
 
+/* A token given back (the INVITE did not become a call) is there for
+ * the next; never more than the burst; nothing with no limit. */
+static int bucket_give_back(void)
+{
+	struct trunk_bucket b = { 0 };
+	int64_t t = 5 * S;
+
+	trunk_bucket_set(&b, 1, 1, t);
+	CHECK(trunk_bucket_take(&b, t));
+	CHECK(!trunk_bucket_take(&b, t + 10 * MS));
+	trunk_bucket_give(&b);
+	CHECK(trunk_bucket_take(&b, t + 10 * MS));
+	CHECK(!trunk_bucket_take(&b, t + 20 * MS));
+	/* Full: a give adds nothing beyond the burst. */
+	trunk_bucket_give(&b);
+	trunk_bucket_give(&b);
+	CHECK(trunk_bucket_take(&b, t + 20 * MS));
+	CHECK(!trunk_bucket_take(&b, t + 20 * MS));
+	trunk_bucket_set(&b, 0, 0, t);
+	trunk_bucket_give(&b);
+	CHECK(b.tokens_u == 0);
+	CHECK(trunk_bucket_take(&b, t));
+	return 0;
+}
+
 static const struct unit_case cases[] = {
+	{ "bucket_give_back", bucket_give_back },
 	{ "bucket_burst_then_rate", bucket_burst_then_rate },
 	{ "bucket_unlimited_and_reload", bucket_unlimited_and_reload },
 	{ "lag_standing_queue_sheds", lag_standing_queue_sheds },

@@ -131,6 +131,27 @@ static int due_times(void)
 	return 0;
 }
 
+/* RFC 3261 14.1: after a 491 the owner of the Call-ID waits 2.1-4 s, the
+ * other side 0-2 s, in units of 10 ms. */
+/* REQ: SC-6-1 */
+static int glare_retry(void)
+{
+	CHECK(trunk_st_glare_ms(true, 0) == 2100);
+	CHECK(trunk_st_glare_ms(true, 190) == 4000);
+	CHECK(trunk_st_glare_ms(true, 191) == 2100);
+	CHECK(trunk_st_glare_ms(false, 0) == 0);
+	CHECK(trunk_st_glare_ms(false, 200) == 2000);
+	CHECK(trunk_st_glare_ms(false, 201) == 0);
+	for (uint32_t r = 0; r < 100000; r += 7) {
+		uint32_t o = trunk_st_glare_ms(true, r * 2654435761u);
+		uint32_t n = trunk_st_glare_ms(false, r * 2654435761u);
+
+		CHECK(o >= 2100 && o <= 4000 && o % 10 == 0);
+		CHECK(n <= 2000 && n % 10 == 0);
+	}
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{ "uas_422_below_min_se", uas_422_below_min_se },
 	{ "uas_refresher", uas_refresher },
@@ -139,6 +160,7 @@ static const struct unit_case cases[] = {
 	{ "uac_2xx", uac_2xx },
 	{ "uac_422_retry", uac_422_retry },
 	{ "due_times", due_times },
+	{ "glare_retry", glare_retry },
 };
 
 UNIT_MAIN(cases)
