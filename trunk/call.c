@@ -1459,6 +1459,9 @@ void trunk_call_info(const struct trunk_call *call,
 			media_session_port(call->media, (enum media_leg)i);
 		info->rtp_in[i] = st.rtp_in_packets;
 		info->rtp_out[i] = st.rtp_out_packets;
+		info->rtcp_in[i] = st.rtcp_in_packets;
+		info->rtcp_out[i] = st.rtcp_out_packets;
+		info->drop_hold[i] = st.drop_hold;
 	}
 	info->target = call->target;
 	info->emergency = call->emergency;

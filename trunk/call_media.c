@@ -14,6 +14,8 @@
  */
 #include "call.h"
 
+#include <string.h>
+
 #define SUBSYS "trunk.call"
 
 enum media_leg call_media_leg(const struct trunk_call *call,
@@ -32,8 +34,16 @@ void call_media_state(struct trunk_call *call)
 void call_sdp_remote(struct trunk_call *call, struct call_leg *from,
 		     const struct trunk_sdp_stream *st)
 {
+	enum media_leg ml = call_media_leg(call, from);
+	/* An RFC 2543 hold (HOLD-2) names no host, whichever family it is
+	 * written in: a peer of an IPv4 leg may well say c=IN IP6 ::. The
+	 * relay is told the unspecified address of the leg's own family
+	 * (any other family would be refused and leave it sending). */
+	const char *hold = strchr(media_session_addr(call->media, ml), ':')
+				   ? "::"
+				   : "0.0.0.0";
 	struct media_remote rm = {
-		.addr = st->addr,
+		.addr = st->hold_2543 ? hold : st->addr,
 		.rtp_port = st->port,
 		.rtcp_port = st->rtcp_port,
 		.dir = (enum media_dir)st->dir,
@@ -41,7 +51,7 @@ void call_sdp_remote(struct trunk_call *call, struct call_leg *from,
 		.pt = st->pt,
 	};
 
-	media_session_set_remote(call->media, call_media_leg(call, from), &rm);
+	media_session_set_remote(call->media, ml, &rm);
 	/* A session made after the call was confirmed (no SDP until a
 	 * re-INVITE) is watched from its first SDP. */
 	call_media_state(call);

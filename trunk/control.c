@@ -391,12 +391,17 @@ static void control_calls(struct trunk_control *ctl, struct trunk_reply *r)
 			reply_add(r, "%s{\"call_id\":", i ? "," : "");
 			reply_str(r, ci.call_id[i]);
 			if (ci.media)
-				reply_add(r,
-					  ",\"media_port\":%u,\"rtp_in\":%llu,"
-					  "\"rtp_out\":%llu",
-					  ci.media_port[i],
-					  (unsigned long long)ci.rtp_in[i],
-					  (unsigned long long)ci.rtp_out[i]);
+				reply_add(
+					r,
+					",\"media_port\":%u,\"rtp_in\":%llu,"
+					"\"rtp_out\":%llu,\"rtcp_in\":%llu,"
+					"\"rtcp_out\":%llu,\"drop_hold\":%llu",
+					ci.media_port[i],
+					(unsigned long long)ci.rtp_in[i],
+					(unsigned long long)ci.rtp_out[i],
+					(unsigned long long)ci.rtcp_in[i],
+					(unsigned long long)ci.rtcp_out[i],
+					(unsigned long long)ci.drop_hold[i]);
 			reply_add(r, "}");
 		}
 		reply_add(r, "]}");

@@ -399,7 +399,11 @@ struct trunk_call_info {
 	bool emergency;		/* EM-1: the dial plan's emergency call */
 	bool media;		/* anchored: the fields below are valid */
 	uint16_t media_port[2]; /* our RTP port toward leg A, leg B */
-	uint64_t rtp_in[2], rtp_out[2]; /* packets from / to each leg */
+	uint64_t rtp_in[2], rtp_out[2];	  /* packets from / to each leg */
+	uint64_t rtcp_in[2], rtcp_out[2]; /* RTCP packets, the same */
+	/* From each leg, not relayed: the other leg's peer holds (HOLD-1,
+	 * HOLD-2) */
+	uint64_t drop_hold[2];
 };
 /* Iterate the active calls: prev NULL starts; NULL at the end. */
 const struct trunk_call *trunk_call_next(const struct trunk_gateway *gw,

@@ -4,6 +4,7 @@
  * other leg: codecs, directions and attributes do, addresses, ports and
  * the o= line never do.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,23 @@ static sdp_parser_t *sdp_open(su_home_t *home, const char *sdp, size_t len,
 		return NULL;
 	}
 	return p;
+}
+
+/*
+ * The RFC 2543 hold form (HOLD-2): a connection address that names no
+ * host, c=IN IP4 0.0.0.0 or its IPv6 twin c=IN IP6 :: (any spelling of
+ * the unspecified address, RFC 4291 2.5.2), "do not send to me".
+ */
+static bool sdp_c_hold(const sdp_connection_t *c)
+{
+	struct in6_addr a6;
+
+	if (!c || !c->c_address)
+		return false;
+	if (c->c_addrtype == sdp_addr_ip6)
+		return inet_pton(AF_INET6, c->c_address, &a6) == 1 &&
+		       IN6_IS_ADDR_UNSPECIFIED(&a6);
+	return !strcmp(c->c_address, "0.0.0.0");
 }
 
 static enum trunk_sdp_dir sdp_dir(unsigned mode)
@@ -75,8 +93,7 @@ static void sdp_stream_read(const sdp_session_t *sess, const sdp_media_t *m,
 	if (c && c->c_address) {
 		outbuf_copy(st->addr, sizeof(st->addr), c->c_address);
 		st->ipv6 = c->c_addrtype == sdp_addr_ip6;
-		/* RFC 2543 hold (HOLD-2): "do not send to me". */
-		st->hold_2543 = !strcmp(c->c_address, "0.0.0.0");
+		st->hold_2543 = sdp_c_hold(c);
 	}
 	st->dir = sdp_dir(m->m_mode);
 	if (st->hold_2543)
@@ -352,10 +369,11 @@ static int sdp_localize(su_home_t *home, sdp_session_t *sess,
 		const sdp_connection_t *mc =
 			m->m_connections ? m->m_connections : sc;
 
-		/* c=0.0.0.0 (HOLD-2), of the m= line or the session, crosses
-		 * as a direction, not an address: sendrecv becomes sendonly,
-		 * recvonly inactive (the peer receives nothing). */
-		if (mc && mc->c_address && !strcmp(mc->c_address, "0.0.0.0"))
+		/* c=0.0.0.0 or c=IN IP6 :: (HOLD-2), of the m= line or the
+		 * session, crosses as a direction, not an address: sendrecv
+		 * becomes sendonly, recvonly inactive (the peer receives
+		 * nothing). */
+		if (sdp_c_hold(mc))
 			m->m_mode &= sdp_sendonly;
 		m->m_connections = NULL; /* the session-level c= is ours */
 		if (m->m_port && !m->m_rejected)

@@ -5,8 +5,8 @@
  *
  *  - trunk_sdp_remote() reads what the media engine needs from a peer's
  *    SDP: per m-line the address, RTP/RTCP ports, direction and payload
- *    types, with the RFC 2543 hold form c=0.0.0.0 read as "do not send"
- *    (HOLD-2);
+ *    types, with the RFC 2543 hold form c=0.0.0.0 (or c=IN IP6 ::) read
+ *    as "do not send" (HOLD-2);
  *  - trunk_sdp_rewrite() produces the SDP we send on one leg: the peer's
  *    media lines with our own address and relay ports, our own o= line
  *    whose version rises whenever our SDP changes and only then (SDP-3),
@@ -39,7 +39,9 @@ struct trunk_sdp_stream {
 	uint16_t port;	    /* 0: rejected stream */
 	uint16_t rtcp_port; /* a=rtcp or port + 1 */
 	enum trunk_sdp_dir dir;
-	bool hold_2543; /* c=0.0.0.0: the peer must not be sent to */
+	/* c=IN IP4 0.0.0.0 or c=IN IP6 :: (RFC 2543 hold, HOLD-2): the
+	 * peer must not be sent to */
+	bool hold_2543;
 	unsigned npt;
 	uint8_t pt[TRUNK_SDP_MAX_PT];
 };

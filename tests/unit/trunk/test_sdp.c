@@ -73,6 +73,33 @@ static int remote_hold_2543(void)
 	return 0;
 }
 
+/* REQ: HOLD-2 */
+/* Its IPv6 twin c=IN IP6 :: (any spelling of the unspecified address) is
+ * the same hold; another IPv6 address is none. */
+static int remote_hold_2543_ipv6(void)
+{
+	const char *sdp = "v=0\r\no=- 1 2 IN IP6 2001:db8::1\r\ns=-\r\n"
+			  "c=IN IP6 ::\r\nt=0 0\r\n"
+			  "m=audio 49170 RTP/AVP 0\r\na=recvonly\r\n";
+	const char *media = "v=0\r\no=- 1 2 IN IP4 192.0.2.10\r\ns=-\r\n"
+			    "c=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+			    "m=audio 49170 RTP/AVP 0\r\n"
+			    "c=IN IP6 0:0:0::0\r\n";
+	const char *live = "v=0\r\no=- 1 2 IN IP6 2001:db8::1\r\ns=-\r\n"
+			   "c=IN IP6 2001:db8::\r\nt=0 0\r\n"
+			   "m=audio 49170 RTP/AVP 0\r\n";
+	struct trunk_sdp_remote r;
+
+	CHECK(trunk_sdp_remote(sdp, strlen(sdp), &r, NULL, 0) == 0);
+	CHECK(r.s[0].hold_2543 && r.s[0].ipv6);
+	CHECK(r.s[0].dir == TRUNK_SDP_INACTIVE);
+	CHECK(trunk_sdp_remote(media, strlen(media), &r, NULL, 0) == 0);
+	CHECK(r.s[0].hold_2543 && r.s[0].dir == TRUNK_SDP_SENDONLY);
+	CHECK(trunk_sdp_remote(live, strlen(live), &r, NULL, 0) == 0);
+	CHECK(!r.s[0].hold_2543 && r.s[0].dir == TRUNK_SDP_SENDRECV);
+	return 0;
+}
+
 static int remote_garbage(void)
 {
 	const char *bad[] = { "", "hello", "v=0\r\nm=audio x RTP/AVP 0\r\n" };
@@ -200,6 +227,34 @@ static int rewrite_hold_2543_session(void)
 	out = rewrite(home, &leg, in_own, 20000);
 	CHECK(out && !strstr(out, "0.0.0.0"));
 	CHECK(!strstr(out, "a=sendonly") && !strstr(out, "a=inactive"));
+	su_home_deinit(home);
+	return 0;
+}
+
+/* REQ: HOLD-1 HOLD-2 */
+/* c=IN IP6 :: crosses like c=0.0.0.0, session- or media-level, whatever
+ * the family of the leg it goes to: our own address (IPv4 here), never
+ * "::" nor "IP6", and a direction (sendonly, inactive for recvonly). */
+static int rewrite_hold_2543_ipv6(void)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	struct trunk_sdp_leg leg = { .sess_id = 1, .version = 1 };
+	const char *in = "v=0\r\no=x 1 1 IN IP6 2001:db8::1\r\ns=-\r\n"
+			 "c=IN IP6 ::\r\nt=0 0\r\n"
+			 "m=audio 49170 RTP/AVP 0\r\n";
+	const char *in_media = "v=0\r\no=x 1 2 IN IP4 192.0.2.1\r\ns=-\r\n"
+			       "c=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+			       "m=audio 49170 RTP/AVP 0\r\n"
+			       "c=IN IP6 ::\r\na=recvonly\r\n";
+	char *out = rewrite(home, &leg, in, 20000);
+
+	CHECK(out && !strstr(out, "::") && !strstr(out, "IP6"));
+	CHECK(strstr(out, "c=IN IP4 198.51.100.5\r\n"));
+	CHECK(strstr(out, "m=audio 20000 RTP/AVP 0\r\n"));
+	CHECK(strstr(out, "a=sendonly\r\n"));
+	out = rewrite(home, &leg, in_media, 20000);
+	CHECK(out && !strstr(out, "::") && !strstr(out, "IP6"));
+	CHECK(strstr(out, "a=inactive\r\n") && !strstr(out, "a=recvonly"));
 	su_home_deinit(home);
 	return 0;
 }
@@ -606,6 +661,8 @@ static const struct unit_case cases[] = {
 	{ "remote_basic", remote_basic },
 	{ "remote_rtcp_and_v6", remote_rtcp_and_v6 },
 	{ "remote_hold_2543", remote_hold_2543 },
+	/* REQ: HOLD-2 */
+	{ "remote_hold_2543_ipv6", remote_hold_2543_ipv6 },
 	{ "remote_garbage", remote_garbage },
 	{ "rewrite_addresses", rewrite_addresses },
 	{ "rewrite_version", rewrite_version },
@@ -613,6 +670,8 @@ static const struct unit_case cases[] = {
 	{ "rewrite_hold_2543", rewrite_hold_2543 },
 	/* REQ: HOLD-2 */
 	{ "rewrite_hold_2543_session", rewrite_hold_2543_session },
+	/* REQ: HOLD-1 HOLD-2 */
+	{ "rewrite_hold_2543_ipv6", rewrite_hold_2543_ipv6 },
 	{ "policy_offer_crosses", policy_offer_crosses },
 	{ "policy_answer_without_cn", policy_answer_without_cn },
 	{ "policy_cn_toward_known_peer", policy_cn_toward_known_peer },

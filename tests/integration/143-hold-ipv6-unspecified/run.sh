@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# 143-hold-ipv6-unspecified: the RFC 2543 hold written in IPv6, c=IN IP6 ::,
+# is a hold like c=IN IP4 0.0.0.0 (HOLD-2), here on IPv4 calls, whose
+# peers may write it so. Each time the other side gets trunkd's own IPv4
+# address and a direction, never "::" nor IP6, and the relay stops sending
+# to the holder:
+#   1. outbound: the PBX holds with a session-level c=IN IP6 :: and no
+#      direction: the carrier gets a=sendonly, the PBX its a=recvonly;
+#      the PBX's RTP still reaches the carrier (a holder may send music),
+#      the carrier's reaches the PBX not at all: trunkctl counts each of
+#      its 50 packets in drop_hold;
+#   2. inbound: the carrier holds with c=IN IP6 :: on its m= line and
+#      a=recvonly: the PBX gets a=inactive, the carrier the PBX's
+#      a=inactive; the PBX's RTP never reaches the carrier (drop_hold).
+# Each call ends with trunkctl hangup (BYE to both peers).
+# REQ: HOLD-1, HOLD-2
+. "$(dirname "$0")/../lib.sh"
+. "$TI_ROOT/calls.sh"
+ti_setup
+
+tc_trunkd_start
+
+calls_json() { ti_ctl calls; }
+no_calls() { [ "$(ti_json "$(calls_json)" "len(j['calls'])")" = 0 ]; }
+# acks NAME N: SIPp peer NAME has received N ACKs (the hold's is the 2nd).
+acks() { [ "$(grep -c '^ACK ' "$TI_DIR/$1.msg.txt" 2>/dev/null)" -ge "$2" ]; }
+leg() { ti_json "$(calls_json)" "j['calls'][0]['legs'][$1]['$2']"; }
+# media NAME SRC_IP SRC_PORT RELAY_PORT DST_IP DST_PORT some|none
+media()
+{
+	local name=$1
+	shift
+	ti_exec python3 "$TI_TEST_DIR/rtp.py" "$@" >"$TI_DIR/$name.log" 2>&1 ||
+		{ cat "$TI_DIR/$name.log" >&2; ti_fail "$name: RTP not as expected"; }
+	ti_log "$name: $(cat "$TI_DIR/$name.log")"
+}
+drops() { [ "$(leg "$1" drop_hold)" -ge 50 ]; }
+
+# 1. Outbound, the PBX holds with a session-level c=IN IP6 ::.
+tc_peer carrier-out "$TC_CARRIER" 5090 "$TI_TEST_DIR/carrier-held.xml"
+tc_peer pbx-out "$TC_PBX" 5070 "$TI_TEST_DIR/pbx-holds.xml" \
+	-s +15550100001 -cid_str 'pbx-call-%u-%p@%s' \
+	-set trunkd "$(tc_trunkd ent)" "$(tc_trunkd ent)"
+ti_wait_until 10 acks carrier-out 2 || ti_fail "outbound: the hold did not complete"
+media out-pbx-to-carrier 127.0.0.2 40000 "$(leg 0 media_port)" 127.0.0.3 50000 some
+media out-carrier-to-pbx 127.0.0.3 50000 "$(leg 1 media_port)" 127.0.0.2 40000 none
+ti_wait_until 5 drops 1 || ti_fail "outbound: the carrier's RTP is not counted as held: $(calls_json)"
+[ "$(leg 0 rtp_out)" = 0 ] || ti_fail "outbound: trunkd sent RTP to the held PBX: $(calls_json)"
+out=$(ti_ctl hangup "$(ti_json "$(calls_json)" 'j["calls"][0]["id"]')") ||
+	ti_fail "trunkctl hangup failed: $out"
+tc_peer_wait pbx-out
+tc_peer_wait carrier-out
+ti_wait_until 5 no_calls || ti_fail "outbound: calls left: $(calls_json)"
+
+# 2. Inbound, the carrier holds with c=IN IP6 :: on its m= line, recvonly.
+tc_peer pbx-in "$TC_PBX" 5070 "$TI_TEST_DIR/pbx-held.xml"
+tc_peer carrier-in "$TC_CARRIER" 5090 "$TI_TEST_DIR/carrier-holds.xml" \
+	-s +15550100001 -cid_str 'carrier-call-%u-%p@%s' \
+	-set trunkd "$(tc_trunkd trunk)" "$(tc_trunkd trunk)"
+ti_wait_until 10 acks pbx-in 2 || ti_fail "inbound: the hold did not complete"
+media in-pbx-to-carrier 127.0.0.2 40000 "$(leg 1 media_port)" 127.0.0.3 50000 none
+ti_wait_until 5 drops 1 || ti_fail "inbound: the PBX's RTP is not counted as held: $(calls_json)"
+[ "$(leg 0 rtp_out)" = 0 ] || ti_fail "inbound: trunkd sent RTP to the holding carrier: $(calls_json)"
+out=$(ti_ctl hangup "$(ti_json "$(calls_json)" 'j["calls"][0]["id"]')") ||
+	ti_fail "trunkctl hangup failed: $out"
+tc_peer_wait carrier-in
+tc_peer_wait pbx-in
+ti_wait_until 5 no_calls || ti_fail "inbound: calls left: $(calls_json)"
+ti_pass
