@@ -361,6 +361,8 @@ static void call_b_success(struct trunk_call *call, sip_t const *sip)
 		call_b_answer_unusable(call, rc); /* ACK, BYE, A's error */
 		return;
 	}
+	if (!body.pl && call_b_2xx_no_sdp(call, &body))
+		return; /* no offer or no answer where one was due */
 	/* Session timers start on both legs, each as agreed there. */
 	call_timer_confirmed(call, sip);
 	st = call_timer_response_headers(call, &call->a);

@@ -191,6 +191,7 @@ struct trunk_call {
 	su_timer_t *sse_timer; /* invite_timeout (call_sse.c) */
 	bool fwd_no_answer;
 	bool a_sdp;
+	bool a_sdp_rel; /* ... in a reliable 18x (prack.c) */
 	/* RFC 6223 keep-alives toward leg B's trunk hop (call_keep.c). */
 	struct trunk_flow *keep_flow;
 	/* Leg B's forked early dialogs other than its own (call_fork.c). */
@@ -273,6 +274,10 @@ void call_auth_bye_release(struct trunk_call *call, struct call_leg *leg);
  * (488, 503): ACK and BYE to B, 502 (500) to A, the call ends
  * (call_answer.c). */
 void call_b_answer_unusable(struct trunk_call *call, int rc);
+/* B's 2xx to the initial INVITE has no SDP (body empty): true when that
+ * ended the call (no offer, or no answer, where one was due); else *body
+ * may get the answer B gave in an 18x, for A's 2xx (call_answer.c). */
+bool call_b_2xx_no_sdp(struct trunk_call *call, struct call_body *body);
 /* Our INVITE failed at this SP-SSE (status; sip NULL or nta's own for a
  * local failure): mark it down and try the next one; false when none is
  * left or the call is past CALLING (call.c). */

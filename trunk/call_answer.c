@@ -13,12 +13,21 @@
  *           response from the next hop, RFC 3261 21.5.3; 500 when our
  *           media ports ran out), the call ends (docs/calls.md)
  *   A's ACK answering B's offer (late offer, offerless re-INVITE),
- *   SDP unusable
+ *   SDP unusable or missing
  *       ──▶ ACK(B) without a body, then BYE on both legs (RFC 3261
  *           13.3.1.4: the session cannot be set up)
  *   a 18x with unusable SDP (prack.c) crosses without its body: the 2xx
  *       (or a later 18x) still brings the answer; a warning is logged by
  *       call_sdp_cross().
+ *   B's 2xx to the initial INVITE without SDP where SDP was due
+ *   (call_b_2xx_no_sdp(), RFC 3261 13.2.1, RFC 3262 5, RFC 6337 2.1):
+ *       A's INVITE had no offer and no reliable 18x brought B's, so the
+ *       2xx had to offer; or A's offer was never answered in an 18x, so
+ *       the 2xx had to answer: as for an unusable SDP, ACK(B), BYE(B),
+ *       502 to A. B answered in an 18x that reached A unreliably (an
+ *       unreliable 18x, or a reliable one of B's that A, without 100rel,
+ *       got unreliably): that answer is no answer for A until a 2xx
+ *       carries it (RFC 3261 13.2.1), so A's 2xx repeats it.
  *
  * The same holds in both directions: leg B is the callee's, whether the
  * carrier (outbound) or the PBX (inbound).
@@ -39,12 +48,17 @@ void call_send_ack(struct trunk_call *call, struct call_leg *to,
 		   uint32_t cseq_n, sip_t const *with)
 {
 	struct call_body body = { 0 };
+	/* The ACK's sender has our offer (in the 2xx we relayed) to answer. */
+	bool owed = call->sdp[to == &call->a ? 1 : 0].offer_out;
 
 	/* The answer in the other leg's ACK crosses like any SDP; one that
-	 * cannot: `to` is ACKed all the same, then both legs get a BYE. */
-	if (with &&
-	    call_sdp_cross(call, to == &call->a ? &call->b : &call->a,
-			   with->sip_payload, with->sip_content_type, &body)) {
+	 * cannot, or none where our 2xx offered (RFC 3261 13.2.2.4: the ACK
+	 * answers it): `to` is ACKed all the same, then both legs get a
+	 * BYE. */
+	if (with && ((owed && !with->sip_payload) ||
+		     call_sdp_cross(call, to == &call->a ? &call->b : &call->a,
+				    with->sip_payload, with->sip_content_type,
+				    &body))) {
 		memset(&body, 0, sizeof(body));
 		call_ack_leg(call, to->leg, to, cseq_n, &body);
 		LOGW(SUBSYS, call->ctx,
@@ -69,6 +83,18 @@ void call_ack_or_defer(struct trunk_call *call, struct call_leg *to,
 	}
 }
 
+/* B's 2xx cannot make the call: ACK and BYE to B, status to A. */
+static void call_b_2xx_refuse(struct trunk_call *call, int status)
+{
+	call_send_ack(call, &call->b, call->invite_b_cseq, NULL);
+	call_send_bye(call, &call->b);
+	nta_incoming_treply(call->invite_a, status,
+			    status == 502 ? "Bad Gateway"
+					  : "Internal Server Error",
+			    TAG_END());
+	call_end(call, "unusable SDP in B's 2xx");
+}
+
 void call_b_answer_unusable(struct trunk_call *call, int rc)
 {
 	int status = rc == 488 ? 502 : 500;
@@ -77,13 +103,32 @@ void call_b_answer_unusable(struct trunk_call *call, int rc)
 	     "leg B answered with SDP that cannot cross (%d): ACK and BYE "
 	     "there, %d to leg A",
 	     rc, status);
-	call_send_ack(call, &call->b, call->invite_b_cseq, NULL);
-	call_send_bye(call, &call->b);
-	nta_incoming_treply(call->invite_a, status,
-			    status == 502 ? "Bad Gateway"
-					  : "Internal Server Error",
-			    TAG_END());
-	call_end(call, "unusable SDP in B's 2xx");
+	call_b_2xx_refuse(call, status);
+}
+
+bool call_b_2xx_no_sdp(struct trunk_call *call, struct call_body *body)
+{
+	const char *last = call->sdp[0].last;
+
+	if (call->late_offer || call->sdp[1].offer_out) {
+		LOGW(SUBSYS, call->ctx,
+		     "leg B's 2xx has no SDP %s: ACK and BYE there, 502 to "
+		     "leg A",
+		     call->late_offer ? "offer (our INVITE had none)"
+				      : "answer (it never answered our offer)");
+		call_b_2xx_refuse(call, 502);
+		return true;
+	}
+	/* Answered in an 18x: A's 2xx carries our last SDP on A, that
+	 * answer, unless A got it in a reliable 18x already. */
+	if (call->a_sdp_rel || !last)
+		return false;
+	body->pl = sip_payload_make(trunk_scratch_get(call->gw), last);
+	body->ct = sip_content_type_make(trunk_scratch_get(call->gw),
+					 "application/sdp");
+	if (!body->pl || !body->ct)
+		memset(body, 0, sizeof(*body));
+	return false;
 }
 
 /*

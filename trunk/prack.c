@@ -199,8 +199,10 @@ void call_prack_b_provisional(struct trunk_call *call, sip_t const *sip)
 			call->invite_a, prack_a_recv, call, status, phrase,
 			SIPTAG_CONTACT(call_leg_contact(call, &call->a)),
 			CALL_BODY_TAGS(&body), TAG_END());
-		if (call->rel_a)
+		if (call->rel_a) {
+			call->a_sdp_rel |= body.pl != NULL;
 			return;
+		}
 		LOGW(SUBSYS, call->ctx, "cannot send %d reliably to A", status);
 	}
 	/* Unreliable toward A (nta makes it reliable itself when A's INVITE
