@@ -287,8 +287,9 @@ bool call_b_failover(struct trunk_call *call, int status, sip_t const *sip);
 void call_sse_arm(struct trunk_call *call);
 void call_sse_disarm(struct trunk_call *call);
 void call_sse_free(struct trunk_call *call);
-/* A 2xx to the re-INVITE t whose SDP cannot be parsed: 488 to the asker,
- * the answerer ACKed and realigned (call_answer.c); true when so. */
+/* A 2xx to the re-INVITE t (or to an UPDATE t with an offer) whose SDP
+ * cannot be parsed: 488 to the asker, the answerer ACKed (not for an
+ * UPDATE) and realigned (call_answer.c); true when so. */
 bool call_reinvite_2xx_unusable(struct trunk_call *call, struct call_txn *t,
 				uint32_t cseq, sip_t const *sip);
 msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
@@ -341,8 +342,8 @@ void call_fork_confirmed(struct trunk_call *call);
 void call_reoffer(struct trunk_call *call, struct call_leg *from,
 		  sip_t const *sip);
 void call_reoffer_free(struct trunk_call *call);
-/* A re-INVITE with an offer from leg `from` is being relayed in t: keep
- * the SDP state it changes (before call_sdp_cross). */
+/* A re-INVITE or UPDATE with an offer from leg `from` is being relayed
+ * in t: keep the SDP state it changes (before call_sdp_cross). */
 void call_reinvite_keep(struct trunk_call *call, struct call_txn *t,
 			struct call_leg *from);
 void call_reinvite_undo_free(struct call_txn *t);

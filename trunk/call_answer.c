@@ -132,7 +132,8 @@ bool call_b_2xx_no_sdp(struct trunk_call *call, struct call_body *body)
 }
 
 /*
- * A 2xx to a relayed re-INVITE whose SDP cannot be parsed (a body that
+ * A 2xx to a relayed re-INVITE, or to an UPDATE with an offer (sent on as
+ * an UPDATE or as a re-INVITE), whose SDP cannot be parsed (a body that
  * only repeats an offer of a reliable 18x never crosses: not checked).
  * The re-INVITE fails for the asker (488: it keeps its session, RFC 3261
  * 14.1); the answerer, whose 2xx cannot be refused, is ACKed and given the
@@ -148,7 +149,8 @@ bool call_reinvite_2xx_unusable(struct trunk_call *call, struct call_txn *t,
 	struct trunk_sdp_remote rs;
 	char why[160];
 
-	if (t != &call->reinvite || t->early_oa || !sip || !sip->sip_payload ||
+	if ((t != &call->reinvite && !(t == &call->other && t->offer)) ||
+	    t->early_oa || !sip || !sip->sip_payload ||
 	    (ct && ct->c_type && strcasecmp(ct->c_type, "application/sdp")) ||
 	    (!trunk_sdp_remote(sip->sip_payload->pl_data,
 			       sip->sip_payload->pl_len, &rs, why,
@@ -156,8 +158,8 @@ bool call_reinvite_2xx_unusable(struct trunk_call *call, struct call_txn *t,
 	     rs.nstreams))
 		return false;
 	LOGW(SUBSYS, call->ctx,
-	     "leg %c's 2xx to a re-INVITE has SDP that cannot be parsed: 488 "
-	     "to leg %c, which keeps its session",
+	     "leg %c's 2xx to a re-INVITE or UPDATE has SDP that cannot be "
+	     "parsed: 488 to leg %c, which keeps its session",
 	     t->from == &call->a ? 'B' : 'A', t->from == &call->a ? 'A' : 'B');
 	nta_incoming_treply(t->irq, SIP_488_NOT_ACCEPTABLE, TAG_END());
 	call_reinvite_crossed(call, t, cseq, sip);

@@ -250,6 +250,16 @@ static int call_other_response(struct trunk_call *call, nta_outgoing_t *orq,
 		call->other.orq = again;
 		return 0;
 	}
+	/* An UPDATE's answer that cannot be parsed: 488 to the asker, the
+	 * answerer given back the session the asker kept (call_answer.c). */
+	if (status < 300 &&
+	    call_reinvite_2xx_unusable(call, &call->other,
+				       nta_outgoing_cseq(orq), sip)) {
+		call_txn_clear(&call->other);
+		return 0;
+	}
+	if (status >= 300) /* the offer that crossed is void */
+		call_reinvite_undo(call, &call->other);
 	call_txn_answer(call, &call->other, sip, status);
 	/* An UPDATE sent on as a re-INVITE: its offer went in the INVITE,
 	 * so the ACK carries nothing. */
@@ -277,7 +287,10 @@ static int call_txn_start(struct call_leg *cl, struct call_txn *t,
 	/* Too small a Session-Expires: 422, nothing relayed. */
 	if (refresh && call_timer_request_in(cl, irq, sip, &st))
 		return 0;
-	if (t == &call->reinvite && sip->sip_payload)
+	/* The SDP state an offer changes, to go back to if it fails. */
+	if ((t == &call->reinvite ||
+	     sip->sip_request->rq_method == sip_method_update) &&
+	    sip->sip_payload)
 		call_reinvite_keep(call, t, cl);
 	if (t == &call->reinvite)
 		call_reprack_start(t, sip);

@@ -41,8 +41,13 @@
  *          with offer: ACK(X), re-INVITE(X, F's SDP) ──2xx──▶ ACK, agreed
  *          offerless:  ACK(X, answer from F's SDP)       └─fail──▶ BYE both
  *
+ * An UPDATE with an offer (RFC 3311) goes the same way: its 2xx with an
+ * answer that cannot be parsed gets 488 toward F and X (not ACKed: no
+ * ACK for an UPDATE, unless it was sent on as a re-INVITE) gets our
+ * re-INVITE with F's session.
+ *
  * Whatever failed (487, 488...), the offer of F's that crossed when the
- * re-INVITE was relayed no longer holds: the offer/answer state of both
+ * re-INVITE (or UPDATE) was relayed no longer holds: the offer/answer state of both
  * legs and the relay's idea of F's (and X's) peer go back to what they
  * were (call_reinvite_undo).
  */
@@ -354,17 +359,19 @@ void call_reinvite_crossed(struct trunk_call *call, struct call_txn *t,
 			       : NULL;
 
 	LOGW(SUBSYS, call->ctx,
-	     "leg %c accepted a re-INVITE that failed for leg %c (its CANCEL, "
-	     "or SDP that cannot be parsed): giving leg %c back the media "
-	     "leg %c kept",
+	     "leg %c accepted a re-INVITE or UPDATE that failed for leg %c "
+	     "(its CANCEL, or SDP that cannot be parsed): giving leg %c back "
+	     "the media leg %c kept",
 	     c, c == 'A' ? 'B' : 'A', c, c == 'A' ? 'B' : 'A');
 	if (call_reprack_offer_in_2xx(t)) { /* the ACK answers it */
 		if (realign_answer(call, x, cseq, sip))
 			return;
 		call_send_ack(call, x, cseq, NULL);
 	} else {
-		/* Its 2xx answered F's offer: agreed on X until our offer. */
-		call_send_ack(call, x, cseq, NULL);
+		/* Its 2xx answered F's offer: agreed on X until our offer
+		 * (an UPDATE's 2xx gets no ACK). */
+		if (t != &call->other || t->as_invite)
+			call_send_ack(call, x, cseq, NULL);
 		call_reinvite_undo(call, t);
 		call_sdp_learn(call, x, sip->sip_payload);
 		if (!call->reoffer &&

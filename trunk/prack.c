@@ -123,6 +123,24 @@ static int prack_b_send(struct trunk_call *call, struct call_body *with)
 }
 
 /*
+ * A's PRACK answered B's offer in our reliable 18x with SDP that cannot
+ * be parsed (the PRACK got 488): B's offer is left without an answer, and
+ * we have none to give (a PRACK without one would break RFC 3262 5), so
+ * no session can be set up: B's INVITE is CANCELled (it never gets our
+ * PRACK) and A's INVITE fails with 488, its SDP not acceptable, as its
+ * PRACK did. The same for a late offer from either side.
+ */
+static void prack_answer_unusable(struct trunk_call *call)
+{
+	LOGW(SUBSYS, call->ctx,
+	     "leg A's PRACK cannot answer leg B's offer: CANCEL to leg B, "
+	     "488 to leg A");
+	nta_incoming_treply(call->invite_a, SIP_488_NOT_ACCEPTABLE, TAG_END());
+	nta_outgoing_cancel(call->invite_b);
+	call_end(call, "unusable SDP in A's PRACK");
+}
+
+/*
  * A's PRACK of our reliable 18x (prack NULL: nta flushed the response,
  * because a final response went first or A never PRACKed). Returning 200
  * makes nta answer it; 0 means we answer later, when B answers ours.
@@ -149,6 +167,8 @@ static int prack_a_recv(struct trunk_call *call, nta_reliable_t *rel,
 	if (rc) {
 		nta_incoming_treply(prack, rc, NULL, TAG_END());
 		nta_incoming_destroy(prack);
+		if (rc == 488 && call->sdp[0].offer_out)
+			prack_answer_unusable(call);
 		return 0;
 	}
 	call->prack_a = prack;

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# 145-call-bad-sdp-prack-update: SDP that cannot be parsed in a reliable
+# 18x, in a PRACK and in an UPDATE (offer and answer) never crosses raw,
+# never leaves a call up without media, and the failing request gets 488;
+# the PBX calling out and the carrier calling in each time (same
+# scenarios both ways):
+#   rel     the callee's answer in a reliable 183 cannot be parsed: the
+#           caller gets the 183 reliably without a body, PRACKs it (the
+#           callee gets trunkd's bodiless PRACK), and when the callee's
+#           200 brings no usable answer, ACK and BYE to the callee, 502 to
+#           the caller;
+#   prack   an offerless INVITE, the callee offers in a reliable 183, the
+#           caller's answer in its PRACK cannot be parsed: 488 to the
+#           PRACK and to the INVITE, the callee CANCELled (it never gets
+#           a PRACK);
+#   update  in a confirmed call: an UPDATE whose offer cannot be parsed
+#           gets 488 and is not relayed; a hold UPDATE crosses both ways
+#           as trunkd's SDP; a resume UPDATE whose answer from the callee
+#           cannot be parsed gets 488 (never a 200 without an answer) and
+#           the callee is given the held session back (re-INVITE at a
+#           higher o= version, as 134 for a re-INVITE); the callee hangs
+#           up.
+# No call is left after each; trunkd stays up.
+# REQ: SDP-3, SDP-4, SC-6-1 (partly: RFC 3262/3311 offer/answer failures on both legs)
+. "$(dirname "$0")/../lib.sh"
+. "$TI_ROOT/calls.sh"
+ti_setup
+
+tc_trunkd_start
+
+calls_ended() { [ "$(ti_json "$(ti_ctl status)" 'j["calls"]')" = 0 ]; }
+
+# case_both NAME CALLER CALLEE: outbound (PBX -> carrier), then inbound
+# (carrier -> PBX).
+case_both()
+{
+	local name=$1 caller=$2 callee=$3 rc
+	tc_peer "carrier-$name-out" "$TC_CARRIER" 5090 "$TI_TEST_DIR/$callee"
+	rc=0
+	tc_pbx "pbx-$name-out" "$TI_TEST_DIR/$caller" u1 -s +15550100001 || rc=$?
+	[ "$rc" = 0 ] || ti_fail "$name, outbound: the PBX's scenario failed (SIPp exit $rc)"
+	tc_peer_wait "carrier-$name-out"
+	ti_wait_until 5 calls_ended || ti_fail "$name, outbound: trunkd still has the call"
+
+	tc_peer "pbx-$name-in" "$TC_PBX" 5070 "$TI_TEST_DIR/$callee"
+	rc=0
+	tc_carrier "carrier-$name-in" "$TI_TEST_DIR/$caller" -s +15550100001 || rc=$?
+	[ "$rc" = 0 ] || ti_fail "$name, inbound: the carrier's scenario failed (SIPp exit $rc)"
+	tc_peer_wait "pbx-$name-in"
+	ti_wait_until 5 calls_ended || ti_fail "$name, inbound: trunkd still has the call"
+}
+
+case_both rel caller-rel.xml callee-rel-bad.xml
+case_both prack caller-prack-bad.xml callee-late-rel.xml
+case_both update caller-update.xml callee-update.xml
+# The callee's SDPs from trunkd: the INVITE, the hold and resume UPDATEs,
+# the re-INVITE with the held session: one o= session, each a new version
+# (SDP-3: the resume changed what we said, the held session again).
+tc_o_versions carrier-update-out '<<<'
+tc_o_versions pbx-update-in '<<<'
+
+ti_running trunkd || ti_fail "trunkd died"
+ti_pass
