@@ -363,6 +363,12 @@ int call_realign_sdp(struct trunk_call *call, struct call_leg *x,
  * cannot be done. */
 void call_reinvite_crossed(struct trunk_call *call, struct call_txn *t,
 			   uint32_t cseq, sip_t const *sip);
+/* SDP-2: a re-INVITE or UPDATE from cl in a confirmed call whose offer
+ * repeats its peer's last SDP (same o= id and version) is answered here
+ * with our side of the session, the other leg left alone; true when irq
+ * was answered (and destroyed), false to relay it. */
+bool call_reoffer_unchanged(struct call_leg *cl, nta_incoming_t *irq,
+			    sip_t const *sip);
 
 /* call_reprack.c: an offer in a reliable 18x to an offerless re-INVITE
  * (RFC 3262, RFC 6337). The re-INVITE sip is relayed in t: note whether

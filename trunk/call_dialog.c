@@ -342,6 +342,8 @@ static int call_relay_reinvite(struct call_leg *cl, nta_incoming_t *irq,
 	 * other (14.1; our session refresh included). */
 	if (call_invite_busy(call))
 		return 491;
+	if (call_reoffer_unchanged(cl, irq, sip)) /* SDP-2 */
+		return 0;
 	rc = call_txn_start(cl, &call->reinvite, irq, sip,
 			    call_reinvite_response);
 	if (!rc && call->reinvite.irq == irq)
@@ -385,6 +387,9 @@ static int call_relay_other(struct call_leg *cl, nta_incoming_t *irq,
 	 * of its own leg (RFC 4028 10): answered here. */
 	if (update && !sip->sip_payload && call->state == CALL_CONFIRMED)
 		return call_timer_update_local(cl, irq, sip);
+	/* Nor does one whose SDP repeats the last (SDP-2). */
+	if (update && call_reoffer_unchanged(cl, irq, sip))
+		return 0;
 	if (update && !call_peer(cl)->allows_update) {
 		if (!sip->sip_payload)
 			return 200; /* early: nothing to tell the other side */

@@ -386,3 +386,70 @@ void call_reinvite_crossed(struct trunk_call *call, struct call_txn *t,
 	LOGW(SUBSYS, call->ctx, "cannot realign leg %c: ending the call", c);
 	call_hangup(call, "legs disagree on the media");
 }
+
+/* ---------------------------------------------------------------------- */
+/* An offer that changes nothing (SDP-2)                                   */
+
+/* Does sip's SDP repeat the last SDP of cl's peer (same o= id and
+ * version: unchanged, RFC 3264 8), with no offer of either leg under way?
+ * Its parse in *rs when so. */
+static bool unchanged_offer(struct trunk_call *call, struct call_leg *cl,
+			    sip_t const *sip, struct trunk_sdp_remote *rs)
+{
+	const struct trunk_sdp_leg *fl = &call->sdp[leg_idx(call, cl)];
+	const struct trunk_sdp_leg *ol = &call->sdp[!leg_idx(call, cl)];
+	sip_content_type_t const *ct = sip->sip_content_type;
+
+	return call->state == CALL_CONFIRMED && sip->sip_payload &&
+	       call->media && fl->peer_known && fl->last && !fl->offer_out &&
+	       !ol->offer_out &&
+	       (!ct ||
+		(ct->c_type && !strcasecmp(ct->c_type, "application/sdp"))) &&
+	       !trunk_sdp_remote(sip->sip_payload->pl_data,
+				 sip->sip_payload->pl_len, rs, NULL, 0) &&
+	       rs->nstreams && rs->o_id == fl->peer_o_id &&
+	       rs->o_version == fl->peer_o_version;
+}
+
+bool call_reoffer_unchanged(struct call_leg *cl, nta_incoming_t *irq,
+			    sip_t const *sip)
+{
+	struct trunk_call *call = cl->call;
+	su_home_t *scratch = trunk_scratch_get(call->gw);
+	struct trunk_sdp_leg *fl = &call->sdp[leg_idx(call, cl)];
+	bool invite = sip->sip_request->rq_method == sip_method_invite;
+	struct trunk_sdp_remote rs;
+	struct trunk_st st;
+	struct call_body body;
+	const char *hdrs;
+
+	if (!unchanged_offer(call, cl, sip, &rs))
+		return false;
+	/* A refresh (RFC 4028 10) of cl's own leg, as a bodiless UPDATE
+	 * would be: too short an interval gets 422 here. */
+	if (call_timer_request_in(cl, irq, sip, &st))
+		return true;
+	/* Our side as cl's peer last had it, answering its offer: the same
+	 * text and o= version when nothing changed (SDP-3 otherwise). */
+	if (call_realign_sdp(call, cl, su_strdup(scratch, fl->last), &rs,
+			     su_strndup(scratch, sip->sip_payload->pl_data,
+					sip->sip_payload->pl_len),
+			     &body))
+		return false;	   /* relayed, as any offer */
+	fl->peer_answered = false; /* its SDP was an offer */
+	call_timer_restart(cl, &st);
+	hdrs = call_timer_response_headers(call, cl);
+	LOGI(SUBSYS, call->ctx,
+	     "leg %c's %s repeats its SDP (o= version %llu): answered here, "
+	     "nothing to tell leg %c (SDP-2)",
+	     cl == &call->a ? 'A' : 'B', invite ? "re-INVITE" : "UPDATE",
+	     (unsigned long long)rs.o_version, cl == &call->a ? 'B' : 'A');
+	nta_incoming_treply(irq, SIP_200_OK,
+			    SIPTAG_CONTACT(call_leg_contact(call, cl)),
+			    TAG_IF(hdrs, SIPTAG_HEADER_STR(hdrs)),
+			    CALL_BODY_TAGS(&body), TAG_END());
+	if (invite) /* until its ACK (RFC 3261 13.3.1.4) */
+		call_retx_start(call, cl, irq);
+	nta_incoming_destroy(irq);
+	return true;
+}

@@ -9,7 +9,8 @@
 #            (checked: 3.5-6 s after the 200, exactly one UPDATE);
 #   expire   the PBX knows no timers: trunkd imposes 8 s with
 #            refresher=uas and refreshes it by re-INVITE with the same SDP
-#            (SDP-2, the PBX does not allow UPDATE); the carrier takes the
+#            (SDP-3: nothing changed, nor does its o= version; the PBX does
+#            not allow UPDATE); the carrier takes the
 #            refresher role and never refreshes: trunkd sends BYE on both
 #            legs at interval - min(32 s, interval/3) (checked: 4.8-7.5 s
 #            after the carrier's 200);
@@ -18,7 +19,7 @@
 #            and the call goes through; a PBX INVITE with
 #            Session-Expires 2 (< min_se) gets 422 with Min-SE: 4 and
 #            reaches no carrier.
-# REQ: SC-6-2, SDP-2, XFR-2 (partly: re-INVITE sent with an offer as a refresh), SC-6-1 (partly: RFC 4028 on both legs)
+# REQ: SC-6-2, SDP-3, XFR-2 (partly: re-INVITE sent with an offer as a refresh), SC-6-1 (partly: RFC 4028 on both legs)
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
 ti_setup

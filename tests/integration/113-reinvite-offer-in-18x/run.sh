@@ -14,7 +14,7 @@
 # reliable 183 is answered, while the carrier's 200 crosses trunkd's
 # CANCEL: the offer/answer in it is void (RFC 6141 5), and trunkd gives
 # the carrier back the session the PBX kept in a re-INVITE of its own.
-# REQ: SDP-1 SDP-2 SDP-3 XFR-2
+# REQ: SDP-1 SDP-3 XFR-2
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
 ti_setup

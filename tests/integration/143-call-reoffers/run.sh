@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# 143-hold-ipv6-unspecified: the RFC 2543 hold written in IPv6, c=IN IP6 ::,
+# 143-call-reoffers: re-offers in an established call.
+# Hold: the RFC 2543 hold written in IPv6, c=IN IP6 ::,
 # is a hold like c=IN IP4 0.0.0.0 (HOLD-2), here on IPv4 calls, whose
 # peers may write it so. Each time the other side gets trunkd's own IPv4
 # address and a direction, never "::" nor IP6, and the relay stops sending
@@ -13,7 +14,14 @@
 #      a=recvonly: the PBX gets a=inactive, the carrier the PBX's
 #      a=inactive; the PBX's RTP never reaches the carrier (drop_hold).
 # Each call ends with trunkctl hangup (BYE to both peers).
-# REQ: HOLD-1, HOLD-2
+# Unchanged re-offers (SDP-2):
+#   3. the PBX, then the carrier, re-INVITEs with its SDP exactly as before
+#      (same o= id and version, a session refresh), then UPDATEs the same
+#      way: trunkd answers each itself, with its own SDP at the same o=
+#      version as before (nothing changed), and the other side gets
+#      nothing (INFOs relayed between the peers sequence the steps: a
+#      relayed re-offer would arrive before them and fail the peer).
+# REQ: HOLD-1, HOLD-2, SDP-2
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
 ti_setup
@@ -66,4 +74,15 @@ out=$(ti_ctl hangup "$(ti_json "$(calls_json)" 'j["calls"][0]["id"]')") ||
 tc_peer_wait carrier-in
 tc_peer_wait pbx-in
 ti_wait_until 5 no_calls || ti_fail "inbound: calls left: $(calls_json)"
+
+# 3. Unchanged re-offers from both sides, answered by trunkd.
+tc_peer carrier-same "$TC_CARRIER" 5090 "$TI_TEST_DIR/carrier-same.xml"
+rc=0
+tc_pbx pbx-same "$TI_TEST_DIR/pbx-same.xml" u1 -s +15550100001 -timeout 30s || rc=$?
+[ "$rc" = 0 ] || ti_fail "unchanged re-offers: the PBX's scenario failed (SIPp exit $rc)"
+tc_peer_wait carrier-same
+# What each peer got from trunkd: one o= session, one version throughout.
+tc_o_versions pbx-same '=='
+tc_o_versions carrier-same '=='
+ti_wait_until 5 no_calls || ti_fail "unchanged re-offers: calls left: $(calls_json)"
 ti_pass
