@@ -260,6 +260,32 @@ tc_many_calls()
 		-error_file "$TI_DIR/pbx.err.log" 127.0.0.1:"$(ti_port 5060)"
 }
 
+# tc_no_calls: trunkd has no call left (trunkctl status).
+tc_no_calls() { [ "$(ti_json "$(ti_ctl status)" 'j["calls"]')" = 0 ]; }
+
+# tc_both_ways NAME CALLER CALLEE: one call each way with the test's SIPp
+# scenarios CALLER (a UAC, -s +15550100001) and CALLEE (its UAS): the PBX
+# calling out to the carrier (peers pbx-NAME-out, carrier-NAME-out), then
+# the carrier calling in to the PBX (carrier-NAME-in, pbx-NAME-in). Fails
+# unless every scenario passes and no call is left after each.
+tc_both_ways()
+{
+	local name=$1 caller=$TI_TEST_DIR/$2 callee=$TI_TEST_DIR/$3 rc
+	tc_peer "carrier-$name-out" "$TC_CARRIER" 5090 "$callee"
+	rc=0
+	tc_pbx "pbx-$name-out" "$caller" u1 -s +15550100001 || rc=$?
+	[ "$rc" = 0 ] || ti_fail "$name, outbound: the PBX's scenario failed (SIPp exit $rc)"
+	tc_peer_wait "carrier-$name-out"
+	ti_wait_until 5 tc_no_calls || ti_fail "$name, outbound: trunkd still has the call"
+
+	tc_peer "pbx-$name-in" "$TC_PBX" 5070 "$callee"
+	rc=0
+	tc_carrier "carrier-$name-in" "$caller" -s +15550100001 || rc=$?
+	[ "$rc" = 0 ] || ti_fail "$name, inbound: the carrier's scenario failed (SIPp exit $rc)"
+	tc_peer_wait "pbx-$name-in"
+	ti_wait_until 5 tc_no_calls || ti_fail "$name, inbound: trunkd still has the call"
+}
+
 # tc_template SRC DST KEY=VALUE...: DST is SRC with every @KEY@ replaced by
 # VALUE (SIPp reads response codes and status lines when it loads a
 # scenario, so they cannot be keywords). A line holding only @KEY@ is

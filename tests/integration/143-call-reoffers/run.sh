@@ -29,7 +29,6 @@ ti_setup
 tc_trunkd_start
 
 calls_json() { ti_ctl calls; }
-no_calls() { [ "$(ti_json "$(calls_json)" "len(j['calls'])")" = 0 ]; }
 # acks NAME N: SIPp peer NAME has received N ACKs (the hold's is the 2nd).
 acks() { [ "$(grep -c '^ACK ' "$TI_DIR/$1.msg.txt" 2>/dev/null)" -ge "$2" ]; }
 leg() { ti_json "$(calls_json)" "j['calls'][0]['legs'][$1]['$2']"; }
@@ -44,36 +43,40 @@ media()
 }
 drops() { [ "$(leg "$1" drop_hold)" -ge 50 ]; }
 
+# hold_call WHAT HELD HELD_IP HELD_PORT HOLDER HOLDER_IP HOLDER_PORT SIDE:
+# the test's HELD.xml (a UAS) and HOLDER.xml (the UAC, calling trunkd's
+# SIDE) up to the hold's ACK.
+hold_call()
+{
+	tc_peer "$2" "$3" "$4" "$TI_TEST_DIR/$2.xml"
+	tc_peer "$5" "$6" "$7" "$TI_TEST_DIR/$5.xml" -s +15550100001 \
+		-set trunkd "$(tc_trunkd "$8")" "$(tc_trunkd "$8")"
+	ti_wait_until 10 acks "$2" 2 || ti_fail "$1: the hold did not complete"
+}
+
+# hold_end WHAT HELD HOLDER: the callee's (leg B's) RTP was counted as held,
+# none went to the caller (leg A); trunkctl hangup; both peers pass.
+hold_end()
+{
+	ti_wait_until 5 drops 1 || ti_fail "$1: leg B's RTP is not counted as held: $(calls_json)"
+	[ "$(leg 0 rtp_out)" = 0 ] || ti_fail "$1: trunkd sent RTP to leg A: $(calls_json)"
+	out=$(ti_ctl hangup "$(ti_json "$(calls_json)" 'j["calls"][0]["id"]')") ||
+		ti_fail "trunkctl hangup failed: $out"
+	tc_peer_wait "$3"
+	tc_peer_wait "$2"
+	ti_wait_until 5 tc_no_calls || ti_fail "$1: calls left: $(calls_json)"
+}
+
 # 1. Outbound, the PBX holds with a session-level c=IN IP6 ::.
-tc_peer carrier-out "$TC_CARRIER" 5090 "$TI_TEST_DIR/carrier-held.xml"
-tc_peer pbx-out "$TC_PBX" 5070 "$TI_TEST_DIR/pbx-holds.xml" \
-	-s +15550100001 -cid_str 'pbx-call-%u-%p@%s' \
-	-set trunkd "$(tc_trunkd ent)" "$(tc_trunkd ent)"
-ti_wait_until 10 acks carrier-out 2 || ti_fail "outbound: the hold did not complete"
+hold_call outbound carrier-held "$TC_CARRIER" 5090 pbx-holds "$TC_PBX" 5070 ent
 media out-pbx-to-carrier 127.0.0.2 40000 "$(leg 0 media_port)" 127.0.0.3 50000 some
 media out-carrier-to-pbx 127.0.0.3 50000 "$(leg 1 media_port)" 127.0.0.2 40000 none
-ti_wait_until 5 drops 1 || ti_fail "outbound: the carrier's RTP is not counted as held: $(calls_json)"
-[ "$(leg 0 rtp_out)" = 0 ] || ti_fail "outbound: trunkd sent RTP to the held PBX: $(calls_json)"
-out=$(ti_ctl hangup "$(ti_json "$(calls_json)" 'j["calls"][0]["id"]')") ||
-	ti_fail "trunkctl hangup failed: $out"
-tc_peer_wait pbx-out
-tc_peer_wait carrier-out
-ti_wait_until 5 no_calls || ti_fail "outbound: calls left: $(calls_json)"
+hold_end outbound carrier-held pbx-holds
 
 # 2. Inbound, the carrier holds with c=IN IP6 :: on its m= line, recvonly.
-tc_peer pbx-in "$TC_PBX" 5070 "$TI_TEST_DIR/pbx-held.xml"
-tc_peer carrier-in "$TC_CARRIER" 5090 "$TI_TEST_DIR/carrier-holds.xml" \
-	-s +15550100001 -cid_str 'carrier-call-%u-%p@%s' \
-	-set trunkd "$(tc_trunkd trunk)" "$(tc_trunkd trunk)"
-ti_wait_until 10 acks pbx-in 2 || ti_fail "inbound: the hold did not complete"
+hold_call inbound pbx-held "$TC_PBX" 5070 carrier-holds "$TC_CARRIER" 5090 trunk
 media in-pbx-to-carrier 127.0.0.2 40000 "$(leg 1 media_port)" 127.0.0.3 50000 none
-ti_wait_until 5 drops 1 || ti_fail "inbound: the PBX's RTP is not counted as held: $(calls_json)"
-[ "$(leg 0 rtp_out)" = 0 ] || ti_fail "inbound: trunkd sent RTP to the holding carrier: $(calls_json)"
-out=$(ti_ctl hangup "$(ti_json "$(calls_json)" 'j["calls"][0]["id"]')") ||
-	ti_fail "trunkctl hangup failed: $out"
-tc_peer_wait carrier-in
-tc_peer_wait pbx-in
-ti_wait_until 5 no_calls || ti_fail "inbound: calls left: $(calls_json)"
+hold_end inbound pbx-held carrier-holds
 
 # 3. Unchanged re-offers from both sides, answered by trunkd.
 tc_peer carrier-same "$TC_CARRIER" 5090 "$TI_TEST_DIR/carrier-same.xml"
@@ -84,5 +87,5 @@ tc_peer_wait carrier-same
 # What each peer got from trunkd: one o= session, one version throughout.
 tc_o_versions pbx-same '=='
 tc_o_versions carrier-same '=='
-ti_wait_until 5 no_calls || ti_fail "unchanged re-offers: calls left: $(calls_json)"
+ti_wait_until 5 tc_no_calls || ti_fail "unchanged re-offers: calls left: $(calls_json)"
 ti_pass

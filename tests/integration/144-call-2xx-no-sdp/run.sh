@@ -25,31 +25,9 @@ ti_setup
 
 tc_trunkd_start
 
-calls_ended() { [ "$(ti_json "$(ti_ctl status)" 'j["calls"]')" = 0 ]; }
-
-# case NAME CALLER CALLEE: outbound (PBX -> carrier) and inbound
-# (carrier -> PBX), SIPp scenarios of this folder.
-case_both()
-{
-	local name=$1 caller=$2 callee=$3 rc
-	tc_peer "carrier-$name-out" "$TC_CARRIER" 5090 "$TI_TEST_DIR/$callee"
-	rc=0
-	tc_pbx "pbx-$name-out" "$TI_TEST_DIR/$caller" u1 -s +15550100001 || rc=$?
-	[ "$rc" = 0 ] || ti_fail "$name, outbound: the PBX's scenario failed (SIPp exit $rc)"
-	tc_peer_wait "carrier-$name-out"
-	ti_wait_until 5 calls_ended || ti_fail "$name, outbound: trunkd still has the call"
-
-	tc_peer "pbx-$name-in" "$TC_PBX" 5070 "$TI_TEST_DIR/$callee"
-	rc=0
-	tc_carrier "carrier-$name-in" "$TI_TEST_DIR/$caller" -s +15550100001 || rc=$?
-	[ "$rc" = 0 ] || ti_fail "$name, inbound: the carrier's scenario failed (SIPp exit $rc)"
-	tc_peer_wait "pbx-$name-in"
-	ti_wait_until 5 calls_ended || ti_fail "$name, inbound: trunkd still has the call"
-}
-
-case_both offer caller-offer.xml callee-nosdp.xml
-case_both late caller-late.xml callee-nosdp.xml
-case_both norel caller-norel.xml callee-rel.xml
+tc_both_ways offer caller-offer.xml callee-nosdp.xml
+tc_both_ways late caller-late.xml callee-nosdp.xml
+tc_both_ways norel caller-norel.xml callee-rel.xml
 # The 183 and the 200 the caller got: one o= session, one version.
 tc_o_versions pbx-norel-out '='
 tc_o_versions carrier-norel-in '='
@@ -66,7 +44,7 @@ rc=0
 tc_pbx pbx-ack "$TI_DIR/late-caller-noanswer.xml" u1 -s +15550100001 || rc=$?
 [ "$rc" = 0 ] || ti_fail "ack: the PBX got no BYE after its ACK without an answer (SIPp exit $rc)"
 tc_peer_wait carrier-ack
-ti_wait_until 5 calls_ended || ti_fail "ack: trunkd still has the call"
+ti_wait_until 5 tc_no_calls || ti_fail "ack: trunkd still has the call"
 
 ti_running trunkd || ti_fail "trunkd died"
 ti_pass

@@ -28,31 +28,9 @@ ti_setup
 
 tc_trunkd_start
 
-calls_ended() { [ "$(ti_json "$(ti_ctl status)" 'j["calls"]')" = 0 ]; }
-
-# case_both NAME CALLER CALLEE: outbound (PBX -> carrier), then inbound
-# (carrier -> PBX).
-case_both()
-{
-	local name=$1 caller=$2 callee=$3 rc
-	tc_peer "carrier-$name-out" "$TC_CARRIER" 5090 "$TI_TEST_DIR/$callee"
-	rc=0
-	tc_pbx "pbx-$name-out" "$TI_TEST_DIR/$caller" u1 -s +15550100001 || rc=$?
-	[ "$rc" = 0 ] || ti_fail "$name, outbound: the PBX's scenario failed (SIPp exit $rc)"
-	tc_peer_wait "carrier-$name-out"
-	ti_wait_until 5 calls_ended || ti_fail "$name, outbound: trunkd still has the call"
-
-	tc_peer "pbx-$name-in" "$TC_PBX" 5070 "$TI_TEST_DIR/$callee"
-	rc=0
-	tc_carrier "carrier-$name-in" "$TI_TEST_DIR/$caller" -s +15550100001 || rc=$?
-	[ "$rc" = 0 ] || ti_fail "$name, inbound: the carrier's scenario failed (SIPp exit $rc)"
-	tc_peer_wait "pbx-$name-in"
-	ti_wait_until 5 calls_ended || ti_fail "$name, inbound: trunkd still has the call"
-}
-
-case_both rel caller-rel.xml callee-rel-bad.xml
-case_both prack caller-prack-bad.xml callee-late-rel.xml
-case_both update caller-update.xml callee-update.xml
+tc_both_ways rel caller-rel.xml callee-rel-bad.xml
+tc_both_ways prack caller-prack-bad.xml callee-late-rel.xml
+tc_both_ways update caller-update.xml callee-update.xml
 # The callee's SDPs from trunkd: the INVITE, the hold and resume UPDATEs,
 # the re-INVITE with the held session: one o= session, each a new version
 # (SDP-3: the resume changed what we said, the held session again).
