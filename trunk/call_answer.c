@@ -162,6 +162,11 @@ bool call_reinvite_2xx_unusable(struct trunk_call *call, struct call_txn *t,
 	     "parsed: 488 to leg %c, which keeps its session",
 	     t->from == &call->a ? 'B' : 'A', t->from == &call->a ? 'A' : 'B');
 	nta_incoming_treply(t->irq, SIP_488_NOT_ACCEPTABLE, TAG_END());
-	call_reinvite_crossed(call, t, cseq, sip);
+	/* An early dialog's UPDATE: no re-INVITE may give the answerer the
+	 * session back while the INVITE is pending (RFC 3261 14.1). */
+	if (call->state != CALL_CONFIRMED)
+		call_hangup(call, "unusable SDP in an early UPDATE's 2xx");
+	else
+		call_reinvite_crossed(call, t, cseq, sip);
 	return true;
 }
