@@ -19,7 +19,12 @@
 #           cannot be parsed gets 488 (never a 200 without an answer) and
 #           the callee is given the held session back (re-INVITE at a
 #           higher o= version, as 134 for a re-INVITE); the callee hangs
-#           up.
+#           up;
+#   early   an UPDATE in the early dialog (after the callee's 183 with its
+#           answer) whose answer cannot be parsed: 488 to the UPDATE, and
+#           as no re-INVITE can repair the callee's session before the
+#           INVITE completes (RFC 3261 14.1), 503 to the INVITE and a
+#           CANCEL to the callee.
 # No call is left after each; trunkd stays up.
 # REQ: SDP-3, SDP-4, SC-6-1 (partly: RFC 3262/3311 offer/answer failures on both legs)
 . "$(dirname "$0")/../lib.sh"
@@ -31,6 +36,7 @@ tc_trunkd_start
 tc_both_ways rel caller-rel.xml callee-rel-bad.xml
 tc_both_ways prack caller-prack-bad.xml callee-late-rel.xml
 tc_both_ways update caller-update.xml callee-update.xml
+tc_both_ways early caller-early-update.xml callee-early-update.xml
 # The callee's SDPs from trunkd: the INVITE, the hold and resume UPDATEs,
 # the re-INVITE with the held session: one o= session, each a new version
 # (SDP-3: the resume changed what we said, the held session again).
