@@ -41,15 +41,15 @@
  *          with offer: ACK(X), re-INVITE(X, F's SDP) ──2xx──▶ ACK, agreed
  *          offerless:  ACK(X, answer from F's SDP)       └─fail──▶ BYE both
  *
- * An UPDATE with an offer (RFC 3311) goes the same way: its 2xx with an
- * answer that cannot be parsed gets 488 toward F and X (not ACKed: no
- * ACK for an UPDATE, unless it was sent on as a re-INVITE) gets our
- * re-INVITE with F's session.
+ * An UPDATE with an offer (RFC 3311) goes the same way: when X's 2xx
+ * answers it with SDP that cannot be parsed, F gets 488, and X (not
+ * ACKed: an UPDATE has no ACK, unless it was sent on as a re-INVITE) gets
+ * our re-INVITE with F's session.
  *
  * Whatever failed (487, 488...), the offer of F's that crossed when the
- * re-INVITE (or UPDATE) was relayed no longer holds: the offer/answer state of both
- * legs and the relay's idea of F's (and X's) peer go back to what they
- * were (call_reinvite_undo).
+ * re-INVITE (or UPDATE) was relayed no longer holds: the offer/answer
+ * state of both legs and the relay's idea of F's (and X's) peer go back
+ * to what they were (call_reinvite_undo).
  */
 #include <stdlib.h>
 #include <string.h>
