@@ -44,14 +44,16 @@ call_id()
 		'[c["id"] for c in j["calls"] if c["state"] == "CONFIRMED"][0]'
 }
 
-# peers MODE TARGET_SCENARIO [CARRIER_SCENARIO]: the carrier and eve for
-# one transfer.
+# peers MODE TARGET_SCENARIO [CARRIER_SCENARIO [SIPP ARG...]]: the carrier
+# and eve for one transfer (the SIPp ARGs for both).
 peers()
 {
-	tc_peer "carrier-$1" "$TC_CARRIER" 5090 "${3:-$TI_TEST_DIR/carrier.xml}" \
-		-set trunkd "$(tc_trunkd trunk)"
-	tc_peer "eve-$1" "$TC_PBX" 5070 "$TI_TEST_DIR/$2" \
-		-set trunkd "$(tc_trunkd ent)"
+	local mode=$1 target=$2 carrier=${3:-$TI_TEST_DIR/carrier.xml}
+	shift $(($# < 3 ? $# : 3))
+	tc_peer "carrier-$mode" "$TC_CARRIER" 5090 "$carrier" \
+		-set trunkd "$(tc_trunkd trunk)" "$@"
+	tc_peer "eve-$mode" "$TC_PBX" 5070 "$TI_TEST_DIR/$target" \
+		-set trunkd "$(tc_trunkd ent)" "$@"
 }
 
 # desk NAME SCENARIO PORT [SIPP ARG...]: the desk placing a call.
@@ -75,7 +77,12 @@ finish desk-refer eve-refer carrier-refer
 # media on loopback addresses; rtp.py sends both ways through the relay.
 sed 's/198\.51\.100\.20/127.0.0.3/' "$TI_TEST_DIR/carrier.xml" \
 	>"$TI_DIR/carrier-media.xml"
-peers ctl target-media.xml "$TI_DIR/carrier-media.xml"
+# Here the carrier's and eve's next message (the BYE) waits for the
+# test's own steps (trunkctl calls, transfer, RTP both ways, hangup):
+# tc_peer's 10 s per message did not cover them on a loaded machine (the
+# carrier's BYE came 13 s after its 405, 038 under load).
+peers ctl target-media.xml "$TI_DIR/carrier-media.xml" \
+	-recv_timeout 40s -timeout 60s
 desk desk-ctl desk-ctl.xml 5070 -s +15550100001
 ti_wait_until 10 call_up 1 || ti_fail "ctl: no established call to transfer"
 id=$(call_id)
