@@ -5,7 +5,8 @@
 # (RFC 3261 10.3 steps 6-7): one that removes a device but adds two
 # (three after it) is refused whole, the removed device stays; one that
 # removes a device and adds one is accepted. trunkctl registrations shows
-# the bindings after each step.
+# the bindings after each step. "Contact: *" removes them all with
+# Expires: 0 and gets 400 with any other expiry.
 # REQ: none (enterprise registrar: REQUIREMENTS.md has no registrar IDs; RFC 3261 10.3)
 . "$(dirname "$0")/../lib.sh"
 ti_setup
@@ -59,4 +60,19 @@ ok swap-one "$A;expires=0, $C"
 bound "$B" "$C"
 grep -q 'Contact: *<sip:alice@127.0.0.1:[0-9]*>;expires=' "$TI_DIR/swap-one.msg.txt" ||
 	ti_fail "the 200 lists no binding"
+
+# "*" removes every binding, but only alone and with Expires: 0 (RFC 3261
+# 10.3 step 6): with another expiry, 400 and nothing removed.
+rc=0
+ti_sipp star-bad "$TI_TEST_DIR/register-star-bad.xml" u1 127.0.0.1 \
+	"$(ti_port 5060)" -au alice -ap alice-pw-1 -key user alice \
+	-key contacts '*' -key expires 600 || rc=$?
+[ "$rc" = 0 ] || ti_fail "star-bad: no 400 for Contact: * with Expires: 600 (SIPp exit $rc)"
+bound "$B" "$C"
+rc=0
+ti_sipp star "$TI_ROOT/peers/phone-register.xml" u1 127.0.0.1 \
+	"$(ti_port 5060)" -au alice -ap alice-pw-1 -key user alice \
+	-key contacts '*' -key expires 0 || rc=$?
+[ "$rc" = 0 ] || ti_fail "star: Contact: * with Expires: 0 was not accepted (SIPp exit $rc)"
+bound
 ti_pass
