@@ -434,11 +434,18 @@ static int trunk_agent_bind(struct trunk_agent *agent, const char *url,
 			NTATAG_SIP_T1(t1), NTATAG_SIP_T1X64(64 * t1),
 			NTATAG_PRELOAD(AGENT_MSG_PRELOAD), TPTAG_PONG2PING(1),
 			TPTAG_STUN_SERVER(1), TPTAG_UDP_RMEM(rmem),
-			TAG_NEXT(tags));
+			/* A TCP peer that stops in the middle of a message:
+			 * Sofia's default waits for ever (no idle timeout
+			 * either while a message is half read). After 64*T1
+			 * without a byte the half message is given up and
+			 * the connection closed (sofia_stream.c). nta sets
+			 * its own value on UDP. */
+			TPTAG_TIMEOUT(64 * t1), TAG_NEXT(tags));
 		rc = agent->nta ? 0 : -1;
 	} else {
-		rc = nta_agent_add_tport(agent->nta, URL_STRING_MAKE(url),
-					 TPTAG_UDP_RMEM(rmem), TAG_NEXT(tags));
+		rc = nta_agent_add_tport(
+			agent->nta, URL_STRING_MAKE(url), TPTAG_UDP_RMEM(rmem),
+			TPTAG_TIMEOUT(64 * t1), TAG_NEXT(tags));
 	}
 	if (rc < 0) {
 		/* Sofia's errno is not reliable here (it may be EFAULT after a

@@ -543,6 +543,11 @@ static int trunk_gateway_start(struct trunk_gateway *gw)
 	rc = trunk_flow_server_start(gw); /* CRLF pongs on TLS (OB-6) */
 	if (rc)
 		return rc;
+	/* TLS half messages: as long as TCP's (TPTAG_TIMEOUT, agent.c). */
+	rc = trunk_sofia_stream_start(
+		gw->root, 64 * (unsigned)config_get_int(g, "sip_t1"));
+	if (rc)
+		return rc;
 	for (side = 0; side < TRUNK_SIDE_COUNT; side++) {
 		rc = trunk_agent_alloc(gw, side, gw->cfg, &gw->agents[side]);
 		if (rc)
@@ -601,6 +606,7 @@ static void trunk_gateway_stop(struct trunk_gateway *gw)
 	trunk_bindings_free(gw);
 	dialplan_free(gw->plan);
 	trunk_flow_server_stop();
+	trunk_sofia_stream_stop();
 	trunk_tls_watches_free(gw->tls_watches);
 	gw->tls_watches = NULL;
 	for (side = 0; side < TRUNK_SIDE_COUNT; side++)
@@ -710,6 +716,14 @@ int trunk_daemon_run(const struct trunk_daemon_opts *opts)
 			     "IPv6 peers may leave from an IPv4 socket (link "
 			     "trunkd with --export-dynamic-symbol="
 			     "tport_primary_by_name)");
+		if (!trunk_sofia_stream_check())
+			LOGW(SUBSYS, NULL,
+			     "tport_deliver()/tport_recv_iovec() not "
+			     "interposed: a TCP/TLS connection that sent a "
+			     "message Sofia cannot parse stays open but deaf "
+			     "until its idle timeout (link trunkd with "
+			     "--export-dynamic-symbol=tport_deliver and "
+			     "tport_recv_iovec)");
 		su_root_run(gw.root);
 		LOGI(SUBSYS, NULL, "stopped");
 	} else {

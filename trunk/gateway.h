@@ -441,5 +441,15 @@ bool trunk_sofia_time_check(void);
 /* sofia_tport.c: whether libsofia's transport choice by name goes through
  * trunkd's tport_primary_by_name() (IPv6 URI hosts, SC-15-2). */
 bool trunk_sofia_tport_check(void);
+/* sofia_stream.c: close a TCP/TLS connection whose framing is lost (a
+ * message Sofia cannot parse, one too large, a half message timed out;
+ * on TLS a half message that waited half_ms without a byte) from timers
+ * on root, instead of Sofia's deaf connection. start: 0 or ENOMEM; stop
+ * releases the connections held (before the agents go). check: whether
+ * libsofia's calls reach trunkd's tport_deliver() and tport_recv_iovec()
+ * (--export-dynamic-symbol). */
+int trunk_sofia_stream_start(su_root_t *root, unsigned half_ms);
+void trunk_sofia_stream_stop(void);
+bool trunk_sofia_stream_check(void);
 
 #endif /* TRUNKD_TRUNK_GATEWAY_H */

@@ -1,0 +1,333 @@
+/*
+ * A TCP or TLS connection whose framing is lost is closed at once.
+ *
+ * Sofia-SIP's stream transport (tport_parse(), 1.12.11; 1.13 has the same
+ * code) reacts to a message it cannot parse (a request line it cannot
+ * read, a NUL in the head, ...), to one larger than nta's maximum size
+ * (413), and to a half message that timed out (TPTAG_TIMEOUT) by
+ * marking the connection "receive closed" and no longer reading it
+ * (tport_stall()), but leaves it open: every later message on it is
+ * ignored until nta's idle timeout (30 minutes). A PBX that sent one
+ * malformed message over its persistent connection would silently lose
+ * all its calls; a peer that gets a FIN or RST reconnects at once.
+ *
+ * Every message a transport receives goes to nta through tport_deliver(),
+ * which tport_parse() and tport_recv_timeout_timer() call through
+ * libsofia-sip-ua's PLT. The trunkd executable exports this definition
+ * (trunk/meson.build: --export-dynamic-symbol), so those calls land here,
+ * like su_duration() (sofia_time.c): it looks at the message's flags
+ * before passing it on to Sofia's own function, unchanged, and when the
+ * connection is a stream and the message carries MSG_FLG_ERROR,
+ * MSG_FLG_TOOLARGE or MSG_FLG_TIMEOUT (the flags that make Sofia stall the
+ * connection), it queues the connection (a tport reference); a zero-delay
+ * timer closes it from the loop, after nta has sent whatever answer it
+ * had (400, 413), with a WARN line naming the peer. Closing later, not
+ * inside the transport's own receive, keeps Sofia's loop over the buffer
+ * and its TLS read-again loop away from a closed connection.
+ *
+ * A half message that then stalls: on TCP Sofia gives it up after
+ * TPTAG_TIMEOUT (agent.c sets 64*T1) without a byte and delivers it with
+ * MSG_FLG_TIMEOUT, closed as above. Sofia's TLS transport has no such
+ * timer (its vtable has no secondary timer hooks), and its idle timer
+ * does not run while a message is half read: a TLS peer that stops in
+ * the middle of a message held the connection and its buffer for ever.
+ * tport_recv_iovec(), which the TLS receive calls through the PLT for
+ * every read, is interposed too: each read on a TLS connection notes the
+ * connection, its message in progress and the time; a delivery that
+ * leaves nothing behind forgets it; a timer closes a connection whose
+ * message has waited 64*T1 without a byte (a read of only CRLF
+ * keep-alive leaves no message content and is never closed).
+ * trunk_sofia_stream_check() tells whether the calls land here.
+ */
+#define SU_TIMER_ARG_T void
+#include <dlfcn.h>
+#include <string.h>
+
+#include "gateway.h"
+
+#include <sofia-sip/msg.h>
+#include <sofia-sip/msg_addr.h>
+#include <sofia-sip/msg_buffer.h>
+#include <sofia-sip/sip.h>
+#include <sofia-sip/su_string.h>
+#include <sofia-sip/su_wait.h>
+#include <sofia-sip/tport.h>
+
+#define SUBSYS "trunk.tport"
+
+/* Connections waiting to be closed (more in one loop turn wait for the
+ * next message that fails on them: Sofia still ignores them). */
+#define STREAM_QUEUE 64
+/* TLS connections with a message half read (more are not timed). */
+#define STREAM_HALF 256
+
+struct stream_half {
+	tport_t *tp;	/* a reference */
+	msg_t *msg;	/* a reference: the message being read */
+	su_time_t last; /* the last read */
+};
+
+static struct {
+	su_timer_t *timer; /* NULL: not started, closes nothing */
+	su_timer_t *half_timer;
+	su_duration_t half_ms; /* a TLS half message waits this long */
+	struct {
+		tport_t *tp; /* a reference */
+		const char *why;
+	} q[STREAM_QUEUE];
+	unsigned n;
+	struct stream_half half[STREAM_HALF];
+	unsigned n_half;
+	unsigned long closed;
+} ss;
+
+typedef void(deliver_f)(tport_t *, msg_t *, msg_t *, tport_compressor_t *,
+			su_time_t);
+typedef ssize_t(recv_iovec_f)(tport_t const *, msg_t **,
+			      msg_iovec_t[msg_n_fragments], size_t, int);
+
+/* Not in Sofia's public headers (tport_internal.h); the same prototypes. */
+void tport_deliver(tport_t *self, msg_t *msg, msg_t *next,
+		   tport_compressor_t *sc, su_time_t now);
+ssize_t tport_recv_iovec(tport_t const *self, msg_t **in_out_msg,
+			 msg_iovec_t iovec[msg_n_fragments], size_t n,
+			 int exact);
+
+static void stream_close_queued(su_root_magic_t *m, su_timer_t *t, void *arg)
+{
+	unsigned i, n = ss.n;
+
+	(void)m, (void)t, (void)arg;
+	ss.n = 0;
+	for (i = 0; i < n; i++) {
+		tport_t *tp = ss.q[i].tp;
+		const tp_name_t *tpn = tport_name(tp);
+
+		if (!tport_is_closed(tp)) {
+			LOGW(SUBSYS, NULL,
+			     "closed the %s connection from %s:%s: %s",
+			     tpn && tpn->tpn_proto ? tpn->tpn_proto : "?",
+			     tpn && tpn->tpn_host ? tpn->tpn_host : "?",
+			     tpn && tpn->tpn_port ? tpn->tpn_port : "?",
+			     ss.q[i].why);
+			tport_shutdown(tp, 2);
+			ss.closed++;
+		}
+		tport_unref(tp);
+	}
+}
+
+static void stream_queue(tport_t *tp, const char *why)
+{
+	unsigned i;
+
+	if (!ss.timer)
+		return;
+	for (i = 0; i < ss.n; i++)
+		if (ss.q[i].tp == tp)
+			return;
+	if (ss.n == STREAM_QUEUE)
+		return; /* closed after its next message */
+	ss.q[ss.n].tp = tport_ref(tp);
+	ss.q[ss.n].why = why;
+	ss.n++;
+	su_timer_set_interval(ss.timer, stream_close_queued, NULL, 0);
+}
+
+static const char *stream_why(unsigned flags)
+{
+	if (flags & MSG_FLG_TOOLARGE)
+		return "message larger than the maximum";
+	if (flags & MSG_FLG_TIMEOUT)
+		return "half a message, then nothing (timeout)";
+	return "a message it cannot parse (framing lost)";
+}
+
+/* ---- TLS half messages ---- */
+
+static struct stream_half *half_find(tport_t const *tp)
+{
+	unsigned i;
+
+	for (i = 0; i < ss.n_half; i++)
+		if (ss.half[i].tp == tp)
+			return &ss.half[i];
+	return NULL;
+}
+
+static void half_forget(struct stream_half *h)
+{
+	tport_unref(h->tp);
+	msg_destroy(h->msg);
+	*h = ss.half[--ss.n_half];
+}
+
+/* Anything but CRLF keep-alive read into the message (Sofia's parser
+ * consumes leading white space without a trace). */
+static bool half_has_content(msg_t *msg)
+{
+	return msg_buf_committed(msg) > 0 ||
+	       msg_get_flags(msg, MSG_FLG_HEADERS) != 0;
+}
+
+static void half_arm(void);
+
+static void half_expire(su_root_magic_t *m, su_timer_t *t, void *arg)
+{
+	su_time_t now = su_now();
+	unsigned i = 0;
+
+	(void)m, (void)t, (void)arg;
+	while (i < ss.n_half) {
+		struct stream_half *h = &ss.half[i];
+
+		if (tport_is_closed(h->tp)) {
+			half_forget(h);
+			continue;
+		}
+		if (su_duration(now, h->last) < ss.half_ms) {
+			i++;
+			continue;
+		}
+		if (half_has_content(h->msg))
+			stream_queue(h->tp, stream_why(MSG_FLG_TIMEOUT));
+		half_forget(h);
+	}
+	half_arm();
+}
+
+/* The timer at the oldest half message's deadline. */
+static void half_arm(void)
+{
+	su_time_t first;
+	unsigned i;
+
+	if (!ss.half_timer || !ss.n_half)
+		return;
+	first = ss.half[0].last;
+	for (i = 1; i < ss.n_half; i++)
+		if (su_time_cmp(ss.half[i].last, first) < 0)
+			first = ss.half[i].last;
+	su_timer_set_at(ss.half_timer, half_expire, NULL,
+			su_time_add(first, ss.half_ms));
+}
+
+static bool stream_is_tls(tport_t const *tp)
+{
+	const tp_name_t *tpn = tport_name(tp);
+
+	return tport_is_secondary(tp) && tpn &&
+	       su_casematch(tpn->tpn_proto, "tls");
+}
+
+/* A read on a TLS connection into *msg (the message in progress). */
+static void half_note(tport_t *tp, msg_t *msg)
+{
+	struct stream_half *h = half_find(tp);
+
+	if (!h) {
+		if (ss.n_half == STREAM_HALF)
+			return;
+		h = &ss.half[ss.n_half++];
+		h->tp = tport_ref(tp);
+		h->msg = msg_ref_create(msg);
+		if (ss.n_half == 1)
+			su_timer_set_interval(ss.half_timer, half_expire, NULL,
+					      ss.half_ms);
+	} else if (h->msg != msg) {
+		msg_destroy(h->msg);
+		h->msg = msg_ref_create(msg);
+	}
+	h->last = su_now();
+}
+
+/* A message delivered: next is what follows it in the buffer (NULL:
+ * nothing), the new message in progress. */
+static void half_delivered(tport_t *tp, msg_t *next)
+{
+	struct stream_half *h = half_find(tp);
+
+	if (!h)
+		return;
+	if (!next) {
+		half_forget(h);
+		return;
+	}
+	if (h->msg != next) {
+		msg_destroy(h->msg);
+		h->msg = msg_ref_create(next);
+	}
+}
+
+ssize_t tport_recv_iovec(tport_t const *self, msg_t **in_out_msg,
+			 msg_iovec_t iovec[msg_n_fragments], size_t n,
+			 int exact)
+{
+	static recv_iovec_f *sofia;
+	ssize_t veclen;
+
+	if (!sofia) {
+		sofia = (recv_iovec_f *)dlsym(RTLD_NEXT, "tport_recv_iovec");
+		if (!sofia)
+			return -1;
+	}
+	veclen = sofia(self, in_out_msg, iovec, n, exact);
+	if (veclen > 0 && ss.half_timer && *in_out_msg && stream_is_tls(self))
+		half_note((tport_t *)self, *in_out_msg);
+	return veclen;
+}
+
+void tport_deliver(tport_t *self, msg_t *msg, msg_t *next,
+		   tport_compressor_t *sc, su_time_t now)
+{
+	static deliver_f *sofia;
+	unsigned flags = 0;
+
+	if (!sofia) {
+		sofia = (deliver_f *)dlsym(RTLD_NEXT, "tport_deliver");
+		if (!sofia) {
+			msg_destroy(msg);
+			return;
+		}
+	}
+	/* Read before nta takes (and may free) the message. */
+	if (self && msg && tport_is_stream(self) && tport_is_secondary(self))
+		flags = msg_get_flags(msg, MSG_FLG_ERROR | MSG_FLG_TOOLARGE |
+						   MSG_FLG_TIMEOUT);
+	if (ss.n_half && self)
+		half_delivered(self, next);
+	sofia(self, msg, next, sc, now);
+	if (flags)
+		stream_queue(self, stream_why(flags));
+}
+
+int trunk_sofia_stream_start(su_root_t *root, unsigned half_ms)
+{
+	ss.timer = su_timer_create(su_root_task(root), 0);
+	ss.half_timer = su_timer_create(su_root_task(root), 0);
+	ss.half_ms = (su_duration_t)half_ms;
+	return ss.timer && ss.half_timer ? 0 : ENOMEM;
+}
+
+void trunk_sofia_stream_stop(void)
+{
+	unsigned i;
+
+	for (i = 0; i < ss.n; i++)
+		tport_unref(ss.q[i].tp);
+	ss.n = 0;
+	while (ss.n_half)
+		half_forget(&ss.half[0]);
+	if (ss.timer)
+		su_timer_destroy(ss.timer);
+	if (ss.half_timer)
+		su_timer_destroy(ss.half_timer);
+	ss.timer = ss.half_timer = NULL;
+}
+
+bool trunk_sofia_stream_check(void)
+{
+	return dlsym(RTLD_DEFAULT, "tport_deliver") == (void *)tport_deliver &&
+	       dlsym(RTLD_DEFAULT, "tport_recv_iovec") ==
+		       (void *)tport_recv_iovec;
+}
