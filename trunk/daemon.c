@@ -543,7 +543,8 @@ static int trunk_gateway_start(struct trunk_gateway *gw)
 	rc = trunk_flow_server_start(gw); /* CRLF pongs on TLS (OB-6) */
 	if (rc)
 		return rc;
-	/* TLS half messages: as long as TCP's (TPTAG_TIMEOUT, agent.c). */
+	/* Half messages: given up after 64*T1 idle (TCP: TPTAG_TIMEOUT,
+	 * agent.c) or 128*T1 in all (sofia_stream.c). */
 	rc = trunk_sofia_stream_start(
 		gw->root, 64 * (unsigned)config_get_int(g, "sip_t1"));
 	if (rc)
@@ -718,12 +719,13 @@ int trunk_daemon_run(const struct trunk_daemon_opts *opts)
 			     "tport_primary_by_name)");
 		if (!trunk_sofia_stream_check())
 			LOGW(SUBSYS, NULL,
-			     "tport_deliver()/tport_recv_iovec() not "
-			     "interposed: a TCP/TLS connection that sent a "
-			     "message Sofia cannot parse stays open but deaf "
-			     "until its idle timeout (link trunkd with "
-			     "--export-dynamic-symbol=tport_deliver and "
-			     "tport_recv_iovec)");
+			     "tport_deliver()/tport_recv_iovec()/"
+			     "msg_extract() not interposed: a TCP/TLS "
+			     "connection that sent a message Sofia cannot "
+			     "parse stays open but deaf until its idle "
+			     "timeout, a request line it cannot read gets no "
+			     "answer (link trunkd with --export-dynamic-symbol"
+			     "=tport_deliver, tport_recv_iovec, msg_extract)");
 		su_root_run(gw.root);
 		LOGI(SUBSYS, NULL, "stopped");
 	} else {

@@ -441,6 +441,35 @@ bool trunk_sofia_time_check(void);
 /* sofia_tport.c: whether libsofia's transport choice by name goes through
  * trunkd's tport_primary_by_name() (IPv6 URI hosts, SC-15-2). */
 bool trunk_sofia_tport_check(void);
+/*
+ * badline.c: the answer to a request whose request line Sofia cannot read
+ * (RFC 3261 8.2.1, 21.5.2, 21.5.6): status 505 (another SIP version), 501
+ * (a method trunkd does not know), 400 (anything else), 0 (no answer: a
+ * status line, ACK). trunk_badline_answer() writes the whole response
+ * (raw: the request's bytes, len of them; line: its request line as
+ * received, line_len bytes, or NULL: raw's first line; Sofia's failed
+ * parse leaves NULs in raw's) into out (size bytes): Vias,
+ * From, To (+ tag), Call-ID and CSeq copied, received/rport on the top
+ * Via from src; its length, or 0 when no answer can be formed (not a
+ * request, ACK, a header missing or doubled, out too small). dest: the
+ * status and the UDP port to answer to (rport: src's; else the top Via's,
+ * or 5060).
+ */
+struct trunk_badline_from {
+	const char *host; /* the source address, no brackets */
+	unsigned port;
+	const char *tag; /* a To tag to add */
+};
+struct trunk_badline_dest {
+	uint16_t status;
+	unsigned port;
+};
+uint16_t trunk_badline_status(const char *line, size_t n);
+size_t trunk_badline_answer(const char *line, size_t line_len, const char *raw,
+			    size_t len, const struct trunk_badline_from *src,
+			    char *out, size_t size,
+			    struct trunk_badline_dest *dest);
+
 /* sofia_stream.c: close a TCP/TLS connection whose framing is lost (a
  * message Sofia cannot parse, one too large, a half message timed out;
  * on TLS a half message that waited half_ms without a byte) from timers

@@ -1,5 +1,6 @@
 /*
- * A TCP or TLS connection whose framing is lost is closed at once.
+ * A TCP or TLS connection whose framing is lost is closed at once; a
+ * request line Sofia cannot read is answered.
  *
  * Sofia-SIP's stream transport (tport_parse(), 1.12.11; 1.13 has the same
  * code) reacts to a message it cannot parse (a request line it cannot
@@ -27,20 +28,34 @@
  *
  * A half message that then stalls: on TCP Sofia gives it up after
  * TPTAG_TIMEOUT (agent.c sets 64*T1) without a byte and delivers it with
- * MSG_FLG_TIMEOUT, closed as above. Sofia's TLS transport has no such
- * timer (its vtable has no secondary timer hooks), and its idle timer
- * does not run while a message is half read: a TLS peer that stops in
- * the middle of a message held the connection and its buffer for ever.
- * tport_recv_iovec(), which the TLS receive calls through the PLT for
- * every read, is interposed too: each read on a TLS connection notes the
- * connection, its message in progress and the time; a delivery that
+ * MSG_FLG_TIMEOUT (nta answers 400 when it can), closed as above. Sofia's
+ * TLS transport has no such timer (its vtable has no secondary timer
+ * hooks), and its idle timer does not run while a message is half read:
+ * a TLS peer that stopped in the middle of a message held the connection
+ * and its buffer (up to nta's 2 MB maximum) for ever, and on either
+ * transport a peer sending a byte now and then (a slowloris) held it as
+ * long as it liked. tport_recv_iovec(), which the TCP and TLS receives
+ * call through the PLT for every read, is interposed too: each read notes
+ * the connection, its message in progress and the time; a delivery that
  * leaves nothing behind forgets it; a timer closes a connection whose
- * message has waited 64*T1 without a byte (a read of only CRLF
- * keep-alive leaves no message content and is never closed).
+ * message is not complete 128*T1 after its first byte, or on TLS has
+ * waited 64*T1 without a byte (reads of only CRLF keep-alive leave no
+ * message content and are never closed).
+ *
+ * A request whose first line Sofia cannot read reaches nta as garbage and
+ * was dropped, over UDP too. The same tport_deliver() hook answers it
+ * itself (badline.c builds the 400/501/505 from the raw bytes) through
+ * the receiving transport before nta drops it. Sofia's request-line
+ * parser overwrites the line's separators with NULs in place, so
+ * msg_extract() (called by tport_parse() through the PLT) is interposed
+ * as well, to copy the first line of a message before its parse.
  * trunk_sofia_stream_check() tells whether the calls land here.
  */
 #define SU_TIMER_ARG_T void
 #include <dlfcn.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gateway.h"
@@ -49,7 +64,12 @@
 #include <sofia-sip/msg_addr.h>
 #include <sofia-sip/msg_buffer.h>
 #include <sofia-sip/sip.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_protos.h>
+#include <sofia-sip/msg_header.h>
 #include <sofia-sip/su_string.h>
+#include <sofia-sip/su_uniqueid.h>
+#include <sofia-sip/tport_tag.h>
 #include <sofia-sip/su_wait.h>
 #include <sofia-sip/tport.h>
 
@@ -58,19 +78,21 @@
 /* Connections waiting to be closed (more in one loop turn wait for the
  * next message that fails on them: Sofia still ignores them). */
 #define STREAM_QUEUE 64
-/* TLS connections with a message half read (more are not timed). */
+/* Connections with a message half read (more are not timed). */
 #define STREAM_HALF 256
 
 struct stream_half {
-	tport_t *tp;	/* a reference */
-	msg_t *msg;	/* a reference: the message being read */
-	su_time_t last; /* the last read */
+	tport_t *tp;	 /* a reference */
+	msg_t *msg;	 /* a reference: the message being read */
+	su_time_t start; /* its first read with content */
+	su_time_t last;	 /* the last read */
+	bool tls;
 };
 
 static struct {
 	su_timer_t *timer; /* NULL: not started, closes nothing */
 	su_timer_t *half_timer;
-	su_duration_t half_ms; /* a TLS half message waits this long */
+	su_duration_t half_ms; /* 64*T1 */
 	struct {
 		tport_t *tp; /* a reference */
 		const char *why;
@@ -143,7 +165,7 @@ static const char *stream_why(unsigned flags)
 	return "a message it cannot parse (framing lost)";
 }
 
-/* ---- TLS half messages ---- */
+/* ---- half messages on TCP and TLS ---- */
 
 static struct stream_half *half_find(tport_t const *tp)
 {
@@ -170,6 +192,16 @@ static bool half_has_content(msg_t *msg)
 	       msg_get_flags(msg, MSG_FLG_HEADERS) != 0;
 }
 
+/* When h's message is given up: 2*half_ms after its first byte (a
+ * trickle), on TLS also half_ms after its last (TCP: Sofia's own). */
+static su_time_t half_deadline(const struct stream_half *h)
+{
+	su_time_t total = su_time_add(h->start, 2 * ss.half_ms);
+	su_time_t idle = su_time_add(h->last, ss.half_ms);
+
+	return h->tls && su_time_cmp(idle, total) < 0 ? idle : total;
+}
+
 static void half_arm(void);
 
 static void half_expire(su_root_magic_t *m, su_timer_t *t, void *arg)
@@ -185,60 +217,66 @@ static void half_expire(su_root_magic_t *m, su_timer_t *t, void *arg)
 			half_forget(h);
 			continue;
 		}
-		if (su_duration(now, h->last) < ss.half_ms) {
+		if (su_time_cmp(now, half_deadline(h)) < 0) {
 			i++;
 			continue;
 		}
 		if (half_has_content(h->msg))
-			stream_queue(h->tp, stream_why(MSG_FLG_TIMEOUT));
+			stream_queue(h->tp,
+				     su_duration(now, h->last) >= ss.half_ms
+					     ? stream_why(MSG_FLG_TIMEOUT)
+					     : "a message still incomplete "
+					       "after 128*T1 (too slow)");
 		half_forget(h);
 	}
 	half_arm();
 }
 
-/* The timer at the oldest half message's deadline. */
+/* The timer at the earliest deadline. */
 static void half_arm(void)
 {
-	su_time_t first;
+	su_time_t first, d;
 	unsigned i;
 
 	if (!ss.half_timer || !ss.n_half)
 		return;
-	first = ss.half[0].last;
-	for (i = 1; i < ss.n_half; i++)
-		if (su_time_cmp(ss.half[i].last, first) < 0)
-			first = ss.half[i].last;
-	su_timer_set_at(ss.half_timer, half_expire, NULL,
-			su_time_add(first, ss.half_ms));
+	first = half_deadline(&ss.half[0]);
+	for (i = 1; i < ss.n_half; i++) {
+		d = half_deadline(&ss.half[i]);
+		if (su_time_cmp(d, first) < 0)
+			first = d;
+	}
+	su_timer_set_at(ss.half_timer, half_expire, NULL, first);
 }
 
-static bool stream_is_tls(tport_t const *tp)
-{
-	const tp_name_t *tpn = tport_name(tp);
-
-	return tport_is_secondary(tp) && tpn &&
-	       su_casematch(tpn->tpn_proto, "tls");
-}
-
-/* A read on a TLS connection into *msg (the message in progress). */
+/* A read on a TCP or TLS connection into msg (the message in progress,
+ * before the read's bytes are in it). */
 static void half_note(tport_t *tp, msg_t *msg)
 {
 	struct stream_half *h = half_find(tp);
+	su_time_t now = su_now();
 
 	if (!h) {
+		const tp_name_t *tpn = tport_name(tp);
+
 		if (ss.n_half == STREAM_HALF)
 			return;
 		h = &ss.half[ss.n_half++];
 		h->tp = tport_ref(tp);
 		h->msg = msg_ref_create(msg);
-		if (ss.n_half == 1)
+		h->tls = tpn && su_casematch(tpn->tpn_proto, "tls");
+		h->start = now;
+		if (!su_timer_is_set(ss.half_timer))
 			su_timer_set_interval(ss.half_timer, half_expire, NULL,
 					      ss.half_ms);
 	} else if (h->msg != msg) {
 		msg_destroy(h->msg);
 		h->msg = msg_ref_create(msg);
+		h->start = now;
+	} else if (!half_has_content(msg)) {
+		h->start = now; /* only keep-alive so far */
 	}
-	h->last = su_now();
+	h->last = now;
 }
 
 /* A message delivered: next is what follows it in the buffer (NULL:
@@ -256,6 +294,7 @@ static void half_delivered(tport_t *tp, msg_t *next)
 	if (h->msg != next) {
 		msg_destroy(h->msg);
 		h->msg = msg_ref_create(next);
+		h->start = su_now();
 	}
 }
 
@@ -272,9 +311,130 @@ ssize_t tport_recv_iovec(tport_t const *self, msg_t **in_out_msg,
 			return -1;
 	}
 	veclen = sofia(self, in_out_msg, iovec, n, exact);
-	if (veclen > 0 && ss.half_timer && *in_out_msg && stream_is_tls(self))
+	if (veclen > 0 && ss.half_timer && *in_out_msg &&
+	    tport_is_secondary(self) && tport_is_stream(self))
 		half_note((tport_t *)self, *in_out_msg);
 	return veclen;
+}
+
+/* ---- an answer to a request line Sofia cannot read (badline.c) ---- */
+
+/* The answer's pre-encoded wire image as a message tport can send: one
+ * first line holding all of it (msg_prepare() keeps pre-encoded text). */
+static msg_t *badline_msg(char *text, size_t len)
+{
+	msg_t *m = msg_create(sip_default_mclass(), 0);
+	sip_t *sip = sip_object(m);
+	sip_status_t *st;
+	sip_separator_t *sep;
+
+	if (!m)
+		return NULL;
+	st = sip_status_create(msg_home(m), 400, "x", NULL);
+	sep = sip_separator_create(msg_home(m));
+	if (!st || !sep) {
+		msg_destroy(m);
+		return NULL;
+	}
+	st->st_common->h_data = text, st->st_common->h_len = len;
+	sep->sep_common->h_data = "", sep->sep_common->h_len = 0;
+	if (msg_header_insert(m, (msg_pub_t *)sip, (msg_header_t *)st) < 0 ||
+	    msg_header_insert(m, (msg_pub_t *)sip, (msg_header_t *)sep) < 0 ||
+	    msg_serialize(m, (msg_pub_t *)sip) < 0 || msg_prepare(m) < 0) {
+		msg_destroy(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* The first line of the message Sofia is about to parse: its request
+ * line parser writes NULs over the line's separators in place, so after
+ * a failure the buffer no longer shows what was received. msg_extract()
+ * is called through the PLT by tport_parse() (and msg_make()); one copy,
+ * of the last message whose head was not parsed yet. */
+static struct {
+	msg_t const *msg;
+	size_t n;
+	char line[1024];
+} first;
+
+typedef int(extract_f)(msg_t *);
+
+int msg_extract(msg_t *msg)
+{
+	static extract_f *sofia;
+
+	if (!sofia) {
+		sofia = (extract_f *)dlsym(RTLD_NEXT, "msg_extract");
+		if (!sofia)
+			return -1;
+	}
+	if (msg && !msg_get_flags(msg, MSG_FLG_HEADERS)) {
+		const char *b = msg_buf_committed_data(msg);
+		size_t n = b ? msg_buf_committed(msg) : 0, i = 0, k;
+
+		while (i < n && (b[i] == '\r' || b[i] == '\n' || b[i] == ' ' ||
+				 b[i] == '\t'))
+			i++;
+		for (k = i; k < n && b[k] != '\r' && b[k] != '\n' &&
+			    k - i < sizeof first.line;
+		     k++)
+			;
+		first.msg = msg;
+		first.n = k - i;
+		memcpy(first.line, b + i, first.n);
+	}
+	return sofia(msg);
+}
+
+/* msg: a message Sofia could not read from its first line on. */
+static void badline_reply(tport_t *tp, msg_t *msg)
+{
+	char host[SU_ADDRSIZE], tag[20], port[8], *text;
+	su_sockaddr_t const *su = msg_addr(msg);
+	struct trunk_badline_from from = { host, 0, tag };
+	struct trunk_badline_dest dest;
+	size_t len, size = msg_buf_committed(msg) + 256;
+	tp_name_t tpn;
+	msg_t *reply;
+
+	if (!su || !su_inet_ntop(su->su_family, SU_ADDR(su), host, sizeof host))
+		return;
+	from.port = ntohs(su->su_port);
+	snprintf(tag, sizeof tag, "%08x%08x", (unsigned)su_random(),
+		 (unsigned)su_random());
+	text = malloc(size);
+	if (!text)
+		return;
+	/* Without the copy (msg_extract() not interposed) the mangled line
+	 * in the buffer decides. */
+	len = trunk_badline_answer(first.msg == msg ? first.line : NULL,
+				   first.n, msg_buf_committed_data(msg),
+				   msg_buf_committed(msg), &from, text, size,
+				   &dest);
+	reply = len ? badline_msg(text, len) : NULL;
+	if (reply) {
+		tpn = *tport_name(tp);
+		if (!tport_is_secondary(tp)) {
+			snprintf(port, sizeof port, "%u", dest.port);
+			tpn.tpn_host = tpn.tpn_canon = host;
+			tpn.tpn_port = port;
+		}
+		LOGD(SUBSYS, NULL,
+		     "%u to %s:%u: a request line Sofia cannot read",
+		     dest.status, host, dest.port);
+		tport_tsend(tp, reply, &tpn, TPTAG_MTU(INT_MAX), TAG_END());
+		msg_destroy(reply);
+	}
+	free(text);
+}
+
+static bool is_unreadable(msg_t *msg)
+{
+	sip_t const *sip = sip_object(msg);
+
+	return msg_get_flags(msg, MSG_FLG_ERROR) && sip && !sip->sip_request &&
+	       !sip->sip_status && msg_buf_committed(msg) > 0;
 }
 
 void tport_deliver(tport_t *self, msg_t *msg, msg_t *next,
@@ -296,6 +456,8 @@ void tport_deliver(tport_t *self, msg_t *msg, msg_t *next,
 						   MSG_FLG_TIMEOUT);
 	if (ss.n_half && self)
 		half_delivered(self, next);
+	if (self && msg && ss.timer && is_unreadable(msg))
+		badline_reply(self, msg);
 	sofia(self, msg, next, sc, now);
 	if (flags)
 		stream_queue(self, stream_why(flags));
@@ -329,5 +491,6 @@ bool trunk_sofia_stream_check(void)
 {
 	return dlsym(RTLD_DEFAULT, "tport_deliver") == (void *)tport_deliver &&
 	       dlsym(RTLD_DEFAULT, "tport_recv_iovec") ==
-		       (void *)tport_recv_iovec;
+		       (void *)tport_recv_iovec &&
+	       dlsym(RTLD_DEFAULT, "msg_extract") == (void *)msg_extract;
 }

@@ -42,8 +42,9 @@ up; the ACK and the BYE must reach the other leg and the BYE be answered
 Any other outcome: nothing may reach the other leg (but what other-leg
 names), and a non-2xx final response to an INVITE is ACKed. "drop": no
 answer at all; over TCP the OPTIONS below then goes over a new
-connection (nta leaves one it could not parse open but deaf), and the
-old one must have received nothing. After every message (every case,
+connection, the old one must have received nothing, and trunkd must
+close it (a stream whose framing is lost; within CLOSE seconds: a half
+message waits 64*T1 = 3.2 s). After every message (every case,
 side and transport) an OPTIONS must get 200 from trunkd over the same
 transport: it is still alive. Over UDP that OPTIONS goes out of the same
 socket right after the message, so an answer to a message that must be
@@ -63,6 +64,7 @@ import sys
 import time
 
 WAIT = 5.0  # seconds for any one expected message
+CLOSE = 8.0  # seconds for trunkd to close a connection it cannot frame
 COMPACT = {"v": "via", "f": "from", "t": "to", "i": "call-id",
            "m": "contact", "l": "content-length", "c": "content-type",
            "s": "subject", "k": "supported", "e": "content-encoding"}
@@ -192,7 +194,10 @@ class Conn:
         """Messages that arrived (call after select says readable)."""
         if self.tp == "udp":
             return [self.s.recv(65535).decode("utf-8", "replace")]
-        data = self.s.recv(65535)
+        try:
+            data = self.s.recv(65535)
+        except ConnectionResetError:  # closed with bytes unread
+            data = b""
         if not data:
             self.closed = True
             return []
@@ -465,16 +470,21 @@ class Runner:
             if tp == "udp":
                 ok, before = self.alive(conn, tp)
             else:
-                # A stream nta could not parse stays open but deaf (it
-                # waits for the rest of a message it will never frame):
-                # OPTIONS over a new connection, then whatever the old
-                # one got meanwhile.
+                # A stream Sofia cannot parse is closed by trunkd (at
+                # once, or after 64*T1 when Sofia waits for the rest of
+                # a message it will never frame): OPTIONS over a new
+                # connection, then the old one must end, with nothing
+                # answered on it.
                 ok, _ = self.alive(Conn(tp, self.side["self"],
                                         self.trunkd), tp)
-                before = []
-                while not conn.closed and select.select([conn.s], [], [],
-                                                        0)[0]:
-                    before += conn.recv_ready()
+                before, deadline = [], time.monotonic() + CLOSE
+                while not conn.closed and time.monotonic() < deadline:
+                    if select.select([conn.s], [], [], max(
+                            0, deadline - time.monotonic()))[0]:
+                        before += conn.recv_ready()
+                if not conn.closed:
+                    fails.append("connection still open after %.0f s" %
+                                 CLOSE)
             answers = [m for m in before if mine(m, cid)]
             if answers:
                 fails.append("answered: %s" % answers[0].split("\r\n")[0])

@@ -7,6 +7,8 @@
 # The good OPTIONS written right after the bad message is never answered
 # (its framing is lost); an OPTIONS over a new connection gets 200, and
 # so does one over UDP after every case.
+# A request line Sofia cannot read is answered (400/501/505) from the
+# raw bytes over UDP, TCP and TLS; an ACK or a request without Via not.
 # REQ: SC-6-1, SC-8-1
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/tls.sh"
@@ -23,8 +25,9 @@ ti_wait_port tcp 127.0.0.1 5061 5
 rc=0
 TI_CMD_TIMEOUT=60 ti_exec python3 "$TI_TEST_DIR/stream.py" "$TC_PBX" 127.0.0.1 \
 	5060 5060 5061 "$TLS_PKI/ca.pem" \
-	tcp-lwsruri tls-lwsruri tcp-binary tls-binary tcp-bad-from tls-bad-from \
-	tcp-half tls-half tcp-keepalive tls-keepalive \
+	udp-lwsruri udp-intmeth udp-badvers udp-ack udp-no-via \
+	tcp-lwsruri tls-lwsruri tcp-intmeth tcp-binary tls-binary \
+	tcp-bad-from tls-bad-from \
 	>"$TI_DIR/stream.log" 2>&1 || rc=$?
 cat "$TI_DIR/stream.log" >&2
 [ "$rc" = 0 ] || ti_fail "stream.py: a case failed (exit $rc)"

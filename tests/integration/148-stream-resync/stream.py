@@ -1,4 +1,5 @@
-"""Malformed and abusive input over trunkd's UDP, TCP and TLS sockets.
+"""Malformed and abusive input over trunkd's UDP, TCP and TLS sockets
+(tests 148, malformed messages, and 149, limits).
 
 Usage: stream.py SELF_IP HOST UDP_PORT TCP_PORT TLS_PORT CA_FILE CASE...
 
@@ -52,7 +53,7 @@ class Conn:
     messages() frames what arrives by Content-Length."""
 
     def __init__(self, tp):
-        self.tp, self.buf, self.closed = tp, b"", False
+        self.tp, self.buf, self.closed, self.all = tp, b"", False, []
         kind = socket.SOCK_DGRAM if tp == "udp" else socket.SOCK_STREAM
         s = socket.socket(socket.AF_INET, kind)
         s.bind((SELF, 0))
@@ -96,18 +97,27 @@ class Conn:
             left = deadline - time.monotonic()
             if left <= 0 or not self._readable(left):
                 return msgs, False
+            # Readable TLS may hold no application data (a TLS 1.3
+            # session ticket): the read must not block past the deadline.
+            self.s.settimeout(max(deadline - time.monotonic(), 0.01))
             try:
                 data = self.s.recv(70000)
+            except (socket.timeout, ssl.SSLWantReadError):
+                continue
             except (ConnectionResetError, ssl.SSLError, OSError):
                 data = b""
+            finally:
+                self.s.settimeout(None)
             if not data:
                 self.closed = True
                 break
             if self.tp == "udp":
-                msgs.append(data.decode("utf-8", "replace"))
+                new = [data.decode("utf-8", "replace")]
             else:
                 self.buf += data
-                msgs += self._frames()
+                new = self._frames()
+            msgs += new
+            self.all += new
         return msgs, until(msgs)
 
     def final(self, cid, timeout=WAIT):
@@ -210,6 +220,78 @@ def bad_from(cid, tp):
                                               cid.encode()))
 
 
+def intmeth(cid, tp):
+    """RFC 4475 3.1.1.2's method (`+` and a backquote: RFC 3261 token
+    characters Sofia refuses) in the request line and in CSeq."""
+    m = "!interesting-Method0123456789_*+`.%indeed'~"
+    return request("OPTIONS", tp, cid).replace(
+        b"OPTIONS sip:", m.encode() + b" sip:", 1).replace(
+        b"CSeq: 1 OPTIONS", b"CSeq: 1 " + m.encode())
+
+
+def badvers(cid, tp):
+    """A method Sofia refuses and SIP/7.0: the version decides (505)."""
+    return intmeth(cid, tp).replace(b" SIP/2.0\r\nVia", b" SIP/7.0\r\nVia",
+                                    1)
+
+
+def ack_lws(cid, tp):
+    """lwsruri as an ACK: never answered."""
+    return lwsruri(cid, tp).replace(b"INVITE ", b"ACK ").replace(
+        b"CSeq: 1 INVITE", b"CSeq: 1 ACK")
+
+
+def no_via(cid, tp):
+    """lwsruri without a Via: nowhere to send an answer."""
+    return re.sub(rb"Via: [^\r]*\r\n", b"", lwsruri(cid, tp))
+
+
+def udp_case(make, answer, checks=()):
+    """Over one UDP socket: make's datagram, then a good OPTIONS. trunkd
+    answers `answer` (or nothing when None) before the OPTIONS' 200 (it
+    reads the socket in order: no fixed wait decides "nothing"); each
+    check is a regex the answer must match."""
+    def run():
+        fails = []
+        c = Conn("udp")
+        try:
+            cid, after = ident(), ident()
+            data = make(cid, "udp")
+            c.send(data)
+            c.send(request("OPTIONS", "udp", after))
+            got, _ = c.final(after)
+            if got != 200:
+                fails.append("no 200 to the OPTIONS after it")
+            mine_ = [m for m in c.all if mine(m, cid)]
+            if answer is None and mine_:
+                fails.append("answered: %s" % mine_[0].split("\r\n")[0])
+            if answer is not None:
+                if [status(m) for m in mine_] != [answer]:
+                    fails.append("answered %s, expected [%d]" % (
+                        [status(m) for m in mine_], answer))
+                for rx in checks:
+                    if mine_ and not re.search(rx(cid), mine_[0], re.M):
+                        fails.append("answer lacks /%s/" % rx(cid))
+        finally:
+            c.close()
+        return fails
+    return run
+
+
+# What every answer of trunkd's own must carry (RFC 3261 8.2.6): the
+# request's Via with received and the rport value (RFC 3581), From, To
+# with a tag added, Call-ID, CSeq, no body.
+ANSWER = [
+    lambda cid: r"^Via: SIP/2\.0/UDP %s:5070;rport=\d+;branch=z9hG4bK-%s;"
+                r"received=%s\r$" % (re.escape(SELF), cid, re.escape(SELF)),
+    lambda cid: r"^From: <sip:pbx@%s>;tag=f-%s\r$" % (re.escape(SELF), cid),
+    lambda cid: r"^To: <sip:%s:%d>;tag=\w+\r$" % (re.escape(HOST),
+                                                  PORTS["udp"]),
+    lambda cid: r"^Call-ID: %s\r$" % cid,
+    lambda cid: r"^Content-Length: 0\r$",
+]
+
+
 def stream_case(make, answer):
     def run(tp):
         return expect_closed(tp, lambda cid: make(cid, tp), answer)
@@ -259,9 +341,127 @@ def keepalive_kept(tp, limit):
         c.close()
 
 
+def big(tp, size):
+    """An OPTIONS with an unknown header of size bytes."""
+    def make(cid, tp_):
+        return request("OPTIONS", tp, cid, extra="X-Big: %s\r\n" %
+                       ("a" * size))
+    return make
+
+
+def oversize(tp, size):
+    """A 2.1 MB OPTIONS, more than nta's 2 MB maximum: trunkd closes the
+    connection within WAIT without an answer (Sofia stops filling the
+    buffer at the maximum: memory per connection stays bounded); an
+    OPTIONS on another connection is answered meanwhile."""
+    fails = []
+    c = Conn(tp)
+    try:
+        cid = ident()
+        data = big(tp, size)(cid, tp)
+        try:
+            c.send(data[:len(data) // 2])
+            if not options_ok(tp):
+                fails.append("no 200 on another connection meanwhile")
+            c.send(data[len(data) // 2:])
+        except OSError:
+            pass  # trunkd may close before it has it all
+        closed, msgs = c.wait_closed()
+        if any(mine(m, cid) for m in msgs):
+            fails.append("answered")
+        if not closed:
+            fails.append("still open after %.0f s" % WAIT)
+    finally:
+        c.close()
+    if not options_ok(tp):
+        fails.append("no 200 on a new connection afterwards")
+    return fails
+
+
+def udp_largest():
+    """The largest datagram (an OPTIONS of 65,507 bytes) is under nta's
+    maximum: answered 200."""
+    c = Conn("udp")
+    try:
+        cid = ident()
+        data = big("udp", 0)(cid, "udp")
+        c.send(big("udp", 65507 - len(data))(cid, "udp"))
+        got, _ = c.final(cid)
+        return [] if got == 200 else ["got %s, not 200" % got]
+    finally:
+        c.close()
+
+
+def split(tp):
+    """An OPTIONS in two writes 1 s apart is one message: answered 200
+    (a message still arriving is not cut off)."""
+    c = Conn(tp)
+    try:
+        cid = ident()
+        data = request("OPTIONS", tp, cid)
+        c.send(data[:40])
+        time.sleep(1)
+        c.send(data[40:])
+        got, _ = c.final(cid)
+        return [] if got == 200 else ["got %s" % got]
+    finally:
+        c.close()
+
+
+def trickle(tp, limit):
+    """Half an OPTIONS, then one byte every limit/3 (never idle for
+    64*T1): trunkd closes the connection once the message is 128*T1 old
+    (between 2*limit and 2*limit + WAIT), never answering it."""
+    fails = []
+    c = Conn(tp)
+    try:
+        data = request("OPTIONS", tp, ident())
+        t0 = time.monotonic()
+        c.send(data[:40])
+        i = 40
+        while not c.closed and time.monotonic() - t0 < 2 * limit + WAIT:
+            closed, msgs = c.wait_closed(limit / 3)
+            if msgs:
+                fails.append("answered")
+            if closed:
+                break
+            try:
+                c.send(data[i:i + 1])
+            except OSError:
+                c.closed = True
+            i += 1
+        took = time.monotonic() - t0
+        if not c.closed:
+            fails.append("still open after %.1f s" % took)
+        elif took < 2 * limit - 0.5:
+            fails.append("closed after %.1f s, before %.1f s" % (
+                took, 2 * limit))
+    finally:
+        c.close()
+    return fails
+
+
 LIMIT = 64 * 0.05  # 64*T1, sip_t1 = 50ms in trunkd.conf
 
 CASES = {
+    # Limits: messages larger than nta's maximum, half messages that
+    # stall or trickle, keep-alives that are not half messages.
+    "udp-largest": udp_largest,
+    "tls-split": lambda: split("tls"),
+    "tcp-split": lambda: split("tcp"),
+    "tcp-oversize": lambda: oversize("tcp", 2100000),
+    "tls-oversize": lambda: oversize("tls", 2100000),
+    "tcp-trickle": lambda: trickle("tcp", LIMIT),
+    "tls-trickle": lambda: trickle("tls", LIMIT),
+    # A request line Sofia cannot read, over UDP: answered all the same.
+    "udp-lwsruri": udp_case(lwsruri, 400, ANSWER + [
+        lambda cid: r"^SIP/2\.0 400 Bad Request Line\r$",
+        lambda cid: r"^CSeq: 1 INVITE\r$"]),
+    "udp-intmeth": udp_case(intmeth, 501, ANSWER + [
+        lambda cid: r"^CSeq: 1 !interesting-Method0123456789_\*\+`\.%indeed'~\r$"]),
+    "udp-badvers": udp_case(badvers, 505, ANSWER),
+    "udp-ack": udp_case(ack_lws, None),
+    "udp-no-via": udp_case(no_via, None),
     # Half a message, then silence.
     "tcp-half": lambda: half("tcp", LIMIT),
     "tls-half": lambda: half("tls", LIMIT),
@@ -269,8 +469,9 @@ CASES = {
     "tcp-keepalive": lambda: keepalive_kept("tcp", LIMIT),
     # A request line Sofia cannot read, then a good OPTIONS in the same
     # write: closed (the OPTIONS is lost with the framing).
-    "tcp-lwsruri": lambda: stream_case(lwsruri, None)("tcp"),
-    "tls-lwsruri": lambda: stream_case(lwsruri, None)("tls"),
+    "tcp-lwsruri": lambda: stream_case(lwsruri, 400)("tcp"),
+    "tls-lwsruri": lambda: stream_case(lwsruri, 400)("tls"),
+    "tcp-intmeth": lambda: stream_case(intmeth, 501)("tcp"),
     "tcp-binary": lambda: stream_case(binary, None)("tcp"),
     "tls-binary": lambda: stream_case(binary, None)("tls"),
     # nta's own 400 for a bad header, then the connection is closed.
@@ -281,7 +482,7 @@ CASES = {
 
 def main():
     failed = 0
-    for name in sys.argv[7:]:
+    for name in sys.argv[7:] or list(CASES):
         t0 = time.monotonic()
         try:
             fails = CASES[name]()

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# 149-stream-limits: trunkd bounds what one TCP or TLS connection can
+# hold and for how long (stream.py of 148, its trunkd.conf: T1 = 50 ms).
+# A message larger than nta's 2 MB maximum: the connection is closed at
+# once, unanswered, while another connection is served; the largest UDP
+# datagram (65,507 bytes) is under the maximum and answered. Half a
+# message, then nothing: closed after 64*T1 without a byte (TCP: Sofia's
+# receive timeout, which trunkd sets; TLS: trunkd's own timer, Sofia has
+# none), another connection served meanwhile. A byte now and then
+# (slowloris): closed 128*T1 after the message began. CRLF keep-alive
+# pings are not half messages: that connection stays up; a message sent
+# in two parts 1 s apart is answered.
+# REQ: SC-6-1, SC-8-1
+. "$(dirname "$0")/../lib.sh"
+. "$TI_ROOT/tls.sh"
+. "$TI_ROOT/calls.sh"
+ti_setup
+[ -n "$TI_NETNS" ] || { ti_log "SKIP: needs a network namespace (fixed TLS ports)"; exit 77; }
+tls_pki
+tls_config "$TI_ROOT/148-stream-resync/trunkd.conf"
+ti_trunkd_start "$TI_DIR/trunkd.conf"
+ti_wait_port udp 127.0.0.1 5060 5
+ti_wait_port tcp 127.0.0.1 5060 5
+ti_wait_port tcp 127.0.0.1 5061 5
+
+rc=0
+TI_CMD_TIMEOUT=80 ti_exec python3 "$TI_ROOT/148-stream-resync/stream.py" \
+	"$TC_PBX" 127.0.0.1 5060 5060 5061 "$TLS_PKI/ca.pem" \
+	udp-largest tcp-oversize tls-oversize tcp-split tls-split \
+	tcp-half tls-half tcp-trickle tls-trickle tcp-keepalive tls-keepalive \
+	>"$TI_DIR/stream.log" 2>&1 || rc=$?
+cat "$TI_DIR/stream.log" >&2
+[ "$rc" = 0 ] || ti_fail "stream.py: a case failed (exit $rc)"
+ti_stop trunkd 10
+[ "$TI_EXIT_STATUS" = 0 ] || ti_fail "trunkd exited $TI_EXIT_STATUS"
+ti_pass
