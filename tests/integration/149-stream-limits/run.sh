@@ -14,23 +14,9 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/tls.sh"
 . "$TI_ROOT/calls.sh"
+. "$TI_ROOT/148-stream-resync/stream.sh"
 ti_setup
-[ -n "$TI_NETNS" ] || { ti_log "SKIP: needs a network namespace (fixed TLS ports)"; exit 77; }
-tls_pki
-tls_config "$TI_ROOT/148-stream-resync/trunkd.conf"
-ti_trunkd_start "$TI_DIR/trunkd.conf"
-ti_wait_port udp 127.0.0.1 5060 5
-ti_wait_port tcp 127.0.0.1 5060 5
-ti_wait_port tcp 127.0.0.1 5061 5
-
-rc=0
-TI_CMD_TIMEOUT=80 ti_exec python3 "$TI_ROOT/148-stream-resync/stream.py" \
-	"$TC_PBX" 127.0.0.1 5060 5060 5061 "$TLS_PKI/ca.pem" \
+stream_run \
 	udp-largest tcp-oversize tls-oversize tcp-split tls-split \
-	tcp-half tls-half tcp-trickle tls-trickle tcp-keepalive tls-keepalive \
-	>"$TI_DIR/stream.log" 2>&1 || rc=$?
-cat "$TI_DIR/stream.log" >&2
-[ "$rc" = 0 ] || ti_fail "stream.py: a case failed (exit $rc)"
-ti_stop trunkd 10
-[ "$TI_EXIT_STATUS" = 0 ] || ti_fail "trunkd exited $TI_EXIT_STATUS"
+	tcp-half tls-half tcp-trickle tls-trickle tcp-keepalive tls-keepalive
 ti_pass
