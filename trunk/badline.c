@@ -334,5 +334,8 @@ size_t trunk_badline_answer(const char *line, size_t line_len, const char *raw,
 	out_str(&o, "\r\nCSeq: ");
 	out_put(&o, h.cseq.v, h.cseq.n);
 	out_str(&o, "\r\nContent-Length: 0\r\n\r\n");
-	return o.overflow ? 0 : o.len;
+	if (o.overflow)
+		return 0;
+	out[o.len] = '\0'; /* out_put() kept room for it */
+	return o.len;
 }

@@ -450,8 +450,9 @@ bool trunk_sofia_tport_check(void);
  * received, line_len bytes, or NULL: raw's first line; Sofia's failed
  * parse leaves NULs in raw's) into out (size bytes): Vias,
  * From, To (+ tag), Call-ID and CSeq copied, received/rport on the top
- * Via from src; its length, or 0 when no answer can be formed (not a
- * request, ACK, a header missing or doubled, out too small). dest: the
+ * Via from src, NUL-terminated; its length, or 0 when no answer can be
+ * formed (not a request, ACK, a header missing or doubled, out too
+ * small). dest: the
  * status and the UDP port to answer to (rport: src's; else the top Via's,
  * or 5060).
  */
