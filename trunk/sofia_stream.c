@@ -4,8 +4,8 @@
  *
  * Sofia-SIP's stream transport (tport_parse(), 1.12.11; 1.13 has the same
  * code) reacts to a message it cannot parse (a request line it cannot
- * read, a NUL in the head, ...), to one larger than nta's maximum size
- * (413), and to a half message that timed out (TPTAG_TIMEOUT) by
+ * read, a header line without a colon, ...), to one larger than nta's
+ * maximum size (413), and to a half message that timed out (TPTAG_TIMEOUT) by
  * marking the connection "receive closed" and no longer reading it
  * (tport_stall()), but leaves it open: every later message on it is
  * ignored until nta's idle timeout (30 minutes). A PBX that sent one
@@ -75,8 +75,9 @@
 
 #define SUBSYS "trunk.tport"
 
-/* Connections waiting to be closed (more in one loop turn wait for the
- * next message that fails on them: Sofia still ignores them). */
+/* Connections waiting to be closed: more in one loop turn are left as
+ * Sofia leaves them (deaf until its idle timeout; they harm only their
+ * own peer). */
 #define STREAM_QUEUE 64
 /* Connections with a message half read (more are not timed). */
 #define STREAM_HALF 256
@@ -100,7 +101,6 @@ static struct {
 	unsigned n;
 	struct stream_half half[STREAM_HALF];
 	unsigned n_half;
-	unsigned long closed;
 } ss;
 
 typedef void(deliver_f)(tport_t *, msg_t *, msg_t *, tport_compressor_t *,
@@ -133,7 +133,6 @@ static void stream_close_queued(su_root_magic_t *m, su_timer_t *t, void *arg)
 			     tpn && tpn->tpn_port ? tpn->tpn_port : "?",
 			     ss.q[i].why);
 			tport_shutdown(tp, 2);
-			ss.closed++;
 		}
 		tport_unref(tp);
 	}
@@ -149,7 +148,7 @@ static void stream_queue(tport_t *tp, const char *why)
 		if (ss.q[i].tp == tp)
 			return;
 	if (ss.n == STREAM_QUEUE)
-		return; /* closed after its next message */
+		return;
 	ss.q[ss.n].tp = tport_ref(tp);
 	ss.q[ss.n].why = why;
 	ss.n++;
@@ -320,23 +319,27 @@ ssize_t tport_recv_iovec(tport_t const *self, msg_t **in_out_msg,
 /* ---- an answer to a request line Sofia cannot read (badline.c) ---- */
 
 /* The answer's pre-encoded wire image as a message tport can send: one
- * first line holding all of it (msg_prepare() keeps pre-encoded text). */
-static msg_t *badline_msg(char *text, size_t len)
+ * first line holding all of it (msg_prepare() keeps pre-encoded text),
+ * copied into the message (tport may queue it). */
+static msg_t *badline_msg(const char *text, size_t len)
 {
 	msg_t *m = msg_create(sip_default_mclass(), 0);
 	sip_t *sip = sip_object(m);
 	sip_status_t *st;
 	sip_separator_t *sep;
+	char *copy;
 
 	if (!m)
 		return NULL;
 	st = sip_status_create(msg_home(m), 400, "x", NULL);
 	sep = sip_separator_create(msg_home(m));
-	if (!st || !sep) {
+	copy = su_alloc(msg_home(m), len);
+	if (!st || !sep || !copy) {
 		msg_destroy(m);
 		return NULL;
 	}
-	st->st_common->h_data = text, st->st_common->h_len = len;
+	memcpy(copy, text, len);
+	st->st_common->h_data = copy, st->st_common->h_len = len;
 	sep->sep_common->h_data = "", sep->sep_common->h_len = 0;
 	if (msg_header_insert(m, (msg_pub_t *)sip, (msg_header_t *)st) < 0 ||
 	    msg_header_insert(m, (msg_pub_t *)sip, (msg_header_t *)sep) < 0 ||
