@@ -181,77 +181,112 @@ static bool trunk_agent_accepts_sdp(sip_accept_t const *ac)
  * and the rest get 416), a header we act on that does not parse, a body
  * shorter than its Content-Length (400), an unsupported extension in
  * Require (420); then, for requests carrying offers and answers, a body
- * of a type we cannot read (415 with Accept, unless handling=optional)
- * and an INVITE whose Accept rules out an SDP answer (406). 0: fine (and
- * for ACK), else the status was sent.
+ * of a type we cannot read (415, unless handling=optional) and an INVITE
+ * whose Accept rules out an SDP answer (406). Pure: the fuzz target
+ * tests/fuzz/sipmsg runs it on any message Sofia parses.
  */
-int trunk_agent_check_request(nta_incoming_t *irq, sip_t const *sip)
+uint16_t trunk_agent_request_verdict(sip_t const *sip, char *phrase, size_t len)
 {
 	enum url_type_e t = sip->sip_request->rq_url->url_type;
 	size_t got = sip->sip_payload ? sip->sip_payload->pl_len : 0;
-	sip_error_t const *e;
-	char phrase[64];
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	sip_header_t const *h;
+	bool unsupported;
 	size_t i;
 
+	if (len)
+		phrase[0] = '\0';
 	if (sip->sip_request->rq_method == sip_method_ack)
 		return 0; /* nothing can be answered */
-	if (t != url_sip && t != url_sips) {
-		nta_incoming_treply(irq, SIP_416_UNSUPPORTED_URI, TAG_END());
+	if (t != url_sip && t != url_sips)
 		return 416;
-	}
 	/* RFC 5118 4.10: Sofia takes any text in brackets for an IPv6
 	 * reference ("[2001:db8:::192.0.2.1]"). */
 	if (!trunk_agent_host_ok(sip->sip_request->rq_url->url_host)) {
-		nta_incoming_treply(irq, 400, "Bad Request-URI", TAG_END());
+		snprintf(phrase, len, "Bad Request-URI");
 		return 400;
 	}
-	for (e = sip->sip_error; e; e = e->er_next) {
+	/* Sofia's error list holds the headers that did not parse (as
+	 * sip_error_t) and the repeats of single headers, of their own class
+	 * ("Max-Forwards: 70" twice): walk it by sh_next and name each by
+	 * its class, as nta does (a repeat read as a sip_error_t crashed:
+	 * tests/fuzz/sipmsg/corpus/reg-duplicate-max-forwards). */
+	for (h = (sip_header_t const *)sip->sip_error; h; h = h->sh_next) {
+		const char *name = h->sh_class == sip_error_class
+					   ? h->sh_error->er_name
+					   : h->sh_class->hc_name;
+
 		for (i = 0;
-		     e->er_name && i < sizeof(trunk_agent_vital) /
-						   sizeof(trunk_agent_vital[0]);
+		     name && i < sizeof(trunk_agent_vital) /
+					     sizeof(trunk_agent_vital[0]);
 		     i++) {
-			if (strcasecmp(e->er_name, trunk_agent_vital[i]))
+			if (strcasecmp(name, trunk_agent_vital[i]))
 				continue;
-			snprintf(phrase, sizeof(phrase), "Bad %s Header",
+			snprintf(phrase, len, "Bad %s Header",
 				 trunk_agent_vital[i]);
-			nta_incoming_treply(irq, 400, phrase, TAG_END());
 			return 400;
 		}
 	}
 	if (sip->sip_content_length &&
 	    sip->sip_content_length->l_length > got) {
-		nta_incoming_treply(irq, 400,
-				    "Body Shorter Than Content-Length",
-				    TAG_END());
+		snprintf(phrase, len, "Body Shorter Than Content-Length");
 		return 400;
 	}
 	/* An extension we do not support in Require: 420 with Unsupported
 	 * (RFC 3261 8.2.2.3). 100rel (RFC 3262) and timer (RFC 4028) are
 	 * ours: prack.c and call_timer.c honour them. */
-	if (sip->sip_require &&
-	    nta_check_required(irq, sip, trunk_agent_supported(), TAG_END()))
+	unsupported = sip->sip_require &&
+		      sip_has_unsupported(home, trunk_agent_supported(),
+					  sip->sip_require);
+	su_home_deinit(home);
+	if (unsupported)
 		return 420;
 	if (!trunk_agent_offers(sip))
 		return 0;
 	/* RFC 4475 3.3.6: an INVITE with a body of an unknown type. */
 	if (got && !trunk_agent_body_known(sip->sip_content_type) &&
 	    !(sip->sip_content_disposition &&
-	      sip->sip_content_disposition->cd_optional)) {
-		nta_incoming_treply(irq, SIP_415_UNSUPPORTED_MEDIA,
-				    SIPTAG_ACCEPT_STR(TRUNK_ACCEPT), TAG_END());
+	      sip->sip_content_disposition->cd_optional))
 		return 415;
-	}
 	/* RFC 4475 3.3.15: no answer we could give is acceptable. */
 	if (sip->sip_request->rq_method == sip_method_invite &&
-	    !trunk_agent_accepts_sdp(sip->sip_accept)) {
+	    !trunk_agent_accepts_sdp(sip->sip_accept))
+		return 406;
+	return 0;
+}
+
+/* trunk_agent_request_verdict(), its status sent: 0 fine (and for ACK),
+ * else the status that was sent. */
+int trunk_agent_check_request(nta_incoming_t *irq, sip_t const *sip)
+{
+	char phrase[64];
+	uint16_t status =
+		trunk_agent_request_verdict(sip, phrase, sizeof(phrase));
+
+	switch (status) {
+	case 0:
+		break;
+	case 420: /* with Unsupported and Supported */
+		nta_check_required(irq, sip, trunk_agent_supported(),
+				   TAG_END());
+		break;
+	case 415:
+		nta_incoming_treply(irq, SIP_415_UNSUPPORTED_MEDIA,
+				    SIPTAG_ACCEPT_STR(TRUNK_ACCEPT), TAG_END());
+		break;
+	case 406:
 		nta_incoming_treply(
 			irq, SIP_406_NOT_ACCEPTABLE,
 			SIPTAG_ACCEPT_STR(TRUNK_ACCEPT),
 			SIPTAG_WARNING_STR("399 trunkd \"answers are SDP\""),
 			TAG_END());
-		return 406;
+		break;
+	default:
+		nta_incoming_treply(irq, status, phrase[0] ? phrase : NULL,
+				    TAG_END());
+		break;
 	}
-	return 0;
+	return status;
 }
 
 /*

@@ -126,6 +126,10 @@ sip_supported_t const *trunk_agent_supported(void);
  * was sent (416 scheme, 400 bad header or short body, 420 Require). */
 struct nta_incoming_s;
 int trunk_agent_check_request(struct nta_incoming_s *irq, sip_t const *sip);
+/* The status trunk_agent_check_request() sends for sip (0: none), with
+ * its phrase in phrase ("": the standard one); sends nothing. */
+uint16_t trunk_agent_request_verdict(sip_t const *sip, char *phrase,
+				     size_t len);
 /*
  * "host:port" where the side's peers reach us, written to buf: over tls
  * the TLS listener, else the first address bound (nta's Contact). With

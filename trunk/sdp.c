@@ -24,13 +24,57 @@ static void sdp_why(char *why, size_t len, const char *what, const char *d)
 		snprintf(why, len, "%s%s%s", what, d ? ": " : "", d ? d : "");
 }
 
+/*
+ * Does every m= line keep to RFC 4566's grammar (media SP port ["/"
+ * integer] SP proto 1*(SP fmt): tokens, digits, '/', blanks)? Sofia
+ * 1.12.11's sdp_parse() never returns on an m= line of a non-RTP
+ * protocol whose format list has a character outside a token where a
+ * format starts ("m=image 9 udptl t38 ,x"): its parse_media() allocates a
+ * list item per turn without moving on, until memory runs out (found by
+ * tests/fuzz/sdp; corpus/reg-*). So such SDP is refused here, as the
+ * unparsable SDP it is, before Sofia sees it. Lines end at CR or LF, the
+ * text at NUL, as for Sofia.
+ */
+static bool sdp_media_lines_ok(const char *sdp, size_t len)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
+				 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				 "-!#$%&'*+.^_`{|}~/ \t";
+	size_t i;
+	bool media = false, start = true;
+
+	for (i = 0; i < len && sdp[i]; i++) {
+		char c = sdp[i];
+
+		if (c == '\r' || c == '\n') {
+			media = false;
+			start = true;
+			continue;
+		}
+		if (start && c == 'm' && i + 1 < len && sdp[i + 1] == '=') {
+			media = true;
+			i++;
+		} else if (media && !strchr(ok, c)) {
+			return false;
+		}
+		start = false;
+	}
+	return true;
+}
+
 /* Parse with Sofia; NULL and a reason when the text is not usable SDP. */
 static sdp_parser_t *sdp_open(su_home_t *home, const char *sdp, size_t len,
 			      int flags, char *why, size_t whylen)
 {
-	sdp_parser_t *p =
-		sdp_parse(home, sdp, (issize_t)len, sdp_f_strict | flags);
+	sdp_parser_t *p;
 
+	if (!sdp_media_lines_ok(sdp, len)) {
+		sdp_why(why, whylen, "unparsable SDP",
+			"an m= line with a character outside RFC 4566's "
+			"grammar");
+		return NULL;
+	}
+	p = sdp_parse(home, sdp, (issize_t)len, sdp_f_strict | flags);
 	if (!p || !sdp_session(p)) {
 		sdp_why(why, whylen, "unparsable SDP",
 			p ? sdp_parsing_error(p) : "out of memory");

@@ -56,6 +56,9 @@ static void trunk_sofia_flush(struct trunk_sofia_log *sl)
 	sl->used = 0;
 }
 
+/* Sofia's format strings (clang's -Wformat-nonliteral wants to know). */
+static void trunk_sofia_logger(void *stream, char const *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 static void trunk_sofia_logger(void *stream, char const *fmt, va_list ap)
 {
 	struct trunk_sofia_log *sl = stream;

@@ -242,9 +242,10 @@ int trunk_fmt_vsnprintf(char *s, size_t max, const char *fmt, va_list ap)
 
 extern void __chk_fail(void) __attribute__((noreturn));
 int __vsnprintf_chk(char *s, size_t maxlen, int flag, size_t slen,
-		    const char *fmt, va_list ap);
+		    const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
 int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen,
-		   const char *fmt, ...);
+		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static void *next_vsnprintf_chk; /* glibc's */
 
