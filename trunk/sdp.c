@@ -25,39 +25,90 @@ static void sdp_why(char *why, size_t len, const char *what, const char *d)
 }
 
 /*
- * Does every m= line keep to RFC 4566's grammar (media SP port ["/"
- * integer] SP proto 1*(SP fmt): tokens, digits, '/', blanks)? Sofia
- * 1.12.11's sdp_parse() never returns on an m= line of a non-RTP
- * protocol whose format list has a character outside a token where a
- * format starts ("m=image 9 udptl t38 ,x"): its parse_media() allocates a
- * list item per turn without moving on, until memory runs out (found by
- * tests/fuzz/sdp; corpus/reg-*). So such SDP is refused here, as the
- * unparsable SDP it is, before Sofia sees it. Lines end at CR or LF, the
- * text at NUL, as for Sofia.
+ * Sofia 1.12.11's sdp_parse() never returns on some m= lines: in
+ * parse_media() the format list of a non-RTP protocol is read by
+ * token(), which returns NULL without moving on when no token starts
+ * where a format should ("m=image 9 udptl t38 ,x", "m=video 9 TP7R /AVP
+ * 0", a tab after the protocol), and the loop allocates a list item per
+ * turn until memory runs out (found by tests/fuzz/sdp, corpus/reg-*). So
+ * each m= line is read here as parse_media() reads it, and one on which
+ * it would loop makes the SDP unparsable before Sofia sees it. All such
+ * lines break RFC 4566's grammar (fmt = token); for an RTP protocol,
+ * where Sofia reads numbers instead, the same lines fail its parse.
  */
+#define SDP_TOKEN                                                              \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"       \
+	"-!#$%&'*+.^_`{|}~"
+
+/* strspn() within [p, end) */
+static size_t sdp_span(const char *p, const char *end, const char *set)
+{
+	size_t n = 0;
+
+	while (p + n < end && p[n] && strchr(set, p[n]))
+		n++;
+	return n;
+}
+
+/* Sofia's token(): false where it returns NULL without moving r. */
+static bool sdp_token(const char **r, const char *end, const char *sep,
+		      const char *legal, const char *strip)
+{
+	const char *t = *r + (strip ? sdp_span(*r, end, strip) : 0);
+	size_t n = sdp_span(t, end, legal);
+
+	if (!n)
+		return false;
+	if (t + n < end) /* the character after the token is cut */
+		n += 1 + sdp_span(t + n + 1, end, sep);
+	*r = t + n;
+	return true;
+}
+
+/* Sofia's parse_ul() (strtoul: blanks, a sign, digits). */
+static bool sdp_ul(const char **r, const char *end)
+{
+	const char *q = *r + sdp_span(*r, end, " \t\v\f");
+
+	if (q < end && (*q == '+' || *q == '-'))
+		q++;
+	if (q == end || *q < '0' || *q > '9')
+		return false;
+	q += sdp_span(q, end, "0123456789");
+	*r = q + sdp_span(q, end, " \t");
+	return true;
+}
+
+/* The text of an m= line after "m=", [r, end): would parse_media()
+ * loop on it? (It may fail on it otherwise: that is Sofia's to say.) */
+static bool sdp_media_line_loops(const char *r, const char *end)
+{
+	if (!sdp_token(&r, end, " ", SDP_TOKEN, NULL) || !sdp_ul(&r, end))
+		return false;
+	if (r < end && *r == '/' && (++r, !sdp_ul(&r, end)))
+		return false;
+	if (!sdp_token(&r, end, " ", "/" SDP_TOKEN, " "))
+		return false;
+	while (r < end && *r)
+		if (!sdp_token(&r, end, " \t", SDP_TOKEN, " \t"))
+			return true;
+	return false;
+}
+
+/* Lines end at CR or LF, the text at NUL, as for Sofia. */
 static bool sdp_media_lines_ok(const char *sdp, size_t len)
 {
-	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
-				 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-				 "-!#$%&'*+.^_`{|}~/ \t";
-	size_t i;
-	bool media = false, start = true;
+	const char *p = sdp, *end = sdp + len, *eol;
 
-	for (i = 0; i < len && sdp[i]; i++) {
-		char c = sdp[i];
-
-		if (c == '\r' || c == '\n') {
-			media = false;
-			start = true;
-			continue;
-		}
-		if (start && c == 'm' && i + 1 < len && sdp[i + 1] == '=') {
-			media = true;
-			i++;
-		} else if (media && !strchr(ok, c)) {
+	for (; p < end && *p; p = eol + 1) {
+		for (eol = p;
+		     eol < end && *eol && *eol != '\r' && *eol != '\n';)
+			eol++;
+		if (eol - p >= 2 && p[0] == 'm' && p[1] == '=' &&
+		    sdp_media_line_loops(p + 2, eol))
 			return false;
-		}
-		start = false;
+		if (eol == end || !*eol)
+			break;
 	}
 	return true;
 }
@@ -70,8 +121,8 @@ static sdp_parser_t *sdp_open(su_home_t *home, const char *sdp, size_t len,
 
 	if (!sdp_media_lines_ok(sdp, len)) {
 		sdp_why(why, whylen, "unparsable SDP",
-			"an m= line with a character outside RFC 4566's "
-			"grammar");
+			"an m= line with a format that is no token "
+			"(RFC 4566)");
 		return NULL;
 	}
 	p = sdp_parse(home, sdp, (issize_t)len, sdp_f_strict | flags);
@@ -577,25 +628,125 @@ out:
 	return rc;
 }
 
+/* Is this header block of a body part (lines ending in LF or CRLF) one
+ * whose Content-Type (or compact "c") is application/sdp? */
+static bool sdp_part_is_sdp(const char *h, size_t len)
+{
+	const char *end = h + len, *nl, *v;
+	size_t n;
+
+	for (; h < end; h = nl + 1) {
+		nl = memchr(h, '\n', (size_t)(end - h));
+		if (!nl)
+			nl = end;
+		if ((size_t)(nl - h) > 12 &&
+		    !strncasecmp(h, "content-type", 12))
+			v = h + 12;
+		else if (nl - h > 1 && (h[0] == 'c' || h[0] == 'C'))
+			v = h + 1;
+		else
+			continue;
+		v += strspn(v, " \t");
+		if (v >= nl || *v != ':')
+			continue;
+		v += 1 + strspn(v + 1, " \t");
+		n = strlen("application/sdp");
+		if ((size_t)(nl - v) >= n &&
+		    !strncasecmp(v, "application/sdp", n) &&
+		    (v + n == nl || strchr(" \t;\r", v[n])))
+			return true;
+	}
+	return false;
+}
+
+/* Where a part's body starts: after its first empty line (LF or CRLF),
+ * within [hdr, end); NULL when it has none. *hlen: its header block. */
+static const char *sdp_part_body(const char *hdr, const char *end, size_t *hlen)
+{
+	const char *q = hdr, *nl;
+
+	if (q < end &&
+	    (*q == '\n' || (*q == '\r' && q + 1 < end && q[1] == '\n'))) {
+		*hlen = 0; /* no headers at all */
+		return q + (*q == '\r') + 1;
+	}
+	for (; (nl = memchr(q, '\n', (size_t)(end - q))); q = nl + 1) {
+		*hlen = (size_t)(nl + 1 - hdr);
+		if (nl + 1 < end && nl[1] == '\n')
+			return nl + 2;
+		if (nl + 2 < end && nl[1] == '\r' && nl[2] == '\n')
+			return nl + 3;
+	}
+	return NULL;
+}
+
+/* The next "\n--boundary" at or after p (p[-1] may be that LF). */
+static const char *sdp_next_delim(const char *p, const char *end,
+				  const char *delim, size_t dlen)
+{
+	for (p = memmem(p, (size_t)(end - p), "\n--", 3); p;
+	     p = memmem(p + 1, (size_t)(end - p - 1), "\n--", 3))
+		if ((size_t)(end - p - 1) >= dlen &&
+		    !memcmp(p + 1, delim, dlen))
+			return p;
+	return NULL;
+}
+
+/*
+ * RFC 2046 5.1.1 by hand: the first part of type application/sdp. Not
+ * msg_multipart_parse(): in Sofia 1.12.11 a part header it cannot
+ * extract (a NUL in it, found by tests/fuzz/sipmsg) fails an assert(),
+ * and Debian builds it with asserts: trunkd aborted on such a body.
+ * Every delimiter is "--boundary" at the start of the body or of a line;
+ * a part's body ends before the CRLF (or LF) of the next delimiter; its
+ * headers end at its first empty line.
+ */
 msg_payload_t *trunk_sdp_multipart(su_home_t *home,
 				   msg_content_type_t const *ct,
 				   msg_payload_t const *pl)
 {
-	msg_payload_t *copy;
-	msg_multipart_t *mp;
+	const char *param, *p, *end, *hdr, *next, *body;
+	char delim[2 + 70] = "--";
+	size_t blen, dlen, hlen;
 
-	if (!ct || !ct->c_type || strncasecmp(ct->c_type, "multipart/", 10))
+	if (!ct || !ct->c_type || strncasecmp(ct->c_type, "multipart/", 10) ||
+	    !pl || !pl->pl_data ||
+	    !(param = msg_header_find_param(ct->c_common, "boundary=")))
 		return NULL;
-	/* msg_multipart_parse() cuts the body it parses: a copy. */
-	copy = msg_payload_create(home, pl->pl_data, (isize_t)pl->pl_len);
-	mp = copy ? msg_multipart_parse(home, ct, copy) : NULL;
-	for (; mp; mp = mp->mp_next) {
-		if (mp->mp_payload && mp->mp_content_type &&
-		    mp->mp_content_type->c_type &&
-		    !strcasecmp(mp->mp_content_type->c_type, "application/sdp"))
-			return msg_payload_create(
-				home, mp->mp_payload->pl_data,
-				(isize_t)mp->mp_payload->pl_len);
+	/* boundary := 1*70 bchars, quoted or not. */
+	if (*param == '"')
+		param++;
+	blen = strcspn(param, "\"");
+	if (!blen || blen > 70)
+		return NULL;
+	memcpy(delim + 2, param, blen);
+	dlen = blen + 2;
+	p = pl->pl_data;
+	end = p + pl->pl_len;
+	if ((size_t)(end - p) < dlen || memcmp(p, delim, dlen)) {
+		p = sdp_next_delim(p, end, delim, dlen);
+		if (!p)
+			return NULL;
+		p++;
 	}
-	return NULL;
+	/* p is at a delimiter; each turn moves past it. */
+	for (;;) {
+		p += dlen;
+		if (end - p >= 2 && p[0] == '-' && p[1] == '-')
+			return NULL; /* the close delimiter: no SDP part */
+		p = memchr(p, '\n', (size_t)(end - p)); /* transport padding */
+		if (!p)
+			return NULL;
+		hdr = p + 1;
+		next = sdp_next_delim(p, end, delim, dlen);
+		if (!next)
+			return NULL; /* a part without a delimiter after it */
+		body = next > p ? sdp_part_body(hdr, next, &hlen) : NULL;
+		if (body && hlen && sdp_part_is_sdp(hdr, hlen))
+			return msg_payload_create(
+				home, body,
+				(isize_t)(next - body -
+					  (next > body && next[-1] == '\r')));
+		p = next + 1;
+	}
 }

@@ -146,6 +146,12 @@ def main():
         seen.add(data)
         rel = os.path.relpath(path, ROOT).replace("/", "_")
         write("config", rel, data)
+        # The same file with its secrets marked (fuzz_config.c checks
+        # that no error shows FUZZ_SECRET).
+        marked = re.sub(rb"(?m)^(\s*(?:password|tls_key_passphrase)\s*=\s*)"
+                        rb"(.*)$", rb"\1FUZZ_SECRET-\2", data)
+        if marked != data:
+            write("config", "secret-" + rel, marked)
 
 
 if __name__ == "__main__":
