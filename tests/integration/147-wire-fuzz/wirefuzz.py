@@ -1,0 +1,222 @@
+"""A deterministic wire fuzzer for trunkd (test 147).
+
+Usage: wirefuzz.py CONFIG.json COUNT SEED CASE_DIR...
+
+CONFIG.json is 117-torture's (torture.py): per side trunkd's address,
+the sender's address, the other leg's and the number to dial. COUNT
+messages are made from the case templates of the CASE_DIRs (RFC 4475's
+torture messages and the fuzz regressions, expanded by torture.py's own
+expand()), each mutated by a random.Random(SEED): bytes flipped, special
+octets inserted (NUL, CR, LF, high bytes, separators), spans deleted or
+repeated, header lines repeated, dropped or swapped, numbers replaced by
+limits, the message cut. The same SEED gives the same messages. They go
+to both sides in turn, over UDP and over TCP (a new connection each),
+in batches; whatever trunkd answers is read and counted, never judged.
+The other leg (torture.py's Peer, on the peer addresses) refuses every
+INVITE trunkd places with 486 and answers the rest 200, so no call
+outlives its batch for long.
+
+After every batch trunkd must answer an OPTIONS with 200 on each side
+over each transport within 5 s: it is alive and not stuck. Exits 1 on
+the first failed probe.
+"""
+import importlib.util
+import os
+import random
+import select
+import socket
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+spec = importlib.util.spec_from_file_location(
+    "torture", os.path.join(HERE, "..", "117-torture", "torture.py"))
+torture = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(torture)
+
+BATCH = 50
+PROBE_WAIT = 5.0
+SPECIAL = [b"\x00", b"\r", b"\n", b"\r\n", b",", b";", b"<", b">", b'"',
+           b"%", b"\x90\x90", b" ", b"\t", b":", b"@", b"/", b"=", b"[",
+           b"]", b"\xc3\xa9", b"\r\n\r\n", b"--"]
+NUMBERS = [b"0", b"-1", b"65536", b"4294967296", b"18446744073709551616",
+           b"99999999999999999999", b"70", b"1"]
+
+
+class Peer(torture.Peer):
+    """The other leg: 486 to every INVITE, 200 to the rest, ACK eaten."""
+
+    def handle(self):
+        data, src = self.s.recvfrom(65535)
+        msg = data.decode("utf-8", "replace")
+        if msg.startswith("SIP/2.0") or msg.startswith("ACK "):
+            return
+        status = "486 Busy Here" if msg.startswith("INVITE ") else "200 OK"
+        try:
+            self.reply(msg, src, status)
+        except (TypeError, AttributeError):
+            pass  # a request trunkd would never send: nothing to answer
+
+
+def mutate(rng, data):
+    data = bytearray(data)
+    for _ in range(rng.randint(1, 3)):
+        if not data:
+            break
+        op = rng.randrange(9)
+        pos = rng.randrange(len(data))
+        if op == 0:
+            data[pos] = rng.randrange(256)
+        elif op == 1:
+            data[pos:pos] = rng.choice(SPECIAL)
+        elif op == 2:
+            del data[pos:pos + rng.randint(1, 16)]
+        elif op == 3:
+            chunk = data[pos:pos + rng.randint(1, 24)]
+            data[pos:pos] = chunk * rng.randint(1, 20)
+        elif op in (4, 5, 6):
+            head, sep, body = bytes(data).partition(b"\r\n\r\n")
+            lines = head.split(b"\r\n")
+            if len(lines) > 2:
+                i = rng.randrange(1, len(lines))
+                j = rng.randrange(1, len(lines))
+                if op == 4:
+                    lines.insert(j, lines[i])  # a header repeated
+                elif op == 5:
+                    del lines[i]
+                else:
+                    lines[i], lines[j] = lines[j], lines[i]
+            data = bytearray(b"\r\n".join(lines) + sep + body)
+        elif op == 7:
+            digits = [k for k in range(len(data)) if 48 <= data[k] <= 57]
+            if digits:
+                k = rng.choice(digits)
+                end = k
+                while end < len(data) and 48 <= data[end] <= 57:
+                    end += 1
+                data[k:end] = rng.choice(NUMBERS)
+        else:
+            del data[rng.randrange(1, len(data) + 1):]
+    return bytes(data[:16000])
+
+
+class Side:
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.trunkd = tuple(cfg["trunkd"])
+        self.udp = socket.socket(torture.family(cfg["self"]),
+                                 socket.SOCK_DGRAM)
+        self.udp.bind((cfg["self"], 0))
+        self.udp_addr = torture.hostport(*self.udp.getsockname()[:2])
+
+    def values(self, tp, ident, addr):
+        host, port = self.trunkd
+        return {"TRUNKD": torture.hostport(host, port),
+                "HOST": torture.hostport(host, port).rsplit(":", 1)[0],
+                "PORT": str(port), "SELF": addr, "IP": self.cfg["self"],
+                "TP": tp.upper(), "tp": tp, "CALLEE": self.cfg["callee"],
+                "ID": ident}
+
+    def send(self, tp, data, pump):
+        if tp == "udp":
+            self.udp.sendto(data, self.trunkd)
+            return
+        s = socket.socket(torture.family(self.cfg["self"]),
+                          socket.SOCK_STREAM)
+        s.bind((self.cfg["self"], 0))
+        s.settimeout(PROBE_WAIT)
+        try:
+            s.connect(self.trunkd)
+            s.sendall(data)
+        except OSError as e:
+            raise SystemExit("tcp to %s: %s" % (self.cfg["name"], e))
+        finally:
+            s.close()
+        pump()
+
+    def probe(self, tp, n, pump):
+        """OPTIONS over a new socket; True on its 200."""
+        conn = torture.Conn(tp, self.cfg["self"], self.trunkd)
+        cid = "wf-probe-%s-%s-%d" % (self.cfg["name"], tp, n)
+        host = torture.hostport(*self.trunkd)
+        msg = ("OPTIONS sip:%s SIP/2.0\r\n"
+               "Via: SIP/2.0/%s %s;rport;branch=z9hG4bK-%s\r\n"
+               "Max-Forwards: 70\r\nFrom: <sip:probe@%s>;tag=p%d\r\n"
+               "To: <sip:%s>\r\nCall-ID: %s\r\nCSeq: 1 OPTIONS\r\n"
+               "Content-Length: 0\r\n\r\n" % (host, tp.upper(), conn.addr,
+                                             cid, conn.host, n, host, cid))
+        conn.send(msg.encode())
+        deadline = time.time() + PROBE_WAIT
+        try:
+            while time.time() < deadline:
+                pump()
+                if not select.select([conn.s], [], [], 0.05)[0]:
+                    continue
+                for m in conn.recv_ready():
+                    if cid in m and torture.status_of(m) == 200:
+                        return True
+                if conn.closed:
+                    return False
+            return False
+        finally:
+            conn.close()
+
+
+def main():
+    cfg = torture.json.load(open(sys.argv[1]))
+    count, seed = int(sys.argv[2]), int(sys.argv[3])
+    templates = []
+    for d in sys.argv[4:]:
+        for f in sorted(os.listdir(d)):
+            if f.endswith(".sip"):
+                templates.append(torture.load_case(os.path.join(d, f))[1])
+    rng = random.Random(seed)
+    sides = [Side(s) for s in cfg["sides"]]
+    peers = {}
+    for s in cfg["sides"]:
+        peers.setdefault(tuple(s["peer"]), Peer(s["peer"]))
+    socks = [p.s for p in peers.values()] + [s.udp for s in sides]
+
+    def pump():
+        while True:
+            ready = select.select(socks, [], [], 0)[0]
+            if not ready:
+                return
+            for r in ready:
+                p = next((p for p in peers.values() if p.s is r), None)
+                if p:
+                    p.handle()
+                else:
+                    data = r.recv(65535)
+                    st = torture.status_of(data.decode("latin-1"))
+                    statuses[st] = statuses.get(st, 0) + 1
+
+    statuses = {}
+    start = time.time()
+    for i in range(count):
+        side = sides[i % len(sides)]
+        tp = side.cfg["transports"][(i // len(sides)) %
+                                    len(side.cfg["transports"])]
+        template = rng.choice(templates)
+        addr = side.udp_addr if tp == "udp" else \
+            torture.hostport(side.cfg["self"], 5999)
+        data = torture.expand(template, side.values(tp, "wf%d" % i, addr))
+        side.send(tp, mutate(rng, data), pump)
+        pump()
+        if (i + 1) % BATCH and i + 1 != count:
+            continue
+        for s in sides:
+            for t in s.cfg["transports"]:
+                if not s.probe(t, i, pump):
+                    print("after message %d: no 200 to OPTIONS on %s/%s"
+                          % (i, s.cfg["name"], t), flush=True)
+                    sys.exit(1)
+    seen = ", ".join("%s x%d" % (k, v) for k, v in
+                     sorted(statuses.items(), key=lambda kv: str(kv[0])))
+    print("%d mutated messages (seed %d) in %.1f s; trunkd answered %s; "
+          "an OPTIONS after every %d got 200 on every side and transport"
+          % (count, seed, time.time() - start, seen, BATCH), flush=True)
+
+
+if __name__ == "__main__":
+    main()
