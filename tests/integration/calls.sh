@@ -415,3 +415,56 @@ tc_sse_states_are()
 	shift
 	[ "$(tc_sse_states "$trunk")" = "$(printf '%s\n' "$@")" ]
 }
+
+# tc_torture_start: trunkd for 117-torture's torture.py (also 147), with
+# T1 = 50 ms (an INVITE whose answer trunkd must discard ends by Timer B
+# after 3.2 s), and $TI_DIR/sides.json: the PBX toward the enterprise
+# side and the carrier toward the trunk side, each the other's far end,
+# over UDP and TCP.
+tc_torture_start()
+{
+	TC_GLOBAL='sip_t1 = 50ms' tc_trunkd_start
+	cat >"$TI_DIR/sides.json" <<JSON
+{"sides": [
+ {"name": "ent", "trunkd": ["127.0.0.1", $(ti_port 5060)],
+  "self": "$TC_PBX", "peer": ["$TC_CARRIER", $(ti_port 5090)],
+  "callee": "+15550100001", "transports": ["udp", "tcp"]},
+ {"name": "trunk", "trunkd": ["127.0.0.1", $(ti_port 5080)],
+  "self": "$TC_CARRIER", "peer": ["$TC_PBX", $(ti_port 5070)],
+  "callee": "+15550100001", "transports": ["udp", "tcp"]}]}
+JSON
+}
+
+# tc_torture SECONDS CASE_DIR [CASE...]: torture.py's cases (all, or those
+# named) sent to the sides of $TI_DIR/sides.json, bounded by SECONDS; its
+# log is shown and a wrong outcome fails the test.
+tc_torture()
+{
+	local rc=0 secs=$1
+	shift
+	TI_CMD_TIMEOUT=$secs ti_exec python3 \
+		"$TI_ROOT/117-torture/torture.py" "$TI_DIR/sides.json" "$@" \
+		>"$TI_DIR/torture.log" 2>&1 || rc=$?
+	cat "$TI_DIR/torture.log" >&2
+	[ "$rc" = 0 ] ||
+		ti_fail "torture.py: a message got the wrong outcome (exit $rc)"
+}
+
+# tc_torture_end: after bad input, trunkd still places a call each way
+# with real peers (SIPp), holds no call and exits 0 on SIGTERM (under
+# ASan: no report); then the test passes.
+tc_torture_end()
+{
+	tc_outbound_call u1
+	tc_peer pbx "$TC_PBX" 5070 "$TI_ROOT/peers/pbx-answer.xml" \
+		-set trunkd "$(tc_trunkd ent)" -set max_forwards 69
+	tc_carrier carrier "$TI_ROOT/peers/carrier-invite.xml" \
+		-s +15550100001 ||
+		ti_fail "the carrier's call after the bad input failed"
+	tc_peer_wait pbx
+	calls=$(ti_ctl calls) || ti_fail "trunkctl calls: $calls"
+	ti_json_check "$calls" "len(j['calls']) == 0" "calls left over"
+	ti_stop trunkd 10
+	[ "$TI_EXIT_STATUS" = 0 ] || ti_fail "trunkd exited $TI_EXIT_STATUS"
+	ti_pass
+}

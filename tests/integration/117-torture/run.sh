@@ -17,34 +17,6 @@
 . "$TI_ROOT/calls.sh"
 ti_setup
 
-# T1 = 50 ms: an INVITE whose answer trunkd must discard (3.1.2.19) ends
-# by Timer B after 3.2 s instead of 32 s.
-TC_GLOBAL='sip_t1 = 50ms' tc_trunkd_start
-cat >"$TI_DIR/sides.json" <<JSON
-{"sides": [
- {"name": "ent", "trunkd": ["127.0.0.1", $(ti_port 5060)],
-  "self": "$TC_PBX", "peer": ["$TC_CARRIER", $(ti_port 5090)],
-  "callee": "+15550100001", "transports": ["udp", "tcp"]},
- {"name": "trunk", "trunkd": ["127.0.0.1", $(ti_port 5080)],
-  "self": "$TC_CARRIER", "peer": ["$TC_PBX", $(ti_port 5070)],
-  "callee": "+15550100001", "transports": ["udp", "tcp"]}]}
-JSON
-rc=0
-TI_CMD_TIMEOUT=75 ti_exec python3 "$TI_TEST_DIR/torture.py" \
-	"$TI_DIR/sides.json" "$TI_TEST_DIR/cases" "$@" \
-	>"$TI_DIR/torture.log" 2>&1 || rc=$?
-cat "$TI_DIR/torture.log" >&2
-[ "$rc" = 0 ] || ti_fail "torture.py: a message got the wrong outcome (exit $rc)"
-
-# trunkd still places calls both ways with real peers, and holds none.
-tc_outbound_call u1
-tc_peer pbx "$TC_PBX" 5070 "$TI_ROOT/peers/pbx-answer.xml" \
-	-set trunkd "$(tc_trunkd ent)" -set max_forwards 69
-tc_carrier carrier "$TI_ROOT/peers/carrier-invite.xml" -s +15550100001 ||
-	ti_fail "the carrier's call after the torture messages failed"
-tc_peer_wait pbx
-calls=$(ti_ctl calls) || ti_fail "trunkctl calls: $calls"
-ti_json_check "$calls" "len(j['calls']) == 0" "calls left over"
-ti_stop trunkd 10
-[ "$TI_EXIT_STATUS" = 0 ] || ti_fail "trunkd exited $TI_EXIT_STATUS"
-ti_pass
+tc_torture_start
+tc_torture 75 "$TI_TEST_DIR/cases" "$@"
+tc_torture_end

@@ -10,6 +10,7 @@
 # message and exits 0 on SIGTERM (no crash, no sanitizer report).
 # REQ: SC-15-1, SC-6-1
 . "$(dirname "$0")/../lib.sh"
+. "$TI_ROOT/calls.sh"
 ti_setup
 if [ -z "$TI_NETNS" ]; then
 	ti_log "SKIP: needs a network namespace (fixed IPv6 ports)"
@@ -31,12 +32,7 @@ cat >"$TI_DIR/sides.json" <<JSON
   "peer": ["::1", 5070], "callee": "+15550100001",
   "transports": ["udp", "tcp"]}]}
 JSON
-rc=0
-TI_CMD_TIMEOUT=60 ti_exec python3 "$TI_ROOT/117-torture/torture.py" \
-	"$TI_DIR/sides.json" "$TI_TEST_DIR/cases" "$@" \
-	>"$TI_DIR/torture.log" 2>&1 || rc=$?
-cat "$TI_DIR/torture.log" >&2
-[ "$rc" = 0 ] || ti_fail "torture.py: a message got the wrong outcome (exit $rc)"
+tc_torture 60 "$TI_TEST_DIR/cases" "$@"
 calls=$(ti_ctl calls) || ti_fail "trunkctl calls: $calls"
 ti_json_check "$calls" "len(j['calls']) == 0" "calls left over"
 ti_stop trunkd 10
