@@ -657,6 +657,74 @@ static int multipart_sdp(void)
 	return 0;
 }
 
+/* Issue 3: the m= lines Sofia 1.12.11's sdp_parse() loops on forever
+ * (found by tests/fuzz/sdp) are refused as unparsable SDP, at once;
+ * their well-formed neighbours still parse. */
+static int remote_format_loop(void)
+{
+	static const char head[] = "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\n"
+				   "c=IN IP4 192.0.2.10\r\nt=0 0\r\n";
+	const char *bad[] = { "m=image 9 udptl t38 ,x\r\n",
+			      "m=video 3227TP7R /AVP 0 12\r\n",
+			      "m=image 9 udptl \t\r\n", "m=o 0T\x90\x90" };
+	const char *good[] = { "m=image 9 udptl t38\r\n",
+			       "m=audio 9 RTP/AVP 0 8\r\n",
+			       "m=application 9 TCP/MSRP *\r\n" };
+	struct trunk_sdp_remote r;
+	char sdp[256], why[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(sdp, sizeof(sdp), "%s%s", head, bad[i]);
+		why[0] = '\0';
+		CHECK(trunk_sdp_remote(sdp, strlen(sdp), &r, why,
+				       sizeof(why)) == EINVAL);
+		CHECK(strstr(why, "no token") != NULL);
+	}
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(sdp, sizeof(sdp), "%s%s", head, good[i]);
+		CHECK(trunk_sdp_remote(sdp, strlen(sdp), &r, why,
+				       sizeof(why)) == 0);
+		CHECK(r.nstreams == 1);
+	}
+	return 0;
+}
+
+/* The SDP part is found whatever else a multipart holds (a NUL in a
+ * part's header aborted Sofia's msg_multipart_parse(), tests/fuzz/sipmsg),
+ * with a quoted boundary and LF line ends too; no delimiter after a
+ * part, or none at all, is no SDP. */
+static int multipart_robust(void)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	static const char nul[] =
+		"--b1\r\nContent-Type: application/"
+		"octet-stream\r\nX\0y: 1\r\n\r\n\x01\r\n"
+		"--b1\r\nc: Application/SDP ; x=1\r\n\r\n" SDP_A
+		"\r\n--b1--\r\n";
+	const char *lf = "preamble\n--b 2\nContent-Type: application/sdp\n\n"
+			 "v=0\n\n--b 2--\n";
+	const char *open = "--b1\r\nContent-Type: application/sdp\r\n\r\n"
+			   "v=0\r\n";
+	msg_payload_t *pl = msg_payload_create(home, nul, sizeof(nul) - 1);
+	msg_content_type_t *b1 =
+		msg_content_type_make(home, "multipart/mixed;boundary=b1");
+	msg_content_type_t *b2 =
+		msg_content_type_make(home, "multipart/mixed;boundary=\"b 2\"");
+	msg_payload_t *sdp;
+
+	CHECK(pl && b1 && b2);
+	sdp = trunk_sdp_multipart(home, b1, pl);
+	CHECK(sdp && sdp->pl_len == strlen(SDP_A) &&
+	      !memcmp(sdp->pl_data, SDP_A, sdp->pl_len));
+	sdp = trunk_sdp_multipart(home, b2, msg_payload_make(home, lf));
+	CHECK(sdp && sdp->pl_len == 4 && !memcmp(sdp->pl_data, "v=0\n", 4));
+	CHECK(!trunk_sdp_multipart(home, b1, msg_payload_make(home, open)));
+	CHECK(!trunk_sdp_multipart(home, b2, pl));
+	su_home_deinit(home);
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{ "remote_basic", remote_basic },
 	{ "remote_rtcp_and_v6", remote_rtcp_and_v6 },
@@ -684,6 +752,8 @@ static const struct unit_case cases[] = {
 	{ "shape_answer", shape_answer },
 	{ "shape_offer", shape_offer },
 	{ "multipart_sdp", multipart_sdp },
+	{ "remote_format_loop", remote_format_loop },
+	{ "multipart_robust", multipart_robust },
 };
 
 UNIT_MAIN(cases)
