@@ -141,6 +141,18 @@ static bool trunk_agent_host_ok(const char *host)
 	return inet_pton(AF_INET6, buf, &a) == 1;
 }
 
+/* A From or To URI trunkd can use: one Sofia could read, and a sip: or
+ * sips: one with a host. */
+static bool trunk_agent_uri_ok(url_t const *u)
+{
+	if (!u)
+		return true;
+	if (u->url_type == url_invalid)
+		return false;
+	return (u->url_type != url_sip && u->url_type != url_sips) ||
+	       (u->url_host && *u->url_host);
+}
+
 /* Requests whose body is an SDP offer or answer (RFC 3264, 3262, 3311). */
 static bool trunk_agent_offers(sip_t const *sip)
 {
@@ -226,6 +238,18 @@ uint16_t trunk_agent_request_verdict(sip_t const *sip, char *phrase, size_t len)
 				 trunk_agent_vital[i]);
 			return 400;
 		}
+	}
+	/* A From or To URI that is none (RFC 3261 25.1): Sofia keeps
+	 * "From: \x04sip:2001@host>" as an invalid URL without host (user
+	 * "2001@host>"), which made a From for the other leg that nta could
+	 * not send (500; tests/fuzz/sipmsg/corpus/reg-from-without-host). */
+	if (!trunk_agent_uri_ok(sip->sip_from ? sip->sip_from->a_url : NULL)) {
+		snprintf(phrase, len, "Bad From Header");
+		return 400;
+	}
+	if (!trunk_agent_uri_ok(sip->sip_to ? sip->sip_to->a_url : NULL)) {
+		snprintf(phrase, len, "Bad To Header");
+		return 400;
 	}
 	if (sip->sip_content_length &&
 	    sip->sip_content_length->l_length > got) {

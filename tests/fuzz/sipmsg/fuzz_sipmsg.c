@@ -174,6 +174,26 @@ static void fuzz_session_timer(sip_t const *sip)
 	(void)trunk_st_uas(&c, &m, &st, &min_se);
 }
 
+/* A call that would be placed: leg B's From and Request-URI, which
+ * trunkd builds from leg A's INVITE, must be what Sofia parses back as
+ * such (a From of A's that Sofia half-parsed once made a From nta could
+ * not send: 500 instead of 400). */
+static void fuzz_check_leg_b(const struct call_route *r)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	sip_from_t *f = r->from[0] ? sip_from_make(home, r->from) : NULL;
+	url_t *u = url_make(home, r->ruri);
+
+	if ((r->from[0] && (!f || !f->a_url->url_host)) || !u || !u->url_host) {
+		fprintf(stderr,
+			"fuzz_sipmsg: leg B's From <%s> or R-URI <%s> "
+			"does not parse\n",
+			r->from, r->ruri);
+		abort();
+	}
+	su_home_deinit(home);
+}
+
 /* trunk_call_invite() up to the point a call is created. */
 static void fuzz_invite(sip_t const *sip)
 {
@@ -191,10 +211,12 @@ static void fuzz_invite(sip_t const *sip)
 	if (!sip->sip_max_forwards || sip->sip_max_forwards->mf_count) {
 		fuzz_session_timer(sip);
 		for (i = 0; i < 3; i++)
-			call_route_decide(&gw,
-					  i ? TRUNK_SIDE_ENTERPRISE
-					    : TRUNK_SIDE_TRUNK,
-					  from[i], sip, NULL, true, r, &res);
+			if (!call_route_decide(&gw,
+					       i ? TRUNK_SIDE_ENTERPRISE
+						 : TRUNK_SIDE_TRUNK,
+					       from[i], sip, NULL, true, r,
+					       &res))
+				fuzz_check_leg_b(r);
 	}
 	free(r);
 }
