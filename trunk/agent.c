@@ -203,7 +203,8 @@ uint16_t trunk_agent_request_verdict(sip_t const *sip, char *phrase, size_t len)
 	size_t got = sip->sip_payload ? sip->sip_payload->pl_len : 0;
 	su_home_t home[1] = { SU_HOME_INIT(home) };
 	sip_header_t const *h;
-	bool unsupported;
+	bool unsupported,
+		invite = sip->sip_request->rq_method == sip_method_invite;
 	size_t i;
 
 	if (len)
@@ -239,15 +240,19 @@ uint16_t trunk_agent_request_verdict(sip_t const *sip, char *phrase, size_t len)
 			return 400;
 		}
 	}
-	/* A From or To URI that is none (RFC 3261 25.1): Sofia keeps
+	/* An INVITE's From or To URI that is none (RFC 3261 25.1), which
+	 * the call's other leg would be made from (other requests use
+	 * neither; 117's badaspec OPTIONS keeps its 200): Sofia keeps
 	 * "From: \x04sip:2001@host>" as an invalid URL without host (user
 	 * "2001@host>"), which made a From for the other leg that nta could
 	 * not send (500; tests/fuzz/sipmsg/corpus/reg-from-without-host). */
-	if (!trunk_agent_uri_ok(sip->sip_from ? sip->sip_from->a_url : NULL)) {
+	if (invite &&
+	    !trunk_agent_uri_ok(sip->sip_from ? sip->sip_from->a_url : NULL)) {
 		snprintf(phrase, len, "Bad From Header");
 		return 400;
 	}
-	if (!trunk_agent_uri_ok(sip->sip_to ? sip->sip_to->a_url : NULL)) {
+	if (invite &&
+	    !trunk_agent_uri_ok(sip->sip_to ? sip->sip_to->a_url : NULL)) {
 		snprintf(phrase, len, "Bad To Header");
 		return 400;
 	}
