@@ -141,13 +141,14 @@ static bool trunk_agent_host_ok(const char *host)
 	return inet_pton(AF_INET6, buf, &a) == 1;
 }
 
-/* A From or To URI trunkd can use: one Sofia could read, and a sip: or
- * sips: one with a host. */
+/* A From or To URI trunkd can use: one Sofia could read, absolute (with
+ * a scheme: "From: 1.100.20>" is none), and a sip: or sips: one with a
+ * host. */
 static bool trunk_agent_uri_ok(url_t const *u)
 {
 	if (!u)
 		return true;
-	if (u->url_type == url_invalid)
+	if (u->url_type == url_invalid || !u->url_scheme)
 		return false;
 	return (u->url_type != url_sip && u->url_type != url_sips) ||
 	       (u->url_host && *u->url_host);

@@ -202,8 +202,10 @@ static void policy_forward(const struct trunk_policy_in *in, const char *domain,
 	issize_t n = url_e(uri, sizeof(uri), f->a_url);
 
 	/* A caller URI or name too long for our From is not cut (that could
-	 * forge another one): the caller becomes unavailable, or nameless. */
-	if (n < 0 || (size_t)n >= sizeof(uri))
+	 * forge another one), nor one that would end our <...> early
+	 * (Sofia keeps "1.100.20>" as a URI): the caller becomes
+	 * unavailable, or nameless. */
+	if (n < 0 || (size_t)n >= sizeof(uri) || uri[strcspn(uri, "<>\" \t")])
 		snprintf(uri, sizeof(uri), "sip:unavailable@unknown.invalid");
 	if (dn && (!*dn || strlen(dn) + strlen(uri) + 4 > sizeof(out->from)))
 		dn = NULL;
