@@ -66,6 +66,8 @@ void call_txn_clear(struct call_txn *t)
 		nta_incoming_destroy(t->irq);
 	if (t->orq)
 		nta_outgoing_destroy(t->orq);
+	if (t->prack_bare)
+		nta_outgoing_destroy(t->prack_bare);
 	call_reinvite_undo_free(t);
 	memset(t, 0, sizeof(*t));
 }
@@ -297,13 +299,15 @@ int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
 static int call_bye_response(struct trunk_call *call, nta_outgoing_t *orq,
 			     sip_t const *sip)
 {
+	struct call_leg *to = orq == call->a.bye   ? &call->a
+			      : orq == call->b.bye ? &call->b
+						   : NULL;
 	nta_outgoing_t *again;
 
-	if (orq == call->b.bye &&
-	    (again = call_auth_retry(call, &call->b, orq, sip,
-				     call_bye_response))) {
+	if (to && (again = call_auth_retry(call, to, orq, sip,
+					   call_bye_response))) {
 		nta_outgoing_destroy(orq);
-		call->b.bye = again;
+		to->bye = again;
 	}
 	return 0;
 }

@@ -119,6 +119,8 @@ struct call_txn {
 	nta_reliable_t *rel;	   /* our reliable 18x to the asker with it */
 	nta_incoming_t *prack;	   /* the asker's PRACK with the answer */
 	nta_outgoing_t *prack_out; /* our PRACK to the answerer */
+	/* Our bodiless PRACK of another reliable 18x (call_dialog.c). */
+	nta_outgoing_t *prack_bare;
 };
 
 struct trunk_flow;
@@ -260,10 +262,11 @@ void call_ack_leg(struct trunk_call *call, nta_leg_t *leg, struct call_leg *to,
 void call_ack_or_defer(struct trunk_call *call, struct call_leg *to,
 		       uint32_t cseq_n, bool offer_in_2xx);
 void call_send_bye(struct trunk_call *call, struct call_leg *to);
-/* A carrier's 401/407 (sip) to orq, our request in leg TO's dialog: the
- * request sent again once with credentials (cb, call: as orq's), or NULL
- * when not ours to answer (another leg, no credentials, or orq already
- * was the retry: credentials refused). The caller lets orq go. */
+/* A carrier's 401/407 (sip) to orq, our request in leg TO's dialog (leg
+ * B toward a trunk, or leg A of a call from one): the request sent again
+ * once with credentials (cb, call: as orq's), or NULL when not ours to
+ * answer (a leg toward the enterprise, no credentials, or orq already was
+ * the retry: credentials refused). The caller lets orq go. */
 nta_outgoing_t *call_auth_retry(struct trunk_call *call, struct call_leg *to,
 				nta_outgoing_t *orq, sip_t const *sip,
 				nta_response_f *cb);
@@ -294,6 +297,11 @@ bool call_reinvite_2xx_unusable(struct trunk_call *call, struct call_txn *t,
 				uint32_t cseq, sip_t const *sip);
 msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
 			const char *method, msg_payload_t const *body);
+/* The [trunk] whose carrier a leg faces (leg B's toward a trunk, leg A's
+ * for a call from one), NULL toward the enterprise: the credentials of
+ * call_auth() and call_auth_retry(). */
+const char *call_leg_trunk(const struct trunk_call *call,
+			   const struct call_leg *leg);
 int call_b_send_invite(struct trunk_call *call);
 /* Where an enterprise user is reached (a phone's binding, else the PBX):
  * 0 with r->ruri set, or a SIP status. */

@@ -50,10 +50,10 @@ static sip_contact_t *contact_shared(struct trunk_gateway *gw, const char *str)
 
 int call_leg_family(const struct trunk_call *call, const struct call_leg *leg)
 {
-	const char *name = leg == &call->a ? call->a_trunk : call->trunk;
+	const char *name = call_leg_trunk(call, leg);
 	const struct config_section *t;
 
-	if (leg->side != TRUNK_SIDE_TRUNK || !name[0])
+	if (!name)
 		return 0;
 	t = trunk_config_trunk(call->gw->cfg, name);
 	return t ? trunk_config_family(t) : 0;

@@ -102,9 +102,38 @@ static void call_txn_answer(struct trunk_call *call, struct call_txn *t,
 			    CALL_BODY_TAGS(&body), TAG_END());
 }
 
+/* The answer to call_txn_prack's PRACK: a carrier's challenge gets it
+ * again with credentials (once); anything else ends it. */
+static int call_txn_prack_response(struct trunk_call *call,
+				   nta_outgoing_t *orq, sip_t const *sip)
+{
+	struct call_txn *t = orq == call->reinvite.prack_bare ? &call->reinvite
+			     : orq == call->other.prack_bare  ? &call->other
+							      : NULL;
+	int status =
+		sip ? sip->sip_status->st_status : nta_outgoing_status(orq);
+	nta_outgoing_t *again;
+
+	if (!t || status < 200)
+		return 0;
+	if ((again = call_auth_retry(call, call_peer(t->from), orq, sip,
+				     call_txn_prack_response))) {
+		nta_outgoing_destroy(orq);
+		t->prack_bare = again;
+		return 0;
+	}
+	if (status >= 300)
+		LOGW("trunk.call", call->ctx,
+		     "leg %c answered our PRACK with %d",
+		     t->from == &call->a ? 'B' : 'A', status);
+	nta_outgoing_destroy(orq);
+	t->prack_bare = NULL;
+	return 0;
+}
+
 /* PRACK a reliable 18x to the INVITE t sent; false for a retransmission
  * (each RSeq once: nta drops what it saw PRACKed; this guards the relay
- * too). */
+ * too). With the digest of a carrier that challenged us before. */
 static bool call_txn_prack(struct trunk_call *call, struct call_txn *t,
 			   nta_outgoing_t *orq, sip_t const *sip)
 {
@@ -115,8 +144,15 @@ static bool call_txn_prack(struct trunk_call *call, struct call_txn *t,
 	if (t->rseq && sip->sip_rseq->rs_response <= t->rseq)
 		return false;
 	t->rseq = sip->sip_rseq->rs_response;
-	if (!nta_outgoing_prack(to->leg, orq, NULL, NULL, CALL_HOP(to), sip,
-				CALL_TPORT_TAG(to), TAG_END()))
+	if (t->prack_bare) /* the last one's answer no longer matters */
+		nta_outgoing_destroy(t->prack_bare);
+	t->prack_bare = nta_outgoing_prack(
+		to->leg, orq, call_txn_prack_response, call, CALL_HOP(to), sip,
+		CALL_TPORT_TAG(to),
+		SIPTAG_HEADER((sip_header_t *)call_auth(call, to, "PRACK",
+							NULL)),
+		TAG_END());
+	if (!t->prack_bare)
 		LOGW("trunk.call", call->ctx,
 		     "cannot PRACK a reliable %u to a re-INVITE",
 		     sip->sip_status->st_status);
@@ -488,28 +524,37 @@ void call_ack_leg(struct trunk_call *call, nta_leg_t *leg, struct call_leg *to,
 			     TAG_END());
 }
 
-/* Authorization for a request on leg B toward a carrier that challenged
+const char *call_leg_trunk(const struct trunk_call *call,
+			   const struct call_leg *leg)
+{
+	const char *name = leg == &call->a ? call->a_trunk : call->trunk;
+
+	return leg->side == TRUNK_SIDE_TRUNK && name[0] ? name : NULL;
+}
+
+/* Authorization for a request toward a leg's carrier that challenged
  * this trunk before (the nonce is reused: REG-4; on the scratch home), or
- * NULL. The digest
- * covers the request's own R-URI: the initial one for our INVITE, the
- * remote target inside the dialog. */
+ * NULL. The digest covers the request's own R-URI: the initial one for
+ * our INVITE on leg B, the remote target inside the dialog (either leg:
+ * leg A faces the trunk a call came from). */
 msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
 			const char *method, msg_payload_t const *body)
 {
 	sip_contact_t const *target = NULL;
 	sip_route_t const *route = NULL;
 	msg_header_t *h = NULL;
+	const char *trunk = call_leg_trunk(call, to);
 	url_t const *url;
 
-	if (to != &call->b || !call->trunk[0])
+	if (!trunk)
 		return NULL;
-	if (call->state == CALL_CALLING && call->route) {
+	if (to == &call->b && call->state == CALL_CALLING && call->route) {
 		url = url_make(trunk_scratch_get(call->gw), call->route->ruri);
 	} else {
 		nta_leg_get_route(to->leg, &route, &target);
 		url = target ? target->m_url : NULL;
 	}
-	if (!url || trunk_auth_headers(call->gw, call->trunk,
+	if (!url || trunk_auth_headers(call->gw, trunk,
 				       trunk_scratch_get(call->gw), method, url,
 				       body, &h))
 		return NULL;
@@ -530,21 +575,21 @@ nta_outgoing_t *call_auth_retry(struct trunk_call *call, struct call_leg *to,
 				nta_response_f *cb)
 {
 	int status = sip ? sip->sip_status->st_status : 0;
+	const char *trunk = call_leg_trunk(call, to);
 	nta_outgoing_t *again;
 	msg_t *msg;
 
-	if ((status != 401 && status != 407) || to != &call->b ||
-	    !call->trunk[0] || !to->leg)
+	if ((status != 401 && status != 407) || !trunk || !to->leg)
 		return NULL;
 	if (call_auth_was_retry(call, orq)) {
 		LOGE("trunk.call", call->ctx,
-		     "trunk %s refused our credentials for %s (%d): check "
-		     "username and password",
-		     call->trunk, nta_outgoing_method_name(orq), status);
+		     "trunk %s refused our credentials for %s on leg %c (%d): "
+		     "check username and password",
+		     trunk, nta_outgoing_method_name(orq),
+		     to == &call->a ? 'A' : 'B', status);
 		return NULL;
 	}
-	msg = trunk_auth_request_again(call->gw, call->trunk, to->leg, orq,
-				       sip);
+	msg = trunk_auth_request_again(call->gw, trunk, to->leg, orq, sip);
 	if (!msg)
 		return NULL;
 	again = nta_outgoing_mcreate(
@@ -556,17 +601,21 @@ nta_outgoing_t *call_auth_retry(struct trunk_call *call, struct call_leg *to,
 	}
 	call->auth_retried[call->auth_retried_next++ % 4] = again;
 	LOGI("trunk.call", call->ctx,
-	     "%s challenged by the carrier (%d): sent again with credentials",
-	     nta_outgoing_method_name(orq), status);
+	     "%s on leg %c challenged by the carrier (%d): sent again with "
+	     "credentials",
+	     nta_outgoing_method_name(orq), to == &call->a ? 'A' : 'B',
+	     status);
 	return again;
 }
 
 void call_auth_bye_release(struct trunk_call *call, struct call_leg *leg)
 {
+	const char *trunk = call_leg_trunk(call, leg);
+
 	if (!leg->bye)
 		return;
-	if (leg != &call->b ||
-	    !trunk_auth_bye_adopt(call->gw, call->trunk,
+	if (!trunk ||
+	    !trunk_auth_bye_adopt(call->gw, trunk,
 				  trunk_agent_nta(call->gw->agents[leg->side]),
 				  leg->bye, leg->hop,
 				  call_auth_was_retry(call, leg->bye)))

@@ -75,9 +75,16 @@ static int reoffer_response(struct trunk_call *call, nta_outgoing_t *orq,
 	struct trunk_sdp_leg *tl = &call->sdp[to == &call->a ? 0 : 1];
 	struct trunk_sdp_leg none = { 0 };
 	struct trunk_sdp_remote rs;
+	nta_outgoing_t *again;
 
 	if (orq != call->reoffer || status < 200)
 		return 0;
+	/* A carrier's challenge: the same re-INVITE with credentials. */
+	if ((again = call_auth_retry(call, to, orq, sip, reoffer_response))) {
+		nta_outgoing_destroy(orq);
+		call->reoffer = again;
+		return 0;
+	}
 	call->reoffer = NULL;
 	if (status >= 300 || !sip) {
 		nta_outgoing_destroy(orq);

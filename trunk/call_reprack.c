@@ -82,9 +82,18 @@ static int reprack_x_response(struct trunk_call *call, nta_outgoing_t *orq,
 	struct call_txn *t = &call->reinvite;
 	int status =
 		sip ? sip->sip_status->st_status : nta_outgoing_status(orq);
+	nta_outgoing_t *again;
 
 	if (status < 200 || orq != t->prack_out)
 		return 0;
+	/* A carrier's challenge: the same PRACK (answer included) again
+	 * with credentials, once (REG-4, STA-6). */
+	if ((again = call_auth_retry(call, call_peer(t->from), orq, sip,
+				     reprack_x_response))) {
+		nta_outgoing_destroy(orq);
+		t->prack_out = again;
+		return 0;
+	}
 	nta_outgoing_destroy(orq);
 	t->prack_out = NULL;
 	if (status >= 300)
@@ -92,6 +101,8 @@ static int reprack_x_response(struct trunk_call *call, nta_outgoing_t *orq,
 		     leg_name(call, call_peer(t->from)), status);
 	if (!t->prack)
 		return 0;
+	if (status == 401 || status == 407) /* ours, never relayed bare */
+		status = 403, sip = NULL;
 	nta_incoming_treply(t->prack, status,
 			    sip ? sip->sip_status->st_phrase : NULL, TAG_END());
 	nta_incoming_destroy(t->prack);

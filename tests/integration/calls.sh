@@ -468,3 +468,20 @@ tc_torture_end()
 	[ "$TI_EXIT_STATUS" = 0 ] || ti_fail "trunkd exited $TI_EXIT_STATUS"
 	ti_pass
 }
+
+# tc_digest PEER METHOD HEADER NONCE_PREFIX USER PASSWORD: the METHOD
+# requests SIPp peer PEER received whose HEADER (Authorization or
+# Proxy-Authorization) answers a nonce NONCE_PREFIX... carry digests that
+# verify for USER/PASSWORD, and not for another password (the check can
+# fail); peers/digest_check.py reads PEER.msg.txt (SIPp's verifyauth
+# reads Authorization only).
+tc_digest()
+{
+	local peer=$1 method=$2 header=$3 prefix=$4 user=$5 password=$6 out
+	out=$(python3 "$TI_ROOT/peers/digest_check.py" "$TI_DIR/$peer.msg.txt" \
+		"$method" "$header" "$prefix" "$user" "$password") ||
+		ti_fail "$peer: $method $header on nonce $prefix did not verify: $out"
+	! python3 "$TI_ROOT/peers/digest_check.py" "$TI_DIR/$peer.msg.txt" \
+		"$method" "$header" "$prefix" "$user" "not-$password" >/dev/null ||
+		ti_fail "$peer: digest_check.py accepts a wrong password"
+}

@@ -8,23 +8,15 @@
 # per trunk, REG-4).
 # REQ: REG-4, STA-6
 . "$(dirname "$0")/../lib.sh"
+. "$TI_ROOT/calls.sh"
 ti_setup
 
 ti_config_default --drop "trunk local" "$TI_TEST_DIR/trunk.conf"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 
-# digest TRACE METHOD HEADER NONCE_PREFIX: its digests verify for the
-# trunk's credentials, and not for another password (the check can fail).
-digest()
-{
-	local out
-	out=$(python3 "$TI_TEST_DIR/digest_check.py" "$TI_DIR/$1.msg.txt" \
-		"$2" "$3" "$4" trunkuser trunk-secret-9) ||
-		ti_fail "$1: $2 $3 on nonce $4 did not verify: $out"
-	! python3 "$TI_TEST_DIR/digest_check.py" "$TI_DIR/$1.msg.txt" \
-		"$2" "$3" "$4" trunkuser not-the-password >/dev/null ||
-		ti_fail "$1: digest_check.py accepts a wrong password"
-}
+# digest PEER METHOD HEADER NONCE_PREFIX: tc_digest for the trunk's
+# credentials.
+digest() { tc_digest "$@" trunkuser trunk-secret-9; }
 
 no_calls()
 {
