@@ -304,8 +304,8 @@ static int call_bye_response(struct trunk_call *call, nta_outgoing_t *orq,
 						   : NULL;
 	nta_outgoing_t *again;
 
-	if (to && (again = call_auth_retry(call, to, orq, sip,
-					   call_bye_response))) {
+	if (to &&
+	    (again = call_auth_retry(call, to, orq, sip, call_bye_response))) {
 		nta_outgoing_destroy(orq);
 		to->bye = again;
 	}

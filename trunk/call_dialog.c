@@ -104,8 +104,8 @@ static void call_txn_answer(struct trunk_call *call, struct call_txn *t,
 
 /* The answer to call_txn_prack's PRACK: a carrier's challenge gets it
  * again with credentials (once); anything else ends it. */
-static int call_txn_prack_response(struct trunk_call *call,
-				   nta_outgoing_t *orq, sip_t const *sip)
+static int call_txn_prack_response(struct trunk_call *call, nta_outgoing_t *orq,
+				   sip_t const *sip)
 {
 	struct call_txn *t = orq == call->reinvite.prack_bare ? &call->reinvite
 			     : orq == call->other.prack_bare  ? &call->other
@@ -146,12 +146,12 @@ static bool call_txn_prack(struct trunk_call *call, struct call_txn *t,
 	t->rseq = sip->sip_rseq->rs_response;
 	if (t->prack_bare) /* the last one's answer no longer matters */
 		nta_outgoing_destroy(t->prack_bare);
-	t->prack_bare = nta_outgoing_prack(
-		to->leg, orq, call_txn_prack_response, call, CALL_HOP(to), sip,
-		CALL_TPORT_TAG(to),
-		SIPTAG_HEADER((sip_header_t *)call_auth(call, to, "PRACK",
-							NULL)),
-		TAG_END());
+	t->prack_bare =
+		nta_outgoing_prack(to->leg, orq, call_txn_prack_response, call,
+				   CALL_HOP(to), sip, CALL_TPORT_TAG(to),
+				   SIPTAG_HEADER((sip_header_t *)call_auth(
+					   call, to, "PRACK", NULL)),
+				   TAG_END());
 	if (!t->prack_bare)
 		LOGW("trunk.call", call->ctx,
 		     "cannot PRACK a reliable %u to a re-INVITE",
@@ -177,7 +177,8 @@ static bool call_txn_prack(struct trunk_call *call, struct call_txn *t,
  * ours and answers its PRACK; when the answerer sends a reliable one
  * (although our re-INVITE does not offer 100rel), we PRACK it here,
  * without a body, or it would retransmit it and fail the re-INVITE after
- * 64 x T1 (RFC 3262 3). nta frees the callback-less PRACK.
+ * 64 x T1 (RFC 3262 3); a carrier that challenges that PRACK gets it
+ * again with credentials (call_txn_prack_response).
  */
 static void call_reinvite_provisional(struct trunk_call *call,
 				      nta_outgoing_t *orq, sip_t const *sip)
@@ -554,9 +555,9 @@ msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
 		nta_leg_get_route(to->leg, &route, &target);
 		url = target ? target->m_url : NULL;
 	}
-	if (!url || trunk_auth_headers(call->gw, trunk,
-				       trunk_scratch_get(call->gw), method, url,
-				       body, &h))
+	if (!url ||
+	    trunk_auth_headers(call->gw, trunk, trunk_scratch_get(call->gw),
+			       method, url, body, &h))
 		return NULL;
 	return h;
 }
@@ -603,8 +604,7 @@ nta_outgoing_t *call_auth_retry(struct trunk_call *call, struct call_leg *to,
 	LOGI("trunk.call", call->ctx,
 	     "%s on leg %c challenged by the carrier (%d): sent again with "
 	     "credentials",
-	     nta_outgoing_method_name(orq), to == &call->a ? 'A' : 'B',
-	     status);
+	     nta_outgoing_method_name(orq), to == &call->a ? 'A' : 'B', status);
 	return again;
 }
 

@@ -48,6 +48,7 @@ struct trunk_auth_bye;
 struct trunk_abandoned;
 struct nta_outgoing_s;
 struct trunk_binding;
+struct trunk_nonces;
 struct trunk_reg;
 struct trunk_admission;
 struct call_contact;
@@ -76,6 +77,9 @@ struct trunk_gateway {
 	 * to CANCEL them and end a late 2xx (call_abandon.c) */
 	struct trunk_abandoned *abandoned;
 	struct trunk_binding *bindings; /* owned: phones' registrations */
+	/* owned: digest nonces issued to phones and PBXs (nonce.c), made at
+	 * the first challenge */
+	struct trunk_nonces *nonces;
 	struct dialplan *plan;	/* owned: compiled [dialplan] file, or NULL */
 	struct trunk_reg *regs; /* owned: registration-mode trunks */
 	struct trunk_reg *regs_retiring; /* owned: un-REGISTERing (reload) */
@@ -359,6 +363,7 @@ trunk_binding_next(struct trunk_gateway *gw, const char *phone,
 		   const struct trunk_binding *prev);
 void trunk_binding_info(const struct trunk_binding *b,
 			struct trunk_binding_info *info);
+/* The registrar's state at the gateway's end: bindings and nonces. */
 void trunk_bindings_free(struct trunk_gateway *gw);
 
 /* trunk_config.c: the [trunk NAME] section (name NULL: the first), or

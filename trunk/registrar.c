@@ -3,20 +3,21 @@
  * trunkd with digest authentication (RFC 3261 10, 22; RFC 2617) and their
  * contacts become bindings that calls to their extension reach.
  *
- * Nonces are stateless: "<unix time hex>.<md5(secret:time:realm) hex>"
- * with a random per-process secret, valid for TRUNK_NONCE_TTL seconds
- * (an older one gets a new challenge with stale=true). Bindings expire
- * lazily: an expired binding is dropped whenever the bindings are read.
+ * Nonces are trunkd's own, signed with a random per-process secret and
+ * remembered in a bounded table with the nonce counts used (nonce.c): a
+ * digest is accepted once per nonce count, valid for TRUNK_NONCE_TTL
+ * seconds; an expired, forgotten or replayed one gets a new challenge
+ * with stale=true. Bindings expire lazily: an expired binding is dropped
+ * whenever the bindings are read.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "flow.h"
 #include "gateway.h"
+#include "nonce.h"
 
 #include <sofia-sip/auth_digest.h>
 #include <sofia-sip/msg_addr.h>
@@ -24,11 +25,9 @@
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
-#include <sofia-sip/su_md5.h>
 #include <sofia-sip/su_tag.h>
 
-#define SUBSYS		"trunk.registrar"
-#define TRUNK_NONCE_TTL 300
+#define SUBSYS "trunk.registrar"
 
 struct trunk_binding {
 	struct trunk_binding *next;
@@ -38,55 +37,20 @@ struct trunk_binding {
 	time_t expires;
 };
 
-static char registrar_secret[33];
-
-static void registrar_secret_init(void)
+/* The nonce table, made at the first challenge; NULL (after an ERROR)
+ * without randomness: nonces would be guessable. */
+static struct trunk_nonces *registrar_nonces(struct trunk_gateway *gw)
 {
-	unsigned char rnd[16];
-	int fd, i;
-
-	if (registrar_secret[0])
-		return;
-	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || read(fd, rnd, sizeof(rnd)) != (ssize_t)sizeof(rnd)) {
-		/* Without randomness, nonces would be guessable: refuse. */
-		LOGE(SUBSYS, NULL, "no /dev/urandom: phones cannot register");
-		if (fd >= 0)
-			close(fd);
-		return;
+	if (gw->nonces)
+		return gw->nonces;
+	gw->nonces = malloc(sizeof(*gw->nonces));
+	if (gw->nonces && trunk_nonces_init(gw->nonces)) {
+		free(gw->nonces);
+		gw->nonces = NULL;
+		LOGE(SUBSYS, NULL,
+		     "no /dev/urandom: phones and PBXs cannot authenticate");
 	}
-	close(fd);
-	for (i = 0; i < 16; i++)
-		snprintf(registrar_secret + 2 * i, 3, "%02x", rnd[i]);
-}
-
-static void registrar_nonce(char out[64], time_t t, const char *realm)
-{
-	char digest[33];
-	su_md5_t md5[1];
-
-	su_md5_init(md5);
-	su_md5_strupdate(md5, registrar_secret);
-	su_md5_update(md5, ":", 1);
-	su_md5_update(md5, &t, sizeof(t));
-	su_md5_update(md5, ":", 1);
-	su_md5_strupdate(md5, realm);
-	su_md5_hexdigest(md5, digest);
-	snprintf(out, 64, "%llx.%s", (unsigned long long)t, digest);
-}
-
-/* 1: valid and fresh, 0: ours but too old (stale), -1: not ours. */
-static int registrar_nonce_check(const char *nonce, const char *realm)
-{
-	unsigned long long t;
-	char want[64];
-
-	if (!nonce || sscanf(nonce, "%llx.", &t) != 1)
-		return -1;
-	registrar_nonce(want, (time_t)t, realm);
-	if (strcmp(want, nonce))
-		return -1;
-	return time(NULL) - (time_t)t <= TRUNK_NONCE_TTL ? 1 : 0;
+	return gw->nonces;
 }
 
 const struct config_section *trunk_phone_find(const struct config *cfg,
@@ -114,9 +78,9 @@ static void registrar_challenge(struct trunk_gateway *gw, nta_incoming_t *irq,
 				bool proxy, bool stale)
 {
 	const char *realm = registrar_realm(gw);
-	char nonce[64], hdr[256];
+	char nonce[TRUNK_NONCE_LEN], hdr[256];
 
-	registrar_nonce(nonce, time(NULL), realm);
+	trunk_nonce_issue(gw->nonces, time(NULL), realm, nonce);
 	snprintf(hdr, sizeof(hdr),
 		 "Digest realm=\"%s\", nonce=\"%s\", algorithm=MD5, "
 		 "qop=\"auth\"%s",
@@ -131,12 +95,39 @@ static void registrar_challenge(struct trunk_gateway *gw, nta_incoming_t *irq,
 				    TAG_END());
 }
 
+/* A digest that verified: is its nonce count new (nonce.c)? 1, or 0
+ * (stale, or a replay: a new challenge with stale=true), -1 (not our
+ * nonce, a malformed count). */
+static int registrar_nonce_use(struct trunk_gateway *gw,
+			       auth_response_t const *ar, const char *method,
+			       const struct config_section *who)
+{
+	const char *nc = ar->ar_qop ? (ar->ar_nc ? ar->ar_nc : "") : NULL;
+
+	switch (trunk_nonce_use(gw->nonces, time(NULL), registrar_realm(gw),
+				ar->ar_nonce, nc)) {
+	case TRUNK_NONCE_OK:
+		return 1;
+	case TRUNK_NONCE_STALE:
+		return 0;
+	case TRUNK_NONCE_REPLAY:
+		LOGW(SUBSYS, config_section_name(who),
+		     "%s: digest replayed (nonce count %s already used): "
+		     "challenged again",
+		     method, nc ? nc : "none, nonce used once");
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 /*
  * Check one Authorization/Proxy-Authorization header list: the digest for
  * our realm must answer a nonce of ours with the password of pbx (its
- * username), or without pbx of the [phone] its username names (*who).
- * 1: verified, 0: our nonce but stale, -1: wrong (unknown user, not our
- * nonce, bad response), -2: no digest for our realm.
+ * username), or without pbx of the [phone] its username names (*who),
+ * with a nonce count not used before (registrar_nonce_use).
+ * 1: verified, 0: ours but stale or replayed, -1: wrong (unknown user,
+ * not our nonce, bad response), -2: no digest for our realm.
  */
 static int registrar_verify(struct trunk_gateway *gw, msg_auth_t const *au,
 			    const char *method,
@@ -163,16 +154,15 @@ static int registrar_verify(struct trunk_gateway *gw, msg_auth_t const *au,
 			*who = pbx;
 		else
 			*who = NULL;
-		rc = registrar_nonce_check(ar->ar_nonce, realm);
-		if (!*who || rc < 0) {
-			rc = -1;
+		rc = -1;
+		if (!*who || !ar->ar_nonce)
 			break;
-		}
 		auth_digest_ha1(ha1, ar->ar_username, realm,
 				config_get_str(*who, "password"));
 		auth_digest_response(ar, resp, ha1, method, NULL, 0);
-		if (!ar->ar_response || strcmp(resp, ar->ar_response))
-			rc = -1;
+		/* Only a digest that verifies may use up a nonce count. */
+		if (ar->ar_response && !strcmp(resp, ar->ar_response))
+			rc = registrar_nonce_use(gw, ar, method, *who);
 		break;
 	}
 	su_home_deinit(home);
@@ -192,8 +182,7 @@ static int registrar_check(struct trunk_gateway *gw, nta_incoming_t *irq,
 	int rc;
 
 	*who = NULL;
-	registrar_secret_init();
-	if (!registrar_secret[0]) {
+	if (!registrar_nonces(gw)) {
 		nta_incoming_treply(irq, SIP_500_INTERNAL_SERVER_ERROR,
 				    TAG_END());
 		return 0;
@@ -536,4 +525,6 @@ void trunk_bindings_free(struct trunk_gateway *gw)
 		gw->bindings = b->next;
 		free(b);
 	}
+	free(gw->nonces);
+	gw->nonces = NULL;
 }

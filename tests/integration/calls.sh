@@ -22,12 +22,18 @@ TC_STRANGER=127.0.0.4 # neither the PBX nor the carrier: gets 403
 # [global] section) and its four listeners up.
 tc_trunkd_start()
 {
-	local p tr
 	cat "$TI_ROOT/peers/calls.conf" "$@" |
 		TC_ADD=${TC_GLOBAL:-} awk '{ print }
 			/^\[global\]$/ && ENVIRON["TC_ADD"] != "" { print ENVIRON["TC_ADD"] }' \
 			>"$TI_DIR/src.conf"
 	ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
+	tc__trunkd_up
+}
+
+# tc__trunkd_up: trunkd on $TI_DIR/trunkd.conf, its four listeners up.
+tc__trunkd_up()
+{
+	local p tr
 	ti_trunkd_start "$TI_DIR/trunkd.conf"
 	for p in 5060 5080; do
 		for tr in udp tcp; do
@@ -469,19 +475,43 @@ tc_torture_end()
 	ti_pass
 }
 
-# tc_digest PEER METHOD HEADER NONCE_PREFIX USER PASSWORD: the METHOD
+# Credentials of peers/calls.conf's [trunk carrier] in the tests whose
+# carrier challenges (tc_trunkd_auth_start).
+TC_AUTH_USER=trunkuser
+TC_AUTH_PASSWORD=trunk-secret-9
+
+# tc_trunkd_auth_start: tc_trunkd_start with username TC_AUTH_USER and
+# password TC_AUTH_PASSWORD in [trunk carrier], for a carrier that
+# challenges (REG-4, STA-6).
+tc_trunkd_auth_start()
+{
+	tc_section_conf "trunk carrier" "$TI_ROOT/peers/calls.conf" \
+		"username = $TC_AUTH_USER" "password = $TC_AUTH_PASSWORD"
+	tc__trunkd_up
+}
+
+# tc_digest PEER METHOD HEADER NONCE_PREFIX [USER PASSWORD]: the METHOD
 # requests SIPp peer PEER received whose HEADER (Authorization or
 # Proxy-Authorization) answers a nonce NONCE_PREFIX... carry digests that
-# verify for USER/PASSWORD, and not for another password (the check can
-# fail); peers/digest_check.py reads PEER.msg.txt (SIPp's verifyauth
-# reads Authorization only).
+# verify for USER/PASSWORD (TC_AUTH_USER/TC_AUTH_PASSWORD), and not for
+# another password (the check can fail); peers/digest_check.py reads
+# PEER.msg.txt (SIPp's verifyauth reads Authorization only).
 tc_digest()
 {
-	local peer=$1 method=$2 header=$3 prefix=$4 user=$5 password=$6 out
+	local peer=$1 method=$2 header=$3 prefix=$4 out
+	local user=${5:-$TC_AUTH_USER} password=${6:-$TC_AUTH_PASSWORD}
 	out=$(python3 "$TI_ROOT/peers/digest_check.py" "$TI_DIR/$peer.msg.txt" \
 		"$method" "$header" "$prefix" "$user" "$password") ||
 		ti_fail "$peer: $method $header on nonce $prefix did not verify: $out"
 	! python3 "$TI_ROOT/peers/digest_check.py" "$TI_DIR/$peer.msg.txt" \
 		"$method" "$header" "$prefix" "$user" "not-$password" >/dev/null ||
 		ti_fail "$peer: digest_check.py accepts a wrong password"
+}
+
+# tc_no_calls: trunkctl status shows no call (for ti_wait_until).
+tc_no_calls()
+{
+	local st
+	st=$(ti_ctl status) || return 1
+	[ "$(ti_json "$st" 'j["calls"]')" = 0 ]
 }

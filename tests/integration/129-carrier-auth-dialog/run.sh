@@ -14,17 +14,6 @@ ti_setup
 ti_config_default --drop "trunk local" "$TI_TEST_DIR/trunk.conf"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 
-# digest PEER METHOD HEADER NONCE_PREFIX: tc_digest for the trunk's
-# credentials.
-digest() { tc_digest "$@" trunkuser trunk-secret-9; }
-
-no_calls()
-{
-	local st
-	st=$(ti_ctl status) || return 1
-	[ "$(ti_json "$st" 'j["calls"]')" = 0 ]
-}
-
 # 1. Call 1: challenged on the INVITE, a re-INVITE (answered, then
 # refused) and the BYE.
 ti_carrier carrier carrier.xml
@@ -32,14 +21,14 @@ rc=0
 ti_sipp pbx "$TI_TEST_DIR/pbx.xml" u1 127.0.0.1 "$(ti_port 5060)" || rc=$?
 [ "$rc" = 0 ] || ti_fail "PBX scenario failed (SIPp exit $rc)"
 ti_carrier_done carrier
-ti_wait_until 10 no_calls || ti_fail "call 1 still up in trunkd"
+ti_wait_until 10 tc_no_calls || ti_fail "call 1 still up in trunkd"
 # Exactly two INVITEs per challenge: 2 initial + 2 hold + 2 resume.
 n=$(grep -c '^INVITE ' "$TI_DIR/carrier.msg.txt" || true)
 [ "$n" = 6 ] || ti_fail "the carrier got $n INVITEs, expected 6"
 n=$(grep -c '^BYE ' "$TI_DIR/carrier.msg.txt" || true)
 [ "$n" = 2 ] || ti_fail "the carrier got $n BYEs, expected 2"
-digest carrier INVITE Proxy-Authorization inv-
-digest carrier BYE Proxy-Authorization bye-
+tc_digest carrier INVITE Proxy-Authorization inv-
+tc_digest carrier BYE Proxy-Authorization bye-
 
 # 2. Call 2: the cached nonce, no challenge.
 ti_carrier cached carrier-cached.xml
@@ -49,9 +38,9 @@ ti_exec sipp -sn uac -t u1 -m 1 -i 127.0.0.1 -p "$(ti_port 5070)" \
 	"127.0.0.1:$(ti_port 5060)" >"$TI_DIR/pbx2.screen.txt" 2>&1 || rc=$?
 [ "$rc" = 0 ] || ti_fail "the PBX's second call failed (SIPp exit $rc)"
 ti_carrier_done cached
-digest cached INVITE Proxy-Authorization bye-
-digest cached BYE Proxy-Authorization bye-
-ti_wait_until 10 no_calls || ti_fail "call 2 still up in trunkd"
+tc_digest cached INVITE Proxy-Authorization bye-
+tc_digest cached BYE Proxy-Authorization bye-
+ti_wait_until 10 tc_no_calls || ti_fail "call 2 still up in trunkd"
 ! grep -qF trunk-secret-9 "$TI_DIR/trunkd.log" ||
 	ti_fail "the trunk's password is in trunkd's log"
 ti_pass

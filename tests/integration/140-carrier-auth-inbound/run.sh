@@ -12,22 +12,7 @@
 . "$TI_ROOT/calls.sh"
 ti_setup
 
-tc_section_conf "trunk carrier" "$TI_ROOT/peers/calls.conf" \
-	"username = trunkuser" "password = trunk-secret-9"
-ti_trunkd_start "$TI_DIR/trunkd.conf"
-for tr in udp tcp; do
-	ti_wait_port "$tr" 127.0.0.1 "$(ti_port 5060)" 5
-	ti_wait_port "$tr" 127.0.0.1 "$(ti_port 5080)" 5
-done
-
-digest() { tc_digest "$@" trunkuser trunk-secret-9; }
-
-no_calls()
-{
-	local st
-	st=$(ti_ctl status) || return 1
-	[ "$(ti_json "$st" 'j["calls"]')" = 0 ]
-}
+tc_trunkd_auth_start
 
 # 1. Call 1: challenged on a re-INVITE, an UPDATE, a refused re-INVITE
 # and the BYE.
@@ -36,15 +21,15 @@ rc=0
 tc_carrier carrier "$TI_TEST_DIR/carrier.xml" -s +15550100001 || rc=$?
 [ "$rc" = 0 ] || ti_fail "carrier scenario failed (SIPp exit $rc)"
 tc_peer_wait pbx
-ti_wait_until 10 no_calls || ti_fail "call 1 still up in trunkd"
+ti_wait_until 10 tc_no_calls || ti_fail "call 1 still up in trunkd"
 # 1 initial + 2 hold + 2 refused; 2 UPDATEs; 2 BYEs.
 for m in INVITE:5 UPDATE:2 BYE:2; do
 	n=$(grep -c "^${m%:*} " "$TI_DIR/carrier.msg.txt" || true)
 	[ "$n" = "${m#*:}" ] ||
 		ti_fail "the carrier got $n ${m%:*}s, expected ${m#*:}"
 done
-digest carrier UPDATE Proxy-Authorization upd-
-digest carrier BYE Proxy-Authorization bye-
+tc_digest carrier UPDATE Proxy-Authorization upd-
+tc_digest carrier BYE Proxy-Authorization bye-
 grep -q "refused our credentials for INVITE on leg A" "$TI_DIR/trunkd.log" ||
 	ti_fail "no ERROR for the refused credentials in trunkd's log"
 
@@ -54,8 +39,8 @@ rc=0
 tc_carrier cached "$TI_TEST_DIR/carrier-cached.xml" -s +15550100001 || rc=$?
 [ "$rc" = 0 ] || ti_fail "the carrier's second call failed (SIPp exit $rc)"
 tc_peer_wait pbx2
-digest cached BYE Proxy-Authorization bye-
-ti_wait_until 10 no_calls || ti_fail "call 2 still up in trunkd"
-! grep -qF trunk-secret-9 "$TI_DIR/trunkd.log" ||
+tc_digest cached BYE Proxy-Authorization bye-
+ti_wait_until 10 tc_no_calls || ti_fail "call 2 still up in trunkd"
+! grep -qF "$TC_AUTH_PASSWORD" "$TI_DIR/trunkd.log" ||
 	ti_fail "the trunk's password is in trunkd's log"
 ti_pass

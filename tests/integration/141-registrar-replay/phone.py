@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""phone.py TRUNKD_HOST:PORT USER PASSWORD
+
+A phone registering to trunkd over UDP from 127.0.0.1:5071, and an
+attacker on 127.0.0.9:5999 replaying what it captured. Each step prints
+what it sent and got; the exit status is 0 only when every step got what
+it must:
+
+ 1. REGISTER without credentials: 401, qop="auth", a nonce N;
+ 2. REGISTER with a digest on N, nc=00000001: 200;
+ 3. the attacker sends that same Authorization (new Via branch and CSeq,
+    its own Contact, which no digest covers): 401 with stale=true and a
+    new nonce, never 200;
+ 4. the phone, nc=00000002 on N: 200 (a fresh count on a known nonce);
+ 5. the attacker replays step 4's Authorization: 401 stale=true;
+ 6. a digest without qop (RFC 2069) on a new nonce M: 200, and the same
+    again (a replay: no count to tell it from a new request): 401
+    stale=true;
+ 7. a nonce trunkd never issued (with a correct digest for it): 401
+    without stale=true;
+ 8. the wrong password on a fresh count of N: 401 without stale=true (a
+    forged digest uses up nothing), then the right one with that count:
+    200.
+"""
+import hashlib
+import re
+import socket
+import sys
+
+TRUNKD = sys.argv[1]
+USER, PASSWORD = sys.argv[2], sys.argv[3]
+HOST, PORT = TRUNKD.rsplit(':', 1)
+PORT = int(PORT)
+
+
+def md5(s):
+    return hashlib.md5(s.encode()).hexdigest()
+
+
+class Peer:
+    def __init__(self, ip, port, tag):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((ip, port))
+        self.sock.settimeout(5)
+        self.ip, self.port, self.tag = ip, port, tag
+        self.n = 0
+
+    def register(self, contact_user, cseq, auth=None, call_id=None):
+        self.n += 1
+        lines = [
+            'REGISTER sip:%s:%d SIP/2.0' % (HOST, PORT),
+            'Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK-%s-%d;rport' %
+            (self.ip, self.port, self.tag, self.n),
+            'From: <sip:%s@%s>;tag=%s' % (USER, HOST, self.tag),
+            'To: <sip:%s@%s>' % (USER, HOST),
+            'Call-ID: %s' % (call_id or 'replay-phone@127.0.0.1'),
+            'CSeq: %d REGISTER' % cseq,
+            'Contact: <sip:%s@%s:%d>' % (contact_user, self.ip, self.port),
+            'Expires: 600',
+            'Max-Forwards: 70',
+        ]
+        if auth:
+            lines.append('Authorization: ' + auth)
+        lines += ['Content-Length: 0', '', '']
+        msg = '\r\n'.join(lines)
+        self.sock.sendto(msg.encode(), (HOST, PORT))
+        while True:
+            data, _ = self.sock.recvfrom(65535)
+            text = data.decode(errors='replace')
+            status = int(text.split(' ', 2)[1])
+            if status >= 200:
+                return status, text
+
+
+def header(text, name):
+    m = re.search(r'^%s:\s*(.*)$' % name, text, re.M | re.I)
+    return m.group(1).strip() if m else ''
+
+
+def challenge(text):
+    h = header(text, 'WWW-Authenticate')
+    p = dict((k.lower(), a or b) for k, a, b in
+             re.findall(r'(\w+)=(?:"([^"]*)"|([^,\s]+))', h))
+    return p
+
+
+def digest(realm, nonce, nc=None, cnonce='c0ffee', password=PASSWORD):
+    uri = 'sip:%s:%d' % (HOST, PORT)
+    ha1 = md5('%s:%s:%s' % (USER, realm, password))
+    ha2 = md5('REGISTER:%s' % uri)
+    if nc:
+        resp = md5(':'.join([ha1, nonce, nc, cnonce, 'auth', ha2]))
+        return ('Digest username="%s", realm="%s", nonce="%s", uri="%s", '
+                'response="%s", algorithm=MD5, qop=auth, nc=%s, '
+                'cnonce="%s"' % (USER, realm, nonce, uri, resp, nc, cnonce))
+    resp = md5('%s:%s:%s' % (ha1, nonce, ha2))
+    return ('Digest username="%s", realm="%s", nonce="%s", uri="%s", '
+            'response="%s", algorithm=MD5' %
+            (USER, realm, nonce, uri, resp))
+
+
+failures = []
+
+
+def expect(step, got, want, text, stale=None):
+    ok = got == want
+    ch = challenge(text) if got == 401 else {}
+    if ok and stale is not None:
+        ok = (ch.get('stale', '').lower() == 'true') == stale
+    print('%s: %d (want %d%s)%s' % (
+        step, got, want,
+        '' if stale is None else ', stale=%s' % ('true' if stale else 'absent'),
+        '' if ok else '  <-- WRONG'))
+    if not ok:
+        failures.append(step)
+    return ch
+
+
+phone = Peer('127.0.0.1', 5071, 'phone')
+mallory = Peer('127.0.0.9', 5999, 'mallory')
+
+st, text = phone.register(USER, 1)
+ch = expect('1. no credentials', st, 401, text)
+realm, nonce = ch.get('realm', ''), ch.get('nonce', '')
+if 'auth' not in ch.get('qop', ''):
+    failures.append('1. qop="auth" offered')
+    print('1. qop="auth" not offered: %r' % ch)
+
+a1 = digest(realm, nonce, '00000001')
+st, text = phone.register(USER, 2, a1)
+expect('2. digest nc=00000001', st, 200, text)
+
+st, text = mallory.register('mallory', 3, a1, 'replay-phone@127.0.0.1')
+ch = expect('3. replayed by 127.0.0.9', st, 401, text, stale=True)
+if ch.get('nonce') == nonce:
+    failures.append('3. new nonce')
+    print('3. the challenge repeats the old nonce')
+
+a2 = digest(realm, nonce, '00000002', cnonce='beef01')
+st, text = phone.register(USER, 4, a2)
+expect('4. fresh count nc=00000002', st, 200, text)
+
+st, text = mallory.register('mallory', 5, a2, 'replay-phone@127.0.0.1')
+expect('5. replay of nc=00000002', st, 401, text, stale=True)
+
+st, text = phone.register(USER, 6)
+ch = expect('6. new challenge', st, 401, text)
+m_nonce = ch.get('nonce', '')
+a3 = digest(realm, m_nonce)
+st, text = phone.register(USER, 7, a3)
+expect('6. no qop, first use', st, 200, text)
+st, text = mallory.register('mallory', 8, a3, 'replay-phone@127.0.0.1')
+expect('6. no qop, replayed', st, 401, text, stale=True)
+
+forged = nonce.rsplit('.', 1)[0] + '.' + '0' * 32
+st, text = phone.register(USER, 9, digest(realm, forged, '00000001'))
+expect('7. nonce never issued', st, 401, text, stale=False)
+
+st, text = phone.register(USER, 10, digest(realm, nonce, '00000005',
+                                          password='wrong'))
+expect('8. wrong password', st, 401, text, stale=False)
+st, text = phone.register(USER, 11, digest(realm, nonce, '00000005'))
+expect('8. right password, same count', st, 200, text)
+
+sys.exit(1 if failures else 0)
