@@ -20,6 +20,7 @@
 #include <sofia-sip/nta.h>
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/sip_header.h>
+#include <sofia-sip/tport.h>
 
 #define SUBSYS "trunk.auth"
 
@@ -31,7 +32,8 @@ struct trunk_auth_bye {
 	nta_agent_t *nta;
 	nta_outgoing_t *orq;
 	char trunk[64];
-	char *hop; /* owned, or NULL */
+	char *hop;	/* owned, or NULL */
+	tport_t *tport; /* a reference: the carrier's connection, or NULL */
 	bool retried;
 };
 
@@ -205,6 +207,8 @@ static void auth_bye_free(struct trunk_auth_bye *b)
 		b->next->prevp = b->prevp;
 	if (b->orq)
 		nta_outgoing_destroy(b->orq);
+	if (b->tport)
+		tport_unref(b->tport);
 	free(b->hop);
 	free(b);
 }
@@ -224,10 +228,10 @@ static int auth_bye_response(struct trunk_auth_bye *b, nta_outgoing_t *orq,
 	    (msg = trunk_auth_request_again(b->gw, b->trunk, NULL, orq, sip))) {
 		nta_outgoing_destroy(orq);
 		b->retried = true;
-		b->orq = nta_outgoing_mcreate(b->nta, auth_bye_response, b,
-					      b->hop ? URL_STRING_MAKE(b->hop)
-						     : NULL,
-					      msg, TAG_END());
+		b->orq = nta_outgoing_mcreate(
+			b->nta, auth_bye_response, b,
+			b->hop ? URL_STRING_MAKE(b->hop) : NULL, msg,
+			NTATAG_TPORT(trunk_tport_open(b->tport)), TAG_END());
 		if (b->orq) {
 			LOGI(SUBSYS, b->trunk,
 			     "BYE challenged (%d): sent again with credentials",
@@ -244,9 +248,17 @@ static int auth_bye_response(struct trunk_auth_bye *b, nta_outgoing_t *orq,
 	return 0;
 }
 
+tport_t *trunk_tport_open(tport_t *tp)
+{
+	return tp && tport_is_secondary(tp) && !tport_is_closed(tp) &&
+			       !tport_is_shutdown(tp)
+		       ? tp
+		       : NULL;
+}
+
 bool trunk_auth_bye_adopt(struct trunk_gateway *gw, const char *trunk,
 			  nta_agent_t *nta, nta_outgoing_t *orq,
-			  const char *hop, bool retried)
+			  const char *hop, tport_t *tport, bool retried)
 {
 	struct trunk_auth_bye *b;
 
@@ -261,6 +273,7 @@ bool trunk_auth_bye_adopt(struct trunk_gateway *gw, const char *trunk,
 	b->gw = gw;
 	b->nta = nta;
 	b->orq = orq;
+	b->tport = tport ? tport_ref(tport) : NULL;
 	b->retried = retried;
 	snprintf(b->trunk, sizeof(b->trunk), "%s", trunk);
 	nta_outgoing_bind(orq, auth_bye_response, b);

@@ -28,12 +28,7 @@
 
 tport_t *call_leg_tport(const struct call_leg *leg)
 {
-	tport_t *tp = leg->tport;
-
-	return tp && tport_is_secondary(tp) && !tport_is_closed(tp) &&
-			       !tport_is_shutdown(tp)
-		       ? tp
-		       : NULL;
+	return trunk_tport_open(leg->tport);
 }
 
 struct call_leg *call_peer(struct call_leg *cl)
@@ -617,7 +612,7 @@ void call_auth_bye_release(struct trunk_call *call, struct call_leg *leg)
 	if (!trunk ||
 	    !trunk_auth_bye_adopt(call->gw, trunk,
 				  trunk_agent_nta(call->gw->agents[leg->side]),
-				  leg->bye, leg->hop,
+				  leg->bye, leg->hop, leg->tport,
 				  call_auth_was_retry(call, leg->bye)))
 		nta_outgoing_destroy(leg->bye);
 	leg->bye = NULL;

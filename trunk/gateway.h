@@ -315,10 +315,15 @@ struct msg_s *trunk_auth_request_again(struct trunk_gateway *gw,
 				       struct nta_outgoing_s *orq,
 				       sip_t const *challenge);
 /* A BYE of TRUNK's whose call is being freed, not answered yet: kept
- * (true) to answer a challenge to it (retried: it already was one). */
+ * (true) to answer a challenge to it (retried: it already was one), sent
+ * again toward hop, or on tport (a connection the carrier opened: a
+ * reference is taken) while that is open. */
+struct tport_s;
 bool trunk_auth_bye_adopt(struct trunk_gateway *gw, const char *trunk,
 			  struct nta_agent_s *nta, struct nta_outgoing_s *orq,
-			  const char *hop, bool retried);
+			  const char *hop, struct tport_s *tport, bool retried);
+/* tp when it is a connection (secondary) still open, else NULL. */
+struct tport_s *trunk_tport_open(struct tport_s *tp);
 void trunk_auth_free_all(struct trunk_gateway *gw);
 
 /* call_abandon.c: our INVITE that a call leaves before its final
