@@ -148,8 +148,14 @@ struct trunk_call {
 	unsigned max_forwards;
 	unsigned auth_tries; /* challenges answered for our INVITE */
 	/* Our in-dialog requests already sent again for a challenge
-	 * (call_auth_retry): compared, never dereferenced. */
-	const nta_outgoing_t *auth_retried[4];
+	 * (call_auth_retry): compared, never dereferenced. nta reuses a
+	 * freed transaction's address for the next one, so the leg and the
+	 * CSeq (unique per leg for a new request) take part. */
+	struct {
+		const nta_outgoing_t *orq;
+		const struct call_leg *leg;
+		uint32_t cseq;
+	} auth_retried[4];
 	unsigned auth_retried_next;
 	unsigned redirects;  /* 3xx followed (trunk redirect = follow) */
 	sip_payload_t *body; /* A's INVITE body, kept for failover */

@@ -558,10 +558,15 @@ msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
 }
 
 static bool call_auth_was_retry(struct trunk_call *call,
+				const struct call_leg *to,
 				const nta_outgoing_t *orq)
 {
+	uint32_t cseq = nta_outgoing_cseq(orq);
+
 	for (unsigned i = 0; i < 4; i++)
-		if (call->auth_retried[i] == orq)
+		if (call->auth_retried[i].orq == orq &&
+		    call->auth_retried[i].leg == to &&
+		    call->auth_retried[i].cseq == cseq)
 			return true;
 	return false;
 }
@@ -573,11 +578,12 @@ nta_outgoing_t *call_auth_retry(struct trunk_call *call, struct call_leg *to,
 	int status = sip ? sip->sip_status->st_status : 0;
 	const char *trunk = call_leg_trunk(call, to);
 	nta_outgoing_t *again;
+	unsigned i;
 	msg_t *msg;
 
 	if ((status != 401 && status != 407) || !trunk || !to->leg)
 		return NULL;
-	if (call_auth_was_retry(call, orq)) {
+	if (call_auth_was_retry(call, to, orq)) {
 		LOGE("trunk.call", call->ctx,
 		     "trunk %s refused our credentials for %s on leg %c (%d): "
 		     "check username and password",
@@ -595,7 +601,10 @@ nta_outgoing_t *call_auth_retry(struct trunk_call *call, struct call_leg *to,
 		msg_destroy(msg);
 		return NULL;
 	}
-	call->auth_retried[call->auth_retried_next++ % 4] = again;
+	i = call->auth_retried_next++ % 4;
+	call->auth_retried[i].orq = again;
+	call->auth_retried[i].leg = to;
+	call->auth_retried[i].cseq = nta_outgoing_cseq(again);
 	LOGI("trunk.call", call->ctx,
 	     "%s on leg %c challenged by the carrier (%d): sent again with "
 	     "credentials",
@@ -613,7 +622,7 @@ void call_auth_bye_release(struct trunk_call *call, struct call_leg *leg)
 	    !trunk_auth_bye_adopt(call->gw, trunk,
 				  trunk_agent_nta(call->gw->agents[leg->side]),
 				  leg->bye, leg->hop, leg->tport,
-				  call_auth_was_retry(call, leg->bye)))
+				  call_auth_was_retry(call, leg, leg->bye)))
 		nta_outgoing_destroy(leg->bye);
 	leg->bye = NULL;
 }
