@@ -22,6 +22,9 @@
  * __chk_fail(), as in glibc. Not built under AddressSanitizer, whose
  * runtime intercepts these functions itself.
  */
+/* The fallback below must be glibc's vsnprintf(), not the fortified
+ * __vsnprintf_chk() this file defines (meson.build sets _FORTIFY_SOURCE). */
+#undef _FORTIFY_SOURCE
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -37,33 +40,52 @@
 
 enum fmt_len { LEN_INT, LEN_LONG, LEN_LLONG, LEN_SIZE };
 
-/* One conversion of a format this file handles: *pp at its '%'. */
+/* One conversion of a format this file handles. */
 struct fmt_conv {
-	char conv;	/* s c % d i u x */
-	bool zero;	/* '0' flag */
-	unsigned width; /* 0: none */
-	enum fmt_len len;
-	const char *at, *end; /* the conversion's text in the format */
+	char conv;	  /* s c % d i u x */
+	bool zero;	  /* '0' flag */
+	uint8_t len;	  /* enum fmt_len */
+	uint16_t width;	  /* 0: none */
+	uint16_t at, end; /* the conversion's text: offsets in the format */
 };
 
-#define FMT_MAX_CONV 16 /* more: glibc formats it */
+#define FMT_MAX_CONV 32	  /* more: glibc formats it (a request line: 20) */
+#define FMT_NONE     0xff /* a format left to glibc */
 
-static bool fmt_parse(const char **pp, struct fmt_conv *c)
+/* A format's conversions. Scanning a format costs about as much as
+ * formatting it, and Sofia formats the same few dozen literals on every
+ * message, so each thread keeps the scans of the formats it used last,
+ * by address, with the format's text: a hit needs the same address and
+ * the same bytes (a format in a buffer that changed is scanned again). */
+struct fmt_prog {
+	const char *key; /* the format's address; NULL: an empty slot */
+	uint16_t len;	 /* strlen of the format */
+	uint8_t n;	 /* conversions, or FMT_NONE */
+	struct fmt_conv c[FMT_MAX_CONV];
+	char text[64]; /* the format (cached when shorter) */
+};
+
+#define FMT_CACHE 64 /* slots per thread (a power of 2) */
+static _Thread_local struct fmt_prog fmt_cache[FMT_CACHE];
+
+static bool fmt_parse(const char *f, size_t at, struct fmt_conv *c)
 {
-	const char *p = *pp + 1;
+	const char *p = f + at + 1;
+	unsigned width = 0;
 
+	c->at = (uint16_t)at;
 	c->zero = false;
-	c->width = 0;
 	c->len = LEN_INT;
 	if (*p == '0') {
 		c->zero = true;
 		p++;
 	}
 	while (*p >= '0' && *p <= '9') {
-		if (c->width > 4096)
+		if (width > 4096)
 			return false;
-		c->width = c->width * 10 + (unsigned)(*p++ - '0');
+		width = width * 10 + (unsigned)(*p++ - '0');
 	}
+	c->width = (uint16_t)width;
 	if (*p == 'l') {
 		c->len = LEN_LONG;
 		if (*++p == 'l') {
@@ -91,26 +113,52 @@ static bool fmt_parse(const char **pp, struct fmt_conv *c)
 	default:
 		return false;
 	}
-	*pp = p + 1;
+	c->end = (uint16_t)(p + 1 - f);
 	return true;
 }
 
-/* The format's conversions into c[], or SIZE_MAX for a format left to
- * glibc (before any argument is read, so that the caller can still hand
- * the untouched va_list to vsnprintf). */
-static size_t fmt_scan(const char *fmt, struct fmt_conv *c)
+/* The conversions of fmt (len bytes) into pr->c and pr->n (FMT_NONE: a
+ * format left to glibc). */
+static void fmt_scan(const char *fmt, struct fmt_prog *pr)
 {
-	size_t n = 0;
+	const char *p;
+	unsigned n = 0;
 
-	for (fmt = strchr(fmt, '%'); fmt; fmt = strchr(fmt, '%')) {
-		if (n == FMT_MAX_CONV)
-			return SIZE_MAX;
-		c[n].at = fmt;
-		if (!fmt_parse(&fmt, &c[n]))
-			return SIZE_MAX;
-		c[n++].end = fmt;
+	for (p = strchr(fmt, '%'); p; p = strchr(fmt + pr->c[n - 1].end, '%')) {
+		if (n == FMT_MAX_CONV ||
+		    !fmt_parse(fmt, (size_t)(p - fmt), &pr->c[n])) {
+			pr->n = FMT_NONE;
+			return;
+		}
+		n++;
 	}
-	return n;
+	pr->n = (uint8_t)n;
+}
+
+/* fmt's program: from this thread's cache, or scanned (into the cache,
+ * or into *local for a long format); NULL for a format left to glibc. */
+static const struct fmt_prog *fmt_program(const char *fmt,
+					  struct fmt_prog *local)
+{
+	size_t len = strlen(fmt);
+	uintptr_t h = (uintptr_t)fmt;
+	struct fmt_prog *pr = local;
+
+	if (len > UINT16_MAX)
+		return NULL;
+	if (len < sizeof(pr->text)) {
+		pr = &fmt_cache[(h ^ h >> 6) & (FMT_CACHE - 1)];
+		if (pr->key == fmt && pr->len == len &&
+		    !memcmp(pr->text, fmt, len))
+			return pr->n == FMT_NONE ? NULL : pr;
+		pr->key = NULL;
+		memcpy(pr->text, fmt, len);
+	}
+	pr->len = (uint16_t)len;
+	fmt_scan(fmt, pr);
+	if (pr != local)
+		pr->key = fmt;
+	return pr->n == FMT_NONE ? NULL : pr;
 }
 
 struct fmt_out {
@@ -140,12 +188,19 @@ static void fmt_number(struct fmt_out *o, const struct fmt_conv *c,
 {
 	char digits[24];
 	size_t n = 0, len;
-	unsigned base = c->conv == 'x' ? 16 : 10;
 
-	do {
-		digits[sizeof(digits) - 1 - n++] = "0123456789abcdef"[v % base];
-		v /= base;
-	} while (v);
+	if (c->conv == 'x') {
+		do {
+			digits[sizeof(digits) - 1 - n++] =
+				"0123456789abcdef"[v & 15];
+			v >>= 4;
+		} while (v);
+	} else {
+		do {
+			digits[sizeof(digits) - 1 - n++] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v);
+	}
 	len = n + neg;
 	if (c->width > len && !c->zero)
 		fmt_pad(o, ' ', c->width - len);
@@ -199,26 +254,20 @@ static void fmt_int(struct fmt_out *o, const struct fmt_conv *c, va_list *ap)
 int trunk_fmt_vsnprintf(char *s, size_t max, const char *fmt, va_list ap)
 {
 	struct fmt_out o = { .s = s, .max = max };
-	struct fmt_conv convs[FMT_MAX_CONV], c;
-	const char *p = fmt;
-	size_t n = fmt_scan(fmt, convs), i;
+	struct fmt_prog local;
+	const struct fmt_prog *pr = fmt_program(fmt, &local);
+	const struct fmt_conv *c, *last;
+	size_t p = 0;
 	va_list aq;
 
-	if (n == SIZE_MAX)
+	if (!pr)
 		return -2;
 	va_copy(aq, ap);
-	for (i = 0; i < n; i++) {
-		c = convs[i];
-		if (c.at > p)
-			fmt_put(&o, p, (size_t)(c.at - p));
-		p = c.end;
-		if (c.conv == '%') {
-			fmt_put(&o, "%", 1);
-		} else if (c.conv == 'c') {
-			char ch = (char)va_arg(aq, int);
-
-			fmt_put(&o, &ch, 1);
-		} else if (c.conv == 's') {
+	for (c = pr->c, last = c + pr->n; c < last; c++) {
+		if (c->at > p)
+			fmt_put(&o, fmt + p, c->at - p);
+		p = c->end;
+		if (c->conv == 's') {
 			const char *str = va_arg(aq, const char *);
 
 			if (!str) { /* glibc's "(null)": leave it to glibc */
@@ -226,12 +275,18 @@ int trunk_fmt_vsnprintf(char *s, size_t max, const char *fmt, va_list ap)
 				return -2;
 			}
 			fmt_put(&o, str, strlen(str));
+		} else if (c->conv == '%') {
+			fmt_put(&o, "%", 1);
+		} else if (c->conv == 'c') {
+			char ch = (char)va_arg(aq, int);
+
+			fmt_put(&o, &ch, 1);
 		} else {
-			fmt_int(&o, &c, &aq);
+			fmt_int(&o, c, &aq);
 		}
 	}
-	if (*p)
-		fmt_put(&o, p, strlen(p));
+	if (p < pr->len)
+		fmt_put(&o, fmt + p, pr->len - p);
 	va_end(aq);
 	if (max)
 		s[o.n < max ? o.n : max - 1] = '\0';
@@ -246,6 +301,11 @@ int __vsnprintf_chk(char *s, size_t maxlen, int flag, size_t slen,
 	__attribute__((format(printf, 5, 0)));
 int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen,
 		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+int __sprintf_chk(char *s, int flag, size_t slen, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int __vsprintf_chk(char *s, int flag, size_t slen, const char *fmt,
+		   va_list ap) /* glibc's */
+	__attribute__((format(printf, 4, 0)));
 
 static void *next_vsnprintf_chk; /* glibc's */
 
@@ -285,6 +345,25 @@ int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen,
 	return n;
 }
 
+/* sprintf() of a caller built with _FORTIFY_SOURCE (Sofia's Call-IDs:
+ * su_guid_sprintf()): a text that does not fit the object (slen, or
+ * SIZE_MAX when the compiler did not know it) is __chk_fail(), as in
+ * glibc, which also takes the formats handed back. */
+int __sprintf_chk(char *s, int flag, size_t slen, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = slen ? trunk_fmt_vsnprintf(s, slen, fmt, ap) : -2;
+	if (n == -2)
+		n = __vsprintf_chk(s, flag, slen, fmt, ap);
+	else if (n >= 0 && (size_t)n >= slen)
+		__chk_fail();
+	va_end(ap);
+	return n;
+}
+
 static void *next_inet_ntop; /* glibc's */
 
 /* inet_ntop(): AF_INET here, as glibc's inet_ntop4 (ENOSPC when the text
@@ -293,9 +372,8 @@ const char *inet_ntop(int af, const void *src, char *dst, socklen_t size)
 {
 	const char *(*next)(int, const void *, char *, socklen_t);
 	const unsigned char *a = src;
-	char tmp[sizeof("255.255.255.255")];
-	struct fmt_out o = { .s = tmp, .max = sizeof(tmp) };
-	struct fmt_conv c = { .conv = 'u' };
+	char tmp[sizeof("255.255.255.255")], *t = tmp;
+	size_t n;
 	int i;
 
 	if (af != AF_INET) {
@@ -314,22 +392,28 @@ const char *inet_ntop(int af, const void *src, char *dst, socklen_t size)
 		return next(af, src, dst, size);
 	}
 	for (i = 0; i < 4; i++) {
-		if (i)
-			fmt_put(&o, ".", 1);
-		fmt_number(&o, &c, a[i], false);
+		unsigned v = a[i];
+
+		if (v >= 100)
+			*t++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*t++ = (char)('0' + v / 10 % 10);
+		*t++ = (char)('0' + v % 10);
+		*t++ = i < 3 ? '.' : '\0';
 	}
-	tmp[o.n] = '\0';
-	if (o.n >= size) {
+	n = (size_t)(t - tmp); /* with the NUL */
+	if (n > size) {
 		errno = ENOSPC;
 		return NULL;
 	}
-	return memcpy(dst, tmp, o.n + 1);
+	return memcpy(dst, tmp, n);
 }
 
 bool trunk_sofia_printf_check(void)
 {
 	return dlsym(RTLD_DEFAULT, "__snprintf_chk") ==
 		       (void *)__snprintf_chk &&
+	       dlsym(RTLD_DEFAULT, "__sprintf_chk") == (void *)__sprintf_chk &&
 	       dlsym(RTLD_DEFAULT, "inet_ntop") == (void *)inet_ntop;
 }
 

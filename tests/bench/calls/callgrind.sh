@@ -18,7 +18,9 @@
 # 20 calls/s; a low rate batches less per epoll wake-up than a high one).
 # The profiles stay in $TI_DIR/cg/SYSTEM-calls/ (TI_KEEP=1) for
 # `callgrind_annotate --inclusive=yes FILE`. BENCH_CG_LINGER: the linger;
-# BENCH_CG_OPTS: more valgrind options (e.g. --separate-threads=yes).
+# BENCH_CG_OPTS: more valgrind options (e.g. --separate-threads=yes);
+# BENCH_CG_KAMAILIO=0: no Kamailio runs (its count does not change with
+# trunkd: 219,069 per call in the README).
 
 CG_LINGER=${BENCH_CG_LINGER:-35}
 declare -A R_IR
