@@ -49,24 +49,35 @@ struct fmt_conv {
 	uint16_t at, end; /* the conversion's text: offsets in the format */
 };
 
-#define FMT_MAX_CONV 32	  /* more: glibc formats it (a request line: 20) */
-#define FMT_NONE     0xff /* a format left to glibc */
+#define FMT_MAX_CONV  32   /* more: glibc formats it (a request line: 20) */
+#define FMT_KEPT_CONV 20   /* at most this many in a scan kept (below) */
+#define FMT_NONE      0xff /* a format left to glibc */
 
 /* A format's conversions. Scanning a format costs about as much as
  * formatting it, and Sofia formats the same few dozen literals on every
  * message, so each thread keeps the scans of the formats it used last,
  * by address, with the format's text: a hit needs the same address and
- * the same bytes (a format in a buffer that changed is scanned again). */
+ * the same bytes (a format in a buffer that changed is scanned again).
+ * Formats of 64 bytes or more or with more than FMT_KEPT_CONV
+ * conversions are scanned each time. */
 struct fmt_prog {
 	const char *key; /* the format's address; NULL: an empty slot */
 	uint16_t len;	 /* strlen of the format */
 	uint8_t n;	 /* conversions, or FMT_NONE */
-	struct fmt_conv c[FMT_MAX_CONV];
-	char text[64]; /* the format (cached when shorter) */
+	char text[64];	 /* the format, when kept */
+	struct fmt_conv c[FMT_KEPT_CONV];
 };
 
-#define FMT_CACHE 64 /* slots per thread (a power of 2) */
-static _Thread_local struct fmt_prog fmt_cache[FMT_CACHE];
+/* What the formatter runs: a kept scan's, or one made for this call. */
+struct fmt_run {
+	const struct fmt_conv *c;
+	unsigned n;
+	size_t len; /* strlen of the format */
+};
+
+/* 64 sets of two (by a multiplicative hash of the address: 6 bits): the
+ * newest scan of a set in [0], the one before in [1]. ~30 KB a thread. */
+static _Thread_local struct fmt_prog fmt_cache[64][2];
 
 static bool fmt_parse(const char *f, size_t at, struct fmt_conv *c)
 {
@@ -117,48 +128,64 @@ static bool fmt_parse(const char *f, size_t at, struct fmt_conv *c)
 	return true;
 }
 
-/* The conversions of fmt (len bytes) into pr->c and pr->n (FMT_NONE: a
- * format left to glibc). */
-static void fmt_scan(const char *fmt, struct fmt_prog *pr)
+/* The conversions of fmt into c[] (room for FMT_MAX_CONV): how many, or
+ * FMT_NONE for a format left to glibc. */
+static unsigned fmt_scan(const char *fmt, struct fmt_conv *c)
 {
 	const char *p;
 	unsigned n = 0;
 
-	for (p = strchr(fmt, '%'); p; p = strchr(fmt + pr->c[n - 1].end, '%')) {
+	for (p = strchr(fmt, '%'); p; p = strchr(fmt + c[n - 1].end, '%')) {
 		if (n == FMT_MAX_CONV ||
-		    !fmt_parse(fmt, (size_t)(p - fmt), &pr->c[n])) {
-			pr->n = FMT_NONE;
-			return;
-		}
+		    !fmt_parse(fmt, (size_t)(p - fmt), &c[n]))
+			return FMT_NONE;
 		n++;
 	}
-	pr->n = (uint8_t)n;
+	return n;
 }
 
-/* fmt's program: from this thread's cache, or scanned (into the cache,
- * or into *local for a long format); NULL for a format left to glibc. */
-static const struct fmt_prog *fmt_program(const char *fmt,
-					  struct fmt_prog *local)
+/* fmt's conversions into *run: a scan this thread kept, or a new one in
+ * scratch[FMT_MAX_CONV] (then kept when it fits); false for a format left
+ * to glibc. */
+static bool fmt_program(const char *fmt, struct fmt_conv *scratch,
+			struct fmt_run *run)
 {
 	size_t len = strlen(fmt);
 	uintptr_t h = (uintptr_t)fmt;
-	struct fmt_prog *pr = local;
+	struct fmt_prog *set, *pr;
+	unsigned n;
 
 	if (len > UINT16_MAX)
-		return NULL;
-	if (len < sizeof(pr->text)) {
-		pr = &fmt_cache[(h ^ h >> 6) & (FMT_CACHE - 1)];
-		if (pr->key == fmt && pr->len == len &&
-		    !memcmp(pr->text, fmt, len))
-			return pr->n == FMT_NONE ? NULL : pr;
-		pr->key = NULL;
-		memcpy(pr->text, fmt, len);
+		return false;
+	run->len = len;
+	if (len >= sizeof(pr->text)) {
+		n = fmt_scan(fmt, scratch);
+		run->c = scratch;
+		run->n = n;
+		return n != FMT_NONE;
 	}
-	pr->len = (uint16_t)len;
-	fmt_scan(fmt, pr);
-	if (pr != local)
+	set = fmt_cache[(h * 0x9e3779b97f4a7c15u) >> 58];
+	for (pr = set; pr < set + 2; pr++)
+		if (pr->key == fmt && pr->len == len &&
+		    !memcmp(pr->text, fmt, len)) {
+			run->c = pr->c;
+			run->n = pr->n;
+			return pr->n != FMT_NONE;
+		}
+	n = fmt_scan(fmt, scratch);
+	run->c = scratch;
+	run->n = n;
+	if (n == FMT_NONE || n <= FMT_KEPT_CONV) {
+		set[1] = set[0];
+		pr = &set[0];
+		pr->len = (uint16_t)len;
+		pr->n = (uint8_t)n;
+		memcpy(pr->text, fmt, len);
+		if (n != FMT_NONE)
+			memcpy(pr->c, scratch, n * sizeof(*scratch));
 		pr->key = fmt;
-	return pr->n == FMT_NONE ? NULL : pr;
+	}
+	return n != FMT_NONE;
 }
 
 struct fmt_out {
@@ -254,16 +281,16 @@ static void fmt_int(struct fmt_out *o, const struct fmt_conv *c, va_list *ap)
 int trunk_fmt_vsnprintf(char *s, size_t max, const char *fmt, va_list ap)
 {
 	struct fmt_out o = { .s = s, .max = max };
-	struct fmt_prog local;
-	const struct fmt_prog *pr = fmt_program(fmt, &local);
+	struct fmt_conv scratch[FMT_MAX_CONV];
+	struct fmt_run run;
 	const struct fmt_conv *c, *last;
 	size_t p = 0;
 	va_list aq;
 
-	if (!pr)
+	if (!fmt_program(fmt, scratch, &run))
 		return -2;
 	va_copy(aq, ap);
-	for (c = pr->c, last = c + pr->n; c < last; c++) {
+	for (c = run.c, last = c + run.n; c < last; c++) {
 		if (c->at > p)
 			fmt_put(&o, fmt + p, c->at - p);
 		p = c->end;
@@ -285,8 +312,8 @@ int trunk_fmt_vsnprintf(char *s, size_t max, const char *fmt, va_list ap)
 			fmt_int(&o, c, &aq);
 		}
 	}
-	if (p < pr->len)
-		fmt_put(&o, fmt + p, pr->len - p);
+	if (p < run.len)
+		fmt_put(&o, fmt + p, run.len - p);
 	va_end(aq);
 	if (max)
 		s[o.n < max ? o.n : max - 1] = '\0';
