@@ -377,14 +377,33 @@ static int trunk_agent_request(struct trunk_agent *agent, nta_leg_t *leg,
 	return rc;
 }
 
+/* Parsed once; they live as long as the process (like the mclass). */
+static su_home_t agent_const_home[1] = { SU_HOME_INIT(agent_const_home) };
+
 sip_supported_t const *trunk_agent_supported(void)
 {
-	/* Parsed once; lives as long as the process (like the mclass). */
-	static su_home_t home[1] = { SU_HOME_INIT(home) };
 	static sip_supported_t *k;
 
 	if (!k)
-		k = sip_supported_make(home, TRUNK_SUPPORTED);
+		k = sip_supported_make(agent_const_home, TRUNK_SUPPORTED);
+	return k;
+}
+
+sip_supported_t const *trunk_agent_supported_timer(void)
+{
+	static sip_supported_t *k;
+
+	if (!k)
+		k = sip_supported_make(agent_const_home, "timer");
+	return k;
+}
+
+sip_allow_t const *trunk_agent_allow(void)
+{
+	static sip_allow_t *k;
+
+	if (!k)
+		k = sip_allow_make(agent_const_home, TRUNK_ALLOW);
 	return k;
 }
 

@@ -374,8 +374,8 @@ static void call_b_success(struct trunk_call *call, sip_t const *sip)
 		call->invite_a, sip->sip_status->st_status,
 		sip->sip_status->st_phrase,
 		SIPTAG_CONTACT(call_leg_contact(call, &call->a)),
-		SIPTAG_ALLOW_STR(TRUNK_ALLOW),
-		SIPTAG_SUPPORTED_STR(TRUNK_SUPPORTED),
+		SIPTAG_ALLOW(trunk_agent_allow()),
+		SIPTAG_SUPPORTED(trunk_agent_supported()),
 		TAG_IF(st, SIPTAG_HEADER_STR(st)),
 		/* KEEP-3: a keep offer is answered in the reliable 2xx. */
 		SIPTAG_VIA(trunk_keep_answer_irq(call->gw, call->invite_a)),
@@ -1198,7 +1198,8 @@ int call_b_send_invite(struct trunk_call *call)
 
 	msg_header_t *auth = call_auth(call, &call->b, "INVITE", call->body);
 	const char *via = call_keep_via(call); /* KEEP-1 */
-	char mf[16];
+	struct call_invite_b_headers h;
+	sip_max_forwards_t mf[1];
 
 	if (!call->route)
 		return EINVAL;
@@ -1206,7 +1207,9 @@ int call_b_send_invite(struct trunk_call *call)
 			? call->route->routes[call->route_idx]
 			: NULL;
 	/* NTATAG_MAX_FORWARDS sets nta's default, not this request's. */
-	snprintf(mf, sizeof(mf), "%u", call->max_forwards);
+	sip_max_forwards_init(mf);
+	mf->mf_count = call->max_forwards;
+	call_timer_invite_b_headers(call, &h);
 
 	call_b_invite_drop(call); /* the SP-SSE before (failover) */
 	call->invite_b = nta_outgoing_tcreate(
@@ -1215,11 +1218,13 @@ int call_b_send_invite(struct trunk_call *call)
 		URL_STRING_MAKE(call->route->ruri),
 		SIPTAG_CONTACT(call_leg_contact(call, &call->b)),
 		TAG_IF(via, NTATAG_USER_VIA(1)),
-		TAG_IF(via, SIPTAG_VIA_STR(via)), SIPTAG_MAX_FORWARDS_STR(mf),
+		TAG_IF(via, SIPTAG_VIA_STR(via)), SIPTAG_MAX_FORWARDS(mf),
 		/* Identity and passed headers (policy.c: ID-8..ID-11). */
 		TAG_IF(call->route->headers[0],
 		       SIPTAG_HEADER_STR(call->route->headers)),
-		SIPTAG_HEADER_STR(call_timer_invite_b_headers(call)),
+		SIPTAG_SUPPORTED(h.supported), SIPTAG_ALLOW(h.allow),
+		TAG_IF(h.timer, SIPTAG_SESSION_EXPIRES(h.x)),
+		TAG_IF(h.timer, SIPTAG_MIN_SE(h.min)),
 		SIPTAG_HEADER((sip_header_t *)auth),
 		TAG_IF(call->body, SIPTAG_CONTENT_TYPE(call->body_type)),
 		TAG_IF(call->body, SIPTAG_PAYLOAD(call->body)), TAG_END());

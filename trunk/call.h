@@ -444,8 +444,18 @@ void call_xfer_free(struct trunk_call *call);
  * with our Min-SE. */
 int call_timer_invite_a(struct trunk_gateway *gw, nta_incoming_t *irq,
 			sip_t const *sip, struct trunk_st *st);
-/* Extra headers (CRLF-separated) for our INVITE to B, on the scratch home. */
-const char *call_timer_invite_b_headers(struct trunk_call *call);
+/* Supported, Allow, and (when we ask for session timers) Session-Expires
+ * and Min-SE of our INVITE to B: parsed headers, none of them on a home
+ * (the constant ones are process-wide, the others in *h). */
+struct call_invite_b_headers {
+	sip_supported_t const *supported;
+	sip_allow_t const *allow;
+	bool timer; /* x and min are set */
+	sip_session_expires_t x[1];
+	sip_min_se_t min[1];
+};
+void call_timer_invite_b_headers(struct trunk_call *call,
+				 struct call_invite_b_headers *h);
 /* A 422 to our INVITE: true if it was retried with a larger interval. */
 bool call_timer_b_422(struct trunk_call *call, sip_t const *sip);
 /* The call is up (2xx relayed): start both legs' timers. B's comes from

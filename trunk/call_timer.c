@@ -112,7 +112,10 @@ int call_timer_request_in(struct call_leg *cl, nta_incoming_t *irq,
 			 sip, st);
 }
 
-const char *call_timer_invite_b_headers(struct trunk_call *call)
+/* Parsed once for every call (the same headers as the text, without
+ * parsing it per INVITE). */
+void call_timer_invite_b_headers(struct trunk_call *call,
+				 struct call_invite_b_headers *h)
 {
 	struct trunk_st_conf c;
 
@@ -120,15 +123,15 @@ const char *call_timer_invite_b_headers(struct trunk_call *call)
 	/* A 422 raised what we ask for (RFC 4028 7.4); else our policy. */
 	if (!call->st_422_tries)
 		call->b_se = c.se;
-	if (!call->b_se)
-		return su_sprintf(trunk_scratch_get(call->gw),
-				  "Supported: %s\r\nAllow: %s\r\n",
-				  call_prack_supported_b(call), TRUNK_ALLOW);
-	return su_sprintf(trunk_scratch_get(call->gw),
-			  "Supported: %s\r\nAllow: %s\r\n"
-			  "Session-Expires: %u\r\nMin-SE: %u\r\n",
-			  call_prack_supported_b(call), TRUNK_ALLOW, call->b_se,
-			  call->st_422_tries ? call->b_se : c.min_se);
+	h->supported = strcmp(call_prack_supported_b(call), TRUNK_SUPPORTED)
+			       ? trunk_agent_supported_timer()
+			       : trunk_agent_supported();
+	h->allow = trunk_agent_allow();
+	h->timer = call->b_se != 0;
+	sip_session_expires_init(h->x);
+	h->x->x_delta = call->b_se;
+	sip_min_se_init(h->min);
+	h->min->min_delta = call->st_422_tries ? call->b_se : c.min_se;
 }
 
 bool call_timer_b_422(struct trunk_call *call, sip_t const *sip)

@@ -126,6 +126,10 @@ struct nta_leg_s *trunk_agent_out_leg(const struct trunk_agent *agent);
 #define TRUNK_SUPPORTED "100rel, timer"
 /* TRUNK_SUPPORTED as a header, for nta_check_required (process-wide). */
 sip_supported_t const *trunk_agent_supported(void);
+/* "Supported: timer" and TRUNK_ALLOW as headers (process-wide): tags of
+ * requests and responses without parsing the text each time. */
+sip_supported_t const *trunk_agent_supported_timer(void);
+sip_allow_t const *trunk_agent_allow(void);
 /* A request's basic sanity (RFC 3261 8.2.2, 18.3): 0, or the 4xx that
  * was sent (416 scheme, 400 bad header or short body, 420 Require). */
 struct nta_incoming_s;
