@@ -339,7 +339,7 @@ static void call_b_provisional(struct trunk_call *call, sip_t const *sip)
 static void call_b_success(struct trunk_call *call, sip_t const *sip)
 {
 	struct call_body body;
-	const char *st;
+	struct call_timer_2xx st;
 	int rc;
 
 	if (call->b_acked) { /* a retransmitted 2xx: our ACK got lost */
@@ -369,14 +369,15 @@ static void call_b_success(struct trunk_call *call, sip_t const *sip)
 		return; /* no offer or no answer where one was due */
 	/* Session timers start on both legs, each as agreed there. */
 	call_timer_confirmed(call, sip);
-	st = call_timer_response_headers(call, &call->a);
+	call_timer_response_parsed(&call->a, &st);
 	nta_incoming_treply(
 		call->invite_a, sip->sip_status->st_status,
 		sip->sip_status->st_phrase,
 		SIPTAG_CONTACT(call_leg_contact(call, &call->a)),
 		SIPTAG_ALLOW(trunk_agent_allow()),
 		SIPTAG_SUPPORTED(trunk_agent_supported()),
-		TAG_IF(st, SIPTAG_HEADER_STR(st)),
+		TAG_IF(st.timer, SIPTAG_SESSION_EXPIRES(st.x)),
+		TAG_IF(st.require, SIPTAG_REQUIRE(st.require)),
 		/* KEEP-3: a keep offer is answered in the reliable 2xx. */
 		SIPTAG_VIA(trunk_keep_answer_irq(call->gw, call->invite_a)),
 		CALL_BODY_TAGS(&body), TAG_END());

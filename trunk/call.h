@@ -466,6 +466,15 @@ void call_timer_confirmed(struct trunk_call *call, sip_t const *b_2xx);
  * refresh. On the scratch home, or NULL. */
 const char *call_timer_response_headers(struct trunk_call *call,
 					struct call_leg *leg);
+/* The same as parsed headers, none of them on a home (*h): Session-Expires
+ * when h->timer, Require (NULL: none). */
+struct call_timer_2xx {
+	bool timer;
+	sip_session_expires_t x[1];
+	msg_param_t params[2];
+	sip_require_t const *require;
+};
+void call_timer_response_parsed(struct call_leg *leg, struct call_timer_2xx *h);
 /* Headers for a session-refreshing request we relay toward `leg`. */
 const char *call_timer_request_headers(struct trunk_call *call,
 				       struct call_leg *leg);

@@ -119,8 +119,7 @@ void call_retx_start(struct trunk_call *call, struct call_leg *leg,
 	    !(r = calloc(1, sizeof(*r))))
 		return;
 	leg->retx = r;
-	nta_agent_get_params(trunk_agent_nta(gw->agents[leg->side]),
-			     NTATAG_SIP_T2_REF(t2), TAG_END());
+	t2 = trunk_agent_sip_t2(gw->agents[leg->side]);
 	r->t1 = (su_duration_t)config_get_int(
 		config_section_get(gw->cfg, "global", NULL), "sip_t1");
 	r->t2 = t2 > (unsigned)r->t1 ? (su_duration_t)t2 : r->t1;

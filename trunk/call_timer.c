@@ -162,6 +162,30 @@ const char *call_timer_response_headers(struct trunk_call *call,
 			  leg->st.we_refresh ? "" : "Require: timer\r\n");
 }
 
+void call_timer_response_parsed(struct call_leg *leg, struct call_timer_2xx *h)
+{
+	/* Parsed once, lives as long as the process. */
+	static su_home_t home[1] = { SU_HOME_INIT(home) };
+	static sip_require_t *timer;
+
+	h->timer = leg->st.interval != 0;
+	h->require = NULL;
+	if (!h->timer)
+		return;
+	sip_session_expires_init(h->x);
+	h->x->x_delta = leg->st.interval;
+	/* As call_timer_response_headers()' text: the peer refreshes, it
+	 * must know it has to (RFC 4028 9). */
+	h->params[0] = leg->st.we_refresh ? "refresher=uas" : "refresher=uac";
+	h->params[1] = NULL;
+	h->x->x_params = h->params;
+	if (!leg->st.we_refresh) {
+		if (!timer)
+			timer = sip_require_make(home, "timer");
+		h->require = timer;
+	}
+}
+
 const char *call_timer_request_headers(struct trunk_call *call,
 				       struct call_leg *leg)
 {

@@ -116,6 +116,8 @@ int trunk_agent_alloc(struct trunk_gateway *gw, enum trunk_side side,
 void trunk_agent_free(struct trunk_agent *agent);
 /* The side's nta agent (borrowed) and its default Contact. */
 struct nta_agent_s *trunk_agent_nta(const struct trunk_agent *agent);
+/* nta's SIP T2 (ms) of the agent (read once). */
+unsigned trunk_agent_sip_t2(struct trunk_agent *agent);
 /* The leg for requests outside dialogs (OPTIONS pings, probes): what
  * nta_default_leg() would be, but trunkd has no default leg (agent.c). */
 struct nta_leg_s *trunk_agent_out_leg(const struct trunk_agent *agent);

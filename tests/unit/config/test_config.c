@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <regex.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -690,7 +691,7 @@ static int t_sections(void)
 				   "[peer a]\nmode = b\nhost = h\n";
 	const struct config_section *s;
 	struct config *cfg;
-	char abs[300];
+	char abs[PATH_MAX];
 
 	CHECK(load(text, &cfg) == 0);
 	s = config_section_next(cfg, "peer", NULL);
