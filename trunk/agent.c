@@ -72,18 +72,26 @@ struct trunk_agent {
 	unsigned sip_t2; /* nta's T2 (ms), read once: 0 until asked */
 };
 
-/* "127.0.0.1:5060" / "[::1]:5060" / "::1" -> "sip:...;transport=udp". */
-static void trunk_agent_url(char *buf, size_t len, const char *addr,
-			    const char *transport)
+/* "127.0.0.1:5060" / "[::1]:5060" / "::1" -> "sip:...;transport=udp".
+ * -1 when it does not fit in buf. */
+static int trunk_agent_url(char *buf, size_t len, const char *addr,
+			   const char *transport)
 {
 	bool bare_v6 = addr[0] != '[' && strchr(addr, ':') &&
 		       strchr(addr, ':') != strrchr(addr, ':');
 
 	/* nta binds tls only for a sips: URL (its transport list of sip:
 	 * has no tls). */
-	snprintf(buf, len, "%s:%s%s%s;transport=%s",
-		 strcmp(transport, "tls") ? "sip" : "sips", bare_v6 ? "[" : "",
-		 addr, bare_v6 ? "]" : "", transport);
+	int n = snprintf(buf, len, "%s:%s%s%s;transport=%s",
+			 strcmp(transport, "tls") ? "sip" : "sips",
+			 bare_v6 ? "[" : "", addr, bare_v6 ? "]" : "",
+			 transport);
+
+	if (n < 0 || (size_t)n >= len) {
+		LOGE(SUBSYS, NULL, "listen address too long: %s", addr);
+		return -1;
+	}
+	return 0;
 }
 
 static int trunk_agent_options(struct trunk_agent *agent, nta_incoming_t *irq,
@@ -610,8 +618,10 @@ static int trunk_agent_listen(struct trunk_agent *agent,
 			if (!strcmp(tps[j], "tls"))
 				continue; /* below, on its own port */
 			trunk_agent_alt(agent, addrs[i]);
-			trunk_agent_url(url, sizeof(url), addrs[i], tps[j]);
-			rc = trunk_agent_bind(agent, url, NULL);
+			rc = trunk_agent_url(url, sizeof(url), addrs[i],
+					     tps[j]);
+			if (!rc)
+				rc = trunk_agent_bind(agent, url, NULL);
 			if (rc)
 				return rc;
 		}
@@ -624,9 +634,10 @@ static int trunk_agent_listen(struct trunk_agent *agent,
 	for (i = 0; i < na && !rc; i++) {
 		trunk_agent_tls_addr(g, side, addrs[i], i, nt == 1, tls_addr,
 				     sizeof(tls_addr));
-		trunk_agent_url(url, sizeof(url), tls_addr, "tls");
-		rc = trunk_agent_bind(agent, url,
-				      trunk_tls_side_tags(agent->tls));
+		rc = trunk_agent_url(url, sizeof(url), tls_addr, "tls");
+		if (!rc)
+			rc = trunk_agent_bind(agent, url,
+					      trunk_tls_side_tags(agent->tls));
 		if (!rc && !agent->tls_hostport[0])
 			snprintf(agent->tls_hostport,
 				 sizeof(agent->tls_hostport), "%s", tls_addr);

@@ -149,7 +149,11 @@ static void reg_set_state(struct trunk_reg *r, enum trunk_reg_state next,
 		       trunk_reg_state_names[next], why);
 		trunk_hook_run(r->gw, "registration", r->trunk,
 			       trunk_reg_state_names[next], why);
-		snprintf(r->reason, sizeof(r->reason), "%s", why);
+		/* A long reason is cut: trunkctl shows it, the log above has
+		 * it whole. */
+		if (snprintf(r->reason, sizeof(r->reason), "%s", why) >=
+		    (int)sizeof(r->reason))
+			r->reason[sizeof(r->reason) - 1] = '\0';
 	}
 	r->state = next;
 	if (next != TRUNK_REG_BACKOFF && next != TRUNK_REG_REGISTERED)
