@@ -65,22 +65,26 @@ struct media_pool {
 	struct media_ring cold;
 	struct media_ring *warm; /* nrings */
 	unsigned warm_count, warm_cap;
+	unsigned bound_cap; /* pairs with sockets (in calls or warm) */
 	unsigned rest_ms;
 };
 
 /* All pairs cold. nrings warm rings (>= 1); at most warm_cap pairs warm
- * at once; a warm pair rests rest_ms. 0, EINVAL or ENOMEM. */
+ * at once, and a pair is kept warm only while at most bound_cap pairs
+ * (in calls and warm) hold sockets; a warm pair rests rest_ms. 0, EINVAL
+ * or ENOMEM. */
 int media_pool_init(struct media_pool *pool, uint16_t port_min,
 		    uint16_t port_max, unsigned nrings, unsigned warm_cap,
-		    unsigned rest_ms);
+		    unsigned bound_cap, unsigned rest_ms);
 void media_pool_fini(struct media_pool *pool);
 /* Take a pair for ring's owner (pool.c has the order): 0, *port and
  * *warm (its sockets are those ring's owner kept), or ENOSPC. */
 int media_pool_take(struct media_pool *pool, unsigned ring, uint64_t now_ms,
 		    uint16_t *port, bool *warm);
 /* Give a pair back warm at now_ms, its sockets kept by ring's owner:
- * true; false (not given back) when warm_cap pairs are warm already and
- * not force: the caller closes the sockets, then media_pool_put_cold(). */
+ * true; false (not given back) when warm_cap pairs are warm already, or
+ * more than bound_cap pairs hold sockets (this one counted), and not
+ * force: the caller closes the sockets, then media_pool_put_cold(). */
 bool media_pool_put_warm(struct media_pool *pool, unsigned ring, uint16_t port,
 			 uint64_t now_ms, bool force);
 /* Give a pair without sockets back (to the end of the cold line). */

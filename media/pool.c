@@ -17,8 +17,10 @@
  * call then reaches no one), and not before rest_ms when warm (its idle
  * sockets drop whatever arrives while it rests, engine.c). put_warm(r)
  * keeps a pair warm while fewer than warm_cap pairs are warm (each costs
- * two file descriptors); otherwise the caller closes its sockets first,
- * then put_cold() (in that order: a cold pair may be bound again at once).
+ * two file descriptors) and at most bound_cap pairs hold sockets (live
+ * calls' and warm ones: the descriptors of live calls come first);
+ * otherwise the caller closes its sockets first, then put_cold() (in
+ * that order: a cold pair may be bound again at once).
  * O(1), one mutex: sessions are created by the signalling thread and
  * released by media threads, a few times per call.
  */
@@ -65,7 +67,7 @@ static uint16_t media_ring_pop(struct media_pool *pool, struct media_ring *r)
 
 int media_pool_init(struct media_pool *pool, uint16_t port_min,
 		    uint16_t port_max, unsigned nrings, unsigned warm_cap,
-		    unsigned rest_ms)
+		    unsigned bound_cap, unsigned rest_ms)
 {
 	unsigned n, i;
 	int err;
@@ -76,6 +78,7 @@ int media_pool_init(struct media_pool *pool, uint16_t port_min,
 	*pool = (struct media_pool){ .size = n,
 				     .nrings = nrings,
 				     .warm_cap = warm_cap,
+				     .bound_cap = bound_cap,
 				     .rest_ms = rest_ms };
 	pool->warm = calloc(nrings, sizeof(*pool->warm));
 	err = pool->warm ? media_ring_init(&pool->cold, n) : ENOMEM;
@@ -139,7 +142,10 @@ bool media_pool_put_warm(struct media_pool *pool, unsigned ring, uint16_t port,
 	bool warm;
 
 	pthread_mutex_lock(&pool->lock);
-	warm = force || pool->warm_count < pool->warm_cap;
+	/* Every pair not cold holds its sockets: those of live calls, the
+	 * warm ones and this one. */
+	warm = force || (pool->warm_count < pool->warm_cap &&
+			 pool->size - pool->cold.count <= pool->bound_cap);
 	if (warm) {
 		media_ring_push(pool, &pool->warm[ring], port, now_ms);
 		pool->warm_count++;

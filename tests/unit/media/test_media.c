@@ -147,6 +147,7 @@ static const struct unit_case cases[] = {
 	/* Port pool: even pairs, skip ports others hold, ENOSPC, release. */
 	{ "pool", t_pool },
 	{ "pool_rings", t_pool_rings },
+	{ "pool_bound_cap", t_pool_bound_cap },
 	/* REQ: RTP-1 */
 	{ "pool_stray", t_pool_stray },
 	/* REQ: HOLD-1 */

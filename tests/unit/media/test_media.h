@@ -4,6 +4,7 @@
 
 int t_pool(void);
 int t_pool_rings(void);
+int t_pool_bound_cap(void);
 int t_pool_stray(void);
 int t_lazy_commands(void);
 int t_bad_args(void);
