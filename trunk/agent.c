@@ -150,14 +150,36 @@ static bool trunk_agent_host_ok(const char *host)
 	return inet_pton(AF_INET6, buf, &a) == 1;
 }
 
+/* Whether a URI part holds a character no URI has unescaped (RFC 3261
+ * 25.1, RFC 3986 2): a control octet, SP, '"', '<', '>', '\\'. Sofia
+ * keeps them ("From: sip:ab>cd@host" is user "ab>cd"); in the other
+ * leg's "<...>" they would end it early or break the header. */
+static bool trunk_agent_uri_part_bad(const char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s < 0x21 || *s == 0x7f ||
+		    strchr("\"<>\\", *s))
+			return true;
+	return false;
+}
+
 /* A From or To URI trunkd can use: one Sofia could read, absolute (with
- * a scheme: "From: 1.100.20>" is none), and a sip: or sips: one with a
- * host. */
+ * a scheme: "From: 1.100.20>" is none), a sip: or sips: one with a host,
+ * and no part of it holding what no URI holds unescaped. */
 static bool trunk_agent_uri_ok(url_t const *u)
 {
 	if (!u)
 		return true;
 	if (u->url_type == url_invalid || !u->url_scheme)
+		return false;
+	if (trunk_agent_uri_part_bad(u->url_user) ||
+	    trunk_agent_uri_part_bad(u->url_password) ||
+	    trunk_agent_uri_part_bad(u->url_host) ||
+	    trunk_agent_uri_part_bad(u->url_port) ||
+	    trunk_agent_uri_part_bad(u->url_path) ||
+	    trunk_agent_uri_part_bad(u->url_params) ||
+	    trunk_agent_uri_part_bad(u->url_headers) ||
+	    trunk_agent_uri_part_bad(u->url_fragment))
 		return false;
 	return (u->url_type != url_sip && u->url_type != url_sips) ||
 	       (u->url_host && *u->url_host);
@@ -255,7 +277,9 @@ uint16_t trunk_agent_request_verdict(sip_t const *sip, char *phrase, size_t len)
 	 * neither; 117's badaspec OPTIONS keeps its 200): Sofia keeps
 	 * "From: \x04sip:2001@host>" as an invalid URL without host (user
 	 * "2001@host>"), which made a From for the other leg that nta could
-	 * not send (500; tests/fuzz/sipmsg/corpus/reg-from-without-host). */
+	 * not send (500; tests/fuzz/sipmsg/corpus/reg-from-without-host);
+	 * "F: sip:ab>cd@host" is a SIP URL with user "ab>cd" (500 too: 147's
+	 * case fz7). */
 	if (invite &&
 	    !trunk_agent_uri_ok(sip->sip_from ? sip->sip_from->a_url : NULL)) {
 		snprintf(phrase, len, "Bad From Header");
@@ -525,8 +549,11 @@ static int trunk_agent_bind(struct trunk_agent *agent, const char *url,
 			 * and the PRACK timer (RFC 3262 3) are T1X64 and
 			 * stay 32 s unless it is set too. */
 			NTATAG_SIP_T1(t1), NTATAG_SIP_T1X64(64 * t1),
-			NTATAG_PRELOAD(AGENT_MSG_PRELOAD), TPTAG_PONG2PING(1),
-			TPTAG_STUN_SERVER(1), TPTAG_UDP_RMEM(rmem),
+			NTATAG_PRELOAD(AGENT_MSG_PRELOAD),
+			NTATAG_MAXSIZE(
+				(usize_t)config_get_int(g, "max_message_size")),
+			TPTAG_PONG2PING(1), TPTAG_STUN_SERVER(1),
+			TPTAG_UDP_RMEM(rmem),
 			/* A TCP peer that stops in the middle of a message:
 			 * Sofia's default waits for ever (no idle timeout
 			 * either while a message is half read). After 64*T1

@@ -42,6 +42,15 @@
  * waited 64*T1 without a byte (reads of only CRLF keep-alive leave no
  * message content and are never closed).
  *
+ * A request whose head grows past the maximum message size: Sofia's
+ * buffer refuses to grow (tport_recv_iovec() fails with ENOBUFS and
+ * MSG_FLG_TOOLARGE) and Sofia closes the connection, the request
+ * unanswered (nta's 413 is only for a Content-Length over the maximum).
+ * The interposed tport_recv_iovec() sees the failure first: when the
+ * request line, Via, From, To, Call-ID and CSeq were parsed, it hands the
+ * half-read request to nta (tport_deliver(), flagged too large), which
+ * answers 413 before anything else; Sofia then closes as before.
+ *
  * A request whose first line Sofia cannot read reaches nta as garbage and
  * was dropped, over UDP too. The same tport_deliver() hook answers it
  * itself (badline.c builds the 400/501/505 from the raw bytes) through
@@ -53,6 +62,7 @@
  */
 #define SU_TIMER_ARG_T void
 #include <dlfcn.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,6 +307,32 @@ static void half_delivered(tport_t *tp, msg_t *next)
 	}
 }
 
+/* A head larger than the maximum message size (nta's NTATAG_MAXSIZE):
+ * Sofia's buffer refuses to grow (MSG_FLG_TOOLARGE, ENOBUFS) and it
+ * closes the connection with the half-read message, unanswered (its
+ * 413 is only for a Content-Length over the maximum, whose head is
+ * whole). When the request line and the headers an answer needs
+ * (Via, From, To, Call-ID, CSeq) were parsed before the head grew too
+ * large, the message goes to nta as it is: nta answers 413 to a request
+ * flagged too large before looking at anything else. Then Sofia closes
+ * the connection (its error path, errno kept). */
+static void too_large(tport_t *tp, msg_t **in_out_msg)
+{
+	msg_t *msg = *in_out_msg;
+	sip_t const *sip = sip_object(msg);
+	int err = errno;
+
+	if (!msg_get_flags(msg, MSG_FLG_TOOLARGE) || !sip ||
+	    !sip->sip_request || !sip->sip_via || !sip->sip_from ||
+	    !sip->sip_to || !sip->sip_call_id || !sip->sip_cseq ||
+	    sip->sip_request->rq_method == sip_method_ack)
+		return;
+	*in_out_msg = NULL; /* nta takes it (tport's tp_msg: Sofia's own) */
+	msg_mark_as_complete(msg, MSG_FLG_TRUNC);
+	tport_deliver(tp, msg, NULL, NULL, su_now());
+	errno = err;
+}
+
 ssize_t tport_recv_iovec(tport_t const *self, msg_t **in_out_msg,
 			 msg_iovec_t iovec[msg_n_fragments], size_t n,
 			 int exact)
@@ -313,6 +349,9 @@ ssize_t tport_recv_iovec(tport_t const *self, msg_t **in_out_msg,
 	if (veclen > 0 && ss.half_timer && *in_out_msg &&
 	    tport_is_secondary(self) && tport_is_stream(self))
 		half_note((tport_t *)self, *in_out_msg);
+	if (veclen < 0 && ss.timer && *in_out_msg && tport_is_secondary(self) &&
+	    tport_is_stream(self))
+		too_large((tport_t *)self, in_out_msg);
 	return veclen;
 }
 

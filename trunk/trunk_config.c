@@ -41,6 +41,15 @@ static const struct config_key trunk_listen_keys[] = {
 	  "kernel counts only what is queued. Beyond net.core.rmem_max the "
 	  "size needs CAP_NET_ADMIN (SO_RCVBUFFORCE); without it Linux "
 	  "caps it at rmem_max." },
+	{ "max_message_size", CONFIG_INT, 4096, 16777216, NULL, "2097152",
+	  CONFIG_F_RESTART,
+	  "Largest SIP message trunkd reads, in bytes, on every transport "
+	  "and side. A larger request gets 413 Request Entity Too Large "
+	  "when its head can be read (its Content-Length is over the limit, "
+	  "or the head grew past it after the request line, Via, From, To, "
+	  "Call-ID and CSeq), and its TCP or TLS connection is closed; "
+	  "without them it is closed unanswered. Memory per connection is "
+	  "bounded by it." },
 	{ "enterprise_tls_listen", CONFIG_ADDR_LIST, 0, 8, NULL, NULL,
 	  CONFIG_F_RESTART,
 	  "Where the enterprise side's TLS listener binds, one per "

@@ -17,11 +17,14 @@ tc_torture_start
 tc_torture 40 "$TI_TEST_DIR/cases" "$@"
 
 rc=0
-TI_CMD_TIMEOUT=60 ti_exec python3 "$TI_TEST_DIR/wirefuzz.py" \
-	"$TI_DIR/sides.json" "${WIREFUZZ_COUNT:-3000}" "${WIREFUZZ_SEED:-147}" \
+count=${WIREFUZZ_COUNT:-3000}
+WIREFUZZ_KEEP=${WIREFUZZ_KEEP:-$TI_DIR/failing} \
+	TI_CMD_TIMEOUT=$((60 + count / 50)) ti_exec python3 "$TI_TEST_DIR/wirefuzz.py" \
+	"$TI_DIR/sides.json" "$count" "${WIREFUZZ_SEED:-147}" \
 	"$TI_ROOT/117-torture/cases" "$TI_TEST_DIR/cases" \
 	>"$TI_DIR/wirefuzz.log" 2>&1 || rc=$?
 cat "$TI_DIR/wirefuzz.log" >&2
+[ "$rc" != 2 ] || ti_fail "trunkd answered a mutated message 500 or 502 (inputs in ${WIREFUZZ_KEEP:-$TI_DIR/failing})"
 [ "$rc" = 0 ] || ti_fail "trunkd stopped answering under the wire fuzzer (exit $rc)"
 
 tc_torture_end

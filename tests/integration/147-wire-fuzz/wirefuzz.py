@@ -23,6 +23,7 @@ the first failed probe.
 import importlib.util
 import os
 import random
+import re
 import select
 import socket
 import sys
@@ -39,6 +40,13 @@ PROBE_WAIT = 5.0
 SPECIAL = [b"\x00", b"\r", b"\n", b"\r\n", b",", b";", b"<", b">", b'"',
            b"%", b"\x90\x90", b" ", b"\t", b":", b"@", b"/", b"=", b"[",
            b"]", b"\xc3\xa9", b"\r\n\r\n", b"--"]
+# Answers that fail the test: 500 (trunkd failed on what it received: a
+# malformed request must get its 4xx) and 502 (the other leg, which
+# answers everything 486 or 200, cannot have caused one: leg B was made
+# from a malformed leg A). 501 and 505 are the right answers to unknown
+# methods and versions; 503 with Retry-After is overload control
+# (099/100) refusing part of the burst, which is its job.
+FAILING = {500, 502}
 NUMBERS = [b"0", b"-1", b"65536", b"4294967296", b"18446744073709551616",
            b"99999999999999999999", b"70", b"1"]
 
@@ -117,7 +125,7 @@ class Side:
                 "TP": tp.upper(), "tp": tp, "CALLEE": self.cfg["callee"],
                 "ID": ident}
 
-    def send(self, tp, data, pump):
+    def send(self, tp, data, pump, streams):
         if tp == "udp":
             self.udp.sendto(data, self.trunkd)
             return
@@ -129,9 +137,10 @@ class Side:
             s.connect(self.trunkd)
             s.sendall(data)
         except OSError as e:
-            raise SystemExit("tcp to %s: %s" % (self.cfg["name"], e))
-        finally:
             s.close()
+            raise SystemExit("tcp to %s: %s" % (self.cfg["name"], e))
+        s.setblocking(False)
+        streams.append(s)  # its answers are read until the batch ends
         pump()
 
     def probe(self, tp, n, pump):
@@ -162,6 +171,25 @@ class Side:
             conn.close()
 
 
+def split_answers(data):
+    """The responses in data read from a stream (status lines at the
+    start of a line; trunkd's answers to these requests carry no body)."""
+    out = []
+    for part in re.split(rb"(?m)^(?=SIP/2\.0 \d{3} )", data):
+        if part.startswith(b"SIP/2.0 "):
+            out.append(part)
+    return out
+
+
+def call_id(msg):
+    """The Call-ID header's value in msg (b"": none)."""
+    for line in msg.split(b"\r\n\r\n")[0].split(b"\n"):
+        name, colon, value = line.partition(b":")
+        if colon and name.strip().lower() in (b"call-id", b"i"):
+            return value.strip()
+    return b""
+
+
 def main():
     cfg = torture.json.load(open(sys.argv[1]))
     count, seed = int(sys.argv[2]), int(sys.argv[3])
@@ -170,6 +198,9 @@ def main():
         for f in sorted(os.listdir(d)):
             if f.endswith(".sip"):
                 templates.append(torture.load_case(os.path.join(d, f))[1])
+    keep = os.environ.get("WIREFUZZ_KEEP")  # a directory for 500s, 502s
+    if keep:
+        os.makedirs(keep, exist_ok=True)
     rng = random.Random(seed)
     sides = [Side(s) for s in cfg["sides"]]
     peers = {}
@@ -179,19 +210,48 @@ def main():
 
     def pump():
         while True:
-            ready = select.select(socks, [], [], 0)[0]
+            ready = select.select(socks + streams, [], [], 0)[0]
             if not ready:
                 return
             for r in ready:
                 p = next((p for p in peers.values() if p.s is r), None)
                 if p:
                     p.handle()
+                elif r in streams:
+                    try:
+                        data = r.recv(65535)
+                    except OSError:
+                        data = b""
+                    if not data:
+                        streams.remove(r)
+                        r.close()
+                    for answer in split_answers(data):
+                        answered(answer)
                 else:
-                    data = r.recv(65535)
-                    st = torture.status_of(data.decode("latin-1"))
-                    statuses[st] = statuses.get(st, 0) + 1
+                    answered(r.recv(65535))
+
+    sent = {}  # Call-ID -> (index, message) of the recent messages
+    failures = []
+
+    def server_error(answer):
+        cid = call_id(answer)
+        i, msg = sent.get(cid, (None, None))
+        failures.append((i, msg, answer))
+        if keep:
+            name = os.path.join(keep, "5xx-%d" % len(failures))
+            with open(name + ".req", "wb") as f:
+                f.write(msg or b"")
+            with open(name + ".ans", "wb") as f:
+                f.write(answer)
+
+    def answered(answer):
+        st = torture.status_of(answer.decode("latin-1"))
+        statuses[st] = statuses.get(st, 0) + 1
+        if st in FAILING:
+            server_error(answer)
 
     statuses = {}
+    streams = []
     start = time.time()
     for i in range(count):
         side = sides[i % len(sides)]
@@ -201,7 +261,11 @@ def main():
         addr = side.udp_addr if tp == "udp" else \
             torture.hostport(side.cfg["self"], 5999)
         data = torture.expand(template, side.values(tp, "wf%d" % i, addr))
-        side.send(tp, mutate(rng, data), pump)
+        data = mutate(rng, data)
+        sent[call_id(data)] = (i, data)
+        if len(sent) > 4 * BATCH:
+            del sent[next(iter(sent))]
+        side.send(tp, data, pump, streams)
         pump()
         if (i + 1) % BATCH and i + 1 != count:
             continue
@@ -211,11 +275,25 @@ def main():
                     print("after message %d: no 200 to OPTIONS on %s/%s"
                           % (i, s.cfg["name"], t), flush=True)
                     sys.exit(1)
+        pump()
+        for s in streams:
+            s.close()
+        del streams[:]
     seen = ", ".join("%s x%d" % (k, v) for k, v in
                      sorted(statuses.items(), key=lambda kv: str(kv[0])))
     print("%d mutated messages (seed %d) in %.1f s; trunkd answered %s; "
           "an OPTIONS after every %d got 200 on every side and transport"
           % (count, seed, time.time() - start, seen, BATCH), flush=True)
+    for i, msg, answer in failures[:5]:
+        print("message %s got %s\n--- sent:\n%s\n--- answer:\n%s"
+              % (i, answer.split(b"\r\n")[0].decode("latin-1"),
+                 (msg or b"(not found by its Call-ID)").decode("latin-1"),
+                 answer.decode("latin-1")), flush=True)
+    if failures:
+        print("%d answers of %s (kept in %s)"
+              % (len(failures), "/".join(map(str, sorted(FAILING))), keep),
+              flush=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

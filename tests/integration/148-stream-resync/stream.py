@@ -21,6 +21,8 @@ import sys
 import time
 
 WAIT = 5.0
+# trunkd's max_message_size (STREAM_MAX: a test's own; 2 MB by default)
+MAX = int(os.environ.get("STREAM_MAX", "2097152"))
 SELF, HOST = sys.argv[1], sys.argv[2]
 PORTS = {"udp": int(sys.argv[3]), "tcp": int(sys.argv[4]),
          "tls": int(sys.argv[5])}
@@ -354,10 +356,11 @@ def big(tp, size):
 
 
 def oversize(tp, size):
-    """A 2.1 MB OPTIONS, more than nta's 2 MB maximum: trunkd closes the
-    connection within WAIT without an answer (Sofia stops filling the
-    buffer at the maximum: memory per connection stays bounded); an
-    OPTIONS on another connection is answered meanwhile."""
+    """A 2.1 MB OPTIONS (a 2.1 MB header after CSeq), more than the 2 MB
+    maximum (max_message_size): trunkd answers 413 (its head up to CSeq
+    can be read) and closes the connection within WAIT (Sofia stops
+    filling the buffer at the maximum: memory per connection stays
+    bounded); an OPTIONS on another connection is answered meanwhile."""
     fails = []
     c = Conn(tp)
     try:
@@ -371,13 +374,69 @@ def oversize(tp, size):
         except OSError:
             pass  # trunkd may close before it has it all
         closed, msgs = c.wait_closed()
-        if any(mine(m, cid) for m in msgs):
-            fails.append("answered")
+        got = [status(m) for m in msgs if mine(m, cid)]
+        if got != [413]:
+            fails.append("answered %s, expected [413]" % got)
         if not closed:
             fails.append("still open after %.0f s" % WAIT)
     finally:
         c.close()
     return fails + fresh_ok(tp)
+
+
+def too_large(tp, how):
+    """A request larger than the maximum (MAX, trunkd's max_message_size)
+    by 1,000 bytes, over a fresh connection, all sent at once: "body", an
+    OPTIONS whose Content-Length says so (its head and 64 KB of the body
+    sent); "head", one whose X-Big header after CSeq makes its head that
+    large. trunkd answers 413 to its Call-ID and closes the connection
+    within WAIT. "blind": the X-Big header comes first, before Via, From,
+    To, Call-ID and CSeq: nothing to answer with; closed unanswered."""
+    fails = []
+    c = Conn(tp)
+    try:
+        cid = ident()
+        if how == "body":
+            data = request("OPTIONS", tp, cid).replace(
+                b"Content-Length: 0\r\n",
+                b"Content-Length: %d\r\n" % (MAX + 1000)) + b"v" * 65536
+        else:
+            data = big(tp, MAX + 1000)(cid, tp)
+        if how == "blind":
+            line, rest = data.split(b"\r\n", 1)
+            head, body = rest.split(b"\r\n\r\n", 1)
+            lines = head.split(b"\r\n")
+            data = b"\r\n".join([line, lines[-2]] + lines[:-2] +
+                                 [lines[-1]]) + b"\r\n\r\n" + body
+        try:
+            c.send(data)
+        except OSError:
+            pass  # trunkd may close before it has it all
+        closed, msgs = c.wait_closed()
+        got = [status(m) for m in msgs if mine(m, cid)]
+        want = [] if how == "blind" else [413]
+        if got != want:
+            fails.append("answered %s, expected %s" % (got, want))
+        if [m for m in msgs if not mine(m, cid)]:
+            fails.append("answered another message")
+        if not closed:
+            fails.append("still open after %.0f s" % WAIT)
+    finally:
+        c.close()
+    return fails + fresh_ok(tp)
+
+
+def under_limit(tp):
+    """An OPTIONS 1,000 bytes under the maximum is answered 200."""
+    c = Conn(tp)
+    try:
+        cid = ident()
+        data = big(tp, 0)(cid, tp)
+        c.send(big(tp, MAX - 1000 - len(data))(cid, tp))
+        got, _ = c.final(cid)
+        return [] if got == 200 else ["got %s, not 200" % got]
+    finally:
+        c.close()
 
 
 def udp_largest():
@@ -453,6 +512,14 @@ CASES = {
     "tcp-split": lambda: split("tcp"),
     "tcp-oversize": lambda: oversize("tcp", 2100000),
     "tls-oversize": lambda: oversize("tls", 2100000),
+    "tcp-body-too-large": lambda: too_large("tcp", "body"),
+    "tls-body-too-large": lambda: too_large("tls", "body"),
+    "tcp-head-too-large": lambda: too_large("tcp", "head"),
+    "tls-head-too-large": lambda: too_large("tls", "head"),
+    "tcp-head-too-large-blind": lambda: too_large("tcp", "blind"),
+    "tls-head-too-large-blind": lambda: too_large("tls", "blind"),
+    "tcp-under-limit": lambda: under_limit("tcp"),
+    "tls-under-limit": lambda: under_limit("tls"),
     "tcp-trickle": lambda: trickle("tcp", LIMIT),
     "tls-trickle": lambda: trickle("tls", LIMIT),
     # A request line Sofia cannot read, over UDP: answered all the same.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # 149-stream-limits: trunkd bounds what one TCP or TLS connection can
 # hold and for how long (stream.py of 148, its trunkd.conf: T1 = 50 ms).
-# A message larger than nta's 2 MB maximum: the connection is closed at
-# once, unanswered, while another connection is served; the largest UDP
+# A message larger than the 2 MB maximum: 413, the connection is closed
+# at once, while another connection is served; the largest UDP
 # datagram (65,507 bytes) is under the maximum and answered. Half a
 # message, then nothing: closed after 64*T1 without a byte (TCP: Sofia's
 # receive timeout, which trunkd sets; TLS: trunkd's own timer, Sofia has
