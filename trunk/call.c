@@ -765,6 +765,31 @@ static void call_route_peers(struct trunk_gateway *gw, const char *trunk,
 	}
 }
 
+/* A Static-mode trunk by domain whose first DNS lookup has no answer yet
+ * (peer_dns.c) has no SP-SSE to send to: refused with 503, a Retry-After
+ * of about the lookup's remaining time and a Warning naming the lookup,
+ * for the PBX's route advance and whoever reads its trace. Never a long
+ * Retry-After: it would stop the PBX's calls to every trunk (RFC 3261
+ * 21.5.4). Emergency calls go anyway, to nta's own RFC 3263 lookup. */
+static bool call_route_dns_pending(struct trunk_gateway *gw,
+				   struct call_route *r)
+{
+	struct trunk_dns_info di;
+
+	if (!trunk_dns_info(gw, r->trunk, &di) || !di.waiting || r->emergency)
+		return false;
+	snprintf(r->warning, sizeof(r->warning),
+		 "399 trunkd \"trunk %s: DNS lookup of %s pending (RFC "
+		 "3263), no SP-SSE known yet\"",
+		 r->trunk, di.domain);
+	r->retry_after = di.retry_after;
+	if (!r->dry_run)
+		LOGW(SUBSYS, r->trunk,
+		     "call refused with 503: DNS lookup of %s pending",
+		     di.domain);
+	return true;
+}
+
 /* Calls up on trunk t, in either direction. */
 static unsigned call_trunk_load(struct trunk_gateway *gw, const char *trunk)
 {
@@ -817,6 +842,8 @@ static int call_route_trunk(struct trunk_gateway *gw, sip_t const *sip,
 	r->to = TRUNK_SIDE_TRUNK;
 	r->emergency = out.emergency;
 	outbuf_copy(r->trunk, sizeof(r->trunk), config_section_name(t));
+	if (call_route_dns_pending(gw, r))
+		return 503;
 	call_route_peers(gw, r->trunk, r);
 	if (!r->nroutes && trunk_tls_trunk_uses_tls(t)) /* TLS-8 */
 		trunk_tls_route(t, NULL, r->routes[r->nroutes++],
@@ -1132,6 +1159,7 @@ static int call_route(struct trunk_gateway *gw, enum trunk_side side,
 	char ip[64];
 	int status;
 
+	r->warning[0] = '\0';
 	if (!trunk_source_ip(irq, ip, sizeof(ip)))
 		return 403;
 	if (side == TRUNK_SIDE_ENTERPRISE)
@@ -1351,6 +1379,15 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 	status = call_route(gw, side, irq, sip, &r);
 	if (status == TRUNK_CALL_ANSWERED)
 		return 0;
+	if (status == 503 && r.warning[0]) {
+		char ra[16];
+
+		snprintf(ra, sizeof(ra), "%u", r.retry_after);
+		nta_incoming_treply(irq, SIP_503_SERVICE_UNAVAILABLE,
+				    SIPTAG_RETRY_AFTER_STR(ra),
+				    SIPTAG_WARNING_STR(r.warning), TAG_END());
+		return 0;
+	}
 	if (status)
 		return status;
 	/* RFC 4028: a Session-Expires below our Min-SE gets 422. */

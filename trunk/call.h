@@ -78,6 +78,10 @@ struct call_route {
 	 * R-URI's own host (RFC 3263 by nta). */
 	char routes[CALL_MAX_ROUTES][360];
 	unsigned nroutes;
+	/* A refusal's Warning value (RFC 3261 20.43) and Retry-After in
+	 * seconds, "" none: a trunk whose DNS lookup is pending (503). */
+	char warning[300];
+	unsigned retry_after;
 };
 
 /*

@@ -163,6 +163,7 @@ static void control_status_peers(struct trunk_control *ctl, const char *trunk,
 	if (trunk_dns_info(ctl->gw, trunk, &di)) { /* RFC 3263 (peer_dns.c) */
 		reply_add(r, ",\"dns\":{\"domain\":");
 		reply_str(r, di.domain);
+		reply_add(r, ",\"state\":\"%s\"", di.state);
 		reply_add(r, ",\"srv\":");
 		reply_str(r, di.srv);
 		reply_add(r,

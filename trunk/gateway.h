@@ -242,8 +242,8 @@ struct trunk_peer_info {
 int trunk_peers_apply(struct trunk_gateway *gw, const struct config *cfg);
 void trunk_peers_free(struct trunk_gateway *gw);
 /* peer_dns.c: trunks configured by domain only, looked up by RFC 3263
- * (STA-1) at start, on reload (blocking) and when the answer's TTL runs
- * out (on a resolver thread). */
+ * (STA-1) at start, on reload and when the answer's TTL runs out, always
+ * on a resolver thread (the signalling thread never waits for DNS). */
 #define TRUNK_DNS_MAX_ADDRS 16 /* addresses per trunk */
 struct trunk_dns_target {
 	char host[256]; /* the SRV target, or the domain without SRV */
@@ -260,8 +260,10 @@ struct trunk_dns_answer {
 	bool failed;	/* a query got no answer (TRY_AGAIN): partial */
 	char srv[1025]; /* the SRV name looked up */
 };
-/* Look up every trunk by domain of cfg (blocking), replacing the old
- * answers. 0, or -1 when out of memory (old answers kept). */
+/* The trunks by domain of cfg, each looked up anew (on the resolver
+ * thread: returns at once); a trunk asking the same question as before
+ * keeps its answer meanwhile, a new one is pending. 0, or -1 when out of
+ * memory (old answers kept). */
 int trunk_dns_apply(struct trunk_gateway *gw, const struct config *cfg);
 /* The answer of a Static-mode trunk by domain, whose addresses are its
  * SP-SSEs (peer.c); NULL for any other trunk. Borrowed until the next
@@ -271,6 +273,12 @@ const struct trunk_dns_answer *trunk_dns_peers(const struct trunk_gateway *gw,
 /* What trunkctl shows of a trunk by domain. */
 struct trunk_dns_info {
 	const char *domain, *srv; /* the SRV name last looked up */
+	/* "pending" (no answer yet: a lookup out, or failed and to be
+	 * retried), "resolved", "stale" (the last lookup failed: the
+	 * previous answer kept) */
+	const char *state;
+	bool waiting;	      /* Static mode and pending: calls get 503 */
+	unsigned retry_after; /* seconds: the 503's Retry-After */
 	size_t addrs;		  /* addresses known */
 	unsigned long lookups;	  /* since start or reload, this one too */
 	unsigned long failed;	  /* lookups the server did not answer */

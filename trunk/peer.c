@@ -24,8 +24,9 @@
  *
  * A Static-mode trunk configured by domain only has the addresses RFC 3263
  * gives for its domain as peers, in SRV order (peer_dns.c): supervised,
- * shown and used for calls the same way, rebuilt when a lookup (reload,
- * TTL over) changes them. Registration-mode trunks by domain have none:
+ * shown and used for calls the same way, rebuilt when a lookup (start,
+ * reload, TTL over: all on the resolver thread, answered later) changes
+ * them. Registration-mode trunks by domain have none:
  * nta resolves their requests (and they follow the registration's flow).
  */
 #include <arpa/inet.h>

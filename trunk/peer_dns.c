@@ -27,31 +27,36 @@
  *    With no address found, a trunk has no peers and nta resolves each
  *    outbound request itself, as before.
  *
- *   start, reload ──lookup on the signalling thread──▶ answer ─┐
- *                                                              ▼
- *        ┌──────── timer: the smallest TTL of the answer ◀── peers,
- *        │         (at least dns_min_ttl)                    sources
- *        ▼                                                     ▲
- *   lookup on the resolver thread ──eventfd──▶ new answer ─────┘
- *                              (a failed lookup keeps the old)
+ *   start, reload ──▶ lookup on the resolver thread ──eventfd──▶ answer ─┐
+ *        ▲         (a failed lookup keeps the old answer)      peers,   │
+ *        │                                                      sources ◀┘
+ *        └──── timer: the smallest TTL of the answer (at least
+ *              dns_min_ttl), or dns_min_ttl after a failed lookup
  *
- * At start and on reload the lookups block the signalling thread (as a
- * `proxy` host name's do, peer.c), once per trunk: an answer must exist
- * before the first call. When a TTL runs out the lookup is done on one
- * resolver thread so that a slow or dead DNS server never stalls calls;
- * its answer comes back through an eventfd and is applied on the
- * signalling thread. Only the job queues are shared (one mutex); the
- * answers belong to the signalling thread.
+ * Every lookup runs on one resolver thread, at start and on reload too:
+ * a slow or dead DNS server never holds up the signalling thread (SIP,
+ * trunkctl, signals). Its answer comes back through an eventfd and is
+ * applied on the signalling thread. Only the job queues are shared (one
+ * mutex); the answers belong to the signalling thread.
+ *
+ * Until the first lookup of a trunk's question (trunk, domain, transport,
+ * family) has an answer, the trunk is "pending": it has no SP-SSEs and no
+ * inbound sources, trunkctl shows dns.state "pending", and a call toward
+ * a Static-mode one is refused with 503, a short Retry-After and a
+ * Warning naming the lookup (call.c), rather than handed to nta's own
+ * per-request resolution. A reload that asks a trunk the same question
+ * keeps its answer (and its SP-SSEs) while the new lookup runs.
  *
  * A lookup the server does not answer (no answer, SERVFAIL: the
  * resolver's TRY_AGAIN) keeps the trunk's previous addresses, at a reload
- * as on a refresh, and is tried again after dns_min_ttl: a DNS outage
- * must not take a working carrier down. Its other queries are skipped,
- * and the resolver's timeout and tries are capped, so that an outage
- * during a reload holds the signalling thread briefly. An answer that
- * says there is nothing (NXDOMAIN, no records) is taken as it is. Answers
- * are read into a buffer of the largest DNS message: glibc returns the
- * full length of an answer it had to truncate (a large one over TCP).
+ * as on a refresh (dns.state "stale"), and is tried again after
+ * dns_min_ttl: a DNS outage must not take a working carrier down. Its
+ * other queries are skipped, and the resolver's timeout and tries are
+ * capped, so that a stop waits briefly for a lookup in progress. An
+ * answer that says there is nothing (NXDOMAIN, no records) is taken as
+ * it is. Answers are read into a buffer of the largest DNS message:
+ * glibc returns the full length of an answer it had to truncate (a
+ * large one over TCP).
  */
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -59,6 +64,7 @@
 #include <netdb.h>
 #include <pthread.h>
 #include <resolv.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +85,9 @@
 #define DNS_MAX_RECORDS 64 /* SRV records ordered (RFC 2782) */
 #define DNS_TIMEOUT	2  /* seconds per try, at most */
 #define DNS_TRIES	2  /* tries per server, at most */
+/* Retry-After of a call refused while a lookup is out: one query's
+ * longest wait (a lookup is seldom more than one slow query). */
+#define DNS_RETRY_AFTER (DNS_TIMEOUT * DNS_TRIES)
 
 /* A trunk by domain and what DNS said of it (signalling thread only). */
 struct dns_trunk {
@@ -93,7 +102,8 @@ struct dns_trunk {
 	struct trunk_dns_answer ans;
 	su_timer_t *timer; /* refresh */
 	long long due;	   /* when it fires: dns_now() */
-	bool pending;	   /* a refresh is with the resolver thread */
+	bool pending;	   /* a lookup is with the resolver thread */
+	bool answered;	   /* ans is an answer to this question */
 	unsigned long lookups, failed; /* trunkctl */
 	bool failing; /* the last lookup failed (one WARN per outage) */
 };
@@ -114,10 +124,10 @@ struct trunk_dns {
 	/* The resolver thread, started at the first refresh. */
 	bool running;
 	pthread_t tid;
-	pthread_mutex_t mu; /* guards todo, done, stop */
+	pthread_mutex_t mu; /* guards todo, done */
 	pthread_cond_t cv;
-	struct dns_job *todo, *done;
-	bool stop;
+	struct dns_job *todo, *done; /* todo: first in, first out */
+	atomic_bool stop; /* also read between the queries of a lookup */
 	int efd; /* done is not empty */
 	su_wait_t wait[1];
 	int reg;
@@ -132,6 +142,7 @@ struct trunk_dns {
 struct dns_ctx {
 	struct __res_state rs;
 	bool failed;
+	const atomic_bool *stop; /* NULL, or: give up (trunkd stops) */
 	unsigned char buf[65536];
 };
 
@@ -143,8 +154,10 @@ static int dns_query(struct dns_ctx *ctx, const char *name, int type,
 {
 	int n;
 
-	if (ctx->failed)
+	if (ctx->failed || (ctx->stop && atomic_load(ctx->stop))) {
+		ctx->failed = true;
 		return -1;
+	}
 	n = res_nquery(&ctx->rs, name, ns_c_in, type, ctx->buf,
 		       sizeof(ctx->buf));
 	if (n < 0) {
@@ -159,9 +172,9 @@ static int dns_query(struct dns_ctx *ctx, const char *name, int type,
 	return ns_msg_count(*msg, ns_s_an);
 }
 
-/* A resolver for one pass of lookups, its timeout and tries capped: a dead
- * server must not hold the signalling thread (start, reload) for long.
- * NULL: no memory or no resolver. */
+/* A resolver for one lookup, its timeout and tries capped: a dead server
+ * must not hold a stop (trunk_dns_free) for long. NULL: no memory or no
+ * resolver. */
 static struct dns_ctx *dns_ctx_alloc(void)
 {
 	struct dns_ctx *ctx = calloc(1, sizeof(*ctx));
@@ -409,11 +422,13 @@ static void *dns_worker(void *arg)
 		/* A fresh resolver per lookup: resolv.conf may change. */
 		struct dns_ctx *ctx = dns_ctx_alloc();
 
-		if (ctx)
+		if (ctx) {
+			ctx->stop = &d->stop;
 			dns_lookup(ctx, job->domain, job->tp, job->family,
 				   &job->ans);
-		else
+		} else {
 			job->ans.failed = true;
+		}
 		dns_ctx_free(ctx);
 		pthread_mutex_lock(&d->mu);
 		job->next = d->done;
@@ -463,11 +478,21 @@ static void dns_log(const struct dns_trunk *e, bool refresh)
  * has; one WARN per outage. */
 static void dns_failed(struct dns_trunk *e)
 {
-	LOG_AT(e->failing ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARN, SUBSYS, NULL,
-	       "trunk %s: DNS lookup of %s failed (no answer from the "
-	       "server): kept its %zu previous address(es), trying again "
-	       "every dns_min_ttl",
-	       e->trunk, e->domain, e->ans.n);
+	if (e->answered)
+		LOG_AT(e->failing ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARN, SUBSYS,
+		       NULL,
+		       "trunk %s: DNS lookup of %s failed (no answer from the "
+		       "server): kept its %zu previous address(es), trying "
+		       "again every dns_min_ttl",
+		       e->trunk, e->domain, e->ans.n);
+	else
+		LOG_AT(e->failing ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARN, SUBSYS,
+		       NULL,
+		       "trunk %s: DNS lookup of %s failed (no answer from the "
+		       "server): no address known yet%s, trying again every "
+		       "dns_min_ttl",
+		       e->trunk, e->domain,
+		       e->peers ? ", its calls refused with 503" : "");
 	e->failed++;
 	e->failing = true;
 }
@@ -522,14 +547,13 @@ static int dns_start_worker(struct trunk_dns *d)
 
 static int dns_readable(struct trunk_gateway *gw, su_wait_t *w, void *arg);
 
-static void dns_refresh(su_root_magic_t *m, su_timer_t *t, struct dns_trunk *e)
+/* Hand a lookup of e to the resolver thread (WHY for the log). */
+static void dns_ask(struct dns_trunk *e, const char *why)
 {
 	struct trunk_dns *d = e->dns;
-	struct dns_job *job;
+	struct dns_job *job, **tail;
 	int rc;
 
-	(void)m;
-	(void)t;
 	if (e->pending)
 		return;
 	rc = dns_start_worker(d);
@@ -543,9 +567,8 @@ static void dns_refresh(su_root_magic_t *m, su_timer_t *t, struct dns_trunk *e)
 	job = rc ? NULL : calloc(1, sizeof(*job));
 	if (!job) {
 		LOGW(SUBSYS, e->trunk,
-		     "cannot look up %s again (%s): retry "
-		     "in dns_min_ttl",
-		     e->domain, strerror(rc ? rc : ENOMEM));
+		     "cannot look up %s (%s): retry in dns_min_ttl", e->domain,
+		     strerror(rc ? rc : ENOMEM));
 		dns_arm_in(e, 0);
 		return;
 	}
@@ -555,12 +578,22 @@ static void dns_refresh(su_root_magic_t *m, su_timer_t *t, struct dns_trunk *e)
 	snprintf(job->tp, sizeof(job->tp), "%s", e->tp);
 	job->family = e->family;
 	e->pending = true;
-	LOGD(SUBSYS, e->trunk, "TTL of %s over: looking it up", e->domain);
+	if (e->timer)
+		su_timer_reset(e->timer);
+	LOGD(SUBSYS, e->trunk, "%s: looking up %s", why, e->domain);
 	pthread_mutex_lock(&d->mu);
-	job->next = d->todo;
-	d->todo = job;
+	for (tail = &d->todo; *tail; tail = &(*tail)->next)
+		;
+	*tail = job;
 	pthread_cond_signal(&d->cv);
 	pthread_mutex_unlock(&d->mu);
+}
+
+static void dns_refresh(su_root_magic_t *m, su_timer_t *t, struct dns_trunk *e)
+{
+	(void)m;
+	(void)t;
+	dns_ask(e, e->failing ? "retry" : "TTL over");
 }
 
 /* The same addresses (in any order: a new weighted draw of RFC 2782 is
@@ -584,9 +617,12 @@ static bool dns_same(const struct trunk_dns_answer *a,
 	return true;
 }
 
-/* A refresh's answer for e. */
+/* A lookup's answer for e (the first one of its question, or a new
+ * one). */
 static void dns_answered(struct dns_trunk *e, const struct dns_job *job)
 {
+	bool first = !e->answered;
+
 	e->pending = false;
 	e->lookups++;
 	if (job->ans.failed) {
@@ -595,12 +631,13 @@ static void dns_answered(struct dns_trunk *e, const struct dns_job *job)
 		return;
 	}
 	e->failing = false;
-	if (dns_same(&e->ans, &job->ans)) {
+	e->answered = true;
+	if (!first && dns_same(&e->ans, &job->ans)) {
 		e->ans.ttl = job->ans.ttl;
 		LOGD(SUBSYS, e->trunk, "%s unchanged", e->domain);
 	} else {
 		e->ans = job->ans;
-		dns_log(e, true);
+		dns_log(e, !first);
 		if (e->peers)
 			trunk_peers_dns_changed(e->dns->gw, e->trunk);
 	}
@@ -661,11 +698,11 @@ static const struct dns_trunk *dns_old(const struct dns_trunk *old,
 	return NULL;
 }
 
-/* Trunk t by domain, looked up now (ctx NULL: no resolver). A failed
- * lookup keeps the answer of the same question in old: a DNS outage
- * during a reload must not drop a working carrier. */
+/* Trunk t by domain, its lookup not asked yet. The same question in old
+ * hands over its answer (kept while the new lookup runs, and if it
+ * fails: a DNS outage during a reload must not drop a working carrier)
+ * and its counts. */
 static struct dns_trunk *dns_trunk_alloc(struct trunk_dns *d,
-					 struct dns_ctx *ctx,
 					 const struct config_section *t,
 					 const struct dns_trunk *old)
 {
@@ -683,36 +720,38 @@ static struct dns_trunk *dns_trunk_alloc(struct trunk_dns *d,
 	e->peers = !strcmp(config_get_str(t, "mode"), "static");
 	e->min_ttl_ms = config_get_int(t, "dns_min_ttl");
 	e->timer = su_timer_create(su_root_task(d->gw->root), 0);
-	if (ctx)
-		dns_lookup(ctx, e->domain, e->tp, e->family, &e->ans);
-	else
-		e->ans.failed = true;
-	e->lookups = 1;
-	if (e->ans.failed) {
-		o = dns_old(old, e);
-		memset(&e->ans, 0, sizeof(e->ans));
-		if (o) {
-			e->ans = o->ans;
-			e->lookups += o->lookups;
-			e->failed = o->failed;
-		}
-		dns_failed(e);
-		dns_arm_in(e, 0);
-	} else {
-		dns_log(e, false);
-		dns_arm(e);
+	o = dns_old(old, e);
+	if (o) {
+		e->ans = o->ans;
+		e->answered = o->answered;
+		e->lookups = o->lookups;
+		e->failed = o->failed;
+		e->failing = o->failing;
 	}
 	return e;
+}
+
+/* Drop the lookups of an older apply that the thread has not begun. */
+static void dns_drop_queued(struct trunk_dns *d)
+{
+	struct dns_job *j, *next;
+
+	pthread_mutex_lock(&d->mu);
+	j = d->todo;
+	d->todo = NULL;
+	pthread_mutex_unlock(&d->mu);
+	for (; j; j = next) {
+		next = j->next;
+		free(j);
+	}
 }
 
 int trunk_dns_apply(struct trunk_gateway *gw, const struct config *cfg)
 {
 	struct trunk_dns *d = gw->dns;
 	const struct config_section *t = NULL;
-	struct dns_trunk *list = NULL, **tail = &list;
-	struct dns_ctx *ctx = NULL;
+	struct dns_trunk *list = NULL, **tail = &list, *e;
 	const char *const *px;
-	bool tried = false;
 
 	if (!d) {
 		d = calloc(1, sizeof(*d));
@@ -729,26 +768,19 @@ int trunk_dns_apply(struct trunk_gateway *gw, const struct config *cfg)
 
 		if (config_get_list(t, "proxy", &px) || !domain || !*domain)
 			continue;
-		if (!tried) {
-			tried = true;
-			if (!(ctx = dns_ctx_alloc()))
-				LOGW(SUBSYS, NULL,
-				     "no DNS resolver (res_ninit failed or no "
-				     "memory): trunks by domain keep what "
-				     "they had");
-		}
-		*tail = dns_trunk_alloc(d, ctx, t, d->trunks);
+		*tail = dns_trunk_alloc(d, t, d->trunks);
 		if (!*tail) {
 			dns_trunks_free(list);
-			dns_ctx_free(ctx);
 			return -1;
 		}
 		tail = &(*tail)->next;
 	}
-	dns_ctx_free(ctx);
 	dns_trunks_free(d->trunks);
 	d->trunks = list;
-	d->gen++;
+	d->gen++; /* answers to older questions are dropped */
+	dns_drop_queued(d);
+	for (e = list; e; e = e->next)
+		dns_ask(e, e->answered ? "reload" : "new trunk");
 	return 0;
 }
 
@@ -782,6 +814,12 @@ bool trunk_dns_info(const struct trunk_gateway *gw, const char *trunk,
 	left = e->due - dns_now();
 	info->domain = e->domain;
 	info->srv = e->ans.srv;
+	info->state = !e->answered ? "pending" : e->failing ? "stale"
+							    : "resolved";
+	info->waiting = e->peers && !e->answered;
+	info->retry_after = DNS_RETRY_AFTER;
+	if (!e->pending && left > 0)
+		info->retry_after += (unsigned)((left + 999) / 1000);
 	info->addrs = e->ans.n;
 	info->lookups = e->lookups;
 	info->failed = e->failed;

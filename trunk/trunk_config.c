@@ -157,7 +157,10 @@ static const struct config_key trunk_trunk_keys[] = {
 	  "The carrier's SIP domain: host part of R-URIs and, without "
 	  "proxy, looked up by RFC 3263 (REG-3, STA-1: NAPTR, SRV, A/AAAA "
 	  "for the trunk's transport) at start, on each reload and when "
-	  "the answer's TTL runs out (dns_min_ttl). Inbound calls are "
+	  "the answer's TTL runs out (dns_min_ttl), on a resolver thread: "
+	  "start and reload never wait for DNS. Until the first answer "
+	  "(trunkctl: dns.state pending) calls toward a static-mode trunk "
+	  "get 503 with a Warning naming the lookup. Inbound calls are "
 	  "accepted from every address found. In static mode each address "
 	  "is an SP-SSE, in SRV order: pinged with OPTIONS like a proxy "
 	  "(keepalive), shown by trunkctl, and outbound calls go to those "
@@ -167,8 +170,8 @@ static const struct config_key trunk_trunk_keys[] = {
 	{ "dns_min_ttl", CONFIG_DURATION, 1000, 86400000, NULL, "30s", 0,
 	  "Shortest time the DNS answer of a trunk by domain is kept before "
 	  "it is looked up again: a smaller TTL (0 is common for local "
-	  "records) counts as this, and a lookup that finds nothing is "
-	  "retried after it (the known SP-SSEs are kept meanwhile)." },
+	  "records) counts as this, and a lookup the server does not answer "
+	  "is retried after it (the known SP-SSEs are kept meanwhile)." },
 	{ "proxy", CONFIG_ADDR_LIST, 0, 8, NULL, NULL, 0,
 	  "SP-SSE addresses in order of preference (host or IP, :port); "
 	  "used instead of DNS. Failover on error, timeout or 503. Inbound "

@@ -403,6 +403,22 @@ tc_sse_by_dns()
 # tc_invites NAME: how many INVITEs SIPp peer NAME received.
 tc_invites() { grep -c '^INVITE sip:' "$TI_DIR/$1.msg.txt" 2>/dev/null || true; }
 
+# tc_dns TRUNK FIELD: trunkctl's "dns" FIELD of trunk by domain TRUNK
+# (state, lookups, failed, addresses, ...).
+tc_dns()
+{
+	local s
+	s=$(ti_ctl status) || return 1
+	ti_json "$s" "[t for t in j['trunks'] if t['name'] == '$1'][0]['dns']['$2']"
+}
+
+# tc_dns_answered TRUNK N: TRUNK's lookups exceed N and its DNS state is
+# "resolved" (a lookup after the N-th was answered).
+tc_dns_answered()
+{
+	[ "$(tc_dns "$1" lookups)" -gt "$2" ] && [ "$(tc_dns "$1" state)" = resolved ]
+}
+
 # tc_sse_states TRUNK: trunkctl's SP-SSEs of TRUNK, one "address target
 # state" line each (target: the SRV target of a trunk by domain, else
 # None).

@@ -51,6 +51,9 @@ ti_trunkd_start "$TI_DIR/trunkd.conf"
 for port in 5060 5080; do
 	ti_wait_port udp 127.0.0.1 "$(ti_port "$port")" 5
 done
+# The lookup runs on trunkd's resolver thread: wait for its answer.
+ti_wait_until 10 tc_dns_answered carrier 0 ||
+	ti_fail "no DNS answer for carrier.test: $(tc_dns carrier state)"
 grep -q 'query\[NAPTR\] carrier.test' "$TI_DIR/dns1.log" ||
 	ti_fail "trunkd did not look up carrier.test's NAPTR at start"
 grep -q 'query\[SRV\] _sip._udp.sse.carrier.test' "$TI_DIR/dns1.log" ||
@@ -65,7 +68,10 @@ ti_stop dns1
 ti_dnsmasq dns2 --local=/carrier.test/ \
 	--srv-host=_sip._udp.carrier.test,c.carrier.test,"$p",10,10 \
 	--host-record=c.carrier.test,"$OTHER"
+n=$(tc_dns carrier lookups)
 out=$(ti_ctl reload) || ti_fail "reload failed: $out"
+ti_wait_until 10 tc_dns_answered carrier "$n" ||
+	ti_fail "no DNS answer for carrier.test after the reload"
 grep -q 'query\[SRV\] _sip._udp.carrier.test' "$TI_DIR/dns2.log" ||
 	ti_fail "trunkd did not look up the default SRV name on reload"
 tc_inbound_call after-reload "$OTHER"

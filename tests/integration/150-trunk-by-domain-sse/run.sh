@@ -33,6 +33,8 @@ ti_start silent python3 "$TI_ROOT/peers/silent_sse.py" "$SSE1" "$port" \
 ti_wait_port udp "$SSE1" "$port" 10
 tc_sse_by_dns sse2 "$SSE2"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
+ti_wait_until 10 tc_dns_answered dns 0 ||
+	ti_fail "no DNS answer for carrier.test: $(tc_dns dns state)"
 grep -q 'query\[SRV\] _sip._udp.carrier.test' "$TI_DIR/dns.log" ||
 	ti_fail "trunkd did not look up the SRV records of carrier.test"
 ti_wait_until 10 tc_sse_states_are dns "$SSE1:$port sse1.carrier.test down" \
