@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# 180-trunk-by-domain-pending: the RFC 3263 lookups of a trunk by domain
+# never hold the signalling thread, at start and on reload too. A DNS
+# server in front of dnsmasq (peers/dns_hold.py) holds its answers while
+# $TI_DIR/hold exists; for every held query it sends trunkd an OPTIONS
+# (SIPp) that must be answered within 3 s, while the query is still
+# unanswered (the resolver waits 6 s for it: resolv.conf timeout:2
+# attempts:2).
+#   1. start with DNS held: the OPTIONS is answered, trunkctl shows the
+#      trunk's lookup "pending" and no SP-SSE, and a call toward the trunk
+#      gets 503 with a short Retry-After and a Warning naming the lookup
+#      (the SP-SSE gets no INVITE).
+#   2. DNS answers: the trunk is "resolved", its SRV target an SP-SSE
+#      (up), and a call reaches it.
+#   3. a reload with a bad file: refused at once, the running
+#      configuration kept (a call still reaches the SP-SSE).
+#   4. a reload with DNS held again (the records' TTL is an hour: no
+#      other lookup): the OPTIONS sent while the reload's lookup is held
+#      is answered; the
+#      failed lookup keeps the SP-SSE (state "stale", a call reaches it)
+#      and is retried: once DNS answers, the state is "resolved" again.
+# REQ: STA-1
+. "$(dirname "$0")/../lib.sh"
+. "$TI_ROOT/calls.sh"
+ti_setup
+ti_dns_resolver
+# Each query waits 2 s, then 4 s for its retry (trunkd caps at 2 s x 2).
+printf 'nameserver 127.0.0.1\noptions timeout:2 attempts:2\n' \
+	>"/etc/netns/$TI_NETNS/resolv.conf"
+
+port=$(ti_port 5090)
+SSE=127.0.0.3
+ti_config_default --drop "trunk local" "$TI_TEST_DIR/trunk.conf"
+cp "$TI_DIR/trunkd.conf" "$TI_DIR/good.conf"
+ti_start dnsmasq dnsmasq --keep-in-foreground --port=5354 \
+	--listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts \
+	--pid-file= --log-queries --log-facility=- --local=/carrier.test/ \
+	--local-ttl=3600 \
+	--srv-host=_sip._udp.carrier.test,sse1.carrier.test,"$port",10,10 \
+	--host-record=sse1.carrier.test,"$SSE"
+ti_wait_port udp 127.0.0.1 5354 10
+touch "$TI_DIR/hold"
+ti_start dns python3 "$TI_ROOT/peers/dns_hold.py" 127.0.0.1 53 5354 \
+	"$TI_DIR/hold" "$TI_DIR/dns.txt" \
+	sipp -sf "$TI_ROOT/peers/options-ping.xml" -m 1 -t u1 -i 127.0.0.2 \
+	-p 5071 -nostdin -timeout 3s -timeout_error "127.0.0.1:$(ti_port 5060)"
+ti_wait_port udp 127.0.0.1 53 10
+tc_sse_by_dns sse1 "$SSE"
+
+probes() { grep -c " probe .* $1" "$TI_DIR/dns.txt" || true; }
+probed_since() { (($(probes ok) > $1)); }
+no_failed_probe()
+{
+	[ "$(probes failed)" = 0 ] ||
+		ti_fail "an OPTIONS was not answered while a lookup was out: $(grep ' probe ' "$TI_DIR/dns.txt")"
+}
+
+# 1. Start with DNS held.
+ti_trunkd_start "$TI_DIR/trunkd.conf"
+ti_wait_until 10 probed_since 0 || {
+	no_failed_probe
+	ti_fail "no held query probed: $(cat "$TI_DIR/dns.txt")"
+}
+no_failed_probe
+grep -q ' held [0-9]* SRV _sip._udp.carrier.test' "$TI_DIR/dns.txt" ||
+	grep -q ' held [0-9]* NAPTR carrier.test' "$TI_DIR/dns.txt" ||
+	ti_fail "the held query is not carrier.test's: $(cat "$TI_DIR/dns.txt")"
+[ "$(tc_dns dns state)" = pending ] ||
+	ti_fail "trunkctl does not show the lookup pending: $(tc_dns dns state)"
+[ -z "$(tc_sse_states dns)" ] ||
+	ti_fail "SP-SSEs before any DNS answer: $(tc_sse_states dns)"
+tc_template "$TI_ROOT/peers/uac-rejected.xml.in" "$TI_DIR/pbx-503.xml" \
+	STATUS=503 MAX_FORWARDS=70 FOREIGN='127\.0\.0\.3' CHECKS='<ereg regexp="^ *[1-9]$" search_in="hdr" header="Retry-After:" check_it="true" assign_to="retry"/>
+<ereg regexp="^ *399 [^ ]+ &quot;trunk dns: DNS lookup of carrier\.test pending" search_in="hdr" header="Warning:" check_it="true" assign_to="warning"/>
+<log message="Retry-After [$retry], Warning [$warning]"/>'
+rc=0
+ti_sipp pbx-503 "$TI_DIR/pbx-503.xml" u1 127.0.0.1 "$(ti_port 5060)" \
+	-s +15550100001 || rc=$?
+[ "$rc" = 0 ] || ti_fail "the PBX did not get 503 with Retry-After and Warning (SIPp exit $rc)"
+[ "$(tc_invites sse1)" = 0 ] || ti_fail "an INVITE reached the SP-SSE before DNS answered"
+
+# 2. DNS answers.
+rm "$TI_DIR/hold"
+ti_wait_until 15 tc_dns_answered dns 0 ||
+	ti_fail "no DNS answer after the hold: $(tc_dns dns state)"
+ti_wait_until 10 tc_sse_states_are dns "$SSE:$port sse1.carrier.test up" ||
+	ti_fail "trunkctl does not show sse1 up: $(tc_sse_states dns)"
+tc_uac_call pbx-a
+[ "$(tc_invites sse1)" = 1 ] || ti_fail "sse1 got $(tc_invites sse1) INVITEs, expected 1"
+
+# 3. A bad file: refused, the running configuration kept.
+touch "$TI_DIR/hold"
+printf '[trunk dns]\nno_such_key = 1\n' >>"$TI_DIR/trunkd.conf"
+if out=$(ti_ctl reload); then
+	ti_fail "a reload of a bad file succeeded: $out"
+fi
+grep -q 'trunkd.conf:[0-9]*:' <<<"$out" || ti_fail "the reload's error names no file:line: $out"
+cp "$TI_DIR/good.conf" "$TI_DIR/trunkd.conf"
+[ "$(tc_dns dns state)" = resolved ] || ti_fail "the bad reload changed the DNS state"
+tc_uac_call pbx-b
+[ "$(tc_invites sse1)" = 2 ] || ti_fail "sse1 got $(tc_invites sse1) INVITEs, expected 2"
+
+# 4. A reload with DNS held: it returns, its lookup comes after it.
+n=$(probes ok)
+lookups=$(tc_dns dns lookups)
+out=$(ti_ctl reload) || ti_fail "reload failed: $out"
+ti_wait_until 10 probed_since "$n" || {
+	no_failed_probe
+	ti_fail "no query held after the reload: $(tail -3 "$TI_DIR/dns.txt")"
+}
+no_failed_probe
+stale() { [ "$(tc_dns dns state)" = stale ]; }
+ti_wait_until 15 stale || ti_fail "the held lookup did not fail: $(tc_dns dns state)"
+tc_sse_states_are dns "$SSE:$port sse1.carrier.test up" ||
+	ti_fail "the failed lookup did not keep sse1: $(tc_sse_states dns)"
+tc_uac_call pbx-c
+[ "$(tc_invites sse1)" = 3 ] || ti_fail "sse1 got $(tc_invites sse1) INVITEs, expected 3"
+rm "$TI_DIR/hold"
+ti_wait_until 15 tc_dns_answered dns "$lookups" ||
+	ti_fail "the lookup was not retried once DNS answered: $(tc_dns dns state)"
+no_failed_probe
+tc_checks_ok sse1 || ti_fail "sse1: a failed assertion"
+ti_pass
