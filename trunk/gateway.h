@@ -277,12 +277,12 @@ struct trunk_dns_info {
 	 * retried), "resolved", "stale" (the last lookup failed: the
 	 * previous answer kept) */
 	const char *state;
-	bool waiting;	      /* Static mode and pending: calls get 503 */
-	unsigned retry_after; /* seconds: the 503's Retry-After */
-	size_t addrs;		  /* addresses known */
-	unsigned long lookups;	  /* since start or reload, this one too */
-	unsigned long failed;	  /* lookups the server did not answer */
-	long long next_ms;	  /* until the next lookup */
+	bool waiting;	       /* Static mode and pending: calls get 503 */
+	unsigned retry_after;  /* seconds: the 503's Retry-After */
+	size_t addrs;	       /* addresses known */
+	unsigned long lookups; /* since start or reload, this one too */
+	unsigned long failed;  /* lookups the server did not answer */
+	long long next_ms;     /* until the next lookup */
 };
 /* false: trunk is not configured by domain only. */
 bool trunk_dns_info(const struct trunk_gateway *gw, const char *trunk,

@@ -128,7 +128,7 @@ struct trunk_dns {
 	pthread_cond_t cv;
 	struct dns_job *todo, *done; /* todo: first in, first out */
 	atomic_bool stop; /* also read between the queries of a lookup */
-	int efd; /* done is not empty */
+	int efd;	  /* done is not empty */
 	su_wait_t wait[1];
 	int reg;
 };
@@ -814,8 +814,9 @@ bool trunk_dns_info(const struct trunk_gateway *gw, const char *trunk,
 	left = e->due - dns_now();
 	info->domain = e->domain;
 	info->srv = e->ans.srv;
-	info->state = !e->answered ? "pending" : e->failing ? "stale"
-							    : "resolved";
+	info->state = !e->answered ? "pending"
+		      : e->failing ? "stale"
+				   : "resolved";
 	info->waiting = e->peers && !e->answered;
 	info->retry_after = DNS_RETRY_AFTER;
 	if (!e->pending && left > 0)
