@@ -3,7 +3,7 @@
 # never hold the signalling thread, at start and on reload too. A DNS
 # server in front of dnsmasq (peers/dns_hold.py) holds its answers while
 # $TI_DIR/hold exists; for every held query it sends trunkd an OPTIONS
-# (SIPp) that must be answered within 3 s, while the query is still
+# (SIPp) that must be answered within 4 s, while the query is still
 # unanswered (the resolver waits 6 s for it: resolv.conf timeout:2
 # attempts:2).
 #   1. start with DNS held: the OPTIONS is answered, trunkctl shows the
@@ -43,7 +43,7 @@ touch "$TI_DIR/hold"
 ti_start dns python3 "$TI_ROOT/peers/dns_hold.py" 127.0.0.1 53 5354 \
 	"$TI_DIR/hold" "$TI_DIR/dns.txt" \
 	sipp -sf "$TI_ROOT/peers/options-ping.xml" -m 1 -t u1 -i 127.0.0.2 \
-	-p 5071 -nostdin -timeout 3s -timeout_error "127.0.0.1:$(ti_port 5060)"
+	-p 5071 -nostdin -timeout 4s -timeout_error "127.0.0.1:$(ti_port 5060)"
 ti_wait_port udp 127.0.0.1 53 10
 tc_sse_by_dns sse1 "$SSE"
 

@@ -7,7 +7,7 @@ UDP queries to IP:PORT are relayed to dnsmasq on IP:UPSTREAM_PORT and its
 answers back, unless HOLD_FILE exists: then a query gets no answer at all
 (the resolver waits and retries, as behind a dead or slow server). With
 PROBE_CMD, the first time a held query (a new DNS id) arrives, PROBE_CMD
-runs (a SIPp OPTIONS to trunkd) and must end within 3 s: a SIP request
+runs (a SIPp OPTIONS to trunkd) and must end within 4 s: a SIP request
 answered while trunkd's lookup is outstanding. The lookup is: the
 resolver's first try waits 2 s, its second 4 s (resolv.conf timeout:2
 attempts:2), so the query stays unanswered at least 6 s after it came.
@@ -62,7 +62,7 @@ def main():
                 try:
                     rc = subprocess.run(probe, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL,
-                                        timeout=3).returncode
+                                        timeout=4).returncode
                 except subprocess.TimeoutExpired:
                     rc = "timeout"
                 ms = (time.monotonic() - t0) * 1000
