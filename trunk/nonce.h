@@ -16,7 +16,9 @@
  *
  * An expired nonce (older than TRUNK_NONCE_TTL) or one whose slot went to
  * a newer nonce is stale: the client gets a new challenge with stale=true
- * and answers it without asking its user. Memory is the table, allocated
+ * and answers it without asking its user. One trunkd cannot vindicate
+ * (an earlier run's: the secret differs) is foreign; the registrar
+ * treats it as stale when the digest is right for it (RFC 7616 3.3). Memory is the table, allocated
  * once (about 96 KB); nothing per request.
  */
 #ifndef TRUNKD_TRUNK_NONCE_H

@@ -6,8 +6,9 @@
  * Nonces are trunkd's own, signed with a random per-process secret and
  * remembered in a bounded table with the nonce counts used (nonce.c): a
  * digest is accepted once per nonce count, valid for TRUNK_NONCE_TTL
- * seconds; an expired, forgotten or replayed one gets a new challenge
- * with stale=true. Bindings expire lazily: an expired binding is dropped
+ * seconds; an expired, forgotten or replayed one, and one trunkd did not
+ * issue (an earlier run's) whose digest is right for it, gets a new
+ * challenge with stale=true. Bindings expire lazily: an expired binding is dropped
  * whenever the bindings are read.
  */
 #include <errno.h>
@@ -96,8 +97,19 @@ static void registrar_challenge(struct trunk_gateway *gw, nta_incoming_t *irq,
 }
 
 /* A digest that verified: is its nonce count new (nonce.c)? 1, or 0
- * (stale, or a replay: a new challenge with stale=true), -1 (not our
- * nonce, a malformed count). */
+ * (a new challenge with stale=true: the nonce expired, was forgotten or
+ * is not ours at all, or this count was used: a replay), -1 (a malformed
+ * count).
+ *
+ * A nonce trunkd cannot vindicate (FOREIGN: made by an earlier run,
+ * whose secret is gone, or by another server) with a digest that
+ * verifies for it is stale too (RFC 2617 3.2.1, RFC 7616 3.3: stale=true
+ * when "the nonce is invalid but with a valid digest for that nonce"):
+ * the sender knows the password, only the nonce is useless, and
+ * stale=true lets the phone answer the new challenge at once instead of
+ * taking the second 401 for a wrong password (and asking its user, or
+ * giving up until its next refresh). Nothing is spent: it is challenged
+ * again, and its answer is judged against the new nonce. */
 static int registrar_nonce_use(struct trunk_gateway *gw,
 			       auth_response_t const *ar, const char *method,
 			       const struct config_section *who)
@@ -110,15 +122,22 @@ static int registrar_nonce_use(struct trunk_gateway *gw,
 		return 1;
 	case TRUNK_NONCE_STALE:
 		return 0;
+	case TRUNK_NONCE_FOREIGN:
+		LOGD(SUBSYS, config_section_name(who),
+		     "%s: a nonce trunkd did not issue (an earlier run's?), "
+		     "the digest right for it: challenged with stale=true",
+		     method);
+		return 0;
 	case TRUNK_NONCE_REPLAY:
 		LOGW(SUBSYS, config_section_name(who),
 		     "%s: digest replayed (nonce count %s already used): "
 		     "challenged again",
 		     method, nc ? nc : "none, nonce used once");
 		return 0;
-	default:
+	case TRUNK_NONCE_BAD_NC:
 		return -1;
 	}
+	return -1;
 }
 
 /*
@@ -126,8 +145,9 @@ static int registrar_nonce_use(struct trunk_gateway *gw,
  * our realm must answer a nonce of ours with the password of pbx (its
  * username), or without pbx of the [phone] its username names (*who),
  * with a nonce count not used before (registrar_nonce_use).
- * 1: verified, 0: ours but stale or replayed, -1: wrong (unknown user,
- * not our nonce, bad response), -2: no digest for our realm.
+ * 1: verified, 0: right for its nonce but that nonce is stale, not ours
+ * or replayed, -1: wrong (unknown user, bad response, malformed count),
+ * -2: no digest for our realm.
  */
 static int registrar_verify(struct trunk_gateway *gw, msg_auth_t const *au,
 			    const char *method,

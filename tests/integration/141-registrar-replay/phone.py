@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""phone.py TRUNKD_HOST:PORT USER PASSWORD
+"""phone.py TRUNKD_HOST:PORT USER PASSWORD STATE [--after-restart]
 
 A phone registering to trunkd over UDP from 127.0.0.1:5071, and an
 attacker on 127.0.0.9:5999 replaying what it captured. Each step prints
@@ -16,11 +16,21 @@ it must:
  6. a digest without qop (RFC 2069) on a new nonce M: 200, and the same
     again (a replay: no count to tell it from a new request): 401
     stale=true;
- 7. a nonce trunkd never issued (with a correct digest for it): 401
-    without stale=true;
+ 7. a nonce trunkd never issued, of its form (a signature that is not
+    trunkd's: what a phone holds after trunkd restarted) and of another
+    form (another server's), each with the digest right for it: 401 with
+    stale=true and a new nonce (RFC 7616 3.3: the phone knows the
+    password, only the nonce is useless), never 200; the same nonces
+    with a wrong password: 401 without stale=true;
  8. the wrong password on a fresh count of N: 401 without stale=true (a
     forged digest uses up nothing), then the right one with that count:
     200.
+Then the realm and N go to the file STATE. With --after-restart (trunkd
+was restarted: a new secret, an empty nonce table), from STATE:
+ 9. the phone's next count on N, the digest right: 401 with stale=true
+    and a new nonce M;
+10. a wrong password on N: 401 without stale=true;
+11. the digest on M: 200.
 """
 import hashlib
 import re
@@ -29,6 +39,8 @@ import sys
 
 TRUNKD = sys.argv[1]
 USER, PASSWORD = sys.argv[2], sys.argv[3]
+STATE = sys.argv[4]
+AFTER_RESTART = sys.argv[5:] == ['--after-restart']
 HOST, PORT = TRUNKD.rsplit(':', 1)
 PORT = int(PORT)
 
@@ -116,6 +128,32 @@ def expect(step, got, want, text, stale=None):
     return ch
 
 
+def after_restart():
+    """Steps 9-11, trunkd restarted since N was issued."""
+    with open(STATE) as f:
+        realm, nonce = f.read().split()
+    phone = Peer('127.0.0.1', 5071, 'phone-r')
+    st, text = phone.register(USER, 20, digest(realm, nonce, '00000006',
+                                               cnonce='beef06'))
+    ch = expect('9. nonce of the run before, digest right', st, 401, text,
+                stale=True)
+    m_nonce = ch.get('nonce', '')
+    if not m_nonce or m_nonce == nonce:
+        failures.append('9. new nonce')
+        print('9. the challenge has no new nonce: %r' % ch)
+    st, text = phone.register(USER, 21, digest(realm, nonce, '00000007',
+                                               password='wrong'))
+    expect('10. nonce of the run before, wrong password', st, 401, text,
+           stale=False)
+    st, text = phone.register(USER, 22, digest(realm, m_nonce, '00000001',
+                                               cnonce='beef07'))
+    expect('11. the new nonce', st, 200, text)
+
+
+if AFTER_RESTART:
+    after_restart()
+    sys.exit(1 if failures else 0)
+
 phone = Peer('127.0.0.1', 5071, 'phone')
 mallory = Peer('127.0.0.9', 5999, 'mallory')
 
@@ -152,14 +190,32 @@ expect('6. no qop, first use', st, 200, text)
 st, text = mallory.register('mallory', 8, a3, 'replay-phone@127.0.0.1')
 expect('6. no qop, replayed', st, 401, text, stale=True)
 
-forged = nonce.rsplit('.', 1)[0] + '.' + '0' * 32
-st, text = phone.register(USER, 9, digest(realm, forged, '00000001'))
-expect('7. nonce never issued', st, 401, text, stale=False)
+# Never issued: trunkd's form with a signature not its own (what a
+# restart leaves a phone with), and another server's form.
+cseq = 9
+for what, foreign in (
+        ("trunkd's form", nonce.rsplit('.', 1)[0] + '.' + '0' * 32),
+        ("another server's form", 'b1d4c0de5eed')):
+    st, text = phone.register(USER, cseq, digest(realm, foreign, '00000001'))
+    ch = expect('7. nonce never issued (%s), digest right' % what, st, 401,
+                text, stale=True)
+    if not ch.get('nonce') or ch.get('nonce') == foreign:
+        failures.append('7. new nonce')
+        print('7. the challenge has no new nonce: %r' % ch)
+    st, text = phone.register(USER, cseq + 1,
+                              digest(realm, foreign, '00000002',
+                                     password='wrong'))
+    expect('7. nonce never issued (%s), wrong password' % what, st, 401,
+           text, stale=False)
+    cseq += 2
 
-st, text = phone.register(USER, 10, digest(realm, nonce, '00000005',
+st, text = phone.register(USER, 13, digest(realm, nonce, '00000005',
                                           password='wrong'))
 expect('8. wrong password', st, 401, text, stale=False)
-st, text = phone.register(USER, 11, digest(realm, nonce, '00000005'))
+st, text = phone.register(USER, 14, digest(realm, nonce, '00000005'))
 expect('8. right password, same count', st, 200, text)
+
+with open(STATE, 'w') as f:
+    f.write('%s %s\n' % (realm, nonce))
 
 sys.exit(1 if failures else 0)
