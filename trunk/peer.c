@@ -137,18 +137,24 @@ static int peer_ping_response(struct trunk_peer *p, nta_outgoing_t *orq,
 {
 	int status = sip && sip->sip_status ? sip->sip_status->st_status
 					    : nta_outgoing_status(orq);
+	/* nta reports transport errors and its own timeouts as responses
+	 * of its own making (408, 503). Decided before peer_ping_done():
+	 * destroying the request frees its response at once over TCP and
+	 * TLS (nta ends a non-INVITE transaction with its final response
+	 * there; UDP keeps it for Timer K), and the freed sip_flags could
+	 * read as NTA_INTERNAL_MSG: an SP-SSE's 200 over TLS counted as
+	 * down at every ping (test 181). */
+	bool internal = !sip || nta_sip_is_internal(sip);
 	char why[64];
 
 	if (status < 200)
 		return 0;
-	if (p->keep_flow && sip && !nta_sip_is_internal(sip))
+	if (p->keep_flow && !internal)
 		trunk_tls_flow_hold(p->gw, orq, p->ctx, peer_flow_lost, p,
 				    &p->flow);
 	peer_ping_done(p);
 	snprintf(why, sizeof(why), "OPTIONS answered %d", status);
-	/* nta reports transport errors and its own timeouts as responses
-	 * of its own making (408, 503). */
-	if (status == 503 || !sip || nta_sip_is_internal(sip)) {
+	if (status == 503 || internal) {
 		p->failures++;
 		peer_set_state(p, TRUNK_PEER_DOWN, why);
 	} else {

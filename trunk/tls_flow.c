@@ -88,6 +88,7 @@ int trunk_tls_flow_hold(struct trunk_gateway *gw, struct nta_outgoing_s *orq,
 {
 	tport_t *tp = nta_outgoing_transport(orq);
 	struct trunk_tls_flow *f;
+	struct trunk_tls_state st;
 	tp_name_t const *tpn;
 
 	if (!tp)
@@ -121,10 +122,14 @@ int trunk_tls_flow_hold(struct trunk_gateway *gw, struct nta_outgoing_s *orq,
 		trunk_tls_flow_release(&f);
 		return ENOMEM;
 	}
-	LOGI(SUBSYS, f->ctx, "TLS connection to %s held open (%s)", f->peer,
-	     tport_is_verified(tp) ? "certificate verified"
-				   : "certificate not verified");
 	*fp = f;
+	/* certs/' verdict (Sofia's own tport_is_verified() is false on a
+	 * connection certs/ verified by the domain: RFC 5922). */
+	trunk_tls_flow_info(f, &st);
+	LOGI(SUBSYS, f->ctx, "TLS connection to %s held open (%s%s)", f->peer,
+	     st.verified ? "certificate verified as "
+			 : "certificate not verified",
+	     st.verified ? st.identity : "");
 	return 0;
 }
 
