@@ -52,11 +52,15 @@
  * as on a refresh (dns.state "stale"), and is tried again after
  * dns_min_ttl: a DNS outage must not take a working carrier down. Its
  * other queries are skipped, and the resolver's timeout and tries are
- * capped, so that a stop waits briefly for a lookup in progress. An
- * answer that says there is nothing (NXDOMAIN, no records) is taken as
- * it is. Answers are read into a buffer of the largest DNS message:
- * glibc returns the full length of an answer it had to truncate (a
- * large one over TCP).
+ * capped, so that a stop waits briefly for a lookup in progress. The
+ * NAPTR query is the exception: a server that does not serve NAPTR
+ * (REFUSED, NOTIMP: TRY_AGAIN too) has none, and the lookup goes on
+ * with the SRV and A/AAAA queries (RFC 3263 4.1); only when those find
+ * no address does the failed NAPTR query fail the lookup. An answer
+ * that says there is nothing (NXDOMAIN, no records) is taken as it is.
+ * Answers are read into a buffer of the largest DNS message: glibc
+ * returns the full length of an answer it had to truncate (a large one
+ * over TCP).
  */
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -86,7 +90,9 @@
 #define DNS_TIMEOUT	2  /* seconds per try, at most */
 #define DNS_TRIES	2  /* tries per server, at most */
 /* Retry-After of a call refused while a lookup is out: one query's
- * longest wait (a lookup is seldom more than one slow query). */
+ * longest wait (a lookup is seldom more than one slow query; a dead
+ * server's costs two, NAPTR and SRV, and a call retried too soon is
+ * refused again the same way). */
 #define DNS_RETRY_AFTER (DNS_TIMEOUT * DNS_TRIES)
 
 /* A trunk by domain and what DNS said of it (signalling thread only). */
@@ -389,16 +395,28 @@ static void dns_lookup(struct dns_ctx *ctx, const char *domain, const char *tp,
 	const char *prefix = !strcmp(tp, "tls")	  ? "_sips._tcp"
 			     : !strcmp(tp, "tcp") ? "_sip._tcp"
 						  : "_sip._udp";
+	bool naptr_failed;
 
 	ctx->failed = false;
 	a->naptr = !dns_naptr(ctx, domain, service, a);
+	/* RFC 3263 4.1: a server that does not serve NAPTR at all (it
+	 * refuses the query or does not implement the type: glibc's
+	 * TRY_AGAIN, as for no answer) means no NAPTR records, and the
+	 * lookup goes on with the default SRV name. A dead server fails
+	 * the SRV query too. */
+	naptr_failed = ctx->failed;
+	ctx->failed = false; /* dns_query() still stops on ctx->stop */
 	if (!a->naptr)
 		snprintf(a->srv, sizeof(a->srv), "%s.%s", prefix, domain);
 	/* RFC 3263 4.2: the domain's own addresses only without SRV records
 	 * (not when every target is "." or has no address). */
 	if (dns_srv(ctx, a, family, a->srv) < 0 && !ctx->failed)
 		dns_host(ctx, a, family, domain, 0, 0, 0);
-	a->failed = ctx->failed;
+	/* No address after a NAPTR query that failed: the NAPTR records
+	 * the server did not give may name other SRV records (a slow
+	 * server, not one without NAPTR): no answer, the trunk keeps what
+	 * it has. */
+	a->failed = ctx->failed || (naptr_failed && !a->n);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -156,7 +156,8 @@ static const struct config_key trunk_trunk_keys[] = {
 	{ "domain", CONFIG_STRING, 0, 0, NULL, NULL, 0,
 	  "The carrier's SIP domain: host part of R-URIs and, without "
 	  "proxy, looked up by RFC 3263 (REG-3, STA-1: NAPTR, SRV, A/AAAA "
-	  "for the trunk's transport) at start, on each reload and when "
+	  "for the trunk's transport; a DNS server that refuses NAPTR "
+	  "queries has none) at start, on each reload and when "
 	  "the answer's TTL runs out (dns_min_ttl), on a resolver thread: "
 	  "start and reload never wait for DNS. Until the first answer "
 	  "(trunkctl: dns.state pending) calls toward a static-mode trunk "

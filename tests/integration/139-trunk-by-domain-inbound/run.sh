@@ -23,6 +23,11 @@
 #   5. SRV records whose only target is "." (RFC 2782: no such service):
 #      the domain's own address (127.0.0.4) is not a trunk source; RFC
 #      3263 4.2 falls back to it only when there are no SRV records.
+#   6. a DNS server that does not serve NAPTR at all (dnsmasq without
+#      --local=/carrier.test/ refuses the NAPTR query; glibc reports it as
+#      TRY_AGAIN, like no answer) with the SRV and A records only: no
+#      NAPTR records (RFC 3263 4.1), the lookup goes on with the default
+#      SRV name and a call from its target (127.0.0.3) reaches the PBX.
 # dnsmasq's log shows the NAPTR and SRV queries.
 # REQ: STA-1
 . "$(dirname "$0")/../lib.sh"
@@ -63,15 +68,23 @@ tc_inbound_call first-target "$TC_CARRIER"
 tc_inbound_call second-target "$TC_STRANGER"
 tc_inbound_refused stranger "$OTHER"
 
+# reload_answered WHAT: reload, then wait (bounded) for a lookup of
+# carrier.test answered after it; WHAT names the DNS server in the error.
+reload_answered()
+{
+	local n
+	n=$(tc_dns carrier lookups)
+	out=$(ti_ctl reload) || ti_fail "reload failed: $out"
+	ti_wait_until 10 tc_dns_answered carrier "$n" ||
+		ti_fail "no DNS answer for carrier.test after the reload $1 (state $(tc_dns carrier state), $(tc_dns carrier addresses) address(es))"
+}
+
 # The carrier renumbers; the next reload learns it.
 ti_stop dns1
 ti_dnsmasq dns2 --local=/carrier.test/ \
 	--srv-host=_sip._udp.carrier.test,c.carrier.test,"$p",10,10 \
 	--host-record=c.carrier.test,"$OTHER"
-n=$(tc_dns carrier lookups)
-out=$(ti_ctl reload) || ti_fail "reload failed: $out"
-ti_wait_until 10 tc_dns_answered carrier "$n" ||
-	ti_fail "no DNS answer for carrier.test after the reload"
+reload_answered "(renumbered)"
 grep -q 'query\[SRV\] _sip._udp.carrier.test' "$TI_DIR/dns2.log" ||
 	ti_fail "trunkd did not look up the default SRV name on reload"
 tc_inbound_call after-reload "$OTHER"
@@ -116,6 +129,20 @@ ti_dnsmasq dns4 --local=/carrier.test/ --srv-host=_sip._udp.carrier.test \
 reload_logs 'carrier.test resolves to no address' ||
 	ti_fail "trunkd took an address for a domain whose SRV says none"
 tc_inbound_refused apex-address "$TC_STRANGER"
+# 6. No NAPTR service at all: the SRV records still count.
+ti_stop dns4
+ti_dnsmasq dns5 \
+	--srv-host=_sip._udp.carrier.test,d.carrier.test,"$p",10,10 \
+	--host-record=d.carrier.test,"$TC_CARRIER"
+reload_answered "(a DNS server refusing NAPTR)"
+grep -A1 'query\[NAPTR\] carrier.test' "$TI_DIR/dns5.log" | grep -q REFUSED ||
+	ti_fail "dnsmasq did not refuse the NAPTR query: $(grep NAPTR "$TI_DIR/dns5.log")"
+grep -q 'query\[SRV\] _sip._udp.carrier.test' "$TI_DIR/dns5.log" ||
+	ti_fail "trunkd did not go on with the SRV query after the refused NAPTR"
+[ "$(tc_dns carrier addresses)" = 1 ] ||
+	ti_fail "carrier.test has $(tc_dns carrier addresses) address(es), expected 1 (d.carrier.test)"
+tc_inbound_call no-naptr-service "$TC_CARRIER"
+
 calls_ended() { [ "$(ti_json "$(ti_ctl status)" 'j["calls"]')" = 0 ]; }
 ti_wait_until 5 calls_ended || ti_fail "trunkd still has a call"
 ti_pass
