@@ -15,11 +15,12 @@
  * added when it has none, 8.2.6.2), Call-ID and CSeq byte for byte
  * (quoted-pairs and all), adds received (and the rport value, RFC 3581)
  * to the top Via, and has no body. No answer when the first line is a
- * status line, the method is ACK (17.1.1.3: never answered), or the head
- * lacks one of those headers (nothing to match or route the answer by).
+ * status line, the method is ACK (17.1.1.3: never answered), the head
+ * lacks one of those headers (nothing to match or route the answer by),
+ * or the top Via's sent-by has a port that is none (more than 5 digits,
+ * 0, above 65535; an answer over UDP goes to that port without rport).
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -203,9 +204,36 @@ static const char *badline_phrase(uint16_t status)
 			       : "Bad Request Line";
 }
 
+/*
+ * The port of the sent-by v[sb, end) (host [":" port], RFC 3261 25.1;
+ * end: where the sent-by ends, never past the header's bytes): 0 when it
+ * names none (the host may end in digits: "192.0.2.7", "[2001:db8::1]"),
+ * -1 when what follows the colon is not a port: no digit, more than 5,
+ * 0, or above 65535. Reads nothing outside [sb, end): the header's bytes
+ * are not NUL-terminated.
+ */
+static int badline_sent_by_port(const char *v, size_t sb, size_t end)
+{
+	size_t i = end, k;
+	int port = 0;
+
+	while (i > sb && v[i - 1] >= '0' && v[i - 1] <= '9')
+		i--;
+	if (i == sb || v[i - 1] != ':')
+		return 0; /* no colon before the digits: part of the host */
+	if (v[sb] == '[' && (i - 1 == sb || v[i - 2] != ']'))
+		return 0; /* a colon inside the [IPv6reference] */
+	if (i == end || end - i > 5)
+		return -1;
+	for (k = i; k < end; k++)
+		port = port * 10 + (v[k] - '0');
+	return port >= 1 && port <= 65535 ? port : -1;
+}
+
 /* The length of the top Via's first element (up to a comma outside
- * quotes), its sent-by port (0: none) and whether it has a bare rport. */
-static size_t badline_top_via(const char *v, size_t n, unsigned *port,
+ * quotes), its sent-by port (0: none, -1: not a port) and whether it has
+ * a bare rport. */
+static size_t badline_top_via(const char *v, size_t n, int *port,
 			      size_t *rport_at)
 {
 	size_t i, first = n, sb, host_end;
@@ -231,11 +259,7 @@ static size_t badline_top_via(const char *v, size_t n, unsigned *port,
 			    v[host_end] != ' ' && v[host_end] != '\t';
 	     host_end++)
 		;
-	for (i = host_end; i > sb && v[i - 1] >= '0' && v[i - 1] <= '9'; i--)
-		;
-	if (i < host_end && i > sb && v[i - 1] == ':' &&
-	    (v[sb] != '[' || v[i - 2] == ']'))
-		*port = (unsigned)strtoul(v + i, NULL, 10);
+	*port = badline_sent_by_port(v, sb, host_end);
 	for (i = host_end; i + 6 <= first; i++)
 		if (v[i] == ';' && !strncasecmp(v + i + 1, "rport", 5) &&
 		    (i + 6 == first || v[i + 6] == ';' || v[i + 6] == ' '))
@@ -288,7 +312,7 @@ size_t trunk_badline_answer(const char *line, size_t line_len, const char *raw,
 	struct badline_head h;
 	struct badline_out o = { out, size, 0, false };
 	size_t first, rport_at, i;
-	unsigned port;
+	int port;
 	char num[64];
 
 	if (!badline_split(raw, len, &h))
@@ -301,11 +325,16 @@ size_t trunk_badline_answer(const char *line, size_t line_len, const char *raw,
 	if (!dest->status || h.via[0].n < 8 ||
 	    strncasecmp(h.via[0].v, "SIP/2.0/", 8))
 		return 0;
+	first = badline_top_via(h.via[0].v, h.via[0].n, &port, &rport_at);
+	/* A sent-by port that is no port: the Via is broken, whatever
+	 * rport says; 5060 instead would aim the answer at a port the
+	 * request never named. */
+	if (port < 0)
+		return 0;
+	dest->port = rport_at ? src->port : port ? (unsigned)port : 5060;
 	snprintf(num, sizeof num, "SIP/2.0 %u %s\r\nVia: ", dest->status,
 		 badline_phrase(dest->status));
 	out_str(&o, num);
-	first = badline_top_via(h.via[0].v, h.via[0].n, &port, &rport_at);
-	dest->port = rport_at ? src->port : port ? port : 5060;
 	if (rport_at) {
 		out_put(&o, h.via[0].v, rport_at);
 		snprintf(num, sizeof num, "=%u", src->port);

@@ -479,10 +479,10 @@ bool trunk_sofia_tport_check(void);
  * parse leaves NULs in raw's) into out (size bytes): Vias,
  * From, To (+ tag), Call-ID and CSeq copied, received/rport on the top
  * Via from src, NUL-terminated; its length, or 0 when no answer can be
- * formed (not a request, ACK, a header missing or doubled, out too
- * small). dest: the
- * status and the UDP port to answer to (rport: src's; else the top Via's,
- * or 5060).
+ * formed (not a request, ACK, a header missing or doubled, a top Via
+ * whose sent-by port is no port: more than 5 digits, 0 or above 65535,
+ * out too small). dest: the status and the UDP port to answer to (rport:
+ * src's; else the top Via's, or 5060 when it names none).
  */
 struct trunk_badline_from {
 	const char *host; /* the source address, no brackets */

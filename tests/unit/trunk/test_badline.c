@@ -3,7 +3,10 @@
  * cannot read (RFC 3261 8.2.1, 8.2.6, 21.5.2, 21.5.6; RFC 4475 3.1.1.2,
  * 3.1.2.8).
  */
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "unit_test.h"
 #include "trunk/gateway.h"
@@ -111,6 +114,93 @@ static int answer_routing(void)
 	return 0;
 }
 
+/* raw (len bytes, no NUL, len < a page) at the very end of a page
+ * followed by an inaccessible one: a read past its end faults (with or
+ * without ASan, which does not see inside libc's strtoul()). */
+static size_t answer_exact(const char *raw, size_t len, char *out, size_t size,
+			   struct trunk_badline_dest *d)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), n;
+	char *m = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (m == MAP_FAILED || len > page ||
+	    mprotect(m + page, page, PROT_NONE)) {
+		fprintf(stderr, "no guard page\n");
+		abort();
+	}
+	memcpy(m + page - len, raw, len);
+	n = trunk_badline_answer(NULL, 0, m + page - len, len, &src, out, size,
+				 d);
+	munmap(m, 2 * page);
+	return n;
+}
+
+#define VIA_LAST                                                               \
+	"X+Y sip:b@x SIP/2.0\r\nf: <sip:a@h>;tag=1\r\nt: <sip:b@x>\r\n"        \
+	"i: c2\r\nCSeq: 1 X+Y\r\nVia: SIP/2.0/UDP "
+
+/* The port the answer to a request whose top Via has sent_by and params
+ * goes to, or -1: no answer. */
+static int via_port(const char *sent_by, const char *params)
+{
+	char raw[256], out[1024];
+	struct trunk_badline_dest d;
+
+	snprintf(raw, sizeof raw, VIA_LAST "%s%s\r\n\r\n", sent_by, params);
+	return answer(raw, out, sizeof out, &d) > 0 ? (int)d.port : -1;
+}
+
+/* The top Via's sent-by port is read within the header's bytes, 1 to 5
+ * digits, 1 to 65535; a port that is none gets no answer (5060 would aim
+ * it at a port the request never named). REQ: SC-6-1 */
+static int via_port_bounded(void)
+{
+	static const char run_to_end[] = VIA_LAST "h:5071";
+	static const char long_run[] = VIA_LAST "h:5071000000000000000";
+	static const struct {
+		const char *sent_by;
+		int port;
+	} t[] = {
+		{ "h:65535", 65535 },
+		{ "h:00001", 1 },
+		{ "h:65536", -1 },
+		{ "h:99999999999", -1 },
+		{ "h:000005071", -1 }, /* 6 digits or more */
+		{ "h:0", -1 },
+		{ "h:", -1 },
+		{ "h7.example", 5060 }, /* hosts ending in digits */
+		{ "192.0.2.7", 5060 },
+		{ "[2001:db8::1]", 5060 },
+		{ "[2001:db8::1]:65535", 65535 },
+		{ "[2001:db8::1]:65536", -1 },
+	};
+	char out[1024];
+	struct trunk_badline_dest d;
+	size_t i;
+
+	/* Digits running to the end of the bytes, no NUL after them. */
+	CHECK(answer_exact(run_to_end, sizeof run_to_end - 1, out, sizeof out,
+			   &d) > 0);
+	CHECK(d.port == 5071 &&
+	      strstr(out, "Via: SIP/2.0/UDP h:5071;received="));
+	CHECK(answer_exact(long_run, sizeof long_run - 1, out, sizeof out,
+			   &d) == 0);
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		if (via_port(t[i].sent_by, ";branch=z9hG4bK-4") != t[i].port) {
+			fprintf(stderr, "sent-by %s: port %d, expected %d\n",
+				t[i].sent_by,
+				via_port(t[i].sent_by, ";branch=z9hG4bK-4"),
+				t[i].port);
+			return 1;
+		}
+	}
+	/* With rport too: the Via is broken. */
+	CHECK(via_port("h:65536", ";rport;branch=z9hG4bK-4") == -1);
+	CHECK(via_port("h:5071", ";rport;branch=z9hG4bK-4") == 40001);
+	return 0;
+}
+
 /* REQ: SC-6-1 */
 static int no_answer(void)
 {
@@ -174,6 +264,7 @@ static const struct unit_case cases[] = {
 	{ "answer_copies_head", answer_copies_head },
 	{ "answer_routing", answer_routing },
 	{ "no_answer", no_answer },
+	{ "via_port_bounded", via_port_bounded },
 };
 
 UNIT_MAIN(cases)
