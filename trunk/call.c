@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ctype.h>
 
 #define SU_TIMER_ARG_T struct trunk_call
 
@@ -86,21 +85,30 @@ void call_set_state(struct trunk_call *call, enum call_state next,
 /* ---------------------------------------------------------------------- */
 /* Lifetime                                                                */
 
-/* Our INVITE to B goes: one still without its final response (failover
- * to the next SP-SSE, or the call ends while it rings) is CANCELled and
- * kept until its end (call_abandon.c: a late 2xx is ACKed and BYEd);
- * else it goes back to nta. */
+/* Our INVITE to B given to call_abandon.c: without its final response
+ * (failover, the call ends while it rings) CANCELled and kept until its
+ * end; with answer, a 2xx that came after the call ended, ACKed and
+ * BYEd now. */
+static bool call_b_invite_leave(struct trunk_call *call, nta_outgoing_t *orq,
+				sip_t const *answer)
+{
+	struct trunk_abandon_from from = { call->b.hop,
+					   call_leg_trunk(call, &call->b),
+					   call->ctx };
+
+	trunk_tls_orq_unwatch(call->gw, orq);
+	return trunk_invite_abandon(
+		call->gw, trunk_agent_nta(call->gw->agents[call->b.side]), orq,
+		answer, &from);
+}
+
+/* Our INVITE to B goes there, else back to nta. */
 static void call_b_invite_drop(struct trunk_call *call)
 {
 	nta_outgoing_t *orq = call->invite_b;
 
 	call->invite_b = NULL;
-	if (!orq)
-		return;
-	trunk_tls_orq_unwatch(call->gw, orq);
-	if (!trunk_invite_abandon(
-		    call->gw, trunk_agent_nta(call->gw->agents[call->b.side]),
-		    orq, call->b.hop, call->ctx))
+	if (orq && !call_b_invite_leave(call, orq, NULL))
 		nta_outgoing_destroy(orq);
 }
 
@@ -193,20 +201,6 @@ void call_end(struct trunk_call *call, const char *why)
 /* ---------------------------------------------------------------------- */
 /* Helpers                                                                 */
 
-/* From "/TCP" or "transport=tcp;..." (NULL: udp), lower case. */
-static void call_transport_set(struct call_leg *leg, const char *t)
-{
-	size_t i = 0;
-
-	if (t)
-		t = t[0] == '/' ? t + 1 : t + strlen("transport=");
-	for (; t && i < sizeof(leg->transport) - 1 &&
-	       isalpha((unsigned char)t[i]);
-	     i++)
-		leg->transport[i] = (char)tolower((unsigned char)t[i]);
-	leg->transport[i] = '\0';
-}
-
 static bool call_is_sdp(sip_content_type_t const *ct)
 {
 	return !ct ||
@@ -290,37 +284,6 @@ int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
 					"application/sdp");
 	call->a_sdp |= to == &call->a; /* no forward after this (FWD-1) */
 	return out->pl && out->ct ? 0 : 503;
-}
-
-/* The answer to our BYE changes nothing: the call is already ending;
- * a carrier's challenge gets the BYE again with credentials (usually
- * after the call was freed: auth.c). (A callback is needed: nta frees
- * callback-less requests by itself.) */
-static int call_bye_response(struct trunk_call *call, nta_outgoing_t *orq,
-			     sip_t const *sip)
-{
-	struct call_leg *to = orq == call->a.bye   ? &call->a
-			      : orq == call->b.bye ? &call->b
-						   : NULL;
-	nta_outgoing_t *again;
-
-	if (to &&
-	    (again = call_auth_retry(call, to, orq, sip, call_bye_response))) {
-		nta_outgoing_destroy(orq);
-		to->bye = again;
-	}
-	return 0;
-}
-
-void call_send_bye(struct trunk_call *call, struct call_leg *to)
-{
-	if (to->bye)
-		return;
-	to->bye = nta_outgoing_tcreate(
-		to->leg, call_bye_response, call, CALL_HOP(to), SIP_METHOD_BYE,
-		NULL, CALL_TPORT_TAG(to),
-		SIPTAG_HEADER((sip_header_t *)call_auth(call, to, "BYE", NULL)),
-		TAG_END());
 }
 
 /* ---------------------------------------------------------------------- */
@@ -688,8 +651,15 @@ static int call_b_invite_response(struct trunk_call *call, nta_outgoing_t *orq,
 	int status = sip && sip->sip_status ? sip->sip_status->st_status
 					    : nta_outgoing_status(orq);
 
-	if (call->state == CALL_TERMINATED)
+	if (call->state == CALL_TERMINATED) {
+		/* A 2xx that crossed what ended the call (a BYE, a hangup):
+		 * ACKed and BYEd all the same (RFC 3261 13.2.2.4, 15). */
+		if (sip && status >= 200 && status < 300 && !call->b_acked &&
+		    orq == call->invite_b &&
+		    call_b_invite_leave(call, orq, sip))
+			call->invite_b = NULL;
 		return 0;
+	}
 	call_b_reg_check(call, status, sip);
 	if (!sip || !sip->sip_status) { /* internal failure without a message */
 		if (status >= 200)
@@ -1207,17 +1177,6 @@ static int call_leg_a_create(struct trunk_call *call, enum trunk_side side,
 	nta_incoming_bind(irq, call_a_cancel, call);
 	call->invite_a = irq;
 	return 0;
-}
-
-/* A TLS trunk's next hop in the dialog, on the call's home (see
- * trunk_tls_trunk_hop()). */
-static void call_hop_set(struct trunk_call *call, struct call_leg *leg,
-			 const char *trunk, const char *route)
-{
-	char buf[360];
-
-	trunk_tls_trunk_hop(call->gw->cfg, trunk, route, buf, sizeof(buf));
-	leg->hop = buf[0] ? su_strdup(call->home, buf) : NULL;
 }
 
 /* (Re)send our INVITE to the next SP-SSE in call->route (failover). */

@@ -254,6 +254,12 @@ struct tport_s *call_leg_tport(const struct call_leg *leg);
  * transport); shared by the calls, never to be modified. */
 sip_contact_t const *call_leg_contact(struct trunk_call *call,
 				      struct call_leg *leg);
+/* A leg's transport from "/TCP" or "transport=tcp;..." (NULL: udp), lower
+ * case; a TLS trunk's next hop in the dialog, on the call's home (see
+ * trunk_tls_trunk_hop()). */
+void call_transport_set(struct call_leg *leg, const char *t);
+void call_hop_set(struct trunk_call *call, struct call_leg *leg,
+		  const char *trunk, const char *route);
 /* SC-15-2: a leg's address family, its trunk's address_family on the
  * trunk side (AF_INET, AF_INET6), else 0 (the side's first address); and
  * the media side its endpoint is bound on accordingly. */

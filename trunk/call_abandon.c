@@ -2,7 +2,10 @@
  * Our INVITEs that a call leaves before their final response: the INVITE
  * to SP-SSE n when invite_timeout moves the call to SP-SSE n+1 (STA-1,
  * call_sse.c), or leg B's when the call ends while it is still ringing
- * (trunkctl hangup, shutdown, the early dialog's BYE).
+ * (trunkctl hangup, shutdown, the early dialog's BYE). Also leg B's INVITE
+ * whose 2xx comes after its call ended but before it was freed (the 2xx
+ * crossed the BYE or hangup that ended it): taken with that 2xx, at
+ * "2xx" below.
  *
  * nta would forget such an INVITE at once when destroyed (no CANCEL ever,
  * and its late responses match nothing), yet SP-SSE n may be slow rather
@@ -19,7 +22,9 @@
  *     ▼                                         freed
  *   ACK, then BYE in that 2xx's dialog (RFC 3261 13.2.2.4, 15; each
  *   dialog of a forked INVITE on its own); a retransmitted 2xx is ACKed
- *   again; freed once every BYE is answered
+ *   again; a carrier's 401/407 to a BYE gets it once more with the
+ *   trunk's credentials (REG-4, STA-6: auth.c), a second one is final;
+ *   freed once every BYE is answered
  *
  * A bound (3 x 64 x T1: Timer B, the CANCEL's wait and a BYE's Timer F)
  * frees a record whatever nta still owes it.
@@ -35,6 +40,7 @@
 
 #include "gateway.h"
 
+#include <sofia-sip/msg.h>
 #include <sofia-sip/nta.h>
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/sip_status.h>
@@ -49,6 +55,7 @@
 struct abandoned_dialog {
 	nta_leg_t *leg;	     /* NULL: slot unused */
 	nta_outgoing_t *bye; /* our BYE, until its final response */
+	bool retried;	     /* bye answers a challenge: no other */
 };
 
 struct trunk_abandoned {
@@ -57,6 +64,7 @@ struct trunk_abandoned {
 	nta_agent_t *nta;	  /* borrowed */
 	nta_outgoing_t *invite;	  /* ours: the INVITE left behind */
 	char *hop;		  /* owned: a TLS trunk's next hop, or NULL */
+	char trunk[64]; /* whose credentials answer a challenge, or "" */
 	char ctx[48];
 	su_timer_t *timer; /* the bound, then zero-delay: freed */
 	bool final;	   /* the INVITE got its final response */
@@ -117,6 +125,58 @@ static int abandoned_request(struct trunk_abandoned *a, nta_leg_t *leg,
 }
 
 static int abandoned_bye_response(struct trunk_abandoned *a,
+				  nta_outgoing_t *orq, sip_t const *sip);
+
+/* A carrier's first 401/407 to the BYE of dialog d: the BYE again with
+ * the trunk's credentials (auth.c: the leg's next CSeq, the challenge's
+ * realm and nonce). The trunk is looked up anew: a reload may have
+ * removed it. False: no retry (none owed, or it cannot be sent). */
+static bool abandoned_bye_again(struct trunk_abandoned *a,
+				struct abandoned_dialog *d, nta_outgoing_t *orq,
+				sip_t const *sip)
+{
+	int status = sip ? sip->sip_status->st_status : 0;
+	nta_outgoing_t *again;
+	msg_t *msg;
+
+	if ((status != 401 && status != 407) || !a->trunk[0])
+		return false;
+	if (d->retried) {
+		LOGE(SUBSYS, a->ctx,
+		     "trunk %s refused our credentials for the BYE of an "
+		     "abandoned INVITE's dialog (%d): check username and "
+		     "password",
+		     a->trunk, status);
+		return false;
+	}
+	if (!trunk_config_trunk(a->gw->cfg, a->trunk)) {
+		LOGW(SUBSYS, a->ctx,
+		     "BYE of an abandoned INVITE's dialog challenged (%d), "
+		     "trunk %s no longer configured: not answered",
+		     status, a->trunk);
+		return false;
+	}
+	msg = trunk_auth_request_again(a->gw, a->trunk, d->leg, orq, sip);
+	if (!msg)
+		return false;
+	again = nta_outgoing_mcreate(a->nta, abandoned_bye_response, a,
+				     a->hop ? URL_STRING_MAKE(a->hop) : NULL,
+				     msg, TAG_END());
+	if (!again) {
+		msg_destroy(msg);
+		return false;
+	}
+	LOGI(SUBSYS, a->ctx,
+	     "BYE of the abandoned INVITE's dialog %s challenged (%d): sent "
+	     "again with credentials",
+	     nta_leg_get_rtag(d->leg), status);
+	nta_outgoing_destroy(orq);
+	d->bye = again;
+	d->retried = true;
+	return true;
+}
+
+static int abandoned_bye_response(struct trunk_abandoned *a,
 				  nta_outgoing_t *orq, sip_t const *sip)
 {
 	int status =
@@ -127,6 +187,8 @@ static int abandoned_bye_response(struct trunk_abandoned *a,
 	for (unsigned i = 0; i < ABANDONED_DIALOGS; i++) {
 		if (a->d[i].bye != orq)
 			continue;
+		if (abandoned_bye_again(a, &a->d[i], orq, sip))
+			return 0;
 		LOGI(SUBSYS, a->ctx,
 		     "BYE of the abandoned INVITE's dialog %s: %d",
 		     nta_leg_get_rtag(a->d[i].leg), status);
@@ -148,6 +210,25 @@ static void abandoned_ack(struct trunk_abandoned *a, nta_leg_t *leg,
 			     a->hop ? URL_STRING_MAKE(a->hop) : NULL,
 			     SIP_METHOD_ACK, NULL, NTATAG_STATELESS(1),
 			     SIPTAG_CSEQ_STR(cseq), TAG_END());
+}
+
+/* Credentials for a BYE in leg toward a trunk that challenged us
+ * before (the nonce reused, as for a call's BYE: call_auth()), on the
+ * scratch home; or NULL. */
+static msg_header_t *abandoned_auth(struct trunk_abandoned *a, nta_leg_t *leg)
+{
+	sip_contact_t const *target = NULL;
+	sip_route_t const *route = NULL;
+	msg_header_t *h = NULL;
+
+	if (!a->trunk[0])
+		return NULL;
+	nta_leg_get_route(leg, &route, &target);
+	if (!target ||
+	    trunk_auth_headers(a->gw, a->trunk, trunk_scratch_get(a->gw), "BYE",
+			       target->m_url, NULL, &h))
+		return NULL;
+	return h;
 }
 
 /* A 2xx: its dialog made from it (our From and tag, its To, target and
@@ -188,9 +269,11 @@ static void abandoned_2xx(struct trunk_abandoned *a, sip_t const *sip)
 	     "and BYE",
 	     sip->sip_status->st_status, tag);
 	abandoned_ack(a, d->leg, sip);
-	d->bye = nta_outgoing_tcreate(d->leg, abandoned_bye_response, a,
-				      a->hop ? URL_STRING_MAKE(a->hop) : NULL,
-				      SIP_METHOD_BYE, NULL, TAG_END());
+	d->bye = nta_outgoing_tcreate(
+		d->leg, abandoned_bye_response, a,
+		a->hop ? URL_STRING_MAKE(a->hop) : NULL, SIP_METHOD_BYE, NULL,
+		SIPTAG_HEADER((sip_header_t *)abandoned_auth(a, d->leg)),
+		TAG_END());
 }
 
 static int abandoned_response(struct trunk_abandoned *a, nta_outgoing_t *orq,
@@ -211,20 +294,25 @@ static int abandoned_response(struct trunk_abandoned *a, nta_outgoing_t *orq,
 }
 
 bool trunk_invite_abandon(struct trunk_gateway *gw, nta_agent_t *nta,
-			  nta_outgoing_t *orq, const char *hop, const char *ctx)
+			  nta_outgoing_t *orq, sip_t const *answer,
+			  const struct trunk_abandon_from *from)
 {
 	const struct config_section *g =
 		config_section_get(gw->cfg, "global", NULL);
 	struct trunk_abandoned *a;
 
-	if (!orq || !nta || nta_outgoing_status(orq) >= 200 ||
+	if (!orq || !nta ||
+	    (answer ? !answer->sip_status ||
+			      answer->sip_status->st_status < 200 ||
+			      answer->sip_status->st_status >= 300
+		    : nta_outgoing_status(orq) >= 200) ||
 	    !(a = calloc(1, sizeof(*a))))
 		return false;
-	a->hop = hop ? strdup(hop) : NULL;
+	a->hop = from->hop ? strdup(from->hop) : NULL;
 	a->timer = su_timer_create(
 		su_root_task(gw->root),
 		(su_duration_t)(3 * 64 * config_get_int(g, "sip_t1")));
-	if ((hop && !a->hop) || !a->timer ||
+	if ((from->hop && !a->hop) || !a->timer ||
 	    su_timer_set(a->timer, abandoned_timer, a) < 0) {
 		if (a->timer)
 			su_timer_destroy(a->timer);
@@ -235,7 +323,9 @@ bool trunk_invite_abandon(struct trunk_gateway *gw, nta_agent_t *nta,
 	a->gw = gw;
 	a->nta = nta;
 	a->invite = orq;
-	snprintf(a->ctx, sizeof(a->ctx), "%s", ctx);
+	snprintf(a->trunk, sizeof(a->trunk), "%s",
+		 from->trunk ? from->trunk : "");
+	snprintf(a->ctx, sizeof(a->ctx), "%s", from->ctx);
 	a->next = gw->abandoned;
 	if (a->next)
 		a->next->prevp = &a->next;
@@ -244,8 +334,13 @@ bool trunk_invite_abandon(struct trunk_gateway *gw, nta_agent_t *nta,
 	/* Bound first: nta may answer a cancelled INVITE itself (487) from
 	 * inside nta_outgoing_cancel() (one it has not resolved yet). */
 	nta_outgoing_bind(orq, abandoned_response, a);
+	if (answer) { /* inside orq's callback: its retransmissions come here */
+		LOGI(SUBSYS, a->ctx, "INVITE answered after its call ended");
+		abandoned_response(a, orq, answer);
+		return true;
+	}
 	nta_outgoing_cancel(orq);
-	LOGI(SUBSYS, ctx, "INVITE left behind: CANCELled%s",
+	LOGI(SUBSYS, a->ctx, "INVITE left behind: CANCELled%s",
 	     nta_outgoing_status(orq) < 100 ? " with its first provisional"
 					    : "");
 	return true;

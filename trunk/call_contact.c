@@ -6,12 +6,16 @@
  * ~400 bytes of every call's memory (two legs) and a parse per call. A
  * reload that changes the addresses adds entries; past CONTACT_CACHE_MAX
  * distinct strings a leg gets its own copy on the call's home, as before.
+ * Also what the Contact and our requests on a leg go by: its transport,
+ * and a TLS trunk's next hop.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "call.h"
+#include "tls.h"
 
 #include <sofia-sip/sip_header.h>
 
@@ -100,4 +104,29 @@ sip_contact_t const *call_leg_contact(struct trunk_call *call,
 		leg->contact = sip_contact_make(call->home, buf);
 	return leg->contact ? leg->contact
 			    : nta_agent_contact(trunk_agent_nta(agent));
+}
+
+/* From "/TCP" or "transport=tcp;..." (NULL: udp), lower case. */
+void call_transport_set(struct call_leg *leg, const char *t)
+{
+	size_t i = 0;
+
+	if (t)
+		t = t[0] == '/' ? t + 1 : t + strlen("transport=");
+	for (; t && i < sizeof(leg->transport) - 1 &&
+	       isalpha((unsigned char)t[i]);
+	     i++)
+		leg->transport[i] = (char)tolower((unsigned char)t[i]);
+	leg->transport[i] = '\0';
+}
+
+/* A TLS trunk's next hop in the dialog, on the call's home (see
+ * trunk_tls_trunk_hop()). */
+void call_hop_set(struct trunk_call *call, struct call_leg *leg,
+		  const char *trunk, const char *route)
+{
+	char buf[360];
+
+	trunk_tls_trunk_hop(call->gw->cfg, trunk, route, buf, sizeof(buf));
+	leg->hop = buf[0] ? su_strdup(call->home, buf) : NULL;
 }

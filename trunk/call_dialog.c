@@ -64,6 +64,37 @@ static int call_leg_bye(struct call_leg *cl, nta_incoming_t *irq)
 	return 0;
 }
 
+/* The answer to our BYE changes nothing: the call is already ending;
+ * a carrier's challenge gets the BYE again with credentials (usually
+ * after the call was freed: auth.c). (A callback is needed: nta frees
+ * callback-less requests by itself.) */
+static int call_bye_response(struct trunk_call *call, nta_outgoing_t *orq,
+			     sip_t const *sip)
+{
+	struct call_leg *to = orq == call->a.bye   ? &call->a
+			      : orq == call->b.bye ? &call->b
+						   : NULL;
+	nta_outgoing_t *again;
+
+	if (to &&
+	    (again = call_auth_retry(call, to, orq, sip, call_bye_response))) {
+		nta_outgoing_destroy(orq);
+		to->bye = again;
+	}
+	return 0;
+}
+
+void call_send_bye(struct trunk_call *call, struct call_leg *to)
+{
+	if (to->bye)
+		return;
+	to->bye = nta_outgoing_tcreate(
+		to->leg, call_bye_response, call, CALL_HOP(to), SIP_METHOD_BYE,
+		NULL, CALL_TPORT_TAG(to),
+		SIPTAG_HEADER((sip_header_t *)call_auth(call, to, "BYE", NULL)),
+		TAG_END());
+}
+
 /* The peer's answer to a relayed in-dialog request: final ones go back
  * to the leg that asked, with our own Contact on that leg. */
 static void call_txn_answer(struct trunk_call *call, struct call_txn *t,

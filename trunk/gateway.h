@@ -343,13 +343,20 @@ void trunk_auth_free_all(struct trunk_gateway *gw);
 /* call_abandon.c: our INVITE that a call leaves before its final
  * response (failover to the next SP-SSE, the call's end while it rings):
  * CANCELled and kept until that final response; a 2xx is ACKed and its
- * dialog ended with a BYE (RFC 3261 9.1, 13.2.2.4, 15). Takes orq (its
- * owner forgets it); hop: the next hop of a TLS trunk's dialog, or NULL;
- * ctx names the call in the log. False when orq already has its final
- * response or cannot be kept: its owner destroys it. */
+ * dialog ended with a BYE (RFC 3261 9.1, 13.2.2.4, 15), a challenge to
+ * that BYE answered once with the trunk's credentials. Takes orq (its
+ * owner forgets it). answer: NULL, or the 2xx orq just got (inside its
+ * callback) when its call has ended: ACKed and BYEd at once. False when
+ * orq already has its final response (answer NULL) or cannot be kept:
+ * its owner destroys it (not inside its callback). */
+struct trunk_abandon_from {
+	const char *hop;   /* the next hop of a TLS trunk's dialog, or NULL */
+	const char *trunk; /* the trunk toward which orq went, or NULL */
+	const char *ctx;   /* names the call in the log */
+};
 bool trunk_invite_abandon(struct trunk_gateway *gw, struct nta_agent_s *nta,
-			  struct nta_outgoing_s *orq, const char *hop,
-			  const char *ctx);
+			  struct nta_outgoing_s *orq, sip_t const *answer,
+			  const struct trunk_abandon_from *from);
 /* At the gateway's end, before the agents go. */
 void trunk_invite_abandon_free_all(struct trunk_gateway *gw);
 

@@ -7,8 +7,10 @@
 # 2. with 200 OK at once: trunkd must ACK and BYE that dialog, the call
 #    completes at the second;
 # 3. with 200 OK after the second refused the call (486, relayed to the
-#    PBX, the call over): trunkd must still ACK and BYE it.
-# REQ: SC-6-1 (partly: RFC 3261 9.1 CANCEL and 13.2.2.4 ACK+BYE of an INVITE left by SP-SSE failover), STA-1 (partly: failover on silence leaves the first SP-SSE clean)
+#    PBX, the call over): trunkd must still ACK and BYE it;
+# 4. with 200 OK, then 407 to trunkd's BYE: the BYE must come again with
+#    the trunk's credentials (Proxy-Authorization), once.
+# REQ: SC-6-1, STA-1, STA-6 (all partly: RFC 3261 9.1 CANCEL and 13.2.2.4 ACK+BYE of an INVITE left by SP-SSE failover; failover on silence leaves the first SP-SSE clean; a challenge to the BYE of an abandoned INVITE's dialog)
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
 ti_setup
@@ -92,4 +94,13 @@ tc__uac pbx-3 "$TI_DIR/pbx-3.xml" u1 5060 -s +15550100001 \
 tc_peer_wait sse2-3
 tc_peer_wait sse1-3
 ti_log "3: the late 200 after the call ended got ACK and BYE"
+
+# 4. Answering late, then challenging the BYE: the BYE again, once, with
+# Proxy-Authorization (its digest checked here: SIPp checks Authorization
+# only).
+completed 4 sse1-late-200-auth.xml
+ti_exec python3 "$TI_ROOT/peers/digest_check.py" "$TI_DIR/sse1-4.msg.txt" \
+	BYE Proxy-Authorization abye- trunkuser trunk-secret-4 ||
+	ti_fail "4: the second BYE's Proxy-Authorization is not the digest of trunkuser's password"
+ti_log "4: the challenged BYE of the late 200's dialog came again with credentials"
 ti_pass
