@@ -53,16 +53,12 @@ static void nonce_make(const struct trunk_nonces *n, uint64_t t,
 	snprintf(out, TRUNK_NONCE_LEN, "%s.%s", head, digest);
 }
 
+/* Issuing keeps no state: the nonce carries its time and serial, signed
+ * (nonce.h). A flood of challenged requests only advances the serial. */
 void trunk_nonce_issue(struct trunk_nonces *n, time_t now, const char *realm,
 		       char out[TRUNK_NONCE_LEN])
 {
-	uint32_t serial = n->next++;
-	struct trunk_nonce_slot *s = &n->slot[serial % TRUNK_NONCE_SLOTS];
-
-	memset(s, 0, sizeof(*s));
-	s->serial = serial;
-	s->issued = now;
-	nonce_make(n, (uint64_t)now, serial, realm, out);
+	nonce_make(n, (uint64_t)now, n->next++, realm, out);
 }
 
 /* Equal strings, in a time that depends on the length only. */
@@ -126,6 +122,35 @@ static uint32_t nonce_count(const char *nc)
 	return (uint32_t)strtoul(nc, NULL, 16);
 }
 
+/* Whether serial a was issued after b (serial arithmetic: the serials
+ * wrap, and those alive within TRUNK_NONCE_TTL are far closer than 2^31). */
+static bool serial_after(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+/* Slot s for a fresh nonce (serial, issued at t): true when it tracks
+ * that nonce, taken now if need be. A slot passes only to a later serial
+ * (or once its holder expired: every fresh nonce is later than that), so
+ * a nonce later than the holder, or with a free slot, was never used: it
+ * takes the slot with no count used. false: the slot holds a later
+ * nonce, this one may have been used and then forgotten: stale. */
+static bool nonce_track(struct trunk_nonce_slot *s, uint32_t serial,
+			unsigned long long t, time_t now)
+{
+	bool held = s->issued &&
+		    (long long)now - (long long)s->issued <= TRUNK_NONCE_TTL;
+
+	if (held && s->serial == serial)
+		return (unsigned long long)s->issued == t;
+	if (held && !serial_after(serial, s->serial))
+		return false;
+	memset(s, 0, sizeof(*s));
+	s->serial = serial;
+	s->issued = (time_t)t;
+	return true;
+}
+
 /* The verdict on the nonce of serial and time t in slot s; on
  * TRUNK_NONCE_OK its count is used up. */
 static enum trunk_nonce_verdict nonce_judge(struct trunk_nonce_slot *s,
@@ -135,9 +160,8 @@ static enum trunk_nonce_verdict nonce_judge(struct trunk_nonce_slot *s,
 {
 	uint32_t c, d, k;
 
-	/* The slot went to a newer nonce: this one is forgotten. */
-	if (s->serial != serial || (unsigned long long)s->issued != t ||
-	    (long long)now - (long long)t > TRUNK_NONCE_TTL)
+	if ((long long)now - (long long)t > TRUNK_NONCE_TTL ||
+	    !nonce_track(s, (uint32_t)serial, t, now))
 		return TRUNK_NONCE_STALE;
 	if (!nc) {
 		if (s->used)

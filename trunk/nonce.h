@@ -3,10 +3,11 @@
  * 407 to a [pbx] with a username: registrar.c), with replay protection.
  *
  * A nonce is "<issue time hex>.<serial hex>.<md5(secret:time:serial:
- * realm) hex>": only trunkd can make one (a random secret per process),
- * and it names its slot in a table of the last TRUNK_NONCE_SLOTS issued
- * (serial modulo the size; a newer nonce takes the slot of the oldest).
- * A digest that verifies is then accepted once per nonce count:
+ * realm) hex>": only trunkd can make one (a random secret per process).
+ * Issuing one keeps no state: a flood of requests that are challenged
+ * cannot push anything out. The nonces in use are tracked in a table
+ * (slot: serial modulo TRUNK_NONCE_SLOTS) from the first digest that
+ * verifies with them; such a digest is accepted once per nonce count:
  *
  *   qop=auth   nc must be new for the nonce: above the highest seen, or
  *              one of the 32 below it not seen yet (requests of one
@@ -14,12 +15,17 @@
  *   no qop     the nonce is good for one request (no count to tell a
  *              replay from the next request)
  *
- * An expired nonce (older than TRUNK_NONCE_TTL) or one whose slot went to
- * a newer nonce is stale: the client gets a new challenge with stale=true
- * and answers it without asking its user. One trunkd cannot vindicate
- * (an earlier run's: the secret differs) is foreign; the registrar
- * treats it as stale when the digest is right for it (RFC 7616 3.3). Memory is the table, allocated
- * once (about 96 KB); nothing per request.
+ * A slot passes only to a nonce issued later than its holder (or when
+ * its holder expired), so a nonce earlier than the holder of its slot
+ * may have been used and forgotten: it is stale, and so is an expired
+ * one (older than TRUNK_NONCE_TTL). The client gets a new challenge with
+ * stale=true and answers it without asking its user. Only digests that
+ * verify, i.e. clients that know a password, take slots: a phone's
+ * nonce, used or not yet, is pushed out only by another authenticated
+ * client's newer nonce of the same slot. One trunkd cannot vindicate (an
+ * earlier run's: the secret differs) is foreign; the registrar treats it
+ * as stale when the digest is right for it (RFC 7616 3.3). Memory is the
+ * table, allocated once (about 96 KB); nothing per request.
  */
 #ifndef TRUNKD_TRUNK_NONCE_H
 #define TRUNKD_TRUNK_NONCE_H
@@ -34,7 +40,7 @@
 
 enum trunk_nonce_verdict {
 	TRUNK_NONCE_OK,	     /* fresh, and this count unused (now used) */
-	TRUNK_NONCE_STALE,   /* ours but expired or forgotten: stale=true */
+	TRUNK_NONCE_STALE,   /* ours but expired or pushed out: stale=true */
 	TRUNK_NONCE_REPLAY,  /* ours and fresh, this count already used */
 	TRUNK_NONCE_FOREIGN, /* not ours (or not for this realm) */
 	TRUNK_NONCE_BAD_NC,  /* qop=auth with an nc that is no 8LHEX > 0 */
@@ -45,7 +51,7 @@ struct trunk_nonce_slot {
 	uint32_t max_nc; /* highest count accepted, 0: none yet */
 	uint32_t window; /* bit k: count max_nc - 1 - k accepted */
 	bool used;	 /* accepted without qop */
-	time_t issued;
+	time_t issued;	 /* of the nonce that has the slot; 0: free */
 };
 
 struct trunk_nonces {

@@ -3,13 +3,14 @@
  * trunkd with digest authentication (RFC 3261 10, 22; RFC 2617) and their
  * contacts become bindings that calls to their extension reach.
  *
- * Nonces are trunkd's own, signed with a random per-process secret and
- * remembered in a bounded table with the nonce counts used (nonce.c): a
+ * Nonces are trunkd's own, signed with a random per-process secret;
+ * issuing one keeps no state, and those digests that verify use are
+ * tracked in a bounded table with the nonce counts used (nonce.c): a
  * digest is accepted once per nonce count, valid for TRUNK_NONCE_TTL
  * seconds; an expired, forgotten or replayed one, and one trunkd did not
  * issue (an earlier run's) whose digest is right for it, gets a new
- * challenge with stale=true. Bindings expire lazily: an expired binding is dropped
- * whenever the bindings are read.
+ * challenge with stale=true. Bindings expire lazily: an expired binding
+ * is dropped whenever the bindings are read.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""phone.py TRUNKD_HOST:PORT USER PASSWORD STATE [--after-restart]
+"""phone.py TRUNKD_HOST:PORT USER PASSWORD STATE [--after-restart |
+                                                 --across-flood READY GO]
 
 A phone registering to trunkd over UDP from 127.0.0.1:5071, and an
 attacker on 127.0.0.9:5999 replaying what it captured. Each step prints
@@ -31,16 +32,27 @@ was restarted: a new secret, an empty nonce table), from STATE:
     and a new nonce M;
 10. a wrong password on N: 401 without stale=true;
 11. the digest on M: 200.
+With --across-flood (test 200), a phone whose answer is slow while
+others flood trunkd with REGISTERs that are all challenged:
+12. REGISTER without credentials: 401, nonce F; then the file READY is
+    made, and the phone waits (up to 60 s) for the file GO (made once
+    the flood of more challenges than trunkd's nonce table holds is
+    over);
+13. the digest on F, nc=00000001: 200 (F was not pushed out: not stale);
+14. the next count on F: 200 (a nonce in use keeps its counts).
 """
 import hashlib
+import os
 import re
 import socket
 import sys
+import time
 
 TRUNKD = sys.argv[1]
 USER, PASSWORD = sys.argv[2], sys.argv[3]
 STATE = sys.argv[4]
 AFTER_RESTART = sys.argv[5:] == ['--after-restart']
+ACROSS_FLOOD = sys.argv[5:6] == ['--across-flood']
 HOST, PORT = TRUNKD.rsplit(':', 1)
 PORT = int(PORT)
 
@@ -150,8 +162,32 @@ def after_restart():
     expect('11. the new nonce', st, 200, text)
 
 
+def across_flood(ready, go):
+    """Steps 12-14: challenged, then answering only after a flood."""
+    phone = Peer('127.0.0.1', 5071, 'phone-f')
+    st, text = phone.register(USER, 30)
+    ch = expect('12. no credentials', st, 401, text)
+    realm, nonce = ch.get('realm', ''), ch.get('nonce', '')
+    open(ready, 'w').close()
+    deadline = time.monotonic() + 60
+    while not os.path.exists(go):
+        if time.monotonic() > deadline:
+            failures.append('12. no flood')
+            print('12. %s did not appear within 60 s' % go)
+            return
+        time.sleep(0.05)
+    st, text = phone.register(USER, 31, digest(realm, nonce, '00000001'))
+    expect('13. digest after the flood', st, 200, text)
+    st, text = phone.register(USER, 32, digest(realm, nonce, '00000002',
+                                               cnonce='beef02'))
+    expect('14. next count after the flood', st, 200, text)
+
+
 if AFTER_RESTART:
     after_restart()
+    sys.exit(1 if failures else 0)
+if ACROSS_FLOOD:
+    across_flood(sys.argv[6], sys.argv[7])
     sys.exit(1 if failures else 0)
 
 phone = Peer('127.0.0.1', 5071, 'phone')

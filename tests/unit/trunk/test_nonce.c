@@ -3,8 +3,10 @@
  * uses up its nonce count (a replay is refused, counts crossing on UDP
  * are not), a nonce without qop is good once, an expired or forgotten
  * one is stale, a forged or foreign one is not ours; the table is
- * bounded.
+ * bounded, and only digests that verify take its slots (a flood of
+ * challenges pushes out nothing).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +25,14 @@ static struct trunk_nonces *fresh(void)
 		return NULL;
 	}
 	return n;
+}
+
+/* k nonces issued at T0 (a flood of challenges); the last into last. */
+static void issue_many(struct trunk_nonces *n, unsigned k,
+		       char last[TRUNK_NONCE_LEN])
+{
+	while (k--)
+		trunk_nonce_issue(n, T0, REALM, last);
 }
 
 static enum trunk_nonce_verdict use(struct trunk_nonces *n, const char *nonce,
@@ -136,25 +146,87 @@ static int expired_is_stale(void)
 	return 0;
 }
 
-/* The table is bounded: the oldest nonce is forgotten (stale) once
- * TRUNK_NONCE_SLOTS newer ones were issued, whatever its age. */
+/* The table is bounded: a used nonce is forgotten (stale) once a later
+ * nonce of its slot (TRUNK_NONCE_SLOTS serials on) is used; it and its
+ * counts are never accepted again. */
 static int bounded_table(void)
 {
 	struct trunk_nonces *n = fresh();
 	char a[TRUNK_NONCE_LEN], b[TRUNK_NONCE_LEN], x[TRUNK_NONCE_LEN];
-	unsigned i;
 
 	CHECK(n != NULL);
 	trunk_nonce_issue(n, T0, REALM, a);
 	trunk_nonce_issue(n, T0, REALM, b);
 	CHECK(use(n, a, "00000001") == TRUNK_NONCE_OK);
-	for (i = 0; i < TRUNK_NONCE_SLOTS - 1; i++)
-		trunk_nonce_issue(n, T0, REALM, x);
-	/* a's slot went to the last one; b is still known (its counts too). */
+	issue_many(n, TRUNK_NONCE_SLOTS - 1, x);
+	/* x has a's slot: once it is used, a is forgotten; b is still
+	 * known (its counts too). */
+	CHECK(use(n, x, "00000001") == TRUNK_NONCE_OK);
 	CHECK(use(n, a, "00000002") == TRUNK_NONCE_STALE);
+	CHECK(use(n, a, "00000001") == TRUNK_NONCE_STALE);
 	CHECK(use(n, b, "00000001") == TRUNK_NONCE_OK);
 	CHECK(use(n, b, "00000001") == TRUNK_NONCE_REPLAY);
-	CHECK(use(n, x, "00000001") == TRUNK_NONCE_OK);
+	CHECK(use(n, x, "00000001") == TRUNK_NONCE_REPLAY);
+	free(n);
+	return 0;
+}
+
+/* Challenges answered by nobody (a flood of unauthenticated requests)
+ * push out nothing: a phone's nonce not used yet and one in use, with
+ * its counts, are still known after 10 * TRUNK_NONCE_SLOTS were issued. */
+static int flood_keeps_nonces(void)
+{
+	struct trunk_nonces *n = fresh();
+	char p[TRUNK_NONCE_LEN], q[TRUNK_NONCE_LEN], x[TRUNK_NONCE_LEN], nc[9];
+	unsigned round;
+
+	CHECK(n != NULL);
+	trunk_nonce_issue(n, T0, REALM, p);
+	trunk_nonce_issue(n, T0, REALM, q);
+	/* q counts on between floods of a table's worth each. */
+	for (round = 1; round <= 10; round++) {
+		snprintf(nc, sizeof nc, "%08x", round);
+		CHECK(use(n, q, nc) == TRUNK_NONCE_OK);
+		issue_many(n, TRUNK_NONCE_SLOTS, x);
+	}
+	CHECK(use(n, q, "00000001") == TRUNK_NONCE_REPLAY);
+	CHECK(use(n, p, "00000001") == TRUNK_NONCE_OK);
+	CHECK(use(n, x, NULL) == TRUNK_NONCE_OK);
+	free(n);
+	return 0;
+}
+
+/* A nonce issued before the one that holds its slot may have been used
+ * and pushed out: stale, even if it was never used. Serials wrap: later
+ * is serial arithmetic, and a holder that expired frees its slot for any
+ * fresh nonce, however far its serial. */
+static int earlier_than_holder(void)
+{
+	char a[TRUNK_NONCE_LEN], x[TRUNK_NONCE_LEN];
+	struct trunk_nonces *n = fresh();
+
+	CHECK(n != NULL);
+	/* a: serial 0xfffffffe; x, TRUNK_NONCE_SLOTS on: 0xffe, a's slot. */
+	n->next = UINT32_MAX - 1;
+	trunk_nonce_issue(n, T0, REALM, a);
+	issue_many(n, TRUNK_NONCE_SLOTS, x);
+	CHECK(use(n, x, "00000001") == TRUNK_NONCE_OK &&
+	      use(n, a, "00000001") == TRUNK_NONCE_STALE);
+	/* The other way round across the wrap (0xfffffffd, then 0xffd):
+	 * the later one takes the slot. */
+	n->next = UINT32_MAX - 2;
+	trunk_nonce_issue(n, T0, REALM, a);
+	CHECK(use(n, a, "00000001") == TRUNK_NONCE_OK);
+	issue_many(n, TRUNK_NONCE_SLOTS, x);
+	CHECK(use(n, x, "00000001") == TRUNK_NONCE_OK &&
+	      use(n, a, "00000002") == TRUNK_NONCE_STALE);
+	/* 2^31 serials on, a's slot, its holder x expired: taken. */
+	n->next += 0x80000000u - 1;
+	trunk_nonce_issue(n, T0 + TRUNK_NONCE_TTL + 1, REALM, a);
+	CHECK(trunk_nonce_use(n, T0 + TRUNK_NONCE_TTL + 2, REALM, a,
+			      "00000001") == TRUNK_NONCE_OK);
+	CHECK(trunk_nonce_use(n, T0 + TRUNK_NONCE_TTL + 2, REALM, a,
+			      "00000001") == TRUNK_NONCE_REPLAY);
 	free(n);
 	return 0;
 }
@@ -201,6 +273,8 @@ static const struct unit_case cases[] = {
 	{ "bad_counts", bad_counts },
 	{ "expired_is_stale", expired_is_stale },
 	{ "bounded_table", bounded_table },
+	{ "flood_keeps_nonces", flood_keeps_nonces },
+	{ "earlier_than_holder", earlier_than_holder },
 	{ "foreign", foreign },
 };
 
