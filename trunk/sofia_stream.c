@@ -35,12 +35,19 @@
  * and its buffer (up to nta's 2 MB maximum) for ever, and on either
  * transport a peer sending a byte now and then (a slowloris) held it as
  * long as it liked. tport_recv_iovec(), which the TCP and TLS receives
- * call through the PLT for every read, is interposed too: each read notes
- * the connection, its message in progress and the time; a delivery that
- * leaves nothing behind forgets it; a timer closes a connection whose
- * message is not complete 128*T1 after its first byte, or on TLS has
- * waited 64*T1 without a byte (reads of only CRLF keep-alive leave no
- * message content and are never closed).
+ * call through the PLT for every read, is interposed too: it notes the
+ * connection and the message the read goes into; msg_extract() (below),
+ * which tport_parse() calls right after each read, then finds what the
+ * read left: message content not complete yet takes one of STREAM_HALF
+ * slots (the connection, its message in progress, the times of its
+ * first and last read); nothing (CRLF keep-alive pings: Sofia's parser
+ * consumes them without a trace) holds no slot and frees the
+ * connection's, so that connections that only ping (on TLS every ping
+ * reaches the parser) cannot use up the slots and leave half messages
+ * on other connections untimed. A delivery that leaves nothing behind
+ * forgets the slot; a timer closes a connection whose message is not
+ * complete 128*T1 after its first byte, or on TLS has waited 64*T1
+ * without a byte.
  *
  * A request whose head grows past the maximum message size: Sofia's
  * buffer refuses to grow (tport_recv_iovec() fails with ENOBUFS and
@@ -89,7 +96,7 @@
  * Sofia leaves them (deaf until its idle timeout; they harm only their
  * own peer). */
 #define STREAM_QUEUE 64
-/* Connections with a message half read (more are not timed). */
+/* Connections with message content half read (more are not timed). */
 #define STREAM_HALF 256
 
 struct stream_half {
@@ -111,6 +118,14 @@ static struct {
 	unsigned n;
 	struct stream_half half[STREAM_HALF];
 	unsigned n_half;
+	/* The last read on a TCP or TLS connection, for msg_extract(): its
+	 * connection (borrowed: used only while Sofia parses msg, the
+	 * connection's message) and its message (a reference, so that its
+	 * address names no other message until the next read). */
+	struct {
+		tport_t *tp;
+		msg_t *msg;
+	} rd;
 } ss;
 
 typedef void(deliver_f)(tport_t *, msg_t *, msg_t *, tport_compressor_t *,
@@ -258,8 +273,8 @@ static void half_arm(void)
 	su_timer_set_at(ss.half_timer, half_expire, NULL, first);
 }
 
-/* A read on a TCP or TLS connection into msg (the message in progress,
- * before the read's bytes are in it). */
+/* What the last read of tp left in msg, the message in progress: content
+ * not complete yet (times it). */
 static void half_note(tport_t *tp, msg_t *msg)
 {
 	struct stream_half *h = half_find(tp);
@@ -282,10 +297,43 @@ static void half_note(tport_t *tp, msg_t *msg)
 		msg_destroy(h->msg);
 		h->msg = msg_ref_create(msg);
 		h->start = now;
-	} else if (!half_has_content(msg)) {
-		h->start = now; /* only keep-alive so far */
 	}
 	h->last = now;
+}
+
+static void read_forget(void)
+{
+	msg_destroy(ss.rd.msg);
+	ss.rd.msg = NULL;
+	ss.rd.tp = NULL;
+}
+
+/* A read on a TCP or TLS connection into msg (its bytes not in yet). */
+static void read_note(tport_t *tp, msg_t *msg)
+{
+	if (ss.rd.msg != msg) {
+		msg_destroy(ss.rd.msg);
+		ss.rd.msg = msg_ref_create(msg);
+	}
+	ss.rd.tp = tp;
+}
+
+/* Sofia parsed msg (msg_extract() returned rc): when it is the message
+ * of the last read on a connection, content not complete yet is timed,
+ * and a message with no content (keep-alive only) holds no slot. */
+static void read_parsed(msg_t *msg, int rc)
+{
+	struct stream_half *h;
+
+	if (!msg || msg != ss.rd.msg)
+		return;
+	if (!half_has_content(msg)) {
+		h = half_find(ss.rd.tp);
+		if (h)
+			half_forget(h);
+	} else if (rc == 0) {
+		half_note(ss.rd.tp, msg);
+	}
 }
 
 /* A message delivered: next is what follows it in the buffer (NULL:
@@ -294,6 +342,11 @@ static void half_delivered(tport_t *tp, msg_t *next)
 {
 	struct stream_half *h = half_find(tp);
 
+	/* tport_parse() has msg_extract() parse next at once. */
+	if (next && tport_is_stream(tp) && tport_is_secondary(tp))
+		read_note(tp, next);
+	else if (tp == ss.rd.tp)
+		read_forget();
 	if (!h)
 		return;
 	if (!next) {
@@ -348,7 +401,7 @@ ssize_t tport_recv_iovec(tport_t const *self, msg_t **in_out_msg,
 	veclen = sofia(self, in_out_msg, iovec, n, exact);
 	if (veclen > 0 && ss.half_timer && *in_out_msg &&
 	    tport_is_secondary(self) && tport_is_stream(self))
-		half_note((tport_t *)self, *in_out_msg);
+		read_note((tport_t *)self, *in_out_msg);
 	if (veclen < 0 && ss.timer && *in_out_msg && tport_is_secondary(self) &&
 	    tport_is_stream(self))
 		too_large((tport_t *)self, in_out_msg);
@@ -405,6 +458,7 @@ typedef int(extract_f)(msg_t *);
 int msg_extract(msg_t *msg)
 {
 	static extract_f *sofia;
+	int rc;
 
 	if (!sofia) {
 		sofia = (extract_f *)dlsym(RTLD_NEXT, "msg_extract");
@@ -426,7 +480,10 @@ int msg_extract(msg_t *msg)
 		first.n = k - i;
 		memcpy(first.line, b + i, first.n);
 	}
-	return sofia(msg);
+	rc = sofia(msg);
+	if (ss.half_timer)
+		read_parsed(msg, rc);
+	return rc;
 }
 
 /* msg: a message Sofia could not read from its first line on. */
@@ -496,7 +553,7 @@ void tport_deliver(tport_t *self, msg_t *msg, msg_t *next,
 	if (self && msg && tport_is_stream(self) && tport_is_secondary(self))
 		flags = msg_get_flags(msg, MSG_FLG_ERROR | MSG_FLG_TOOLARGE |
 						   MSG_FLG_TIMEOUT);
-	if (ss.n_half && self)
+	if ((ss.n_half || ss.rd.tp) && self)
 		half_delivered(self, next);
 	if (self && msg && ss.timer && is_unreadable(msg))
 		badline_reply(self, msg);
@@ -522,6 +579,7 @@ void trunk_sofia_stream_stop(void)
 	ss.n = 0;
 	while (ss.n_half)
 		half_forget(&ss.half[0]);
+	read_forget();
 	if (ss.timer)
 		su_timer_destroy(ss.timer);
 	if (ss.half_timer)

@@ -347,6 +347,63 @@ def keepalive_kept(tp, limit):
         c.close()
 
 
+def pong(c, timeout=WAIT):
+    """True when c gets trunkd's CRLF pong (RFC 5626 3.5.1) in time: the
+    ping before it was read (and parsed) by trunkd."""
+    deadline, got = time.monotonic() + timeout, b""
+    while b"\r\n" not in got:
+        left = deadline - time.monotonic()
+        if left <= 0 or not c._readable(left):
+            return False
+        c.s.settimeout(max(left, 0.01))
+        try:
+            data = c.s.recv(64)
+        except (socket.timeout, ssl.SSLWantReadError):
+            continue
+        except OSError:
+            return False
+        finally:
+            c.s.settimeout(None)
+        if not data:
+            return False
+        got += data
+    return True
+
+
+def ping_round(conns):
+    """A CRLFCRLF ping on each of conns, 16 at a time (trunkd queues 32
+    pongs per loop turn), each answered: [] or what went wrong."""
+    for i in range(0, len(conns), 16):
+        batch = conns[i:i + 16]
+        for c in batch:
+            c.send(b"\r\n\r\n")
+        if not all(pong(c) for c in batch):
+            return ["a ping of connections %d-%d got no pong" % (
+                i, i + len(batch) - 1)]
+    return []
+
+
+def keepalives_hold_no_slot(tp, limit, n=256):
+    """n connections (as many as trunkd times half messages on) that only
+    send CRLF keep-alive pings, every one read by trunkd (its pong back)
+    just before: half an OPTIONS on one more connection is still closed
+    after 64*T1 (keep-alives do not use up the slots that time half
+    messages), and the pinging connections stay up."""
+    fails, pingers = [], []
+    try:
+        for _ in range(n):
+            pingers.append(Conn(tp))
+        fails += ping_round(pingers)
+        if fails:
+            return fails
+        fails += half(tp, limit)
+        fails += ping_round(pingers)  # all still up
+    finally:
+        for p in pingers:
+            p.close()
+    return fails
+
+
 def big(tp, size):
     """An OPTIONS with an unknown header of size bytes."""
     def make(cid, tp_):
@@ -536,6 +593,7 @@ CASES = {
     "tls-half": lambda: half("tls", LIMIT),
     "tls-keepalive": lambda: keepalive_kept("tls", LIMIT),
     "tcp-keepalive": lambda: keepalive_kept("tcp", LIMIT),
+    "tls-keepalive-many": lambda: keepalives_hold_no_slot("tls", LIMIT),
     # A request line Sofia cannot read, then a good OPTIONS in the same
     # write: closed (the OPTIONS is lost with the framing).
     "tcp-lwsruri": lambda: stream_case(lwsruri, 400)("tcp"),
