@@ -26,6 +26,7 @@
 #include "gateway.h"
 #include "tls.h"
 #include "registration.h"
+#include "sofia_addrinfo.h"
 #include "sofia_printf.h"
 
 #include <sofia-sip/sofia_features.h>
@@ -710,6 +711,12 @@ int trunk_daemon_run(const struct trunk_daemon_opts *opts)
 			     "printf fast path not interposed: Sofia formats "
 			     "its messages with glibc's printf (link trunkd "
 			     "with --export-dynamic-symbol=__snprintf_chk)");
+		if (!trunk_sofia_addrinfo_check())
+			LOGW(SUBSYS, NULL,
+			     "su_getaddrinfo() not interposed: Sofia resolves "
+			     "numeric destinations with getaddrinfo() (link "
+			     "trunkd with --export-dynamic-symbol="
+			     "su_getaddrinfo)");
 		if (!trunk_sofia_tport_check())
 			LOGW(SUBSYS, NULL,
 			     "tport_primary_by_name() not interposed: with "

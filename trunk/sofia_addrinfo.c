@@ -1,0 +1,143 @@
+/*
+ * su_getaddrinfo() without glibc's getaddrinfo() for a dotted IPv4 host.
+ *
+ * tport resolves the destination of every message it sends with
+ * su_getaddrinfo() (tport_resolve(), Sofia-SIP 1.12.11 and 1.13), also
+ * when the host is a numeric address, as trunkd's peers and the Via and
+ * Contact hosts it answers nearly always are. glibc's getaddrinfo() then
+ * parses the host with inet_aton() (strtoul() per part), the port with
+ * strtoul(), checks its flags and builds the result: ~1,200 instructions
+ * per message, seven messages per call (README "instructions per call,
+ * third pass").
+ *
+ * The trunkd executable exports this definition (trunk/meson.build:
+ * --export-dynamic-symbol), so libsofia-sip-ua's own calls, which go
+ * through its PLT, land here, like su_duration() (sofia_time.c). It
+ * answers itself only what it can answer exactly as glibc does: a host
+ * of four decimal parts (0-255, no leading zero, nothing else), a port of
+ * 1-5 decimal digits up to 65535, hints for IPv4 or either family, UDP or
+ * TCP, with no flags but AI_NUMERICHOST and AI_NUMERICSERV. The result is
+ * one block as glibc allocates it (the address right after the addrinfo),
+ * so that su_freeaddrinfo(), glibc's freeaddrinfo(), frees it. Anything
+ * else goes to Sofia's su_getaddrinfo() untouched. Unit test
+ * sofia_addrinfo/same_as_glibc compares the two field by field.
+ */
+#include <dlfcn.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "sofia_addrinfo.h"
+
+#include <sofia-sip/su_addrinfo.h>
+
+typedef int(getaddrinfo_f)(char const *, char const *, su_addrinfo_t const *,
+			   su_addrinfo_t **);
+
+/* The address of a dotted-quad host with decimal parts 0-255 and no
+ * leading zeros in *addr (network order); false for anything else (what
+ * inet_aton() also reads differently: "1.2.3", "010.0.0.1", "0x7f.0.0.1"). */
+static bool dotted_quad(const char *s, struct in_addr *addr)
+{
+	unsigned char b[4];
+
+	for (int i = 0; i < 4; i++) {
+		unsigned v = 0;
+		int n = 0;
+
+		while (s[n] >= '0' && s[n] <= '9' && n < 3)
+			v = v * 10 + (unsigned)(s[n++] - '0');
+		if (n == 0 || v > 255 || (n > 1 && s[0] == '0'))
+			return false;
+		s += n;
+		if (*s != (i < 3 ? '.' : '\0'))
+			return false;
+		s++;
+		b[i] = (unsigned char)v;
+	}
+	memcpy(&addr->s_addr, b, 4);
+	return true;
+}
+
+/* A port of 1-5 decimal digits up to 65535 in *port (host order). */
+static bool decimal_port(const char *s, unsigned *port)
+{
+	unsigned v = 0;
+	int n = 0;
+
+	if (!s)
+		return false;
+	while (s[n] >= '0' && s[n] <= '9' && n < 5)
+		v = v * 10 + (unsigned)(s[n++] - '0');
+	if (n == 0 || s[n] != '\0' || v > 65535)
+		return false;
+	*port = v;
+	return true;
+}
+
+int trunk_addrinfo_ipv4(const char *node, const char *service,
+			const struct addrinfo *hints, struct addrinfo **res)
+{
+	struct in_addr addr;
+	unsigned port;
+	int proto;
+	struct addrinfo *ai;
+	struct sockaddr_in *sin;
+
+	if (!node || !hints || !res)
+		return -1;
+	if (hints->ai_family != AF_UNSPEC && hints->ai_family != AF_INET)
+		return -1;
+	if (hints->ai_flags & ~(AI_NUMERICHOST | AI_NUMERICSERV))
+		return -1;
+	if (hints->ai_socktype == SOCK_DGRAM)
+		proto = IPPROTO_UDP;
+	else if (hints->ai_socktype == SOCK_STREAM)
+		proto = IPPROTO_TCP;
+	else
+		return -1;
+	if (hints->ai_protocol != 0 && hints->ai_protocol != proto)
+		return -1;
+	if (!dotted_quad(node, &addr) || !decimal_port(service, &port))
+		return -1;
+	ai = malloc(sizeof(*ai) + sizeof(*sin));
+	if (!ai)
+		return -1;
+	sin = (struct sockaddr_in *)(ai + 1);
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((uint16_t)port);
+	sin->sin_addr = addr;
+	*ai = (struct addrinfo){
+		.ai_flags = hints->ai_flags,
+		.ai_family = AF_INET,
+		.ai_socktype = hints->ai_socktype,
+		.ai_protocol = proto,
+		.ai_addrlen = sizeof(*sin),
+		.ai_addr = (struct sockaddr *)sin,
+	};
+	*res = ai;
+	return 0;
+}
+
+int su_getaddrinfo(char const *node, char const *service,
+		   su_addrinfo_t const *hints, su_addrinfo_t **res)
+{
+	static getaddrinfo_f *sofia;
+
+	if (trunk_addrinfo_ipv4(node, service, hints, res) == 0)
+		return 0;
+	if (!sofia) {
+		sofia = (getaddrinfo_f *)dlsym(RTLD_NEXT, "su_getaddrinfo");
+		if (!sofia)
+			return EAI_SYSTEM;
+	}
+	return sofia(node, service, hints, res);
+}
+
+bool trunk_sofia_addrinfo_check(void)
+{
+	return dlsym(RTLD_DEFAULT, "su_getaddrinfo") == (void *)su_getaddrinfo;
+}
