@@ -39,13 +39,16 @@
 
 /* Each SIP message's parsed headers (and a received message's text) in one
  * malloc'd area of this many bytes past the text instead of one malloc per
- * header (su_home_preload()): ~0.5 KB less per established call while nta
- * keeps the set-up's transactions (README "Benchmarks"; 512 and 2048
- * saved less). Not under ASan, which then checks each header on its own. */
+ * header (su_home_preload()). 1024 used the least heap while nta keeps the
+ * set-up's transactions (README "Benchmarks"); 2048 leaves fewer headers
+ * to malloc(): 10,000 fewer instructions per call for ~0.6 KB more heap
+ * per call in those 32 s (test 125), nothing once they end (README
+ * "instructions per call, third pass"; 4096: -17,000 for ~5 KB). Not
+ * under ASan, which checks each header on its own. */
 #if defined(__SANITIZE_ADDRESS__)
 #define AGENT_MSG_PRELOAD 0
 #else
-#define AGENT_MSG_PRELOAD 1024
+#define AGENT_MSG_PRELOAD 2048
 #endif
 
 #define SUBSYS "trunk.agent"
