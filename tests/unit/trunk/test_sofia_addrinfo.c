@@ -167,9 +167,51 @@ static int sofia_reaches_it(void)
 	return 0;
 }
 
+/* inet_pton() gives glibc's answer and address for every host above and
+ * for each part value 0-300 in each position (AF_INET), and AF_INET6 still
+ * works (glibc's). */
+static int inet_pton_same(void)
+{
+	int (*glibc)(int, const char *, void *) =
+		(int (*)(int, const char *, void *))dlsym(RTLD_NEXT,
+							  "inet_pton");
+	char text[64];
+
+	CHECK(glibc != NULL);
+	for (size_t h = 0; h < sizeof(hosts) / sizeof(hosts[0]) + 4 * 301;
+	     h++) {
+		const char *src = text;
+		unsigned char a[16], b[16];
+
+		if (h < sizeof(hosts) / sizeof(hosts[0])) {
+			src = hosts[h];
+		} else {
+			size_t i = h - sizeof(hosts) / sizeof(hosts[0]);
+			unsigned p[4] = { 1, 22, 3, 44 };
+
+			p[i / 301] = (unsigned)(i % 301);
+			snprintf(text, sizeof(text), "%u.%u.%u.%u", p[0], p[1],
+				 p[2], p[3]);
+		}
+		memset(a, 0xee, sizeof(a));
+		memset(b, 0xee, sizeof(b));
+		CHECK(inet_pton(AF_INET, src, a) == glibc(AF_INET, src, b));
+		CHECK(memcmp(a, b, sizeof(a)) == 0);
+		memset(a, 0xee, sizeof(a));
+		memset(b, 0xee, sizeof(b));
+		CHECK(inet_pton(AF_INET6, src, a) == glibc(AF_INET6, src, b));
+		CHECK(memcmp(a, b, sizeof(a)) == 0);
+	}
+	CHECK(inet_pton(AF_INET6, "2001:db8::1", text) == 1);
+	errno = 0;
+	CHECK(inet_pton(AF_UNIX, "1.2.3.4", text) == -1 && errno != 0);
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{ "same_as_glibc", same_as_glibc },
 	{ "sofia_reaches_it", sofia_reaches_it },
+	{ "inet_pton_same", inet_pton_same },
 };
 
 UNIT_MAIN(cases)
