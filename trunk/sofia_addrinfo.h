@@ -17,8 +17,9 @@ struct addrinfo;
 int trunk_addrinfo_ipv4(const char *node, const char *service,
 			const struct addrinfo *hints, struct addrinfo **res);
 
-/* Do libsofia-sip-ua's calls of su_getaddrinfo() and inet_pton() reach
- * sofia_addrinfo.c? (inet_pton() is not interposed under ASan) */
+/* Do libsofia-sip-ua's calls of su_getaddrinfo(), inet_pton() and
+ * strtoul() reach sofia_addrinfo.c? (the last two are not interposed under
+ * ASan) */
 bool trunk_sofia_addrinfo_check(void);
 
 #endif

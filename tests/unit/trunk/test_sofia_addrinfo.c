@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <netdb.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -208,10 +209,68 @@ static int inet_pton_same(void)
 	return 0;
 }
 
+/* strtoul(): the same value, end and errno as glibc's for numbers of 0-12
+ * digits with what Sofia and trunkd put around them (blanks, signs,
+ * leading zeros, a following character), in bases 10, 0 and 16. */
+static int strtoul_same(void)
+{
+	unsigned long (*glibc)(const char *, char **, int) =
+		(unsigned long (*)(const char *, char **, int))dlsym(RTLD_NEXT,
+								     "strtoul");
+	static const char *const texts[] = {
+		"0",
+		"5060",
+		"200 OK",
+		"65535;x",
+		"007",
+		"123456789",
+		"999999999",
+		"1000000000",
+		"4294967295",
+		"4294967296",
+		"18446744073709551615",
+		"18446744073709551616",
+		"99999999999999999999",
+		" 42",
+		"+42",
+		"-42",
+		"",
+		"x",
+		"0x1f",
+		"1e3",
+		"42\r\n",
+		"12345678901",
+		"1.2",
+	};
+	int bases[] = { 10, 0, 16 };
+
+	CHECK(glibc != NULL);
+	for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++)
+		for (size_t b = 0; b < 3; b++) {
+			char *e1 = NULL, *e2 = NULL;
+			unsigned long v1, v2;
+			int err1, err2;
+
+			errno = 0;
+			v1 = strtoul(texts[t], &e1, bases[b]);
+			err1 = errno;
+			errno = 0;
+			v2 = glibc(texts[t], &e2, bases[b]);
+			err2 = errno;
+			if (v1 != v2 || e1 != e2 || err1 != err2)
+				fprintf(stderr, "differs: \"%s\" base %d\n",
+					texts[t], bases[b]);
+			CHECK(v1 == v2 && e1 == e2 && err1 == err2);
+			CHECK(strtoul(texts[t], NULL, bases[b]) == v2);
+		}
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{ "same_as_glibc", same_as_glibc },
 	{ "sofia_reaches_it", sofia_reaches_it },
 	{ "inet_pton_same", inet_pton_same },
+	{ "strtoul_same", strtoul_same },
 };
 
 UNIT_MAIN(cases)
