@@ -76,7 +76,7 @@ struct trunk_agent {
 };
 
 /* "127.0.0.1:5060" / "[::1]:5060" / "::1" -> "sip:...;transport=udp".
- * -1 when it does not fit in buf. */
+ * ENAMETOOLONG when it does not fit in buf. */
 static int trunk_agent_url(char *buf, size_t len, const char *addr,
 			   const char *transport)
 {
@@ -92,7 +92,7 @@ static int trunk_agent_url(char *buf, size_t len, const char *addr,
 
 	if (n < 0 || (size_t)n >= len) {
 		LOGE(SUBSYS, NULL, "listen address too long: %s", addr);
-		return -1;
+		return ENAMETOOLONG;
 	}
 	return 0;
 }

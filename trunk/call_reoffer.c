@@ -100,7 +100,6 @@ static int reoffer_response(struct trunk_call *call, nta_outgoing_t *orq,
 		return 0;
 	}
 	call_send_ack(call, to, nta_outgoing_cseq(orq), NULL);
-	nta_outgoing_destroy(orq);
 	/* The answer: recorded as the leg's (offer/answer state, its peer's
 	 * codecs), and where and what the relay sends there now. */
 	if (sip->sip_payload &&
@@ -111,6 +110,7 @@ static int reoffer_response(struct trunk_call *call, nta_outgoing_t *orq,
 		call_sdp_learn(call, to, sip->sip_payload);
 	}
 	call_timer_response_in(to, sip);
+	nta_outgoing_destroy(orq); /* frees sip over TCP/TLS */
 	LOGI(SUBSYS, call->ctx, "leg %c took %s", to == &call->a ? 'A' : 'B',
 	     call->realign ? "the media the other leg kept"
 			   : "the new media after the transfer");

@@ -94,19 +94,21 @@ static int reprack_x_response(struct trunk_call *call, nta_outgoing_t *orq,
 		t->prack_out = again;
 		return 0;
 	}
-	nta_outgoing_destroy(orq);
 	t->prack_out = NULL;
 	if (status >= 300)
 		LOGW(SUBSYS, call->ctx, "leg %c answered our PRACK with %d",
 		     leg_name(call, call_peer(t->from)), status);
-	if (!t->prack)
+	if (!t->prack) {
+		nta_outgoing_destroy(orq);
 		return 0;
+	}
 	if (status == 401 || status == 407) /* ours, never relayed bare */
 		status = 403, sip = NULL;
 	nta_incoming_treply(t->prack, status,
 			    sip ? sip->sip_status->st_phrase : NULL, TAG_END());
 	nta_incoming_destroy(t->prack);
 	t->prack = NULL;
+	nta_outgoing_destroy(orq); /* after sip's last use */
 	return 0;
 }
 

@@ -334,8 +334,8 @@ static int timer_refresh_response(struct trunk_call *call, nta_outgoing_t *orq,
 			if (sip && sip->sip_payload)
 				call_sdp_learn(call, leg, sip->sip_payload);
 		}
-		nta_outgoing_destroy(orq);
 		call_timer_response_in(leg, sip);
+		nta_outgoing_destroy(orq); /* frees sip over TCP/TLS */
 		return 0;
 	}
 	nta_outgoing_destroy(orq);

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -413,10 +414,10 @@ static void trunk_signals_close(struct trunk_gateway *gw)
 
 static int trunk_pid_file_write(const char *path)
 {
-	char buf[32];
+	char buf[32], tmp[PATH_MAX];
 	FILE *f = fopen(path, "r");
 	long pid = 0;
-	int fd, n;
+	int fd, n, rc;
 
 	if (f) {
 		if (fscanf(f, "%ld", &pid) != 1)
@@ -429,18 +430,33 @@ static int trunk_pid_file_write(const char *path)
 			return EEXIST;
 		}
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* Written beside it and renamed over it: a reader never sees the
+	 * file empty or half written. */
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%ld", path,
+			     (long)getpid()) >= sizeof(tmp)) {
+		LOGE(SUBSYS, NULL, "pid file name %s too long", path);
+		return ENAMETOOLONG;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		LOGE(SUBSYS, NULL, "cannot write pid file %s: %s", path,
-		     strerror(errno));
-		return errno;
+		rc = errno;
+		LOGE(SUBSYS, NULL, "cannot write pid file %s: %s", tmp,
+		     strerror(rc));
+		return rc;
 	}
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (write(fd, buf, (size_t)n) != n) {
-		close(fd);
-		return EIO;
+	errno = 0;
+	rc = write(fd, buf, (size_t)n) == n ? 0 : errno ? errno : EIO;
+	if (close(fd) != 0 && !rc)
+		rc = errno;
+	if (!rc && rename(tmp, path) != 0)
+		rc = errno;
+	if (rc) {
+		LOGE(SUBSYS, NULL, "cannot write pid file %s: %s", path,
+		     strerror(rc));
+		unlink(tmp);
+		return rc;
 	}
-	close(fd);
 	return 0;
 }
 

@@ -54,7 +54,7 @@ static int prack_b_response(struct trunk_call *call, nta_outgoing_t *orq,
 	int status =
 		sip ? sip->sip_status->st_status : nta_outgoing_status(orq);
 	struct call_body body = { 0 };
-	nta_outgoing_t *again;
+	nta_outgoing_t *again, *done;
 
 	if (status < 200)
 		return 0;
@@ -65,14 +65,17 @@ static int prack_b_response(struct trunk_call *call, nta_outgoing_t *orq,
 		call->prack_b = again;
 		return 0;
 	}
-	if (orq == call->prack_b) {
-		nta_outgoing_destroy(orq);
+	/* Destroyed after sip's last use: over TCP/TLS nta has ended the
+	 * transaction and frees its response with it. */
+	done = orq == call->prack_b ? orq : NULL;
+	if (done)
 		call->prack_b = NULL;
-	}
 	if (status >= 300)
 		LOGW(SUBSYS, call->ctx, "B answered our PRACK with %d", status);
-	if (!call->prack_a)
+	if (!call->prack_a) {
+		nta_outgoing_destroy(done);
 		return 0;
+	}
 	if (sip && status < 300)
 		call_sdp_cross(call, &call->b, sip->sip_payload,
 			       sip->sip_content_type, &body);
@@ -83,6 +86,7 @@ static int prack_b_response(struct trunk_call *call, nta_outgoing_t *orq,
 			    CALL_BODY_TAGS(&body), TAG_END());
 	nta_incoming_destroy(call->prack_a);
 	call->prack_a = NULL;
+	nta_outgoing_destroy(done);
 	return 0;
 }
 

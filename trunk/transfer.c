@@ -149,17 +149,17 @@ static int xfer_invite_response(struct trunk_call *call, nta_outgoing_t *orq,
 		nta_leg_client_route(x->next.leg, sip->sip_record_route,
 				     sip->sip_contact);
 		call_send_ack(call, &x->next, nta_outgoing_cseq(orq), NULL);
-		nta_outgoing_destroy(orq);
 		x->invite = NULL;
 		xfer_swap(call, sip);
+		nta_outgoing_destroy(orq); /* frees sip over TCP/TLS */
 		return 0;
 	}
 	LOGI(SUBSYS, call->ctx, "transfer to %s failed: %d", x->target, status);
-	nta_outgoing_destroy(orq);
 	x->invite = NULL;
 	xfer_notify(call, x->old, status,
 		    sip ? sip->sip_status->st_phrase : NULL);
-	if (x->old_left) /* nobody left on the enterprise side */
+	nta_outgoing_destroy(orq); /* after sip's last use */
+	if (x->old_left)	   /* nobody left on the enterprise side */
 		call_hangup(call, "transfer failed after the transferor left");
 	else
 		x->old = NULL;
@@ -347,12 +347,14 @@ static int xfer_join_response(struct trunk_call *call, nta_outgoing_t *orq,
 
 	if (!x || orq != x->invite || status < 200)
 		return 0;
-	nta_outgoing_destroy(orq);
+	/* Destroyed after sip's last use: over TCP/TLS nta has ended the
+	 * transaction and frees its response with it. */
 	x->invite = NULL;
 	if (y && status < 300)
 		call_send_ack(c2, y, cseq, NULL);
 	if (y && status < 300 && sip && call->state == CALL_CONFIRMED) {
 		xfer_join(call, c2, y, sip);
+		nta_outgoing_destroy(orq);
 		return 0;
 	}
 	LOGI(SUBSYS, call->ctx, "attended transfer failed: %d", status);
@@ -360,6 +362,7 @@ static int xfer_join_response(struct trunk_call *call, nta_outgoing_t *orq,
 		xfer_notify(call, x->old, status < 300 ? 500 : status,
 			    sip && status >= 300 ? sip->sip_status->st_phrase
 						 : "Transfer Failed");
+	nta_outgoing_destroy(orq);
 	xfer_unlink(call);
 	if (x->old_left)
 		call_hangup(call, "transfer failed after the transferor left");
