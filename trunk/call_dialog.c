@@ -55,8 +55,11 @@ static int call_leg_bye(struct call_leg *cl, nta_incoming_t *irq)
 	nta_incoming_treply(irq, SIP_200_OK, TAG_END());
 	if (call->state == CALL_CONFIRMED)
 		call_send_bye(call, call_peer(cl));
-	else if (cl == &call->b && call->state != CALL_TERMINATED) {
-		/* B hung up an early dialog: fail A's INVITE. */
+	else if (call->state != CALL_TERMINATED) {
+		/* An early dialog ended by BYE: A's INVITE gets 487, whoever
+		 * hung up (B: the failed call; A: RFC 3261 15.1.2, its
+		 * pending INVITE still answered, before nta's 500 at the
+		 * call's free). */
 		nta_incoming_treply(call->invite_a, SIP_487_REQUEST_TERMINATED,
 				    TAG_END());
 	}
