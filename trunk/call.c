@@ -737,8 +737,9 @@ static void call_route_peers(struct trunk_gateway *gw, const char *trunk,
 
 /* A Static-mode trunk by domain whose first DNS lookup has no answer yet
  * (peer_dns.c) has no SP-SSE to send to: refused with 503, a Retry-After
- * of about the lookup's remaining time and a Warning naming the lookup,
- * for the PBX's route advance and whoever reads its trace. Never a long
+ * of about the lookup's remaining time (at most 10 s: peer_dns.c) and a
+ * Warning naming the lookup, for the PBX's route advance and whoever
+ * reads its trace. Never a long
  * Retry-After: it would stop the PBX's calls to every trunk (RFC 3261
  * 21.5.4). Emergency calls go anyway, to nta's own RFC 3263 lookup. */
 static bool call_route_dns_pending(struct trunk_gateway *gw,

@@ -32,6 +32,7 @@
  *        │                                                      sources ◀┘
  *        └──── timer: the smallest TTL of the answer (at least
  *              dns_min_ttl), or dns_min_ttl after a failed lookup
+ *              (2 s doubling to 30 s while the trunk has no answer)
  *
  * Every lookup runs on one resolver thread, at start and on reload too:
  * a slow or dead DNS server never holds up the signalling thread (SIP,
@@ -44,8 +45,11 @@
  * inbound sources, trunkctl shows dns.state "pending", and a call toward
  * a Static-mode one is refused with 503, a short Retry-After and a
  * Warning naming the lookup (call.c), rather than handed to nta's own
- * per-request resolution. A reload that asks a trunk the same question
- * keeps its answer (and its SP-SSEs) while the new lookup runs.
+ * per-request resolution. A failed lookup of a pending trunk is tried
+ * again soon (2 s, doubling per failure, at most 30 s or dns_min_ttl),
+ * not after dns_min_ttl: its calls are refused until an answer. A
+ * reload that asks a trunk the same question keeps its answer (and its
+ * SP-SSEs) while the new lookup runs.
  *
  * A lookup the server does not answer (no answer, SERVFAIL: the
  * resolver's TRY_AGAIN) keeps the trunk's previous addresses, at a reload
@@ -89,11 +93,20 @@
 #define DNS_MAX_RECORDS 64 /* SRV records ordered (RFC 2782) */
 #define DNS_TIMEOUT	2  /* seconds per try, at most */
 #define DNS_TRIES	2  /* tries per server, at most */
-/* Retry-After of a call refused while a lookup is out: one query's
- * longest wait (a lookup is seldom more than one slow query; a dead
- * server's costs two, NAPTR and SRV, and a call retried too soon is
- * refused again the same way). */
-#define DNS_RETRY_AFTER (DNS_TIMEOUT * DNS_TRIES)
+/* Retry-After of a call refused while a lookup is out (plus the wait
+ * for the next lookup after a failed one): a lookup with answers is done
+ * in well under a second; an unanswered query costs DNS_TIMEOUT per try
+ * and server (glibc's send_dg: retrans << ns / nscount, ns the server's
+ * index, not the try's), 4 s with one server (test 180 measures 2 s +
+ * 2 s), and a dead server's lookup two of those (NAPTR and SRV). A call
+ * retried too soon is refused again the same way. Never more than DNS_RETRY_AFTER_MAX: a long Retry-After
+ * stops a PBX's calls through every trunk (RFC 3261 21.5.4). */
+#define DNS_RETRY_AFTER	    (DNS_TIMEOUT * DNS_TRIES)
+#define DNS_RETRY_AFTER_MAX 10
+/* The first lookups of a trunk (no answer yet) failing: tried again after
+ * 2 s, doubling per failure, at most 30 s (and at most dns_min_ttl). */
+#define DNS_PENDING_RETRY_MS	 2000LL
+#define DNS_PENDING_RETRY_MAX_MS 30000LL
 
 /* A trunk by domain and what DNS said of it (signalling thread only). */
 struct dns_trunk {
@@ -111,7 +124,8 @@ struct dns_trunk {
 	bool pending;	   /* a lookup is with the resolver thread */
 	bool answered;	   /* ans is an answer to this question */
 	unsigned long lookups, failed; /* trunkctl */
-	bool failing; /* the last lookup failed (one WARN per outage) */
+	bool failing;	      /* the last lookup failed (one WARN per outage) */
+	long long backoff_ms; /* next retry while !answered (0: the first) */
 };
 
 /* A lookup for the resolver thread, and its answer. */
@@ -507,8 +521,8 @@ static void dns_failed(struct dns_trunk *e)
 		LOG_AT(e->failing ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARN, SUBSYS,
 		       NULL,
 		       "trunk %s: DNS lookup of %s failed (no answer from the "
-		       "server): no address known yet%s, trying again every "
-		       "dns_min_ttl",
+		       "server): no address known yet%s, trying again within "
+		       "30 s",
 		       e->trunk, e->domain,
 		       e->peers ? ", its calls refused with 503" : "");
 	e->failed++;
@@ -532,6 +546,29 @@ static void dns_arm_in(struct dns_trunk *e, long long ms)
 		ms = e->min_ttl_ms;
 	if (ms > 86400000LL)
 		ms = 86400000LL;
+	e->due = dns_now() + ms;
+	if (e->timer)
+		su_timer_set_interval(e->timer, dns_refresh, e,
+				      (su_duration_t)ms);
+}
+
+/* The next lookup of e after a failed one: dns_min_ttl once e has had an
+ * answer (it keeps it); before, a short back-off, e's calls being
+ * refused until an answer. */
+static void dns_arm_retry(struct dns_trunk *e)
+{
+	long long ms, max = DNS_PENDING_RETRY_MAX_MS;
+
+	if (e->answered) {
+		dns_arm_in(e, 0);
+		return;
+	}
+	if (max > e->min_ttl_ms)
+		max = e->min_ttl_ms;
+	ms = e->backoff_ms ? e->backoff_ms * 2 : DNS_PENDING_RETRY_MS;
+	if (ms > max)
+		ms = max;
+	e->backoff_ms = ms;
 	e->due = dns_now() + ms;
 	if (e->timer)
 		su_timer_set_interval(e->timer, dns_refresh, e,
@@ -584,10 +621,9 @@ static void dns_ask(struct dns_trunk *e, const char *why)
 	}
 	job = rc ? NULL : calloc(1, sizeof(*job));
 	if (!job) {
-		LOGW(SUBSYS, e->trunk,
-		     "cannot look up %s (%s): retry in dns_min_ttl", e->domain,
-		     strerror(rc ? rc : ENOMEM));
-		dns_arm_in(e, 0);
+		LOGW(SUBSYS, e->trunk, "cannot look up %s (%s): retry later",
+		     e->domain, strerror(rc ? rc : ENOMEM));
+		dns_arm_retry(e);
 		return;
 	}
 	job->gen = d->gen;
@@ -645,11 +681,12 @@ static void dns_answered(struct dns_trunk *e, const struct dns_job *job)
 	e->lookups++;
 	if (job->ans.failed) {
 		dns_failed(e);
-		dns_arm_in(e, 0);
+		dns_arm_retry(e);
 		return;
 	}
 	e->failing = false;
 	e->answered = true;
+	e->backoff_ms = 0;
 	if (!first && dns_same(&e->ans, &job->ans)) {
 		e->ans.ttl = job->ans.ttl;
 		LOGD(SUBSYS, e->trunk, "%s unchanged", e->domain);
@@ -839,6 +876,8 @@ bool trunk_dns_info(const struct trunk_gateway *gw, const char *trunk,
 	info->retry_after = DNS_RETRY_AFTER;
 	if (!e->pending && left > 0)
 		info->retry_after += (unsigned)((left + 999) / 1000);
+	if (info->retry_after > DNS_RETRY_AFTER_MAX)
+		info->retry_after = DNS_RETRY_AFTER_MAX;
 	info->addrs = e->ans.n;
 	info->lookups = e->lookups;
 	info->failed = e->failed;

@@ -161,7 +161,9 @@ static const struct config_key trunk_trunk_keys[] = {
 	  "the answer's TTL runs out (dns_min_ttl), on a resolver thread: "
 	  "start and reload never wait for DNS. Until the first answer "
 	  "(trunkctl: dns.state pending) calls toward a static-mode trunk "
-	  "get 503 with a Warning naming the lookup. Inbound calls are "
+	  "get 503 with Retry-After (at most 10 s) and a Warning naming "
+	  "the lookup; a failed lookup of such a trunk is retried after "
+	  "2 s, doubling to 30 s (at most dns_min_ttl). Inbound calls are "
 	  "accepted from every address found. In static mode each address "
 	  "is an SP-SSE, in SRV order: pinged with OPTIONS like a proxy "
 	  "(keepalive), shown by trunkctl, and outbound calls go to those "
@@ -172,7 +174,9 @@ static const struct config_key trunk_trunk_keys[] = {
 	  "Shortest time the DNS answer of a trunk by domain is kept before "
 	  "it is looked up again: a smaller TTL (0 is common for local "
 	  "records) counts as this, and a lookup the server does not answer "
-	  "is retried after it (the known SP-SSEs are kept meanwhile)." },
+	  "is retried after it (the known SP-SSEs are kept meanwhile; a "
+	  "trunk that never had an answer retries sooner: 2 s doubling to "
+	  "at most 30 s or this)." },
 	{ "proxy", CONFIG_ADDR_LIST, 0, 8, NULL, NULL, 0,
 	  "SP-SSE addresses in order of preference (host or IP, :port); "
 	  "used instead of DNS. Failover on error, timeout or 503. Inbound "

@@ -4,7 +4,7 @@
 # server in front of dnsmasq (peers/dns_hold.py) holds its answers while
 # $TI_DIR/hold exists; for every held query it sends trunkd an OPTIONS
 # (SIPp) that must be answered within 4 s, while the query is still
-# unanswered (the resolver waits 6 s for it: resolv.conf timeout:2
+# unanswered (the resolver waits 4 s for it: resolv.conf timeout:2
 # attempts:2).
 #   1. start with DNS held: the OPTIONS is answered, trunkctl shows the
 #      trunk's lookup "pending" and no SP-SSE, and a call toward the trunk
@@ -19,12 +19,16 @@
 #      is answered; the
 #      failed lookup keeps the SP-SSE (state "stale", a call reaches it)
 #      and is retried: once DNS answers, the state is "resolved" again.
+#   5. a new trunk whose first lookup fails (dns_min_ttl 120 s): its call
+#      gets 503 with Retry-After <= 10 s, and the lookup is retried soon:
+#      once DNS answers, it is resolved within 20 s and a call goes through.
 # REQ: STA-1
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
 ti_setup
 ti_dns_resolver
-# Each query waits 2 s, then 4 s for its retry (trunkd caps at 2 s x 2).
+# Each query waits 2 s, then 2 s for its retry (glibc: the same wait per
+# try with one server; trunkd caps at 2 s x 2). dns.txt shows it.
 printf 'nameserver 127.0.0.1\noptions timeout:2 attempts:2\n' \
 	>"/etc/netns/$TI_NETNS/resolv.conf"
 
@@ -69,14 +73,20 @@ grep -q ' held [0-9]* SRV _sip._udp.carrier.test' "$TI_DIR/dns.txt" ||
 	ti_fail "trunkctl does not show the lookup pending: $(tc_dns dns state)"
 [ -z "$(tc_sse_states dns)" ] ||
 	ti_fail "SP-SSEs before any DNS answer: $(tc_sse_states dns)"
-tc_template "$TI_ROOT/peers/uac-rejected.xml.in" "$TI_DIR/pbx-503.xml" \
-	STATUS=503 MAX_FORWARDS=70 FOREIGN='127\.0\.0\.3' CHECKS='<ereg regexp="^ *[1-9]$" search_in="hdr" header="Retry-After:" check_it="true" assign_to="retry"/>
-<ereg regexp="^ *399 [^ ]+ &quot;trunk dns: DNS lookup of carrier\.test pending" search_in="hdr" header="Warning:" check_it="true" assign_to="warning"/>
+# pbx_503 NAME TRUNK RETRY_RE: the PBX's call gets 503 with a Retry-After
+# matching RETRY_RE and a Warning naming TRUNK's pending lookup.
+pbx_503()
+{
+	local rc=0
+	tc_template "$TI_ROOT/peers/uac-rejected.xml.in" "$TI_DIR/$1.xml" \
+		STATUS=503 MAX_FORWARDS=70 FOREIGN='127\.0\.0\.3' CHECKS='<ereg regexp="^ *'"$3"'$" search_in="hdr" header="Retry-After:" check_it="true" assign_to="retry"/>
+<ereg regexp="^ *399 [^ ]+ &quot;trunk '"$2"': DNS lookup of carrier\.test pending" search_in="hdr" header="Warning:" check_it="true" assign_to="warning"/>
 <log message="Retry-After [$retry], Warning [$warning]"/>'
-rc=0
-ti_sipp pbx-503 "$TI_DIR/pbx-503.xml" u1 127.0.0.1 "$(ti_port 5060)" \
-	-s +15550100001 || rc=$?
-[ "$rc" = 0 ] || ti_fail "the PBX did not get 503 with Retry-After and Warning (SIPp exit $rc)"
+	ti_sipp "$1" "$TI_DIR/$1.xml" u1 127.0.0.1 "$(ti_port 5060)" \
+		-s +15550100001 || rc=$?
+	[ "$rc" = 0 ] || ti_fail "$1: the PBX did not get 503 with Retry-After $3 and a Warning naming $2's lookup (SIPp exit $rc): $(grep -h '^Retry-After' "$TI_DIR/$1.msg.txt" 2>/dev/null | head -1)"
+}
+pbx_503 pbx-503 dns '[1-9]'
 [ "$(tc_invites sse1)" = 0 ] || ti_fail "an INVITE reached the SP-SSE before DNS answered"
 
 # 2. DNS answers.
@@ -110,8 +120,8 @@ ti_wait_until 10 probed_since "$n" || {
 }
 no_failed_probe
 stale() { [ "$(tc_dns dns state)" = stale ]; }
-# The held lookup: its NAPTR query unanswered (6 s), then its SRV query
-# (6 s more: a failed NAPTR query alone does not fail a lookup).
+# The held lookup: its NAPTR query unanswered (4 s), then its SRV query
+# (4 s more: a failed NAPTR query alone does not fail a lookup).
 ti_wait_until 20 stale || ti_fail "the held lookup did not fail: $(tc_dns dns state)"
 tc_sse_states_are dns "$SSE:$port sse1.carrier.test up" ||
 	ti_fail "the failed lookup did not keep sse1: $(tc_sse_states dns)"
@@ -120,6 +130,29 @@ tc_uac_call pbx-c
 rm "$TI_DIR/hold"
 ti_wait_until 15 tc_dns_answered dns "$lookups" ||
 	ti_fail "the lookup was not retried once DNS answered: $(tc_dns dns state)"
+no_failed_probe
+
+# 5. A new trunk (dns2: a new question, dns_min_ttl 120 s) whose first
+# lookup fails: its calls get 503 with Retry-After at most 10 s, and the
+# lookup is tried again soon (2 s, doubling), not after dns_min_ttl: once
+# DNS answers, dns2 is resolved within 20 s and a call reaches sse1.
+touch "$TI_DIR/hold"
+sed -e 's/^\[trunk dns\]/[trunk dns2]/' -e 's/^dns_min_ttl = .*/dns_min_ttl = 120s/' \
+	"$TI_DIR/good.conf" >"$TI_DIR/trunkd.conf"
+out=$(ti_ctl reload) || ti_fail "reload to dns2 failed: $out"
+first_failed() { [ "$(tc_dns dns2 failed)" -ge 1 ] && [ "$(tc_dns dns2 state)" = pending ]; }
+# Its NAPTR query unanswered (4 s), then its SRV query (4 s).
+ti_wait_until 25 first_failed ||
+	ti_fail "dns2's first lookup did not fail: $(tc_dns dns2 state) $(tc_dns dns2 failed)"
+# At most 10 s (before the fix: 4 s + the 120 s of dns_min_ttl).
+pbx_503 pbx-503b dns2 '([1-9]|10)'
+rm "$TI_DIR/hold"
+ti_wait_until 20 tc_dns_answered dns2 0 ||
+	ti_fail "dns2 still $(tc_dns dns2 state) 20 s after DNS answered (next lookup in $(tc_dns dns2 next_lookup_in) s)"
+ti_wait_until 10 tc_sse_states_are dns2 "$SSE:$port sse1.carrier.test up" ||
+	ti_fail "trunkctl does not show dns2's sse1 up: $(tc_sse_states dns2)"
+tc_uac_call pbx-d
+[ "$(tc_invites sse1)" = 4 ] || ti_fail "sse1 got $(tc_invites sse1) INVITEs, expected 4"
 no_failed_probe
 tc_checks_ok sse1 || ti_fail "sse1: a failed assertion"
 ti_pass
