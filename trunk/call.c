@@ -94,7 +94,7 @@ static bool call_b_invite_leave(struct trunk_call *call, nta_outgoing_t *orq,
 {
 	struct trunk_abandon_from from = { call->b.hop,
 					   call_leg_trunk(call, &call->b),
-					   call->ctx };
+					   call->ctx, call_fork_seq(call) };
 
 	trunk_tls_orq_unwatch(call->gw, orq);
 	return trunk_invite_abandon(

@@ -355,6 +355,9 @@ void call_keep_stop(struct trunk_call *call);
 bool call_fork_b_response(struct trunk_call *call, sip_t const *sip);
 /* Forget the forks (call_free, or leg B replaced). */
 void call_fork_free(struct trunk_call *call);
+/* The highest CSeq we sent in leg B's dialog or a fork's (PRACKs): 0
+ * when none has one. */
+uint32_t call_fork_seq(const struct trunk_call *call);
 /* Leg B confirmed: our INVITE goes back to nta 64*T1 later (over TCP/TLS,
  * where nta ended it with the 2xx, at once); a 2xx after that reaches the
  * agent (trunk_call_stray_2xx()). */

@@ -68,6 +68,7 @@ struct trunk_abandoned {
 	char ctx[48];
 	su_timer_t *timer; /* the bound, then zero-delay: freed */
 	bool final;	   /* the INVITE got its final response */
+	uint32_t seq;	   /* highest CSeq of the call's early dialogs */
 	struct abandoned_dialog d[ABANDONED_DIALOGS];
 };
 
@@ -232,12 +233,15 @@ static msg_header_t *abandoned_auth(struct trunk_abandoned *a, nta_leg_t *leg)
 }
 
 /* A 2xx: its dialog made from it (our From and tag, its To, target and
- * route set, the INVITE's CSeq), ACKed and ended with a BYE; the same 2xx
- * again (our ACK was lost) gets the ACK again. */
+ * route set), ACKed and ended with a BYE whose CSeq follows the INVITE's
+ * and any PRACK the call sent in its early dialogs (RFC 3261 12.2.1.1:
+ * a BYE at the PRACK's CSeq would be refused as out of order); the same
+ * 2xx again (our ACK was lost) gets the ACK again. */
 static void abandoned_2xx(struct trunk_abandoned *a, sip_t const *sip)
 {
 	const char *tag = sip->sip_to ? sip->sip_to->a_tag : NULL;
 	struct abandoned_dialog *d = NULL;
+	char cs[32];
 	unsigned i;
 
 	if (!tag || !sip->sip_cseq)
@@ -257,10 +261,13 @@ static void abandoned_2xx(struct trunk_abandoned *a, sip_t const *sip)
 		     tag);
 		return;
 	}
+	snprintf(cs, sizeof(cs), "%u INVITE",
+		 sip->sip_cseq->cs_seq > a->seq ? sip->sip_cseq->cs_seq
+						: a->seq);
 	d->leg = nta_leg_tcreate(
 		a->nta, abandoned_request, a, SIPTAG_CALL_ID(sip->sip_call_id),
 		SIPTAG_FROM(sip->sip_from), SIPTAG_TO(sip->sip_to),
-		SIPTAG_CSEQ(sip->sip_cseq), TAG_END());
+		SIPTAG_CSEQ_STR(cs), TAG_END());
 	if (!d->leg)
 		return;
 	nta_leg_client_route(d->leg, sip->sip_record_route, sip->sip_contact);
@@ -326,6 +333,7 @@ bool trunk_invite_abandon(struct trunk_gateway *gw, nta_agent_t *nta,
 	snprintf(a->trunk, sizeof(a->trunk), "%s",
 		 from->trunk ? from->trunk : "");
 	snprintf(a->ctx, sizeof(a->ctx), "%s", from->ctx);
+	a->seq = from->seq;
 	a->next = gw->abandoned;
 	if (a->next)
 		a->next->prevp = &a->next;

@@ -228,6 +228,18 @@ bool call_fork_b_response(struct trunk_call *call, sip_t const *sip)
 	return false; /* relayed as leg B's, in its dialog */
 }
 
+uint32_t call_fork_seq(const struct trunk_call *call)
+{
+	const struct call_forks *fs = call->forks;
+	uint32_t seq = call->b.leg ? nta_leg_get_seq(call->b.leg) : 0, s;
+	unsigned i;
+
+	for (i = 0; fs && i < CALL_MAX_FORKS; i++)
+		if (fs->f[i].leg && (s = nta_leg_get_seq(fs->f[i].leg)) > seq)
+			seq = s;
+	return seq;
+}
+
 void call_fork_free(struct trunk_call *call)
 {
 	struct call_forks *fs = call->forks;

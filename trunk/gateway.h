@@ -353,6 +353,7 @@ struct trunk_abandon_from {
 	const char *hop;   /* the next hop of a TLS trunk's dialog, or NULL */
 	const char *trunk; /* the trunk toward which orq went, or NULL */
 	const char *ctx;   /* names the call in the log */
+	uint32_t seq;	   /* highest CSeq sent in its early dialogs (PRACK) */
 };
 bool trunk_invite_abandon(struct trunk_gateway *gw, struct nta_agent_s *nta,
 			  struct nta_outgoing_s *orq, sip_t const *answer,

@@ -9,7 +9,10 @@
 # 3. with 200 OK after the second refused the call (486, relayed to the
 #    PBX, the call over): trunkd must still ACK and BYE it;
 # 4. with 200 OK, then 407 to trunkd's BYE: the BYE must come again with
-#    the trunk's credentials (Proxy-Authorization), once.
+#    the trunk's credentials (Proxy-Authorization), once;
+# 5. ringing reliably (PRACKed by trunkd), the call hung up by trunkctl,
+#    then 200 OK crossing trunkd's CANCEL: ACK, and a BYE whose CSeq is
+#    above the PRACK's.
 # REQ: SC-6-1, STA-1, STA-6 (all partly: RFC 3261 9.1 CANCEL and 13.2.2.4 ACK+BYE of an INVITE left by SP-SSE failover; failover on silence leaves the first SP-SSE clean; a challenge to the BYE of an abandoned INVITE's dialog)
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
@@ -103,4 +106,23 @@ ti_exec python3 "$TI_ROOT/peers/digest_check.py" "$TI_DIR/sse1-4.msg.txt" \
 	BYE Proxy-Authorization abye- trunkuser trunk-secret-4 ||
 	ti_fail "4: the second BYE's Proxy-Authorization is not the digest of trunkuser's password"
 ti_log "4: the challenged BYE of the late 200's dialog came again with credentials"
+
+# 5. A call hung up while it rings after trunkd PRACKed the SP-SSE's
+# reliable 180; the SP-SSE answers 200 anyway. trunkd sends the PRACK in
+# the same pass that takes the 180, so once trunkctl shows the call EARLY
+# the PRACK's CSeq is spent.
+part 5 sse1-prack-hangup-200.xml
+ti_start pbx-5 sipp -sf "$TI_TEST_DIR/pbx-5.xml" -m 1 -t u1 -i 127.0.0.1 \
+	-p "$(ti_port 5070)" -s +15550100001 -nostdin -timeout 20s \
+	-timeout_error -trace_msg -message_file "$TI_DIR/pbx-5.msg.txt" \
+	-trace_err -error_file "$TI_DIR/pbx-5.err.log" \
+	"127.0.0.1:$(ti_port 5060)"
+early() { [ "$(ti_json "$(ti_ctl calls)" "[c['state'] for c in j['calls']]")" = "['EARLY']" ]; }
+ti_wait_until 10 early || ti_fail "5: the call is not EARLY: $(ti_ctl calls)"
+ti_ctl hangup "$(ti_json "$(ti_ctl calls)" "j['calls'][0]['id']")" >/dev/null ||
+	ti_fail "5: trunkctl hangup failed"
+ti_wait_exit pbx-5 15 || ti_fail "5: the PBX's SIPp did not finish"
+[ "$TI_EXIT_STATUS" = 0 ] || ti_fail "5: the PBX did not get 503 (SIPp exit $TI_EXIT_STATUS)"
+tc_peer_wait sse1-5
+ti_log "5: the PBX got 503; the 200 after the PRACK and the hangup got ACK and a BYE above the PRACK's CSeq"
 ti_pass
