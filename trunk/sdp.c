@@ -95,8 +95,54 @@ static bool sdp_media_line_loops(const char *r, const char *end)
 	return false;
 }
 
-/* Lines end at CR or LF, the text at NUL, as for Sofia. */
-static bool sdp_media_lines_ok(const char *sdp, size_t len)
+/* RFC 4566's m= line, [r, end), blanks between fields tolerated: media
+ * SP port ["/" integer] SP proto SP fmt *(SP fmt), proto = token *("/"
+ * token), no fmt tolerated. Sofia reads some lines outside it in ways its own printer
+ * cannot print back (a proto of "/": found by tests/fuzz/sdp,
+ * corpus/reg-proto-slash), so they are unparsable here. */
+static bool sdp_media_line_valid(const char *r, const char *end)
+{
+	const char *blank = " \t";
+	size_t n;
+
+	if (!(n = sdp_span(r, end, SDP_TOKEN)) || !sdp_span(r + n, end, blank))
+		return false;
+	r += n;
+	r += sdp_span(r, end, blank);
+	if (!(n = sdp_span(r, end, "0123456789")))
+		return false;
+	r += n;
+	if (r < end && *r == '/') {
+		if (!(n = sdp_span(++r, end, "0123456789")))
+			return false;
+		r += n;
+	}
+	if (!sdp_span(r, end, blank))
+		return false;
+	r += sdp_span(r, end, blank);
+	for (;;) { /* proto */
+		if (!(n = sdp_span(r, end, SDP_TOKEN)))
+			return false;
+		r += n;
+		if (r >= end || *r != '/')
+			break;
+		r++;
+	}
+	if (r < end && *r && !sdp_span(r, end, blank))
+		return false; /* fmts, if any (Sofia takes none), after blanks */
+	r += sdp_span(r, end, blank);
+	while (r < end && *r) { /* fmts */
+		if (!(n = sdp_span(r, end, SDP_TOKEN)))
+			return false;
+		r += n;
+		r += sdp_span(r, end, blank);
+	}
+	return true;
+}
+
+/* Lines end at CR or LF, the text at NUL, as for Sofia. NULL, or why an
+ * m= line is refused. */
+static const char *sdp_media_lines_bad(const char *sdp, size_t len)
 {
 	const char *p = sdp, *end = sdp + len, *eol;
 
@@ -104,25 +150,28 @@ static bool sdp_media_lines_ok(const char *sdp, size_t len)
 		for (eol = p;
 		     eol < end && *eol && *eol != '\r' && *eol != '\n';)
 			eol++;
-		if (eol - p >= 2 && p[0] == 'm' && p[1] == '=' &&
-		    sdp_media_line_loops(p + 2, eol))
-			return false;
+		if (eol - p < 2 || p[0] != 'm' || p[1] != '=')
+			;
+		else if (sdp_media_line_loops(p + 2, eol))
+			return "an m= line with a format that is no token "
+			       "(RFC 4566)";
+		else if (!sdp_media_line_valid(p + 2, eol))
+			return "an m= line outside RFC 4566's grammar";
 		if (eol == end || !*eol)
 			break;
 	}
-	return true;
+	return NULL;
 }
 
 /* Parse with Sofia; NULL and a reason when the text is not usable SDP. */
 static sdp_parser_t *sdp_open(su_home_t *home, const char *sdp, size_t len,
 			      int flags, char *why, size_t whylen)
 {
+	const char *bad = sdp_media_lines_bad(sdp, len);
 	sdp_parser_t *p;
 
-	if (!sdp_media_lines_ok(sdp, len)) {
-		sdp_why(why, whylen, "unparsable SDP",
-			"an m= line with a format that is no token "
-			"(RFC 4566)");
+	if (bad) {
+		sdp_why(why, whylen, "unparsable SDP", bad);
 		return NULL;
 	}
 	p = sdp_parse(home, sdp, (issize_t)len, sdp_f_strict | flags);

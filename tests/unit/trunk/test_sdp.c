@@ -669,7 +669,15 @@ static int remote_format_loop(void)
 			      "m=image 9 udptl \t\r\n", "m=o 0T\x90\x90" };
 	const char *good[] = { "m=image 9 udptl t38\r\n",
 			       "m=audio 9 RTP/AVP 0 8\r\n",
-			       "m=application 9 TCP/MSRP *\r\n" };
+			       "m=application 9 TCP/MSRP *\r\n",
+			       "m=audio 49170/2 RTP/AVP 0 \r\n",
+			       "m=audio  9\tRTP/SAVP 0 101\r\n",
+			       "m=audio 0 RTP/AVP\r\n" };
+	const char *ungrammatical[] = { "m=a5 58/0/=audio 40002 RTP/AVP 0\r\n",
+					"m=audio 9 / 0\r\n",
+					"m=audio 9 RTP//AVP 0\r\n",
+					"m=audio x9 RTP/AVP 0\r\n",
+					"m=audio 9/ RTP/AVP 0\r\n" };
 	struct trunk_sdp_remote r;
 	char sdp[256], why[128];
 	size_t i;
@@ -680,6 +688,15 @@ static int remote_format_loop(void)
 		CHECK(trunk_sdp_remote(sdp, strlen(sdp), &r, why,
 				       sizeof(why)) == EINVAL);
 		CHECK(strstr(why, "no token") != NULL);
+	}
+	/* Lines Sofia reads but prints back unparsable (a proto of "/",
+	 * tests/fuzz/sdp/corpus/reg-proto-slash), or outside the grammar. */
+	for (i = 0; i < sizeof(ungrammatical) / sizeof(ungrammatical[0]); i++) {
+		snprintf(sdp, sizeof(sdp), "%s%s", head, ungrammatical[i]);
+		why[0] = '\0';
+		CHECK(trunk_sdp_remote(sdp, strlen(sdp), &r, why,
+				       sizeof(why)) == EINVAL);
+		CHECK(strstr(why, "grammar") != NULL);
 	}
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		snprintf(sdp, sizeof(sdp), "%s%s", head, good[i]);
