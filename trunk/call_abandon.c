@@ -26,6 +26,12 @@
  *   trunk's credentials (REG-4, STA-6: auth.c), a second one is final;
  *   freed once every BYE is answered
  *
+ * A late fork's 2xx (call_fork.c: after leg B's dialog was confirmed with
+ * another fork, RFC 3261 13.2.2.4) is ACKed by its call, which keeps that
+ * dialog; its BYE is sent and kept here (trunk_bye_abandon), a record
+ * without an INVITE, so that a challenge to it is answered as above,
+ * whatever becomes of the call.
+ *
  * A bound (3 x 64 x T1: Timer B, the CANCEL's wait and a BYE's Timer F)
  * frees a record whatever nta still owes it.
  */
@@ -53,9 +59,10 @@
 #define ABANDONED_DIALOGS 4
 
 struct abandoned_dialog {
-	nta_leg_t *leg;	     /* NULL: slot unused */
+	nta_leg_t *leg;	     /* ours; NULL: a late fork's (its call's) */
 	nta_outgoing_t *bye; /* our BYE, until its final response */
 	bool retried;	     /* bye answers a challenge: no other */
+	char tag[48];	     /* its remote tag, for the log; "": unused */
 };
 
 struct trunk_abandoned {
@@ -66,6 +73,7 @@ struct trunk_abandoned {
 	char *hop;		  /* owned: a TLS trunk's next hop, or NULL */
 	char trunk[64]; /* whose credentials answer a challenge, or "" */
 	char ctx[48];
+	const char *what;  /* its dialogs in the log (static) */
 	su_timer_t *timer; /* the bound, then zero-delay: freed */
 	bool final;	   /* the INVITE got its final response */
 	uint32_t seq;	   /* highest CSeq of the call's early dialogs */
@@ -129,9 +137,10 @@ static int abandoned_bye_response(struct trunk_abandoned *a,
 				  nta_outgoing_t *orq, sip_t const *sip);
 
 /* A carrier's first 401/407 to the BYE of dialog d: the BYE again with
- * the trunk's credentials (auth.c: the leg's next CSeq, the challenge's
- * realm and nonce). The trunk is looked up anew: a reload may have
- * removed it. False: no retry (none owed, or it cannot be sent). */
+ * the trunk's credentials (auth.c: the leg's next CSeq, or the BYE's + 1
+ * in a late fork's dialog; the challenge's realm and nonce). The trunk is
+ * looked up anew: a reload may have removed it. False: no retry (none
+ * owed, or it cannot be sent). */
 static bool abandoned_bye_again(struct trunk_abandoned *a,
 				struct abandoned_dialog *d, nta_outgoing_t *orq,
 				sip_t const *sip)
@@ -144,17 +153,16 @@ static bool abandoned_bye_again(struct trunk_abandoned *a,
 		return false;
 	if (d->retried) {
 		LOGE(SUBSYS, a->ctx,
-		     "trunk %s refused our credentials for the BYE of an "
-		     "abandoned INVITE's dialog (%d): check username and "
-		     "password",
-		     a->trunk, status);
+		     "trunk %s refused our credentials for the BYE of %s %s "
+		     "(%d): check username and password",
+		     a->trunk, a->what, d->tag, status);
 		return false;
 	}
 	if (!trunk_config_trunk(a->gw->cfg, a->trunk)) {
 		LOGW(SUBSYS, a->ctx,
-		     "BYE of an abandoned INVITE's dialog challenged (%d), "
-		     "trunk %s no longer configured: not answered",
-		     status, a->trunk);
+		     "BYE of %s %s challenged (%d), trunk %s no longer "
+		     "configured: not answered",
+		     a->what, d->tag, status, a->trunk);
 		return false;
 	}
 	msg = trunk_auth_request_again(a->gw, a->trunk, d->leg, orq, sip);
@@ -168,9 +176,8 @@ static bool abandoned_bye_again(struct trunk_abandoned *a,
 		return false;
 	}
 	LOGI(SUBSYS, a->ctx,
-	     "BYE of the abandoned INVITE's dialog %s challenged (%d): sent "
-	     "again with credentials",
-	     nta_leg_get_rtag(d->leg), status);
+	     "BYE of %s %s challenged (%d): sent again with credentials",
+	     a->what, d->tag, status);
 	nta_outgoing_destroy(orq);
 	d->bye = again;
 	d->retried = true;
@@ -190,9 +197,8 @@ static int abandoned_bye_response(struct trunk_abandoned *a,
 			continue;
 		if (abandoned_bye_again(a, &a->d[i], orq, sip))
 			return 0;
-		LOGI(SUBSYS, a->ctx,
-		     "BYE of the abandoned INVITE's dialog %s: %d",
-		     nta_leg_get_rtag(a->d[i].leg), status);
+		LOGI(SUBSYS, a->ctx, "BYE of %s %s: %d", a->what, a->d[i].tag,
+		     status);
 		nta_outgoing_destroy(orq);
 		a->d[i].bye = NULL;
 	}
@@ -232,6 +238,17 @@ static msg_header_t *abandoned_auth(struct trunk_abandoned *a, nta_leg_t *leg)
 	return h;
 }
 
+/* Our BYE in leg (d's own, or a late fork's), with the trunk's cached
+ * credentials as a call's BYE has them (call_auth()); NULL: not sent. */
+static nta_outgoing_t *abandoned_bye(struct trunk_abandoned *a, nta_leg_t *leg)
+{
+	return nta_outgoing_tcreate(
+		leg, abandoned_bye_response, a,
+		a->hop ? URL_STRING_MAKE(a->hop) : NULL, SIP_METHOD_BYE, NULL,
+		SIPTAG_HEADER((sip_header_t *)abandoned_auth(a, leg)),
+		TAG_END());
+}
+
 /* A 2xx: its dialog made from it (our From and tag, its To, target and
  * route set), ACKed and ended with a BYE whose CSeq follows the INVITE's
  * and any PRACK the call sent in its early dialogs (RFC 3261 12.2.1.1:
@@ -253,7 +270,7 @@ static void abandoned_2xx(struct trunk_abandoned *a, sip_t const *sip)
 			return;
 		}
 	for (i = 0; i < ABANDONED_DIALOGS && !d; i++)
-		if (!a->d[i].leg)
+		if (!a->d[i].tag[0])
 			d = &a->d[i];
 	if (!d) {
 		LOGW(SUBSYS, a->ctx,
@@ -271,16 +288,13 @@ static void abandoned_2xx(struct trunk_abandoned *a, sip_t const *sip)
 	if (!d->leg)
 		return;
 	nta_leg_client_route(d->leg, sip->sip_record_route, sip->sip_contact);
+	snprintf(d->tag, sizeof(d->tag), "%s", tag);
 	LOGW(SUBSYS, a->ctx,
 	     "abandoned INVITE answered %u (dialog %s): ACK "
 	     "and BYE",
 	     sip->sip_status->st_status, tag);
 	abandoned_ack(a, d->leg, sip);
-	d->bye = nta_outgoing_tcreate(
-		d->leg, abandoned_bye_response, a,
-		a->hop ? URL_STRING_MAKE(a->hop) : NULL, SIP_METHOD_BYE, NULL,
-		SIPTAG_HEADER((sip_header_t *)abandoned_auth(a, d->leg)),
-		TAG_END());
+	d->bye = abandoned_bye(a, d->leg);
 }
 
 static int abandoned_response(struct trunk_abandoned *a, nta_outgoing_t *orq,
@@ -300,21 +314,17 @@ static int abandoned_response(struct trunk_abandoned *a, nta_outgoing_t *orq,
 	return 0;
 }
 
-bool trunk_invite_abandon(struct trunk_gateway *gw, nta_agent_t *nta,
-			  nta_outgoing_t *orq, sip_t const *answer,
-			  const struct trunk_abandon_from *from)
+/* A record on gw's list, its bound armed; NULL: out of memory. */
+static struct trunk_abandoned *
+abandoned_new(struct trunk_gateway *gw, nta_agent_t *nta,
+	      const struct trunk_abandon_from *from, const char *what)
 {
 	const struct config_section *g =
 		config_section_get(gw->cfg, "global", NULL);
-	struct trunk_abandoned *a;
+	struct trunk_abandoned *a = calloc(1, sizeof(*a));
 
-	if (!orq || !nta ||
-	    (answer ? !answer->sip_status ||
-			      answer->sip_status->st_status < 200 ||
-			      answer->sip_status->st_status >= 300
-		    : nta_outgoing_status(orq) >= 200) ||
-	    !(a = calloc(1, sizeof(*a))))
-		return false;
+	if (!a)
+		return NULL;
 	a->hop = from->hop ? strdup(from->hop) : NULL;
 	a->timer = su_timer_create(
 		su_root_task(gw->root),
@@ -325,11 +335,11 @@ bool trunk_invite_abandon(struct trunk_gateway *gw, nta_agent_t *nta,
 			su_timer_destroy(a->timer);
 		free(a->hop);
 		free(a);
-		return false;
+		return NULL;
 	}
 	a->gw = gw;
 	a->nta = nta;
-	a->invite = orq;
+	a->what = what;
 	snprintf(a->trunk, sizeof(a->trunk), "%s",
 		 from->trunk ? from->trunk : "");
 	snprintf(a->ctx, sizeof(a->ctx), "%s", from->ctx);
@@ -339,6 +349,24 @@ bool trunk_invite_abandon(struct trunk_gateway *gw, nta_agent_t *nta,
 		a->next->prevp = &a->next;
 	a->prevp = &gw->abandoned;
 	gw->abandoned = a;
+	return a;
+}
+
+bool trunk_invite_abandon(struct trunk_gateway *gw, nta_agent_t *nta,
+			  nta_outgoing_t *orq, sip_t const *answer,
+			  const struct trunk_abandon_from *from)
+{
+	struct trunk_abandoned *a;
+
+	if (!orq || !nta ||
+	    (answer ? !answer->sip_status ||
+			      answer->sip_status->st_status < 200 ||
+			      answer->sip_status->st_status >= 300
+		    : nta_outgoing_status(orq) >= 200) ||
+	    !(a = abandoned_new(gw, nta, from,
+				"the abandoned INVITE's dialog")))
+		return false;
+	a->invite = orq;
 	/* Bound first: nta may answer a cancelled INVITE itself (487) from
 	 * inside nta_outgoing_cancel() (one it has not resolved yet). */
 	nta_outgoing_bind(orq, abandoned_response, a);
@@ -351,6 +379,25 @@ bool trunk_invite_abandon(struct trunk_gateway *gw, nta_agent_t *nta,
 	LOGI(SUBSYS, a->ctx, "INVITE left behind: CANCELled%s",
 	     nta_outgoing_status(orq) < 100 ? " with its first provisional"
 					    : "");
+	return true;
+}
+
+bool trunk_bye_abandon(struct trunk_gateway *gw, nta_agent_t *nta,
+		       nta_leg_t *leg, const struct trunk_abandon_from *from)
+{
+	struct trunk_abandoned *a;
+
+	if (!leg || !nta ||
+	    !(a = abandoned_new(gw, nta, from, "the late fork's dialog")))
+		return false;
+	a->final = true; /* no INVITE of its own */
+	snprintf(a->d[0].tag, sizeof(a->d[0].tag), "%s",
+		 nta_leg_get_rtag(leg) ? nta_leg_get_rtag(leg) : "-");
+	a->d[0].bye = abandoned_bye(a, leg);
+	if (!a->d[0].bye) {
+		abandoned_free(a);
+		return false;
+	}
 	return true;
 }
 

@@ -17,7 +17,9 @@
  *   waiting here                               the call is confirmed with it
  *   2xx, another tag        yes                ACK, then BYE, in that fork's
  *                                              own dialog (13.2.2.4); it
- *                                              never reaches leg A
+ *                                              never reaches leg A; the BYE
+ *                                              is call_abandon.c's (a
+ *                                              carrier's challenge)
  *   request in a fork       -                  BYE: 200 (it gives up), else
  *   waiting here                               481; leg A never sees it
  *
@@ -58,10 +60,9 @@
 #define CALL_MAX_FORKS 8
 
 struct call_fork {
-	nta_leg_t *leg;	     /* that fork's dialog; NULL: slot unused */
-	uint32_t rseq;	     /* its last reliable 18x's RSeq we took */
-	nta_outgoing_t *bye; /* our BYE to its 2xx after leg B's (13.2.2.4) */
-	bool answered;	     /* its 2xx came after leg B was confirmed */
+	nta_leg_t *leg; /* that fork's dialog; NULL: slot unused */
+	uint32_t rseq;	/* its last reliable 18x's RSeq we took */
+	bool answered;	/* its 2xx came after leg B was confirmed */
 };
 
 struct call_forks {
@@ -148,27 +149,6 @@ static void fork_take(struct trunk_call *call, struct call_fork *f)
 	}
 }
 
-/* The answer to our BYE of a stray fork: nothing more to do there. */
-static int fork_bye_response(struct trunk_call *call, nta_outgoing_t *orq,
-			     sip_t const *sip)
-{
-	int status =
-		sip ? sip->sip_status->st_status : nta_outgoing_status(orq);
-	struct call_forks *fs = call->forks;
-	unsigned i;
-
-	if (status < 200)
-		return 0;
-	for (i = 0; fs && i < CALL_MAX_FORKS; i++)
-		if (fs->f[i].bye == orq) {
-			LOGI(SUBSYS, call->ctx, "fork %s: BYE answered %d",
-			     nta_leg_get_rtag(fs->f[i].leg), status);
-			nta_outgoing_destroy(orq);
-			fs->f[i].bye = NULL;
-		}
-	return 0;
-}
-
 /* ACK a fork's 2xx in its dialog (our INVITE's CSeq). */
 static void fork_ack(struct trunk_call *call, struct call_fork *f)
 {
@@ -176,11 +156,16 @@ static void fork_ack(struct trunk_call *call, struct call_fork *f)
 }
 
 /* A 2xx from a fork after leg B was confirmed with another (RFC 3261
- * 13.2.2.4): ACK it and end that dialog with a BYE. A retransmission of
- * that 2xx (our ACK was lost) gets the ACK again. */
+ * 13.2.2.4): ACK it and end that dialog with a BYE, which call_abandon.c
+ * sends and keeps (a carrier may challenge it: REG-4, STA-6; the call may
+ * end first). A retransmission of that 2xx (our ACK was lost) gets the
+ * ACK again. */
 static void fork_stray_2xx(struct trunk_call *call, sip_t const *sip)
 {
 	struct call_fork *f = fork_find(call, sip->sip_to->a_tag);
+	struct trunk_abandon_from from = { call->b.hop,
+					   call_leg_trunk(call, &call->b),
+					   call->ctx, 0 };
 
 	if (f && f->answered) {
 		fork_ack(call, f);
@@ -196,9 +181,13 @@ static void fork_stray_2xx(struct trunk_call *call, sip_t const *sip)
 	     "fork %s answered %u after leg B was confirmed: ACK and BYE",
 	     sip->sip_to->a_tag, sip->sip_status->st_status);
 	fork_ack(call, f);
-	f->bye = nta_outgoing_tcreate(f->leg, fork_bye_response, call,
-				      CALL_HOP(&call->b), SIP_METHOD_BYE, NULL,
-				      CALL_TPORT_TAG(&call->b), TAG_END());
+	/* Leg B's requests go by CALL_HOP only: it has no tport of its own
+	 * (call_leg_tport(): a carrier's connection is leg A's). */
+	if (!trunk_bye_abandon(call->gw,
+			       trunk_agent_nta(call->gw->agents[call->b.side]),
+			       f->leg, &from))
+		LOGW(SUBSYS, call->ctx, "fork %s: no BYE (out of memory)",
+		     sip->sip_to->a_tag);
 }
 
 bool call_fork_b_response(struct trunk_call *call, sip_t const *sip)
@@ -245,12 +234,9 @@ void call_fork_free(struct trunk_call *call)
 	struct call_forks *fs = call->forks;
 	unsigned i;
 
-	for (i = 0; fs && i < CALL_MAX_FORKS; i++) {
-		if (fs->f[i].bye)
-			nta_outgoing_destroy(fs->f[i].bye);
+	for (i = 0; fs && i < CALL_MAX_FORKS; i++)
 		if (fs->f[i].leg)
 			nta_leg_destroy(fs->f[i].leg);
-	}
 	if (fs)
 		su_free(call->home, fs);
 	call->forks = NULL;

@@ -358,6 +358,14 @@ struct trunk_abandon_from {
 bool trunk_invite_abandon(struct trunk_gateway *gw, struct nta_agent_s *nta,
 			  struct nta_outgoing_s *orq, sip_t const *answer,
 			  const struct trunk_abandon_from *from);
+/* The BYE that ends a late fork's dialog leg (its 2xx came after its
+ * call was confirmed with another fork, RFC 3261 13.2.2.4; the leg stays
+ * its call's): sent with the trunk's cached credentials and kept until
+ * its final response, a challenge to it answered once as above, whatever
+ * becomes of the call. False: not sent (out of memory). */
+bool trunk_bye_abandon(struct trunk_gateway *gw, struct nta_agent_s *nta,
+		       struct nta_leg_s *leg,
+		       const struct trunk_abandon_from *from);
 /* At the gateway's end, before the agents go. */
 void trunk_invite_abandon_free_all(struct trunk_gateway *gw);
 
