@@ -30,6 +30,10 @@
 #include "dialplan/dialplan.h"
 #include "media/media.h"
 
+/* scratch.c: bytes of the scratch home's own area (its header, a small
+ * block table and the first allocations of each loop iteration). */
+#define TRUNK_SCRATCH_AREA 8192
+
 /* The two sides of the B2BUA; their SIP agents never share a socket. */
 enum trunk_side {
 	TRUNK_SIDE_ENTERPRISE = 0, /* phones and PBXs */
@@ -91,8 +95,10 @@ struct trunk_gateway {
 	su_timer_t *media_flush; /* wakes the media threads once per batch */
 	struct trunk_admission *admission; /* owned (gw->home): admission.c */
 	/* scratch.c: what one callback builds for nta, emptied before the
-	 * loop waits again. */
-	su_home_t scratch[1];
+	 * loop waits again; a home in scratch_area whose first
+	 * TRUNK_SCRATCH_AREA bytes need no malloc(). */
+	su_home_t *scratch;
+	_Alignas(16) char scratch_area[TRUNK_SCRATCH_AREA];
 	su_timer_t *scratch_timer;
 	bool scratch_ready, scratch_armed;
 	struct call_contact *contacts; /* call_contact.c: shared, on home */
