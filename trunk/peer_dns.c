@@ -93,16 +93,20 @@
 #define DNS_MAX_RECORDS 64 /* SRV records ordered (RFC 2782) */
 #define DNS_TIMEOUT	2  /* seconds per try, at most */
 #define DNS_TRIES	2  /* tries per server, at most */
-/* Retry-After of a call refused while a lookup is out (plus the wait
- * for the next lookup after a failed one): a lookup with answers is done
- * in well under a second; an unanswered query costs DNS_TIMEOUT per try
- * and server (glibc's send_dg: retrans << ns / nscount, ns the server's
- * index, not the try's), 4 s with one server (test 180 measures 2 s +
- * 2 s), and a dead server's lookup two of those (NAPTR and SRV). A call
- * retried too soon is refused again the same way. Never more than DNS_RETRY_AFTER_MAX: a long Retry-After
- * stops a PBX's calls through every trunk (RFC 3261 21.5.4). */
-#define DNS_RETRY_AFTER	    (DNS_TIMEOUT * DNS_TRIES)
-#define DNS_RETRY_AFTER_MAX 10
+/* Retry-After of a call refused while a trunk is pending: the worst case
+ * of what is left of its lookup (and of the lookups queued before it on
+ * the resolver thread), plus the wait for the next lookup after a failed
+ * one. A lookup with answers is done in well under a second, but an
+ * unanswered query costs trunk_dns_query_worst_ms() (glibc's send_dg:
+ * each try waits retrans << ns / nscount per server, ns the server's
+ * index, not the try's: 4 s with one server, test 180 measures 2 s +
+ * 2 s; 10 s with three), and a lookup can have DNS_LOOKUP_UNANSWERED
+ * of them: a NAPTR query that fails does not fail the lookup, the next
+ * one does (dns_lookup). A call retried sooner is refused again the same
+ * way. Never more than DNS_RETRY_AFTER_MAX: a long Retry-After stops a
+ * PBX's calls through every trunk (RFC 3261 21.5.4). */
+#define DNS_LOOKUP_UNANSWERED 2
+#define DNS_RETRY_AFTER_MAX   10
 /* The first lookups of a trunk (no answer yet) failing: tried again after
  * 2 s, doubling per failure, at most 30 s (and at most dns_min_ttl). */
 #define DNS_PENDING_RETRY_MS	 2000LL
@@ -119,10 +123,11 @@ struct dns_trunk {
 	bool peers; /* Static mode: its answer makes peers (peer.c) */
 	long long min_ttl_ms;
 	struct trunk_dns_answer ans;
-	su_timer_t *timer; /* refresh */
-	long long due;	   /* when it fires: dns_now() */
-	bool pending;	   /* a lookup is with the resolver thread */
-	bool answered;	   /* ans is an answer to this question */
+	su_timer_t *timer;    /* refresh */
+	long long due;	      /* when it fires: dns_now() */
+	bool pending;	      /* a lookup is with the resolver thread */
+	long long lookup_end; /* its worst-case end, if pending: dns_now() */
+	bool answered;	      /* ans is an answer to this question */
 	unsigned long lookups, failed; /* trunkctl */
 	bool failing;	      /* the last lookup failed (one WARN per outage) */
 	long long backoff_ms; /* next retry while !answered (0: the first) */
@@ -148,7 +153,12 @@ struct trunk_dns {
 	pthread_cond_t cv;
 	struct dns_job *todo, *done; /* todo: first in, first out */
 	atomic_bool stop; /* also read between the queries of a lookup */
-	int efd;	  /* done is not empty */
+	/* trunk_dns_query_worst_ms() of the resolver's settings, as the
+	 * thread's last lookup read them (resolv.conf may change). */
+	atomic_llong query_worst_ms;
+	unsigned outstanding; /* lookups asked and not taken back */
+	long long queue_end;  /* their worst-case end: dns_now() */
+	int efd;	      /* done is not empty */
 	su_wait_t wait[1];
 	int reg;
 };
@@ -208,6 +218,43 @@ static struct dns_ctx *dns_ctx_alloc(void)
 	if (ctx && ctx->rs.retry > DNS_TRIES)
 		ctx->rs.retry = DNS_TRIES;
 	return ctx;
+}
+
+long long trunk_dns_query_worst_ms(unsigned retrans, unsigned retry,
+				   unsigned nscount)
+{
+	long long per_try = 0;
+
+	if (!nscount)
+		nscount = 1; /* glibc then asks the local server */
+	for (unsigned ns = 0; ns < nscount; ns++) {
+		long long s = (long long)retrans << ns;
+
+		if (ns > 0)
+			s /= nscount;
+		per_try += s > 0 ? s : 1;
+	}
+	return per_try * (retry ? retry : 1) * 1000;
+}
+
+unsigned trunk_dns_retry_after(long long left_ms, unsigned max_s)
+{
+	long long s = left_ms > 0 ? (left_ms + 999) / 1000 : 1;
+
+	if (s < 1)
+		s = 1;
+	return s > (long long)max_s ? max_s : (unsigned)s;
+}
+
+/* trunk_dns_query_worst_ms() of a resolver, its timeout and tries capped
+ * as dns_ctx_alloc() caps them. */
+static long long dns_worst_of(const struct __res_state *rs)
+{
+	return trunk_dns_query_worst_ms(
+		(unsigned)(rs->retrans > DNS_TIMEOUT ? DNS_TIMEOUT
+						     : rs->retrans),
+		(unsigned)(rs->retry > DNS_TRIES ? DNS_TRIES : rs->retry),
+		(unsigned)rs->nscount);
 }
 
 static void dns_ctx_free(struct dns_ctx *ctx)
@@ -455,6 +502,8 @@ static void *dns_worker(void *arg)
 		struct dns_ctx *ctx = dns_ctx_alloc();
 
 		if (ctx) {
+			atomic_store(&d->query_worst_ms,
+				     dns_worst_of(&ctx->rs));
 			ctx->stop = &d->stop;
 			dns_lookup(ctx, job->domain, job->tp, job->family,
 				   &job->ans);
@@ -631,6 +680,13 @@ static void dns_ask(struct dns_trunk *e, const char *why)
 	snprintf(job->domain, sizeof(job->domain), "%s", e->domain);
 	snprintf(job->tp, sizeof(job->tp), "%s", e->tp);
 	job->family = e->family;
+	/* Its worst case: after those queued before it (first in, first
+	 * out on the one thread). */
+	if (!d->outstanding || d->queue_end < dns_now())
+		d->queue_end = dns_now();
+	d->queue_end += DNS_LOOKUP_UNANSWERED * atomic_load(&d->query_worst_ms);
+	d->outstanding++;
+	e->lookup_end = d->queue_end;
 	e->pending = true;
 	if (e->timer)
 		su_timer_reset(e->timer);
@@ -716,6 +772,7 @@ static int dns_readable(struct trunk_gateway *gw, su_wait_t *w, void *arg)
 		struct dns_trunk *e;
 
 		done = job->next;
+		d->outstanding--;
 		for (e = d->trunks; e && job->gen == d->gen; e = e->next)
 			if (!strcmp(e->trunk, job->trunk)) {
 				dns_answered(e, job);
@@ -798,7 +855,23 @@ static void dns_drop_queued(struct trunk_dns *d)
 	for (; j; j = next) {
 		next = j->next;
 		free(j);
+		d->outstanding--;
 	}
+}
+
+/* The resolver's worst case before its thread has read resolv.conf:
+ * read here once (a file, no query); three servers when it cannot be. */
+static long long dns_worst_now(void)
+{
+	struct __res_state rs;
+	long long ms;
+
+	memset(&rs, 0, sizeof(rs));
+	if (res_ninit(&rs))
+		return trunk_dns_query_worst_ms(DNS_TIMEOUT, DNS_TRIES, MAXNS);
+	ms = dns_worst_of(&rs);
+	res_nclose(&rs);
+	return ms;
 }
 
 int trunk_dns_apply(struct trunk_gateway *gw, const struct config *cfg)
@@ -814,6 +887,7 @@ int trunk_dns_apply(struct trunk_gateway *gw, const struct config *cfg)
 			return -1;
 		d->gw = gw;
 		d->efd = -1;
+		atomic_init(&d->query_worst_ms, dns_worst_now());
 		pthread_mutex_init(&d->mu, NULL);
 		pthread_cond_init(&d->cv, NULL);
 		gw->dns = d;
@@ -862,22 +936,26 @@ bool trunk_dns_info(const struct trunk_gateway *gw, const char *trunk,
 		    struct trunk_dns_info *info)
 {
 	const struct dns_trunk *e = dns_find(gw, trunk);
-	long long left;
+	long long left, now = dns_now();
 
 	if (!e)
 		return false;
-	left = e->due - dns_now();
+	left = e->due - now;
 	info->domain = e->domain;
 	info->srv = e->ans.srv;
 	info->state = !e->answered ? "pending"
 		      : e->failing ? "stale"
 				   : "resolved";
 	info->waiting = e->peers && !e->answered;
-	info->retry_after = DNS_RETRY_AFTER;
-	if (!e->pending && left > 0)
-		info->retry_after += (unsigned)((left + 999) / 1000);
-	if (info->retry_after > DNS_RETRY_AFTER_MAX)
-		info->retry_after = DNS_RETRY_AFTER_MAX;
+	/* Out: what is left of its worst case; failed: the wait for the
+	 * next one and its own worst case. */
+	info->retry_after = trunk_dns_retry_after(
+		e->pending
+			? e->lookup_end - now
+			: (left > 0 ? left : 0) +
+				  DNS_LOOKUP_UNANSWERED *
+					  atomic_load(&gw->dns->query_worst_ms),
+		DNS_RETRY_AFTER_MAX);
 	info->addrs = e->ans.n;
 	info->lookups = e->lookups;
 	info->failed = e->failed;

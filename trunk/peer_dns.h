@@ -24,4 +24,20 @@ typedef unsigned long trunk_dns_rnd_h(void *arg);
 void trunk_dns_srv_order(struct trunk_dns_srv *v, size_t n,
 			 trunk_dns_rnd_h *rnd, void *arg);
 
+/*
+ * glibc's longest wait in ms for one query that no server answers
+ * (res_send.c, send_dg): `retry` rounds over the `nscount` servers,
+ * server ns (0 first) waiting retrans << ns seconds, divided by nscount
+ * past the first, at least 1 s each. retrans 2, retry 2: 4 s with one
+ * server, 8 s with two, 10 s with three.
+ */
+long long trunk_dns_query_worst_ms(unsigned retrans, unsigned retry,
+				   unsigned nscount);
+
+/*
+ * The Retry-After (seconds) of a call refused while a lookup may take
+ * left_ms more: rounded up, at least 1, at most max_s.
+ */
+unsigned trunk_dns_retry_after(long long left_ms, unsigned max_s);
+
 #endif

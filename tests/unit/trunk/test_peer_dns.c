@@ -1,6 +1,7 @@
 /*
  * trunk/peer_dns.c: the order of a trunk's SRV targets (RFC 2782), with
- * the random draws fixed by the test.
+ * the random draws fixed by the test; the worst case of an unanswered
+ * query and the Retry-After of a call refused while a lookup is out.
  * REQ: STA-1
  */
 #include <string.h>
@@ -112,11 +113,38 @@ static int trivial(void)
 	return 0;
 }
 
+/* glibc's send_dg: per try, server ns waits retrans << ns, divided by
+ * nscount past the first, at least 1 s; retry tries. */
+static int query_worst(void)
+{
+	CHECK(trunk_dns_query_worst_ms(2, 2, 1) == 4000);  /* 2 + 2 */
+	CHECK(trunk_dns_query_worst_ms(2, 2, 2) == 8000);  /* (2 + 2) x 2 */
+	CHECK(trunk_dns_query_worst_ms(2, 2, 3) == 10000); /* (2+1+2) x 2 */
+	CHECK(trunk_dns_query_worst_ms(2, 2, 0) == 4000);  /* as one */
+	/* 4 / 3 rounds to 1, 2 / 3 to 0: at least 1 s. */
+	CHECK(trunk_dns_query_worst_ms(1, 1, 3) == 3000);
+	CHECK(trunk_dns_query_worst_ms(2, 0, 1) == 2000); /* one try */
+	return 0;
+}
+
+/* Rounded up, at least 1 s, at most the cap. */
+static int retry_after(void)
+{
+	CHECK(trunk_dns_retry_after(8000, 10) == 8);
+	CHECK(trunk_dns_retry_after(7001, 10) == 8);
+	CHECK(trunk_dns_retry_after(7000, 10) == 7);
+	CHECK(trunk_dns_retry_after(1, 10) == 1);
+	CHECK(trunk_dns_retry_after(0, 10) == 1);
+	CHECK(trunk_dns_retry_after(-3000, 10) == 1);
+	CHECK(trunk_dns_retry_after(10001, 10) == 10);
+	CHECK(trunk_dns_retry_after(86400000LL, 10) == 10);
+	return 0;
+}
+
 static const struct unit_case cases[] = {
-	{ "priority_first", priority_first },
-	{ "trivial", trivial },
-	{ "weighted_draw", weighted_draw },
-	{ "zero_weight", zero_weight },
+	{ "priority_first", priority_first }, { "query_worst", query_worst },
+	{ "retry_after", retry_after },	      { "trivial", trivial },
+	{ "weighted_draw", weighted_draw },   { "zero_weight", zero_weight },
 };
 
 UNIT_MAIN(cases)
