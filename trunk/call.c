@@ -755,9 +755,7 @@ static bool call_route_dns_pending(struct trunk_gateway *gw,
 		 r->trunk, di.domain);
 	r->retry_after = di.retry_after;
 	if (!r->dry_run)
-		LOGW(SUBSYS, r->trunk,
-		     "call refused with 503: DNS lookup of %s pending",
-		     di.domain);
+		trunk_dns_refused(gw, r->trunk);
 	return true;
 }
 

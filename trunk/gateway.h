@@ -293,6 +293,10 @@ struct trunk_dns_info {
 /* false: trunk is not configured by domain only. */
 bool trunk_dns_info(const struct trunk_gateway *gw, const char *trunk,
 		    struct trunk_dns_info *info);
+/* A call toward pending trunk refused with 503: logged at WARN the first
+ * time, then at most once per 10 s with the count refused since (DEBUG
+ * in between): a PBX's call rate must not become the log's rate. */
+void trunk_dns_refused(struct trunk_gateway *gw, const char *trunk);
 /* The trunk by domain that IP is a source of, or NULL. */
 const struct config_section *trunk_dns_src_trunk(struct trunk_gateway *gw,
 						 const char *ip);

@@ -106,7 +106,10 @@
  * way. Never more than DNS_RETRY_AFTER_MAX: a long Retry-After stops a
  * PBX's calls through every trunk (RFC 3261 21.5.4). */
 #define DNS_LOOKUP_UNANSWERED 2
-#define DNS_RETRY_AFTER_MAX   10
+/* A pending trunk's refused calls: one WARN, then one per this many ms at
+ * most, with the count (trunk_dns_refused). */
+#define DNS_REFUSED_WARN_MS 10000LL
+#define DNS_RETRY_AFTER_MAX 10
 /* The first lookups of a trunk (no answer yet) failing: tried again after
  * 2 s, doubling per failure, at most 30 s (and at most dns_min_ttl). */
 #define DNS_PENDING_RETRY_MS	 2000LL
@@ -129,7 +132,8 @@ struct dns_trunk {
 	long long lookup_end; /* its worst-case end, if pending: dns_now() */
 	bool answered;	      /* ans is an answer to this question */
 	unsigned long lookups, failed; /* trunkctl */
-	bool failing;	      /* the last lookup failed (one WARN per outage) */
+	bool failing; /* the last lookup failed (one WARN per outage) */
+	struct trunk_dns_warn refused; /* calls refused while pending */
 	long long backoff_ms; /* next retry while !answered (0: the first) */
 };
 
@@ -244,6 +248,20 @@ unsigned trunk_dns_retry_after(long long left_ms, unsigned max_s)
 	if (s < 1)
 		s = 1;
 	return s > (long long)max_s ? max_s : (unsigned)s;
+}
+
+bool trunk_dns_warn_take(struct trunk_dns_warn *w, long long now_ms,
+			 long long interval_ms, unsigned long *held)
+{
+	if (w->warned && now_ms - w->last_ms < interval_ms) {
+		w->held++;
+		return false;
+	}
+	*held = w->held;
+	w->held = 0;
+	w->last_ms = now_ms;
+	w->warned = true;
+	return true;
 }
 
 /* trunk_dns_query_worst_ms() of a resolver, its timeout and tries capped
@@ -961,6 +979,34 @@ bool trunk_dns_info(const struct trunk_gateway *gw, const char *trunk,
 	info->failed = e->failed;
 	info->next_ms = e->pending ? 0 : left > 0 ? left : 0;
 	return true;
+}
+
+void trunk_dns_refused(struct trunk_gateway *gw, const char *trunk)
+{
+	struct dns_trunk *e;
+	unsigned long held;
+
+	for (e = gw->dns ? gw->dns->trunks : NULL; e; e = e->next)
+		if (!strcmp(e->trunk, trunk))
+			break;
+	if (!e)
+		return;
+	if (!trunk_dns_warn_take(&e->refused, dns_now(), DNS_REFUSED_WARN_MS,
+				 &held)) {
+		LOGD(SUBSYS, trunk,
+		     "call refused with 503: DNS lookup of %s pending",
+		     e->domain);
+		return;
+	}
+	if (held)
+		LOGW(SUBSYS, trunk,
+		     "call refused with 503: DNS lookup of %s pending (and "
+		     "%lu more since the previous warning)",
+		     e->domain, held);
+	else
+		LOGW(SUBSYS, trunk,
+		     "call refused with 503: DNS lookup of %s pending",
+		     e->domain);
 }
 
 const struct config_section *trunk_dns_src_trunk(struct trunk_gateway *gw,

@@ -40,4 +40,20 @@ long long trunk_dns_query_worst_ms(unsigned retrans, unsigned retry,
  */
 unsigned trunk_dns_retry_after(long long left_ms, unsigned max_s);
 
+/* The WARNs of one trunk's refused calls (zeroed: none yet). */
+struct trunk_dns_warn {
+	long long last_ms;    /* the last WARN's time */
+	unsigned long held;   /* calls refused since, not logged at WARN */
+	bool warned;	      /* there was one */
+};
+
+/*
+ * A call refused at now_ms: true when it is logged at WARN (the first
+ * one, or the first interval_ms or more after the last WARN), *held then
+ * the calls refused since that last WARN without one (0 for the first);
+ * false: counted for the next WARN.
+ */
+bool trunk_dns_warn_take(struct trunk_dns_warn *w, long long now_ms,
+			 long long interval_ms, unsigned long *held);
+
 #endif

@@ -10,7 +10,8 @@
 #      trunk's lookup "pending" and no SP-SSE, and a call toward the trunk
 #      gets 503 with a Retry-After covering what is left of the lookup's
 #      worst case (8 s: NAPTR and SRV unanswered) and a Warning naming the
-#      lookup (the SP-SSE gets no INVITE).
+#      lookup (the SP-SSE gets no INVITE); a second call the same, and
+#      trunkd's log has one WARN for the two (at most one per 10 s).
 #   2. DNS answers: the trunk is "resolved", its SRV target an SP-SSE
 #      (up), and a call reaches it.
 #   3. a reload with a bad file: refused at once, the running
@@ -97,6 +98,11 @@ ra=$(sed -n 's/^Retry-After: *\([0-9]*\).*/\1/p' "$TI_DIR/pbx-503.msg.txt" | hea
 ((ra >= 8 - elapsed)) ||
 	ti_fail "Retry-After $ra s, $elapsed s after start: shorter than the 8 s lookup's remaining worst case"
 ti_log "Retry-After $ra s, $elapsed s after start"
+# A second call within 10 s: refused the same way, not logged at WARN
+# again (one WARN per 10 s with the count since; before, one per call).
+pbx_503 pbx-503-2 dns '[1-8]'
+n=$(grep -c 'WARN .*call refused with 503: DNS lookup of carrier.test pending' "$TI_DIR/trunkd.log" || true)
+[ "$n" = 1 ] || ti_fail "$n WARN lines for the two refused calls, expected 1"
 [ "$(tc_invites sse1)" = 0 ] || ti_fail "an INVITE reached the SP-SSE before DNS answered"
 
 # 2. DNS answers.

@@ -1,7 +1,8 @@
 /*
  * trunk/peer_dns.c: the order of a trunk's SRV targets (RFC 2782), with
  * the random draws fixed by the test; the worst case of an unanswered
- * query and the Retry-After of a call refused while a lookup is out.
+ * query, the Retry-After of a call refused while a lookup is out and
+ * the rate of the WARNs of such refusals.
  * REQ: STA-1
  */
 #include <string.h>
@@ -141,10 +142,41 @@ static int retry_after(void)
 	return 0;
 }
 
+/* The first refusal is logged; the next ones within the interval only
+ * counted; the first one at or past the interval logged with that
+ * count, which starts again from 0. */
+static int warn_rate(void)
+{
+	struct trunk_dns_warn w = { 0 };
+	unsigned long held = 99;
+
+	CHECK(trunk_dns_warn_take(&w, 5000, 10000, &held) && held == 0);
+	held = 99;
+	CHECK(!trunk_dns_warn_take(&w, 5000, 10000, &held) && held == 99);
+	CHECK(!trunk_dns_warn_take(&w, 9000, 10000, &held));
+	CHECK(!trunk_dns_warn_take(&w, 14999, 10000, &held));
+	CHECK(trunk_dns_warn_take(&w, 15000, 10000, &held) && held == 3);
+	CHECK(!trunk_dns_warn_take(&w, 15001, 10000, &held));
+	/* A long quiet time: the next one is logged, with the one held. */
+	CHECK(trunk_dns_warn_take(&w, 90000, 10000, &held) && held == 1);
+	CHECK(trunk_dns_warn_take(&w, 200000, 10000, &held) && held == 0);
+	/* A first refusal at time 0 (a clock that starts there) is logged
+	 * too, and the next one at 0 is not. */
+	struct trunk_dns_warn z = { 0 };
+
+	CHECK(trunk_dns_warn_take(&z, 0, 10000, &held) && held == 0);
+	CHECK(!trunk_dns_warn_take(&z, 0, 10000, &held));
+	return 0;
+}
+
 static const struct unit_case cases[] = {
-	{ "priority_first", priority_first }, { "query_worst", query_worst },
-	{ "retry_after", retry_after },	      { "trivial", trivial },
-	{ "weighted_draw", weighted_draw },   { "zero_weight", zero_weight },
+	{ "priority_first", priority_first },
+	{ "query_worst", query_worst },
+	{ "retry_after", retry_after },
+	{ "trivial", trivial },
+	{ "warn_rate", warn_rate },
+	{ "weighted_draw", weighted_draw },
+	{ "zero_weight", zero_weight },
 };
 
 UNIT_MAIN(cases)
