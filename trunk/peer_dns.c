@@ -56,7 +56,8 @@
  * as on a refresh (dns.state "stale"), and is tried again after
  * dns_min_ttl: a DNS outage must not take a working carrier down. Its
  * other queries are skipped, and the resolver's timeout and tries are
- * capped, so that a stop waits briefly for a lookup in progress. The
+ * capped (a lookup's worst case bounds a pending trunk's Retry-After).
+ * A stop does not wait for a lookup in progress (trunk_dns_free). The
  * NAPTR query is the exception: a server that does not serve NAPTR
  * (REFUSED, NOTIMP: TRY_AGAIN too) has none, and the lookup goes on
  * with the SRV and A/AAAA queries (RFC 3263 4.1); only when those find
@@ -157,6 +158,8 @@ struct trunk_dns {
 	pthread_cond_t cv;
 	struct dns_job *todo, *done; /* todo: first in, first out */
 	atomic_bool stop; /* also read between the queries of a lookup */
+	bool busy;	  /* the thread is in a lookup (under mu) */
+	bool orphan;	  /* stopped while busy: the thread frees this */
 	/* trunk_dns_query_worst_ms() of the resolver's settings, as the
 	 * thread's last lookup read them (resolv.conf may change). */
 	atomic_llong query_worst_ms;
@@ -207,7 +210,7 @@ static int dns_query(struct dns_ctx *ctx, const char *name, int type,
 }
 
 /* A resolver for one lookup, its timeout and tries capped: a dead server
- * must not hold a stop (trunk_dns_free) for long. NULL: no memory or no
+ * must not keep a trunk pending for long. NULL: no memory or no
  * resolver. */
 static struct dns_ctx *dns_ctx_alloc(void)
 {
@@ -501,10 +504,35 @@ static void dns_lookup(struct dns_ctx *ctx, const char *domain, const char *tp,
 /* ---------------------------------------------------------------------- */
 /* The resolver thread                                                     */
 
+static void dns_jobs_free(struct dns_job *j)
+{
+	struct dns_job *next;
+
+	for (; j; j = next) {
+		next = j->next;
+		free(j);
+	}
+}
+
+/* What the resolver thread shares (trunk_dns_free() has freed the rest):
+ * by the signalling thread at a stop, or by the thread itself when the
+ * stop came during a lookup (orphan). */
+static void dns_shared_free(struct trunk_dns *d)
+{
+	if (d->efd >= 0)
+		close(d->efd);
+	dns_jobs_free(d->todo);
+	dns_jobs_free(d->done);
+	pthread_mutex_destroy(&d->mu);
+	pthread_cond_destroy(&d->cv);
+	free(d);
+}
+
 static void *dns_worker(void *arg)
 {
 	struct trunk_dns *d = arg;
 	struct dns_job *job;
+	bool orphan;
 
 	pthread_mutex_lock(&d->mu);
 	for (;;) {
@@ -514,6 +542,7 @@ static void *dns_worker(void *arg)
 			break;
 		job = d->todo;
 		d->todo = job->next;
+		d->busy = true;
 		pthread_mutex_unlock(&d->mu);
 
 		/* A fresh resolver per lookup: resolv.conf may change. */
@@ -530,6 +559,11 @@ static void *dns_worker(void *arg)
 		}
 		dns_ctx_free(ctx);
 		pthread_mutex_lock(&d->mu);
+		d->busy = false;
+		if (d->stop) { /* nobody takes answers any more */
+			free(job);
+			break;
+		}
 		job->next = d->done;
 		d->done = job;
 		if (eventfd_write(d->efd, 1))
@@ -537,7 +571,10 @@ static void *dns_worker(void *arg)
 			     "cannot wake the signalling thread: %s",
 			     strerror(errno));
 	}
+	orphan = d->orphan;
 	pthread_mutex_unlock(&d->mu);
+	if (orphan)
+		dns_shared_free(d);
 	return NULL;
 }
 
@@ -1025,33 +1062,35 @@ const struct config_section *trunk_dns_src_trunk(struct trunk_gateway *gw,
 void trunk_dns_free(struct trunk_gateway *gw)
 {
 	struct trunk_dns *d = gw->dns;
-	struct dns_job *j, *next;
+	pthread_t tid;
+	bool orphan = false;
 
 	if (!d)
 		return;
-	if (d->running) {
-		/* Waits for a lookup in progress (the resolver's timeout). */
-		pthread_mutex_lock(&d->mu);
-		d->stop = true;
-		pthread_cond_signal(&d->cv);
-		pthread_mutex_unlock(&d->mu);
-		pthread_join(d->tid, NULL);
-	}
+	gw->dns = NULL;
+	/* The signalling thread's parts first: d may be the resolver
+	 * thread's from the unlock below. */
 	if (d->reg)
 		su_root_deregister(gw->root, d->reg);
-	if (d->efd >= 0)
-		close(d->efd);
-	for (j = d->todo; j; j = next) {
-		next = j->next;
-		free(j);
-	}
-	for (j = d->done; j; j = next) {
-		next = j->next;
-		free(j);
-	}
 	dns_trunks_free(d->trunks);
-	pthread_mutex_destroy(&d->mu);
-	pthread_cond_destroy(&d->cv);
-	free(d);
-	gw->dns = NULL;
+	d->trunks = NULL;
+	if (d->running) {
+		/* A lookup in progress is not waited for: glibc's query
+		 * cannot be interrupted and may take 10 s with three dead
+		 * servers (trunk_dns_query_worst_ms). The thread is left to
+		 * end it, drop its answer and free d (dns_worker); the
+		 * process exit ends it sooner. An idle one is joined. */
+		tid = d->tid;
+		pthread_mutex_lock(&d->mu);
+		d->stop = true;
+		orphan = d->orphan = d->busy;
+		pthread_cond_signal(&d->cv);
+		pthread_mutex_unlock(&d->mu);
+		if (orphan)
+			pthread_detach(tid);
+		else
+			pthread_join(tid, NULL);
+	}
+	if (!orphan)
+		dns_shared_free(d);
 }
