@@ -276,6 +276,13 @@ int trunk_dns_apply(struct trunk_gateway *gw, const struct config *cfg);
  * apply or refresh. */
 const struct trunk_dns_answer *trunk_dns_peers(const struct trunk_gateway *gw,
 					       const char *trunk);
+/* The answer that trunk t of a configuration not yet applied keeps
+ * through trunk_dns_apply() (a Static-mode trunk by domain asking the
+ * question it asks now), NULL for any other: its SP-SSEs, built before
+ * the apply so that a failure changes nothing. Borrowed as above. */
+const struct trunk_dns_answer *
+trunk_dns_peers_of(const struct trunk_gateway *gw,
+		   const struct config_section *t);
 /* What trunkctl shows of a trunk by domain. */
 struct trunk_dns_info {
 	const char *domain, *srv; /* the SRV name last looked up */

@@ -399,13 +399,13 @@ static void peers_free(struct trunk_peer *list)
 }
 
 /* The peers of trunk t onto *tail: its proxy list, else the addresses
- * DNS gave for its domain; each keeps the state it had in old. */
+ * DNS gave for its domain (ans, or NULL); each keeps the state it had in
+ * old. */
 static int peers_of_trunk(struct trunk_gateway *gw,
 			  const struct config_section *t,
+			  const struct trunk_dns_answer *ans,
 			  struct trunk_peer *old, struct trunk_peer ***tail)
 {
-	const struct trunk_dns_answer *ans =
-		trunk_dns_peers(gw, config_section_name(t));
 	const char *const *px;
 	size_t n = config_get_list(t, "proxy", &px), i;
 	struct trunk_peer *p;
@@ -431,16 +431,21 @@ int trunk_peers_apply(struct trunk_gateway *gw, const struct config *cfg)
 	const struct config_section *t = NULL;
 	struct trunk_peer *list = NULL, **tail = &list, *p, *old;
 
-	/* First: the peers of trunks by domain are its answers. */
-	if (trunk_dns_apply(gw, cfg))
-		LOGW(SUBSYS, NULL,
-		     "out of memory resolving trunks by domain: "
-		     "their SP-SSEs are unchanged");
+	/* The peers first, a trunk by domain's from the answer it keeps
+	 * (the same question), then the DNS list: either failing (out of
+	 * memory) leaves both as they were, so that a failed reload keeps
+	 * the old configuration whole (daemon.c). */
 	while ((t = config_section_next(cfg, "trunk", t))) {
-		if (peers_of_trunk(gw, t, gw->peers, &tail)) {
+		if (peers_of_trunk(gw, t, trunk_dns_peers_of(gw, t), gw->peers,
+				   &tail)) {
 			peers_free(list);
 			return ENOMEM;
 		}
+	}
+	if (trunk_dns_apply(gw, cfg)) {
+		LOGW(SUBSYS, NULL, "out of memory resolving trunks by domain");
+		peers_free(list);
+		return ENOMEM;
 	}
 	old = gw->peers;
 	gw->peers = list;
@@ -455,7 +460,8 @@ void trunk_peers_dns_changed(struct trunk_gateway *gw, const char *trunk)
 	const struct config_section *t = trunk_config_trunk(gw->cfg, trunk);
 	struct trunk_peer *list = NULL, **tail = &list, **pp, *p, *gone = NULL;
 
-	if (!t || peers_of_trunk(gw, t, gw->peers, &tail)) {
+	if (!t || peers_of_trunk(gw, t, trunk_dns_peers(gw, trunk), gw->peers,
+				 &tail)) {
 		peers_free(list);
 		LOGW(SUBSYS, trunk, "out of memory: its SP-SSEs are unchanged");
 		return;

@@ -853,14 +853,15 @@ static void dns_trunks_free(struct dns_trunk *e)
 	}
 }
 
-/* The entry of trunk t in old if it asked the same question. */
+/* The entry of trunk `trunk` in old if it asked the same question. */
 static const struct dns_trunk *dns_old(const struct dns_trunk *old,
-				       const struct dns_trunk *e)
+				       const char *trunk, const char *domain,
+				       const char *tp, int family)
 {
 	for (; old; old = old->next)
-		if (!strcmp(old->trunk, e->trunk) &&
-		    !strcmp(old->domain, e->domain) &&
-		    !strcmp(old->tp, e->tp) && old->family == e->family)
+		if (!strcmp(old->trunk, trunk) &&
+		    !strcmp(old->domain, domain) && !strcmp(old->tp, tp) &&
+		    old->family == family)
 			return old;
 	return NULL;
 }
@@ -887,7 +888,7 @@ static struct dns_trunk *dns_trunk_alloc(struct trunk_dns *d,
 	e->peers = !strcmp(config_get_str(t, "mode"), "static");
 	e->min_ttl_ms = config_get_int(t, "dns_min_ttl");
 	e->timer = su_timer_create(su_root_task(d->gw->root), 0);
-	o = dns_old(old, e);
+	o = dns_old(old, e->trunk, e->domain, e->tp, e->family);
 	if (o) {
 		e->ans = o->ans;
 		e->answered = o->answered;
@@ -985,6 +986,22 @@ const struct trunk_dns_answer *trunk_dns_peers(const struct trunk_gateway *gw,
 	const struct dns_trunk *e = dns_find(gw, trunk);
 
 	return e && e->peers ? &e->ans : NULL;
+}
+
+const struct trunk_dns_answer *
+trunk_dns_peers_of(const struct trunk_gateway *gw,
+		   const struct config_section *t)
+{
+	const char *domain = config_get_str(t, "domain");
+	const char *const *px;
+	const struct dns_trunk *o;
+
+	if (!gw->dns || config_get_list(t, "proxy", &px) || !domain ||
+	    !*domain || strcmp(config_get_str(t, "mode"), "static"))
+		return NULL;
+	o = dns_old(gw->dns->trunks, config_section_name(t), domain,
+		    config_get_str(t, "transport"), trunk_config_family(t));
+	return o ? &o->ans : NULL;
 }
 
 bool trunk_dns_info(const struct trunk_gateway *gw, const char *trunk,
