@@ -9,7 +9,7 @@
 # 3.3), with a wrong password a plain one (phone.py). The same for a [pbx]
 # with a username, whose INVITEs get 407 (stale=true for a nonce never
 # issued or issued before the restart with the digest right; a wrong
-# password 403) (pbx.py).
+# password 403) (phone.py --pbx).
 # REQ: none (enterprise registrar: issue 3; RFC 3261 22.4, RFC 2617 3.2.2 nonce-count, RFC 7616 3.3)
 . "$(dirname "$0")/../lib.sh"
 ti_setup
@@ -34,13 +34,13 @@ phone()
 		ti_fail "the phone's password is in trunkd's log"
 }
 
-# pbx LOG [--after-restart]: pbx.py's steps (the nonce kept in
-# $TI_DIR/pbx-nonce); the password is in no log of trunkd's.
+# pbx LOG --pbx|--pbx-after-restart: phone.py's [pbx] steps (the nonce
+# kept in $TI_DIR/pbx-nonce); the password is in no log of trunkd's.
 pbx()
 {
 	local log=$1 rc=0
 	shift
-	ti_exec python3 "$TI_TEST_DIR/pbx.py" "127.0.0.1:$(ti_port 5060)" \
+	ti_exec python3 "$TI_TEST_DIR/phone.py" "127.0.0.1:$(ti_port 5060)" \
 		office office-pw-1 "$TI_DIR/pbx-nonce" "$@" >"$TI_DIR/$log" 2>&1 || rc=$?
 	cat "$TI_DIR/$log" >&2
 	[ "$rc" = 0 ] || ti_fail "$log: a step got the wrong answer (exit $rc)"
@@ -52,7 +52,7 @@ ti_config_default --drop enterprise "$TI_TEST_DIR/phones.conf"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 ti_wait_port udp 127.0.0.1 "$(ti_port 5060)" 5
 phone phone.log
-pbx pbx.log
+pbx pbx.log --pbx
 grep -q "digest replayed (nonce count 00000001 already used)" \
 	"$TI_DIR/trunkd.log" || ti_fail "no WARN for the replay in trunkd's log"
 
@@ -64,5 +64,5 @@ mv "$TI_DIR/trunkd.log" "$TI_DIR/trunkd-run1.log"
 ti_trunkd_start "$TI_DIR/trunkd.conf"
 ti_wait_port udp 127.0.0.1 "$(ti_port 5060)" 5
 phone phone-restart.log --after-restart
-pbx pbx-restart.log --after-restart
+pbx pbx-restart.log --pbx-after-restart
 ti_pass
