@@ -17,6 +17,11 @@
  * kernel's receive timestamp (SO_TIMESTAMPNS) minus that, so the
  * generator's own scheduling on the receive side does not count.
  * Exits 1 on a gross regression: more than 1 % loss.
+ *
+ * BENCH_MEDIA_RELAY=epoll|epoll-conn|uring|uring-conn|uring-sendto in
+ * the environment puts a stand-in relay (bench_relay.c) in the engine's
+ * place, for comparing I/O paths under the same generator; unset or
+ * "engine": trunkd's media engine.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_relay.h"
 #include "media/media.h"
 
 #define GEN_SOCKS 8   /* generator sockets per side */
@@ -50,6 +56,7 @@ struct bench {
 	unsigned n, seconds, threads;
 	uint16_t port_min;
 	struct media_engine *engine;
+	struct bench_relay *relay; /* instead of engine: BENCH_MEDIA_RELAY */
 	struct media_session **s;
 	int gen[2][GEN_SOCKS]; /* [leg][k]: the peers of leg A and leg B */
 	uint16_t gen_port[2][GEN_SOCKS];
@@ -100,6 +107,48 @@ static int gen_open(uint16_t *port)
 	return fd;
 }
 
+static uint16_t bench_port(const struct bench *b, unsigned i, unsigned leg)
+{
+	return b->relay ? bench_relay_port(b->relay, i, leg)
+			: media_session_port(b->s[i], leg);
+}
+
+static uint64_t bench_cpu_ns(const struct bench *b)
+{
+	return b->relay ? bench_relay_cpu_ns(b->relay)
+			: media_engine_cpu_ns(b->engine);
+}
+
+/* The stand-in relay of BENCH_MEDIA_RELAY: 0 (none wanted) or errno. */
+static int bench_setup_relay(struct bench *b)
+{
+	const char *name = getenv("BENCH_MEDIA_RELAY");
+	enum bench_relay_mode mode;
+	uint16_t *remote;
+	unsigned i;
+	int err;
+
+	if (!name || !*name || !strcmp(name, "engine"))
+		return 0;
+	if (bench_relay_mode_parse(name, &mode)) {
+		fprintf(stderr,
+			"BENCH_MEDIA_RELAY=%s: not engine, epoll, "
+			"epoll-conn, uring, uring-conn or uring-sendto\n",
+			name);
+		return EINVAL;
+	}
+	remote = calloc(2 * b->n, sizeof(*remote));
+	if (!remote)
+		return ENOMEM;
+	for (i = 0; i < 2 * b->n; i++)
+		remote[i] = b->gen_port[i % 2][i / 2 % GEN_SOCKS];
+	err = bench_relay_start(mode, b->n, remote, &b->relay);
+	free(remote);
+	if (!err)
+		printf("relay: stand-in %s (bench_relay.c)\n", name);
+	return err;
+}
+
 static int bench_setup(struct bench *b)
 {
 	struct media_conf conf = { 0 };
@@ -114,6 +163,9 @@ static int bench_setup(struct bench *b)
 			if ((b->gen[leg][k] = gen_open(&b->gen_port[leg][k])) <
 			    0)
 				return errno;
+	err = bench_setup_relay(b);
+	if (err || b->relay)
+		return err;
 	conf.port_min = b->port_min;
 	conf.port_max = (uint16_t)(b->port_min + 4 * b->n + 63 > 65535
 					   ? 65535
@@ -174,7 +226,7 @@ static void bench_send(struct bench *b, uint64_t from, uint64_t to)
 		memcpy(pkt + 12, &pl, sizeof(pl));
 		dst[leg][k][j] = (struct sockaddr_in){
 			.sin_family = AF_INET,
-			.sin_port = htons(media_session_port(b->s[i], leg)),
+			.sin_port = htons(bench_port(b, i, leg)),
 			.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 		};
 		iov[leg][k][j] = (struct iovec){ pkt, PKT_LEN };
@@ -366,6 +418,18 @@ static int bench_report(struct bench *b, uint64_t elapsed_ns, uint64_t cpu_ns,
 	return 0;
 }
 
+/* CPU of the whole process (every thread, io_uring's workers too). */
+static uint64_t process_cpu_ns(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
+		       1000000000ull +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
+}
+
 static void raise_nofile(unsigned need)
 {
 	struct rlimit rl;
@@ -381,7 +445,7 @@ int main(int argc, char **argv)
 	struct bench b = {
 		.n = 200, .seconds = 5, .threads = 1, .port_min = 30000
 	};
-	uint64_t cpu0, gen0, elapsed, t0;
+	uint64_t cpu0, gen0, proc0, elapsed, t0;
 	unsigned i;
 	int err, rc;
 
@@ -407,12 +471,23 @@ int main(int argc, char **argv)
 		fprintf(stderr, "setup: %s\n", strerror(err));
 		return 1;
 	}
-	cpu0 = media_engine_cpu_ns(b.engine);
+	cpu0 = bench_cpu_ns(&b);
 	gen0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	proc0 = process_cpu_ns();
 	bench_run(&b, &elapsed);
 	fflush(stdout);
-	rc = bench_report(&b, elapsed, media_engine_cpu_ns(b.engine) - cpu0,
+	rc = bench_report(&b, elapsed, bench_cpu_ns(&b) - cpu0,
 			  clock_ns(CLOCK_THREAD_CPUTIME_ID) - gen0);
+	/* What the thread clocks above may miss: work the kernel does for
+	 * the relay in threads of their own (io_uring's io-wq workers). */
+	printf("process CPU less the generator's: %.3f s\n",
+	       (double)(process_cpu_ns() - proc0 -
+			(clock_ns(CLOCK_THREAD_CPUTIME_ID) - gen0)) /
+		       1e9);
+	if (b.relay) {
+		bench_relay_stop(b.relay);
+		goto out;
+	}
 	t0 = clock_ns(CLOCK_MONOTONIC);
 	for (i = 0; i < b.n; i++)
 		media_session_free(b.s[i]);
@@ -425,6 +500,7 @@ int main(int argc, char **argv)
 	printf("teardown: %.1f us per session (wall, until dispatched)\n",
 	       (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e3 / b.n);
 	media_engine_free(b.engine);
+out:
 	free(b.s);
 	free(b.seq);
 	free(b.hist);
