@@ -3,12 +3,15 @@
 
     python3 tools/conformance.py > docs/conformance.md   # regenerate
     python3 tools/conformance.py --check                 # exit 1 if stale
+    python3 tools/conformance.py --self-test             # the tag reader
 
 The requirement IDs, levels and texts come from docs/requirements.tsv (a
 copy of the SIPconnect 2.0 requirement table: ID, Level, Text, Section).
 Tests name the IDs they prove (STYLE.md 19) with a tag line "REQ: ID, ID"
-(text after the IDs, in parentheses, is a comment; "REQ: none (why)" says
-the test proves no requirement):
+(text in parentheses after an ID is a comment on it, and IDs may follow a
+comment: "REQ: SC-6-1 (partly: CANCEL), XFR-2" names SC-6-1 and XFR-2;
+an ID inside a comment is only mentioned, not proved; "REQ: none (why)"
+says the test proves no requirement):
 
 - Integration tests, tests/integration/NNN-name/: in run.sh a comment line
   "# REQ: SC-8-1", in README.md a line "REQ: SC-8-1". Every folder with a
@@ -55,17 +58,39 @@ class Tags:
 
     def add(self, test, where, text):
         """One tag's text (after "REQ:") for test, found at where."""
-        head = text.split("(", 1)[0]
+        head, comments = split_comments(text)
+        head = head.strip().rstrip(".")  # "REQ: none (why)." ends a sentence
         ids = ID_RE.findall(head)
         rest = ID_RE.sub("", head).replace(",", " ").split()
         if rest == ["none"] and not ids:
-            why = text.split("(", 1)[1].rsplit(")", 1)[0] if "(" in text else ""
-            self.untagged[test] = why.strip()
+            self.untagged[test] = comments[0].strip() if comments else ""
             return set()
         if rest or not ids:
             self.errors.append(f"{where}: cannot read tag 'REQ:{text}'")
         self.proves.setdefault(test, set()).update(ids)
         return set(ids)
+
+
+def split_comments(text):
+    """A tag's text without its comments (the parts in parentheses,
+    nested ones included; one left open runs to the end of the line), and
+    the comments."""
+    head, comments, depth = [], [], 0
+    for ch in text:
+        if ch == "(":
+            if depth == 0:
+                comments.append("")
+                ch = ""
+            depth += 1
+        elif ch == ")" and depth > 0:
+            depth -= 1
+            if depth == 0:
+                continue
+        if depth:
+            comments[-1] += ch
+        else:
+            head.append(ch)
+    return "".join(head), comments
 
 
 def rel(path):
@@ -219,13 +244,64 @@ def render(reqs, tags):
     return "\n".join(out) + "\n"
 
 
+# Tag texts (after "REQ:") and what they must give: the IDs proved, or
+# "none" with its reason. The formats the tests use (grep 'REQ:').
+SELF_TESTS = [
+    (" SC-8-1", {"SC-8-1"}),
+    (" SDP-1, SDP-3 ", {"SDP-1", "SDP-3"}),
+    (" SC-6-1 (partly: CANCEL relayed, RFC 3261 9)", {"SC-6-1"}),
+    (" SC-6-1 (partly: 18x to re-INVITEs relayed), XFR-2",
+     {"SC-6-1", "XFR-2"}),
+    (" SC-6-2, SDP-3, XFR-2 (partly: a refresh), SC-6-1 (partly: RFC 4028)",
+     {"SC-6-2", "SDP-3", "XFR-2", "SC-6-1"}),
+    # A README's line whose comment goes on below.
+    (" SC-6-1, STA-1, STA-6 (all partly: RFC 3261 9.1 CANCEL and",
+     {"SC-6-1", "STA-1", "STA-6"}),
+    (" A-1 (a (nested) comment), B-2", {"A-1", "B-2"}),
+    # An ID in a comment is mentioned, not proved.
+    (" none (SP-SSE failover; STA-1 by RFC 3263: 028-sse-dns)",
+     "SP-SSE failover; STA-1 by RFC 3263: 028-sse-dns"),
+    (" none (config has no requirement IDs of its own).",
+     "config has no requirement IDs of its own"),
+]
+
+
+def self_test():
+    bad = 0
+    for text, want in SELF_TESTS:
+        tags = Tags()
+        got = tags.add("t", "self-test", text)
+        if isinstance(want, str):
+            ok = not got and tags.untagged.get("t") == want
+        else:
+            ok = got == want and "t" not in tags.untagged
+        ok = ok and not tags.errors
+        if not ok:
+            bad += 1
+            print(f"conformance self-test: 'REQ:{text}' gave "
+                  f"{sorted(got)} {tags.untagged} {tags.errors}, "
+                  f"want {want}", file=sys.stderr)
+    for text in (" SC-6-1 and more", " (only a comment)"):
+        tags = Tags()
+        tags.add("t", "self-test", text)
+        if not tags.errors:
+            bad += 1
+            print(f"conformance self-test: 'REQ:{text}' not refused",
+                  file=sys.stderr)
+    return 1 if bad else 0
+
+
 def main():
     ap = argparse.ArgumentParser(
         description="Build docs/conformance.md from the tests' REQ tags.")
     ap.add_argument("--check", action="store_true",
                     help="exit 1 if docs/conformance.md is stale or a tag "
                          "is wrong")
+    ap.add_argument("--self-test", action="store_true",
+                    help="check the tag reader on the formats in use")
     args = ap.parse_args()
+    if args.self_test:
+        return self_test()
 
     reqs = load_requirements()
     known = {r["ID"] for r in reqs}
