@@ -226,7 +226,7 @@ class Peer:
         self.ip = addr[0]
         self.got = []
         self.answer = None  # template for the next INVITE's answer
-        self.answered = {}  # Call-ID -> our answer (retransmissions)
+        self.answered = {}  # (Call-ID, CSeq, Via) -> our answer, or None
 
     def reply(self, req, src, status="200 OK", extra="", body=""):
         to = hdr(req, "to")
@@ -240,7 +240,7 @@ class Peer:
         if extra:
             lines.append(extra)
         lines += ["Content-Length: %d" % len(body.encode()), "", body]
-        self.s.sendto("\r\n".join(lines).encode(), src)
+        return "\r\n".join(lines).encode()
 
     def handle(self):
         data, src = self.s.recvfrom(65535)
@@ -250,9 +250,14 @@ class Peer:
             return
         method = msg.split(" ", 1)[0]
         cid = hdr(msg, "call-id")
-        key = (cid, hdr(msg, "cseq"))
-        if method == "INVITE" and key in self.answered:
-            self.s.sendto(self.answered[key], src)  # a retransmission
+        vias = hdr(msg, "via", every=True) or [""]
+        # A retransmission (same transaction: Call-ID, CSeq and top Via,
+        # sent again when our answer was late on a loaded machine) gets
+        # the same answer again and is not another request trunkd sent.
+        key = (cid, hdr(msg, "cseq"), vias[0])
+        if key in self.answered:
+            if self.answered[key]:
+                self.s.sendto(self.answered[key], src)
             return
         self.got.append(msg)
         if method == "INVITE":
@@ -260,13 +265,17 @@ class Peer:
                 out = self.answer_from(msg, self.answer)
             else:
                 sdp = sdp_answer(body_of(msg), self.ip)
-                self.reply(msg, src, "200 OK", "Contact: <sip:peer@%s>\r\n"
-                           "Content-Type: application/sdp" % self.addr, sdp)
-                return
+                out = self.reply(msg, src, "200 OK",
+                                 "Contact: <sip:peer@%s>\r\n"
+                                 "Content-Type: application/sdp" %
+                                 self.addr, sdp)
             self.answered[key] = out
             self.s.sendto(out, src)
         elif method != "ACK":
-            self.reply(msg, src)
+            self.answered[key] = self.reply(msg, src)
+            self.s.sendto(self.answered[key], src)
+        else:
+            self.answered[key] = None
 
     def answer_from(self, req, template):
         """The case's response template filled from trunkd's INVITE."""
