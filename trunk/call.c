@@ -112,8 +112,23 @@ static void call_b_invite_drop(struct trunk_call *call)
 		nta_outgoing_destroy(orq);
 }
 
+/* The call's strings before they are known: not malloc'd. */
+static const char call_str_none[] = "";
+
+int call_str_set(const char **field, const char *value)
+{
+	char *copy = value ? strdup(value) : NULL;
+
+	if (*field != call_str_none)
+		free((char *)*field);
+	*field = copy ? copy : call_str_none;
+	return copy || !value ? 0 : ENOMEM;
+}
+
 static void call_free(struct trunk_call *call)
 {
+	int i;
+
 	*call->prevp = call->next;
 	if (call->next)
 		call->next->prevp = call->prevp;
@@ -148,6 +163,14 @@ static void call_free(struct trunk_call *call)
 	if (call->a.tport)
 		tport_unref(call->a.tport);
 	free(call->route);
+	su_free(NULL, call->body);
+	su_free(NULL, call->body_type);
+	for (i = 0; i < 2; i++) {
+		call_str_set(&call->call_id[i], NULL);
+		call_str_set(&call->party[i], NULL);
+		su_free(NULL, call->sdp[i].last);
+	}
+	call_str_set(&call->target, NULL);
 	su_home_deinit(call->home);
 	free(call);
 }
@@ -265,9 +288,8 @@ int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
 	ports[0] = media_session_port(call->media, call_media_leg(call, to));
 	addr = media_session_addr(call->media, call_media_leg(call, to));
 	answer = trunk_sdp_note(&call->sdp[from == &call->a ? 0 : 1], tl, &rs);
-	rc = trunk_sdp_rewrite_text(call->home, tl, sdp, addr,
-				    strchr(addr, ':'), ports, rs.nstreams,
-				    &text);
+	rc = trunk_sdp_rewrite_text(NULL, tl, sdp, addr, strchr(addr, ':'),
+				    ports, rs.nstreams, &text);
 	trunk_sdp_close(sdp);
 	if (rc)
 		return 488;
@@ -279,7 +301,7 @@ int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
 		call_sdp_remote(call, to, &rs.s[0]);
 	}
 	out->pl = sip_payload_make(trunk_scratch_get(call->gw), text);
-	su_free(call->home, text); /* the SDP stays as sdp[].last */
+	free(text); /* the SDP stays as sdp[].last */
 	out->ct = sip_content_type_make(trunk_scratch_get(call->gw),
 					"application/sdp");
 	call->a_sdp |= to == &call->a; /* no forward after this (FWD-1) */
@@ -359,9 +381,10 @@ static void call_b_success(struct trunk_call *call, sip_t const *sip)
 	 * back then, nta would answer the INVITE 500 instead (test 109). */
 	free(call->route);
 	call->route = NULL;
-	su_free(call->home, call->body); /* A's offer, kept for failover */
-	su_free(call->home, call->body_type);
+	su_free(NULL, call->body); /* A's offer, kept for failover */
+	su_free(NULL, call->body_type);
 	call->body = NULL;
+	call->body_type = NULL;
 	if (!call->rel_a && !call->prack_a &&
 	    nta_incoming_status(call->invite_a) >= 200) {
 		nta_incoming_destroy(call->invite_a);
@@ -1172,7 +1195,8 @@ static int call_leg_a_create(struct trunk_call *call, enum trunk_side side,
 	if (side == TRUNK_SIDE_TRUNK && !strcmp(call->a.transport, "tls"))
 		call->a.tport = nta_incoming_transport(nta, irq, NULL);
 	nta_incoming_tag(irq, nta_leg_get_tag(call->a.leg));
-	call->call_id[0] = su_strdup(call->home, sip->sip_call_id->i_id);
+	if (call_str_set(&call->call_id[0], sip->sip_call_id->i_id))
+		return ENOMEM;
 	nta_incoming_bind(irq, call_a_cancel, call);
 	call->invite_a = irq;
 	return 0;
@@ -1263,7 +1287,8 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 			    const struct call_route *r)
 {
 	nta_agent_t *nta = trunk_agent_nta(call->gw->agents[r->to]);
-	sip_call_id_t *cid = sip_call_id_create(call->home, NULL);
+	sip_call_id_t *cid =
+		sip_call_id_create(trunk_scratch_get(call->gw), NULL);
 	char from[600], to[600];
 	struct call_body body;
 	int rc;
@@ -1276,11 +1301,12 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 	outbuf_copy(call->trunk, sizeof(call->trunk), r->trunk);
 	outbuf_copy(call->a_trunk, sizeof(call->a_trunk), r->a_trunk);
 	call->emergency = r->emergency;
-	call->target = su_strdup(call->home, r->ruri);
+	if (call_str_set(&call->target, r->ruri) ||
+	    call_str_set(&call->call_id[1], cid->i_id))
+		return ENOMEM;
 	call->max_forwards =
 		(sip->sip_max_forwards ? sip->sip_max_forwards->mf_count : 70) -
 		1;
-	call->call_id[1] = cid->i_id;
 	call->b.call = call;
 	call->b.side = r->to;
 	call->sdp[0].codecs = call->sdp[1].codecs = trunk_sdp_trunk_codecs(
@@ -1298,10 +1324,10 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 	if (rc)
 		return rc;
 	/* Off the scratch home: it outlives this callback. */
-	su_free(call->home, call->body); /* a leg B before (forward) */
-	su_free(call->home, call->body_type);
-	call->body = sip_payload_dup(call->home, body.pl);
-	call->body_type = sip_content_type_dup(call->home, body.ct);
+	su_free(NULL, call->body); /* a leg B before (forward) */
+	su_free(NULL, call->body_type);
+	call->body = sip_payload_dup(NULL, body.pl);
+	call->body_type = sip_content_type_dup(NULL, body.ct);
 	if (body.pl && (!call->body || !call->body_type))
 		return ENOMEM;
 	/* The next hop's transport: in the route, else the R-URI. */
@@ -1310,8 +1336,9 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 	outbuf_copy(from, sizeof(from), r->from);
 	snprintf(to, sizeof(to), "<%s>", r->ruri); /* ID-7: To = R-URI */
 	/* Who each side sees at the other end (a transfer target, too). */
-	call->party[0] = su_strdup(call->home, to);
-	call->party[1] = su_strdup(call->home, from);
+	if (call_str_set(&call->party[0], to) ||
+	    call_str_set(&call->party[1], from))
+		return ENOMEM;
 	call->b.leg = nta_leg_tcreate(
 		nta, call_leg_request, &call->b, SIPTAG_CALL_ID(cid),
 		SIPTAG_FROM_STR(from), SIPTAG_TO_STR(to), TAG_END());
@@ -1352,12 +1379,10 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 	if (call_timer_invite_a(gw, irq, sip, &st))
 		return 0;
 	call = calloc(1, sizeof(*call));
-	if (!call || su_home_init(call->home)) {
-		free(call);
+	if (!call)
 		return 503;
-	}
 	call->gw = gw;
-	call->target = call->call_id[0] = call->call_id[1] = "";
+	call->target = call->call_id[0] = call->call_id[1] = call_str_none;
 	call->id = ++gw->call_seq;
 	call->started = time(NULL);
 	/* Our o= lines (RFC 4566: an NTP-style id; the version rises with

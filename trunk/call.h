@@ -130,6 +130,11 @@ struct call_txn {
 struct trunk_flow;
 
 struct trunk_call {
+	/* What only some calls need (transfers, forks, a TLS hop, an own
+	 * Contact): its block table (~560 bytes) is made at its first
+	 * allocation. What every call keeps (target, Call-IDs, parties, A's
+	 * offer, our last SDP per leg) is malloc'd apart (call_str_set(),
+	 * su_*(NULL, ...)) and freed by call_free(). */
 	su_home_t home[1];
 	struct trunk_gateway *gw; /* borrowed */
 	struct trunk_call *next;
@@ -161,8 +166,9 @@ struct trunk_call {
 		uint32_t cseq;
 	} auth_retried[4];
 	unsigned auth_retried_next;
-	unsigned redirects;  /* 3xx followed (trunk redirect = follow) */
-	sip_payload_t *body; /* A's INVITE body, kept for failover */
+	unsigned redirects; /* 3xx followed (trunk redirect = follow) */
+	/* A's INVITE body, kept for failover (malloc'd: su_*(NULL, ...)). */
+	sip_payload_t *body;
 	sip_content_type_t *body_type;
 	bool late_offer; /* INVITE without SDP: ACK(A) carries the answer */
 	bool b_acked;	 /* ACK sent for B's 2xx */
@@ -177,12 +183,14 @@ struct trunk_call {
 	su_timer_t *reaper;    /* frees the call outside its callbacks */
 	su_timer_t *b_release; /* hands invite_b back to nta (call_fork.c) */
 	time_t started;
-	/* For trunkctl, on home ("" until known): B's Request-URI, the
-	 * Call-IDs of legs A and B. */
+	/* For trunkctl ("" until known, else malloc'd: call_str_set()): B's
+	 * Request-URI, the Call-IDs of legs A and B. */
 	const char *target;
 	const char *call_id[2];
 	struct media_session *media; /* the anchored RTP (media/), or NULL */
-	struct trunk_sdp_leg sdp[2]; /* our o= line toward leg A, leg B */
+	/* Our o= line toward leg A, leg B; their last (our last SDP on the
+	 * leg) malloc'd: trunk_sdp_rewrite*() with no home. */
+	struct trunk_sdp_leg sdp[2];
 	/* RFC 3262 (prack.c). */
 	bool a_100rel;		 /* A's INVITE supports or requires 100rel */
 	uint32_t b_rseq;	 /* the last RSeq of B's that we took */
@@ -190,8 +198,8 @@ struct trunk_call {
 	nta_incoming_t *prack_a; /* A's PRACK, answered when B answers ours */
 	nta_outgoing_t *prack_b; /* our PRACK to B */
 	/* Who each leg's peer sees at the other end: A's To, B's From
-	 * (on home), for a transfer target's INVITE. */
-	char *party[2];
+	 * (call_str_set()), for a transfer target's INVITE. */
+	const char *party[2];
 	struct call_xfer *xfer; /* a transfer under way (transfer.c) */
 	/* RFC 4028 toward B's initial INVITE (call_timer.c). */
 	unsigned b_se;	       /* the Session-Expires we ask B for, 0: none */
@@ -230,6 +238,9 @@ struct call_body {
 		TAG_IF((b)->pl, SIPTAG_PAYLOAD((b)->pl))
 
 /* call.c */
+/* Set *field, one of the call's strings (target, call_id[], party[]), to a
+ * malloc'd copy of value, freeing the one before: 0, or ENOMEM (then ""). */
+int call_str_set(const char **field, const char *value);
 void call_set_state(struct trunk_call *call, enum call_state next,
 		    const char *why);
 void call_end(struct trunk_call *call, const char *why);

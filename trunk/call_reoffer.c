@@ -311,12 +311,12 @@ int call_realign_sdp(struct trunk_call *call, struct call_leg *x,
 	addr = media_engine_side_addr(call->gw->media,
 				      (enum media_side)x->side);
 	if (!xl->peer.npt ||
-	    trunk_sdp_rewrite(call->home, xl, text, strlen(text), addr,
+	    trunk_sdp_rewrite(NULL, xl, text, strlen(text), addr,
 			      strchr(addr, ':'), ports, TRUNK_SDP_MAX_MEDIA,
 			      &out, why, sizeof(why)))
 		return EINVAL;
 	body->pl = sip_payload_make(trunk_scratch_get(call->gw), out);
-	su_free(call->home, out); /* kept as xl->last */
+	free(out); /* kept as xl->last */
 	body->ct = sip_content_type_make(trunk_scratch_get(call->gw),
 					 "application/sdp");
 	xl->offer_out = !offered;

@@ -73,7 +73,7 @@ int trunk_sdp_remote(const char *sdp, size_t len, struct trunk_sdp_remote *out,
 struct trunk_sdp_leg {
 	uint64_t sess_id;
 	uint64_t version;
-	char *last;	 /* body we sent last (on the caller's home), or NULL */
+	char *last;	 /* body we sent last (caller's home/heap), or NULL */
 	bool offer_out;	 /* we sent an offer on this leg, no answer yet */
 	bool answer;	 /* the next rewrite here is an answer (consumed) */
 	bool peer_known; /* the leg's peer sent SDP: peer is valid */

@@ -31,6 +31,7 @@
  * trunk-to-trunk calls).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SU_TIMER_ARG_T struct trunk_call
@@ -119,9 +120,9 @@ static void xfer_swap(struct trunk_call *call, sip_t const *sip)
 	*slot = x->next;
 	memset(&x->next, 0, sizeof(x->next));
 	nta_leg_bind(slot->leg, call_leg_request, slot);
-	call->call_id[idx] = su_strdup(call->home, sip->sip_call_id->i_id);
+	call_str_set(&call->call_id[idx], sip->sip_call_id->i_id);
 	if (idx == 1)
-		call->target = su_strdup(call->home, x->target);
+		call_str_set(&call->target, x->target);
 	call_sdp_learn(call, slot, sip->sip_payload);
 	call_timer_response_in(slot, sip);
 	LOGI(SUBSYS, call->ctx, "leg %c transferred to %s", idx ? 'B' : 'A',
@@ -318,9 +319,10 @@ static void xfer_join(struct trunk_call *call, struct trunk_call *c2,
 	nta_leg_bind(slot->leg, call_leg_request, slot);
 	y->leg = NULL; /* c2 no longer owns Y's dialog */
 	/* Y's dialog keeps its o= session (RFC 3264 8). */
+	su_free(NULL, call->sdp[idx].last);
 	call->sdp[idx] = c2->sdp[yidx];
-	call->sdp[idx].last = su_strdup(call->home, c2->sdp[yidx].last);
-	call->call_id[idx] = su_strdup(call->home, c2->call_id[yidx]);
+	call->sdp[idx].last = su_strdup(NULL, c2->sdp[yidx].last);
+	call_str_set(&call->call_id[idx], c2->call_id[yidx]);
 	call_sdp_learn(call, slot, sip->sip_payload);
 	call_timer_response_in(slot, sip);
 	LOGI(SUBSYS, call->ctx, "leg %c replaced by the far end of %s",
@@ -398,12 +400,14 @@ static int xfer_attended(struct trunk_call *call, struct call_leg *cl,
 		call->media, cl == &call->a ? MEDIA_LEG_A : MEDIA_LEG_B);
 	addr = media_session_addr(call->media,
 				  cl == &call->a ? MEDIA_LEG_A : MEDIA_LEG_B);
-	if (trunk_sdp_rewrite(c2->home, &c2->sdp[y == &c2->a ? 0 : 1], last,
+	if (trunk_sdp_rewrite(NULL, &c2->sdp[y == &c2->a ? 0 : 1], last,
 			      strlen(last), addr, strchr(addr, ':'), ports,
 			      TRUNK_SDP_MAX_MEDIA, &text, why, sizeof(why)))
 		return 488;
-	if (!(x = xfer_get(call)) || !(x2 = xfer_get(c2)))
+	if (!(x = xfer_get(call)) || !(x2 = xfer_get(c2))) {
+		free(text);
 		return 500;
+	}
 	xfer_reset(x);
 	x->invite = nta_outgoing_tcreate(
 		y->leg, xfer_join_response, call, NULL, SIP_METHOD_INVITE, NULL,
@@ -411,6 +415,7 @@ static int xfer_attended(struct trunk_call *call, struct call_leg *cl,
 		SIPTAG_HEADER_STR(call_timer_request_headers(c2, y)),
 		SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 		SIPTAG_PAYLOAD_STR(text), TAG_END());
+	free(text); /* kept as c2's sdp[].last */
 	if (!x->invite)
 		return 500;
 	x->old = cl;
