@@ -28,6 +28,7 @@
 #include "tls.h"
 #include "registration.h"
 #include "sofia_addrinfo.h"
+#include "sofia_home.h"
 #include "sofia_printf.h"
 
 #include <sofia-sip/sofia_features.h>
@@ -733,6 +734,11 @@ int trunk_daemon_run(const struct trunk_daemon_opts *opts)
 			     "numeric destinations with getaddrinfo() (link "
 			     "trunkd with --export-dynamic-symbol="
 			     "su_getaddrinfo)");
+		if (!trunk_sofia_home_check())
+			LOGW(SUBSYS, NULL,
+			     "su_home_clone() not interposed: Sofia's SDP "
+			     "parser allocates block by block (link trunkd "
+			     "with --export-dynamic-symbol=su_home_clone)");
 		if (!trunk_sofia_tport_check())
 			LOGW(SUBSYS, NULL,
 			     "tport_primary_by_name() not interposed: with "

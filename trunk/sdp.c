@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "config/outbuf.h"
 #include "sdp.h"
+#include "sofia_home.h"
 
 static void sdp_why(char *why, size_t len, const char *what, const char *d)
 {
@@ -36,6 +37,11 @@ static void sdp_why(char *why, size_t len, const char *what, const char *d)
  * lines break RFC 4566's grammar (fmt = token); for an RTP protocol,
  * where Sofia reads numbers instead, the same lines fail its parse.
  */
+/* Preload of a parser's home past the text's length: the parsed lines of
+ * a typical offer (~1.2 KB); the whole within su_home_preload()'s 16 bits. */
+#define SDP_PARSER_PRELOAD     1536
+#define SDP_PARSER_PRELOAD_MAX 65535
+
 #define SDP_TOKEN                                                              \
 	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"       \
 	"-!#$%&'*+.^_`{|}~"
@@ -174,7 +180,12 @@ static sdp_parser_t *sdp_open(su_home_t *home, const char *sdp, size_t len,
 		sdp_why(why, whylen, "unparsable SDP", bad);
 		return NULL;
 	}
+	/* The parser's home (a clone made inside sdp_parse()) with room for
+	 * the text's copy and the parsed lines in one area (sofia_home.c). */
+	if (len <= SDP_PARSER_PRELOAD_MAX - SDP_PARSER_PRELOAD)
+		trunk_home_preload_next(len + SDP_PARSER_PRELOAD);
 	p = sdp_parse(home, sdp, (issize_t)len, sdp_f_strict | flags);
+	trunk_home_preload_next(0);
 	if (!p || !sdp_session(p)) {
 		sdp_why(why, whylen, "unparsable SDP",
 			p ? sdp_parsing_error(p) : "out of memory");
