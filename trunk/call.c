@@ -1181,7 +1181,7 @@ static int call_leg_a_create(struct trunk_call *call, enum trunk_side side,
 	call->a.side = side;
 	/* "SIP/2.0/TCP" -> "tcp": answer on the transport A used. */
 	call_transport_set(&call->a, proto ? strrchr(proto, '/') : NULL);
-	call->a.leg = nta_leg_tcreate(
+	call->a.leg = CALL_LEG_TCREATE(
 		nta, call_leg_request, &call->a,
 		SIPTAG_CALL_ID(sip->sip_call_id), SIPTAG_FROM(sip->sip_to),
 		SIPTAG_TO(sip->sip_from),
@@ -1339,7 +1339,7 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 	if (call_str_set(&call->party[0], to) ||
 	    call_str_set(&call->party[1], from))
 		return ENOMEM;
-	call->b.leg = nta_leg_tcreate(
+	call->b.leg = CALL_LEG_TCREATE(
 		nta, call_leg_request, &call->b, SIPTAG_CALL_ID(cid),
 		SIPTAG_FROM_STR(from), SIPTAG_TO_STR(to), TAG_END());
 	if (!call->b.leg || !nta_leg_tag(call->b.leg, NULL))

@@ -19,6 +19,7 @@
 #include "gateway.h"
 #include "sdp.h"
 #include "session_timer.h"
+#include "sofia_home.h"
 
 #include <sofia-sip/nta.h>
 
@@ -55,6 +56,22 @@ struct call_leg {
 };
 
 #define CALL_MAX_ROUTES 8
+
+/* Preload of each call leg's nta home (sofia_home.c): the dialog's
+ * From, To, Call-ID, tag, route set and target, in one area. */
+#define CALL_LEG_PRELOAD 1024
+
+/* nta_leg_tcreate() whose leg home gets CALL_LEG_PRELOAD bytes of preload
+ * (sofia_home.c; the request is taken by the leg's clone, cleared after). */
+#define CALL_LEG_TCREATE(...)                                                  \
+	(trunk_home_preload_next(CALL_LEG_PRELOAD),                            \
+	 call_leg_created(nta_leg_tcreate(__VA_ARGS__)))
+
+static inline nta_leg_t *call_leg_created(nta_leg_t *leg)
+{
+	trunk_home_preload_next(0);
+	return leg;
+}
 
 struct call_route {
 	enum trunk_side to;
