@@ -455,6 +455,20 @@ static struct {
 
 typedef int(extract_f)(msg_t *);
 
+/* The length of the line at B within N bytes: up to its CR or LF, or N
+ * (memchr(), not a loop over its bytes: every message received). */
+static size_t first_line_len(const char *b, size_t n)
+{
+	const char *cr, *lf;
+
+	if (!n)
+		return 0;
+	cr = memchr(b, '\r', n);
+	lf = memchr(b, '\n', cr ? (size_t)(cr - b) : n);
+
+	return lf ? (size_t)(lf - b) : cr ? (size_t)(cr - b) : n;
+}
+
 int msg_extract(msg_t *msg)
 {
 	static extract_f *sofia;
@@ -472,10 +486,9 @@ int msg_extract(msg_t *msg)
 		while (i < n && (b[i] == '\r' || b[i] == '\n' || b[i] == ' ' ||
 				 b[i] == '\t'))
 			i++;
-		for (k = i; k < n && b[k] != '\r' && b[k] != '\n' &&
-			    k - i < sizeof first.line;
-		     k++)
-			;
+		k = i + first_line_len(b + i, n - i < sizeof first.line
+						      ? n - i
+						      : sizeof first.line);
 		first.msg = msg;
 		first.n = k - i;
 		memcpy(first.line, b + i, first.n);
