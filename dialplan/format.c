@@ -87,9 +87,16 @@ int dialplan_uri_encode(const char *number, const char *domain, char *buf,
 	outbuf_puts(&o, "sip:");
 	/* ID-6: E.164 with user=phone, else the dial string; RFC 3261 user
 	 * has no '#' (it starts a fragment): escape it. '*' is allowed. */
-	for (i = 0; number[i]; i++)
-		outbuf_putn(&o, number[i] == '#' ? "%23" : &number[i],
-			    number[i] == '#' ? 3 : 1);
+	for (i = 0; number[i];) {
+		size_t run = strcspn(number + i, "#"); /* copied at once */
+
+		outbuf_putn(&o, number + i, run);
+		i += run;
+		if (number[i] == '#') {
+			outbuf_putn(&o, "%23", 3);
+			i++;
+		}
+	}
 	outbuf_puts(&o, bracket ? "@[" : "@");
 	outbuf_puts(&o, domain);
 	outbuf_puts(&o, bracket ? "]" : "");
