@@ -56,17 +56,25 @@ static bool dotted_quad(const char *s, struct in_addr *addr)
 	unsigned char b[4];
 
 	for (int i = 0; i < 4; i++) {
-		unsigned v = 0;
-		int n = 0;
+		unsigned v = (unsigned)(unsigned char)*s++ - '0', d;
 
-		while (s[n] >= '0' && s[n] <= '9' && n < 3)
-			v = v * 10 + (unsigned)(s[n++] - '0');
-		if (n == 0 || v > 255 || (n > 1 && s[0] == '0'))
+		if (v > 9)
 			return false;
-		s += n;
-		if (*s != (i < 3 ? '.' : '\0'))
+		d = (unsigned)(unsigned char)*s - '0';
+		if (d <= 9) { /* a 2nd digit: no leading zero */
+			if (v == 0)
+				return false;
+			v = v * 10 + d;
+			d = (unsigned)(unsigned char)*++s - '0';
+			if (d <= 9) { /* a 3rd: at most 255 */
+				v = v * 10 + d;
+				s++;
+				if (v > 255)
+					return false;
+			}
+		}
+		if (*s++ != (i < 3 ? '.' : '\0')) /* a 4th digit fails here */
 			return false;
-		s++;
 		b[i] = (unsigned char)v;
 	}
 	memcpy(&addr->s_addr, b, 4);
