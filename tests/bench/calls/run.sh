@@ -63,6 +63,10 @@
 # for A/B comparisons within one run; BENCH_PERF=1 records the trunkd
 # steps with `perf record -g` (BENCH_PERF_OPTS: other options) into the
 # temp dir (with TI_KEEP=1: perf report -i $TI_DIR/trunkd-RATE.perf.data);
+# BENCH_SYSCALLS=1 counts the system calls of the system under test
+# during each step (`perf trace -s`, every thread; it slows the system
+# down, so the CPU figures of such a run are not comparable) and logs
+# them per call, per thread and per call name ($TI_DIR/NAME.syscalls.txt);
 # TI_KEEP=1 keeps the temp dir
 # (SIPp statistics, logs).
 # Run as root (the namespace gives fixed ports; otherwise ports are moved to
@@ -382,6 +386,51 @@ cap_stop()
 }
 
 # --------------------------------------------------------------------------
+# System calls (BENCH_SYSCALLS=1)
+
+syscalls_start() # SYSTEM NAME
+{
+	local pids
+	pids=$(sut_pids "$1" | paste -sd,)
+	ti_start sysc perf trace -s -p "$pids" -o "$TI_DIR/$2.trace.txt"
+	# perf trace prints its summary on SIGINT only (ti_stop sends TERM)
+	ti_wait_until 10 syscalls_up || ti_fail "perf trace did not start (see sysc.log)"
+}
+
+syscalls_up()
+{
+	ti_running sysc || ti_fail "perf trace exited at start (see sysc.log)"
+	# attached: it holds its perf events open
+	find "/proc/$(ti_pid sysc)/fd" -lname 'anon_inode:*perf_event*' 2>/dev/null | grep -q .
+}
+
+# syscalls_stop NAME CALLS: stop the count, log it per call: in all, per
+# thread (name[tid]; a process's main thread has its PID), per system call
+# (all threads).
+syscalls_stop()
+{
+	kill -INT "$(ti_pid sysc)" 2>/dev/null || true
+	ti_wait_exit sysc 30 || ti_stop sysc 5
+	awk -v calls="$2" '
+		/^ [^ ].* \([0-9]+\), [0-9]+ events/ {
+			t = $0; sub(/^ /, "", t); sub(/\), .*/, "]", t)
+			sub(/ \(/, "[", t); next }
+		t != "" && $2 ~ /^[0-9]+$/ && $1 !~ /^-/ {
+			per[t] += $2; call[$1] += $2; all += $2 }
+		END {
+			printf "%.1f system calls per call;", all / calls
+			for (k in per) if (per[k] / calls >= 0.05)
+				printf " %s %.1f", k, per[k] / calls
+			printf ";"
+			for (k in call) if (call[k] / calls >= 0.05)
+				printf " %s %.2f", k, call[k] / calls
+			printf "\n"
+		}' "$TI_DIR/$1.trace.txt" >"$TI_DIR/$1.syscalls.txt" ||
+		echo "? (see $1.trace.txt)" >"$TI_DIR/$1.syscalls.txt"
+	ti_log "$1: $(cat "$TI_DIR/$1.syscalls.txt")"
+}
+
+# --------------------------------------------------------------------------
 # One step: SYSTEM at RATE calls/s for SECS seconds. Results in R_*[key].
 
 declare -A R_OK R_WHY R_CALLS R_CPU R_RETR R_WALL R_LOAD R_MEM R_INV R_200 R_DROP
@@ -400,6 +449,8 @@ step() # SYSTEM RATE SECS
 	[ "$sys" = direct ] || [ "$sys" = kamailio ] || [ -z "${BENCH_PERF:-}" ] ||
 		ti_start perf perf record ${BENCH_PERF_OPTS:--F 1999 -g} -p "$(ti_pid trunkd)" \
 			-o "$TI_DIR/$name.perf.data"
+	[ "$sys" = direct ] || [ "${BENCH_SYSCALLS:-0}" = 0 ] ||
+		syscalls_start "$sys" "$name"
 	# shellcheck disable=SC2046 # PIDs, one word each
 	[ "$sys" = direct ] || c0=$(cpu_ticks $(sut_pids "$sys"))
 	# shellcheck disable=SC2046
@@ -429,6 +480,7 @@ step() # SYSTEM RATE SECS
 	fi
 	! ti_running cap || cap_stop "$name"
 	! ti_running perf || ti_stop perf 20
+	! ti_running sysc || syscalls_stop "$name" "$calls"
 	R_INV[$key]=$LAT_INV
 	R_200[$key]=$LAT_OK
 
