@@ -114,8 +114,9 @@ int trunk_admission_apply(struct trunk_gateway *gw, const struct config *cfg)
 
 /*
  * How long the request just read waited in the kernel: over UDP from the
- * receive time of the last datagram read on its socket (SIOCGSTAMPNS;
- * the first call on a socket turns the time stamps on and has none), over
+ * receive time of the last datagram read on its socket (sofia_udp.c's,
+ * else SIOCGSTAMPNS; the first call on a socket turns the time stamps on
+ * and has none), over
  * TCP from that of the last segment of the read that completed it
  * (stun.c), over TLS from that of the oldest data waiting when OpenSSL
  * read it (certs/' SSL_read()), to now. -1 when it cannot be known (a TCP
@@ -132,7 +133,8 @@ static int64_t admission_wait_us(struct trunk_agent *agent, msg_t *msg)
 	if (!tp)
 		return -1;
 	if (tport_is_dgram(tp)) {
-		if (fd < 0 || ioctl(fd, SIOCGSTAMPNS, &ts) < 0)
+		if (fd < 0 || (!trunk_sofia_udp_stamp(fd, &ts) &&
+			       ioctl(fd, SIOCGSTAMPNS, &ts) < 0))
 			return -1;
 	} else if (tport_has_tls(tp)) {
 		if (!certs_tls_last_read_stamp(&ts))

@@ -755,6 +755,13 @@ int trunk_daemon_run(const struct trunk_daemon_opts *opts)
 			     "timeout, a request line it cannot read gets no "
 			     "answer (link trunkd with --export-dynamic-symbol"
 			     "=tport_deliver, tport_recv_iovec, msg_extract)");
+		if (!trunk_sofia_udp_check())
+			LOGW(SUBSYS, NULL,
+			     "Sofia's UDP receive/send not interposed: two "
+			     "more system calls per datagram (link trunkd "
+			     "with --export-dynamic-symbol=su_getmsgsize, "
+			     "su_soerror, su_vsend, tport_recv_dgram, "
+			     "tport_send_dgram)");
 		su_root_run(gw.root);
 		LOGI(SUBSYS, NULL, "stopped");
 	} else {

@@ -499,6 +499,21 @@ void trunk_sofia_log_levels_apply(void);
  * True when libsofia-sip-ua's calls reach our definition (the executable
  * must export it: --export-dynamic-symbol=su_duration). */
 bool trunk_sofia_time_check(void);
+/* sofia_udp.c: Sofia's UDP receive without ioctl(FIONREAD), its send
+ * without getsockopt(SO_ERROR). The scope (TRUNK_UDP_RECV/SEND, 0: none)
+ * is set by the tport_recv_dgram()/tport_send_dgram() wrappers;
+ * trunk_sofia_udp_take() gives su_vrecv() (stun.c) the datagram read
+ * ahead on socket s (-2: none), with its receive time for
+ * trunk_sofia_udp_stamp(); the check: whether libsofia-sip-ua's
+ * calls reach the wrappers. */
+enum { TRUNK_UDP_RECV = 1, TRUNK_UDP_SEND = 2 };
+void trunk_sofia_udp_scope(int scope);
+issize_t trunk_sofia_udp_take(su_socket_t s, su_iovec_t iov[], isize_t len,
+			      su_sockaddr_t *su, socklen_t *sulen);
+bool trunk_sofia_udp_check(void);
+/* The kernel's receive time of the last datagram su_vrecv() took from
+ * socket fd on this thread (false: none, or not stamped). */
+bool trunk_sofia_udp_stamp(int fd, struct timespec *ts);
 /* sofia_tport.c: whether libsofia's transport choice by name goes through
  * trunkd's tport_primary_by_name() (IPv6 URI hosts, SC-15-2). */
 bool trunk_sofia_tport_check(void);

@@ -276,7 +276,9 @@ issize_t su_vrecv(su_socket_t s, su_iovec_t iov[], isize_t len, int flags,
 		return n;
 	}
 	stun_stream_stamp.valid = false;
-	n = real_su_vrecv(s, iov, len, flags, su, sulen);
+	n = trunk_sofia_udp_take(s, iov, len, su, sulen); /* read ahead */
+	if (n == -2)
+		n = real_su_vrecv(s, iov, len, flags, su, sulen);
 	if (n >= 0)
 		stun_recv_fd = s;
 	/* Only Binding success responses (0x0101 + the cookie), only on the
