@@ -134,7 +134,13 @@ struct media_cmd {
 	struct media_session *session;
 	enum media_leg leg;
 	enum media_dir dir;
-	/* MEDIA_CMD_REMOTE */
+};
+
+/* MEDIA_CMD_REMOTE: malloc'd with what it sets, cmd first (freed as a
+ * struct media_cmd); the session's own commands (CREATE, WATCH, DESTROY)
+ * carry none of it. */
+struct media_cmd_remote {
+	struct media_cmd cmd;
 	bool has_addr; /* false: unknown or hold (c=0.0.0.0) */
 	bool hold_2543;
 	union media_addr rtp, rtcp;

@@ -253,7 +253,8 @@ unsigned media_session_id(const struct media_session *s)
 
 static int media_remote_parse(const struct media_endpoint *ep,
 			      const union media_addr *bind_addr,
-			      const struct media_remote *r, struct media_cmd *c)
+			      const struct media_remote *r,
+			      struct media_cmd_remote *c)
 {
 	unsigned i;
 
@@ -284,22 +285,22 @@ int media_session_set_remote(struct media_session *s, enum media_leg leg,
 			     const struct media_remote *remote)
 {
 	struct media_endpoint *ep = &s->ep[leg];
-	struct media_cmd *c = calloc(1, sizeof(*c));
+	struct media_cmd_remote *c = calloc(1, sizeof(*c));
 	int err;
 
 	if (!c)
 		return ENOMEM;
-	c->type = MEDIA_CMD_REMOTE;
-	c->lazy = true;
-	c->session = s;
-	c->leg = leg;
-	c->dir = remote->dir;
+	c->cmd.type = MEDIA_CMD_REMOTE;
+	c->cmd.lazy = true;
+	c->cmd.session = s;
+	c->cmd.leg = leg;
+	c->cmd.dir = remote->dir;
 	err = media_remote_parse(ep, &s->engine->bind[ep->side], remote, c);
 	if (err) {
 		free(c);
 		return err;
 	}
-	media_cmd_post(s->thread, c);
+	media_cmd_post(s->thread, &c->cmd);
 	return 0;
 }
 
@@ -435,9 +436,10 @@ static void media_cmd_destroy(struct media_thread *t, struct media_session *s)
 	t->graveyard = s;
 }
 
-static void media_cmd_remote(struct media_thread *t, const struct media_cmd *c)
+static void media_cmd_remote(struct media_thread *t,
+			     const struct media_cmd_remote *c)
 {
-	struct media_endpoint *ep = &c->session->ep[c->leg];
+	struct media_endpoint *ep = &c->cmd.session->ep[c->cmd.leg];
 	bool moved = c->has_addr != ep->has_addr ||
 		     (c->has_addr && !media_addr_equal(&c->rtp, &ep->sdp_rtp));
 	int k;
@@ -455,8 +457,9 @@ static void media_cmd_remote(struct media_thread *t, const struct media_cmd *c)
 	ep->sdp_rtcp = c->rtcp;
 	ep->pt_mask[0] = c->pt_mask[0];
 	ep->pt_mask[1] = c->pt_mask[1];
-	ep->dir = c->dir;
-	media_endpoint_update(c->session, ep, moved && c->has_addr, t->now_ms);
+	ep->dir = c->cmd.dir;
+	media_endpoint_update(c->cmd.session, ep, moved && c->has_addr,
+			      t->now_ms);
 }
 
 static void media_cmd_run(struct media_thread *t, struct media_cmd *c)
@@ -468,7 +471,7 @@ static void media_cmd_run(struct media_thread *t, struct media_cmd *c)
 		media_cmd_create(t, c->session);
 		break;
 	case MEDIA_CMD_REMOTE:
-		media_cmd_remote(t, c);
+		media_cmd_remote(t, (const struct media_cmd_remote *)c);
 		break;
 	case MEDIA_CMD_DIR:
 		ep = &c->session->ep[c->leg];

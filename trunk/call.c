@@ -117,12 +117,12 @@ static const char call_str_none[] = "";
 
 int call_str_set(const char **field, const char *value)
 {
-	char *copy = value ? strdup(value) : NULL;
+	char *copy = value && *value ? strdup(value) : NULL;
 
 	if (*field != call_str_none)
 		free((char *)*field);
 	*field = copy ? copy : call_str_none;
-	return copy || !value ? 0 : ENOMEM;
+	return copy || !value || !*value ? 0 : ENOMEM;
 }
 
 static void call_free(struct trunk_call *call)
@@ -171,6 +171,9 @@ static void call_free(struct trunk_call *call)
 		su_free(NULL, call->sdp[i].last);
 	}
 	call_str_set(&call->target, NULL);
+	call_str_set(&call->trunk, NULL);
+	call_str_set(&call->a_trunk, NULL);
+	free(call->auth_retried);
 	su_home_deinit(call->home);
 	free(call);
 }
@@ -1298,8 +1301,9 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 	if (!call->route && !(call->route = malloc(sizeof(*call->route))))
 		return ENOMEM;
 	*call->route = *r;
-	outbuf_copy(call->trunk, sizeof(call->trunk), r->trunk);
-	outbuf_copy(call->a_trunk, sizeof(call->a_trunk), r->a_trunk);
+	if (call_str_set(&call->trunk, r->trunk) ||
+	    call_str_set(&call->a_trunk, r->a_trunk))
+		return ENOMEM;
 	call->emergency = r->emergency;
 	if (call_str_set(&call->target, r->ruri) ||
 	    call_str_set(&call->call_id[1], cid->i_id))
@@ -1383,6 +1387,7 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 		return 503;
 	call->gw = gw;
 	call->target = call->call_id[0] = call->call_id[1] = call_str_none;
+	call->trunk = call->a_trunk = call_str_none;
 	call->id = ++gw->call_seq;
 	call->started = time(NULL);
 	/* Our o= lines (RFC 4566: an NTP-style id; the version rises with

@@ -168,21 +168,15 @@ struct trunk_call {
 	 * before routing). What outlives it is below. */
 	struct call_route *route;
 	unsigned route_idx; /* the one being tried */
-	char trunk[64];	    /* route->trunk: leg B's [trunk], "" toward a PBX */
-	char a_trunk[64];   /* route->a_trunk: leg A's [trunk], if any */
-	bool emergency;	    /* route->emergency */
+	/* route->trunk: leg B's [trunk], "" toward a PBX; route->a_trunk:
+	 * leg A's [trunk], "" if none (call_str_set()). */
+	const char *trunk, *a_trunk;
+	bool emergency; /* route->emergency */
 	unsigned max_forwards;
 	unsigned auth_tries; /* challenges answered for our INVITE */
 	/* Our in-dialog requests already sent again for a challenge
-	 * (call_auth_retry): compared, never dereferenced. nta reuses a
-	 * freed transaction's address for the next one, so the leg and the
-	 * CSeq (unique per leg for a new request) take part. */
-	struct {
-		const nta_outgoing_t *orq;
-		const struct call_leg *leg;
-		uint32_t cseq;
-	} auth_retried[4];
-	unsigned auth_retried_next;
+	 * (call_dialog.c), malloc'd at the first, else NULL. */
+	struct call_auth_retried *auth_retried;
 	unsigned redirects; /* 3xx followed (trunk redirect = follow) */
 	/* A's INVITE body, kept for failover (malloc'd: su_*(NULL, ...)). */
 	sip_payload_t *body;
@@ -255,8 +249,9 @@ struct call_body {
 		TAG_IF((b)->pl, SIPTAG_PAYLOAD((b)->pl))
 
 /* call.c */
-/* Set *field, one of the call's strings (target, call_id[], party[]), to a
- * malloc'd copy of value, freeing the one before: 0, or ENOMEM (then ""). */
+/* Set *field, one of the call's strings (target, call_id[], party[],
+ * trunk, a_trunk), to a malloc'd copy of value ("" and NULL: the static
+ * ""), freeing the one before: 0, or ENOMEM (then ""). */
 int call_str_set(const char **field, const char *value);
 void call_set_state(struct trunk_call *call, enum call_state next,
 		    const char *why);

@@ -11,6 +11,7 @@
  * challenged us, the initial INVITE included.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SU_TIMER_ARG_T struct trunk_call
@@ -591,16 +592,29 @@ msg_header_t *call_auth(struct trunk_call *call, struct call_leg *to,
 	return h;
 }
 
+/* Our in-dialog requests already sent again for a challenge
+ * (call_auth_retry): compared, never dereferenced. nta reuses a freed
+ * transaction's address for the next one, so the leg and the CSeq (unique
+ * per leg for a new request) take part. */
+struct call_auth_retried {
+	struct {
+		const nta_outgoing_t *orq;
+		const struct call_leg *leg;
+		uint32_t cseq;
+	} r[4];
+	unsigned next;
+};
+
 static bool call_auth_was_retry(struct trunk_call *call,
 				const struct call_leg *to,
 				const nta_outgoing_t *orq)
 {
 	uint32_t cseq = nta_outgoing_cseq(orq);
+	const struct call_auth_retried *ar = call->auth_retried;
 
-	for (unsigned i = 0; i < 4; i++)
-		if (call->auth_retried[i].orq == orq &&
-		    call->auth_retried[i].leg == to &&
-		    call->auth_retried[i].cseq == cseq)
+	for (unsigned i = 0; ar && i < 4; i++)
+		if (ar->r[i].orq == orq && ar->r[i].leg == to &&
+		    ar->r[i].cseq == cseq)
 			return true;
 	return false;
 }
@@ -625,6 +639,9 @@ nta_outgoing_t *call_auth_retry(struct trunk_call *call, struct call_leg *to,
 		     to == &call->a ? 'A' : 'B', status);
 		return NULL;
 	}
+	if (!call->auth_retried &&
+	    !(call->auth_retried = calloc(1, sizeof(*call->auth_retried))))
+		return NULL;
 	msg = trunk_auth_request_again(call->gw, trunk, to->leg, orq, sip);
 	if (!msg)
 		return NULL;
@@ -635,10 +652,10 @@ nta_outgoing_t *call_auth_retry(struct trunk_call *call, struct call_leg *to,
 		msg_destroy(msg);
 		return NULL;
 	}
-	i = call->auth_retried_next++ % 4;
-	call->auth_retried[i].orq = again;
-	call->auth_retried[i].leg = to;
-	call->auth_retried[i].cseq = nta_outgoing_cseq(again);
+	i = call->auth_retried->next++ % 4;
+	call->auth_retried->r[i].orq = again;
+	call->auth_retried->r[i].leg = to;
+	call->auth_retried->r[i].cseq = nta_outgoing_cseq(again);
 	LOGI("trunk.call", call->ctx,
 	     "%s on leg %c challenged by the carrier (%d): sent again with "
 	     "credentials",
