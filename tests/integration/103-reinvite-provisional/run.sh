@@ -9,7 +9,7 @@
 # re-INVITE of the PBX's, CANCELled after the carrier's 180: the carrier
 # gets trunkd's CANCEL (200, 487, ACK). The carrier hangs up; no call is
 # left.
-# REQ: SC-6-1 (partly: 18x to re-INVITEs relayed), XFR-2
+# REQ: SC-6-1 (partly: 18x to re-INVITEs relayed), XFR-2 (partly: re-INVITEs with an offer only)
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
 ti_setup
