@@ -16,7 +16,9 @@
  * - receive: su_getmsgsize() reads the datagram itself (one recvmsg()
  *   into a per-thread buffer, source address kept) and returns its size;
  *   su_vrecv() (stun.c) then copies it out instead of reading the socket.
- *   A zero-length datagram is read past (Sofia would drop it). The
+ *   A zero-length datagram is read past (Sofia would drop it); when
+ *   nothing is left, su_vrecv() fails with EAGAIN, which Sofia takes
+ *   without a word, where a failed su_getmsgsize() is logged. The
  *   same recvmsg() brings the datagram's receive time (SO_TIMESTAMPNS,
  *   turned on at a socket's first datagram), which the overload detector
  *   (admission.c) read with one more ioctl(SIOCGSTAMPNS). Whatever
@@ -60,6 +62,7 @@ static _Thread_local struct {
 	size_t len;
 	struct sockaddr_storage from;
 	socklen_t fromlen;
+	bool empty;   /* nothing to read: su_vrecv() says EAGAIN */
 	bool stamped; /* the kernel's receive time of the stash */
 	struct timespec stamp;
 	int taken_fd; /* the socket of the last datagram taken, -1: none */
@@ -77,8 +80,10 @@ static void *sofia_sym(void **cache, const char *name)
 void trunk_sofia_udp_scope(int scope)
 {
 	udp.scope = scope;
-	if (!scope)
+	if (!scope) {
 		udp.fd = -1; /* not taken: dropped */
+		udp.empty = false;
+	}
 }
 
 int tport_recv_dgram(tport_t *self)
@@ -149,9 +154,21 @@ issize_t su_getmsgsize(su_socket_t s)
 		/* A signal is no error (as Sofia's su_vrecv); a datagram of
 		 * no bytes is read past, as Sofia would drop it. */
 	} while ((n < 0 && errno == EINTR) || n == 0);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		/* Nothing left (a datagram of no bytes, or a wake-up for a
+		 * datagram the kernel then dropped): Sofia's -1 here would
+		 * log at its level 1 for each one, a log line per empty
+		 * datagram anyone can send. Sofia gets a size, then
+		 * su_vrecv() says EAGAIN, which it takes quietly. */
+		udp.fd = s;
+		udp.len = 0;
+		udp.empty = true;
+		return 1;
+	}
 	if (n < 0)
 		return -1;
 	udp.fd = s;
+	udp.empty = false;
 	udp.len = (size_t)n;
 	udp.fromlen = mh.msg_namelen;
 	udp.stamped = false;
@@ -178,6 +195,13 @@ issize_t trunk_sofia_udp_take(su_socket_t s, su_iovec_t iov[], isize_t len,
 	if (udp.scope != TRUNK_UDP_RECV || udp.fd != s) {
 		udp.taken_fd = -1; /* su_vrecv() reads it: no time */
 		return -2;
+	}
+	if (udp.empty) {
+		udp.fd = -1;
+		udp.empty = false;
+		udp.taken_fd = -1;
+		errno = EAGAIN;
+		return -1;
 	}
 	for (i = 0; i < len && got < udp.len; i++) {
 		k = iov[i].siv_len;
