@@ -42,9 +42,9 @@ unsigned trunk_dns_retry_after(long long left_ms, unsigned max_s);
 
 /* The WARNs of one trunk's refused calls (zeroed: none yet). */
 struct trunk_dns_warn {
-	long long last_ms;    /* the last WARN's time */
-	unsigned long held;   /* calls refused since, not logged at WARN */
-	bool warned;	      /* there was one */
+	long long last_ms;  /* the last WARN's time */
+	unsigned long held; /* calls refused since, not logged at WARN */
+	bool warned;	    /* there was one */
 };
 
 /*
