@@ -57,12 +57,11 @@ typedef issize_t vsend_f(su_socket_t s, su_iovec_t const iov[], isize_t len,
 /* The datagram read ahead by su_getmsgsize(), per thread (each thread
  * running a Sofia reactor has its own). */
 static _Thread_local struct {
-	int scope; /* TRUNK_UDP_RECV / TRUNK_UDP_SEND, or 0 */
-	int fd;	   /* the socket the stash came from, -1: empty */
-	size_t len;
+	int scope;  /* TRUNK_UDP_RECV / TRUNK_UDP_SEND, or 0 */
+	int fd;	    /* the socket the stash came from, -1: none */
+	size_t len; /* 0: nothing was left (su_vrecv() says EAGAIN) */
 	struct sockaddr_storage from;
 	socklen_t fromlen;
-	bool empty;   /* nothing to read: su_vrecv() says EAGAIN */
 	bool stamped; /* the kernel's receive time of the stash */
 	struct timespec stamp;
 	int taken_fd; /* the socket of the last datagram taken, -1: none */
@@ -80,10 +79,8 @@ static void *sofia_sym(void **cache, const char *name)
 void trunk_sofia_udp_scope(int scope)
 {
 	udp.scope = scope;
-	if (!scope) {
+	if (!scope)
 		udp.fd = -1; /* not taken: dropped */
-		udp.empty = false;
-	}
 }
 
 int tport_recv_dgram(tport_t *self)
@@ -162,13 +159,11 @@ issize_t su_getmsgsize(su_socket_t s)
 		 * su_vrecv() says EAGAIN, which it takes quietly. */
 		udp.fd = s;
 		udp.len = 0;
-		udp.empty = true;
 		return 1;
 	}
 	if (n < 0)
 		return -1;
 	udp.fd = s;
-	udp.empty = false;
 	udp.len = (size_t)n;
 	udp.fromlen = mh.msg_namelen;
 	udp.stamped = false;
@@ -196,9 +191,8 @@ issize_t trunk_sofia_udp_take(su_socket_t s, su_iovec_t iov[], isize_t len,
 		udp.taken_fd = -1; /* su_vrecv() reads it: no time */
 		return -2;
 	}
-	if (udp.empty) {
+	if (!udp.len) {
 		udp.fd = -1;
-		udp.empty = false;
 		udp.taken_fd = -1;
 		errno = EAGAIN;
 		return -1;
