@@ -168,8 +168,10 @@ static void control_status_peers(struct trunk_control *ctl, const char *trunk,
 		reply_str(r, di.srv);
 		reply_add(r,
 			  ",\"addresses\":%zu,\"lookups\":%lu,"
-			  "\"failed\":%lu,\"next_lookup_in\":%lld}",
-			  di.addrs, di.lookups, di.failed, di.next_ms / 1000);
+			  "\"failed\":%lu,\"refused\":%lu,"
+			  "\"next_lookup_in\":%lld}",
+			  di.addrs, di.lookups, di.failed, di.refused,
+			  di.next_ms / 1000);
 	}
 	reply_add(r, ",\"sse\":[");
 	while ((p = trunk_peer_next(ctl->gw, trunk, p))) {

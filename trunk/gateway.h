@@ -295,6 +295,7 @@ struct trunk_dns_info {
 	size_t addrs;	       /* addresses known */
 	unsigned long lookups; /* since start or reload, this one too */
 	unsigned long failed;  /* lookups the server did not answer */
+	unsigned long refused; /* calls refused with 503 while pending */
 	long long next_ms;     /* until the next lookup */
 };
 /* false: trunk is not configured by domain only. */

@@ -133,8 +133,9 @@ struct dns_trunk {
 	long long lookup_end; /* its worst-case end, if pending: dns_now() */
 	bool answered;	      /* ans is an answer to this question */
 	unsigned long lookups, failed; /* trunkctl */
+	unsigned long refused; /* trunkctl: calls refused while pending */
 	bool failing; /* the last lookup failed (one WARN per outage) */
-	struct trunk_dns_warn refused; /* calls refused while pending */
+	struct trunk_dns_warn refused_warn; /* their WARN lines */
 	long long backoff_ms; /* next retry while !answered (0: the first) */
 };
 
@@ -1031,6 +1032,7 @@ bool trunk_dns_info(const struct trunk_gateway *gw, const char *trunk,
 	info->addrs = e->ans.n;
 	info->lookups = e->lookups;
 	info->failed = e->failed;
+	info->refused = e->refused;
 	info->next_ms = e->pending ? 0 : left > 0 ? left : 0;
 	return true;
 }
@@ -1045,8 +1047,9 @@ void trunk_dns_refused(struct trunk_gateway *gw, const char *trunk)
 			break;
 	if (!e)
 		return;
-	if (!trunk_dns_warn_take(&e->refused, dns_now(), DNS_REFUSED_WARN_MS,
-				 &held)) {
+	e->refused++;
+	if (!trunk_dns_warn_take(&e->refused_warn, dns_now(),
+				 DNS_REFUSED_WARN_MS, &held)) {
 		LOGD(SUBSYS, trunk,
 		     "call refused with 503: DNS lookup of %s pending",
 		     e->domain);

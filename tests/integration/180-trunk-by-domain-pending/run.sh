@@ -106,6 +106,9 @@ ti_log "Retry-After $ra s, $elapsed s after start"
 pbx_503 pbx-503-2 dns '[1-8]'
 n=$(grep -c 'WARN .*call refused with 503: DNS lookup of carrier.test pending' "$TI_DIR/trunkd.log" || true)
 [ "$n" = 1 ] || ti_fail "$n WARN lines for the two refused calls, expected 1"
+# trunkctl counts every refused call, logged at WARN or not.
+[ "$(tc_dns dns refused)" = 2 ] ||
+	ti_fail "trunkctl shows $(tc_dns dns refused) calls refused while pending, expected 2"
 [ "$(tc_invites sse1)" = 0 ] || ti_fail "an INVITE reached the SP-SSE before DNS answered"
 
 # 2. DNS answers.
