@@ -441,6 +441,7 @@ step() # SYSTEM RATE SECS
 	local sys=$1 rate=$2 secs=$3 key="$1:$2" name="$1-$2"
 	local calls=$(($2 * $3)) c0=0 c1=0 k0=0 k1=0 w0 w1 uac_rc=0 uas_rc=0 why=
 	local ok fail uas_ok uas_fail retr wall_ms limit_ms d0 d1 q0=0 q1=0
+	local m0=- m1=- media=
 	ORDER+=("$key")
 	uas_start "$name" "$calls" $((secs * 2 + 30))
 	uac_args "$name" "$rate" "$calls" 1000 $((secs * 2 + 20)) "$(target_of "$sys")"
@@ -451,6 +452,8 @@ step() # SYSTEM RATE SECS
 			-o "$TI_DIR/$name.perf.data"
 	[ "$sys" = direct ] || [ "${BENCH_SYSCALLS:-0}" = 0 ] ||
 		syscalls_start "$sys" "$name"
+	# (trunkctl's request before the CPU count starts)
+	[ "$sys" = direct ] || [ "$sys" = kamailio ] || m0=$(media_cpu_ms)
 	# shellcheck disable=SC2046 # PIDs, one word each
 	[ "$sys" = direct ] || c0=$(cpu_ticks $(sut_pids "$sys"))
 	# shellcheck disable=SC2046
@@ -469,6 +472,9 @@ step() # SYSTEM RATE SECS
 	[ "$sys" = direct ] || k1=$(sys_ticks $(sut_pids "$sys"))
 	# shellcheck disable=SC2046
 	[ "$sys" = direct ] || q1=$(run_delay_us $(sut_pids "$sys"))
+	[ "$sys" = direct ] || [ "$sys" = kamailio ] || m1=$(media_cpu_ms)
+	[ "$m0" = - ] || [ "$m1" = - ] ||
+		media=", media threads $(((m1 - m0) * 1000 / calls)) µs/call"
 	R_MEM[$key]=-
 	# shellcheck disable=SC2046
 	[ "$sys" = direct ] || R_MEM[$key]=$(pss_kb $(sut_pids "$sys"))
@@ -521,13 +527,23 @@ step() # SYSTEM RATE SECS
 		R_WHY[$key]=${why%; }
 	fi
 	ti_log "$sys $rate calls/s x ${secs} s: ${R_OK[$key]}" \
-		"(CPU ${R_CPU[$key]} µs/call ($(((k1 - k0) * 1000000 / CLK_TCK / calls)) in the kernel), ${R_LOAD[$key]} % of a core," \
+		"(CPU ${R_CPU[$key]} µs/call ($(((k1 - k0) * 1000000 / CLK_TCK / calls)) in the kernel), ${R_LOAD[$key]} % of a core$media," \
 		"$retr retransmissions, ${R_DROP[$key]} UDP drops, waited $(((q1 - q0) / 1000)) ms for a CPU, ${wall_ms} ms, PSS ${R_MEM[$key]} kB;" \
 		"latency µs p50/p99/max INVITE $LAT_INV, 200 $LAT_OK${LAT_N:+ (paired INVITE/200: $LAT_N)})${why:+: ${why%; }}"
 	[ -z "$why" ]
 }
 
 proc_of() { [ "$1" = base ] && echo trunkd || echo "$1"; }
+
+# media_cpu_ms: the media threads' CPU time so far (`trunkctl status`
+# media.cpu_ms), "-" when there is none.
+media_cpu_ms()
+{
+	local out
+	out=$(ti_ctl status 2>/dev/null) || { echo -; return; }
+	out=$(sed -n 's/.*"media":{[^}]*"cpu_ms":\([0-9]*\).*/\1/p' <<<"$out")
+	echo "${out:--}"
+}
 
 # run_steps SYSTEM SECS RATE...: the rates in turn until one fails; the
 # system (if any) must survive every step.
