@@ -12,11 +12,12 @@
  *
  * Queues are mutex-protected lists: a command or an event is a few per
  * call, never one per packet, and an uncontended mutex costs less than
- * the eventfd write that wakes the other side (done only when the queue
- * was empty). With media_engine_defer() the signalling thread's commands
- * wait for media_engine_flush(): one wake-up per thread for all the
- * commands of a batch (a new call's CREATE and first REMOTE, the REMOTE
- * and DIR of an answer) instead of one each.
+ * the eventfd write that wakes the other side. Most commands wake nobody
+ * (lazy: the next packet shows them, and it runs them first). With
+ * media_engine_defer() the others wait for media_engine_flush(): one
+ * wake-up per thread for a batch; with its late hook too, DESTROYs wait
+ * for MEDIA_DESTROY_BATCH others or for the late flush, so a call costs
+ * its media thread no wake-up at all in the common case.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -94,6 +95,17 @@ void media_cmd_post(struct media_thread *t, struct media_cmd *cmd)
 	if (cmd->lazy)
 		return;
 	if (e->defer && cmd->type != MEDIA_CMD_STOP) {
+		/* A DESTROY is seen by a packet too (which it turns into a
+		 * stray), and otherwise only by the pool and the memory:
+		 * those wait for a batch, or for the late flush. */
+		if (cmd->type == MEDIA_CMD_DESTROY && e->defer_late &&
+		    ++t->destroys < MEDIA_DESTROY_BATCH) {
+			if (!e->late_requested) {
+				e->late_requested = true;
+				e->defer_late(e->defer_arg);
+			}
+			return;
+		}
 		t->cmd_deferred = true;
 		if (!e->flush_requested) {
 			e->flush_requested = true;
@@ -108,13 +120,15 @@ void media_cmd_post(struct media_thread *t, struct media_cmd *cmd)
 }
 
 void media_engine_defer(struct media_engine *e, void (*request)(void *arg),
-			void *arg)
+			void (*late)(void *arg), void *arg)
 {
 	bool signal;
 
 	media_engine_flush(e);
 	e->defer = request;
+	e->defer_late = request ? late : NULL;
 	e->defer_arg = arg;
+	e->late_requested = false;
 	pthread_mutex_lock(&e->ev_lock);
 	atomic_store_explicit(&e->lazy_reap, request != NULL,
 			      memory_order_relaxed);
@@ -151,27 +165,43 @@ static void media_engine_reap(struct media_engine *e)
 		media_session_release(dead[i]);
 }
 
+/* Wakes every thread with commands that wait for a wake-up, lazy DESTROYs
+ * included (the late flush, leaving defer mode, a batch of another
+ * thread's: all of them at once). */
 void media_engine_flush(struct media_engine *e)
 {
+	struct media_thread *t;
+	bool destroys = false;
 	unsigned i;
 
 	media_engine_reap(e);
 	e->flush_requested = false;
+	e->late_requested = false;
 	for (i = 0; i < e->nthreads; i++) {
-		if (e->threads[i].cmd_deferred) {
-			e->threads[i].cmd_deferred = false;
-			media_fd_signal(e->threads[i].cmd_fd);
+		t = &e->threads[i];
+		if (t->cmd_deferred || t->destroys) {
+			destroys |= t->destroys > 0;
+			t->cmd_deferred = false;
+			t->destroys = 0;
+			media_fd_signal(t->cmd_fd);
 		}
+	}
+	/* Their DESTROYED come after this reap: the next late flush frees
+	 * them (when no call comes to flush them earlier). */
+	if (destroys && e->defer_late) {
+		e->late_requested = true;
+		e->defer_late(e->defer_arg);
 	}
 }
 
 /*
  * One eventfd write per dispatch at most (ev_signalled). In defer mode a
  * DESTROYED wakes nobody until MEDIA_REAP_BATCH of them wait: the
- * signalling thread frees them in media_engine_flush(), which it runs
- * whenever it gave the media threads commands (every call does), so a
- * destroyed session's memory waits at most for the next call's commands
- * or for that many others (its ports are back in the pool already).
+ * signalling thread frees them in media_engine_flush(), which runs after
+ * every wake-up of a media thread for DESTROYs (their batch, or the late
+ * flush, which asks for one more), so a destroyed session's memory waits
+ * at most for the next flush, about MEDIA_LATE_FLUSH_MS, or for that
+ * many others (its ports are back in the pool already).
  */
 void media_event_post(struct media_engine *e, struct media_event_node *node)
 {

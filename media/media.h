@@ -8,8 +8,10 @@
  *   signalling thread                         media thread k (of N)
  *   media_session_alloc() -- 2 port pairs
  *        (a pair kept bound since its last
- *        call, or 2 sockets bound now),
- *        returns the local ports at once ---> CREATE: epoll_ctl(ADD) once
+ *        call, or 2 sockets bound now and
+ *        put in thread k's epoll set),
+ *        returns the local ports at once ---> CREATE: the pairs are the
+ *                                           session's
  *   media_session_set_remote() -----------> REMOTE: destination, direction
  *   media_session_free() -----------------> DESTROY: pairs back, kept
  *                                           bound and idle (or closed)
@@ -166,10 +168,23 @@ unsigned media_engine_dispatch(struct media_engine *engine);
  * media_engine_flush() soon (trunkd: from a zero-delay timer once its
  * current callbacks are done), which wakes each thread with queued
  * commands once. Without it every call wakes its thread (when that
- * thread's queue was empty). request NULL: back to that.
+ * thread's queue was empty). request NULL: back to that (flushed).
+ *
+ * Most commands wake nobody in either mode: those that only a packet can
+ * show run when the next packet (or the thread's timer) wakes it, before
+ * it reads any socket. With late as well, media_session_free() wakes
+ * nobody either until MEDIA_DESTROY_BATCH of them wait for one thread
+ * (then request(arg) as above): the first calls late(arg), and the
+ * caller then runs media_engine_flush() within MEDIA_LATE_FLUSH_MS
+ * (trunkd: a timer), which also calls late(arg) again after it woke a
+ * thread for them, so that their memory is freed by the next one. A
+ * packet that reaches a freed session's ports meanwhile is dropped (the
+ * DESTROY runs before it is read); its ports return to the pool that
+ * much later.
  */
+#define MEDIA_LATE_FLUSH_MS 100
 void media_engine_defer(struct media_engine *engine, void (*request)(void *arg),
-			void *arg);
+			void (*late)(void *arg), void *arg);
 void media_engine_flush(struct media_engine *engine);
 
 /* The address endpoints of SIDE are bound on (for our SDP's c= line). */

@@ -33,6 +33,9 @@
 /* Destroyed sessions freed per media_engine_flush() at most, and waiting
  * in defer mode before they wake the signalling thread (engine.c). */
 #define MEDIA_REAP_BATCH 64
+/* In defer mode with a late hook, DESTROY commands queued for one thread
+ * before they wake it (engine.c). */
+#define MEDIA_DESTROY_BATCH 32
 
 union media_addr {
 	struct sockaddr sa;
@@ -128,8 +131,8 @@ struct media_cmd {
 	enum media_cmd_type type;
 	bool embedded; /* lives in the session: not freed after use */
 	/* No wake-up of the media thread: run at its next wake-up, before
-	 * any packet (REMOTE, DIR; CREATE when both pairs are already in
-	 * its epoll set). What only a packet can show needs none. */
+	 * any packet (CREATE, REMOTE, DIR, WATCH). What only a packet can
+	 * show needs none. (DESTROY: media_cmd_post().) */
 	bool lazy;
 	struct media_session *session;
 	enum media_leg leg;
@@ -179,11 +182,12 @@ struct media_latch {
 
 /* The sockets of one port pair, indexed by (port - port_min) / 2. Who
  * holds the pair (pool.c hands it over under its mutex) owns the slot;
- * a warm slot's epoll membership is its thread's. */
+ * its epoll membership is its thread's: the sockets join that set when
+ * they are bound (session.c), and only that thread closes them. */
 struct media_slot {
 	struct media_sock sock[2];
 	int thread; /* index of the thread whose epoll set holds the fds,
-		       -1: in none yet */
+		       -1: in none (cold) */
 	int ring;   /* warm ring of its sockets (thread and bind address) */
 };
 
@@ -248,6 +252,8 @@ struct media_thread {
 	pthread_mutex_t cmd_lock;
 	struct media_cmd *cmd_head, *cmd_tail;
 	bool cmd_deferred; /* signalling: queued without a wake-up yet */
+	unsigned destroys; /* signalling: DESTROYs queued since the last
+			      flush, without a wake-up (defer_late) */
 	/* media */
 	struct media_session *sessions;	 /* live list */
 	struct media_session *graveyard; /* destroyed in this wake-up */
@@ -279,8 +285,10 @@ struct media_engine {
 	unsigned next_id;	      /* signalling */
 	/* signalling: media_engine_defer() */
 	void (*defer)(void *arg);
+	void (*defer_late)(void *arg);
 	void *defer_arg;
 	bool flush_requested;
+	bool late_requested;
 	/* events: media threads -> signalling thread */
 	int ev_fd;
 	pthread_mutex_t ev_lock;

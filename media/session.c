@@ -6,8 +6,9 @@
  *   session life (one owner at a time for each field, media_private.h)
  *
  *   alloc ── CREATE ──▶ LIVE ── REMOTE/DIR ... ──▶ DESTROY ──▶ closed,
- *   (caller binds       (epoll, relay,             (ports back)   │
- *    the sockets)        events)                                  ▼
+ *   (caller binds       (relay,                    (ports back)   │
+ *    the sockets into    events)                                  ▼
+ *    the thread's epoll set)
  *                                       dispatch: DESTROYED ──▶ memory freed
  */
 #include <errno.h>
@@ -52,7 +53,7 @@ static int media_sock_open(const union media_addr *bind_addr, uint16_t port,
 	return 0;
 }
 
-/* Bind a cold pair's two sockets; they join an epoll set at CREATE. */
+/* Bind a cold pair's two sockets (in no epoll set yet). */
 static int media_slot_open(struct media_slot *slot, const union media_addr *b,
 			   uint16_t port, unsigned ring)
 {
@@ -87,6 +88,33 @@ void media_slot_close(struct media_slot *slot)
 	slot->thread = -1;
 }
 
+/*
+ * A cold pair's sockets join thread t's epoll set once the session has
+ * both pairs, idle (ep NULL: what arrives before CREATE is dropped), so
+ * that CREATE needs no wake-up of t: the first packet wakes it, and it
+ * runs CREATE before it reads. From then on only t closes them (it may
+ * be reading them). Should the second join fail, the first leaves the
+ * set again, and the pair is in none (its port is in no SDP yet).
+ */
+static int media_slot_join(struct media_slot *slot, struct media_thread *t)
+{
+	struct epoll_event ev = { .events = MEDIA_SOCK_EVENTS };
+	int k, err;
+
+	for (k = 0; k < 2; k++) {
+		ev.data.ptr = &slot->sock[k];
+		if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, slot->sock[k].fd, &ev)) {
+			err = errno;
+			if (k)
+				epoll_ctl(t->epfd, EPOLL_CTL_DEL,
+					  slot->sock[0].fd, &ev);
+			return err;
+		}
+	}
+	slot->thread = (int)t->index;
+	return 0;
+}
+
 /* The warm ring of the sockets of thread's sessions on side. */
 static unsigned media_ring_of(const struct media_engine *e, unsigned thread,
 			      enum media_side side)
@@ -94,8 +122,9 @@ static unsigned media_ring_of(const struct media_engine *e, unsigned thread,
 	return thread * MEDIA_SIDES + e->bind_group[side];
 }
 
-/* Take a pair from the pool: a warm one comes with its sockets bound,
- * a cold one is bound here. */
+/* Take a pair from the pool: a warm one comes with its sockets bound and
+ * in the session's thread's epoll set, a cold one is bound here (and
+ * joins the set in media_session_join()). */
 static int media_endpoint_bind(struct media_engine *e,
 			       struct media_endpoint *ep)
 {
@@ -131,6 +160,27 @@ static int media_endpoint_bind(struct media_engine *e,
 	return err;
 }
 
+/* The session's cold pairs join its thread's epoll set: only once it has
+ * both (a session that cannot get its second pair gives the first back
+ * as it was: a cold one cold, to any thread). */
+static int media_session_join(struct media_session *s)
+{
+	struct media_slot *slot;
+	int leg, err;
+
+	for (leg = 0; leg < 2; leg++) {
+		slot = s->ep[leg].slot;
+		if (slot->thread >= 0)
+			continue;
+		err = media_slot_join(slot, s->thread);
+		if (err) {
+			LOGE(SUB, s->ctx, "epoll_ctl: %s", strerror(err));
+			return err;
+		}
+	}
+	return 0;
+}
+
 static void media_endpoint_init(struct media_session *s, enum media_leg leg,
 				enum media_side side)
 {
@@ -161,8 +211,11 @@ static struct media_session *media_session_new(struct media_engine *e,
 	media_endpoint_init(s, MEDIA_LEG_B, side_b);
 	s->thread =
 		&e->threads[atomic_fetch_add(&e->next_thread, 1) % e->nthreads];
+	/* Its pairs are in the thread's epoll set from the start: the first
+	 * packet wakes it, and it runs CREATE first. */
 	s->cmd_create = (struct media_cmd){ .type = MEDIA_CMD_CREATE,
 					    .embedded = true,
+					    .lazy = true,
 					    .session = s };
 	s->cmd_watch = (struct media_cmd){ .type = MEDIA_CMD_WATCH,
 					   .embedded = true,
@@ -196,6 +249,8 @@ int media_session_alloc(struct media_engine *e, enum media_side side_a,
 		err = media_endpoint_bind(e, &s->ep[MEDIA_LEG_A]);
 		if (!err)
 			err = media_endpoint_bind(e, &s->ep[MEDIA_LEG_B]);
+		if (!err)
+			err = media_session_join(s);
 		if (err != ENOSPC)
 			break;
 		media_session_close(s, false);
@@ -211,11 +266,6 @@ int media_session_alloc(struct media_engine *e, enum media_side side_a,
 	atomic_fetch_add(&e->nsessions, 1);
 	LOGD(SUB, s->ctx, "ports A %u B %u on thread %u", s->ep[0].port,
 	     s->ep[1].port, s->thread->index);
-	/* Warm pairs are in the thread's epoll set: the first packet wakes
-	 * it, and it runs CREATE first. A cold one joins the set in CREATE:
-	 * that needs a wake-up. */
-	s->cmd_create.lazy =
-		s->ep[0].slot->thread >= 0 && s->ep[1].slot->thread >= 0;
 	media_cmd_post(s->thread, &s->cmd_create);
 	*out = s;
 	return 0;
@@ -364,9 +414,10 @@ void media_session_close(struct media_session *s, bool in_epoll)
 		/* Kept bound and in the epoll set, idle (ep NULL: CREATE
 		 * of the next session sets it). A slot in a thread's set
 		 * is closed only by that thread (in_epoll): another could
-		 * still be reading it. One in no set yet (a session that
-		 * could not get its second pair) goes back cold, for any
-		 * thread. */
+		 * still be reading it, so a session that could not be made
+		 * gives such a pair back warm, whatever the caps (!in_epoll:
+		 * forced). One in no set (a cold pair bound for a session
+		 * that could not get its second) goes back cold. */
 		if (ep->slot->thread < 0 ||
 		    !media_pool_put_warm(pool, (unsigned)ep->slot->ring,
 					 ep->port, media_now_ms(), !in_epoll)) {
@@ -378,33 +429,21 @@ void media_session_close(struct media_session *s, bool in_epoll)
 	}
 }
 
-/* A pair starts a session: in this thread's epoll set (once: a warm
- * pair stays there); the endpoint's latches are new. What arrived while it was idle has
- * been dropped as it came (engine.c): a warm pair rested
- * MEDIA_PAIR_REST_MS, so a late packet of its previous call is long
- * gone; what arrives now is treated as this call's (a packet that came
- * a moment before CREATE cannot be told from one that came after, and
- * the peer may already have our SDP). */
+/* A pair starts a session (its sockets are in this thread's epoll set
+ * since they were bound, session.c); the endpoint's latches are new.
+ * What arrived while it was idle has been dropped as it came (engine.c):
+ * a warm pair rested MEDIA_PAIR_REST_MS, so a late packet of its
+ * previous call is long gone; what arrives now is treated as this
+ * call's (a packet that came a moment before CREATE cannot be told from
+ * one that came after, and the peer may already have our SDP). */
 static void media_cmd_create(struct media_thread *t, struct media_session *s)
 {
-	struct epoll_event ev = { .events = MEDIA_SOCK_EVENTS };
-	struct media_sock *sock;
 	int leg, k;
 
 	for (leg = 0; leg < 2; leg++) {
 		s->ep[leg].last_rx_ms = t->now_ms;
-		for (k = 0; k < 2; k++) {
-			sock = s->ep[leg].sock[k];
-			if (s->ep[leg].slot->thread < 0) {
-				ev.data.ptr = sock;
-				if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, sock->fd,
-					      &ev))
-					LOGE(SUB, s->ctx, "epoll_ctl: %s",
-					     strerror(errno));
-			}
-			sock->ep = &s->ep[leg];
-		}
-		s->ep[leg].slot->thread = (int)t->index;
+		for (k = 0; k < 2; k++)
+			s->ep[leg].sock[k]->ep = &s->ep[leg];
 	}
 	s->live = true;
 	s->prev = NULL;

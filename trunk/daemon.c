@@ -492,6 +492,20 @@ static void trunk_media_flush_request(void *arg)
 		media_engine_flush(gw->media);
 }
 
+/* A call's end wakes no media thread: its DESTROY waits for a batch of
+ * them, or for this timer, MEDIA_LATE_FLUSH_MS after the first one (one
+ * timer for all: an armed one is left as it is). */
+static void trunk_media_late_request(void *arg)
+{
+	struct trunk_gateway *gw = arg;
+
+	if (su_timer_is_set(gw->media_late))
+		return;
+	if (su_timer_set_interval(gw->media_late, trunk_media_flush, gw,
+				  MEDIA_LATE_FLUSH_MS))
+		media_engine_flush(gw->media);
+}
+
 /* Start the RTP relay: the [media] settings, and per side the first
  * listen address of that side (media uses the signalling address); on
  * the trunk side also the first of the other address family, if any,
@@ -534,8 +548,11 @@ static int trunk_media_start(struct trunk_gateway *gw)
 	gw->media_reg = su_root_register(gw->root, gw->media_wait,
 					 trunk_media_readable, NULL, 0);
 	gw->media_flush = su_timer_create(su_root_task(gw->root), 0);
+	gw->media_late = su_timer_create(su_root_task(gw->root), 0);
 	if (gw->media_flush)
-		media_engine_defer(gw->media, trunk_media_flush_request, gw);
+		media_engine_defer(
+			gw->media, trunk_media_flush_request,
+			gw->media_late ? trunk_media_late_request : NULL, gw);
 	return gw->media_reg > 0 ? 0 : ENOMEM;
 }
 
@@ -615,9 +632,11 @@ static void trunk_gateway_stop(struct trunk_gateway *gw)
 	if (gw->media_reg > 0)
 		su_root_deregister(gw->root, gw->media_reg);
 	if (gw->media)
-		media_engine_defer(gw->media, NULL, NULL); /* flushes */
+		media_engine_defer(gw->media, NULL, NULL, NULL); /* flushes */
 	if (gw->media_flush)
 		su_timer_destroy(gw->media_flush);
+	if (gw->media_late)
+		su_timer_destroy(gw->media_late);
 	media_engine_free(gw->media); /* after the calls: they own sessions */
 	trunk_peers_free(gw);
 	trunk_regs_free(gw);

@@ -93,6 +93,7 @@ struct trunk_gateway {
 	su_wait_t media_wait[1];
 	int media_reg; /* su_root registration of the media event fd */
 	su_timer_t *media_flush; /* wakes the media threads once per batch */
+	su_timer_t *media_late;	 /* the late flush (DESTROYs, their memory) */
 	struct trunk_admission *admission; /* owned (gw->home): admission.c */
 	/* scratch.c: what one callback builds for nta, emptied before the
 	 * loop waits again; a home in scratch_area whose first

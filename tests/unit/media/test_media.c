@@ -182,6 +182,7 @@ static const struct unit_case cases[] = {
 	{ "deferred", t_deferred },
 	{ "burst", t_burst },
 	{ "stray_burst", t_stray_burst },
+	{ "lazy_destroy", t_lazy_destroy },
 };
 
 UNIT_MAIN(cases)

@@ -27,5 +27,6 @@ int t_shutdown_live(void);
 int t_deferred(void);
 int t_burst(void);
 int t_stray_burst(void);
+int t_lazy_destroy(void);
 
 #endif

@@ -970,18 +970,27 @@ int t_shutdown_live(void)
 	return 0;
 }
 
-/* media_engine_defer(): the commands of a batch wait for
- * media_engine_flush() and ask for it once; a packet sent meanwhile waits
- * in the socket (the session is not in its thread's epoll set yet) and is
- * relayed once the batch is flushed; without the hook, commands go at
- * once again. */
-static unsigned defer_requests;
+/* media_engine_defer()'s hooks: how often each was called. */
+static unsigned defer_requests, late_requests;
 
 static void defer_request(void *arg)
 {
 	(void)arg;
 	defer_requests++;
 }
+
+static void defer_late(void *arg)
+{
+	(void)arg;
+	late_requests++;
+}
+
+/* media_engine_defer() without a late hook: a new session's commands (its
+ * CREATE on cold pairs too: they are in the thread's epoll set since they
+ * were bound) ask for no flush, and a packet sent before any flush is
+ * relayed (it wakes the thread, which runs them first); DESTROY waits for
+ * media_engine_flush() and asks for it once; leaving defer mode flushes
+ * it. */
 
 int t_deferred(void)
 {
@@ -993,28 +1002,27 @@ int t_deferred(void)
 	CHECK(peers_open(&p, "127.0.0.1") == 0);
 	CHECK(engine_new("127.0.0.1", 4, 0, &e) == 0);
 	defer_requests = 0;
-	media_engine_defer(e, defer_request, NULL);
+	media_engine_defer(e, defer_request, NULL, NULL);
 	CHECK(media_session_alloc(e, MEDIA_SIDE_ENTERPRISE, MEDIA_SIDE_TRUNK,
 				  &p, &s) == 0);
 	CHECK(remote_set(s, MEDIA_LEG_A, "127.0.0.1", &p, MEDIA_DIR_SENDRECV) ==
 	      0);
 	CHECK(remote_set(s, MEDIA_LEG_B, "127.0.0.1", &p, MEDIA_DIR_SENDRECV) ==
 	      0);
-	CHECK(defer_requests == 1); /* three commands, one request */
+	CHECK(defer_requests == 0); /* three commands, all lazy */
 	rtp_make(out, sizeof(out), 0, 1);
 	CHECK(udp_send(p.rtp[MEDIA_LEG_A], "127.0.0.1",
 		       media_session_port(s, MEDIA_LEG_A), out,
 		       sizeof(out)) == 0);
-	CHECK(udp_recv(p.rtp[MEDIA_LEG_B], in, sizeof(in), NULL, 200) < 0);
-	media_engine_flush(e);
 	CHECK(udp_recv(p.rtp[MEDIA_LEG_B], in, sizeof(in), NULL, WAIT_MS) ==
 	      (ssize_t)sizeof(out));
 	CHECK(!memcmp(in, out, sizeof(out)));
 	CHECK(relay_one(s, "127.0.0.1", &p, MEDIA_LEG_B, 2) == 0);
-	/* A new batch asks again; leaving deferral flushes it. */
+	CHECK(defer_requests == 0);
+	/* DESTROY asks (no late hook); leaving deferral flushes it. */
 	media_session_free(s);
-	CHECK(defer_requests == 2);
-	media_engine_defer(e, NULL, NULL);
+	CHECK(defer_requests == 1);
+	media_engine_defer(e, NULL, NULL, NULL);
 	CHECK(sessions_wait(e, 0));
 	media_engine_free(e);
 	peers_close(&p);
@@ -1080,7 +1088,7 @@ int t_pool_stray(void)
 	 * commands reach the media thread in one wake-up (as trunkd sends
 	 * them), so anything stale still queued would now be relayed to
 	 * q's B. */
-	media_engine_defer(e, defer_request, NULL);
+	media_engine_defer(e, defer_request, NULL, NULL);
 	CHECK(media_session_alloc(e, MEDIA_SIDE_ENTERPRISE, MEDIA_SIDE_TRUNK,
 				  &q, &s2) == 0);
 	CHECK(media_session_port(s2, MEDIA_LEG_A) == a);
@@ -1089,7 +1097,7 @@ int t_pool_stray(void)
 			 MEDIA_DIR_SENDRECV) == 0);
 	CHECK(remote_set(s2, MEDIA_LEG_B, "127.0.0.1", &q,
 			 MEDIA_DIR_SENDRECV) == 0);
-	media_engine_defer(e, NULL, NULL); /* flushes */
+	media_engine_defer(e, NULL, NULL, NULL); /* flushes */
 	/* Its own peer's packet is the first B sees: nothing stale. */
 	rtp_make(out, sizeof(out), 0, 7);
 	CHECK(udp_send(q.rtp[MEDIA_LEG_A], "127.0.0.1", a, out, sizeof(out)) ==
@@ -1117,20 +1125,25 @@ int t_pool_stray(void)
 	return 0;
 }
 
-/* Flush until the engine holds no session (2 ms steps, bounded); false
+/* Flush until the engine holds want sessions (2 ms steps, bounded); false
  * also when the event fd became readable meanwhile. */
-static bool reap_wait(struct media_engine *e)
+static bool reap_wait_n(struct media_engine *e, unsigned want)
 {
 	struct pollfd p = { .fd = media_engine_fd(e), .events = POLLIN };
 	uint64_t end = ms_now() + WAIT_MS;
 
-	while (media_engine_sessions(e)) {
+	while (media_engine_sessions(e) != want) {
 		if (poll(&p, 1, 0) != 0 || ms_now() > end)
 			return false;
 		poll(NULL, 0, 2);
 		media_engine_flush(e);
 	}
 	return poll(&p, 1, 0) == 0;
+}
+
+static bool reap_wait(struct media_engine *e)
+{
+	return reap_wait_n(e, 0);
 }
 
 /* A session on e with both legs' peers p, sendrecv. */
@@ -1147,9 +1160,10 @@ static int call_new(struct media_engine *e, const struct peers *p,
 }
 
 /*
- * Commands that only a packet can show (CREATE on pairs already in the
- * thread's epoll set, REMOTE, DIR) wake no media thread: no flush is
- * requested for them, and still the next packet sees every one of them.
+ * Commands that only a packet can show (CREATE, on cold pairs as on warm
+ * ones, REMOTE, DIR) wake no media thread: no flush is requested for
+ * them, and still the next packet sees every one of them. In trunkd's
+ * mode (a late hook) DESTROY asks only for the late flush.
  */
 int t_lazy_commands(void)
 {
@@ -1161,14 +1175,19 @@ int t_lazy_commands(void)
 
 	CHECK(peers_open(&p, "127.0.0.1") == 0);
 	CHECK(engine_new("127.0.0.1", 2, 0, &e) == 0); /* one session */
-	/* First use: cold pairs, bound now, CREATE needs a wake-up. */
+	defer_requests = late_requests = 0;
+	media_engine_defer(e, defer_request, defer_late, NULL);
+	/* First use: cold pairs, bound now (and put in the epoll set). */
 	CHECK(call_new(e, &p, &s) == 0);
+	CHECK(defer_requests == 0);
 	CHECK(relay_one(s, "127.0.0.1", &p, MEDIA_LEG_A, 1) == 0);
+	CHECK(media_engine_dispatch(e) == 1); /* FIRST_PACKET A */
 	media_session_free(s);
-	CHECK(sessions_wait(e, 0));
+	CHECK(defer_requests == 0 && late_requests == 1);
+	media_engine_flush(e); /* the late flush, which asks for one more */
+	CHECK(late_requests == 2);
+	CHECK(reap_wait(e));
 
-	defer_requests = 0;
-	media_engine_defer(e, defer_request, NULL);
 	CHECK(call_new(e, &p, &s) == 0); /* the same pairs, warm */
 	CHECK(defer_requests == 0);
 	CHECK(relay_one(s, "127.0.0.1", &p, MEDIA_LEG_A, 2) == 0);
@@ -1185,15 +1204,16 @@ int t_lazy_commands(void)
 	CHECK(udp_recv(p.rtp[MEDIA_LEG_B], in, sizeof(in), NULL, 100) < 0);
 	media_session_get_stats(s, MEDIA_LEG_A, &st);
 	CHECK(st.rtp_in_packets == 2 && st.drop_hold == 1);
-	/* Freeing wakes (ports go back): one request. */
+	/* Freeing wakes nobody either: the late flush does. */
 	CHECK(media_engine_dispatch(e) == 2); /* FIRST_PACKET A and B */
 	media_session_free(s);
-	CHECK(defer_requests == 1);
+	CHECK(defer_requests == 0 && late_requests == 3);
 	media_engine_flush(e);
 	/* The session's memory is freed by a later flush, without a
 	 * wake-up of ours (the event fd stays quiet). */
 	CHECK(reap_wait(e));
-	media_engine_defer(e, NULL, NULL);
+	CHECK(defer_requests == 0);
+	media_engine_defer(e, NULL, NULL, NULL);
 	CHECK(media_engine_sessions(e) == 0);
 	media_engine_free(e);
 	peers_close(&p);
@@ -1230,12 +1250,13 @@ static int burst_send(const struct peers *p, uint16_t port, unsigned n)
 }
 
 /*
- * A burst already waiting in a socket when its thread first looks at it
- * (a cold pair joins the thread's epoll set at CREATE, deferred here
- * until the burst is queued): every datagram is relayed, in order, with
- * no later packet to announce the rest. An edge-triggered socket is
- * reported once, so it must be read until empty, or re-armed when it
- * yields after MEDIA_ROUNDS batches.
+ * A burst at a new session's socket, sent at once (its cold pair is in
+ * the thread's epoll set since it was bound; the first datagram wakes the
+ * thread, which runs the session's lazy CREATE before it reads): every
+ * datagram is relayed, in order, with no later packet to announce the
+ * rest. An edge-triggered socket is reported once per arrival, so it must
+ * be read until empty, or re-armed when it yields after MEDIA_ROUNDS
+ * batches.
  */
 int t_burst(void)
 {
@@ -1251,11 +1272,9 @@ int t_burst(void)
 	CHECK(engine_new("127.0.0.1", 2 * BURST_KINDS, 0, &e) == 0);
 	for (k = 0; k < BURST_KINDS; k++) {
 		n = burst_sizes[k];
-		media_engine_defer(e, defer_request, NULL);
 		CHECK(call_new(e, &p, &s) == 0);
 		CHECK(burst_send(&p, media_session_port(s, MEDIA_LEG_A), n) ==
 		      0);
-		media_engine_defer(e, NULL, NULL); /* flushes: CREATE */
 		for (i = 0; i < n; i++) {
 			CHECK(udp_recv(p.rtp[MEDIA_LEG_B], in, sizeof(in), NULL,
 				       WAIT_MS) == 20);
@@ -1275,10 +1294,10 @@ int t_burst(void)
 }
 
 /*
- * The same on an idle socket: a session freed in the wake-up of its
- * CREATE leaves its pairs warm in the thread's epoll set with a burst
- * waiting on A's RTP socket; all of it is dropped and counted, nothing
- * relayed.
+ * The same on an idle socket: a burst at a session freed before its
+ * thread ran anything of it (trunkd's lazy DESTROY: only a packet or the
+ * late flush wakes the thread) wakes the thread, which runs CREATE and
+ * DESTROY first; all of it is dropped and counted, nothing relayed.
  */
 int t_stray_burst(void)
 {
@@ -1289,14 +1308,100 @@ int t_stray_burst(void)
 
 	CHECK(peers_open(&p, "127.0.0.1") == 0);
 	CHECK(engine_new("127.0.0.1", 2, 0, &e) == 0);
-	media_engine_defer(e, defer_request, NULL);
+	media_engine_defer(e, defer_request, defer_late, NULL);
 	CHECK(call_new(e, &p, &s) == 0);
-	CHECK(burst_send(&p, media_session_port(s, MEDIA_LEG_A), n) == 0);
 	media_session_free(s);
-	media_engine_defer(e, NULL, NULL); /* CREATE and DESTROY, one wake */
+	CHECK(burst_send(&p, media_session_port(s, MEDIA_LEG_A), n) == 0);
+	CHECK(stray_wait(e, n));
+	media_engine_defer(e, NULL, NULL, NULL); /* flushes */
 	CHECK(sessions_wait(e, 0));
 	CHECK(stray_wait(e, n));
 	CHECK(udp_empty(p.rtp[MEDIA_LEG_B]));
+	media_engine_free(e);
+	peers_close(&p);
+	return 0;
+}
+
+/* Poll until the engine's pool holds want free pairs (2 ms steps,
+ * bounded). */
+static bool ports_wait(struct media_engine *e, unsigned want)
+{
+	uint64_t end = ms_now() + WAIT_MS;
+
+	while (media_engine_ports_free(e) != want) {
+		if (ms_now() > end)
+			return false;
+		poll(NULL, 0, 2);
+	}
+	return true;
+}
+
+/*
+ * trunkd's defer mode (a late hook): media_session_free() wakes no media
+ * thread. A packet that reaches the freed session's ports is never
+ * relayed (it wakes the thread, which runs the DESTROY before it reads);
+ * otherwise the pairs come back at the late flush, or when
+ * MEDIA_DESTROY_BATCH DESTROYs wait for one thread (then a flush is asked
+ * for). Sessions go round robin over the 2 threads, from thread 0.
+ */
+int t_lazy_destroy(void)
+{
+	enum { N = 2 * MEDIA_DESTROY_BATCH + 6 };
+	static struct media_session *s[N];
+	unsigned char out[172];
+	struct media_engine *e;
+	struct peers p;
+	unsigned i, last;
+
+	CHECK(peers_open(&p, "127.0.0.1") == 0);
+	CHECK(engine_new("127.0.0.1", 2 * N + 2, 0, &e) == 0);
+	defer_requests = late_requests = 0;
+	media_engine_defer(e, defer_request, defer_late, NULL);
+	for (i = 0; i < N; i++)
+		CHECK(call_new(e, &p, &s[i]) == 0);
+	CHECK(media_engine_ports_free(e) == 2);
+	CHECK(defer_requests == 0 && late_requests == 0);
+
+	/* A packet after the free: dropped, and it brought the pairs back. */
+	media_session_free(s[0]);
+	CHECK(defer_requests == 0 && late_requests == 1);
+	rtp_make(out, sizeof(out), 0, 1);
+	CHECK(udp_send(p.rtp[MEDIA_LEG_A], "127.0.0.1",
+		       media_session_port(s[0], MEDIA_LEG_A), out,
+		       sizeof(out)) == 0);
+	CHECK(stray_wait(e, 1));
+	CHECK(ports_wait(e, 4));
+	CHECK(udp_empty(p.rtp[MEDIA_LEG_B]) && udp_empty(p.rtcp[MEDIA_LEG_B]));
+
+	/* Two frees on both threads: nobody runs them (no packet, no
+	 * timer: rtp_timeout 0) until the late flush, asked for once. */
+	media_session_free(s[1]);
+	media_session_free(s[2]);
+	CHECK(defer_requests == 0 && late_requests == 1);
+	CHECK(media_engine_ports_free(e) == 4);
+	media_engine_flush(e);
+	CHECK(late_requests == 2); /* the next one frees their memory */
+	CHECK(ports_wait(e, 8));
+	CHECK(reap_wait_n(e, N - 3));
+
+	/* A batch: the MEDIA_DESTROY_BATCH-th DESTROY queued for one thread
+	 * (thread 1: s[3], s[5], ...) asks for a flush. */
+	last = 3 + 2 * (MEDIA_DESTROY_BATCH - 1);
+	for (i = 3; i < last; i++)
+		media_session_free(s[i]);
+	CHECK(defer_requests == 0 && late_requests == 3);
+	CHECK(media_engine_ports_free(e) == 8);
+	media_session_free(s[last]);
+	CHECK(defer_requests == 1);
+	media_engine_flush(e); /* as trunkd's zero-delay timer */
+	CHECK(ports_wait(e, 8 + 2 * (last - 2)));
+
+	/* Leaving defer mode runs what waits. */
+	for (i = last + 1; i < N; i++)
+		media_session_free(s[i]);
+	media_engine_defer(e, NULL, NULL, NULL);
+	CHECK(ports_wait(e, 2 * N + 2));
+	CHECK(sessions_wait(e, 0));
 	media_engine_free(e);
 	peers_close(&p);
 	return 0;
