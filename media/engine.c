@@ -130,10 +130,10 @@ void media_engine_defer(struct media_engine *e, void (*request)(void *arg),
 	e->defer_arg = arg;
 	e->late_requested = false;
 	pthread_mutex_lock(&e->ev_lock);
-	atomic_store_explicit(&e->lazy_reap, request != NULL,
+	atomic_store_explicit(&e->quiet_events, request != NULL,
 			      memory_order_relaxed);
 	/* Leaving defer mode: what waits without a wake-up gets one (a post
-	 * after this sees lazy_reap off: the lock orders them). */
+	 * after this sees quiet_events off: the lock orders them). */
 	signal = !request && e->ev_head && !e->ev_signalled;
 	e->ev_signalled |= signal;
 	pthread_mutex_unlock(&e->ev_lock);
@@ -141,28 +141,134 @@ void media_engine_defer(struct media_engine *e, void (*request)(void *arg),
 		media_fd_signal(e->ev_fd);
 }
 
-/* Free the destroyed sessions at the head of the event queue (the
- * DESTROYED nodes that need no wake-up of ours in defer mode). Only a
- * prefix: a session's other events come before its DESTROYED, and they
- * wait for dispatch. */
-static void media_engine_reap(struct media_engine *e)
+/* Events that need no wake-up of the signalling thread in defer mode: a
+ * DESTROYED (its memory), a FIRST_PACKET (trunkd only logs it). */
+static bool media_event_quiet(enum media_event_kind kind)
 {
-	struct media_session *dead[MEDIA_REAP_BATCH];
-	struct media_event_node *n;
-	unsigned k = 0, i;
+	return kind != MEDIA_EV_RTP_TIMEOUT;
+}
+
+/*
+ * One eventfd write per dispatch at most (ev_signalled). In defer mode a
+ * quiet event wakes nobody until MEDIA_REAP_BATCH events wait: the
+ * signalling thread handles them in media_engine_flush(), which runs
+ * after every wake-up of a media thread for DESTROYs (their batch, or the
+ * late flush, which asks for one more), so a destroyed session's memory
+ * waits at most for the next flush, about MEDIA_LATE_FLUSH_MS, or for
+ * that many others (its ports are back in the pool already), and a
+ * FIRST_PACKET for the next call's end, or a dispatch.
+ */
+void media_event_post(struct media_engine *e, struct media_event_node *node)
+{
+	bool signal = false;
 
 	pthread_mutex_lock(&e->ev_lock);
-	while (k < MEDIA_REAP_BATCH && (n = e->ev_head) &&
-	       n->kind == MEDIA_EV_DESTROYED) {
+	if (!node->queued) {
+		node->queued = true;
+		node->next = NULL;
+		if (e->ev_tail)
+			e->ev_tail->next = node;
+		else
+			e->ev_head = node;
+		e->ev_tail = node;
+		e->ev_len++;
+		signal = !e->ev_signalled &&
+			 (!media_event_quiet(node->kind) ||
+			  !atomic_load_explicit(&e->quiet_events,
+						memory_order_relaxed) ||
+			  e->ev_len >= MEDIA_REAP_BATCH);
+		e->ev_signalled |= signal;
+	}
+	pthread_mutex_unlock(&e->ev_lock);
+	if (signal)
+		media_fd_signal(e->ev_fd);
+}
+
+/* Take up to max events off the queue (quiet: up to the first that is
+ * not), copied (a node may be queued again by its media thread as soon as
+ * the lock is released). */
+static unsigned media_event_take(struct media_engine *e,
+				 struct media_event_node *out, unsigned max,
+				 bool quiet)
+{
+	struct media_event_node *n;
+	unsigned i = 0;
+
+	pthread_mutex_lock(&e->ev_lock);
+	while (i < max && (n = e->ev_head) &&
+	       (!quiet || media_event_quiet(n->kind))) {
 		e->ev_head = n->next;
 		if (!e->ev_head)
 			e->ev_tail = NULL;
+		n->queued = false;
 		e->ev_len--;
-		dead[k++] = n->session;
+		out[i++] = *n;
 	}
 	pthread_mutex_unlock(&e->ev_lock);
-	for (i = 0; i < k; i++)
-		media_session_release(dead[i]);
+	return i;
+}
+
+static void media_event_deliver(struct media_engine *e,
+				const struct media_event_node *n)
+{
+	struct media_event ev = {
+		.session = n->session,
+		.session_arg = n->session->arg,
+		.leg = n->leg,
+	};
+
+	ev.type = n->kind == MEDIA_EV_FIRST_PACKET ? MEDIA_EVENT_FIRST_PACKET
+						   : MEDIA_EVENT_RTP_TIMEOUT;
+	if (n->kind == MEDIA_EV_FIRST_PACKET)
+		media_addr_format(&n->src, ev.src, sizeof(ev.src));
+	e->handler(&ev, e->arg);
+}
+
+/* Events of a session come before its DESTROYED (one producer per
+ * session, FIFO), so the memory is still there when they are looked at.
+ * 1: delivered. */
+static unsigned media_event_handle(struct media_engine *e,
+				   const struct media_event_node *n)
+{
+	if (n->kind == MEDIA_EV_DESTROYED) {
+		media_session_release(n->session);
+		return 0;
+	}
+	if (n->session->freed)
+		return 0;
+	media_event_deliver(e, n);
+	return 1;
+}
+
+unsigned media_engine_dispatch(struct media_engine *e)
+{
+	struct media_event_node batch[32];
+	unsigned n, i, delivered = 0;
+
+	/* Drained before the flag is cleared: a post in between finds it
+	 * set (no write), and its node is taken below. */
+	media_fd_drain(e->ev_fd);
+	pthread_mutex_lock(&e->ev_lock);
+	e->ev_signalled = false;
+	pthread_mutex_unlock(&e->ev_lock);
+	while ((n = media_event_take(e, batch, 32, false)) > 0)
+		for (i = 0; i < n; i++)
+			delivered += media_event_handle(e, &batch[i]);
+	return delivered;
+}
+
+/* Handle the quiet events at the head of the event queue (those that
+ * need no wake-up of ours in defer mode): free the destroyed sessions,
+ * deliver FIRST_PACKET. Only a prefix: the order of a session's events
+ * is kept, and an RTP_TIMEOUT has woken us for dispatch already. */
+static void media_engine_reap(struct media_engine *e)
+{
+	struct media_event_node batch[MEDIA_REAP_BATCH];
+	unsigned n, i;
+
+	n = media_event_take(e, batch, MEDIA_REAP_BATCH, true);
+	for (i = 0; i < n; i++)
+		media_event_handle(e, &batch[i]);
 }
 
 /* Wakes every thread with commands that wait for a wake-up, lazy DESTROYs
@@ -192,105 +298,6 @@ void media_engine_flush(struct media_engine *e)
 		e->late_requested = true;
 		e->defer_late(e->defer_arg);
 	}
-}
-
-/*
- * One eventfd write per dispatch at most (ev_signalled). In defer mode a
- * DESTROYED wakes nobody until MEDIA_REAP_BATCH of them wait: the
- * signalling thread frees them in media_engine_flush(), which runs after
- * every wake-up of a media thread for DESTROYs (their batch, or the late
- * flush, which asks for one more), so a destroyed session's memory waits
- * at most for the next flush, about MEDIA_LATE_FLUSH_MS, or for that
- * many others (its ports are back in the pool already).
- */
-void media_event_post(struct media_engine *e, struct media_event_node *node)
-{
-	bool signal = false;
-
-	pthread_mutex_lock(&e->ev_lock);
-	if (!node->queued) {
-		node->queued = true;
-		node->next = NULL;
-		if (e->ev_tail)
-			e->ev_tail->next = node;
-		else
-			e->ev_head = node;
-		e->ev_tail = node;
-		e->ev_len++;
-		signal = !e->ev_signalled &&
-			 (node->kind != MEDIA_EV_DESTROYED ||
-			  !atomic_load_explicit(&e->lazy_reap,
-						memory_order_relaxed) ||
-			  e->ev_len >= MEDIA_REAP_BATCH);
-		e->ev_signalled |= signal;
-	}
-	pthread_mutex_unlock(&e->ev_lock);
-	if (signal)
-		media_fd_signal(e->ev_fd);
-}
-
-/* Take up to max events off the queue, copied (a node may be queued
- * again by its media thread as soon as the lock is released). */
-static unsigned media_event_take(struct media_engine *e,
-				 struct media_event_node *out, unsigned max)
-{
-	struct media_event_node *n;
-	unsigned i = 0;
-
-	pthread_mutex_lock(&e->ev_lock);
-	while (i < max && (n = e->ev_head)) {
-		e->ev_head = n->next;
-		if (!e->ev_head)
-			e->ev_tail = NULL;
-		n->queued = false;
-		e->ev_len--;
-		out[i++] = *n;
-	}
-	pthread_mutex_unlock(&e->ev_lock);
-	return i;
-}
-
-static void media_event_deliver(struct media_engine *e,
-				const struct media_event_node *n)
-{
-	struct media_event ev = {
-		.session = n->session,
-		.session_arg = n->session->arg,
-		.leg = n->leg,
-	};
-
-	ev.type = n->kind == MEDIA_EV_FIRST_PACKET ? MEDIA_EVENT_FIRST_PACKET
-						   : MEDIA_EVENT_RTP_TIMEOUT;
-	if (n->kind == MEDIA_EV_FIRST_PACKET)
-		media_addr_format(&n->src, ev.src, sizeof(ev.src));
-	e->handler(&ev, e->arg);
-}
-
-unsigned media_engine_dispatch(struct media_engine *e)
-{
-	struct media_event_node batch[32];
-	unsigned n, i, delivered = 0;
-
-	/* Drained before the flag is cleared: a post in between finds it
-	 * set (no write), and its node is taken below. */
-	media_fd_drain(e->ev_fd);
-	pthread_mutex_lock(&e->ev_lock);
-	e->ev_signalled = false;
-	pthread_mutex_unlock(&e->ev_lock);
-	while ((n = media_event_take(e, batch, 32)) > 0) {
-		for (i = 0; i < n; i++) {
-			/* Events of a session come before its DESTROYED
-			 * (one producer per session, FIFO), so the memory
-			 * is still there when they are looked at. */
-			if (batch[i].kind == MEDIA_EV_DESTROYED) {
-				media_session_release(batch[i].session);
-			} else if (!batch[i].session->freed) {
-				media_event_deliver(e, &batch[i]);
-				delivered++;
-			}
-		}
-	}
-	return delivered;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -595,7 +602,7 @@ void media_engine_free(struct media_engine *e)
 	/* The threads are gone: what is queued is ours. Sessions destroyed
 	 * but not dispatched go first (the nodes of live ones are in their
 	 * memory), then the live ones. */
-	while (media_event_take(e, &n, 1))
+	while (media_event_take(e, &n, 1, false))
 		if (n.kind == MEDIA_EV_DESTROYED)
 			media_session_release(n.session);
 	for (i = 0; e->threads && i < e->nthreads; i++)

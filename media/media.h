@@ -118,7 +118,8 @@ struct media_event {
 };
 
 /*
- * Called by media_engine_dispatch() on its thread, once per event. The
+ * Called by media_engine_dispatch() on its thread, once per event (in
+ * defer mode also by media_engine_flush(): FIRST_PACKET). The
  * handler may call any media_session_*() function, including
  * media_session_free() of the event's session (not media_engine_free());
  * no event of a session is delivered after media_session_free() of it
@@ -181,6 +182,12 @@ unsigned media_engine_dispatch(struct media_engine *engine);
  * packet that reaches a freed session's ports meanwhile is dropped (the
  * DESTROY runs before it is read); its ports return to the pool that
  * much later.
+ *
+ * In defer mode FIRST_PACKET wakes nobody either (the event fd stays
+ * quiet until 64 events wait or another event comes):
+ * media_engine_flush() delivers the FIRST_PACKET events and frees the
+ * destroyed sessions that wait at the head of the queue, as does
+ * media_engine_dispatch() with all of them.
  */
 #define MEDIA_LATE_FLUSH_MS 100
 void media_engine_defer(struct media_engine *engine, void (*request)(void *arg),

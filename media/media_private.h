@@ -293,9 +293,10 @@ struct media_engine {
 	int ev_fd;
 	pthread_mutex_t ev_lock;
 	struct media_event_node *ev_head, *ev_tail;
-	unsigned ev_len;       /* under ev_lock */
-	bool ev_signalled;     /* under ev_lock: ev_fd written, not drained */
-	atomic_bool lazy_reap; /* defer mode: DESTROYED wakes nobody */
+	unsigned ev_len;   /* under ev_lock */
+	bool ev_signalled; /* under ev_lock: ev_fd written, not drained */
+	atomic_bool quiet_events; /* defer mode: DESTROYED and FIRST_PACKET
+				     wake nobody (engine.c) */
 };
 
 /* engine.c */

@@ -175,7 +175,7 @@ static ssize_t udp_recv(int fd, void *buf, size_t len, uint16_t *src_port,
 	return n;
 }
 
-/* Is nothing waiting on fd right now? */
+/* Is nothing waiting on fd (a socket, the event fd) right now? */
 static bool udp_empty(int fd)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -1181,7 +1181,11 @@ int t_lazy_commands(void)
 	CHECK(call_new(e, &p, &s) == 0);
 	CHECK(defer_requests == 0);
 	CHECK(relay_one(s, "127.0.0.1", &p, MEDIA_LEG_A, 1) == 0);
-	CHECK(media_engine_dispatch(e) == 1); /* FIRST_PACKET A */
+	/* FIRST_PACKET A waits quietly: a flush delivers it. */
+	CHECK(udp_empty(media_engine_fd(e)) && evlog.n == 0);
+	media_engine_flush(e);
+	CHECK(evlog.n == 1 && evlog.ev[0].type == MEDIA_EVENT_FIRST_PACKET &&
+	      evlog.ev[0].leg == MEDIA_LEG_A && evlog.ev[0].session == s);
 	media_session_free(s);
 	CHECK(defer_requests == 0 && late_requests == 1);
 	media_engine_flush(e); /* the late flush, which asks for one more */
@@ -1205,6 +1209,7 @@ int t_lazy_commands(void)
 	media_session_get_stats(s, MEDIA_LEG_A, &st);
 	CHECK(st.rtp_in_packets == 2 && st.drop_hold == 1);
 	/* Freeing wakes nobody either: the late flush does. */
+	CHECK(udp_empty(media_engine_fd(e)));
 	CHECK(media_engine_dispatch(e) == 2); /* FIRST_PACKET A and B */
 	media_session_free(s);
 	CHECK(defer_requests == 0 && late_requests == 3);
