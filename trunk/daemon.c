@@ -779,8 +779,8 @@ int trunk_daemon_run(const struct trunk_daemon_opts *opts)
 			     "Sofia's UDP receive/send not interposed: two "
 			     "more system calls per datagram (link trunkd "
 			     "with --export-dynamic-symbol=su_getmsgsize, "
-			     "su_soerror, su_vsend, tport_recv_dgram, "
-			     "tport_send_dgram)");
+			     "su_vrecv, su_soerror, su_vsend, "
+			     "tport_recv_dgram, tport_send_dgram)");
 		su_root_run(gw.root);
 		LOGI(SUBSYS, NULL, "stopped");
 	} else {

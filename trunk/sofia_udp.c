@@ -34,10 +34,12 @@
  *
  * Elsewhere (TCP, TLS, Sofia's other users of these functions) all four
  * are Sofia's own. trunk_sofia_udp_check() tells whether they are
- * interposed.
+ * interposed; when su_vrecv() is not (stun.c's), nothing is read ahead.
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -55,32 +57,83 @@ typedef issize_t vsend_f(su_socket_t s, su_iovec_t const iov[], isize_t len,
 			 int flags, su_sockaddr_t const *su, socklen_t sulen);
 
 /* The datagram read ahead by su_getmsgsize(), per thread (each thread
- * running a Sofia reactor has its own). */
+ * running a Sofia reactor has its own). All zero at a thread's start, so
+ * that it costs a thread only its .tbss share (a few hundred bytes, no
+ * initialised image to copy): the 64 KB buffer is malloc'd at the
+ * thread's first receive scope (the reactor threads only) and kept. */
 static _Thread_local struct {
 	int scope;  /* TRUNK_UDP_RECV / TRUNK_UDP_SEND, or 0 */
-	int fd;	    /* the socket the stash came from, -1: none */
+	bool held;  /* a stash from fd (len 0: none was left) */
+	int fd;	    /* the socket the stash came from */
 	size_t len; /* 0: nothing was left (su_vrecv() says EAGAIN) */
 	struct sockaddr_storage from;
 	socklen_t fromlen;
 	bool stamped; /* the kernel's receive time of the stash */
 	struct timespec stamp;
-	int taken_fd; /* the socket of the last datagram taken, -1: none */
-	struct timespec taken_stamp; /* its receive time, if stamped */
-	unsigned char buf[65536];    /* the largest UDP payload fits */
-} udp = { .fd = -1, .taken_fd = -1 };
+	bool taken;   /* taken_fd's last datagram taken had a time */
+	int taken_fd; /* the socket of the last datagram taken */
+	struct timespec taken_stamp; /* its receive time */
+	unsigned char *buf;	     /* UDP_BUF bytes, or NULL: not yet */
+} udp;
 
+enum { UDP_BUF = 65536 }; /* the largest UDP payload fits */
+
+static pthread_key_t udp_key;
+static pthread_once_t udp_key_once = PTHREAD_ONCE_INIT;
+
+static void udp_key_make(void)
+{
+	(void)pthread_key_create(&udp_key, free); /* at a thread's exit */
+}
+
+/* This thread's buffer, malloc'd once; NULL when out of memory. */
+static unsigned char *udp_buf(void)
+{
+	if (!udp.buf) {
+		udp.buf = malloc(UDP_BUF);
+		if (udp.buf) {
+			(void)pthread_once(&udp_key_once, udp_key_make);
+			(void)pthread_setspecific(udp_key, udp.buf);
+		}
+	}
+	return udp.buf;
+}
+
+/* libsofia-sip-ua's definition of name, looked up once (any thread finds
+ * the same, as sofia_home.c). */
 static void *sofia_sym(void **cache, const char *name)
 {
-	if (!*cache)
-		*cache = dlsym(RTLD_NEXT, name);
-	return *cache;
+	void *sym = __atomic_load_n(cache, __ATOMIC_RELAXED);
+
+	if (!sym) {
+		sym = dlsym(RTLD_NEXT, name);
+		__atomic_store_n(cache, sym, __ATOMIC_RELAXED);
+	}
+	return sym;
+}
+
+/* Whether su_vrecv() is stun.c's, which takes the datagram read ahead:
+ * else Sofia's own would read the next one and every other datagram be
+ * lost, so su_getmsgsize() stays Sofia's (trunk_sofia_udp_check() then
+ * fails, daemon.c warns). Looked up once. */
+static bool read_ahead(void)
+{
+	static int known; /* 0: not yet, 1: ours, -1: Sofia's */
+	int v = __atomic_load_n(&known, __ATOMIC_RELAXED);
+
+	if (!v) {
+		v = dlsym(RTLD_DEFAULT, "su_vrecv") == (void *)su_vrecv ? 1
+									: -1;
+		__atomic_store_n(&known, v, __ATOMIC_RELAXED);
+	}
+	return v > 0;
 }
 
 void trunk_sofia_udp_scope(int scope)
 {
 	udp.scope = scope;
 	if (!scope)
-		udp.fd = -1; /* not taken: dropped */
+		udp.held = false; /* not taken: dropped */
 }
 
 int tport_recv_dgram(tport_t *self)
@@ -119,7 +172,7 @@ ssize_t tport_send_dgram(tport_t const *self, msg_t *msg, msg_iovec_t iov[],
 issize_t su_getmsgsize(su_socket_t s)
 {
 	static void *sofia;
-	struct iovec v = { udp.buf, sizeof(udp.buf) };
+	struct iovec v = { NULL, UDP_BUF };
 	union {
 		char buf[CMSG_SPACE(sizeof(struct timespec))];
 		struct cmsghdr align;
@@ -129,7 +182,7 @@ issize_t su_getmsgsize(su_socket_t s)
 	ssize_t n;
 	int one = 1;
 
-	if (udp.scope != TRUNK_UDP_RECV) {
+	if (udp.scope != TRUNK_UDP_RECV || !read_ahead()) {
 		getmsgsize_f *f =
 			(getmsgsize_f *)sofia_sym(&sofia, "su_getmsgsize");
 
@@ -139,9 +192,14 @@ issize_t su_getmsgsize(su_socket_t s)
 		}
 		return f(s);
 	}
-	if (udp.fd == s)
+	if (udp.held && udp.fd == s)
 		return (issize_t)udp.len;
-	udp.fd = -1;
+	udp.held = false;
+	v.iov_base = udp_buf();
+	if (!v.iov_base) {
+		errno = ENOMEM;
+		return -1;
+	}
 	do {
 		mh.msg_name = &udp.from;
 		mh.msg_namelen = sizeof(udp.from);
@@ -157,12 +215,14 @@ issize_t su_getmsgsize(su_socket_t s)
 		 * log at its level 1 for each one, a log line per empty
 		 * datagram anyone can send. Sofia gets a size, then
 		 * su_vrecv() says EAGAIN, which it takes quietly. */
+		udp.held = true;
 		udp.fd = s;
 		udp.len = 0;
 		return 1;
 	}
 	if (n < 0)
 		return -1;
+	udp.held = true;
 	udp.fd = s;
 	udp.len = (size_t)n;
 	udp.fromlen = mh.msg_namelen;
@@ -187,13 +247,13 @@ issize_t trunk_sofia_udp_take(su_socket_t s, su_iovec_t iov[], isize_t len,
 	size_t got = 0, k;
 	isize_t i;
 
-	if (udp.scope != TRUNK_UDP_RECV || udp.fd != s) {
-		udp.taken_fd = -1; /* su_vrecv() reads it: no time */
+	if (udp.scope != TRUNK_UDP_RECV || !udp.held || udp.fd != s) {
+		udp.taken = false; /* su_vrecv() reads it: no time */
 		return -2;
 	}
 	if (!udp.len) {
-		udp.fd = -1;
-		udp.taken_fd = -1;
+		udp.held = false;
+		udp.taken = false;
 		errno = EAGAIN;
 		return -1;
 	}
@@ -209,15 +269,16 @@ issize_t trunk_sofia_udp_take(su_socket_t s, su_iovec_t iov[], isize_t len,
 		memcpy(su, &udp.from, k);
 		*sulen = udp.fromlen;
 	}
-	udp.fd = -1;
-	udp.taken_fd = udp.stamped ? s : -1;
+	udp.held = false;
+	udp.taken = udp.stamped;
+	udp.taken_fd = s;
 	udp.taken_stamp = udp.stamp;
 	return (issize_t)got; /* as recvmsg(): what fitted */
 }
 
 bool trunk_sofia_udp_stamp(int fd, struct timespec *ts)
 {
-	if (fd < 0 || udp.taken_fd != fd)
+	if (fd < 0 || !udp.taken || udp.taken_fd != fd)
 		return false;
 	*ts = udp.taken_stamp;
 	return true;
@@ -253,7 +314,10 @@ issize_t su_vsend(su_socket_t s, su_iovec_t const iov[], isize_t len, int flags,
 
 bool trunk_sofia_udp_check(void)
 {
+	/* su_vrecv() (stun.c) takes what su_getmsgsize() read ahead:
+	 * without it every other datagram would be lost. */
 	return dlsym(RTLD_DEFAULT, "su_getmsgsize") == (void *)su_getmsgsize &&
+	       read_ahead() &&
 	       dlsym(RTLD_DEFAULT, "tport_recv_dgram") ==
 		       (void *)tport_recv_dgram &&
 	       dlsym(RTLD_DEFAULT, "tport_send_dgram") ==
