@@ -1411,3 +1411,76 @@ int t_lazy_destroy(void)
 	peers_close(&p);
 	return 0;
 }
+
+/* One RTP packet (seq) from leg from's peer to s's port of that leg. */
+static int rtp_send(struct media_session *s, const struct peers *p,
+		    enum media_leg from, unsigned seq)
+{
+	unsigned char out[172];
+
+	rtp_make(out, sizeof(out), 0, seq);
+	CHECK(udp_send(p->rtp[from], "127.0.0.1", media_session_port(s, from),
+		       out, sizeof(out)) == 0);
+	return 0;
+}
+
+/*
+ * A leg's REMOTE and DIR commands use its own node once the media thread
+ * ran the last one, a malloc'd one while that still waits (nothing wakes
+ * the thread for them): either way they run in order, the last one wins.
+ */
+int t_cmd_nodes(void)
+{
+	struct media_endpoint *b;
+	struct media_session *s;
+	struct media_engine *e;
+	struct peers p, q;
+	unsigned char pkt[172];
+
+	CHECK(peers_open(&p, "127.0.0.1") == 0);
+	CHECK(peers_open(&q, "127.0.0.1") == 0);
+	CHECK(engine_new("127.0.0.1", 2, 0, &e) == 0);
+	CHECK(call_new(e, &p, &s) == 0);
+	b = &s->ep[MEDIA_LEG_B];
+	/* Both legs' first REMOTE wait in their own nodes: B's next one
+	 * (to q) is malloc'd, a hold of B takes B's own DIR node and the
+	 * resume after it a malloc'd one. */
+	CHECK(atomic_load(&b->remote_busy) && b->cmd_remote.cmd.embedded);
+	CHECK(!atomic_load(&b->dir_busy));
+	CHECK(remote_set(s, MEDIA_LEG_B, "127.0.0.1", &q, MEDIA_DIR_SENDRECV) ==
+	      0);
+	CHECK(media_session_set_dir(s, MEDIA_LEG_B, MEDIA_DIR_INACTIVE) == 0);
+	CHECK(atomic_load(&b->dir_busy));
+	CHECK(media_session_set_dir(s, MEDIA_LEG_B, MEDIA_DIR_RECVONLY) == 0);
+	/* The packet runs them all, in order: B receives, at q. */
+	CHECK(rtp_send(s, &p, MEDIA_LEG_A, 1) == 0);
+	CHECK(udp_recv(q.rtp[MEDIA_LEG_B], pkt, sizeof(pkt), NULL, WAIT_MS) ==
+	      (ssize_t)sizeof(pkt));
+	CHECK(udp_empty(p.rtp[MEDIA_LEG_B]));
+	CHECK(!atomic_load(&b->remote_busy) && !atomic_load(&b->dir_busy));
+	/* Done with: B's own nodes again (back to p, then a hold). */
+	CHECK(remote_set(s, MEDIA_LEG_B, "127.0.0.1", &p, MEDIA_DIR_SENDRECV) ==
+	      0);
+	CHECK(atomic_load(&b->remote_busy));
+	CHECK(relay_one(s, "127.0.0.1", &p, MEDIA_LEG_A, 2) == 0);
+	CHECK(media_session_set_dir(s, MEDIA_LEG_B, MEDIA_DIR_SENDONLY) == 0);
+	CHECK(atomic_load(&b->dir_busy));
+	CHECK(rtp_send(s, &p, MEDIA_LEG_A, 3) == 0);
+	CHECK(stat_wait(s, MEDIA_LEG_A, STAT_OFF(drop_hold), 1));
+	CHECK(udp_empty(p.rtp[MEDIA_LEG_B]) && udp_empty(q.rtp[MEDIA_LEG_B]));
+	/* A bad address leaves the node free. */
+	CHECK(!atomic_load(&b->remote_busy));
+	CHECK(media_session_set_remote(
+		      s, MEDIA_LEG_B,
+		      &(struct media_remote){ .addr = "nowhere",
+					      .rtp_port = 4000 }) == EINVAL);
+	CHECK(!atomic_load(&b->remote_busy));
+	/* Queued in B's own nodes at the end: freed with the session. */
+	CHECK(remote_set(s, MEDIA_LEG_B, "127.0.0.1", &q, MEDIA_DIR_SENDRECV) ==
+	      0);
+	CHECK(media_session_set_dir(s, MEDIA_LEG_B, MEDIA_DIR_RECVONLY) == 0);
+	media_engine_free(e);
+	peers_close(&p);
+	peers_close(&q);
+	return 0;
+}
