@@ -21,7 +21,9 @@
 # 1 % of the calls, and the step's wall time shows the rate was held
 # (<= STEP * 1.05 + 3 s). Per step: CPU of the system under test (utime +
 # stime from /proc, all Kamailio processes summed) divided by the calls,
-# and the memory (PSS, summed) at the end of the step.
+# the minor page faults per call (minflt of /proc/PID/stat, summed the
+# same way; column flt/cl) and the memory (PSS, summed) at the end of the
+# step.
 # Latency (DESIGN.md: INVITE added latency p50/p99): while a step of trunkd
 # or Kamailio runs, dumpcap captures the INVITEs and 200s on the loopback
 # (a kernel filter on the first bytes of the UDP payload: nothing else is
@@ -161,6 +163,21 @@ cpu_ticks()
 		st=${st##*) }
 		read -ra f <<<"$st"
 		sum=$((sum + f[11] + f[12]))
+	done
+	echo "$sum"
+}
+
+# minflt PID...: minor page faults of the processes so far (/proc/PID/stat
+# minflt, every thread: a page first touched, e.g. when malloc grows or
+# reuses memory the kernel had taken back).
+minflt()
+{
+	local pid st f sum=0
+	for pid in "$@"; do
+		read -r st <"/proc/$pid/stat" || continue
+		st=${st##*) }
+		read -ra f <<<"$st"
+		sum=$((sum + f[7]))
 	done
 	echo "$sum"
 }
@@ -433,7 +450,7 @@ syscalls_stop()
 # --------------------------------------------------------------------------
 # One step: SYSTEM at RATE calls/s for SECS seconds. Results in R_*[key].
 
-declare -A R_OK R_WHY R_CALLS R_CPU R_RETR R_WALL R_LOAD R_MEM R_INV R_200 R_DROP
+declare -A R_OK R_WHY R_CALLS R_CPU R_RETR R_WALL R_LOAD R_MEM R_INV R_200 R_DROP R_FLT
 declare -a ORDER=()
 
 step() # SYSTEM RATE SECS
@@ -441,7 +458,7 @@ step() # SYSTEM RATE SECS
 	local sys=$1 rate=$2 secs=$3 key="$1:$2" name="$1-$2"
 	local calls=$(($2 * $3)) c0=0 c1=0 k0=0 k1=0 w0 w1 uac_rc=0 uas_rc=0 why=
 	local ok fail uas_ok uas_fail retr wall_ms limit_ms d0 d1 q0=0 q1=0
-	local m0=- m1=- media=
+	local m0=- m1=- media= f0=0 f1=0
 	ORDER+=("$key")
 	uas_start "$name" "$calls" $((secs * 2 + 30))
 	uac_args "$name" "$rate" "$calls" 1000 $((secs * 2 + 20)) "$(target_of "$sys")"
@@ -460,6 +477,8 @@ step() # SYSTEM RATE SECS
 	[ "$sys" = direct ] || k0=$(sys_ticks $(sut_pids "$sys"))
 	# shellcheck disable=SC2046
 	[ "$sys" = direct ] || q0=$(run_delay_us $(sut_pids "$sys"))
+	# shellcheck disable=SC2046
+	[ "$sys" = direct ] || f0=$(minflt $(sut_pids "$sys"))
 	d0=$(udp_drops)
 	w0=$(usecs)
 	TI_CMD_TIMEOUT=$((secs * 2 + 40)) ti_exec sipp "${UAC_ARGS[@]}" \
@@ -472,6 +491,8 @@ step() # SYSTEM RATE SECS
 	[ "$sys" = direct ] || k1=$(sys_ticks $(sut_pids "$sys"))
 	# shellcheck disable=SC2046
 	[ "$sys" = direct ] || q1=$(run_delay_us $(sut_pids "$sys"))
+	# shellcheck disable=SC2046
+	[ "$sys" = direct ] || f1=$(minflt $(sut_pids "$sys"))
 	[ "$sys" = direct ] || [ "$sys" = kamailio ] || m1=$(media_cpu_ms)
 	[ "$m0" = - ] || [ "$m1" = - ] ||
 		media=", media threads $(((m1 - m0) * 1000 / calls)) µs/call"
@@ -515,7 +536,10 @@ step() # SYSTEM RATE SECS
 	if [ "$sys" = direct ]; then
 		R_CPU[$key]=-
 		R_LOAD[$key]=-
+		R_FLT[$key]=-
 	else
+		# minor page faults per call, one decimal
+		R_FLT[$key]=$(awk -v f=$((f1 - f0)) -v c="$calls" 'BEGIN { printf "%.1f", f / c }')
 		# µs per call; CPU share of one core over the step
 		R_CPU[$key]=$(((c1 - c0) * 1000000 / CLK_TCK / calls))
 		R_LOAD[$key]=$(((c1 - c0) * 1000 * 100 / CLK_TCK / (wall_ms > 0 ? wall_ms : 1)))
@@ -527,7 +551,7 @@ step() # SYSTEM RATE SECS
 		R_WHY[$key]=${why%; }
 	fi
 	ti_log "$sys $rate calls/s x ${secs} s: ${R_OK[$key]}" \
-		"(CPU ${R_CPU[$key]} µs/call ($(((k1 - k0) * 1000000 / CLK_TCK / calls)) in the kernel), ${R_LOAD[$key]} % of a core$media," \
+		"(CPU ${R_CPU[$key]} µs/call ($(((k1 - k0) * 1000000 / CLK_TCK / calls)) in the kernel), ${R_LOAD[$key]} % of a core$media, ${R_FLT[$key]} minor page faults/call," \
 		"$retr retransmissions, ${R_DROP[$key]} UDP drops, waited $(((q1 - q0) / 1000)) ms for a CPU, ${wall_ms} ms, PSS ${R_MEM[$key]} kB;" \
 		"latency µs p50/p99/max INVITE $LAT_INV, 200 $LAT_OK${LAT_N:+ (paired INVITE/200: $LAT_N)})${why:+: ${why%; }}"
 	[ -z "$why" ]
@@ -816,11 +840,11 @@ report_callgrind()
 # --------------------------------------------------------------------------
 # Report
 
-printf '\n%-9s %6s %7s %-5s %9s %7s %7s %8s %9s %18s %18s  %s\n' system "cps" calls step \
-	"µs/call" "%core" retrans "wall ms" "PSS kB" "INVITE µs 50/99/max" "200 µs 50/99/max" "note"
+printf '\n%-9s %6s %7s %-5s %9s %7s %7s %7s %8s %9s %18s %18s  %s\n' system "cps" calls step \
+	"µs/call" "flt/cl" "%core" retrans "wall ms" "PSS kB" "INVITE µs 50/99/max" "200 µs 50/99/max" "note"
 for key in "${ORDER[@]}"; do
-	printf '%-9s %6s %7s %-5s %9s %7s %7s %8s %9s %18s %18s  %s\n' "${key%%:*}" "${key#*:}" \
-		"${R_CALLS[$key]}" "${R_OK[$key]}" "${R_CPU[$key]}" \
+	printf '%-9s %6s %7s %-5s %9s %7s %7s %7s %8s %9s %18s %18s  %s\n' "${key%%:*}" "${key#*:}" \
+		"${R_CALLS[$key]}" "${R_OK[$key]}" "${R_CPU[$key]}" "${R_FLT[$key]}" \
 		"${R_LOAD[$key]}" "${R_RETR[$key]}" "${R_WALL[$key]}" "${R_MEM[$key]}" \
 		"${R_INV[$key]}" "${R_200[$key]}" "${R_WHY[$key]:-}"
 done
