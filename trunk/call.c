@@ -1402,7 +1402,6 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 	call->prevp = &gw->calls;
 	gw->calls = call;
 	gw->ncalls++;
-	nta_incoming_treply(irq, SIP_100_TRYING, TAG_END());
 	call->a.st = st;
 	call->a.allows_update =
 		sip_is_allowed(sip->sip_allow, sip_method_update, "UPDATE");
@@ -1423,6 +1422,10 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 		call_end(call, "cannot set up leg B");
 		return 0;
 	}
+	/* The 100 Trying after the INVITE toward B (when it could be sent
+	 * at once): its sendmsg() is not on the INVITE's path. */
+	if (nta_incoming_status(irq) < 100)
+		nta_incoming_treply(irq, SIP_100_TRYING, TAG_END());
 	LOGI(SUBSYS, call->ctx, "%s -> %s: %s%s", trunk_side_names[side],
 	     trunk_side_names[r.to], r.ruri,
 	     r.emergency ? " (emergency call)" : "");
