@@ -247,7 +247,9 @@ static void control_status_tls(struct trunk_control *ctl, struct trunk_reply *r)
 	reply_add(r, "}");
 }
 
-/* New INVITEs refused before any transaction (admission.c), and nta's
+/* New INVITEs refused before any transaction (admission.c), the UDP
+ * datagrams read per wake-up (sofia_udp.c: reads of up to 8, the
+ * datagrams they brought, the reads that brought 8), and nta's
  * own transaction counts per side: a refused INVITE creates none. The
  * transactions held include those nta keeps after their end for the RFC
  * 3261 timers: none, server or client, once the signalling has been
@@ -256,6 +258,7 @@ static void control_status_admission(struct trunk_control *ctl,
 				     struct trunk_reply *r)
 {
 	struct trunk_admission_info ai;
+	unsigned long long reads, dgrams, full;
 	enum trunk_side side;
 
 	trunk_admission_info(ctl->gw, &ai);
@@ -273,6 +276,11 @@ static void control_status_admission(struct trunk_control *ctl,
 		ai.refused_again, ai.emergency_exempt, ai.share_per_mille / 10,
 		ai.share_per_mille % 10, ai.windows_overloaded, ai.last_wait_us,
 		ai.max_calls, ai.max_call_rate, ai.overload_delay_ms);
+	trunk_sofia_udp_stats(&reads, &dgrams, &full);
+	reply_add(r,
+		  ",\"udp_batch\":{\"reads\":%llu,\"datagrams\":%llu,"
+		  "\"full\":%llu}",
+		  reads, dgrams, full);
 	reply_add(r, ",\"sip\":{");
 	for (side = 0; side < TRUNK_SIDE_COUNT; side++) {
 		usize_t held = 0, created = 0, trless = 0, client = 0;

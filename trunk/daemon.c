@@ -566,6 +566,7 @@ static int trunk_gateway_start(struct trunk_gateway *gw)
 	gw->root = su_root_create(gw);
 	if (!gw->root)
 		return ENOMEM;
+	trunk_sofia_udp_root(gw->root);
 	rc = trunk_signals_open(gw);
 	if (rc)
 		return rc;
@@ -651,6 +652,7 @@ static void trunk_gateway_stop(struct trunk_gateway *gw)
 		trunk_agent_free(gw->agents[side]);
 	trunk_signals_close(gw);
 	trunk_scratch_free(gw);
+	trunk_sofia_udp_root(NULL);
 	if (gw->root)
 		su_root_destroy(gw->root);
 	if (gw->pid_file) {
@@ -777,10 +779,12 @@ int trunk_daemon_run(const struct trunk_daemon_opts *opts)
 		if (!trunk_sofia_udp_check())
 			LOGW(SUBSYS, NULL,
 			     "Sofia's UDP receive/send not interposed: two "
-			     "more system calls per datagram (link trunkd "
+			     "more system calls per datagram, one read each "
+			     "(link trunkd "
 			     "with --export-dynamic-symbol=su_getmsgsize, "
 			     "su_vrecv, su_soerror, su_vsend, "
-			     "tport_recv_dgram, tport_send_dgram)");
+			     "tport_recv_event, tport_recv_dgram, "
+			     "tport_send_dgram)");
 		su_root_run(gw.root);
 		LOGI(SUBSYS, NULL, "stopped");
 	} else {

@@ -516,6 +516,13 @@ bool trunk_sofia_udp_check(void);
 /* The kernel's receive time of the last datagram su_vrecv() took from
  * socket fd on this thread (false: none, or not stamped). */
 bool trunk_sofia_udp_stamp(int fd, struct timespec *ts);
+/* The reactor of this thread, whose due timers run between the datagrams
+ * of one batch read (tport_recv_event()); and the batch reads so far
+ * (all threads): reads, datagrams they brought, reads of a full batch. */
+void trunk_sofia_udp_root(su_root_t *root);
+void trunk_sofia_udp_stats(unsigned long long *reads,
+			   unsigned long long *datagrams,
+			   unsigned long long *full);
 /* sofia_tport.c: whether libsofia's transport choice by name goes through
  * trunkd's tport_primary_by_name() (IPv6 URI hosts, SC-15-2). */
 bool trunk_sofia_tport_check(void);

@@ -1,5 +1,5 @@
 /*
- * Two fewer system calls per SIP datagram in Sofia's UDP transport.
+ * Fewer system calls per SIP datagram in Sofia's UDP transport.
  *
  * tport_recv_dgram() (libsofia-sip-ua 1.12.11, unchanged in 1.13) sizes
  * each datagram with su_getmsgsize(), an ioctl(FIONREAD), before it reads
@@ -13,17 +13,25 @@
  * here, and the libraries' own calls of su_getmsgsize(), su_soerror(),
  * su_vsend() go through their PLT):
  *
- * - receive: su_getmsgsize() reads the datagram itself (one recvmsg()
- *   into a per-thread buffer, source address kept) and returns its size;
+ * - receive: su_getmsgsize() reads the datagram itself (recvmmsg() into
+ *   a per-thread ring, source address kept) and returns its size;
  *   su_vrecv() (stun.c) then copies it out instead of reading the socket.
+ *   Inside tport_recv_event() (also exported, called through Sofia's PLT
+ *   from its wake-up) for a UDP transport one recvmmsg() reads up to
+ *   UDP_BATCH datagrams, and Sofia's own tport_recv_event() is called
+ *   once per datagram, the reactor's due timers run between two, as
+ *   between two callbacks (Sofia read one datagram per epoll_wait());
+ *   elsewhere one datagram is read. At low load that is one system call
+ *   per wake-up as before.
  *   A zero-length datagram is read past (Sofia would drop it); when
  *   nothing is left, su_vrecv() fails with EAGAIN, which Sofia takes
  *   without a word, where a failed su_getmsgsize() is logged. The
- *   same recvmsg() brings the datagram's receive time (SO_TIMESTAMPNS,
+ *   same read brings each datagram's receive time (SO_TIMESTAMPNS,
  *   turned on at a socket's first datagram), which the overload detector
  *   (admission.c) read with one more ioctl(SIOCGSTAMPNS). Whatever
  *   Sofia did not take by the end of tport_recv_dgram() (it failed to
- *   allocate the message) is dropped, as a datagram lost.
+ *   allocate the message), or left in the ring when the tport closed,
+ *   is dropped, as a datagram lost.
  * - send: su_soerror() does nothing. It was there to clear an error an
  *   ICMP message left on the socket (sk_err), which would make the next
  *   send fail instead of sending; su_vsend() now sends, and when the
@@ -39,16 +47,18 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include "gateway.h"
 
 #include <sofia-sip/msg_addr.h>
+#include <sofia-sip/su_wait.h>
 #include <sofia-sip/tport.h>
 
 typedef int recv_dgram_f(tport_t *self);
+typedef void recv_event_f(tport_t *self);
 typedef ssize_t send_dgram_f(tport_t const *self, msg_t *msg, msg_iovec_t iov[],
 			     size_t iovused);
 typedef issize_t getmsgsize_f(su_socket_t s);
@@ -56,47 +66,92 @@ typedef int soerror_f(su_socket_t s);
 typedef issize_t vsend_f(su_socket_t s, su_iovec_t const iov[], isize_t len,
 			 int flags, su_sockaddr_t const *su, socklen_t sulen);
 
-/* The datagram read ahead by su_getmsgsize(), per thread (each thread
- * running a Sofia reactor has its own). All zero at a thread's start, so
- * that it costs a thread only its .tbss share (a few hundred bytes, no
- * initialised image to copy): the 64 KB buffer is malloc'd at the
- * thread's first receive scope (the reactor threads only) and kept. */
+/* Up to UDP_BATCH datagrams read with one recvmmsg(), per thread: their
+ * payloads, senders and receive times. Mapped at the thread's first
+ * receive scope (the reactor threads only) and kept: UDP_BATCH buffers
+ * of the largest UDP payload, of which only the bytes received are ever
+ * touched. */
+enum { UDP_BATCH = 8, UDP_BUF = 65536 };
+
+struct udp_ring {
+	int fd;		  /* the socket of the datagrams in it */
+	unsigned n, next; /* datagrams in it, the next one to give */
+	struct udp_dgram {
+		unsigned slot; /* its buffer */
+		size_t len;
+		struct sockaddr_storage from;
+		socklen_t fromlen;
+		bool stamped; /* the kernel's receive time */
+		struct timespec stamp;
+	} m[UDP_BATCH];
+	unsigned char buf[UDP_BATCH][UDP_BUF];
+};
+
+/* The datagram su_getmsgsize() gave Sofia (in the ring), per thread
+ * (each thread running a Sofia reactor has its own). All zero at a
+ * thread's start, so that it costs a thread only a few bytes of .tbss
+ * (no initialised image to copy at each pthread_create()). */
 static _Thread_local struct {
 	int scope;  /* TRUNK_UDP_RECV / TRUNK_UDP_SEND, or 0 */
-	bool held;  /* a stash from fd (len 0: none was left) */
-	int fd;	    /* the socket the stash came from */
-	size_t len; /* 0: nothing was left (su_vrecv() says EAGAIN) */
-	struct sockaddr_storage from;
-	socklen_t fromlen;
-	bool stamped; /* the kernel's receive time of the stash */
-	struct timespec stamp;
-	bool taken;   /* taken_fd's last datagram taken had a time */
-	int taken_fd; /* the socket of the last datagram taken */
+	bool held;  /* a datagram given for fd (len 0: none was left) */
+	bool batch; /* inside tport_recv_event() for a UDP socket */
+	int fd;
+	size_t len;		     /* 0: nothing was left (EAGAIN) */
+	struct udp_dgram *cur;	     /* the datagram given, if len */
+	bool taken;		     /* the last one taken had a time */
+	int taken_fd;		     /* the socket of the last one taken */
 	struct timespec taken_stamp; /* its receive time */
-	unsigned char *buf;	     /* UDP_BUF bytes, or NULL: not yet */
+	struct udp_ring *ring;	     /* NULL: not yet */
+	su_root_t *root;	     /* its timers run between datagrams */
 } udp;
-
-enum { UDP_BUF = 65536 }; /* the largest UDP payload fits */
 
 static pthread_key_t udp_key;
 static pthread_once_t udp_key_once = PTHREAD_ONCE_INIT;
 
-static void udp_key_make(void)
+/* Datagrams per batch read (trunkctl status). */
+static unsigned long long udp_reads, udp_dgrams, udp_full;
+
+static void ring_unmap(void *ring)
 {
-	(void)pthread_key_create(&udp_key, free); /* at a thread's exit */
+	munmap(ring, sizeof(struct udp_ring));
 }
 
-/* This thread's buffer, malloc'd once; NULL when out of memory. */
-static unsigned char *udp_buf(void)
+static void udp_key_make(void)
 {
-	if (!udp.buf) {
-		udp.buf = malloc(UDP_BUF);
-		if (udp.buf) {
+	(void)pthread_key_create(&udp_key, ring_unmap); /* at thread exit */
+}
+
+/* This thread's ring, mapped once (its own mapping, not the heap's: a
+ * half-megabyte block there would count as heap in use and could pin
+ * the arena's top; only the pages datagrams reach are ever touched);
+ * NULL when out of memory. */
+static struct udp_ring *udp_ring(void)
+{
+	void *p;
+
+	if (!udp.ring) {
+		p = mmap(NULL, sizeof(*udp.ring), PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		udp.ring = p == MAP_FAILED ? NULL : p;
+		if (udp.ring) {
+			udp.ring->n = udp.ring->next = 0;
 			(void)pthread_once(&udp_key_once, udp_key_make);
-			(void)pthread_setspecific(udp_key, udp.buf);
+			(void)pthread_setspecific(udp_key, udp.ring);
 		}
 	}
-	return udp.buf;
+	return udp.ring;
+}
+
+static bool ring_pending(void)
+{
+	return udp.ring && udp.ring->next < udp.ring->n;
+}
+
+/* Forget what the ring holds (not given to Sofia: lost). */
+static void ring_clear(void)
+{
+	if (udp.ring)
+		udp.ring->n = udp.ring->next = 0;
 }
 
 /* libsofia-sip-ua's definition of name, looked up once (any thread finds
@@ -152,6 +207,60 @@ int tport_recv_dgram(tport_t *self)
 	return n;
 }
 
+void trunk_sofia_udp_root(su_root_t *root)
+{
+	udp.root = root;
+}
+
+/* Between two datagrams of a batch, what runs between two callbacks of
+ * the reactor: its due timers (the scratch home's emptying, scratch.c;
+ * call.c's reaper...). */
+static void udp_between(void)
+{
+	su_duration_t tout = SU_DURATION_MAX;
+
+	if (udp.root)
+		(void)su_timer_expire(su_task_timers(su_root_task(udp.root)),
+				      &tout, su_now());
+}
+
+void tport_recv_event(tport_t *self)
+{
+	static void *sofia;
+	recv_event_f *f = (recv_event_f *)sofia_sym(&sofia, "tport_recv_event");
+	tport_t *ref;
+
+	if (!f)
+		return;
+	if (udp.batch || !tport_is_udp(self) || !read_ahead()) {
+		f(self);
+		return;
+	}
+	/* The first datagram's su_getmsgsize() reads up to UDP_BATCH (one
+	 * recvmmsg()); Sofia's tport_recv_event() handles one datagram a
+	 * call: called again while the ring holds more of this socket. */
+	udp.batch = true;
+	ring_clear();
+	ref = tport_incref(self);
+	f(self);
+	while (ring_pending() && !tport_is_closed(self)) {
+		udp_between();
+		f(self);
+	}
+	ring_clear();
+	tport_decref(&ref);
+	udp.batch = false;
+}
+
+void trunk_sofia_udp_stats(unsigned long long *reads,
+			   unsigned long long *datagrams,
+			   unsigned long long *full)
+{
+	*reads = __atomic_load_n(&udp_reads, __ATOMIC_RELAXED);
+	*datagrams = __atomic_load_n(&udp_dgrams, __ATOMIC_RELAXED);
+	*full = __atomic_load_n(&udp_full, __ATOMIC_RELAXED);
+}
+
 ssize_t tport_send_dgram(tport_t const *self, msg_t *msg, msg_iovec_t iov[],
 			 size_t iovused)
 {
@@ -169,18 +278,86 @@ ssize_t tport_send_dgram(tport_t const *self, msg_t *msg, msg_iovec_t iov[],
 	return n;
 }
 
-issize_t su_getmsgsize(su_socket_t s)
+/* Reads what socket s has, up to UDP_BATCH datagrams in a batch (one in
+ * a lone receive scope), into the empty ring with one recvmmsg(): 0 (the
+ * ring holds what came; none: nothing was left), -1 on an error. */
+static int ring_fill(struct udp_ring *r, su_socket_t s)
 {
-	static void *sofia;
-	struct iovec v = { NULL, UDP_BUF };
 	union {
 		char buf[CMSG_SPACE(sizeof(struct timespec))];
 		struct cmsghdr align;
-	} ctl;
-	struct msghdr mh = { .msg_iov = &v, .msg_iovlen = 1 };
+	} ctl[UDP_BATCH];
+	struct iovec v[UDP_BATCH];
+	struct mmsghdr mm[UDP_BATCH];
+	unsigned vlen = udp.batch ? UDP_BATCH : 1, k;
 	struct cmsghdr *c;
-	ssize_t n;
-	int one = 1;
+	int n, one = 1;
+
+	r->fd = s;
+	r->n = r->next = 0;
+	do {
+		for (k = 0; k < vlen; k++) {
+			v[k].iov_base = r->buf[k];
+			v[k].iov_len = UDP_BUF;
+			memset(&mm[k], 0, sizeof(mm[k]));
+			mm[k].msg_hdr.msg_iov = &v[k];
+			mm[k].msg_hdr.msg_iovlen = 1;
+			mm[k].msg_hdr.msg_name = &r->m[k].from;
+			mm[k].msg_hdr.msg_namelen = sizeof(r->m[k].from);
+			mm[k].msg_hdr.msg_control = ctl[k].buf;
+			mm[k].msg_hdr.msg_controllen = sizeof(ctl[k].buf);
+		}
+		n = recvmmsg(s, mm, vlen, MSG_DONTWAIT, NULL);
+		if (n < 0 && errno == EINTR)
+			continue; /* a signal is no error (as Sofia's) */
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+		/* A datagram of no bytes is read past, as Sofia would drop
+		 * it; a full read of them only: read on. */
+		for (k = 0; k < (unsigned)n; k++) {
+			struct udp_dgram *d = &r->m[r->n];
+
+			if (!mm[k].msg_len)
+				continue;
+			if (d != &r->m[k])
+				memcpy(&d->from, &r->m[k].from,
+				       sizeof(d->from));
+			d->slot = k;
+			d->len = mm[k].msg_len;
+			d->fromlen = mm[k].msg_hdr.msg_namelen;
+			d->stamped = false;
+			for (c = CMSG_FIRSTHDR(&mm[k].msg_hdr); c;
+			     c = CMSG_NXTHDR(&mm[k].msg_hdr, c))
+				if (c->cmsg_level == SOL_SOCKET &&
+				    c->cmsg_type == SCM_TIMESTAMPNS &&
+				    c->cmsg_len >=
+					    CMSG_LEN(sizeof(struct timespec))) {
+					memcpy(&d->stamp, CMSG_DATA(c),
+					       sizeof(d->stamp));
+					d->stamped = true;
+				}
+			r->n++;
+		}
+	} while (!r->n && (n < 0 || (unsigned)n == vlen));
+	if (!r->n)
+		return 0;
+	/* The socket's first datagram: the next ones have their time. */
+	if (!r->m[0].stamped)
+		(void)setsockopt(s, SOL_SOCKET, SO_TIMESTAMPNS, &one,
+				 sizeof(one));
+	if (udp.batch) {
+		__atomic_add_fetch(&udp_reads, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&udp_dgrams, r->n, __ATOMIC_RELAXED);
+		if ((unsigned)n == UDP_BATCH)
+			__atomic_add_fetch(&udp_full, 1, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+issize_t su_getmsgsize(su_socket_t s)
+{
+	static void *sofia;
+	struct udp_ring *r;
 
 	if (udp.scope != TRUNK_UDP_RECV || !read_ahead()) {
 		getmsgsize_f *f =
@@ -195,55 +372,34 @@ issize_t su_getmsgsize(su_socket_t s)
 	if (udp.held && udp.fd == s)
 		return (issize_t)udp.len;
 	udp.held = false;
-	v.iov_base = udp_buf();
-	if (!v.iov_base) {
+	r = udp_ring();
+	if (!r) {
 		errno = ENOMEM;
 		return -1;
 	}
-	do {
-		mh.msg_name = &udp.from;
-		mh.msg_namelen = sizeof(udp.from);
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof(ctl.buf);
-		n = recvmsg(s, &mh, MSG_DONTWAIT);
-		/* A signal is no error (as Sofia's su_vrecv); a datagram of
-		 * no bytes is read past, as Sofia would drop it. */
-	} while ((n < 0 && errno == EINTR) || n == 0);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+	/* Read the socket only when the ring has nothing of it left. */
+	if ((r->fd != s || r->next >= r->n) && ring_fill(r, s) < 0)
+		return -1;
+	udp.held = true;
+	udp.fd = s;
+	if (r->next >= r->n) {
 		/* Nothing left (a datagram of no bytes, or a wake-up for a
 		 * datagram the kernel then dropped): Sofia's -1 here would
 		 * log at its level 1 for each one, a log line per empty
 		 * datagram anyone can send. Sofia gets a size, then
 		 * su_vrecv() says EAGAIN, which it takes quietly. */
-		udp.held = true;
-		udp.fd = s;
 		udp.len = 0;
 		return 1;
 	}
-	if (n < 0)
-		return -1;
-	udp.held = true;
-	udp.fd = s;
-	udp.len = (size_t)n;
-	udp.fromlen = mh.msg_namelen;
-	udp.stamped = false;
-	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET &&
-		    c->cmsg_type == SCM_TIMESTAMPNS &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
-			memcpy(&udp.stamp, CMSG_DATA(c), sizeof(udp.stamp));
-			udp.stamped = true;
-		}
-	/* The socket's first datagram: the next ones have their time. */
-	if (!udp.stamped)
-		(void)setsockopt(s, SOL_SOCKET, SO_TIMESTAMPNS, &one,
-				 sizeof(one));
-	return (issize_t)n;
+	udp.cur = &r->m[r->next++];
+	udp.len = udp.cur->len;
+	return (issize_t)udp.len;
 }
 
 issize_t trunk_sofia_udp_take(su_socket_t s, su_iovec_t iov[], isize_t len,
 			      su_sockaddr_t *su, socklen_t *sulen)
 {
+	const unsigned char *buf;
 	size_t got = 0, k;
 	isize_t i;
 
@@ -257,22 +413,23 @@ issize_t trunk_sofia_udp_take(su_socket_t s, su_iovec_t iov[], isize_t len,
 		errno = EAGAIN;
 		return -1;
 	}
+	buf = udp.ring->buf[udp.cur->slot];
 	for (i = 0; i < len && got < udp.len; i++) {
 		k = iov[i].siv_len;
 		if (k > udp.len - got)
 			k = udp.len - got;
-		memcpy(iov[i].siv_base, udp.buf + got, k);
+		memcpy(iov[i].siv_base, buf + got, k);
 		got += k;
 	}
 	if (su && sulen) {
-		k = udp.fromlen < *sulen ? udp.fromlen : *sulen;
-		memcpy(su, &udp.from, k);
-		*sulen = udp.fromlen;
+		k = udp.cur->fromlen < *sulen ? udp.cur->fromlen : *sulen;
+		memcpy(su, &udp.cur->from, k);
+		*sulen = udp.cur->fromlen;
 	}
 	udp.held = false;
-	udp.taken = udp.stamped;
+	udp.taken = udp.cur->stamped;
 	udp.taken_fd = s;
-	udp.taken_stamp = udp.stamp;
+	udp.taken_stamp = udp.cur->stamp;
 	return (issize_t)got; /* as recvmsg(): what fitted */
 }
 
@@ -318,6 +475,8 @@ bool trunk_sofia_udp_check(void)
 	 * without it every other datagram would be lost. */
 	return dlsym(RTLD_DEFAULT, "su_getmsgsize") == (void *)su_getmsgsize &&
 	       read_ahead() &&
+	       dlsym(RTLD_DEFAULT, "tport_recv_event") ==
+		       (void *)tport_recv_event &&
 	       dlsym(RTLD_DEFAULT, "tport_recv_dgram") ==
 		       (void *)tport_recv_dgram &&
 	       dlsym(RTLD_DEFAULT, "tport_send_dgram") ==

@@ -458,7 +458,7 @@ step() # SYSTEM RATE SECS
 	local sys=$1 rate=$2 secs=$3 key="$1:$2" name="$1-$2"
 	local calls=$(($2 * $3)) c0=0 c1=0 k0=0 k1=0 w0 w1 uac_rc=0 uas_rc=0 why=
 	local ok fail uas_ok uas_fail retr wall_ms limit_ms d0 d1 q0=0 q1=0
-	local m0=- m1=- media= f0=0 f1=0
+	local m0=- m1=- media= f0=0 f1=0 u0=- u1=-
 	ORDER+=("$key")
 	uas_start "$name" "$calls" $((secs * 2 + 30))
 	uac_args "$name" "$rate" "$calls" 1000 $((secs * 2 + 20)) "$(target_of "$sys")"
@@ -471,6 +471,7 @@ step() # SYSTEM RATE SECS
 		syscalls_start "$sys" "$name"
 	# (trunkctl's request before the CPU count starts)
 	[ "$sys" = direct ] || [ "$sys" = kamailio ] || m0=$(media_cpu_ms)
+	[ "$sys" = direct ] || [ "$sys" = kamailio ] || u0=$(udp_batch)
 	# shellcheck disable=SC2046 # PIDs, one word each
 	[ "$sys" = direct ] || c0=$(cpu_ticks $(sut_pids "$sys"))
 	# shellcheck disable=SC2046
@@ -496,6 +497,9 @@ step() # SYSTEM RATE SECS
 	[ "$sys" = direct ] || [ "$sys" = kamailio ] || m1=$(media_cpu_ms)
 	[ "$m0" = - ] || [ "$m1" = - ] ||
 		media=", media threads $(((m1 - m0) * 1000 / calls)) µs/call"
+	[ "$sys" = direct ] || [ "$sys" = kamailio ] || u1=$(udp_batch)
+	[ "$u0" = - ] || [ "$u1" = - ] ||
+		media+=", UDP $(udp_batch_step "$u0" "$u1" "$calls")"
 	R_MEM[$key]=-
 	# shellcheck disable=SC2046
 	[ "$sys" = direct ] || R_MEM[$key]=$(pss_kb $(sut_pids "$sys"))
@@ -567,6 +571,27 @@ media_cpu_ms()
 	out=$(ti_ctl status 2>/dev/null) || { echo -; return; }
 	out=$(sed -n 's/.*"media":{[^}]*"cpu_ms":\([0-9]*\).*/\1/p' <<<"$out")
 	echo "${out:--}"
+}
+
+# udp_batch: the UDP batch reads so far (`trunkctl status` udp_batch:
+# reads, datagrams, full reads of 8), "-" when trunkd has none.
+udp_batch()
+{
+	local out
+	out=$(ti_ctl status 2>/dev/null) || { echo -; return; }
+	out=$(sed -n 's/.*"udp_batch":{"reads":\([0-9]*\),"datagrams":\([0-9]*\),"full":\([0-9]*\)}.*/\1 \2 \3/p' <<<"$out")
+	echo "${out:--}"
+}
+
+# udp_batch_step "R0 D0 F0" "R1 D1 F1" CALLS: the step's reads per call,
+# datagrams per read, share of full reads.
+udp_batch_step()
+{
+	local -a a b
+	read -ra a <<<"$1"
+	read -ra b <<<"$2"
+	awk -v r=$((b[0] - a[0])) -v d=$((b[1] - a[1])) -v f=$((b[2] - a[2])) -v c="$3" \
+		'BEGIN { printf "%.2f reads/call, %.2f datagrams/read, %.1f %% full", r / c, r ? d / r : 0, r ? f * 100 / r : 0 }'
 }
 
 # run_steps SYSTEM SECS RATE...: the rates in turn until one fails; the

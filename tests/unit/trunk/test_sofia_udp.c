@@ -4,6 +4,9 @@
  * like trunkd, so the definitions are the ones libsofia-sip-ua calls).
  */
 #include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -12,6 +15,12 @@
 
 #include "unit_test.h"
 #include "trunk/gateway.h"
+
+#include <sofia-sip/nta.h>
+#include <sofia-sip/nta_tport.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/su_wait.h>
+#include <sofia-sip/tport.h>
 
 /* A UDP socket bound to 127.0.0.1, any port; *a gets its address. */
 static int udp_bound(struct sockaddr_in *a)
@@ -168,9 +177,219 @@ static int send_after_icmp_error(void)
 	return 0;
 }
 
+/* What the agent of batch_reads saw. */
+static struct {
+	int fd;		       /* its UDP socket */
+	unsigned seen;	       /* requests so far */
+	unsigned cseq[16];     /* their CSeq numbers, in order */
+	bool stamped[16];      /* each had its receive time */
+	unsigned timer_before; /* requests before the 0 ms timer ran */
+	su_timer_t *timer;
+} b;
+
+static void batch_timer(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
+{
+	(void)m;
+	(void)t;
+	(void)arg;
+	b.timer_before = b.seen;
+}
+
+static int batch_request(nta_leg_magic_t *m, nta_leg_t *leg,
+			 nta_incoming_t *irq, sip_t const *sip)
+{
+	struct timespec ts;
+
+	(void)m;
+	(void)leg;
+	(void)irq;
+	if (b.seen < 16) {
+		b.cseq[b.seen] = sip->sip_cseq ? sip->sip_cseq->cs_seq : 0;
+		b.stamped[b.seen] = trunk_sofia_udp_stamp(b.fd, &ts);
+	}
+	/* The first of a batch arms a 0 ms timer: it runs before the next
+	 * datagram of the batch, as between two callbacks. */
+	if (b.seen++ == 1)
+		su_timer_set_interval(b.timer, batch_timer, NULL, 0);
+	return 200;
+}
+
+static unsigned via; /* the sender's port */
+
+static int options(int fd, const struct sockaddr_in *a, unsigned cseq,
+		   size_t body)
+{
+	static char m[61000];
+	int n = snprintf(m, sizeof(m),
+			 "OPTIONS sip:x@127.0.0.1 SIP/2.0\r\n"
+			 "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-b%u\r\n"
+			 "From: <sip:t@127.0.0.1>;tag=b\r\n"
+			 "To: <sip:x@127.0.0.1>\r\n"
+			 "Call-ID: batch-%u\r\nCSeq: %u OPTIONS\r\n"
+			 "Max-Forwards: 70\r\nContent-Type: text/plain\r\n"
+			 "Content-Length: %zu\r\n\r\n",
+			 via, cseq, cseq, cseq, body);
+
+	memset(m + n, 'x', body);
+	return sendto(fd, m, (size_t)n + body, 0, (const struct sockaddr *)a,
+		      sizeof(*a)) == (ssize_t)((size_t)n + body)
+		       ? 0
+		       : -1;
+}
+
+/* The CSeq numbers of the responses waiting on fd, in order, into
+ * got[] (at most max); how many. */
+static unsigned responses(int fd, unsigned *got, unsigned max)
+{
+	static char m[2048];
+	unsigned n = 0;
+	ssize_t k;
+	char *c;
+
+	while ((k = recv(fd, m, sizeof(m) - 1, MSG_DONTWAIT)) > 0) {
+		m[k] = 0;
+		c = strstr(m, "\r\nCSeq: ");
+		if (n < max)
+			got[n] = c ? (unsigned)atoi(c + 8) : 0;
+		n++;
+	}
+	return n;
+}
+
+/* A real nta agent on 127.0.0.1 with 14 datagrams queued: OPTIONS 1-8
+ * (the third of 60 KB), a datagram of no bytes, a STUN Binding success
+ * response, OPTIONS 9-12. One reactor step reads 8 (one recvmmsg) and
+ * answers OPTIONS 1-8 in order, each with its receive time, running the
+ * due timers between two; the next answers 9-12 (the empty datagram and
+ * the STUN response dropped, as Sofia does). */
+/* OPTIONS 1-8 (the third of 60 KB), a datagram of no bytes, a STUN
+ * Binding success response, OPTIONS 9-12, from fd to a. */
+static int batch_send(int fd, const struct sockaddr_in *a)
+{
+	static const unsigned char stun[20] = { 0x01, 0x01, 0,	  0,  0x21,
+						0x12, 0xa4, 0x42, 1,  2,
+						3,    4,    5,	  6,  7,
+						8,    9,    10,	  11, 12 };
+	unsigned i;
+
+	for (i = 1; i <= 8; i++)
+		CHECK(options(fd, a, i, i == 3 ? 60000 : 0) == 0);
+	CHECK(sendto(fd, "", 0, 0, (const struct sockaddr *)a, sizeof(*a)) ==
+	      0);
+	CHECK(sendto(fd, stun, sizeof(stun), 0, (const struct sockaddr *)a,
+		     sizeof(*a)) == sizeof(stun));
+	for (i = 9; i <= 12; i++)
+		CHECK(options(fd, a, i, 0) == 0);
+	return 0;
+}
+
+/* The UDP socket of this process bound to port (network order), -1. */
+static int udp_fd_bound_to(in_port_t port)
+{
+	struct sockaddr_in x;
+	socklen_t len;
+	int fd, type;
+
+	for (fd = 3; fd < 1024; fd++) {
+		len = sizeof(x);
+		if (getsockname(fd, (struct sockaddr *)&x, &len) == 0 &&
+		    x.sin_family == AF_INET && x.sin_port == port) {
+			len = sizeof(type);
+			if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) ==
+				    0 &&
+			    type == SOCK_DGRAM)
+				return fd;
+		}
+	}
+	return -1;
+}
+
+static int batch_reads(void)
+{
+	struct sockaddr_in a, s;
+	su_root_t *root;
+	nta_agent_t *agent;
+	nta_leg_t *leg;
+	tport_t *tp;
+	unsigned got[16], i, port = 0;
+	unsigned long long r0, d0, f0, r1, d1, f1;
+	int sb = udp_bound(&s), rcv = 1 << 20;
+
+	CHECK(sb >= 0);
+	via = ntohs(s.sin_port);
+	CHECK(setsockopt(sb, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv)) == 0);
+	memset(&b, 0, sizeof(b));
+	root = su_root_create(NULL);
+	CHECK(root);
+	trunk_sofia_udp_root(root);
+	agent = nta_agent_create(
+		root, URL_STRING_MAKE("sip:127.0.0.1:*;transport=udp"), NULL,
+		NULL, TAG_END());
+	CHECK(agent);
+	leg = nta_leg_tcreate(agent, batch_request, NULL, NTATAG_NO_DIALOG(1),
+			      TAG_END());
+	CHECK(leg);
+	b.timer = su_timer_create(su_root_task(root), 0);
+	CHECK(b.timer);
+	for (tp = tport_primaries(nta_agent_tports(agent)); tp;
+	     tp = tport_next(tp))
+		if (!strcasecmp(tport_name(tp)->tpn_proto, "udp"))
+			port = (unsigned)atoi(tport_name(tp)->tpn_port);
+	CHECK(port > 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)port);
+	b.fd = udp_fd_bound_to(a.sin_port); /* for the receive times */
+	CHECK(b.fd >= 0);
+
+	/* A first request alone: its read turns the receive times on. */
+	CHECK(options(sb, &a, 100, 0) == 0);
+	CHECK(ready(b.fd, POLLIN));
+	su_root_step(root, 1000);
+	CHECK(ready(sb, POLLIN));
+	CHECK(responses(sb, got, 16) == 1 && got[0] == 100);
+	CHECK(b.seen == 1);
+
+	trunk_sofia_udp_stats(&r0, &d0, &f0);
+	b.seen = 0;
+	CHECK(batch_send(sb, &a) == 0);
+	CHECK(ready(b.fd, POLLIN));
+
+	su_root_step(root, 1000);
+	CHECK(ready(sb, POLLIN));
+	CHECK(responses(sb, got, 16) == 8);
+	CHECK(b.seen == 8);
+	for (i = 0; i < 8; i++)
+		CHECK(got[i] == i + 1 && b.cseq[i] == i + 1 && b.stamped[i]);
+	CHECK(b.timer_before == 2); /* between the 2nd and the 3rd */
+	trunk_sofia_udp_stats(&r1, &d1, &f1);
+	CHECK(r1 == r0 + 1 && d1 == d0 + 8 && f1 == f0 + 1);
+
+	su_root_step(root, 1000);
+	CHECK(ready(sb, POLLIN));
+	CHECK(responses(sb, got, 16) == 4);
+	CHECK(b.seen == 12);
+	for (i = 0; i < 4; i++)
+		CHECK(got[i] == i + 9 && b.cseq[i + 8] == i + 9 &&
+		      b.stamped[i + 8]);
+	trunk_sofia_udp_stats(&r0, &d0, &f0);
+	/* 6 read: the empty one read past, the STUN response dropped. */
+	CHECK(r0 == r1 + 1 && d0 == d1 + 5 && f0 == f1);
+
+	su_timer_destroy(b.timer);
+	nta_leg_destroy(leg);
+	nta_agent_destroy(agent);
+	trunk_sofia_udp_root(NULL);
+	su_root_destroy(root);
+	close(sb);
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{ "recv_reads_once", recv_reads_once },
 	{ "send_after_icmp_error", send_after_icmp_error },
+	{ "batch_reads", batch_reads },
 };
 
 UNIT_MAIN(cases)
