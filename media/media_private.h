@@ -130,10 +130,6 @@ struct media_cmd {
 	struct media_cmd *next;
 	enum media_cmd_type type;
 	bool embedded; /* lives in the session: not freed after use */
-	/* An endpoint's own REMOTE/DIR node (embedded): cleared (release)
-	 * once run, so that the signalling thread may fill it again (while
-	 * it is set, a command of that kind is malloc'd); NULL otherwise. */
-	atomic_bool *busy;
 	/* No wake-up of the media thread: run at its next wake-up, before
 	 * any packet (CREATE, REMOTE, DIR, WATCH). What only a packet can
 	 * show needs none. (DESTROY: media_cmd_post().) */
@@ -143,9 +139,9 @@ struct media_cmd {
 	enum media_dir dir;
 };
 
-/* MEDIA_CMD_REMOTE: with what it sets, cmd first (a malloc'd one is freed
- * as a struct media_cmd); the session's own commands (CREATE, WATCH,
- * DESTROY) carry none of it. */
+/* MEDIA_CMD_REMOTE: malloc'd with what it sets, cmd first (freed as a
+ * struct media_cmd); the session's own commands (CREATE, WATCH, DESTROY)
+ * carry none of it. */
 struct media_cmd_remote {
 	struct media_cmd cmd;
 	bool has_addr; /* false: unknown or hold (c=0.0.0.0) */
@@ -222,12 +218,6 @@ struct media_endpoint {
 	bool timeout_sent; /* RTP_TIMEOUT reported, not re-armed yet */
 	uint64_t last_rx_ms;
 	struct media_event_node ev_first, ev_timeout;
-	/* signalling, then media (busy: media_cmd): the leg's own REMOTE and
-	 * DIR command nodes, so that a command costs no malloc while the
-	 * previous one of its kind has run */
-	struct media_cmd_remote cmd_remote;
-	struct media_cmd cmd_dir;
-	atomic_bool remote_busy, dir_busy;
 	struct media_stats_atomic stats;
 };
 

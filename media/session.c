@@ -331,52 +331,26 @@ static int media_remote_parse(const struct media_endpoint *ep,
 	return 0;
 }
 
-/* The leg's own node of a command kind when its media thread is done with
- * the last one (busy clear), else a new one; cleared; NULL: ENOMEM. */
-static void *media_cmd_node(void *own, atomic_bool *busy, size_t size)
-{
-	struct media_cmd *c = own;
-
-	if (atomic_load_explicit(busy, memory_order_acquire))
-		return calloc(1, size);
-	memset(own, 0, size);
-	c->embedded = true;
-	c->busy = busy;
-	return own;
-}
-
-/* Queue an endpoint's REMOTE/DIR node (lazy). */
-static void media_cmd_post_leg(struct media_session *s, enum media_leg leg,
-			       struct media_cmd *c, enum media_cmd_type type,
-			       enum media_dir dir)
-{
-	c->type = type;
-	c->lazy = true;
-	c->session = s;
-	c->leg = leg;
-	c->dir = dir;
-	if (c->busy)
-		atomic_store_explicit(c->busy, true, memory_order_relaxed);
-	media_cmd_post(s->thread, c);
-}
-
 int media_session_set_remote(struct media_session *s, enum media_leg leg,
 			     const struct media_remote *remote)
 {
 	struct media_endpoint *ep = &s->ep[leg];
-	struct media_cmd_remote *c =
-		media_cmd_node(&ep->cmd_remote, &ep->remote_busy, sizeof(*c));
+	struct media_cmd_remote *c = calloc(1, sizeof(*c));
 	int err;
 
 	if (!c)
 		return ENOMEM;
+	c->cmd.type = MEDIA_CMD_REMOTE;
+	c->cmd.lazy = true;
+	c->cmd.session = s;
+	c->cmd.leg = leg;
+	c->cmd.dir = remote->dir;
 	err = media_remote_parse(ep, &s->engine->bind[ep->side], remote, c);
 	if (err) {
-		if (!c->cmd.embedded)
-			free(c);
+		free(c);
 		return err;
 	}
-	media_cmd_post_leg(s, leg, &c->cmd, MEDIA_CMD_REMOTE, remote->dir);
+	media_cmd_post(s->thread, &c->cmd);
 	return 0;
 }
 
@@ -391,13 +365,16 @@ void media_session_watch(struct media_session *s)
 int media_session_set_dir(struct media_session *s, enum media_leg leg,
 			  enum media_dir dir)
 {
-	struct media_endpoint *ep = &s->ep[leg];
-	struct media_cmd *c =
-		media_cmd_node(&ep->cmd_dir, &ep->dir_busy, sizeof(*c));
+	struct media_cmd *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return ENOMEM;
-	media_cmd_post_leg(s, leg, c, MEDIA_CMD_DIR, dir);
+	c->type = MEDIA_CMD_DIR;
+	c->lazy = true;
+	c->session = s;
+	c->leg = leg;
+	c->dir = dir;
+	media_cmd_post(s->thread, c);
 	return 0;
 }
 
@@ -563,18 +540,12 @@ void media_thread_run_cmds(struct media_thread *t)
 	pthread_mutex_unlock(&t->cmd_lock);
 	for (; c; c = next) {
 		/* Read before running: an embedded DESTROY hands its session
-		 * (and so c) to the dispatcher, which may free it at once. A
-		 * leg's REMOTE/DIR node is still there after it ran: its
-		 * session's DESTROYED is posted after this loop. */
+		 * (and so c) to the dispatcher, which may free it at once. */
 		bool own = !c->embedded;
-		atomic_bool *busy = c->busy;
 
 		next = c->next;
 		media_cmd_run(t, c);
 		if (own)
 			free(c);
-		else if (busy)
-			atomic_store_explicit(busy, false,
-					      memory_order_release);
 	}
 }

@@ -183,7 +183,6 @@ static const struct unit_case cases[] = {
 	{ "burst", t_burst },
 	{ "stray_burst", t_stray_burst },
 	{ "lazy_destroy", t_lazy_destroy },
-	{ "cmd_nodes", t_cmd_nodes },
 };
 
 UNIT_MAIN(cases)

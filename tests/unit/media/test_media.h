@@ -28,6 +28,5 @@ int t_deferred(void);
 int t_burst(void);
 int t_stray_burst(void);
 int t_lazy_destroy(void);
-int t_cmd_nodes(void);
 
 #endif
