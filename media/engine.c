@@ -81,6 +81,10 @@ static void media_fd_drain(int fd)
 void media_cmd_post(struct media_thread *t, struct media_cmd *cmd)
 {
 	struct media_engine *e = t->engine;
+	/* Read before it is queued: once the lock is released, an awake
+	 * media thread may run the command and free it. */
+	const bool lazy = cmd->lazy;
+	const enum media_cmd_type type = cmd->type;
 
 	cmd->next = NULL;
 	pthread_mutex_lock(&t->cmd_lock);
@@ -90,15 +94,17 @@ void media_cmd_post(struct media_thread *t, struct media_cmd *cmd)
 		t->cmd_head = cmd;
 	t->cmd_tail = cmd;
 	pthread_mutex_unlock(&t->cmd_lock);
+	if (type == MEDIA_CMD_DESTROY)
+		e->destroys_out++;
 	/* No wake-up: the thread runs it before it looks at any socket
 	 * (media_thread_wake), the only place its effect can be seen. */
-	if (cmd->lazy)
+	if (lazy)
 		return;
-	if (e->defer && cmd->type != MEDIA_CMD_STOP) {
+	if (e->defer && type != MEDIA_CMD_STOP) {
 		/* A DESTROY is seen by a packet too (which it turns into a
 		 * stray), and otherwise only by the pool and the memory:
 		 * those wait for a batch, or for the late flush. */
-		if (cmd->type == MEDIA_CMD_DESTROY && e->defer_late &&
+		if (type == MEDIA_CMD_DESTROY && e->defer_late &&
 		    ++t->destroys < MEDIA_DESTROY_BATCH) {
 			if (!e->late_requested) {
 				e->late_requested = true;
@@ -142,10 +148,19 @@ void media_engine_defer(struct media_engine *e, void (*request)(void *arg),
 }
 
 /* Events that need no wake-up of the signalling thread in defer mode: a
- * DESTROYED (its memory), a FIRST_PACKET (trunkd only logs it). */
+ * DESTROYED (its memory), a FIRST_PACKET (trunkd only logs it: quiet
+ * when its line would not be logged, or it would come at the call's end
+ * at best). */
 static bool media_event_quiet(enum media_event_kind kind)
 {
 	return kind != MEDIA_EV_RTP_TIMEOUT;
+}
+
+void media_engine_first_packet_wanted(struct media_engine *e,
+				      bool (*wanted)(void *arg), void *arg)
+{
+	e->first_wanted = wanted;
+	e->first_wanted_arg = arg;
 }
 
 /*
@@ -161,6 +176,10 @@ static bool media_event_quiet(enum media_event_kind kind)
 void media_event_post(struct media_engine *e, struct media_event_node *node)
 {
 	bool signal = false;
+	/* Asked outside the lock: it may take the log's. */
+	const bool wanted = node->kind == MEDIA_EV_FIRST_PACKET &&
+			    e->first_wanted &&
+			    e->first_wanted(e->first_wanted_arg);
 
 	pthread_mutex_lock(&e->ev_lock);
 	if (!node->queued) {
@@ -173,7 +192,7 @@ void media_event_post(struct media_engine *e, struct media_event_node *node)
 		e->ev_tail = node;
 		e->ev_len++;
 		signal = !e->ev_signalled &&
-			 (!media_event_quiet(node->kind) ||
+			 (!media_event_quiet(node->kind) || wanted ||
 			  !atomic_load_explicit(&e->quiet_events,
 						memory_order_relaxed) ||
 			  e->ev_len >= MEDIA_REAP_BATCH);
@@ -231,6 +250,8 @@ static unsigned media_event_handle(struct media_engine *e,
 				   const struct media_event_node *n)
 {
 	if (n->kind == MEDIA_EV_DESTROYED) {
+		if (e->destroys_out)
+			e->destroys_out--;
 		media_session_release(n->session);
 		return 0;
 	}
@@ -277,7 +298,6 @@ static void media_engine_reap(struct media_engine *e)
 void media_engine_flush(struct media_engine *e)
 {
 	struct media_thread *t;
-	bool destroys = false;
 	unsigned i;
 
 	media_engine_reap(e);
@@ -286,15 +306,16 @@ void media_engine_flush(struct media_engine *e)
 	for (i = 0; i < e->nthreads; i++) {
 		t = &e->threads[i];
 		if (t->cmd_deferred || t->destroys) {
-			destroys |= t->destroys > 0;
 			t->cmd_deferred = false;
 			t->destroys = 0;
 			media_fd_signal(t->cmd_fd);
 		}
 	}
-	/* Their DESTROYED come after this reap: the next late flush frees
-	 * them (when no call comes to flush them earlier). */
-	if (destroys && e->defer_late) {
+	/* The DESTROYED of every DESTROY signalled now or earlier and not
+	 * reaped above (a media thread that has not run it yet) comes
+	 * later: the next late flush frees them, and asks again while any
+	 * is still out (when no call comes to flush them earlier). */
+	if (e->destroys_out && e->defer_late) {
 		e->late_requested = true;
 		e->defer_late(e->defer_arg);
 	}

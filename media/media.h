@@ -184,15 +184,26 @@ unsigned media_engine_dispatch(struct media_engine *engine);
  * much later.
  *
  * In defer mode FIRST_PACKET wakes nobody either (the event fd stays
- * quiet until 64 events wait or another event comes):
+ * quiet until 64 events wait or another event comes), unless
+ * media_engine_first_packet_wanted()'s function says it is wanted now:
  * media_engine_flush() delivers the FIRST_PACKET events and frees the
  * destroyed sessions that wait at the head of the queue, as does
- * media_engine_dispatch() with all of them.
+ * media_engine_dispatch() with all of them. A FIRST_PACKET still queued
+ * when its session is freed is not delivered.
  */
 #define MEDIA_LATE_FLUSH_MS 100
 void media_engine_defer(struct media_engine *engine, void (*request)(void *arg),
 			void (*late)(void *arg), void *arg);
 void media_engine_flush(struct media_engine *engine);
+
+/*
+ * In defer mode a FIRST_PACKET wakes the signalling thread (as outside
+ * it) when wanted(arg) returns true at the time it is posted (trunkd:
+ * when its debug line would be logged). wanted runs on media threads;
+ * set it before the first session, or NULL.
+ */
+void media_engine_first_packet_wanted(struct media_engine *engine,
+				      bool (*wanted)(void *arg), void *arg);
 
 /* The address endpoints of SIDE are bound on (for our SDP's c= line). */
 const char *media_engine_side_addr(const struct media_engine *engine,

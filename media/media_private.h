@@ -289,6 +289,8 @@ struct media_engine {
 	void *defer_arg;
 	bool flush_requested;
 	bool late_requested;
+	unsigned destroys_out; /* signalling: DESTROYs posted whose
+				  DESTROYED is not handled yet */
 	/* events: media threads -> signalling thread */
 	int ev_fd;
 	pthread_mutex_t ev_lock;
@@ -297,6 +299,8 @@ struct media_engine {
 	bool ev_signalled; /* under ev_lock: ev_fd written, not drained */
 	atomic_bool quiet_events; /* defer mode: DESTROYED and FIRST_PACKET
 				     wake nobody (engine.c) */
+	bool (*first_wanted)(void *arg); /* FIRST_PACKET not quiet */
+	void *first_wanted_arg;
 };
 
 /* engine.c */

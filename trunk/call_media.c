@@ -70,6 +70,12 @@ int call_sdp_learn(struct trunk_call *call, struct call_leg *from,
 	return 0;
 }
 
+bool trunk_call_media_first_wanted(void *arg)
+{
+	(void)arg;
+	return config_log_enabled(SUBSYS, LOG_LEVEL_DEBUG);
+}
+
 void trunk_call_media_event(const struct media_event *ev, void *arg)
 {
 	struct trunk_call *call = ev->session_arg;

@@ -549,6 +549,8 @@ static int trunk_media_start(struct trunk_gateway *gw)
 					 trunk_media_readable, NULL, 0);
 	gw->media_flush = su_timer_create(su_root_task(gw->root), 0);
 	gw->media_late = su_timer_create(su_root_task(gw->root), 0);
+	media_engine_first_packet_wanted(gw->media,
+					 trunk_call_media_first_wanted, NULL);
 	if (gw->media_flush)
 		media_engine_defer(
 			gw->media, trunk_media_flush_request,

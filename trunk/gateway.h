@@ -209,6 +209,9 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 /* A media event for a call (RTP timeout ends it). Signalling thread. */
 struct media_event;
 void trunk_call_media_event(const struct media_event *ev, void *arg);
+/* Whether a FIRST_PACKET should wake us (its debug line is logged): media
+ * threads call it (media_engine_first_packet_wanted). */
+bool trunk_call_media_first_wanted(void *arg);
 
 /* call_fork.c: a 2xx to a call's INVITE toward leg B that nta no longer
  * matches to a transaction (handed back 64*T1 after the call was up, at

@@ -973,6 +973,15 @@ int t_shutdown_live(void)
 /* media_engine_defer()'s hooks: how often each was called. */
 static unsigned defer_requests, late_requests;
 
+/* media_engine_first_packet_wanted()'s answer (media threads read it). */
+static atomic_bool first_wanted;
+
+static bool first_wanted_get(void *arg)
+{
+	(void)arg;
+	return atomic_load(&first_wanted);
+}
+
 static void defer_request(void *arg)
 {
 	(void)arg;
@@ -1172,11 +1181,15 @@ int t_lazy_commands(void)
 	struct media_engine *e;
 	struct media_stats st;
 	struct peers p;
+	struct pollfd evp = { .events = POLLIN };
 
 	CHECK(peers_open(&p, "127.0.0.1") == 0);
 	CHECK(engine_new("127.0.0.1", 2, 0, &e) == 0); /* one session */
+	evp.fd = media_engine_fd(e);
 	defer_requests = late_requests = 0;
 	media_engine_defer(e, defer_request, defer_late, NULL);
+	atomic_store(&first_wanted, false);
+	media_engine_first_packet_wanted(e, first_wanted_get, NULL);
 	/* First use: cold pairs, bound now (and put in the epoll set). */
 	CHECK(call_new(e, &p, &s) == 0);
 	CHECK(defer_requests == 0);
@@ -1218,6 +1231,17 @@ int t_lazy_commands(void)
 	 * wake-up of ours (the event fd stays quiet). */
 	CHECK(reap_wait(e));
 	CHECK(defer_requests == 0);
+
+	/* Wanted (trunkd: when its debug line is logged), a FIRST_PACKET
+	 * wakes the signalling thread at once, in defer mode too. */
+	atomic_store(&first_wanted, true);
+	CHECK(call_new(e, &p, &s) == 0);
+	CHECK(relay_one(s, "127.0.0.1", &p, MEDIA_LEG_A, 5) == 0);
+	CHECK(poll(&evp, 1, WAIT_MS) == 1);
+	CHECK(media_engine_dispatch(e) == 1); /* FIRST_PACKET A */
+	media_session_free(s);
+	media_engine_flush(e);
+	CHECK(reap_wait(e));
 	media_engine_defer(e, NULL, NULL, NULL);
 	CHECK(media_engine_sessions(e) == 0);
 	media_engine_free(e);
@@ -1355,8 +1379,9 @@ int t_lazy_destroy(void)
 	static struct media_session *s[N];
 	unsigned char out[172];
 	struct media_engine *e;
+	struct media_thread *t;
 	struct peers p;
-	unsigned i, last;
+	unsigned i, last, late;
 
 	CHECK(peers_open(&p, "127.0.0.1") == 0);
 	CHECK(engine_new("127.0.0.1", 2 * N + 2, 0, &e) == 0);
@@ -1401,8 +1426,23 @@ int t_lazy_destroy(void)
 	media_engine_flush(e); /* as trunkd's zero-delay timer */
 	CHECK(ports_wait(e, 8 + 2 * (last - 2)));
 
+	/* A late flush that comes before a media thread has run a DESTROY
+	 * an earlier flush signalled (the thread held off by its command
+	 * lock here) asks for one more: otherwise that session's memory
+	 * waits in the event queue until another call ends (audit11 L2). */
+	t = s[last + 1]->thread;
+	CHECK(reap_wait_n(e, N - last - 1));
+	media_session_free(s[last + 1]);
+	pthread_mutex_lock(&t->cmd_lock);
+	media_engine_flush(e); /* the batch's flush, say */
+	late = late_requests;
+	media_engine_flush(e); /* the late flush: nothing to reap yet */
+	pthread_mutex_unlock(&t->cmd_lock);
+	CHECK(late_requests == late + 1);
+	CHECK(reap_wait_n(e, N - last - 2));
+
 	/* Leaving defer mode runs what waits. */
-	for (i = last + 1; i < N; i++)
+	for (i = last + 2; i < N; i++)
 		media_session_free(s[i]);
 	media_engine_defer(e, NULL, NULL, NULL);
 	CHECK(ports_wait(e, 2 * N + 2));
