@@ -170,15 +170,21 @@ static void *sofia_sym(void **cache, const char *name)
 /* Whether su_vrecv() is stun.c's, which takes the datagram read ahead:
  * else Sofia's own would read the next one and every other datagram be
  * lost, so su_getmsgsize() stays Sofia's (trunk_sofia_udp_check() then
- * fails, daemon.c warns). Looked up once. */
+ * fails, daemon.c warns). The one everybody calls must be this
+ * executable's, not the next one (libsofia's: what both would name if
+ * stun.c were not linked in, audit11 L4). Looked up once. */
 static bool read_ahead(void)
 {
 	static int known; /* 0: not yet, 1: ours, -1: Sofia's */
 	int v = __atomic_load_n(&known, __ATOMIC_RELAXED);
+	void *global;
 
 	if (!v) {
-		v = dlsym(RTLD_DEFAULT, "su_vrecv") == (void *)su_vrecv ? 1
-									: -1;
+		global = dlsym(RTLD_DEFAULT, "su_vrecv");
+		v = global == (void *)su_vrecv &&
+				    global != dlsym(RTLD_NEXT, "su_vrecv")
+			    ? 1
+			    : -1;
 		__atomic_store_n(&known, v, __ATOMIC_RELAXED);
 	}
 	return v > 0;
@@ -357,9 +363,17 @@ static int ring_fill(struct udp_ring *r, su_socket_t s)
 issize_t su_getmsgsize(su_socket_t s)
 {
 	static void *sofia;
-	struct udp_ring *r;
+	struct udp_ring *r = NULL;
 
-	if (udp.scope != TRUNK_UDP_RECV || !read_ahead()) {
+	if (udp.scope == TRUNK_UDP_RECV && read_ahead()) {
+		if (udp.held && udp.fd == s)
+			return (issize_t)udp.len;
+		udp.held = false;
+		/* Without a ring (out of memory), Sofia's way for this one:
+		 * nothing held, so su_vrecv() reads the socket itself. */
+		r = udp_ring();
+	}
+	if (!r) {
 		getmsgsize_f *f =
 			(getmsgsize_f *)sofia_sym(&sofia, "su_getmsgsize");
 
@@ -368,14 +382,6 @@ issize_t su_getmsgsize(su_socket_t s)
 			return -1;
 		}
 		return f(s);
-	}
-	if (udp.held && udp.fd == s)
-		return (issize_t)udp.len;
-	udp.held = false;
-	r = udp_ring();
-	if (!r) {
-		errno = ENOMEM;
-		return -1;
 	}
 	/* Read the socket only when the ring has nothing of it left. */
 	if ((r->fd != s || r->next >= r->n) && ring_fill(r, s) < 0)
