@@ -123,7 +123,11 @@ struct media_event {
  * handler may call any media_session_*() function, including
  * media_session_free() of the event's session (not media_engine_free());
  * no event of a session is delivered after media_session_free() of it
- * returned.
+ * returned. A request or late function of media_engine_defer() that runs
+ * media_engine_flush() at once (trunkd does when it cannot arm its timer)
+ * makes the handler run inside the media_session_*() call that asked for
+ * the flush: a FIRST_PACKET only (an RTP_TIMEOUT is never delivered by a
+ * flush), so a handler that only logs FIRST_PACKET is safe there.
  */
 typedef void(media_event_h)(const struct media_event *ev, void *arg);
 
