@@ -86,9 +86,11 @@ check("Content-Length 500, no body",
       msg(cid="cl", extra="Content-Type: application/sdp", length=500), 400)
 # RFC 3261 8.1.1.5: CSeq method other than the request's: 400.
 check("CSeq method mismatch", msg(cid="cseq", cseq="1 BYE"), 400)
-# An SDP that cannot be parsed: 488, nothing reaches the carrier.
+# An SDP that cannot be parsed: 488, nothing reaches the carrier (no 100
+# first: trunkd sends its 100 Trying once the INVITE toward the carrier is
+# out, and this one never gets that far).
 check("unparsable SDP", msg(cid="sdp", extra="Content-Type: application/sdp",
-                            body="garbage"), 488, first=100)
+                            body="garbage"), 488)
 # Extensions we implement are no longer refused (RFC 3262, RFC 4028);
 # unknown ones still are (RFC 3261 8.2.2.3).
 check("Require: 100rel", msg(cid="r100", extra="Require: 100rel"), 503,
