@@ -141,46 +141,34 @@ fi
 # --------------------------------------------------------------------------
 # Measuring
 
-# sys_ticks PID...: stime of the processes (the kernel's share), in ticks.
-sys_ticks()
+# stat_sum "I J..." PID...: the sum over the processes of the fields I, J...
+# of /proc/PID/stat, counted from 0 after the command's closing ')'
+# (the state is field 0).
+stat_sum()
 {
-	local pid st f sum=0
+	local idx=$1 pid st f i sum=0
+	shift
 	for pid in "$@"; do
 		read -r st <"/proc/$pid/stat" || continue
 		st=${st##*) }
 		read -ra f <<<"$st"
-		sum=$((sum + f[12]))
+		for i in $idx; do
+			sum=$((sum + f[i]))
+		done
 	done
 	echo "$sum"
 }
 
+# sys_ticks PID...: stime of the processes (the kernel's share), in ticks.
+sys_ticks() { stat_sum 12 "$@"; }
+
 # cpu_ticks PID...: utime + stime of the processes, in clock ticks.
-cpu_ticks()
-{
-	local pid st f sum=0
-	for pid in "$@"; do
-		read -r st <"/proc/$pid/stat" || continue
-		st=${st##*) }
-		read -ra f <<<"$st"
-		sum=$((sum + f[11] + f[12]))
-	done
-	echo "$sum"
-}
+cpu_ticks() { stat_sum "11 12" "$@"; }
 
 # minflt PID...: minor page faults of the processes so far (/proc/PID/stat
 # minflt, every thread: a page first touched, e.g. when malloc grows or
 # reuses memory the kernel had taken back).
-minflt()
-{
-	local pid st f sum=0
-	for pid in "$@"; do
-		read -r st <"/proc/$pid/stat" || continue
-		st=${st##*) }
-		read -ra f <<<"$st"
-		sum=$((sum + f[7]))
-	done
-	echo "$sum"
-}
+minflt() { stat_sum 7 "$@"; }
 
 # run_delay_us PID...: how long the processes' main threads waited for a
 # CPU while runnable, in µs (/proc/PID/schedstat: the scheduler's
