@@ -446,7 +446,13 @@ step() # SYSTEM RATE SECS
 	local sys=$1 rate=$2 secs=$3 key="$1:$2" name="$1-$2"
 	local calls=$(($2 * $3)) c0=0 c1=0 k0=0 k1=0 w0 w1 uac_rc=0 uas_rc=0 why=
 	local ok fail uas_ok uas_fail retr wall_ms limit_ms d0 d1 q0=0 q1=0
-	local m0=- m1=- media= f0=0 f1=0 u0=- u1=-
+	local m0=- m1=- media= f0=0 f1=0 u0=- u1=- n=2
+	# A rate given twice (BENCH_RATES="300 300") is a step of its own:
+	# "trunkd:300#2", files trunkd-300-2.*; the summary below reads a
+	# rate's first step.
+	while [ -n "${R_OK[$key]:-}" ]; do
+		key="$1:$2#$n" name="$1-$2-$n" n=$((n + 1))
+	done
 	ORDER+=("$key")
 	uas_start "$name" "$calls" $((secs * 2 + 30))
 	uac_args "$name" "$rate" "$calls" 1000 $((secs * 2 + 20)) "$(target_of "$sys")"
