@@ -30,6 +30,8 @@ static void usage(FILE *f)
 		"\n"
 		"Commands:\n"
 		"  status     version, uptime, config, trunks and their state\n"
+		"  status heap  the same and the heap in use (walks the heap:\n"
+		"             stalls SIP for milliseconds on a busy daemon)\n"
 		"  reload     re-read the configuration (a bad file is "
 		"reported,\n"
 		"             the running configuration stays)\n"

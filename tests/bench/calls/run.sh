@@ -34,7 +34,7 @@
 # turns the capture off (it costs a little CPU on the same machine).
 # Memory: a fresh trunkd holds HOLD established calls (long pause); RSS
 # minus idle RSS, divided by HOLD, and the same for the heap in use
-# (`trunkctl status` heap_bytes: what malloc holds for live objects, not
+# (`trunkctl status heap` heap_bytes: what malloc holds for live objects, not
 # what it keeps freed), right after the last ACK (nta still keeps the
 # INVITE transactions for its RFC 3261 timers) and again SETTLE seconds
 # later (0: not measured; 40 s outlasts timer D, 64*T1); peak RSS (VmHWM)
@@ -668,11 +668,11 @@ hold_calls()
 	esac
 }
 
-# heap_bytes: trunkd's heap in use (`trunkctl status`), in bytes.
+# heap_bytes: trunkd's heap in use (`trunkctl status heap`), in bytes.
 heap_bytes()
 {
 	local out
-	out=$(ti_ctl status) || ti_fail "trunkctl status failed"
+	out=$(ti_ctl status heap) || ti_fail "trunkctl status heap failed"
 	ti_json "$out" "j['heap_bytes']"
 }
 

@@ -34,6 +34,18 @@ ti_json_check "$status" "j['pid'] == $(ti_pid trunkd)" "status pid"
 ti_json_check "$status" '[t["name"] for t in j["trunks"]] == ["local"]' \
 	"status trunks"
 ti_json_check "$status" 'j["trunks"][0]["mode"] == "static"' "trunk mode"
+# The heap walk (mallinfo2(), milliseconds on a busy daemon's heap during
+# which no SIP is read) only on request, never in a monitor's plain poll.
+ti_json_check "$status" '"heap_bytes" not in j' "plain status walks no heap"
+status=$(ti_ctl status heap) || ti_fail "trunkctl status heap exited $?: $status"
+ti_json_check "$status" 'j["heap_bytes"] > 100000 and j["heap_walk_us"] >= 0' \
+	"status heap"
+ti_json_check "$status" '[t["name"] for t in j["trunks"]] == ["local"]' \
+	"status heap has the rest"
+if out=$(ti_ctl status bogus); then
+	ti_fail "status with an unknown argument answered ok: $out"
+fi
+ti_json_check "$out" '"unknown argument" in j["error"]' "status bogus"
 
 # Every listener of the default config, on UDP and TCP; all are probed
 # before the verdict so that a failure names every listener concerned.

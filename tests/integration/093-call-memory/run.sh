@@ -51,7 +51,7 @@ ti_start pbx sipp -sf "$TI_TEST_DIR/pbx.xml" -m 1 -t u1 \
 	-trace_logs -log_file "$TI_DIR/pbx.actions.txt" \
 	"$(tc_trunkd ent)"
 
-status() { ti_ctl status; }
+status() { ti_ctl status heap; }
 # The transactions nta holds, both sides, server and client (`trunkctl
 # status` "sip"), those it keeps for its timers after their end included.
 HELD="sum(s['server_transactions'] + s['client_transactions'] for s in j['sip'].values())"

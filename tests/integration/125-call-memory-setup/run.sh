@@ -33,7 +33,7 @@ for p in 5060 5080; do
 	ti_wait_port udp 127.0.0.1 "$(ti_port "$p")" 5
 done
 
-status() { ti_ctl status; }
+status() { ti_ctl status heap; }
 heap() { ti_json "$(status)" "j['heap_bytes']"; }
 IDLE=$(heap)
 
