@@ -342,6 +342,7 @@ static void media_thread_wake(struct media_thread *t,
 			      const struct epoll_event *evs, int n)
 {
 	struct media_session *s;
+	struct media_slot *slot;
 	bool tick = false;
 	int i;
 
@@ -370,6 +371,13 @@ static void media_thread_wake(struct media_thread *t,
 		media_session_close(s, true);
 		/* The last thing this thread does with s. */
 		media_event_post(t->engine, &s->ev_destroyed);
+	}
+	while ((slot = t->closing)) { /* MEDIA_CMD_CLOSE, likewise */
+		t->closing = slot->next_close;
+		media_slot_close(slot);
+		media_pool_put_cold(&t->engine->pool,
+				    (uint16_t)(t->engine->port_min +
+					       2 * (slot - t->engine->slots)));
 	}
 	if (tick)
 		media_thread_tick(t);

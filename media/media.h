@@ -248,8 +248,9 @@ uint64_t media_engine_cpu_ns(const struct media_engine *engine);
  * On success *out is the new session, owned by the caller until
  * media_session_free(). Returns 0 or ENOSPC (no free pair in the range:
  * answer 503), EADDRINUSE (every pair tried was taken by someone else),
- * EAFNOSUPPORT (the side has no address), ENOMEM, or the errno of
- * socket()/bind().
+ * EAFNOSUPPORT (the side has no address), ENOMEM, EMFILE (a per-user
+ * limit: open files, or epoll watches, fs.epoll.max_user_watches), or
+ * the errno of socket()/bind()/epoll_ctl().
  */
 int media_session_alloc(struct media_engine *engine, enum media_side side_a,
 			enum media_side side_b, void *arg,

@@ -124,6 +124,7 @@ enum media_cmd_type {
 	MEDIA_CMD_WATCH,
 	MEDIA_CMD_DESTROY,
 	MEDIA_CMD_STOP,
+	MEDIA_CMD_CLOSE, /* struct media_cmd_close */
 };
 
 struct media_cmd {
@@ -148,6 +149,15 @@ struct media_cmd_remote {
 	bool hold_2543;
 	union media_addr rtp, rtcp;
 	uint64_t pt_mask[2]; /* all ones: any */
+};
+
+/* MEDIA_CMD_CLOSE: malloc'd. A pair one of whose sockets was in the
+ * thread's epoll set when its join failed (session.c): only that thread
+ * may close it (an event of its last epoll_wait() may still name it),
+ * after the wake-up that runs the command; then the pair goes back cold. */
+struct media_cmd_close {
+	struct media_cmd cmd;
+	struct media_slot *slot;
 };
 
 /* ---------------------------------------------------------------------- */
@@ -189,6 +199,7 @@ struct media_slot {
 	int thread; /* index of the thread whose epoll set holds the fds,
 		       -1: in none (cold) */
 	int ring;   /* warm ring of its sockets (thread and bind address) */
+	struct media_slot *next_close; /* media: the thread's closing list */
 };
 
 struct media_stats_atomic {
@@ -257,6 +268,7 @@ struct media_thread {
 	/* media */
 	struct media_session *sessions;	 /* live list */
 	struct media_session *graveyard; /* destroyed in this wake-up */
+	struct media_slot *closing;	 /* MEDIA_CMD_CLOSE in this wake-up */
 	bool stop;
 	uint64_t now_ms; /* CLOCK_MONOTONIC_COARSE at the last wake-up */
 	/* media: batch buffers, reused for every packet */

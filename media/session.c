@@ -93,26 +93,58 @@ void media_slot_close(struct media_slot *slot)
  * both pairs, idle (ep NULL: what arrives before CREATE is dropped), so
  * that CREATE needs no wake-up of t: the first packet wakes it, and it
  * runs CREATE before it reads. From then on only t closes them (it may
- * be reading them). Should the second join fail, the first leaves the
- * set again, and the pair is in none (its port is in no SDP yet).
+ * be reading them). Should the RTCP socket's join fail after the RTP
+ * socket's, the RTP socket leaves the set again, but t may still hold an
+ * event of it from an epoll_wait() before that: *half is set, and the
+ * pair must go to t to be closed (media_slot_hand_over()). An error of
+ * epoll_ctl() is never ENOSPC, which callers take for an exhausted
+ * range: the watch limit (fs.epoll.max_user_watches) is EMFILE, a
+ * per-user limit as that of open files.
  */
-static int media_slot_join(struct media_slot *slot, struct media_thread *t)
+static int media_slot_join(struct media_slot *slot, struct media_thread *t,
+			   bool *half)
 {
 	struct epoll_event ev = { .events = MEDIA_SOCK_EVENTS };
 	int k, err;
 
+	*half = false;
 	for (k = 0; k < 2; k++) {
 		ev.data.ptr = &slot->sock[k];
 		if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, slot->sock[k].fd, &ev)) {
-			err = errno;
-			if (k)
-				epoll_ctl(t->epfd, EPOLL_CTL_DEL,
-					  slot->sock[0].fd, &ev);
+			err = errno == ENOSPC ? EMFILE : errno;
+			if (k) {
+				if (epoll_ctl(t->epfd, EPOLL_CTL_DEL,
+					      slot->sock[0].fd, &ev))
+					LOGE(SUB, NULL, "epoll_ctl DEL: %s",
+					     strerror(errno));
+				*half = true;
+			}
 			return err;
 		}
 	}
 	slot->thread = (int)t->index;
 	return 0;
+}
+
+/* A half-joined pair (media_slot_join()) to thread t, which closes it
+ * and gives it back cold at the end of its next wake-up. Without memory
+ * for the command it is closed here, as before: a stale event of t could
+ * then read a reused descriptor number, which needs a datagram on a port
+ * in no SDP yet within microseconds of an epoll_ctl() failure. */
+static void media_slot_hand_over(struct media_engine *e,
+				 struct media_slot *slot, uint16_t port,
+				 struct media_thread *t)
+{
+	struct media_cmd_close *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		media_slot_close(slot);
+		media_pool_put_cold(&e->pool, port);
+		return;
+	}
+	c->cmd.type = MEDIA_CMD_CLOSE;
+	c->slot = slot;
+	media_cmd_post(t, &c->cmd);
 }
 
 /* The warm ring of the sockets of thread's sessions on side. */
@@ -165,16 +197,26 @@ static int media_endpoint_bind(struct media_engine *e,
  * as it was: a cold one cold, to any thread). */
 static int media_session_join(struct media_session *s)
 {
-	struct media_slot *slot;
+	struct media_endpoint *ep;
+	bool half;
 	int leg, err;
 
 	for (leg = 0; leg < 2; leg++) {
-		slot = s->ep[leg].slot;
-		if (slot->thread >= 0)
+		ep = &s->ep[leg];
+		if (ep->slot->thread >= 0)
 			continue;
-		err = media_slot_join(slot, s->thread);
+		err = media_slot_join(ep->slot, s->thread, &half);
 		if (err) {
-			LOGE(SUB, s->ctx, "epoll_ctl: %s", strerror(err));
+			LOGE(SUB, s->ctx, "epoll_ctl: %s%s", strerror(err),
+			     err == EMFILE ? " (open files or "
+					     "fs.epoll.max_user_watches)"
+					   : "");
+			if (half) {
+				media_slot_hand_over(s->engine, ep->slot,
+						     ep->port, s->thread);
+				ep->slot = NULL;
+				ep->sock[0] = ep->sock[1] = NULL;
+			}
 			return err;
 		}
 	}
@@ -526,6 +568,12 @@ static void media_cmd_run(struct media_thread *t, struct media_cmd *c)
 		break;
 	case MEDIA_CMD_STOP:
 		t->stop = true;
+		break;
+	case MEDIA_CMD_CLOSE:
+		/* Closed at the end of this wake-up (engine.c), when no event
+		 * of it names the sockets any more. */
+		((struct media_cmd_close *)c)->slot->next_close = t->closing;
+		t->closing = ((struct media_cmd_close *)c)->slot;
 		break;
 	}
 }

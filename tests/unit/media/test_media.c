@@ -183,6 +183,8 @@ static const struct unit_case cases[] = {
 	{ "burst", t_burst },
 	{ "stray_burst", t_stray_burst },
 	{ "lazy_destroy", t_lazy_destroy },
+	{ "join_limit", t_join_limit },
+	{ "join_half", t_join_half },
 };
 
 UNIT_MAIN(cases)

@@ -29,4 +29,8 @@ int t_burst(void);
 int t_stray_burst(void);
 int t_lazy_destroy(void);
 
+/* test_join.c */
+int t_join_limit(void);
+int t_join_half(void);
+
 #endif
