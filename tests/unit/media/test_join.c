@@ -7,20 +7,17 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/epoll.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "media/media_private.h"
 #include "test_media.h"
 #include "unit_test.h"
 
-#define JOIN_WAIT_MS 2000
-#define JOIN_FDS     64
+#define JOIN_FDS 64
 
 /* ADDs of sockets let through before the failing one (-1: none fails). */
 static atomic_int add_pass = -1;
@@ -72,14 +69,6 @@ static void join_event(const struct media_event *ev, void *arg)
 	(void)arg;
 }
 
-static uint64_t join_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* 2 pairs, 2 threads; a range of its own per process. */
 static int join_engine(struct media_engine **e)
 {
@@ -91,18 +80,6 @@ static int join_engine(struct media_engine **e)
 	conf.addr[MEDIA_SIDE_TRUNK] = "127.0.0.1";
 	conf.threads = 2;
 	return media_engine_alloc(&conf, join_event, NULL, e);
-}
-
-static bool join_ports_wait(struct media_engine *e, unsigned want)
-{
-	uint64_t end = join_ms() + JOIN_WAIT_MS;
-
-	while (media_engine_ports_free(e) != want) {
-		if (join_ms() > end)
-			return false;
-		poll(NULL, 0, 2);
-	}
-	return true;
 }
 
 /* The watch limit: an error of its own, tried once, not ENOSPC (which
@@ -122,7 +99,7 @@ int t_join_limit(void)
 	atomic_store(&add_pass, -1);
 	/* One try: the other thread was not tried with new binds. */
 	CHECK(atomic_load(&adds_seen) == 1);
-	CHECK(join_ports_wait(e, 2));
+	CHECK(ports_wait(e, 2));
 	CHECK(media_session_alloc(e, MEDIA_SIDE_ENTERPRISE, MEDIA_SIDE_TRUNK,
 				  NULL, &s) == 0);
 	media_session_free(s);
@@ -152,7 +129,7 @@ int t_join_half(void)
 	CHECK(rtp >= 0 && rtp < JOIN_FDS && rtcp >= 0 && rtcp < JOIN_FDS);
 	/* Both pairs come back: leg B's (in no set) at once, leg A's when
 	 * its thread has run the close. */
-	CHECK(join_ports_wait(e, 2));
+	CHECK(ports_wait(e, 2));
 	CHECK(atomic_load(&closed_by[rtp]) == 2);
 	CHECK(atomic_load(&closed_by[rtcp]) == 2);
 	media_engine_free(e);

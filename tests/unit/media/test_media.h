@@ -2,6 +2,8 @@
 #ifndef TRUNKD_TEST_MEDIA_H
 #define TRUNKD_TEST_MEDIA_H
 
+#include <stdbool.h>
+
 int t_pool(void);
 int t_pool_rings(void);
 int t_pool_bound_cap(void);
@@ -28,6 +30,11 @@ int t_deferred(void);
 int t_burst(void);
 int t_stray_burst(void);
 int t_lazy_destroy(void);
+
+/* test_relay.c: poll until the engine's pool holds want free pairs (2 ms
+ * steps, bounded). */
+struct media_engine;
+bool ports_wait(struct media_engine *e, unsigned want);
 
 /* test_join.c */
 int t_join_limit(void);

@@ -1353,7 +1353,7 @@ int t_stray_burst(void)
 
 /* Poll until the engine's pool holds want free pairs (2 ms steps,
  * bounded). */
-static bool ports_wait(struct media_engine *e, unsigned want)
+bool ports_wait(struct media_engine *e, unsigned want)
 {
 	uint64_t end = ms_now() + WAIT_MS;
 
