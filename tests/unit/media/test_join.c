@@ -3,7 +3,8 @@
  * media/session.c media_slot_join()): epoll_ctl() and close() of this
  * executable stand in front of libc's (the media library is linked
  * statically, so its calls land here), make chosen ADDs fail and record
- * which thread closes the sockets.
+ * which thread closes the sockets. write() likewise counts the writes per
+ * descriptor (test_fd_writes(): a thread woken through its eventfd).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -27,6 +28,7 @@ static atomic_int add_fd[4]; /* the sockets of the first ADDs */
 /* Per descriptor number: closed by the main thread (1) or another (2). */
 static atomic_int closed_by[JOIN_FDS];
 static pthread_t main_thread;
+static atomic_uint writes[JOIN_FDS];
 
 int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
@@ -61,6 +63,22 @@ int close(int fd)
 			     pthread_equal(pthread_self(), main_thread) ? 1
 									: 2);
 	return real(fd);
+}
+
+ssize_t write(int fd, const void *buf, size_t len)
+{
+	static ssize_t (*real)(int, const void *, size_t);
+
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "write");
+	if (fd >= 0 && fd < JOIN_FDS)
+		atomic_fetch_add(&writes[fd], 1);
+	return real(fd, buf, len);
+}
+
+unsigned test_fd_writes(int fd)
+{
+	return fd >= 0 && fd < JOIN_FDS ? atomic_load(&writes[fd]) : 0;
 }
 
 static void join_event(const struct media_event *ev, void *arg)

@@ -36,6 +36,9 @@ int t_lazy_destroy(void);
 struct media_engine;
 bool ports_wait(struct media_engine *e, unsigned want);
 
+/* test_join.c: writes to descriptor fd so far (< 64, else 0). */
+unsigned test_fd_writes(int fd);
+
 /* test_join.c */
 int t_join_limit(void);
 int t_join_half(void);

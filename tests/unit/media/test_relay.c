@@ -1381,10 +1381,11 @@ int t_lazy_destroy(void)
 	struct media_engine *e;
 	struct media_thread *t;
 	struct peers p;
-	unsigned i, last, late;
+	unsigned i, last, late, wakes[2];
 
 	CHECK(peers_open(&p, "127.0.0.1") == 0);
 	CHECK(engine_new("127.0.0.1", 2 * N + 2, 0, &e) == 0);
+	CHECK(e->threads[1].cmd_fd < 64); /* test_fd_writes() */
 	defer_requests = late_requests = 0;
 	media_engine_defer(e, defer_request, defer_late, NULL);
 	for (i = 0; i < N; i++)
@@ -1404,10 +1405,16 @@ int t_lazy_destroy(void)
 	CHECK(udp_empty(p.rtp[MEDIA_LEG_B]) && udp_empty(p.rtcp[MEDIA_LEG_B]));
 
 	/* Two frees on both threads: nobody runs them (no packet, no
-	 * timer: rtp_timeout 0) until the late flush, asked for once. */
+	 * timer: rtp_timeout 0) until the late flush, asked for once. No
+	 * thread was woken: its eventfd was not written (audit11 L6: the
+	 * pool alone would not show an eager DESTROY yet). */
+	wakes[0] = test_fd_writes(e->threads[0].cmd_fd);
+	wakes[1] = test_fd_writes(e->threads[1].cmd_fd);
 	media_session_free(s[1]);
 	media_session_free(s[2]);
 	CHECK(defer_requests == 0 && late_requests == 1);
+	CHECK(test_fd_writes(e->threads[0].cmd_fd) == wakes[0]);
+	CHECK(test_fd_writes(e->threads[1].cmd_fd) == wakes[1]);
 	CHECK(media_engine_ports_free(e) == 4);
 	media_engine_flush(e);
 	CHECK(late_requests == 2); /* the next one frees their memory */
