@@ -722,8 +722,18 @@ static void trunk_files_limit(void)
 int trunk_daemon_run(const struct trunk_daemon_opts *opts)
 {
 	struct trunk_gateway gw = { .signal_fd = -1, .generation = 1 };
+	const char *missing = trunk_sofia_alloc_missing();
 	int rc;
 
+	if (missing) { /* two allocators on the same homes: corruption */
+		fprintf(stderr,
+			"trunkd: %s() not interposed: libsofia-sip-ua would "
+			"mix "
+			"its allocator with trunkd's (link trunkd with "
+			"--export-dynamic-symbol=%s); not starting\n",
+			missing, missing);
+		return 1;
+	}
 	if (trunk_config_check(opts->config_path, &gw.cfg))
 		return 1;
 	trunk_malloc_tune();
@@ -757,11 +767,6 @@ int trunk_daemon_run(const struct trunk_daemon_opts *opts)
 			     "numeric destinations with getaddrinfo() (link "
 			     "trunkd with --export-dynamic-symbol="
 			     "su_getaddrinfo)");
-		if (!trunk_sofia_home_check())
-			LOGW(SUBSYS, NULL,
-			     "su_home_clone() not interposed: Sofia's SDP "
-			     "parser allocates block by block (link trunkd "
-			     "with --export-dynamic-symbol=su_home_clone)");
 		if (!trunk_sofia_tport_check())
 			LOGW(SUBSYS, NULL,
 			     "tport_primary_by_name() not interposed: with "

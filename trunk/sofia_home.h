@@ -16,7 +16,16 @@ void trunk_home_preload_next(size_t size);
 /* The request not yet taken by a clone (0: none). */
 size_t trunk_home_preload_pending(void);
 
-/* Do libsofia-sip-ua's calls of su_home_clone() reach sofia_home.c? */
+/* Takes the request (sofia_alloc.c's su_home_clone()). */
+size_t trunk_home_preload_take(void);
+
+/* The first of Sofia's allocator functions (su_alloc.c, su_alloc_lock.c)
+ * that libsofia-sip-ua's calls would not find in sofia_alloc.c, or NULL
+ * when all of them do. Mixed allocators corrupt memory: trunkd refuses to
+ * start unless this is NULL. */
+const char *trunk_sofia_alloc_missing(void);
+
+/* trunk_sofia_alloc_missing() == NULL. */
 bool trunk_sofia_home_check(void);
 
 #endif
