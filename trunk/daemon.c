@@ -728,8 +728,7 @@ int trunk_daemon_run(const struct trunk_daemon_opts *opts)
 	if (missing) { /* two allocators on the same homes: corruption */
 		fprintf(stderr,
 			"trunkd: %s() not interposed: libsofia-sip-ua would "
-			"mix "
-			"its allocator with trunkd's (link trunkd with "
+			"mix its allocator with trunkd's (link trunkd with "
 			"--export-dynamic-symbol=%s); not starting\n",
 			missing, missing);
 		return 1;

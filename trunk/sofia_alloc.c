@@ -565,14 +565,7 @@ static bool sub_has(struct su_block_s const *sub, void const *data)
 
 int su_in_home(su_home_t *home, void const *data)
 {
-	int retval = 0;
-
-	if (!home || !data)
-		return 0;
-	if (memlock(home))
-		retval = sub_has(home->suh_blocks, data);
-	unlock(home);
-	return retval;
+	return su_home_check_alloc(home, data);
 }
 
 int su_home_check_alloc(su_home_t const *home, void const *data)
@@ -805,33 +798,32 @@ int su_home_mutex_unlock(su_home_t *home)
 	return 0;
 }
 
+/* The explicit-locking mutex of a threadsafe home, NULL for any other. */
+static pthread_mutex_t *user_mutex(su_home_t const *home)
+{
+	return home->suh_lock ? &((struct home_lock *)home->suh_lock)->user
+			      : NULL;
+}
+
 int su_home_lock(su_home_t *home)
 {
 	if (!home)
 		return EFAULT;
-	if (!home->suh_lock)
-		return -1;
-	return pthread_mutex_lock(&((struct home_lock *)home->suh_lock)->user);
+	return user_mutex(home) ? pthread_mutex_lock(user_mutex(home)) : -1;
 }
 
 int su_home_trylock(su_home_t *home)
 {
 	if (!home)
 		return EFAULT;
-	if (!home->suh_lock)
-		return -1;
-	return pthread_mutex_trylock(
-		&((struct home_lock *)home->suh_lock)->user);
+	return user_mutex(home) ? pthread_mutex_trylock(user_mutex(home)) : -1;
 }
 
 int su_home_unlock(su_home_t *home)
 {
 	if (!home)
 		return EFAULT;
-	if (!home->suh_lock)
-		return -1;
-	return pthread_mutex_unlock(
-		&((struct home_lock *)home->suh_lock)->user);
+	return user_mutex(home) ? pthread_mutex_unlock(user_mutex(home)) : -1;
 }
 
 /* No statistics are kept: the functions are safe and report zeros. */
