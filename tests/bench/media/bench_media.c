@@ -18,12 +18,17 @@
  * generator's own scheduling on the receive side does not count.
  * Exits 1 on a gross regression: more than 1 % loss.
  *
- * BENCH_MEDIA_RELAY=epoll|epoll-conn|uring|uring-conn|uring-sendto in
- * the environment puts a stand-in relay (bench_relay.c) in the engine's
- * place, for comparing I/O paths under the same generator; unset or
- * "engine": trunkd's media engine.
+ * BENCH_MEDIA_RELAY=epoll|epoll-conn|uring|uring-conn|uring-sendto|tc|
+ * null in the environment puts a stand-in relay (bench_relay.c) in the
+ * engine's place, for comparing I/O paths under the same generator (tc:
+ * forwarded in the kernel once latched; null: none, the generator's own
+ * cost); unset or "engine": trunkd's media engine. The last lines give
+ * the CPU of the whole process and of the ksoftirqd threads: with
+ * forwarding in the kernel, the work is done in the softirq of the
+ * sender (here the generator), which no relay thread's clock sees.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -133,7 +138,8 @@ static int bench_setup_relay(struct bench *b)
 	if (bench_relay_mode_parse(name, &mode)) {
 		fprintf(stderr,
 			"BENCH_MEDIA_RELAY=%s: not engine, epoll, "
-			"epoll-conn, uring, uring-conn or uring-sendto\n",
+			"epoll-conn, uring, uring-conn, uring-sendto, tc "
+			"or null\n",
 			name);
 		return EINVAL;
 	}
@@ -418,6 +424,56 @@ static int bench_report(struct bench *b, uint64_t elapsed_ns, uint64_t cpu_ns,
 	return 0;
 }
 
+/* CPU of the ksoftirqd threads (the softirq work deferred from the
+ * tasks that raised it) and /proc/stat's softirq column, machine-wide:
+ * this kernel has no CONFIG_IRQ_TIME_ACCOUNTING, so softirq work done on
+ * the way out of a system call is charged to the calling thread, and
+ * the column only samples ticks. Other processes' traffic counts too. */
+struct kcpu {
+	uint64_t ksoftirqd_ns, softirq_ns;
+};
+
+static uint64_t ticks_ns(unsigned long long t)
+{
+	return t * (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK));
+}
+
+static void kernel_cpu(struct kcpu *k)
+{
+	char path[300], line[512], *p;
+	unsigned long long ut, st, v[7];
+	struct dirent *d;
+	DIR *dir = opendir("/proc");
+	FILE *f;
+
+	memset(k, 0, sizeof(*k));
+	while (dir && (d = readdir(dir))) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		p = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
+		/* after "(comm)": state and 11 fields, then utime stime */
+		if (p && strstr(line, "(ksoftirqd/") &&
+		    sscanf(p + 2,
+			   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+			   "%llu %llu",
+			   &ut, &st) == 2)
+			k->ksoftirqd_ns += ticks_ns(ut + st);
+		fclose(f);
+	}
+	if (dir)
+		closedir(dir);
+	f = fopen("/proc/stat", "r");
+	if (f && fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+			&v[1], &v[2], &v[3], &v[4], &v[5], &v[6]) == 7)
+		k->softirq_ns = ticks_ns(v[6]);
+	if (f)
+		fclose(f);
+}
+
 /* CPU of the whole process (every thread, io_uring's workers too). */
 static uint64_t process_cpu_ns(void)
 {
@@ -445,7 +501,8 @@ int main(int argc, char **argv)
 	struct bench b = {
 		.n = 200, .seconds = 5, .threads = 1, .port_min = 30000
 	};
-	uint64_t cpu0, gen0, proc0, elapsed, t0;
+	uint64_t cpu0, gen0, proc0, elapsed, t0, proc, gen;
+	struct kcpu k0, k1;
 	unsigned i;
 	int err, rc;
 
@@ -474,16 +531,32 @@ int main(int argc, char **argv)
 	cpu0 = bench_cpu_ns(&b);
 	gen0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	proc0 = process_cpu_ns();
+	kernel_cpu(&k0);
 	bench_run(&b, &elapsed);
+	kernel_cpu(&k1);
 	fflush(stdout);
 	rc = bench_report(&b, elapsed, bench_cpu_ns(&b) - cpu0,
 			  clock_ns(CLOCK_THREAD_CPUTIME_ID) - gen0);
 	/* What the thread clocks above may miss: work the kernel does for
-	 * the relay in threads of their own (io_uring's io-wq workers). */
+	 * the relay in threads of their own (io_uring's io-wq workers), or
+	 * in the sender's softirq (tc). */
+	gen = clock_ns(CLOCK_THREAD_CPUTIME_ID) - gen0;
+	proc = process_cpu_ns() - proc0;
 	printf("process CPU less the generator's: %.3f s\n",
-	       (double)(process_cpu_ns() - proc0 -
-			(clock_ns(CLOCK_THREAD_CPUTIME_ID) - gen0)) /
-		       1e9);
+	       proc > gen ? (double)(proc - gen) / 1e9 : 0);
+	printf("total CPU: process %.3f s, ksoftirqd %.3f s; per received "
+	       "packet %.2f us; /proc/stat softirq %.2f s (all CPUs, ticks)\n",
+	       (double)proc / 1e9,
+	       (double)(k1.ksoftirqd_ns - k0.ksoftirqd_ns) / 1e9,
+	       b.received ? (double)(proc + k1.ksoftirqd_ns - k0.ksoftirqd_ns) /
+				    1e3 / (double)b.received
+			  : 0,
+	       (double)(k1.softirq_ns - k0.softirq_ns) / 1e9);
+	if (b.relay)
+		printf("stand-in relayed: %llu packets by its thread, %llu in "
+		       "the kernel (tc)\n",
+		       (unsigned long long)bench_relay_packets(b.relay),
+		       (unsigned long long)bench_relay_kernel_packets(b.relay));
 	if (b.relay) {
 		bench_relay_stop(b.relay);
 		goto out;

@@ -19,6 +19,13 @@
  *   uring-conn  the same with connect()ed sockets and IORING_OP_SEND
  *   uring-sendto  uring with IORING_OP_SEND and a destination address
  *               (sqe->addr2, Linux 6.1): no msghdr to copy in
+ *   tc          epoll until both legs of a session have latched, then
+ *               the session's two entries in relay_tc.bpf.c's map: the
+ *               kernel forwards the rest at lo's ingress, and only
+ *               packets from another source reach the sockets
+ *               (bench_relay_tc.c; built with libbpf and clang only)
+ *   null        no relay: the generator sends to the generator socket
+ *               the relay would send to (the generator's own cost)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +34,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -38,6 +46,9 @@
 #include <unistd.h>
 
 #include "bench_relay.h"
+#ifdef BENCH_RELAY_TC_OBJ
+#include "relay_tc.h"
+#endif
 
 #define BATCH	32   /* as MEDIA_BATCH */
 #define MAX_PKT 2048 /* as MEDIA_MAX_PACKET */
@@ -62,6 +73,7 @@ struct relay_sock {
 	unsigned index; /* 2 * session + leg */
 	uint16_t port;
 	bool latched;
+	bool in_kernel;	 /* tc: the session's map entries are written */
 	union addr peer; /* latched source, else where the SDP says */
 };
 
@@ -92,6 +104,11 @@ struct bench_relay {
 	pthread_t tid;
 	bool started;
 	struct uring u;
+	uint16_t *remote;	  /* null: where each leg would send */
+	_Atomic uint64_t relayed; /* by the thread (relaxed: one writer) */
+#ifdef BENCH_RELAY_TC_OBJ
+	struct relay_tc *tc;
+#endif
 	/* epoll batch vectors */
 	struct mmsghdr rx[BATCH], tx[BATCH];
 	struct iovec rx_iov[BATCH], tx_iov[BATCH];
@@ -101,8 +118,10 @@ struct bench_relay {
 
 int bench_relay_mode_parse(const char *name, enum bench_relay_mode *mode)
 {
-	static const char *const names[] = { "epoll", "epoll-conn", "uring",
-					     "uring-conn", "uring-sendto" };
+	static const char *const names[] = { "epoll",	     "epoll-conn",
+					     "uring",	     "uring-conn",
+					     "uring-sendto", "tc",
+					     "null" };
 	unsigned i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -146,6 +165,35 @@ static bool relay_accept(struct relay_sock *s, const unsigned char *b,
 	return addr_equal(&s->peer, src);
 }
 
+static void relayed_add(struct bench_relay *r, unsigned k)
+{
+	atomic_store_explicit(
+		&r->relayed,
+		atomic_load_explicit(&r->relayed, memory_order_relaxed) + k,
+		memory_order_relaxed);
+}
+
+/* tc: once both legs of the session have latched, the kernel forwards
+ * the rest of its packets. */
+static void tc_latched(struct bench_relay *r, struct relay_sock *s,
+		       struct relay_sock *o)
+{
+#ifdef BENCH_RELAY_TC_OBJ
+	union addr a = { .in = { .sin_family = AF_INET } }, b;
+
+	if (!r->tc || s->in_kernel || !s->latched || !o->latched)
+		return;
+	a.in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	b = a;
+	a.in.sin_port = htons(s->port);
+	b.in.sin_port = htons(o->port);
+	s->in_kernel = o->in_kernel = !relay_tc_install(
+		r->tc, &a.in, &s->peer.in, &b.in, &o->peer.in);
+#else
+	(void)r, (void)s, (void)o;
+#endif
+}
+
 /* ---------------------------------------------------------------------- */
 /* epoll, recvmmsg, sendmmsg                                               */
 
@@ -166,6 +214,9 @@ static void epoll_batch(struct bench_relay *r, struct relay_sock *s, unsigned n)
 		r->tx[k].msg_hdr.msg_namelen = conn ? 0 : sizeof(o->peer.in);
 		k++;
 	}
+	relayed_add(r, k);
+	if (k && !s->in_kernel)
+		tc_latched(r, s, o);
 	for (i = 0; i<k; i += sent> 0 ? (unsigned)sent : 1) {
 		sent = sendmmsg(o->fd, r->tx + i, k - i, MSG_DONTWAIT);
 		if (sent < 0 && (errno == EAGAIN || errno == ENOBUFS))
@@ -323,6 +374,7 @@ static void uring_recv(struct bench_relay *r, struct relay_sock *s,
 		uring_buf_put(u, bid);
 		return;
 	}
+	relayed_add(r, 1);
 	sqe = uring_sqe(u);
 	sqe->fd = (int)o->index;
 	sqe->flags = IOSQE_FIXED_FILE;
@@ -525,11 +577,40 @@ static int sock_open(struct relay_sock *s, uint16_t remote, bool conn)
 	return 0;
 }
 
+/* null: no sockets, no thread; the ports are the generator's. */
+static int relay_null(struct bench_relay *r, const uint16_t *remote,
+		      struct bench_relay **out)
+{
+	r->stop_fd = -1;
+	r->remote = malloc(r->n * sizeof(*remote));
+	if (!r->remote) {
+		bench_relay_stop(r);
+		return ENOMEM;
+	}
+	memcpy(r->remote, remote, r->n * sizeof(*remote));
+	*out = r;
+	return 0;
+}
+
+static int tc_open(struct bench_relay *r)
+{
+#ifdef BENCH_RELAY_TC_OBJ
+	const char *path = getenv("BENCH_RELAY_TC_OBJ");
+
+	return relay_tc_open(path && *path ? path : BENCH_RELAY_TC_OBJ, &r->tc);
+#else
+	(void)r;
+	fprintf(stderr, "tc: not built (meson found no libbpf or no clang)\n");
+	return ENOTSUP;
+#endif
+}
+
 int bench_relay_start(enum bench_relay_mode mode, unsigned sessions,
 		      const uint16_t *remote, struct bench_relay **out)
 {
 	struct bench_relay *r = calloc(1, sizeof(*r));
-	bool uring = mode >= BENCH_RELAY_URING;
+	bool uring =
+		mode >= BENCH_RELAY_URING && mode <= BENCH_RELAY_URING_SENDTO;
 	unsigned i;
 	int err = 0;
 
@@ -538,9 +619,13 @@ int bench_relay_start(enum bench_relay_mode mode, unsigned sessions,
 	r->mode = mode;
 	r->n = 2 * sessions;
 	r->epfd = r->u.fd = -1;
+	if (mode == BENCH_RELAY_NULL)
+		return relay_null(r, remote, out);
+	if (mode == BENCH_RELAY_TC)
+		err = tc_open(r);
 	r->sock = calloc(r->n, sizeof(*r->sock));
 	r->stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (!r->sock || r->stop_fd < 0)
+	if (!err && (!r->sock || r->stop_fd < 0))
 		err = r->sock ? errno : ENOMEM;
 	for (i = 0; !err && i < r->n; i++) {
 		r->sock[i].index = i;
@@ -565,7 +650,24 @@ int bench_relay_start(enum bench_relay_mode mode, unsigned sessions,
 uint16_t bench_relay_port(const struct bench_relay *r, unsigned session,
 			  unsigned leg)
 {
+	if (r->remote)
+		return r->remote[2 * session + (leg ^ 1)];
 	return r->sock[2 * session + leg].port;
+}
+
+uint64_t bench_relay_packets(const struct bench_relay *r)
+{
+	return atomic_load_explicit(&r->relayed, memory_order_relaxed);
+}
+
+uint64_t bench_relay_kernel_packets(const struct bench_relay *r)
+{
+#ifdef BENCH_RELAY_TC_OBJ
+	if (r->tc)
+		return relay_tc_packets(r->tc);
+#endif
+	(void)r;
+	return 0;
 }
 
 uint64_t bench_relay_cpu_ns(const struct bench_relay *r)
@@ -573,7 +675,8 @@ uint64_t bench_relay_cpu_ns(const struct bench_relay *r)
 	struct timespec ts;
 	clockid_t clk;
 
-	if (pthread_getcpuclockid(r->tid, &clk) || clock_gettime(clk, &ts))
+	if (!r->started || pthread_getcpuclockid(r->tid, &clk) ||
+	    clock_gettime(clk, &ts))
 		return 0;
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
@@ -595,6 +698,10 @@ void bench_relay_stop(struct bench_relay *r)
 			close(r->sock[i].fd);
 	if (r->stop_fd >= 0)
 		close(r->stop_fd);
+#ifdef BENCH_RELAY_TC_OBJ
+	relay_tc_close(r->tc);
+#endif
+	free(r->remote);
 	free(r->sock);
 	free(r);
 }
