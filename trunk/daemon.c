@@ -30,6 +30,7 @@
 #include "sofia_addrinfo.h"
 #include "sofia_home.h"
 #include "sofia_printf.h"
+#include "sofia_url.h"
 
 #include <sofia-sip/sofia_features.h>
 #include <sqlite3.h>
@@ -760,6 +761,12 @@ int trunk_daemon_run(const struct trunk_daemon_opts *opts)
 			     "printf fast path not interposed: Sofia formats "
 			     "its messages with glibc's printf (link trunkd "
 			     "with --export-dynamic-symbol=__snprintf_chk)");
+		if (!trunk_sofia_url_check())
+			LOGW(SUBSYS, NULL,
+			     "url_d() not interposed: Sofia parses URLs with "
+			     "its own url_d() (the same result, ~1,000 more "
+			     "instructions each; link trunkd with "
+			     "--export-dynamic-symbol=url_d)");
 		if (!trunk_sofia_addrinfo_check())
 			LOGW(SUBSYS, NULL,
 			     "su_getaddrinfo() not interposed: Sofia resolves "
