@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 
 #include "gateway.h"
+#include "sofia_home.h"
 #include "tls.h"
 #include "flow.h"
 #include "stun.h"
@@ -567,6 +568,9 @@ static int trunk_agent_bind(struct trunk_agent *agent, const char *url,
 			 * its own value on UDP. */
 			TPTAG_TIMEOUT(64 * t1), TAG_NEXT(tags));
 		rc = agent->nta ? 0 : -1;
+		/* nta preloads every message home with AGENT_MSG_PRELOAD:
+		 * this thread keeps the areas of the messages it frees */
+		trunk_home_area_cache(AGENT_MSG_PRELOAD);
 	} else {
 		rc = nta_agent_add_tport(
 			agent->nta, URL_STRING_MAKE(url), TPTAG_UDP_RMEM(rmem),

@@ -653,6 +653,7 @@ static void trunk_gateway_stop(struct trunk_gateway *gw)
 	gw->tls_watches = NULL;
 	for (side = 0; side < TRUNK_SIDE_COUNT; side++)
 		trunk_agent_free(gw->agents[side]);
+	trunk_home_area_cache(0); /* the message areas kept (agent.c) */
 	trunk_signals_close(gw);
 	trunk_scratch_free(gw);
 	trunk_sofia_udp_root(NULL);

@@ -77,6 +77,18 @@ struct home_lock {
 	pthread_mutex_t mem, user;
 };
 
+/* Preload areas of one size kept by the thread that freed them, for its
+ * next su_home_preload() of that size (trunk_home_area_cache()): nta
+ * preloads every message home with the same size, and glibc's malloc()
+ * and free() of a 3 KB block (above its per-thread cache) cost ~450
+ * instructions together, 13 messages per call. */
+#define AREA_CACHE_MAX 16
+static _Thread_local struct {
+	size_t size; /* 0: off */
+	unsigned n;
+	struct blk *b[AREA_CACHE_MAX];
+} area_cache;
+
 /* Sofia's sizes are isize_t (int here): a negative one is too large. */
 static size_t usize(isize_t n)
 {
@@ -260,6 +272,11 @@ static void home_deinit(su_home_t *home)
 			home_deinit(child);
 		}
 		b->t.magic = 0;
+		if ((b->t.flags & B_AREA) && b->t.size == area_cache.size &&
+		    area_cache.n < AREA_CACHE_MAX) {
+			area_cache.b[area_cache.n++] = b;
+			continue;
+		}
 		free(b);
 	}
 	if (!sub->embedded)
@@ -706,7 +723,17 @@ void su_home_preload(su_home_t *home, isize_t n, isize_t isize)
 		size = usize(n) * ALIGN16(usize(isize));
 		if (size > PRELOAD_MAX)
 			size = PRELOAD_MAX & ~(size_t)15;
-		sub->preload = blk_new(sub, size, 0, B_AREA, false);
+		if (size == area_cache.size && area_cache.n) {
+			struct blk *b = area_cache.b[--area_cache.n];
+
+			b->t.size = size;
+			b->t.flags = B_AREA;
+			b->t.magic = MAGIC;
+			link_tail(sub, b);
+			sub->preload = (char *)(b + 1);
+		} else {
+			sub->preload = blk_new(sub, size, 0, B_AREA, false);
+		}
 		if (sub->preload)
 			sub->prsize = size, sub->prused = 0;
 	}
@@ -849,4 +876,11 @@ void su_home_stat_add(su_home_stat_t *total, su_home_stat_t const *hs)
 {
 	(void)total;
 	(void)hs;
+}
+
+void trunk_home_area_cache(size_t size)
+{
+	while (area_cache.n)
+		free(area_cache.b[--area_cache.n]);
+	area_cache.size = size;
 }

@@ -19,6 +19,12 @@ size_t trunk_home_preload_pending(void);
 /* Takes the request (sofia_alloc.c's su_home_clone()). */
 size_t trunk_home_preload_take(void);
 
+/* This thread keeps up to 16 freed preload areas of SIZE bytes (the
+ * size su_home_preload() computes: n * isize rounded up to 16) for its
+ * next preloads of that size instead of free() and malloc(); the areas
+ * kept before are freed. 0: none kept (frees them). */
+void trunk_home_area_cache(size_t size);
+
 /* The first of Sofia's allocator functions (su_alloc.c, su_alloc_lock.c)
  * that libsofia-sip-ua's calls would not find in sofia_alloc.c, or NULL
  * when all of them do. Mixed allocators corrupt memory: trunkd refuses to

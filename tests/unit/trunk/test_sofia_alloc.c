@@ -304,6 +304,61 @@ static int sofia_msg(void)
 	return 0;
 }
 
+/* trunk_home_area_cache(): a freed home's preload area of the kept size
+ * serves the next preload of that size on this thread (the same memory,
+ * its blocks fresh), other sizes are malloc()'d and free()d as before,
+ * at most 16 are kept, 0 frees them (LeakSanitizer checks that in the
+ * ASan build). */
+static int area_cache(void)
+{
+	su_home_t *h[70];
+	char *a, *b, *c;
+	void *blocker;
+
+	trunk_home_area_cache(1024);
+	h[0] = su_home_new(sizeof(*h[0]));
+	CHECK(h[0] != NULL);
+	su_home_preload(h[0], 1, 1024);
+	a = su_alloc(h[0], 10);
+	CHECK(a != NULL);
+	memset(a, 'a', 10);
+	CHECK(su_home_unref(h[0]) == 1);
+	/* a malloc() of the area's size now would get the area back, were
+	 * it freed: it must not */
+	blocker = malloc(1024 + 32);
+	CHECK(blocker != NULL && (char *)blocker + 48 != a);
+
+	h[1] = su_home_new(sizeof(*h[1]));
+	su_home_preload(h[1], 1, 2048); /* another size: not the kept one */
+	b = su_alloc(h[1], 10);
+	CHECK(b != NULL && b != a);
+	h[2] = su_home_new(sizeof(*h[2]));
+	su_home_preload(h[2], 1, 1024);
+	c = su_alloc(h[2], 10);
+	CHECK(c == a); /* the kept area, its first block again */
+	c = su_alloc(h[2], 900);
+	CHECK(c != NULL && c < a + 1024); /* still in that area */
+	memset(c, 'c', 900);
+	su_home_check(h[2]);
+	CHECK(su_home_unref(h[1]) == 1 && su_home_unref(h[2]) == 1);
+	free(blocker);
+
+	for (int i = 0; i < 70; i++) {
+		h[i] = su_home_new(sizeof(*h[i]));
+		CHECK(h[i] != NULL);
+		su_home_preload(h[i], 1, 1024);
+		CHECK(su_alloc(h[i], 100) != NULL);
+	}
+	for (int i = 0; i < 70; i++) /* 16 kept, 54 freed */
+		CHECK(su_home_unref(h[i]) == 1);
+	trunk_home_area_cache(0);
+	h[0] = su_home_new(sizeof(*h[0]));
+	su_home_preload(h[0], 1, 1024); /* none kept: malloc() */
+	CHECK(su_alloc(h[0], 10) != NULL);
+	CHECK(su_home_unref(h[0]) == 1);
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{ "all_interposed", all_interposed },
 	{ "null_home", null_home },
@@ -316,6 +371,7 @@ static const struct unit_case cases[] = {
 	{ "threadsafe", threadsafe },
 	{ "salloc_stats", salloc_stats },
 	{ "sofia_msg", sofia_msg },
+	{ "area_cache", area_cache },
 };
 
 UNIT_MAIN(cases)
