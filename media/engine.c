@@ -55,6 +55,8 @@ void media_conf_read(struct media_conf *conf,
 	conf->port_max = (uint16_t)config_get_int(media, "rtp_port_max");
 	conf->rtp_timeout_ms = (unsigned)config_get_int(media, "rtp_timeout");
 	conf->threads = (unsigned)config_get_int(media, "media_threads");
+	conf->kernel_forwarding = media_kfwd_mode_parse(
+		config_get_str(media, "kernel_forwarding"));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -327,6 +329,7 @@ void media_engine_flush(struct media_engine *e)
 static void media_thread_tick(struct media_thread *t)
 {
 	media_fd_drain(t->timer_fd);
+	media_fwd_poll(t); /* what the kernel forwarded is activity too */
 	media_relay_timeouts(t);
 }
 
@@ -409,13 +412,14 @@ static int media_epoll_add(int epfd, int fd, void *ptr)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? errno : 0;
 }
 
-/* The timeout scan runs 4 times per rtp_timeout, 20 ms to 1 s apart. */
+/* The timeout scan runs 4 times per rtp_timeout, 20 ms to 1 s apart;
+ * with kernel forwarding and no timeout, every second (its counters). */
 static int media_thread_timer(struct media_thread *t, unsigned timeout_ms)
 {
 	struct itimerspec its;
-	unsigned tick = timeout_ms / 4;
+	unsigned tick = timeout_ms ? timeout_ms / 4 : 1000;
 
-	if (!timeout_ms)
+	if (!timeout_ms && !t->engine->kfwd)
 		return 0;
 	tick = tick < 20 ? 20 : tick > 1000 ? 1000 : tick;
 	memset(&its, 0, sizeof(its));
@@ -531,6 +535,43 @@ static int media_engine_conf(struct media_engine *e,
 	return 0;
 }
 
+enum media_kfwd_mode media_kfwd_mode_parse(const char *text)
+{
+	if (text && !strcmp(text, "on"))
+		return MEDIA_KFWD_ON;
+	if (text && !strcmp(text, "auto"))
+		return MEDIA_KFWD_AUTO;
+	return MEDIA_KFWD_OFF;
+}
+
+/* kernel_forwarding: on refuses to start without the program, auto says
+ * once why it goes without. */
+static int media_engine_kfwd_start(struct media_engine *e,
+				   enum media_kfwd_mode mode)
+{
+	char why[256];
+	int err;
+
+	if (mode == MEDIA_KFWD_OFF)
+		return 0;
+	err = media_kfwd_open(e, &e->kfwd, why, sizeof(why));
+	if (!err) {
+		LOGI(SUB, NULL,
+		     "kernel forwarding: %s (tc program attached with %s)",
+		     mode == MEDIA_KFWD_ON ? "on" : "auto",
+		     media_kfwd_attach(e->kfwd));
+		return 0;
+	}
+	if (mode == MEDIA_KFWD_ON) {
+		LOGE(SUB, NULL, "kernel_forwarding = on: %s", why);
+		return err;
+	}
+	LOGW(SUB, NULL,
+	     "kernel_forwarding = auto: %s; the relay carries every packet",
+	     why);
+	return 0;
+}
+
 /*
  * How many idle pairs may stay bound (two descriptors each): at most a
  * quarter of the descriptor limit (half of it), and only while all bound
@@ -593,6 +634,8 @@ int media_engine_alloc(const struct media_conf *conf, media_event_h *handler,
 				      bound_cap, MEDIA_PAIR_REST_MS);
 	if (!err)
 		err = media_slots_alloc(e, conf->port_min);
+	if (!err)
+		err = media_engine_kfwd_start(e, conf->kernel_forwarding);
 	if (err)
 		goto out;
 	e->ev_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -641,6 +684,8 @@ void media_engine_free(struct media_engine *e)
 	if (e->ev_fd >= 0)
 		close(e->ev_fd);
 	pthread_mutex_destroy(&e->ev_lock);
+	/* Detached, the map freed: no entry outlives the engine. */
+	media_kfwd_close(e->kfwd);
 	for (i = 0; e->slots && i < e->pool.size; i++)
 		media_slot_close(&e->slots[i]);
 	free(e->slots);
@@ -673,6 +718,18 @@ unsigned media_engine_sessions(const struct media_engine *e)
 uint64_t media_engine_stray_drops(const struct media_engine *e)
 {
 	return atomic_load_explicit(&e->stray_drops, memory_order_relaxed);
+}
+
+void media_engine_kfwd_status(const struct media_engine *e,
+			      struct media_kfwd_status *out)
+{
+	out->active = e->kfwd != NULL;
+	out->entries =
+		atomic_load_explicit(&e->kfwd_entries, memory_order_relaxed);
+	out->packets =
+		atomic_load_explicit(&e->kfwd_packets, memory_order_relaxed);
+	out->map_id = e->kfwd ? media_kfwd_map_id(e->kfwd) : 0;
+	out->attach = e->kfwd ? media_kfwd_attach(e->kfwd) : "none";
 }
 
 uint64_t media_engine_cpu_ns(const struct media_engine *e)

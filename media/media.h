@@ -74,6 +74,13 @@ enum media_leg {
  */
 #define MEDIA_RELATCH_PACKETS 8
 
+/* [media] kernel_forwarding (docs/media.md "Forwarding in the kernel"). */
+enum media_kfwd_mode {
+	MEDIA_KFWD_OFF = 0,  /* the relay carries every packet */
+	MEDIA_KFWD_AUTO = 1, /* in the kernel if it can; else one warning */
+	MEDIA_KFWD_ON = 2,   /* in the kernel, or the engine does not start */
+};
+
 struct media_conf {
 	uint16_t port_min; /* even; RTP ports are port_min, port_min + 2, ... */
 	uint16_t port_max; /* highest port that may be used (RTCP included) */
@@ -82,6 +89,7 @@ struct media_conf {
 	const char *addr[MEDIA_SIDES];
 	unsigned rtp_timeout_ms; /* 0: never report RTP_TIMEOUT */
 	unsigned threads;	 /* 0: one per online CPU */
+	enum media_kfwd_mode kernel_forwarding;
 };
 
 /*
@@ -140,7 +148,10 @@ const char *media_event_name(enum media_event_type type);
  * *out is the new engine, owned by the caller (media_engine_free()).
  * Returns 0, EINVAL (odd port_min, a range without an RTP/RTCP pair, an
  * address that is not an IP literal: one log line says which) or the
- * errno of creating a thread, an epoll set or an eventfd.
+ * errno of creating a thread, an epoll set or an eventfd. With
+ * kernel_forwarding on, also the error of loading or attaching the tc
+ * program (ENOTSUP: not built; EPERM: no CAP_BPF/CAP_NET_ADMIN; one log
+ * line says which); auto logs it once as a warning and goes on without.
  */
 int media_engine_alloc(const struct media_conf *conf, media_event_h *handler,
 		       void *arg, struct media_engine **out);
@@ -229,6 +240,21 @@ unsigned media_engine_sessions(const struct media_engine *engine);
  * thread.
  */
 uint64_t media_engine_stray_drops(const struct media_engine *engine);
+
+/* Kernel forwarding (trunkctl status): whether the tc program is
+ * attached, the map entries installed now (two per session whose both
+ * directions the kernel carries), the packets it forwarded so far (as of
+ * the media threads' last tick), the map's id (bpftool map dump id N) and
+ * how it is attached ("tcx" or "clsact"). Any thread. */
+struct media_kfwd_status {
+	bool active;
+	unsigned entries;
+	uint64_t packets;
+	unsigned map_id;
+	const char *attach;
+};
+void media_engine_kfwd_status(const struct media_engine *engine,
+			      struct media_kfwd_status *out);
 
 /* CPU time the media threads consumed so far, in nanoseconds. */
 uint64_t media_engine_cpu_ns(const struct media_engine *engine);
@@ -334,11 +360,15 @@ struct media_stats {
 	uint64_t drop_pt;	 /* payload type not negotiated */
 	uint64_t drop_hold;	 /* the other leg may not be sent to */
 	uint64_t drop_send;	 /* sendmmsg() failed (buffer full...) */
+	/* of rtp_in_packets: forwarded by the kernel (kernel_forwarding),
+	 * counted at the media thread's tick */
+	uint64_t kfwd_packets;
 };
 
 /*
  * Read a leg's counters: lock-free atomic loads of what the media thread
- * publishes once per receive batch (so they may lag by one batch; a
+ * publishes once per receive batch (so they may lag by one batch, and
+ * what the kernel forwarded by one tick of the media thread's timer; a
  * counter seen updated implies every earlier update of the session's
  * counters is seen too). Any thread, while the session is not freed.
  */

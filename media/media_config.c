@@ -37,6 +37,14 @@ static const struct config_key media_keys[] = {
 	  "receives; never while ringing or held: docs/media.md) (0: never)." },
 	{ "media_threads", CONFIG_INT, 0, 64, NULL, "0", CONFIG_F_RESTART,
 	  "Media relay threads (0: one per CPU core)." },
+	{ "kernel_forwarding", CONFIG_ENUM, 0, 0, "off|auto|on", "off",
+	  CONFIG_F_RESTART,
+	  "Forward latched RTP in the kernel (a tc BPF program on the media "
+	  "addresses' interfaces, IPv4) instead of the media threads: off; "
+	  "auto (if the program loads and attaches, else one warning and the "
+	  "relay); on (trunkd does not start without it: not built, no "
+	  "CAP_BPF/CAP_NET_ADMIN, or the kernel refused it). RTCP, IPv6, "
+	  "holds and re-latching stay with the relay (docs/media.md)." },
 	{ "echo_cancel", CONFIG_BOOL, 0, 0, NULL, "no", 0,
 	  "G.168 echo cancellation on terminated audio (EC-1). Not implemented "
 	  "yet: accepted and validated, no effect (issue EC-1, issue 3)." },

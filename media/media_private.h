@@ -21,6 +21,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include "kfwd_map.h"
 #include "media.h"
 
 #define MEDIA_BATCH 32 /* datagrams per recvmmsg()/sendmmsg() */
@@ -208,7 +209,16 @@ struct media_stats_atomic {
 	_Atomic uint64_t rtcp_in_packets, rtcp_out_packets;
 	_Atomic uint64_t drop_malformed, drop_source, drop_pt, drop_hold;
 	_Atomic uint64_t drop_send;
+	_Atomic uint64_t kfwd_packets;
 };
+
+/* Add to a counter of one writer (the media thread), published with a
+ * relaxed load and a release store. */
+#define MEDIA_ADD(st, f, v)                                                    \
+	atomic_store_explicit(                                                 \
+		&(st)->f,                                                      \
+		atomic_load_explicit(&(st)->f, memory_order_relaxed) + (v),    \
+		memory_order_release)
 
 struct media_endpoint {
 	struct media_session *session; /* borrowed */
@@ -228,6 +238,10 @@ struct media_endpoint {
 	bool heard;	   /* FIRST_PACKET reported */
 	bool timeout_sent; /* RTP_TIMEOUT reported, not re-armed yet */
 	uint64_t last_rx_ms;
+	/* media: the kernel forwards what ep's peer sends (forward.c);
+	 * its entry's counters as last accounted */
+	bool kfwd_on;
+	uint64_t kfwd_packets, kfwd_bytes;
 	struct media_event_node ev_first, ev_timeout;
 	struct media_stats_atomic stats;
 };
@@ -278,6 +292,16 @@ struct media_thread {
 	unsigned char buf[MEDIA_BATCH][MEDIA_MAX_PACKET];
 };
 
+/* Where a side's packets leave when the kernel forwards them: the
+ * interface of its media address (0: not attached there, the relay
+ * carries that side), loopback or not (forward.c, kfwd.c). */
+struct media_fwd_side {
+	uint32_t ifindex;
+	bool loopback;
+};
+
+struct media_kfwd;
+
 struct media_engine {
 	media_event_h *handler;
 	void *arg;
@@ -294,7 +318,12 @@ struct media_engine {
 	atomic_uint next_thread;      /* round robin */
 	atomic_uint nsessions;	      /* live */
 	_Atomic uint64_t stray_drops; /* datagrams to idle sockets */
-	unsigned next_id;	      /* signalling */
+	/* kernel forwarding: NULL when off (immutable once started) */
+	struct media_kfwd *kfwd;
+	struct media_fwd_side kfwd_side[MEDIA_SIDES];
+	atomic_uint kfwd_entries;
+	_Atomic uint64_t kfwd_packets;
+	unsigned next_id; /* signalling */
 	/* signalling: media_engine_defer() */
 	void (*defer)(void *arg);
 	void (*defer_late)(void *arg);
@@ -340,6 +369,41 @@ void media_relay_drain(struct media_thread *t, struct media_sock *sock);
  * to, or where the peer moved). ep NULL: only the latter (WATCH). */
 void media_endpoint_update(struct media_session *s, struct media_endpoint *ep,
 			   bool moved, uint64_t now_ms);
+
+/* engine.c: "on", "auto", anything else off (the config has checked). */
+enum media_kfwd_mode media_kfwd_mode_parse(const char *text);
+
+/* forward.c: media thread */
+/* May the kernel forward what leg from's peer sends to the other leg
+ * (the conditions are forward.c's)? Then true, and the map entry. */
+bool media_fwd_plan(const struct media_session *s, enum media_leg from,
+		    const struct media_fwd_side side[MEDIA_SIDES],
+		    struct media_kfwd_key *key, struct media_kfwd_val *val);
+/* After any change of s: its entries removed, those that hold installed. */
+void media_fwd_session(struct media_thread *t, struct media_session *s);
+/* Its entries removed (their counters accounted first). */
+void media_fwd_remove(struct media_thread *t, struct media_session *s);
+/* What the kernel forwarded from ep's peer so far, into the session
+ * (a packet from its latched source breaks a re-latch candidate's run:
+ * relay.c asks before it counts one). */
+void media_fwd_read(struct media_thread *t, struct media_endpoint *ep);
+/* The timer tick: what the kernel forwarded, into the sessions. */
+void media_fwd_poll(struct media_thread *t);
+
+/* kfwd.c (libbpf) or kfwd_none.c: the program, its map, its hooks. */
+/* Load the program, attach it on the interfaces of the engine's IPv4
+ * media addresses (e->bind), fill e->kfwd_side: 0, or an errno value and
+ * why (a sentence) in why. */
+int media_kfwd_open(struct media_engine *e, struct media_kfwd **out, char *why,
+		    size_t len);
+void media_kfwd_close(struct media_kfwd *k);
+int media_kfwd_put(struct media_kfwd *k, const struct media_kfwd_key *key,
+		   const struct media_kfwd_val *val);
+int media_kfwd_get(struct media_kfwd *k, const struct media_kfwd_key *key,
+		   struct media_kfwd_val *val);
+int media_kfwd_del(struct media_kfwd *k, const struct media_kfwd_key *key);
+unsigned media_kfwd_map_id(const struct media_kfwd *k);
+const char *media_kfwd_attach(const struct media_kfwd *k);
 
 /* addr.c */
 bool media_addr_equal(const union media_addr *a, const union media_addr *b);

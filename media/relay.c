@@ -141,6 +141,9 @@ static void media_latch(struct media_sock *sock, const union media_addr *src,
 		ep->ev_first.src = *src;
 		media_event_post(s->engine, &ep->ev_first);
 	}
+	/* A new RTP latch: the kernel's entries change with it. */
+	if (sock->kind == MEDIA_SOCK_RTP && s->engine->kfwd)
+		media_fwd_session(s->thread, s);
 }
 
 /* Is a packet from src to be relayed? Latches and re-latches. */
@@ -156,6 +159,10 @@ static bool media_accept(struct media_sock *sock, const union media_addr *src)
 		l->candidate_n = 0;
 		return true;
 	}
+	/* The kernel carries the latched source's packets: did it send
+	 * since (that breaks the run, as above)? */
+	if (sock->kind == MEDIA_SOCK_RTP && sock->ep->kfwd_on)
+		media_fwd_read(sock->ep->session->thread, sock->ep);
 	if (l->candidate_n && media_addr_equal(&l->candidate, src)) {
 		l->candidate_n++;
 	} else {
@@ -212,12 +219,6 @@ struct media_tally {
 	uint64_t in, in_bytes, accepted, malformed, source, pt, hold;
 	uint64_t queued, sent, sent_bytes;
 };
-
-#define MEDIA_ADD(st, f, v)                                                    \
-	atomic_store_explicit(                                                 \
-		&(st)->f,                                                      \
-		atomic_load_explicit(&(st)->f, memory_order_relaxed) + (v),    \
-		memory_order_release)
 
 static void media_publish(struct media_endpoint *ep,
 			  struct media_endpoint *peer,

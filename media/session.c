@@ -383,7 +383,10 @@ int media_session_set_remote(struct media_session *s, enum media_leg leg,
 	if (!c)
 		return ENOMEM;
 	c->cmd.type = MEDIA_CMD_REMOTE;
-	c->cmd.lazy = true;
+	/* Lazy: the next packet runs it. Not when the kernel may forward
+	 * the packets (which then wake nobody): a hold must take the
+	 * entries away now, not at the next tick. */
+	c->cmd.lazy = !s->engine->kfwd;
 	c->cmd.session = s;
 	c->cmd.leg = leg;
 	c->cmd.dir = remote->dir;
@@ -412,7 +415,7 @@ int media_session_set_dir(struct media_session *s, enum media_leg leg,
 	if (!c)
 		return ENOMEM;
 	c->type = MEDIA_CMD_DIR;
-	c->lazy = true;
+	c->lazy = !s->engine->kfwd; /* as REMOTE's */
 	c->session = s;
 	c->leg = leg;
 	c->dir = dir;
@@ -438,6 +441,7 @@ void media_session_get_stats(const struct media_session *s, enum media_leg leg,
 	out->drop_pt = MEDIA_LOAD(drop_pt);
 	out->drop_hold = MEDIA_LOAD(drop_hold);
 	out->drop_send = MEDIA_LOAD(drop_send);
+	out->kfwd_packets = MEDIA_LOAD(kfwd_packets);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -506,6 +510,9 @@ static void media_cmd_destroy(struct media_thread *t, struct media_session *s)
 	if (s->next)
 		s->next->prev = s->prev;
 	s->live = false;
+	/* No entry may outlive the session: its pairs go back to the pool,
+	 * and a stale entry would forward a later call's packets. */
+	media_fwd_remove(t, s);
 	/* Idle from now on; the pairs go back to the pool at the end of
 	 * this wake-up (engine.c), when no event of it names them. */
 	for (leg = 0; leg < 2; leg++)
@@ -541,6 +548,7 @@ static void media_cmd_remote(struct media_thread *t,
 	ep->dir = c->cmd.dir;
 	media_endpoint_update(c->cmd.session, ep, moved && c->has_addr,
 			      t->now_ms);
+	media_fwd_session(t, c->cmd.session);
 }
 
 static void media_cmd_run(struct media_thread *t, struct media_cmd *c)
@@ -558,6 +566,7 @@ static void media_cmd_run(struct media_thread *t, struct media_cmd *c)
 		ep = &c->session->ep[c->leg];
 		ep->dir = c->dir;
 		media_endpoint_update(c->session, ep, false, t->now_ms);
+		media_fwd_session(t, c->session);
 		break;
 	case MEDIA_CMD_WATCH:
 		c->session->watched = true;

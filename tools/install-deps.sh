@@ -3,11 +3,14 @@
 # only. Idempotent and non-interactive; run as root (or through sudo).
 set -eu
 
+# clang and libbpf-dev: [media] kernel_forwarding's tc program (built
+# only when meson finds both; without them trunkd builds without it).
 BUILD_PKGS="gcc pkg-config meson ninja-build
-	libsofia-sip-ua-dev libssl-dev libsrtp2-dev libspandsp-dev libsqlite3-dev"
+	libsofia-sip-ua-dev libssl-dev libsrtp2-dev libspandsp-dev libsqlite3-dev
+	clang libbpf-dev"
 TEST_PKGS="sip-tester baresip-core kamailio kamailio-tls-modules
 	kamailio-outbound-modules tshark stunnel4 dnsmasq-base iproute2 openssl
-	python3 procps ca-certificates clang libclang-rt-14-dev"
+	python3 procps ca-certificates clang libclang-rt-14-dev bpftool"
 
 if [ "$(id -u)" -ne 0 ]; then
 	if command -v sudo >/dev/null 2>&1; then

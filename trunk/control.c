@@ -325,20 +325,26 @@ static size_t control_sanitizer_heap(void)
 
 /* The RTP relay: RTP/RTCP pairs free in the port range (a new call needs
  * one per leg; none: 503), datagrams dropped on pairs no call had, the
- * media threads' CPU time. */
+ * media threads' CPU time, kernel forwarding (docs/media.md). */
 static void control_status_media(struct trunk_control *ctl,
 				 struct trunk_reply *r)
 {
 	const struct media_engine *e = ctl->gw->media;
+	struct media_kfwd_status k;
 
 	if (!e)
 		return;
+	media_engine_kfwd_status(e, &k);
 	reply_add(r,
 		  ",\"media\":{\"pairs_free\":%u,\"stray_drops\":%llu,"
-		  "\"cpu_ms\":%llu}",
+		  "\"cpu_ms\":%llu,\"kernel_forwarding\":{\"active\":%s,"
+		  "\"attach\":\"%s\",\"entries\":%u,\"packets\":%llu,"
+		  "\"map_id\":%u}}",
 		  media_engine_ports_free(e),
 		  (unsigned long long)media_engine_stray_drops(e),
-		  (unsigned long long)(media_engine_cpu_ns(e) / 1000000));
+		  (unsigned long long)(media_engine_cpu_ns(e) / 1000000),
+		  k.active ? "true" : "false", k.attach, k.entries,
+		  (unsigned long long)k.packets, k.map_id);
 }
 
 /* "heap": the signalling thread's heap in use (glibc's main arena and its

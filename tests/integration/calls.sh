@@ -266,6 +266,25 @@ tc_many_calls()
 		-error_file "$TI_DIR/pbx.err.log" 127.0.0.1:"$(ti_port 5060)"
 }
 
+# tc_media_call: the test's carrier.xml (tc_peer "carrier") and pbx.xml
+# (tc_peer "pbx", a UAC in the background dialling +15550100001 with the
+# Call-ID of tc_pbx), both for a call that stays up for the test to send
+# media through; waits for the ACK at the carrier and sets TC_PORT_A and
+# TC_PORT_B, trunkd's RTP ports of the call's legs A (the PBX's) and B.
+tc_media_call()
+{
+	tc_peer carrier "$TC_CARRIER" 5090 "$TI_TEST_DIR/carrier.xml"
+	tc_peer pbx "$TC_PBX" 5070 "$TI_TEST_DIR/pbx.xml" \
+		-s +15550100001 -cid_str 'pbx-call-%u-%p@%s' \
+		-set trunkd "$(tc_trunkd ent)" "$(tc_trunkd ent)"
+	ti_wait_until 10 tc__acked || ti_fail "the call did not come up"
+	TC_PORT_A=$(tc_leg 0 media_port)
+	TC_PORT_B=$(tc_leg 1 media_port)
+}
+tc__acked() { grep -q '^ACK ' "$TI_DIR/carrier.msg.txt" 2>/dev/null; }
+# tc_leg LEG KEY: trunkctl calls' KEY of the first call's LEG (0, 1).
+tc_leg() { ti_json "$(ti_ctl calls)" "j['calls'][0]['legs'][$1]['$2']"; }
+
 # tc_no_calls: trunkd has no call left (trunkctl status).
 tc_no_calls() { [ "$(ti_json "$(ti_ctl status)" 'j["calls"]')" = 0 ]; }
 

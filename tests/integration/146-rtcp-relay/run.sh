@@ -21,16 +21,10 @@ tc_trunkd_start
 flows_capture_start "udp and (portrange 20000-20999 or port 5090)"
 
 calls_json() { ti_ctl calls; }
-leg() { ti_json "$(calls_json)" "j['calls'][0]['legs'][$1]['$2']"; }
-acked() { grep -q '^ACK ' "$TI_DIR/carrier.msg.txt" 2>/dev/null; }
 
-tc_peer carrier "$TC_CARRIER" 5090 "$TI_TEST_DIR/carrier.xml"
-tc_peer pbx "$TC_PBX" 5070 "$TI_TEST_DIR/pbx.xml" \
-	-s +15550100001 -cid_str 'pbx-call-%u-%p@%s' \
-	-set trunkd "$(tc_trunkd ent)" "$(tc_trunkd ent)"
-ti_wait_until 10 acked || ti_fail "the call did not come up"
-pa=$(leg 0 media_port)
-pb=$(leg 1 media_port)
+tc_media_call
+pa=$TC_PORT_A
+pb=$TC_PORT_B
 ti_exec python3 "$TI_TEST_DIR/rtcp.py" "$pa" "$pb" >"$TI_DIR/rtcp.log" 2>&1 ||
 	{ cat "$TI_DIR/rtcp.log" >&2; ti_fail "RTCP not relayed as expected"; }
 ti_log "$(cat "$TI_DIR/rtcp.log")"

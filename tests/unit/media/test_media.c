@@ -11,9 +11,10 @@
 #include "test_media.h"
 #include "unit_test.h"
 
-static const struct config_section_def *const schema[] = {
+const struct config_section_def *const test_media_schema[] = {
 	&media_config_section, NULL
 };
+#define schema test_media_schema
 
 static int t_defaults(void)
 {
@@ -185,6 +186,9 @@ static const struct unit_case cases[] = {
 	{ "lazy_destroy", t_lazy_destroy },
 	{ "join_limit", t_join_limit },
 	{ "join_half", t_join_half },
+	{ "kfwd_plan", t_kfwd_plan },
+	{ "kfwd_plan_not", t_kfwd_plan_not },
+	{ "kfwd_conf", t_kfwd_conf },
 };
 
 UNIT_MAIN(cases)

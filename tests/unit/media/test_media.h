@@ -39,6 +39,14 @@ bool ports_wait(struct media_engine *e, unsigned want);
 /* test_join.c: writes to descriptor fd so far (< 64, else 0). */
 unsigned test_fd_writes(int fd);
 
+/* test_kfwd.c */
+int t_kfwd_plan(void);
+int t_kfwd_plan_not(void);
+int t_kfwd_conf(void);
+/* test_media.c: the schema of [media] alone */
+struct config_section_def;
+extern const struct config_section_def *const test_media_schema[];
+
 /* test_join.c */
 int t_join_limit(void);
 int t_join_half(void);
