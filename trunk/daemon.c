@@ -721,6 +721,27 @@ static void trunk_files_limit(void)
 		     (unsigned long long)was, (unsigned long long)rl.rlim_cur);
 }
 
+static void trunk_heap_start(const struct config *cfg)
+{
+	size_t mb = (size_t)config_get_int(
+		config_section_get(cfg, "global", NULL), "heap_reserve");
+	struct timespec t0, t1;
+	size_t got;
+
+	if (!mb)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	got = trunk_heap_reserve(mb);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (got < mb << 20) /* malloc() failed part of the way */
+		LOGW(SUBSYS, NULL, "heap_reserve: %zu of %zu MB reserved",
+		     got >> 20, mb);
+	else
+		LOGI(SUBSYS, NULL, "heap_reserve: %zu MB taken in %lld ms", mb,
+		     (long long)(t1.tv_sec - t0.tv_sec) * 1000 +
+			     (t1.tv_nsec - t0.tv_nsec) / 1000000);
+}
+
 int trunk_daemon_run(const struct trunk_daemon_opts *opts)
 {
 	struct trunk_gateway gw = { .signal_fd = -1, .generation = 1 };
@@ -744,6 +765,7 @@ int trunk_daemon_run(const struct trunk_daemon_opts *opts)
 	media_log_bridge_init();
 	trunk_apply_log_levels(gw.cfg);
 	trunk_files_limit();
+	trunk_heap_start(gw.cfg);
 	gw.started = time(NULL);
 	gw.config_path = strdup(opts->config_path);
 	gw.pid_file = trunk_pid_file_path(opts, gw.cfg);

@@ -7,6 +7,8 @@
 #ifndef TRUNKD_TRUNK_H
 #define TRUNKD_TRUNK_H
 
+#include <stddef.h>
+
 #include <stdbool.h>
 
 #include "config/config.h"
@@ -55,5 +57,9 @@ int trunk_dialtest_offline(const char *file, const struct trunk_dialtest *q);
 
 /* "trunkd 0.1.0 (Sofia-SIP ..., OpenSSL ..., ...)" */
 const char *trunk_version_string(void);
+
+/* Grows the heap by MB megabytes, touching every page, and keeps freed
+ * heap mapped up to that size (heap.c); the bytes reserved. */
+size_t trunk_heap_reserve(size_t mb);
 
 #endif /* TRUNKD_TRUNK_H */

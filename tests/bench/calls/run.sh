@@ -311,7 +311,25 @@ trunkd_config()
 		>"$TI_DIR/src-steps.conf"
 	grep -q '^overload_delay = 0$' "$TI_DIR/src-steps.conf" ||
 		ti_fail "config/trunkd.conf: no [global] section"
-	ti_config "$TI_DIR/src-steps.conf" "$TI_DIR/trunkd.conf"
+	# BENCH_HEAP_RESERVE / BENCH_BASE_HEAP_RESERVE (MB): [global]
+	# heap_reserve of trunkd's and BENCH_BASE's steps (none by default)
+	heap_reserve_config "${BENCH_BASE_HEAP_RESERVE:-0}" base
+	heap_reserve_config "${BENCH_HEAP_RESERVE:-0}" trunkd
+}
+
+# heap_reserve_config MB NAME: $TI_DIR/NAME.conf (trunkd.conf for
+# trunkd) from src-steps.conf, with heap_reserve = MB unless 0.
+heap_reserve_config()
+{
+	local out=$TI_DIR/$2.conf
+	[ "$2" = base ] && out=$TI_DIR/trunkd-base.conf
+	if [ "$1" = 0 ]; then
+		ti_config "$TI_DIR/src-steps.conf" "$out"
+		return
+	fi
+	sed "s/^\[global\]\$/[global]\nheap_reserve = $1/" \
+		"$TI_DIR/src-steps.conf" >"$TI_DIR/src-$2.conf"
+	ti_config "$TI_DIR/src-$2.conf" "$out"
 }
 
 # trunkd_up [CONFIG]: start trunkd (default: trunkd.conf, no detector).
@@ -845,7 +863,7 @@ report_callgrind()
 	[ "${BENCH_OVERLOAD:-1}" = 0 ] || overload_step
 
 	if [ -n "${BENCH_BASE:-}" ]; then
-		TRUNKD=$BENCH_BASE trunkd_up
+		TRUNKD=$BENCH_BASE trunkd_up "$TI_DIR/trunkd-base.conf"
 		run_steps base "$STEP" $RATES
 		ti_stop trunkd 10
 		cp "$TI_DIR/trunkd.log" "$TI_DIR/base-steps.log"
