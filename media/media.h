@@ -81,6 +81,9 @@ enum media_kfwd_mode {
 	MEDIA_KFWD_ON = 2,   /* in the kernel, or the engine does not start */
 };
 
+/* "on", "auto"; anything else (NULL too) is off: the config checked. */
+enum media_kfwd_mode media_kfwd_mode_parse(const char *text);
+
 struct media_conf {
 	uint16_t port_min; /* even; RTP ports are port_min, port_min + 2, ... */
 	uint16_t port_max; /* highest port that may be used (RTCP included) */

@@ -370,9 +370,6 @@ void media_relay_drain(struct media_thread *t, struct media_sock *sock);
 void media_endpoint_update(struct media_session *s, struct media_endpoint *ep,
 			   bool moved, uint64_t now_ms);
 
-/* engine.c: "on", "auto", anything else off (the config has checked). */
-enum media_kfwd_mode media_kfwd_mode_parse(const char *text);
-
 /* forward.c: media thread */
 /* May the kernel forward what leg from's peer sends to the other leg
  * (the conditions are forward.c's)? Then true, and the map entry. */

@@ -26,6 +26,8 @@
  * the CPU of the whole process and of the ksoftirqd threads: with
  * forwarding in the kernel, the work is done in the softirq of the
  * sender (here the generator), which no relay thread's clock sees.
+ * BENCH_MEDIA_KFWD=on with the engine: its kernel forwarding
+ * ([media] kernel_forwarding = on; CAP_BPF and CAP_NET_ADMIN, netns.sh).
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -180,6 +182,8 @@ static int bench_setup(struct bench *b)
 		"127.0.0.1";
 	conf.rtp_timeout_ms = 10000;
 	conf.threads = b->threads;
+	conf.kernel_forwarding =
+		media_kfwd_mode_parse(getenv("BENCH_MEDIA_KFWD"));
 	err = media_engine_alloc(&conf, on_event, NULL, &b->engine);
 	if (err)
 		return err;
@@ -424,6 +428,18 @@ static int bench_report(struct bench *b, uint64_t elapsed_ns, uint64_t cpu_ns,
 	return 0;
 }
 
+/* The engine's kernel forwarding (BENCH_MEDIA_KFWD), at its last tick. */
+static void bench_report_kfwd(const struct media_engine *e)
+{
+	struct media_kfwd_status k;
+
+	media_engine_kfwd_status(e, &k);
+	if (k.active)
+		printf("engine: %llu packets forwarded in the kernel (%s), "
+		       "%u entries\n",
+		       (unsigned long long)k.packets, k.attach, k.entries);
+}
+
 /* CPU of the ksoftirqd threads (the softirq work deferred from the
  * tasks that raised it) and /proc/stat's softirq column, machine-wide:
  * this kernel has no CONFIG_IRQ_TIME_ACCOUNTING, so softirq work done on
@@ -561,6 +577,7 @@ int main(int argc, char **argv)
 		bench_relay_stop(b.relay);
 		goto out;
 	}
+	bench_report_kfwd(b.engine);
 	t0 = clock_ns(CLOCK_MONOTONIC);
 	for (i = 0; i < b.n; i++)
 		media_session_free(b.s[i]);
