@@ -53,7 +53,10 @@ bool media_fwd_plan(const struct media_session *s, enum media_leg from,
 	val->dst_addr = ly->src.in.sin_addr.s_addr;
 	val->dst_port = ly->src.in.sin_port;
 	val->ifindex = side[y->side].ifindex;
-	val->flags = side[y->side].loopback ? MEDIA_KFWD_F_LOOPBACK : 0;
+	if (side[y->side].loopback)
+		val->flags = MEDIA_KFWD_F_LOOPBACK;
+	else if ((val->dst_addr & side[y->side].mask) == side[y->side].net)
+		val->flags = MEDIA_KFWD_F_ONLINK;
 	val->pt_mask[0] = x->pt_mask[0];
 	val->pt_mask[1] = x->pt_mask[1];
 	return true;

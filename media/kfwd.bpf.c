@@ -10,7 +10,9 @@
  * patched, counted in the entry and redirected: on loopback to lo's
  * egress (it comes back in with a destination not in the map), elsewhere
  * to the interface and next hop of a FIB lookup, made before anything is
- * rewritten. Anything else, a failed lookup included, goes on to the
+ * rewritten, or, where that lookup refuses (IPv4 forwarding off on the
+ * interface) and the destination is on the link of the media address,
+ * through that interface with the kernel's neighbour lookup. Anything else, a failed lookup included, goes on to the
  * socket: the media thread relays it, latches, re-latches or drops it.
  *
  * Built by meson with clang -target bpf and embedded in trunkd
@@ -51,12 +53,17 @@ static __always_inline int rtp_ok(const struct media_kfwd_val *v,
 	return (v->pt_mask[pt >> 6] >> (pt & 63)) & 1;
 }
 
-/* Off loopback: the egress interface and the MAC addresses of the next
- * hop toward the rewritten destination, 0; else not forwarded here. */
+/* Off loopback: how the packet leaves toward the rewritten destination:
+ * 1 through the FIB's interface and next-hop MACs (p), 2 through
+ * v->ifindex with the kernel's neighbour lookup (an on-link destination
+ * where the FIB lookup refuses: IPv4 forwarding off on the interface, or
+ * no neighbour entry yet), 0: not here (the socket, the relay sends). */
 static __always_inline int next_hop(struct __sk_buff *skb,
 				    const struct media_kfwd_val *v, __u16 len,
 				    struct bpf_fib_lookup *p)
 {
+	int rc;
+
 	__builtin_memset(p, 0, sizeof(*p));
 	p->family = AF_INET_;
 	p->l4_protocol = IPPROTO_UDP;
@@ -66,9 +73,14 @@ static __always_inline int next_hop(struct __sk_buff *skb,
 	p->ipv4_src = v->src_addr;
 	p->ipv4_dst = v->dst_addr;
 	p->ifindex = skb->ingress_ifindex;
-	return bpf_fib_lookup(skb, p, sizeof(*p), 0) == BPF_FIB_LKUP_RET_SUCCESS
-		       ? 0
-		       : -1;
+	rc = bpf_fib_lookup(skb, p, sizeof(*p), 0);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS)
+		return 1;
+	if ((rc == BPF_FIB_LKUP_RET_FWD_DISABLED ||
+	     rc == BPF_FIB_LKUP_RET_NO_NEIGH) &&
+	    v->flags & MEDIA_KFWD_F_ONLINK)
+		return 2;
+	return 0;
 }
 
 SEC("tc")
@@ -81,8 +93,9 @@ int media_kfwd_tc(struct __sk_buff *skb)
 	struct iphdr *ip;
 	struct udphdr *udp;
 	unsigned char *rtp;
-	__u32 len, ifindex;
+	__u32 len;
 	__u16 tot_len;
+	int how = 0; /* loopback; 1, 2: next_hop() */
 
 	if (parse_udp4(skb, &p))
 		return TC_ACT_OK;
@@ -100,21 +113,24 @@ int media_kfwd_tc(struct __sk_buff *skb)
 	    (rtp[0] & 0xc0) != 0x80 ||
 	    !rtp_ok(v, rtp, len - sizeof(struct udphdr)))
 		return TC_ACT_OK; /* the socket: dropped and counted there */
-	ifindex = v->ifindex;
 	if (!(v->flags & MEDIA_KFWD_F_LOOPBACK)) {
-		if (next_hop(skb, v, tot_len, &fib))
+		how = next_hop(skb, v, tot_len, &fib);
+		if (!how)
 			return TC_ACT_OK; /* the socket: userspace relays */
-		ifindex = fib.ifindex;
 	}
 	rewrite(skb, &p, v->src_addr, v->src_port, v->dst_addr, v->dst_port);
-	if (!(v->flags & MEDIA_KFWD_F_LOOPBACK)) {
+	if (how == 1) {
 		bpf_skb_store_bytes(skb, 0, fib.dmac, ETH_ALEN, 0);
 		bpf_skb_store_bytes(skb, ETH_ALEN, fib.smac, ETH_ALEN, 0);
 	}
 	__sync_fetch_and_add(&v->packets, 1);
 	__sync_fetch_and_add(&v->bytes, len - sizeof(struct udphdr));
 	v->last_ns = bpf_ktime_get_ns();
-	return bpf_redirect(ifindex, 0);
+	if (how == 1)
+		return bpf_redirect(fib.ifindex, 0);
+	if (how == 2) /* the rewritten destination's neighbour */
+		return bpf_redirect_neigh(v->ifindex, NULL, 0, 0);
+	return bpf_redirect(v->ifindex, 0);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -69,8 +69,10 @@ static int media_kfwd_print(enum libbpf_print_level level, const char *fmt,
 	return 0;
 }
 
-/* The interface that holds the IPv4 address a: its index, or 0. */
-static unsigned media_kfwd_ifindex(const union media_addr *a, bool *loopback)
+/* The interface that holds the IPv4 address a: its index (0: none),
+ * whether it is a loopback, the address's subnet. */
+static unsigned media_kfwd_ifindex(const union media_addr *a,
+				   struct media_fwd_side *fs)
 {
 	struct ifaddrs *ifs, *i;
 	unsigned index = 0;
@@ -83,7 +85,11 @@ static unsigned media_kfwd_ifindex(const union media_addr *a, bool *loopback)
 			    a->in.sin_addr.s_addr)
 			continue;
 		index = if_nametoindex(i->ifa_name);
-		*loopback = i->ifa_flags & IFF_LOOPBACK;
+		fs->loopback = i->ifa_flags & IFF_LOOPBACK;
+		if (i->ifa_netmask)
+			fs->mask = ((struct sockaddr_in *)i->ifa_netmask)
+					   ->sin_addr.s_addr;
+		fs->net = a->in.sin_addr.s_addr & fs->mask;
 	}
 	freeifaddrs(ifs);
 	return index;
@@ -103,7 +109,7 @@ static bool media_kfwd_sides(struct media_engine *e, char *why, size_t len)
 		if (!e->has_side[side] || b->sa.sa_family != AF_INET ||
 		    media_addr_is_any(b))
 			continue;
-		fs->ifindex = media_kfwd_ifindex(b, &fs->loopback);
+		fs->ifindex = media_kfwd_ifindex(b, fs);
 		if (fs->ifindex)
 			any = true;
 		else

@@ -16,6 +16,10 @@
 
 /* media_kfwd_val.flags */
 #define MEDIA_KFWD_F_LOOPBACK 1 /* out through ifindex's egress as it is */
+/* The destination is in the subnet of ifindex's media address: where the
+ * FIB lookup refuses (IPv4 forwarding off on the interface), out through
+ * ifindex with the kernel's neighbour lookup (bpf_redirect_neigh). */
+#define MEDIA_KFWD_F_ONLINK 2
 
 struct media_kfwd_key {
 	__u32 addr; /* the relay socket's (the packet's destination) */

@@ -298,6 +298,7 @@ struct media_thread {
 struct media_fwd_side {
 	uint32_t ifindex;
 	bool loopback;
+	uint32_t net, mask; /* the media address's subnet (network order) */
 };
 
 struct media_kfwd;

@@ -18,7 +18,7 @@
 static struct media_engine fx_engine;
 static struct media_session fx;
 static struct media_slot fx_slot[2];
-static const struct media_fwd_side fx_sides[MEDIA_SIDES] = {
+static struct media_fwd_side fx_sides[MEDIA_SIDES] = {
 	[MEDIA_SIDE_ENTERPRISE] = { .ifindex = 1, .loopback = true },
 	[MEDIA_SIDE_TRUNK] = { .ifindex = 7, .loopback = false },
 };
@@ -83,8 +83,19 @@ int t_kfwd_plan(void)
 	      v.src_port == htons(20002));
 	CHECK(v.dst_addr == inet_addr("127.0.0.3") &&
 	      v.dst_port == htons(50000));
-	/* Out on B's side: interface 7, not loopback (FIB lookup). */
+	/* Out on B's side: interface 7, not loopback (FIB lookup); its
+	 * subnet (no mask set: 0.0.0.0/0) holds B's peer: on-link. */
+	CHECK(v.ifindex == 7 && v.flags == MEDIA_KFWD_F_ONLINK);
+	/* B's peer beyond the interface's subnet: the FIB's next hop only. */
+	fx_sides[MEDIA_SIDE_TRUNK].net = inet_addr("10.9.0.0");
+	fx_sides[MEDIA_SIDE_TRUNK].mask = inet_addr("255.255.255.0");
+	CHECK(media_fwd_plan(&fx, MEDIA_LEG_A, fx_sides, &key, &v));
 	CHECK(v.ifindex == 7 && v.flags == 0);
+	fx_latch(&fx.ep[1], "10.9.0.3", 50000);
+	CHECK(media_fwd_plan(&fx, MEDIA_LEG_A, fx_sides, &key, &v));
+	CHECK(v.flags == MEDIA_KFWD_F_ONLINK);
+	fx_sides[MEDIA_SIDE_TRUNK].net = fx_sides[MEDIA_SIDE_TRUNK].mask = 0;
+	fx_latch(&fx.ep[1], "127.0.0.3", 50000);
 	CHECK(v.pt_mask[0] == 1 && v.pt_mask[1] == 0);
 	CHECK(v.packets == 0 && v.bytes == 0 && v.last_ns == 0);
 	CHECK(media_fwd_plan(&fx, MEDIA_LEG_B, fx_sides, &key, &v));
