@@ -106,14 +106,14 @@ static struct url_mask allow(struct url_mask m, const char *allowed)
 	return m;
 }
 
-/* The masks of url_d()'s components, made once (url_masks_init()). */
+/* The masks of url_d()'s components, made once before main() runs (no
+ * thread can see them half made). */
 static struct url_mask m_scheme, m_sip_user, m_sip_pass, m_user, m_pass, m_path,
 	m_params;
-static bool masks_made;
 
 #define SYN33(c) (1u << ((c)-33))
 
-static void url_masks_init(void)
+__attribute__((constructor)) static void url_masks_init(void)
 {
 	m_scheme = allow(M_RESERVED, "+");
 	m_sip_user = allow(M_RESERVED, "&=+$,;?/");
@@ -122,7 +122,6 @@ static void url_masks_init(void)
 	m_pass = allow(M_RESERVED, "&=+$,;:");
 	m_path = allow(M_RESERVED, ":&+$");
 	m_params = allow(M_RESERVED, "/:&+$");
-	__atomic_store_n(&masks_made, true, __ATOMIC_RELEASE);
 }
 
 static inline unsigned hexval(unsigned c)
@@ -419,8 +418,6 @@ int trunk_url_d(url_t *url, char *s)
 	bool sip;
 	char *c;
 
-	if (!__atomic_load_n(&masks_made, __ATOMIC_ACQUIRE))
-		url_masks_init(); /* any thread: the same values */
 	if (!url || url_split(url, s) < 0)
 		return -1;
 
