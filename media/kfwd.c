@@ -53,8 +53,10 @@ struct media_kfwd {
 	const char *attach; /* "tcx", "clsact" or "tcx+clsact" */
 };
 
-static int media_kfwd_print(enum libbpf_print_level level, const char *fmt,
-			    va_list ap)
+/* libbpf's messages: fmt is libbpf's format for ap (the attribute lets
+ * clang's -Wformat-nonliteral see that). */
+__attribute__((format(printf, 2, 0))) static int
+media_kfwd_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char line[256];
 	size_t n;
