@@ -259,7 +259,7 @@ static void control_status_admission(struct trunk_control *ctl,
 				     struct trunk_reply *r)
 {
 	struct trunk_admission_info ai;
-	unsigned long long reads, dgrams, full;
+	unsigned long long reads, dgrams, full, sends, sent;
 	enum trunk_side side;
 
 	trunk_admission_info(ctl->gw, &ai);
@@ -278,10 +278,12 @@ static void control_status_admission(struct trunk_control *ctl,
 		ai.share_per_mille % 10, ai.windows_overloaded, ai.last_wait_us,
 		ai.max_calls, ai.max_call_rate, ai.overload_delay_ms);
 	trunk_sofia_udp_stats(&reads, &dgrams, &full);
+	trunk_sofia_udp_send_stats(&sends, &sent);
 	reply_add(r,
 		  ",\"udp_batch\":{\"reads\":%llu,\"datagrams\":%llu,"
-		  "\"full\":%llu}",
-		  reads, dgrams, full);
+		  "\"full\":%llu,\"held_sends\":%llu,"
+		  "\"held_datagrams\":%llu}",
+		  reads, dgrams, full, sends, sent);
 	reply_add(r, ",\"sip\":{");
 	for (side = 0; side < TRUNK_SIDE_COUNT; side++) {
 		usize_t held = 0, created = 0, trless = 0, client = 0;

@@ -526,6 +526,10 @@ void trunk_sofia_udp_root(su_root_t *root);
 void trunk_sofia_udp_stats(unsigned long long *reads,
 			   unsigned long long *datagrams,
 			   unsigned long long *full);
+/* Datagrams Sofia sent while more of a batch waited, held and then sent
+ * together (all threads): sendmmsg() calls, datagrams they sent. */
+void trunk_sofia_udp_send_stats(unsigned long long *sends,
+				unsigned long long *datagrams);
 /* sofia_tport.c: whether libsofia's transport choice by name goes through
  * trunkd's tport_primary_by_name() (IPv6 URI hosts, SC-15-2). */
 bool trunk_sofia_tport_check(void);

@@ -39,6 +39,16 @@
  *   as the getsockopt() did, and a genuine failure fails again the same
  *   way. The ICMP error itself still reaches Sofia through the error
  *   queue (IP_RECVERR), as before.
+ * - send during a batch: while more datagrams of the batch wait to be
+ *   handled, su_vsend() holds a copy of each datagram Sofia sends (and
+ *   tells Sofia it was sent); the first send after the last datagram was
+ *   taken, and the batch's end, send what is held with one sendmmsg()
+ *   per socket, in the order held. Peers are woken once for several
+ *   datagrams instead of once each (the larger part of the saving), and
+ *   fewer system calls. A datagram the kernel refuses is lost, as on the
+ *   wire, and its tport told at the batch's end (tport_error_report(),
+ *   as Sofia's error event would: nta fails a request waiting on that
+ *   destination). At low load (one datagram per read) nothing is held.
  *
  * Elsewhere (TCP, TLS, Sofia's other users of these functions) all four
  * are Sofia's own. trunk_sofia_udp_check() tells whether they are
@@ -56,6 +66,9 @@
 #include <sofia-sip/msg_addr.h>
 #include <sofia-sip/su_wait.h>
 #include <sofia-sip/tport.h>
+
+/* libsofia-sip-ua exports it; no public header declares it. */
+void tport_error_report(tport_t *self, int errcode, su_sockaddr_t const *addr);
 
 typedef int recv_dgram_f(tport_t *self);
 typedef void recv_event_f(tport_t *self);
@@ -87,6 +100,35 @@ struct udp_ring {
 	unsigned char buf[UDP_BATCH][UDP_BUF];
 };
 
+/* Datagrams Sofia sent during a batch (tport_recv_event() below), held
+ * until the batch ends and then sent with one sendmmsg() per socket:
+ * copies of their bytes, their destinations and the tport that sent
+ * each (referenced until sent, for its error report). Mapped at the
+ * thread's first such send and kept, as the ring. */
+enum { OUT_BATCH = 32, OUT_BUF = 256 * 1024 };
+
+struct udp_out {
+	unsigned n;  /* datagrams held */
+	size_t used; /* bytes of buf they use */
+	struct udp_held {
+		int fd;
+		tport_t *tp;
+		size_t off, len; /* in buf */
+		struct sockaddr_storage to;
+		socklen_t tolen;
+		su_sockaddr_t dst; /* the message's, for the error report */
+		bool has_dst;
+	} m[OUT_BATCH];
+	unsigned nfailed; /* refused by the kernel, to report */
+	struct udp_failed {
+		tport_t *tp;
+		int error;
+		su_sockaddr_t dst;
+		bool has_dst;
+	} failed[OUT_BATCH];
+	unsigned char buf[OUT_BUF];
+};
+
 /* The datagram su_getmsgsize() gave Sofia (in the ring), per thread
  * (each thread running a Sofia reactor has its own). All zero at a
  * thread's start, so that it costs a thread only a few bytes of .tbss
@@ -103,6 +145,10 @@ static _Thread_local struct {
 	struct timespec taken_stamp; /* its receive time */
 	struct udp_ring *ring;	     /* NULL: not yet */
 	su_root_t *root;	     /* its timers run between datagrams */
+	tport_t *send_tp;	     /* in tport_send_dgram(): its tport */
+	su_sockaddr_t send_dst;	     /* and the message's destination */
+	socklen_t send_dstlen;	     /* (0: none) */
+	struct udp_out *out;	     /* NULL: not yet */
 } udp;
 
 static pthread_key_t udp_key;
@@ -111,14 +157,26 @@ static pthread_once_t udp_key_once = PTHREAD_ONCE_INIT;
 /* Datagrams per batch read (trunkctl status). */
 static unsigned long long udp_reads, udp_dgrams, udp_full;
 
+static pthread_key_t out_key;
+
+/* Datagrams sent by held batches (trunkctl status). */
+static unsigned long long out_flushes, out_dgrams;
+
 static void ring_unmap(void *ring)
 {
 	munmap(ring, sizeof(struct udp_ring));
 }
 
+static void out_unmap(void *out)
+{
+	munmap(out, sizeof(struct udp_out));
+}
+
 static void udp_key_make(void)
 {
-	(void)pthread_key_create(&udp_key, ring_unmap); /* at thread exit */
+	/* at thread exit */
+	(void)pthread_key_create(&udp_key, ring_unmap);
+	(void)pthread_key_create(&out_key, out_unmap);
 }
 
 /* This thread's ring, mapped once (its own mapping, not the heap's: a
@@ -230,6 +288,9 @@ static void udp_between(void)
 				      &tout, su_now());
 }
 
+static void out_flush(void);
+static void out_report(void);
+
 void tport_recv_event(tport_t *self)
 {
 	static void *sofia;
@@ -254,8 +315,17 @@ void tport_recv_event(tport_t *self)
 		f(self);
 	}
 	ring_clear();
-	tport_decref(&ref);
 	udp.batch = false;
+	out_flush();
+	out_report();
+	tport_decref(&ref);
+}
+
+void trunk_sofia_udp_send_stats(unsigned long long *sends,
+				unsigned long long *datagrams)
+{
+	*sends = __atomic_load_n(&out_flushes, __ATOMIC_RELAXED);
+	*datagrams = __atomic_load_n(&out_dgrams, __ATOMIC_RELAXED);
 }
 
 void trunk_sofia_udp_stats(unsigned long long *reads,
@@ -279,7 +349,15 @@ ssize_t tport_send_dgram(tport_t const *self, msg_t *msg, msg_iovec_t iov[],
 		return -1;
 	}
 	trunk_sofia_udp_scope(TRUNK_UDP_SEND);
+	udp.send_tp = (tport_t *)self;
+	/* The address nta's pending requests are matched by (Sofia sends
+	 * to its v4-mapped form from an IPv6 socket). */
+	udp.send_dstlen = sizeof(udp.send_dst);
+	if (msg_get_address(msg, &udp.send_dst, &udp.send_dstlen) < 0 ||
+	    udp.send_dstlen > sizeof(udp.send_dst))
+		udp.send_dstlen = 0;
 	n = f(self, msg, iov, iovused);
+	udp.send_tp = NULL;
 	trunk_sofia_udp_scope(0);
 	return n;
 }
@@ -458,6 +536,148 @@ int su_soerror(su_socket_t s)
 	return f ? f(s) : 0;
 }
 
+/* This thread's send queue, mapped once; NULL when out of memory. */
+static struct udp_out *udp_out(void)
+{
+	void *p;
+
+	if (!udp.out) {
+		p = mmap(NULL, sizeof(*udp.out), PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		udp.out = p == MAP_FAILED ? NULL : p;
+		if (udp.out) {
+			udp.out->n = 0;
+			udp.out->used = 0;
+			(void)pthread_once(&udp_key_once, udp_key_make);
+			(void)pthread_setspecific(out_key, udp.out);
+		}
+	}
+	return udp.out;
+}
+
+/* Sends held datagrams k.. of socket fd's with one sendmmsg() (fewer
+ * while they fail), then the next socket's; in the order held, per
+ * socket. A datagram the kernel refuses is tried once more on its own
+ * (the refusal cleared an error an ICMP message left on the socket, as
+ * su_vsend() below); refused again, it is lost as a datagram on the
+ * wire would be, and kept for out_report() to tell its tport. */
+static void out_flush(void)
+{
+	struct udp_out *o = udp.out;
+	struct mmsghdr mm[OUT_BATCH];
+	struct iovec v[OUT_BATCH];
+	unsigned idx[OUT_BATCH];
+	bool done[OUT_BATCH] = { false };
+	unsigned i, j, cnt, k;
+	int r;
+
+	if (!o || !o->n)
+		return;
+	for (i = 0; i < o->n; i++) {
+		if (done[i])
+			continue;
+		for (cnt = 0, j = i; j < o->n; j++) {
+			struct udp_held *h = &o->m[j];
+
+			if (done[j] || h->fd != o->m[i].fd)
+				continue;
+			v[cnt].iov_base = o->buf + h->off;
+			v[cnt].iov_len = h->len;
+			memset(&mm[cnt], 0, sizeof(mm[cnt]));
+			mm[cnt].msg_hdr.msg_iov = &v[cnt];
+			mm[cnt].msg_hdr.msg_iovlen = 1;
+			mm[cnt].msg_hdr.msg_name = &h->to;
+			mm[cnt].msg_hdr.msg_namelen = h->tolen;
+			idx[cnt++] = j;
+			done[j] = true;
+		}
+		for (k = 0; k < cnt;) {
+			r = sendmmsg(o->m[i].fd, mm + k, cnt - k,
+				     MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (r > 0) {
+				k += (unsigned)r;
+				continue;
+			}
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (sendmsg(o->m[i].fd, &mm[k].msg_hdr,
+				    MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
+			    o->nfailed < OUT_BATCH) {
+				struct udp_held *h = &o->m[idx[k]];
+				struct udp_failed *f = &o->failed[o->nfailed++];
+
+				f->tp = h->tp; /* its reference, too */
+				h->tp = NULL;
+				f->error = errno;
+				f->has_dst = h->has_dst;
+				f->dst = h->dst;
+			}
+			k++;
+		}
+		__atomic_add_fetch(&out_flushes, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&out_dgrams, cnt, __ATOMIC_RELAXED);
+	}
+	for (i = 0; i < o->n; i++)
+		if (o->m[i].tp)
+			tport_decref(&o->m[i].tp);
+	o->n = 0;
+	o->used = 0;
+}
+
+/* Tells each tport of its refused datagrams (out_flush()), once the
+ * batch is over: not from inside a send of Sofia's (out_flush() may run
+ * in one), where nta would be called back in the middle of its own
+ * send; here as from Sofia's own error event. A request waiting on
+ * that destination fails then (nta: 503, or the next address). */
+static void out_report(void)
+{
+	struct udp_out *o = udp.out;
+	struct udp_failed f;
+
+	while (o && o->nfailed) {
+		f = o->failed[--o->nfailed];
+		tport_error_report(f.tp, f.error, f.has_dst ? &f.dst : NULL);
+		tport_decref(&f.tp);
+	}
+}
+
+/* Holds a datagram Sofia sends during a batch: its size (sent, as far
+ * as Sofia can tell), or -1 to send it now (no queue, too large, an
+ * address that does not fit). */
+static issize_t out_hold(su_socket_t s, su_iovec_t const iov[], isize_t len,
+			 su_sockaddr_t const *su, socklen_t sulen)
+{
+	struct udp_out *o;
+	struct udp_held *h;
+	size_t total = 0;
+	isize_t i;
+
+	for (i = 0; i < len; i++)
+		total += iov[i].siv_len;
+	if (!su || !sulen || sulen > sizeof(h->to) || !total ||
+	    total > OUT_BUF || !(o = udp_out())) {
+		out_flush(); /* what was held goes first */
+		return -1;
+	}
+	if (o->n == OUT_BATCH || o->used + total > OUT_BUF)
+		out_flush();
+	h = &o->m[o->n++];
+	h->fd = s;
+	h->tp = tport_incref(udp.send_tp);
+	h->off = o->used;
+	h->len = total;
+	memcpy(&h->to, su, sulen);
+	h->tolen = sulen;
+	h->has_dst = udp.send_dstlen > 0;
+	if (h->has_dst)
+		memcpy(&h->dst, &udp.send_dst, udp.send_dstlen);
+	for (i = 0; i < len; i++) {
+		memcpy(o->buf + o->used, iov[i].siv_base, iov[i].siv_len);
+		o->used += iov[i].siv_len;
+	}
+	return (issize_t)total;
+}
+
 issize_t su_vsend(su_socket_t s, su_iovec_t const iov[], isize_t len, int flags,
 		  su_sockaddr_t const *su, socklen_t sulen)
 {
@@ -468,6 +688,14 @@ issize_t su_vsend(su_socket_t s, su_iovec_t const iov[], isize_t len, int flags,
 	if (!f) {
 		errno = ENOSYS;
 		return -1;
+	}
+	/* Held only while more datagrams of the batch wait to be handled:
+	 * one alone (low load) goes out at once, as before. */
+	if (udp.scope == TRUNK_UDP_SEND && udp.batch && udp.send_tp) {
+		if (!ring_pending())
+			out_flush(); /* what was held goes first */
+		else if ((n = out_hold(s, iov, len, su, sulen)) >= 0)
+			return n;
 	}
 	n = f(s, iov, len, flags, su, sulen);
 	if (n < 0 && udp.scope == TRUNK_UDP_SEND)

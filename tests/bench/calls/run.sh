@@ -63,7 +63,7 @@
 # step); BENCH_BASE=PATH runs another trunkd binary (e.g. a build of the
 # previous commit) through the same steps after trunkd, as system "base",
 # for A/B comparisons within one run; BENCH_PERF=1 records the trunkd
-# steps with `perf record -g` (BENCH_PERF_OPTS: other options) into the
+# steps with `perf record -g` (BENCH_PERF=all: Kamailio's steps too) (BENCH_PERF_OPTS: other options) into the
 # temp dir (with TI_KEEP=1: perf report -i $TI_DIR/trunkd-RATE.perf.data);
 # BENCH_SYSCALLS=1 counts the system calls of the system under test
 # during each step (`perf trace -s`, every thread; it slows the system
@@ -312,24 +312,32 @@ trunkd_config()
 	grep -q '^overload_delay = 0$' "$TI_DIR/src-steps.conf" ||
 		ti_fail "config/trunkd.conf: no [global] section"
 	# BENCH_HEAP_RESERVE / BENCH_BASE_HEAP_RESERVE (MB): [global]
-	# heap_reserve of trunkd's and BENCH_BASE's steps (none by default)
-	heap_reserve_config "${BENCH_BASE_HEAP_RESERVE:-0}" base
-	heap_reserve_config "${BENCH_HEAP_RESERVE:-0}" trunkd
+	# heap_reserve of trunkd's and BENCH_BASE's steps (none by default);
+	# BENCH_GLOBAL / BENCH_BASE_GLOBAL: more [global] lines for them,
+	# separated by ';' (e.g. "sip_t1 = 100ms")
+	global_config base "${BENCH_BASE_HEAP_RESERVE:-0}" "${BENCH_BASE_GLOBAL:-}"
+	global_config trunkd "${BENCH_HEAP_RESERVE:-0}" "${BENCH_GLOBAL:-}"
 }
 
-# heap_reserve_config MB NAME: $TI_DIR/NAME.conf (trunkd.conf for
-# trunkd) from src-steps.conf, with heap_reserve = MB unless 0.
-heap_reserve_config()
+# global_config NAME MB LINES: $TI_DIR/NAME.conf (trunkd-base.conf for
+# base) from src-steps.conf, with heap_reserve = MB unless 0 and LINES
+# (';' between two) at the start of [global].
+global_config()
 {
-	local out=$TI_DIR/$2.conf
-	[ "$2" = base ] && out=$TI_DIR/trunkd-base.conf
-	if [ "$1" = 0 ]; then
-		ti_config "$TI_DIR/src-steps.conf" "$out"
-		return
-	fi
-	sed "s/^\[global\]\$/[global]\nheap_reserve = $1/" \
-		"$TI_DIR/src-steps.conf" >"$TI_DIR/src-$2.conf"
-	ti_config "$TI_DIR/src-$2.conf" "$out"
+	local out=$TI_DIR/$1.conf add=$3 line
+	local -a lines
+	[ "$1" = base ] && out=$TI_DIR/trunkd-base.conf
+	[ "$2" = 0 ] || add="heap_reserve = $2${add:+;$add}"
+	cp "$TI_DIR/src-steps.conf" "$TI_DIR/src-$1.conf"
+	IFS=';' read -ra lines <<<"$add"
+	for line in "${lines[@]}"; do
+		[ -n "${line// /}" ] || continue
+		line=$(echo "$line" | sed 's/^ *//; s/ *$//')
+		sed -i "s/^\[global\]\$/[global]\n$line/" "$TI_DIR/src-$1.conf"
+		grep -qxF "$line" "$TI_DIR/src-$1.conf" ||
+			ti_fail "BENCH_GLOBAL: could not add '$line'"
+	done
+	ti_config "$TI_DIR/src-$1.conf" "$out"
 }
 
 # trunkd_up [CONFIG]: start trunkd (default: trunkd.conf, no detector).
@@ -476,9 +484,10 @@ step() # SYSTEM RATE SECS
 	uac_args "$name" "$rate" "$calls" 1000 $((secs * 2 + 20)) "$(target_of "$sys")"
 	LAT_INV=- LAT_OK=- LAT_N=
 	[ "$sys" = direct ] || [ "$LATENCY" = 0 ] || cap_start "$name"
-	[ "$sys" = direct ] || [ "$sys" = kamailio ] || [ -z "${BENCH_PERF:-}" ] ||
-		ti_start perf perf record ${BENCH_PERF_OPTS:--F 1999 -g} -p "$(ti_pid trunkd)" \
-			-o "$TI_DIR/$name.perf.data"
+	[ "$sys" = direct ] || [ -z "${BENCH_PERF:-}" ] ||
+		{ [ "$sys" = kamailio ] && [ "$BENCH_PERF" != all ]; } ||
+		ti_start perf perf record ${BENCH_PERF_OPTS:--F 1999 -g} \
+			-p "$(sut_pids "$sys" | paste -sd,)" -o "$TI_DIR/$name.perf.data"
 	[ "$sys" = direct ] || [ "${BENCH_SYSCALLS:-0}" = 0 ] ||
 		syscalls_start "$sys" "$name"
 	# (trunkctl's request before the CPU count starts)

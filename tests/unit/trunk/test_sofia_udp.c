@@ -304,15 +304,32 @@ static int udp_fd_bound_to(in_port_t port)
 	return -1;
 }
 
+/* The address of agent's UDP transport on 127.0.0.1 into *a; its
+ * socket (this process's descriptor), -1 if none. */
+static int agent_udp(nta_agent_t *agent, struct sockaddr_in *a)
+{
+	tport_t *tp;
+	unsigned port = 0;
+
+	for (tp = tport_primaries(nta_agent_tports(agent)); tp;
+	     tp = tport_next(tp))
+		if (!strcasecmp(tport_name(tp)->tpn_proto, "udp"))
+			port = (unsigned)atoi(tport_name(tp)->tpn_port);
+	memset(a, 0, sizeof(*a));
+	a->sin_family = AF_INET;
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a->sin_port = htons((uint16_t)port);
+	return port ? udp_fd_bound_to(a->sin_port) : -1;
+}
+
 static int batch_reads(void)
 {
 	struct sockaddr_in a, s;
 	su_root_t *root;
 	nta_agent_t *agent;
 	nta_leg_t *leg;
-	tport_t *tp;
-	unsigned got[16], i, port = 0;
-	unsigned long long r0, d0, f0, r1, d1, f1;
+	unsigned got[16], i;
+	unsigned long long r0, d0, f0, r1, d1, f1, h0, hd0, h1, hd1;
 	int sb = udp_bound(&s), rcv = 1 << 20;
 
 	CHECK(sb >= 0);
@@ -331,16 +348,7 @@ static int batch_reads(void)
 	CHECK(leg);
 	b.timer = su_timer_create(su_root_task(root), 0);
 	CHECK(b.timer);
-	for (tp = tport_primaries(nta_agent_tports(agent)); tp;
-	     tp = tport_next(tp))
-		if (!strcasecmp(tport_name(tp)->tpn_proto, "udp"))
-			port = (unsigned)atoi(tport_name(tp)->tpn_port);
-	CHECK(port > 0);
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = htons((uint16_t)port);
-	b.fd = udp_fd_bound_to(a.sin_port); /* for the receive times */
+	b.fd = agent_udp(agent, &a); /* for the receive times */
 	CHECK(b.fd >= 0);
 
 	/* A first request alone: its read turns the receive times on. */
@@ -352,6 +360,7 @@ static int batch_reads(void)
 	CHECK(b.seen == 1);
 
 	trunk_sofia_udp_stats(&r0, &d0, &f0);
+	trunk_sofia_udp_send_stats(&h0, &hd0);
 	b.seen = 0;
 	CHECK(batch_send(sb, &a) == 0);
 	CHECK(ready(b.fd, POLLIN));
@@ -365,6 +374,10 @@ static int batch_reads(void)
 	CHECK(b.timer_before == 2); /* between the 2nd and the 3rd */
 	trunk_sofia_udp_stats(&r1, &d1, &f1);
 	CHECK(r1 == r0 + 1 && d1 == d0 + 8 && f1 == f0 + 1);
+	/* The answers to 1-7 were held while more of the batch waited and
+	 * went out with one sendmmsg() before the 8th's, sent at once. */
+	trunk_sofia_udp_send_stats(&h1, &hd1);
+	CHECK(h1 == h0 + 1 && hd1 == hd0 + 7);
 
 	su_root_step(root, 1000);
 	CHECK(ready(sb, POLLIN));
@@ -376,6 +389,8 @@ static int batch_reads(void)
 	trunk_sofia_udp_stats(&r0, &d0, &f0);
 	/* 6 read: the empty one read past, the STUN response dropped. */
 	CHECK(r0 == r1 + 1 && d0 == d1 + 5 && f0 == f1);
+	trunk_sofia_udp_send_stats(&h0, &hd0);
+	CHECK(h0 == h1 + 1 && hd0 == hd1 + 3); /* 9-11 held */
 
 	su_timer_destroy(b.timer);
 	nta_leg_destroy(leg);
@@ -386,10 +401,121 @@ static int batch_reads(void)
 	return 0;
 }
 
+/* What the agent of held_send_error saw. */
+static struct {
+	nta_agent_t *agent;
+	nta_outgoing_t *orq[4];
+	unsigned n;    /* requests sent toward the broadcast address */
+	int status[4]; /* final status of each, 0: none yet */
+	unsigned seen; /* requests received */
+} e;
+
+static int held_answer(nta_outgoing_magic_t *m, nta_outgoing_t *orq,
+		       sip_t const *sip)
+{
+	unsigned i = (unsigned)(uintptr_t)m;
+
+	(void)orq;
+	if (i < 4 && sip && sip->sip_status &&
+	    sip->sip_status->st_status >= 200)
+		e.status[i] = sip->sip_status->st_status;
+	else if (i < 4 && !sip)
+		e.status[i] = -1;
+	return 0;
+}
+
+/* Each odd CSeq sends an OPTIONS to 127.255.255.255 (the loopback
+ * network's broadcast address: the kernel refuses a datagram to it
+ * without SO_BROADCAST, EACCES, and nothing leaves). */
+static int held_request(nta_leg_magic_t *m, nta_leg_t *leg, nta_incoming_t *irq,
+			sip_t const *sip)
+{
+	(void)m;
+	(void)irq;
+	e.seen++;
+	if (sip->sip_cseq && sip->sip_cseq->cs_seq % 2 && e.n < 4) {
+		e.orq[e.n] = nta_outgoing_tcreate(
+			leg, held_answer,
+			(nta_outgoing_magic_t *)(uintptr_t)e.n, NULL,
+			SIP_METHOD_OPTIONS,
+			URL_STRING_MAKE("sip:x@127.255.255.255:5060"),
+			SIPTAG_FROM_STR("<sip:t@127.0.0.1>;tag=h"),
+			SIPTAG_TO_STR("<sip:x@127.255.255.255>"),
+			SIPTAG_CALL_ID_STR("held-error"),
+			SIPTAG_CSEQ_STR("1 OPTIONS"), TAG_END());
+		e.n++;
+	}
+	return 200;
+}
+
+/* A request sent while more of a batch waits is held; when the kernel
+ * then refuses it, nta hears of it at once (tport_error_report(), as for
+ * Sofia's own failed send): the request fails with 503 in the same
+ * reactor step, not after Timer F. A request sent alone (nothing held)
+ * fails the same way, through Sofia's own send. */
+static int held_send_error(void)
+{
+	struct sockaddr_in a, s;
+	su_root_t *root;
+	nta_leg_t *leg;
+	unsigned got[8], i;
+	unsigned long long h0, hd0, h1, hd1;
+	int sb = udp_bound(&s), fd;
+
+	CHECK(sb >= 0);
+	via = ntohs(s.sin_port);
+	memset(&e, 0, sizeof(e));
+	root = su_root_create(NULL);
+	CHECK(root);
+	trunk_sofia_udp_root(root);
+	e.agent = nta_agent_create(
+		root, URL_STRING_MAKE("sip:127.0.0.1:*;transport=udp"), NULL,
+		NULL, TAG_END());
+	CHECK(e.agent);
+	leg = nta_leg_tcreate(e.agent, held_request, NULL, NTATAG_NO_DIALOG(1),
+			      TAG_END());
+	CHECK(leg);
+	fd = agent_udp(e.agent, &a);
+	CHECK(fd >= 0);
+
+	/* Alone: Sofia's own send fails, nta answers 503. */
+	CHECK(options(sb, &a, 1, 0) == 0);
+	CHECK(ready(fd, POLLIN));
+	su_root_step(root, 1000);
+	CHECK(e.seen == 1 && e.n == 1);
+	CHECK(e.status[0] == 503);
+	CHECK(ready(sb, POLLIN));
+	CHECK(responses(sb, got, 8) == 1 && got[0] == 1);
+
+	/* 3 then 4 in one batch: 3's OPTIONS and 200 are held while 4
+	 * waits; the OPTIONS fails when sent, 503 before the step ends. */
+	trunk_sofia_udp_send_stats(&h0, &hd0);
+	CHECK(options(sb, &a, 3, 0) == 0);
+	CHECK(options(sb, &a, 4, 0) == 0);
+	CHECK(ready(fd, POLLIN)); /* both queued: loopback delivers at once */
+	su_root_step(root, 1000);
+	CHECK(e.seen == 3 && e.n == 2);
+	trunk_sofia_udp_send_stats(&h1, &hd1);
+	CHECK(h1 == h0 + 1 && hd1 == hd0 + 2);
+	CHECK(e.status[1] == 503);
+	CHECK(ready(sb, POLLIN));
+	CHECK(responses(sb, got, 8) == 2 && got[0] == 3 && got[1] == 4);
+
+	for (i = 0; i < e.n; i++)
+		nta_outgoing_destroy(e.orq[i]);
+	nta_leg_destroy(leg);
+	nta_agent_destroy(e.agent);
+	trunk_sofia_udp_root(NULL);
+	su_root_destroy(root);
+	close(sb);
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{ "recv_reads_once", recv_reads_once },
 	{ "send_after_icmp_error", send_after_icmp_error },
 	{ "batch_reads", batch_reads },
+	{ "held_send_error", held_send_error },
 };
 
 UNIT_MAIN(cases)
