@@ -599,20 +599,26 @@ media_cpu_ms()
 udp_batch()
 {
 	local out
+	local -a f
 	out=$(ti_ctl status 2>/dev/null) || { echo -; return; }
-	out=$(sed -n 's/.*"udp_batch":{"reads":\([0-9]*\),"datagrams":\([0-9]*\),"full":\([0-9]*\)}.*/\1 \2 \3/p' <<<"$out")
-	echo "${out:--}"
+	# (a BENCH_BASE before held sends has no held_* fields: 0 0)
+	out=$(sed -nE 's/.*"udp_batch":\{"reads":([0-9]*),"datagrams":([0-9]*),"full":([0-9]*)(,"held_sends":([0-9]*),"held_datagrams":([0-9]*))?\}.*/\1 \2 \3 \5 \6/p' <<<"$out")
+	read -ra f <<<"$out"
+	[ "${#f[@]}" -ge 3 ] || { echo -; return; }
+	echo "${f[0]} ${f[1]} ${f[2]} ${f[3]:-0} ${f[4]:-0}"
 }
 
-# udp_batch_step "R0 D0 F0" "R1 D1 F1" CALLS: the step's reads per call,
-# datagrams per read, share of full reads.
+# udp_batch_step "R0 D0 F0 S0 H0" "R1 D1 F1 S1 H1" CALLS: the step's
+# reads per call, datagrams per read, share of full reads; datagrams
+# sent held per call and per sendmmsg().
 udp_batch_step()
 {
 	local -a a b
 	read -ra a <<<"$1"
 	read -ra b <<<"$2"
-	awk -v r=$((b[0] - a[0])) -v d=$((b[1] - a[1])) -v f=$((b[2] - a[2])) -v c="$3" \
-		'BEGIN { printf "%.2f reads/call, %.2f datagrams/read, %.1f %% full", r / c, r ? d / r : 0, r ? f * 100 / r : 0 }'
+	awk -v r=$((b[0] - a[0])) -v d=$((b[1] - a[1])) -v f=$((b[2] - a[2])) \
+		-v s=$((b[3] - a[3])) -v h=$((b[4] - a[4])) -v c="$3" \
+		'BEGIN { printf "%.2f reads/call, %.2f datagrams/read, %.1f %% full, %.2f datagrams/call sent held (%.2f per sendmmsg)", r / c, r ? d / r : 0, r ? f * 100 / r : 0, h / c, s ? h / s : 0 }'
 }
 
 # run_steps SYSTEM SECS RATE...: the rates in turn until one fails; the
