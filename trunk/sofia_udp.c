@@ -600,9 +600,13 @@ static void out_flush(void)
 			}
 			if (r < 0 && errno == EINTR)
 				continue;
+			/* A full socket buffer is not the destination's
+			 * fault: lost, nta sends it again (Sofia's own send
+			 * fails no request for it either). */
 			if (sendmsg(o->m[i].fd, &mm[k].msg_hdr,
 				    MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
-			    o->nfailed < OUT_BATCH) {
+			    errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != ENOBUFS && o->nfailed < OUT_BATCH) {
 				struct udp_held *h = &o->m[idx[k]];
 				struct udp_failed *f = &o->failed[o->nfailed++];
 
