@@ -62,7 +62,10 @@
 # BENCH_OVERLOAD_RATE, BENCH_OVERLOAD_STEP, BENCH_OVERLOAD=0 (no overload
 # step); BENCH_BASE=PATH runs another trunkd binary (e.g. a build of the
 # previous commit) through the same steps after trunkd, as system "base",
-# for A/B comparisons within one run; BENCH_PERF=1 records the trunkd
+# for A/B comparisons within one run; BENCH_HEAP_RESERVE /
+# BENCH_BASE_HEAP_RESERVE (MB) and BENCH_GLOBAL / BENCH_BASE_GLOBAL (more
+# [global] lines, ';' between two, e.g. "sip_t1 = 200ms") configure
+# trunkd's and the base's steps; BENCH_PERF=1 records the trunkd
 # steps with `perf record -g` (BENCH_PERF=all: Kamailio's steps too) (BENCH_PERF_OPTS: other options) into the
 # temp dir (with TI_KEEP=1: perf report -i $TI_DIR/trunkd-RATE.perf.data);
 # BENCH_SYSCALLS=1 counts the system calls of the system under test
