@@ -179,24 +179,29 @@ static void udp_key_make(void)
 	(void)pthread_key_create(&out_key, out_unmap);
 }
 
-/* This thread's ring, mapped once (its own mapping, not the heap's: a
- * half-megabyte block there would count as heap in use and could pin
- * the arena's top; only the pages datagrams reach are ever touched);
- * NULL when out of memory. */
+/* A thread's own zeroed mapping of size bytes, unmapped at its exit
+ * through key (the ring's, the send queue's); NULL when out of memory.
+ * Its own mapping, not the heap's: a block of half a megabyte or more
+ * there would count as heap in use and could pin the arena's top; only
+ * the pages datagrams reach are ever touched. */
+static void *udp_map(size_t size, pthread_key_t *key)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	(void)pthread_once(&udp_key_once, udp_key_make);
+	(void)pthread_setspecific(*key, p);
+	return p;
+}
+
+/* This thread's ring, mapped once (empty: zeroed); NULL when out of
+ * memory. */
 static struct udp_ring *udp_ring(void)
 {
-	void *p;
-
-	if (!udp.ring) {
-		p = mmap(NULL, sizeof(*udp.ring), PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		udp.ring = p == MAP_FAILED ? NULL : p;
-		if (udp.ring) {
-			udp.ring->n = udp.ring->next = 0;
-			(void)pthread_once(&udp_key_once, udp_key_make);
-			(void)pthread_setspecific(udp_key, udp.ring);
-		}
-	}
+	if (!udp.ring)
+		udp.ring = udp_map(sizeof(*udp.ring), &udp_key);
 	return udp.ring;
 }
 
@@ -536,22 +541,12 @@ int su_soerror(su_socket_t s)
 	return f ? f(s) : 0;
 }
 
-/* This thread's send queue, mapped once; NULL when out of memory. */
+/* This thread's send queue, mapped once (empty: zeroed); NULL when out
+ * of memory. */
 static struct udp_out *udp_out(void)
 {
-	void *p;
-
-	if (!udp.out) {
-		p = mmap(NULL, sizeof(*udp.out), PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		udp.out = p == MAP_FAILED ? NULL : p;
-		if (udp.out) {
-			udp.out->n = 0;
-			udp.out->used = 0;
-			(void)pthread_once(&udp_key_once, udp_key_make);
-			(void)pthread_setspecific(out_key, udp.out);
-		}
-	}
+	if (!udp.out)
+		udp.out = udp_map(sizeof(*udp.out), &out_key);
 	return udp.out;
 }
 
