@@ -100,31 +100,36 @@ struct udp_ring {
 	unsigned char buf[UDP_BATCH][UDP_BUF];
 };
 
-/* Datagrams Sofia sent during a batch (tport_recv_event() below), held
- * until the batch ends and then sent with one sendmmsg() per socket:
- * copies of their bytes, their destinations and the tport that sent
- * each (referenced until sent, for its error report). Mapped at the
- * thread's first such send and kept, as the ring. */
+/* Datagrams Sofia sent while more of a batch waited (su_vsend()
+ * below), held until the batch's last datagram is handled and then sent
+ * with one sendmmsg() per socket: copies of their bytes, their
+ * destinations and whom to tell if the kernel refuses one. Mapped at
+ * the thread's first such send and kept, as the ring. */
 enum { OUT_BATCH = 32, OUT_BUF = 256 * 1024 };
+
+/* Whom a refused datagram is reported to: the tport that sent it
+ * (referenced) and the message's destination (nta matches its pending
+ * requests by it; dstlen 0: none). */
+struct udp_whom {
+	tport_t *tp;
+	su_sockaddr_t dst;
+	socklen_t dstlen;
+};
 
 struct udp_out {
 	unsigned n;  /* datagrams held */
 	size_t used; /* bytes of buf they use */
 	struct udp_held {
 		int fd;
-		tport_t *tp;
 		size_t off, len; /* in buf */
 		struct sockaddr_storage to;
 		socklen_t tolen;
-		su_sockaddr_t dst; /* the message's, for the error report */
-		bool has_dst;
+		struct udp_whom whom;
 	} m[OUT_BATCH];
 	unsigned nfailed; /* refused by the kernel, to report */
 	struct udp_failed {
-		tport_t *tp;
+		struct udp_whom whom;
 		int error;
-		su_sockaddr_t dst;
-		bool has_dst;
 	} failed[OUT_BATCH];
 	unsigned char buf[OUT_BUF];
 };
@@ -146,8 +151,7 @@ static _Thread_local struct {
 	struct udp_ring *ring;	     /* NULL: not yet */
 	su_root_t *root;	     /* its timers run between datagrams */
 	tport_t *send_tp;	     /* in tport_send_dgram(): its tport */
-	su_sockaddr_t send_dst;	     /* and the message's destination */
-	socklen_t send_dstlen;	     /* (0: none) */
+	msg_t *send_msg;	     /* and the message it sends */
 	struct udp_out *out;	     /* NULL: not yet */
 } udp;
 
@@ -355,14 +359,10 @@ ssize_t tport_send_dgram(tport_t const *self, msg_t *msg, msg_iovec_t iov[],
 	}
 	trunk_sofia_udp_scope(TRUNK_UDP_SEND);
 	udp.send_tp = (tport_t *)self;
-	/* The address nta's pending requests are matched by (Sofia sends
-	 * to its v4-mapped form from an IPv6 socket). */
-	udp.send_dstlen = sizeof(udp.send_dst);
-	if (msg_get_address(msg, &udp.send_dst, &udp.send_dstlen) < 0 ||
-	    udp.send_dstlen > sizeof(udp.send_dst))
-		udp.send_dstlen = 0;
+	udp.send_msg = msg;
 	n = f(self, msg, iov, iovused);
 	udp.send_tp = NULL;
+	udp.send_msg = NULL;
 	trunk_sofia_udp_scope(0);
 	return n;
 }
@@ -605,11 +605,9 @@ static void out_flush(void)
 				struct udp_held *h = &o->m[idx[k]];
 				struct udp_failed *f = &o->failed[o->nfailed++];
 
-				f->tp = h->tp; /* its reference, too */
-				h->tp = NULL;
+				f->whom = h->whom; /* its reference, too */
+				h->whom.tp = NULL;
 				f->error = errno;
-				f->has_dst = h->has_dst;
-				f->dst = h->dst;
 			}
 			k++;
 		}
@@ -617,8 +615,7 @@ static void out_flush(void)
 		__atomic_add_fetch(&out_dgrams, cnt, __ATOMIC_RELAXED);
 	}
 	for (i = 0; i < o->n; i++)
-		if (o->m[i].tp)
-			tport_decref(&o->m[i].tp);
+		tport_decref(&o->m[i].whom.tp); /* (NULL: none) */
 	o->n = 0;
 	o->used = 0;
 }
@@ -635,8 +632,9 @@ static void out_report(void)
 
 	while (o && o->nfailed) {
 		f = o->failed[--o->nfailed];
-		tport_error_report(f.tp, f.error, f.has_dst ? &f.dst : NULL);
-		tport_decref(&f.tp);
+		tport_error_report(f.whom.tp, f.error,
+				   f.whom.dstlen ? &f.whom.dst : NULL);
+		tport_decref(&f.whom.tp);
 	}
 }
 
@@ -662,14 +660,19 @@ static issize_t out_hold(su_socket_t s, su_iovec_t const iov[], isize_t len,
 		out_flush();
 	h = &o->m[o->n++];
 	h->fd = s;
-	h->tp = tport_incref(udp.send_tp);
 	h->off = o->used;
 	h->len = total;
 	memcpy(&h->to, su, sulen);
 	h->tolen = sulen;
-	h->has_dst = udp.send_dstlen > 0;
-	if (h->has_dst)
-		memcpy(&h->dst, &udp.send_dst, udp.send_dstlen);
+	h->whom.tp = tport_incref(udp.send_tp);
+	/* The address nta's pending requests are matched by: the
+	 * message's (Sofia sends to its v4-mapped form from an IPv6
+	 * socket). */
+	h->whom.dstlen = sizeof(h->whom.dst);
+	if (!udp.send_msg ||
+	    msg_get_address(udp.send_msg, &h->whom.dst, &h->whom.dstlen) < 0 ||
+	    h->whom.dstlen > sizeof(h->whom.dst))
+		h->whom.dstlen = 0;
 	for (i = 0; i < len; i++) {
 		memcpy(o->buf + o->used, iov[i].siv_base, iov[i].siv_len);
 		o->used += iov[i].siv_len;

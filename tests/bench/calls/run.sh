@@ -66,8 +66,9 @@
 # BENCH_BASE_HEAP_RESERVE (MB) and BENCH_GLOBAL / BENCH_BASE_GLOBAL (more
 # [global] lines, ';' between two, e.g. "sip_t1 = 200ms") configure
 # trunkd's and the base's steps; BENCH_PERF=1 records the trunkd
-# steps with `perf record -g` (BENCH_PERF=all: Kamailio's steps too) (BENCH_PERF_OPTS: other options) into the
-# temp dir (with TI_KEEP=1: perf report -i $TI_DIR/trunkd-RATE.perf.data);
+# steps with `perf record -g` (BENCH_PERF=all: Kamailio's steps too;
+# BENCH_PERF_OPTS: other options) into the temp dir (with TI_KEEP=1:
+# perf report -i $TI_DIR/trunkd-RATE.perf.data);
 # BENCH_SYSCALLS=1 counts the system calls of the system under test
 # during each step (`perf trace -s`, every thread; it slows the system
 # down, so the CPU figures of such a run are not comparable) and logs
@@ -327,19 +328,13 @@ trunkd_config()
 # (';' between two) at the start of [global].
 global_config()
 {
-	local out=$TI_DIR/$1.conf add=$3 line
-	local -a lines
+	local out=$TI_DIR/$1.conf add=$3
 	[ "$1" = base ] && out=$TI_DIR/trunkd-base.conf
 	[ "$2" = 0 ] || add="heap_reserve = $2${add:+;$add}"
-	cp "$TI_DIR/src-steps.conf" "$TI_DIR/src-$1.conf"
-	IFS=';' read -ra lines <<<"$add"
-	for line in "${lines[@]}"; do
-		[ -n "${line// /}" ] || continue
-		line=$(echo "$line" | sed 's/^ *//; s/ *$//')
-		sed -i "s/^\[global\]\$/[global]\n$line/" "$TI_DIR/src-$1.conf"
-		grep -qxF "$line" "$TI_DIR/src-$1.conf" ||
-			ti_fail "BENCH_GLOBAL: could not add '$line'"
-	done
+	# one line per ';', trimmed, none empty; read in after [global]
+	tr ';' '\n' <<<"$add" | sed 's/^ *//; s/ *$//; /^$/d' >"$TI_DIR/global-$1.txt"
+	sed "/^\[global\]\$/r $TI_DIR/global-$1.txt" "$TI_DIR/src-steps.conf" \
+		>"$TI_DIR/src-$1.conf"
 	ti_config "$TI_DIR/src-$1.conf" "$out"
 }
 
