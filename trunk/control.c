@@ -387,6 +387,9 @@ static void control_status(struct trunk_control *ctl, bool heap,
 	reply_str(r, config_file(gw->cfg));
 	reply_add(r, ",\"generation\":%u,\"draining\":%s,\"calls\":%u",
 		  gw->generation, gw->draining ? "true" : "false", gw->ncalls);
+	/* served on the signalling thread: its own slice (sched.c) */
+	reply_add(r, ",\"signalling_slice_us\":%llu",
+		  (unsigned long long)(trunk_sched_slice_ns() / 1000));
 	if (heap)
 		control_status_heap(r);
 	control_status_trunks(ctl, r);

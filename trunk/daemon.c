@@ -285,6 +285,7 @@ int trunk_gateway_reload(struct trunk_gateway *gw, char *errs, size_t len)
 	/* Only allocates at start: cannot fail here. */
 	(void)trunk_admission_apply(gw, cfg);
 	trunk_apply_log_levels(cfg);
+	trunk_sched_apply(gw, cfg);
 	LOGI(SUBSYS, NULL, "configuration reloaded: generation %u",
 	     gw->generation);
 	return 0;
@@ -821,6 +822,9 @@ int trunk_daemon_run(const struct trunk_daemon_opts *opts)
 			     "su_vrecv, su_soerror, su_vsend, "
 			     "tport_recv_event, tport_recv_dgram, "
 			     "tport_send_dgram)");
+		/* after the media threads started: theirs stays the
+		 * kernel's */
+		trunk_sched_apply(&gw, gw.cfg);
 		su_root_run(gw.root);
 		LOGI(SUBSYS, NULL, "stopped");
 	} else {

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 /* Files that bind other magic types define them before including this. */
@@ -65,8 +66,9 @@ struct trunk_gateway {
 	char *pid_file;	     /* owned copy; NULL: none written */
 	unsigned generation; /* 1 at start, +1 per successful reload */
 	time_t started;
-	bool draining;	/* SIGTERM seen: refuse new calls */
-	bool lingering; /* grace over: our BYEs get their answers */
+	bool draining;	 /* SIGTERM seen: refuse new calls */
+	bool lingering;	 /* grace over: our BYEs get their answers */
+	bool slice_said; /* sched.c: "no per-thread slices" logged */
 	struct trunk_agent *agents[TRUNK_SIDE_COUNT];
 	struct trunk_control *control;
 	struct trunk_call *calls; /* owned list of active calls */
@@ -494,6 +496,13 @@ void trunk_control_free(struct trunk_control *ctl);
  * config stays and errs receives "FILE:LINE: reason; ..." (truncated).
  */
 int trunk_gateway_reload(struct trunk_gateway *gw, char *errs, size_t len);
+
+/* sched.c: [global] signalling_slice applied to the calling (signalling)
+ * thread; its slice as the kernel reports it, ns (0: this kernel has no
+ * per-thread slices); a helper thread's back to the kernel's own. */
+void trunk_sched_apply(struct trunk_gateway *gw, const struct config *cfg);
+uint64_t trunk_sched_slice_ns(void);
+void trunk_sched_slice_reset(void);
 
 /* sofia_log.c: route Sofia-SIP's logs into ours, per-subsystem levels. */
 void trunk_sofia_log_init(void);

@@ -535,6 +535,7 @@ static void *dns_worker(void *arg)
 	struct dns_job *job;
 	bool orphan;
 
+	trunk_sched_slice_reset(); /* the signalling thread's, inherited */
 	pthread_mutex_lock(&d->mu);
 	for (;;) {
 		while (!d->stop && !d->todo)

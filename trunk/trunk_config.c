@@ -51,6 +51,16 @@ static const struct config_key trunk_listen_keys[] = {
 	  "resident memory from the start (as Kamailio's shm_force_alloc). "
 	  "A finished call holds ~22 KB for those 32 s: about 700 MB per "
 	  "1,000 calls/s of sustained rate." },
+	{ "signalling_slice", CONFIG_INT, 0, 100000, NULL, "100", 0,
+	  "Scheduler time slice of trunkd's signalling thread, in "
+	  "microseconds (0: the kernel's own, 0.7-3 ms). Linux 6.12 and "
+	  "later let a thread with a shorter slice in sooner when it wakes, "
+	  "ahead of a task that was running on its CPU: an INVITE waits "
+	  "less for other processes on a shared machine, for the same share "
+	  "of the CPU (the thread is also preempted sooner when it runs "
+	  "long). The kernel takes 100 to 100000 (smaller values become "
+	  "100); older kernels ignore it (logged once). The media threads "
+	  "keep the kernel's slice." },
 	{ "max_message_size", CONFIG_INT, 4096, 16777216, NULL, "2097152",
 	  CONFIG_F_RESTART,
 	  "Largest SIP message trunkd reads, in bytes, on every transport "
