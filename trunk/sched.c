@@ -56,8 +56,8 @@ static int sched_get(struct sched_attr0 *a)
 }
 
 /* Set the calling thread's slice (0: the kernel's own), keeping its
- * policy and nice value; EPERM for a real-time thread (chrt), whose
- * policy has no slice. */
+ * policy and nice value: 0, an errno, or -1 for a thread under a
+ * real-time policy (chrt), which has no slice. */
 static int sched_slice_set(uint64_t ns)
 {
 	struct sched_attr0 a;
@@ -67,7 +67,7 @@ static int sched_slice_set(uint64_t ns)
 		return rc;
 	if (a.policy != SCHED_OTHER_ && a.policy != SCHED_BATCH_ &&
 	    a.policy != SCHED_IDLE_)
-		return EPERM;
+		return -1;
 	a.size = sizeof(a);
 	a.flags = 0;
 	a.runtime = ns;
@@ -97,9 +97,12 @@ void trunk_sched_apply(struct trunk_gateway *gw, const struct config *cfg)
 
 	rc = sched_slice_set((uint64_t)us * 1000);
 	got = trunk_sched_slice_ns();
-	if (rc) {
-		LOGW(SUBSYS, NULL, "signalling_slice %lld us not applied: %s",
-		     us, strerror(rc));
+	if (rc) { /* 0: nothing was asked for */
+		if (us)
+			LOGW(SUBSYS, NULL,
+			     "signalling_slice %lld us not applied: %s", us,
+			     rc < 0 ? "the thread runs under a real-time policy"
+				    : strerror(rc));
 	} else if (!got) {
 		if (us && !gw->slice_said)
 			LOGI(SUBSYS, NULL,

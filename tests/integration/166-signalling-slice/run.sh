@@ -5,8 +5,9 @@
 # (/proc/PID/task/TID/sched, se.slice) shows it, `trunkctl status`
 # reports it, a reload changes it (0: the kernel's own slice again), a
 # failed reload keeps it, and a value over the range is refused naming
-# file and line. On a kernel without per-thread slices trunkd must say
-# so in its log and report 0.
+# file and line; under a real-time policy trunkd warns that it was not
+# applied. On a kernel without per-thread slices trunkd must say so in
+# its log and report 0.
 # REQ: none (performance: INVITE added latency on a shared machine)
 . "$(dirname "$0")/../lib.sh"
 ti_setup
@@ -111,4 +112,20 @@ reply=$(ti_ctl reload) || ti_fail "reload to 0: exit $?: $reply"
 [ "$(reported)" = $((default / 1000)) ] ||
 	ti_fail "signalling_slice = 0: trunkctl status says $(reported) us"
 ti_stop trunkd
+
+# Under a real-time policy the thread has no slice: trunkd says the value
+# was not applied (needs CAP_SYS_NICE to start it so).
+if chrt -f 1 true 2>/dev/null; then
+	conf 250
+	ti_start trunkd chrt -f 1 "$TRUNKD" --config "$TI_DIR/trunkd.conf"
+	ti_wait_until 10 ti__trunkd_up || ti_fail "trunkd under chrt did not start"
+	grep -q 'signalling_slice 250 us not applied: the thread runs under a real-time policy' \
+		"$TI_DIR/trunkd.log" ||
+		ti_fail "trunkd under SCHED_FIFO did not say the slice was not applied"
+	[ "$(reported)" = 0 ] ||
+		ti_fail "under SCHED_FIFO trunkctl status reports a slice of $(reported) us"
+	ti_stop trunkd
+else
+	ti_log "no CAP_SYS_NICE: the real-time case not run"
+fi
 ti_pass
