@@ -9,9 +9,9 @@
  * needed): it is then let in sooner when woken, and preempted sooner
  * when it runs long, for the same share of the CPU. An INVITE that
  * arrives while a SIPp, a PBX or a capture runs on trunkd's CPU waited
- * for that task's slice; with 100 us the INVITE's added latency fell by
- * ~90 us at the median and by milliseconds at the 99th percentile on
- * the benchmark's VM (README "Benchmarks").
+ * for that task's slice; with 100 us the median of the INVITE's added
+ * latency fell by ~60 us at 100 calls/s and ~110 us at 300 on the
+ * benchmark's VM (README "Benchmarks").
  *
  * Only the thread that calls trunk_sched_apply() changes (the signalling
  * thread, at start and on reload); the media threads keep the kernel's
@@ -97,8 +97,8 @@ void trunk_sched_apply(struct trunk_gateway *gw, const struct config *cfg)
 
 	rc = sched_slice_set((uint64_t)us * 1000);
 	got = trunk_sched_slice_ns();
-	if (rc) { /* 0: nothing was asked for */
-		if (us)
+	if (rc) {
+		if (us) /* 0 asked for nothing */
 			LOGW(SUBSYS, NULL,
 			     "signalling_slice %lld us not applied: %s", us,
 			     rc < 0 ? "the thread runs under a real-time policy"

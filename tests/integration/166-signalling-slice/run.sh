@@ -4,12 +4,13 @@
 # later) and of no other thread: the kernel's own record of each thread
 # (/proc/PID/task/TID/sched, se.slice) shows it, `trunkctl status`
 # reports it, a reload changes it (0: the kernel's own slice again), a
-# failed reload keeps it, and a value over the range is refused naming
-# file and line; under a real-time policy trunkd warns that it was not
-# applied. On a kernel without per-thread slices trunkd must say so in
+# failed reload keeps it, a thread started later (the DNS worker) does
+# not keep it, and a value over the range is refused naming file and
+# line; under a real-time policy trunkd warns that it was not applied. On a kernel without per-thread slices trunkd must say so in
 # its log and report 0.
 # REQ: none (performance: INVITE added latency on a shared machine)
 . "$(dirname "$0")/../lib.sh"
+. "$TI_ROOT/calls.sh"
 ti_setup
 
 # slice_ns TID: the kernel's slice of trunkd's thread TID (ns), or "" on
@@ -112,6 +113,31 @@ reply=$(ti_ctl reload) || ti_fail "reload to 0: exit $?: $reply"
 [ "$(reported)" = $((default / 1000)) ] ||
 	ti_fail "signalling_slice = 0: trunkctl status says $(reported) us"
 ti_stop trunkd
+
+# A thread started later from the signalling thread (the DNS worker, at
+# the first lookup of a trunk by domain that a reload added) keeps the
+# kernel's slice, not the one it was created with. Its resolv.conf needs
+# the test's own network namespace.
+if [ -n "$TI_NETNS" ]; then
+	ti_dns_resolver
+	ti_dnsmasq dns --local=/carrier.test/ \
+		--srv-host=_sip._udp.carrier.test,sse1.carrier.test,"$(ti_port 5090)",10,10 \
+		--host-record=sse1.carrier.test,127.0.0.3
+	conf 250
+	ti_trunkd_start "$TI_DIR/trunkd.conf"
+	threads=$(ls "/proc/$(ti_pid trunkd)/task" | wc -l)
+	cat "$TI_TEST_DIR/trunk.conf" >>"$TI_DIR/src.conf"
+	ti_config "$TI_DIR/src.conf" "$TI_DIR/trunkd.conf"
+	reply=$(ti_ctl reload) || ti_fail "reload adding a trunk by domain: exit $?: $reply"
+	ti_wait_until 10 tc_dns_answered dns 0 ||
+		ti_fail "no DNS answer for carrier.test: $(tc_dns dns state)"
+	[ "$(ls "/proc/$(ti_pid trunkd)/task" | wc -l)" -gt "$threads" ] ||
+		ti_fail "no DNS worker thread after the first lookup"
+	check 250
+	ti_stop trunkd
+else
+	ti_log "no network namespace: the DNS worker case not run"
+fi
 
 # Under a real-time policy the thread has no slice: trunkd says the value
 # was not applied (needs CAP_SYS_NICE to start it so).
