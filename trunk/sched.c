@@ -21,6 +21,7 @@
  * reports 0, and trunkd says so once.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -31,7 +32,8 @@
 #define SUBSYS "sched"
 
 /* struct sched_attr (linux/sched/types.h), its first version: glibc 2.36
- * has no wrapper and its <sched.h> clashes with the kernel's header. */
+ * has neither it nor a wrapper, and its <sched.h> clashes with the
+ * kernel's header. */
 struct sched_attr0 {
 	uint32_t size;
 	uint32_t policy;
@@ -42,10 +44,6 @@ struct sched_attr0 {
 	uint64_t deadline;
 	uint64_t period;
 };
-
-#define SCHED_OTHER_ 0
-#define SCHED_BATCH_ 3
-#define SCHED_IDLE_  5
 
 static int sched_get(struct sched_attr0 *a)
 {
@@ -65,8 +63,8 @@ static int sched_slice_set(uint64_t ns)
 
 	if (rc)
 		return rc;
-	if (a.policy != SCHED_OTHER_ && a.policy != SCHED_BATCH_ &&
-	    a.policy != SCHED_IDLE_)
+	if (a.policy != SCHED_OTHER && a.policy != SCHED_BATCH &&
+	    a.policy != SCHED_IDLE)
 		return -1;
 	a.size = sizeof(a);
 	a.flags = 0;
@@ -96,14 +94,13 @@ void trunk_sched_apply(struct trunk_gateway *gw, const struct config *cfg)
 	int rc;
 
 	rc = sched_slice_set((uint64_t)us * 1000);
-	got = trunk_sched_slice_ns();
 	if (rc) {
 		if (us) /* 0 asked for nothing */
 			LOGW(SUBSYS, NULL,
 			     "signalling_slice %lld us not applied: %s", us,
 			     rc < 0 ? "the thread runs under a real-time policy"
 				    : strerror(rc));
-	} else if (!got) {
+	} else if (!(got = trunk_sched_slice_ns())) {
 		if (us && !gw->slice_said)
 			LOGI(SUBSYS, NULL,
 			     "signalling_slice: this kernel has no "
