@@ -707,6 +707,42 @@ static int remote_format_loop(void)
 	return 0;
 }
 
+/* The m= line checks' character classes, byte by byte: a format that is
+ * one RFC 4566 token character parses, any other byte (but the line ends
+ * and blanks that separate formats) makes the SDP unparsable before
+ * Sofia sees it; a digit-led port and every token character in a proto
+ * pass. */
+static int remote_format_chars(void)
+{
+	static const char token[] = "abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				    "-!#$%&'*+.^_`{|}~";
+	static const char head[] = "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\n"
+				   "c=IN IP4 192.0.2.10\r\nt=0 0\r\n";
+	struct trunk_sdp_remote r;
+	char sdp[512], why[128];
+	int c;
+
+	for (c = 1; c < 256; c++) {
+		bool ok = strchr(token, c) != NULL;
+		size_t n;
+
+		if (c == '\r' || c == '\n' || c == ' ' || c == '\t')
+			continue;
+		n = (size_t)snprintf(sdp, sizeof(sdp),
+				     "%sm=application 9 X/Y a%cb\r\n", head, c);
+		why[0] = '\0';
+		CHECK(trunk_sdp_remote(sdp, n, &r, why, sizeof(why)) ==
+		      (ok ? 0 : EINVAL));
+		CHECK(ok || strstr(why, "m= line") != NULL);
+	}
+	snprintf(sdp, sizeof(sdp), "%sm=application 9 %s/%s *\r\n", head, token,
+		 token);
+	CHECK(trunk_sdp_remote(sdp, strlen(sdp), &r, why, sizeof(why)) == 0);
+	CHECK(r.nstreams == 1 && r.s[0].port == 9);
+	return 0;
+}
+
 /* The SDP part is found whatever else a multipart holds (a NUL in a
  * part's header aborted Sofia's msg_multipart_parse(), tests/fuzz/sipmsg),
  * with a quoted boundary and LF line ends too; no delimiter after a
@@ -770,6 +806,7 @@ static const struct unit_case cases[] = {
 	{ "shape_offer", shape_offer },
 	{ "multipart_sdp", multipart_sdp },
 	{ "remote_format_loop", remote_format_loop },
+	{ "remote_format_chars", remote_format_chars },
 	{ "multipart_robust", multipart_robust },
 };
 
