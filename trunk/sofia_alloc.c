@@ -77,16 +77,25 @@ struct home_lock {
 	pthread_mutex_t mem, user;
 };
 
-/* Preload areas of one size kept by the thread that freed them, for its
- * next su_home_preload() of that size (trunk_home_area_cache()): nta
- * preloads every message home with the same size, and glibc's malloc()
- * and free() of a 3 KB block (above its per-thread cache) cost ~450
- * instructions together, 13 messages per call. */
-#define AREA_CACHE_MAX 16
+/* Freed preload areas kept by the thread that freed them, for its next
+ * su_home_preload() of about that size (trunk_home_area_cache()). nta
+ * preloads every message home: those it makes with AGENT_MSG_PRELOAD
+ * bytes, a received message's with its length more; the SDP parser's
+ * homes and the call legs have preloads too, 12-13 areas of 1-5 KB per
+ * call. glibc's malloc() and free() of such a block (above its
+ * per-thread cache) cost ~450 instructions together, and malloc() hands
+ * out the oldest free chunk of its bin, memory freed long ago; a kept
+ * area is the one freed last. While the cache is on, an area's size is
+ * rounded up to a multiple of AREA_STEP, its class; up to AREA_PER_CLASS
+ * areas per class and `max` bytes in all are kept. */
+#define AREA_STEP      256
+#define AREA_CLASSES   32 /* areas of up to 8 KB */
+#define AREA_PER_CLASS 16
 static _Thread_local struct {
-	size_t size; /* 0: off */
-	unsigned n;
-	struct blk *b[AREA_CACHE_MAX];
+	size_t max;   /* bytes kept at most (with their headers); 0: off */
+	size_t bytes; /* kept now */
+	uint8_t n[AREA_CLASSES];
+	struct blk *b[AREA_CLASSES][AREA_PER_CLASS];
 } area_cache;
 
 /* Sofia's sizes are isize_t (int here): a negative one is too large. */
@@ -103,6 +112,43 @@ static struct tail *tail_of(void const *data)
 static struct blk *blk_of(void const *data)
 {
 	return (struct blk *)((char *)data - sizeof(struct blk));
+}
+
+/* The class of a preload area of SIZE bytes; -1: none (not kept, its
+ * size as asked). */
+static int area_class(size_t size)
+{
+	if (!area_cache.max || !size || size > AREA_STEP * AREA_CLASSES)
+		return -1;
+	return (int)((size - 1) / AREA_STEP);
+}
+
+/* Keep freed area B (its magic cleared) for the next preload of its
+ * class; false: free() it. */
+static bool area_keep(struct blk *b)
+{
+	int c = area_class(b->t.size);
+	size_t bytes = sizeof(*b) + b->t.size;
+
+	if (c < 0 || b->t.size != (size_t)(c + 1) * AREA_STEP ||
+	    area_cache.n[c] >= AREA_PER_CLASS ||
+	    area_cache.bytes + bytes > area_cache.max)
+		return false;
+	area_cache.b[c][area_cache.n[c]++] = b;
+	area_cache.bytes += bytes;
+	return true;
+}
+
+/* A kept area of class C, or NULL. */
+static struct blk *area_take(int c)
+{
+	struct blk *b;
+
+	if (c < 0 || !area_cache.n[c])
+		return NULL;
+	b = area_cache.b[c][--area_cache.n[c]];
+	area_cache.bytes -= sizeof(*b) + b->t.size;
+	return b;
 }
 
 static struct su_block_s *memlock(su_home_t const *home)
@@ -272,11 +318,8 @@ static void home_deinit(su_home_t *home)
 			home_deinit(child);
 		}
 		b->t.magic = 0;
-		if ((b->t.flags & B_AREA) && b->t.size == area_cache.size &&
-		    area_cache.n < AREA_CACHE_MAX) {
-			area_cache.b[area_cache.n++] = b;
+		if ((b->t.flags & B_AREA) && area_keep(b))
 			continue;
-		}
 		free(b);
 	}
 	if (!sub->embedded)
@@ -713,7 +756,9 @@ int su_home_move(su_home_t *dst, su_home_t *src)
 void su_home_preload(su_home_t *home, isize_t n, isize_t isize)
 {
 	struct su_block_s *sub;
+	struct blk *b;
 	size_t size;
+	int c;
 
 	if (!home)
 		return;
@@ -723,9 +768,11 @@ void su_home_preload(su_home_t *home, isize_t n, isize_t isize)
 		size = usize(n) * ALIGN16(usize(isize));
 		if (size > PRELOAD_MAX)
 			size = PRELOAD_MAX & ~(size_t)15;
-		if (size == area_cache.size && area_cache.n) {
-			struct blk *b = area_cache.b[--area_cache.n];
-
+		c = area_class(size);
+		b = area_take(c);
+		if (c >= 0)
+			size = (size_t)(c + 1) * AREA_STEP;
+		if (b) {
 			b->t.size = size;
 			b->t.flags = B_AREA;
 			b->t.magic = MAGIC;
@@ -878,9 +925,18 @@ void su_home_stat_add(su_home_stat_t *total, su_home_stat_t const *hs)
 	(void)hs;
 }
 
-void trunk_home_area_cache(size_t size)
+void trunk_home_area_cache(size_t max)
 {
-	while (area_cache.n)
-		free(area_cache.b[--area_cache.n]);
-	area_cache.size = size;
+	int c;
+
+	for (c = 0; c < AREA_CLASSES; c++)
+		while (area_cache.n[c])
+			free(area_cache.b[c][--area_cache.n[c]]);
+	area_cache.bytes = 0;
+	area_cache.max = max;
+}
+
+size_t trunk_home_area_cached(void)
+{
+	return area_cache.bytes;
 }

@@ -19,11 +19,16 @@ size_t trunk_home_preload_pending(void);
 /* Takes the request (sofia_alloc.c's su_home_clone()). */
 size_t trunk_home_preload_take(void);
 
-/* This thread keeps up to 16 freed preload areas of SIZE bytes (the
- * size su_home_preload() computes: n * isize rounded up to 16) for its
- * next preloads of that size instead of free() and malloc(); the areas
- * kept before are freed. 0: none kept (frees them). */
-void trunk_home_area_cache(size_t size);
+/* This thread keeps freed preload areas of up to 8 KB, MAX bytes in all
+ * (16 of a size at most), for its next preloads of that size instead of
+ * free() and malloc(); while it does, preload areas' sizes are rounded up
+ * to 256 bytes. The areas kept before are freed. 0: none kept (frees
+ * them; the thread's last call before it ends). */
+void trunk_home_area_cache(size_t max);
+
+/* The bytes of the areas this thread keeps: free memory that malloc()
+ * counts as in use (`trunkctl status heap` leaves them out). */
+size_t trunk_home_area_cached(void);
 
 /* The first of Sofia's allocator functions (su_alloc.c, su_alloc_lock.c)
  * that libsofia-sip-ua's calls would not find in sofia_alloc.c, or NULL

@@ -304,58 +304,86 @@ static int sofia_msg(void)
 	return 0;
 }
 
-/* trunk_home_area_cache(): a freed home's preload area of the kept size
- * serves the next preload of that size on this thread (the same memory,
- * its blocks fresh), other sizes are malloc()'d and free()d as before,
- * at most 16 are kept, 0 frees them (LeakSanitizer checks that in the
- * ASan build). */
+/* A home with a preload of SIZE and one block of 10 bytes: *block. */
+static su_home_t *area_home(size_t size, char **block)
+{
+	su_home_t *h = su_home_new(sizeof(*h));
+
+	if (!h)
+		return NULL;
+	su_home_preload(h, 1, (isize_t)size);
+	*block = su_alloc(h, 10);
+	return h;
+}
+
+/* trunk_home_area_cache(): a freed home's preload area serves this
+ * thread's next preload of its size class (sizes rounded up to 256 bytes:
+ * the same memory, its blocks fresh, room for the rounded size), other
+ * classes and areas over 8 KB are malloc()'d and free()d as before, at
+ * most 16 of a class and MAX bytes in all are kept and counted by
+ * trunk_home_area_cached(), 0 frees them (LeakSanitizer checks that in
+ * the ASan build). */
 static int area_cache(void)
 {
 	su_home_t *h[70];
 	char *a, *b, *c;
 	void *blocker;
+	size_t one;
 
-	trunk_home_area_cache(1024);
-	h[0] = su_home_new(sizeof(*h[0]));
-	CHECK(h[0] != NULL);
-	su_home_preload(h[0], 1, 1024);
-	a = su_alloc(h[0], 10);
-	CHECK(a != NULL);
+	trunk_home_area_cache(64 * 1024);
+	CHECK(trunk_home_area_cached() == 0);
+	h[0] = area_home(1000, &a); /* class 769..1024 */
+	CHECK(h[0] != NULL && a != NULL);
 	memset(a, 'a', 10);
 	CHECK(su_home_unref(h[0]) == 1);
+	one = trunk_home_area_cached();
+	CHECK(one > 1024 && one < 1024 + 64);
 	/* a malloc() of the area's size now would get the area back, were
 	 * it freed: it must not */
 	blocker = malloc(1024 + 32);
 	CHECK(blocker != NULL && (char *)blocker + 48 != a);
 
-	h[1] = su_home_new(sizeof(*h[1]));
-	su_home_preload(h[1], 1, 2048); /* another size: not the kept one */
-	b = su_alloc(h[1], 10);
-	CHECK(b != NULL && b != a);
-	h[2] = su_home_new(sizeof(*h[2]));
-	su_home_preload(h[2], 1, 1024);
-	c = su_alloc(h[2], 10);
-	CHECK(c == a); /* the kept area, its first block again */
-	c = su_alloc(h[2], 900);
-	CHECK(c != NULL && c < a + 1024); /* still in that area */
+	h[1] = area_home(2048, &b); /* another class: not the kept one */
+	CHECK(h[1] != NULL && b != NULL && b != a);
+	CHECK(trunk_home_area_cached() == one);
+	h[2] = area_home(800, &c);     /* the same class */
+	CHECK(h[2] != NULL && c == a); /* the kept area, its first block */
+	CHECK(trunk_home_area_cached() == 0);
+	c = su_alloc(h[2], 900); /* 800 asked, 1024 given: still in it */
+	CHECK(c != NULL && c < a + 1024);
 	memset(c, 'c', 900);
 	su_home_check(h[2]);
 	CHECK(su_home_unref(h[1]) == 1 && su_home_unref(h[2]) == 1);
+	CHECK(trunk_home_area_cached() == 2 * one + 1024);
 	free(blocker);
 
+	h[0] = area_home(9000, &a); /* over 8 KB: never kept */
+	CHECK(h[0] != NULL && a != NULL);
+	CHECK(su_home_unref(h[0]) == 1);
+	CHECK(trunk_home_area_cached() == 2 * one + 1024);
+
 	for (int i = 0; i < 70; i++) {
-		h[i] = su_home_new(sizeof(*h[i]));
-		CHECK(h[i] != NULL);
-		su_home_preload(h[i], 1, 1024);
-		CHECK(su_alloc(h[i], 100) != NULL);
+		h[i] = area_home(1024, &a);
+		CHECK(h[i] != NULL && a != NULL);
 	}
 	for (int i = 0; i < 70; i++) /* 16 kept, 54 freed */
 		CHECK(su_home_unref(h[i]) == 1);
+	CHECK(trunk_home_area_cached() == 16 * one + one + 1024);
+
+	trunk_home_area_cache(3 * one); /* frees them; three at most now */
+	CHECK(trunk_home_area_cached() == 0);
+	for (int i = 0; i < 5; i++)
+		CHECK((h[i] = area_home(1024, &a)) != NULL && a != NULL);
+	for (int i = 0; i < 5; i++)
+		CHECK(su_home_unref(h[i]) == 1);
+	CHECK(trunk_home_area_cached() == 3 * one);
+
 	trunk_home_area_cache(0);
-	h[0] = su_home_new(sizeof(*h[0]));
-	su_home_preload(h[0], 1, 1024); /* none kept: malloc() */
-	CHECK(su_alloc(h[0], 10) != NULL);
+	CHECK(trunk_home_area_cached() == 0);
+	h[0] = area_home(1024, &a); /* none kept: malloc() */
+	CHECK(h[0] != NULL && a != NULL);
 	CHECK(su_home_unref(h[0]) == 1);
+	CHECK(trunk_home_area_cached() == 0);
 	return 0;
 }
 
