@@ -147,14 +147,13 @@ static bool sdp_media_line_loops(const char *r, const char *end)
  * corpus/reg-proto-slash), so they are unparsable here. */
 static bool sdp_media_line_valid(const char *r, const char *end)
 {
-	const unsigned blank = SDP_C_BLANK;
 	size_t n;
 
 	if (!(n = sdp_span(r, end, SDP_C_TOKEN)) ||
-	    !sdp_span(r + n, end, blank))
+	    !sdp_span(r + n, end, SDP_C_BLANK))
 		return false;
 	r += n;
-	r += sdp_span(r, end, blank);
+	r += sdp_span(r, end, SDP_C_BLANK);
 	if (!(n = sdp_span(r, end, SDP_C_DIGIT)))
 		return false;
 	r += n;
@@ -163,9 +162,9 @@ static bool sdp_media_line_valid(const char *r, const char *end)
 			return false;
 		r += n;
 	}
-	if (!sdp_span(r, end, blank))
+	if (!sdp_span(r, end, SDP_C_BLANK))
 		return false;
-	r += sdp_span(r, end, blank);
+	r += sdp_span(r, end, SDP_C_BLANK);
 	for (;;) { /* proto */
 		if (!(n = sdp_span(r, end, SDP_C_TOKEN)))
 			return false;
@@ -174,14 +173,14 @@ static bool sdp_media_line_valid(const char *r, const char *end)
 			break;
 		r++;
 	}
-	if (r < end && *r && !sdp_span(r, end, blank))
+	if (r < end && *r && !sdp_span(r, end, SDP_C_BLANK))
 		return false; /* fmts, if any (Sofia takes none), after blanks */
-	r += sdp_span(r, end, blank);
+	r += sdp_span(r, end, SDP_C_BLANK);
 	while (r < end && *r) { /* fmts */
 		if (!(n = sdp_span(r, end, SDP_C_TOKEN)))
 			return false;
 		r += n;
-		r += sdp_span(r, end, blank);
+		r += sdp_span(r, end, SDP_C_BLANK);
 	}
 	return true;
 }

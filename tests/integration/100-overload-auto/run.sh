@@ -4,12 +4,13 @@
 # and the PBX offers 300 new calls/s for 2 s, far beyond what trunkd can
 # then handle (at 5 % a fast machine kept up: ~150 us per such call is
 # 4.5 % of a core at 300 calls/s): new INVITEs wait in the socket for
-# whole 100 ms windows (a standing queue), so trunkd answers a share of them with exactly
-# "503 Service Unavailable" + "Retry-After: 5" before any transaction
-# (trunkctl status: admission.refused.overload > 0, windows_overloaded
-# > 0, share_admitted_pct < 100 while it lasts) and stays up. Once the
-# offer stops and the quota is lifted, every new INVITE is admitted again
-# (share 100 %) and a call completes, within 10 s (DESIGN.md).
+# whole 100 ms windows (a standing queue), so trunkd answers a share of
+# them with exactly "503 Service Unavailable" + "Retry-After: 5" before
+# any transaction (trunkctl status: admission.refused.overload > 0,
+# windows_overloaded > 0, share_admitted_pct < 100 while it lasts) and
+# stays up. Once the offer stops and the quota is lifted, every new
+# INVITE is admitted again (share 100 %) and a call completes, within
+# 10 s (DESIGN.md).
 # Without a cpu cgroup controller (v1 or v2) the test is skipped (77).
 # REQ: none (DESIGN.md performance goal: overload control; no SIPconnect requirement)
 . "$(dirname "$0")/../lib.sh"
