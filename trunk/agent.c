@@ -578,7 +578,7 @@ static int trunk_agent_bind(struct trunk_agent *agent, const char *url,
 			TPTAG_TIMEOUT(64 * t1), TAG_NEXT(tags));
 		rc = agent->nta ? 0 : -1;
 		/* nta preloads every message home: this thread keeps the
-		 * areas of the messages it frees */
+		 * preload areas it frees (AGENT_AREA_CACHE) */
 		trunk_home_area_cache(AGENT_AREA_CACHE);
 	} else {
 		rc = nta_agent_add_tport(

@@ -19,10 +19,10 @@ size_t trunk_home_preload_pending(void);
 /* Takes the request (sofia_alloc.c's su_home_clone()). */
 size_t trunk_home_preload_take(void);
 
-/* This thread keeps freed preload areas of up to 8 KB, MAX bytes in all
- * (16 of a size at most), for its next preloads of that size instead of
- * free() and malloc(); while it does, preload areas' sizes are rounded up
- * to 256 bytes. The areas kept before are freed. 0: none kept (frees
+/* This thread keeps freed preload areas of up to 8 KB, MAX bytes in all,
+ * for its next preloads of the same size instead of free() and malloc():
+ * while it does, preload sizes are rounded up to 256 bytes, and at most
+ * 16 areas of each such size are kept. The areas kept before are freed. 0: none kept (frees
  * them; the thread's last call before it ends). */
 void trunk_home_area_cache(size_t max);
 
