@@ -7,6 +7,7 @@ set -eu
 # only when meson finds both; without them trunkd builds without it).
 BUILD_PKGS="gcc pkg-config meson ninja-build
 	libsofia-sip-ua-dev libssl-dev libsrtp2-dev libspandsp-dev libsqlite3-dev
+	libjemalloc-dev
 	clang libbpf-dev"
 TEST_PKGS="sip-tester baresip-core kamailio kamailio-tls-modules
 	kamailio-outbound-modules tshark stunnel4 dnsmasq-base iproute2 openssl

@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <grp.h>
-#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,25 +306,6 @@ static void control_status_admission(struct trunk_control *ctl,
 	reply_add(r, "}");
 }
 
-/* Under AddressSanitizer malloc is ASan's and glibc's arena stays empty:
- * heap_bytes is then ASan's count of the bytes allocated and not freed
- * (without allocator overhead), so that the memory tests (093, 125) also
- * measure something in the sanitizer build. */
-#if defined(__SANITIZE_ADDRESS__)
-#define CONTROL_SANITIZER_HEAP 1
-size_t __sanitizer_get_current_allocated_bytes(void);
-static size_t control_sanitizer_heap(void)
-{
-	return __sanitizer_get_current_allocated_bytes();
-}
-#else
-#define CONTROL_SANITIZER_HEAP 0
-static size_t control_sanitizer_heap(void)
-{
-	return 0;
-}
-#endif
-
 /* The RTP relay: RTP/RTCP pairs free in the port range (a new call needs
  * one per leg; none: 503), datagrams dropped on pairs no call had, the
  * media threads' CPU time, kernel forwarding (docs/media.md). */
@@ -350,32 +330,31 @@ static void control_status_media(struct trunk_control *ctl,
 		  (unsigned long long)k.packets, k.map_id);
 }
 
-/* "heap": the signalling thread's heap in use (glibc's main arena and its
- * mmapped blocks): memory per call without what malloc keeps freed, nor
- * the freed preload areas this thread keeps for reuse (sofia_alloc.c;
- * tests/bench/calls, tests 093 and 125). Only on request: mallinfo2()
- * walks every free chunk of every arena on this thread, 10-20 ms on the
- * heap of a few hundred calls/s (190 MB), during which no SIP message is
- * read; a monitor that polls `trunkctl status` must not pay that. */
+/* "heap": the heap in use (trunk_heap_in_use(): blocks allocated, not
+ * what malloc keeps freed), without the freed preload areas this thread
+ * keeps for reuse (sofia_alloc.c), and the allocator: memory per call
+ * (tests/bench/calls, tests 093 and 125). Only on request: with glibc's
+ * malloc, mallinfo2() walks every free chunk of every arena on this
+ * thread, 10-20 ms on the heap of a few hundred calls/s (190 MB), during
+ * which no SIP message is read; a monitor that polls `trunkctl status`
+ * must not pay that. */
 static void control_status_heap(struct trunk_reply *r)
 {
 	struct timespec t0, t1;
-	struct mallinfo2 mi;
 	size_t bytes, kept;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (CONTROL_SANITIZER_HEAP) {
-		bytes = control_sanitizer_heap();
-	} else {
-		mi = mallinfo2();
-		bytes = mi.uordblks + mi.hblkhd;
-	}
+	bytes = trunk_heap_in_use();
 	kept = trunk_home_area_cached();
 	bytes -= kept < bytes ? kept : bytes;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	reply_add(r, ",\"heap_bytes\":%zu,\"heap_walk_us\":%lld", bytes,
+	reply_add(r,
+		  ",\"heap_bytes\":%zu,\"heap_walk_us\":%lld,"
+		  "\"allocator\":\"%s\"",
+		  bytes,
 		  (long long)(t1.tv_sec - t0.tv_sec) * 1000000 +
-			  (t1.tv_nsec - t0.tv_nsec) / 1000);
+			  (t1.tv_nsec - t0.tv_nsec) / 1000,
+		  trunk_malloc_name());
 }
 
 static void control_status(struct trunk_control *ctl, bool heap,

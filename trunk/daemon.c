@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,10 +43,10 @@ const char *trunk_version_string(void)
 {
 	static char buf[256];
 
-	snprintf(buf, sizeof(buf), "trunkd %s (%s, %s, %s, SQLite %s)",
+	snprintf(buf, sizeof(buf), "trunkd %s (%s, %s, %s, SQLite %s, %s)",
 		 TRUNKD_VERSION, sofia_sip_name_version,
 		 certs_openssl_version(), media_version_string(),
-		 sqlite3_libversion());
+		 sqlite3_libversion(), trunk_malloc_name());
 	return buf;
 }
 
@@ -680,24 +679,6 @@ static char *trunk_pid_file_path(const struct trunk_daemon_opts *opts,
 }
 
 /*
- * glibc's fastbins off. A small freed chunk waits in a fastbin, unmerged,
- * until the next malloc of 1 KB or more or a free of 64 KB or more, which
- * then merges every waiting chunk of the heap (malloc_consolidate). Sofia
- * frees thousands of small headers whenever nta's timers end transactions
- * together, so under load one such merge walked hundreds of MB of heap:
- * 80,000 merges per 20 s at 1,000 calls/s, the longest 73 ms, and one of
- * 365 ms after a failing step, all of it on the signalling thread. Without
- * fastbins a small chunk is merged when freed (or kept in the per-thread
- * cache); the CPU per call was the same in the bench (README "Benchmarks").
- */
-static void trunk_malloc_tune(void)
-{
-	/* A sanitizer's allocator refuses it: nothing to tune then. */
-	if (mallopt(M_MXFAST, 0) != 1)
-		LOGD(SUBSYS, NULL, "mallopt(M_MXFAST, 0) refused");
-}
-
-/*
  * The open-files limit raised to its hard limit. Each call takes four
  * descriptors (two RTP/RTCP pairs) and the RTP pool keeps pairs bound
  * between calls (docs/media.md): with a shell's or a unit's usual soft
@@ -755,6 +736,13 @@ int trunk_daemon_run(const struct trunk_daemon_opts *opts)
 			"mix its allocator with trunkd's (link trunkd with "
 			"--export-dynamic-symbol=%s); not starting\n",
 			missing, missing);
+		return 1;
+	}
+	if (!trunk_malloc_check()) { /* blocks freed by the wrong allocator */
+		fprintf(stderr,
+			"trunkd: built with %s but malloc() of libc "
+			"does not reach it; not starting\n",
+			trunk_malloc_name());
 		return 1;
 	}
 	if (trunk_config_check(opts->config_path, &gw.cfg))

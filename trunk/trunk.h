@@ -59,7 +59,23 @@ int trunk_dialtest_offline(const char *file, const struct trunk_dialtest *q);
 const char *trunk_version_string(void);
 
 /* Grows the heap by MB megabytes, touching every page, and keeps freed
- * heap mapped up to that size (heap.c); the bytes reserved. */
+ * heap mapped (glibc: up to that size; jemalloc: all of it) (heap.c); the
+ * bytes reserved. */
 size_t trunk_heap_reserve(size_t mb);
+
+/* The allocator behind malloc(): "jemalloc 5.3.0", "glibc 2.36" or
+ * "sanitizer" (heap.c). */
+const char *trunk_malloc_name(void);
+
+/* False when trunkd was built with jemalloc but another object's malloc()
+ * does not reach it (the process would run on glibc's). */
+bool trunk_malloc_check(void);
+
+/* Tunes glibc's malloc at start (fastbins off); nothing with jemalloc. */
+void trunk_malloc_tune(void);
+
+/* Bytes of heap the program holds (blocks allocated, not the allocator's
+ * free memory); jemalloc: the calling thread's cache flushed first. */
+size_t trunk_heap_in_use(void);
 
 #endif /* TRUNKD_TRUNK_H */

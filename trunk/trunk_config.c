@@ -47,7 +47,8 @@ static const struct config_key trunk_listen_keys[] = {
 	  "transactions for 32 s, so a rising call rate grows the heap by "
 	  "~28 KB per call, a page fault per new page on the signalling "
 	  "thread; with a reserve they are taken before the first call and "
-	  "freed memory stays mapped for the next burst, for that much "
+	  "freed memory stays mapped for the next burst (jemalloc: all "
+	  "freed memory, the heap stays at its peak), for that much "
 	  "resident memory from the start (as Kamailio's shm_force_alloc). "
 	  "A finished call holds ~22 KB for those 32 s: about 700 MB per "
 	  "1,000 calls/s of sustained rate." },
