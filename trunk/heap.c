@@ -4,10 +4,10 @@
  *
  * trunkd links jemalloc (Debian's libjemalloc2; meson -Dallocator=glibc
  * builds without it, the sanitizer builds use their own). At 2,000
- * calls/s a quarter of trunkd's user time went to glibc's malloc and free
+ * calls/s glibc's malloc and free were ~22 % of trunkd's CPU samples
  * (chunks freed 32 s after nta kept them, merged and sorted through
- * glibc's bins on the signalling thread); jemalloc's size classes and
- * per-thread caches cut the CPU per call by about a quarter (README
+ * glibc's bins on the signalling thread); with jemalloc's size classes
+ * and per-thread caches the CPU per call fell by a fifth (README
  * "Benchmarks", session 17). Linked, its malloc() and free() are found
  * before glibc's for every object of the process, libsofia-sip-ua's and
  * libc's own calls included; trunk_malloc_check() proves it at start.
