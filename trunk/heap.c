@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* meson defines TRUNK_JEMALLOC only outside the sanitizer builds */
 #if TRUNK_JEMALLOC
 #include <jemalloc/jemalloc.h>
 #endif
@@ -73,7 +74,7 @@ const char *trunk_malloc_name(void)
 
 bool trunk_malloc_check(void)
 {
-#if TRUNK_JEMALLOC && !defined(__SANITIZE_ADDRESS__)
+#if TRUNK_JEMALLOC
 	/* A block of libc's strdup(): malloc() as another shared object
 	 * resolves it. jemalloc knows its arena only if it made the block. */
 	char *p = strdup("trunkd");
@@ -137,7 +138,7 @@ size_t trunk_heap_in_use(void)
 /* Freed memory never handed back to the kernel from now on. */
 static void trunk_heap_keep(size_t bytes)
 {
-#if TRUNK_JEMALLOC && !defined(__SANITIZE_ADDRESS__)
+#if TRUNK_JEMALLOC
 	ssize_t never = -1;
 	unsigned n = 0, i;
 	size_t sz = sizeof(n);
