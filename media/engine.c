@@ -631,7 +631,8 @@ int media_engine_alloc(const struct media_conf *conf, media_event_h *handler,
 	if (!err)
 		err = media_pool_init(&e->pool, conf->port_min, conf->port_max,
 				      e->nthreads * MEDIA_SIDES, warm_cap,
-				      bound_cap, MEDIA_PAIR_REST_MS);
+				      bound_cap, MEDIA_PAIR_REST_MS,
+				      MEDIA_PAIR_MIN_REST_MS);
 	if (!err)
 		err = media_slots_alloc(e, conf->port_min);
 	if (!err)

@@ -54,6 +54,11 @@ union media_addr {
  * the BYE (retransmitted after 0.5, 1, 2 s: RFC 3261 17.1.2) still
  * sends; its packets are dropped by the idle sockets meanwhile. */
 #define MEDIA_PAIR_REST_MS 2000
+/* One that rested this long goes before a cold pair (binding one costs
+ * system calls) when none has rested MEDIA_PAIR_REST_MS: the old call's
+ * packets in flight are gone, and its peer's later ones are warded off
+ * until MEDIA_PAIR_REST_MS (struct media_sock). */
+#define MEDIA_PAIR_MIN_REST_MS 500
 
 struct media_ring {
 	uint16_t *port;	 /* RTP ports of free pairs, oldest first */
@@ -70,16 +75,17 @@ struct media_pool {
 	struct media_ring *warm; /* nrings */
 	unsigned warm_count, warm_cap;
 	unsigned bound_cap; /* pairs with sockets (in calls or warm) */
-	unsigned rest_ms;
+	unsigned rest_ms, min_rest_ms;
 };
 
 /* All pairs cold. nrings warm rings (>= 1); at most warm_cap pairs warm
  * at once, and a pair is kept warm only while at most bound_cap pairs
- * (in calls and warm) hold sockets; a warm pair rests rest_ms. 0, EINVAL
- * or ENOMEM. */
+ * (in calls and warm) hold sockets; a warm pair rests rest_ms, or
+ * min_rest_ms rather than a cold one is bound (<= rest_ms). 0, EINVAL or
+ * ENOMEM. */
 int media_pool_init(struct media_pool *pool, uint16_t port_min,
 		    uint16_t port_max, unsigned nrings, unsigned warm_cap,
-		    unsigned bound_cap, unsigned rest_ms);
+		    unsigned bound_cap, unsigned rest_ms, unsigned min_rest_ms);
 void media_pool_fini(struct media_pool *pool);
 /* Take a pair for ring's owner (pool.c has the order): 0, *port and
  * *warm (its sockets are those ring's owner kept), or ENOSPC. */
@@ -180,6 +186,13 @@ struct media_sock {
 	/* media: the endpoint using it (set by CREATE, cleared by DESTROY),
 	 * NULL while idle */
 	struct media_endpoint *ep;
+	/* media: the ward, set when a session gives the pair back: until
+	 * ward_until (ms, media_now_ms()) nothing from ward, the previous
+	 * session's peer (its latched source, else its SDP address), is
+	 * latched by the next session on these ports (relay.c), unless the
+	 * next one's SDP names that address too. ward_until 0: none. */
+	uint64_t ward_until;
+	union media_addr ward;
 };
 
 /* media: latching of one socket's peer (RTP and RTCP latch apart); in

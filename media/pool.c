@@ -11,11 +11,15 @@
  *               costs no system call at all.
  *
  * take(r) prefers the oldest warm pair of ring r that has rested rest_ms
- * since its release, then the oldest cold pair, then (nothing else left)
- * the oldest warm pair of r however short its rest. So a pair is reused
- * as late as the range allows when it is cold (a late packet of the old
- * call then reaches no one), and not before rest_ms when warm (its idle
- * sockets drop whatever arrives while it rests, engine.c). put_warm(r)
+ * since its release; then, when the caps below are reached (a cold pair
+ * bound now would make a later release close its sockets), that pair if
+ * it has rested min_rest_ms; then the oldest cold pair; then (nothing
+ * else left) the oldest warm pair of r however short its rest. So a pair
+ * is reused as late as the range allows when it is cold (a late packet
+ * of the old call then reaches no one), and when warm not before rest_ms
+ * unless descriptors are short (its idle sockets drop whatever arrives
+ * while it rests, engine.c); reused earlier, its sockets' ward keeps the
+ * old peer from being latched (relay.c). put_warm(r)
  * keeps a pair warm while fewer than warm_cap pairs are warm (each costs
  * two file descriptors) and at most bound_cap pairs hold sockets (live
  * calls' and warm ones: the descriptors of live calls come first);
@@ -67,19 +71,21 @@ static uint16_t media_ring_pop(struct media_pool *pool, struct media_ring *r)
 
 int media_pool_init(struct media_pool *pool, uint16_t port_min,
 		    uint16_t port_max, unsigned nrings, unsigned warm_cap,
-		    unsigned bound_cap, unsigned rest_ms)
+		    unsigned bound_cap, unsigned rest_ms, unsigned min_rest_ms)
 {
 	unsigned n, i;
 	int err;
 
-	if (port_min % 2 || port_max <= port_min || !nrings)
+	if (port_min % 2 || port_max <= port_min || !nrings ||
+	    min_rest_ms > rest_ms)
 		return EINVAL;
 	n = ((unsigned)port_max - port_min + 1) / 2;
 	*pool = (struct media_pool){ .size = n,
 				     .nrings = nrings,
 				     .warm_cap = warm_cap,
 				     .bound_cap = bound_cap,
-				     .rest_ms = rest_ms };
+				     .rest_ms = rest_ms,
+				     .min_rest_ms = min_rest_ms };
 	pool->warm = calloc(nrings, sizeof(*pool->warm));
 	err = pool->warm ? media_ring_init(&pool->cold, n) : ENOMEM;
 	for (i = 0; !err && i < nrings; i++)
@@ -111,15 +117,27 @@ void media_pool_fini(struct media_pool *pool)
 	pool->warm = NULL;
 }
 
+/* Would a pair released now be closed (put_warm's caps)? Then one that
+ * is bound now takes the place of one that stays warm. */
+static bool media_pool_full(const struct media_pool *pool)
+{
+	return pool->warm_count >= pool->warm_cap ||
+	       pool->size - pool->cold.count >= pool->bound_cap;
+}
+
 int media_pool_take(struct media_pool *pool, unsigned ring, uint64_t now_ms,
 		    uint16_t *port, bool *warm)
 {
 	struct media_ring *w = &pool->warm[ring];
+	uint32_t rested;
 	int err = 0;
 
 	pthread_mutex_lock(&pool->lock);
 	/* Unsigned 32-bit difference: right across the wrap (49 days). */
-	if (w->count && (uint32_t)now_ms - w->since[w->head] >= pool->rest_ms) {
+	rested = w->count ? (uint32_t)now_ms - w->since[w->head] : 0;
+	if (w->count &&
+	    (rested >= pool->rest_ms ||
+	     (rested >= pool->min_rest_ms && media_pool_full(pool)))) {
 		*warm = true;
 	} else if (pool->cold.count) {
 		*warm = false;

@@ -13,7 +13,9 @@
  *   - latched: packets from elsewhere are dropped, unless
  *     MEDIA_RELATCH_PACKETS in a row come from one new source with none
  *     from the latched one in between: then the latch moves;
- *   - a new SDP address (media_session_set_remote) unlatches.
+ *   - a new SDP address (media_session_set_remote) unlatches;
+ *   - a pair reused within MEDIA_PAIR_REST_MS of its release: its previous
+ *     peer neither latches nor re-latches (the ward, media_warded()).
  * We send to the latched source, else to the SDP address, and not at all
  * when the peer's SDP says it does not receive (HOLD-1, HOLD-2).
  *
@@ -146,17 +148,38 @@ static void media_latch(struct media_sock *sock, const union media_addr *src,
 		media_fwd_session(s->thread, s);
 }
 
+/* Is src the previous session's peer on these ports, within its ward
+ * (a pair reused early, pool.c), and not this session's peer by its SDP?
+ * Then it neither latches nor counts toward a re-latch. */
+static bool media_warded(const struct media_thread *t,
+			 const struct media_sock *sock,
+			 const union media_addr *src)
+{
+	const struct media_endpoint *ep = sock->ep;
+
+	if (t->now_ms >= sock->ward_until ||
+	    !media_addr_equal(&sock->ward, src))
+		return false;
+	return !ep->has_addr ||
+	       !media_addr_equal(src, sock->kind == MEDIA_SOCK_RTP
+					      ? &ep->sdp_rtp
+					      : &ep->sdp_rtcp);
+}
+
 /* Is a packet from src to be relayed? Latches and re-latches. */
-static bool media_accept(struct media_sock *sock, const union media_addr *src)
+static bool media_accept(const struct media_thread *t, struct media_sock *sock,
+			 const union media_addr *src)
 {
 	struct media_latch *l = &sock->ep->latch[sock->kind];
 
-	if (!l->latched) {
-		media_latch(sock, src, false);
+	if (l->latched && media_addr_equal(&l->src, src)) {
+		l->candidate_n = 0;
 		return true;
 	}
-	if (media_addr_equal(&l->src, src)) {
-		l->candidate_n = 0;
+	if (media_warded(t, sock, src))
+		return false;
+	if (!l->latched) {
+		media_latch(sock, src, false);
 		return true;
 	}
 	/* The kernel carries the latched source's packets: did it send
@@ -265,7 +288,7 @@ static uint64_t *media_check(struct media_thread *t, struct media_sock *sock,
 		return &c->malformed;
 	if (sock->kind == MEDIA_SOCK_RTP && !media_pt_allowed(sock->ep, b))
 		return &c->pt;
-	if (!media_accept(sock, &t->rx_addr[i]))
+	if (!media_accept(t, sock, &t->rx_addr[i]))
 		return &c->source;
 	c->accepted++;
 	return NULL;

@@ -447,6 +447,28 @@ void media_session_get_stats(const struct media_session *s, enum media_leg leg,
 /* ---------------------------------------------------------------------- */
 /* Media thread                                                            */
 
+/* The media thread gives ep's pair back: its sockets ward off ep's peer
+ * (where its packets came from, else where ours went) for the rest of
+ * MEDIA_PAIR_REST_MS, in case the pair is reused before. */
+static void media_endpoint_ward(struct media_endpoint *ep, uint64_t now_ms)
+{
+	struct media_sock *sock;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		sock = ep->sock[k];
+		sock->ward_until = 0;
+		if (ep->latch[k].latched)
+			sock->ward = ep->latch[k].src;
+		else if (ep->has_addr)
+			sock->ward = k == MEDIA_SOCK_RTP ? ep->sdp_rtp
+							 : ep->sdp_rtcp;
+		else
+			continue;
+		sock->ward_until = now_ms + MEDIA_PAIR_REST_MS;
+	}
+}
+
 void media_session_close(struct media_session *s, bool in_epoll)
 {
 	struct media_pool *pool = &s->engine->pool;
@@ -457,6 +479,10 @@ void media_session_close(struct media_session *s, bool in_epoll)
 		ep = &s->ep[leg];
 		if (!ep->slot)
 			continue;
+		/* Only the media thread reads and writes the ward; a session
+		 * closed elsewhere (!in_epoll) never had a peer. */
+		if (in_epoll)
+			media_endpoint_ward(ep, media_now_ms());
 		/* Kept bound and in the epoll set, idle (ep NULL: CREATE
 		 * of the next session sets it). A slot in a thread's set
 		 * is closed only by that thread (in_epoll): another could
@@ -479,9 +505,11 @@ void media_session_close(struct media_session *s, bool in_epoll)
  * since they were bound, session.c); the endpoint's latches are new.
  * What arrived while it was idle has been dropped as it came (engine.c):
  * a warm pair rested MEDIA_PAIR_REST_MS, so a late packet of its
- * previous call is long gone; what arrives now is treated as this
- * call's (a packet that came a moment before CREATE cannot be told from
- * one that came after, and the peer may already have our SDP). */
+ * previous call is long gone, or at least MEDIA_PAIR_MIN_REST_MS and
+ * the old peer is warded off until then (relay.c); what arrives now is
+ * treated as this call's (a packet that came a moment before CREATE
+ * cannot be told from one that came after, and the peer may already
+ * have our SDP). */
 static void media_cmd_create(struct media_thread *t, struct media_session *s)
 {
 	int leg, k;

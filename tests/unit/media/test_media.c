@@ -151,6 +151,9 @@ static const struct unit_case cases[] = {
 	{ "pool_bound_cap", t_pool_bound_cap },
 	/* REQ: RTP-1 */
 	{ "pool_stray", t_pool_stray },
+	{ "pool_short_rest", t_pool_short_rest },
+	/* REQ: RTP-1 */
+	{ "pool_ward", t_pool_ward },
 	/* REQ: HOLD-1 */
 	{ "lazy_commands", t_lazy_commands },
 	{ "bad_args", t_bad_args },

@@ -8,6 +8,8 @@ int t_pool(void);
 int t_pool_rings(void);
 int t_pool_bound_cap(void);
 int t_pool_stray(void);
+int t_pool_ward(void);
+int t_pool_short_rest(void);
 int t_lazy_commands(void);
 int t_bad_args(void);
 int t_relay(void);

@@ -24,10 +24,11 @@ int t_pool_rings(void)
 	struct media_pool p;
 	bool warm;
 
-	CHECK(media_pool_init(&p, 1001, 1010, 2, 8, 8, 2000) == EINVAL);
-	CHECK(media_pool_init(&p, 1000, 1010, 0, 8, 8, 2000) == EINVAL);
+	CHECK(media_pool_init(&p, 1001, 1010, 2, 8, 8, 2000, 2000) == EINVAL);
+	CHECK(media_pool_init(&p, 1000, 1010, 0, 8, 8, 2000, 2000) == EINVAL);
+	CHECK(media_pool_init(&p, 1000, 1010, 2, 8, 8, 2000, 2001) == EINVAL);
 	/* 4 pairs, 2 rings, at most 2 warm, a rest of 2 s. */
-	CHECK(media_pool_init(&p, 1000, 1007, 2, 2, 4, 2000) == 0);
+	CHECK(media_pool_init(&p, 1000, 1007, 2, 2, 4, 2000, 2000) == 0);
 	CHECK(media_pool_free_count(&p) == 4);
 	/* Cold pairs oldest first. */
 	CHECK(take(&p, 0, 0, &warm) == 1000 && !warm);
@@ -80,7 +81,7 @@ int t_pool_bound_cap(void)
 	int i;
 
 	/* 6 pairs, 1 ring, up to 4 warm, at most 3 bound. */
-	CHECK(media_pool_init(&p, 2000, 2011, 1, 4, 3, 2000) == 0);
+	CHECK(media_pool_init(&p, 2000, 2011, 1, 4, 3, 2000, 2000) == 0);
 	for (i = 0; i < 4; i++)
 		CHECK(take(&p, 0, 0, &warm) == 2000 + 2 * i && !warm);
 	/* 4 live, all holding sockets (this one counted): over 3, closed. */
@@ -101,6 +102,44 @@ int t_pool_bound_cap(void)
 	CHECK(media_pool_put_warm(&p, 0, 2008, 300, true));
 	CHECK(media_pool_warm_count(&p) == 3);
 	CHECK(media_pool_free_count(&p) == 6);
+	media_pool_fini(&p);
+	return 0;
+}
+
+/* Descriptors short: once a cold pair bound now would make a later
+ * release close its sockets (a cap reached), a warm pair that rested
+ * min_rest_ms goes before it; below the caps the full rest holds. */
+int t_pool_short_rest(void)
+{
+	struct media_pool p;
+	bool warm;
+
+	/* 5 pairs, 1 ring, up to 2 warm, at most 4 bound; 2 s, 0.5 s. */
+	CHECK(media_pool_init(&p, 1000, 1009, 1, 2, 4, 2000, 500) == 0);
+	CHECK(take(&p, 0, 0, &warm) == 1000 && !warm);
+	CHECK(take(&p, 0, 0, &warm) == 1002 && !warm);
+	CHECK(take(&p, 0, 0, &warm) == 1004 && !warm);
+	CHECK(media_pool_put_warm(&p, 0, 1000, 10000, false));
+	/* 3 bound, 1 warm: below both caps, a cold one (1000 rests). */
+	CHECK(take(&p, 0, 10600, &warm) == 1006 && !warm);
+	CHECK(media_pool_put_warm(&p, 0, 1002, 10600, false));
+	/* 2 warm (warm_cap): 1000 has rested 900 ms, before cold 1008. */
+	CHECK(take(&p, 0, 10900, &warm) == 1000 && warm);
+	/* 1002 only 300 ms: the cold one. */
+	CHECK(take(&p, 0, 10900, &warm) == 1008 && !warm);
+	/* Nothing cold left: 1002 however short its rest. */
+	CHECK(take(&p, 0, 11000, &warm) == 1002 && warm);
+	CHECK(take(&p, 0, 11000, &warm) == -1);
+	/* The bound cap alone: 1008 closed, 1002 back warm (4 bound: 1000,
+	 * 1004, 1006 live); 1002 not yet 500 ms: cold 1008 (5 bound). */
+	media_pool_put_cold(&p, 1008);
+	CHECK(media_pool_put_warm(&p, 0, 1002, 12000, false));
+	CHECK(take(&p, 0, 12499, &warm) == 1008 && !warm);
+	/* 1004 ends: closed (over the cap); then 4 bound, 1 warm: 1002
+	 * has rested 500 ms, before cold 1004. */
+	CHECK(media_pool_put_warm(&p, 0, 1004, 12499, false) == false);
+	media_pool_put_cold(&p, 1004);
+	CHECK(take(&p, 0, 12500, &warm) == 1002 && warm);
 	media_pool_fini(&p);
 	return 0;
 }

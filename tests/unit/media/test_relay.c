@@ -1168,6 +1168,86 @@ static int call_new(struct media_engine *e, const struct peers *p,
 	return 0;
 }
 
+/* Send n RTP packets from fd to the relay's port. */
+static int rtp_send_n(int fd, uint16_t port, unsigned n, unsigned seq)
+{
+	unsigned char out[172];
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		rtp_make(out, sizeof(out), 0, seq + i);
+		CHECK(udp_send(fd, "127.0.0.1", port, out, sizeof(out)) == 0);
+	}
+	return 0;
+}
+
+/*
+ * A pair reused before MEDIA_PAIR_REST_MS (here the only pairs; in
+ * trunkd when descriptors are short, pool.c): the previous call's peer,
+ * still sending, is neither latched by the next call nor re-latched to
+ * (on leg A where it latched, on leg B where it never sent: its SDP
+ * address); the next call's own peer is, also when it is the previous
+ * one's (its SDP names the warded address).
+ */
+int t_pool_ward(void)
+{
+	const unsigned n = MEDIA_RELATCH_PACKETS;
+	struct media_session *s1, *s2, *s3;
+	struct media_engine *e;
+	struct media_stats st;
+	struct peers p, q;
+	uint16_t a, b;
+
+	CHECK(peers_open(&p, "127.0.0.1") == 0);
+	CHECK(peers_open(&q, "127.0.0.1") == 0);
+	CHECK(engine_new("127.0.0.1", 2, 0, &e) == 0); /* one session */
+	CHECK(call_new(e, &p, &s1) == 0);
+	CHECK(relay_one(s1, "127.0.0.1", &p, MEDIA_LEG_A, 1) == 0);
+	a = media_session_port(s1, MEDIA_LEG_A);
+	b = media_session_port(s1, MEDIA_LEG_B);
+	media_session_free(s1);
+	CHECK(sessions_wait(e, 0));
+
+	/* The next call, peers q, on the same ports at once. p goes on
+	 * sending to both: dropped, none relayed, nothing latched. */
+	CHECK(call_new(e, &q, &s2) == 0);
+	CHECK(media_session_port(s2, MEDIA_LEG_A) == a);
+	CHECK(media_session_port(s2, MEDIA_LEG_B) == b);
+	CHECK(rtp_send_n(p.rtp[MEDIA_LEG_A], a, n, 100) == 0);
+	CHECK(rtp_send_n(p.rtp[MEDIA_LEG_B], b, n, 200) == 0);
+	CHECK(stat_wait(s2, MEDIA_LEG_A, STAT_OFF(drop_source), n));
+	CHECK(stat_wait(s2, MEDIA_LEG_B, STAT_OFF(drop_source), n));
+	CHECK(udp_empty(q.rtp[MEDIA_LEG_A]) && udp_empty(q.rtp[MEDIA_LEG_B]));
+	CHECK(udp_empty(p.rtp[MEDIA_LEG_A]) && udp_empty(p.rtp[MEDIA_LEG_B]));
+	/* q's packets latch both legs and are relayed both ways. */
+	CHECK(relay_one(s2, "127.0.0.1", &q, MEDIA_LEG_A, 2) == 0);
+	CHECK(relay_one(s2, "127.0.0.1", &q, MEDIA_LEG_B, 3) == 0);
+	/* Enough of p's in a row to move a latch: it stays with q. */
+	CHECK(rtp_send_n(p.rtp[MEDIA_LEG_A], a, n, 300) == 0);
+	CHECK(stat_wait(s2, MEDIA_LEG_A, STAT_OFF(drop_source), 2 * n));
+	CHECK(relay_one(s2, "127.0.0.1", &q, MEDIA_LEG_B, 4) == 0);
+	CHECK(udp_empty(q.rtp[MEDIA_LEG_B]) && udp_empty(p.rtp[MEDIA_LEG_A]));
+	media_session_get_stats(s2, MEDIA_LEG_A, &st);
+	CHECK(st.drop_source == 2 * n);
+	media_session_free(s2);
+	CHECK(sessions_wait(e, 0));
+
+	/* The same peer again (a phone that calls back at once): the ward
+	 * names it, and so does the new SDP. Latched at its first packet. */
+	CHECK(call_new(e, &q, &s3) == 0);
+	CHECK(media_session_port(s3, MEDIA_LEG_A) == a);
+	CHECK(relay_one(s3, "127.0.0.1", &q, MEDIA_LEG_A, 5) == 0);
+	CHECK(relay_one(s3, "127.0.0.1", &q, MEDIA_LEG_B, 6) == 0);
+	media_session_get_stats(s3, MEDIA_LEG_A, &st);
+	CHECK(st.drop_source == 0);
+	media_session_free(s3);
+	CHECK(sessions_wait(e, 0));
+	media_engine_free(e);
+	peers_close(&p);
+	peers_close(&q);
+	return 0;
+}
+
 /*
  * Commands that only a packet can show (CREATE, on cold pairs as on warm
  * ones, REMOTE, DIR) wake no media thread: no flush is requested for
