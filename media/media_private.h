@@ -54,10 +54,10 @@ union media_addr {
  * the BYE (retransmitted after 0.5, 1, 2 s: RFC 3261 17.1.2) still
  * sends; its packets are dropped by the idle sockets meanwhile. */
 #define MEDIA_PAIR_REST_MS 2000
-/* One that rested this long goes before a cold pair (binding one costs
- * system calls) when none has rested MEDIA_PAIR_REST_MS: the old call's
- * packets in flight are gone, and its peer's later ones are warded off
- * until MEDIA_PAIR_REST_MS (struct media_sock). */
+/* When descriptors are short (the pool's caps reached), one that rested
+ * this long goes before a cold pair (binding one costs system calls):
+ * the old call's packets in flight are gone, and its peer's later ones
+ * are warded off until MEDIA_PAIR_REST_MS (struct media_sock). */
 #define MEDIA_PAIR_MIN_REST_MS 500
 
 struct media_ring {
@@ -80,9 +80,9 @@ struct media_pool {
 
 /* All pairs cold. nrings warm rings (>= 1); at most warm_cap pairs warm
  * at once, and a pair is kept warm only while at most bound_cap pairs
- * (in calls and warm) hold sockets; a warm pair rests rest_ms, or
- * min_rest_ms rather than a cold one is bound (<= rest_ms). 0, EINVAL or
- * ENOMEM. */
+ * (in calls and warm) hold sockets; a warm pair rests rest_ms, or only
+ * min_rest_ms (<= rest_ms) once a cap is reached, rather than a cold one
+ * is bound. 0, EINVAL or ENOMEM. */
 int media_pool_init(struct media_pool *pool, uint16_t port_min,
 		    uint16_t port_max, unsigned nrings, unsigned warm_cap,
 		    unsigned bound_cap, unsigned rest_ms, unsigned min_rest_ms);
@@ -258,6 +258,14 @@ struct media_endpoint {
 	struct media_event_node ev_first, ev_timeout;
 	struct media_stats_atomic stats;
 };
+
+/* Where ep's SDP says its packets of kind go (and come from, symmetric
+ * RTP). */
+static inline const union media_addr *
+media_sdp_addr(const struct media_endpoint *ep, enum media_sock_kind kind)
+{
+	return kind == MEDIA_SOCK_RTP ? &ep->sdp_rtp : &ep->sdp_rtcp;
+}
 
 struct media_thread;
 

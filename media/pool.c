@@ -133,8 +133,9 @@ int media_pool_take(struct media_pool *pool, unsigned ring, uint64_t now_ms,
 	int err = 0;
 
 	pthread_mutex_lock(&pool->lock);
-	/* Unsigned 32-bit difference: right across the wrap (49 days). */
-	rested = w->count ? (uint32_t)now_ms - w->since[w->head] : 0;
+	/* Unsigned 32-bit difference: right across the wrap (49 days).
+	 * Meaningless, and not looked at, when the ring is empty. */
+	rested = (uint32_t)now_ms - w->since[w->head];
 	if (w->count &&
 	    (rested >= pool->rest_ms ||
 	     (rested >= pool->min_rest_ms && media_pool_full(pool)))) {

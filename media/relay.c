@@ -161,9 +161,7 @@ static bool media_warded(const struct media_thread *t,
 	    !media_addr_equal(&sock->ward, src))
 		return false;
 	return !ep->has_addr ||
-	       !media_addr_equal(src, sock->kind == MEDIA_SOCK_RTP
-					      ? &ep->sdp_rtp
-					      : &ep->sdp_rtcp);
+	       !media_addr_equal(src, media_sdp_addr(ep, sock->kind));
 }
 
 /* Is a packet from src to be relayed? Latches and re-latches. */
@@ -208,7 +206,7 @@ static const union media_addr *media_dest(const struct media_endpoint *peer,
 		return NULL;
 	if (l->latched)
 		return &l->src;
-	return kind == MEDIA_SOCK_RTP ? &peer->sdp_rtp : &peer->sdp_rtcp;
+	return media_sdp_addr(peer, kind);
 }
 
 /* sendmmsg() the whole vector; a message the kernel refuses is skipped,

@@ -452,20 +452,17 @@ void media_session_get_stats(const struct media_session *s, enum media_leg leg,
  * MEDIA_PAIR_REST_MS, in case the pair is reused before. */
 static void media_endpoint_ward(struct media_endpoint *ep, uint64_t now_ms)
 {
-	struct media_sock *sock;
+	const union media_addr *peer;
 	int k;
 
 	for (k = 0; k < 2; k++) {
-		sock = ep->sock[k];
-		sock->ward_until = 0;
-		if (ep->latch[k].latched)
-			sock->ward = ep->latch[k].src;
-		else if (ep->has_addr)
-			sock->ward = k == MEDIA_SOCK_RTP ? ep->sdp_rtp
-							 : ep->sdp_rtcp;
-		else
-			continue;
-		sock->ward_until = now_ms + MEDIA_PAIR_REST_MS;
+		peer = ep->latch[k].latched ? &ep->latch[k].src
+		       : ep->has_addr	    ? media_sdp_addr(ep, k)
+					    : NULL;
+		ep->sock[k]->ward_until =
+			peer ? now_ms + MEDIA_PAIR_REST_MS : 0;
+		if (peer)
+			ep->sock[k]->ward = *peer;
 	}
 }
 
