@@ -127,6 +127,45 @@ static int realloc_preload(void)
 	return 0;
 }
 
+/* su_alloc() of a home without a lock takes its preload area's room
+ * without the home's general path (sofia_alloc.c preload_fast()); a
+ * threadsafe home takes the general one. Both must carve the same blocks:
+ * same offsets into the area, the last one freed rolls the area back,
+ * what does not fit is malloc'd. */
+static int preload_paths(void)
+{
+	static const int sizes[] = { 1, 15, 16, 17, 100, 7, 300, 64 };
+	su_home_t *fast = su_home_new(sizeof(*fast));
+	su_home_t *slow = su_home_new(sizeof(*slow));
+	char *f0, *s0, *f, *s;
+
+	CHECK(fast && slow && su_home_threadsafe(slow) == 0);
+	su_home_preload(fast, 1, 1024);
+	su_home_preload(slow, 1, 1024);
+	f0 = su_alloc(fast, 8);
+	s0 = su_alloc(slow, 8);
+	CHECK(f0 && s0);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		f = su_alloc(fast, sizes[i]);
+		s = su_alloc(slow, sizes[i]);
+		CHECK(f && s && f - f0 == s - s0);
+		memset(f, 'f', (size_t)sizes[i]);
+		su_free(fast, f); /* the last one: the area rolls back */
+		su_free(slow, s);
+		CHECK(su_alloc(fast, sizes[i]) == f);
+		CHECK(su_alloc(slow, sizes[i]) == s);
+	}
+	/* 784 of the 1,024 bytes are taken: 300 more do not fit */
+	f = su_alloc(fast, 300);
+	CHECK(f && su_in_home(fast, f) && !(f > f0 && f - f0 < 1024));
+	su_free(fast, f);
+	CHECK(!su_in_home(fast, f));
+	CHECK(su_alloc(fast, 0) == NULL && su_alloc(slow, 0) == NULL);
+	su_home_check(fast);
+	CHECK(su_home_unref(fast) == 1 && su_home_unref(slow) == 1);
+	return 0;
+}
+
 static int clone_parent(void)
 {
 	su_home_t parent[1] = { SU_HOME_INIT(parent) };
@@ -397,6 +436,7 @@ static const struct unit_case cases[] = {
 	{ "move", move },
 	{ "auto_home", auto_home },
 	{ "threadsafe", threadsafe },
+	{ "preload_paths", preload_paths },
 	{ "salloc_stats", salloc_stats },
 	{ "sofia_msg", sofia_msg },
 	{ "area_cache", area_cache },
