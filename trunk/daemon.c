@@ -801,6 +801,12 @@ int trunk_daemon_run(const struct trunk_daemon_opts *opts)
 			     "timeout, a request line it cannot read gets no "
 			     "answer (link trunkd with --export-dynamic-symbol"
 			     "=tport_deliver, tport_recv_iovec, msg_extract)");
+		if (!trunk_sofia_hclass_check())
+			LOGW(SUBSYS, NULL,
+			     "msg_find_hclass() not interposed: Sofia looks "
+			     "up header names with its own (the same result, "
+			     "~170 more instructions each; link trunkd with "
+			     "--export-dynamic-symbol=msg_find_hclass)");
 		if (!trunk_sofia_udp_check())
 			LOGW(SUBSYS, NULL,
 			     "Sofia's UDP receive/send not interposed: two "

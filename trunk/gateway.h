@@ -583,4 +583,8 @@ int trunk_sofia_stream_start(su_root_t *root, unsigned half_ms);
 void trunk_sofia_stream_stop(void);
 bool trunk_sofia_stream_check(void);
 
+/* sofia_hclass.c: do libsofia's header name lookups reach trunkd's
+ * msg_find_hclass() (--export-dynamic-symbol)? */
+bool trunk_sofia_hclass_check(void);
+
 #endif /* TRUNKD_TRUNK_GATEWAY_H */

@@ -580,7 +580,10 @@ static int sdp_localize(su_home_t *home, sdp_session_t *sess,
 	return 0;
 }
 
-static char *sdp_render(su_home_t *home, sdp_session_t *sess)
+bool trunk_sdp_print_verify;
+
+/* Sofia's printer: the reference, and what prints what ours declines. */
+static char *sdp_render_sofia(su_home_t *home, sdp_session_t *sess)
 {
 	sdp_printer_t *pr = sdp_print(home, sess, NULL, 0, 0);
 	char *text = NULL;
@@ -589,6 +592,26 @@ static char *sdp_render(su_home_t *home, sdp_session_t *sess)
 		text = su_strdup(home, sdp_message(pr));
 	if (pr)
 		sdp_printer_free(pr);
+	return text;
+}
+
+static char *sdp_render(su_home_t *home, sdp_session_t *sess)
+{
+	char *text = trunk_sdp_print(home, sess), *ref;
+
+	if (!text)
+		return sdp_render_sofia(home, sess);
+	if (trunk_sdp_print_verify) {
+		ref = sdp_render_sofia(home, sess);
+		if (!ref || strcmp(text, ref)) {
+			fprintf(stderr,
+				"trunk_sdp_print() differs from sdp_print()"
+				":\n--- ours ---\n%s--- Sofia's ---\n%s",
+				text, ref ? ref : "(none)\n");
+			abort();
+		}
+		su_free(home, ref);
+	}
 	return text;
 }
 

@@ -178,4 +178,16 @@ bool trunk_sdp_same_codecs(const struct trunk_sdp_stream *st,
 void trunk_sdp_negotiated(struct trunk_sdp_stream *st,
 			  const struct trunk_sdp_leg *leg);
 
+/*
+ * A parsed session as Sofia's sdp_print() prints it (sdp_print.c): the
+ * text on home, or NULL where that printer is left to print it (a line
+ * whose form differs between Sofia's versions, one it would not print)
+ * or out of memory. trunk_sdp_print_verify (tests only: the unit test
+ * and the SDP fuzz target set it) makes every print compare both and
+ * abort when they differ.
+ */
+struct sdp_session_s;
+char *trunk_sdp_print(su_home_t *home, const struct sdp_session_s *sess);
+extern bool trunk_sdp_print_verify;
+
 #endif /* TRUNKD_TRUNK_SDP_H */

@@ -79,4 +79,8 @@ int unit_load(const char *text, const struct config_section_def *const *schema,
  * (NUL-terminated in buf, at most size - 1 bytes), or -1. */
 ssize_t unit_capture(char *buf, size_t size, void (*f)(void *), void *arg);
 
+/* libsofia-sip-ua's own definition of a symbol the executable also
+ * defines (`ours`, interposed: trunk/sofia_*.c), or NULL. */
+void *unit_sofia_own(const char *name, const void *ours);
+
 #endif /* TRUNKD_UNIT_TEST_H */

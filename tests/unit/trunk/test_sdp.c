@@ -3,12 +3,14 @@
  * REQ: SDP-3, HOLD-2
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sofia-sip/msg_header.h>
 #include <sofia-sip/msg_mime.h>
 #include <sofia-sip/msg_mime_protos.h>
+#include <sofia-sip/sdp.h>
 
 #include "unit_test.h"
 #include "trunk/sdp.h"
@@ -778,6 +780,105 @@ static int multipart_robust(void)
 	return 0;
 }
 
+/* sdp_print.c prints what Sofia's sdp_print() prints, byte for byte, for
+ * every session it does not decline; the forms trunkd meets every day
+ * are not declined (the point of it), the version-dependent ones are. */
+static const char *const print_corpus[] = {
+	SDP_A,
+	/* the benchmark's and SIPp's one-codec offer */
+	"v=0\r\no=bench 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 "
+	"192.0.2.10\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\na=rtpmap:0 "
+	"PCMU/8000\r\n",
+	/* IPv6, a=rtcp, a direction, ptime, LF line ends */
+	"v=0\no=- 1 2 IN IP6 2001:db8::1\ns=call\nc=IN IP6 2001:db8::1\n"
+	"t=0 0\nm=audio 40000 RTP/AVP 8 0 18 13 101\na=rtcp:40010\n"
+	"a=rtpmap:18 G729/8000\na=fmtp:18 annexb=no\n"
+	"a=rtpmap:101 telephone-event/8000\na=fmtp:101 0-16\n"
+	"a=ptime:20\na=maxptime:40\na=sendonly\n",
+	/* session-level direction, media ones equal and different */
+	"v=0\r\no=x 9 9 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 "
+	"192.0.2.1\r\nt=0 0\r\na=recvonly\r\nm=audio 4000 RTP/AVP 0\r\n"
+	"m=audio 4002 RTP/AVP 8\r\na=sendrecv\r\nm=audio 4004 RTP/AVP "
+	"0\r\na=inactive\r\n",
+	/* RFC 2543 hold, rejected and several streams, media c= lines,
+	 * b= lines, i= lines, a stream without rtpmaps */
+	"v=0\r\no=- 3 4 IN IP4 0.0.0.0\r\ns=-\r\ni=info\r\nu=http://x/\r\n"
+	"e=a@b.example\r\np=+1 555\r\nc=IN IP4 0.0.0.0\r\nb=AS:64\r\n"
+	"b=CT:128\r\nb=X-YZ:5\r\nt=3000000000 3000000100\r\n"
+	"a=tool:x\r\na=flag\r\nm=audio 0 RTP/AVP 0\r\nm=video 5000 "
+	"RTP/AVP 96\r\ni=cam\r\nc=IN IP4 192.0.2.5\r\nc=IN IP4 "
+	"192.0.2.6\r\nb=AS:256\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 "
+	"profile-level-id=42e01f\r\nm=application 6000 udp wb\r\n",
+	/* T.38, SRTP with SDES, multicast with a TTL and groups */
+	"v=0\r\no=- 5 5 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 "
+	"224.2.1.1/127/3\r\nt=0 0\r\nm=image 6000 udptl t38\r\n"
+	"a=T38FaxVersion:0\r\na=T38FaxRateManagement:transferredTCF\r\n"
+	"m=audio 7000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+	"inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n",
+	/* rtpmap parameters (channels), a port count, charset */
+	"v=0\r\no=- 6 6 IN IP4 192.0.2.8\r\ns=-\r\nc=IN IP4 "
+	"192.0.2.8\r\nt=0 0\r\na=charset:UTF-8\r\nm=audio 8000/2 RTP/AVP "
+	"97 0\r\na=rtpmap:97 L16/44100/2\r\na=rtpmap:0 PCMU/8000\r\n",
+	/* a static payload type renamed, dynamic ones without rtpmap */
+	"v=0\r\no=- 7 7 IN IP4 192.0.2.9\r\ns=-\r\nc=IN IP4 "
+	"192.0.2.9\r\nt=0 0\r\nm=audio 9000 RTP/AVP 0 8\r\na=rtpmap:0 "
+	"PCMA/8000\r\n",
+	"v=0\r\no=- 8 8 IN IP4 192.0.2.9\r\ns=-\r\nc=IN IP4 "
+	"192.0.2.9\r\nt=0 0\r\nm=audio 9000 RTP/AVP 0 98\r\n",
+	/* a protocol in lower case (Sofia keeps the name) */
+	"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 "
+	"192.0.2.1\r\nt=0 0\r\nm=audio 4000 rtp/savp 0\r\n",
+	/* declined: r= and z=, a session's k=, a stream's k= */
+	"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 "
+	"192.0.2.1\r\nt=3000000000 3000003600\r\nr=7d 1h\r\n"
+	"z=2882844526 -1h\r\nm=audio 4000 RTP/AVP 0\r\n",
+	"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 "
+	"192.0.2.1\r\nt=0 0\r\nk=clear:abc\r\nm=audio 4000 RTP/AVP 0\r\n",
+	"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 "
+	"192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\nk=prompt\r\n",
+};
+
+static int print_same(void)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	unsigned i, ours = 0;
+
+	for (i = 0; i < sizeof(print_corpus) / sizeof(print_corpus[0]); i++) {
+		const char *t = print_corpus[i];
+		sdp_parser_t *p =
+			sdp_parse(home, t, (issize_t)strlen(t), sdp_f_strict);
+		sdp_printer_t *pr;
+		char *text;
+
+		if (!p || !sdp_session(p))
+			fprintf(stderr, "case %u: %s\n", i,
+				p ? sdp_parsing_error(p) : "no memory");
+		CHECK(p && sdp_session(p));
+		pr = sdp_print(home, sdp_session(p), NULL, 0, 0);
+		CHECK(pr && sdp_message(pr));
+		text = trunk_sdp_print(home, sdp_session(p));
+		if (text) {
+			if (strcmp(text, sdp_message(pr)))
+				fprintf(stderr, "case %u:\n%s---\n%s", i, text,
+					sdp_message(pr));
+			CHECK(!strcmp(text, sdp_message(pr)));
+			ours++;
+		}
+		/* The last three are declined, all others printed. */
+		if (!text !=
+		    (i + 3 >= sizeof(print_corpus) / sizeof(print_corpus[0])))
+			fprintf(stderr, "case %u: %s\n", i,
+				text ? "printed" : "declined");
+		CHECK(!text == (i + 3 >= sizeof(print_corpus) /
+						 sizeof(print_corpus[0])));
+		sdp_printer_free(pr);
+		sdp_parser_free(p);
+	}
+	CHECK(ours == i - 3);
+	su_home_deinit(home);
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{ "remote_basic", remote_basic },
 	{ "remote_rtcp_and_v6", remote_rtcp_and_v6 },
@@ -808,6 +909,12 @@ static const struct unit_case cases[] = {
 	{ "remote_format_loop", remote_format_loop },
 	{ "remote_format_chars", remote_format_chars },
 	{ "multipart_robust", multipart_robust },
+	{ "print_same", print_same },
 };
 
-UNIT_MAIN(cases)
+/* Every SDP the cases print is printed by Sofia too and compared. */
+int main(int argc, char **argv)
+{
+	trunk_sdp_print_verify = true;
+	return unit_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
+}

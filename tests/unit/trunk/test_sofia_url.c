@@ -24,16 +24,11 @@ typedef int url_d_fn(url_t *, char *);
 /* libsofia-sip-ua's own url_d(), not the executable's. */
 static url_d_fn *sofia_url_d(void)
 {
-	void *lib = dlopen("libsofia-sip-ua.so.0", RTLD_NOW | RTLD_NOLOAD);
-	void *sym = lib ? dlsym(lib, "url_d") : NULL;
-	url_d_fn *fn;
+	void *sym = unit_sofia_own("url_d", (void *)url_d);
+	url_d_fn *f;
 
-	if (lib)
-		dlclose(lib);
-	if (!sym || sym == (void *)url_d)
-		return NULL;
-	*(void **)&fn = sym;
-	return fn;
+	*(void **)&f = sym;
+	return f;
 }
 
 #define BUF 96
