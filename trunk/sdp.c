@@ -305,10 +305,9 @@ static void sdp_stream_read(const sdp_session_t *sess, const sdp_media_t *m,
 }
 
 /* What trunk_sdp_remote() reads, from a parse. */
-static int sdp_read(sdp_parser_t *p, struct trunk_sdp_remote *out, char *why,
-		    size_t whylen)
+static int sdp_read(const sdp_session_t *sess, struct trunk_sdp_remote *out,
+		    char *why, size_t whylen)
 {
-	const sdp_session_t *sess = sdp_session(p);
 	const sdp_media_t *m;
 	int rc = 0;
 
@@ -339,23 +338,123 @@ int trunk_sdp_remote(const char *sdp, size_t len, struct trunk_sdp_remote *out,
 	return t ? 0 : EINVAL;
 }
 
+/*
+ * A parse: ours (sdp_parse.c) in the arena when it takes the text, else
+ * Sofia's. One allocation either way (Sofia's parser is one more).
+ */
+#define SDP_TEXT_SIZE 3072
+
+static char *sdp_render_sofia(su_home_t *home, sdp_session_t *sess);
+
+struct trunk_sdp_text {
+	sdp_parser_t *sofia; /* Sofia's parse, or NULL: ours, in arena */
+	sdp_session_t *sess;
+	_Alignas(16) char arena[SDP_TEXT_SIZE - 16];
+};
+
+static void sdp_verify_fail(const char *what, const char *sdp, size_t len)
+{
+	fprintf(stderr, "trunk_sdp_parse() differs from sdp_parse(): %s\n%.*s",
+		what, (int)len, sdp);
+	abort();
+}
+
+/* trunk_sdp_print_verify: our parse (ours) must be Sofia's field for
+ * field, printed the same, and of a text Sofia takes too. */
+static void sdp_verify_parse(const sdp_session_t *ours, const char *sdp,
+			     size_t len)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	sdp_parser_t *p = sdp_open(home, sdp, len, 0, NULL, 0);
+	const sdp_session_t *ref = p ? sdp_session(p) : NULL;
+	const sdp_media_t *a, *b;
+	const sdp_rtpmap_t *ra, *rb;
+	char *ta, *tb;
+
+	if (!ref)
+		sdp_verify_fail("Sofia refuses it", sdp, len);
+	if (sdp_session_cmp(ours, ref))
+		sdp_verify_fail("sdp_session_cmp()", sdp, len);
+	ta = sdp_render_sofia(home, (sdp_session_t *)ours);
+	tb = sdp_render_sofia(home, (sdp_session_t *)ref);
+	if (!ta || !tb || strcmp(ta, tb))
+		sdp_verify_fail("printed otherwise", sdp, len);
+	if (ours->sdp_size != ref->sdp_size ||
+	    ours->sdp_origin->o_size != ref->sdp_origin->o_size)
+		sdp_verify_fail("sizes", sdp, len);
+	for (a = ours->sdp_media, b = ref->sdp_media; a && b;
+	     a = a->m_next, b = b->m_next) {
+		if (a->m_size != b->m_size || a->m_type != b->m_type ||
+		    a->m_proto != b->m_proto || a->m_mode != b->m_mode ||
+		    a->m_rejected != b->m_rejected || a->m_port != b->m_port ||
+		    a->m_number_of_ports != b->m_number_of_ports ||
+		    strcmp(a->m_type_name, b->m_type_name) ||
+		    strcmp(a->m_proto_name, b->m_proto_name) ||
+		    a->m_session != ours ||
+		    !!a->m_connections != !!b->m_connections)
+			sdp_verify_fail("a stream", sdp, len);
+		for (ra = a->m_rtpmaps, rb = b->m_rtpmaps; ra && rb;
+		     ra = ra->rm_next, rb = rb->rm_next)
+			if (ra->rm_size != rb->rm_size ||
+			    ra->rm_predef != rb->rm_predef ||
+			    ra->rm_pt != rb->rm_pt ||
+			    ra->rm_any != rb->rm_any ||
+			    !ra->rm_encoding != !rb->rm_encoding ||
+			    !ra->rm_params != !rb->rm_params ||
+			    !ra->rm_fmtp != !rb->rm_fmtp)
+				sdp_verify_fail("an rtpmap", sdp, len);
+		if (ra || rb)
+			sdp_verify_fail("rtpmaps", sdp, len);
+	}
+	if (a || b)
+		sdp_verify_fail("streams", sdp, len);
+	sdp_parser_free(p);
+	su_home_deinit(home);
+}
+
+static struct trunk_sdp_text *sdp_text_open(const char *sdp, size_t len,
+					    char *why, size_t whylen)
+{
+	struct trunk_sdp_text *t = malloc(sizeof(*t));
+
+	if (!t) {
+		sdp_why(why, whylen, "unparsable SDP", "out of memory");
+		return NULL;
+	}
+	t->sofia = NULL;
+	t->sess = trunk_sdp_parse(t->arena, sizeof(t->arena), sdp, len);
+	if (t->sess) {
+		if (trunk_sdp_print_verify)
+			sdp_verify_parse(t->sess, sdp, len);
+		return t;
+	}
+	t->sofia = sdp_open(NULL, sdp, len, 0, why, whylen);
+	if (!t->sofia) {
+		free(t);
+		return NULL;
+	}
+	t->sess = sdp_session(t->sofia);
+	return t;
+}
+
 struct trunk_sdp_text *trunk_sdp_open(const char *sdp, size_t len,
 				      struct trunk_sdp_remote *out, char *why,
 				      size_t whylen)
 {
-	sdp_parser_t *p = sdp_open(NULL, sdp, len, 0, why, whylen);
+	struct trunk_sdp_text *t = sdp_text_open(sdp, len, why, whylen);
 
-	if (p && sdp_read(p, out, why, whylen)) {
-		sdp_parser_free(p);
-		p = NULL;
+	if (t && sdp_read(t->sess, out, why, whylen)) {
+		trunk_sdp_close(t);
+		t = NULL;
 	}
-	return (struct trunk_sdp_text *)p;
+	return t;
 }
 
 void trunk_sdp_close(struct trunk_sdp_text *t)
 {
-	if (t)
-		sdp_parser_free((sdp_parser_t *)t);
+	if (t && t->sofia)
+		sdp_parser_free(t->sofia);
+	free(t);
 }
 
 static bool sdp_has_pt(const uint8_t *pt, unsigned n, unsigned want)
@@ -620,14 +719,12 @@ int trunk_sdp_rewrite(su_home_t *home, struct trunk_sdp_leg *leg,
 		      const uint16_t *ports, size_t nports, char **out,
 		      char *why, size_t whylen)
 {
-	sdp_parser_t *p = sdp_open(NULL, sdp, len, 0, why, whylen);
-	int rc = p ? trunk_sdp_rewrite_text(home, leg,
-					    (struct trunk_sdp_text *)p, addr,
-					    ipv6, ports, nports, out)
+	struct trunk_sdp_text *t = sdp_text_open(sdp, len, why, whylen);
+	int rc = t ? trunk_sdp_rewrite_text(home, leg, t, addr, ipv6, ports,
+					    nports, out)
 		   : EINVAL;
 
-	if (p)
-		sdp_parser_free(p);
+	trunk_sdp_close(t);
 	return rc;
 }
 
@@ -644,7 +741,7 @@ int trunk_sdp_rewrite_text(su_home_t *home, struct trunk_sdp_leg *leg,
 	_Alignas(16) char area[4096];
 	su_home_t *tmp = su_home_auto(area, sizeof(area));
 #endif
-	sdp_session_t *sess = sdp_session((sdp_parser_t *)t);
+	sdp_session_t *sess = t->sess;
 	char *text = NULL;
 	int rc;
 
@@ -714,9 +811,9 @@ int trunk_sdp_shape(su_home_t *home, const char *ours, const char *model,
 		    bool answer, char **out)
 {
 	su_home_t tmp[1] = { SU_HOME_INIT(tmp) };
-	sdp_parser_t *po = sdp_open(tmp, ours, strlen(ours), 0, NULL, 0);
-	sdp_parser_t *pm =
-		po ? sdp_open(tmp, model, strlen(model), 0, NULL, 0) : NULL;
+	struct trunk_sdp_text *po = sdp_text_open(ours, strlen(ours), NULL, 0);
+	struct trunk_sdp_text *pm =
+		po ? sdp_text_open(model, strlen(model), NULL, 0) : NULL;
 	sdp_session_t *so, *sm;
 	sdp_media_t *mo, *mm, *head = NULL, **tail = &head, *next = NULL;
 	char *text;
@@ -725,8 +822,8 @@ int trunk_sdp_shape(su_home_t *home, const char *ours, const char *model,
 	*out = NULL;
 	if (!pm)
 		goto out;
-	so = sdp_session(po);
-	sm = sdp_session(pm);
+	so = po->sess;
+	sm = pm->sess;
 	rc = ENOMEM;
 	for (mo = so->sdp_media, mm = sm->sdp_media; mo || mm;
 	     mo = mo ? next : NULL, mm = mm ? mm->m_next : NULL) {
@@ -749,10 +846,8 @@ int trunk_sdp_shape(su_home_t *home, const char *ours, const char *model,
 	if (text && (*out = su_strdup(home, text)))
 		rc = 0;
 out:
-	if (po)
-		sdp_parser_free(po);
-	if (pm)
-		sdp_parser_free(pm);
+	trunk_sdp_close(po);
+	trunk_sdp_close(pm);
 	su_home_deinit(tmp);
 	return rc;
 }

@@ -5,10 +5,11 @@
  * Sofia's message parser looks up the class of every header it meets
  * (~45 a call of the benchmark) with msg_find_hclass(): the name's hash,
  * then the message class's open-addressing table probed from it, each
- * candidate compared with su_casenmatch(), a call into libsofia (~290
- * instructions a header with that call). Here the same hash, the same
- * probe order and the same comparison (ASCII letters without case) run
- * inline. The trunkd executable exports msg_find_hclass()
+ * candidate compared with su_casenmatch(), a call into libsofia (~220
+ * instructions a header, most of them the hash). Here a small cache of
+ * the names met last answers most lookups after a scan of the name; the
+ * others take the same hash, probe order and comparison (ASCII letters
+ * without case) as Sofia's. The trunkd executable exports msg_find_hclass()
  * (trunk/meson.build: --export-dynamic-symbol), so the parser's calls
  * through libsofia's PLT land here, as for url_d() (sofia_url.c).
  * tests/unit/trunk/test_sofia_hclass.c compares both on every header
@@ -16,6 +17,7 @@
  */
 #include <dlfcn.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include <sofia-sip/bnf.h>
 #include <sofia-sip/msg_mclass.h>
@@ -42,22 +44,15 @@ static inline bool hclass_same(const char *s, const char *name, short n)
 	return true;
 }
 
-msg_href_t const *msg_find_hclass(msg_mclass_t const *mc, char const *s,
-				  isize_t *return_start_of_content)
+/* Sofia's lookup of a name of len token characters at s. */
+static msg_href_t const *hclass_find(msg_mclass_t const *mc, char const *s,
+				     short m)
 {
 	msg_href_t const *hr;
 	msg_hclass_t *hc;
-	isize_t len;
-	short n = mc->mc_hash_size, i, m;
-	int crlf;
+	short n = mc->mc_hash_size, i;
 
-	i = (short)(msg_header_name_hash(s, &len) % n);
-	if (len == 0 || len > HC_LEN_MAX) {
-		if (return_start_of_content)
-			*return_start_of_content = 0;
-		return mc->mc_error;
-	}
-	m = (short)len;
+	i = (short)(msg_header_name_hash(s, NULL) % n);
 	if (m == 1 && mc->mc_short) {
 		unsigned char c = (unsigned char)s[0];
 
@@ -67,17 +62,68 @@ msg_href_t const *msg_find_hclass(msg_mclass_t const *mc, char const *s,
 			hr = &mc->mc_short[c - 'A'];
 		else
 			hr = mc->mc_unknown;
-		if (!hr->hr_class)
-			hr = mc->mc_unknown;
+		return hr->hr_class ? hr : mc->mc_unknown;
+	}
+	for (; (hc = mc->mc_hash[i].hr_class); i = (short)((i + 1) % n))
+		if (m == hc->hc_len && hclass_same(s, hc->hc_name, m))
+			return &mc->mc_hash[i];
+	return mc->mc_unknown;
+}
+
+/*
+ * The names of the last headers looked up, per thread: a message has the
+ * same few names (Via, From, To, Call-ID, CSeq, Contact, ...) spelt the
+ * same way as the one before it, so most lookups are a token scan and a
+ * memcmp(). A slot holds the message class and its number of headers
+ * (an mclass is not changed once messages are parsed with it; a header
+ * inserted would change the count and miss).
+ */
+#define HCLASS_SLOTS	64
+#define HCLASS_NAME_MAX 22
+
+struct hclass_slot {
+	msg_mclass_t const *mc;
+	msg_href_t const *hr;
+	short used; /* mc->mc_hash_used */
+	unsigned char len;
+	char name[HCLASS_NAME_MAX];
+};
+
+static __thread struct hclass_slot hclass_cache[HCLASS_SLOTS];
+
+msg_href_t const *msg_find_hclass(msg_mclass_t const *mc, char const *s,
+				  isize_t *return_start_of_content)
+{
+	msg_href_t const *hr;
+	struct hclass_slot *slot;
+	isize_t len = 0;
+	int crlf;
+
+	while (_bnf_table[(unsigned char)s[len]] & bnf_token)
+		len++;
+	if (len == 0 || len > HC_LEN_MAX) {
+		if (return_start_of_content)
+			*return_start_of_content = 0;
+		return mc->mc_error;
+	}
+	if (len <= HCLASS_NAME_MAX) {
+		slot = &hclass_cache[(len * 7 + (unsigned char)s[0] * 3 +
+				      (unsigned char)s[len - 1]) %
+				     HCLASS_SLOTS];
+		if (slot->mc == mc && slot->len == len &&
+		    slot->used == mc->mc_hash_used &&
+		    !memcmp(slot->name, s, (size_t)len)) {
+			hr = slot->hr;
+		} else {
+			hr = hclass_find(mc, s, (short)len);
+			slot->mc = mc;
+			slot->hr = hr;
+			slot->used = mc->mc_hash_used;
+			slot->len = (unsigned char)len;
+			memcpy(slot->name, s, (size_t)len);
+		}
 	} else {
-		for (hr = NULL; (hc = mc->mc_hash[i].hr_class);
-		     i = (short)((i + 1) % n))
-			if (m == hc->hc_len && hclass_same(s, hc->hc_name, m)) {
-				hr = &mc->mc_hash[i];
-				break;
-			}
-		if (!hr)
-			hr = mc->mc_unknown;
+		hr = hclass_find(mc, s, (short)len);
 	}
 	if (!return_start_of_content) /* the name only */
 		return hr;

@@ -879,6 +879,111 @@ static int print_same(void)
 	return 0;
 }
 
+/* sdp_parse.c parses as Sofia's sdp_parse() does: every text of the
+ * print corpus and the forms below through trunk_sdp_remote(), which
+ * compares both parses (trunk_sdp_print_verify, set in main()); the
+ * common forms are parsed by ours (the point of it), the others and
+ * every text Sofia refuses are left to Sofia. */
+static const struct {
+	const char *text;
+	bool ours; /* parsed by sdp_parse.c */
+	bool good; /* Sofia takes it */
+} parse_corpus[] = {
+	{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\n"
+	  "m=audio 4000 RTP/AVP 0 101\r\nc=IN IP4 192.0.2.1\r\n"
+	  "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n"
+	  "a=ptime:20\r\nm=image 0 udptl t38\r\n",
+	  true, true },
+	{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 "
+	  "192.0.2.1\r\nt=0 0\r\nm=image 6000 udptl t38\r\n"
+	  "a=T38FaxVersion:0\r\na=T38FaxUdpEC:t38UDPRedundancy\r\n",
+	  true, true },
+	{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 "
+	  "192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/SAVP 0\r\na=crypto:1 "
+	  "AES_CM_128_HMAC_SHA1_80 inline:MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0"
+	  "NTY3ODkw\r\n\r\n\r\n",
+	  true, true },
+	/* left to Sofia: blanks it skips, a second c= of a stream, a
+	 * session direction, attributes of a rejected stream */
+	{ "v=0\r\no=-  1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 "
+	  "192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n",
+	  false, true },
+	{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\n"
+	  "m=audio 4000 RTP/AVP 0\r\nc=IN IP4 192.0.2.1\r\n"
+	  "c=IN IP4 192.0.2.2\r\n",
+	  false, true },
+	{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 "
+	  "192.0.2.1\r\nt=0 0\r\na=sendonly\r\nm=audio 4000 RTP/AVP 0\r\n",
+	  false, true },
+	{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 "
+	  "192.0.2.1\r\nt=0 0\r\nm=audio 0 RTP/AVP 31\r\na=rtpmap:31 "
+	  "LPC/90000\r\n",
+	  false, true },
+	/* refused by Sofia: no s=, no t=, no c=, an rtpmap or fmtp of a
+	 * payload type not listed, a payload type of 128, not v=0 first,
+	 * a protocol outside RFC 4566 (sdp.c) */
+	{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\nc=IN IP4 192.0.2.1\r\n"
+	  "t=0 0\r\nm=audio 4000 RTP/AVP 0\r\n",
+	  false, false },
+	{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 "
+	  "192.0.2.1\r\nm=audio 4000 RTP/AVP 0\r\n",
+	  false, false },
+	{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\n"
+	  "m=audio 4000 RTP/AVP 0\r\n",
+	  false, false },
+	{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 "
+	  "192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+	  "a=rtpmap:8 PCMA/8000\r\n",
+	  false, false },
+	{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 "
+	  "192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+	  "a=fmtp:101 0-15\r\n",
+	  false, false },
+	{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 "
+	  "192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 128\r\n",
+	  false, false },
+	{ "\r\nv=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 "
+	  "192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n",
+	  false, false },
+	{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 "
+	  "192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP//AVP 0\r\n",
+	  false, false },
+};
+
+static int parse_same(void)
+{
+	_Alignas(16) char arena[3056];
+	struct trunk_sdp_remote rs;
+	unsigned i, n = sizeof(parse_corpus) / sizeof(parse_corpus[0]);
+	const char *t;
+
+	for (i = 0; i < n; i++) {
+		t = parse_corpus[i].text;
+		if (!trunk_sdp_parse(arena, sizeof(arena), t, strlen(t)) !=
+		    !parse_corpus[i].ours)
+			fprintf(stderr, "case %u: %s by ours\n", i,
+				parse_corpus[i].ours ? "declined" : "taken");
+		CHECK(!trunk_sdp_parse(arena, sizeof(arena), t, strlen(t)) ==
+		      !parse_corpus[i].ours);
+		CHECK(!trunk_sdp_remote(t, strlen(t), &rs, NULL, 0) ==
+		      parse_corpus[i].good);
+	}
+	/* The print corpus: all but the charset, b=, multicast, r=, k=
+	 * and session-direction ones are ours. */
+	for (i = n = 0; i < sizeof(print_corpus) / sizeof(print_corpus[0]);
+	     i++) {
+		t = print_corpus[i];
+		n += trunk_sdp_parse(arena, sizeof(arena), t, strlen(t)) !=
+		     NULL;
+		CHECK(!trunk_sdp_remote(t, strlen(t), &rs, NULL, 0));
+	}
+	CHECK(n == 6);
+	/* Too little room: left to Sofia. */
+	CHECK(!trunk_sdp_parse(arena, 512, SDP_A, strlen(SDP_A)));
+	CHECK(trunk_sdp_parse(arena, sizeof(arena), SDP_A, strlen(SDP_A)));
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{ "remote_basic", remote_basic },
 	{ "remote_rtcp_and_v6", remote_rtcp_and_v6 },
@@ -910,6 +1015,7 @@ static const struct unit_case cases[] = {
 	{ "remote_format_chars", remote_format_chars },
 	{ "multipart_robust", multipart_robust },
 	{ "print_same", print_same },
+	{ "parse_same", parse_same },
 };
 
 /* Every SDP the cases print is printed by Sofia too and compared. */

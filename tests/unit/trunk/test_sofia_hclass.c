@@ -14,6 +14,7 @@
 #include <sofia-sip/msg_mclass.h>
 #include <sofia-sip/sip.h>
 #include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_extra.h>
 #include <sofia-sip/sip_parser.h>
 
 #include "unit_test.h"
@@ -116,6 +117,28 @@ static int class_names_same(void)
 	return 0;
 }
 
+/* Two message classes, the same names: each its own answer (the
+ * extended class knows P-Asserted-Identity, the default one does not). */
+static int classes_apart(void)
+{
+	find_fn *theirs = sofia_find();
+	msg_mclass_t const *plain = sip_default_mclass();
+	msg_mclass_t *ext = sip_extend_mclass(NULL);
+	const char *names[] = { "P-Asserted-Identity: <sip:a@b>", "Privacy: id",
+				"Via: x", "Reason: y" };
+	int i, k;
+
+	CHECK(theirs && ext);
+	CHECK(msg_find_hclass(plain, names[0], NULL) !=
+	      msg_find_hclass(ext, names[0], NULL));
+	for (k = 0; k < 3; k++)
+		for (i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++) {
+			CHECK(same(theirs, plain, names[i]));
+			CHECK(same(theirs, ext, names[i]));
+		}
+	return 0;
+}
+
 static int random_same(void)
 {
 	find_fn *theirs = sofia_find();
@@ -165,6 +188,7 @@ static int sofia_reaches_it(void)
 
 static const struct unit_case cases[] = {
 	{ "class_names_same", class_names_same },
+	{ "classes_apart", classes_apart },
 	{ "random_same", random_same },
 	{ "sofia_reaches_it", sofia_reaches_it },
 };
