@@ -359,7 +359,7 @@ static void sdp_verify_fail(const char *what, const char *sdp, size_t len)
 	abort();
 }
 
-/* trunk_sdp_print_verify: our parse (ours) must be Sofia's field for
+/* trunk_sdp_verify: our parse (ours) must be Sofia's field for
  * field, printed the same, and of a text Sofia takes too. */
 static void sdp_verify_parse(const sdp_session_t *ours, const char *sdp,
 			     size_t len)
@@ -424,7 +424,7 @@ static struct trunk_sdp_text *sdp_text_open(const char *sdp, size_t len,
 	t->sofia = NULL;
 	t->sess = trunk_sdp_parse(t->arena, sizeof(t->arena), sdp, len);
 	if (t->sess) {
-		if (trunk_sdp_print_verify)
+		if (trunk_sdp_verify)
 			sdp_verify_parse(t->sess, sdp, len);
 		return t;
 	}
@@ -679,7 +679,7 @@ static int sdp_localize(su_home_t *home, sdp_session_t *sess,
 	return 0;
 }
 
-bool trunk_sdp_print_verify;
+bool trunk_sdp_verify;
 
 /* Sofia's printer: the reference, and what prints what ours declines. */
 static char *sdp_render_sofia(su_home_t *home, sdp_session_t *sess)
@@ -700,7 +700,7 @@ static char *sdp_render(su_home_t *home, sdp_session_t *sess)
 
 	if (!text)
 		return sdp_render_sofia(home, sess);
-	if (trunk_sdp_print_verify) {
+	if (trunk_sdp_verify) {
 		ref = sdp_render_sofia(home, sess);
 		if (!ref || strcmp(text, ref)) {
 			fprintf(stderr,

@@ -182,23 +182,23 @@ void trunk_sdp_negotiated(struct trunk_sdp_stream *st,
  * A parsed session as Sofia's sdp_print() prints it (sdp_print.c): the
  * text on home, or NULL where that printer is left to print it (a line
  * whose form differs between Sofia's versions, one it would not print)
- * or out of memory. trunk_sdp_print_verify (tests only: the unit test
+ * or out of memory. trunk_sdp_verify (tests only: the unit test
  * and the SDP fuzz target set it) makes every print compare both and
  * abort when they differ.
  */
 struct sdp_session_s;
 char *trunk_sdp_print(su_home_t *home, const struct sdp_session_s *sess);
-extern bool trunk_sdp_print_verify;
+extern bool trunk_sdp_verify;
 
 /*
  * SDP text (len bytes) parsed as Sofia's sdp_parse() parses it with
  * sdp_f_strict (sdp_parse.c), into `arena` (size bytes: the session,
  * a copy of the text, the structures); NULL where that parser is left
  * to parse it (a form it reads in its own way, an error, too little
- * room). With trunk_sdp_print_verify, sdp.c compares every such parse
+ * room). With trunk_sdp_verify, sdp.c compares every such parse
  * with Sofia's and aborts when they differ.
  */
-struct sdp_session_s *trunk_sdp_parse(void *arena, size_t size,
-				      const char *sdp, size_t len);
+struct sdp_session_s *trunk_sdp_parse(void *arena, size_t size, const char *sdp,
+				      size_t len);
 
 #endif /* TRUNKD_TRUNK_SDP_H */

@@ -18,7 +18,7 @@
  * own sdp_media_type() and sdp_media_transport(), its static payload
  * types from sdp_rtpmap_well_known); the unit test sdp/parse_same and
  * the SDP fuzz target compare both parses of every text (sdp.c,
- * trunk_sdp_print_verify).
+ * trunk_sdp_verify).
  */
 #include <stdbool.h>
 #include <stdint.h>

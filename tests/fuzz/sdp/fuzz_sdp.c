@@ -22,7 +22,7 @@
  * names no address but ours, carries our o= session id, and has as many
  * m= lines as the SDP it was made from; and every SDP printed by
  * trunkd's own printer (sdp_print.c) is printed by Sofia's too and must
- * be the same text (trunk_sdp_print_verify).
+ * be the same text (trunk_sdp_verify).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -155,7 +155,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t flags;
 	int i;
 
-	trunk_sdp_print_verify = true; /* both printers, compared */
+	trunk_sdp_verify = true; /* both printers, compared */
 	if (size < 1)
 		return 0;
 	flags = data[0];

@@ -881,7 +881,7 @@ static int print_same(void)
 
 /* sdp_parse.c parses as Sofia's sdp_parse() does: every text of the
  * print corpus and the forms below through trunk_sdp_remote(), which
- * compares both parses (trunk_sdp_print_verify, set in main()); the
+ * compares both parses (trunk_sdp_verify, set in main()); the
  * common forms are parsed by ours (the point of it), the others and
  * every text Sofia refuses are left to Sofia. */
 static const struct {
@@ -1021,6 +1021,6 @@ static const struct unit_case cases[] = {
 /* Every SDP the cases print is printed by Sofia too and compared. */
 int main(int argc, char **argv)
 {
-	trunk_sdp_print_verify = true;
+	trunk_sdp_verify = true;
 	return unit_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
 }
