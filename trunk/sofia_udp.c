@@ -21,7 +21,8 @@
  *   UDP_BATCH datagrams, and Sofia's own tport_recv_event() is called
  *   once per datagram, the reactor's due timers run between two, as
  *   between two callbacks (Sofia read one datagram per epoll_wait());
- *   elsewhere one datagram is read. At low load that is one system call
+ *   a UDP wake-up that those timers bring (nta's su_root_yield()) reads
+ *   nothing until the batch is over; elsewhere one datagram is read. At low load that is one system call
  *   per wake-up as before.
  *   A zero-length datagram is read past (Sofia would drop it); when
  *   nothing is left, su_vrecv() fails with EAGAIN, which Sofia takes
@@ -308,6 +309,16 @@ void tport_recv_event(tport_t *self)
 
 	if (!f)
 		return;
+	if (udp.batch && tport_is_udp(self) && read_ahead()) {
+		/* A wake-up in the middle of a batch: the reactor run from
+		 * a timer between two of its datagrams (nta's timer calls
+		 * su_root_yield() after every 5 retransmissions). Reading
+		 * now would refill the ring and lose the datagrams of the
+		 * batch still in it; this socket stays readable (the
+		 * reactor's waits are level-triggered) and is read at its
+		 * next wake-up. */
+		return;
+	}
 	if (udp.batch || !tport_is_udp(self) || !read_ahead()) {
 		f(self);
 		return;

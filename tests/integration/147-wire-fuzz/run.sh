@@ -25,6 +25,7 @@ WIREFUZZ_KEEP=${WIREFUZZ_KEEP:-$TI_DIR/failing} \
 	>"$TI_DIR/wirefuzz.log" 2>&1 || rc=$?
 cat "$TI_DIR/wirefuzz.log" >&2
 [ "$rc" != 2 ] || ti_fail "trunkd answered a mutated message 500 or 502 (inputs in ${WIREFUZZ_KEEP:-$TI_DIR/failing})"
+[ "$rc" != 3 ] || ti_fail "an OPTIONS over UDP got its 200 only when sent again: trunkd lost the first one"
 [ "$rc" = 0 ] || ti_fail "trunkd stopped answering under the wire fuzzer (exit $rc)"
 
 tc_torture_end

@@ -401,6 +401,103 @@ static int batch_reads(void)
 	return 0;
 }
 
+/* What the two agents of batch_yield saw. */
+static struct {
+	su_root_t *root;
+	su_timer_t *timer;
+	unsigned seen[2]; /* requests each agent got */
+	unsigned yields;  /* the timer's runs of the reactor */
+} y;
+
+/* As nta's timer after 5 retransmissions: the reactor run from a timer,
+ * here between two datagrams of a batch. */
+static void yield_timer(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
+{
+	(void)m;
+	(void)t;
+	(void)arg;
+	y.yields++;
+	su_root_yield(y.root);
+}
+
+static int yield_request(nta_leg_magic_t *m, nta_leg_t *leg,
+			 nta_incoming_t *irq, sip_t const *sip)
+{
+	unsigned i = (unsigned)(uintptr_t)m;
+
+	(void)leg;
+	(void)irq;
+	(void)sip;
+	/* The first of agent 0's batch arms the timer: it runs before the
+	 * batch's second datagram, while agent 1's socket is readable. */
+	if (y.seen[i]++ == 0 && i == 0)
+		su_timer_set_interval(y.timer, yield_timer, NULL, 0);
+	return 200;
+}
+
+/* Two agents on one reactor, three OPTIONS queued on the first one's
+ * socket and two on the second's; a timer that runs between the first
+ * batch's datagrams runs the reactor (su_root_yield(), as nta's timer
+ * does every 5 retransmissions), which then wakes for the second socket.
+ * Nothing is lost: that wake-up reads nothing during the batch, the
+ * second socket is read after it, and all five get their 200 (the read
+ * in the middle of the batch took the ring and lost three). */
+static int batch_yield(void)
+{
+	struct sockaddr_in a[2], s;
+	nta_agent_t *agent[2];
+	nta_leg_t *leg[2];
+	unsigned got[8], n = 0, i, steps;
+	int sb = udp_bound(&s), fd[2];
+
+	CHECK(sb >= 0);
+	via = ntohs(s.sin_port);
+	memset(&y, 0, sizeof(y));
+	y.root = su_root_create(NULL);
+	CHECK(y.root);
+	trunk_sofia_udp_root(y.root);
+	for (i = 0; i < 2; i++) {
+		agent[i] = nta_agent_create(
+			y.root,
+			URL_STRING_MAKE("sip:127.0.0.1:*;transport=udp"), NULL,
+			NULL, TAG_END());
+		CHECK(agent[i]);
+		leg[i] = nta_leg_tcreate(agent[i], yield_request,
+					 (nta_leg_magic_t *)(uintptr_t)i,
+					 NTATAG_NO_DIALOG(1), TAG_END());
+		CHECK(leg[i]);
+		fd[i] = agent_udp(agent[i], &a[i]);
+		CHECK(fd[i] >= 0);
+	}
+	y.timer = su_timer_create(su_root_task(y.root), 0);
+	CHECK(y.timer);
+
+	for (i = 1; i <= 3; i++)
+		CHECK(options(sb, &a[0], i, 0) == 0);
+	for (i = 4; i <= 5; i++)
+		CHECK(options(sb, &a[1], i, 0) == 0);
+	CHECK(ready(fd[0], POLLIN) && ready(fd[1], POLLIN));
+	/* One reactor step wakes for both sockets (in either order); the
+	 * second socket, if skipped in the batch, at the next. */
+	for (steps = 0; steps < 4 && y.seen[0] + y.seen[1] < 5; steps++)
+		su_root_step(y.root, 100);
+	CHECK(y.yields == 1);
+	CHECK(y.seen[0] == 3 && y.seen[1] == 2);
+	while (n < 5 && ready(sb, POLLIN))
+		n += responses(sb, got + n, 8 - n);
+	CHECK(n == 5);
+
+	su_timer_destroy(y.timer);
+	for (i = 0; i < 2; i++) {
+		nta_leg_destroy(leg[i]);
+		nta_agent_destroy(agent[i]);
+	}
+	trunk_sofia_udp_root(NULL);
+	su_root_destroy(y.root);
+	close(sb);
+	return 0;
+}
+
 /* What the agent of held_send_error saw. */
 static struct {
 	nta_agent_t *agent;
@@ -515,6 +612,7 @@ static const struct unit_case cases[] = {
 	{ "recv_reads_once", recv_reads_once },
 	{ "send_after_icmp_error", send_after_icmp_error },
 	{ "batch_reads", batch_reads },
+	{ "batch_yield", batch_yield },
 	{ "held_send_error", held_send_error },
 };
 
