@@ -304,6 +304,22 @@ static void sdp_stream_read(const sdp_session_t *sess, const sdp_media_t *m,
 			st->pt[st->npt++] = (uint8_t)atoi(f->l_text);
 }
 
+/* Sofia takes some malformed rtpmap lines (a form feed where the blank
+ * goes, found by the SDP fuzz target) as an rtpmap without an encoding
+ * name, which it then prints as "(null)/<rate>" and cannot read back:
+ * such an SDP is refused (488), not relayed. (A format without an
+ * rtpmap line has a predefined rtpmap, nameless when its payload type is
+ * not a well-known one; Sofia does not print those.) */
+static bool sdp_rtpmap_nameless(const sdp_media_t *m)
+{
+	const sdp_rtpmap_t *rm;
+
+	for (rm = m->m_rtpmaps; rm; rm = rm->rm_next)
+		if (!rm->rm_predef && (!rm->rm_encoding || !*rm->rm_encoding))
+			return true;
+	return false;
+}
+
 /* What trunk_sdp_remote() reads, from a parse. */
 static int sdp_read(const sdp_session_t *sess, struct trunk_sdp_remote *out,
 		    char *why, size_t whylen)
@@ -319,6 +335,13 @@ static int sdp_read(const sdp_session_t *sess, struct trunk_sdp_remote *out,
 	for (m = sess->sdp_media; m; m = m->m_next) {
 		if (out->nstreams == TRUNK_SDP_MAX_MEDIA) {
 			sdp_why(why, whylen, "too many m= lines", NULL);
+			rc = EINVAL;
+			break;
+		}
+		if (sdp_rtpmap_nameless(m)) {
+			sdp_why(why, whylen, "unparsable SDP",
+				"an rtpmap without an encoding name "
+				"(RFC 4566 6)");
 			rc = EINVAL;
 			break;
 		}

@@ -659,6 +659,33 @@ static int multipart_sdp(void)
 	return 0;
 }
 
+/* Each of n lines after head: refused as unparsable SDP with `refused`
+ * in the reason (NULL: parses, one stream). */
+static int remote_lines(const char *head, const char *const *lines, size_t n,
+			const char *refused)
+{
+	struct trunk_sdp_remote r;
+	char sdp[256], why[128];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(sdp, sizeof(sdp), "%s%s", head, lines[i]);
+		why[0] = '\0';
+		if (refused) {
+			CHECK(trunk_sdp_remote(sdp, strlen(sdp), &r, why,
+					       sizeof(why)) == EINVAL);
+			CHECK(strstr(why, refused) != NULL);
+		} else {
+			CHECK(trunk_sdp_remote(sdp, strlen(sdp), &r, why,
+					       sizeof(why)) == 0);
+			CHECK(r.nstreams == 1);
+		}
+	}
+	return 0;
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Issue 3: the m= lines Sofia 1.12.11's sdp_parse() loops on forever
  * (found by tests/fuzz/sdp) are refused as unparsable SDP, at once;
  * their well-formed neighbours still parse. */
@@ -666,47 +693,51 @@ static int remote_format_loop(void)
 {
 	static const char head[] = "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\n"
 				   "c=IN IP4 192.0.2.10\r\nt=0 0\r\n";
-	const char *bad[] = { "m=image 9 udptl t38 ,x\r\n",
-			      "m=video 3227TP7R /AVP 0 12\r\n",
-			      "m=image 9 udptl \t\r\n", "m=o 0T\x90\x90" };
-	const char *good[] = { "m=image 9 udptl t38\r\n",
-			       "m=audio 9 RTP/AVP 0 8\r\n",
-			       "m=application 9 TCP/MSRP *\r\n",
-			       "m=audio 49170/2 RTP/AVP 0 \r\n",
-			       "m=audio  9\tRTP/SAVP 0 101\r\n",
-			       "m=audio 0 RTP/AVP\r\n" };
-	const char *ungrammatical[] = { "m=a5 58/0/=audio 40002 RTP/AVP 0\r\n",
-					"m=audio 9 / 0\r\n",
-					"m=audio 9 RTP//AVP 0\r\n",
-					"m=audio x9 RTP/AVP 0\r\n",
-					"m=audio 9/ RTP/AVP 0\r\n" };
-	struct trunk_sdp_remote r;
-	char sdp[256], why[128];
-	size_t i;
-
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(sdp, sizeof(sdp), "%s%s", head, bad[i]);
-		why[0] = '\0';
-		CHECK(trunk_sdp_remote(sdp, strlen(sdp), &r, why,
-				       sizeof(why)) == EINVAL);
-		CHECK(strstr(why, "no token") != NULL);
-	}
+	const char *const bad[] = { "m=image 9 udptl t38 ,x\r\n",
+				    "m=video 3227TP7R /AVP 0 12\r\n",
+				    "m=image 9 udptl \t\r\n",
+				    "m=o 0T\x90\x90" };
+	const char *const good[] = { "m=image 9 udptl t38\r\n",
+				     "m=audio 9 RTP/AVP 0 8\r\n",
+				     "m=application 9 TCP/MSRP *\r\n",
+				     "m=audio 49170/2 RTP/AVP 0 \r\n",
+				     "m=audio  9\tRTP/SAVP 0 101\r\n",
+				     "m=audio 0 RTP/AVP\r\n" };
 	/* Lines Sofia reads but prints back unparsable (a proto of "/",
 	 * tests/fuzz/sdp/corpus/reg-proto-slash), or outside the grammar. */
-	for (i = 0; i < sizeof(ungrammatical) / sizeof(ungrammatical[0]); i++) {
-		snprintf(sdp, sizeof(sdp), "%s%s", head, ungrammatical[i]);
-		why[0] = '\0';
-		CHECK(trunk_sdp_remote(sdp, strlen(sdp), &r, why,
-				       sizeof(why)) == EINVAL);
-		CHECK(strstr(why, "grammar") != NULL);
-	}
-	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		snprintf(sdp, sizeof(sdp), "%s%s", head, good[i]);
-		CHECK(trunk_sdp_remote(sdp, strlen(sdp), &r, why,
-				       sizeof(why)) == 0);
-		CHECK(r.nstreams == 1);
-	}
-	return 0;
+	const char *const ungrammatical[] = {
+		"m=a5 58/0/=audio 40002 RTP/AVP 0\r\n", "m=audio 9 / 0\r\n",
+		"m=audio 9 RTP//AVP 0\r\n", "m=audio x9 RTP/AVP 0\r\n",
+		"m=audio 9/ RTP/AVP 0\r\n"
+	};
+
+	return remote_lines(head, bad, N(bad), "no token") ||
+	       remote_lines(head, ungrammatical, N(ungrammatical), "grammar") ||
+	       remote_lines(head, good, N(good), NULL);
+}
+
+/* Issue 3: an rtpmap Sofia reads without an encoding name (a form feed
+ * where the blank goes; found by tests/fuzz/sdp, corpus
+ * reg-rtpmap-nameless) would be printed "a=rtpmap:0 (null)/1", which no
+ * parser reads back: the SDP is refused (488). The same line with a
+ * blank or a tab still parses, as does a dynamic payload type without
+ * an rtpmap (Sofia's nameless predefined one, never printed). */
+static int remote_rtpmap_nameless(void)
+{
+	static const char head[] = "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\n"
+				   "c=IN IP4 192.0.2.10\r\nt=0 0\r\n";
+	const char *const bad[] = {
+		"m=audio 6000 RTP/AVP 0\r\na=rtpmap:0\f1\r\n",
+		"m=audio 6000 RTP/AVP 0\r\na=rtpmap:0\f\f\f1\f\f PCMU/80\r\n"
+	};
+	const char *const good[] = {
+		"m=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n",
+		"m=audio 6000 RTP/AVP 0\r\na=rtpmap:0\tPCMU/8000\r\n",
+		"m=audio 6000 RTP/AVP 0 96\r\n"
+	};
+
+	return remote_lines(head, bad, N(bad), "without an encoding name") ||
+	       remote_lines(head, good, N(good), NULL);
 }
 
 /* The m= line checks' character classes, byte by byte: a format that is
@@ -1013,6 +1044,7 @@ static const struct unit_case cases[] = {
 	{ "multipart_sdp", multipart_sdp },
 	{ "remote_format_loop", remote_format_loop },
 	{ "remote_format_chars", remote_format_chars },
+	{ "remote_rtpmap_nameless", remote_rtpmap_nameless },
 	{ "multipart_robust", multipart_robust },
 	{ "print_same", print_same },
 	{ "parse_same", parse_same },
