@@ -684,7 +684,7 @@ static int remote_lines(const char *head, const char *const *lines, size_t n,
 	return 0;
 }
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define LINES_N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Issue 3: the m= lines Sofia 1.12.11's sdp_parse() loops on forever
  * (found by tests/fuzz/sdp) are refused as unparsable SDP, at once;
@@ -711,9 +711,10 @@ static int remote_format_loop(void)
 		"m=audio 9/ RTP/AVP 0\r\n"
 	};
 
-	return remote_lines(head, bad, N(bad), "no token") ||
-	       remote_lines(head, ungrammatical, N(ungrammatical), "grammar") ||
-	       remote_lines(head, good, N(good), NULL);
+	return remote_lines(head, bad, LINES_N(bad), "no token") ||
+	       remote_lines(head, ungrammatical, LINES_N(ungrammatical),
+			    "grammar") ||
+	       remote_lines(head, good, LINES_N(good), NULL);
 }
 
 /* Issue 3: an rtpmap Sofia reads without an encoding name (a form feed
@@ -721,7 +722,8 @@ static int remote_format_loop(void)
  * reg-rtpmap-nameless) would be printed "a=rtpmap:0 (null)/1", which no
  * parser reads back: the SDP is refused (488). The same line with a
  * blank or a tab still parses, as does a dynamic payload type without
- * an rtpmap (Sofia's nameless predefined one, never printed). */
+ * an rtpmap (Sofia's nameless predefined one, never printed).
+ * REQ: SC-6-1 */
 static int remote_rtpmap_nameless(void)
 {
 	static const char head[] = "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\n"
@@ -736,8 +738,9 @@ static int remote_rtpmap_nameless(void)
 		"m=audio 6000 RTP/AVP 0 96\r\n"
 	};
 
-	return remote_lines(head, bad, N(bad), "without an encoding name") ||
-	       remote_lines(head, good, N(good), NULL);
+	return remote_lines(head, bad, LINES_N(bad),
+			    "without an encoding name") ||
+	       remote_lines(head, good, LINES_N(good), NULL);
 }
 
 /* The m= line checks' character classes, byte by byte: a format that is

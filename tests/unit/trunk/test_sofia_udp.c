@@ -443,7 +443,8 @@ static int yield_request(nta_leg_magic_t *m, nta_leg_t *leg,
  * does every 5 retransmissions), which then wakes for the second socket.
  * Nothing is lost: that wake-up reads nothing during the batch, the
  * second socket is read after it, and all five get their 200 (the read
- * in the middle of the batch took the ring and lost three). */
+ * in the middle of the batch took the ring and lost three).
+ * REQ: SC-6-1 */
 static int batch_yield(void)
 {
 	struct sockaddr_in a[2], s;
