@@ -1262,6 +1262,7 @@ int t_lazy_commands(void)
 	struct media_stats st;
 	struct peers p;
 	struct pollfd evp = { .events = POLLIN };
+	unsigned late;
 
 	CHECK(peers_open(&p, "127.0.0.1") == 0);
 	CHECK(engine_new("127.0.0.1", 2, 0, &e) == 0); /* one session */
@@ -1304,8 +1305,13 @@ int t_lazy_commands(void)
 	/* Freeing wakes nobody either: the late flush does. */
 	CHECK(udp_empty(media_engine_fd(e)));
 	CHECK(media_engine_dispatch(e) == 2); /* FIRST_PACKET A and B */
+	/* reap_wait() above flushed until the memory was back, asking for
+	 * one more late flush each time the media thread had not run the
+	 * DESTROY yet (how often depends on the scheduler): count from
+	 * here. */
+	late = late_requests;
 	media_session_free(s);
-	CHECK(defer_requests == 0 && late_requests == 3);
+	CHECK(defer_requests == 0 && late_requests == late + 1);
 	media_engine_flush(e);
 	/* The session's memory is freed by a later flush, without a
 	 * wake-up of ours (the event fd stays quiet). */
@@ -1504,9 +1510,10 @@ int t_lazy_destroy(void)
 	/* A batch: the MEDIA_DESTROY_BATCH-th DESTROY queued for one thread
 	 * (thread 1: s[3], s[5], ...) asks for a flush. */
 	last = 3 + 2 * (MEDIA_DESTROY_BATCH - 1);
+	late = late_requests; /* reap_wait_n() may have asked for more */
 	for (i = 3; i < last; i++)
 		media_session_free(s[i]);
-	CHECK(defer_requests == 0 && late_requests == 3);
+	CHECK(defer_requests == 0 && late_requests == late + 1);
 	CHECK(media_engine_ports_free(e) == 8);
 	media_session_free(s[last]);
 	CHECK(defer_requests == 1);
