@@ -201,4 +201,10 @@ extern bool trunk_sdp_verify;
 struct sdp_session_s *trunk_sdp_parse(void *arena, size_t size, const char *sdp,
 				      size_t len);
 
+/* Is an attribute's name a direction (inactive, sendonly, recvonly,
+ * sendrecv, in any case, as Sofia reads them)? Its sdp_mode_t in *mode
+ * unless mode is NULL. Both of trunkd's SDP parser and printer use it
+ * (sdp_parse.c). */
+bool trunk_sdp_mode_name(const char *name, unsigned *mode);
+
 #endif /* TRUNKD_TRUNK_SDP_H */

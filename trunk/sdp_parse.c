@@ -171,7 +171,7 @@ static sdp_attribute_t *sdp_attribute(struct sdp_arena *a, char *r)
 	return at;
 }
 
-static bool sdp_is_mode(const char *name, unsigned *mode)
+bool trunk_sdp_mode_name(const char *name, unsigned *mode)
 {
 	static const struct {
 		const char *name;
@@ -186,7 +186,8 @@ static bool sdp_is_mode(const char *name, unsigned *mode)
 
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (!strcasecmp(name, modes[i].name)) {
-			*mode = modes[i].mode;
+			if (mode)
+				*mode = modes[i].mode;
 			return true;
 		}
 	return false;
@@ -324,7 +325,7 @@ static bool sdp_media_attr(struct sdp_arena *a, sdp_media_t *m,
 	if (rtp && (!strcasecmp((**tail)->a_name, "rtpmap") ||
 		    !strcasecmp((**tail)->a_name, "fmtp")))
 		return false;
-	if (sdp_is_mode((**tail)->a_name, &mode)) {
+	if (trunk_sdp_mode_name((**tail)->a_name, &mode)) {
 		m->m_mode = mode;
 		**tail = NULL;
 	} else {
@@ -404,7 +405,7 @@ sdp_session_t *trunk_sdp_parse(void *arena, size_t size, const char *sdp,
 			break;
 		case 'a':
 			if (!(*sattr = sdp_attribute(&a, line + 2)) ||
-			    sdp_is_mode((*sattr)->a_name, &mode) ||
+			    trunk_sdp_mode_name((*sattr)->a_name, &mode) ||
 			    !strcasecmp((*sattr)->a_name, "charset"))
 				return NULL;
 			sattr = &(*sattr)->a_next;

@@ -148,12 +148,6 @@ static void out_attribute(struct sdp_out *o, const sdp_attribute_t *a)
 	OUT_LIT(o, "\r\n");
 }
 
-static bool sdp_is_mode(const char *name)
-{
-	return !strcasecmp(name, "inactive") || !strcasecmp(name, "sendonly") ||
-	       !strcasecmp(name, "recvonly") || !strcasecmp(name, "sendrecv");
-}
-
 /* The m= line's media and protocol names as every Sofia version prints
  * them, or NULL (declined). */
 static const char *sdp_media_name(const sdp_media_t *m)
@@ -291,7 +285,7 @@ static void out_media(struct sdp_out *o, const sdp_session_t *sess,
 				o->ok = false;
 				return;
 			}
-			if (!sdp_is_mode(a->a_name))
+			if (!trunk_sdp_mode_name(a->a_name, NULL))
 				out_attribute(o, a);
 		}
 	}
