@@ -504,12 +504,11 @@ tc__no_calls()
 # then the test passes.
 tc_torture_end()
 {
-	# A call the bad input made whose other leg never got its answer (a
-	# long wire fuzz overloads trunkd: some 486s of the fuzzer's other
-	# leg are lost in trunkd's full socket, and that leg is gone now)
-	# ends by timer B (64*T1: 3.2 s with these tests' T1). Until then
-	# its INVITE, sent again, would reach the carrier SIPp below, which
-	# listens where that leg did, as a call of its own.
+	# A call the bad input made whose other leg did not answer (147's
+	# fuzzer leaves half the INVITEs unanswered on purpose, and that leg
+	# is gone now) ends by timer B (64*T1: 3.2 s with these tests' T1).
+	# Until then its INVITE, sent again, would reach the carrier SIPp
+	# below, which listens where that leg did, as a call of its own.
 	ti_wait_until 30 tc__no_calls ||
 		ti_fail "calls left over after the bad input: $(ti_ctl calls)"
 	tc_outbound_call u1
