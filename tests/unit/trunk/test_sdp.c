@@ -659,17 +659,20 @@ static int multipart_sdp(void)
 	return 0;
 }
 
-/* Each of n lines after head: refused as unparsable SDP with `refused`
- * in the reason (NULL: parses, one stream). */
-static int remote_lines(const char *head, const char *const *lines, size_t n,
-			const char *refused)
+/* The session part of the m= line checks' SDPs. */
+static const char remote_head[] = "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\n"
+				  "s=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n";
+
+/* Each of n lines after remote_head: refused as unparsable SDP with
+ * `refused` in the reason (NULL: parses, one stream). */
+static int remote_lines(const char *const *lines, size_t n, const char *refused)
 {
 	struct trunk_sdp_remote r;
 	char sdp[256], why[128];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		snprintf(sdp, sizeof(sdp), "%s%s", head, lines[i]);
+		snprintf(sdp, sizeof(sdp), "%s%s", remote_head, lines[i]);
 		why[0] = '\0';
 		if (refused) {
 			CHECK(trunk_sdp_remote(sdp, strlen(sdp), &r, why,
@@ -691,8 +694,6 @@ static int remote_lines(const char *head, const char *const *lines, size_t n,
  * their well-formed neighbours still parse. */
 static int remote_format_loop(void)
 {
-	static const char head[] = "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\n"
-				   "c=IN IP4 192.0.2.10\r\nt=0 0\r\n";
 	const char *const bad[] = { "m=image 9 udptl t38 ,x\r\n",
 				    "m=video 3227TP7R /AVP 0 12\r\n",
 				    "m=image 9 udptl \t\r\n",
@@ -711,10 +712,9 @@ static int remote_format_loop(void)
 		"m=audio 9/ RTP/AVP 0\r\n"
 	};
 
-	return remote_lines(head, bad, LINES_N(bad), "no token") ||
-	       remote_lines(head, ungrammatical, LINES_N(ungrammatical),
-			    "grammar") ||
-	       remote_lines(head, good, LINES_N(good), NULL);
+	return remote_lines(bad, LINES_N(bad), "no token") ||
+	       remote_lines(ungrammatical, LINES_N(ungrammatical), "grammar") ||
+	       remote_lines(good, LINES_N(good), NULL);
 }
 
 /* Issue 3: an rtpmap Sofia reads without an encoding name (a form feed
@@ -726,8 +726,6 @@ static int remote_format_loop(void)
  * REQ: SC-6-1 */
 static int remote_rtpmap_nameless(void)
 {
-	static const char head[] = "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\n"
-				   "c=IN IP4 192.0.2.10\r\nt=0 0\r\n";
 	const char *const bad[] = {
 		"m=audio 6000 RTP/AVP 0\r\na=rtpmap:0\f1\r\n",
 		"m=audio 6000 RTP/AVP 0\r\na=rtpmap:0\f\f\f1\f\f PCMU/80\r\n"
@@ -738,9 +736,8 @@ static int remote_rtpmap_nameless(void)
 		"m=audio 6000 RTP/AVP 0 96\r\n"
 	};
 
-	return remote_lines(head, bad, LINES_N(bad),
-			    "without an encoding name") ||
-	       remote_lines(head, good, LINES_N(good), NULL);
+	return remote_lines(bad, LINES_N(bad), "without an encoding name") ||
+	       remote_lines(good, LINES_N(good), NULL);
 }
 
 /* The m= line checks' character classes, byte by byte: a format that is
@@ -753,8 +750,6 @@ static int remote_format_chars(void)
 	static const char token[] = "abcdefghijklmnopqrstuvwxyz"
 				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 				    "-!#$%&'*+.^_`{|}~";
-	static const char head[] = "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\n"
-				   "c=IN IP4 192.0.2.10\r\nt=0 0\r\n";
 	struct trunk_sdp_remote r;
 	char sdp[512], why[128];
 	int c;
@@ -766,14 +761,15 @@ static int remote_format_chars(void)
 		if (c == '\r' || c == '\n' || c == ' ' || c == '\t')
 			continue;
 		n = (size_t)snprintf(sdp, sizeof(sdp),
-				     "%sm=application 9 X/Y a%cb\r\n", head, c);
+				     "%sm=application 9 X/Y a%cb\r\n",
+				     remote_head, c);
 		why[0] = '\0';
 		CHECK(trunk_sdp_remote(sdp, n, &r, why, sizeof(why)) ==
 		      (ok ? 0 : EINVAL));
 		CHECK(ok || strstr(why, "m= line") != NULL);
 	}
-	snprintf(sdp, sizeof(sdp), "%sm=application 9 %s/%s *\r\n", head, token,
-		 token);
+	snprintf(sdp, sizeof(sdp), "%sm=application 9 %s/%s *\r\n", remote_head,
+		 token, token);
 	CHECK(trunk_sdp_remote(sdp, strlen(sdp), &r, why, sizeof(why)) == 0);
 	CHECK(r.nstreams == 1 && r.s[0].port == 9);
 	return 0;
