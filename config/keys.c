@@ -18,10 +18,15 @@ const struct config_key config_global_keys[] = {
 	  "group of the daemon, mode 0600." },
 	{ "pid_file", CONFIG_PATH, 0, 0, NULL, NULL, CONFIG_F_RESTART,
 	  "Write the daemon's PID here (the --pid-file option overrides)." },
+	{ "cdr", CONFIG_BOOL, 0, 0, NULL, "on", CONFIG_F_RESTART,
+	  "Write a call detail record of every call to cdr_database (off: "
+	  "none)." },
 	{ "cdr_database", CONFIG_PATH, 0, 0, NULL, "/var/lib/trunkd/cdr.sqlite",
 	  CONFIG_F_RESTART,
-	  "SQLite database for call detail records. Not implemented yet: "
-	  "accepted and validated, no effect (issue 3)." },
+	  "SQLite database of the call detail records, one row per call "
+	  "(table cdr, docs/cdr.md), written by a thread of its own in WAL "
+	  "mode; its directory is created if missing. trunkd refuses to start "
+	  "when it cannot be opened or holds a table it cannot write." },
 	{ "instance_id_file", CONFIG_PATH, 0, 0, NULL,
 	  "/var/lib/trunkd/instance-id", CONFIG_F_RESTART,
 	  "Where the persistent +sip.instance UUID (RFC 5626, OB-1) is kept." },

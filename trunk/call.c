@@ -78,6 +78,8 @@ void call_set_state(struct trunk_call *call, enum call_state next,
 		return;
 	LOGI(SUBSYS, call->ctx, "%s -> %s (%s)", call_state_names[call->state],
 	     call_state_names[next], why);
+	if (next == CALL_CONFIRMED && !call->answer_ms)
+		call->answer_ms = call_cdr_now_ms();
 	call->state = next;
 	call_media_state(call);
 }
@@ -129,6 +131,7 @@ static void call_free(struct trunk_call *call)
 {
 	int i;
 
+	call_cdr_write(call); /* before the media session goes */
 	*call->prevp = call->next;
 	if (call->next)
 		call->next->prevp = call->prevp;
@@ -173,6 +176,9 @@ static void call_free(struct trunk_call *call)
 	call_str_set(&call->target, NULL);
 	call_str_set(&call->trunk, NULL);
 	call_str_set(&call->a_trunk, NULL);
+	call_str_set(&call->from_a, NULL);
+	call_str_set(&call->ruri_a, NULL);
+	call_str_set(&call->end_why, NULL);
 	free(call->auth_retried);
 	su_home_deinit(call->home);
 	free(call);
@@ -215,6 +221,9 @@ void call_end(struct trunk_call *call, const char *why)
 		return;
 	call_txns_terminated(call);
 	call_set_state(call, CALL_TERMINATED, why);
+	call->end_ms = call_cdr_now_ms();
+	if (call->gw->cdr)
+		(void)call_str_set(&call->end_why, why);
 	LOGI(SUBSYS, call->ctx, "ended after %lld s: %s%s",
 	     (long long)(time(NULL) - call->started), why,
 	     call->emergency ? " (emergency call)" : "");
@@ -390,6 +399,7 @@ static void call_b_success(struct trunk_call *call, sip_t const *sip)
 	call->body_type = NULL;
 	if (!call->rel_a && !call->prack_a &&
 	    nta_incoming_status(call->invite_a) >= 200) {
+		call->a_status = (uint16_t)nta_incoming_status(call->invite_a);
 		nta_incoming_destroy(call->invite_a);
 		call->invite_a = NULL;
 	}
@@ -1388,6 +1398,7 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 	call->gw = gw;
 	call->target = call->call_id[0] = call->call_id[1] = call_str_none;
 	call->trunk = call->a_trunk = call_str_none;
+	call->from_a = call->ruri_a = call->end_why = call_str_none;
 	call->id = ++gw->call_seq;
 	call->started = time(NULL);
 	/* Our o= lines (RFC 4566: an NTP-style id; the version rises with
@@ -1402,6 +1413,7 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 	call->prevp = &gw->calls;
 	gw->calls = call;
 	gw->ncalls++;
+	call_cdr_start(call, sip);
 	call->a.st = st;
 	call->a.allows_update =
 		sip_is_allowed(sip->sip_allow, sip_method_update, "UPDATE");

@@ -235,6 +235,13 @@ struct trunk_call {
 	/* The leg whose ACK answers our SDP in a 2xx that the other leg
 	 * never saw (call_reprack.c), or NULL. */
 	struct call_leg *ack_local;
+	/* Its record (call_cdr.c): started (INVITE received), answered (2xx
+	 * relayed to A; 0: never) and ended, Unix time in ms; A's From and
+	 * Request-URI as received, why it ended (call_str_set()); the final
+	 * status A got, kept when invite_a is given back. */
+	int64_t start_ms, answer_ms, end_ms;
+	const char *from_a, *ruri_a, *end_why;
+	uint16_t a_status;
 };
 
 /* A body on its way from one leg to the other (see call_sdp_cross): on
@@ -272,6 +279,12 @@ void call_txn_clear(struct call_txn *t);
  * request goes to CALL_HOP. A tag for nta_outgoing_tcreate(). */
 struct tport_s *call_leg_tport(const struct call_leg *leg);
 #define CALL_TPORT_TAG(leg) NTATAG_TPORT(call_leg_tport(leg))
+
+/* call_cdr.c: the call's record (trunk/cdr.h): A's From and R-URI kept
+ * at its start, the times, and at its free the row itself. */
+int64_t call_cdr_now_ms(void);
+void call_cdr_start(struct trunk_call *call, sip_t const *sip);
+void call_cdr_write(struct trunk_call *call);
 
 /* call_contact.c: our Contact on a leg (the side's address, the leg's
  * transport); shared by the calls, never to be modified. */

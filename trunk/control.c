@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cdr.h"
 #include "gateway.h"
 #include "tls.h"
 #include "flow.h"
@@ -357,6 +358,21 @@ static void control_status_heap(struct trunk_reply *r)
 		  trunk_malloc_name());
 }
 
+/* Call detail records (cdr.c): rows written, dropped (queue full or lost
+ * at shutdown), failed transactions, rows waiting; absent with cdr = off. */
+static void control_status_cdr(struct trunk_control *ctl, struct trunk_reply *r)
+{
+	struct trunk_cdr_stats st;
+
+	if (!ctl->gw->cdr)
+		return;
+	trunk_cdr_writer_get_stats(ctl->gw->cdr, &st);
+	reply_add(r,
+		  ",\"cdr\":{\"written\":%llu,\"dropped\":%llu,"
+		  "\"failures\":%llu,\"queued\":%u}",
+		  st.written, st.dropped, st.failures, st.queued);
+}
+
 static void control_status(struct trunk_control *ctl, bool heap,
 			   struct trunk_reply *r)
 {
@@ -379,6 +395,7 @@ static void control_status(struct trunk_control *ctl, bool heap,
 	control_status_tls(ctl, r);
 	control_status_admission(ctl, r);
 	control_status_media(ctl, r);
+	control_status_cdr(ctl, r);
 	reply_add(r, "}");
 }
 
@@ -979,29 +996,6 @@ static int control_claim_path(const char *path, const struct sockaddr_un *sa)
 	return 0;
 }
 
-static int control_mkdirs(const char *path)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *p;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	p = strrchr(dir, '/');
-	if (!p || p == dir)
-		return 0;
-	*p = '\0';
-	for (p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-			return errno;
-		*p = '/';
-	}
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-		return errno;
-	return 0;
-}
-
 static int control_set_perms(const char *path, const char *group)
 {
 	struct group *gr;
@@ -1030,7 +1024,7 @@ static int control_open(struct trunk_control *ctl, const char *group)
 		return ENAMETOOLONG;
 	}
 	strcpy(sa.sun_path, ctl->path);
-	rc = control_mkdirs(ctl->path);
+	rc = trunk_mkdir_parents(ctl->path);
 	if (!rc)
 		rc = control_claim_path(ctl->path, &sa);
 	if (rc)

@@ -30,6 +30,7 @@
 #include "sofia_home.h"
 #include "sofia_printf.h"
 #include "sofia_url.h"
+#include "cdr.h"
 
 #include <sofia-sip/sofia_features.h>
 #include <sqlite3.h>
@@ -559,6 +560,32 @@ static int trunk_media_start(struct trunk_gateway *gw)
 	return gw->media_reg > 0 ? 0 : ENOMEM;
 }
 
+/* The CDR writer (cdr.c), unless cdr = off; a database that cannot be
+ * opened stops the start (restart-only keys: a reload keeps it). */
+static int trunk_cdr_start(struct trunk_gateway *gw)
+{
+	const struct config_section *g =
+		config_section_get(gw->cfg, "global", NULL);
+	const char *path = config_get_str(g, "cdr_database");
+	char why[256] = "";
+	int rc;
+
+	if (!config_get_bool(g, "cdr"))
+		return 0;
+	rc = trunk_cdr_writer_alloc(path, NULL, &gw->cdr, why, sizeof(why));
+	if (rc && config_key_line(g, "cdr_database"))
+		LOGE(SUBSYS, NULL, "%s:%u: cdr_database %s: %s",
+		     config_file(gw->cfg), config_key_line(g, "cdr_database"),
+		     path, why);
+	else if (rc)
+		LOGE(SUBSYS, NULL, "cdr_database %s (the default): %s", path,
+		     why);
+	if (rc)
+		return rc;
+	LOGI(SUBSYS, NULL, "call records to %s", path);
+	return 0;
+}
+
 static int trunk_gateway_start(struct trunk_gateway *gw)
 {
 	const struct config_section *g =
@@ -574,6 +601,9 @@ static int trunk_gateway_start(struct trunk_gateway *gw)
 	if (rc)
 		return rc;
 	rc = trunk_media_start(gw);
+	if (rc)
+		return rc;
+	rc = trunk_cdr_start(gw);
 	if (rc)
 		return rc;
 	rc = trunk_tls_watches_alloc(gw, &gw->tls_watches);
@@ -632,6 +662,8 @@ static void trunk_gateway_stop(struct trunk_gateway *gw)
 	 * them (sent at once) and free them before their agents go. */
 	trunk_call_hangup_all(gw, "stopping");
 	trunk_call_free_all(gw);
+	trunk_cdr_writer_free(gw->cdr); /* after the calls: their records */
+	gw->cdr = NULL;
 	trunk_invite_abandon_free_all(gw);
 	if (gw->media_reg > 0)
 		su_root_deregister(gw->root, gw->media_reg);

@@ -71,8 +71,9 @@ struct trunk_gateway {
 	bool slice_said; /* sched.c: "no per-thread slices" logged */
 	struct trunk_agent *agents[TRUNK_SIDE_COUNT];
 	struct trunk_control *control;
-	struct trunk_call *calls; /* owned list of active calls */
-	struct trunk_peer *peers; /* owned: SP-SSEs of all trunks */
+	struct trunk_cdr_writer *cdr; /* owned (cdr.c); NULL: cdr = off */
+	struct trunk_call *calls;     /* owned list of active calls */
+	struct trunk_peer *peers;     /* owned: SP-SSEs of all trunks */
 	/* owned: trunks by domain only, their RFC 3263 answers and the
 	 * resolver thread that refreshes them (peer_dns.c) */
 	struct trunk_dns *dns;

@@ -65,7 +65,8 @@
 # for A/B comparisons within one run; BENCH_HEAP_RESERVE /
 # BENCH_BASE_HEAP_RESERVE (MB) and BENCH_GLOBAL / BENCH_BASE_GLOBAL (more
 # [global] lines, ';' between two, e.g. "sip_t1 = 200ms") configure
-# trunkd's and the base's steps; BENCH_PERF=1 records the trunkd
+# trunkd's and the base's steps; BENCH_CDR=1: the steps write call
+# records (cdr = on; by default off, as Kamailio's tm writes none); BENCH_PERF=1 records the trunkd
 # steps with `perf record -g` (BENCH_PERF=all: Kamailio's steps too;
 # BENCH_PERF_OPTS: other options) into the temp dir (with TI_KEEP=1:
 # perf report -i $TI_DIR/trunkd-RATE.perf.data);
@@ -323,14 +324,28 @@ trunkd_config()
 	global_config trunkd "${BENCH_HEAP_RESERVE:-0}" "${BENCH_GLOBAL:-}"
 }
 
+# cdr_off BINARY: "cdr = off" unless BENCH_CDR=1: by default the steps
+# write no call records, as Kamailio's tm writes none (no acc module);
+# BENCH_CDR=1 measures trunkd with them (the shipped default). A binary
+# older than the records has no such key: nothing.
+cdr_off()
+{
+	[ "${BENCH_CDR:-0}" != 1 ] && [ -n "$1" ] &&
+		"$1" --config-reference 2>/dev/null | grep -q '^| `cdr` ' &&
+		echo "cdr = off"
+	return 0
+}
+
 # global_config NAME MB LINES: $TI_DIR/NAME.conf (trunkd-base.conf for
 # base) from src-steps.conf, with heap_reserve = MB unless 0 and LINES
 # (';' between two) at the start of [global].
 global_config()
 {
-	local out=$TI_DIR/$1.conf add=$3
-	[ "$1" = base ] && out=$TI_DIR/trunkd-base.conf
+	local out=$TI_DIR/$1.conf add=$3 bin=$TRUNKD cdr
+	[ "$1" = base ] && out=$TI_DIR/trunkd-base.conf bin=${BENCH_BASE:-}
 	[ "$2" = 0 ] || add="heap_reserve = $2${add:+;$add}"
+	cdr=$(cdr_off "$bin")
+	[ -z "$cdr" ] || add="$cdr${add:+;$add}"
 	# one line per ';', trimmed, none empty; read in after [global]
 	tr ';' '\n' <<<"$add" | sed 's/^ *//; s/ *$//; /^$/d' >"$TI_DIR/global-$1.txt"
 	sed "/^\[global\]\$/r $TI_DIR/global-$1.txt" "$TI_DIR/src-steps.conf" \

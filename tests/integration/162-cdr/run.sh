@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# 162-cdr: call detail records (docs/cdr.md), one SQLite row per call,
+# checked against what the peers saw on the wire:
+#   1. the PBX's call to the carrier, answered, BYE from the PBX: direction
+#      outbound, trunk carrier, leg A's From URI, R-URI and Call-ID as the
+#      PBX sent them, leg B's From, R-URI and Call-ID as the carrier got
+#      them, status 200, start <= answer <= end, duration = end - answer;
+#   2. a call the carrier refuses with 486: status 486, no answer time,
+#      duration 0;
+#   3. a call with RTP both ways (40 packets from the PBX, 25 from the
+#      carrier), ended by trunkctl hangup: the packet counts of trunkctl
+#      calls, reason "hangup by trunkctl";
+#   4. the database locked by another process (a write transaction held):
+#      a call still completes at once, its row waits (trunkctl status: a
+#      failed transaction, 1 queued, nothing dropped) and is written once
+#      the lock goes;
+#   5. a carrier's call to the PBX (inbound), then SIGTERM at once: its
+#      row is written before trunkd exits;
+#   6. trunkd refuses to start, naming the config line and the reason,
+#      when cdr_database cannot be made (a file where its directory goes)
+#      or holds a cdr table of another shape; with cdr = off a call leaves
+#      no database and trunkctl status no "cdr".
+# REQ: none (call detail records: DESIGN.md, no SIPconnect requirement)
+. "$(dirname "$0")/../lib.sh"
+. "$TI_ROOT/calls.sh"
+ti_setup
+
+DB=$TI_STATE/cdr.sqlite
+cdr() { python3 "$TI_TEST_DIR/cdr.py" "$@"; }
+rows() { cdr rows "$DB"; }
+count_is() { [ "$(cdr count "$DB")" = "$1" ]; }
+# check N EXPR WHAT: EXPR over r (row N, from 1) and j (all rows) holds.
+check()
+{
+	local json
+	json=$(rows)
+	[ "$(ti_json "$json" "(lambda r: $2)(j[$1 - 1])")" = True ] ||
+		ti_fail "$3: row $1: $(ti_json "$json" "j[$1 - 1]")"
+}
+cdr_stat() { ti_json "$(ti_ctl status)" "j['cdr']['$1']"; }
+
+tc_trunkd_start
+
+# 1. Outbound, answered.
+tc_outbound_call u1
+ti_wait_until 5 count_is 1 || ti_fail "1: no row: $(cdr count "$DB") rows"
+a=$(cdr invite "$TI_DIR/pbx-u1.msg.txt" sent)
+b=$(cdr invite "$TI_DIR/carrier-u1.msg.txt" received)
+q() { ti_json "$1" "j['$2']"; }
+check 1 "r['call'] == 1 and r['direction'] == 'outbound' and r['trunk'] == 'carrier'" "1: call, direction, trunk"
+check 1 "r['from_a'] == '$(q "$a" from_uri)' and r['ruri_a'] == '$(q "$a" ruri)' and r['call_id_a'] == '$(q "$a" call_id)'" \
+	"1: leg A as the PBX sent it ($a)"
+check 1 "r['from_b'] == '$(q "$b" from | sed "s/'/\\\\'/g")' and r['ruri_b'] == '$(q "$b" ruri)' and r['call_id_b'] == '$(q "$b" call_id)'" \
+	"1: leg B as the carrier got it ($b)"
+check 1 "r['status'] == 200 and r['reason'] == 'BYE from A' and r['emergency'] == 0" "1: status, reason"
+check 1 "r['start_ms'] <= r['answer_ms'] <= r['end_ms'] and r['duration_ms'] == r['end_ms'] - r['answer_ms'] and abs(r['start_ms'] / 1000 - $(date +%s)) < 60" \
+	"1: times"
+
+# 2. Refused by the carrier.
+tc_template "$TI_ROOT/peers/uac-rejected.xml.in" "$TI_DIR/pbx-486.xml" \
+	STATUS=486 MAX_FORWARDS=70 FOREIGN='127\.0\.0\.3' CHECKS=
+tc_peer carrier-486 "$TC_CARRIER" 5090 "$TI_TEST_DIR/carrier-busy.xml"
+tc_pbx pbx-486 "$TI_DIR/pbx-486.xml" u1 -s +15550100001 ||
+	ti_fail "2: the PBX did not get 486"
+tc_peer_wait carrier-486
+ti_wait_until 5 count_is 2 || ti_fail "2: no row"
+check 2 "r['status'] == 486 and r['answer_ms'] is None and r['duration_ms'] == 0 and r['start_ms'] <= r['end_ms']" \
+	"2: a refused call"
+check 2 "r['call_id_b'] == '$(q "$(cdr invite "$TI_DIR/carrier-486.msg.txt" received)" call_id)'" \
+	"2: leg B's Call-ID"
+
+# 3. RTP both ways, trunkctl hangup.
+tc_media_call
+ti_exec python3 "$TI_TEST_DIR/cdr.py" rtp 127.0.0.2:40000 "127.0.0.1:$TC_PORT_A" 40
+ti_exec python3 "$TI_TEST_DIR/cdr.py" rtp 127.0.0.3:50000 "127.0.0.1:$TC_PORT_B" 25
+counted() { [ "$(tc_leg 0 rtp_in),$(tc_leg 1 rtp_in)" = 40,25 ]; }
+ti_wait_until 5 counted ||
+	ti_fail "3: trunkctl calls counts $(tc_leg 0 rtp_in), $(tc_leg 1 rtp_in) RTP packets, want 40, 25"
+id=$(ti_json "$(ti_ctl calls)" 'j["calls"][0]["id"]')
+ti_ctl hangup "$id" >/dev/null || ti_fail "3: trunkctl hangup failed"
+tc_peer_wait pbx
+tc_peer_wait carrier
+ti_wait_until 5 count_is 3 || ti_fail "3: no row"
+check 3 "r['call'] == $id and r['rtp_a'] == 40 and r['rtp_b'] == 25 and r['reason'] == 'hangup by trunkctl' and r['status'] == 200" \
+	"3: RTP counted, hangup"
+
+# 4. The database locked by another process.
+ti_start lock python3 "$TI_TEST_DIR/cdr.py" lock "$DB" "$TI_DIR/unlock"
+locked() { grep -qx locked "$TI_DIR/lock.log"; }
+ti_wait_until 10 locked || ti_fail "4: could not lock the database"
+tc_outbound_call t1 # completes: nothing waits for the disk
+failing() { [ "$(cdr_stat failures)" -ge 1 ]; }
+ti_wait_until 10 failing || ti_fail "4: no failed transaction: $(ti_ctl status)"
+[ "$(cdr_stat queued),$(cdr_stat dropped),$(cdr_stat written)" = 1,0,3 ] ||
+	ti_fail "4: while locked: $(ti_ctl status)"
+count_is 3 || ti_fail "4: a row was written through the lock"
+touch "$TI_DIR/unlock"
+ti_wait_exit lock 10 || ti_fail "4: the lock holder did not end"
+ti_wait_until 10 count_is 4 || ti_fail "4: the row did not follow the lock"
+[ "$(cdr_stat queued),$(cdr_stat dropped),$(cdr_stat written)" = 0,0,4 ] ||
+	ti_fail "4: after the lock: $(ti_ctl status)"
+check 4 "r['status'] == 200 and r['call_id_b'] == '$(q "$(cdr invite "$TI_DIR/carrier-t1.msg.txt" received)" call_id)'" \
+	"4: the delayed row"
+grep -q 'cannot write 1 call records: database is locked' "$TI_DIR/trunkd.log" ||
+	ti_fail "4: trunkd did not say why the row waited"
+
+# 5. Inbound, then SIGTERM at once.
+tc_inbound_call in "$TC_CARRIER"
+ti_stop trunkd 20
+[ "$TI_EXIT_STATUS" = 0 ] || ti_fail "5: trunkd exited $TI_EXIT_STATUS"
+count_is 5 || ti_fail "5: $(cdr count "$DB") rows after SIGTERM, want 5"
+check 5 "r['direction'] == 'inbound' and r['trunk'] == 'carrier' and r['status'] == 200 and r['call_id_a'] == '$(q "$(cdr invite "$TI_DIR/carrier-in.msg.txt" sent)" call_id)' and r['call_id_b'] == '$(q "$(cdr invite "$TI_DIR/pbx-in.msg.txt" received)" call_id)'" \
+	"5: inbound"
+
+# 6. Refusals, and cdr = off.
+refused()
+{
+	ti_start trunkd "$TRUNKD" --config "$TI_DIR/trunkd.conf"
+	ti_wait_exit trunkd 10 || ti_fail "6: trunkd runs with $1"
+	[ "$TI_EXIT_STATUS" != 0 ] || ti_fail "6: trunkd exited 0 with $1"
+	grep -q "$2" "$TI_DIR/trunkd.log" ||
+		ti_fail "6: $1: not said: $(tail -3 "$TI_DIR/trunkd.log")"
+	ti_log "6: $1: $(grep -o 'cdr_database .*' "$TI_DIR/trunkd.log" | tail -1)"
+}
+use_db()
+{
+	tc_section_conf global "$TI_ROOT/peers/calls.conf" "$@"
+	sed -i "s|^cdr_database = .*|cdr_database = $DB|" "$TI_DIR/trunkd.conf"
+}
+line() { grep -n '^cdr_database' "$TI_DIR/trunkd.conf" | cut -d: -f1; }
+: >"$TI_DIR/afile"
+DB=$TI_DIR/afile/cdr.sqlite use_db
+refused "a file for a directory" \
+	"trunkd.conf:$(line): cdr_database $TI_DIR/afile/cdr.sqlite: cannot make its directory: Not a directory"
+python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("CREATE TABLE cdr (id INTEGER PRIMARY KEY, caller TEXT)")' \
+	"$TI_DIR/other.sqlite"
+DB=$TI_DIR/other.sqlite use_db
+refused "another cdr table" \
+	"trunkd.conf:$(line): cdr_database $TI_DIR/other.sqlite: .*column"
+DB=$TI_DIR/off.sqlite use_db "cdr = off"
+tc__trunkd_up
+tc_outbound_call u1
+[ ! -e "$TI_DIR/off.sqlite" ] || ti_fail "6: cdr = off made $TI_DIR/off.sqlite"
+[ "$(ti_json "$(ti_ctl status)" "'cdr' in j")" = False ] ||
+	ti_fail "6: cdr = off, yet trunkctl status has cdr"
+ti_pass

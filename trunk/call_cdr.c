@@ -1,0 +1,87 @@
+/*
+ * trunk/call_cdr.c: a call's detail record (trunk/cdr.h, docs/cdr.md).
+ * What the record needs that the call does not keep otherwise is taken at
+ * its start (A's From and Request-URI, the time); the row goes to the
+ * writer thread when the call is freed, after every response to A's
+ * INVITE was sent, with the media counters read before the session goes.
+ */
+#include "call.h"
+
+#include <string.h>
+#include <time.h>
+
+#include <sofia-sip/url.h>
+
+#include "cdr.h"
+#include "media/media.h"
+
+int64_t call_cdr_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int call_cdr_url(struct trunk_call *call, const char **field,
+			url_t const *url)
+{
+	char *s = url ? url_as_string(trunk_scratch_get(call->gw), url) : NULL;
+
+	return call_str_set(field, s);
+}
+
+/* Out of memory, a field stays "": the call goes on. */
+void call_cdr_start(struct trunk_call *call, sip_t const *sip)
+{
+	call->start_ms = call_cdr_now_ms();
+	if (!call->gw->cdr) /* cdr = off: nothing more to keep */
+		return;
+	(void)call_cdr_url(call, &call->from_a,
+			   sip->sip_from ? sip->sip_from->a_url : NULL);
+	(void)call_cdr_url(call, &call->ruri_a,
+			   sip->sip_request ? sip->sip_request->rq_url : NULL);
+}
+
+/* outbound: enterprise to carrier; inbound: carrier to enterprise;
+ * internal: between enterprise users; transit: carrier to carrier. */
+static const char *call_cdr_direction(const struct trunk_call *call)
+{
+	bool from_trunk = call->a.side == TRUNK_SIDE_TRUNK;
+	bool to_trunk = call->b.side == TRUNK_SIDE_TRUNK;
+
+	if (from_trunk)
+		return to_trunk ? "transit" : "inbound";
+	return to_trunk ? "outbound" : "internal";
+}
+
+void call_cdr_write(struct trunk_call *call)
+{
+	struct trunk_cdr r = { 0 };
+	struct media_stats st;
+	int i;
+
+	if (!call->gw->cdr)
+		return;
+	r.call = call->id;
+	r.direction = call_cdr_direction(call);
+	r.trunk = call->trunk[0] ? call->trunk : call->a_trunk;
+	r.from_a = call->from_a;
+	r.ruri_a = call->ruri_a;
+	r.from_b = call->party[1];
+	r.ruri_b = call->target;
+	r.call_id_a = call->call_id[0];
+	r.call_id_b = call->call_id[1];
+	r.emergency = call->emergency;
+	r.start_ms = call->start_ms;
+	r.answer_ms = call->answer_ms;
+	r.end_ms = call->end_ms ? call->end_ms : call_cdr_now_ms();
+	r.status = call->invite_a ? nta_incoming_status(call->invite_a)
+				  : call->a_status;
+	r.reason = call->end_why;
+	for (i = 0; call->media && i < 2; i++) {
+		media_session_get_stats(call->media, (enum media_leg)i, &st);
+		*(i ? &r.rtp_b : &r.rtp_a) = st.rtp_in_packets;
+	}
+	trunk_cdr_write(call->gw->cdr, &r);
+}
