@@ -1419,6 +1419,7 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 		sip_is_allowed(sip->sip_allow, sip_method_update, "UPDATE");
 	call->a_100rel = sip_has_feature(sip->sip_supported, "100rel") ||
 			 sip_has_feature(sip->sip_require, "100rel");
+	call->b.side = r.to; /* its record's direction, if leg B fails */
 	status = call_leg_a_create(call, side, irq, sip);
 	call_hop_set(call, &call->a, r.a_trunk, NULL);
 	if (!status)
