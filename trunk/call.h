@@ -308,7 +308,9 @@ int call_sdp_cross(struct trunk_call *call, struct call_leg *from,
 void call_send_ack(struct trunk_call *call, struct call_leg *to,
 		   uint32_t cseq_n, sip_t const *with);
 /* call_dialog.c: send the ACK of a 2xx statelessly, in `leg` (leg `to`'s
- * dialog, or one of its forks') toward `to`'s hop, with `body` if any. */
+ * dialog, or one of its forks') toward `to`'s hop, with `body` if any,
+ * and the credentials of our INVITE it acknowledges (RFC 3261 13.2.2.4:
+ * a carrier that challenged it). */
 void call_ack_leg(struct trunk_call *call, nta_leg_t *leg, struct call_leg *to,
 		  uint32_t cseq_n, struct call_body *body);
 void call_ack_or_defer(struct trunk_call *call, struct call_leg *to,

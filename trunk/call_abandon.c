@@ -49,6 +49,7 @@
 #include <sofia-sip/msg.h>
 #include <sofia-sip/nta.h>
 #include <sofia-sip/nta_tag.h>
+#include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/su_tag.h>
@@ -206,17 +207,20 @@ static int abandoned_bye_response(struct trunk_abandoned *a,
 	return 0;
 }
 
-/* The ACK of a 2xx, statelessly as call_ack_leg() sends them. */
+/* The ACK of a 2xx, as call_ack_leg() sends them: with our INVITE's
+ * credentials (RFC 3261 13.2.2.4). */
 static void abandoned_ack(struct trunk_abandoned *a, nta_leg_t *leg,
 			  sip_t const *sip)
 {
-	char cseq[32];
+	sip_cseq_t *cseq =
+		sip_cseq_create(trunk_scratch_get(a->gw), sip->sip_cseq->cs_seq,
+				sip_method_ack, "ACK");
+	msg_t *req = nta_outgoing_getrequest(a->invite);
 
-	snprintf(cseq, sizeof(cseq), "%u ACK", sip->sip_cseq->cs_seq);
-	nta_outgoing_tcreate(leg, NULL, NULL,
-			     a->hop ? URL_STRING_MAKE(a->hop) : NULL,
-			     SIP_METHOD_ACK, NULL, NTATAG_STATELESS(1),
-			     SIPTAG_CSEQ_STR(cseq), TAG_END());
+	if (cseq)
+		trunk_ack_send(leg, a->hop ? URL_STRING_MAKE(a->hop) : NULL,
+			       NULL, cseq, sip_object(req), NULL, NULL);
+	msg_destroy(req);
 }
 
 /* Credentials for a BYE in leg toward a trunk that challenged us

@@ -538,21 +538,62 @@ static int call_leg_dispatch(struct call_leg *cl, nta_incoming_t *irq,
  * once resolved) and frees it; its Via branch comes from the message, so
  * an ACK sent again for the same 2xx carries the same branch.
  */
+/* Our INVITE (or re-INVITE) on leg `to` with CSeq cseq_n while we still
+ * hold it, else NULL. */
+static nta_outgoing_t *call_ack_invite(struct trunk_call *call,
+				       struct call_leg *to, uint32_t cseq_n)
+{
+	nta_outgoing_t *const c[] = {
+		to == &call->b ? call->invite_b : NULL,
+		call->reinvite.from && call_peer(call->reinvite.from) == to
+			? call->reinvite.orq
+			: NULL,
+		call->other.from && call_peer(call->other.from) == to
+			? call->other.orq
+			: NULL,
+		call->reoffer_to == to ? call->reoffer : NULL,
+		to == &call->a || to == &call->b ? to->st_refresh : NULL,
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		if (c[i] && nta_outgoing_method(c[i]) == sip_method_invite &&
+		    nta_outgoing_cseq(c[i]) == cseq_n)
+			return c[i];
+	return NULL;
+}
+
 void call_ack_leg(struct trunk_call *call, nta_leg_t *leg, struct call_leg *to,
 		  uint32_t cseq_n, struct call_body *body)
 {
 	sip_cseq_t *cseq = sip_cseq_create(trunk_scratch_get(call->gw), cseq_n,
 					   sip_method_ack, "ACK");
-	struct call_body none = { 0 };
+	nta_outgoing_t *invite = call_ack_invite(call, to, cseq_n);
+	msg_t *req = invite ? nta_outgoing_getrequest(invite) : NULL;
 
-	if (!body)
-		body = &none;
-	if (!cseq)
-		return;
-	nta_outgoing_tcreate(leg, NULL, NULL, CALL_HOP(to), SIP_METHOD_ACK,
-			     NULL, CALL_TPORT_TAG(to), NTATAG_STATELESS(1),
-			     SIPTAG_CSEQ(cseq), CALL_BODY_TAGS(body),
-			     TAG_END());
+	if (cseq)
+		trunk_ack_send(leg, CALL_HOP(to), call_leg_tport(to), cseq,
+			       sip_object(req), body ? body->pl : NULL,
+			       body ? body->ct : NULL);
+	msg_destroy(req);
+}
+
+void trunk_ack_send(struct nta_leg_s *leg, url_string_t const *hop,
+		    struct tport_s *tport, sip_cseq_t const *cseq,
+		    sip_t const *invite, sip_payload_t const *pl,
+		    sip_content_type_t const *ct)
+{
+	sip_authorization_t const *wa =
+		invite ? invite->sip_authorization : NULL;
+	sip_proxy_authorization_t const *pa =
+		invite ? invite->sip_proxy_authorization : NULL;
+
+	nta_outgoing_tcreate(leg, NULL, NULL, hop, SIP_METHOD_ACK, NULL,
+			     NTATAG_TPORT(tport), NTATAG_STATELESS(1),
+			     SIPTAG_CSEQ(cseq),
+			     TAG_IF(wa, SIPTAG_AUTHORIZATION(wa)),
+			     TAG_IF(pa, SIPTAG_PROXY_AUTHORIZATION(pa)),
+			     TAG_IF(pl, SIPTAG_CONTENT_TYPE(ct)),
+			     TAG_IF(pl, SIPTAG_PAYLOAD(pl)), TAG_END());
 }
 
 const char *call_leg_trunk(const struct trunk_call *call,

@@ -393,6 +393,15 @@ bool trunk_bye_abandon(struct trunk_gateway *gw, struct nta_agent_s *nta,
 		       const struct trunk_abandon_from *from);
 /* At the gateway's end, before the agents go. */
 void trunk_invite_abandon_free_all(struct trunk_gateway *gw);
+/* call_dialog.c: the ACK of a 2xx, statelessly, in leg toward hop (NULL:
+ * its route) on tport (NULL: any), with the Authorization and
+ * Proxy-Authorization of invite, our request it acknowledges (RFC 3261
+ * 13.2.2.4: "The ACK MUST contain the same credentials as the INVITE";
+ * NULL: none), and the body pl of type ct (NULL: none). */
+void trunk_ack_send(struct nta_leg_s *leg, url_string_t const *hop,
+		    struct tport_s *tport, sip_cseq_t const *cseq,
+		    sip_t const *invite, sip_payload_t const *pl,
+		    sip_content_type_t const *ct);
 
 /* registrar.c: phones registering with digest (issue 3 item 2). */
 /* REGISTER on the enterprise side: answers irq; 0 or a status to send. */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # 023-carrier-auth: the carrier challenges trunkd's INVITE with 401; trunkd
 # answers with a digest the carrier verifies, and reuses the nonce for the
-# BYE (REG-4 on a Static-mode trunk: STA-6). A carrier that refuses the
+# BYE (REG-4 on a Static-mode trunk: STA-6); the ACK of its 2xx carries
+# the INVITE's credentials (RFC 3261 13.2.2.4). A carrier that refuses the
 # credentials gets no third INVITE and the PBX gets 403, never the 401.
 # REQ: REG-4, STA-6
 . "$(dirname "$0")/../lib.sh"
@@ -18,6 +19,10 @@ ti_exec sipp -sn uac -t u1 -m 1 -i 127.0.0.1 -p "$(ti_port 5070)" \
 	"127.0.0.1:$(ti_port 5060)" >"$TI_DIR/pbx.screen.txt" 2>&1 || rc=$?
 [ "$rc" = 0 ] || ti_fail "the PBX's call failed (SIPp exit $rc)"
 ti_carrier_done carrier
+# The ACK of the 2xx: the INVITE's credentials (RFC 3261 13.2.2.4).
+out=$(python3 "$TI_ROOT/peers/ack_auth.py" "$TI_DIR/carrier.msg.txt" 2>&1) ||
+	ti_fail "$out"
+ti_log "$out"
 
 # 2. Refused credentials: exactly two INVITEs, 403 to the PBX.
 ti_carrier refuser carrier-refuses.xml

@@ -5,7 +5,8 @@
 # a refused retry (the same challenge again) is final and reaches the PBX
 # as 403, never as a 401/407; the call is gone on both sides. The next
 # call's INVITE carries the last nonce's digest unasked (one nonce cache
-# per trunk, REG-4).
+# per trunk, REG-4). The ACK of every 2xx carries the credentials of the
+# INVITE it acknowledges (RFC 3261 13.2.2.4).
 # REQ: REG-4, STA-6
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
@@ -29,6 +30,11 @@ n=$(grep -c '^BYE ' "$TI_DIR/carrier.msg.txt" || true)
 [ "$n" = 2 ] || ti_fail "the carrier got $n BYEs, expected 2"
 tc_digest carrier INVITE Proxy-Authorization inv-
 tc_digest carrier BYE Proxy-Authorization bye-
+# The ACKs of the 2xx to the INVITE and to the hold re-INVITE: each its
+# INVITE's credentials (RFC 3261 13.2.2.4).
+out=$(python3 "$TI_ROOT/peers/ack_auth.py" "$TI_DIR/carrier.msg.txt" 2 2>&1) ||
+	ti_fail "call 1: $out"
+ti_log "call 1: $out"
 
 # 2. Call 2: the cached nonce, no challenge.
 ti_carrier cached carrier-cached.xml
@@ -40,6 +46,9 @@ ti_exec sipp -sn uac -t u1 -m 1 -i 127.0.0.1 -p "$(ti_port 5070)" \
 ti_carrier_done cached
 tc_digest cached INVITE Proxy-Authorization bye-
 tc_digest cached BYE Proxy-Authorization bye-
+out=$(python3 "$TI_ROOT/peers/ack_auth.py" "$TI_DIR/cached.msg.txt" 1 2>&1) ||
+	ti_fail "call 2: $out"
+ti_log "call 2: $out"
 ti_wait_until 10 tc_no_calls || ti_fail "call 2 still up in trunkd"
 ! grep -qF trunk-secret-9 "$TI_DIR/trunkd.log" ||
 	ti_fail "the trunk's password is in trunkd's log"

@@ -6,7 +6,8 @@
 # refused retry (the same challenge again) is final and reaches the PBX as
 # 403, never as a 401/407; the call is gone on both sides. The next
 # inbound call's BYE carries the last nonce's digest unasked (one nonce
-# cache per trunk).
+# cache per trunk). The ACK of the re-INVITE's 2xx carries its
+# credentials (RFC 3261 13.2.2.4).
 # REQ: REG-4, STA-6
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
@@ -30,6 +31,11 @@ for m in INVITE:5 UPDATE:2 BYE:2; do
 done
 tc_digest carrier UPDATE Proxy-Authorization upd-
 tc_digest carrier BYE Proxy-Authorization bye-
+# The ACK of the 2xx to the hold re-INVITE: its credentials (RFC 3261
+# 13.2.2.4).
+out=$(python3 "$TI_ROOT/peers/ack_auth.py" "$TI_DIR/carrier.msg.txt" 1 2>&1) ||
+	ti_fail "call 1: $out"
+ti_log "call 1: $out"
 grep -q "refused our credentials for INVITE on leg A" "$TI_DIR/trunkd.log" ||
 	ti_fail "no ERROR for the refused credentials in trunkd's log"
 
