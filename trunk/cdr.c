@@ -300,8 +300,8 @@ static void cdr_say_dropped(struct trunk_cdr_writer *w)
 	if (d == w->said_dropped)
 		return;
 	LOGE(SUBSYS, NULL,
-	     "%llu call records dropped (%llu in all): more "
-	     "than %u waited for the database",
+	     "%llu call records dropped (%llu in all): the database did not "
+	     "take them (at most %u wait)",
 	     d - w->said_dropped, d, w->opts.queue_max);
 	w->said_dropped = d;
 }
