@@ -528,16 +528,6 @@ static int call_leg_dispatch(struct call_leg *cl, nta_incoming_t *irq,
 	}
 }
 
-/*
- * The ACK of a 2xx (RFC 3261 13.2.2.4), sent statelessly: nta keeps no
- * transaction for it. One made with nta_outgoing_tcreate() stayed in
- * nta's queue for timer F (64*T1) with its message, ~3.4 KB of every
- * call's first 32 s, though nta never uses it again (an ACK gets no
- * answer; a retransmitted 2xx reaches the call, which ACKs again). A
- * stateless request is what a proxy forwards: nta sends it at once (or
- * once resolved) and frees it; its Via branch comes from the message, so
- * an ACK sent again for the same 2xx carries the same branch.
- */
 /* Our INVITE (or re-INVITE) on leg `to` with CSeq cseq_n while we still
  * hold it, else NULL. */
 static nta_outgoing_t *call_ack_invite(struct trunk_call *call,
@@ -562,6 +552,16 @@ static nta_outgoing_t *call_ack_invite(struct trunk_call *call,
 	return NULL;
 }
 
+/*
+ * The ACK of a 2xx (RFC 3261 13.2.2.4), sent statelessly: nta keeps no
+ * transaction for it. One made with nta_outgoing_tcreate() stayed in
+ * nta's queue for timer F (64*T1) with its message, ~3.4 KB of every
+ * call's first 32 s, though nta never uses it again (an ACK gets no
+ * answer; a retransmitted 2xx reaches the call, which ACKs again). A
+ * stateless request is what a proxy forwards: nta sends it at once (or
+ * once resolved) and frees it; its Via branch comes from the message, so
+ * an ACK sent again for the same 2xx carries the same branch.
+ */
 void call_ack_leg(struct trunk_call *call, nta_leg_t *leg, struct call_leg *to,
 		  uint32_t cseq_n, struct call_body *body)
 {
