@@ -23,24 +23,24 @@ int64_t call_cdr_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int call_cdr_url(struct trunk_call *call, const char **field,
-			url_t const *url)
+/* Out of memory, the field stays "": the call goes on. */
+static void call_cdr_url(struct trunk_call *call, const char **field,
+			 url_t const *url)
 {
 	char *s = url ? url_as_string(trunk_scratch_get(call->gw), url) : NULL;
 
-	return call_str_set(field, s);
+	(void)call_str_set(field, s);
 }
 
-/* Out of memory, a field stays "": the call goes on. */
 void call_cdr_start(struct trunk_call *call, sip_t const *sip)
 {
 	call->start_ms = call_cdr_now_ms();
 	if (!call->gw->cdr) /* cdr = off: nothing more to keep */
 		return;
-	(void)call_cdr_url(call, &call->from_a,
-			   sip->sip_from ? sip->sip_from->a_url : NULL);
-	(void)call_cdr_url(call, &call->ruri_a,
-			   sip->sip_request ? sip->sip_request->rq_url : NULL);
+	call_cdr_url(call, &call->from_a,
+		     sip->sip_from ? sip->sip_from->a_url : NULL);
+	call_cdr_url(call, &call->ruri_a,
+		     sip->sip_request ? sip->sip_request->rq_url : NULL);
 }
 
 /* outbound: enterprise to carrier; inbound: carrier to enterprise;

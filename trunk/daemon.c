@@ -567,23 +567,22 @@ static int trunk_cdr_start(struct trunk_gateway *gw)
 	const struct config_section *g =
 		config_section_get(gw->cfg, "global", NULL);
 	const char *path = config_get_str(g, "cdr_database");
+	unsigned line = config_key_line(g, "cdr_database"); /* 0: default */
 	char why[256] = "";
 	int rc;
 
 	if (!config_get_bool(g, "cdr"))
 		return 0;
 	rc = trunk_cdr_writer_alloc(path, NULL, &gw->cdr, why, sizeof(why));
-	if (rc && config_key_line(g, "cdr_database"))
+	if (!rc)
+		LOGI(SUBSYS, NULL, "call records to %s", path);
+	else if (line)
 		LOGE(SUBSYS, NULL, "%s:%u: cdr_database %s: %s",
-		     config_file(gw->cfg), config_key_line(g, "cdr_database"),
-		     path, why);
-	else if (rc)
+		     config_file(gw->cfg), line, path, why);
+	else
 		LOGE(SUBSYS, NULL, "cdr_database %s (the default): %s", path,
 		     why);
-	if (rc)
-		return rc;
-	LOGI(SUBSYS, NULL, "call records to %s", path);
-	return 0;
+	return rc;
 }
 
 static int trunk_gateway_start(struct trunk_gateway *gw)
