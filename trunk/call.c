@@ -156,6 +156,7 @@ static void call_free(struct trunk_call *call)
 	call_b_invite_drop(call);
 	call_txn_clear(&call->reinvite);
 	call_txn_clear(&call->other);
+	msg_destroy(call->ack_invite);
 	media_session_free(call->media);
 	call_auth_bye_release(call, &call->a);
 	call_auth_bye_release(call, &call->b);
@@ -1315,8 +1316,7 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 	    call_str_set(&call->a_trunk, r->a_trunk))
 		return ENOMEM;
 	call->emergency = r->emergency;
-	if (call_str_set(&call->target, r->ruri) ||
-	    call_str_set(&call->call_id[1], cid->i_id))
+	if (call_str_set(&call->target, r->ruri))
 		return ENOMEM;
 	call->max_forwards =
 		(sip->sip_max_forwards ? sip->sip_max_forwards->mf_count : 70) -
@@ -1351,7 +1351,8 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 	snprintf(to, sizeof(to), "<%s>", r->ruri); /* ID-7: To = R-URI */
 	/* Who each side sees at the other end (a transfer target, too). */
 	if (call_str_set(&call->party[0], to) ||
-	    call_str_set(&call->party[1], from))
+	    call_str_set(&call->party[1], from) ||
+	    call_str_set(&call->call_id[1], cid->i_id)) /* only now: its CDR */
 		return ENOMEM;
 	call->b.leg = CALL_LEG_TCREATE(
 		nta, call_leg_request, &call->b, SIPTAG_CALL_ID(cid),

@@ -188,6 +188,9 @@ struct trunk_call {
 	 * an offer in a 2xx) arrives: offerless INVITE or re-INVITE. */
 	struct call_leg *ack_to;
 	uint32_t ack_cseq;
+	/* That INVITE's request (a reference): the deferred ACK carries its
+	 * credentials even if the INVITE went back to nta meanwhile. */
+	struct msg_s *ack_invite;
 	/* The re-INVITE being relayed (one at a time: glare gets 491), and
 	 * one other in-dialog request (UPDATE, INFO). */
 	struct call_txn reinvite, other;
@@ -315,6 +318,11 @@ void call_ack_leg(struct trunk_call *call, nta_leg_t *leg, struct call_leg *to,
 		  uint32_t cseq_n, struct call_body *body);
 void call_ack_or_defer(struct trunk_call *call, struct call_leg *to,
 		       uint32_t cseq_n, bool offer_in_2xx);
+/* call_dialog.c: owe `to` the ACK of our INVITE cseq_n until the other
+ * leg's ACK brings the answer (call->ack_to), keeping that INVITE's
+ * request for the ACK's credentials. */
+void call_ack_defer(struct trunk_call *call, struct call_leg *to,
+		    uint32_t cseq_n);
 void call_send_bye(struct trunk_call *call, struct call_leg *to);
 /* A carrier's 401/407 (sip) to orq, our request in leg TO's dialog (leg
  * B toward a trunk, or leg A of a call from one): the request sent again

@@ -76,8 +76,7 @@ void call_ack_or_defer(struct trunk_call *call, struct call_leg *to,
 		       uint32_t cseq_n, bool offer_in_2xx)
 {
 	if (offer_in_2xx) {
-		call->ack_to = to;
-		call->ack_cseq = cseq_n;
+		call_ack_defer(call, to, cseq_n);
 	} else {
 		call_send_ack(call, to, cseq_n, NULL);
 	}

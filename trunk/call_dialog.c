@@ -569,12 +569,30 @@ void call_ack_leg(struct trunk_call *call, nta_leg_t *leg, struct call_leg *to,
 					   sip_method_ack, "ACK");
 	nta_outgoing_t *invite = call_ack_invite(call, to, cseq_n);
 	msg_t *req = invite ? nta_outgoing_getrequest(invite) : NULL;
+	bool deferred = call->ack_to == to && call->ack_cseq == cseq_n;
 
+	if (!req && deferred && call->ack_invite)
+		req = msg_ref_create(call->ack_invite);
 	if (cseq)
 		trunk_ack_send(leg, CALL_HOP(to), call_leg_tport(to), cseq,
 			       sip_object(req), body ? body->pl : NULL,
 			       body ? body->ct : NULL);
 	msg_destroy(req);
+	if (deferred) { /* the ACK we owed: its INVITE is needed no more */
+		msg_destroy(call->ack_invite);
+		call->ack_invite = NULL;
+	}
+}
+
+void call_ack_defer(struct trunk_call *call, struct call_leg *to,
+		    uint32_t cseq_n)
+{
+	nta_outgoing_t *invite = call_ack_invite(call, to, cseq_n);
+
+	msg_destroy(call->ack_invite);
+	call->ack_invite = invite ? nta_outgoing_getrequest(invite) : NULL;
+	call->ack_to = to;
+	call->ack_cseq = cseq_n;
 }
 
 void trunk_ack_send(struct nta_leg_s *leg, url_string_t const *hop,

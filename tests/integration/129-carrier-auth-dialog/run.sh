@@ -6,7 +6,9 @@
 # as 403, never as a 401/407; the call is gone on both sides. The next
 # call's INVITE carries the last nonce's digest unasked (one nonce cache
 # per trunk, REG-4). The ACK of every 2xx carries the credentials of the
-# INVITE it acknowledges (RFC 3261 13.2.2.4).
+# INVITE it acknowledges (RFC 3261 13.2.2.4), also the ACK of a 2xx with
+# an offer (to a re-INVITE without one), sent once the PBX's ACK brings
+# the answer (call 3).
 # REQ: REG-4, STA-6
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
@@ -50,6 +52,19 @@ out=$(python3 "$TI_ROOT/peers/ack_auth.py" "$TI_DIR/cached.msg.txt" 1 2>&1) ||
 	ti_fail "call 2: $out"
 ti_log "call 2: $out"
 ti_wait_until 10 tc_no_calls || ti_fail "call 2 still up in trunkd"
+
+# 3. Call 3: a re-INVITE without SDP from the PBX; the carrier offers in
+# its 200, the PBX answers in its ACK, and trunkd's ACK to the carrier,
+# deferred until then, carries the answer and the re-INVITE's credentials.
+ti_carrier offerless carrier-offerless.xml
+rc=0
+ti_sipp pbx3 "$TI_TEST_DIR/pbx-offerless.xml" u1 127.0.0.1 "$(ti_port 5060)" || rc=$?
+[ "$rc" = 0 ] || ti_fail "call 3: PBX scenario failed (SIPp exit $rc)"
+ti_carrier_done offerless
+out=$(python3 "$TI_ROOT/peers/ack_auth.py" "$TI_DIR/offerless.msg.txt" 2 2>&1) ||
+	ti_fail "call 3: $out"
+ti_log "call 3: $out"
+ti_wait_until 10 tc_no_calls || ti_fail "call 3 still up in trunkd"
 ! grep -qF trunk-secret-9 "$TI_DIR/trunkd.log" ||
 	ti_fail "the trunk's password is in trunkd's log"
 ti_pass

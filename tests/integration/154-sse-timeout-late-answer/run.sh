@@ -12,8 +12,11 @@
 #    the trunk's credentials (Proxy-Authorization), once;
 # 5. ringing reliably (PRACKed by trunkd), the call hung up by trunkctl,
 #    then 200 OK crossing trunkd's CANCEL: ACK, and a BYE whose CSeq is
-#    above the PRACK's.
-# REQ: SC-6-1, STA-1, STA-6 (all partly: RFC 3261 9.1 CANCEL and 13.2.2.4 ACK+BYE of an INVITE left by SP-SSE failover; failover on silence leaves the first SP-SSE clean; a challenge to the BYE of an abandoned INVITE's dialog)
+#    above the PRACK's;
+# 6. with 407 to trunkd's INVITE, then 200 OK to the INVITE with
+#    credentials: the ACK of that late 200 must carry the INVITE's
+#    Proxy-Authorization (RFC 3261 13.2.2.4), then the BYE.
+# REQ: SC-6-1, STA-1, STA-6 (all partly: RFC 3261 9.1 CANCEL and 13.2.2.4 ACK+BYE of an INVITE left by SP-SSE failover; failover on silence leaves the first SP-SSE clean; a challenge to the BYE of an abandoned INVITE's dialog; the ACK of its late 2xx with the INVITE's credentials)
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
 ti_setup
@@ -125,4 +128,11 @@ ti_wait_exit pbx-5 15 || ti_fail "5: the PBX's SIPp did not finish"
 [ "$TI_EXIT_STATUS" = 0 ] || ti_fail "5: the PBX did not get 503 (SIPp exit $TI_EXIT_STATUS)"
 tc_peer_wait sse1-5
 ti_log "5: the PBX got 503; the 200 after the PRACK and the hangup got ACK and a BYE above the PRACK's CSeq"
+
+# 6. Challenged, then answering late: the ACK of that 200 carries the
+# credentials of the INVITE it acknowledges.
+completed 6 sse1-late-200-invauth.xml
+out=$(python3 "$TI_ROOT/peers/ack_auth.py" "$TI_DIR/sse1-6.msg.txt" 1 2>&1) ||
+	ti_fail "6: $out"
+ti_log "6: the late 200 to the INVITE with credentials got an ACK with them ($out), and a BYE"
 ti_pass

@@ -7,16 +7,19 @@
 #      them, status 200, start <= answer <= end, duration = end - answer;
 #   2. a call the carrier refuses with 486: status 486, no answer time,
 #      duration 0;
-#   3. a call with RTP both ways (40 packets from the PBX, 25 from the
+#   3. a call whose leg B is never set up (the PBX's SDP cannot be
+#      parsed: 488 at once): direction outbound, status 488, reason
+#      "cannot set up leg B", no Call-ID for leg B;
+#   4. a call with RTP both ways (40 packets from the PBX, 25 from the
 #      carrier), ended by trunkctl hangup: the packet counts of trunkctl
 #      calls, reason "hangup by trunkctl";
-#   4. the database locked by another process (a write transaction held):
+#   5. the database locked by another process (a write transaction held):
 #      a call still completes at once, its row waits (trunkctl status: a
 #      failed transaction, 1 queued, nothing dropped) and is written once
 #      the lock goes;
-#   5. a carrier's call to the PBX (inbound), then SIGTERM at once: its
+#   6. a carrier's call to the PBX (inbound), then SIGTERM at once: its
 #      row is written before trunkd exits;
-#   6. trunkd refuses to start, naming the config line and the reason,
+#   7. trunkd refuses to start, naming the config line and the reason,
 #      when cdr_database cannot be made (a file where its directory goes)
 #      or holds a cdr table of another shape; with cdr = off a call leaves
 #      no database and trunkctl status no "cdr".
@@ -69,58 +72,69 @@ check 2 "r['status'] == 486 and r['answer_ms'] is None and r['duration_ms'] == 0
 check 2 "r['call_id_b'] == '$(q "$(cdr invite "$TI_DIR/carrier-486.msg.txt" received)" call_id)'" \
 	"2: leg B's Call-ID"
 
-# 3. RTP both ways, trunkctl hangup.
+# 3. Leg B never set up: the PBX's offer cannot be parsed (488 at once).
+tc_template "$TI_ROOT/peers/uac-rejected.xml.in" "$TI_DIR/pbx-488.xml" \
+	STATUS=488 MAX_FORWARDS=70 FOREIGN='127\.0\.0\.3' CHECKS=
+sed -i '/^      o=uac /,/^      a=rtpmap:/c\      this is not sdp' "$TI_DIR/pbx-488.xml"
+grep -q '^      this is not sdp$' "$TI_DIR/pbx-488.xml" || ti_fail "3: no bad SDP in the PBX's scenario"
+tc_pbx pbx-488 "$TI_DIR/pbx-488.xml" u1 -s +15550100001 ||
+	ti_fail "3: the PBX did not get 488"
+ti_wait_until 5 count_is 3 || ti_fail "3: no row"
+check 3 "r['direction'] == 'outbound' and r['trunk'] == 'carrier' and r['status'] == 488 and r['reason'] == 'cannot set up leg B' and r['answer_ms'] is None and not r['call_id_b'] and r['call_id_a'] == '$(q "$(cdr invite "$TI_DIR/pbx-488.msg.txt" sent)" call_id)'" \
+	"3: leg B never set up"
+
+# 4. RTP both ways, trunkctl hangup.
 tc_media_call
 ti_exec python3 "$TI_TEST_DIR/cdr.py" rtp 127.0.0.2:40000 "127.0.0.1:$TC_PORT_A" 40
 ti_exec python3 "$TI_TEST_DIR/cdr.py" rtp 127.0.0.3:50000 "127.0.0.1:$TC_PORT_B" 25
 counted() { [ "$(tc_leg 0 rtp_in),$(tc_leg 1 rtp_in)" = 40,25 ]; }
 ti_wait_until 5 counted ||
-	ti_fail "3: trunkctl calls counts $(tc_leg 0 rtp_in), $(tc_leg 1 rtp_in) RTP packets, want 40, 25"
+	ti_fail "4: trunkctl calls counts $(tc_leg 0 rtp_in), $(tc_leg 1 rtp_in) RTP packets, want 40, 25"
 id=$(ti_json "$(ti_ctl calls)" 'j["calls"][0]["id"]')
-ti_ctl hangup "$id" >/dev/null || ti_fail "3: trunkctl hangup failed"
+ti_ctl hangup "$id" >/dev/null || ti_fail "4: trunkctl hangup failed"
 tc_peer_wait pbx
 tc_peer_wait carrier
-ti_wait_until 5 count_is 3 || ti_fail "3: no row"
-check 3 "r['call'] == $id and r['rtp_a'] == 40 and r['rtp_b'] == 25 and r['reason'] == 'hangup by trunkctl' and r['status'] == 200" \
-	"3: RTP counted, hangup"
+ti_wait_until 5 count_is 4 || ti_fail "4: no row"
+check 4 "r['call'] == $id and r['rtp_a'] == 40 and r['rtp_b'] == 25 and r['reason'] == 'hangup by trunkctl' and r['status'] == 200" \
+	"4: RTP counted, hangup"
 
-# 4. The database locked by another process.
+# 5. The database locked by another process.
 ti_start lock python3 "$TI_TEST_DIR/cdr.py" lock "$DB" "$TI_DIR/unlock"
 locked() { grep -qx locked "$TI_DIR/lock.log"; }
-ti_wait_until 10 locked || ti_fail "4: could not lock the database"
+ti_wait_until 10 locked || ti_fail "5: could not lock the database"
 tc_outbound_call t1 # completes: nothing waits for the disk
 failing() { [ "$(cdr_stat failures)" -ge 1 ]; }
-ti_wait_until 10 failing || ti_fail "4: no failed transaction: $(ti_ctl status)"
-[ "$(cdr_stat queued),$(cdr_stat dropped),$(cdr_stat written)" = 1,0,3 ] ||
-	ti_fail "4: while locked: $(ti_ctl status)"
-count_is 3 || ti_fail "4: a row was written through the lock"
+ti_wait_until 10 failing || ti_fail "5: no failed transaction: $(ti_ctl status)"
+[ "$(cdr_stat queued),$(cdr_stat dropped),$(cdr_stat written)" = 1,0,4 ] ||
+	ti_fail "5: while locked: $(ti_ctl status)"
+count_is 4 || ti_fail "5: a row was written through the lock"
 touch "$TI_DIR/unlock"
-ti_wait_exit lock 10 || ti_fail "4: the lock holder did not end"
-ti_wait_until 10 count_is 4 || ti_fail "4: the row did not follow the lock"
-[ "$(cdr_stat queued),$(cdr_stat dropped),$(cdr_stat written)" = 0,0,4 ] ||
-	ti_fail "4: after the lock: $(ti_ctl status)"
-check 4 "r['status'] == 200 and r['call_id_b'] == '$(q "$(cdr invite "$TI_DIR/carrier-t1.msg.txt" received)" call_id)'" \
-	"4: the delayed row"
+ti_wait_exit lock 10 || ti_fail "5: the lock holder did not end"
+ti_wait_until 10 count_is 5 || ti_fail "5: the row did not follow the lock"
+[ "$(cdr_stat queued),$(cdr_stat dropped),$(cdr_stat written)" = 0,0,5 ] ||
+	ti_fail "5: after the lock: $(ti_ctl status)"
+check 5 "r['status'] == 200 and r['call_id_b'] == '$(q "$(cdr invite "$TI_DIR/carrier-t1.msg.txt" received)" call_id)'" \
+	"5: the delayed row"
 grep -q 'cannot write 1 call records: database is locked' "$TI_DIR/trunkd.log" ||
-	ti_fail "4: trunkd did not say why the row waited"
+	ti_fail "5: trunkd did not say why the row waited"
 
-# 5. Inbound, then SIGTERM at once.
+# 6. Inbound, then SIGTERM at once.
 tc_inbound_call in "$TC_CARRIER"
 ti_stop trunkd 20
-[ "$TI_EXIT_STATUS" = 0 ] || ti_fail "5: trunkd exited $TI_EXIT_STATUS"
-count_is 5 || ti_fail "5: $(cdr count "$DB") rows after SIGTERM, want 5"
-check 5 "r['direction'] == 'inbound' and r['trunk'] == 'carrier' and r['status'] == 200 and r['call_id_a'] == '$(q "$(cdr invite "$TI_DIR/carrier-in.msg.txt" sent)" call_id)' and r['call_id_b'] == '$(q "$(cdr invite "$TI_DIR/pbx-in.msg.txt" received)" call_id)'" \
-	"5: inbound"
+[ "$TI_EXIT_STATUS" = 0 ] || ti_fail "6: trunkd exited $TI_EXIT_STATUS"
+count_is 6 || ti_fail "6: $(cdr count "$DB") rows after SIGTERM, want 6"
+check 6 "r['direction'] == 'inbound' and r['trunk'] == 'carrier' and r['status'] == 200 and r['call_id_a'] == '$(q "$(cdr invite "$TI_DIR/carrier-in.msg.txt" sent)" call_id)' and r['call_id_b'] == '$(q "$(cdr invite "$TI_DIR/pbx-in.msg.txt" received)" call_id)'" \
+	"6: inbound"
 
-# 6. Refusals, and cdr = off.
+# 7. Refusals, and cdr = off.
 refused()
 {
 	ti_start trunkd "$TRUNKD" --config "$TI_DIR/trunkd.conf"
-	ti_wait_exit trunkd 10 || ti_fail "6: trunkd runs with $1"
-	[ "$TI_EXIT_STATUS" != 0 ] || ti_fail "6: trunkd exited 0 with $1"
+	ti_wait_exit trunkd 10 || ti_fail "7: trunkd runs with $1"
+	[ "$TI_EXIT_STATUS" != 0 ] || ti_fail "7: trunkd exited 0 with $1"
 	grep -q "$2" "$TI_DIR/trunkd.log" ||
-		ti_fail "6: $1: not said: $(tail -3 "$TI_DIR/trunkd.log")"
-	ti_log "6: $1: $(grep -o 'cdr_database .*' "$TI_DIR/trunkd.log" | tail -1)"
+		ti_fail "7: $1: not said: $(tail -3 "$TI_DIR/trunkd.log")"
+	ti_log "7: $1: $(grep -o 'cdr_database .*' "$TI_DIR/trunkd.log" | tail -1)"
 }
 use_db()
 {
@@ -140,7 +154,7 @@ refused "another cdr table" \
 DB=$TI_DIR/off.sqlite use_db "cdr = off"
 tc__trunkd_up
 tc_outbound_call u1
-[ ! -e "$TI_DIR/off.sqlite" ] || ti_fail "6: cdr = off made $TI_DIR/off.sqlite"
+[ ! -e "$TI_DIR/off.sqlite" ] || ti_fail "7: cdr = off made $TI_DIR/off.sqlite"
 [ "$(ti_json "$(ti_ctl status)" "'cdr' in j")" = False ] ||
-	ti_fail "6: cdr = off, yet trunkctl status has cdr"
+	ti_fail "7: cdr = off, yet trunkctl status has cdr"
 ti_pass
