@@ -41,13 +41,13 @@
 /* Each SIP message's parsed headers (and a received message's text) in one
  * malloc'd area of this many bytes past the text instead of one malloc per
  * header (su_home_preload()). 1024 used the least heap while nta keeps the
- * set-up's transactions (README "Benchmarks"); 2048 leaves fewer headers
+ * set-up's transactions (docs/benchmarks.md); 2048 leaves fewer headers
  * to malloc(): 10,000 fewer instructions per call for ~0.6 KB more heap
- * per call in those 32 s (test 125), nothing once they end (README
- * "instructions per call, third pass"; 4096: -17,000 for ~5 KB); 3072
- * another ~6,000 fewer for ~2 KB more in those 32 s, nothing settled
- * (README "fourth pass": a choice of memory for CPU). Not under ASan,
- * which checks each header on its own. */
+ * per call in those 32 s (test 125), nothing once they end
+ * (docs/benchmarks.md "instructions per call, third pass"; 4096: -17,000
+ * for ~5 KB); 3072 another ~6,000 fewer for ~2 KB more in those 32 s,
+ * nothing settled (docs/benchmarks.md "fourth pass": a choice of memory
+ * for CPU). Not under ASan, which checks each header on its own. */
 #if defined(__SANITIZE_ADDRESS__)
 #define AGENT_MSG_PRELOAD 0
 #else

@@ -7,7 +7,7 @@
  * calls/s glibc's malloc and free were ~22 % of trunkd's CPU samples
  * (chunks freed 32 s after nta kept them, merged and sorted through
  * glibc's bins on the signalling thread); with jemalloc's size classes
- * and per-thread caches the CPU per call fell by a fifth (README
+ * and per-thread caches the CPU per call fell by a fifth (docs/benchmarks.md
  * "Benchmarks", session 17). Linked, its malloc() and free() are found
  * before glibc's for every object of the process, libsofia-sip-ua's and
  * libc's own calls included; trunk_malloc_check() proves it at start.
@@ -17,7 +17,7 @@
  * timers on UDP), so under a rising call rate trunkd's heap grows by
  * ~28 KB per call and every new page costs a page fault on the signalling
  * thread: 2.6-3 us each on the benchmark's VM, 12 us for memory its guest
- * had handed back to the host (README "Benchmarks"). With a reserve,
+ * had handed back to the host (docs/benchmarks.md). With a reserve,
  * those pages are faulted in before the first call, and freed memory is
  * no longer given back to the kernel (glibc: below the reserve's size,
  * M_TRIM_THRESHOLD; jemalloc: never, dirty_decay_ms -1), so a burst after
@@ -99,7 +99,7 @@ bool trunk_malloc_check(void)
  * 80,000 merges per 20 s at 1,000 calls/s, the longest 73 ms, and one of
  * 365 ms after a failing step, all of it on the signalling thread. Without
  * fastbins a small chunk is merged when freed (or kept in the per-thread
- * cache); the CPU per call was the same in the bench (README "Benchmarks").
+ * cache); the CPU per call was the same in the bench (docs/benchmarks.md).
  * jemalloc has nothing of the kind.
  */
 void trunk_malloc_tune(void)

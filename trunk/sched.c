@@ -11,7 +11,7 @@
  * arrives while a SIPp, a PBX or a capture runs on trunkd's CPU waited
  * for that task's slice; with 100 us the median of the INVITE's added
  * latency fell by ~60 us at 100 calls/s and ~110 us at 300 on the
- * benchmark's VM (README "Benchmarks").
+ * benchmark's VM (docs/benchmarks.md).
  *
  * Only the thread that calls trunk_sched_apply() changes (the signalling
  * thread, at start and on reload); the media threads keep the kernel's

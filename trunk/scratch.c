@@ -15,7 +15,7 @@
  * The home lives in the gateway's scratch_area (su_home_auto()): its first
  * TRUNK_SCRATCH_AREA bytes of an iteration come from there, without a
  * malloc() and free() each (the SDP bodies, headers and contacts of a
- * call's messages: README "instructions per call, fourth pass"); what
+ * call's messages: docs/benchmarks.md "instructions per call, fourth pass"); what
  * does not fit is malloc'd as before, and freed by the same emptying.
  */
 #include "gateway.h"

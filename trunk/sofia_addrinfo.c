@@ -7,7 +7,7 @@
  * Contact hosts it answers nearly always are. glibc's getaddrinfo() then
  * parses the host with inet_aton() (strtoul() per part), the port with
  * strtoul(), checks its flags and builds the result: ~1,200 instructions
- * per message, seven messages per call (README "instructions per call,
+ * per message, seven messages per call (docs/benchmarks.md "instructions per call,
  * third pass").
  *
  * The trunkd executable exports this definition (trunk/meson.build:

@@ -3,7 +3,7 @@
  *
  * libsofia-sip-ua's su_alloc.c keeps, per home, a hash table of its blocks
  * (open addressing, grown 31 -> 127 entries with a calloc and a rehash);
- * about a fifth of trunkd's instructions per call went to it (README,
+ * about a fifth of trunkd's instructions per call went to it (docs/benchmarks.md,
  * "instructions per call, fourth pass"). Here every block carries a small
  * header in front of its data instead: a malloc'd block is on a doubly
  * linked list of its home (freed in O(1), the home's destruction walks

@@ -4,7 +4,7 @@
  *
  * Sofia's sdp_parse() clones a home for its parser and then allocates the
  * parsed session, its lines and a copy of the text on it, block by block,
- * about 10 per SDP and two SDPs per call (README "instructions per call,
+ * about 10 per SDP and two SDPs per call (docs/benchmarks.md "instructions per call,
  * fourth pass"). The caller cannot preload that home: it is made and used
  * inside sdp_parse().
  *

@@ -8,7 +8,7 @@
  * formats each received datagram's source with inet_ntop(), which glibc
  * writes with sprintf(). glibc's printf machinery costs 1,000-2,000
  * instructions per call for formats such as "%u %s": ~14 % of trunkd's
- * instructions per call (callgrind, README.md "Benchmarks"). The trunkd
+ * instructions per call (callgrind, docs/benchmarks.md). The trunkd
  * executable exports the definitions below (trunk/meson.build:
  * --export-dynamic-symbol), so the calls libsofia makes through its PLT
  * land here, as for su_duration() (sofia_time.c).

@@ -4,8 +4,8 @@
  *
  * Sofia parses every URL it meets with url_d(): the Request-URI, From,
  * To, Contact, Route and Record-Route of each message, ~25 per call of
- * the benchmark at ~1,270 instructions each (callgrind, README.md
- * "Benchmarks"), most of it in strcspn() calls with short sets and in
+ * the benchmark at ~1,270 instructions each (callgrind,
+ * docs/benchmarks.md), most of it in strcspn() calls with short sets and in
  * masks rebuilt from strings for every component. The trunkd executable
  * exports url_d() (trunk/meson.build: --export-dynamic-symbol), so the
  * calls libsofia makes through its PLT land here, as for su_alloc()

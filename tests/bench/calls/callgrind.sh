@@ -20,7 +20,7 @@
 # `callgrind_annotate --inclusive=yes FILE`. BENCH_CG_LINGER: the linger;
 # BENCH_CG_OPTS: more valgrind options (e.g. --separate-threads=yes);
 # BENCH_CG_KAMAILIO=0: no Kamailio runs (its count does not change with
-# trunkd: 219,069 per call in the README).
+# trunkd: 219,069 per call in docs/benchmarks.md).
 
 CG_LINGER=${BENCH_CG_LINGER:-35}
 declare -A R_IR

@@ -1,5 +1,5 @@
 /*
- * Stand-in relays for bench_media (bench_relay.h): what the README's
+ * Stand-in relays for bench_media (bench_relay.h): what docs/benchmarks.md's
  * "Media relay load" compares I/O paths with. Every mode does the same
  * per packet as media/relay.c's common case: receive, check the RTP
  * header, compare the source with the latched one (latch the first),
