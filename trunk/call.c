@@ -1155,10 +1155,12 @@ int call_route_decide(struct trunk_gateway *gw, enum trunk_side side,
 }
 
 /* Decide where an INVITE goes: 0, a SIP status if nowhere, or
- * TRUNK_CALL_ANSWERED when irq was answered (digest challenge). */
+ * TRUNK_CALL_ANSWERED when irq was answered (digest challenge).
+ * *admitted: its sender passed (a status then is a refusal of the call,
+ * with *r filled, not of the sender). */
 static int call_route(struct trunk_gateway *gw, enum trunk_side side,
 		      nta_incoming_t *irq, sip_t const *sip,
-		      struct call_route *r)
+		      struct call_route *r, bool *admitted)
 {
 	const struct config_section *who = NULL;
 	struct dialplan_result res;
@@ -1177,8 +1179,13 @@ static int call_route(struct trunk_gateway *gw, enum trunk_side side,
 		status = 0;
 	if (status)
 		return status;
-	if (side == TRUNK_SIDE_TRUNK && call_trunk_full(gw, who))
+	*admitted = true;
+	if (side == TRUNK_SIDE_TRUNK && call_trunk_full(gw, who)) {
+		memset(r, 0, sizeof(*r));
+		snprintf(r->a_trunk, sizeof(r->a_trunk), "%s",
+			 config_section_name(who));
 		return 503;
+	}
 	return call_route_decide(gw, side, who, sip, NULL, false, r, &res);
 }
 
@@ -1370,15 +1377,18 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 	struct trunk_call *call;
 	struct call_route r;
 	struct trunk_st st;
+	bool admitted = false;
 	int status;
 
 	if (gw->draining)
 		return 503;
 	if (sip->sip_max_forwards && sip->sip_max_forwards->mf_count == 0)
 		return 483;
-	status = call_route(gw, side, irq, sip, &r);
+	status = call_route(gw, side, irq, sip, &r, &admitted);
 	if (status == TRUNK_CALL_ANSWERED)
 		return 0;
+	if (status && admitted)
+		call_cdr_refused(gw, side, sip, &r, status);
 	if (status == 503 && r.warning[0]) {
 		char ra[16];
 

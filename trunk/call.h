@@ -288,6 +288,13 @@ struct tport_s *call_leg_tport(const struct call_leg *leg);
 int64_t call_cdr_now_ms(void);
 void call_cdr_start(struct trunk_call *call, sip_t const *sip);
 void call_cdr_write(struct trunk_call *call);
+/* The record of an INVITE refused with `status` once its sender was
+ * admitted (no route, the trunk full or unresolved, the phone called not
+ * registered): no call was made, so call number 0 and nothing of leg B;
+ * the direction is its source's (from a trunk: inbound; from the
+ * enterprise: outbound, internal when it called a phone of ours). */
+void call_cdr_refused(struct trunk_gateway *gw, enum trunk_side side,
+		      sip_t const *sip, const struct call_route *r, int status);
 
 /* call_contact.c: our Contact on a leg (the side's address, the leg's
  * transport); shared by the calls, never to be modified. */

@@ -7,9 +7,11 @@
  */
 #include "call.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include <sofia-sip/sip_status.h>
 #include <sofia-sip/url.h>
 
 #include "cdr.h"
@@ -23,13 +25,16 @@ int64_t call_cdr_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static char *call_cdr_url_text(struct trunk_gateway *gw, url_t const *url)
+{
+	return url ? url_as_string(trunk_scratch_get(gw), url) : NULL;
+}
+
 /* Out of memory, the field stays "": the call goes on. */
 static void call_cdr_url(struct trunk_call *call, const char **field,
 			 url_t const *url)
 {
-	char *s = url ? url_as_string(trunk_scratch_get(call->gw), url) : NULL;
-
-	(void)call_str_set(field, s);
+	(void)call_str_set(field, call_cdr_url_text(call->gw, url));
 }
 
 void call_cdr_start(struct trunk_call *call, sip_t const *sip)
@@ -84,4 +89,33 @@ void call_cdr_write(struct trunk_call *call)
 		*(i ? &r.rtp_b : &r.rtp_a) = st.rtp_in_packets;
 	}
 	trunk_cdr_write(call->gw->cdr, &r);
+}
+
+void call_cdr_refused(struct trunk_gateway *gw, enum trunk_side side,
+		      sip_t const *sip, const struct call_route *r, int status)
+{
+	struct trunk_cdr row = { 0 };
+	char reason[64];
+	const char *s;
+
+	if (!gw->cdr)
+		return;
+	if (side == TRUNK_SIDE_TRUNK)
+		row.direction = "inbound";
+	else /* a phone of ours as the target (480: not registered) */
+		row.direction = r->b_phone[0] ? "internal" : "outbound";
+	row.trunk = side == TRUNK_SIDE_TRUNK ? r->a_trunk : r->trunk;
+	s = call_cdr_url_text(gw, sip->sip_from ? sip->sip_from->a_url : NULL);
+	row.from_a = s ? s : "";
+	s = call_cdr_url_text(gw, sip->sip_request->rq_url);
+	row.ruri_a = s ? s : "";
+	row.from_b = row.ruri_b = row.call_id_b = "";
+	row.call_id_a = sip->sip_call_id->i_id;
+	row.emergency = r->emergency;
+	row.start_ms = row.end_ms = call_cdr_now_ms();
+	row.status = (unsigned)status;
+	snprintf(reason, sizeof(reason), "refused: %d %s", status,
+		 sip_status_phrase(status) ? sip_status_phrase(status) : "");
+	row.reason = reason;
+	trunk_cdr_write(gw->cdr, &row);
 }

@@ -17,9 +17,12 @@
 #      a call still completes at once, its row waits (trunkctl status: a
 #      failed transaction, 1 queued, nothing dropped) and is written once
 #      the lock goes;
-#   6. a carrier's call to the PBX (inbound), then SIGTERM at once: its
+#   6. the carrier's INVITE to a number that is not its DID: 404 and a
+#      row (call 0, inbound, trunk carrier, status 404, nothing of leg B);
+#      an INVITE from an unknown address: 403 and no row;
+#   7. a carrier's call to the PBX (inbound), then SIGTERM at once: its
 #      row is written before trunkd exits;
-#   7. trunkd refuses to start, naming the config line and the reason,
+#   8. trunkd refuses to start, naming the config line and the reason,
 #      when cdr_database cannot be made (a file where its directory goes)
 #      or holds a cdr table of another shape; with cdr = off a call leaves
 #      no database and trunkctl status no "cdr".
@@ -118,23 +121,40 @@ check 5 "r['status'] == 200 and r['call_id_b'] == '$(q "$(cdr invite "$TI_DIR/ca
 grep -q 'cannot write 1 call records: database is locked' "$TI_DIR/trunkd.log" ||
 	ti_fail "5: trunkd did not say why the row waited"
 
-# 6. Inbound, then SIGTERM at once.
+# 6. INVITEs refused: one from an unknown address (403: the sender
+# refused, no row), then one from the carrier to a number that is not its
+# DID (404 once the carrier was admitted: a row). Rows are written in
+# order, so once the 404's is there, a row of the 403 would be too.
+tc_inbound_refused stranger 127.0.0.9
+tc_template "$TI_ROOT/peers/uac-rejected.xml.in" "$TI_DIR/notdid.xml" \
+	STATUS=404 FOREIGN='127\.0\.0\.2' MAX_FORWARDS=70 CHECKS=
+tc__uac notdid "$TI_DIR/notdid.xml" u1 5080 -i "$TC_CARRIER" \
+	-p "$(ti_port 5090)" -s +15550100100 -set trunkd "$(tc_trunkd trunk)" ||
+	ti_fail "6: the carrier's INVITE to +15550100100 did not get 404"
+has_6() { [ "$(cdr count "$DB")" -ge 6 ]; }
+ti_wait_until 5 has_6 || ti_fail "6: no row for the 404"
+check 6 "r['call'] == 0 and r['direction'] == 'inbound' and r['trunk'] == 'carrier' and r['status'] == 404 and r['reason'] == 'refused: 404 Not Found' and r['ruri_a'].startswith('sip:+15550100100@') and r['call_id_a'] == '$(q "$(cdr invite "$TI_DIR/notdid.msg.txt" sent)" call_id)' and r['from_b'] == r['ruri_b'] == r['call_id_b'] == '' and r['answer_ms'] is None and r['start_ms'] == r['end_ms']" \
+	"6: the refused INVITE"
+[ "$(cdr_stat written),$(cdr_stat queued)" = 6,0 ] ||
+	ti_fail "6: the unknown source's INVITE was recorded: $(ti_ctl status)"
+
+# 7. Inbound, then SIGTERM at once.
 tc_inbound_call in "$TC_CARRIER"
 ti_stop trunkd 20
-[ "$TI_EXIT_STATUS" = 0 ] || ti_fail "6: trunkd exited $TI_EXIT_STATUS"
-count_is 6 || ti_fail "6: $(cdr count "$DB") rows after SIGTERM, want 6"
-check 6 "r['direction'] == 'inbound' and r['trunk'] == 'carrier' and r['status'] == 200 and r['call_id_a'] == '$(q "$(cdr invite "$TI_DIR/carrier-in.msg.txt" sent)" call_id)' and r['call_id_b'] == '$(q "$(cdr invite "$TI_DIR/pbx-in.msg.txt" received)" call_id)'" \
-	"6: inbound"
+[ "$TI_EXIT_STATUS" = 0 ] || ti_fail "7: trunkd exited $TI_EXIT_STATUS"
+count_is 7 || ti_fail "7: $(cdr count "$DB") rows after SIGTERM, want 7"
+check 7 "r['direction'] == 'inbound' and r['trunk'] == 'carrier' and r['status'] == 200 and r['call_id_a'] == '$(q "$(cdr invite "$TI_DIR/carrier-in.msg.txt" sent)" call_id)' and r['call_id_b'] == '$(q "$(cdr invite "$TI_DIR/pbx-in.msg.txt" received)" call_id)'" \
+	"7: inbound"
 
-# 7. Refusals, and cdr = off.
+# 8. Refusals, and cdr = off.
 refused()
 {
 	ti_start trunkd "$TRUNKD" --config "$TI_DIR/trunkd.conf"
-	ti_wait_exit trunkd 10 || ti_fail "7: trunkd runs with $1"
-	[ "$TI_EXIT_STATUS" != 0 ] || ti_fail "7: trunkd exited 0 with $1"
+	ti_wait_exit trunkd 10 || ti_fail "8: trunkd runs with $1"
+	[ "$TI_EXIT_STATUS" != 0 ] || ti_fail "8: trunkd exited 0 with $1"
 	grep -q "$2" "$TI_DIR/trunkd.log" ||
-		ti_fail "7: $1: not said: $(tail -3 "$TI_DIR/trunkd.log")"
-	ti_log "7: $1: $(grep -o 'cdr_database .*' "$TI_DIR/trunkd.log" | tail -1)"
+		ti_fail "8: $1: not said: $(tail -3 "$TI_DIR/trunkd.log")"
+	ti_log "8: $1: $(grep -o 'cdr_database .*' "$TI_DIR/trunkd.log" | tail -1)"
 }
 use_db()
 {
@@ -154,7 +174,7 @@ refused "another cdr table" \
 DB=$TI_DIR/off.sqlite use_db "cdr = off"
 tc__trunkd_up
 tc_outbound_call u1
-[ ! -e "$TI_DIR/off.sqlite" ] || ti_fail "7: cdr = off made $TI_DIR/off.sqlite"
+[ ! -e "$TI_DIR/off.sqlite" ] || ti_fail "8: cdr = off made $TI_DIR/off.sqlite"
 [ "$(ti_json "$(ti_ctl status)" "'cdr' in j")" = False ] ||
-	ti_fail "7: cdr = off, yet trunkctl status has cdr"
+	ti_fail "8: cdr = off, yet trunkctl status has cdr"
 ti_pass
