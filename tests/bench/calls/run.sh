@@ -488,7 +488,7 @@ step() # SYSTEM RATE SECS
 	local m0=- m1=- media= f0=0 f1=0 u0=- u1=- n=2
 	# A rate given twice (BENCH_RATES="300 300") is a step of its own:
 	# "trunkd:300#2", files trunkd-300-2.*; the summary below reads a
-	# rate's first step.
+	# rate's last step.
 	while [ -n "${R_OK[$key]:-}" ]; do
 		key="$1:$2#$n" name="$1-$2-$n" n=$((n + 1))
 	done
@@ -920,24 +920,54 @@ for rate in $RATES; do
 	[ "${R_OK[trunkd:$rate]:-}" = pass ] && [ "${R_OK[kamailio:$rate]:-}" = pass ] &&
 		common=$rate
 done
+# A rate given several times: the summary reads its last step, the
+# steadiest (trunkd's heap grows until it holds 32 s of finished calls,
+# so the first steps at a high rate also pay for page faults), and lists
+# the ratio of every step both systems passed.
+nth_key() { if (($3 == 1)); then echo "$1:$2"; else echo "$1:$2#$3"; fi; }
+last_key()
+{
+	local n=1 last="$1:$2"
+	while [ "${R_OK[$(nth_key "$1" "$2" "$n")]:-}" = pass ]; do
+		last=$(nth_key "$1" "$2" "$n") n=$((n + 1))
+	done
+	echo "$last"
+}
+ratio_of()
+{
+	awk -v a="${R_CPU[$1]}" -v b="${R_CPU[$2]}" \
+		'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else printf "-" }'
+}
 ratio=-
-if ((common > 0)) && ((${R_CPU[kamailio:$common]} > 0)); then
-	ratio=$(awk -v a="${R_CPU[trunkd:$common]}" -v b="${R_CPU[kamailio:$common]}" \
-		'BEGIN { printf "%.2f", a / b }')
+steps=
+if ((common > 0)); then
+	ratio=$(ratio_of "$(last_key trunkd "$common")" "$(last_key kamailio "$common")")
+	n=1
+	while [ "${R_OK[$(nth_key trunkd "$common" "$n")]:-}" = pass ] &&
+		[ "${R_OK[$(nth_key kamailio "$common" "$n")]:-}" = pass ]; do
+		steps="$steps${steps:+, }$(ratio_of "$(nth_key trunkd "$common" "$n")" "$(nth_key kamailio "$common" "$n")")"
+		n=$((n + 1))
+	done
+	((n > 2)) || steps=
 fi
-cpu_at() { echo "${R_CPU[$1:$common]:-?}"; }
+cpu_at() { echo "${R_CPU[$(last_key "$1" "$common")]:-?}"; }
 
-lat_at() { echo "${R_INV[$1:$common]:-?} (200: ${R_200[$1:$common]:-?})"; }
+lat_at()
+{
+	local key
+	key=$(last_key "$1" "$common")
+	echo "${R_INV[$key]:-?} (200: ${R_200[$key]:-?})"
+}
 
 cat <<EOF
 
-| | max zero-failure rate | CPU per call @ $common calls/s | INVITE added latency µs p50/p99/max @ $common calls/s | memory |
+| | max zero-failure rate | CPU per call @ $common calls/s (its last step) | INVITE added latency µs p50/p99/max @ $common calls/s (its last step) | memory |
 |---|---|---|---|---|
 | generator (SIPp UAC -> UAS) | ${MAX_RATE[direct]} calls/s (tried: $GEN_RATES) | - | - | - |
 | trunkd | ${MAX_RATE[trunkd]} calls/s (tried: $RATES) | $(cpu_at trunkd) µs | $(lat_at trunkd) | $HOLD_PER_CALL bytes RSS per held call ($HOLD calls: $HOLD_RSS_IDLE -> $HOLD_RSS kB), heap $HOLD_HEAP bytes per call, $HOLD_SETTLED after ${SETTLE} s; peak RSS $TRUNKD_HWM kB |
 ${BENCH_BASE:+| trunkd of BENCH_BASE | ${MAX_RATE[base]} calls/s | $(cpu_at base) µs | $(lat_at base) | - |
 }| Kamailio tm (1 worker, tlsf) | ${MAX_RATE[kamailio]} calls/s (tried: $RATES) | $(cpu_at kamailio) µs | $(lat_at kamailio) | - |
-| trunkd / Kamailio | | $ratio | | |
+| trunkd / Kamailio | | $ratio${steps:+ (each step at $common calls/s: $steps)} | | |
 
 $OVL_LINE
 
