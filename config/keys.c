@@ -27,6 +27,11 @@ const struct config_key config_global_keys[] = {
 	  "(table cdr, docs/cdr.md), written by a thread of its own in WAL "
 	  "mode; its directory is created if missing. trunkd refuses to start "
 	  "when it cannot be opened or holds a table it cannot write." },
+	{ "cdr_keep_days", CONFIG_INT, 0, 36500, NULL, "0", CONFIG_F_RESTART,
+	  "Delete the call detail records of calls that started more than "
+	  "this many days ago: at start, then every hour, by the records' "
+	  "own thread, a thousand rows at a time. 0: keep them all (delete "
+	  "them yourself)." },
 	{ "instance_id_file", CONFIG_PATH, 0, 0, NULL,
 	  "/var/lib/trunkd/instance-id", CONFIG_F_RESTART,
 	  "Where the persistent +sip.instance UUID (RFC 5626, OB-1) is kept." },

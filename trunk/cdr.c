@@ -16,6 +16,11 @@
  *   signalling thread            writer thread
  *   trunk_cdr_write() --queue--> wait, gather batch_ms, BEGIN; INSERT x N;
  *                                COMMIT (failed: keep, retry_ms, again)
+ *
+ * With keep_days, the same thread deletes the rows that started longer
+ * ago than that, at start and every purge_ms, CDR_PURGE_CHUNK rows per
+ * statement (by the start_ms index) with the inserts in between, so a
+ * large backlog never holds the write lock long.
  */
 #include "cdr.h"
 
@@ -33,6 +38,9 @@
 #define SUBSYS "trunk.cdr"
 
 #define CDR_SCHEMA_VERSION 1
+#define CDR_PURGE_CHUNK	   1000
+#define CDR_STR_(x)	   #x
+#define CDR_STR(x)	   CDR_STR_(x)
 
 struct cdr_row {
 	struct cdr_row *next;
@@ -42,6 +50,7 @@ struct cdr_row {
 struct trunk_cdr_writer {
 	sqlite3 *db; /* the writer thread's once it runs */
 	sqlite3_stmt *insert;
+	sqlite3_stmt *purge; /* NULL: keep_days 0 */
 	struct trunk_cdr_opts opts;
 	pthread_t thread;
 	pthread_mutex_t lock; /* what follows, to "stats" */
@@ -56,6 +65,8 @@ struct trunk_cdr_writer {
 	unsigned npending;
 	bool failing;			 /* logged: "cannot write" */
 	unsigned long long said_dropped; /* logged up to here */
+	int64_t next_purge_ms;		 /* CLOCK_REALTIME; 0: purging */
+	unsigned long long round_purged; /* rows deleted this round */
 };
 
 static const char cdr_table[] =
@@ -86,6 +97,11 @@ static const char cdr_insert[] =
 	"ruri_b, call_id_a, call_id_b, emergency, start_ms, answer_ms, "
 	"end_ms, duration_ms, status, reason, rtp_a, rtp_b) VALUES "
 	"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+/* The oldest rows first, by the start_ms index. */
+static const char cdr_purge[] =
+	"DELETE FROM cdr WHERE id IN (SELECT id FROM cdr WHERE start_ms < ?1 "
+	"ORDER BY start_ms LIMIT " CDR_STR(CDR_PURGE_CHUNK) ")";
 
 /* ---------------------------------------------------------------------- */
 /* Records                                                                 */
@@ -333,6 +349,70 @@ static void cdr_give_up(struct trunk_cdr_writer *w)
 	cdr_say_dropped(w);
 }
 
+static int64_t cdr_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool cdr_purge_due(const struct trunk_cdr_writer *w)
+{
+	return w->purge && cdr_now_ms() >= w->next_purge_ms;
+}
+
+/* Delete up to CDR_PURGE_CHUNK rows that started before keep_days; the
+ * round ends (next one in purge_ms, logged if it deleted any) when fewer
+ * were left, or on an error (logged; tried again next round). Without
+ * the lock. */
+static void cdr_purge_chunk(struct trunk_cdr_writer *w)
+{
+	int64_t now = cdr_now_ms();
+	int64_t before = now - (int64_t)w->opts.keep_days * 86400000;
+	int rc, n = 0;
+
+	sqlite3_reset(w->purge);
+	sqlite3_bind_int64(w->purge, 1, before);
+	rc = sqlite3_step(w->purge);
+	if (rc == SQLITE_DONE)
+		n = sqlite3_changes(w->db);
+	sqlite3_reset(w->purge);
+	pthread_mutex_lock(&w->lock);
+	w->stats.purged += (unsigned long long)n;
+	pthread_mutex_unlock(&w->lock);
+	w->round_purged += (unsigned long long)n;
+	if (rc == SQLITE_DONE && n == CDR_PURGE_CHUNK)
+		return; /* more to delete: next chunk after the inserts */
+	if (rc != SQLITE_DONE)
+		LOGW(SUBSYS, NULL,
+		     "cannot delete call records older than %u days: %s "
+		     "(tried again in %u s)",
+		     w->opts.keep_days, sqlite3_errstr(rc),
+		     w->opts.purge_ms / 1000);
+	if (w->round_purged)
+		LOGI(SUBSYS, NULL,
+		     "deleted %llu call records older than %u days",
+		     w->round_purged, w->opts.keep_days);
+	w->round_purged = 0;
+	w->next_purge_ms = now + w->opts.purge_ms;
+}
+
+/* Wait for rows (or until the next purge); with the lock held. */
+static void cdr_wait(struct trunk_cdr_writer *w)
+{
+	struct timespec until;
+
+	w->waiting = true;
+	if (!w->purge) {
+		pthread_cond_wait(&w->wake, &w->lock);
+		return;
+	}
+	until.tv_sec = (time_t)(w->next_purge_ms / 1000);
+	until.tv_nsec = (long)(w->next_purge_ms % 1000) * 1000000;
+	pthread_cond_timedwait(&w->wake, &w->lock, &until);
+}
+
 static void *cdr_thread(void *arg)
 {
 	struct trunk_cdr_writer *w = arg;
@@ -340,22 +420,29 @@ static void *cdr_thread(void *arg)
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		while (!w->head && !w->pending && !w->stopping) {
-			w->waiting = true;
-			pthread_cond_wait(&w->wake, &w->lock);
-		}
+		while (!w->head && !w->pending && !w->stopping &&
+		       !cdr_purge_due(w))
+			cdr_wait(w);
 		if (w->stopping && !w->head && !w->pending)
 			break;
-		/* A failed batch waits retry_ms; a new one gathers rows. */
-		cdr_nap(w, ok ? w->opts.batch_ms : w->opts.retry_ms);
-		cdr_take(w);
-		cdr_say_dropped(w);
-		pthread_mutex_unlock(&w->lock);
-		ok = cdr_flush(w);
-		pthread_mutex_lock(&w->lock);
-		if (!ok && w->stopping) { /* the one more try failed */
-			cdr_give_up(w);
-			break;
+		if (w->head || w->pending) {
+			/* A failed batch waits retry_ms; a new one gathers
+			 * rows. */
+			cdr_nap(w, ok ? w->opts.batch_ms : w->opts.retry_ms);
+			cdr_take(w);
+			cdr_say_dropped(w);
+			pthread_mutex_unlock(&w->lock);
+			ok = cdr_flush(w);
+			pthread_mutex_lock(&w->lock);
+			if (!ok && w->stopping) { /* the one more try failed */
+				cdr_give_up(w);
+				break;
+			}
+		}
+		if (ok && !w->stopping && cdr_purge_due(w)) {
+			pthread_mutex_unlock(&w->lock);
+			cdr_purge_chunk(w);
+			pthread_mutex_lock(&w->lock);
 		}
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -451,6 +538,10 @@ static int cdr_schema(struct trunk_cdr_writer *w, char *why, size_t why_size)
 		rc = sqlite3_prepare_v3(w->db, cdr_insert, -1,
 					SQLITE_PREPARE_PERSISTENT, &w->insert,
 					NULL);
+	if (rc == SQLITE_OK && w->opts.keep_days)
+		rc = sqlite3_prepare_v3(w->db, cdr_purge, -1,
+					SQLITE_PREPARE_PERSISTENT, &w->purge,
+					NULL);
 	if (rc != SQLITE_OK) {
 		snprintf(why, why_size, "%s", sqlite3_errmsg(w->db));
 		return EIO;
@@ -460,6 +551,7 @@ static int cdr_schema(struct trunk_cdr_writer *w, char *why, size_t why_size)
 
 static void cdr_writer_close_db(struct trunk_cdr_writer *w)
 {
+	sqlite3_finalize(w->purge);
 	sqlite3_finalize(w->insert);
 	sqlite3_close(w->db);
 	pthread_cond_destroy(&w->wake);
@@ -482,6 +574,8 @@ int trunk_cdr_writer_alloc(const char *path, const struct trunk_cdr_opts *opts,
 	w->opts.retry_ms = w->opts.retry_ms ? w->opts.retry_ms : 1000;
 	w->opts.queue_max = w->opts.queue_max ? w->opts.queue_max : 65536;
 	w->opts.busy_ms = w->opts.busy_ms ? w->opts.busy_ms : 2000;
+	w->opts.purge_ms = w->opts.purge_ms ? w->opts.purge_ms : 3600000;
+	w->next_purge_ms = cdr_now_ms(); /* the first round at once */
 	w->tail = &w->head;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);

@@ -38,6 +38,8 @@ struct trunk_cdr_opts {
 	unsigned retry_ms;  /* after a failed transaction: 1000 */
 	unsigned queue_max; /* rows waiting beyond it are dropped: 65536 */
 	unsigned busy_ms;   /* SQLite busy timeout: 2000 */
+	unsigned keep_days; /* delete rows that started earlier; 0: keep all */
+	unsigned purge_ms;  /* look for such rows this often: 3,600,000 */
 };
 
 struct trunk_cdr_stats {
@@ -46,6 +48,7 @@ struct trunk_cdr_stats {
 				       at shutdown with the database failing */
 	unsigned long long failures; /* transactions that failed */
 	unsigned queued;	     /* accepted, not yet written */
+	unsigned long long purged;   /* deleted after keep_days */
 };
 
 struct trunk_cdr_writer;

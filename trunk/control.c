@@ -359,7 +359,8 @@ static void control_status_heap(struct trunk_reply *r)
 }
 
 /* Call detail records (cdr.c): rows written, dropped (queue full or lost
- * at shutdown), failed transactions, rows waiting; absent with cdr = off. */
+ * at shutdown), failed transactions, rows waiting, rows deleted after
+ * cdr_keep_days; absent with cdr = off. */
 static void control_status_cdr(struct trunk_control *ctl, struct trunk_reply *r)
 {
 	struct trunk_cdr_stats st;
@@ -369,8 +370,8 @@ static void control_status_cdr(struct trunk_control *ctl, struct trunk_reply *r)
 	trunk_cdr_writer_get_stats(ctl->gw->cdr, &st);
 	reply_add(r,
 		  ",\"cdr\":{\"written\":%llu,\"dropped\":%llu,"
-		  "\"failures\":%llu,\"queued\":%u}",
-		  st.written, st.dropped, st.failures, st.queued);
+		  "\"failures\":%llu,\"queued\":%u,\"purged\":%llu}",
+		  st.written, st.dropped, st.failures, st.queued, st.purged);
 }
 
 static void control_status(struct trunk_control *ctl, bool heap,

@@ -568,13 +568,19 @@ static int trunk_cdr_start(struct trunk_gateway *gw)
 		config_section_get(gw->cfg, "global", NULL);
 	const char *path = config_get_str(g, "cdr_database");
 	unsigned line = config_key_line(g, "cdr_database"); /* 0: default */
+	struct trunk_cdr_opts opts = {
+		.keep_days = (unsigned)config_get_int(g, "cdr_keep_days"),
+	};
 	char why[256] = "";
 	int rc;
 
 	if (!config_get_bool(g, "cdr"))
 		return 0;
-	rc = trunk_cdr_writer_alloc(path, NULL, &gw->cdr, why, sizeof(why));
-	if (!rc)
+	rc = trunk_cdr_writer_alloc(path, &opts, &gw->cdr, why, sizeof(why));
+	if (!rc && opts.keep_days)
+		LOGI(SUBSYS, NULL, "call records to %s, kept %u days", path,
+		     opts.keep_days);
+	else if (!rc)
 		LOGI(SUBSYS, NULL, "call records to %s", path);
 	else if (line)
 		LOGE(SUBSYS, NULL, "%s:%u: cdr_database %s: %s",

@@ -25,7 +25,9 @@
 #   8. trunkd refuses to start, naming the config line and the reason,
 #      when cdr_database cannot be made (a file where its directory goes)
 #      or holds a cdr table of another shape; with cdr = off a call leaves
-#      no database and trunkctl status no "cdr".
+#      no database and trunkctl status no "cdr";
+#   9. with cdr_keep_days = 30, a row of a call that started 40 days ago
+#      is deleted at start (trunkctl status: purged 1), the others stay.
 # REQ: none (call detail records: DESIGN.md, no SIPconnect requirement)
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
@@ -177,4 +179,30 @@ tc_outbound_call u1
 [ ! -e "$TI_DIR/off.sqlite" ] || ti_fail "8: cdr = off made $TI_DIR/off.sqlite"
 [ "$(ti_json "$(ti_ctl status)" "'cdr' in j")" = False ] ||
 	ti_fail "8: cdr = off, yet trunkctl status has cdr"
+
+# 9. cdr_keep_days = 30: a copy of row 1 that started 40 days ago goes at
+# start; the 7 rows of today stay.
+ti_stop trunkd 10
+python3 - "$DB" <<'PY' || ti_fail "9: cannot add the old row"
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+con.execute("""INSERT INTO cdr (call, direction, trunk, from_a, ruri_a,
+  from_b, ruri_b, call_id_a, call_id_b, emergency, start_ms, answer_ms,
+  end_ms, duration_ms, status, reason, rtp_a, rtp_b)
+  SELECT call, direction, trunk, from_a, ruri_a, from_b, ruri_b,
+  'forty-days-ago', call_id_b, emergency, start_ms - 40 * 86400000,
+  answer_ms - 40 * 86400000, end_ms - 40 * 86400000, duration_ms, status,
+  reason, rtp_a, rtp_b FROM cdr WHERE id = 1""")
+con.commit()
+PY
+count_is 8 || ti_fail "9: $(cdr count "$DB") rows before, want 8"
+use_db "cdr_keep_days = 30"
+tc__trunkd_up
+purged() { [ "$(cdr_stat purged)" = 1 ]; }
+ti_wait_until 10 purged || ti_fail "9: nothing purged: $(ti_ctl status)"
+count_is 7 || ti_fail "9: $(cdr count "$DB") rows after, want 7"
+[ "$(ti_json "$(rows)" "[r['call_id_a'] for r in j if r['call_id_a'] == 'forty-days-ago']")" = "[]" ] ||
+	ti_fail "9: the old row is still there"
+grep -q 'deleted 1 call records older than 30 days' "$TI_DIR/trunkd.log" ||
+	ti_fail "9: trunkd did not say what it deleted"
 ti_pass

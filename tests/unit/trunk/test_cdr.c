@@ -5,7 +5,8 @@
  * a newer trunkd or of another shape stops the start with the reason; a
  * database locked by someone else delays rows, never loses them while
  * within the queue bound, and beyond it drops and counts them; freeing the
- * writer writes what waits at once.
+ * writer writes what waits at once; with keep_days, rows older than that
+ * are deleted.
  */
 #include <pthread.h>
 #include <sqlite3.h>
@@ -409,6 +410,46 @@ static int free_gives_up_when_locked(void)
 	return 0;
 }
 
+static bool purged_is(const struct trunk_cdr_stats *st, unsigned n)
+{
+	return st->purged == n;
+}
+
+/* keep_days: the rows of calls that started earlier go, a chunk at a
+ * time (2,500: three chunks), the others stay. */
+static int purges_old_rows(void)
+{
+	struct trunk_cdr_opts o = { .keep_days = 30, .purge_ms = 50 };
+	struct trunk_cdr old = sample(1, true), recent = sample(2, true);
+	struct timespec now;
+	struct trunk_cdr_writer *w;
+	int i;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	recent.start_ms = (long long)now.tv_sec * 1000 - 86400000LL;
+	recent.answer_ms = recent.end_ms = recent.start_ms + 1000;
+	old.start_ms = recent.start_ms - 40 * 86400000LL;
+	old.answer_ms = old.end_ms = old.start_ms + 1000;
+	path_in("purge.sqlite");
+	w = open_writer(&o);
+	CHECK(w != NULL);
+	for (i = 0; i < 2500; i++)
+		trunk_cdr_write(w, &old);
+	for (i = 0; i < 3; i++)
+		trunk_cdr_write(w, &recent);
+	CHECK(wait_stats(w, written_is, 2503));
+	CHECK(wait_stats(w, purged_is, 2500));
+	CHECK(count_rows() == 3);
+	trunk_cdr_writer_free(w);
+	/* keep_days 0 (the default): nothing goes. */
+	w = open_writer(NULL);
+	CHECK(w != NULL);
+	trunk_cdr_write(w, &old);
+	trunk_cdr_writer_free(w);
+	CHECK(count_rows() == 4);
+	return 0;
+}
+
 static const struct unit_case cases[] = {
 	{ "rows_exact", rows_exact },
 	{ "makes_directory", makes_directory },
@@ -418,6 +459,7 @@ static const struct unit_case cases[] = {
 	{ "bounded_when_locked", bounded_when_locked },
 	{ "free_writes_at_once", free_writes_at_once },
 	{ "free_gives_up_when_locked", free_gives_up_when_locked },
+	{ "purges_old_rows", purges_old_rows },
 };
 
 UNIT_MAIN(cases)
