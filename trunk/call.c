@@ -24,6 +24,7 @@
 #define SU_TIMER_ARG_T struct trunk_call
 
 #include "call.h"
+#include "cdr.h"
 #include "config/outbuf.h"
 #include "location.h"
 #include "policy.h"
@@ -79,7 +80,7 @@ void call_set_state(struct trunk_call *call, enum call_state next,
 	LOGI(SUBSYS, call->ctx, "%s -> %s (%s)", call_state_names[call->state],
 	     call_state_names[next], why);
 	if (next == CALL_CONFIRMED && !call->answer_ms)
-		call->answer_ms = call_cdr_now_ms();
+		call->answer_ms = trunk_cdr_now_ms();
 	call->state = next;
 	call_media_state(call);
 }
@@ -222,7 +223,7 @@ void call_end(struct trunk_call *call, const char *why)
 		return;
 	call_txns_terminated(call);
 	call_set_state(call, CALL_TERMINATED, why);
-	call->end_ms = call_cdr_now_ms();
+	call->end_ms = trunk_cdr_now_ms();
 	if (call->gw->cdr)
 		(void)call_str_set(&call->end_why, why);
 	LOGI(SUBSYS, call->ctx, "ended after %lld s: %s%s",

@@ -285,7 +285,6 @@ struct tport_s *call_leg_tport(const struct call_leg *leg);
 
 /* call_cdr.c: the call's record (trunk/cdr.h): A's From and R-URI kept
  * at its start, the times, and at its free the row itself. */
-int64_t call_cdr_now_ms(void);
 void call_cdr_start(struct trunk_call *call, sip_t const *sip);
 void call_cdr_write(struct trunk_call *call);
 /* The record of an INVITE refused with `status` once its sender was

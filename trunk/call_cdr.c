@@ -9,21 +9,12 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/url.h>
 
 #include "cdr.h"
 #include "media/media.h"
-
-int64_t call_cdr_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static char *call_cdr_url_text(struct trunk_gateway *gw, url_t const *url)
 {
@@ -39,7 +30,7 @@ static void call_cdr_url(struct trunk_call *call, const char **field,
 
 void call_cdr_start(struct trunk_call *call, sip_t const *sip)
 {
-	call->start_ms = call_cdr_now_ms();
+	call->start_ms = trunk_cdr_now_ms();
 	if (!call->gw->cdr) /* cdr = off: nothing more to keep */
 		return;
 	call_cdr_url(call, &call->from_a,
@@ -80,7 +71,7 @@ void call_cdr_write(struct trunk_call *call)
 	r.emergency = call->emergency;
 	r.start_ms = call->start_ms;
 	r.answer_ms = call->answer_ms;
-	r.end_ms = call->end_ms ? call->end_ms : call_cdr_now_ms();
+	r.end_ms = call->end_ms ? call->end_ms : trunk_cdr_now_ms();
 	r.status = call->invite_a ? nta_incoming_status(call->invite_a)
 				  : call->a_status;
 	r.reason = call->end_why;
@@ -112,7 +103,7 @@ void call_cdr_refused(struct trunk_gateway *gw, enum trunk_side side,
 	row.from_b = row.ruri_b = row.call_id_b = "";
 	row.call_id_a = sip->sip_call_id->i_id;
 	row.emergency = r->emergency;
-	row.start_ms = row.end_ms = call_cdr_now_ms();
+	row.start_ms = row.end_ms = trunk_cdr_now_ms();
 	row.status = (unsigned)status;
 	snprintf(reason, sizeof(reason), "refused: %d %s", status,
 		 sip_status_phrase(status) ? sip_status_phrase(status) : "");

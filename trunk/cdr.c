@@ -65,7 +65,7 @@ struct trunk_cdr_writer {
 	unsigned npending;
 	bool failing;			 /* logged: "cannot write" */
 	unsigned long long said_dropped; /* logged up to here */
-	int64_t next_purge_ms;		 /* CLOCK_REALTIME; 0: purging */
+	int64_t next_purge_ms;		 /* the next round (trunk_cdr_now_ms) */
 	unsigned long long round_purged; /* rows deleted this round */
 };
 
@@ -349,7 +349,7 @@ static void cdr_give_up(struct trunk_cdr_writer *w)
 	cdr_say_dropped(w);
 }
 
-static int64_t cdr_now_ms(void)
+int64_t trunk_cdr_now_ms(void)
 {
 	struct timespec ts;
 
@@ -359,7 +359,7 @@ static int64_t cdr_now_ms(void)
 
 static bool cdr_purge_due(const struct trunk_cdr_writer *w)
 {
-	return w->purge && cdr_now_ms() >= w->next_purge_ms;
+	return w->purge && trunk_cdr_now_ms() >= w->next_purge_ms;
 }
 
 /* Delete up to CDR_PURGE_CHUNK rows that started before keep_days; the
@@ -368,7 +368,7 @@ static bool cdr_purge_due(const struct trunk_cdr_writer *w)
  * the lock. */
 static void cdr_purge_chunk(struct trunk_cdr_writer *w)
 {
-	int64_t now = cdr_now_ms();
+	int64_t now = trunk_cdr_now_ms();
 	int64_t before = now - (int64_t)w->opts.keep_days * 86400000;
 	int rc, n = 0;
 
@@ -575,7 +575,7 @@ int trunk_cdr_writer_alloc(const char *path, const struct trunk_cdr_opts *opts,
 	w->opts.queue_max = w->opts.queue_max ? w->opts.queue_max : 65536;
 	w->opts.busy_ms = w->opts.busy_ms ? w->opts.busy_ms : 2000;
 	w->opts.purge_ms = w->opts.purge_ms ? w->opts.purge_ms : 3600000;
-	w->next_purge_ms = cdr_now_ms(); /* the first round at once */
+	w->next_purge_ms = trunk_cdr_now_ms(); /* the first round at once */
 	w->tail = &w->head;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);

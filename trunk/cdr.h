@@ -56,6 +56,8 @@ struct trunk_cdr_writer;
 /* mkdir -p of the directory of path (mode 0755; the control socket's
  * too): 0, or an errno value (ENOTDIR: a file is in the way). */
 int trunk_mkdir_parents(const char *path);
+/* Now, in the records' unit: Unix time in milliseconds. */
+int64_t trunk_cdr_now_ms(void);
 
 /*
  * Open (create) the database at path, its directory too if missing, in
