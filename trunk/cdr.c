@@ -293,17 +293,27 @@ static bool cdr_flush(struct trunk_cdr_writer *w)
 }
 
 /* Sleep ms unless stopping; with the lock held. */
+int64_t trunk_cdr_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A trunk_cdr_now_ms() time as pthread_cond_timedwait() takes it. */
+static struct timespec cdr_abstime(int64_t ms)
+{
+	struct timespec t = { .tv_sec = (time_t)(ms / 1000),
+			      .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	return t;
+}
+
 static void cdr_nap(struct trunk_cdr_writer *w, unsigned ms)
 {
-	struct timespec until;
+	struct timespec until = cdr_abstime(trunk_cdr_now_ms() + ms);
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
 	while (!w->stopping &&
 	       pthread_cond_timedwait(&w->wake, &w->lock, &until) == 0)
 		;
@@ -347,14 +357,6 @@ static void cdr_give_up(struct trunk_cdr_writer *w)
 	w->stats.queued -= n;
 	w->stats.dropped += n;
 	cdr_say_dropped(w);
-}
-
-int64_t trunk_cdr_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static bool cdr_purge_due(const struct trunk_cdr_writer *w)
@@ -401,16 +403,13 @@ static void cdr_purge_chunk(struct trunk_cdr_writer *w)
 /* Wait for rows (or until the next purge); with the lock held. */
 static void cdr_wait(struct trunk_cdr_writer *w)
 {
-	struct timespec until;
+	struct timespec until = cdr_abstime(w->next_purge_ms);
 
 	w->waiting = true;
-	if (!w->purge) {
+	if (w->purge)
+		pthread_cond_timedwait(&w->wake, &w->lock, &until);
+	else
 		pthread_cond_wait(&w->wake, &w->lock);
-		return;
-	}
-	until.tv_sec = (time_t)(w->next_purge_ms / 1000);
-	until.tv_nsec = (long)(w->next_purge_ms % 1000) * 1000000;
-	pthread_cond_timedwait(&w->wake, &w->lock, &until);
 }
 
 static void *cdr_thread(void *arg)
