@@ -24,7 +24,10 @@
 #      row is written before trunkd exits;
 #   8. trunkd refuses to start, naming the config line and the reason,
 #      when cdr_database cannot be made (a file where its directory goes)
-#      or holds a cdr table of another shape; with cdr = off a call leaves
+#      or holds a cdr table of another shape, and naming the default path
+#      when the config has no cdr_database and /var/lib cannot be written
+#      (a read-only tmpfs over it, in a mount namespace of trunkd's own);
+#      with cdr = off a call leaves
 #      no database and trunkctl status no "cdr";
 #   9. with cdr_keep_days = 30, a row of a call that started 40 days ago
 #      is deleted at start (trunkctl status: purged 1), the others stay.
@@ -151,7 +154,7 @@ check 7 "r['direction'] == 'inbound' and r['trunk'] == 'carrier' and r['status']
 # 8. Refusals, and cdr = off.
 refused()
 {
-	ti_start trunkd "$TRUNKD" --config "$TI_DIR/trunkd.conf"
+	ti_start trunkd "${WRAP[@]}" "$TRUNKD" --config "$TI_DIR/trunkd.conf"
 	ti_wait_exit trunkd 10 || ti_fail "8: trunkd runs with $1"
 	[ "$TI_EXIT_STATUS" != 0 ] || ti_fail "8: trunkd exited 0 with $1"
 	grep -q "$2" "$TI_DIR/trunkd.log" ||
@@ -164,6 +167,7 @@ use_db()
 	sed -i "s|^cdr_database = .*|cdr_database = $DB|" "$TI_DIR/trunkd.conf"
 }
 line() { grep -n '^cdr_database' "$TI_DIR/trunkd.conf" | cut -d: -f1; }
+WRAP=()
 : >"$TI_DIR/afile"
 DB=$TI_DIR/afile/cdr.sqlite use_db
 refused "a file for a directory" \
@@ -173,6 +177,14 @@ python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("CREATE TA
 DB=$TI_DIR/other.sqlite use_db
 refused "another cdr table" \
 	"trunkd.conf:$(line): cdr_database $TI_DIR/other.sqlite: .*column"
+use_db
+sed -i '/^cdr_database = /d' "$TI_DIR/trunkd.conf"
+# shellcheck disable=SC2016 # "$@" is the inner shell's
+WRAP=(unshare --mount --propagation private
+	sh -c 'mount -t tmpfs -o ro tmpfs /var/lib && exec "$@"' wrap)
+refused "the default path, /var/lib read-only" \
+	"cdr_database /var/lib/trunkd/cdr.sqlite (the default): cannot make its directory: Read-only file system"
+WRAP=()
 DB=$TI_DIR/off.sqlite use_db "cdr = off"
 tc__trunkd_up
 tc_outbound_call u1
