@@ -179,8 +179,8 @@ static bool trunk_agent_uri_part_bad(const char *s)
 }
 
 /* A From or To URI trunkd can use: one Sofia could read, absolute (with
- * a scheme: "From: 1.100.20>" is none), a sip: or sips: one with a host,
- * and no part of it holding what no URI holds unescaped. */
+ * a scheme: "From: 1.100.20>" is none), a sip: or sips: one with a host
+ * and no path, and no part of it holding what no URI holds unescaped. */
 static bool trunk_agent_uri_ok(url_t const *u)
 {
 	if (!u)
@@ -196,8 +196,13 @@ static bool trunk_agent_uri_ok(url_t const *u)
 	    trunk_agent_uri_part_bad(u->url_headers) ||
 	    trunk_agent_uri_part_bad(u->url_fragment))
 		return false;
-	return (u->url_type != url_sip && u->url_type != url_sips) ||
-	       (u->url_host && *u->url_host);
+	if (u->url_type != url_sip && u->url_type != url_sips)
+		return true;
+	/* No SIP URI has a path (RFC 3261 25.1), yet Sofia keeps
+	 * "sip:a@host/:5o60" as one and prints it without the "/"
+	 * ("sip:a@host:5o60"): another host or port, or none that parses
+	 * (tests/fuzz/sipmsg/corpus/reg-from-path-fuzzed). */
+	return u->url_host && *u->url_host && !u->url_path;
 }
 
 /* Requests whose body is an SDP offer or answer (RFC 3264, 3262, 3311). */
