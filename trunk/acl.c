@@ -1,8 +1,9 @@
 /*
  * Who may send us calls (issue 3 item 2 and 4): PBXs by source address or
- * CIDR (their acl, else their address), carriers by their SP-SSE
- * addresses. Pure lookups over the configuration, plus the source address
- * of a received request.
+ * CIDR (their acl, else their address) and transport (acl_transports),
+ * carriers by their SP-SSE addresses. Pure lookups over the
+ * configuration, plus the source address and transport of a received
+ * request.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -14,22 +15,55 @@
 #include <sofia-sip/msg_addr.h>
 #include <sofia-sip/nta.h>
 #include <sofia-sip/su.h>
+#include <sofia-sip/su_string.h>
+#include <sofia-sip/tport.h>
 
-/* Does ip (text) match an ACL item "1.2.3.4" or "1.2.3.0/24" (or v6)? */
+/* An ACL item "1.2.3.4" or "1.2.3.0/24" (or v6) as address family,
+ * network and prefix length; false if it is none. */
+static bool acl_parse(const char *item, int *af, unsigned char net[16],
+		      int *bits)
+{
+	char buf[64];
+	const char *slash = strchr(item, '/');
+	size_t len = slash ? (size_t)(slash - item) : strlen(item);
+	char *end;
+	long b;
+
+	*af = strchr(item, ':') ? AF_INET6 : AF_INET;
+	*bits = *af == AF_INET ? 32 : 128;
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, item, len);
+	buf[len] = '\0';
+	if (inet_pton(*af, buf, net) != 1)
+		return false;
+	if (!slash)
+		return true;
+	if (slash[1] < '0' || slash[1] > '9')
+		return false;
+	b = strtol(slash + 1, &end, 10);
+	if (*end || b > *bits)
+		return false;
+	*bits = (int)b;
+	return true;
+}
+
+bool trunk_acl_item_ok(const char *item)
+{
+	unsigned char net[16];
+	int af, bits;
+
+	return acl_parse(item, &af, net, &bits);
+}
+
+/* Does ip (text) match an ACL item? */
 static bool acl_match(const char *item, const char *ip)
 {
 	unsigned char net[16], addr[16];
-	char buf[64];
-	const char *slash = strchr(item, '/');
-	int af = strchr(item, ':') ? AF_INET6 : AF_INET;
-	int bits = af == AF_INET ? 32 : 128, i;
+	int af, bits, i;
 
-	snprintf(buf, sizeof(buf), "%.*s",
-		 (int)(slash ? (size_t)(slash - item) : strlen(item)), item);
-	if (inet_pton(af, buf, net) != 1 || inet_pton(af, ip, addr) != 1)
+	if (!acl_parse(item, &af, net, &bits) || inet_pton(af, ip, addr) != 1)
 		return false;
-	if (slash)
-		bits = atoi(slash + 1);
 	for (i = 0; i < bits; i++) {
 		int m = 0x80 >> (i % 8);
 
@@ -39,22 +73,59 @@ static bool acl_match(const char *item, const char *ip)
 	return true;
 }
 
-/* The [pbx] whose acl (or address) covers ip, or NULL. */
-const struct config_section *trunk_find_pbx(const struct config *cfg,
-					    const char *ip)
+const char *trunk_tport_proto(tport_t const *tp)
 {
-	const struct config_section *sec = NULL;
+	static const char *const known[] = { "udp", "tcp", "tls" };
+	const tp_name_t *tpn = tp ? tport_name(tp) : NULL;
+	size_t i;
+
+	for (i = 0; tpn && tpn->tpn_proto && i < 3; i++)
+		if (su_casematch(tpn->tpn_proto, known[i]))
+			return known[i];
+	return NULL;
+}
+
+/* Does sec's acl (or address) cover ip? */
+static bool pbx_covers(const struct config_section *sec, const char *ip)
+{
 	const char *const *acl;
 	struct config_addr a;
 	size_t n, i;
 
+	n = config_get_list(sec, "acl", &acl);
+	for (i = 0; i < n; i++)
+		if (acl_match(acl[i], ip))
+			return true;
+	return !n && config_get_addr(sec, "address", &a) &&
+	       acl_match(a.host, ip);
+}
+
+/* Does sec take requests over proto (NULL: unknown)? */
+static bool pbx_takes(const struct config_section *sec, const char *proto)
+{
+	const char *const *tp;
+	size_t n = config_get_list(sec, "acl_transports", &tp), i;
+
+	for (i = 0; i < n && proto; i++)
+		if (!strcmp(tp[i], proto))
+			return true;
+	return n == 0;
+}
+
+const struct config_section *trunk_find_pbx(const struct config *cfg,
+					    const char *ip, const char *proto,
+					    bool *by_addr)
+{
+	const struct config_section *sec = NULL;
+
+	if (by_addr)
+		*by_addr = false;
 	while ((sec = config_section_next(cfg, "pbx", sec))) {
-		n = config_get_list(sec, "acl", &acl);
-		for (i = 0; i < n; i++)
-			if (acl_match(acl[i], ip))
-				return sec;
-		if (!n && config_get_addr(sec, "address", &a) &&
-		    acl_match(a.host, ip))
+		if (!pbx_covers(sec, ip))
+			continue;
+		if (by_addr)
+			*by_addr = true;
+		if (pbx_takes(sec, proto))
 			return sec;
 	}
 	return NULL;

@@ -171,7 +171,12 @@ static bool admission_emergency(struct trunk_gateway *gw, enum trunk_side side,
 
 		su_inet_ntop(su->su_family, SU_ADDR(su), ip, sizeof(ip));
 	}
-	who = trunk_find_pbx(gw->cfg, ip);
+	who = trunk_find_pbx(
+		gw->cfg, ip,
+		trunk_tport_proto(tport_delivered_by(
+			nta_agent_tports(trunk_agent_nta(gw->agents[side])),
+			msg)),
+		NULL);
 	if (!who && sip->sip_from)
 		who = trunk_phone_find(gw->cfg, sip->sip_from->a_url->url_user);
 	return call_route_decide(gw, side, who, sip, NULL, true, &r, &res) ==

@@ -1013,14 +1013,29 @@ static int call_admit_enterprise(struct trunk_gateway *gw, nta_incoming_t *irq,
 				 sip_t const *sip, const char *ip,
 				 const struct config_section **who)
 {
-	*who = trunk_find_pbx(gw->cfg, ip);
+	tport_t *tp = nta_incoming_transport(
+		trunk_agent_nta(gw->agents[TRUNK_SIDE_ENTERPRISE]), irq, NULL);
+	const char *proto = trunk_tport_proto(tp);
+	bool by_addr;
+
+	tport_decref(&tp);
+	*who = trunk_find_pbx(gw->cfg, ip, proto, &by_addr);
 	if (*who)
 		return trunk_registrar_auth_pbx(gw, irq, sip, *who)
 			       ? 0
 			       : TRUNK_CALL_ANSWERED;
+	/* Not a PBX's: a phone proves itself by digest, anyone else gets
+	 * 403 (a PBX's address over a transport not in its
+	 * acl_transports too: the log says which). */
 	if (!trunk_phone_find(gw->cfg, sip->sip_from->a_url->url_user)) {
-		LOGW(SUBSYS, "enterprise", "INVITE from unknown source %s: 403",
-		     ip);
+		if (by_addr)
+			LOGW(SUBSYS, "enterprise",
+			     "INVITE from %s over %s: no [pbx] takes that "
+			     "transport from it (acl_transports): 403",
+			     ip, proto ? proto : "an unknown transport");
+		else
+			LOGW(SUBSYS, "enterprise",
+			     "INVITE from unknown source %s: 403", ip);
 		return 403;
 	}
 	*who = trunk_registrar_auth(gw, irq, sip);

@@ -459,9 +459,17 @@ int trunk_config_load_all(const char *file, struct config **out,
 struct nta_incoming_s;
 /* The source IP of irq's request, as text. */
 bool trunk_source_ip(struct nta_incoming_s *irq, char *ip, size_t len);
-/* The [pbx] whose acl (or address) covers ip, or NULL. */
+/* "udp", "tcp" or "tls" (static): the transport of tp, the tport a
+ * request came over, or NULL (none, or another). */
+struct tport_s;
+const char *trunk_tport_proto(struct tport_s const *tp);
+/* The [pbx] whose acl (or address) covers ip and whose acl_transports
+ * (unset: any) proto, the transport the request came over (NULL:
+ * unknown, which only a PBX without acl_transports takes), or NULL.
+ * *by_addr, if not NULL: whether a [pbx] covered ip at all. */
 const struct config_section *trunk_find_pbx(const struct config *cfg,
-					    const char *ip);
+					    const char *ip, const char *proto,
+					    bool *by_addr);
 /* The [trunk] one of whose SP-SSE addresses (IP literals) is ip, or NULL. */
 const struct config_section *trunk_find_trunk(const struct config *cfg,
 					      const char *ip);

@@ -23,6 +23,10 @@ extern const struct config_section_def *const trunk_config_schema[];
  */
 int trunk_config_check(const char *file, struct config **out);
 
+/* acl.c: whether a [pbx] acl item is an IP address or a CIDR prefix
+ * ("192.0.2.0/24", "2001:db8::/32"). */
+bool trunk_acl_item_ok(const char *item);
+
 struct trunk_daemon_opts {
 	const char *config_path; /* required */
 	const char *pid_file;	 /* NULL: [global] pid_file, if set */

@@ -157,6 +157,14 @@ static const struct config_key trunk_pbx_keys[] = {
 	{ "acl", CONFIG_LIST, 0, 32, NULL, NULL, 0,
 	  "Source addresses or CIDR prefixes the PBX sends from (default: "
 	  "address). Everyone else gets 403." },
+	{ "acl_transports", CONFIG_LIST, 0, 3, NULL, NULL, 0,
+	  "Transports the PBX's requests may come over: udp, tcp, tls "
+	  "(default: all three). A request from the PBX's acl over another "
+	  "transport is not the PBX's: it is taken as from anyone else (a "
+	  "phone's with its digest, else 403), unless another [pbx] covers "
+	  "it. For a PBX that talks TLS, acl_transports = tls: then its "
+	  "address, which anyone can put on a UDP datagram, admits nothing "
+	  "by itself." },
 	{ "username", CONFIG_STRING, 0, 0, NULL, NULL, 0,
 	  "If set, the PBX must also pass digest authentication: after "
 	  "the acl, its INVITEs are challenged with 407 "
@@ -462,14 +470,41 @@ static int trunk_trunk_validate(const struct config_section *sec,
 static int trunk_pbx_validate(const struct config_section *sec,
 			      config_error_h *eh, void *arg)
 {
+	const char *const *items;
+	char why[160];
+	size_t n, i;
+	int bad = 0;
+
 	if (config_is_set(sec, "password") != config_is_set(sec, "username")) {
 		trunk_config_err(sec,
 				 config_is_set(sec, "password") ? "password"
 								: "username",
 				 "username and password go together", eh, arg);
-		return 1;
+		bad++;
 	}
-	return 0;
+	n = config_get_list(sec, "acl", &items);
+	for (i = 0; i < n; i++) {
+		if (trunk_acl_item_ok(items[i]))
+			continue;
+		snprintf(why, sizeof(why),
+			 "acl: \"%.64s\" is no IP address or CIDR prefix",
+			 items[i]);
+		trunk_config_err(sec, "acl", why, eh, arg);
+		bad++;
+	}
+	/* (a list item given twice is the parser's error) */
+	n = config_get_list(sec, "acl_transports", &items);
+	for (i = 0; i < n; i++) {
+		if (!strcmp(items[i], "udp") || !strcmp(items[i], "tcp") ||
+		    !strcmp(items[i], "tls"))
+			continue;
+		snprintf(why, sizeof(why),
+			 "acl_transports: \"%.32s\" is none of udp, tcp, tls",
+			 items[i]);
+		trunk_config_err(sec, "acl_transports", why, eh, arg);
+		bad++;
+	}
+	return bad;
 }
 
 /*

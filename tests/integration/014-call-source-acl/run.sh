@@ -9,6 +9,9 @@
 # (the stranger gets 403, no challenge); the PBX's INVITE without a digest
 # gets 407 (Proxy-Authenticate, realm trunkd.local), with a wrong one 403
 # (no challenge again), with the right one (SIPp -au/-ap) the call.
+# Then, reloaded with [pbx] acl_transports = tcp: the PBX's INVITE over
+# UDP gets 403 (the log names the transport), its call over TCP goes
+# through.
 # REQ: none (source ACLs and loop protection: RFC 3261 8.2.2/16.3, PBX digest: RFC 3261 22.3, no SIPconnect requirement)
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
@@ -95,4 +98,25 @@ n=$(grep -c '^INVITE ' "$TI_DIR/carrier-digest.msg.txt" || true)
 [ "$n" = 1 ] || ti_fail "the carrier got $n INVITEs, expected 1"
 ! grep -q 'pbx-secret-7' "$TI_DIR/trunkd.log" ||
 	ti_fail "the PBX's password is in the log"
+
+# Transport ACL: reloaded with acl_transports = tcp (no digest), the PBX's
+# INVITE over UDP from its own address is not the PBX's: 403, nothing to
+# the carrier, and the log names the transport; over TCP its call goes
+# through. The carrier's first INVITE must be the TCP call's.
+sed '/^\[pbx local\]$/a acl_transports = tcp' \
+	"$TI_DIR/src.conf" >"$TI_DIR/src-tcp.conf"
+ti_config "$TI_DIR/src-tcp.conf" "$TI_DIR/trunkd.conf"
+reply=$(ti_ctl reload) || ti_fail "reload with acl_transports: $reply"
+tc_carrier_answers carrier-tcp
+refused pbx-udp-refused 403 ent '127\.0\.0\.3' 70 "$TC_PBX"
+grep -q "INVITE from $TC_PBX over udp: no \[pbx\] takes that transport" \
+	"$TI_DIR/trunkd.log" ||
+	ti_fail "the log does not say why the PBX's UDP INVITE got 403"
+rc=0
+tc_pbx pbx-tcp "$TI_ROOT/peers/pbx-call.xml" t1 -s +15550100001 \
+	-set contact_tp tcp || rc=$?
+[ "$rc" = 0 ] || ti_fail "pbx-tcp: the call over TCP failed (SIPp exit $rc)"
+tc_peer_wait carrier-tcp
+n=$(grep -c '^INVITE ' "$TI_DIR/carrier-tcp.msg.txt" || true)
+[ "$n" = 1 ] || ti_fail "the carrier got $n INVITEs over acl_transports, expected 1"
 ti_pass

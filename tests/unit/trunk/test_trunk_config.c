@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "trunk/gateway.h"
 #include "trunk/trunk.h"
 #include "unit_test.h"
 
@@ -190,7 +191,57 @@ static int t_overload_limits(void)
 	return 0;
 }
 
+/* [pbx] acl and acl_transports: items that are no address, prefix or
+ * transport are refused at their line; a PBX is found by source address
+ * and transport (trunk_find_pbx), the next [pbx] covering the address
+ * when the first does not take the transport. */
+static int t_pbx_acl(void)
+{
+	static const char good[] = "[pbx tls]\n"
+				   "address = 192.0.2.20\n"
+				   "acl = 192.0.2.0/24, 2001:db8::/32\n"
+				   "acl_transports = tls\n"
+				   "[pbx any]\n"
+				   "address = 192.0.2.21\n"
+				   "acl = 192.0.2.21\n"
+				   "[pbx udp]\n"
+				   "address = 198.51.100.7\n"
+				   "acl_transports = udp, tcp\n";
+	const struct config_section *sec;
+	struct config *cfg;
+	bool by_addr;
+
+	CHECK(load("[pbx p]\naddress = 192.0.2.20\n"
+		   "acl = 192.0.2.0/33, pbx.example, 192.0.2.1/, ::1/128\n"
+		   "acl_transports = udp, sctp\n",
+		   &cfg) == EINVAL);
+	CHECK(unit_errs.n == 4);
+	CHECK(unit_has_err(3, "acl: \"192.0.2.0/33\" is no IP address"));
+	CHECK(unit_has_err(3, "acl: \"pbx.example\" is no IP address"));
+	CHECK(unit_has_err(3, "acl: \"192.0.2.1/\" is no IP address"));
+	CHECK(unit_has_err(4, "acl_transports: \"sctp\" is none of udp"));
+	CHECK(load(good, &cfg) == 0);
+	sec = trunk_find_pbx(cfg, "192.0.2.99", "tls", &by_addr);
+	CHECK(sec && !strcmp(config_section_name(sec), "tls") && by_addr);
+	sec = trunk_find_pbx(cfg, "2001:db8::5", "tls", NULL);
+	CHECK(sec && !strcmp(config_section_name(sec), "tls"));
+	/* Over UDP the first does not take it; "any" covers .21 only. */
+	CHECK(!trunk_find_pbx(cfg, "192.0.2.99", "udp", &by_addr) && by_addr);
+	CHECK(!trunk_find_pbx(cfg, "192.0.2.99", NULL, &by_addr) && by_addr);
+	sec = trunk_find_pbx(cfg, "192.0.2.21", "udp", NULL);
+	CHECK(sec && !strcmp(config_section_name(sec), "any"));
+	sec = trunk_find_pbx(cfg, "192.0.2.21", NULL, NULL);
+	CHECK(sec && !strcmp(config_section_name(sec), "any"));
+	sec = trunk_find_pbx(cfg, "198.51.100.7", "tcp", NULL);
+	CHECK(sec && !strcmp(config_section_name(sec), "udp"));
+	CHECK(!trunk_find_pbx(cfg, "198.51.100.7", "tls", &by_addr) && by_addr);
+	CHECK(!trunk_find_pbx(cfg, "203.0.113.1", "udp", &by_addr) && !by_addr);
+	config_free(cfg);
+	return 0;
+}
+
 static const struct unit_case cases[] = {
+	{ "pbx_acl", t_pbx_acl },
 	{ "overload_limits", t_overload_limits },
 	{ "phone_forward", t_phone_forward },
 	{ "pass_headers", t_pass_headers },
