@@ -2,7 +2,8 @@
 # 026-baresip-calls: two real softphones (baresip) register to trunkd with
 # digest and call each other through it; then one calls out through the
 # trunk to a SIPp carrier. Audio flows (baresip reports the bit rate).
-# trunkctl hangup ends each call with BYE on both legs. RTP goes through
+# trunkctl calls shows the relay's ports, packet counters and the call's
+# age; trunkctl hangup ends each call with BYE on both legs. RTP goes through
 # trunkd's relay (RTP-1).
 # REQ: RTP-1
 . "$(dirname "$0")/../lib.sh"
@@ -35,6 +36,7 @@ call_id() { ti_json "$(ti_ctl calls)" "j['calls'][0]['id']"; }
 phone bob bob bob-pw-2 "$(ti_port 5110)" 30200-30298
 ti_wait_until 10 said bob "200 OK () \[1 binding\]" ||
 	ti_fail "bob did not register"
+t0=$(date +%s) # before alice dials: no call of hers is older
 phone alice alice alice-pw-1 "$(ti_port 5100)" 30000-30098 -e "/dial 202"
 
 # 1. alice -> bob through trunkd.
@@ -59,6 +61,15 @@ counting()
 		grep -q True
 }
 ti_wait_until 5 counting || ti_fail "trunkctl calls shows no relayed RTP: $(ti_ctl calls)"
+# ... and the call's age in seconds: it reaches 2, and is never more
+# than the time since alice dialled.
+duration() { ti_json "$(ti_ctl calls)" "j['calls'][0]['duration_s']"; }
+aged() { [ "$(duration)" -ge 2 ]; }
+ti_wait_until 6 aged || ti_fail "trunkctl calls: duration_s stays below 2: $(ti_ctl calls)"
+d=$(duration)
+[ "$d" -le $(($(date +%s) - t0 + 1)) ] ||
+	ti_fail "trunkctl calls: duration_s $d, yet alice dialled $(($(date +%s) - t0)) s ago"
+ti_log "1: duration_s $d"
 ti_ctl hangup "$(call_id)" >/dev/null || ti_fail "trunkctl hangup failed"
 ti_wait_until 5 said alice "session closed" || ti_fail "alice's call did not end"
 ti_wait_until 5 said bob "session closed" || ti_fail "bob's call did not end"
