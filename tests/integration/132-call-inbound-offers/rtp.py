@@ -3,7 +3,10 @@ The carrier's media (127.0.0.3:50000, its answer in the ACK) sends 50
 PCMU packets to its relay port (the m= port of trunkd's 200 to the
 carrier); the PBX's media (127.0.0.2:40000, its offer in the 200) must
 receive at least 10; then the PBX sends to its relay port (the m= port of
-trunkd's ACK to the PBX) and the carrier must receive at least 10. Each
+trunkd's ACK to the PBX) and the carrier must receive at least 10. Then
+the carrier sends 30 ms packets (240 bytes of PCMU, 30 ms apart) where
+the PBX sent 20 ms ones (RTP-2: another packetization is relayed as it
+is): the PBX must receive at least 10, each of 12 + 240 bytes. Each
 phase is bounded by 5 s.
 Usage: rtp.py CARRIER_MSG_LOG PBX_MSG_LOG (SIPp message logs)."""
 import os
@@ -18,6 +21,12 @@ trunk_side = ("127.0.0.1", m_port(sys.argv[1], "SIP/2.0 200"))
 ent_side = ("127.0.0.1", m_port(sys.argv[2], "ACK "))
 to_pbx, = phase(carrier, trunk_side, [pbx], 0x1111)
 to_carrier, = phase(pbx, ent_side, [carrier], 0x2222)
+sizes = set()
+ptime30, = phase(carrier, trunk_side, [pbx], 0x1111, count=34, ms=30,
+                 sizes=sizes)
 print("PCMU: carrier -> PBX %d, PBX -> carrier %d (of 50); relay ports %d, %d"
       % (to_pbx, to_carrier, trunk_side[1], ent_side[1]))
-sys.exit(0 if min(to_pbx, to_carrier) >= 10 else 1)
+print("30 ms packets: carrier -> PBX %d (of 34), sizes %s"
+      % (ptime30, sorted(sizes)))
+sys.exit(0 if min(to_pbx, to_carrier, ptime30) >= 10 and sizes == {252}
+         else 1)

@@ -31,30 +31,41 @@ def sock(ip, port):
     return s
 
 
-def drain(s):
-    """How many datagrams were waiting on s (all read)."""
+def drain(s, sizes=None):
+    """How many datagrams were waiting on s (all read); their sizes are
+    added to the set sizes if one is given."""
     n = 0
     try:
         while True:
-            s.recv(2048)
+            d = s.recv(2048)
+            if sizes is not None:
+                sizes.add(len(d))
             n += 1
     except BlockingIOError:
         return n
 
 
-def phase(src, dst, rxs, ssrc, pt=0, count=50, want=10, bound=5):
-    """src sends count packets of payload type pt to dst, 20 ms apart;
-    returns how many each socket of rxs received, waiting at most bound
-    seconds for the first of them to get want."""
+def phase(src, dst, rxs, ssrc, pt=0, count=50, want=10, bound=5, ms=20,
+          sizes=None):
+    """src sends count packets of payload type pt to dst, ms ms of G.711
+    each (8 * ms bytes), ms ms apart; returns how many each socket of rxs
+    received, waiting at most bound seconds for the first of them to get
+    want. The sizes of what the first received go to the set sizes."""
     got = [0] * len(rxs)
     deadline = time.time() + bound
     fill = b"\xff" if pt == 0 else b"\xd5"
+    n = 8 * ms
+
+    def poll():
+        return [g + drain(r, sizes if i == 0 else None)
+                for i, (g, r) in enumerate(zip(got, rxs))]
+
     for seq in range(count):
-        src.sendto(struct.pack("!BBHII", 0x80, pt, seq, seq * 160, ssrc) +
-                   fill * 160, dst)
-        time.sleep(0.02)
-        got = [g + drain(r) for g, r in zip(got, rxs)]
+        src.sendto(struct.pack("!BBHII", 0x80, pt, seq, seq * n, ssrc) +
+                   fill * n, dst)
+        time.sleep(ms / 1000)
+        got = poll()
     while got[0] < want and time.time() < deadline:
         time.sleep(0.05)
-        got = [g + drain(r) for g, r in zip(got, rxs)]
+        got = poll()
     return got
