@@ -6,7 +6,12 @@ receive at least 10; then the PBX sends to its relay port (the m= port of
 trunkd's ACK to the PBX) and the carrier must receive at least 10. Then
 the carrier sends 30 ms packets (240 bytes of PCMU, 30 ms apart) where
 the PBX sent 20 ms ones (RTP-2: another packetization is relayed as it
-is): the PBX must receive at least 10, each of 12 + 240 bytes. Each
+is): the PBX must receive at least 10, each of 12 + 240 bytes. Last,
+latching (RTP-1): the PBX's media moves to port 40010 (a NAT binding
+that changed) and sends 30 packets; the relay takes the new source after
+8 in a row, so the carrier receives 20 to 23 (the first 7 are dropped
+as strays: at most 23 may arrive); then what the carrier
+sends reaches the PBX at 40010 (at least 10) and nothing at 40000. Each
 phase is bounded by 5 s.
 Usage: rtp.py CARRIER_MSG_LOG PBX_MSG_LOG (SIPp message logs)."""
 import os
@@ -24,9 +29,16 @@ to_carrier, = phase(pbx, ent_side, [carrier], 0x2222)
 sizes = set()
 ptime30, = phase(carrier, trunk_side, [pbx], 0x1111, count=34, ms=30,
                  sizes=sizes)
+moved = sock("127.0.0.2", 40010)
+from_moved, = phase(moved, ent_side, [carrier], 0x2223, count=30)
+to_moved, to_old = phase(carrier, trunk_side, [moved, pbx], 0x1112,
+                         count=30)
 print("PCMU: carrier -> PBX %d, PBX -> carrier %d (of 50); relay ports %d, %d"
       % (to_pbx, to_carrier, trunk_side[1], ent_side[1]))
 print("30 ms packets: carrier -> PBX %d (of 34), sizes %s"
       % (ptime30, sorted(sizes)))
-sys.exit(0 if min(to_pbx, to_carrier, ptime30) >= 10 and sizes == {252}
+print("PBX moved to port 40010: -> carrier %d (of 30); carrier -> 40010 %d, "
+      "-> 40000 %d (of 30)" % (from_moved, to_moved, to_old))
+sys.exit(0 if min(to_pbx, to_carrier, ptime30, to_moved) >= 10
+         and sizes == {252} and 20 <= from_moved <= 23 and to_old == 0
          else 1)

@@ -6,8 +6,9 @@
 #           rewritten (trunkd's o= and relay address), the carrier's answer
 #           in its ACK reaches the PBX rewritten in trunkd's ACK; PCMU is
 #           relayed both ways, and 30 ms packets where the PBX sent 20 ms
-#           ones pass as they are (RTP-2); trunkctl hangup sends BYE to
-#           both.
+#           ones pass as they are (RTP-2), and when the PBX's media moves
+#           to another port the relay latches to it after 8 packets and
+#           sends there (RTP-1); trunkctl hangup sends BYE to both.
 #   100rel  the carrier supports 100rel, the PBX answers with a reliable
 #           183 with SDP: the carrier gets a reliable 183 (Require: 100rel,
 #           RSeq) with trunkd's SDP, its PRACK reaches the PBX as trunkd's
@@ -16,7 +17,7 @@
 #   norel   the same PBX, a carrier without 100rel: trunkd PRACKs the PBX
 #           itself and the carrier gets an unreliable 183 (no RSeq, no
 #           Require) with trunkd's SDP, and no PRACK.
-# REQ: SDP-1, ID-2, RTP-2, SC-6-1 (partly: RFC 3264 late offer and RFC 3262 on both legs, inbound)
+# REQ: SDP-1, ID-2, RTP-1, RTP-2, SC-6-1 (partly: RFC 3264 late offer and RFC 3262 on both legs, inbound)
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
 ti_setup
