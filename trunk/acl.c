@@ -73,15 +73,28 @@ static bool acl_match(const char *item, const char *ip)
 	return true;
 }
 
+/* The transports acl_transports names, as trunk_tport_proto() gives them. */
+static const char *const acl_transports[] = { "udp", "tcp", "tls" };
+#define ACL_NTRANSPORTS (sizeof(acl_transports) / sizeof(acl_transports[0]))
+
+bool trunk_acl_transport_ok(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ACL_NTRANSPORTS; i++)
+		if (!strcmp(name, acl_transports[i]))
+			return true;
+	return false;
+}
+
 const char *trunk_tport_proto(tport_t const *tp)
 {
-	static const char *const known[] = { "udp", "tcp", "tls" };
 	const tp_name_t *tpn = tp ? tport_name(tp) : NULL;
 	size_t i;
 
-	for (i = 0; tpn && tpn->tpn_proto && i < 3; i++)
-		if (su_casematch(tpn->tpn_proto, known[i]))
-			return known[i];
+	for (i = 0; tpn && tpn->tpn_proto && i < ACL_NTRANSPORTS; i++)
+		if (su_casematch(tpn->tpn_proto, acl_transports[i]))
+			return acl_transports[i];
 	return NULL;
 }
 

@@ -26,6 +26,8 @@ int trunk_config_check(const char *file, struct config **out);
 /* acl.c: whether a [pbx] acl item is an IP address or a CIDR prefix
  * ("192.0.2.0/24", "2001:db8::/32"). */
 bool trunk_acl_item_ok(const char *item);
+/* acl.c: whether name is a transport [pbx] acl_transports may list. */
+bool trunk_acl_transport_ok(const char *name);
 
 struct trunk_daemon_opts {
 	const char *config_path; /* required */

@@ -495,8 +495,7 @@ static int trunk_pbx_validate(const struct config_section *sec,
 	/* (a list item given twice is the parser's error) */
 	n = config_get_list(sec, "acl_transports", &items);
 	for (i = 0; i < n; i++) {
-		if (!strcmp(items[i], "udp") || !strcmp(items[i], "tcp") ||
-		    !strcmp(items[i], "tls"))
+		if (trunk_acl_transport_ok(items[i]))
 			continue;
 		snprintf(why, sizeof(why),
 			 "acl_transports: \"%.32s\" is none of udp, tcp, tls",
