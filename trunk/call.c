@@ -144,7 +144,8 @@ static void call_free(struct trunk_call *call)
 	call_sse_free(call);
 	if (call->b_release)
 		su_timer_destroy(call->b_release);
-	call_keep_stop(call);
+	call_keep_stop(&call->a);
+	call_keep_stop(&call->b);
 	call_fork_free(call);
 	call_prack_free(call);
 	call_xfer_free(call);
@@ -173,6 +174,7 @@ static void call_free(struct trunk_call *call)
 	for (i = 0; i < 2; i++) {
 		call_str_set(&call->call_id[i], NULL);
 		call_str_set(&call->party[i], NULL);
+		call_str_set(&call->who[i], NULL);
 		su_free(NULL, call->sdp[i].last);
 	}
 	call_str_set(&call->target, NULL);
@@ -719,7 +721,8 @@ static int call_b_invite_response(struct trunk_call *call, nta_outgoing_t *orq,
 	if (status < 200)
 		call_b_provisional(call, sip);
 	else if (status < 300) {
-		call_keep_start(call, orq, sip); /* first 2xx only: KEEP-4 */
+		/* first 2xx only: KEEP-4 */
+		call_keep_start(call, &call->b, orq, sip);
 		call_b_success(call, sip);
 	} else
 		call_b_failure(call, sip);
@@ -985,6 +988,65 @@ int call_route_enterprise(struct trunk_gateway *gw, const char *user,
 		  : call_route_pbx(gw->cfg, user, r);
 }
 
+int call_route_transfer(struct trunk_gateway *gw,
+			const struct config_section *who, sip_t const *sip,
+			struct call_route *r)
+{
+	const char *user = sip->sip_request->rq_url->url_user;
+	const struct config_section *t;
+	struct dialplan_result res;
+	int status;
+
+	if (!user)
+		return 400;
+	if (trunk_phone_find(gw->cfg, user))
+		return call_route_enterprise(gw, user, r);
+	if (!gw->plan) {
+		if (user[0] != '+' && config_section_next(gw->cfg, "pbx", NULL))
+			return call_route_enterprise(gw, user, r);
+		memset(r, 0, sizeof(*r));
+		r->a_peer = who;
+		t = trunk_config_trunk(gw->cfg, NULL);
+		return t ? call_route_trunk(gw, sip, t, NULL, r) : 404;
+	}
+	status = call_route_decide(gw, TRUNK_SIDE_ENTERPRISE, who, sip, NULL,
+				   false, r, &res);
+	/* An extension of the plan that no phone has: the PBX's user. */
+	if (status == 404 && res.context &&
+	    (res.action == DIALPLAN_ACTION_EXTENSION ||
+	     res.action == DIALPLAN_ACTION_HUNT))
+		status = call_route_enterprise(
+			gw,
+			res.action == DIALPLAN_ACTION_HUNT ? res.targets[0]
+							   : res.number,
+			r);
+	return status;
+}
+
+int call_who_set(struct trunk_call *call, int idx,
+		 const struct config_section *sec)
+{
+	char buf[160];
+
+	if (!sec)
+		return call_str_set(&call->who[idx], NULL);
+	snprintf(buf, sizeof(buf), "%s:%s", config_section_kind(sec),
+		 config_section_name(sec));
+	return call_str_set(&call->who[idx], buf);
+}
+
+const struct config_section *call_leg_who(const struct trunk_call *call,
+					  int idx)
+{
+	const char *w = call->who[idx], *colon = w ? strchr(w, ':') : NULL;
+	char kind[16];
+
+	if (!colon || (size_t)(colon - w) >= sizeof(kind))
+		return NULL;
+	snprintf(kind, sizeof(kind), "%.*s", (int)(colon - w), w);
+	return config_section_get(call->gw->cfg, kind, colon + 1);
+}
+
 static int call_route_phone(struct trunk_gateway *gw,
 			    const struct config_section *ph,
 			    struct call_route *r)
@@ -1245,7 +1307,7 @@ int call_b_send_invite(struct trunk_call *call)
 	const char *route;
 
 	msg_header_t *auth = call_auth(call, &call->b, "INVITE", call->body);
-	const char *via = call_keep_via(call); /* KEEP-1 */
+	const char *via = call_keep_via(call, &call->b); /* KEEP-1 */
 	struct call_invite_b_headers h;
 	sip_max_forwards_t mf[1];
 
@@ -1346,6 +1408,12 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 		1;
 	call->b.call = call;
 	call->b.side = r->to;
+	if (call_who_set(call, 1,
+			 r->b_peer ? r->b_peer
+			 : r->b_phone[0]
+				 ? trunk_phone_find(call->gw->cfg, r->b_phone)
+				 : NULL))
+		return ENOMEM;
 	call->sdp[0].codecs = call->sdp[1].codecs = trunk_sdp_trunk_codecs(
 		call->gw->cfg, r->trunk[0] ? r->trunk : r->a_trunk);
 	/* A's offer, anchored: kept for failover and redirects. */
@@ -1448,6 +1516,8 @@ int trunk_call_invite(struct trunk_gateway *gw, enum trunk_side side,
 			 sip_has_feature(sip->sip_require, "100rel");
 	call->b.side = r.to; /* its record's direction, if leg B fails */
 	status = call_leg_a_create(call, side, irq, sip);
+	if (!status && side == TRUNK_SIDE_ENTERPRISE)
+		status = call_who_set(call, 0, r.a_peer);
 	call_hop_set(call, &call->a, r.a_trunk, NULL);
 	if (!status)
 		status = call_leg_b_start(call, sip, &r);

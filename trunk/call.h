@@ -53,6 +53,9 @@ struct call_leg {
 	bool allows_update;	    /* the peer's Allow names UPDATE */
 	/* Our 2xx to its INVITE until the ACK (call_retx.c), or NULL. */
 	struct call_retx *retx;
+	/* RFC 6223 keep-alives toward the trunk hop of a dialog we formed
+	 * (call_keep.c), or NULL. */
+	struct trunk_flow *keep_flow;
 };
 
 #define CALL_MAX_ROUTES 8
@@ -214,6 +217,10 @@ struct trunk_call {
 	/* Who each leg's peer sees at the other end: A's To, B's From
 	 * (call_str_set()), for a transfer target's INVITE. */
 	const char *party[2];
+	/* Each leg's enterprise peer as "kind:name" ("pbx:local",
+	 * "phone:alice"; NULL or "" for a trunk or none: call_str_set()):
+	 * whose dial plan and identity a transfer it asks for gets. */
+	const char *who[2];
 	struct call_xfer *xfer; /* a transfer under way (transfer.c) */
 	/* RFC 4028 toward B's initial INVITE (call_timer.c). */
 	unsigned b_se;	       /* the Session-Expires we ask B for, 0: none */
@@ -226,8 +233,6 @@ struct trunk_call {
 	bool fwd_no_answer;
 	bool a_sdp;
 	bool a_sdp_rel; /* ... in a reliable 18x (prack.c) */
-	/* RFC 6223 keep-alives toward leg B's trunk hop (call_keep.c). */
-	struct trunk_flow *keep_flow;
 	/* Leg B's forked early dialogs other than its own (call_fork.c). */
 	struct call_forks *forks;
 	/* Our re-INVITE with a transfer target's codecs (call_reoffer.c),
@@ -375,6 +380,28 @@ int call_b_send_invite(struct trunk_call *call);
  * 0 with r->ruri set, or a SIP status. */
 int call_route_enterprise(struct trunk_gateway *gw, const char *user,
 			  struct call_route *r);
+/*
+ * Where a transfer's target is reached (transfer.c; SIPconnect 12.1.1).
+ * sip is the INVITE the transferor (WHO, its [phone]/[pbx], NULL if gone
+ * from the config) would send to call the target: its Request-URI user is
+ * the target, its From and identity headers the transferor's. A phone's
+ * extension rings that phone. With a dial plan, the plan decides in WHO's
+ * context, as for a call WHO dials (an extension no phone has goes to the
+ * PBX; a route to a trunk crosses it with WHO's identity: policy.c).
+ * Without one, a number in E.164 form (+...) crosses the first trunk, any
+ * other target goes to the first PBX (the first trunk when there is
+ * none). 0 with *r filled (r->to: the side), or a SIP status.
+ */
+int call_route_transfer(struct trunk_gateway *gw,
+			const struct config_section *who, sip_t const *sip,
+			struct call_route *r);
+/* The [phone]/[pbx] of leg idx (0: A, 1: B) from call->who[idx], or NULL
+ * (a trunk leg, or a section a reload removed). */
+const struct config_section *call_leg_who(const struct trunk_call *call,
+					  int idx);
+/* Set call->who[idx] from a section (NULL: none). 0 or ENOMEM. */
+int call_who_set(struct trunk_call *call, int idx,
+		 const struct config_section *sec);
 /* call_media.c: the media session of a call. Leg's endpoint. */
 enum media_leg call_media_leg(const struct trunk_call *call,
 			      const struct call_leg *leg);
@@ -389,16 +416,17 @@ int call_sdp_learn(struct trunk_call *call, struct call_leg *from,
 void call_sdp_remote(struct trunk_call *call, struct call_leg *from,
 		     const struct trunk_sdp_stream *st);
 
-/* call_keep.c: RFC 6223 keep on our INVITE to a trunk (KEEP-1, KEEP-2,
- * KEEP-4). The Via offering keep for that INVITE (on the scratch home), or
- * NULL when the trunk's keepalive is off or leg B is no trunk. */
-const char *call_keep_via(struct trunk_call *call);
-/* B's first 2xx: when its Via answers keep=<n>, keep-alives toward that
- * hop for the dialog's life. */
-void call_keep_start(struct trunk_call *call, nta_outgoing_t *orq,
-		     sip_t const *sip);
-/* The dialog ended: stop them (call_free). */
-void call_keep_stop(struct trunk_call *call);
+/* call_keep.c: RFC 6223 keep on our dialog-forming INVITE to a trunk
+ * (KEEP-1, KEEP-2, KEEP-4): leg B's, or a transfer target's (transfer.c).
+ * The Via offering keep for that INVITE on `leg` (on the scratch home),
+ * or NULL when the leg's trunk has keepalive off or it faces no trunk. */
+const char *call_keep_via(struct trunk_call *call, struct call_leg *leg);
+/* The INVITE's first 2xx: when its Via answers keep=<n>, keep-alives
+ * toward that hop for the dialog's life (leg->keep_flow). */
+void call_keep_start(struct trunk_call *call, struct call_leg *leg,
+		     nta_outgoing_t *orq, sip_t const *sip);
+/* The dialog ended: stop them (call_free; a leg a transfer moves). */
+void call_keep_stop(struct call_leg *leg);
 
 /* call_fork.c: forked early dialogs of leg B (RFC 3261 12.1.2,
  * 13.2.2.4). A 1xx/2xx from B whose To-tag is not leg B's: true when it
@@ -503,6 +531,10 @@ int call_xfer_refer(struct call_leg *cl, nta_incoming_t *irq, sip_t const *sip);
  * leg (answered here). */
 bool call_xfer_bye(struct call_leg *cl, nta_incoming_t *irq);
 void call_xfer_free(struct trunk_call *call);
+/* The [trunk] of a transfer's target leg while it is being called
+ * (call_leg_trunk() of a leg that is neither A nor B), or NULL. */
+const char *call_xfer_trunk(const struct trunk_call *call,
+			    const struct call_leg *leg);
 
 /* call_timer.c: RFC 4028 per leg. */
 /* A's INVITE: 0 with A's leg timer in *st, or 422 after answering irq

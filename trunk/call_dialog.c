@@ -619,6 +619,8 @@ const char *call_leg_trunk(const struct trunk_call *call,
 {
 	const char *name = leg == &call->a ? call->a_trunk : call->trunk;
 
+	if (leg != &call->a && leg != &call->b)
+		return call_xfer_trunk(call, leg);
 	return leg->side == TRUNK_SIDE_TRUNK && name[0] ? name : NULL;
 }
 

@@ -23,23 +23,24 @@
 
 #define SUBSYS "trunk.call"
 
-static const struct config_section *call_keep_trunk(struct trunk_call *call)
+static const struct config_section *call_keep_trunk(struct trunk_call *call,
+						    struct call_leg *leg)
 {
+	const char *name = call_leg_trunk(call, leg);
 	const struct config_section *t =
-		call->trunk[0] ? trunk_config_trunk(call->gw->cfg, call->trunk)
-			       : NULL;
+		name ? trunk_config_trunk(call->gw->cfg, name) : NULL;
 
 	return t && strcmp(config_get_str(t, "keepalive"), "off") ? t : NULL;
 }
 
-const char *call_keep_via(struct trunk_call *call)
+const char *call_keep_via(struct trunk_call *call, struct call_leg *leg)
 {
 	sip_contact_t const *m;
 	char tp[8] = "";
 
-	if (!call_keep_trunk(call))
+	if (!call_keep_trunk(call, leg))
 		return NULL;
-	m = call_leg_contact(call, &call->b);
+	m = call_leg_contact(call, leg);
 	if (!m || !m->m_url->url_host)
 		return NULL;
 	url_param(m->m_url->url_params, "transport", tp, sizeof(tp));
@@ -61,15 +62,15 @@ static void call_keep_failed(struct trunk_flow *f, const char *why, void *arg)
 	LOGW(SUBSYS, call->ctx, "keep-alives toward the trunk failed: %s", why);
 }
 
-void call_keep_start(struct trunk_call *call, nta_outgoing_t *orq,
-		     sip_t const *sip)
+void call_keep_start(struct trunk_call *call, struct call_leg *leg,
+		     nta_outgoing_t *orq, sip_t const *sip)
 {
-	const struct config_section *t = call_keep_trunk(call);
+	const struct config_section *t = call_keep_trunk(call, leg);
 	const char *keep, *bad = NULL;
 	struct trunk_flow_params fp = { .enabled = true, .call = call->ctx };
 	unsigned server_s;
 
-	if (!t || call->keep_flow || !orq || !sip->sip_via)
+	if (!t || leg->keep_flow || !orq || !sip->sip_via)
 		return;
 	keep = msg_header_find_param(sip->sip_via->v_common, "keep");
 	if (!keep || !*keep)
@@ -85,21 +86,20 @@ void call_keep_start(struct trunk_call *call, nta_outgoing_t *orq,
 			(unsigned)config_get_int(t, "keepalive_interval");
 	fp.timeout_ms = (unsigned)config_get_int(t, "keepalive_timeout");
 	/* No OPTIONS probes: a failure would change nothing for the call. */
-	call->keep_flow = trunk_flow_alloc(call->gw, call->trunk, &fp,
-					   call_keep_failed, call);
-	if (!call->keep_flow) {
+	leg->keep_flow = trunk_flow_alloc(call->gw, config_section_name(t), &fp,
+					  call_keep_failed, call);
+	if (!leg->keep_flow) {
 		LOGW(SUBSYS, call->ctx, "no memory for the keep-alive flow");
 		return;
 	}
-	trunk_flow_bind_orq(call->keep_flow, orq, server_s,
-			    TRUNK_FLOW_SRC_KEEP);
+	trunk_flow_bind_orq(leg->keep_flow, orq, server_s, TRUNK_FLOW_SRC_KEEP);
 }
 
-void call_keep_stop(struct trunk_call *call)
+void call_keep_stop(struct call_leg *leg)
 {
-	if (!call->keep_flow)
+	if (!leg->keep_flow)
 		return;
-	trunk_flow_close(call->keep_flow);
-	trunk_flow_free(call->keep_flow);
-	call->keep_flow = NULL;
+	trunk_flow_close(leg->keep_flow);
+	trunk_flow_free(leg->keep_flow);
+	leg->keep_flow = NULL;
 }

@@ -17,9 +17,7 @@
 #include "dialtest.h"
 #include "policy.h"
 
-/* Append to buf: a %-escaped URI user (RFC 3261 unreserved and
- * user-unreserved characters as they are, the rest %XX). */
-static void dialtest_escape(const char *s, char *buf, size_t len)
+void trunk_uri_user_escape(const char *s, char *buf, size_t len)
 {
 	static const char ok[] = "-_.!~*'()&=+$,;?/";
 	size_t n = strlen(buf);
@@ -42,7 +40,7 @@ static void dialtest_uri(const char *user, const char *host, char *buf,
 {
 	snprintf(buf, len, "sip:");
 	if (user && *user) {
-		dialtest_escape(user, buf, len - strlen(host) - 2);
+		trunk_uri_user_escape(user, buf, len - strlen(host) - 2);
 		strcat(buf, "@");
 	}
 	strcat(buf, host);

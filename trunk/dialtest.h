@@ -45,6 +45,11 @@ struct dialtest_report {
 int dialtest_run(struct trunk_gateway *gw, const struct trunk_dialtest *q,
 		 struct dialtest_report *rep, char *why, size_t len);
 
+/* Append to buf: a %-escaped URI user (RFC 3261 unreserved and
+ * user-unreserved characters as they are, the rest %XX). Also for
+ * `trunkctl transfer`'s target (transfer.c). */
+void trunk_uri_user_escape(const char *s, char *buf, size_t len);
+
 /* The readable report, one "Name: value" line per item. */
 void dialtest_text(const struct dialtest_report *rep, char *buf, size_t len);
 

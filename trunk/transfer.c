@@ -2,23 +2,32 @@
  * Call transfer by third-party call control (SIPconnect 12, XFR-1): the
  * carrier never sees a REFER. An enterprise phone's REFER (blind: a
  * Refer-To naming a user or number) or `trunkctl transfer CALL TARGET`
- * makes trunkd call the target on the enterprise side with an INVITE of
- * its own; when the target answers, it takes the place of the enterprise
- * leg and the old one is released:
+ * makes trunkd call the target with an INVITE of its own, routed as the
+ * transferor would call it (call_route_transfer(): a phone, a PBX user,
+ * or a number across the trunk, SIPconnect 12.1.1); when the target
+ * answers, it takes the place of the transferor's leg and the old one is
+ * released:
  *
  *   REFER(X) ─202, NOTIFY 100──▶ CALLING TARGET ──2xx──▶ swap legs, ACK,
- *                                      │              NOTIFY 200, BYE X
- *                                      └─3xx-6xx──▶ NOTIFY <status>; X keeps
- *                                                   the call
+ *                                  │   ▲                NOTIFY 200, BYE X
+ *                 across the trunk:│   │ next SP-SSE (503, timeout,
+ *                                  │   │ transport), credentials (401/407)
+ *                                  │   └───────────────┘
+ *                                  └─3xx-6xx──▶ NOTIFY <status>; X keeps
+ *                                               the call
  *
- * The trunk leg stays as it is: media is anchored on our relay, so the
- * carrier keeps sending to the same address and port while the relay now
- * forwards to the target (its answer re-points the enterprise side of the
+ * The other leg stays as it is: media is anchored on our relay, so the
+ * transferee keeps sending to the same address and port while the relay
+ * now forwards to the target (its answer re-points that side of the
  * media session). Only when the target answers with codecs other than
- * those agreed with the carrier is the carrier re-INVITEd with them
+ * those agreed with the transferee is it re-INVITEd with them
  * (call_reoffer.c). The target's offer is the SDP we last sent on the
- * enterprise leg. A BYE from X while the target is being called releases
- * X only (phones often hang up right after a blind REFER).
+ * transferor's leg. A target across the trunk gets the outbound call's
+ * treatment (policy.c's identity from the transferor, the trunk's
+ * SP-SSEs with failover, its digest, RFC 6223 keep); when it answers, the
+ * slot it takes carries the trunk's name (call_leg_trunk()). A BYE from X
+ * while the target is being called releases X only (phones often hang up
+ * right after a blind REFER).
  *
  * Attended transfer: X, in a consultation call with extension Y through
  * trunkd (both legs on the enterprise side), REFERs the first call with
@@ -27,8 +36,8 @@
  * first call (o= continued in Y's dialog); when Y answers, Y's leg moves
  * into the first call in place of X, X gets NOTIFY 200 and BYE on the
  * first call and BYE on the consultation. A Replaces naming no call of
- * ours gets 481; a consultation whose far end is the trunk gets 488 (no
- * trunk-to-trunk calls).
+ * ours gets 481; a consultation whose far end is the trunk gets 488 (not
+ * done yet).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,8 +46,11 @@
 #define SU_TIMER_ARG_T struct trunk_call
 
 #include "call.h"
+#include "dialtest.h"
+#include "tls.h"
 
 #include <sofia-sip/nta_tag.h>
+#include <sofia-sip/sip_extra.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
@@ -59,6 +71,16 @@ struct call_xfer {
 	 * the other's pointer when it goes: xfer_unlink). */
 	struct trunk_call *other, *into;
 	struct call_leg *y; /* borrowed: the consultation's far leg */
+	/* A target across the trunk (SIPconnect 12.1.1): its [trunk], the
+	 * route of our INVITE (SP-SSEs to try in order, identity headers:
+	 * malloc'd while it is under way), the SP-SSE being tried, the
+	 * challenges answered, and whether that SP-SSE answered (reported
+	 * up) or sent a 1xx beyond 100 (no failover any more). */
+	char trunk[64];
+	char who[160]; /* an enterprise target's "kind:name" (call->who) */
+	struct call_route *route;
+	unsigned route_idx, auth_tries;
+	bool heard, early;
 };
 
 /* X's dialog after the swap: only its BYE is expected. */
@@ -105,7 +127,7 @@ static void xfer_notify(struct trunk_call *call, struct call_leg *to,
 		LOGW(SUBSYS, call->ctx, "cannot NOTIFY the transferor");
 }
 
-/* The target answered: it becomes the enterprise leg. */
+/* The target answered: it takes the transferor's place. */
 static void xfer_swap(struct trunk_call *call, sip_t const *sip)
 {
 	struct call_xfer *x = call->xfer;
@@ -121,6 +143,13 @@ static void xfer_swap(struct trunk_call *call, sip_t const *sip)
 	memset(&x->next, 0, sizeof(x->next));
 	nta_leg_bind(slot->leg, call_leg_request, slot);
 	call_str_set(&call->call_id[idx], sip->sip_call_id->i_id);
+	/* The slot's carrier from now on (call_leg_trunk(): its digest, its
+	 * TLS hop, its codecs), "" for an enterprise target. */
+	call_str_set(idx ? &call->trunk : &call->a_trunk, x->trunk);
+	call_str_set(&call->who[idx], x->who);
+	if (x->trunk[0])
+		call->sdp[idx].codecs =
+			trunk_sdp_trunk_codecs(call->gw->cfg, x->trunk);
 	if (idx == 1)
 		call_str_set(&call->target, x->target);
 	call_sdp_learn(call, slot, sip->sip_payload);
@@ -133,6 +162,109 @@ static void xfer_swap(struct trunk_call *call, sip_t const *sip)
 	if (!x->old_left)
 		call_send_bye(call, &x->gone);
 	x->old = NULL; /* done */
+	free(x->route);
+	x->route = NULL;
+}
+
+static int xfer_send_invite(struct trunk_call *call);
+
+/* Our INVITE to a target across the trunk got `status` (sip: the
+ * response, NULL for a failure of our own): true when it went again, to
+ * the next SP-SSE (503, timeout or transport error before any 1xx: STA-1,
+ * as for leg B) or with the trunk's credentials (401/407: STA-6). */
+static bool xfer_trunk_again(struct trunk_call *call, int status,
+			     sip_t const *sip)
+{
+	struct call_xfer *x = call->xfer;
+	struct call_route *r = x->route;
+	bool local = !sip || nta_sip_is_internal(sip);
+	char why[80];
+
+	if (!local && status != 503 && !x->heard && x->route_idx < r->nroutes) {
+		x->heard = true;
+		trunk_peer_report(call->gw, r->routes[x->route_idx], true,
+				  "answered an INVITE");
+	}
+	if (status < 200)
+		return false;
+	if (!x->early && x->route_idx < r->nroutes &&
+	    (status == 503 || (local && (status == 408 || status >= 500)))) {
+		snprintf(why, sizeof(why), "INVITE got %d%s", status,
+			 local ? " (no answer / transport)" : "");
+		trunk_peer_report(call->gw, r->routes[x->route_idx], false,
+				  why);
+		if (++x->route_idx < r->nroutes) {
+			LOGI(SUBSYS, call->ctx, "transfer: %s; trying %s", why,
+			     r->routes[x->route_idx]);
+			x->heard = false;
+			return xfer_send_invite(call) == 0;
+		}
+		return false;
+	}
+	if (status != 401 && status != 407)
+		return false;
+	if (x->auth_tries < 2 && !trunk_auth_challenge(call->gw, x->trunk, sip,
+						       x->auth_tries++ == 0)) {
+		LOGD(SUBSYS, call->ctx, "transfer: answered the carrier's %d",
+		     status);
+		return xfer_send_invite(call) == 0;
+	}
+	LOGE(SUBSYS, call->ctx,
+	     "trunk %s refused our credentials (%d): check username and "
+	     "password",
+	     x->trunk, status);
+	return false;
+}
+
+/* ACK the target's 2xx, with our INVITE's credentials when the carrier
+ * challenged it (RFC 3261 22.1: the ACK carries the INVITE's). */
+static void xfer_ack(struct trunk_call *call, nta_outgoing_t *orq)
+{
+	struct call_xfer *x = call->xfer;
+	sip_cseq_t *cseq =
+		sip_cseq_create(trunk_scratch_get(call->gw),
+				nta_outgoing_cseq(orq), sip_method_ack, "ACK");
+	msg_t *req = nta_outgoing_getrequest(orq);
+
+	if (cseq)
+		trunk_ack_send(x->next.leg, CALL_HOP(&x->next), NULL, cseq,
+			       req ? sip_object(req) : NULL, NULL, NULL);
+	msg_destroy(req);
+}
+
+/* Our INVITE to the target got its final status (sip NULL: none came). */
+static void xfer_invite_final(struct trunk_call *call, nta_outgoing_t *orq,
+			      int status, sip_t const *sip)
+{
+	struct call_xfer *x = call->xfer;
+
+	if (x->route && xfer_trunk_again(call, status, sip)) {
+		trunk_tls_orq_destroy(call->gw, orq);
+		return;
+	}
+	if (status < 300 && sip) {
+		nta_leg_rtag(x->next.leg, sip->sip_to->a_tag);
+		nta_leg_client_route(x->next.leg, sip->sip_record_route,
+				     sip->sip_contact);
+		xfer_ack(call, orq);
+		if (x->route) /* KEEP-2: the dialog's keep-alives */
+			call_keep_start(call, &x->next, orq, sip);
+		x->invite = NULL;
+		xfer_swap(call, sip);
+		trunk_tls_orq_destroy(call->gw, orq); /* frees sip (TCP/TLS) */
+		return;
+	}
+	LOGI(SUBSYS, call->ctx, "transfer to %s failed: %d", x->target, status);
+	x->invite = NULL;
+	xfer_notify(call, x->old, status,
+		    sip ? sip->sip_status->st_phrase : NULL);
+	trunk_tls_orq_destroy(call->gw, orq); /* after sip's last use */
+	free(x->route);
+	x->route = NULL;
+	if (x->old_left) /* nobody left on the transferor's side */
+		call_hangup(call, "transfer failed after the transferor left");
+	else
+		x->old = NULL;
 }
 
 static int xfer_invite_response(struct trunk_call *call, nta_outgoing_t *orq,
@@ -142,29 +274,100 @@ static int xfer_invite_response(struct trunk_call *call, nta_outgoing_t *orq,
 	int status =
 		sip ? sip->sip_status->st_status : nta_outgoing_status(orq);
 
-	if (!x || orq != x->invite || status < 200 ||
-	    call->state == CALL_TERMINATED)
+	if (!x || orq != x->invite || call->state == CALL_TERMINATED)
 		return 0;
-	if (status < 300 && sip) {
-		nta_leg_rtag(x->next.leg, sip->sip_to->a_tag);
-		nta_leg_client_route(x->next.leg, sip->sip_record_route,
-				     sip->sip_contact);
-		call_send_ack(call, &x->next, nta_outgoing_cseq(orq), NULL);
-		x->invite = NULL;
-		xfer_swap(call, sip);
-		nta_outgoing_destroy(orq); /* frees sip over TCP/TLS */
+	if (status < 200) {
+		if (x->route && sip)
+			xfer_trunk_again(call, status, sip); /* reports up */
+		if (status > 100)
+			x->early = true;
 		return 0;
 	}
-	LOGI(SUBSYS, call->ctx, "transfer to %s failed: %d", x->target, status);
-	x->invite = NULL;
-	xfer_notify(call, x->old, status,
-		    sip ? sip->sip_status->st_phrase : NULL);
-	nta_outgoing_destroy(orq); /* after sip's last use */
-	if (x->old_left)	   /* nobody left on the enterprise side */
-		call_hangup(call, "transfer failed after the transferor left");
-	else
-		x->old = NULL;
+	xfer_invite_final(call, orq, status, sip);
 	return 0;
+}
+
+/* The TLS connection of our INVITE to a carrier failed (tls_watch.c):
+ * as a transport error (503). */
+static void xfer_tls_failed(void *arg, int err)
+{
+	struct trunk_call *call = arg;
+	struct call_xfer *x = call->xfer;
+
+	(void)err;
+	if (x && x->invite && call->state != CALL_TERMINATED)
+		xfer_invite_final(call, x->invite, 503, NULL);
+}
+
+/* (Re)send our INVITE to the target: to the next SP-SSE of x->route
+ * with its identity headers and the trunk's credentials when it crosses
+ * the trunk. The offer is the SDP we last sent the transferor: the relay
+ * port the transferee's media reaches. 0 or EIO. */
+static int xfer_send_invite(struct trunk_call *call)
+{
+	struct call_xfer *x = call->xfer;
+	struct call_route *r = x->route;
+	const char *last = call->sdp[x->old == &call->a ? 0 : 1].last;
+	const char *route =
+		r && x->route_idx < r->nroutes ? r->routes[x->route_idx] : NULL;
+	su_home_t *scratch = trunk_scratch_get(call->gw);
+	sip_payload_t *pl = sip_payload_make(scratch, last);
+	const char *via = r ? call_keep_via(call, &x->next) : NULL; /* KEEP-1 */
+	const char *hdrs = r && r->headers[0] ? r->headers : NULL;
+	msg_header_t *auth = NULL;
+	sip_max_forwards_t mf[1];
+	url_t *url;
+
+	sip_max_forwards_init(mf);
+	mf->mf_count = 70; /* a request of our own (RFC 3261 8.1.1.6) */
+	if (r && (url = url_make(scratch, x->target)))
+		trunk_auth_headers(call->gw, x->trunk, scratch, "INVITE", url,
+				   pl, &auth);
+	x->invite = nta_outgoing_tcreate(
+		x->next.leg, xfer_invite_response, call,
+		route ? URL_STRING_MAKE(route) : NULL, SIP_METHOD_INVITE,
+		URL_STRING_MAKE(x->target),
+		SIPTAG_CONTACT(call_leg_contact(call, &x->next)),
+		TAG_IF(via, NTATAG_USER_VIA(1)),
+		TAG_IF(via, SIPTAG_VIA_STR(via)), SIPTAG_MAX_FORWARDS(mf),
+		/* Identity and passed headers (policy.c: ID-8..ID-11). */
+		TAG_IF(hdrs, SIPTAG_HEADER_STR(hdrs)),
+		SIPTAG_SUPPORTED_STR("timer"), SIPTAG_ALLOW_STR(TRUNK_ALLOW),
+		SIPTAG_HEADER((sip_header_t *)auth),
+		SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD(pl),
+		TAG_END());
+	if (!x->invite)
+		return EIO;
+	if (r) {
+		trunk_tls_watch_trunk(call->gw, x->invite, call->ctx, x->trunk,
+				      xfer_tls_failed, call);
+		call_hop_set(call, &x->next, x->trunk, route);
+	}
+	return 0;
+}
+
+/* Our INVITE to the target, abandoned (the call ended, a new transfer):
+ * CANCELled; toward a carrier kept until its final response, a 2xx then
+ * ACKed and ended with a BYE (call_abandon.c). */
+static void xfer_invite_abandon(struct trunk_call *call)
+{
+	struct call_xfer *x = call->xfer;
+	nta_outgoing_t *orq = x->invite;
+	struct trunk_abandon_from from = { x->next.hop, x->trunk, call->ctx,
+					   0 };
+
+	x->invite = NULL;
+	if (!orq)
+		return;
+	trunk_tls_orq_unwatch(call->gw, orq);
+	if (x->trunk[0] &&
+	    trunk_invite_abandon(
+		    call->gw,
+		    trunk_agent_nta(call->gw->agents[TRUNK_SIDE_TRUNK]), orq,
+		    NULL, &from))
+		return;
+	nta_outgoing_tcancel(orq, NULL, NULL, TAG_END());
+	nta_outgoing_destroy(orq);
 }
 
 /* Forget an earlier transfer: its old leg is released by now. */
@@ -174,60 +377,201 @@ static void xfer_reset(struct call_xfer *x)
 		nta_outgoing_destroy(x->gone.bye);
 	if (x->gone.leg)
 		nta_leg_destroy(x->gone.leg);
+	free(x->route);
 	memset(x, 0, sizeof(*x));
 }
 
-/* Call TARGET (a user or number of the enterprise) for the enterprise leg
- * `old`. 0, or a SIP status. */
+/* The INVITE the transferor would send to call the target (policy.c and
+ * the dial plan read it: call_route_transfer()): its From and identity
+ * headers from its REFER, else the transferor's end of its dialog. On
+ * Sofia's parser like a received one; NULL when it makes no request. */
+static msg_t *xfer_invite_as(struct trunk_call *call, struct call_leg *old,
+			     const char *user, sip_t const *refer)
+{
+	su_home_t *home = trunk_scratch_get(call->gw);
+	sip_p_asserted_identity_t const *pai =
+		refer ? sip_p_asserted_identity(refer) : NULL;
+	sip_p_preferred_identity_t const *ppi =
+		refer ? sip_p_preferred_identity(refer) : NULL;
+	const char *from = NULL, *x_uri;
+	char text[4096];
+	size_t n;
+
+	if (refer && refer->sip_from)
+		from = sip_header_as_string(
+			home, (sip_header_t const *)refer->sip_from);
+	if (!from && old == &call->a && call->from_a[0]) /* as received */
+		from = su_sprintf(home, "<%s>;tag=xfer", call->from_a);
+	if (!from) {
+		/* Who the transferor is to the other side (leg A: our From
+		 * on leg B; leg B: our R-URI there). */
+		x_uri = call->party[old == &call->a ? 1 : 0];
+		from = su_sprintf(home, "%s;tag=xfer",
+				  x_uri && *x_uri ? x_uri
+						  : "<sip:trunkd.invalid>");
+	}
+	n = (size_t)snprintf(
+		text, sizeof(text),
+		"INVITE sip:%s@trunkd.invalid SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-xfer\r\n"
+		"From: %s\r\n"
+		"To: <sip:%s@trunkd.invalid>\r\n"
+		"Call-ID: xfer-%llu@trunkd.invalid\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Max-Forwards: 70\r\n",
+		user, from ? from : "<sip:trunkd.invalid>", user, call->id);
+	for (; pai && n < sizeof(text); pai = pai->paid_next)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "P-Asserted-Identity: <%s>\r\n",
+				      url_as_string(home, pai->paid_url));
+	for (; ppi && n < sizeof(text); ppi = ppi->ppid_next)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "P-Preferred-Identity: <%s>\r\n",
+				      url_as_string(home, ppi->ppid_url));
+	if (refer && refer->sip_privacy && n < sizeof(text))
+		n += (size_t)snprintf(
+			text + n, sizeof(text) - n, "Privacy: %s\r\n",
+			sip_header_as_string(
+				home,
+				(sip_header_t const *)refer->sip_privacy));
+	if (n < sizeof(text))
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "Content-Length: 0\r\n\r\n");
+	if (n >= sizeof(text))
+		return NULL;
+	return msg_make(sip_default_mclass(), 0, text, (ssize_t)n);
+}
+
+/* Where the target of the transferor `old` is reached (call.c). */
+static int xfer_route(struct trunk_call *call, struct call_leg *old,
+		      const char *user, sip_t const *refer,
+		      struct call_route *r)
+{
+	msg_t *msg = xfer_invite_as(call, old, user, refer);
+	sip_t const *sip = msg ? sip_object(msg) : NULL;
+	int status;
+
+	if (!sip || !sip->sip_request || !sip->sip_from || sip->sip_error ||
+	    !sip->sip_request->rq_url->url_user) {
+		msg_destroy(msg);
+		return 400;
+	}
+	status = call_route_transfer(
+		call->gw, call_leg_who(call, old == &call->a ? 0 : 1), sip, r);
+	msg_destroy(msg);
+	return status;
+}
+
+/* Is the relay's endpoint toward `old` where a leg on the target's side
+ * must be reached? The target takes over that endpoint (media stays
+ * anchored), so it must be bound on the address its side's peers can
+ * reach; when the enterprise and trunk media addresses differ, a target
+ * across the trunk cannot be given it. */
+static bool xfer_media_reachable(struct trunk_call *call, struct call_leg *old)
+{
+	struct call_xfer *x = call->xfer;
+	const char *want = media_engine_side_addr(
+		call->gw->media, call_media_side(call, &x->next));
+	const char *have =
+		media_session_addr(call->media, call_media_leg(call, old));
+
+	return want && have && !strcmp(want, have);
+}
+
+/* Call the target (user: a URI user as on the wire) for the transferor's
+ * leg `old`, with its REFER (NULL: trunkctl). 0, or a SIP status. */
 static int xfer_start(struct trunk_call *call, struct call_leg *old,
-		      const char *user, bool notify)
+		      const char *user, sip_t const *refer, bool notify)
 {
 	struct call_xfer *x = call->xfer;
 	const char *last = call->sdp[old == &call->a ? 0 : 1].last;
-	nta_agent_t *nta = trunk_agent_nta(call->gw->agents[old->side]);
+	nta_agent_t *nta;
 	sip_call_id_t *cid = sip_call_id_create(call->home, NULL);
-	struct call_route r;
+	struct call_route *r;
+	const struct config_section *tw;
 	char to[600];
 	int status;
 
 	if (call->state != CALL_CONFIRMED || (x && (x->old || x->into)))
 		return 491;
-	if (!user || !*user || !cid || !last)
-		return !last ? 488 : 400;
-	status = call_route_enterprise(call->gw, user, &r);
-	if (status)
+	if (!user || !*user || !cid || !last || !call->media)
+		return !last || !call->media ? 488 : 400;
+	if (!(r = malloc(sizeof(*r))))
+		return 500;
+	status = xfer_route(call, old, user, refer, r);
+	if (!status && r->emergency) {
+		/* No location would go with it (EM-5): the caller must dial
+		 * the emergency number. */
+		LOGW(SUBSYS, call->ctx,
+		     "transfer to the emergency number %s refused: 403",
+		     r->ruri);
+		status = 403;
+	}
+	if (status) {
+		free(r);
 		return status;
-	if (!x && !(x = call->xfer = su_zalloc(call->home, sizeof(*x))))
-		return 500;
-	xfer_reset(x);
-	snprintf(x->target, sizeof(x->target), "%s", r.ruri);
-	snprintf(to, sizeof(to), "<%s>", r.ruri);
-	x->next.call = call;
-	x->next.side = old->side;
-	snprintf(x->next.transport, sizeof(x->next.transport), "%s",
-		 strstr(r.ruri, "transport=tcp") ? "tcp" : "udp");
-	x->next.leg = nta_leg_tcreate(
-		nta, call_leg_request, &x->next, SIPTAG_CALL_ID(cid),
-		SIPTAG_FROM_STR(call->party[old == &call->a ? 0 : 1]),
-		SIPTAG_TO_STR(to), TAG_END());
-	if (!x->next.leg || !nta_leg_tag(x->next.leg, NULL))
-		return 500;
-	x->invite = nta_outgoing_tcreate(
-		x->next.leg, xfer_invite_response, call, NULL,
-		SIP_METHOD_INVITE, URL_STRING_MAKE(r.ruri),
-		SIPTAG_CONTACT(call_leg_contact(call, &x->next)),
-		SIPTAG_SUPPORTED_STR("timer"), SIPTAG_ALLOW_STR(TRUNK_ALLOW),
-		SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-		SIPTAG_PAYLOAD_STR(last), TAG_END());
-	if (!x->invite) {
-		nta_leg_destroy(x->next.leg);
-		x->next.leg = NULL;
+	}
+	if (!x && !(x = call->xfer = su_zalloc(call->home, sizeof(*x)))) {
+		free(r);
 		return 500;
 	}
-	x->old = old;
+	xfer_reset(x);
+	snprintf(x->target, sizeof(x->target), "%s", r->ruri);
+	snprintf(to, sizeof(to), "<%s>", r->ruri);
+	x->next.call = call;
+	x->next.side = r->to;
+	x->old = old; /* for xfer_send_invite() and call_media_side() */
+	if (r->to == TRUNK_SIDE_TRUNK) {
+		snprintf(x->trunk, sizeof(x->trunk), "%s", r->trunk);
+		x->route = r;
+		call_transport_set(&x->next,
+				   strstr(r->nroutes ? r->routes[0] : r->ruri,
+					  "transport="));
+		if (!xfer_media_reachable(call, old)) {
+			LOGW(SUBSYS, call->ctx,
+			     "transfer to %s refused: the enterprise and "
+			     "trunk media addresses differ (not supported "
+			     "yet): 488",
+			     r->ruri);
+			x->old = NULL;
+			xfer_reset(x);
+			return 488;
+		}
+	} else {
+		tw = r->b_peer ? r->b_peer
+		     : r->b_phone[0]
+			     ? trunk_phone_find(call->gw->cfg, r->b_phone)
+			     : NULL;
+		if (tw)
+			snprintf(x->who, sizeof(x->who), "%s:%s",
+				 config_section_kind(tw),
+				 config_section_name(tw));
+		snprintf(x->next.transport, sizeof(x->next.transport), "%s",
+			 strstr(r->ruri, "transport=tcp") ? "tcp" : "udp");
+	}
+	nta = trunk_agent_nta(call->gw->agents[r->to]);
+	/* Toward the trunk the policy's From (the transferor's identity);
+	 * toward the enterprise who the transferee was to the transferor. */
+	x->next.leg = nta_leg_tcreate(
+		nta, call_leg_request, &x->next, SIPTAG_CALL_ID(cid),
+		TAG_IF(r->to == TRUNK_SIDE_TRUNK, SIPTAG_FROM_STR(r->from)),
+		TAG_IF(r->to != TRUNK_SIDE_TRUNK,
+		       SIPTAG_FROM_STR(call->party[old == &call->a ? 0 : 1])),
+		SIPTAG_TO_STR(to), TAG_END());
+	if (x->route != r)
+		free(r);
+	if (!x->next.leg || !nta_leg_tag(x->next.leg, NULL) ||
+	    xfer_send_invite(call)) {
+		if (x->next.leg)
+			nta_leg_destroy(x->next.leg);
+		x->next.leg = NULL;
+		x->old = NULL;
+		return 500;
+	}
 	x->notify = notify;
-	LOGI(SUBSYS, call->ctx, "transferring leg %c to %s",
-	     old == &call->a ? 'A' : 'B', r.ruri);
+	LOGI(SUBSYS, call->ctx, "transferring leg %c to %s%s%s",
+	     old == &call->a ? 'A' : 'B', x->target,
+	     x->trunk[0] ? " across trunk " : "", x->trunk);
 	return 0;
 }
 
@@ -446,7 +790,7 @@ int call_xfer_refer(struct call_leg *cl, nta_incoming_t *irq, sip_t const *sip)
 
 		status = rp ? xfer_attended(call, cl, rp) : 400;
 	} else {
-		status = xfer_start(call, cl, rt->r_url->url_user, true);
+		status = xfer_start(call, cl, rt->r_url->url_user, sip, true);
 	}
 	if (status)
 		return status;
@@ -474,18 +818,28 @@ int trunk_call_transfer(struct trunk_gateway *gw, unsigned long long id,
 			const char *target)
 {
 	struct trunk_call *call;
+	char user[400] = "";
 
+	trunk_uri_user_escape(target, user, sizeof(user));
 	for (call = gw->calls; call; call = call->next) {
 		if (call->id != id || call->state == CALL_TERMINATED)
 			continue;
 		/* The enterprise leg (B when both are: an internal call). */
 		if (call->b.side == TRUNK_SIDE_ENTERPRISE)
-			return xfer_start(call, &call->b, target, false);
+			return xfer_start(call, &call->b, user, NULL, false);
 		if (call->a.side == TRUNK_SIDE_ENTERPRISE)
-			return xfer_start(call, &call->a, target, false);
+			return xfer_start(call, &call->a, user, NULL, false);
 		return 488;
 	}
 	return 404;
+}
+
+const char *call_xfer_trunk(const struct trunk_call *call,
+			    const struct call_leg *leg)
+{
+	const struct call_xfer *x = call->xfer;
+
+	return x && leg == &x->next && x->trunk[0] ? x->trunk : NULL;
 }
 
 void call_xfer_free(struct trunk_call *call)
@@ -496,16 +850,13 @@ void call_xfer_free(struct trunk_call *call)
 	if (!x)
 		return;
 	xfer_unlink(call);
-	if (x->invite) {
-		/* The call ended while the target rang: stop it. */
-		nta_outgoing_tcancel(x->invite, NULL, NULL, TAG_END());
-		nta_outgoing_destroy(x->invite);
-	}
+	xfer_invite_abandon(call); /* the call ended while the target rang */
 	if (x->next.leg)
 		nta_leg_destroy(x->next.leg);
 	if (x->gone.bye)
 		nta_outgoing_destroy(x->gone.bye);
 	if (x->gone.leg)
 		nta_leg_destroy(x->gone.leg);
+	free(x->route);
 	call->xfer = NULL;
 }

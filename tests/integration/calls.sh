@@ -52,6 +52,21 @@ tc_trunkd()
 	esac
 }
 
+# tc_calls_confirmed: how many calls `trunkctl calls` shows CONFIRMED;
+# tc_call_up N: exactly N (for ti_wait_until); tc_call_id: the first
+# confirmed call's id.
+tc_calls_confirmed()
+{
+	ti_json "$(ti_ctl calls)" \
+		"len([c for c in j['calls'] if c['state'] == 'CONFIRMED'])"
+}
+tc_call_up() { [ "$(tc_calls_confirmed)" = "$1" ]; }
+tc_call_id()
+{
+	ti_json "$(ti_ctl calls)" \
+		'[c["id"] for c in j["calls"] if c["state"] == "CONFIRMED"][0]'
+}
+
 # tc_peer NAME IP PORT SCENARIO [SIPP ARG...]: a SIPp peer in the
 # background for one call, bound to IP:$(ti_port PORT) over UDP (over TCP
 # with TC_PEER_TCP=1), with the file names of ti_sipp (NAME.msg.txt,

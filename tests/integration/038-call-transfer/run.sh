@@ -35,14 +35,6 @@ tc__uac eve-register "$TI_TEST_DIR/register-as.xml" u1 5060 \
 	-key contact_port "$(ti_port 5070)" || rc=$?
 [ "$rc" = 0 ] || ti_fail "eve could not register (SIPp exit $rc)"
 
-calls_json() { ti_ctl calls; }
-confirmed() { ti_json "$(calls_json)" "len([c for c in j['calls'] if c['state'] == 'CONFIRMED'])"; }
-call_up() { [ "$(confirmed)" = "$1" ]; }
-call_id()
-{
-	ti_json "$(calls_json)" \
-		'[c["id"] for c in j["calls"] if c["state"] == "CONFIRMED"][0]'
-}
 
 # peers MODE TARGET_SCENARIO [CARRIER_SCENARIO [SIPP ARG...]]: the carrier
 # and eve for one transfer (the SIPp ARGs for both).
@@ -84,8 +76,8 @@ sed 's/198\.51\.100\.20/127.0.0.3/' "$TI_TEST_DIR/carrier.xml" \
 peers ctl target-media.xml "$TI_DIR/carrier-media.xml" \
 	-recv_timeout 40s -timeout 60s
 desk desk-ctl desk-ctl.xml 5070 -s +15550100001
-ti_wait_until 10 call_up 1 || ti_fail "ctl: no established call to transfer"
-id=$(call_id)
+ti_wait_until 10 tc_call_up 1 || ti_fail "ctl: no established call to transfer"
+id=$(tc_call_id)
 out=$(ti_ctl transfer "$id" 2002) ||
 	ti_fail "ctl: trunkctl transfer failed: $out"
 ti_json_check "$out" 'j["ok"]' "trunkctl transfer"
@@ -107,7 +99,7 @@ finish desk-busy eve-busy carrier-busy
 # 4. attended: the consultation first, so that its tags are known.
 peers att target-attended.xml
 desk desk-consult desk-consult.xml 5072 -s 2002
-ti_wait_until 10 call_up 1 || ti_fail "attended: the consultation is not up"
+ti_wait_until 10 tc_call_up 1 || ti_fail "attended: the consultation is not up"
 totag=$(sed -n 's/^To: .*;tag=\([^;[:space:]]*\).*/\1/p' \
 	"$TI_DIR/desk-consult.msg.txt" | head -n 1)
 [ -n "$totag" ] || ti_fail "attended: no To tag in the consultation's 200"

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# 163-transfer-across-trunk: blind transfer to a target reachable across
+# the trunk (SIPconnect 12.1.1, by 3pcc: XFR-1). The carrier has two
+# SP-SSEs (127.0.0.4 answers 503, 127.0.0.3) and challenges; the PBX
+# (127.0.0.2) is the transferor.
+#   refer  the carrier's caller (127.0.0.3:5091) calls DID +15550100001,
+#          which the PBX answers; the PBX REFERs it to +15550100077 with
+#          its own P-Asserted-Identity. trunkd calls the target across the
+#          trunk as the PBX would: the first SP-SSE's 503 moves the INVITE
+#          to the second (STA-1), whose 401 gets the trunk's digest
+#          (STA-6); R-URI and To at the carrier's domain, the PBX's
+#          identity asserted (ID-8), trunkd's anchored offer, nothing of
+#          the PBX. When the target answers, the PBX gets NOTIFY 200 and
+#          BYE, and the caller sees nothing until the target's BYE reaches
+#          it. trunkctl then shows the first SP-SSE down, the second up.
+#   ctl    the PBX calls +15550100001 across the trunk; `trunkctl transfer
+#          ID +15550100077` sends the carrier's party to another number
+#          across the trunk (digest from the start, the nonce reused:
+#          REG-4); the PBX gets only the BYE; RTP flows both ways between
+#          the two carrier calls through the relay (rtp.py); `trunkctl
+#          calls` shows both legs on the trunk; `trunkctl hangup` ends both.
+#   keep   the same after a reload with the trunk's keep-alives on: the
+#          transfer's INVITE offers RFC 6223 keep like leg B's (KEEP-1);
+#          both answer keep=1 and trunkctl flows lists a flow for each
+#          dialog of the call (KEEP-2) until the hangup.
+# REQ: XFR-1, STA-6, ID-8, KEEP-1, KEEP-2
+. "$(dirname "$0")/../lib.sh"
+. "$TI_ROOT/calls.sh"
+ti_setup
+
+ti_config "$TI_TEST_DIR/trunkd.conf" "$TI_DIR/trunkd.conf"
+tc__trunkd_up
+
+finish() { local p; for p in "$@"; do tc_peer_wait "$p"; done; }
+
+# 1. blind, by the PBX's REFER, after a failover and a challenge
+tc_peer sse4 127.0.0.4 5090 "$TI_TEST_DIR/sse-503.xml" \
+	-set trunkd "$(tc_trunkd trunk)"
+tc_peer target 127.0.0.3 5090 "$TI_TEST_DIR/target.xml" \
+	-set trunkd "$(tc_trunkd trunk)"
+tc_peer pbx-refer 127.0.0.2 5070 "$TI_TEST_DIR/pbx-refer.xml" \
+	-set trunkd "$(tc_trunkd ent)"
+tc_peer caller 127.0.0.3 5091 "$TI_TEST_DIR/caller.xml" \
+	-set trunkd "$(tc_trunkd trunk)" "$(tc_trunkd trunk)"
+finish caller pbx-refer target sse4
+
+status=$(ti_ctl status) || ti_fail "trunkctl status failed"
+ti_json_check "$status" "[(s['address'], s['state']) for s in
+	[t for t in j['trunks'] if t['name'] == 'carrier'][0]['sse']] ==
+	[('127.0.0.4:$(ti_port 5090)', 'down'), ('127.0.0.3:$(ti_port 5090)', 'up')]" \
+	"refer: SP-SSE states after the transfer's failover"
+
+# ctl_transfer PART CARRIER_SCENARIO: the PBX calls +15550100001, the
+# carrier (two calls) answers, `trunkctl transfer` sends its party to
+# +15550100077; the PBX is released. Sets id.
+ctl_transfer()
+{
+	local out
+	tc_peer "carrier-$1" 127.0.0.3 5090 "$2" \
+		-set trunkd "$(tc_trunkd trunk)" -m 2 -recv_timeout 40s -timeout 60s
+	tc_peer "pbx-$1" 127.0.0.2 5072 "$TI_TEST_DIR/pbx-call.xml" \
+		-set trunkd "$(tc_trunkd ent)" -s +15550100001 "$(tc_trunkd ent)"
+	ti_wait_until 10 tc_call_up 1 || ti_fail "$1: no established call to transfer"
+	id=$(tc_call_id)
+	out=$(ti_ctl transfer "$id" +15550100077) ||
+		ti_fail "$1: trunkctl transfer failed: $out"
+	ti_json_check "$out" 'j["ok"]' "$1: trunkctl transfer"
+	finish "pbx-$1"
+}
+
+# 2. blind, by trunkctl, with RTP between the two carrier calls afterwards
+ctl_transfer ctl "$TI_TEST_DIR/callee.xml"
+target_acked() { [ "$(grep -c '^ACK ' "$TI_DIR/carrier-ctl.msg.txt")" = 2 ]; }
+ti_wait_until 10 target_acked || ti_fail "ctl: the target got no ACK"
+ti_json_check "$(ti_ctl calls)" "[(c['from'], c['to'], c['state'])
+	for c in j['calls']] == [('trunk', 'trunk', 'CONFIRMED')]" \
+	"ctl: the call joins two carrier parties"
+ti_exec python3 "$TI_TEST_DIR/rtp.py" "$TI_DIR/carrier-ctl.msg.txt" \
+	>"$TI_DIR/rtp.log" 2>&1 ||
+	{ cat "$TI_DIR/rtp.log" >&2; ti_fail "ctl: no RTP between the carrier's parties after the transfer"; }
+ti_log "ctl: $(cat "$TI_DIR/rtp.log")"
+out=$(ti_ctl hangup "$id") || ti_fail "ctl: trunkctl hangup failed: $out"
+finish carrier-ctl
+
+# 3. keep (RFC 6223): with the trunk's keep-alives on, the transfer's
+# INVITE offers keep like leg B's (KEEP-1); both dialogs answer keep=1,
+# and trunkctl flows lists two dialog flows of the call (KEEP-2) until the
+# hangup.
+python3 - "$TI_TEST_DIR/callee.xml" "$TI_DIR/callee-keep.xml" <<'PY' ||
+import sys
+s = open(sys.argv[1]).read()
+ruri = 'assign_to="ruri"/>\n'
+assert s.count(ruri) == 1
+s = s.replace(ruri, ruri +
+              '      <ereg regexp="^ *SIP/2\\.0/UDP ([^;, ]+);keep;(.*)$" search_in="hdr"\n'
+              '            header="Via:" check_it="true" assign_to="via,sentby,rest"/>\n'
+              '      <log message="INVITE Via offers keep: [$via]"/>\n')
+via = "[last_Via:]\n      [last_From:]\n      [last_To:];tag=car-"
+assert s.count(via) == 1
+s = s.replace(via, via.replace("[last_Via:]",
+                               "Via: SIP/2.0/UDP [$sentby];keep=1;[$rest]"))
+open(sys.argv[2], "w").write(s)
+PY
+	ti_fail "cannot make callee-keep.xml"
+sed -i 's/^keepalive = off$/keepalive = crlf/' "$TI_DIR/trunkd.conf"
+grep -q '^keepalive = crlf$' "$TI_DIR/trunkd.conf" || ti_fail "keep: no keepalive line to change"
+out=$(ti_ctl reload) || ti_fail "keep: reload failed: $out"
+ctl_transfer keep "$TI_DIR/callee-keep.xml"
+two_flows()
+{
+	[ "$(ti_json "$(ti_ctl flows)" "sorted((f['owner'], f['call'], f['keepalive'], f['server_value_s'], f['remote']) for f in j['flows']) == [('dialog', 'call $id', 'stun', 1, '127.0.0.3:$(ti_port 5090)')] * 2")" = True ]
+}
+ti_wait_until 5 two_flows || ti_fail "keep: trunkctl flows does not show both dialogs' flows: $(ti_ctl flows)"
+ti_log "keep: flows after the transfer: $(ti_ctl flows)"
+out=$(ti_ctl hangup "$id") || ti_fail "keep: trunkctl hangup failed: $out"
+finish carrier-keep
+no_flows() { [ "$(ti_json "$(ti_ctl flows)" "j['flows']")" = "[]" ]; }
+ti_wait_until 3 no_flows || ti_fail "keep: the dialogs' flows outlived the call: $(ti_ctl flows)"
+
+calls_ended() { [ "$(ti_json "$(ti_ctl status)" 'j["calls"]')" = 0 ]; }
+ti_wait_until 5 calls_ended || ti_fail "trunkd still has calls after the transfers"
+ti_pass
