@@ -445,9 +445,11 @@ void call_fork_confirmed(struct trunk_call *call);
 
 /* call_reoffer.c: after a transfer, the new party on leg `from` answered
  * with `sip` (2xx): when its codecs are not those agreed on the other
- * leg, re-INVITE that leg with them (SDP-3). */
+ * leg, or (moved) the relay's endpoint toward the other leg is a new one
+ * (transfer.c: a new media session), re-INVITE that leg with them
+ * (SDP-3). */
 void call_reoffer(struct trunk_call *call, struct call_leg *from,
-		  sip_t const *sip);
+		  sip_t const *sip, bool moved);
 void call_reoffer_free(struct trunk_call *call);
 /* A re-INVITE or UPDATE with an offer from leg `from` is being relayed
  * in t: keep the SDP state it changes (before call_sdp_cross). */

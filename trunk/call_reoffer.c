@@ -138,7 +138,7 @@ static void reoffer_send(struct trunk_call *call, struct call_leg *to,
 }
 
 void call_reoffer(struct trunk_call *call, struct call_leg *from,
-		  sip_t const *sip)
+		  sip_t const *sip, bool moved)
 {
 	struct call_leg *to = call_peer(from);
 	struct trunk_sdp_leg *tl = &call->sdp[to == &call->a ? 0 : 1];
@@ -148,22 +148,24 @@ void call_reoffer(struct trunk_call *call, struct call_leg *from,
 	if (!sip->sip_payload || !call->media || call->reoffer ||
 	    trunk_sdp_remote(sip->sip_payload->pl_data,
 			     sip->sip_payload->pl_len, &rs, NULL, 0) ||
-	    !rs.nstreams || trunk_sdp_same_codecs(&rs.s[0], tl))
+	    !rs.nstreams || (!moved && trunk_sdp_same_codecs(&rs.s[0], tl)))
 		return;
 	/* An INVITE under way (a peer's, our session refresh): ours would
 	 * meet 491. */
 	if (call_invite_busy(call)) {
 		LOGW(SUBSYS, call->ctx,
-		     "new codecs after the transfer not offered to leg %c: a "
+		     "new %s after the transfer not offered to leg %c: a "
 		     "re-INVITE is under way",
+		     moved ? "relay port" : "codecs",
 		     to == &call->a ? 'A' : 'B');
 		return;
 	}
 	if (call_sdp_cross(call, from, sip->sip_payload, sip->sip_content_type,
 			   &body))
 		return;
-	LOGI(SUBSYS, call->ctx, "leg %c: re-INVITE with the new party's codecs",
-	     to == &call->a ? 'A' : 'B');
+	LOGI(SUBSYS, call->ctx, "leg %c: re-INVITE with the new party's %s",
+	     to == &call->a ? 'A' : 'B',
+	     moved ? "media on a new relay port" : "codecs");
 	reoffer_send(call, to, &body);
 }
 

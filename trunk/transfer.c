@@ -24,8 +24,10 @@
  * (call_reoffer.c). The target's offer is the SDP we last sent on the
  * transferor's leg. A target across the trunk gets the outbound call's
  * treatment (policy.c's identity from the transferor, the trunk's
- * SP-SSEs with failover, its digest, RFC 6223 keep); when it answers, the
- * slot it takes carries the trunk's name (call_leg_trunk()). A BYE from X
+ * SP-SSEs with failover, its digest, RFC 6223 keep, an offer with the
+ * trunk's codecs, on a new media session when the enterprise and trunk
+ * media addresses differ: xfer_offer()); when it answers, the slot it
+ * takes carries the trunk's name (call_leg_trunk()). A BYE from X
  * while the target is being called releases X only (phones often hang up
  * right after a blind REFER).
  *
@@ -81,7 +83,23 @@ struct call_xfer {
 	struct call_route *route;
 	unsigned route_idx, auth_tries;
 	bool heard, early;
+	/* Our offer to a target across the trunk (the trunk's codecs, its
+	 * relay endpoint) and the o= version it has, malloc'd; and when the
+	 * enterprise and trunk media addresses differ, the new media session
+	 * it is on (xfer_media_anew()). NULL: none. */
+	char *offer;
+	uint64_t offer_version;
+	struct media_session *media;
 };
+
+/* Forget the target's own offer and media session (not taken). */
+static void xfer_media_drop(struct call_xfer *x)
+{
+	su_free(NULL, x->offer);
+	x->offer = NULL;
+	media_session_free(x->media);
+	x->media = NULL;
+}
 
 /* X's dialog after the swap: only its BYE is expected. */
 static int xfer_gone_request(struct call_leg *cl, nta_leg_t *leg,
@@ -133,6 +151,7 @@ static void xfer_swap(struct trunk_call *call, sip_t const *sip)
 	struct call_xfer *x = call->xfer;
 	struct call_leg *slot = x->old;
 	int idx = slot == &call->a ? 0 : 1;
+	struct media_session *gone_media = NULL;
 
 	call_timer_free(slot);
 	x->gone = *slot;
@@ -152,11 +171,28 @@ static void xfer_swap(struct trunk_call *call, sip_t const *sip)
 			trunk_sdp_trunk_codecs(call->gw->cfg, x->trunk);
 	if (idx == 1)
 		call_str_set(&call->target, x->target);
+	if (x->offer) { /* what the target got is our last SDP there */
+		su_free(NULL, call->sdp[idx].last);
+		call->sdp[idx].last = x->offer;
+		call->sdp[idx].version = x->offer_version;
+		x->offer = NULL;
+	}
+	if (x->media) { /* the call moves to the target's session */
+		struct trunk_sdp_leg *ol = &call->sdp[idx ? 0 : 1];
+
+		gone_media = call->media;
+		call->media = x->media;
+		x->media = NULL;
+		if (ol->peer_known) /* the transferee still receives there */
+			call_sdp_remote(call, call_peer(slot), &ol->peer);
+	}
 	call_sdp_learn(call, slot, sip->sip_payload);
 	call_timer_response_in(slot, sip);
 	LOGI(SUBSYS, call->ctx, "leg %c transferred to %s", idx ? 'B' : 'A',
 	     x->target);
-	call_reoffer(call, slot, sip); /* its codecs to the other leg */
+	/* Its codecs to the other leg, or that leg's new relay port. */
+	call_reoffer(call, slot, sip, gone_media != NULL);
+	media_session_free(gone_media);
 	xfer_notify(call, &x->gone, sip->sip_status->st_status,
 		    sip->sip_status->st_phrase);
 	if (!x->old_left)
@@ -261,6 +297,7 @@ static void xfer_invite_final(struct trunk_call *call, nta_outgoing_t *orq,
 	trunk_tls_orq_destroy(call->gw, orq); /* after sip's last use */
 	free(x->route);
 	x->route = NULL;
+	xfer_media_drop(x);
 	if (x->old_left) /* nobody left on the transferor's side */
 		call_hangup(call, "transfer failed after the transferor left");
 	else
@@ -307,7 +344,9 @@ static int xfer_send_invite(struct trunk_call *call)
 {
 	struct call_xfer *x = call->xfer;
 	struct call_route *r = x->route;
-	const char *last = call->sdp[x->old == &call->a ? 0 : 1].last;
+	const char *last = x->offer
+				   ? x->offer
+				   : call->sdp[x->old == &call->a ? 0 : 1].last;
 	const char *route =
 		r && x->route_idx < r->nroutes ? r->routes[x->route_idx] : NULL;
 	su_home_t *scratch = trunk_scratch_get(call->gw);
@@ -378,6 +417,7 @@ static void xfer_reset(struct call_xfer *x)
 	if (x->gone.leg)
 		nta_leg_destroy(x->gone.leg);
 	free(x->route);
+	xfer_media_drop(x);
 	memset(x, 0, sizeof(*x));
 }
 
@@ -462,20 +502,70 @@ static int xfer_route(struct trunk_call *call, struct call_leg *old,
 	return status;
 }
 
-/* Is the relay's endpoint toward `old` where a leg on the target's side
- * must be reached? The target takes over that endpoint (media stays
- * anchored), so it must be bound on the address its side's peers can
- * reach; when the enterprise and trunk media addresses differ, a target
- * across the trunk cannot be given it. */
-static bool xfer_media_reachable(struct trunk_call *call, struct call_leg *old)
+/*
+ * Our offer to a target across the trunk: the SDP we last sent the
+ * transferor, with only the trunk's codecs ([trunk] codecs), on the
+ * relay endpoint the target will use. That is the transferor's endpoint
+ * when it is bound on the address the trunk side uses; when the
+ * enterprise and trunk media addresses differ (two networks), the carrier
+ * could not reach it, so the target gets an endpoint of its own, on the
+ * trunk's address, in a new media session whose other endpoint the
+ * transferee moves to once the target answered (our re-INVITE to it:
+ * SIPconnect 12.1.1's "re-INVITE request ... to the transferee").
+ * 0, or a SIP status.
+ */
+static int xfer_offer(struct trunk_call *call, struct call_leg *old)
 {
 	struct call_xfer *x = call->xfer;
-	const char *want = media_engine_side_addr(
-		call->gw->media, call_media_side(call, &x->next));
-	const char *have =
-		media_session_addr(call->media, call_media_leg(call, old));
+	int idx = old == &call->a ? 0 : 1, rc;
+	enum media_leg ml = call_media_leg(call, old);
+	enum media_side mine = call_media_side(call, &x->next);
+	enum media_side theirs = call_media_side(call, call_peer(old));
+	const char *want = media_engine_side_addr(call->gw->media, mine);
+	const char *addr = media_session_addr(call->media, ml);
+	struct media_session *m = call->media;
+	struct trunk_sdp_leg tl = call->sdp[idx];
+	uint16_t ports[TRUNK_SDP_MAX_MEDIA] = { 0 };
+	char why[120];
 
-	return want && have && !strcmp(want, have);
+	if (!want || !addr)
+		return 488;
+	if (strcmp(want, addr)) {
+		rc = media_session_alloc(call->gw->media, idx ? theirs : mine,
+					 idx ? mine : theirs, call, &x->media);
+		if (rc) {
+			LOGW(SUBSYS, call->ctx,
+			     "no media ports for the transfer's target: 503");
+			return 503;
+		}
+		m = x->media;
+		addr = media_session_addr(m, ml);
+		LOGI(SUBSYS, call->ctx,
+		     "transfer: the target gets a relay port on the trunk's "
+		     "address %s; the transferee is moved to a new one when "
+		     "it answers",
+		     addr);
+	}
+	ports[0] = media_session_port(m, ml);
+	tl.codecs = trunk_sdp_trunk_codecs(call->gw->cfg, x->trunk);
+	tl.answer = false;
+	tl.last = su_strdup(NULL, call->sdp[idx].last);
+	rc = tl.last ? trunk_sdp_rewrite(NULL, &tl, call->sdp[idx].last,
+					 strlen(call->sdp[idx].last), addr,
+					 strchr(addr, ':'), ports,
+					 TRUNK_SDP_MAX_MEDIA, &x->offer, why,
+					 sizeof(why))
+		     : ENOMEM;
+	su_free(NULL, tl.last); /* the same text as x->offer */
+	x->offer_version = tl.version;
+	if (rc) {
+		LOGW(SUBSYS, call->ctx,
+		     "transfer: no offer for the target (%s)",
+		     rc == ENOMEM ? "out of memory" : why);
+		xfer_media_drop(x);
+		return rc == ENOMEM ? 500 : 488;
+	}
+	return 0;
 }
 
 /* Call the target (user: a URI user as on the wire) for the transferor's
@@ -527,15 +617,10 @@ static int xfer_start(struct trunk_call *call, struct call_leg *old,
 		call_transport_set(&x->next,
 				   strstr(r->nroutes ? r->routes[0] : r->ruri,
 					  "transport="));
-		if (!xfer_media_reachable(call, old)) {
-			LOGW(SUBSYS, call->ctx,
-			     "transfer to %s refused: the enterprise and "
-			     "trunk media addresses differ (not supported "
-			     "yet): 488",
-			     r->ruri);
+		if ((status = xfer_offer(call, old))) {
 			x->old = NULL;
 			xfer_reset(x);
-			return 488;
+			return status;
 		}
 	} else {
 		tw = r->b_peer ? r->b_peer
@@ -671,7 +756,7 @@ static void xfer_join(struct trunk_call *call, struct trunk_call *c2,
 	call_timer_response_in(slot, sip);
 	LOGI(SUBSYS, call->ctx, "leg %c replaced by the far end of %s",
 	     idx ? 'B' : 'A', c2->ctx);
-	call_reoffer(call, slot, sip);
+	call_reoffer(call, slot, sip, false);
 	xfer_notify(call, &x->gone, 200, "OK");
 	if (!x->old_left)
 		call_send_bye(call, &x->gone);
@@ -858,5 +943,6 @@ void call_xfer_free(struct trunk_call *call)
 	if (x->gone.leg)
 		nta_leg_destroy(x->gone.leg);
 	free(x->route);
+	xfer_media_drop(x);
 	call->xfer = NULL;
 }

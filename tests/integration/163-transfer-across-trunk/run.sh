@@ -23,7 +23,12 @@
 #          transfer's INVITE offers RFC 6223 keep like leg B's (KEEP-1);
 #          both answer keep=1 and trunkctl flows lists a flow for each
 #          dialog of the call (KEEP-2) until the hangup.
-# REQ: XFR-1, STA-6, ID-8, KEEP-1, KEEP-2
+#   moved  trunkd restarted with its trunk side on 127.0.0.10 (enterprise
+#          and trunk media addresses differ): the target's offer names a
+#          relay port on 127.0.0.10, never the enterprise address; once it
+#          answers the transferee is re-INVITEd onto a new relay port
+#          there (o= version 2, SDP-3); RTP flows both ways.
+# REQ: XFR-1, STA-6, ID-8, KEEP-1, KEEP-2, SDP-3
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
 ti_setup
@@ -119,4 +124,30 @@ ti_wait_until 3 no_flows || ti_fail "keep: the dialogs' flows outlived the call:
 
 calls_ended() { [ "$(ti_json "$(ti_ctl status)" 'j["calls"]')" = 0 ]; }
 ti_wait_until 5 calls_ended || ti_fail "trunkd still has calls after the transfers"
+
+# 4. the enterprise and trunk media addresses differ: trunkd again with
+# its trunk side on 127.0.0.10 (one SP-SSE, no digest, no keep-alives).
+# The target gets a relay port on 127.0.0.10, and the transferee is moved
+# to a new one by a re-INVITE once the target answered; RTP both ways.
+ti__stop_trunkd || ti_fail "trunkd did not stop"
+sed -e 's/^trunk_listen = 127\.0\.0\.1:5080$/trunk_listen = 127.0.0.10:5080/' \
+	-e 's/^proxy = .*/proxy = 127.0.0.3:5090/' \
+	-e '/^username = /d' -e '/^password = /d' \
+	"$TI_TEST_DIR/trunkd.conf" >"$TI_DIR/moved-src.conf"
+grep -q '^trunk_listen = 127.0.0.10:5080$' "$TI_DIR/moved-src.conf" ||
+	ti_fail "moved: no trunk_listen to change"
+ti_config "$TI_DIR/moved-src.conf" "$TI_DIR/trunkd-moved.conf"
+ti_trunkd_start "$TI_DIR/trunkd-moved.conf"
+ti_wait_port udp 127.0.0.1 "$(ti_port 5060)" 5
+ti_wait_port udp 127.0.0.10 "$(ti_port 5080)" 5
+ctl_transfer moved "$TI_TEST_DIR/callee-moved.xml"
+moved_acked() { [ "$(grep -c '^ACK ' "$TI_DIR/carrier-moved.msg.txt")" = 3 ]; }
+ti_wait_until 10 moved_acked || ti_fail "moved: the re-INVITE of the transferee was not ACKed"
+ti_exec python3 "$TI_TEST_DIR/rtp.py" "$TI_DIR/carrier-moved.msg.txt" \
+	>"$TI_DIR/rtp-moved.log" 2>&1 ||
+	{ cat "$TI_DIR/rtp-moved.log" >&2; ti_fail "moved: no RTP between the carrier's parties after the transfer"; }
+ti_log "moved: $(cat "$TI_DIR/rtp-moved.log")"
+out=$(ti_ctl hangup "$id") || ti_fail "moved: trunkctl hangup failed: $out"
+finish carrier-moved
+ti_wait_until 5 calls_ended || ti_fail "moved: trunkd still has calls"
 ti_pass
