@@ -168,6 +168,8 @@ static void call_free(struct trunk_call *call)
 		nta_leg_destroy(call->b.leg);
 	if (call->a.tport)
 		tport_unref(call->a.tport);
+	if (call->b.tport) /* a carrier's joined by an attended transfer */
+		tport_unref(call->b.tport);
 	free(call->route);
 	su_free(NULL, call->body);
 	su_free(NULL, call->body_type);

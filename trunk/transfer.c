@@ -31,15 +31,19 @@
  * while the target is being called releases X only (phones often hang up
  * right after a blind REFER).
  *
- * Attended transfer: X, in a consultation call with extension Y through
- * trunkd (both legs on the enterprise side), REFERs the first call with
+ * Attended transfer: X, in a consultation call with Y through trunkd (an
+ * extension, or a party across the trunk: SIPconnect 12.1.2), REFERs the
+ * first call with
  * Refer-To: <Y?Replaces=(X's dialog of the consultation)>. trunkd
  * re-INVITEs Y in the consultation dialog with the relay port of the
  * first call (o= continued in Y's dialog); when Y answers, Y's leg moves
  * into the first call in place of X, X gets NOTIFY 200 and BYE on the
  * first call and BYE on the consultation. A Replaces naming no call of
- * ours gets 481; a consultation whose far end is the trunk gets 488 (not
- * done yet).
+ * ours gets 481. Y across the trunk is re-INVITEd through its carrier's
+ * hop and connection with the trunk's digest, and its slot takes the
+ * trunk's name; when the enterprise and trunk media addresses differ it
+ * gets 488 (the first call's endpoint toward X is not reachable from the
+ * carrier; moving the transferee as xfer_offer() does is not done here).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,18 +256,19 @@ static bool xfer_trunk_again(struct trunk_call *call, int status,
 	return false;
 }
 
-/* ACK the target's 2xx, with our INVITE's credentials when the carrier
- * challenged it (RFC 3261 22.1: the ACK carries the INVITE's). */
-static void xfer_ack(struct trunk_call *call, nta_outgoing_t *orq)
+/* ACK a 2xx to our INVITE orq on `to` (the target's leg, or Y's for an
+ * attended transfer), with orq's credentials when the carrier challenged
+ * it (RFC 3261 22.1: the ACK carries the INVITE's). */
+static void xfer_ack(struct trunk_call *call, struct call_leg *to,
+		     nta_outgoing_t *orq)
 {
-	struct call_xfer *x = call->xfer;
 	sip_cseq_t *cseq =
 		sip_cseq_create(trunk_scratch_get(call->gw),
 				nta_outgoing_cseq(orq), sip_method_ack, "ACK");
 	msg_t *req = nta_outgoing_getrequest(orq);
 
 	if (cseq)
-		trunk_ack_send(x->next.leg, CALL_HOP(&x->next), NULL, cseq,
+		trunk_ack_send(to->leg, CALL_HOP(to), call_leg_tport(to), cseq,
 			       req ? sip_object(req) : NULL, NULL, NULL);
 	msg_destroy(req);
 }
@@ -282,7 +287,7 @@ static void xfer_invite_final(struct trunk_call *call, nta_outgoing_t *orq,
 		nta_leg_rtag(x->next.leg, sip->sip_to->a_tag);
 		nta_leg_client_route(x->next.leg, sip->sip_record_route,
 				     sip->sip_contact);
-		xfer_ack(call, orq);
+		xfer_ack(call, &x->next, orq);
 		if (x->route) /* KEEP-2: the dialog's keep-alives */
 			call_keep_start(call, &x->next, orq, sip);
 		x->invite = NULL;
@@ -735,13 +740,25 @@ static void xfer_join(struct trunk_call *call, struct trunk_call *c2,
 	struct call_xfer *x = call->xfer;
 	struct call_leg *slot = x->old, *x2 = call_peer(y);
 	int idx = slot == &call->a ? 0 : 1, yidx = y == &c2->a ? 0 : 1;
+	const char *ytrunk = call_leg_trunk(c2, y);
+	char trunk[64];
 
+	snprintf(trunk, sizeof(trunk), "%s", ytrunk ? ytrunk : "");
 	call_timer_free(slot);
 	call_timer_free(y);
+	if (y->keep_flow) { /* its owner, c2, goes: so do its keep-alives */
+		LOGI(SUBSYS, call->ctx,
+		     "the joined dialog's RFC 6223 keep-alives stop");
+		call_keep_stop(y);
+	}
 	x->gone = *slot;
 	nta_leg_bind(x->gone.leg, xfer_gone_request, &x->gone);
 	*slot = *y;
+	y->tport = NULL; /* the carrier's connection: ours now */
 	slot->call = call;
+	/* Y's carrier, if any, is the slot's now (call_leg_trunk()). */
+	call_str_set(idx ? &call->trunk : &call->a_trunk, trunk);
+	call_str_set(&call->who[idx], c2->who[yidx]);
 	slot->contact =
 		y->contact ? sip_contact_dup(call->home, y->contact) : NULL;
 	slot->hop = y->hop ? su_strdup(call->home, y->hop) : NULL;
@@ -774,15 +791,22 @@ static int xfer_join_response(struct trunk_call *call, nta_outgoing_t *orq,
 		sip ? sip->sip_status->st_status : nta_outgoing_status(orq);
 	struct trunk_call *c2 = x ? x->other : NULL;
 	struct call_leg *y = c2 && x->old ? x->y : NULL;
-	uint32_t cseq = nta_outgoing_cseq(orq);
+	nta_outgoing_t *again;
 
 	if (!x || orq != x->invite || status < 200)
 		return 0;
+	/* Y's carrier challenged: the same re-INVITE with credentials. */
+	if (y &&
+	    (again = call_auth_retry(call, y, orq, sip, xfer_join_response))) {
+		nta_outgoing_destroy(orq);
+		x->invite = again;
+		return 0;
+	}
 	/* Destroyed after sip's last use: over TCP/TLS nta has ended the
 	 * transaction and frees its response with it. */
 	x->invite = NULL;
 	if (y && status < 300)
-		call_send_ack(c2, y, cseq, NULL);
+		xfer_ack(call, y, orq);
 	if (y && status < 300 && sip && call->state == CALL_CONFIRMED) {
 		xfer_join(call, c2, y, sip);
 		nta_outgoing_destroy(orq);
@@ -807,7 +831,8 @@ static int xfer_attended(struct trunk_call *call, struct call_leg *cl,
 			 sip_replaces_t const *rp)
 {
 	struct call_leg *xl = xfer_find_replaced(call, rp), *y;
-	const char *last = call->sdp[cl == &call->a ? 0 : 1].last, *addr;
+	const char *last = call->sdp[cl == &call->a ? 0 : 1].last, *addr, *want;
+	sip_payload_t *pl;
 	uint16_t ports[TRUNK_SDP_MAX_MEDIA] = { 0 };
 	struct trunk_call *c2;
 	struct call_xfer *x, *x2;
@@ -817,8 +842,20 @@ static int xfer_attended(struct trunk_call *call, struct call_leg *cl,
 		return 481;
 	c2 = xl->call;
 	y = call_peer(xl);
-	if (y->side != TRUNK_SIDE_ENTERPRISE || !last || !call->media)
+	if (!last || !call->media)
 		return 488;
+	/* Y takes the first call's relay endpoint toward X: a carrier must
+	 * be able to reach it (see xfer_offer(); not done here yet). */
+	addr = media_session_addr(call->media, call_media_leg(call, cl));
+	want = media_engine_side_addr(call->gw->media, call_media_side(c2, y));
+	if (!addr || !want || strcmp(addr, want)) {
+		LOGW(SUBSYS, call->ctx,
+		     "attended transfer refused: the far end of %s is across "
+		     "the trunk, and the enterprise and trunk media addresses "
+		     "differ: 488",
+		     c2->ctx);
+		return 488;
+	}
 	if (call->state != CALL_CONFIRMED ||
 	    (call->xfer && (call->xfer->old || call->xfer->into)) ||
 	    call_invite_busy(c2) ||
@@ -827,8 +864,6 @@ static int xfer_attended(struct trunk_call *call, struct call_leg *cl,
 	/* The first call's relay port toward X, in Y's own o= session. */
 	ports[0] = media_session_port(
 		call->media, cl == &call->a ? MEDIA_LEG_A : MEDIA_LEG_B);
-	addr = media_session_addr(call->media,
-				  cl == &call->a ? MEDIA_LEG_A : MEDIA_LEG_B);
 	if (trunk_sdp_rewrite(NULL, &c2->sdp[y == &c2->a ? 0 : 1], last,
 			      strlen(last), addr, strchr(addr, ':'), ports,
 			      TRUNK_SDP_MAX_MEDIA, &text, why, sizeof(why)))
@@ -838,13 +873,17 @@ static int xfer_attended(struct trunk_call *call, struct call_leg *cl,
 		return 500;
 	}
 	xfer_reset(x);
+	pl = sip_payload_make(trunk_scratch_get(call->gw), text);
+	free(text); /* kept as c2's sdp[].last */
+	/* Toward a carrier: its hop, its connection, its digest (c2's). */
 	x->invite = nta_outgoing_tcreate(
-		y->leg, xfer_join_response, call, NULL, SIP_METHOD_INVITE, NULL,
+		y->leg, xfer_join_response, call, CALL_HOP(y),
+		SIP_METHOD_INVITE, NULL, CALL_TPORT_TAG(y),
 		SIPTAG_CONTACT(call_leg_contact(c2, y)),
 		SIPTAG_HEADER_STR(call_timer_request_headers(c2, y)),
-		SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-		SIPTAG_PAYLOAD_STR(text), TAG_END());
-	free(text); /* kept as c2's sdp[].last */
+		SIPTAG_HEADER((sip_header_t *)call_auth(c2, y, "INVITE", pl)),
+		SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD(pl),
+		TAG_END());
 	if (!x->invite)
 		return 500;
 	x->old = cl;
@@ -924,6 +963,8 @@ const char *call_xfer_trunk(const struct trunk_call *call,
 {
 	const struct call_xfer *x = call->xfer;
 
+	if (x && x->other && leg == x->y) /* attended: Y, still c2's */
+		return call_leg_trunk(x->other, leg);
 	return x && leg == &x->next && x->trunk[0] ? x->trunk : NULL;
 }
 

@@ -23,6 +23,13 @@
 #          transfer's INVITE offers RFC 6223 keep like leg B's (KEEP-1);
 #          both answer keep=1 and trunkctl flows lists a flow for each
 #          dialog of the call (KEEP-2) until the hangup.
+#   att    attended across the trunk: the PBX consults +15550100077 (the
+#          carrier), then REFERs the caller's call with Replaces naming
+#          the consultation; trunkd re-INVITEs the consulted party in its
+#          dialog (same o= session, version 2, the first call's relay
+#          port, nothing of the PBX) and joins it to the caller: NOTIFY
+#          200 and BYE to the PBX on both calls; the consulted party's BYE
+#          reaches the caller.
 #   moved  trunkd restarted with its trunk side on 127.0.0.10 (enterprise
 #          and trunk media addresses differ): the target's offer names a
 #          relay port on 127.0.0.10, never the enterprise address; once it
@@ -44,7 +51,7 @@ tc_peer sse4 127.0.0.4 5090 "$TI_TEST_DIR/sse-503.xml" \
 tc_peer target 127.0.0.3 5090 "$TI_TEST_DIR/target.xml" \
 	-set trunkd "$(tc_trunkd trunk)"
 tc_peer pbx-refer 127.0.0.2 5070 "$TI_TEST_DIR/pbx-refer.xml" \
-	-set trunkd "$(tc_trunkd ent)"
+	-set trunkd "$(tc_trunkd ent)" -key refer_to "sip:+15550100077@$(tc_trunkd ent)"
 tc_peer caller 127.0.0.3 5091 "$TI_TEST_DIR/caller.xml" \
 	-set trunkd "$(tc_trunkd trunk)" "$(tc_trunkd trunk)"
 finish caller pbx-refer target sse4
@@ -125,7 +132,28 @@ ti_wait_until 3 no_flows || ti_fail "keep: the dialogs' flows outlived the call:
 calls_ended() { [ "$(ti_json "$(ti_ctl status)" 'j["calls"]')" = 0 ]; }
 ti_wait_until 5 calls_ended || ti_fail "trunkd still has calls after the transfers"
 
-# 4. the enterprise and trunk media addresses differ: trunkd again with
+# 4. attended: the PBX consults +15550100077 across the trunk (a fixed
+# Call-ID), then REFERs the carrier caller's call with Replaces naming
+# that consultation: trunkd re-INVITEs the consulted party in its dialog
+# and joins it to the caller.
+tc_peer y-att 127.0.0.3 5090 "$TI_TEST_DIR/y-attended.xml" \
+	-set trunkd "$(tc_trunkd trunk)" -recv_timeout 40s -timeout 60s
+tc_peer pbx-consult 127.0.0.2 5072 "$TI_TEST_DIR/pbx-call.xml" \
+	-set trunkd "$(tc_trunkd ent)" -cid_str "consult-%u@%s" \
+	-s +15550100077 -recv_timeout 40s -timeout 60s "$(tc_trunkd ent)"
+ti_wait_until 10 tc_call_up 1 || ti_fail "attended: the consultation is not up"
+tag() { sed -n "s/^$1: .*;tag=\([^;[:space:]]*\).*/\1/p" "$TI_DIR/pbx-consult.msg.txt" | tail -n 1; }
+totag=$(tag To) fromtag=$(tag From)
+[ -n "$totag" ] && [ -n "$fromtag" ] || ti_fail "attended: no tags in the consultation's messages"
+tc_peer pbx-att 127.0.0.2 5070 "$TI_TEST_DIR/pbx-refer.xml" \
+	-set trunkd "$(tc_trunkd ent)" -key refer_to \
+	"sip:+15550100077@$(tc_trunkd ent)?Replaces=consult-1%40127.0.0.2%3Bto-tag%3D$totag%3Bfrom-tag%3D$fromtag"
+tc_peer caller-att 127.0.0.3 5091 "$TI_TEST_DIR/caller.xml" \
+	-set trunkd "$(tc_trunkd trunk)" "$(tc_trunkd trunk)"
+finish caller-att pbx-att pbx-consult y-att
+ti_wait_until 5 calls_ended || ti_fail "attended: trunkd still has calls"
+
+# 5. the enterprise and trunk media addresses differ: trunkd again with
 # its trunk side on 127.0.0.10 (one SP-SSE, no digest, no keep-alives).
 # The target gets a relay port on 127.0.0.10, and the transferee is moved
 # to a new one by a re-INVITE once the target answered; RTP both ways.
