@@ -30,6 +30,12 @@
 #          port, nothing of the PBX) and joins it to the caller: NOTIFY
 #          200 and BYE to the PBX on both calls; the consulted party's BYE
 #          reaches the caller.
+#   hangup the call is hung up (trunkctl) while the target across the trunk
+#          rings: trunkd CANCELs the target's INVITE in its transaction;
+#          the caller and the PBX (after NOTIFY 100) get a BYE.
+#   plan   with a dial plan (reloaded): the PBX's REFER names 95550100079;
+#          the plan turns it into +15550100079 on trunk carrier, as for a
+#          call the PBX dials, and the carrier gets that R-URI.
 #   moved  trunkd restarted with its trunk side on 127.0.0.10 (enterprise
 #          and trunk media addresses differ): the target's offer names a
 #          relay port on 127.0.0.10, never the enterprise address; once it
@@ -153,7 +159,53 @@ tc_peer caller-att 127.0.0.3 5091 "$TI_TEST_DIR/caller.xml" \
 finish caller-att pbx-att pbx-consult y-att
 ti_wait_until 5 calls_ended || ti_fail "attended: trunkd still has calls"
 
-# 5. the enterprise and trunk media addresses differ: trunkd again with
+# 5. the call ends while the target across the trunk rings: trunkd
+# CANCELs the target's INVITE in its transaction (012's carrier scenario
+# for another number); the PBX, after NOTIFY 100, gets only the BYE.
+sed 's/+15550100001@carrier/+15550100078@carrier/' \
+	"$TI_ROOT/012-call-cancel/carrier-cancel.xml" >"$TI_DIR/target-ring.xml"
+grep -q '+15550100078@carrier' "$TI_DIR/target-ring.xml" ||
+	ti_fail "hangup: no R-URI to change in 012's scenario"
+python3 - "$TI_TEST_DIR/pbx-refer.xml" "$TI_DIR/pbx-refer-hangup.xml" <<'PY' ||
+import sys
+s = open(sys.argv[1]).read()
+start = s.index('  <recv request="NOTIFY">', s.index("NOTIFY: [$trying_frag]"))
+end = s.index("</send>\n", start) + len("</send>\n")
+assert "done_frag" in s[start:end]
+open(sys.argv[2], "w").write(s[:start] + s[end:])
+PY
+	ti_fail "cannot make pbx-refer-hangup.xml"
+tc_peer target-ring 127.0.0.3 5090 "$TI_DIR/target-ring.xml" \
+	-set trunkd "$(tc_trunkd trunk)"
+tc_peer pbx-hup 127.0.0.2 5070 "$TI_DIR/pbx-refer-hangup.xml" \
+	-set trunkd "$(tc_trunkd ent)" -key refer_to "sip:+15550100078@$(tc_trunkd ent)"
+tc_peer caller-hup 127.0.0.3 5091 "$TI_TEST_DIR/caller.xml" \
+	-set trunkd "$(tc_trunkd trunk)" "$(tc_trunkd trunk)"
+ringing() { grep -q '^SIP/2.0 180 ' "$TI_DIR/target-ring.msg.txt" 2>/dev/null; }
+ti_wait_until 10 ringing || ti_fail "hangup: the target never rang"
+out=$(ti_ctl hangup "$(tc_call_id)") || ti_fail "hangup: trunkctl hangup failed: $out"
+finish caller-hup pbx-hup target-ring
+ti_wait_until 5 calls_ended || ti_fail "hangup: trunkd still has calls"
+
+# 6. with a dial plan: the PBX's REFER names 95550100079, which the plan
+# turns into +15550100079 on trunk carrier, as for a call the PBX dials.
+cp "$TI_TEST_DIR/transfer.dialplan" "$TI_DIR/"
+printf '\n[dialplan]\nfile = transfer.dialplan\n' >>"$TI_DIR/trunkd.conf"
+out=$(ti_ctl reload) || ti_fail "plan: reload failed: $out"
+sed 's/155501000(01|77)/15550100079/' "$TI_TEST_DIR/callee.xml" >"$TI_DIR/target-plan.xml"
+grep -q '15550100079' "$TI_DIR/target-plan.xml" || ti_fail "plan: no R-URI to change in callee.xml"
+tc_peer target-plan 127.0.0.3 5090 "$TI_DIR/target-plan.xml" \
+	-set trunkd "$(tc_trunkd trunk)" -recv_timeout 40s -timeout 60s
+tc_peer pbx-plan 127.0.0.2 5070 "$TI_TEST_DIR/pbx-refer.xml" \
+	-set trunkd "$(tc_trunkd ent)" -key refer_to "sip:95550100079@$(tc_trunkd ent)"
+tc_peer caller-plan 127.0.0.3 5091 "$TI_TEST_DIR/caller.xml" \
+	-set trunkd "$(tc_trunkd trunk)" -recv_timeout 40s -timeout 60s "$(tc_trunkd trunk)"
+finish pbx-plan
+out=$(ti_ctl hangup "$(tc_call_id)") || ti_fail "plan: trunkctl hangup failed: $out"
+finish caller-plan target-plan
+ti_wait_until 5 calls_ended || ti_fail "plan: trunkd still has calls"
+
+# 7. the enterprise and trunk media addresses differ: trunkd again with
 # its trunk side on 127.0.0.10 (one SP-SSE, no digest, no keep-alives).
 # The target gets a relay port on 127.0.0.10, and the transferee is moved
 # to a new one by a re-INVITE once the target answered; RTP both ways.
