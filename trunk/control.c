@@ -722,7 +722,7 @@ static void control_hangup(struct trunk_control *ctl, const char *arg,
 static void control_transfer(struct trunk_control *ctl, const char *arg,
 			     const char *target, struct trunk_reply *r)
 {
-	char *end, why[64];
+	char *end, why[96];
 	unsigned long long id = arg ? strtoull(arg, &end, 10) : 0;
 	int status;
 
@@ -737,7 +737,17 @@ static void control_transfer(struct trunk_control *ctl, const char *arg,
 			 status == 404	 ? "no such call or target"
 			 : status == 491 ? "call not up, or a transfer is "
 					   "under way"
-					 : "cannot call the target",
+			 : status == 480 ? "the target phone is not registered"
+			 : status == 403 ? "not transferred to an emergency "
+					   "number"
+			 : status == 484 ? "the number makes no address on the "
+					   "trunk"
+			 : status == 488 ? "no enterprise leg, or no offer for "
+					   "the target"
+			 : status == 503
+				 ? "the trunk is full or unresolved, or "
+				   "no media ports"
+				 : "cannot call the target",
 			 status);
 		control_error(r, why, "transfer");
 		return;
