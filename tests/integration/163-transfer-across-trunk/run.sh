@@ -35,7 +35,9 @@
 #          the caller and the PBX (after NOTIFY 100) get a BYE.
 #   plan   with a dial plan (reloaded): the PBX's REFER names 95550100079;
 #          the plan turns it into +15550100079 on trunk carrier, as for a
-#          call the PBX dials, and the carrier gets that R-URI.
+#          call the PBX dials, and the carrier gets that R-URI. A
+#          trunkctl transfer to 911 (emergency in the plan) gets 403 and
+#          the call stays up.
 #   moved  trunkd restarted with its trunk side on 127.0.0.10 (enterprise
 #          and trunk media addresses differ): the target's offer names a
 #          relay port on 127.0.0.10, never the enterprise address; once it
@@ -203,6 +205,22 @@ tc_peer caller-plan 127.0.0.3 5091 "$TI_TEST_DIR/caller.xml" \
 finish pbx-plan
 out=$(ti_ctl hangup "$(tc_call_id)") || ti_fail "plan: trunkctl hangup failed: $out"
 finish caller-plan target-plan
+ti_wait_until 5 calls_ended || ti_fail "plan: trunkd still has calls"
+# An emergency number is never a transfer target (its location would
+# not go with it: EM-5): the PBX's call to 95550100080 stays as it is.
+sed 's/155501000(01|77)/15550100080/' "$TI_TEST_DIR/callee.xml" >"$TI_DIR/callee-em.xml"
+tc_peer carrier-em 127.0.0.3 5090 "$TI_DIR/callee-em.xml" \
+	-set trunkd "$(tc_trunkd trunk)" -recv_timeout 40s -timeout 60s
+tc_peer pbx-em 127.0.0.2 5072 "$TI_TEST_DIR/pbx-call.xml" \
+	-set trunkd "$(tc_trunkd ent)" -s 95550100080 "$(tc_trunkd ent)"
+ti_wait_until 10 tc_call_up 1 || ti_fail "plan: the PBX's call to 95550100080 is not up"
+id=$(tc_call_id)
+out=$(ti_ctl transfer "$id" 911) && ti_fail "plan: a transfer to 911 was accepted: $out"
+ti_json_check "$out" 'not j["ok"] and j["error"].endswith("emergency number (403)")' \
+	"plan: trunkctl transfer to 911"
+ti_wait_until 5 tc_call_up 1 || ti_fail "plan: the call did not stay up"
+out=$(ti_ctl hangup "$id") || ti_fail "plan: trunkctl hangup failed: $out"
+finish pbx-em carrier-em
 ti_wait_until 5 calls_ended || ti_fail "plan: trunkd still has calls"
 
 # 7. the enterprise and trunk media addresses differ: trunkd again with
