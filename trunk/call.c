@@ -992,7 +992,7 @@ int call_route_enterprise(struct trunk_gateway *gw, const char *user,
 
 int call_route_transfer(struct trunk_gateway *gw,
 			const struct config_section *who, sip_t const *sip,
-			struct call_route *r)
+			bool dry_run, struct call_route *r)
 {
 	const char *user = sip->sip_request->rq_url->url_user;
 	const struct config_section *t;
@@ -1008,11 +1008,12 @@ int call_route_transfer(struct trunk_gateway *gw,
 			return call_route_enterprise(gw, user, r);
 		memset(r, 0, sizeof(*r));
 		r->a_peer = who;
+		r->dry_run = dry_run;
 		t = trunk_config_trunk(gw->cfg, NULL);
 		return t ? call_route_trunk(gw, sip, t, NULL, r) : 404;
 	}
 	status = call_route_decide(gw, TRUNK_SIDE_ENTERPRISE, who, sip, NULL,
-				   false, r, &res);
+				   dry_run, r, &res);
 	/* An extension of the plan that no phone has: the PBX's user. */
 	if (status == 404 && res.context &&
 	    (res.action == DIALPLAN_ACTION_EXTENSION ||

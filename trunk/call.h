@@ -390,11 +390,12 @@ int call_route_enterprise(struct trunk_gateway *gw, const char *user,
  * PBX; a route to a trunk crosses it with WHO's identity: policy.c).
  * Without one, a number in E.164 form (+...) crosses the first trunk, any
  * other target goes to the first PBX (the first trunk when there is
- * none). 0 with *r filled (r->to: the side), or a SIP status.
+ * none). dry_run: decided only (policy.c logs at DEBUG). 0 with *r
+ * filled (r->to: the side), or a SIP status.
  */
 int call_route_transfer(struct trunk_gateway *gw,
 			const struct config_section *who, sip_t const *sip,
-			struct call_route *r);
+			bool dry_run, struct call_route *r);
 /* The [phone]/[pbx] of leg idx (0: A, 1: B) from call->who[idx], or NULL
  * (a trunk leg, or a section a reload removed). */
 const struct config_section *call_leg_who(const struct trunk_call *call,

@@ -494,6 +494,8 @@ static int xfer_route(struct trunk_call *call, struct call_leg *old,
 {
 	msg_t *msg = xfer_invite_as(call, old, user, refer);
 	sip_t const *sip = msg ? sip_object(msg) : NULL;
+	const struct config_section *who =
+		call_leg_who(call, old == &call->a ? 0 : 1);
 	int status;
 
 	if (!sip || !sip->sip_request || !sip->sip_from || sip->sip_error ||
@@ -501,8 +503,19 @@ static int xfer_route(struct trunk_call *call, struct call_leg *old,
 		msg_destroy(msg);
 		return 400;
 	}
-	status = call_route_transfer(
-		call->gw, call_leg_who(call, old == &call->a ? 0 : 1), sip, r);
+	/* Decided first without a word at INFO: an emergency number is
+	 * refused before the policy logs a call to it. */
+	status = call_route_transfer(call->gw, who, sip, true, r);
+	if (!status && r->emergency) {
+		/* No location would go with it (EM-5): the caller must dial
+		 * the emergency number. */
+		LOGW(SUBSYS, call->ctx,
+		     "transfer to the emergency number %s refused: 403",
+		     r->ruri);
+		status = 403;
+	}
+	if (!status)
+		status = call_route_transfer(call->gw, who, sip, false, r);
 	msg_destroy(msg);
 	return status;
 }
@@ -594,14 +607,6 @@ static int xfer_start(struct trunk_call *call, struct call_leg *old,
 	if (!(r = malloc(sizeof(*r))))
 		return 500;
 	status = xfer_route(call, old, user, refer, r);
-	if (!status && r->emergency) {
-		/* No location would go with it (EM-5): the caller must dial
-		 * the emergency number. */
-		LOGW(SUBSYS, call->ctx,
-		     "transfer to the emergency number %s refused: 403",
-		     r->ruri);
-		status = 403;
-	}
 	if (status) {
 		free(r);
 		return status;

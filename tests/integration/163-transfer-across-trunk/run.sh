@@ -228,6 +228,7 @@ ti_wait_until 5 calls_ended || ti_fail "plan: trunkd still has calls"
 # The target gets a relay port on 127.0.0.10, and the transferee is moved
 # to a new one by a re-INVITE once the target answered; RTP both ways.
 ti__stop_trunkd || ti_fail "trunkd did not stop"
+mv "$TI_DIR/trunkd.log" "$TI_DIR/trunkd-first.log" # kept, still scanned
 sed -e 's/^trunk_listen = 127\.0\.0\.1:5080$/trunk_listen = 127.0.0.10:5080/' \
 	-e 's/^proxy = .*/proxy = 127.0.0.3:5090/' \
 	-e '/^username = /d' -e '/^password = /d' \
