@@ -41,9 +41,9 @@
  * first call and BYE on the consultation. A Replaces naming no call of
  * ours gets 481. Y across the trunk is re-INVITEd through its carrier's
  * hop and connection with the trunk's digest, and its slot takes the
- * trunk's name; when the enterprise and trunk media addresses differ it
- * gets 488 (the first call's endpoint toward X is not reachable from the
- * carrier; moving the transferee as xfer_offer() does is not done here).
+ * trunk's name; when the enterprise and trunk media addresses differ, Y
+ * gets a relay port of its own on a new media session, and the
+ * transferee is moved to it when Y answered, as for a blind transfer.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +103,50 @@ static void xfer_media_drop(struct call_xfer *x)
 	x->offer = NULL;
 	media_session_free(x->media);
 	x->media = NULL;
+}
+
+/* A new media session for the call (the enterprise and trunk media
+ * addresses differ): the endpoint of `old`'s slot on side `mine`, for
+ * the party that replaces it, the other on the side it is on now. 0 or
+ * 503 (no ports). */
+static int xfer_media_new(struct trunk_call *call, struct call_leg *old,
+			  enum media_side mine)
+{
+	struct call_xfer *x = call->xfer;
+	enum media_side theirs = call_media_side(call, call_peer(old));
+	int idx = old == &call->a ? 0 : 1;
+
+	if (media_session_alloc(call->gw->media, idx ? theirs : mine,
+				idx ? mine : theirs, call, &x->media)) {
+		LOGW(SUBSYS, call->ctx,
+		     "no media ports for the transfer's new party: 503");
+		return 503;
+	}
+	LOGI(SUBSYS, call->ctx,
+	     "transfer: the new party gets a relay port on %s; the "
+	     "transferee is moved to a new one when it answers",
+	     media_session_addr(x->media, call_media_leg(call, old)));
+	return 0;
+}
+
+/* The new party answered: the call moves to its session, if it has one
+ * (x->media), where the other leg's peer still receives where it did.
+ * The old session is returned, to be freed once the other leg was
+ * offered its new relay port; NULL when nothing moved. */
+static struct media_session *xfer_media_take(struct trunk_call *call,
+					     struct call_leg *slot)
+{
+	struct call_xfer *x = call->xfer;
+	struct trunk_sdp_leg *ol = &call->sdp[slot == &call->a ? 1 : 0];
+	struct media_session *gone = call->media;
+
+	if (!x->media)
+		return NULL;
+	call->media = x->media;
+	x->media = NULL;
+	if (ol->peer_known)
+		call_sdp_remote(call, call_peer(slot), &ol->peer);
+	return gone;
 }
 
 /* X's dialog after the swap: only its BYE is expected. */
@@ -181,15 +225,7 @@ static void xfer_swap(struct trunk_call *call, sip_t const *sip)
 		call->sdp[idx].version = x->offer_version;
 		x->offer = NULL;
 	}
-	if (x->media) { /* the call moves to the target's session */
-		struct trunk_sdp_leg *ol = &call->sdp[idx ? 0 : 1];
-
-		gone_media = call->media;
-		call->media = x->media;
-		x->media = NULL;
-		if (ol->peer_known) /* the transferee still receives there */
-			call_sdp_remote(call, call_peer(slot), &ol->peer);
-	}
+	gone_media = xfer_media_take(call, slot);
 	call_sdp_learn(call, slot, sip->sip_payload);
 	call_timer_response_in(slot, sip);
 	LOGI(SUBSYS, call->ctx, "leg %c transferred to %s", idx ? 'B' : 'A',
@@ -538,7 +574,6 @@ static int xfer_offer(struct trunk_call *call, struct call_leg *old)
 	int idx = old == &call->a ? 0 : 1, rc;
 	enum media_leg ml = call_media_leg(call, old);
 	enum media_side mine = call_media_side(call, &x->next);
-	enum media_side theirs = call_media_side(call, call_peer(old));
 	const char *want = media_engine_side_addr(call->gw->media, mine);
 	const char *addr = media_session_addr(call->media, ml);
 	struct media_session *m = call->media;
@@ -549,20 +584,10 @@ static int xfer_offer(struct trunk_call *call, struct call_leg *old)
 	if (!want || !addr)
 		return 488;
 	if (strcmp(want, addr)) {
-		rc = media_session_alloc(call->gw->media, idx ? theirs : mine,
-					 idx ? mine : theirs, call, &x->media);
-		if (rc) {
-			LOGW(SUBSYS, call->ctx,
-			     "no media ports for the transfer's target: 503");
-			return 503;
-		}
+		if ((rc = xfer_media_new(call, old, mine)))
+			return rc;
 		m = x->media;
 		addr = media_session_addr(m, ml);
-		LOGI(SUBSYS, call->ctx,
-		     "transfer: the target gets a relay port on the trunk's "
-		     "address %s; the transferee is moved to a new one when "
-		     "it answers",
-		     addr);
 	}
 	ports[0] = media_session_port(m, ml);
 	tl.codecs = trunk_sdp_trunk_codecs(call->gw->cfg, x->trunk);
@@ -746,6 +771,7 @@ static void xfer_join(struct trunk_call *call, struct trunk_call *c2,
 	struct call_leg *slot = x->old, *x2 = call_peer(y);
 	int idx = slot == &call->a ? 0 : 1, yidx = y == &c2->a ? 0 : 1;
 	const char *ytrunk = call_leg_trunk(c2, y);
+	struct media_session *gone_media;
 	char trunk[64];
 
 	snprintf(trunk, sizeof(trunk), "%s", ytrunk ? ytrunk : "");
@@ -774,11 +800,14 @@ static void xfer_join(struct trunk_call *call, struct trunk_call *c2,
 	call->sdp[idx] = c2->sdp[yidx];
 	call->sdp[idx].last = su_strdup(NULL, c2->sdp[yidx].last);
 	call_str_set(&call->call_id[idx], c2->call_id[yidx]);
+	gone_media = xfer_media_take(call, slot);
 	call_sdp_learn(call, slot, sip->sip_payload);
 	call_timer_response_in(slot, sip);
 	LOGI(SUBSYS, call->ctx, "leg %c replaced by the far end of %s",
 	     idx ? 'B' : 'A', c2->ctx);
-	call_reoffer(call, slot, sip, false);
+	/* Its codecs to the other leg, or that leg's new relay port. */
+	call_reoffer(call, slot, sip, gone_media != NULL);
+	media_session_free(gone_media);
 	xfer_notify(call, &x->gone, 200, "OK");
 	if (!x->old_left)
 		call_send_bye(call, &x->gone);
@@ -818,6 +847,7 @@ static int xfer_join_response(struct trunk_call *call, nta_outgoing_t *orq,
 		return 0;
 	}
 	LOGI(SUBSYS, call->ctx, "attended transfer failed: %d", status);
+	xfer_media_drop(x);
 	if (x->old)
 		xfer_notify(call, x->old, status < 300 ? 500 : status,
 			    sip && status >= 300 ? sip->sip_status->st_phrase
@@ -837,47 +867,50 @@ static int xfer_attended(struct trunk_call *call, struct call_leg *cl,
 {
 	struct call_leg *xl = xfer_find_replaced(call, rp), *y;
 	const char *last = call->sdp[cl == &call->a ? 0 : 1].last, *addr, *want;
-	sip_payload_t *pl;
+	enum media_leg ml = call_media_leg(call, cl);
 	uint16_t ports[TRUNK_SDP_MAX_MEDIA] = { 0 };
+	struct media_session *m = call->media;
 	struct trunk_call *c2;
 	struct call_xfer *x, *x2;
 	char why[120], *text;
+	sip_payload_t *pl;
+	int status;
 
 	if (!xl)
 		return 481;
 	c2 = xl->call;
 	y = call_peer(xl);
-	if (!last || !call->media)
+	if (!last || !m)
 		return 488;
-	/* Y takes the first call's relay endpoint toward X: a carrier must
-	 * be able to reach it (see xfer_offer(); not done here yet). */
-	addr = media_session_addr(call->media, call_media_leg(call, cl));
-	want = media_engine_side_addr(call->gw->media, call_media_side(c2, y));
-	if (!addr || !want || strcmp(addr, want)) {
-		LOGW(SUBSYS, call->ctx,
-		     "attended transfer refused: the far end of %s is across "
-		     "the trunk, and the enterprise and trunk media addresses "
-		     "differ: 488",
-		     c2->ctx);
-		return 488;
-	}
 	if (call->state != CALL_CONFIRMED ||
 	    (call->xfer && (call->xfer->old || call->xfer->into)) ||
 	    call_invite_busy(c2) ||
 	    (c2->xfer && (c2->xfer->old || c2->xfer->into)))
 		return 491;
-	/* The first call's relay port toward X, in Y's own o= session. */
-	ports[0] = media_session_port(
-		call->media, cl == &call->a ? MEDIA_LEG_A : MEDIA_LEG_B);
+	if (!(x = xfer_get(call)) || !(x2 = xfer_get(c2)))
+		return 500;
+	xfer_reset(x);
+	/* Y gets the first call's relay endpoint toward X, or (Y across the
+	 * trunk, the media addresses apart) one of its own on a new session
+	 * the transferee moves to when Y answers (as xfer_offer()). */
+	addr = media_session_addr(m, ml);
+	want = media_engine_side_addr(call->gw->media, call_media_side(c2, y));
+	if (!addr || !want)
+		return 488;
+	if (strcmp(addr, want)) {
+		if ((status = xfer_media_new(call, cl, call_media_side(c2, y))))
+			return status;
+		m = x->media;
+		addr = media_session_addr(m, ml);
+	}
+	/* That port, in Y's own o= session. */
+	ports[0] = media_session_port(m, ml);
 	if (trunk_sdp_rewrite(NULL, &c2->sdp[y == &c2->a ? 0 : 1], last,
 			      strlen(last), addr, strchr(addr, ':'), ports,
-			      TRUNK_SDP_MAX_MEDIA, &text, why, sizeof(why)))
+			      TRUNK_SDP_MAX_MEDIA, &text, why, sizeof(why))) {
+		xfer_media_drop(x);
 		return 488;
-	if (!(x = xfer_get(call)) || !(x2 = xfer_get(c2))) {
-		free(text);
-		return 500;
 	}
-	xfer_reset(x);
 	pl = sip_payload_make(trunk_scratch_get(call->gw), text);
 	free(text); /* kept as c2's sdp[].last */
 	/* Toward a carrier: its hop, its connection, its digest (c2's). */
@@ -889,8 +922,10 @@ static int xfer_attended(struct trunk_call *call, struct call_leg *cl,
 		SIPTAG_HEADER((sip_header_t *)call_auth(c2, y, "INVITE", pl)),
 		SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD(pl),
 		TAG_END());
-	if (!x->invite)
+	if (!x->invite) {
+		xfer_media_drop(x);
 		return 500;
+	}
 	x->old = cl;
 	x->y = y;
 	x->notify = true;

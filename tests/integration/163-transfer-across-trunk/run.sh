@@ -43,6 +43,9 @@
 #          relay port on 127.0.0.10, never the enterprise address; once it
 #          answers the transferee is re-INVITEd onto a new relay port
 #          there (o= version 2, SDP-3); RTP flows both ways.
+#   att-moved  the attended transfer of "att" there: the consulted
+#          party's re-INVITE has a relay port of its own on 127.0.0.10,
+#          and the caller is re-INVITEd onto a new one.
 # REQ: XFR-1, STA-6, ID-8, KEEP-1, KEEP-2, SDP-3
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
@@ -144,22 +147,35 @@ ti_wait_until 5 calls_ended || ti_fail "trunkd still has calls after the transfe
 # Call-ID), then REFERs the carrier caller's call with Replaces naming
 # that consultation: trunkd re-INVITEs the consulted party in its dialog
 # and joins it to the caller.
-tc_peer y-att 127.0.0.3 5090 "$TI_TEST_DIR/y-attended.xml" \
-	-set trunkd "$(tc_trunkd trunk)" -recv_timeout 40s -timeout 60s
-tc_peer pbx-consult 127.0.0.2 5072 "$TI_TEST_DIR/pbx-call.xml" \
-	-set trunkd "$(tc_trunkd ent)" -cid_str "consult-%u@%s" \
-	-s +15550100077 -recv_timeout 40s -timeout 60s "$(tc_trunkd ent)"
-ti_wait_until 10 tc_call_up 1 || ti_fail "attended: the consultation is not up"
-tag() { sed -n "s/^$1: .*;tag=\([^;[:space:]]*\).*/\1/p" "$TI_DIR/pbx-consult.msg.txt" | tail -n 1; }
-totag=$(tag To) fromtag=$(tag From)
-[ -n "$totag" ] && [ -n "$fromtag" ] || ti_fail "attended: no tags in the consultation's messages"
-tc_peer pbx-att 127.0.0.2 5070 "$TI_TEST_DIR/pbx-refer.xml" \
-	-set trunkd "$(tc_trunkd ent)" -key refer_to \
-	"sip:+15550100077@$(tc_trunkd ent)?Replaces=consult-1%40127.0.0.2%3Bto-tag%3D$totag%3Bfrom-tag%3D$fromtag"
-tc_peer caller-att 127.0.0.3 5091 "$TI_TEST_DIR/caller.xml" \
-	-set trunkd "$(tc_trunkd trunk)" "$(tc_trunkd trunk)"
-finish caller-att pbx-att pbx-consult y-att
-ti_wait_until 5 calls_ended || ti_fail "attended: trunkd still has calls"
+# attended PART Y_SCENARIO CALLER_SCENARIO TRUNK_ADDR: the PBX consults
+# +15550100077 (Call-ID PART-1@127.0.0.2), the caller calls the DID on
+# trunkd's TRUNK_ADDR, and the PBX REFERs that call with Replaces naming
+# the consultation (its tags read from the consultation's messages).
+attended()
+{
+	local part=$1 y=$2 caller=$3 trunk=$4 totag fromtag
+	tc_peer "y-$part" 127.0.0.3 5090 "$y" \
+		-set trunkd "$trunk" -recv_timeout 40s -timeout 60s
+	tc_peer "consult-$part" 127.0.0.2 5072 "$TI_TEST_DIR/pbx-call.xml" \
+		-set trunkd "$(tc_trunkd ent)" -cid_str "$part-%u@%s" \
+		-s +15550100077 -recv_timeout 40s -timeout 60s "$(tc_trunkd ent)"
+	ti_wait_until 10 tc_call_up 1 || ti_fail "$part: the consultation is not up"
+	totag=$(sed -n 's/^To: .*;tag=\([^;[:space:]]*\).*/\1/p' \
+		"$TI_DIR/consult-$part.msg.txt" | tail -n 1)
+	fromtag=$(sed -n 's/^From: .*;tag=\([^;[:space:]]*\).*/\1/p' \
+		"$TI_DIR/consult-$part.msg.txt" | tail -n 1)
+	[ -n "$totag" ] && [ -n "$fromtag" ] ||
+		ti_fail "$part: no tags in the consultation's messages"
+	tc_peer "pbx-$part" 127.0.0.2 5070 "$TI_TEST_DIR/pbx-refer.xml" \
+		-set trunkd "$(tc_trunkd ent)" -key refer_to \
+		"sip:+15550100077@$(tc_trunkd ent)?Replaces=$part-1%40127.0.0.2%3Bto-tag%3D$totag%3Bfrom-tag%3D$fromtag"
+	tc_peer "caller-$part" 127.0.0.3 5091 "$caller" \
+		-set trunkd "$trunk" "$trunk"
+	finish "caller-$part" "pbx-$part" "consult-$part" "y-$part"
+	ti_wait_until 5 calls_ended || ti_fail "$part: trunkd still has calls"
+}
+attended att "$TI_TEST_DIR/y-attended.xml" "$TI_TEST_DIR/caller.xml" \
+	"$(tc_trunkd trunk)"
 
 # 5. the call ends while the target across the trunk rings: trunkd
 # CANCELs the target's INVITE in its transaction (012's carrier scenario
@@ -224,14 +240,13 @@ finish pbx-em carrier-em
 ti_wait_until 5 calls_ended || ti_fail "plan: trunkd still has calls"
 
 # 7. the enterprise and trunk media addresses differ: trunkd again with
-# its trunk side on 127.0.0.10 (one SP-SSE, no digest, no keep-alives).
+# its trunk side on 127.0.0.10 (one SP-SSE, no keep-alives).
 # The target gets a relay port on 127.0.0.10, and the transferee is moved
 # to a new one by a re-INVITE once the target answered; RTP both ways.
 ti__stop_trunkd || ti_fail "trunkd did not stop"
 mv "$TI_DIR/trunkd.log" "$TI_DIR/trunkd-first.log" # kept, still scanned
 sed -e 's/^trunk_listen = 127\.0\.0\.1:5080$/trunk_listen = 127.0.0.10:5080/' \
 	-e 's/^proxy = .*/proxy = 127.0.0.3:5090/' \
-	-e '/^username = /d' -e '/^password = /d' \
 	"$TI_TEST_DIR/trunkd.conf" >"$TI_DIR/moved-src.conf"
 grep -q '^trunk_listen = 127.0.0.10:5080$' "$TI_DIR/moved-src.conf" ||
 	ti_fail "moved: no trunk_listen to change"
@@ -249,4 +264,57 @@ ti_log "moved: $(cat "$TI_DIR/rtp-moved.log")"
 out=$(ti_ctl hangup "$id") || ti_fail "moved: trunkctl hangup failed: $out"
 finish carrier-moved
 ti_wait_until 5 calls_ended || ti_fail "moved: trunkd still has calls"
+
+# 8. attended with the media addresses apart: the consulted party's
+# re-INVITE names a relay port of its own on 127.0.0.10, and the caller
+# is re-INVITEd onto a new one there once it answered. (The consulted
+# party hangs up at once: its BYE may reach trunkd before the caller's
+# 200, so the caller takes the BYE with or without the ACK; part 7
+# proves the ACK and the media of a moved transferee.)
+sed 's/127\\\.0\\\.0\\\.1\[^0-9\]/127\\.0\\.0\\.10[^0-9]/' "$TI_TEST_DIR/y-attended.xml" \
+	>"$TI_DIR/y-attended-moved.xml"
+[ "$(grep -c '127\\\.0\\\.0\\\.10\[^0-9\]' "$TI_DIR/y-attended-moved.xml")" = 2 ] ||
+	ti_fail "att-moved: no addresses to change in y-attended.xml"
+python3 - "$TI_TEST_DIR/caller.xml" "$TI_DIR/caller-moved.xml" <<'PY' ||
+import sys
+s = open(sys.argv[1]).read()
+bye = '  <recv request="BYE">\n'
+assert s.count(bye) == 1
+reinvite = r'''  <recv request="INVITE">
+    <action>
+      <ereg regexp="o=trunkd [0-9]+ 2 IN IP4 127\.0\.0\.10[^0-9]" search_in="body"
+            check_it="true" assign_to="moved"/>
+      <log message="re-INVITE onto a new relay port: [$moved]"/>
+    </action>
+  </recv>
+  <send>
+    <![CDATA[
+
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:carrier@[local_ip]:[local_port];transport=[transport]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=caller 1 2 IN IP4 127.0.0.3
+      s=-
+      c=IN IP4 127.0.0.3
+      t=0 0
+      m=audio 50000 RTP/AVP 0
+      a=rtpmap:0 PCMU/8000
+
+    ]]>
+  </send>
+  <recv request="ACK" optional="true"/>
+'''
+open(sys.argv[2], "w").write(s.replace(bye, reinvite + bye))
+PY
+	ti_fail "cannot make caller-moved.xml"
+attended att-moved "$TI_DIR/y-attended-moved.xml" "$TI_DIR/caller-moved.xml" \
+	"127.0.0.10:$(ti_port 5080)"
 ti_pass
