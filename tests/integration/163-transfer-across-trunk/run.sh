@@ -275,43 +275,13 @@ sed 's/127\\\.0\\\.0\\\.1\[^0-9\]/127\\.0\\.0\\.10[^0-9]/' "$TI_TEST_DIR/y-atten
 	>"$TI_DIR/y-attended-moved.xml"
 [ "$(grep -c '127\\\.0\\\.0\\\.10\[^0-9\]' "$TI_DIR/y-attended-moved.xml")" = 2 ] ||
 	ti_fail "att-moved: no addresses to change in y-attended.xml"
-python3 - "$TI_TEST_DIR/caller.xml" "$TI_DIR/caller-moved.xml" <<'PY' ||
+python3 - "$TI_TEST_DIR/caller.xml" "$TI_DIR/caller-moved.xml" \
+	"$TI_TEST_DIR/caller-reinvite.xml" <<'PY' ||
 import sys
 s = open(sys.argv[1]).read()
 bye = '  <recv request="BYE">\n'
 assert s.count(bye) == 1
-reinvite = r'''  <recv request="INVITE">
-    <action>
-      <ereg regexp="o=trunkd [0-9]+ 2 IN IP4 127\.0\.0\.10[^0-9]" search_in="body"
-            check_it="true" assign_to="moved"/>
-      <log message="re-INVITE onto a new relay port: [$moved]"/>
-    </action>
-  </recv>
-  <send>
-    <![CDATA[
-
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:carrier@[local_ip]:[local_port];transport=[transport]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=caller 1 2 IN IP4 127.0.0.3
-      s=-
-      c=IN IP4 127.0.0.3
-      t=0 0
-      m=audio 50000 RTP/AVP 0
-      a=rtpmap:0 PCMU/8000
-
-    ]]>
-  </send>
-  <recv request="ACK" optional="true"/>
-'''
+reinvite = open(sys.argv[3]).read()
 open(sys.argv[2], "w").write(s.replace(bye, reinvite + bye))
 PY
 	ti_fail "cannot make caller-moved.xml"
