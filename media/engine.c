@@ -95,6 +95,7 @@ void media_cmd_post(struct media_thread *t, struct media_cmd *cmd)
 	else
 		t->cmd_head = cmd;
 	t->cmd_tail = cmd;
+	atomic_store_explicit(&t->cmd_queued, true, memory_order_release);
 	pthread_mutex_unlock(&t->cmd_lock);
 	if (type == MEDIA_CMD_DESTROY)
 		e->destroys_out++;

@@ -297,6 +297,11 @@ struct media_thread {
 	int epfd, cmd_fd, timer_fd;
 	pthread_mutex_t cmd_lock;
 	struct media_cmd *cmd_head, *cmd_tail;
+	/* Set (under cmd_lock) whenever a command is queued, cleared when the
+	 * thread takes the queue: a wake-up with nothing queued (most are a
+	 * packet's) takes no lock (issue 3: no lock per packet). A hint: the
+	 * queue itself is only read under the lock. */
+	atomic_bool cmd_queued;
 	bool cmd_deferred; /* signalling: queued without a wake-up yet */
 	unsigned destroys; /* signalling: DESTROYs queued since the last
 			      flush, without a wake-up (defer_late) */

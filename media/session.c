@@ -616,9 +616,15 @@ void media_thread_run_cmds(struct media_thread *t)
 {
 	struct media_cmd *c, *next;
 
+	/* Nothing queued (a packet's wake-up): no lock. A command queued
+	 * just after this read is found at the next wake-up; one that is not
+	 * lazy makes that wake-up itself (its cmd_fd). */
+	if (!atomic_load_explicit(&t->cmd_queued, memory_order_acquire))
+		return;
 	pthread_mutex_lock(&t->cmd_lock);
 	c = t->cmd_head;
 	t->cmd_head = t->cmd_tail = NULL;
+	atomic_store_explicit(&t->cmd_queued, false, memory_order_relaxed);
 	pthread_mutex_unlock(&t->cmd_lock);
 	for (; c; c = next) {
 		/* Read before running: an embedded DESTROY hands its session

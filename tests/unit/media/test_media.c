@@ -192,6 +192,9 @@ static const struct unit_case cases[] = {
 	{ "kfwd_plan", t_kfwd_plan },
 	{ "kfwd_plan_not", t_kfwd_plan_not },
 	{ "kfwd_conf", t_kfwd_conf },
+#ifdef TEST_COUNTING
+	{ "per_packet", t_per_packet },
+#endif
 };
 
 UNIT_MAIN(cases)

@@ -32,6 +32,9 @@ int t_deferred(void);
 int t_burst(void);
 int t_stray_burst(void);
 int t_lazy_destroy(void);
+#ifdef TEST_COUNTING
+int t_per_packet(void);
+#endif
 
 /* test_relay.c: poll until the engine's pool holds want free pairs (2 ms
  * steps, bounded). */

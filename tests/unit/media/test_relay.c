@@ -1545,3 +1545,76 @@ int t_lazy_destroy(void)
 	peers_close(&p);
 	return 0;
 }
+
+#ifdef TEST_COUNTING
+#include "test_counting.h"
+
+/* n datagrams of len bytes from leg's peer socket fds[leg] to port (the
+ * session's, + rtcp), each received at the other leg's peer. */
+static int relay_burst(const int *fds, enum media_leg leg, uint16_t port,
+		       const unsigned char *out, size_t len, unsigned n)
+{
+	unsigned char in[2048];
+	unsigned j;
+
+	for (j = 0; j < n; j++)
+		CHECK(udp_send(fds[leg], "127.0.0.1", port, out, len) == 0);
+	for (j = 0; j < n; j++)
+		CHECK(udp_recv(fds[!leg], in, sizeof(in), NULL, WAIT_MS) ==
+		      (ssize_t)len);
+	return 0;
+}
+
+/*
+ * issue 3, "no allocation and no lock per packet": 4,000 RTP and 400
+ * RTCP datagrams relayed both ways through a session whose peers are
+ * latched, in bursts of 40 RTP and 4 RTCP (each burst received before the
+ * next: nothing dropped), while test_counting.c counts the media threads'
+ * malloc family and pthread_mutex_lock calls: there must be none.
+ */
+int t_per_packet(void)
+{
+	unsigned char rtp[172], sr[28] = { 0x80, 200, 0, 6 };
+	unsigned long allocs, locks;
+	struct media_session *s;
+	struct media_engine *e;
+	struct media_stats st;
+	unsigned i, seq = 2;
+	struct peers p;
+	int leg;
+
+	CHECK(call_open(&p, &e, &s, "127.0.0.1", 0, MEDIA_DIR_SENDRECV) == 0);
+	/* Both peers latched, the session's lazy commands run. */
+	CHECK(relay_one(s, "127.0.0.1", &p, MEDIA_LEG_A, 0) == 0);
+	CHECK(relay_one(s, "127.0.0.1", &p, MEDIA_LEG_B, 1) == 0);
+	for (leg = 0; leg < 2; leg++)
+		CHECK(relay_burst(p.rtcp, leg, media_session_port(s, leg) + 1,
+				  sr, sizeof(sr), 1) == 0);
+	counting_start();
+	for (i = 0; i < 50; i++) {
+		for (leg = 0; leg < 2; leg++) {
+			rtp_make(rtp, sizeof(rtp), 0, seq++);
+			CHECK(relay_burst(p.rtp, leg,
+					  media_session_port(s, leg), rtp,
+					  sizeof(rtp), 40) == 0);
+			CHECK(relay_burst(p.rtcp, leg,
+					  media_session_port(s, leg) + 1, sr,
+					  sizeof(sr), 4) == 0);
+		}
+	}
+	counting_stop(&allocs, &locks);
+	media_session_get_stats(s, MEDIA_LEG_B, &st);
+	fprintf(stderr,
+		"per_packet: 4,400 datagrams relayed (leg B's peer got %llu "
+		"RTP); media threads meanwhile: %lu allocations, %lu mutex "
+		"locks\n",
+		(unsigned long long)st.rtp_out_packets, allocs, locks);
+	CHECK(allocs == 0);
+	CHECK(locks == 0);
+	media_session_free(s);
+	CHECK(sessions_wait(e, 0));
+	media_engine_free(e);
+	peers_close(&p);
+	return 0;
+}
+#endif
