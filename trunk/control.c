@@ -755,6 +755,38 @@ static void control_transfer(struct trunk_control *ctl, const char *arg,
 	reply_add(r, "{\"ok\":true}");
 }
 
+/* join CALL OTHER: attended transfer, OTHER's far end into CALL. */
+static void control_join(struct trunk_control *ctl, const char *a,
+			 const char *b, struct trunk_reply *r)
+{
+	char *end1 = NULL, *end2 = NULL, why[96];
+	unsigned long long id = a ? strtoull(a, &end1, 10) : 0;
+	unsigned long long other = b ? strtoull(b, &end2, 10) : 0;
+	int status;
+
+	if (!a || !b || *end1 || *end2 || !id || !other || id == other) {
+		control_error(r,
+			      "usage: join CALL-ID OTHER-CALL-ID (see: calls)",
+			      "join");
+		return;
+	}
+	status = trunk_call_join(ctl->gw, id, other);
+	if (status) {
+		snprintf(why, sizeof(why), "%s (%d)",
+			 status == 404	 ? "no such call"
+			 : status == 491 ? "a call is not up, or a transfer or "
+					   "re-INVITE is under way"
+			 : status == 488 ? "a call without an enterprise leg, "
+					   "or no offer for the far end"
+			 : status == 503 ? "no media ports"
+					 : "cannot join the calls",
+			 status);
+		control_error(r, why, "join");
+		return;
+	}
+	reply_add(r, "{\"ok\":true}");
+}
+
 static void control_error(struct trunk_reply *r, const char *why,
 			  const char *cmd)
 {
@@ -823,6 +855,12 @@ static void control_dispatch(struct trunk_control *ctl, char *line,
 		control_transfer(ctl, id, strtok(NULL, " \t"), r);
 		return;
 	}
+	if (!strcmp(cmd, "join")) {
+		char *id = strtok(NULL, " \t");
+
+		control_join(ctl, id, strtok(NULL, " \t"), r);
+		return;
+	}
 	for (i = 0; control_later[i]; i++) {
 		if (!strcmp(cmd, control_later[i])) {
 			control_error(r, "not available in this version", cmd);
@@ -831,7 +869,7 @@ static void control_dispatch(struct trunk_control *ctl, char *line,
 	}
 	control_error(r,
 		      "unknown command (try: status, reload, calls, hangup, "
-		      "transfer)",
+		      "transfer, join)",
 		      cmd);
 }
 

@@ -498,11 +498,19 @@ void trunk_call_info(const struct trunk_call *call,
 		     struct trunk_call_info *info);
 /* End one call with BYE/CANCEL; ENOENT if there is no such call. */
 int trunk_call_hangup(struct trunk_gateway *gw, unsigned long long id);
-/* Transfer call id's enterprise leg to target (an extension or a user of
- * the PBX) by 3pcc (transfer.c, XFR-1): 0 when the target is being
- * called, else a SIP status (404 no such call or target, 491 busy). */
+/* Transfer call id's enterprise leg to target (an extension, a user of
+ * the PBX, a number across the trunk) by 3pcc (transfer.c, XFR-1): 0
+ * when the target is being called, else a SIP status (404 no such call
+ * or target, 491 busy; control.c names the others). */
 int trunk_call_transfer(struct trunk_gateway *gw, unsigned long long id,
 			const char *target);
+/* Attended transfer by 3pcc, by the operator (transfer.c): the far end
+ * of call `other` joins call id in place of id's enterprise leg, as a
+ * REFER with Replaces would do (re-INVITE, then BYE to both enterprise
+ * legs). 0 when the far end is being re-INVITEd, else a SIP status (404
+ * no such call, 488 a call without an enterprise leg, 491 busy). */
+int trunk_call_join(struct trunk_gateway *gw, unsigned long long id,
+		    unsigned long long other);
 
 /* control.c: the UNIX-socket control interface (JSON lines). */
 int trunk_control_alloc(struct trunk_gateway *gw, const char *path,

@@ -863,9 +863,9 @@ static int xfer_join_response(struct trunk_call *call, nta_outgoing_t *orq,
 /* X (cl) asks to join this call's far end with the far end of the call
  * that Replaces names. 0 (re-INVITE sent) or a SIP status. */
 static int xfer_attended(struct trunk_call *call, struct call_leg *cl,
-			 sip_replaces_t const *rp)
+			 struct call_leg *xl, bool notify)
 {
-	struct call_leg *xl = xfer_find_replaced(call, rp), *y;
+	struct call_leg *y;
 	const char *last = call->sdp[cl == &call->a ? 0 : 1].last, *addr, *want;
 	enum media_leg ml = call_media_leg(call, cl);
 	uint16_t ports[TRUNK_SDP_MAX_MEDIA] = { 0 };
@@ -928,7 +928,7 @@ static int xfer_attended(struct trunk_call *call, struct call_leg *cl,
 	}
 	x->old = cl;
 	x->y = y;
-	x->notify = true;
+	x->notify = notify;
 	x->old_left = false;
 	x->other = c2;
 	x2->into = call;
@@ -951,8 +951,11 @@ int call_xfer_refer(struct call_leg *cl, nta_incoming_t *irq, sip_t const *sip)
 	if (rt->r_url->url_headers &&
 	    strcasestr(rt->r_url->url_headers, "Replaces")) {
 		sip_replaces_t *rp = xfer_replaces(call->home, rt->r_url);
+		struct call_leg *xl = rp ? xfer_find_replaced(call, rp) : NULL;
 
-		status = rp ? xfer_attended(call, cl, rp) : 400;
+		status = !rp   ? 400
+			 : !xl ? 481
+			       : xfer_attended(call, cl, xl, true);
 	} else {
 		status = xfer_start(call, cl, rt->r_url->url_user, sip, true);
 	}
@@ -978,6 +981,8 @@ bool call_xfer_bye(struct call_leg *cl, nta_incoming_t *irq)
 	return true;
 }
 
+static struct call_leg *xfer_enterprise_leg(struct trunk_call *call);
+
 int trunk_call_transfer(struct trunk_gateway *gw, unsigned long long id,
 			const char *target)
 {
@@ -988,14 +993,44 @@ int trunk_call_transfer(struct trunk_gateway *gw, unsigned long long id,
 	for (call = gw->calls; call; call = call->next) {
 		if (call->id != id || call->state == CALL_TERMINATED)
 			continue;
-		/* The enterprise leg (B when both are: an internal call). */
-		if (call->b.side == TRUNK_SIDE_ENTERPRISE)
-			return xfer_start(call, &call->b, user, NULL, false);
-		if (call->a.side == TRUNK_SIDE_ENTERPRISE)
-			return xfer_start(call, &call->a, user, NULL, false);
-		return 488;
+		return xfer_enterprise_leg(call)
+			       ? xfer_start(call, xfer_enterprise_leg(call),
+					    user, NULL, false)
+			       : 488;
 	}
 	return 404;
+}
+
+/* The enterprise leg of a confirmed call (B when both are: an internal
+ * call), or NULL. */
+static struct call_leg *xfer_enterprise_leg(struct trunk_call *call)
+{
+	if (call->b.side == TRUNK_SIDE_ENTERPRISE)
+		return &call->b;
+	return call->a.side == TRUNK_SIDE_ENTERPRISE ? &call->a : NULL;
+}
+
+int trunk_call_join(struct trunk_gateway *gw, unsigned long long id,
+		    unsigned long long other)
+{
+	struct trunk_call *call, *c1 = NULL, *c2 = NULL;
+	struct call_leg *x1, *x2;
+
+	for (call = gw->calls; call; call = call->next) {
+		if (call->state == CALL_TERMINATED)
+			continue;
+		if (call->id == id)
+			c1 = call;
+		else if (call->id == other)
+			c2 = call;
+	}
+	if (!c1 || !c2)
+		return 404;
+	x1 = xfer_enterprise_leg(c1);
+	x2 = xfer_enterprise_leg(c2);
+	if (!x1 || !x2)
+		return 488;
+	return xfer_attended(c1, x1, x2, false);
 }
 
 const char *call_xfer_trunk(const struct trunk_call *call,

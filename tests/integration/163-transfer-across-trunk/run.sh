@@ -46,6 +46,10 @@
 #   att-moved  the attended transfer of "att" there: the consulted
 #          party's re-INVITE has a relay port of its own on 127.0.0.10,
 #          and the caller is re-INVITEd onto a new one.
+#   join   `trunkctl join` (attended by the operator) there: the PBX's
+#          second call's far end replaces the PBX in its first call;
+#          both carrier parties are re-INVITEd onto new relay ports on
+#          127.0.0.10; RTP flows both ways between them.
 # REQ: XFR-1, STA-6, ID-8, KEEP-1, KEEP-2, SDP-3
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
@@ -287,4 +291,36 @@ PY
 	ti_fail "cannot make caller-moved.xml"
 attended att-moved "$TI_DIR/y-attended-moved.xml" "$TI_DIR/caller-moved.xml" \
 	"127.0.0.10:$(ti_port 5080)"
+
+# 9. attended by the operator (`trunkctl join`), the addresses apart: the
+# PBX calls +15550100001 and +15550100077 across the trunk; `trunkctl
+# join` puts the second call's far end in place of the PBX in the first:
+# it is re-INVITEd onto a relay port of its own on 127.0.0.10, then the
+# first call's far end onto a new one (callee-moved.xml takes both); the
+# PBX gets BYE on both calls, and RTP flows both ways between the two
+# carrier parties (rtp.py).
+tc_peer carrier-join 127.0.0.3 5090 "$TI_TEST_DIR/callee-moved.xml" \
+	-set trunkd "127.0.0.10:$(ti_port 5080)" -m 2 -recv_timeout 40s -timeout 60s
+tc_peer pbx-join1 127.0.0.2 5072 "$TI_TEST_DIR/pbx-call.xml" \
+	-set trunkd "$(tc_trunkd ent)" -s +15550100001 "$(tc_trunkd ent)"
+ti_wait_until 10 tc_call_up 1 || ti_fail "join: the first call is not up"
+id=$(tc_call_id)
+tc_peer pbx-join2 127.0.0.2 5074 "$TI_TEST_DIR/pbx-call.xml" \
+	-set trunkd "$(tc_trunkd ent)" -s +15550100077 "$(tc_trunkd ent)"
+ti_wait_until 10 tc_call_up 2 || ti_fail "join: the second call is not up"
+other=$(ti_json "$(ti_ctl calls)" "[c['id'] for c in j['calls'] if c['id'] != $id][0]")
+out=$(ti_ctl join "$id" "$other") || ti_fail "join: trunkctl join failed: $out"
+ti_json_check "$out" 'j["ok"]' "join: trunkctl join"
+finish pbx-join1 pbx-join2
+join_acked() { [ "$(grep -c '^ACK ' "$TI_DIR/carrier-join.msg.txt")" = 4 ]; }
+ti_wait_until 10 join_acked || ti_fail "join: the re-INVITEs were not both ACKed"
+ti_json_check "$(ti_ctl calls)" "[(c['id'], c['from'], c['to']) for c in j['calls']] ==
+	[($id, 'trunk', 'trunk')]" "join: one call left, between the carrier's parties"
+ti_exec python3 "$TI_TEST_DIR/rtp.py" "$TI_DIR/carrier-join.msg.txt" \
+	>"$TI_DIR/rtp-join.log" 2>&1 ||
+	{ cat "$TI_DIR/rtp-join.log" >&2; ti_fail "join: no RTP between the carrier's parties"; }
+ti_log "join: $(cat "$TI_DIR/rtp-join.log")"
+out=$(ti_ctl hangup "$id") || ti_fail "join: trunkctl hangup failed: $out"
+finish carrier-join
+ti_wait_until 5 calls_ended || ti_fail "join: trunkd still has calls"
 ti_pass
