@@ -718,6 +718,24 @@ static void control_hangup(struct trunk_control *ctl, const char *arg,
 	reply_add(r, "{\"ok\":true}");
 }
 
+/* Why a transfer or a join failed, for its `error`: "reason (status)". */
+static void control_xfer_why(int status, char *why, size_t len)
+{
+	snprintf(why, len, "%s (%d)",
+		 status == 404	 ? "no such call or target"
+		 : status == 491 ? "a call is not up, or a transfer or "
+				   "re-INVITE is under way"
+		 : status == 480 ? "the target phone is not registered"
+		 : status == 403 ? "not transferred to an emergency number"
+		 : status == 484 ? "the number makes no address on the trunk"
+		 : status == 488 ? "no enterprise leg, or no offer for the "
+				   "new party"
+		 : status == 503 ? "the trunk is full or unresolved, or no "
+				   "media ports"
+				 : "cannot call the new party",
+		 status);
+}
+
 /* transfer CALL TARGET: 3pcc transfer of the call's enterprise leg. */
 static void control_transfer(struct trunk_control *ctl, const char *arg,
 			     const char *target, struct trunk_reply *r)
@@ -733,22 +751,7 @@ static void control_transfer(struct trunk_control *ctl, const char *arg,
 	}
 	status = trunk_call_transfer(ctl->gw, id, target);
 	if (status) {
-		snprintf(why, sizeof(why), "%s (%d)",
-			 status == 404	 ? "no such call or target"
-			 : status == 491 ? "call not up, or a transfer is "
-					   "under way"
-			 : status == 480 ? "the target phone is not registered"
-			 : status == 403 ? "not transferred to an emergency "
-					   "number"
-			 : status == 484 ? "the number makes no address on the "
-					   "trunk"
-			 : status == 488 ? "no enterprise leg, or no offer for "
-					   "the target"
-			 : status == 503
-				 ? "the trunk is full or unresolved, or "
-				   "no media ports"
-				 : "cannot call the target",
-			 status);
+		control_xfer_why(status, why, sizeof(why));
 		control_error(r, why, "transfer");
 		return;
 	}
@@ -772,15 +775,7 @@ static void control_join(struct trunk_control *ctl, const char *a,
 	}
 	status = trunk_call_join(ctl->gw, id, other);
 	if (status) {
-		snprintf(why, sizeof(why), "%s (%d)",
-			 status == 404	 ? "no such call"
-			 : status == 491 ? "a call is not up, or a transfer or "
-					   "re-INVITE is under way"
-			 : status == 488 ? "a call without an enterprise leg, "
-					   "or no offer for the far end"
-			 : status == 503 ? "no media ports"
-					 : "cannot join the calls",
-			 status);
+		control_xfer_why(status, why, sizeof(why));
 		control_error(r, why, "join");
 		return;
 	}

@@ -59,6 +59,15 @@ ti_config "$TI_TEST_DIR/trunkd.conf" "$TI_DIR/trunkd.conf"
 tc__trunkd_up
 
 finish() { local p; for p in "$@"; do tc_peer_wait "$p"; done; }
+# rtp PART: RTP both ways between the two carrier parties of carrier-PART
+# (rtp.py on its message log).
+rtp()
+{
+	ti_exec python3 "$TI_TEST_DIR/rtp.py" "$TI_DIR/carrier-$1.msg.txt" \
+		>"$TI_DIR/rtp-$1.log" 2>&1 ||
+		{ cat "$TI_DIR/rtp-$1.log" >&2; ti_fail "$1: no RTP between the carrier's parties"; }
+	ti_log "$1: $(cat "$TI_DIR/rtp-$1.log")"
+}
 
 # 1. blind, by the PBX's REFER, after a failover and a challenge
 tc_peer sse4 127.0.0.4 5090 "$TI_TEST_DIR/sse-503.xml" \
@@ -102,10 +111,7 @@ ti_wait_until 10 target_acked || ti_fail "ctl: the target got no ACK"
 ti_json_check "$(ti_ctl calls)" "[(c['from'], c['to'], c['state'])
 	for c in j['calls']] == [('trunk', 'trunk', 'CONFIRMED')]" \
 	"ctl: the call joins two carrier parties"
-ti_exec python3 "$TI_TEST_DIR/rtp.py" "$TI_DIR/carrier-ctl.msg.txt" \
-	>"$TI_DIR/rtp.log" 2>&1 ||
-	{ cat "$TI_DIR/rtp.log" >&2; ti_fail "ctl: no RTP between the carrier's parties after the transfer"; }
-ti_log "ctl: $(cat "$TI_DIR/rtp.log")"
+rtp ctl
 out=$(ti_ctl hangup "$id") || ti_fail "ctl: trunkctl hangup failed: $out"
 finish carrier-ctl
 
@@ -261,10 +267,7 @@ ti_wait_port udp 127.0.0.10 "$(ti_port 5080)" 5
 ctl_transfer moved "$TI_TEST_DIR/callee-moved.xml"
 moved_acked() { [ "$(grep -c '^ACK ' "$TI_DIR/carrier-moved.msg.txt")" = 3 ]; }
 ti_wait_until 10 moved_acked || ti_fail "moved: the re-INVITE of the transferee was not ACKed"
-ti_exec python3 "$TI_TEST_DIR/rtp.py" "$TI_DIR/carrier-moved.msg.txt" \
-	>"$TI_DIR/rtp-moved.log" 2>&1 ||
-	{ cat "$TI_DIR/rtp-moved.log" >&2; ti_fail "moved: no RTP between the carrier's parties after the transfer"; }
-ti_log "moved: $(cat "$TI_DIR/rtp-moved.log")"
+rtp moved
 out=$(ti_ctl hangup "$id") || ti_fail "moved: trunkctl hangup failed: $out"
 finish carrier-moved
 ti_wait_until 5 calls_ended || ti_fail "moved: trunkd still has calls"
@@ -316,10 +319,7 @@ join_acked() { [ "$(grep -c '^ACK ' "$TI_DIR/carrier-join.msg.txt")" = 4 ]; }
 ti_wait_until 10 join_acked || ti_fail "join: the re-INVITEs were not both ACKed"
 ti_json_check "$(ti_ctl calls)" "[(c['id'], c['from'], c['to']) for c in j['calls']] ==
 	[($id, 'trunk', 'trunk')]" "join: one call left, between the carrier's parties"
-ti_exec python3 "$TI_TEST_DIR/rtp.py" "$TI_DIR/carrier-join.msg.txt" \
-	>"$TI_DIR/rtp-join.log" 2>&1 ||
-	{ cat "$TI_DIR/rtp-join.log" >&2; ti_fail "join: no RTP between the carrier's parties"; }
-ti_log "join: $(cat "$TI_DIR/rtp-join.log")"
+rtp join
 out=$(ti_ctl hangup "$id") || ti_fail "join: trunkctl hangup failed: $out"
 finish carrier-join
 ti_wait_until 5 calls_ended || ti_fail "join: trunkd still has calls"
