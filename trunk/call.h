@@ -240,6 +240,9 @@ struct trunk_call {
 	nta_outgoing_t *reoffer;
 	struct call_leg *reoffer_to;
 	bool realign; /* that re-INVITE undoes a crossed CANCEL's 2xx */
+	/* ... or moves the leg to a new relay port (transfer.c): refused,
+	 * the call is hung up (its old port is gone). */
+	bool reoffer_moved;
 	/* The leg whose ACK answers our SDP in a 2xx that the other leg
 	 * never saw (call_reprack.c), or NULL. */
 	struct call_leg *ack_local;
@@ -448,8 +451,9 @@ void call_fork_confirmed(struct trunk_call *call);
  * with `sip` (2xx): when its codecs are not those agreed on the other
  * leg, or (moved) the relay's endpoint toward the other leg is a new one
  * (transfer.c: a new media session), re-INVITE that leg with them
- * (SDP-3). */
-void call_reoffer(struct trunk_call *call, struct call_leg *from,
+ * (SDP-3). True when that re-INVITE went out; a moved leg's refused then
+ * hangs up the call. */
+bool call_reoffer(struct trunk_call *call, struct call_leg *from,
 		  sip_t const *sip, bool moved);
 void call_reoffer_free(struct trunk_call *call);
 /* A re-INVITE or UPDATE with an offer from leg `from` is being relayed

@@ -96,7 +96,10 @@ static int reoffer_response(struct trunk_call *call, nta_outgoing_t *orq,
 		     status);
 		if (call->realign) /* the legs disagree for good */
 			call_hangup(call, "legs disagree on the media");
-		call->realign = false;
+		else if (call->reoffer_moved) /* it sends to a freed port */
+			call_hangup(call, "the transferee's media could not "
+					  "move to its new relay port");
+		call->realign = call->reoffer_moved = false;
 		return 0;
 	}
 	call_send_ack(call, to, nta_outgoing_cseq(orq), NULL);
@@ -114,7 +117,7 @@ static int reoffer_response(struct trunk_call *call, nta_outgoing_t *orq,
 	LOGI(SUBSYS, call->ctx, "leg %c took %s", to == &call->a ? 'A' : 'B',
 	     call->realign ? "the media the other leg kept"
 			   : "the new media after the transfer");
-	call->realign = false;
+	call->realign = call->reoffer_moved = false;
 	return 0;
 }
 
@@ -137,7 +140,7 @@ static void reoffer_send(struct trunk_call *call, struct call_leg *to,
 		call->sdp[to == &call->a ? 0 : 1].offer_out = false;
 }
 
-void call_reoffer(struct trunk_call *call, struct call_leg *from,
+bool call_reoffer(struct trunk_call *call, struct call_leg *from,
 		  sip_t const *sip, bool moved)
 {
 	struct call_leg *to = call_peer(from);
@@ -149,7 +152,7 @@ void call_reoffer(struct trunk_call *call, struct call_leg *from,
 	    trunk_sdp_remote(sip->sip_payload->pl_data,
 			     sip->sip_payload->pl_len, &rs, NULL, 0) ||
 	    !rs.nstreams || (!moved && trunk_sdp_same_codecs(&rs.s[0], tl)))
-		return;
+		return false;
 	/* An INVITE under way (a peer's, our session refresh): ours would
 	 * meet 491. */
 	if (call_invite_busy(call)) {
@@ -158,15 +161,17 @@ void call_reoffer(struct trunk_call *call, struct call_leg *from,
 		     "re-INVITE is under way",
 		     moved ? "relay port" : "codecs",
 		     to == &call->a ? 'A' : 'B');
-		return;
+		return false;
 	}
 	if (call_sdp_cross(call, from, sip->sip_payload, sip->sip_content_type,
 			   &body))
-		return;
+		return false;
 	LOGI(SUBSYS, call->ctx, "leg %c: re-INVITE with the new party's %s",
 	     to == &call->a ? 'A' : 'B',
 	     moved ? "media on a new relay port" : "codecs");
 	reoffer_send(call, to, &body);
+	call->reoffer_moved = moved && call->reoffer;
+	return call->reoffer != NULL;
 }
 
 void call_reoffer_free(struct trunk_call *call)

@@ -200,8 +200,10 @@ static void xfer_swap(struct trunk_call *call, sip_t const *sip)
 	struct call_leg *slot = x->old;
 	int idx = slot == &call->a ? 0 : 1;
 	struct media_session *gone_media = NULL;
+	bool stuck;
 
 	call_timer_free(slot);
+	call_retx_free(slot); /* its 2xx's timer would outlive the copy */
 	x->gone = *slot;
 	x->gone.st_timer = NULL;
 	x->gone.st_refresh = NULL;
@@ -231,7 +233,8 @@ static void xfer_swap(struct trunk_call *call, sip_t const *sip)
 	LOGI(SUBSYS, call->ctx, "leg %c transferred to %s", idx ? 'B' : 'A',
 	     x->target);
 	/* Its codecs to the other leg, or that leg's new relay port. */
-	call_reoffer(call, slot, sip, gone_media != NULL);
+	stuck = !call_reoffer(call, slot, sip, gone_media != NULL) &&
+		gone_media;
 	media_session_free(gone_media);
 	xfer_notify(call, &x->gone, sip->sip_status->st_status,
 		    sip->sip_status->st_phrase);
@@ -240,6 +243,9 @@ static void xfer_swap(struct trunk_call *call, sip_t const *sip)
 	x->old = NULL; /* done */
 	free(x->route);
 	x->route = NULL;
+	if (stuck) /* the transferee would send to a freed port */
+		call_hangup(call, "the transferee's media could not move to "
+				  "its new relay port");
 }
 
 static int xfer_send_invite(struct trunk_call *call);
@@ -336,6 +342,8 @@ static void xfer_invite_final(struct trunk_call *call, nta_outgoing_t *orq,
 	xfer_notify(call, x->old, status,
 		    sip ? sip->sip_status->st_phrase : NULL);
 	trunk_tls_orq_destroy(call->gw, orq); /* after sip's last use */
+	nta_leg_destroy(x->next.leg);	      /* then its leg */
+	x->next.leg = NULL;
 	free(x->route);
 	x->route = NULL;
 	xfer_media_drop(x);
@@ -345,6 +353,9 @@ static void xfer_invite_final(struct trunk_call *call, nta_outgoing_t *orq,
 		x->old = NULL;
 }
 
+static bool xfer_invite_leave(struct trunk_call *call, nta_outgoing_t *orq,
+			      sip_t const *answer);
+
 static int xfer_invite_response(struct trunk_call *call, nta_outgoing_t *orq,
 				sip_t const *sip)
 {
@@ -352,8 +363,15 @@ static int xfer_invite_response(struct trunk_call *call, nta_outgoing_t *orq,
 	int status =
 		sip ? sip->sip_status->st_status : nta_outgoing_status(orq);
 
-	if (!x || orq != x->invite || call->state == CALL_TERMINATED)
+	if (!x || orq != x->invite)
 		return 0;
+	if (call->state == CALL_TERMINATED) {
+		/* A 2xx that crossed the call's end: ACKed and BYEd. */
+		if (sip && status >= 200 && status < 300 &&
+		    xfer_invite_leave(call, orq, sip))
+			x->invite = NULL;
+		return 0;
+	}
 	if (status < 200) {
 		if (x->route && sip)
 			xfer_trunk_again(call, status, sip); /* reports up */
@@ -419,40 +437,49 @@ static int xfer_send_invite(struct trunk_call *call)
 	if (!x->invite)
 		return EIO;
 	if (r) {
+		/* The hop first: a watch may fail the INVITE at once
+		 * (xfer_tls_failed frees the route). */
+		call_hop_set(call, &x->next, x->trunk, route);
 		trunk_tls_watch_trunk(call->gw, x->invite, call->ctx, x->trunk,
 				      xfer_tls_failed, call);
-		call_hop_set(call, &x->next, x->trunk, route);
 	}
 	return 0;
 }
 
-/* Our INVITE to the target, abandoned (the call ended, a new transfer):
- * CANCELled; toward a carrier kept until its final response, a 2xx then
- * ACKed and ended with a BYE (call_abandon.c). */
+/* Our INVITE to the target, given up: CANCELled and kept until its
+ * final response, a 2xx ACKed and ended with a BYE (call_abandon.c; at
+ * once for answer, a 2xx that came after the call ended). False: it has
+ * its final response already, its owner destroys it. */
+static bool xfer_invite_leave(struct trunk_call *call, nta_outgoing_t *orq,
+			      sip_t const *answer)
+{
+	struct call_xfer *x = call->xfer;
+	struct trunk_abandon_from from = { x->next.hop,
+					   x->trunk[0] ? x->trunk : NULL,
+					   call->ctx, 0 };
+
+	trunk_tls_orq_unwatch(call->gw, orq);
+	return trunk_invite_abandon(
+		call->gw, trunk_agent_nta(call->gw->agents[x->next.side]), orq,
+		answer, &from);
+}
+
+/* The call ends while the target is being called. */
 static void xfer_invite_abandon(struct trunk_call *call)
 {
 	struct call_xfer *x = call->xfer;
 	nta_outgoing_t *orq = x->invite;
-	struct trunk_abandon_from from = { x->next.hop, x->trunk, call->ctx,
-					   0 };
 
 	x->invite = NULL;
-	if (!orq)
-		return;
-	trunk_tls_orq_unwatch(call->gw, orq);
-	if (x->trunk[0] &&
-	    trunk_invite_abandon(
-		    call->gw,
-		    trunk_agent_nta(call->gw->agents[TRUNK_SIDE_TRUNK]), orq,
-		    NULL, &from))
-		return;
-	nta_outgoing_tcancel(orq, NULL, NULL, TAG_END());
-	nta_outgoing_destroy(orq);
+	if (orq && !xfer_invite_leave(call, orq, NULL))
+		nta_outgoing_destroy(orq);
 }
 
 /* Forget an earlier transfer: its old leg is released by now. */
 static void xfer_reset(struct call_xfer *x)
 {
+	if (x->next.leg) /* a target's that never answered */
+		nta_leg_destroy(x->next.leg);
 	if (x->gone.bye)
 		nta_outgoing_destroy(x->gone.bye);
 	if (x->gone.leg)
@@ -686,6 +713,9 @@ static int xfer_start(struct trunk_call *call, struct call_leg *old,
 			nta_leg_destroy(x->next.leg);
 		x->next.leg = NULL;
 		x->old = NULL;
+		free(x->route); /* and the ports an offer held */
+		x->route = NULL;
+		xfer_media_drop(x);
 		return 500;
 	}
 	x->notify = notify;
@@ -773,10 +803,14 @@ static void xfer_join(struct trunk_call *call, struct trunk_call *c2,
 	const char *ytrunk = call_leg_trunk(c2, y);
 	struct media_session *gone_media;
 	char trunk[64];
+	bool stuck;
 
 	snprintf(trunk, sizeof(trunk), "%s", ytrunk ? ytrunk : "");
 	call_timer_free(slot);
 	call_timer_free(y);
+	/* Our 2xx's retransmission timers belong to their calls. */
+	call_retx_free(slot);
+	call_retx_free(y);
 	if (y->keep_flow) { /* its owner, c2, goes: so do its keep-alives */
 		LOGI(SUBSYS, call->ctx,
 		     "the joined dialog's RFC 6223 keep-alives stop");
@@ -806,7 +840,8 @@ static void xfer_join(struct trunk_call *call, struct trunk_call *c2,
 	LOGI(SUBSYS, call->ctx, "leg %c replaced by the far end of %s",
 	     idx ? 'B' : 'A', c2->ctx);
 	/* Its codecs to the other leg, or that leg's new relay port. */
-	call_reoffer(call, slot, sip, gone_media != NULL);
+	stuck = !call_reoffer(call, slot, sip, gone_media != NULL) &&
+		gone_media;
 	media_session_free(gone_media);
 	xfer_notify(call, &x->gone, 200, "OK");
 	if (!x->old_left)
@@ -815,6 +850,9 @@ static void xfer_join(struct trunk_call *call, struct trunk_call *c2,
 	xfer_unlink(call);
 	call_send_bye(c2, x2);
 	call_end(c2, "attended transfer: joined to another call");
+	if (stuck) /* the transferee would send to a freed port */
+		call_hangup(call, "the transferee's media could not move to "
+				  "its new relay port");
 }
 
 static int xfer_join_response(struct trunk_call *call, nta_outgoing_t *orq,
@@ -882,7 +920,7 @@ static int xfer_attended(struct trunk_call *call, struct call_leg *cl,
 	y = call_peer(xl);
 	if (!last || !m)
 		return 488;
-	if (call->state != CALL_CONFIRMED ||
+	if (call->state != CALL_CONFIRMED || c2->state != CALL_CONFIRMED ||
 	    (call->xfer && (call->xfer->old || call->xfer->into)) ||
 	    call_invite_busy(c2) ||
 	    (c2->xfer && (c2->xfer->old || c2->xfer->into)))

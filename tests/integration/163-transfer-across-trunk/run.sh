@@ -50,6 +50,9 @@
 #          second call's far end replaces the PBX in its first call;
 #          both carrier parties are re-INVITEd onto new relay ports on
 #          127.0.0.10; RTP flows both ways between them.
+#   refuses the transferee answers 488 to the re-INVITE that moves it:
+#          trunkd hangs up (BYE to both carrier parties) rather than leave
+#          it sending to a freed port.
 # REQ: XFR-1, STA-6, ID-8, KEEP-1, KEEP-2, SDP-3
 . "$(dirname "$0")/../lib.sh"
 . "$TI_ROOT/calls.sh"
@@ -323,4 +326,33 @@ rtp join
 out=$(ti_ctl hangup "$id") || ti_fail "join: trunkctl hangup failed: $out"
 finish carrier-join
 ti_wait_until 5 calls_ended || ti_fail "join: trunkd still has calls"
+
+# 10. the transferee refuses the re-INVITE that moves it (488): its media
+# would go to the freed relay port, so trunkd hangs up the call (BYE to
+# both carrier parties) instead of leaving it silent.
+python3 - "$TI_TEST_DIR/callee-moved.xml" "$TI_DIR/callee-refuses.xml" <<'PY' ||
+import sys
+s = open(sys.argv[1]).read()
+start = s.index('<label id="moved"/>')
+end = s.index("</send>", start) + len("</send>")
+refuse = """<label id="moved"/>
+  <send>
+    <![CDATA[
+
+      SIP/2.0 488 Not Acceptable Here
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>"""
+open(sys.argv[2], "w").write(s[:start] + refuse + s[end:])
+PY
+	ti_fail "cannot make callee-refuses.xml"
+ctl_transfer refuses "$TI_DIR/callee-refuses.xml"
+finish carrier-refuses
+ti_wait_until 5 calls_ended || ti_fail "refuses: trunkd still has the call"
 ti_pass
