@@ -330,25 +330,13 @@ ti_wait_until 5 calls_ended || ti_fail "join: trunkd still has calls"
 # 10. the transferee refuses the re-INVITE that moves it (488): its media
 # would go to the freed relay port, so trunkd hangs up the call (BYE to
 # both carrier parties) instead of leaving it silent.
-python3 - "$TI_TEST_DIR/callee-moved.xml" "$TI_DIR/callee-refuses.xml" <<'PY' ||
+python3 - "$TI_TEST_DIR/callee-moved.xml" "$TI_DIR/callee-refuses.xml" \
+	"$TI_TEST_DIR/callee-refuse.xml" <<'PY' ||
 import sys
 s = open(sys.argv[1]).read()
 start = s.index('<label id="moved"/>')
 end = s.index("</send>", start) + len("</send>")
-refuse = """<label id="moved"/>
-  <send>
-    <![CDATA[
-
-      SIP/2.0 488 Not Acceptable Here
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>"""
+refuse = open(sys.argv[3]).read().split("-->\n", 1)[1].rstrip("\n")
 open(sys.argv[2], "w").write(s[:start] + refuse + s[end:])
 PY
 	ti_fail "cannot make callee-refuses.xml"
