@@ -187,6 +187,12 @@ static bool trunk_agent_uri_ok(url_t const *u)
 		return true;
 	if (u->url_type == url_invalid || !u->url_scheme)
 		return false;
+	/* A path with no host, in any scheme ("cid:caller/x"): Sofia prints
+	 * it without the "/" ("cid:callerx"), another URI (found by the
+	 * sipmsg fuzz target: tests/fuzz/sipmsg/corpus/
+	 * reg-from-cid-path-fuzzed). */
+	if (u->url_path && !u->url_host)
+		return false;
 	if (trunk_agent_uri_part_bad(u->url_user) ||
 	    trunk_agent_uri_part_bad(u->url_password) ||
 	    trunk_agent_uri_part_bad(u->url_host) ||
