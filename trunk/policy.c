@@ -198,9 +198,20 @@ static void policy_forward(const struct trunk_policy_in *in, const char *domain,
 	sip_from_t const *f = in->sip->sip_from;
 	const char *did = in->sip->sip_request->rq_url->url_user;
 	const char *dn = f->a_display;
+	url_t const *a = f->a_url;
 	char uri[300], hi[800];
-	issize_t n = url_e(uri, sizeof(uri), f->a_url);
+	issize_t n;
 
+	/* A tel: caller (RFC 3966) becomes the same number as a SIP URI at
+	 * the carrier's domain (ID-1 form); a SIP one stays as it is. */
+	if (a->url_type == url_tel && a->url_user && *a->url_user)
+		n = snprintf(uri, sizeof(uri), "sip:%s@%s;user=phone",
+			     a->url_user, domain);
+	else if ((a->url_type == url_sip || a->url_type == url_sips) &&
+		 a->url_host && *a->url_host)
+		n = url_e(uri, sizeof(uri), a);
+	else /* another scheme (cid:, http:...): no caller a carrier takes */
+		n = -1;
 	/* A caller URI or name too long for our From is not cut (that could
 	 * forge another one), nor one that would end our <...> early
 	 * (Sofia keeps "1.100.20>" as a URI): the caller becomes

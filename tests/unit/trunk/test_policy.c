@@ -136,7 +136,8 @@ static int preferred(void)
 }
 
 /* FWD-1: the original caller in From, the DID in PAI, History-Info,
- * Privacy: id kept; a From too long to copy becomes unavailable. */
+ * Privacy: id kept; a From too long to copy, or of a scheme other than
+ * sip, sips and tel, becomes unavailable; a tel: one a SIP URI. */
 static int forward(void)
 {
 	struct dialplan_result res = { .action = DIALPLAN_ACTION_TRUNK,
@@ -167,6 +168,16 @@ static int forward(void)
 	CHECK(run(NULL, sip, &res, true, &o) == 0);
 	CHECK(!strcmp(o.from, "<sip:unavailable@unknown.invalid>"));
 	CHECK(!strstr(o.headers, "Privacy"));
+	/* A tel: caller: the same number at the carrier's domain; another
+	 * scheme (the sipmsg fuzz target's cid:, which nta would send with
+	 * no host): unavailable. */
+	sip = invite("\"Tel\" <tel:+12125557777>", "+15550100030", "");
+	CHECK(run(NULL, sip, &res, true, &o) == 0);
+	CHECK(!strcmp(o.from,
+		      "\"Tel\" <sip:+12125557777@sp.example;user=phone>"));
+	sip = invite("<cid:ca0751.100.20>", "+15550100030", "");
+	CHECK(run(NULL, sip, &res, true, &o) == 0);
+	CHECK(!strcmp(o.from, "<sip:unavailable@unknown.invalid>"));
 	return 0;
 }
 
