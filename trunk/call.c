@@ -1026,15 +1026,29 @@ int call_route_transfer(struct trunk_gateway *gw,
 	return status;
 }
 
+void call_who_name(const struct config_section *sec, char *buf, size_t len)
+{
+	if (sec)
+		snprintf(buf, len, "%s:%s", config_section_kind(sec),
+			 config_section_name(sec));
+	else if (len)
+		buf[0] = '\0';
+}
+
+const struct config_section *call_route_b_who(struct trunk_gateway *gw,
+					      const struct call_route *r)
+{
+	return r->b_peer       ? r->b_peer
+	       : r->b_phone[0] ? trunk_phone_find(gw->cfg, r->b_phone)
+			       : NULL;
+}
+
 int call_who_set(struct trunk_call *call, int idx,
 		 const struct config_section *sec)
 {
 	char buf[160];
 
-	if (!sec)
-		return call_str_set(&call->who[idx], NULL);
-	snprintf(buf, sizeof(buf), "%s:%s", config_section_kind(sec),
-		 config_section_name(sec));
+	call_who_name(sec, buf, sizeof(buf));
 	return call_str_set(&call->who[idx], buf);
 }
 
@@ -1411,11 +1425,7 @@ static int call_leg_b_start(struct trunk_call *call, sip_t const *sip,
 		1;
 	call->b.call = call;
 	call->b.side = r->to;
-	if (call_who_set(call, 1,
-			 r->b_peer ? r->b_peer
-			 : r->b_phone[0]
-				 ? trunk_phone_find(call->gw->cfg, r->b_phone)
-				 : NULL))
+	if (call_who_set(call, 1, call_route_b_who(call->gw, r)))
 		return ENOMEM;
 	call->sdp[0].codecs = call->sdp[1].codecs = trunk_sdp_trunk_codecs(
 		call->gw->cfg, r->trunk[0] ? r->trunk : r->a_trunk);

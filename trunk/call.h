@@ -403,6 +403,11 @@ int call_route_transfer(struct trunk_gateway *gw,
  * (a trunk leg, or a section a reload removed). */
 const struct config_section *call_leg_who(const struct trunk_call *call,
 					  int idx);
+/* A section as call->who[] names it ("kind:name"; "" for NULL). */
+void call_who_name(const struct config_section *sec, char *buf, size_t len);
+/* Leg B's [pbx]/[phone] of a route toward the enterprise, or NULL. */
+const struct config_section *call_route_b_who(struct trunk_gateway *gw,
+					      const struct call_route *r);
 /* Set call->who[idx] from a section (NULL: none). 0 or ENOMEM. */
 int call_who_set(struct trunk_call *call, int idx,
 		 const struct config_section *sec);

@@ -648,7 +648,6 @@ static int xfer_start(struct trunk_call *call, struct call_leg *old,
 	nta_agent_t *nta;
 	sip_call_id_t *cid = sip_call_id_create(call->home, NULL);
 	struct call_route *r;
-	const struct config_section *tw;
 	char to[600];
 	int status;
 
@@ -685,14 +684,8 @@ static int xfer_start(struct trunk_call *call, struct call_leg *old,
 			return status;
 		}
 	} else {
-		tw = r->b_peer ? r->b_peer
-		     : r->b_phone[0]
-			     ? trunk_phone_find(call->gw->cfg, r->b_phone)
-			     : NULL;
-		if (tw)
-			snprintf(x->who, sizeof(x->who), "%s:%s",
-				 config_section_kind(tw),
-				 config_section_name(tw));
+		call_who_name(call_route_b_who(call->gw, r), x->who,
+			      sizeof(x->who));
 		snprintf(x->next.transport, sizeof(x->next.transport), "%s",
 			 strstr(r->ruri, "transport=tcp") ? "tcp" : "udp");
 	}
@@ -1019,33 +1012,30 @@ bool call_xfer_bye(struct call_leg *cl, nta_incoming_t *irq)
 	return true;
 }
 
-static struct call_leg *xfer_enterprise_leg(struct trunk_call *call);
+/* The enterprise leg of a call (B when both are: an internal call), or
+ * NULL. */
+static struct call_leg *xfer_enterprise_leg(struct trunk_call *call)
+{
+	if (call->b.side == TRUNK_SIDE_ENTERPRISE)
+		return &call->b;
+	return call->a.side == TRUNK_SIDE_ENTERPRISE ? &call->a : NULL;
+}
 
 int trunk_call_transfer(struct trunk_gateway *gw, unsigned long long id,
 			const char *target)
 {
 	struct trunk_call *call;
+	struct call_leg *leg;
 	char user[400] = "";
 
 	trunk_uri_user_escape(target, user, sizeof(user));
 	for (call = gw->calls; call; call = call->next) {
 		if (call->id != id || call->state == CALL_TERMINATED)
 			continue;
-		return xfer_enterprise_leg(call)
-			       ? xfer_start(call, xfer_enterprise_leg(call),
-					    user, NULL, false)
-			       : 488;
+		leg = xfer_enterprise_leg(call);
+		return leg ? xfer_start(call, leg, user, NULL, false) : 488;
 	}
 	return 404;
-}
-
-/* The enterprise leg of a confirmed call (B when both are: an internal
- * call), or NULL. */
-static struct call_leg *xfer_enterprise_leg(struct trunk_call *call)
-{
-	if (call->b.side == TRUNK_SIDE_ENTERPRISE)
-		return &call->b;
-	return call->a.side == TRUNK_SIDE_ENTERPRISE ? &call->a : NULL;
 }
 
 int trunk_call_join(struct trunk_gateway *gw, unsigned long long id,
